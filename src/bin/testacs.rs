@@ -1,0 +1,2 @@
+//! `cwmpd-testacs`: the project's scriptable test ACS, runnable by hand.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Placeholder: UCI-format configuration.

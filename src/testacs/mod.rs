@@ -1,0 +1,1 @@
+//! Placeholder: the project's scriptable test ACS.
