@@ -1,3 +1,15 @@
 //! SOAP 1.1 envelope codec for CWMP (TR-069 Amd 6 section 3.5, Annex A).
+//!
+//! [`decode`] turns bytes into a typed [`crate::cwmp::rpc::Envelope`]; [`encode`] does the
+//! reverse. Every RPC of CWMP 1.0-1.4 in both directions has its decoder and encoder side by
+//! side in `rpc_session.rs`, `rpc_params.rs` and `rpc_transfer.rs`. No I/O here.
+
 pub mod decode;
 pub mod encode;
+mod rpc_params;
+mod rpc_session;
+mod rpc_transfer;
+pub mod xml;
+
+pub use decode::{decode, DecodeError, DecodeErrorKind, MAX_ENVELOPE_BYTES};
+pub use encode::{encode, encode_into, encode_must_understand_fault};

@@ -1,1 +1,0 @@
-//! Placeholder: the agent event loop.

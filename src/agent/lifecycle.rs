@@ -1,0 +1,230 @@
+//! Boot, bootstrap and device-lifecycle handling of the agent (TR-069 Amd 6 3.7.1.5 events
+//! after boot; A.3.2.10 Reboot, A.4.1.4 FactoryReset): which events a start raises, the
+//! deferred reboot and factory reset, the connection-request listener and signal threads.
+
+use super::{Agent, Input};
+use crate::cwmp::event::EventCode;
+use crate::http::listener::{ConnRequestListener, ConnRequestSettings};
+use crate::persist::{self, State};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::path::Path;
+use std::sync::mpsc::Sender;
+
+/// Loads the state file; a corrupt one is set aside by `persist` and the agent starts as
+/// on first contact (BOOTSTRAP), which is the only safe reading of lost state.
+pub fn load_state(path: &Path) -> State {
+    match persist::load(path) {
+        Ok(state) => state,
+        Err(e) => {
+            log::error!(
+                "state file {}: {e}; starting with empty state (BOOTSTRAP)",
+                path.display()
+            );
+            State::default()
+        }
+    }
+}
+
+impl Agent {
+    /// Events raised by this start: BOOT after a power-on or reboot (boot marker absent),
+    /// M Reboot with the Reboot RPC's CommandKey, BOOTSTRAP on first contact with this ACS.
+    pub(super) fn boot_events(&mut self) {
+        let marker = self.config.agent.boot_marker.clone();
+        if persist::first_start_since_boot(&marker) {
+            self.events.after_reboot();
+            self.events.add(EventCode::Boot, String::new());
+            if let Some(key) = self.state.reboot_command_key.take() {
+                self.events.add(EventCode::MReboot, key);
+            }
+        }
+        let url = self.model.management_server().url.clone();
+        if self.state.last_acs_url.as_deref() != Some(url.as_str())
+            || self.state.factory_reset_pending
+        {
+            log::info!("first contact with {url}: 0 BOOTSTRAP");
+            self.events.bootstrap();
+            self.scheduled = Default::default();
+            self.state.factory_reset_pending = false;
+        }
+    }
+
+    /// Starts the connection-request listener thread and publishes ConnectionRequestURL.
+    pub(super) fn start_listener(&mut self, tx: Sender<Input>) -> Result<(), String> {
+        let cr = &self.config.connection_request;
+        if !cr.enable {
+            log::info!("connection requests disabled");
+            return Ok(());
+        }
+        let bind = SocketAddr::new(cr.address, cr.port);
+        let (listener, actual) = ConnRequestListener::bind(bind)
+            .map_err(|e| format!("connection request listener on {bind}: {e}"))?;
+        let host = match &cr.external_host {
+            Some(h) => h.clone(),
+            None => advertised_host(actual.ip(), &self.model.management_server().url),
+        };
+        let url = format_cr_url(&host, actual.port(), &cr.path);
+        log::info!("connection requests at {url}");
+        self.model.set_connection_request_url(url);
+        let settings = ConnRequestSettings::new(cr.path.clone(), cr.max_per_minute);
+        let creds = self.cr_credentials.clone();
+        std::thread::Builder::new()
+            .name("cr-listener".into())
+            .spawn(move || {
+                smol::block_on(listener.serve(creds, settings, move || {
+                    let _ = tx.send(Input::ConnectionRequest);
+                }))
+            })
+            .map_err(|e| format!("cannot start listener thread: {e}"))?;
+        Ok(())
+    }
+
+    /// After a session: refresh settings the ACS may have changed, then reboot or reset.
+    pub(super) fn after_session(&mut self) {
+        let deferred = std::mem::take(&mut self.deferred);
+        if deferred.settings_changed {
+            self.next_periodic = None;
+            let ms = self.model.management_server();
+            if let Ok(mut c) = self.cr_credentials.lock() {
+                c.username = ms.connection_request_username.clone();
+                c.password = ms.connection_request_password.clone();
+            }
+        }
+        if deferred.factory_reset {
+            self.factory_reset();
+        } else if deferred.reboot {
+            self.reboot();
+        }
+    }
+
+    fn reboot(&mut self) {
+        log::warn!("rebooting (Reboot RPC)");
+        self.persist();
+        run_command(
+            &self.config.agent.reboot_command,
+            &self.config.agent.boot_marker,
+        );
+    }
+
+    fn factory_reset(&mut self) {
+        log::warn!("factory reset (FactoryReset RPC)");
+        let mut fresh = State {
+            factory_reset_pending: true,
+            ..State::default()
+        };
+        std::mem::swap(&mut self.state, &mut fresh);
+        self.events = Default::default();
+        self.scheduled = Default::default();
+        self.persist();
+        run_command(
+            &self.config.agent.factory_reset_command,
+            &self.config.agent.boot_marker,
+        );
+    }
+}
+
+/// Runs a configured lifecycle command as an argument vector, never through a shell. The
+/// word `exit` stands for "the process exits as if the device rebooted" (tests, demo): the
+/// boot marker is removed so the next start counts as a boot.
+fn run_command(argv: &[String], boot_marker: &Path) {
+    match argv.split_first() {
+        Some((cmd, _)) if cmd == "exit" => {
+            let _ = std::fs::remove_file(boot_marker);
+            log::warn!("simulated reboot: exiting");
+            std::process::exit(0);
+        }
+        Some((cmd, args)) => match std::process::Command::new(cmd).args(args).status() {
+            Ok(s) if s.success() => {}
+            Ok(s) => log::error!("{cmd} exited with {s}"),
+            Err(e) => log::error!("cannot run {cmd}: {e}"),
+        },
+        None => log::error!("no command configured for this action"),
+    }
+}
+
+/// The local address the ACS would reach us at: the source address of a route toward the
+/// ACS host (a UDP connect sends nothing), or the bound address when that is specific.
+fn advertised_host(bound: IpAddr, acs_url: &str) -> String {
+    if !bound.is_unspecified() {
+        return bound.to_string();
+    }
+    let host_port = acs_url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
+    let target = if host_port.contains(':') {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:80")
+    };
+    let local = UdpSocket::bind(("0.0.0.0", 0))
+        .and_then(|s| s.connect(&target).and_then(|()| s.local_addr()));
+    local
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|_| "127.0.0.1".into())
+}
+
+/// `http://host:port/path`, IPv6 literals in brackets (TR-069 3.2.2).
+pub fn format_cr_url(host: &str, port: u16, path: &str) -> String {
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    format!("http://{host}:{port}{path}")
+}
+
+/// Blocks the signals the agent handles (before any other thread exists, so every thread
+/// inherits the mask) and waits for them on a thread of its own. SIGPIPE is already ignored
+/// by the Rust runtime: a closed socket is an error value, not a death.
+pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), String> {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut set = SigSet::empty();
+    for s in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+    ] {
+        set.add(s);
+    }
+    set.thread_block()
+        .map_err(|e| format!("cannot block signals: {e}"))?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || loop {
+            let input = match set.wait() {
+                Ok(Signal::SIGTERM | Signal::SIGINT) => Input::Shutdown,
+                Ok(Signal::SIGHUP) => Input::Reload,
+                Ok(Signal::SIGUSR1) => Input::InformNow,
+                _ => continue,
+            };
+            if tx.send(input).is_err() {
+                return;
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start signal thread: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cr_url_forms() {
+        assert_eq!(
+            format_cr_url("192.0.2.1", 7547, "/cr"),
+            "http://192.0.2.1:7547/cr"
+        );
+        assert_eq!(
+            format_cr_url("2001:db8::1", 7547, "cr"),
+            "http://[2001:db8::1]:7547/cr"
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! The agent: the one event loop of cwmpd (design.md section 1).
+//!
+//! Each turn it reads the clock once, turns due timers (periodic Inform, ScheduleInform,
+//! retry back-off) and inputs (connection requests, signals) into events, runs a CWMP
+//! session when events are pending, persists state after every change that must survive a
+//! crash, and applies actions that disturb connectivity (reboot, factory reset) only after the
+//! session has ended (TR-069 Amd 6 3.7.1.4; requirements section 4).
+//!
+//! Threads: this loop runs on the calling thread and does the blocking HTTP of a session; the
+//! connection-request listener runs on its own smol executor thread; a third thread waits for
+//! signals. Both feed the loop through one channel.
+
+mod dispatch;
+mod lifecycle;
+mod session;
+
+use crate::clock::{Instant, Now, SystemClock};
+use crate::config::Config;
+use crate::cwmp::event::{EventCode, EventQueue};
+use crate::cwmp::schedule::{self, ScheduledInforms};
+use crate::model::Model;
+use crate::persist::{self, State};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What wakes the loop besides its timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// An authenticated connection request was answered 200.
+    ConnectionRequest,
+    /// SIGUSR1 (hotplug, integrators): Inform now (as a connection request would, locally).
+    InformNow,
+    /// SIGHUP: re-read the configuration.
+    Reload,
+    /// SIGTERM / SIGINT: persist and exit.
+    Shutdown,
+}
+
+/// Actions deferred until the current session has ended.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Deferred {
+    reboot: bool,
+    factory_reset: bool,
+    /// ManagementServer settings changed: re-read schedules and credentials.
+    settings_changed: bool,
+}
+
+/// The agent's whole state between turns.
+#[derive(Debug)]
+pub struct Agent {
+    config: Config,
+    model: Model,
+    state: State,
+    state_path: PathBuf,
+    events: EventQueue,
+    scheduled: ScheduledInforms,
+    retry_count: u32,
+    retry_at: Option<Instant>,
+    next_periodic: Option<Instant>,
+    last_periodic: Option<Instant>,
+    deferred: Deferred,
+    cr_credentials: Arc<Mutex<crate::http::listener::CrCredentials>>,
+    clock: SystemClock,
+    inputs: Receiver<Input>,
+}
+
+/// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
+/// unusable state directory); everything after start is logged and survived.
+pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(), String> {
+    if level_override.is_none() {
+        crate::logger::init(config.agent.log_level);
+    }
+    let (tx, rx) = mpsc::channel();
+    lifecycle::spawn_signal_thread(tx.clone())?;
+    let mut agent = Agent::new(config, rx)?;
+    agent.start_listener(tx)?;
+    agent.run_loop();
+    Ok(())
+}
+
+impl Agent {
+    fn new(config: Config, inputs: Receiver<Input>) -> Result<Agent, String> {
+        let clock = SystemClock::default();
+        let state_path = config.agent.state_file.clone();
+        let state = lifecycle::load_state(&state_path);
+        let identity = crate::model::Identity::from_host(&config, std::path::Path::new("/"));
+        let model = Model::new(&config, identity, &state);
+        let scheduled = ScheduledInforms::from_entries(&state.scheduled_informs);
+        let events = EventQueue::from_entries(&state.events);
+        let ms = model.management_server();
+        let cr_credentials = Arc::new(Mutex::new(crate::http::listener::CrCredentials {
+            username: ms.connection_request_username.clone(),
+            password: ms.connection_request_password.clone(),
+        }));
+        let mut agent = Agent {
+            config,
+            model,
+            state,
+            state_path,
+            events,
+            scheduled,
+            retry_count: 0,
+            retry_at: None,
+            next_periodic: None,
+            last_periodic: None,
+            deferred: Deferred::default(),
+            cr_credentials,
+            clock,
+            inputs,
+        };
+        agent.boot_events();
+        agent.persist();
+        Ok(agent)
+    }
+
+    /// Writes the durable state; a failure is logged (the next change tries again).
+    fn persist(&mut self) {
+        self.state.events = self.events.entries();
+        self.state.scheduled_informs = self.scheduled.entries();
+        if let Err(e) = persist::save(&self.state_path, &self.state) {
+            log::error!("cannot save state to {}: {e}", self.state_path.display());
+        }
+    }
+
+    fn run_loop(&mut self) {
+        loop {
+            let now = self.clock.now();
+            self.collect_due(now);
+            if self.session_due(now) {
+                self.session(now);
+                self.after_session();
+                continue;
+            }
+            let wait = self
+                .next_deadline(now)
+                .map(|d| d.saturating_since(now.instant));
+            let input = match wait {
+                Some(w) => self.inputs.recv_timeout(w.max(Duration::from_millis(1))),
+                None => self
+                    .inputs
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match input {
+                Ok(Input::Shutdown) => {
+                    log::info!("shutting down");
+                    self.persist();
+                    return;
+                }
+                Ok(input) => self.handle_input(input),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_secs(1)),
+            }
+        }
+    }
+
+    fn handle_input(&mut self, input: Input) {
+        match input {
+            Input::ConnectionRequest | Input::InformNow => {
+                log::info!("connection request: session requested");
+                self.events.add(EventCode::ConnectionRequest, String::new());
+                // A new event during the retry wait triggers an immediate attempt.
+                self.retry_at = None;
+            }
+            Input::Reload => log::warn!("SIGHUP: configuration reload takes effect at restart"),
+            Input::Shutdown => {}
+        }
+    }
+
+    /// Turns due periodic and scheduled Informs into events.
+    fn collect_due(&mut self, now: Now) {
+        let ms = self.model.management_server();
+        if !ms.periodic_inform_enable {
+            self.next_periodic = None;
+        } else {
+            let next = *self.next_periodic.get_or_insert_with(|| {
+                schedule::next_periodic_inform(
+                    now,
+                    ms.periodic_inform_interval,
+                    ms.periodic_inform_time,
+                    self.last_periodic,
+                )
+            });
+            if next <= now.instant {
+                self.events.add(EventCode::Periodic, String::new());
+                self.last_periodic = Some(next);
+                self.next_periodic = Some(schedule::next_periodic_inform(
+                    now,
+                    ms.periodic_inform_interval,
+                    ms.periodic_inform_time,
+                    Some(now.instant),
+                ));
+                self.retry_at = None;
+                self.persist();
+            }
+        }
+        let due = self.scheduled.take_due(now);
+        if !due.is_empty() {
+            self.events.add(EventCode::Scheduled, String::new());
+            for key in due {
+                self.events.add(EventCode::MScheduleInform, key);
+            }
+            self.retry_at = None;
+            self.persist();
+        }
+    }
+
+    fn session_due(&self, now: Now) -> bool {
+        let ms = self.model.management_server();
+        ms.enable_cwmp
+            && !ms.url.is_empty()
+            && !self.events.is_empty()
+            && self.retry_at.is_none_or(|t| t <= now.instant)
+    }
+
+    fn next_deadline(&self, now: Now) -> Option<Instant> {
+        let mut deadlines = vec![self.next_periodic, self.scheduled.next_due(now)];
+        if !self.events.is_empty() {
+            deadlines.push(self.retry_at);
+        }
+        deadlines.into_iter().flatten().min()
+    }
+}

@@ -1,0 +1,395 @@
+//! The cwmpd configuration: a UCI-format file (`/etc/config/cwmpd` on OpenWrt, any path
+//! with `-c`), validated at start. It backs Device.ManagementServer.* (TR-181) until the ACS
+//! writes a value, and says where state lives and how lifecycle actions are carried out.
+//!
+//! Sections (each optional except `acs.url`, which may be empty until set):
+//!
+//! | section | option | meaning | default |
+//! |---|---|---|---|
+//! | `acs` | `url` | ManagementServer.URL (http:// or https://) | empty: no sessions |
+//! | | `username`, `password` | ManagementServer.Username/Password | empty |
+//! | | `periodic_enable` | PeriodicInformEnable (bool) | 1 |
+//! | | `periodic_interval` | PeriodicInformInterval, seconds >= 1 | 86400 |
+//! | | `periodic_time` | PeriodicInformTime (xsd:dateTime) | Unknown Time |
+//! | | `retry_min_wait` | CWMPRetryMinimumWaitInterval 1-65535 s | 5 |
+//! | | `retry_interval_multiplier` | CWMPRetryIntervalMultiplier 1000-65535 | 2000 |
+//! | | `ca_file` | PEM CA bundle for https | system bundle |
+//! | | `client_cert`, `client_key` | PEM client certificate and key | none |
+//! | | `insecure` | skip TLS verification (bool; logged as a warning) | 0 |
+//! | | `session_timeout` | seconds to wait for each ACS reply (>= 30) | 30 |
+//! | `cpe` | `manufacturer`, `manufacturer_oui` (6 upper-case hex), `product_class`, `serial_number`, `model_name`, `description`, `hardware_version`, `software_version`, `provisioning_code` | DeviceInfo identity | from the host |
+//! | `connection_request` | `enable` | HTTP connection requests (bool) | 1 |
+//! | | `address`, `port` | listener address and port (0 = any free port) | 0.0.0.0, 7547 |
+//! | | `path` | URL path of ConnectionRequestURL | `/` |
+//! | | `username`, `password` | ConnectionRequestUsername/Password | empty |
+//! | | `max_per_minute` | accepted requests per minute, more get 503 | 10 |
+//! | | `external_host` | host advertised in ConnectionRequestURL | route source toward the ACS |
+//! | `agent` | `state_file` | durable state | /etc/cwmpd.state |
+//! | | `boot_marker` | tmpfs file telling a boot from a restart | /var/run/cwmpd.boot |
+//! | | `log_level` | error, warn, info, debug | info |
+//! | | `reboot_command` | argv run for Reboot (`exit` = simulated) | /sbin/reboot |
+//! | | `factory_reset_command` | argv run for FactoryReset | /sbin/firstboot -y -r |
+
+pub mod uci;
+
+use core::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use uci::UciSection;
+
+/// `acs` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcsConfig {
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    pub periodic_enable: bool,
+    pub periodic_interval: u32,
+    pub periodic_time: Option<i64>,
+    pub retry_min_wait: u32,
+    pub retry_interval_multiplier: u32,
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub insecure: bool,
+    pub session_timeout: u32,
+}
+
+/// `cpe` section: identity overrides (empty = from the host).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CpeConfig {
+    pub manufacturer: Option<String>,
+    pub manufacturer_oui: Option<String>,
+    pub product_class: Option<String>,
+    pub serial_number: Option<String>,
+    pub model_name: Option<String>,
+    pub description: Option<String>,
+    pub hardware_version: Option<String>,
+    pub software_version: Option<String>,
+    pub provisioning_code: Option<String>,
+}
+
+/// `connection_request` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRequestConfig {
+    pub enable: bool,
+    pub address: IpAddr,
+    pub port: u16,
+    pub path: String,
+    pub username: String,
+    pub password: String,
+    pub max_per_minute: u32,
+    pub external_host: Option<String>,
+}
+
+/// `agent` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    pub state_file: PathBuf,
+    pub boot_marker: PathBuf,
+    pub log_level: log::LevelFilter,
+    pub reboot_command: Vec<String>,
+    pub factory_reset_command: Vec<String>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub acs: AcsConfig,
+    pub cpe: CpeConfig,
+    pub connection_request: ConnectionRequestConfig,
+    pub agent: AgentConfig,
+}
+
+/// A configuration error: one line naming the file, the line and the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// Reads one section's options with typed checks; `file` names the source in errors.
+struct Reader<'a> {
+    section: Option<&'a UciSection>,
+    file: &'a str,
+}
+
+impl Reader<'_> {
+    fn error(&self, name: &str, message: String) -> ConfigError {
+        let line = self.section.map(|s| s.line_of(name)).unwrap_or(0);
+        ConfigError {
+            file: self.file.to_string(),
+            line,
+            message,
+        }
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.section
+            .and_then(|s| s.option(name))
+            .map(str::to_string)
+    }
+
+    fn nonempty(&self, name: &str) -> Option<String> {
+        self.text(name).filter(|v| !v.is_empty())
+    }
+
+    fn string(&self, name: &str, default: &str) -> String {
+        self.text(name).unwrap_or_else(|| default.to_string())
+    }
+
+    fn bool(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.text(name).as_deref().map(str::trim) {
+            None | Some("") => Ok(default),
+            Some("1" | "on" | "true" | "yes" | "enabled") => Ok(true),
+            Some("0" | "off" | "false" | "no" | "disabled") => Ok(false),
+            Some(v) => {
+                Err(self.error(name, format!("option {name}: '{v}' is not a boolean (0/1)")))
+            }
+        }
+    }
+
+    fn number<T: core::str::FromStr + PartialOrd + fmt::Display + Copy>(
+        &self,
+        name: &str,
+        default: T,
+        min: T,
+        max: T,
+    ) -> Result<T, ConfigError> {
+        let Some(v) = self.nonempty(name) else {
+            return Ok(default);
+        };
+        match v.trim().parse::<T>() {
+            Ok(n) if n >= min && n <= max => Ok(n),
+            _ => Err(self.error(
+                name,
+                format!("option {name}: '{v}' is not a number in {min}..={max}"),
+            )),
+        }
+    }
+
+    fn argv(&self, name: &str, default: &str) -> Vec<String> {
+        self.string(name, default)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Config {
+    /// Loads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        Self::parse_named(&text, &file)
+    }
+
+    /// Parses configuration text (errors name `<config>`).
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        Self::parse_named(text, "<config>")
+    }
+
+    fn parse_named(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let uci = uci::parse(text).map_err(|e| ConfigError {
+            file: file.to_string(),
+            line: e.line,
+            message: e.message,
+        })?;
+        let section = |kind: &str| Reader {
+            section: uci.sections.iter().find(|s| s.kind == kind),
+            file,
+        };
+        for s in &uci.sections {
+            if !["acs", "cpe", "connection_request", "agent"].contains(&s.kind.as_str()) {
+                log::warn!(
+                    "{file}:{}: unknown section type '{}' ignored",
+                    s.line,
+                    s.kind
+                );
+            }
+        }
+        Ok(Config {
+            acs: acs(&section("acs"))?,
+            cpe: cpe(&section("cpe"))?,
+            connection_request: connection_request(&section("connection_request"))?,
+            agent: agent(&section("agent"))?,
+        })
+    }
+}
+
+fn acs(r: &Reader<'_>) -> Result<AcsConfig, ConfigError> {
+    let url = r.string("url", "");
+    if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(r.error(
+            "url",
+            format!("option url: '{url}' must start with http:// or https://"),
+        ));
+    }
+    let periodic_time = match r.nonempty("periodic_time") {
+        None => None,
+        Some(t) if crate::clock::is_unknown_time(&t) => None,
+        Some(t) => Some(crate::clock::parse_date_time(&t).map_err(|_| {
+            r.error(
+                "periodic_time",
+                format!("option periodic_time: '{t}' is not an xsd:dateTime"),
+            )
+        })?),
+    };
+    Ok(AcsConfig {
+        url,
+        username: r.string("username", ""),
+        password: r.string("password", ""),
+        periodic_enable: r.bool("periodic_enable", true)?,
+        periodic_interval: r.number("periodic_interval", 86_400, 1, u32::MAX)?,
+        periodic_time,
+        retry_min_wait: r.number("retry_min_wait", 5, 1, 65_535)?,
+        retry_interval_multiplier: r.number("retry_interval_multiplier", 2000, 1000, 65_535)?,
+        ca_file: r.nonempty("ca_file").map(PathBuf::from),
+        client_cert: r.nonempty("client_cert").map(PathBuf::from),
+        client_key: r.nonempty("client_key").map(PathBuf::from),
+        insecure: r.bool("insecure", false)?,
+        session_timeout: r.number("session_timeout", 30, 30, 3600)?,
+    })
+}
+
+fn cpe(r: &Reader<'_>) -> Result<CpeConfig, ConfigError> {
+    let oui = r.nonempty("manufacturer_oui");
+    if let Some(o) = &oui {
+        if o.len() != 6
+            || !o
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+        {
+            return Err(r.error(
+                "manufacturer_oui",
+                format!("option manufacturer_oui: '{o}' must be 6 upper-case hex digits"),
+            ));
+        }
+    }
+    let bounded = |name: &str, max: usize| -> Result<Option<String>, ConfigError> {
+        match r.nonempty(name) {
+            Some(v) if v.chars().count() > max => {
+                Err(r.error(name, format!("option {name}: longer than {max} characters")))
+            }
+            v => Ok(v),
+        }
+    };
+    Ok(CpeConfig {
+        manufacturer: bounded("manufacturer", 64)?,
+        manufacturer_oui: oui,
+        product_class: bounded("product_class", 64)?,
+        serial_number: bounded("serial_number", 64)?,
+        model_name: bounded("model_name", 64)?,
+        description: bounded("description", 256)?,
+        hardware_version: bounded("hardware_version", 64)?,
+        software_version: bounded("software_version", 64)?,
+        provisioning_code: bounded("provisioning_code", 64)?,
+    })
+}
+
+fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigError> {
+    let address = r.string("address", "0.0.0.0");
+    let address = address.parse().map_err(|_| {
+        r.error(
+            "address",
+            format!("option address: '{address}' is not an IP address"),
+        )
+    })?;
+    let path = r.string("path", "/");
+    if !path.starts_with('/') || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(r.error(
+            "path",
+            format!("option path: '{path}' must start with / and hold no spaces"),
+        ));
+    }
+    Ok(ConnectionRequestConfig {
+        enable: r.bool("enable", true)?,
+        address,
+        port: r.number("port", 7547, 0, 65_535)?,
+        path,
+        username: r.string("username", ""),
+        password: r.string("password", ""),
+        max_per_minute: r.number("max_per_minute", 10, 1, 6000)?,
+        external_host: r.nonempty("external_host"),
+    })
+}
+
+fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
+    let level = r.string("log_level", "info");
+    let log_level = crate::logger::parse_level(&level).ok_or_else(|| {
+        r.error(
+            "log_level",
+            format!("option log_level: '{level}' is not error/warn/info/debug"),
+        )
+    })?;
+    Ok(AgentConfig {
+        state_file: PathBuf::from(r.string("state_file", "/etc/cwmpd.state")),
+        boot_marker: PathBuf::from(r.string("boot_marker", "/var/run/cwmpd.boot")),
+        log_level,
+        reboot_command: r.argv("reboot_command", "/sbin/reboot"),
+        factory_reset_command: r.argv("factory_reset_command", "/sbin/firstboot -y -r"),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_and_defaults() {
+        let c =
+            Config::parse("config acs 'acs'\n\toption url 'http://acs.example:7547/'\n").unwrap();
+        assert_eq!(c.acs.periodic_interval, 86_400);
+        assert_eq!(c.acs.retry_min_wait, 5);
+        assert_eq!(c.connection_request.port, 7547);
+        assert_eq!(c.agent.reboot_command, vec!["/sbin/reboot"]);
+        assert!(Config::parse("").is_ok());
+    }
+
+    #[test]
+    fn bad_values_name_the_line() {
+        let cases = [
+            ("config acs\n\toption url 'ftp://x'\n", 2, "url"),
+            (
+                "config acs\n\n\toption periodic_interval '0'\n",
+                3,
+                "periodic_interval",
+            ),
+            (
+                "config cpe\n\toption manufacturer_oui '00d09e'\n",
+                2,
+                "manufacturer_oui",
+            ),
+            (
+                "config acs\n\toption periodic_enable 'maybe'\n",
+                2,
+                "boolean",
+            ),
+            (
+                "config connection_request\n\toption port '70000'\n",
+                2,
+                "port",
+            ),
+            ("config agent\n\toption log_level 'loud'\n", 2, "log_level"),
+            ("config acs\n\toption url 'unterminated\n", 2, "quote"),
+        ];
+        for (text, line, word) in cases {
+            let e = Config::parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text}");
+            assert!(e.to_string().contains(word), "{e}");
+            assert!(!e.to_string().contains('\n'));
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Device identity for DeviceInfo and the Inform's DeviceId (TR-069 Amd 6 A.3.3.1;
+//! TR-181 Device.DeviceInfo): from the configuration, else from the host (`/etc/os-release`,
+//! DMI, device tree, machine-id), read below a root directory so tests use fixtures.
+//!
+//! DeviceId fields must not change over the device's life; the configuration is the
+//! integrator's place to pin them. An OUI that cannot be learnt is reported as `000000`
+//! with a warning, because the Inform cannot omit it.
+
+use crate::config::Config;
+use std::path::Path;
+
+/// DeviceInfo identity values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub manufacturer: String,
+    pub manufacturer_oui: String,
+    pub product_class: String,
+    pub serial_number: String,
+    pub model_name: String,
+    pub description: String,
+    pub hardware_version: String,
+    pub software_version: String,
+    pub provisioning_code: String,
+}
+
+fn read(root: &Path, rel: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(rel)).ok()?;
+    let t = text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .to_string();
+    (!t.is_empty()).then_some(t)
+}
+
+fn os_release(root: &Path, key: &str) -> Option<String> {
+    let text = read(root, "etc/os-release")?;
+    text.lines().find_map(|l| {
+        l.strip_prefix(key)?
+            .strip_prefix('=')
+            .map(|v| v.trim_matches('"').to_string())
+    })
+}
+
+fn clip(s: String, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+impl Identity {
+    /// Config values first, then the host below `root` ("/" normally).
+    pub fn from_host(config: &Config, root: &Path) -> Identity {
+        let c = &config.cpe;
+        let dmi = |f: &str| read(root, &format!("sys/class/dmi/id/{f}"));
+        let model = read(root, "proc/device-tree/model").or_else(|| dmi("product_name"));
+        let oui = c.manufacturer_oui.clone().unwrap_or_else(|| {
+            log::warn!("cpe.manufacturer_oui is not configured: reporting 000000");
+            "000000".to_string()
+        });
+        Identity {
+            manufacturer: clip(
+                c.manufacturer
+                    .clone()
+                    .or_else(|| dmi("sys_vendor"))
+                    .unwrap_or_else(|| "unknown".into()),
+                64,
+            ),
+            manufacturer_oui: oui,
+            product_class: clip(
+                c.product_class
+                    .clone()
+                    .or_else(|| model.clone())
+                    .unwrap_or_else(|| "Linux".into()),
+                64,
+            ),
+            serial_number: clip(
+                c.serial_number
+                    .clone()
+                    .or_else(|| dmi("product_serial"))
+                    .or_else(|| read(root, "etc/machine-id"))
+                    .unwrap_or_else(|| "0".into()),
+                64,
+            ),
+            model_name: clip(c.model_name.clone().or(model).unwrap_or_default(), 64),
+            description: clip(
+                c.description
+                    .clone()
+                    .or_else(|| os_release(root, "PRETTY_NAME"))
+                    .unwrap_or_default(),
+                256,
+            ),
+            hardware_version: clip(
+                c.hardware_version
+                    .clone()
+                    .or_else(|| dmi("product_version"))
+                    .unwrap_or_default(),
+                64,
+            ),
+            software_version: clip(
+                c.software_version
+                    .clone()
+                    .or_else(|| os_release(root, "VERSION_ID"))
+                    .unwrap_or_else(|| env!("CARGO_PKG_VERSION").into()),
+                64,
+            ),
+            provisioning_code: c.provisioning_code.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_fallbacks_from_a_fixture_root() {
+        let dir = std::env::temp_dir().join(format!("cwmpd-identity-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("etc")).unwrap();
+        std::fs::create_dir_all(dir.join("sys/class/dmi/id")).unwrap();
+        std::fs::write(
+            dir.join("etc/os-release"),
+            "NAME=\"OpenWrt\"\nVERSION_ID=\"24.10.0\"\nPRETTY_NAME=\"OpenWrt 24.10.0\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("sys/class/dmi/id/sys_vendor"), "ACME\n").unwrap();
+        std::fs::write(dir.join("etc/machine-id"), "abc123\n").unwrap();
+        let cfg = Config::parse("config cpe\n\toption manufacturer_oui '00D09E'\n").unwrap();
+        let id = Identity::from_host(&cfg, &dir);
+        assert_eq!(id.manufacturer, "ACME");
+        assert_eq!(id.software_version, "24.10.0");
+        assert_eq!(id.serial_number, "abc123");
+        assert_eq!(id.manufacturer_oui, "00D09E");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

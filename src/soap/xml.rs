@@ -1,0 +1,239 @@
+//! XML helpers for the codec: typed, bounded access to the children of a decoded element
+//! ([`El`]) and an escaping writer ([`W`]). RPC argument elements are unqualified in the
+//! CWMP schema (TR-069 A.3.1); some ACSs qualify them, so children are found by local name.
+//!
+//! Limits come from the schema's maxLength facets (`cwmp-1-2.xsd`); a violation is an
+//! invalid argument (fault 9003), never a panic.
+
+use super::decode::DecodeErrorKind as Kind;
+use crate::clock;
+use core::fmt::Write as _;
+
+pub(crate) type Res<T> = Result<T, Kind>;
+
+/// Largest number of entries in one array (ParameterList, ParameterNames, ...).
+pub const MAX_LIST_ENTRIES: usize = 8192;
+
+/// XML Schema instance and datatype namespaces.
+pub(crate) const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+pub(crate) const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
+pub(crate) const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+fn invalid(msg: String) -> Kind {
+    Kind::InvalidArguments(msg)
+}
+
+/// A decoded element.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct El<'a, 'i>(pub roxmltree::Node<'a, 'i>);
+
+impl<'a, 'i> El<'a, 'i> {
+    pub fn name(&self) -> &'a str {
+        self.0.tag_name().name()
+    }
+
+    pub fn elements(&self) -> impl Iterator<Item = El<'a, 'i>> {
+        self.0
+            .children()
+            .filter(roxmltree::Node::is_element)
+            .map(El)
+    }
+
+    pub fn opt_child(&self, name: &str) -> Option<El<'a, 'i>> {
+        self.elements().find(|e| e.name() == name)
+    }
+
+    pub fn child(&self, name: &str) -> Res<El<'a, 'i>> {
+        self.opt_child(name)
+            .ok_or_else(|| invalid(format!("{} lacks {name}", self.name())))
+    }
+
+    /// The element's text content (entities and CDATA resolved), untrimmed.
+    pub fn text(&self) -> String {
+        self.0
+            .children()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect()
+    }
+
+    /// A required string child, trimmed, at most `max` characters.
+    pub fn str(&self, name: &str, max: usize) -> Res<String> {
+        bounded(self.child(name)?.text().trim(), name, max)
+    }
+
+    /// An optional string child.
+    pub fn opt_str(&self, name: &str, max: usize) -> Res<Option<String>> {
+        self.opt_child(name)
+            .map(|c| bounded(c.text().trim(), name, max))
+            .transpose()
+    }
+
+    pub fn number<T: core::str::FromStr>(&self, name: &str) -> Res<T> {
+        let text = self.child(name)?.text();
+        text.trim().parse().map_err(|_| {
+            invalid(format!(
+                "{name}: not a number in range: {:.40}",
+                text.trim()
+            ))
+        })
+    }
+
+    pub fn bool(&self, name: &str) -> Res<bool> {
+        parse_bool(&self.child(name)?.text())
+            .ok_or_else(|| invalid(format!("{name}: not a boolean")))
+    }
+
+    pub fn date_time(&self, name: &str) -> Res<String> {
+        let text = self.str(name, 64)?;
+        clock::parse_date_time(&text).map_err(|_| invalid(format!("{name}: not a dateTime")))?;
+        Ok(text)
+    }
+
+    /// The items of a SOAP-encoded array child `name` whose entries are called `item`.
+    pub fn array(&self, name: &str, item: &str) -> Res<Vec<El<'a, 'i>>> {
+        let list = self.child(name)?;
+        let mut out = Vec::new();
+        for e in list.elements() {
+            if e.name() != item {
+                return Err(invalid(format!("{name}: unexpected {}", e.name())));
+            }
+            if out.len() == MAX_LIST_ENTRIES {
+                return Err(Kind::ResourcesExceeded(format!(
+                    "{name}: more than {MAX_LIST_ENTRIES} entries"
+                )));
+            }
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    /// Strings of a `xsd:string[n]` array, each at most `max` characters.
+    pub fn strings(&self, name: &str, max: usize) -> Res<Vec<String>> {
+        self.array(name, "string")?
+            .iter()
+            .map(|e| bounded(e.text().trim(), name, max))
+            .collect()
+    }
+
+    /// The local name of `xsi:type` resolved against its namespace, if any.
+    pub fn xsi_type(&self) -> Option<(Option<&'a str>, &'a str)> {
+        let raw = self.0.attribute((XSI_NS, "type"))?;
+        let (prefix, local) = match raw.split_once(':') {
+            Some((p, l)) => (Some(p), l),
+            None => (None, raw),
+        };
+        let ns = self.0.lookup_namespace_uri(prefix);
+        Some((ns, local.trim()))
+    }
+}
+
+fn bounded(text: &str, name: &str, max: usize) -> Res<String> {
+    if text.chars().count() > max {
+        return Err(invalid(format!("{name}: longer than {max} characters")));
+    }
+    Ok(text.to_string())
+}
+
+/// xsd:boolean: `0`, `1`, `true`, `false` (GenieACS and acsrs send 1/0).
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim() {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Escapes text for element content or attribute values. `\r`, `\t` and `\n` become character
+/// references so they survive parsing; characters XML 1.0 forbids (other C0 controls,
+/// U+FFFE, U+FFFF) are dropped, as they cannot be represented at all.
+pub fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+}
+
+/// Writes elements into a String. Tags are static names from the schema; text is escaped.
+#[derive(Debug)]
+pub(crate) struct W<'s> {
+    pub out: &'s mut String,
+}
+
+impl W<'_> {
+    pub fn open(&mut self, tag: &str) {
+        self.out.push('<');
+        self.out.push_str(tag);
+        self.out.push('>');
+    }
+
+    pub fn close(&mut self, tag: &str) {
+        self.out.push_str("</");
+        self.out.push_str(tag);
+        self.out.push('>');
+    }
+
+    pub fn empty(&mut self, tag: &str) {
+        self.out.push('<');
+        self.out.push_str(tag);
+        self.out.push_str("/>");
+    }
+
+    pub fn leaf(&mut self, tag: &str, text: &str) {
+        self.open(tag);
+        escape_into(self.out, text);
+        self.close(tag);
+    }
+
+    pub fn num(&mut self, tag: &str, n: impl core::fmt::Display) {
+        self.open(tag);
+        let _ = write!(self.out, "{n}");
+        self.close(tag);
+    }
+
+    pub fn bool(&mut self, tag: &str, b: bool) {
+        self.leaf(tag, if b { "1" } else { "0" });
+    }
+
+    /// `<tag soap-enc:arrayType="item_type[n]">`.
+    pub fn array_open(&mut self, tag: &str, item_type: &str, n: usize) {
+        let _ = write!(self.out, "<{tag} soap-enc:arrayType=\"{item_type}[{n}]\">");
+    }
+
+    pub fn strings(&mut self, tag: &str, items: &[String]) {
+        self.array_open(tag, "xsd:string", items.len());
+        for s in items {
+            self.leaf("string", s);
+        }
+        self.close(tag);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_drops() {
+        let mut s = String::new();
+        escape_into(&mut s, "a&b<c>\"'\r\n\t\u{1}z");
+        assert_eq!(s, "a&amp;b&lt;c&gt;&quot;&apos;&#13;&#10;&#9;z");
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(parse_bool(" true "), Some(true));
+        assert_eq!(parse_bool("0"), Some(false));
+        assert_eq!(parse_bool("yes"), None);
+    }
+}

@@ -1,0 +1,234 @@
+//! The test ACS's script language: one ACS request per line, optionally followed by an
+//! `expect` line that the CPE's answer must match.
+//!
+//! ```text
+//! # comment
+//! GetParameterValues Device.DeviceInfo.SerialNumber Device.ManagementServer.
+//! SetParameterValues key1 Device.ManagementServer.PeriodicInformInterval unsignedInt 60
+//! expect SetParameterValuesResponse
+//! GetParameterNames Device.ManagementServer. true
+//! GetParameterAttributes Device.DeviceInfo.SoftwareVersion
+//! SetParameterAttributes Device.ManagementServer.URL 2
+//! AddObject Device.NAT.PortMapping. key2
+//! DeleteObject Device.NAT.PortMapping.1. key3
+//! ScheduleInform 30 key4
+//! Reboot key5
+//! FactoryReset
+//! GetRPCMethods
+//! GetParameterValues Device.No.Such
+//! expect Fault 9005
+//! ```
+//! Test tooling only (feature `testacs`).
+
+use crate::cwmp::rpc::{Body, ParameterValueStruct, SetParameterAttributesStruct, ValueType};
+
+/// What the CPE's answer to a step must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// A response element with this name, e.g. "GetParameterValuesResponse".
+    Response(String),
+    /// A cwmp:Fault with this code.
+    Fault(u32),
+}
+
+impl Expect {
+    /// Checks an answer; `Err` says what differed.
+    pub fn check(&self, answer: &Body) -> Result<(), String> {
+        match (self, answer) {
+            (Expect::Fault(code), Body::Fault(f)) if f.fault_code == *code => Ok(()),
+            (Expect::Response(name), body) if body.method_name() == name => Ok(()),
+            (want, got) => Err(format!(
+                "expected {want:?}, got {}",
+                super::transcript::summary(got)
+            )),
+        }
+    }
+}
+
+/// One scripted ACS request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub request: Body,
+    pub expect: Option<Expect>,
+}
+
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+fn bool_word(w: &str) -> Result<bool, String> {
+    match w {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(format!("not a boolean: {w}")),
+    }
+}
+
+fn num<T: core::str::FromStr>(w: Option<&&str>, what: &str) -> Result<T, String> {
+    w.and_then(|w| w.parse().ok())
+        .ok_or_else(|| format!("{what}: number expected"))
+}
+
+fn arg(w: Option<&&str>) -> String {
+    w.map(|s| s.to_string()).unwrap_or_default()
+}
+
+fn set_values(w: &[&str]) -> Result<Body, String> {
+    let (key, rest) = w
+        .split_first()
+        .ok_or("SetParameterValues KEY NAME TYPE VALUE...")?;
+    if rest.is_empty() || rest.len() % 3 != 0 {
+        return Err("SetParameterValues KEY (NAME TYPE VALUE)+".into());
+    }
+    let parameter_list = rest
+        .chunks(3)
+        .map(|c| match c {
+            [name, ty, value] => Ok(ParameterValueStruct {
+                name: name.to_string(),
+                value: if *value == "''" {
+                    String::new()
+                } else {
+                    value.to_string()
+                },
+                value_type: Some(ValueType::from_xsd_name(ty).ok_or(format!("unknown type {ty}"))?),
+            }),
+            _ => Err("SetParameterValues needs NAME TYPE VALUE triples".to_string()),
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Body::SetParameterValues {
+        parameter_list,
+        parameter_key: key.to_string(),
+    })
+}
+
+fn parse_request(w: &[&str]) -> Result<Body, String> {
+    let (method, rest) = w.split_first().ok_or("empty line")?;
+    let names = || rest.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    Ok(match *method {
+        "GetRPCMethods" => Body::GetRPCMethods,
+        "GetParameterValues" => Body::GetParameterValues {
+            parameter_names: names(),
+        },
+        "GetParameterNames" => Body::GetParameterNames {
+            parameter_path: rest
+                .first()
+                .map(|p| if *p == "''" { "" } else { p })
+                .unwrap_or("")
+                .to_string(),
+            next_level: rest
+                .get(1)
+                .map(|w| bool_word(w))
+                .transpose()?
+                .unwrap_or(false),
+        },
+        "SetParameterValues" => set_values(rest)?,
+        "GetParameterAttributes" => Body::GetParameterAttributes {
+            parameter_names: names(),
+        },
+        "SetParameterAttributes" => Body::SetParameterAttributes {
+            parameter_list: vec![SetParameterAttributesStruct {
+                name: arg(rest.first()),
+                notification_change: true,
+                notification: Some(num(rest.get(1), "notification")?),
+                access_list_change: false,
+                access_list: Vec::new(),
+            }],
+        },
+        "AddObject" => Body::AddObject {
+            object_name: arg(rest.first()),
+            parameter_key: arg(rest.get(1)),
+        },
+        "DeleteObject" => Body::DeleteObject {
+            object_name: arg(rest.first()),
+            parameter_key: arg(rest.get(1)),
+        },
+        "ScheduleInform" => Body::ScheduleInform {
+            delay_seconds: num(rest.first(), "DelaySeconds")?,
+            command_key: arg(rest.get(1)),
+        },
+        "Reboot" => Body::Reboot {
+            command_key: arg(rest.first()),
+        },
+        "FactoryReset" => Body::FactoryReset,
+        "GetQueuedTransfers" => Body::GetQueuedTransfers,
+        "GetAllQueuedTransfers" => Body::GetAllQueuedTransfers,
+        "CancelTransfer" => Body::CancelTransfer {
+            command_key: arg(rest.first()),
+        },
+        other => return Err(format!("unknown method {other}")),
+    })
+}
+
+fn parse_expect(w: &[&str]) -> Result<Expect, String> {
+    match w {
+        ["Fault", code] => Ok(Expect::Fault(code.parse().map_err(|_| "bad fault code")?)),
+        [name] => Ok(Expect::Response(name.to_string())),
+        _ => Err("expect RESPONSE_NAME | expect Fault CODE".into()),
+    }
+}
+
+/// Parses a whole script; errors name the line.
+pub fn parse(text: &str) -> Result<Vec<Step>, String> {
+    let mut steps: Vec<Step> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let w = words(line);
+        let res = if w.first() == Some(&"expect") {
+            let expect = parse_expect(w.get(1..).unwrap_or(&[]));
+            match (steps.last_mut(), expect) {
+                (Some(step), Ok(e)) => {
+                    step.expect = Some(e);
+                    Ok(())
+                }
+                (None, _) => Err("expect before any request".to_string()),
+                (_, Err(e)) => Err(e),
+            }
+        } else {
+            parse_request(&w).map(|request| {
+                steps.push(Step {
+                    request,
+                    expect: None,
+                })
+            })
+        };
+        res.map_err(|e| format!("script line {}: {e}", n + 1))?;
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_script() {
+        let s = parse(
+            "# demo\nGetParameterValues Device.DeviceInfo.\nSetParameterValues k Device.ManagementServer.PeriodicInformInterval unsignedInt 60\nexpect SetParameterValuesResponse\nGetParameterNames '' true\nGetParameterValues Device.Nope\nexpect Fault 9005\n",
+        )
+        .unwrap();
+        assert_eq!(s.len(), 4);
+        assert_eq!(
+            s[1].expect,
+            Some(Expect::Response("SetParameterValuesResponse".into()))
+        );
+        assert_eq!(
+            s[2].request,
+            Body::GetParameterNames {
+                parameter_path: String::new(),
+                next_level: true
+            }
+        );
+        assert_eq!(s[3].expect, Some(Expect::Fault(9005)));
+    }
+
+    #[test]
+    fn reports_bad_lines() {
+        assert!(parse("Frobnicate x").unwrap_err().contains("line 1"));
+        assert!(parse("expect Fault 9005").is_err());
+        assert!(parse("SetParameterValues k A.B string").is_err());
+    }
+}
