@@ -66,9 +66,7 @@ pub struct SystemClock {
 
 impl Default for SystemClock {
     fn default() -> Self {
-        SystemClock {
-            origin: std::time::Instant::now(),
-        }
+        SystemClock { origin: std::time::Instant::now() }
     }
 }
 
@@ -80,10 +78,7 @@ impl SystemClock {
             .ok()
             .and_then(|d| i64::try_from(d.as_secs()).ok())
             .filter(|s| *s >= MIN_TRUSTED_UNIX);
-        Now {
-            instant: Instant(ms),
-            unix,
-        }
+        Now { instant: Instant(ms), unix }
     }
 }
 
@@ -118,12 +113,7 @@ pub fn format_date_time(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, (secs / 60) % 60, secs % 60)
 }
 
 /// Why a dateTime text was refused.
@@ -146,10 +136,7 @@ pub fn parse_date_time(text: &str) -> Result<i64, DateTimeError> {
         if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
             return Err(DateTimeError);
         }
-        core::str::from_utf8(s)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or(DateTimeError)
+        core::str::from_utf8(s).ok().and_then(|s| s.parse().ok()).ok_or(DateTimeError)
     };
     let sep = |i: usize, c: u8| {
         if b.get(i) == Some(&c) {
@@ -169,12 +156,7 @@ pub fn parse_date_time(text: &str) -> Result<i64, DateTimeError> {
     let minute = num(14..16)?;
     sep(16, b':')?;
     let second = num(17..19)?;
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 24
-        || minute > 59
-        || second > 60
-    {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 24 || minute > 59 || second > 60 {
         return Err(DateTimeError);
     }
     let mut i = 19;
@@ -224,30 +206,18 @@ mod tests {
         for t in [0, 951_782_400, 1_795_323_511, 4_102_444_799] {
             assert_eq!(parse_date_time(&format_date_time(t)), Ok(t));
         }
-        assert_eq!(
-            parse_date_time("2026-11-22T05:58:31.123+01:00"),
-            Ok(1_795_323_511)
-        );
+        assert_eq!(parse_date_time("2026-11-22T05:58:31.123+01:00"), Ok(1_795_323_511));
         assert_eq!(parse_date_time("2026-11-22T04:58:31"), Ok(1_795_323_511));
         assert!(parse_date_time(UNKNOWN_TIME).is_ok());
         assert!(is_unknown_time(UNKNOWN_TIME));
-        for bad in [
-            "",
-            "2026-13-01T00:00:00Z",
-            "2026-11-22 04:58:31Z",
-            "2026-11-22T04:58:31Zjunk",
-            "２026",
-        ] {
+        for bad in ["", "2026-13-01T00:00:00Z", "2026-11-22 04:58:31Z", "2026-11-22T04:58:31Zjunk", "２026"] {
             assert!(parse_date_time(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn unknown_wall_clock_gives_unknown_time() {
-        let now = Now {
-            instant: Instant(5),
-            unix: None,
-        };
+        let now = Now { instant: Instant(5), unix: None };
         assert_eq!(now.date_time(), UNKNOWN_TIME);
     }
 }

@@ -14,9 +14,7 @@ pub fn fill(buf: &mut [u8]) -> bool {
 pub fn random_u64() -> u64 {
     let mut b = [0u8; 8];
     if !fill(&mut b) {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         return u64::from(t.subsec_nanos()) ^ t.as_secs().rotate_left(32);
     }
     u64::from_le_bytes(b)

@@ -30,11 +30,7 @@ impl Log for StderrLogger {
         };
         let target = record.target().trim_start_matches("cwmpd::");
         // A failed write to stderr has nowhere to be reported; drop it.
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "cwmpd: {level} {target}: {}",
-            record.args()
-        );
+        let _ = writeln!(std::io::stderr().lock(), "cwmpd: {level} {target}: {}", record.args());
     }
 
     fn flush(&self) {}

@@ -20,11 +20,7 @@ struct Args {
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut args = Args {
-        config: PathBuf::from(DEFAULT_CONFIG),
-        check: false,
-        level: None,
-    };
+    let mut args = Args { config: PathBuf::from(DEFAULT_CONFIG), check: false, level: None };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "-c" | "--config" => args.config = it.next().ok_or("-c needs a path")?.into(),

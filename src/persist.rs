@@ -126,11 +126,8 @@ pub fn from_text(text: &str) -> Result<State, String> {
     let mut s = State::default();
     let mut ended = false;
     for (i, line) in lines.enumerate() {
-        let f: Vec<String> = line
-            .split('\t')
-            .map(unesc)
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("line {}: {e}", i + 2))?;
+        let f: Vec<String> =
+            line.split('\t').map(unesc).collect::<Result<_, _>>().map_err(|e| format!("line {}: {e}", i + 2))?;
         let field = |n: usize| f.get(n).cloned().unwrap_or_default();
         match f.first().map(String::as_str) {
             Some("parameter_key") => s.parameter_key = field(1),
@@ -140,13 +137,8 @@ pub fn from_text(text: &str) -> Result<State, String> {
                 s.values.insert(field(1), field(2));
             }
             Some("attribute") => {
-                let n = field(2)
-                    .parse()
-                    .map_err(|_| format!("line {}: bad notification", i + 2))?;
-                s.attributes.insert(
-                    field(1),
-                    (n, f.get(3..).map(<[String]>::to_vec).unwrap_or_default()),
-                );
+                let n = field(2).parse().map_err(|_| format!("line {}: bad notification", i + 2))?;
+                s.attributes.insert(field(1), (n, f.get(3..).map(<[String]>::to_vec).unwrap_or_default()));
             }
             Some("schedule_inform") => s.scheduled_informs.push((field(1), field(2))),
             Some("reboot_command_key") => s.reboot_command_key = Some(field(1)),
@@ -171,25 +163,16 @@ pub fn load(path: &Path) -> Result<State, PersistError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
         Err(e) => return Err(PersistError(format!("{}: {e}", path.display()))),
     };
-    let parsed = String::from_utf8(text)
-        .map_err(|_| "not UTF-8".to_string())
-        .and_then(|t| from_text(&t));
+    let parsed = String::from_utf8(text).map_err(|_| "not UTF-8".to_string()).and_then(|t| from_text(&t));
     parsed.map_err(|e| {
         let aside = path.with_extension("corrupt");
         let _ = std::fs::rename(path, &aside);
-        PersistError(format!(
-            "{}: {e} (kept as {})",
-            path.display(),
-            aside.display()
-        ))
+        PersistError(format!("{}: {e} (kept as {})", path.display(), aside.display()))
     })
 }
 
 fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".tmp{}", std::process::id()));
     path.with_file_name(name)
 }
@@ -197,19 +180,14 @@ fn temp_path(path: &Path) -> PathBuf {
 /// Writes the state atomically (write temp, fsync, rename, fsync directory).
 pub fn save(path: &Path, state: &State) -> Result<(), PersistError> {
     let err = |e: std::io::Error| PersistError(format!("{}: {e}", path.display()));
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
     let tmp = temp_path(path);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(&tmp).map_err(err)?;
-    f.write_all(to_text(state).as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(err)?;
+    f.write_all(to_text(state).as_bytes()).and_then(|()| f.sync_all()).map_err(err)?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(err)?;
     if let Ok(d) = std::fs::File::open(dir) {
@@ -239,18 +217,11 @@ mod tests {
     use super::*;
 
     fn sample() -> State {
-        let mut s = State {
-            parameter_key: "k\t1\\".into(),
-            last_acs_url: Some("http://a/\n".into()),
-            ..State::default()
-        };
+        let mut s =
+            State { parameter_key: "k\t1\\".into(), last_acs_url: Some("http://a/\n".into()), ..State::default() };
         s.events.push(("M Reboot".into(), "x\ry".into()));
-        s.values.insert(
-            "Device.ManagementServer.ConnectionRequestPassword".into(),
-            "p\u{e9}\u{1}".into(),
-        );
-        s.attributes
-            .insert("Device.A.".into(), (2, vec!["Subscriber".into()]));
+        s.values.insert("Device.ManagementServer.ConnectionRequestPassword".into(), "p\u{e9}\u{1}".into());
+        s.attributes.insert("Device.A.".into(), (2, vec!["Subscriber".into()]));
         s.scheduled_informs.push(("u:123".into(), "s".into()));
         s.reboot_command_key = Some(String::new());
         s.factory_reset_pending = true;
@@ -269,10 +240,7 @@ mod tests {
         let text = to_text(&sample());
         for cut in 0..text.len() - 1 {
             if let Some(prefix) = text.get(..cut) {
-                assert!(
-                    from_text(prefix).is_err() || prefix.trim_end().ends_with("\nend"),
-                    "cut {cut}"
-                );
+                assert!(from_text(prefix).is_err() || prefix.trim_end().ends_with("\nend"), "cut {cut}");
             }
         }
     }

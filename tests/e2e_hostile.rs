@@ -1,12 +1,7 @@
 //! End to end against a hostile or broken ACS: garbage, oversized bodies, HTTP errors,
 //! unknown methods and mustUnderstand headers. The agent must answer with the right fault
 //! or fail the session, log it, keep its events and retry; never crash.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 
@@ -58,11 +53,7 @@ fn envelope(id: &str, header_extra: &str, body: &str) -> Vec<u8> {
 }
 
 fn inform_response() -> Vec<u8> {
-    envelope(
-        "1",
-        "",
-        "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>",
-    )
+    envelope("1", "", "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>")
 }
 
 fn wait_for(seen: &Arc<Mutex<Vec<String>>>, n: usize) -> Vec<String> {
@@ -93,22 +84,11 @@ fn garbage_and_http_errors_fail_the_session_and_are_retried_with_the_same_events
     }));
     let (_dir, mut d) = start(&url, "garbage");
     let s = wait_for(&seen, 4);
-    assert!(
-        s.len() >= 4,
-        "retries expected, saw {}\n{}",
-        s.len(),
-        d.log_text()
-    );
+    assert!(s.len() >= 4, "retries expected, saw {}\n{}", s.len(), d.log_text());
     for (i, body) in s.iter().take(4).enumerate() {
-        assert!(
-            body.contains("Inform>") || body.contains(":Inform"),
-            "attempt {i} is not an Inform: {body}"
-        );
+        assert!(body.contains("Inform>") || body.contains(":Inform"), "attempt {i} is not an Inform: {body}");
         assert!(body.contains("0 BOOTSTRAP"), "BOOTSTRAP lost on retry {i}");
-        assert!(
-            body.contains(&format!("<RetryCount>{i}</RetryCount>")),
-            "RetryCount on attempt {i}: {body}"
-        );
+        assert!(body.contains(&format!("<RetryCount>{i}</RetryCount>")), "RetryCount on attempt {i}: {body}");
     }
     assert!(d.child.try_wait().unwrap().is_none(), "daemon died");
     assert!(d.log_text().contains("session failed"));
@@ -135,24 +115,8 @@ fn unknown_method_gets_9000_with_the_id_echoed_and_must_understand_gets_a_soap_f
     let (_dir, d) = start(&url, "unknown");
     let s = wait_for(&seen, 5);
     assert!(s.len() >= 5, "{s:?}\n{}", d.log_text());
-    assert!(
-        s[1].is_empty(),
-        "empty POST expected after InformResponse: {}",
-        s[1]
-    );
-    assert!(
-        s[2].contains("<FaultCode>9000</FaultCode>") && s[2].contains("req-77"),
-        "{}",
-        s[2]
-    );
-    assert!(
-        s[3].contains("MustUnderstand") && !s[3].contains("GetRPCMethodsResponse"),
-        "{}",
-        s[3]
-    );
-    assert!(
-        s[4].contains("<FaultCode>9003</FaultCode>") && s[4].contains("req-79"),
-        "{}",
-        s[4]
-    );
+    assert!(s[1].is_empty(), "empty POST expected after InformResponse: {}", s[1]);
+    assert!(s[2].contains("<FaultCode>9000</FaultCode>") && s[2].contains("req-77"), "{}", s[2]);
+    assert!(s[3].contains("MustUnderstand") && !s[3].contains("GetRPCMethodsResponse"), "{}", s[3]);
+    assert!(s[4].contains("<FaultCode>9003</FaultCode>") && s[4].contains("req-79"), "{}", s[4]);
 }

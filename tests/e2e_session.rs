@@ -1,12 +1,7 @@
 //! End to end: the real `cwmpd` binary against the project's test ACS on loopback.
 //! BOOTSTRAP Inform, parameter RPCs, connection requests, periodic and scheduled Informs,
 //! retry after failure, Reboot with the M Reboot event, persistence across kill -9.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 
@@ -20,21 +15,14 @@ const WAIT: Duration = Duration::from_secs(20);
 
 fn digest_acs() -> TestAcs {
     TestAcs::start(TestAcsConfig {
-        auth: AcsAuth::Digest {
-            username: "cpe".into(),
-            password: "cpe-secret".into(),
-        },
+        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
         ..TestAcsConfig::default()
     })
     .unwrap()
 }
 
 fn param<'a>(s: &'a SessionRecord, name: &str) -> Option<&'a str> {
-    s.inform
-        .parameter_list
-        .iter()
-        .find(|p| p.name == name)
-        .map(|p| p.value.as_str())
+    s.inform.parameter_list.iter().find(|p| p.name == name).map(|p| p.value.as_str())
 }
 
 fn answer(s: &SessionRecord, i: usize) -> &Body {
@@ -47,10 +35,7 @@ fn bootstrap_inform_then_parameter_rpcs() {
     let acs = digest_acs();
     acs.push(
         Body::GetParameterValues {
-            parameter_names: vec![
-                "Device.DeviceInfo.SerialNumber".into(),
-                "Device.ManagementServer.".into(),
-            ],
+            parameter_names: vec!["Device.DeviceInfo.SerialNumber".into(), "Device.ManagementServer.".into()],
         },
         Some(Expect::Response("GetParameterValuesResponse".into())),
     );
@@ -66,21 +51,11 @@ fn bootstrap_inform_then_parameter_rpcs() {
         Some(Expect::Response("SetParameterValuesResponse".into())),
     );
     acs.push(
-        Body::GetParameterValues {
-            parameter_names: vec!["Device.ManagementServer.PeriodicInformInterval".into()],
-        },
+        Body::GetParameterValues { parameter_names: vec!["Device.ManagementServer.PeriodicInformInterval".into()] },
         None,
     );
-    acs.push(
-        Body::GetParameterValues {
-            parameter_names: vec!["Device.Nope".into()],
-        },
-        Some(Expect::Fault(9005)),
-    );
-    acs.push(
-        Body::GetRPCMethods,
-        Some(Expect::Response("GetRPCMethodsResponse".into())),
-    );
+    acs.push(Body::GetParameterValues { parameter_names: vec!["Device.Nope".into()] }, Some(Expect::Fault(9005)));
+    acs.push(Body::GetRPCMethods, Some(Expect::Response("GetRPCMethodsResponse".into())));
     let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
     let _d = Daemon::start(dir.path(), &cfg);
     assert!(acs.wait_sessions(1, WAIT), "no completed session");
@@ -121,42 +96,18 @@ fn connection_request_starts_one_session_and_bad_credentials_start_none() {
     let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
     let _d = Daemon::start(dir.path(), &cfg);
     assert!(acs.wait_sessions(1, WAIT));
-    let cr_url = param(
-        &acs.sessions()[0],
-        "Device.ManagementServer.ConnectionRequestURL",
-    )
-    .unwrap()
-    .to_string();
+    let cr_url = param(&acs.sessions()[0], "Device.ManagementServer.ConnectionRequestURL").unwrap().to_string();
     assert!(cr_url.starts_with("http://127.0.0.1:"), "{cr_url}");
 
-    assert_eq!(
-        testacs::connection_request(&cr_url, "cr-user", "wrong").unwrap(),
-        401
-    );
+    assert_eq!(testacs::connection_request(&cr_url, "cr-user", "wrong").unwrap(), 401);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(
-        acs.sessions().len(),
-        1,
-        "a refused connection request must not start a session"
-    );
+    assert_eq!(acs.sessions().len(), 1, "a refused connection request must not start a session");
 
     let started = Instant::now();
-    assert_eq!(
-        testacs::connection_request(&cr_url, "cr-user", "cr-secret").unwrap(),
-        200
-    );
-    assert_eq!(
-        testacs::connection_request(&cr_url, "cr-user", "cr-secret").unwrap(),
-        200
-    );
-    assert!(
-        acs.wait_until(WAIT, |s| s.len() >= 2),
-        "no session after the connection request"
-    );
-    eprintln!(
-        "connection request to Inform: {} ms",
-        started.elapsed().as_millis()
-    );
+    assert_eq!(testacs::connection_request(&cr_url, "cr-user", "cr-secret").unwrap(), 200);
+    assert_eq!(testacs::connection_request(&cr_url, "cr-user", "cr-secret").unwrap(), 200);
+    assert!(acs.wait_until(WAIT, |s| s.len() >= 2), "no session after the connection request");
+    eprintln!("connection request to Inform: {} ms", started.elapsed().as_millis());
     let s = &acs.sessions()[1];
     assert_eq!(s.event_codes(), vec!["6 CONNECTION REQUEST".to_string()]);
     assert!(acs.wait_sessions(2, WAIT));
@@ -171,19 +122,10 @@ fn periodic_and_scheduled_informs() {
     let dir = TempDir::new("periodic");
     let acs = digest_acs();
     acs.push(
-        Body::ScheduleInform {
-            delay_seconds: 1,
-            command_key: "sched-1".into(),
-        },
+        Body::ScheduleInform { delay_seconds: 1, command_key: "sched-1".into() },
         Some(Expect::Response("ScheduleInformResponse".into())),
     );
-    acs.push(
-        Body::ScheduleInform {
-            delay_seconds: 0,
-            command_key: "bad".into(),
-        },
-        Some(Expect::Fault(9003)),
-    );
+    acs.push(Body::ScheduleInform { delay_seconds: 0, command_key: "bad".into() }, Some(Expect::Fault(9003)));
     let mut cfg = DaemonConfig::new(&acs.url());
     cfg.periodic_interval = 2;
     let path = cfg.write(dir.path());
@@ -192,25 +134,10 @@ fn periodic_and_scheduled_informs() {
         let code = code.to_string();
         move |s: &[SessionRecord]| s.iter().any(|r| r.event_codes().contains(&code))
     };
-    assert!(
-        acs.wait_until(WAIT, found("3 SCHEDULED")),
-        "no scheduled Inform"
-    );
-    assert!(
-        acs.wait_until(WAIT, found("2 PERIODIC")),
-        "no periodic Inform"
-    );
-    let sched = acs
-        .sessions()
-        .into_iter()
-        .find(|s| s.event_codes().contains(&"3 SCHEDULED".into()))
-        .unwrap();
-    let m = sched
-        .inform
-        .event
-        .iter()
-        .find(|e| e.event_code == "M ScheduleInform")
-        .unwrap();
+    assert!(acs.wait_until(WAIT, found("3 SCHEDULED")), "no scheduled Inform");
+    assert!(acs.wait_until(WAIT, found("2 PERIODIC")), "no periodic Inform");
+    let sched = acs.sessions().into_iter().find(|s| s.event_codes().contains(&"3 SCHEDULED".into())).unwrap();
+    let m = sched.inform.event.iter().find(|e| e.event_code == "M ScheduleInform").unwrap();
     assert_eq!(m.command_key, "sched-1");
     for x in &acs.sessions()[0].exchanges {
         assert_eq!(x.check, Ok(()));
@@ -228,24 +155,13 @@ fn retries_with_back_off_until_the_acs_answers() {
     std::thread::sleep(Duration::from_millis(3500));
     let acs = TestAcs::start(TestAcsConfig {
         bind: ([127, 0, 0, 1], port).into(),
-        auth: AcsAuth::Digest {
-            username: "cpe".into(),
-            password: "cpe-secret".into(),
-        },
+        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
         ..TestAcsConfig::default()
     })
     .unwrap();
-    assert!(
-        acs.wait_sessions(1, WAIT),
-        "no session after the ACS came up\n{}",
-        d.log_text()
-    );
+    assert!(acs.wait_sessions(1, WAIT), "no session after the ACS came up\n{}", d.log_text());
     let s = &acs.sessions()[0];
-    assert!(
-        s.inform.retry_count >= 1,
-        "RetryCount {}",
-        s.inform.retry_count
-    );
+    assert!(s.inform.retry_count >= 1, "RetryCount {}", s.inform.retry_count);
     assert!(s.event_codes().contains(&"0 BOOTSTRAP".into()));
     assert!(d.log_text().contains("session failed"));
 }
@@ -254,12 +170,7 @@ fn retries_with_back_off_until_the_acs_answers() {
 fn reboot_rpc_gives_boot_and_m_reboot_after_restart() {
     let dir = TempDir::new("reboot");
     let acs = digest_acs();
-    acs.push(
-        Body::Reboot {
-            command_key: "rb-42".into(),
-        },
-        Some(Expect::Response("RebootResponse".into())),
-    );
+    acs.push(Body::Reboot { command_key: "rb-42".into() }, Some(Expect::Response("RebootResponse".into())));
     let path = DaemonConfig::new(&acs.url()).write(dir.path());
     let mut d = Daemon::start(dir.path(), &path);
     assert!(acs.wait_sessions(1, WAIT));
@@ -271,12 +182,7 @@ fn reboot_rpc_gives_boot_and_m_reboot_after_restart() {
     let codes = s.event_codes();
     assert!(codes.contains(&"1 BOOT".into()), "{codes:?}");
     assert!(!codes.contains(&"0 BOOTSTRAP".into()), "{codes:?}");
-    let m = s
-        .inform
-        .event
-        .iter()
-        .find(|e| e.event_code == "M Reboot")
-        .expect("M Reboot");
+    let m = s.inform.event.iter().find(|e| e.event_code == "M Reboot").expect("M Reboot");
     assert_eq!(m.command_key, "rb-42");
 }
 
@@ -303,12 +209,7 @@ fn state_survives_kill_9() {
     // A daemon restart is neither BOOT nor BOOTSTRAP: wait for its connection request URL.
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(acs.sessions().len(), 1, "restart alone must not Inform");
-    let cr_url = param(
-        &acs.sessions()[0],
-        "Device.ManagementServer.ConnectionRequestURL",
-    )
-    .unwrap()
-    .to_string();
+    let cr_url = param(&acs.sessions()[0], "Device.ManagementServer.ConnectionRequestURL").unwrap().to_string();
     // The port changed (port 0 in the config); read the new URL from the new daemon's log.
     let log = std::fs::read_to_string(dir.path().join("cwmpd.log")).unwrap();
     let new_url = log
@@ -318,14 +219,8 @@ fn state_survives_kill_9() {
         .map(str::trim)
         .unwrap_or(&cr_url)
         .to_string();
-    assert_eq!(
-        testacs::connection_request(&new_url, "cr-user", "acs-chosen").unwrap(),
-        200
-    );
+    assert_eq!(testacs::connection_request(&new_url, "cr-user", "acs-chosen").unwrap(), 200);
     assert!(acs.wait_until(WAIT, |s| s.len() >= 2));
     let s = &acs.sessions()[1];
-    assert_eq!(
-        param(s, "Device.ManagementServer.ParameterKey"),
-        Some("pk-7")
-    );
+    assert_eq!(param(s, "Device.ManagementServer.ParameterKey"), Some("pk-7"));
 }

@@ -43,12 +43,7 @@ impl Drop for Acsrs {
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("run openssl");
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        cmd,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
 }
 
 /// acsrs loads a PKCS#12 identity at start even when only plain HTTP is used.
@@ -94,13 +89,7 @@ fn start_acsrs(bin: &Path, home: &Path, cwmp: u16, api: u16) -> Acsrs {
     );
     std::fs::write(cfg.join("config.toml"), toml).unwrap();
     let log = std::fs::File::create(home.join("acsrs.log")).unwrap();
-    let child = Command::new(bin)
-        .arg("-v")
-        .env("HOME", home)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let child = Command::new(bin).arg("-v").env("HOME", home).stdout(Stdio::null()).stderr(log).spawn().unwrap();
     let acsrs = Acsrs(child);
     for _ in 0..100 {
         if TcpStream::connect(("127.0.0.1", api)).is_ok() {
@@ -108,10 +97,7 @@ fn start_acsrs(bin: &Path, home: &Path, cwmp: u16, api: u16) -> Acsrs {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!(
-        "acsrs did not start: {}",
-        std::fs::read_to_string(home.join("acsrs.log")).unwrap_or_default()
-    );
+    panic!("acsrs did not start: {}", std::fs::read_to_string(home.join("acsrs.log")).unwrap_or_default());
 }
 
 /// POSTs one JSON command to the acsrs API and returns the body.
@@ -125,9 +111,7 @@ fn api(port: u16, json: &str) -> String {
     s.write_all(req.as_bytes()).unwrap();
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
-    out.split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or(out)
+    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or(out)
 }
 
 #[test]
@@ -156,11 +140,7 @@ fn acsrs_drives_gpv_spv_gpn_through_connection_requests() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert!(
-        listed.contains("TEST0001"),
-        "CPE not registered: {listed}\n{}",
-        daemon.log_text()
-    );
+    assert!(listed.contains("TEST0001"), "CPE not registered: {listed}\n{}", daemon.log_text());
     // Let the BOOTSTRAP session (acsrs sets the CR credentials in it) finish.
     std::thread::sleep(Duration::from_secs(2));
 
@@ -168,21 +148,13 @@ fn acsrs_drives_gpv_spv_gpn_through_connection_requests() {
         api_port,
         r#"{"serial_number":"TEST0001","command":{"GetParameterValues":[{"name":"Device.DeviceInfo.SerialNumber"},{"name":"Device.ManagementServer.PeriodicInformInterval"}]}}"#,
     );
-    assert!(
-        gpv.contains("TEST0001") && gpv.contains("3600"),
-        "GPV: {gpv}\n{}",
-        daemon.log_text()
-    );
+    assert!(gpv.contains("TEST0001") && gpv.contains("3600"), "GPV: {gpv}\n{}", daemon.log_text());
 
     let spv = api(
         api_port,
         r#"{"serial_number":"TEST0001","command":{"SetParameterValues":[{"name":"Device.ManagementServer.PeriodicInformInterval","type":"xsd:unsignedInt","value":"777"}]}}"#,
     );
-    assert!(
-        spv.contains("SetParameterValues"),
-        "SPV: {spv}\n{}",
-        daemon.log_text()
-    );
+    assert!(spv.contains("SetParameterValues"), "SPV: {spv}\n{}", daemon.log_text());
     let gpv2 = api(
         api_port,
         r#"{"serial_number":"TEST0001","command":{"GetParameterValues":[{"name":"Device.ManagementServer.PeriodicInformInterval"}]}}"#,
@@ -193,18 +165,10 @@ fn acsrs_drives_gpv_spv_gpn_through_connection_requests() {
         api_port,
         r#"{"serial_number":"TEST0001","command":{"GetParameterNames":{"name":"Device.","next_level":false}}}"#,
     );
-    assert!(
-        gpn.contains("Device.DeviceInfo.SerialNumber") && gpn.contains("Device.ManagementServer."),
-        "GPN: {gpn}"
-    );
+    assert!(gpn.contains("Device.DeviceInfo.SerialNumber") && gpn.contains("Device.ManagementServer."), "GPN: {gpn}");
 
-    let fault = api(
-        api_port,
-        r#"{"serial_number":"TEST0001","command":{"GetParameterValues":[{"name":"Device.No.Such"}]}}"#,
-    );
+    let fault =
+        api(api_port, r#"{"serial_number":"TEST0001","command":{"GetParameterValues":[{"name":"Device.No.Such"}]}}"#);
     assert!(fault.contains("9005"), "fault: {fault}");
-    assert!(
-        daemon.log_text().contains("connection request"),
-        "no connection request seen"
-    );
+    assert!(daemon.log_text().contains("connection request"), "no connection request seen");
 }

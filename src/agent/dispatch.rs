@@ -24,11 +24,7 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
 
 /// A fault with the spec's string for `code`.
 pub fn fault(code: FaultCode) -> Fault {
-    Fault {
-        fault_code: code.0,
-        fault_string: code.description().to_string(),
-        set_parameter_values_faults: Vec::new(),
-    }
+    Fault { fault_code: code.0, fault_string: code.description().to_string(), set_parameter_values_faults: Vec::new() }
 }
 
 impl Agent {
@@ -42,10 +38,7 @@ impl Agent {
                 .model
                 .get_parameter_values(&parameter_names)
                 .map(|parameter_list| Body::GetParameterValuesResponse { parameter_list }),
-            Body::GetParameterNames {
-                parameter_path,
-                next_level,
-            } => self
+            Body::GetParameterNames { parameter_path, next_level } => self
                 .model
                 .get_parameter_names(&parameter_path, next_level)
                 .map(|parameter_list| Body::GetParameterNamesResponse { parameter_list }),
@@ -53,45 +46,24 @@ impl Agent {
                 .model
                 .get_parameter_attributes(&parameter_names)
                 .map(|parameter_list| Body::GetParameterAttributesResponse { parameter_list }),
-            Body::SetParameterValues {
-                parameter_list,
-                parameter_key,
-            } => {
-                let status = self.model.set_parameter_values(
-                    &parameter_list,
-                    &parameter_key,
-                    &mut self.state,
-                )?;
+            Body::SetParameterValues { parameter_list, parameter_key } => {
+                let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state)?;
                 self.deferred.settings_changed = true;
                 self.persist();
                 Ok(Body::SetParameterValuesResponse { status })
             }
             Body::SetParameterAttributes { parameter_list } => {
-                self.model
-                    .set_parameter_attributes(&parameter_list, &mut self.state)?;
+                self.model.set_parameter_attributes(&parameter_list, &mut self.state)?;
                 self.persist();
                 Ok(Body::SetParameterAttributesResponse)
             }
-            Body::AddObject {
-                object_name,
-                parameter_key,
-            } => {
-                let (instance_number, status) =
-                    self.model
-                        .add_object(&object_name, &parameter_key, &mut self.state)?;
+            Body::AddObject { object_name, parameter_key } => {
+                let (instance_number, status) = self.model.add_object(&object_name, &parameter_key, &mut self.state)?;
                 self.persist();
-                Ok(Body::AddObjectResponse {
-                    instance_number,
-                    status,
-                })
+                Ok(Body::AddObjectResponse { instance_number, status })
             }
-            Body::DeleteObject {
-                object_name,
-                parameter_key,
-            } => {
-                let status =
-                    self.model
-                        .delete_object(&object_name, &parameter_key, &mut self.state)?;
+            Body::DeleteObject { object_name, parameter_key } => {
+                let status = self.model.delete_object(&object_name, &parameter_key, &mut self.state)?;
                 self.persist();
                 Ok(Body::DeleteObjectResponse { status })
             }
@@ -113,10 +85,7 @@ impl Agent {
                 self.persist();
                 Ok(Body::FactoryResetResponse)
             }
-            Body::ScheduleInform {
-                delay_seconds,
-                command_key,
-            } => {
+            Body::ScheduleInform { delay_seconds, command_key } => {
                 // DelaySeconds must be > 0 (A.4.1.3).
                 if delay_seconds == 0 {
                     return Err(fault(FaultCode::INVALID_ARGUMENTS));

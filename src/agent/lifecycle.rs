@@ -16,10 +16,7 @@ pub fn load_state(path: &Path) -> State {
     match persist::load(path) {
         Ok(state) => state,
         Err(e) => {
-            log::error!(
-                "state file {}: {e}; starting with empty state (BOOTSTRAP)",
-                path.display()
-            );
+            log::error!("state file {}: {e}; starting with empty state (BOOTSTRAP)", path.display());
             State::default()
         }
     }
@@ -38,9 +35,7 @@ impl Agent {
             }
         }
         let url = self.model.management_server().url.clone();
-        if self.state.last_acs_url.as_deref() != Some(url.as_str())
-            || self.state.factory_reset_pending
-        {
+        if self.state.last_acs_url.as_deref() != Some(url.as_str()) || self.state.factory_reset_pending {
             log::info!("first contact with {url}: 0 BOOTSTRAP");
             self.events.bootstrap();
             self.scheduled = Default::default();
@@ -56,8 +51,8 @@ impl Agent {
             return Ok(());
         }
         let bind = SocketAddr::new(cr.address, cr.port);
-        let (listener, actual) = ConnRequestListener::bind(bind)
-            .map_err(|e| format!("connection request listener on {bind}: {e}"))?;
+        let (listener, actual) =
+            ConnRequestListener::bind(bind).map_err(|e| format!("connection request listener on {bind}: {e}"))?;
         let host = match &cr.external_host {
             Some(h) => h.clone(),
             None => advertised_host(actual.ip(), &self.model.management_server().url),
@@ -99,26 +94,17 @@ impl Agent {
     fn reboot(&mut self) {
         log::warn!("rebooting (Reboot RPC)");
         self.persist();
-        run_command(
-            &self.config.agent.reboot_command,
-            &self.config.agent.boot_marker,
-        );
+        run_command(&self.config.agent.reboot_command, &self.config.agent.boot_marker);
     }
 
     fn factory_reset(&mut self) {
         log::warn!("factory reset (FactoryReset RPC)");
-        let mut fresh = State {
-            factory_reset_pending: true,
-            ..State::default()
-        };
+        let mut fresh = State { factory_reset_pending: true, ..State::default() };
         std::mem::swap(&mut self.state, &mut fresh);
         self.events = Default::default();
         self.scheduled = Default::default();
         self.persist();
-        run_command(
-            &self.config.agent.factory_reset_command,
-            &self.config.agent.boot_marker,
-        );
+        run_command(&self.config.agent.factory_reset_command, &self.config.agent.boot_marker);
     }
 }
 
@@ -147,35 +133,16 @@ fn advertised_host(bound: IpAddr, acs_url: &str) -> String {
     if !bound.is_unspecified() {
         return bound.to_string();
     }
-    let host_port = acs_url
-        .split("://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or("");
-    let target = if host_port.contains(':') {
-        host_port.to_string()
-    } else {
-        format!("{host_port}:80")
-    };
-    let local = UdpSocket::bind(("0.0.0.0", 0))
-        .and_then(|s| s.connect(&target).and_then(|()| s.local_addr()));
-    local
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|_| "127.0.0.1".into())
+    let host_port = acs_url.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or("");
+    let target = if host_port.contains(':') { host_port.to_string() } else { format!("{host_port}:80") };
+    let local = UdpSocket::bind(("0.0.0.0", 0)).and_then(|s| s.connect(&target).and_then(|()| s.local_addr()));
+    local.map(|a| a.ip().to_string()).unwrap_or_else(|_| "127.0.0.1".into())
 }
 
 /// `http://host:port/path`, IPv6 literals in brackets (TR-069 3.2.2).
 pub fn format_cr_url(host: &str, port: u16, path: &str) -> String {
-    let host = if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    };
-    let path = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    };
+    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() };
+    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
     format!("http://{host}:{port}{path}")
 }
 
@@ -185,16 +152,10 @@ pub fn format_cr_url(host: &str, port: u16, path: &str) -> String {
 pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), String> {
     use nix::sys::signal::{SigSet, Signal};
     let mut set = SigSet::empty();
-    for s in [
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGHUP,
-        Signal::SIGUSR1,
-    ] {
+    for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP, Signal::SIGUSR1] {
         set.add(s);
     }
-    set.thread_block()
-        .map_err(|e| format!("cannot block signals: {e}"))?;
+    set.thread_block().map_err(|e| format!("cannot block signals: {e}"))?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || loop {
@@ -218,13 +179,7 @@ mod tests {
 
     #[test]
     fn cr_url_forms() {
-        assert_eq!(
-            format_cr_url("192.0.2.1", 7547, "/cr"),
-            "http://192.0.2.1:7547/cr"
-        );
-        assert_eq!(
-            format_cr_url("2001:db8::1", 7547, "cr"),
-            "http://[2001:db8::1]:7547/cr"
-        );
+        assert_eq!(format_cr_url("192.0.2.1", 7547, "/cr"), "http://192.0.2.1:7547/cr");
+        assert_eq!(format_cr_url("2001:db8::1", 7547, "cr"), "http://[2001:db8::1]:7547/cr");
     }
 }

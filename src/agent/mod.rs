@@ -133,15 +133,10 @@ impl Agent {
                 self.after_session();
                 continue;
             }
-            let wait = self
-                .next_deadline(now)
-                .map(|d| d.saturating_since(now.instant));
+            let wait = self.next_deadline(now).map(|d| d.saturating_since(now.instant));
             let input = match wait {
                 Some(w) => self.inputs.recv_timeout(w.max(Duration::from_millis(1))),
-                None => self
-                    .inputs
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected),
+                None => self.inputs.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             match input {
                 Ok(Input::Shutdown) => {

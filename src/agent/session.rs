@@ -48,15 +48,8 @@ impl Agent {
     pub(super) fn session(&mut self, now: Now) {
         let inform = self.inform(now);
         let codes: Vec<&str> = inform.event.iter().map(|e| e.event_code.as_str()).collect();
-        log::info!(
-            "session start: events [{}], RetryCount {}",
-            codes.join(", "),
-            self.retry_count
-        );
-        let cfg = SessionConfig {
-            namespace: CwmpNamespace::V1_2,
-            supported_cwmp_versions: SUPPORTED_CWMP_VERSIONS,
-        };
+        log::info!("session start: events [{}], RetryCount {}", codes.join(", "), self.retry_count);
+        let cfg = SessionConfig { namespace: CwmpNamespace::V1_2, supported_cwmp_versions: SUPPORTED_CWMP_VERSIONS };
         let mut session = Session::new(cfg, inform, now);
         let outcome = self.drive(&mut session);
         match outcome {
@@ -82,11 +75,7 @@ impl Agent {
         );
         let now = self.clock.now();
         self.retry_at = Some(now.instant.saturating_add(wait));
-        log::warn!(
-            "session failed: {reason}; retry {} in {} s",
-            self.retry_count,
-            wait.as_secs()
-        );
+        log::warn!("session failed: {reason}; retry {} in {} s", self.retry_count, wait.as_secs());
     }
 
     /// Pumps the session until it finishes; `Err` carries the failure reason.
@@ -103,11 +92,7 @@ impl Agent {
                 log::info!("ACS request {}", request.body.method_name());
                 let result = self.dispatch(request.body);
                 if let Err(fault) = &result {
-                    log::info!(
-                        "answering fault {} {}",
-                        fault.fault_code,
-                        fault.fault_string
-                    );
+                    log::info!("answering fault {} {}", fault.fault_code, fault.fault_string);
                 }
                 session.respond(result);
                 continue;
@@ -118,19 +103,11 @@ impl Agent {
             let body = match out {
                 Outgoing::Envelope(env) => Some(soap::encode(&env)),
                 Outgoing::Empty => None,
-                Outgoing::MustUnderstandFault {
-                    namespace,
-                    id,
-                    header,
-                } => Some(soap::encode::encode_must_understand_fault(
-                    namespace,
-                    id.as_deref(),
-                    &header,
-                )),
+                Outgoing::MustUnderstandFault { namespace, id, header } => {
+                    Some(soap::encode::encode_must_understand_fault(namespace, id.as_deref(), &header))
+                }
             };
-            let reply = http
-                .post(body.as_deref().map(str::as_bytes))
-                .map_err(|e| e.to_string())?;
+            let reply = http.post(body.as_deref().map(str::as_bytes)).map_err(|e| e.to_string())?;
             let incoming = incoming(reply.status, &reply.body);
             session.handle_reply(reply.status, incoming, self.clock.now());
         }
@@ -150,11 +127,7 @@ impl Agent {
                 log::debug!("ACS acknowledged {}", body.method_name());
             }
             SessionEvent::AcsFault { request, fault } => {
-                log::warn!(
-                    "ACS fault {} to {}",
-                    fault.fault_code,
-                    request.method_name()
-                );
+                log::warn!("ACS fault {} to {}", fault.fault_code, request.method_name());
             }
             SessionEvent::Finished => {}
             SessionEvent::Failed(reason) => return Err(fail_text(&reason)),

@@ -43,12 +43,8 @@ fn cr(args: &[String]) -> Result<(), String> {
 }
 
 fn serve(args: &[String]) -> Result<(), String> {
-    let mut cfg = TestAcsConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 7547)),
-        ..TestAcsConfig::default()
-    };
-    let (mut auth, mut user, mut pass, mut script_file) =
-        ("none", "acs".to_string(), "acs".to_string(), None);
+    let mut cfg = TestAcsConfig { bind: SocketAddr::from(([127, 0, 0, 1], 7547)), ..TestAcsConfig::default() };
+    let (mut auth, mut user, mut pass, mut script_file) = ("none", "acs".to_string(), "acs".to_string(), None);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(USAGE)?;
@@ -64,14 +60,8 @@ fn serve(args: &[String]) -> Result<(), String> {
     }
     cfg.auth = match auth {
         "none" => AcsAuth::None,
-        "basic" => AcsAuth::Basic {
-            username: user,
-            password: pass,
-        },
-        "digest" => AcsAuth::Digest {
-            username: user,
-            password: pass,
-        },
+        "basic" => AcsAuth::Basic { username: user, password: pass },
+        "digest" => AcsAuth::Digest { username: user, password: pass },
         _ => return Err(USAGE.into()),
     };
     let acs = TestAcs::start(cfg).map_err(|e| e.to_string())?;
@@ -106,10 +96,7 @@ fn daemon_path() -> Result<PathBuf, String> {
     if path.exists() {
         Ok(path)
     } else {
-        Err(format!(
-            "{} not found: build it first (cargo build --release --features testacs)",
-            path.display()
-        ))
+        Err(format!("{} not found: build it first (cargo build --release --features testacs)", path.display()))
     }
 }
 
@@ -139,46 +126,34 @@ fn print_new(acs: &TestAcs, seen: &mut usize) {
 
 fn demo() -> Result<(), String> {
     let acs = TestAcs::start(TestAcsConfig {
-        auth: AcsAuth::Digest {
-            username: "cpe".into(),
-            password: "cpe-secret".into(),
-        },
+        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
         ..TestAcsConfig::default()
     })
     .map_err(|e| e.to_string())?;
     let dir = std::env::temp_dir().join(format!("cwmpd-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let config = write_config(&dir, &acs.url())?;
-    println!(
-        "== cwmpd demo: test ACS at {} (HTTP Digest), state in {}",
-        acs.url(),
-        dir.display()
-    );
+    println!("== cwmpd demo: test ACS at {} (HTTP Digest), state in {}", acs.url(), dir.display());
     acs.push_script(script::parse(DEMO_SESSION_1)?);
-    let daemon = Command::new(daemon_path()?)
-        .arg("-c")
-        .arg(&config)
-        .spawn()
-        .map_err(|e| format!("cannot start cwmpd: {e}"))?;
+    let daemon =
+        Command::new(daemon_path()?).arg("-c").arg(&config).spawn().map_err(|e| format!("cannot start cwmpd: {e}"))?;
     let _daemon = Daemon(daemon);
     let mut seen = 0;
-    println!("\n== 1. first contact: BOOTSTRAP Inform, then GetParameterValues / SetParameterValues / GetParameterNames");
+    println!(
+        "\n== 1. first contact: BOOTSTRAP Inform, then GetParameterValues / SetParameterValues / GetParameterNames"
+    );
     wait(&acs, 1, &mut seen)?;
 
     println!("\n== 2. connection request (HTTP GET + Digest) -> session with 6 CONNECTION REQUEST");
     acs.push_script(script::parse(DEMO_SESSION_2)?);
     let cr_url = inform_value(&acs, "Device.ManagementServer.ConnectionRequestURL")?;
     let started = Instant::now();
-    let status =
-        testacs::connection_request(&cr_url, "cr-user", "cr-secret").map_err(|e| e.to_string())?;
+    let status = testacs::connection_request(&cr_url, "cr-user", "cr-secret").map_err(|e| e.to_string())?;
     println!("  connection request to {cr_url}: HTTP {status}");
     wait(&acs, 2, &mut seen)?;
     if let Some(s) = acs.sessions().get(1) {
         let latency = s.started.saturating_duration_since(started);
-        println!(
-            "  (connection request sent to Inform received: {:.1} ms)",
-            latency.as_secs_f64() * 1000.0
-        );
+        println!("  (connection request sent to Inform received: {:.1} ms)", latency.as_secs_f64() * 1000.0);
     }
 
     println!("\n== 3. periodic Inform (PeriodicInformInterval was set to 5 s in session 1)");
@@ -187,12 +162,7 @@ fn demo() -> Result<(), String> {
         .sessions()
         .iter()
         .flat_map(|s| s.exchanges.iter())
-        .filter_map(|x| {
-            x.check
-                .as_ref()
-                .err()
-                .map(|e| format!("{}: {e}", x.request.method_name()))
-        })
+        .filter_map(|x| x.check.as_ref().err().map(|e| format!("{}: {e}", x.request.method_name())))
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
     if failed.is_empty() {
@@ -216,13 +186,7 @@ fn wait(acs: &TestAcs, sessions: usize, seen: &mut usize) -> Result<(), String> 
 fn inform_value(acs: &TestAcs, name: &str) -> Result<String, String> {
     acs.sessions()
         .last()
-        .and_then(|s| {
-            s.inform
-                .parameter_list
-                .iter()
-                .find(|p| p.name == name)
-                .map(|p| p.value.clone())
-        })
+        .and_then(|s| s.inform.parameter_list.iter().find(|p| p.name == name).map(|p| p.value.clone()))
         .ok_or_else(|| format!("{name} missing from the Inform"))
 }
 

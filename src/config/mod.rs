@@ -124,17 +124,11 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn error(&self, name: &str, message: String) -> ConfigError {
         let line = self.section.map(|s| s.line_of(name)).unwrap_or(0);
-        ConfigError {
-            file: self.file.to_string(),
-            line,
-            message,
-        }
+        ConfigError { file: self.file.to_string(), line, message }
     }
 
     fn text(&self, name: &str) -> Option<String> {
-        self.section
-            .and_then(|s| s.option(name))
-            .map(str::to_string)
+        self.section.and_then(|s| s.option(name)).map(str::to_string)
     }
 
     fn nonempty(&self, name: &str) -> Option<String> {
@@ -150,9 +144,7 @@ impl Reader<'_> {
             None | Some("") => Ok(default),
             Some("1" | "on" | "true" | "yes" | "enabled") => Ok(true),
             Some("0" | "off" | "false" | "no" | "disabled") => Ok(false),
-            Some(v) => {
-                Err(self.error(name, format!("option {name}: '{v}' is not a boolean (0/1)")))
-            }
+            Some(v) => Err(self.error(name, format!("option {name}: '{v}' is not a boolean (0/1)"))),
         }
     }
 
@@ -168,18 +160,12 @@ impl Reader<'_> {
         };
         match v.trim().parse::<T>() {
             Ok(n) if n >= min && n <= max => Ok(n),
-            _ => Err(self.error(
-                name,
-                format!("option {name}: '{v}' is not a number in {min}..={max}"),
-            )),
+            _ => Err(self.error(name, format!("option {name}: '{v}' is not a number in {min}..={max}"))),
         }
     }
 
     fn argv(&self, name: &str, default: &str) -> Vec<String> {
-        self.string(name, default)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect()
+        self.string(name, default).split_whitespace().map(str::to_string).collect()
     }
 }
 
@@ -201,22 +187,12 @@ impl Config {
     }
 
     fn parse_named(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let uci = uci::parse(text).map_err(|e| ConfigError {
-            file: file.to_string(),
-            line: e.line,
-            message: e.message,
-        })?;
-        let section = |kind: &str| Reader {
-            section: uci.sections.iter().find(|s| s.kind == kind),
-            file,
-        };
+        let uci =
+            uci::parse(text).map_err(|e| ConfigError { file: file.to_string(), line: e.line, message: e.message })?;
+        let section = |kind: &str| Reader { section: uci.sections.iter().find(|s| s.kind == kind), file };
         for s in &uci.sections {
             if !["acs", "cpe", "connection_request", "agent"].contains(&s.kind.as_str()) {
-                log::warn!(
-                    "{file}:{}: unknown section type '{}' ignored",
-                    s.line,
-                    s.kind
-                );
+                log::warn!("{file}:{}: unknown section type '{}' ignored", s.line, s.kind);
             }
         }
         Ok(Config {
@@ -230,21 +206,17 @@ impl Config {
 
 fn acs(r: &Reader<'_>) -> Result<AcsConfig, ConfigError> {
     let url = r.string("url", "");
-    if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(r.error(
-            "url",
-            format!("option url: '{url}' must start with http:// or https://"),
-        ));
+    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+    if !url.is_empty() && !scheme_ok {
+        return Err(r.error("url", format!("option url: '{url}' must start with http:// or https://")));
     }
     let periodic_time = match r.nonempty("periodic_time") {
         None => None,
         Some(t) if crate::clock::is_unknown_time(&t) => None,
-        Some(t) => Some(crate::clock::parse_date_time(&t).map_err(|_| {
-            r.error(
-                "periodic_time",
-                format!("option periodic_time: '{t}' is not an xsd:dateTime"),
-            )
-        })?),
+        Some(t) => Some(
+            crate::clock::parse_date_time(&t)
+                .map_err(|_| r.error("periodic_time", format!("option periodic_time: '{t}' is not an xsd:dateTime")))?,
+        ),
     };
     Ok(AcsConfig {
         url,
@@ -266,15 +238,10 @@ fn acs(r: &Reader<'_>) -> Result<AcsConfig, ConfigError> {
 fn cpe(r: &Reader<'_>) -> Result<CpeConfig, ConfigError> {
     let oui = r.nonempty("manufacturer_oui");
     if let Some(o) = &oui {
-        if o.len() != 6
-            || !o
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
-        {
-            return Err(r.error(
-                "manufacturer_oui",
-                format!("option manufacturer_oui: '{o}' must be 6 upper-case hex digits"),
-            ));
+        if o.len() != 6 || !o.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)) {
+            return Err(
+                r.error("manufacturer_oui", format!("option manufacturer_oui: '{o}' must be 6 upper-case hex digits"))
+            );
         }
     }
     let bounded = |name: &str, max: usize| -> Result<Option<String>, ConfigError> {
@@ -300,18 +267,11 @@ fn cpe(r: &Reader<'_>) -> Result<CpeConfig, ConfigError> {
 
 fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigError> {
     let address = r.string("address", "0.0.0.0");
-    let address = address.parse().map_err(|_| {
-        r.error(
-            "address",
-            format!("option address: '{address}' is not an IP address"),
-        )
-    })?;
+    let address =
+        address.parse().map_err(|_| r.error("address", format!("option address: '{address}' is not an IP address")))?;
     let path = r.string("path", "/");
     if !path.starts_with('/') || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(r.error(
-            "path",
-            format!("option path: '{path}' must start with / and hold no spaces"),
-        ));
+        return Err(r.error("path", format!("option path: '{path}' must start with / and hold no spaces")));
     }
     Ok(ConnectionRequestConfig {
         enable: r.bool("enable", true)?,
@@ -327,12 +287,8 @@ fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigE
 
 fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
     let level = r.string("log_level", "info");
-    let log_level = crate::logger::parse_level(&level).ok_or_else(|| {
-        r.error(
-            "log_level",
-            format!("option log_level: '{level}' is not error/warn/info/debug"),
-        )
-    })?;
+    let log_level = crate::logger::parse_level(&level)
+        .ok_or_else(|| r.error("log_level", format!("option log_level: '{level}' is not error/warn/info/debug")))?;
     Ok(AgentConfig {
         state_file: PathBuf::from(r.string("state_file", "/etc/cwmpd.state")),
         boot_marker: PathBuf::from(r.string("boot_marker", "/var/run/cwmpd.boot")),
@@ -349,8 +305,7 @@ mod tests {
 
     #[test]
     fn minimal_and_defaults() {
-        let c =
-            Config::parse("config acs 'acs'\n\toption url 'http://acs.example:7547/'\n").unwrap();
+        let c = Config::parse("config acs 'acs'\n\toption url 'http://acs.example:7547/'\n").unwrap();
         assert_eq!(c.acs.periodic_interval, 86_400);
         assert_eq!(c.acs.retry_min_wait, 5);
         assert_eq!(c.connection_request.port, 7547);
@@ -362,26 +317,10 @@ mod tests {
     fn bad_values_name_the_line() {
         let cases = [
             ("config acs\n\toption url 'ftp://x'\n", 2, "url"),
-            (
-                "config acs\n\n\toption periodic_interval '0'\n",
-                3,
-                "periodic_interval",
-            ),
-            (
-                "config cpe\n\toption manufacturer_oui '00d09e'\n",
-                2,
-                "manufacturer_oui",
-            ),
-            (
-                "config acs\n\toption periodic_enable 'maybe'\n",
-                2,
-                "boolean",
-            ),
-            (
-                "config connection_request\n\toption port '70000'\n",
-                2,
-                "port",
-            ),
+            ("config acs\n\n\toption periodic_interval '0'\n", 3, "periodic_interval"),
+            ("config cpe\n\toption manufacturer_oui '00d09e'\n", 2, "manufacturer_oui"),
+            ("config acs\n\toption periodic_enable 'maybe'\n", 2, "boolean"),
+            ("config connection_request\n\toption port '70000'\n", 2, "port"),
             ("config agent\n\toption log_level 'loud'\n", 2, "log_level"),
             ("config acs\n\toption url 'unterminated\n", 2, "quote"),
         ];

@@ -41,11 +41,7 @@ impl UciSection {
 
     /// The line an option was set on (for error messages).
     pub fn line_of(&self, name: &str) -> usize {
-        self.values
-            .iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, _, l)| *l)
-            .unwrap_or(self.line)
+        self.values.iter().find(|(n, _, _)| n == name).map(|(_, _, l)| *l).unwrap_or(self.line)
     }
 }
 
@@ -70,10 +66,7 @@ impl fmt::Display for UciError {
 }
 
 fn err(line: usize, message: &str) -> UciError {
-    UciError {
-        line,
-        message: message.to_string(),
-    }
+    UciError { line, message: message.to_string() }
 }
 
 /// Splits a line into words: quoted parts are concatenated with adjacent ones; `#` outside
@@ -136,10 +129,7 @@ fn words(text: &str, line: usize) -> Result<Vec<String>, UciError> {
 }
 
 fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Parses a UCI file.
@@ -158,10 +148,7 @@ pub fn parse(text: &str) -> Result<UciFile, UciError> {
             ("package", [name]) => file.package = Some(name.clone()),
             ("config", [kind, rest @ ..]) if rest.len() <= 1 => {
                 if !valid_name(kind) || rest.first().is_some_and(|n| !valid_name(n)) {
-                    return Err(err(
-                        line,
-                        "section type and name: letters, digits, _ and - only",
-                    ));
+                    return Err(err(line, "section type and name: letters, digits, _ and - only"));
                 }
                 if file.sections.len() >= MAX_SECTIONS {
                     return Err(err(line, "too many sections"));
@@ -174,36 +161,24 @@ pub fn parse(text: &str) -> Result<UciFile, UciError> {
                 });
             }
             ("option", [name, value]) | ("list", [name, value]) => {
-                let section = file
-                    .sections
-                    .last_mut()
-                    .ok_or_else(|| err(line, "option before any config section"))?;
+                let section = file.sections.last_mut().ok_or_else(|| err(line, "option before any config section"))?;
                 if !valid_name(name) {
                     return Err(err(line, "option name: letters, digits, _ and - only"));
                 }
                 let value = value.clone();
                 if keyword == "option" {
                     section.values.retain(|(n, _, _)| n != name);
-                    section
-                        .values
-                        .push((name.clone(), UciValue::Option(value), line));
+                    section.values.push((name.clone(), UciValue::Option(value), line));
                 } else if let Some((_, UciValue::List(items), _)) =
                     section.values.iter_mut().find(|(n, _, _)| n == name)
                 {
                     items.push(value);
                 } else {
                     section.values.retain(|(n, _, _)| n != name);
-                    section
-                        .values
-                        .push((name.clone(), UciValue::List(vec![value]), line));
+                    section.values.push((name.clone(), UciValue::List(vec![value]), line));
                 }
             }
-            (k, _) => {
-                return Err(err(
-                    line,
-                    &format!("cannot parse '{k}' line (expected config/option/list)"),
-                ))
-            }
+            (k, _) => return Err(err(line, &format!("cannot parse '{k}' line (expected config/option/list)"))),
         }
     }
     Ok(file)
@@ -247,7 +222,10 @@ mod tests {
 
     #[test]
     fn quoting_forms() {
-        let f = parse("config system\n\toption hostname 'it'\\''s a \"box\"'\n\toption x \"a\\\"b\" # c\n\toption y plain\n").unwrap();
+        let f = parse(
+            "config system\n\toption hostname 'it'\\''s a \"box\"'\n\toption x \"a\\\"b\" # c\n\toption y plain\n",
+        )
+        .unwrap();
         let s = &f.sections[0];
         assert_eq!(s.option("hostname"), Some("it's a \"box\""));
         assert_eq!(s.option("x"), Some("a\"b"));
@@ -256,11 +234,10 @@ mod tests {
 
     #[test]
     fn lists_names_and_errors() {
-        let f = parse("package 'network'\nconfig interface 'lan'\n\tlist dns '1.1.1.1'\n\tlist dns 8.8.8.8\nconfig rule\n").unwrap();
-        assert_eq!(
-            f.sections[0].values[0].1,
-            UciValue::List(vec!["1.1.1.1".into(), "8.8.8.8".into()])
-        );
+        let f =
+            parse("package 'network'\nconfig interface 'lan'\n\tlist dns '1.1.1.1'\n\tlist dns 8.8.8.8\nconfig rule\n")
+                .unwrap();
+        assert_eq!(f.sections[0].values[0].1, UciValue::List(vec!["1.1.1.1".into(), "8.8.8.8".into()]));
         assert_eq!(f.sections[1].name, None);
         assert_eq!(parse("option x y").unwrap_err().line, 1);
         assert_eq!(parse("config a\n\toption x 'open").unwrap_err().line, 2);
@@ -269,37 +246,13 @@ mod tests {
 
     #[test]
     fn write_then_parse_is_identity() {
-        let values = [
-            "",
-            "'",
-            "it's",
-            "a\\b",
-            "tab\there",
-            "ünïcødé",
-            "\"q\"",
-            "#hash",
-            " lead",
-            "trail ",
-        ];
-        let mut file = UciFile {
-            package: None,
-            sections: Vec::new(),
-        };
-        let mut s = UciSection {
-            kind: "t".into(),
-            name: Some("n".into()),
-            values: Vec::new(),
-            line: 1,
-        };
+        let values = ["", "'", "it's", "a\\b", "tab\there", "ünïcødé", "\"q\"", "#hash", " lead", "trail "];
+        let mut file = UciFile { package: None, sections: Vec::new() };
+        let mut s = UciSection { kind: "t".into(), name: Some("n".into()), values: Vec::new(), line: 1 };
         for (i, v) in values.iter().enumerate() {
-            s.values
-                .push((format!("o{i}"), UciValue::Option(v.to_string()), 0));
+            s.values.push((format!("o{i}"), UciValue::Option(v.to_string()), 0));
         }
-        s.values.push((
-            "l".into(),
-            UciValue::List(values.iter().map(|v| v.to_string()).collect()),
-            0,
-        ));
+        s.values.push(("l".into(), UciValue::List(values.iter().map(|v| v.to_string()).collect()), 0));
         file.sections.push(s);
         let back = parse(&file.to_string()).unwrap();
         for (a, b) in back.sections[0].values.iter().zip(&file.sections[0].values) {

@@ -45,18 +45,9 @@ const NAMED: &[(EventCode, &str)] = &[
     (EventCode::TransferComplete, "7 TRANSFER COMPLETE"),
     (EventCode::DiagnosticsComplete, "8 DIAGNOSTICS COMPLETE"),
     (EventCode::RequestDownload, "9 REQUEST DOWNLOAD"),
-    (
-        EventCode::AutonomousTransferComplete,
-        "10 AUTONOMOUS TRANSFER COMPLETE",
-    ),
-    (
-        EventCode::DuStateChangeComplete,
-        "11 DU STATE CHANGE COMPLETE",
-    ),
-    (
-        EventCode::AutonomousDuStateChangeComplete,
-        "12 AUTONOMOUS DU STATE CHANGE COMPLETE",
-    ),
+    (EventCode::AutonomousTransferComplete, "10 AUTONOMOUS TRANSFER COMPLETE"),
+    (EventCode::DuStateChangeComplete, "11 DU STATE CHANGE COMPLETE"),
+    (EventCode::AutonomousDuStateChangeComplete, "12 AUTONOMOUS DU STATE CHANGE COMPLETE"),
     (EventCode::Wakeup, "13 WAKEUP"),
     (EventCode::Heartbeat, "14 HEARTBEAT"),
     (EventCode::MReboot, "M Reboot"),
@@ -72,11 +63,7 @@ impl EventCode {
     pub fn as_str(&self) -> &str {
         match self {
             EventCode::Vendor(s) => s,
-            other => NAMED
-                .iter()
-                .find(|(c, _)| c == other)
-                .map(|(_, s)| *s)
-                .unwrap_or(""),
+            other => NAMED.iter().find(|(c, _)| c == other).map(|(_, s)| *s).unwrap_or(""),
         }
     }
 
@@ -87,15 +74,10 @@ impl EventCode {
         }
         let vendor = text
             .strip_prefix("X ")
-            .map(|r| {
-                r.split_once(' ')
-                    .is_some_and(|(oui, n)| is_oui(oui) && !n.is_empty())
-            })
+            .map(|r| r.split_once(' ').is_some_and(|(oui, n)| is_oui(oui) && !n.is_empty()))
             .or_else(|| {
-                text.strip_prefix("M X_").map(|r| {
-                    r.split_once('_')
-                        .is_some_and(|(oui, m)| is_oui(oui) && !m.is_empty())
-                })
+                text.strip_prefix("M X_")
+                    .map(|r| r.split_once('_').is_some_and(|(oui, m)| is_oui(oui) && !m.is_empty()))
             });
         (vendor == Some(true) && text.len() <= 64).then(|| EventCode::Vendor(text.to_string()))
     }
@@ -115,10 +97,7 @@ impl EventCode {
     pub fn survives_reboot(&self) -> bool {
         !matches!(
             self,
-            EventCode::Boot
-                | EventCode::ValueChange
-                | EventCode::ConnectionRequest
-                | EventCode::DiagnosticsComplete
+            EventCode::Boot | EventCode::ValueChange | EventCode::ConnectionRequest | EventCode::DiagnosticsComplete
         )
     }
 
@@ -141,9 +120,7 @@ impl EventCode {
 }
 
 fn is_oui(s: &str) -> bool {
-    s.len() == 6
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
 }
 
 /// Most events one Inform carries (EventList maxOccurs 64).
@@ -158,20 +135,13 @@ pub struct EventQueue {
 impl EventQueue {
     /// Adds an event; a single code already pending merges (its CommandKey is kept).
     pub fn add(&mut self, code: EventCode, command_key: String) {
-        let dup = self
-            .pending
-            .iter()
-            .any(|(c, k)| *c == code && (!code.is_multiple() || *k == command_key));
+        let dup = self.pending.iter().any(|(c, k)| *c == code && (!code.is_multiple() || *k == command_key));
         if dup {
             return;
         }
         let front = matches!(code, EventCode::Bootstrap | EventCode::Boot);
         if front {
-            let at = self
-                .pending
-                .iter()
-                .take_while(|(c, _)| matches!(c, EventCode::Bootstrap))
-                .count();
+            let at = self.pending.iter().take_while(|(c, _)| matches!(c, EventCode::Bootstrap)).count();
             let at = if code == EventCode::Bootstrap { 0 } else { at };
             self.pending.insert(at, (code, command_key));
         } else {
@@ -192,10 +162,7 @@ impl EventQueue {
         self.pending
             .iter()
             .take(MAX_INFORM_EVENTS)
-            .map(|(c, k)| EventStruct {
-                event_code: c.as_str().to_string(),
-                command_key: k.clone(),
-            })
+            .map(|(c, k)| EventStruct { event_code: c.as_str().to_string(), command_key: k.clone() })
             .collect()
     }
 
@@ -213,20 +180,14 @@ impl EventQueue {
     /// (when no other transfer is left) and the matching M Download/Upload/ScheduleDownload.
     pub fn transfer_acknowledged(&mut self, command_key: &str) {
         self.pending.retain(|(c, k)| {
-            !(matches!(
-                c,
-                EventCode::MDownload | EventCode::MUpload | EventCode::MScheduleDownload
-            ) && k == command_key)
+            !(matches!(c, EventCode::MDownload | EventCode::MUpload | EventCode::MScheduleDownload) && k == command_key)
         });
-        let more = self.pending.iter().any(|(c, _)| {
-            matches!(
-                c,
-                EventCode::MDownload | EventCode::MUpload | EventCode::MScheduleDownload
-            )
-        });
+        let more = self
+            .pending
+            .iter()
+            .any(|(c, _)| matches!(c, EventCode::MDownload | EventCode::MUpload | EventCode::MScheduleDownload));
         if !more {
-            self.pending
-                .retain(|(c, _)| *c != EventCode::TransferComplete);
+            self.pending.retain(|(c, _)| *c != EventCode::TransferComplete);
         }
     }
 
@@ -254,10 +215,7 @@ impl EventQueue {
 
     /// (code, CommandKey) pairs for the state file.
     pub fn entries(&self) -> Vec<(String, String)> {
-        self.pending
-            .iter()
-            .map(|(c, k)| (c.as_str().to_string(), k.clone()))
-            .collect()
+        self.pending.iter().map(|(c, k)| (c.as_str().to_string(), k.clone())).collect()
     }
 
     /// Rebuilds the queue from the state file; unknown codes are logged and skipped.
@@ -279,10 +237,7 @@ mod tests {
     use super::*;
 
     fn codes(q: &EventQueue) -> Vec<String> {
-        q.inform_events()
-            .into_iter()
-            .map(|e| format!("{}|{}", e.event_code, e.command_key))
-            .collect()
+        q.inform_events().into_iter().map(|e| format!("{}|{}", e.event_code, e.command_key)).collect()
     }
 
     #[test]
@@ -307,16 +262,7 @@ mod tests {
         q.add(EventCode::MScheduleInform, "a".into());
         q.add(EventCode::Boot, String::new());
         q.add(EventCode::Bootstrap, String::new());
-        assert_eq!(
-            codes(&q),
-            [
-                "0 BOOTSTRAP|",
-                "1 BOOT|",
-                "2 PERIODIC|",
-                "M ScheduleInform|a",
-                "M ScheduleInform|b"
-            ]
-        );
+        assert_eq!(codes(&q), ["0 BOOTSTRAP|", "1 BOOT|", "2 PERIODIC|", "M ScheduleInform|a", "M ScheduleInform|b"]);
     }
 
     #[test]
@@ -332,12 +278,7 @@ mod tests {
     #[test]
     fn reboot_keeps_what_survives() {
         let mut q = EventQueue::default();
-        for c in [
-            EventCode::Boot,
-            EventCode::ValueChange,
-            EventCode::Periodic,
-            EventCode::ConnectionRequest,
-        ] {
+        for c in [EventCode::Boot, EventCode::ValueChange, EventCode::Periodic, EventCode::ConnectionRequest] {
             q.add(c, String::new());
         }
         q.add(EventCode::MReboot, "k".into());

@@ -66,9 +66,7 @@ impl FaultCode {
             9017 => "File transfer failure: unable to complete download",
             9018 => "File transfer failure: file corrupted",
             9019 => "File transfer failure: file authentication failure",
-            9020 => {
-                "File transfer failure: unable to complete download within specified time windows"
-            }
+            9020 => "File transfer failure: unable to complete download within specified time windows",
             9021 => "Cancelation of file transfer not permitted in current transfer state",
             8000 => "Method not supported",
             8001 => "Request denied",

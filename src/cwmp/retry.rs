@@ -11,12 +11,7 @@ use core::time::Duration;
 pub const RETRY_CAP: u32 = 10;
 
 /// Wait before retry `retry_count` (1-based). `random` is a uniformly random u64.
-pub fn retry_wait(
-    retry_count: u32,
-    minimum_wait_s: u32,
-    multiplier_permille: u32,
-    random: u64,
-) -> Duration {
+pub fn retry_wait(retry_count: u32, minimum_wait_s: u32, multiplier_permille: u32, random: u64) -> Duration {
     let m = f64::from(minimum_wait_s.clamp(1, 65_535));
     let k = f64::from(multiplier_permille.clamp(1000, 65_535)) / 1000.0;
     let n = retry_count.clamp(1, RETRY_CAP);
@@ -51,11 +46,7 @@ mod tests {
         ];
         for (n, low, high) in expect {
             assert_eq!(retry_wait(n, 5, 2000, 0), Duration::from_secs(low), "n={n}");
-            assert_eq!(
-                retry_wait(n, 5, 2000, u64::MAX),
-                Duration::from_secs(high),
-                "n={n}"
-            );
+            assert_eq!(retry_wait(n, 5, 2000, u64::MAX), Duration::from_secs(high), "n={n}");
             let mid = retry_wait(n, 5, 2000, u64::MAX / 2);
             assert!(mid > Duration::from_secs(low) && mid < Duration::from_secs(high));
         }

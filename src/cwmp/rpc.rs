@@ -545,9 +545,7 @@ impl Body {
             Body::AutonomousTransferCompleteResponse => "AutonomousTransferCompleteResponse",
             Body::RequestDownloadResponse => "RequestDownloadResponse",
             Body::DUStateChangeCompleteResponse => "DUStateChangeCompleteResponse",
-            Body::AutonomousDUStateChangeCompleteResponse => {
-                "AutonomousDUStateChangeCompleteResponse"
-            }
+            Body::AutonomousDUStateChangeCompleteResponse => "AutonomousDUStateChangeCompleteResponse",
             Body::KickedResponse { .. } => "KickedResponse",
         }
     }

@@ -54,10 +54,7 @@ impl ScheduledInforms {
     pub fn add(&mut self, now: Now, delay_seconds: u32, command_key: String) {
         let due = match now.unix {
             Some(u) => Due::Unix(u + i64::from(delay_seconds)),
-            None => Due::Monotonic(
-                now.instant
-                    .saturating_add(Duration::from_secs(u64::from(delay_seconds))),
-            ),
+            None => Due::Monotonic(now.instant.saturating_add(Duration::from_secs(u64::from(delay_seconds)))),
         };
         self.pending.push((due, command_key));
     }
@@ -69,9 +66,9 @@ impl ScheduledInforms {
     fn instant_of(due: Due, now: Now) -> Instant {
         match (due, now.unix) {
             (Due::Monotonic(i), _) => i,
-            (Due::Unix(u), Some(unix)) => now
-                .instant
-                .saturating_add(Duration::from_secs(u.saturating_sub(unix).max(0) as u64)),
+            (Due::Unix(u), Some(unix)) => {
+                now.instant.saturating_add(Duration::from_secs(u.saturating_sub(unix).max(0) as u64))
+            }
             // Absolute due time but the clock is unknown now: treat as due (never lose it).
             (Due::Unix(_), None) => now.instant,
         }
@@ -79,10 +76,7 @@ impl ScheduledInforms {
 
     /// The earliest due instant, if any.
     pub fn next_due(&self, now: Now) -> Option<Instant> {
-        self.pending
-            .iter()
-            .map(|(d, _)| Self::instant_of(*d, now))
-            .min()
+        self.pending.iter().map(|(d, _)| Self::instant_of(*d, now)).min()
     }
 
     /// Removes and returns the CommandKeys due at `now`.
@@ -139,10 +133,7 @@ mod tests {
     use super::*;
 
     fn at(ms: u64, unix: Option<i64>) -> Now {
-        Now {
-            instant: Instant(ms),
-            unix,
-        }
+        Now { instant: Instant(ms), unix }
     }
 
     #[test]
@@ -154,37 +145,17 @@ mod tests {
         let next = next_periodic_inform(at(0, Some(1100)), 60, Some(10_000), None);
         assert_eq!(next, Instant(((10_000 - 1100) % 60) as u64 * 1000));
         // Exactly on the phase: the next one, a full interval later.
-        assert_eq!(
-            next_periodic_inform(at(0, Some(1060)), 60, Some(1000), None),
-            Instant(60_000)
-        );
+        assert_eq!(next_periodic_inform(at(0, Some(1060)), 60, Some(1000), None), Instant(60_000));
     }
 
     #[test]
     fn periodic_without_absolute_time_counts_from_the_last() {
-        assert_eq!(
-            next_periodic_inform(at(1_000, None), 10, Some(1000), None),
-            Instant(11_000)
-        );
-        assert_eq!(
-            next_periodic_inform(at(1_000, None), 10, None, Some(Instant(500))),
-            Instant(10_500)
-        );
+        assert_eq!(next_periodic_inform(at(1_000, None), 10, Some(1000), None), Instant(11_000));
+        assert_eq!(next_periodic_inform(at(1_000, None), 10, None, Some(Instant(500))), Instant(10_500));
         // Far behind: the next slot after now on the same phase.
-        assert_eq!(
-            next_periodic_inform(at(100_000, None), 10, None, Some(Instant(500))),
-            Instant(100_500)
-        );
-        assert_eq!(
-            next_periodic_inform(at(0, Some(5)), 0, None, None),
-            Instant(1_000)
-        );
-        let _ = next_periodic_inform(
-            at(u64::MAX, Some(i64::MAX)),
-            u32::MAX,
-            Some(i64::MIN / 2),
-            None,
-        );
+        assert_eq!(next_periodic_inform(at(100_000, None), 10, None, Some(Instant(500))), Instant(100_500));
+        assert_eq!(next_periodic_inform(at(0, Some(5)), 0, None, None), Instant(1_000));
+        let _ = next_periodic_inform(at(u64::MAX, Some(i64::MAX)), u32::MAX, Some(i64::MIN / 2), None);
     }
 
     #[test]

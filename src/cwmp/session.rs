@@ -40,6 +40,7 @@ pub struct SessionConfig {
 
 /// An HTTP reply body as the agent decoded it.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per HTTP reply, moved once
 pub enum Incoming {
     /// 204, or 200 with an empty body.
     Empty,
@@ -56,6 +57,7 @@ pub enum Incoming {
 
 /// What to POST next.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per POST, moved once
 pub enum Outgoing {
     Envelope(Envelope),
     /// An empty POST: the CPE has nothing (more) to send.
@@ -185,14 +187,7 @@ impl Session {
             self.next_id += 1;
             Some(format!("cwmpd-{}", self.next_id))
         });
-        Envelope {
-            namespace: self.namespace,
-            header: Header {
-                id,
-                ..Header::default()
-            },
-            body,
-        }
+        Envelope { namespace: self.namespace, header: Header { id, ..Header::default() }, body }
     }
 
     /// What to POST next; `None` while a reply or the agent's answer is awaited.
@@ -200,8 +195,7 @@ impl Session {
         match std::mem::replace(&mut self.state, State::Ready) {
             State::SendInform(inform) => {
                 let mut env = self.envelope(None, Body::Inform(*inform));
-                env.header.supported_cwmp_versions =
-                    Some(self.cfg.supported_cwmp_versions.to_string());
+                env.header.supported_cwmp_versions = Some(self.cfg.supported_cwmp_versions.to_string());
                 self.state = State::ExpectInformResponse;
                 Some(Outgoing::Envelope(env))
             }
@@ -245,8 +239,7 @@ impl Session {
 
     fn fail(&mut self, reason: String) {
         self.state = State::Done;
-        self.events
-            .push_back(SessionEvent::Failed(FailReason(reason)));
+        self.events.push_back(SessionEvent::Failed(FailReason(reason)));
     }
 
     fn adopt_header(&mut self, env: &Envelope) {
@@ -265,9 +258,7 @@ impl Session {
         }
         match std::mem::replace(&mut self.state, State::Ready) {
             State::ExpectInformResponse => self.on_inform_reply(incoming),
-            State::ExpectResponse(request, tries) => {
-                self.on_request_reply(request, tries, incoming)
-            }
+            State::ExpectResponse(request, tries) => self.on_request_reply(request, tries, incoming),
             State::ExpectAcsMessage => self.on_acs_message(incoming),
             other => {
                 self.state = other;
@@ -283,19 +274,11 @@ impl Session {
                     self.adopt_header(&env);
                     self.events.push_back(SessionEvent::InformAccepted);
                 }
-                Body::Fault(f) => self.fail(format!(
-                    "ACS fault {} to the Inform: {}",
-                    f.fault_code, f.fault_string
-                )),
-                other => self.fail(format!(
-                    "expected InformResponse, got {}",
-                    other.method_name()
-                )),
+                Body::Fault(f) => self.fail(format!("ACS fault {} to the Inform: {}", f.fault_code, f.fault_string)),
+                other => self.fail(format!("expected InformResponse, got {}", other.method_name())),
             },
             Incoming::Empty => self.fail("empty reply to the Inform".into()),
-            Incoming::Undecodable { reason, .. } => {
-                self.fail(format!("bad reply to the Inform: {reason}"))
-            }
+            Incoming::Undecodable { reason, .. } => self.fail(format!("bad reply to the Inform: {reason}")),
         }
     }
 
@@ -315,26 +298,14 @@ impl Session {
                 }
             }
             Body::Fault(fault) => {
-                let reason = format!(
-                    "ACS fault {} to {}",
-                    fault.fault_code,
-                    request.method_name()
-                );
-                self.events
-                    .push_back(SessionEvent::AcsFault { request, fault });
+                let reason = format!("ACS fault {} to {}", fault.fault_code, request.method_name());
+                self.events.push_back(SessionEvent::AcsFault { request, fault });
                 self.fail(reason);
             }
-            ref body
-                if body.method_name().strip_suffix("Response") == Some(request.method_name()) =>
-            {
-                self.events
-                    .push_back(SessionEvent::CpeRequestAcknowledged(request));
+            ref body if body.method_name().strip_suffix("Response") == Some(request.method_name()) => {
+                self.events.push_back(SessionEvent::CpeRequestAcknowledged(request));
             }
-            other => self.fail(format!(
-                "expected {}Response, got {}",
-                request.method_name(),
-                other.method_name()
-            )),
+            other => self.fail(format!("expected {}Response, got {}", request.method_name(), other.method_name())),
         }
     }
 
@@ -350,33 +321,17 @@ impl Session {
             Incoming::Envelope(env) => {
                 self.adopt_header(&env);
                 if env.body.is_response() || matches!(env.body, Body::Fault(_)) {
-                    return self.fail(format!(
-                        "unexpected {} from the ACS",
-                        env.body.method_name()
-                    ));
+                    return self.fail(format!("unexpected {} from the ACS", env.body.method_name()));
                 }
                 self.state = State::AwaitAnswer(env.header.id.clone());
-                self.pending_request = Some(AcsRequest {
-                    id: env.header.id,
-                    body: env.body,
-                });
+                self.pending_request = Some(AcsRequest { id: env.header.id, body: env.body });
             }
-            Incoming::Undecodable {
-                id,
-                namespace,
-                fault,
-                must_understand,
-                reason,
-            } => {
+            Incoming::Undecodable { id, namespace, fault, must_understand, reason } => {
                 if let Some(ns) = namespace {
                     self.namespace = ns;
                 }
                 if let Some(header) = must_understand {
-                    self.answer = Some(Outgoing::MustUnderstandFault {
-                        namespace: self.namespace,
-                        id,
-                        header,
-                    });
+                    self.answer = Some(Outgoing::MustUnderstandFault { namespace: self.namespace, id, header });
                 } else if let Some(fault) = fault {
                     let env = self.envelope(id, Body::Fault(fault));
                     self.answer = Some(Outgoing::Envelope(env));

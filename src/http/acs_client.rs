@@ -68,9 +68,7 @@ impl From<ureq::Error> for HttpError {
         match e {
             ureq::Error::Timeout(_) => HttpError::Timeout,
             ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
-            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
-                HttpError::Connect(e.to_string())
-            }
+            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => HttpError::Connect(e.to_string()),
             ureq::Error::BadUri(u) => HttpError::BadUrl(u),
             ureq::Error::TooManyRedirects => HttpError::TooManyRedirects,
             #[cfg(feature = "tls")]
@@ -81,6 +79,9 @@ impl From<ureq::Error> for HttpError {
         }
     }
 }
+
+/// Status, lower-cased headers and body of one HTTP exchange.
+type RawReply = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// Redirects followed in one session (TR-069 3.4.5 asks for at least 5).
 pub const MAX_REDIRECTS: u8 = 5;
@@ -142,15 +143,9 @@ impl AcsSession {
             match status {
                 401 if !challenged && !self.username.is_empty() => {
                     challenged = true;
-                    let www: Vec<&str> = headers
-                        .iter()
-                        .filter(|(n, _)| n == "www-authenticate")
-                        .map(|(_, v)| v.as_str())
-                        .collect();
-                    let chosen = www
-                        .iter()
-                        .flat_map(|h| digest::parse_challenges(h))
-                        .max_by_key(|c| c.is_digest());
+                    let www: Vec<&str> =
+                        headers.iter().filter(|(n, _)| n == "www-authenticate").map(|(_, v)| v.as_str()).collect();
+                    let chosen = www.iter().flat_map(|h| digest::parse_challenges(h)).max_by_key(|c| c.is_digest());
                     if chosen.is_none() {
                         return Err(HttpError::AuthFailed);
                     }
@@ -159,18 +154,10 @@ impl AcsSession {
                 }
                 401 => return Err(HttpError::AuthFailed),
                 301 | 302 | 303 | 307 | 308 => {
-                    let location = headers
-                        .iter()
-                        .find(|(n, _)| n == "location")
-                        .map(|(_, v)| v.clone());
+                    let location = headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
                     self.redirect(location)?;
                 }
-                _ => {
-                    return Ok(AcsReply {
-                        status,
-                        body: reply,
-                    })
-                }
+                _ => return Ok(AcsReply { status, body: reply }),
             }
         }
     }
@@ -194,56 +181,28 @@ impl AcsSession {
         self.nc = self.nc.wrapping_add(1);
         let path = request_path(&self.url);
         let cnonce = format!("{:016x}", crate::entropy::random_u64());
-        Some(digest::authorization(
-            ch,
-            &self.username,
-            &self.password,
-            "POST",
-            &path,
-            body,
-            self.nc,
-            &cnonce,
-        ))
+        Some(digest::authorization(ch, &self.username, &self.password, "POST", &path, body, self.nc, &cnonce))
     }
 
-    fn send_once(
-        &mut self,
-        body: &[u8],
-        soap: bool,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), HttpError> {
+    fn send_once(&mut self, body: &[u8], soap: bool) -> Result<RawReply, HttpError> {
         let auth = self.authorization(body);
         let mut req = self.agent.post(&self.url);
         if soap {
-            req = req
-                .header_raw("Content-Type", b"text/xml; charset=\"utf-8\"")
-                .header_raw("SOAPAction", b"");
+            req = req.header_raw("Content-Type", b"text/xml; charset=\"utf-8\"").header_raw("SOAPAction", b"");
         }
         if let Some(a) = &auth {
             req = req.header_raw("Authorization", a.as_bytes());
         }
         if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect();
+            let jar: Vec<String> = self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
             req = req.header_raw("Cookie", jar.join("; ").as_bytes());
         }
-        let mut resp = if soap {
-            req.send(body)?
-        } else {
-            req.send_empty()?
-        };
+        let mut resp = if soap { req.send(body)? } else { req.send_empty()? };
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         // Read every body to the end so the connection can be reused (keep-alive).
         let limit = u64::try_from(self.max_response_bytes).unwrap_or(u64::MAX);
@@ -299,16 +258,11 @@ fn resolve(base: &str, location: &str) -> String {
 mod tls {
     use super::{AcsClientConfig, HttpError};
     use std::sync::Arc;
-    use ureq::tls::{
-        Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig, TlsProvider,
-    };
+    use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig, TlsProvider};
 
     /// System CA bundles, first found wins (Debian, OpenWrt ca-bundle, Alpine/others).
-    const SYSTEM_BUNDLES: &[&str] = &[
-        "/etc/ssl/certs/ca-certificates.crt",
-        "/etc/ssl/cert.pem",
-        "/etc/pki/tls/certs/ca-bundle.crt",
-    ];
+    const SYSTEM_BUNDLES: &[&str] =
+        &["/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem", "/etc/pki/tls/certs/ca-bundle.crt"];
 
     fn read(path: &std::path::Path) -> Result<Vec<u8>, HttpError> {
         std::fs::read(path).map_err(|e| HttpError::Tls(format!("{}: {e}", path.display())))
@@ -326,16 +280,11 @@ mod tls {
     pub(super) fn config(cfg: &AcsClientConfig) -> Result<TlsConfig, HttpError> {
         let bundle = match &cfg.ca_file {
             Some(p) => read(p)?,
-            None => SYSTEM_BUNDLES
-                .iter()
-                .find_map(|p| std::fs::read(p).ok())
-                .unwrap_or_default(),
+            None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()).unwrap_or_default(),
         };
         let roots = certificates(&bundle);
         if roots.is_empty() && cfg.url.starts_with("https://") && !cfg.insecure_skip_verify {
-            return Err(HttpError::Tls(
-                "no CA certificates (set acs.ca_file or install a CA bundle)".into(),
-            ));
+            return Err(HttpError::Tls("no CA certificates (set acs.ca_file or install a CA bundle)".into()));
         }
         if cfg.insecure_skip_verify {
             log::warn!("TLS certificate verification of the ACS is DISABLED by configuration");
@@ -343,8 +292,7 @@ mod tls {
         let client_cert = match (&cfg.client_cert, &cfg.client_key) {
             (Some(c), Some(k)) => {
                 let chain = certificates(&read(c)?);
-                let key = PrivateKey::from_pem(&read(k)?)
-                    .map_err(|e| HttpError::Tls(format!("client key: {e}")))?;
+                let key = PrivateKey::from_pem(&read(k)?).map_err(|e| HttpError::Tls(format!("client key: {e}")))?;
                 Some(ClientCert::new_with_certs(&chain, key))
             }
             _ => None,

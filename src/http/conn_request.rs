@@ -32,27 +32,18 @@ pub enum HeadError {
 pub fn parse_head(buf: &[u8]) -> Result<RequestHead, HeadError> {
     let end = find(buf, b"\r\n\r\n").or_else(|| find(buf, b"\n\n"));
     let Some(end) = end else {
-        return Err(if buf.len() >= MAX_REQUEST_HEAD {
-            HeadError::TooLarge
-        } else {
-            HeadError::Incomplete
-        });
+        return Err(if buf.len() >= MAX_REQUEST_HEAD { HeadError::TooLarge } else { HeadError::Incomplete });
     };
     if end > MAX_REQUEST_HEAD {
         return Err(HeadError::TooLarge);
     }
-    let text =
-        core::str::from_utf8(buf.get(..end).unwrap_or(&[])).map_err(|_| HeadError::Malformed)?;
+    let text = core::str::from_utf8(buf.get(..end).unwrap_or(&[])).map_err(|_| HeadError::Malformed)?;
     let mut lines = text.lines();
     let mut first = lines.next().ok_or(HeadError::Malformed)?.split(' ');
-    let (Some(method), Some(target), Some(version)) = (first.next(), first.next(), first.next())
-    else {
+    let (Some(method), Some(target), Some(version)) = (first.next(), first.next(), first.next()) else {
         return Err(HeadError::Malformed);
     };
-    if !version.starts_with("HTTP/1.")
-        || method.is_empty()
-        || !method.bytes().all(|b| b.is_ascii_uppercase())
-    {
+    if !version.starts_with("HTTP/1.") || method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(HeadError::Malformed);
     }
     let mut authorization = None;
@@ -62,11 +53,7 @@ pub fn parse_head(buf: &[u8]) -> Result<RequestHead, HeadError> {
             authorization = Some(value.trim().to_string());
         }
     }
-    Ok(RequestHead {
-        method: method.to_string(),
-        target: target.to_string(),
-        authorization,
-    })
+    Ok(RequestHead { method: method.to_string(), target: target.to_string(), authorization })
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -84,11 +71,7 @@ pub struct RateLimit {
 impl RateLimit {
     pub fn new(per_minute: u32) -> RateLimit {
         let per_minute = per_minute.max(1);
-        RateLimit {
-            per_minute,
-            tokens_milli: u64::from(per_minute) * 1000,
-            last: Instant(0),
-        }
+        RateLimit { per_minute, tokens_milli: u64::from(per_minute) * 1000, last: Instant(0) }
     }
 
     /// Takes a token if one is left.
@@ -97,8 +80,7 @@ impl RateLimit {
         self.last = now;
         let cap = u64::from(self.per_minute) * 1000;
         // per_minute tokens per 60 000 ms: elapsed * per_minute / 60 milli-tokens.
-        self.tokens_milli =
-            (self.tokens_milli + elapsed.saturating_mul(u64::from(self.per_minute)) / 60).min(cap);
+        self.tokens_milli = (self.tokens_milli + elapsed.saturating_mul(u64::from(self.per_minute)) / 60).min(cap);
         if self.tokens_milli >= 1000 {
             self.tokens_milli -= 1000;
             true
@@ -127,16 +109,11 @@ pub struct Decision {
 }
 
 fn response(status: &str, extra: &str) -> Vec<u8> {
-    format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n{extra}\r\n")
-        .into_bytes()
+    format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n{extra}\r\n").into_bytes()
 }
 
 fn refuse(status: &str, extra: &str, why: &'static str) -> Decision {
-    Decision {
-        response: response(status, extra),
-        accepted: false,
-        refusal: Some(why),
-    }
+    Decision { response: response(status, extra), accepted: false, refusal: Some(why) }
 }
 
 /// The connection-request state shared by all connections: nonces, rate limit.
@@ -149,20 +126,11 @@ pub struct ConnRequestAuth {
 
 impl ConnRequestAuth {
     /// Decides the answer to a head (or to an unparsable request).
-    pub fn decide(
-        &mut self,
-        head: Result<&RequestHead, HeadError>,
-        creds: &CrCredentials,
-        now: Instant,
-    ) -> Decision {
+    pub fn decide(&mut self, head: Result<&RequestHead, HeadError>, creds: &CrCredentials, now: Instant) -> Decision {
         let head = match head {
             Ok(h) => h,
             Err(HeadError::TooLarge) => {
-                return refuse(
-                    "431 Request Header Fields Too Large",
-                    "",
-                    "request head too large",
-                )
+                return refuse("431 Request Header Fields Too Large", "", "request head too large")
             }
             Err(_) => return refuse("400 Bad Request", "", "malformed request"),
         };
@@ -177,14 +145,7 @@ impl ConnRequestAuth {
             // No credentials configured: TR-069 expects them; accept, the agent warns once.
         } else {
             let verdict = match &head.authorization {
-                Some(a) => self.digest.verify(
-                    a,
-                    "GET",
-                    &head.target,
-                    &creds.username,
-                    &creds.password,
-                    now,
-                ),
+                Some(a) => self.digest.verify(a, "GET", &head.target, &creds.username, &creds.password, now),
                 None => Verdict::Denied,
             };
             match verdict {
@@ -194,31 +155,16 @@ impl ConnRequestAuth {
                     return refuse("401 Unauthorized", &ch, "stale nonce");
                 }
                 Verdict::Denied => {
-                    let ch = format!(
-                        "WWW-Authenticate: {}\r\n",
-                        self.digest.challenge(now, false)
-                    );
-                    let why = if head.authorization.is_some() {
-                        "bad credentials"
-                    } else {
-                        "no credentials"
-                    };
+                    let ch = format!("WWW-Authenticate: {}\r\n", self.digest.challenge(now, false));
+                    let why = if head.authorization.is_some() { "bad credentials" } else { "no credentials" };
                     return refuse("401 Unauthorized", &ch, why);
                 }
             }
         }
         if !self.rate.allow(now) {
-            return refuse(
-                "503 Service Unavailable",
-                "Retry-After: 60\r\n",
-                "rate limit",
-            );
+            return refuse("503 Service Unavailable", "Retry-After: 60\r\n", "rate limit");
         }
-        Decision {
-            response: response("200 OK", ""),
-            accepted: true,
-            refusal: None,
-        }
+        Decision { response: response("200 OK", ""), accepted: true, refusal: None }
     }
 }
 
@@ -229,46 +175,25 @@ mod tests {
     use crate::http::digest::{authorization, parse_challenges};
 
     fn auth() -> ConnRequestAuth {
-        ConnRequestAuth {
-            digest: DigestServer::new("cwmpd", &[1; 32]),
-            rate: RateLimit::new(3),
-            path: "/cr".into(),
-        }
+        ConnRequestAuth { digest: DigestServer::new("cwmpd", &[1; 32]), rate: RateLimit::new(3), path: "/cr".into() }
     }
 
     fn creds() -> CrCredentials {
-        CrCredentials {
-            username: "u".into(),
-            password: "p".into(),
-        }
+        CrCredentials { username: "u".into(), password: "p".into() }
     }
 
     fn get(a: Option<String>) -> RequestHead {
-        RequestHead {
-            method: "GET".into(),
-            target: "/cr".into(),
-            authorization: a,
-        }
+        RequestHead { method: "GET".into(), target: "/cr".into(), authorization: a }
     }
 
     #[test]
     fn head_parsing() {
-        let h = parse_head(b"GET /cr?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Digest x\r\n\r\n")
-            .unwrap();
+        let h = parse_head(b"GET /cr?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Digest x\r\n\r\n").unwrap();
         assert_eq!(h.target, "/cr?x=1");
         assert_eq!(h.authorization.as_deref(), Some("Digest x"));
-        assert_eq!(
-            parse_head(b"GET /cr HTTP/1.1\r\n"),
-            Err(HeadError::Incomplete)
-        );
-        assert_eq!(
-            parse_head(&[b'a'; MAX_REQUEST_HEAD]),
-            Err(HeadError::TooLarge)
-        );
-        assert_eq!(
-            parse_head(b"\x00\x01 junk\r\n\r\n"),
-            Err(HeadError::Malformed)
-        );
+        assert_eq!(parse_head(b"GET /cr HTTP/1.1\r\n"), Err(HeadError::Incomplete));
+        assert_eq!(parse_head(&[b'a'; MAX_REQUEST_HEAD]), Err(HeadError::TooLarge));
+        assert_eq!(parse_head(b"\x00\x01 junk\r\n\r\n"), Err(HeadError::Malformed));
     }
 
     #[test]
@@ -277,16 +202,11 @@ mod tests {
         let d = a.decide(Ok(&get(None)), &creds(), Instant(0));
         assert!(!d.accepted && String::from_utf8_lossy(&d.response).starts_with("HTTP/1.1 401"));
         let text = String::from_utf8(d.response).unwrap();
-        let www = text
-            .lines()
-            .find_map(|l| l.strip_prefix("WWW-Authenticate: "))
-            .unwrap();
+        let www = text.lines().find_map(|l| l.strip_prefix("WWW-Authenticate: ")).unwrap();
         let ch = parse_challenges(www).remove(0);
         let mut accepted = 0;
         for nc in 1..=5 {
-            let h = get(Some(authorization(
-                &ch, "u", "p", "GET", "/cr", b"", nc, "c",
-            )));
+            let h = get(Some(authorization(&ch, "u", "p", "GET", "/cr", b"", nc, "c")));
             let d = a.decide(Ok(&h), &creds(), Instant(10));
             accepted += u32::from(d.accepted);
             if !d.accepted {
@@ -294,39 +214,18 @@ mod tests {
             }
         }
         assert_eq!(accepted, 3, "bucket of 3");
-        let h = get(Some(authorization(
-            &ch, "u", "wrong", "GET", "/cr", b"", 9, "c",
-        )));
-        assert_eq!(
-            a.decide(Ok(&h), &creds(), Instant(20)).refusal,
-            Some("bad credentials")
-        );
+        let h = get(Some(authorization(&ch, "u", "wrong", "GET", "/cr", b"", 9, "c")));
+        assert_eq!(a.decide(Ok(&h), &creds(), Instant(20)).refusal, Some("bad credentials"));
     }
 
     #[test]
     fn wrong_method_path_and_garbage() {
         let mut a = auth();
-        let post = RequestHead {
-            method: "POST".into(),
-            ..get(None)
-        };
-        assert_eq!(
-            a.decide(Ok(&post), &creds(), Instant(0)).refusal,
-            Some("method not GET")
-        );
-        let other = RequestHead {
-            target: "/x".into(),
-            ..get(None)
-        };
-        assert_eq!(
-            a.decide(Ok(&other), &creds(), Instant(0)).refusal,
-            Some("unknown path")
-        );
-        assert_eq!(
-            a.decide(Err(HeadError::Malformed), &creds(), Instant(0))
-                .refusal,
-            Some("malformed request")
-        );
+        let post = RequestHead { method: "POST".into(), ..get(None) };
+        assert_eq!(a.decide(Ok(&post), &creds(), Instant(0)).refusal, Some("method not GET"));
+        let other = RequestHead { target: "/x".into(), ..get(None) };
+        assert_eq!(a.decide(Ok(&other), &creds(), Instant(0)).refusal, Some("unknown path"));
+        assert_eq!(a.decide(Err(HeadError::Malformed), &creds(), Instant(0)).refusal, Some("malformed request"));
     }
 
     #[test]

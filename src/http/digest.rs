@@ -35,13 +35,7 @@ impl Challenge {
 fn auth_params(mut s: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     while let Some(eq) = s.find('=') {
-        let key = s
-            .get(..eq)
-            .unwrap_or("")
-            .trim()
-            .trim_start_matches(',')
-            .trim()
-            .to_ascii_lowercase();
+        let key = s.get(..eq).unwrap_or("").trim().trim_start_matches(',').trim().to_ascii_lowercase();
         let rest = s.get(eq + 1..).unwrap_or("").trim_start();
         let (value, tail) = if let Some(q) = rest.strip_prefix('"') {
             let mut v = String::new();
@@ -64,10 +58,7 @@ fn auth_params(mut s: &str) -> Vec<(String, String)> {
             (v, q.get(end..).unwrap_or(""))
         } else {
             let end = rest.find(',').unwrap_or(rest.len());
-            (
-                rest.get(..end).unwrap_or("").trim().to_string(),
-                rest.get(end..).unwrap_or(""),
-            )
+            (rest.get(..end).unwrap_or("").trim().to_string(), rest.get(end..).unwrap_or(""))
         };
         out.push((key, value));
         s = tail.trim_start().trim_start_matches(',');
@@ -89,22 +80,15 @@ pub fn parse_challenges(header: &str) -> Vec<Challenge> {
         if b == b'"' && (i == 0 || bytes.get(i - 1) != Some(&b'\\')) {
             in_quote = !in_quote;
         }
-        let at_token = !in_quote
-            && b.is_ascii_alphabetic()
-            && (i == 0 || matches!(bytes.get(i - 1), Some(b' ' | b',')));
+        let at_token =
+            !in_quote && b.is_ascii_alphabetic() && (i == 0 || matches!(bytes.get(i - 1), Some(b' ' | b',')));
         if at_token {
-            let word_end = header
-                .get(i..)
-                .and_then(|r| r.find(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
-                .map(|n| i + n);
+            let word_end =
+                header.get(i..).and_then(|r| r.find(|c: char| !c.is_ascii_alphanumeric() && c != '-')).map(|n| i + n);
             let next = word_end.and_then(|e| bytes.get(e));
             let is_scheme = matches!(next, Some(b' ') | None) || word_end.is_none();
-            let word = header
-                .get(i..word_end.unwrap_or(header.len()))
-                .unwrap_or("");
-            if is_scheme
-                && (word.eq_ignore_ascii_case("Digest") || word.eq_ignore_ascii_case("Basic"))
-            {
+            let word = header.get(i..word_end.unwrap_or(header.len())).unwrap_or("");
+            if is_scheme && (word.eq_ignore_ascii_case("Digest") || word.eq_ignore_ascii_case("Basic")) {
                 starts.push(i);
             }
         }
@@ -113,23 +97,14 @@ pub fn parse_challenges(header: &str) -> Vec<Challenge> {
         let end = starts.get(n + 1).copied().unwrap_or(header.len());
         let part = header.get(start..end).unwrap_or("");
         let (scheme, params) = part.split_once(' ').unwrap_or((part, ""));
-        let mut c = Challenge {
-            scheme: scheme.trim().to_string(),
-            ..Challenge::default()
-        };
+        let mut c = Challenge { scheme: scheme.trim().to_string(), ..Challenge::default() };
         for (k, v) in auth_params(params) {
             match k.as_str() {
                 "realm" => c.realm = v,
                 "nonce" => c.nonce = v,
                 "opaque" => c.opaque = Some(v),
                 "algorithm" => c.algorithm = Some(v),
-                "qop" => {
-                    c.qop = v
-                        .split(',')
-                        .map(|q| q.trim().to_string())
-                        .filter(|q| !q.is_empty())
-                        .collect()
-                }
+                "qop" => c.qop = v.split(',').map(|q| q.trim().to_string()).filter(|q| !q.is_empty()).collect(),
                 "stale" => c.stale = v.eq_ignore_ascii_case("true"),
                 _ => {}
             }
@@ -168,10 +143,7 @@ pub fn base64(data: &[u8]) -> String {
         ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            let c = ALPHABET
-                .get(((n >> shift) & 63) as usize)
-                .copied()
-                .unwrap_or(b'=');
+            let c = ALPHABET.get(((n >> shift) & 63) as usize).copied().unwrap_or(b'=');
             out.push(if i <= chunk.len() { char::from(c) } else { '=' });
         }
     }
@@ -179,25 +151,9 @@ pub fn base64(data: &[u8]) -> String {
 }
 
 fn ha1(ch: &Challenge, username: &str, password: &str, cnonce: &str) -> String {
-    let base = md5_hex(&[
-        username.as_bytes(),
-        b":",
-        ch.realm.as_bytes(),
-        b":",
-        password.as_bytes(),
-    ]);
-    if ch
-        .algorithm
-        .as_deref()
-        .is_some_and(|a| a.eq_ignore_ascii_case("MD5-sess"))
-    {
-        md5_hex(&[
-            base.as_bytes(),
-            b":",
-            ch.nonce.as_bytes(),
-            b":",
-            cnonce.as_bytes(),
-        ])
+    let base = md5_hex(&[username.as_bytes(), b":", ch.realm.as_bytes(), b":", password.as_bytes()]);
+    if ch.algorithm.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("MD5-sess")) {
+        md5_hex(&[base.as_bytes(), b":", ch.nonce.as_bytes(), b":", cnonce.as_bytes()])
     } else {
         base
     }
@@ -217,10 +173,7 @@ pub fn authorization(
     cnonce: &str,
 ) -> String {
     if !ch.is_digest() {
-        return format!(
-            "Basic {}",
-            base64(format!("{username}:{password}").as_bytes())
-        );
+        return format!("Basic {}", base64(format!("{username}:{password}").as_bytes()));
     }
     let qop = if ch.qop.iter().any(|q| q == "auth") {
         Some("auth")
@@ -231,13 +184,7 @@ pub fn authorization(
     };
     let ha1 = ha1(ch, username, password, cnonce);
     let ha2 = match qop {
-        Some("auth-int") => md5_hex(&[
-            method.as_bytes(),
-            b":",
-            uri.as_bytes(),
-            b":",
-            md5_hex(&[body]).as_bytes(),
-        ]),
+        Some("auth-int") => md5_hex(&[method.as_bytes(), b":", uri.as_bytes(), b":", md5_hex(&[body]).as_bytes()]),
         _ => md5_hex(&[method.as_bytes(), b":", uri.as_bytes()]),
     };
     let nc = format!("{nc:08x}");
@@ -255,13 +202,7 @@ pub fn authorization(
             b":",
             ha2.as_bytes(),
         ]),
-        None => md5_hex(&[
-            ha1.as_bytes(),
-            b":",
-            ch.nonce.as_bytes(),
-            b":",
-            ha2.as_bytes(),
-        ]),
+        None => md5_hex(&[ha1.as_bytes(), b":", ch.nonce.as_bytes(), b":", ha2.as_bytes()]),
     };
     let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let mut out = format!(
@@ -323,10 +264,7 @@ impl DigestServer {
     }
 
     fn mac(&self, body: &str) -> String {
-        hex(ring::hmac::sign(&self.key, body.as_bytes())
-            .as_ref()
-            .get(..16)
-            .unwrap_or(&[]))
+        hex(ring::hmac::sign(&self.key, body.as_bytes()).as_ref().get(..16).unwrap_or(&[]))
     }
 
     fn nonce(&mut self, now: Instant) -> String {
@@ -340,10 +278,7 @@ impl DigestServer {
     pub fn challenge(&mut self, now: Instant, stale: bool) -> String {
         let nonce = self.nonce(now);
         let stale = if stale { ", stale=true" } else { "" };
-        format!(
-            "Digest realm=\"{}\", qop=\"auth\", algorithm=MD5, nonce=\"{nonce}\"{stale}",
-            self.realm
-        )
+        format!("Digest realm=\"{}\", qop=\"auth\", algorithm=MD5, nonce=\"{nonce}\"{stale}", self.realm)
     }
 
     /// Checks the nonce's MAC; returns its issue time.
@@ -405,25 +340,18 @@ impl DigestServer {
                 b":auth:",
                 ha2.as_bytes(),
             ]),
-            (None, _, _) => {
-                md5_hex(&[ha1.as_bytes(), b":", nonce.as_bytes(), b":", ha2.as_bytes()])
-            }
+            (None, _, _) => md5_hex(&[ha1.as_bytes(), b":", nonce.as_bytes(), b":", ha2.as_bytes()]),
             _ => return Verdict::Denied,
         };
         let good = constant_time_eq(user.as_bytes(), username.as_bytes())
-            & constant_time_eq(
-                expected.as_bytes(),
-                response.to_ascii_lowercase().as_bytes(),
-            );
+            & constant_time_eq(expected.as_bytes(), response.to_ascii_lowercase().as_bytes());
         if !good {
             return Verdict::Denied;
         }
         if now.0.saturating_sub(issued) > NONCE_LIFETIME_MS || issued > now.0 {
             return Verdict::Stale;
         }
-        let nc = get("nc")
-            .and_then(|n| u32::from_str_radix(n, 16).ok())
-            .unwrap_or(0);
+        let nc = get("nc").and_then(|n| u32::from_str_radix(n, 16).ok()).unwrap_or(0);
         if self.seen.iter().any(|(n, c)| n == nonce && *c >= nc) {
             return Verdict::Denied;
         }
@@ -447,20 +375,8 @@ mod tests {
         );
         assert_eq!(ch.len(), 1);
         assert_eq!(ch[0].qop, vec!["auth", "auth-int"]);
-        let a = authorization(
-            &ch[0],
-            "Mufasa",
-            "Circle Of Life",
-            "GET",
-            "/dir/index.html",
-            b"",
-            1,
-            "0a4f113b",
-        );
-        assert!(
-            a.contains("response=\"6629fae49393a05397450978507c4ef1\""),
-            "{a}"
-        );
+        let a = authorization(&ch[0], "Mufasa", "Circle Of Life", "GET", "/dir/index.html", b"", 1, "0a4f113b");
+        assert!(a.contains("response=\"6629fae49393a05397450978507c4ef1\""), "{a}");
     }
 
     #[test]
@@ -481,42 +397,15 @@ mod tests {
         let mut s = DigestServer::new("cwmpd", &[7u8; 32]);
         let ch = parse_challenges(&s.challenge(Instant(1000), false)).remove(0);
         let auth = authorization(&ch, "u", "p", "GET", "/cr", b"", 1, "abc");
-        assert_eq!(
-            s.verify(&auth, "GET", "/cr", "u", "p", Instant(2000)),
-            Verdict::Ok
-        );
-        assert_eq!(
-            s.verify(&auth, "GET", "/cr", "u", "p", Instant(2000)),
-            Verdict::Denied,
-            "replay"
-        );
+        assert_eq!(s.verify(&auth, "GET", "/cr", "u", "p", Instant(2000)), Verdict::Ok);
+        assert_eq!(s.verify(&auth, "GET", "/cr", "u", "p", Instant(2000)), Verdict::Denied, "replay");
         let auth2 = authorization(&ch, "u", "wrong", "GET", "/cr", b"", 2, "abc");
-        assert_eq!(
-            s.verify(&auth2, "GET", "/cr", "u", "p", Instant(2000)),
-            Verdict::Denied
-        );
+        assert_eq!(s.verify(&auth2, "GET", "/cr", "u", "p", Instant(2000)), Verdict::Denied);
         let auth3 = authorization(&ch, "u", "p", "GET", "/", b"", 3, "abc");
-        assert_eq!(
-            s.verify(&auth3, "GET", "/cr", "u", "p", Instant(3000)),
-            Verdict::Ok,
-            "uri=/ accepted"
-        );
+        assert_eq!(s.verify(&auth3, "GET", "/cr", "u", "p", Instant(3000)), Verdict::Ok, "uri=/ accepted");
         let auth4 = authorization(&ch, "u", "p", "GET", "/cr", b"", 4, "abc");
-        assert_eq!(
-            s.verify(
-                &auth4,
-                "GET",
-                "/cr",
-                "u",
-                "p",
-                Instant(1000 + NONCE_LIFETIME_MS + 1)
-            ),
-            Verdict::Stale
-        );
+        assert_eq!(s.verify(&auth4, "GET", "/cr", "u", "p", Instant(1000 + NONCE_LIFETIME_MS + 1)), Verdict::Stale);
         let forged = auth4.replace(&ch.nonce, "0.1.deadbeef");
-        assert_eq!(
-            s.verify(&forged, "GET", "/cr", "u", "p", Instant(2000)),
-            Verdict::Denied
-        );
+        assert_eq!(s.verify(&forged, "GET", "/cr", "u", "p", Instant(2000)), Verdict::Denied);
     }
 }

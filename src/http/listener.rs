@@ -31,11 +31,7 @@ pub struct ConnRequestSettings {
 
 impl ConnRequestSettings {
     pub fn new(path: String, max_per_minute: u32) -> Self {
-        ConnRequestSettings {
-            path,
-            max_per_minute,
-            read_timeout: Duration::from_secs(5),
-        }
+        ConnRequestSettings { path, max_per_minute, read_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -134,10 +130,7 @@ impl Shared {
                     Err(HeadError::Incomplete) => {}
                     _ => return Ok(()),
                 }
-                let n = stream
-                    .read(&mut chunk)
-                    .await
-                    .map_err(|_| HeadError::Malformed)?;
+                let n = stream.read(&mut chunk).await.map_err(|_| HeadError::Malformed)?;
                 if n == 0 {
                     return Err(HeadError::Malformed);
                 }
@@ -157,25 +150,18 @@ impl Shared {
     async fn handle(&self, mut stream: TcpStream, peer: SocketAddr) {
         let buf = match self.read_head(&mut stream).await {
             Ok(b) => b,
-            Err(HeadError::Incomplete) => {
-                return log::warn!("connection request from {peer}: read timeout")
-            }
+            Err(HeadError::Incomplete) => return log::warn!("connection request from {peer}: read timeout"),
             Err(_) => return log::debug!("connection request from {peer}: closed early"),
         };
         let head = parse_head(&buf);
         let creds = self.creds.lock().map(|c| c.clone()).unwrap_or_default();
-        if creds.username.is_empty() && creds.password.is_empty() && !self.warned_open.replace(true)
-        {
-            log::warn!("connection requests are accepted WITHOUT authentication: set ConnectionRequestUsername/Password");
+        if creds.username.is_empty() && creds.password.is_empty() && !self.warned_open.replace(true) {
+            log::warn!(
+                "connection requests are accepted WITHOUT authentication: set ConnectionRequestUsername/Password"
+            );
         }
-        let decision =
-            self.auth
-                .borrow_mut()
-                .decide(head.as_ref().map_err(|e| *e), &creds, self.now());
-        let written = stream
-            .write_all(&decision.response)
-            .await
-            .and(stream.flush().await);
+        let decision = self.auth.borrow_mut().decide(head.as_ref().map_err(|e| *e), &creds, self.now());
+        let written = stream.write_all(&decision.response).await.and(stream.flush().await);
         if let Some(why) = decision.refusal {
             log::info!("connection request from {peer} refused: {why}");
         }

@@ -25,19 +25,13 @@ pub struct Identity {
 
 fn read(root: &Path, rel: &str) -> Option<String> {
     let text = std::fs::read_to_string(root.join(rel)).ok()?;
-    let t = text
-        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
-        .to_string();
+    let t = text.trim_matches(|c: char| c.is_whitespace() || c == '\0').to_string();
     (!t.is_empty()).then_some(t)
 }
 
 fn os_release(root: &Path, key: &str) -> Option<String> {
     let text = read(root, "etc/os-release")?;
-    text.lines().find_map(|l| {
-        l.strip_prefix(key)?
-            .strip_prefix('=')
-            .map(|v| v.trim_matches('"').to_string())
-    })
+    text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=').map(|v| v.trim_matches('"').to_string()))
 }
 
 fn clip(s: String, max: usize) -> String {
@@ -56,18 +50,12 @@ impl Identity {
         });
         Identity {
             manufacturer: clip(
-                c.manufacturer
-                    .clone()
-                    .or_else(|| dmi("sys_vendor"))
-                    .unwrap_or_else(|| "unknown".into()),
+                c.manufacturer.clone().or_else(|| dmi("sys_vendor")).unwrap_or_else(|| "unknown".into()),
                 64,
             ),
             manufacturer_oui: oui,
             product_class: clip(
-                c.product_class
-                    .clone()
-                    .or_else(|| model.clone())
-                    .unwrap_or_else(|| "Linux".into()),
+                c.product_class.clone().or_else(|| model.clone()).unwrap_or_else(|| "Linux".into()),
                 64,
             ),
             serial_number: clip(
@@ -80,17 +68,11 @@ impl Identity {
             ),
             model_name: clip(c.model_name.clone().or(model).unwrap_or_default(), 64),
             description: clip(
-                c.description
-                    .clone()
-                    .or_else(|| os_release(root, "PRETTY_NAME"))
-                    .unwrap_or_default(),
+                c.description.clone().or_else(|| os_release(root, "PRETTY_NAME")).unwrap_or_default(),
                 256,
             ),
             hardware_version: clip(
-                c.hardware_version
-                    .clone()
-                    .or_else(|| dmi("product_version"))
-                    .unwrap_or_default(),
+                c.hardware_version.clone().or_else(|| dmi("product_version")).unwrap_or_default(),
                 64,
             ),
             software_version: clip(

@@ -39,6 +39,9 @@ pub struct ManagementServer {
     pub default_active_notification_throttle: u32,
 }
 
+/// One parameter's new (Notification, AccessList), `None` where unchanged.
+type AttributeChange = (&'static str, Option<u8>, Option<Vec<String>>);
+
 /// The tree.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -52,11 +55,7 @@ pub struct Model {
 }
 
 fn fault(code: FaultCode) -> Fault {
-    Fault {
-        fault_code: code.0,
-        fault_string: code.description().to_string(),
-        set_parameter_values_faults: Vec::new(),
-    }
+    Fault { fault_code: code.0, fault_string: code.description().to_string(), set_parameter_values_faults: Vec::new() }
 }
 
 fn bool_text(b: bool) -> String {
@@ -91,21 +90,13 @@ impl Model {
             ("UpgradesManaged", bool_text(false)),
             ("DefaultActiveNotificationThrottle", "0".into()),
             ("CWMPRetryMinimumWaitInterval", a.retry_min_wait.to_string()),
-            (
-                "CWMPRetryIntervalMultiplier",
-                a.retry_interval_multiplier.to_string(),
-            ),
+            ("CWMPRetryIntervalMultiplier", a.retry_interval_multiplier.to_string()),
             ("AliasBasedAddressing", bool_text(false)),
             ("InstanceWildcardsSupported", bool_text(false)),
             ("SupportedConnReqMethods", "HTTP".into()),
         ]
         .into_iter()
-        .filter_map(|(n, v)| {
-            PARAMS
-                .iter()
-                .find(|d| d.name.strip_prefix(ms) == Some(n))
-                .map(|d| (d.name, v))
-        })
+        .filter_map(|(n, v)| PARAMS.iter().find(|d| d.name.strip_prefix(ms) == Some(n)).map(|d| (d.name, v)))
         .collect();
         Model {
             identity,
@@ -120,11 +111,7 @@ impl Model {
 
     fn uptime(&self) -> String {
         let text = std::fs::read_to_string(self.root.join("proc/uptime")).unwrap_or_default();
-        let secs = text
-            .split(['.', ' '])
-            .next()
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0);
+        let secs = text.split(['.', ' ']).next().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
         u32::try_from(secs).unwrap_or(u32::MAX).to_string()
     }
 
@@ -143,11 +130,7 @@ impl Model {
             Some("SoftwareVersion") => return id.software_version.clone(),
             Some("UpTime") => return self.uptime(),
             Some("ProvisioningCode") => {
-                return self
-                    .values
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| id.provisioning_code.clone());
+                return self.values.get(name).cloned().unwrap_or_else(|| id.provisioning_code.clone());
             }
             _ => {}
         }
@@ -155,26 +138,13 @@ impl Model {
             "Device.RootDataModelVersion" => "2.19".into(),
             "Device.ManagementServer.ParameterKey" => self.parameter_key.clone(),
             "Device.ManagementServer.ConnectionRequestURL" => self.connection_request_url.clone(),
-            _ => self
-                .values
-                .get(name)
-                .or_else(|| self.defaults.get(name))
-                .cloned()
-                .unwrap_or_default(),
+            _ => self.values.get(name).or_else(|| self.defaults.get(name)).cloned().unwrap_or_default(),
         }
     }
 
     fn value_struct(&self, def: &ParamDef) -> ParameterValueStruct {
-        let value = if def.hidden {
-            String::new()
-        } else {
-            self.raw_value(def)
-        };
-        ParameterValueStruct {
-            name: def.name.to_string(),
-            value,
-            value_type: Some(def.value_type),
-        }
+        let value = if def.hidden { String::new() } else { self.raw_value(def) };
+        ParameterValueStruct { name: def.name.to_string(), value, value_type: Some(def.value_type) }
     }
 
     /// Parameters named by a full name, a partial path (ending in ".") or "" (everything).
@@ -188,15 +158,10 @@ impl Model {
             }
             return Ok(PARAMS.iter().filter(|d| d.name.starts_with(name)).collect());
         }
-        params::find(name)
-            .map(|d| vec![d])
-            .ok_or_else(|| fault(FaultCode::INVALID_PARAMETER_NAME))
+        params::find(name).map(|d| vec![d]).ok_or_else(|| fault(FaultCode::INVALID_PARAMETER_NAME))
     }
 
-    pub fn get_parameter_values(
-        &self,
-        names: &[String],
-    ) -> Result<Vec<ParameterValueStruct>, Fault> {
+    pub fn get_parameter_values(&self, names: &[String]) -> Result<Vec<ParameterValueStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
             out.extend(self.expand(n)?.into_iter().map(|d| self.value_struct(d)));
@@ -208,11 +173,7 @@ impl Model {
     fn tree() -> Vec<(&'static str, bool)> {
         let mut out: Vec<(&'static str, bool)> = Vec::new();
         for d in PARAMS {
-            let parent = d
-                .name
-                .rsplit_once('.')
-                .map(|(p, _)| p.len() + 1)
-                .unwrap_or(0);
+            let parent = d.name.rsplit_once('.').map(|(p, _)| p.len() + 1).unwrap_or(0);
             let obj = d.name.get(..parent).unwrap_or("");
             if let Some(o) = OBJECTS.iter().find(|o| **o == obj) {
                 if !out.iter().any(|(n, _)| n == o) {
@@ -224,15 +185,8 @@ impl Model {
         out
     }
 
-    pub fn get_parameter_names(
-        &self,
-        path: &str,
-        next_level: bool,
-    ) -> Result<Vec<ParameterInfoStruct>, Fault> {
-        let info = |(name, writable): (&str, bool)| ParameterInfoStruct {
-            name: name.to_string(),
-            writable,
-        };
+    pub fn get_parameter_names(&self, path: &str, next_level: bool) -> Result<Vec<ParameterInfoStruct>, Fault> {
+        let info = |(name, writable): (&str, bool)| ParameterInfoStruct { name: name.to_string(), writable };
         if path.is_empty() && next_level {
             return Ok(vec![info(("Device.", false))]);
         }
@@ -247,8 +201,7 @@ impl Model {
             return Err(fault(FaultCode::INVALID_PARAMETER_NAME));
         }
         let direct = |n: &str| {
-            n.get(path.len()..)
-                .is_some_and(|rest| !rest.trim_end_matches('.').contains('.') && !rest.is_empty())
+            n.get(path.len()..).is_some_and(|rest| !rest.trim_end_matches('.').contains('.') && !rest.is_empty())
         };
         Ok(Self::tree()
             .into_iter()
@@ -288,10 +241,7 @@ impl Model {
             }
         }
         if !faults.is_empty() {
-            return Err(Fault {
-                set_parameter_values_faults: faults,
-                ..fault(FaultCode::INVALID_ARGUMENTS)
-            });
+            return Err(Fault { set_parameter_values_faults: faults, ..fault(FaultCode::INVALID_ARGUMENTS) });
         }
         for (name, value) in accepted {
             state.values.insert(name.to_string(), value.clone());
@@ -314,24 +264,14 @@ impl Model {
         if def.notify == ActiveNotify::ForceEnabled {
             return 2;
         }
-        self.attributes
-            .get(def.name)
-            .map(|a| a.0)
-            .unwrap_or_else(|| Self::default_notification(def))
+        self.attributes.get(def.name).map(|a| a.0).unwrap_or_else(|| Self::default_notification(def))
     }
 
-    pub fn get_parameter_attributes(
-        &self,
-        names: &[String],
-    ) -> Result<Vec<ParameterAttributeStruct>, Fault> {
+    pub fn get_parameter_attributes(&self, names: &[String]) -> Result<Vec<ParameterAttributeStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
             for d in self.expand(n)? {
-                let access_list = self
-                    .attributes
-                    .get(d.name)
-                    .map(|a| a.1.clone())
-                    .unwrap_or_default();
+                let access_list = self.attributes.get(d.name).map(|a| a.1.clone()).unwrap_or_default();
                 out.push(ParameterAttributeStruct {
                     name: d.name.to_string(),
                     notification: self.notification(d),
@@ -348,13 +288,10 @@ impl Model {
         list: &[SetParameterAttributesStruct],
         state: &mut State,
     ) -> Result<(), Fault> {
-        let mut changes: Vec<(&'static str, Option<u8>, Option<Vec<String>>)> = Vec::new();
+        let mut changes: Vec<AttributeChange> = Vec::new();
         for s in list {
             let notification = if s.notification_change {
-                Some(
-                    s.notification
-                        .ok_or_else(|| fault(FaultCode::INVALID_ARGUMENTS))?,
-                )
+                Some(s.notification.ok_or_else(|| fault(FaultCode::INVALID_ARGUMENTS))?)
             } else {
                 None
             };
@@ -370,21 +307,12 @@ impl Model {
                         return Err(fault(FaultCode::NOTIFICATION_REQUEST_REJECTED));
                     }
                 }
-                changes.push((
-                    d.name,
-                    notification,
-                    s.access_list_change.then(|| s.access_list.clone()),
-                ));
+                changes.push((d.name, notification, s.access_list_change.then(|| s.access_list.clone())));
             }
         }
         for (name, n, access) in changes {
-            let def_n = params::find(name)
-                .map(Self::default_notification)
-                .unwrap_or(0);
-            let entry = self
-                .attributes
-                .entry(name.to_string())
-                .or_insert((def_n, Vec::new()));
+            let def_n = params::find(name).map(Self::default_notification).unwrap_or(0);
+            let entry = self.attributes.entry(name.to_string()).or_insert((def_n, Vec::new()));
             if let Some(n) = n {
                 entry.0 = n;
             }
@@ -408,12 +336,7 @@ impl Model {
     }
 
     /// No deletable instances in this tree: 9005.
-    pub fn delete_object(
-        &mut self,
-        object_name: &str,
-        _parameter_key: &str,
-        _state: &mut State,
-    ) -> Result<u8, Fault> {
+    pub fn delete_object(&mut self, object_name: &str, _parameter_key: &str, _state: &mut State) -> Result<u8, Fault> {
         log::info!("DeleteObject {object_name}: no such instance");
         Err(fault(FaultCode::INVALID_PARAMETER_NAME))
     }
@@ -429,11 +352,7 @@ impl Model {
 
     /// The forced-inform parameters (TR-181 forcedInform="true"), for every Inform.
     pub fn forced_inform_parameters(&self) -> Vec<ParameterValueStruct> {
-        PARAMS
-            .iter()
-            .filter(|d| d.forced_inform)
-            .map(|d| self.value_struct(d))
-            .collect()
+        PARAMS.iter().filter(|d| d.forced_inform).map(|d| self.value_struct(d)).collect()
     }
 
     pub fn set_connection_request_url(&mut self, url: String) {
@@ -441,9 +360,7 @@ impl Model {
     }
 
     fn text(&self, name: &str) -> String {
-        params::find(&format!("Device.ManagementServer.{name}"))
-            .map(|d| self.raw_value(d))
-            .unwrap_or_default()
+        params::find(&format!("Device.ManagementServer.{name}")).map(|d| self.raw_value(d)).unwrap_or_default()
     }
 
     fn number(&self, name: &str, default: u32) -> u32 {
@@ -468,8 +385,7 @@ impl Model {
             connection_request_password: self.text("ConnectionRequestPassword"),
             cwmp_retry_minimum_wait_interval: self.number("CWMPRetryMinimumWaitInterval", 5),
             cwmp_retry_interval_multiplier: self.number("CWMPRetryIntervalMultiplier", 2000),
-            default_active_notification_throttle: self
-                .number("DefaultActiveNotificationThrottle", 0),
+            default_active_notification_throttle: self.number("DefaultActiveNotificationThrottle", 0),
         }
     }
 }

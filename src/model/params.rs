@@ -57,26 +57,14 @@ pub const OBJECTS: &[&str] = &["Device.", "Device.DeviceInfo.", "Device.Manageme
 
 /// Every parameter, in tree order.
 pub const PARAMS: &[ParamDef] = &[
-    ParamDef {
-        forced_inform: true,
-        ..p("Device.RootDataModelVersion", S, false)
-    },
+    ParamDef { forced_inform: true, ..p("Device.RootDataModelVersion", S, false) },
     p("Device.DeviceInfo.Manufacturer", S, false),
-    ParamDef {
-        max_len: 6,
-        ..p("Device.DeviceInfo.ManufacturerOUI", S, false)
-    },
+    ParamDef { max_len: 6, ..p("Device.DeviceInfo.ManufacturerOUI", S, false) },
     p("Device.DeviceInfo.ModelName", S, false),
-    ParamDef {
-        max_len: 256,
-        ..p("Device.DeviceInfo.Description", S, false)
-    },
+    ParamDef { max_len: 256, ..p("Device.DeviceInfo.Description", S, false) },
     p("Device.DeviceInfo.ProductClass", S, false),
     p("Device.DeviceInfo.SerialNumber", S, false),
-    ParamDef {
-        forced_inform: true,
-        ..p("Device.DeviceInfo.HardwareVersion", S, false)
-    },
+    ParamDef { forced_inform: true, ..p("Device.DeviceInfo.HardwareVersion", S, false) },
     ParamDef {
         forced_inform: true,
         notify: ActiveNotify::ForceEnabled,
@@ -87,34 +75,14 @@ pub const PARAMS: &[ParamDef] = &[
         notify: ActiveNotify::ForceEnabled,
         ..p("Device.DeviceInfo.ProvisioningCode", S, true)
     },
-    ParamDef {
-        notify: ActiveNotify::CanDeny,
-        ..p("Device.DeviceInfo.UpTime", U, false)
-    },
+    ParamDef { notify: ActiveNotify::CanDeny, ..p("Device.DeviceInfo.UpTime", U, false) },
     p("Device.ManagementServer.EnableCWMP", B, true),
-    ParamDef {
-        max_len: 2048,
-        ..p("Device.ManagementServer.URL", S, true)
-    },
-    ParamDef {
-        max_len: 256,
-        ..p("Device.ManagementServer.Username", S, true)
-    },
-    ParamDef {
-        max_len: 256,
-        hidden: true,
-        ..p("Device.ManagementServer.Password", S, true)
-    },
+    ParamDef { max_len: 2048, ..p("Device.ManagementServer.URL", S, true) },
+    ParamDef { max_len: 256, ..p("Device.ManagementServer.Username", S, true) },
+    ParamDef { max_len: 256, hidden: true, ..p("Device.ManagementServer.Password", S, true) },
     p("Device.ManagementServer.PeriodicInformEnable", B, true),
-    ParamDef {
-        range: (1, u32::MAX),
-        ..p("Device.ManagementServer.PeriodicInformInterval", U, true)
-    },
-    p(
-        "Device.ManagementServer.PeriodicInformTime",
-        ValueType::DateTime,
-        true,
-    ),
+    ParamDef { range: (1, u32::MAX), ..p("Device.ManagementServer.PeriodicInformInterval", U, true) },
+    p("Device.ManagementServer.PeriodicInformTime", ValueType::DateTime, true),
     ParamDef {
         max_len: 32,
         forced_inform: true,
@@ -127,46 +95,14 @@ pub const PARAMS: &[ParamDef] = &[
         notify: ActiveNotify::ForceDefaultEnabled,
         ..p("Device.ManagementServer.ConnectionRequestURL", S, false)
     },
-    ParamDef {
-        max_len: 256,
-        ..p("Device.ManagementServer.ConnectionRequestUsername", S, true)
-    },
-    ParamDef {
-        max_len: 256,
-        hidden: true,
-        ..p("Device.ManagementServer.ConnectionRequestPassword", S, true)
-    },
+    ParamDef { max_len: 256, ..p("Device.ManagementServer.ConnectionRequestUsername", S, true) },
+    ParamDef { max_len: 256, hidden: true, ..p("Device.ManagementServer.ConnectionRequestPassword", S, true) },
     p("Device.ManagementServer.UpgradesManaged", B, true),
-    p(
-        "Device.ManagementServer.DefaultActiveNotificationThrottle",
-        U,
-        true,
-    ),
-    ParamDef {
-        range: (1, 65_535),
-        ..p(
-            "Device.ManagementServer.CWMPRetryMinimumWaitInterval",
-            U,
-            true,
-        )
-    },
-    ParamDef {
-        range: (1000, 65_535),
-        ..p(
-            "Device.ManagementServer.CWMPRetryIntervalMultiplier",
-            U,
-            true,
-        )
-    },
-    ParamDef {
-        forced_inform: true,
-        ..p("Device.ManagementServer.AliasBasedAddressing", B, false)
-    },
-    p(
-        "Device.ManagementServer.InstanceWildcardsSupported",
-        B,
-        false,
-    ),
+    p("Device.ManagementServer.DefaultActiveNotificationThrottle", U, true),
+    ParamDef { range: (1, 65_535), ..p("Device.ManagementServer.CWMPRetryMinimumWaitInterval", U, true) },
+    ParamDef { range: (1000, 65_535), ..p("Device.ManagementServer.CWMPRetryIntervalMultiplier", U, true) },
+    ParamDef { forced_inform: true, ..p("Device.ManagementServer.AliasBasedAddressing", B, false) },
+    p("Device.ManagementServer.InstanceWildcardsSupported", B, false),
     p("Device.ManagementServer.SupportedConnReqMethods", S, false),
 ];
 
@@ -176,11 +112,7 @@ pub fn find(name: &str) -> Option<&'static ParamDef> {
 }
 
 /// Canonical text of a valid value (booleans as "true"/"false", dateTime as sent).
-pub fn canonical(
-    def: &ParamDef,
-    value: &str,
-    given: Option<ValueType>,
-) -> Result<String, FaultCode> {
+pub fn canonical(def: &ParamDef, value: &str, given: Option<ValueType>) -> Result<String, FaultCode> {
     if let Some(t) = given {
         // A declared type must match; a string is accepted for any type as its text form
         // is then checked (many ACSs send xsd:string for everything).
@@ -216,40 +148,17 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::unwrap_used)]
     fn validation() {
-        let interval = find("Device.ManagementServer.PeriodicInformInterval");
-        let Some(interval) = interval else {
-            return assert!(false);
-        };
+        let interval = find("Device.ManagementServer.PeriodicInformInterval").unwrap();
         assert_eq!(canonical(interval, "60", Some(U)), Ok("60".into()));
-        assert_eq!(
-            canonical(interval, "0", Some(U)),
-            Err(FaultCode::INVALID_PARAMETER_VALUE)
-        );
-        assert_eq!(
-            canonical(interval, "x", Some(S)),
-            Err(FaultCode::INVALID_PARAMETER_TYPE)
-        );
-        assert_eq!(
-            canonical(interval, "60", Some(B)),
-            Err(FaultCode::INVALID_PARAMETER_TYPE)
-        );
-        let enable = find("Device.ManagementServer.PeriodicInformEnable");
-        let Some(enable) = enable else {
-            return assert!(false);
-        };
+        assert_eq!(canonical(interval, "0", Some(U)), Err(FaultCode::INVALID_PARAMETER_VALUE));
+        assert_eq!(canonical(interval, "x", Some(S)), Err(FaultCode::INVALID_PARAMETER_TYPE));
+        assert_eq!(canonical(interval, "60", Some(B)), Err(FaultCode::INVALID_PARAMETER_TYPE));
+        let enable = find("Device.ManagementServer.PeriodicInformEnable").unwrap();
         assert_eq!(canonical(enable, "1", Some(B)), Ok("true".into()));
-        assert_eq!(
-            canonical(enable, "2", Some(B)),
-            Err(FaultCode::INVALID_PARAMETER_VALUE)
-        );
-        let key = find("Device.ManagementServer.Username");
-        let Some(key) = key else {
-            return assert!(false);
-        };
-        assert_eq!(
-            canonical(key, &"x".repeat(257), None),
-            Err(FaultCode::INVALID_PARAMETER_VALUE)
-        );
+        assert_eq!(canonical(enable, "2", Some(B)), Err(FaultCode::INVALID_PARAMETER_VALUE));
+        let key = find("Device.ManagementServer.Username").unwrap();
+        assert_eq!(canonical(key, &"x".repeat(257), None), Err(FaultCode::INVALID_PARAMETER_VALUE));
     }
 }

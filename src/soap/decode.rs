@@ -40,12 +40,7 @@ pub struct DecodeError {
 
 impl DecodeError {
     fn bare(kind: DecodeErrorKind) -> Self {
-        DecodeError {
-            kind,
-            namespace: None,
-            id: None,
-            method: None,
-        }
+        DecodeError { kind, namespace: None, id: None, method: None }
     }
 
     /// The CWMP fault to answer with, when the envelope was a readable request with bad
@@ -96,15 +91,12 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
     if bytes.len() > MAX_ENVELOPE_BYTES {
         return Err(DecodeError::bare(DecodeErrorKind::TooLarge));
     }
-    let text = core::str::from_utf8(bytes)
-        .map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
-    let doc = roxmltree::Document::parse(text)
-        .map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    let text = core::str::from_utf8(bytes).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    let doc =
+        roxmltree::Document::parse(text).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
     let root = El(doc.root_element());
     if !is_soap(root, "Envelope") {
-        return Err(DecodeError::bare(DecodeErrorKind::NotSoap(
-            "root is not soap:Envelope".into(),
-        )));
+        return Err(DecodeError::bare(DecodeErrorKind::NotSoap("root is not soap:Envelope".into())));
     }
     let header_el = root.elements().find(|e| is_soap(*e, "Header"));
     let body_el = root
@@ -124,11 +116,7 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         return Err(err);
     };
     let (namespace, body) = decode_body(body, header_ns, &mut err)?;
-    Ok(Envelope {
-        namespace,
-        header,
-        body,
-    })
+    Ok(Envelope { namespace, header, body })
 }
 
 fn is_soap(e: El<'_, '_>, name: &str) -> bool {
@@ -136,15 +124,10 @@ fn is_soap(e: El<'_, '_>, name: &str) -> bool {
 }
 
 fn must_understand(e: El<'_, '_>) -> bool {
-    e.0.attribute((SOAP_ENV_NS, "mustUnderstand"))
-        .and_then(parse_bool)
-        .unwrap_or(false)
+    e.0.attribute((SOAP_ENV_NS, "mustUnderstand")).and_then(parse_bool).unwrap_or(false)
 }
 
-fn decode_header(
-    h: El<'_, '_>,
-    err: &mut DecodeError,
-) -> Result<(Header, Option<CwmpNamespace>), DecodeError> {
+fn decode_header(h: El<'_, '_>, err: &mut DecodeError) -> Result<(Header, Option<CwmpNamespace>), DecodeError> {
     let mut header = Header::default();
     let mut ns = None;
     for e in h.elements() {
@@ -172,10 +155,8 @@ fn decode_header(
                     header.use_cwmp_version = Some(text.chars().take(16).collect());
                     true
                 }
-                "NoMoreRequests" => {
-                    header.no_more_requests = parse_bool(&text);
-                    true
-                }
+                // CWMP 1.0 only, removed since: tolerated and ignored.
+                "NoMoreRequests" => true,
                 _ => false,
             };
         if known {
@@ -202,20 +183,13 @@ fn decode_body(
         return Ok((ns.or(header_ns).unwrap_or_default(), Body::Fault(fault)));
     }
     let Some(ns) = CwmpNamespace::from_uri(uri) else {
-        return Err(with_kind(
-            err,
-            DecodeErrorKind::UnknownNamespace(uri.chars().take(128).collect()),
-        ));
+        return Err(with_kind(err, DecodeErrorKind::UnknownNamespace(uri.chars().take(128).collect())));
     };
     err.namespace = Some(ns);
     let decoded = rpc_session::decode(body)
         .or_else(|| rpc_params::decode(body))
         .or_else(|| rpc_transfer::decode(body))
-        .unwrap_or_else(|| {
-            Err(DecodeErrorKind::UnknownMethod(
-                body.name().chars().take(64).collect(),
-            ))
-        });
+        .unwrap_or_else(|| Err(DecodeErrorKind::UnknownMethod(body.name().chars().take(64).collect())));
     decoded.map(|b| (ns, b)).map_err(|k| with_kind(err, k))
 }
 

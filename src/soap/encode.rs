@@ -22,11 +22,7 @@ fn open_envelope(out: &mut String, ns: CwmpNamespace) {
 fn header_entry(w: &mut W<'_>, tag: &str, must_understand: bool, text: &str) {
     w.out.push('<');
     w.out.push_str(tag);
-    w.out.push_str(if must_understand {
-        " soap-env:mustUnderstand=\"1\">"
-    } else {
-        " soap-env:mustUnderstand=\"0\">"
-    });
+    w.out.push_str(if must_understand { " soap-env:mustUnderstand=\"1\">" } else { " soap-env:mustUnderstand=\"0\">" });
     super::xml::escape_into(w.out, text);
     w.close(tag);
 }

@@ -5,8 +5,7 @@
 use super::decode::DecodeErrorKind as Kind;
 use super::xml::{El, Res, W, XSD_NS};
 use crate::cwmp::rpc::{
-    Body, ParameterAttributeStruct, ParameterInfoStruct, ParameterValueStruct,
-    SetParameterAttributesStruct, ValueType,
+    Body, ParameterAttributeStruct, ParameterInfoStruct, ParameterValueStruct, SetParameterAttributesStruct, ValueType,
 };
 
 /// Parameter and object names: at most 256 characters (A.3.2.1).
@@ -24,14 +23,13 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
                 parameter_key: e.str("ParameterKey", PARAMETER_KEY_MAX)?,
             })
         })(),
-        "SetParameterValuesResponse" => e
-            .number("Status")
-            .map(|status| Body::SetParameterValuesResponse { status }),
-        "GetParameterValues" => e
-            .strings("ParameterNames", NAME_MAX)
-            .map(|parameter_names| Body::GetParameterValues { parameter_names }),
-        "GetParameterValuesResponse" => decode_values(e, "ParameterList")
-            .map(|parameter_list| Body::GetParameterValuesResponse { parameter_list }),
+        "SetParameterValuesResponse" => e.number("Status").map(|status| Body::SetParameterValuesResponse { status }),
+        "GetParameterValues" => {
+            e.strings("ParameterNames", NAME_MAX).map(|parameter_names| Body::GetParameterValues { parameter_names })
+        }
+        "GetParameterValuesResponse" => {
+            decode_values(e, "ParameterList").map(|parameter_list| Body::GetParameterValuesResponse { parameter_list })
+        }
         "GetParameterNames" => (|| {
             Ok(Body::GetParameterNames {
                 parameter_path: e.str("ParameterPath", NAME_MAX)?,
@@ -41,14 +39,16 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
         "GetParameterNamesResponse" => {
             decode_infos(e).map(|parameter_list| Body::GetParameterNamesResponse { parameter_list })
         }
-        "SetParameterAttributes" => decode_set_attributes(e)
-            .map(|parameter_list| Body::SetParameterAttributes { parameter_list }),
+        "SetParameterAttributes" => {
+            decode_set_attributes(e).map(|parameter_list| Body::SetParameterAttributes { parameter_list })
+        }
         "SetParameterAttributesResponse" => Ok(Body::SetParameterAttributesResponse),
         "GetParameterAttributes" => e
             .strings("ParameterNames", NAME_MAX)
             .map(|parameter_names| Body::GetParameterAttributes { parameter_names }),
-        "GetParameterAttributesResponse" => decode_attributes(e)
-            .map(|parameter_list| Body::GetParameterAttributesResponse { parameter_list }),
+        "GetParameterAttributesResponse" => {
+            decode_attributes(e).map(|parameter_list| Body::GetParameterAttributesResponse { parameter_list })
+        }
         "AddObject" => (|| {
             Ok(Body::AddObject {
                 object_name: e.str("ObjectName", NAME_MAX)?,
@@ -56,10 +56,7 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
             })
         })(),
         "AddObjectResponse" => (|| {
-            Ok(Body::AddObjectResponse {
-                instance_number: e.number("InstanceNumber")?,
-                status: e.number("Status")?,
-            })
+            Ok(Body::AddObjectResponse { instance_number: e.number("InstanceNumber")?, status: e.number("Status")? })
         })(),
         "DeleteObject" => (|| {
             Ok(Body::DeleteObject {
@@ -67,39 +64,27 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
                 parameter_key: e.str("ParameterKey", PARAMETER_KEY_MAX)?,
             })
         })(),
-        "DeleteObjectResponse" => e
-            .number("Status")
-            .map(|status| Body::DeleteObjectResponse { status }),
+        "DeleteObjectResponse" => e.number("Status").map(|status| Body::DeleteObjectResponse { status }),
         _ => return None,
     })
 }
 
 pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
     match body {
-        Body::SetParameterValues {
-            parameter_list,
-            parameter_key,
-        } => {
+        Body::SetParameterValues { parameter_list, parameter_key } => {
             w.open("cwmp:SetParameterValues");
             encode_values(w, "ParameterList", parameter_list);
             w.leaf("ParameterKey", parameter_key);
             w.close("cwmp:SetParameterValues");
         }
-        Body::SetParameterValuesResponse { status } => {
-            status_only(w, "cwmp:SetParameterValuesResponse", *status)
-        }
-        Body::GetParameterValues { parameter_names } => {
-            names(w, "cwmp:GetParameterValues", parameter_names)
-        }
+        Body::SetParameterValuesResponse { status } => status_only(w, "cwmp:SetParameterValuesResponse", *status),
+        Body::GetParameterValues { parameter_names } => names(w, "cwmp:GetParameterValues", parameter_names),
         Body::GetParameterValuesResponse { parameter_list } => {
             w.open("cwmp:GetParameterValuesResponse");
             encode_values(w, "ParameterList", parameter_list);
             w.close("cwmp:GetParameterValuesResponse");
         }
-        Body::GetParameterNames {
-            parameter_path,
-            next_level,
-        } => {
+        Body::GetParameterNames { parameter_path, next_level } => {
             w.open("cwmp:GetParameterNames");
             w.leaf("ParameterPath", parameter_path);
             w.bool("NextLevel", *next_level);
@@ -108,32 +93,17 @@ pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
         Body::GetParameterNamesResponse { parameter_list } => encode_infos(w, parameter_list),
         Body::SetParameterAttributes { parameter_list } => encode_set_attributes(w, parameter_list),
         Body::SetParameterAttributesResponse => w.empty("cwmp:SetParameterAttributesResponse"),
-        Body::GetParameterAttributes { parameter_names } => {
-            names(w, "cwmp:GetParameterAttributes", parameter_names)
-        }
-        Body::GetParameterAttributesResponse { parameter_list } => {
-            encode_attributes(w, parameter_list)
-        }
-        Body::AddObject {
-            object_name,
-            parameter_key,
-        } => object(w, "cwmp:AddObject", object_name, parameter_key),
-        Body::AddObjectResponse {
-            instance_number,
-            status,
-        } => {
+        Body::GetParameterAttributes { parameter_names } => names(w, "cwmp:GetParameterAttributes", parameter_names),
+        Body::GetParameterAttributesResponse { parameter_list } => encode_attributes(w, parameter_list),
+        Body::AddObject { object_name, parameter_key } => object(w, "cwmp:AddObject", object_name, parameter_key),
+        Body::AddObjectResponse { instance_number, status } => {
             w.open("cwmp:AddObjectResponse");
             w.num("InstanceNumber", instance_number);
             w.num("Status", status);
             w.close("cwmp:AddObjectResponse");
         }
-        Body::DeleteObject {
-            object_name,
-            parameter_key,
-        } => object(w, "cwmp:DeleteObject", object_name, parameter_key),
-        Body::DeleteObjectResponse { status } => {
-            status_only(w, "cwmp:DeleteObjectResponse", *status)
-        }
+        Body::DeleteObject { object_name, parameter_key } => object(w, "cwmp:DeleteObject", object_name, parameter_key),
+        Body::DeleteObjectResponse { status } => status_only(w, "cwmp:DeleteObjectResponse", *status),
         _ => return false,
     }
     true
@@ -170,22 +140,15 @@ pub(super) fn decode_values(e: El<'_, '_>, name: &str) -> Res<Vec<ParameterValue
             }
             let value_type = match v.xsi_type() {
                 None => None,
-                Some((Some(XSD_NS), local)) => {
-                    Some(ValueType::from_xsd_name(local).ok_or_else(|| {
-                        Kind::InvalidArguments(format!("unknown xsi:type {local:.32}"))
-                    })?)
-                }
+                Some((Some(XSD_NS), local)) => Some(
+                    ValueType::from_xsd_name(local)
+                        .ok_or_else(|| Kind::InvalidArguments(format!("unknown xsi:type {local:.32}")))?,
+                ),
                 Some((_, local)) => {
-                    return Err(Kind::InvalidArguments(format!(
-                        "xsi:type {local:.32} not in XML Schema"
-                    )))
+                    return Err(Kind::InvalidArguments(format!("xsi:type {local:.32} not in XML Schema")))
                 }
             };
-            Ok(ParameterValueStruct {
-                name: p.str("Name", NAME_MAX)?,
-                value,
-                value_type,
-            })
+            Ok(ParameterValueStruct { name: p.str("Name", NAME_MAX)?, value, value_type })
         })
         .collect()
 }
@@ -208,12 +171,7 @@ pub(super) fn encode_values(w: &mut W<'_>, tag: &str, list: &[ParameterValueStru
 fn decode_infos(e: El<'_, '_>) -> Res<Vec<ParameterInfoStruct>> {
     e.array("ParameterList", "ParameterInfoStruct")?
         .iter()
-        .map(|p| {
-            Ok(ParameterInfoStruct {
-                name: p.str("Name", NAME_MAX)?,
-                writable: p.bool("Writable")?,
-            })
-        })
+        .map(|p| Ok(ParameterInfoStruct { name: p.str("Name", NAME_MAX)?, writable: p.bool("Writable")? }))
         .collect()
 }
 
@@ -246,11 +204,7 @@ fn decode_set_attributes(e: El<'_, '_>) -> Res<Vec<SetParameterAttributesStruct>
                 name: p.str("Name", NAME_MAX)?,
                 notification_change: p.bool("NotificationChange")?,
                 // GenieACS sends an empty element when NotificationChange is false.
-                notification: if n.trim().is_empty() {
-                    None
-                } else {
-                    Some(notification(&n)?)
-                },
+                notification: if n.trim().is_empty() { None } else { Some(notification(&n)?) },
                 access_list_change: p.bool("AccessListChange")?,
                 access_list: p.strings("AccessList", 64)?,
             })
@@ -260,11 +214,7 @@ fn decode_set_attributes(e: El<'_, '_>) -> Res<Vec<SetParameterAttributesStruct>
 
 fn encode_set_attributes(w: &mut W<'_>, list: &[SetParameterAttributesStruct]) {
     w.open("cwmp:SetParameterAttributes");
-    w.array_open(
-        "ParameterList",
-        "cwmp:SetParameterAttributesStruct",
-        list.len(),
-    );
+    w.array_open("ParameterList", "cwmp:SetParameterAttributesStruct", list.len());
     for p in list {
         w.open("SetParameterAttributesStruct");
         w.leaf("Name", &p.name);

@@ -6,8 +6,7 @@ use super::decode::DecodeErrorKind as Kind;
 use super::rpc_params::{decode_values, encode_values};
 use super::xml::{El, Res, SOAP_ENV_NS, W};
 use crate::cwmp::rpc::{
-    Body, CwmpNamespace, DeviceIdStruct, EventStruct, Fault, Inform, Kicked,
-    SetParameterValuesFault,
+    Body, CwmpNamespace, DeviceIdStruct, EventStruct, Fault, Inform, Kicked, SetParameterValuesFault,
 };
 
 /// CommandKey maximum length (CommandKeyType).
@@ -18,16 +17,12 @@ const MAX_EVENTS: usize = 64;
 pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
     Some(match e.name() {
         "GetRPCMethods" => Ok(Body::GetRPCMethods),
-        "GetRPCMethodsResponse" => e
-            .strings("MethodList", 64)
-            .map(|method_list| Body::GetRPCMethodsResponse { method_list }),
+        "GetRPCMethodsResponse" => {
+            e.strings("MethodList", 64).map(|method_list| Body::GetRPCMethodsResponse { method_list })
+        }
         "Inform" => decode_inform(e).map(Body::Inform),
-        "InformResponse" => e
-            .number("MaxEnvelopes")
-            .map(|max_envelopes| Body::InformResponse { max_envelopes }),
-        "Reboot" => e
-            .str("CommandKey", COMMAND_KEY_MAX)
-            .map(|command_key| Body::Reboot { command_key }),
+        "InformResponse" => e.number("MaxEnvelopes").map(|max_envelopes| Body::InformResponse { max_envelopes }),
+        "Reboot" => e.str("CommandKey", COMMAND_KEY_MAX).map(|command_key| Body::Reboot { command_key }),
         "RebootResponse" => Ok(Body::RebootResponse),
         "FactoryReset" => Ok(Body::FactoryReset),
         "FactoryResetResponse" => Ok(Body::FactoryResetResponse),
@@ -46,9 +41,7 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
                 next: e.str("Next", 1024)?,
             }))
         })(),
-        "KickedResponse" => e
-            .str("NextURL", 1024)
-            .map(|next_url| Body::KickedResponse { next_url }),
+        "KickedResponse" => e.str("NextURL", 1024).map(|next_url| Body::KickedResponse { next_url }),
         _ => return None,
     })
 }
@@ -75,10 +68,7 @@ pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
         Body::RebootResponse => w.empty("cwmp:RebootResponse"),
         Body::FactoryReset => w.empty("cwmp:FactoryReset"),
         Body::FactoryResetResponse => w.empty("cwmp:FactoryResetResponse"),
-        Body::ScheduleInform {
-            delay_seconds,
-            command_key,
-        } => {
+        Body::ScheduleInform { delay_seconds, command_key } => {
             w.open("cwmp:ScheduleInform");
             w.num("DelaySeconds", delay_seconds);
             w.leaf("CommandKey", command_key);
@@ -114,9 +104,7 @@ fn decode_inform(e: El<'_, '_>) -> Res<Inform> {
     };
     let events = e.array("Event", "EventStruct")?;
     if events.len() > MAX_EVENTS {
-        return Err(Kind::InvalidArguments(format!(
-            "more than {MAX_EVENTS} events"
-        )));
+        return Err(Kind::InvalidArguments(format!("more than {MAX_EVENTS} events")));
     }
     let event = events
         .iter()
@@ -168,32 +156,21 @@ pub(super) fn decode_soap_fault(e: El<'_, '_>) -> Res<(Option<CwmpNamespace>, Fa
         .elements()
         .find(|d| d.name() == "Fault")
         .ok_or_else(|| Kind::InvalidArguments("soap:Fault without cwmp:Fault detail".into()))?;
-    let ns = cwmp
-        .0
-        .tag_name()
-        .namespace()
-        .and_then(CwmpNamespace::from_uri);
+    let ns = cwmp.0.tag_name().namespace().and_then(CwmpNamespace::from_uri);
     let mut fault = Fault {
         fault_code: cwmp.number("FaultCode")?,
         fault_string: cwmp.opt_str("FaultString", 1024)?.unwrap_or_default(),
         set_parameter_values_faults: Vec::new(),
     };
-    for spvf in cwmp
-        .elements()
-        .filter(|c| c.name() == "SetParameterValuesFault")
-    {
+    for spvf in cwmp.elements().filter(|c| c.name() == "SetParameterValuesFault") {
         if fault.set_parameter_values_faults.len() == super::xml::MAX_LIST_ENTRIES {
-            return Err(Kind::ResourcesExceeded(
-                "too many SetParameterValuesFault".into(),
-            ));
+            return Err(Kind::ResourcesExceeded("too many SetParameterValuesFault".into()));
         }
-        fault
-            .set_parameter_values_faults
-            .push(SetParameterValuesFault {
-                parameter_name: spvf.str("ParameterName", 256)?,
-                fault_code: spvf.number("FaultCode")?,
-                fault_string: spvf.opt_str("FaultString", 1024)?.unwrap_or_default(),
-            });
+        fault.set_parameter_values_faults.push(SetParameterValuesFault {
+            parameter_name: spvf.str("ParameterName", 256)?,
+            fault_code: spvf.number("FaultCode")?,
+            fault_string: spvf.opt_str("FaultString", 1024)?.unwrap_or_default(),
+        });
     }
     let _ = SOAP_ENV_NS;
     Ok((ns, fault))

@@ -8,9 +8,8 @@ use super::decode::DecodeErrorKind as Kind;
 use super::rpc_session::COMMAND_KEY_MAX;
 use super::xml::{El, Res, W};
 use crate::cwmp::rpc::{
-    AllQueuedTransferStruct, ArgStruct, AutonomousTransferComplete, Body, Download, FaultStruct,
-    OpResultStruct, OperationStruct, QueuedTransferStruct, ScheduleDownload, TimeWindowStruct,
-    TransferComplete, Upload,
+    AllQueuedTransferStruct, ArgStruct, AutonomousTransferComplete, Body, Download, FaultStruct, OpResultStruct,
+    OperationStruct, QueuedTransferStruct, ScheduleDownload, TimeWindowStruct, TransferComplete, Upload,
 };
 
 const URL_MAX: usize = 256;
@@ -19,32 +18,26 @@ const FILE_TYPE_MAX: usize = 64;
 pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
     Some(match e.name() {
         "Download" => decode_download(e).map(Body::Download),
-        "DownloadResponse" => {
-            transfer_response(e).map(
-                |(status, start_time, complete_time)| Body::DownloadResponse {
-                    status,
-                    start_time,
-                    complete_time,
-                },
-            )
-        }
+        "DownloadResponse" => transfer_response(e).map(|(status, start_time, complete_time)| Body::DownloadResponse {
+            status,
+            start_time,
+            complete_time,
+        }),
         "Upload" => decode_upload(e).map(Body::Upload),
-        "UploadResponse" => {
-            transfer_response(e).map(|(status, start_time, complete_time)| Body::UploadResponse {
-                status,
-                start_time,
-                complete_time,
-            })
-        }
+        "UploadResponse" => transfer_response(e).map(|(status, start_time, complete_time)| Body::UploadResponse {
+            status,
+            start_time,
+            complete_time,
+        }),
         "GetQueuedTransfers" => Ok(Body::GetQueuedTransfers),
         "GetQueuedTransfersResponse" => decode_queued(e),
         "GetAllQueuedTransfers" => Ok(Body::GetAllQueuedTransfers),
         "GetAllQueuedTransfersResponse" => decode_all_queued(e),
         "ScheduleDownload" => decode_schedule_download(e).map(Body::ScheduleDownload),
         "ScheduleDownloadResponse" => Ok(Body::ScheduleDownloadResponse),
-        "CancelTransfer" => e
-            .str("CommandKey", COMMAND_KEY_MAX)
-            .map(|command_key| Body::CancelTransfer { command_key }),
+        "CancelTransfer" => {
+            e.str("CommandKey", COMMAND_KEY_MAX).map(|command_key| Body::CancelTransfer { command_key })
+        }
         "CancelTransferResponse" => Ok(Body::CancelTransferResponse),
         "ChangeDUState" => decode_change_du_state(e),
         "ChangeDUStateResponse" => Ok(Body::ChangeDUStateResponse),
@@ -57,18 +50,14 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
         "DUStateChangeComplete" => (|| {
             Ok(Body::DUStateChangeComplete {
                 results: results(e, false)?,
-                command_key: e
-                    .opt_str("CommandKey", COMMAND_KEY_MAX)?
-                    .unwrap_or_default(),
+                command_key: e.opt_str("CommandKey", COMMAND_KEY_MAX)?.unwrap_or_default(),
             })
         })(),
         "DUStateChangeCompleteResponse" => Ok(Body::DUStateChangeCompleteResponse),
         "AutonomousDUStateChangeComplete" => {
             results(e, true).map(|results| Body::AutonomousDUStateChangeComplete { results })
         }
-        "AutonomousDUStateChangeCompleteResponse" => {
-            Ok(Body::AutonomousDUStateChangeCompleteResponse)
-        }
+        "AutonomousDUStateChangeCompleteResponse" => Ok(Body::AutonomousDUStateChangeCompleteResponse),
         _ => return None,
     })
 }
@@ -76,29 +65,17 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
 pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
     match body {
         Body::Download(d) => encode_download(w, d),
-        Body::DownloadResponse {
-            status,
-            start_time,
-            complete_time,
-        } => encode_transfer_response(
-            w,
-            "cwmp:DownloadResponse",
-            *status,
-            start_time,
-            complete_time,
-        ),
+        Body::DownloadResponse { status, start_time, complete_time } => {
+            encode_transfer_response(w, "cwmp:DownloadResponse", *status, start_time, complete_time)
+        }
         Body::Upload(u) => encode_upload(w, u),
-        Body::UploadResponse {
-            status,
-            start_time,
-            complete_time,
-        } => encode_transfer_response(w, "cwmp:UploadResponse", *status, start_time, complete_time),
+        Body::UploadResponse { status, start_time, complete_time } => {
+            encode_transfer_response(w, "cwmp:UploadResponse", *status, start_time, complete_time)
+        }
         Body::GetQueuedTransfers => w.empty("cwmp:GetQueuedTransfers"),
         Body::GetQueuedTransfersResponse { transfer_list } => encode_queued(w, transfer_list),
         Body::GetAllQueuedTransfers => w.empty("cwmp:GetAllQueuedTransfers"),
-        Body::GetAllQueuedTransfersResponse { transfer_list } => {
-            encode_all_queued(w, transfer_list)
-        }
+        Body::GetAllQueuedTransfersResponse { transfer_list } => encode_all_queued(w, transfer_list),
         Body::ScheduleDownload(s) => encode_schedule_download(w, s),
         Body::ScheduleDownloadResponse => w.empty("cwmp:ScheduleDownloadResponse"),
         Body::CancelTransfer { command_key } => {
@@ -107,26 +84,15 @@ pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
             w.close("cwmp:CancelTransfer");
         }
         Body::CancelTransferResponse => w.empty("cwmp:CancelTransferResponse"),
-        Body::ChangeDUState {
-            operations,
-            command_key,
-        } => encode_change_du_state(w, operations, command_key),
+        Body::ChangeDUState { operations, command_key } => encode_change_du_state(w, operations, command_key),
         Body::ChangeDUStateResponse => w.empty("cwmp:ChangeDUStateResponse"),
         Body::TransferComplete(t) => encode_transfer_complete(w, t),
         Body::TransferCompleteResponse => w.empty("cwmp:TransferCompleteResponse"),
         Body::AutonomousTransferComplete(a) => encode_autonomous(w, a),
-        Body::AutonomousTransferCompleteResponse => {
-            w.empty("cwmp:AutonomousTransferCompleteResponse")
-        }
-        Body::RequestDownload {
-            file_type,
-            file_type_arg,
-        } => encode_request_download(w, file_type, file_type_arg),
+        Body::AutonomousTransferCompleteResponse => w.empty("cwmp:AutonomousTransferCompleteResponse"),
+        Body::RequestDownload { file_type, file_type_arg } => encode_request_download(w, file_type, file_type_arg),
         Body::RequestDownloadResponse => w.empty("cwmp:RequestDownloadResponse"),
-        Body::DUStateChangeComplete {
-            results,
-            command_key,
-        } => {
+        Body::DUStateChangeComplete { results, command_key } => {
             w.open("cwmp:DUStateChangeComplete");
             encode_results(w, results);
             w.leaf("CommandKey", command_key);
@@ -138,9 +104,7 @@ pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
             encode_results(w, results);
             w.close("cwmp:AutonomousDUStateChangeComplete");
         }
-        Body::AutonomousDUStateChangeCompleteResponse => {
-            w.empty("cwmp:AutonomousDUStateChangeCompleteResponse")
-        }
+        Body::AutonomousDUStateChangeCompleteResponse => w.empty("cwmp:AutonomousDUStateChangeCompleteResponse"),
         _ => return false,
     }
     true
@@ -199,11 +163,7 @@ fn encode_upload(w: &mut W<'_>, u: &Upload) {
 }
 
 fn transfer_response(e: El<'_, '_>) -> Res<(u8, String, String)> {
-    Ok((
-        e.number("Status")?,
-        e.date_time("StartTime")?,
-        e.date_time("CompleteTime")?,
-    ))
+    Ok((e.number("Status")?, e.date_time("StartTime")?, e.date_time("CompleteTime")?))
 }
 
 fn encode_transfer_response(w: &mut W<'_>, tag: &str, status: u8, start: &str, complete: &str) {
@@ -219,10 +179,7 @@ fn decode_queued(e: El<'_, '_>) -> Res<Body> {
         .array("TransferList", "QueuedTransferStruct")?
         .iter()
         .map(|q| {
-            Ok(QueuedTransferStruct {
-                command_key: q.str("CommandKey", COMMAND_KEY_MAX)?,
-                state: q.number("State")?,
-            })
+            Ok(QueuedTransferStruct { command_key: q.str("CommandKey", COMMAND_KEY_MAX)?, state: q.number("State")? })
         })
         .collect::<Res<_>>()?;
     Ok(Body::GetQueuedTransfersResponse { transfer_list })
@@ -279,9 +236,7 @@ fn encode_all_queued(w: &mut W<'_>, list: &[AllQueuedTransferStruct]) {
 fn decode_schedule_download(e: El<'_, '_>) -> Res<ScheduleDownload> {
     let windows = e.array("TimeWindowList", "TimeWindowStruct")?;
     if windows.is_empty() || windows.len() > 2 {
-        return Err(Kind::InvalidArguments(
-            "TimeWindowList must hold 1 or 2 windows".into(),
-        ));
+        return Err(Kind::InvalidArguments("TimeWindowList must hold 1 or 2 windows".into()));
     }
     let time_window_list = windows
         .iter()
@@ -316,11 +271,7 @@ fn encode_schedule_download(w: &mut W<'_>, s: &ScheduleDownload) {
     w.leaf("Password", &s.password);
     w.num("FileSize", s.file_size);
     w.leaf("TargetFileName", &s.target_file_name);
-    w.array_open(
-        "TimeWindowList",
-        "cwmp:TimeWindowStruct",
-        s.time_window_list.len(),
-    );
+    w.array_open("TimeWindowList", "cwmp:TimeWindowStruct", s.time_window_list.len());
     for t in &s.time_window_list {
         w.open("TimeWindowStruct");
         w.num("WindowStart", t.window_start);
@@ -361,24 +312,13 @@ fn decode_change_du_state(e: El<'_, '_>) -> Res<Body> {
                 version: op.opt_str("Version", 32)?,
                 execution_env_ref: op.opt_str("ExecutionEnvRef", 256)?,
             },
-            other => {
-                return Err(Kind::InvalidArguments(format!(
-                    "unknown operation type {other:.32}"
-                )))
-            }
+            other => return Err(Kind::InvalidArguments(format!("unknown operation type {other:.32}"))),
         });
     }
     if operations.is_empty() {
-        return Err(Kind::InvalidArguments(
-            "ChangeDUState without Operations".into(),
-        ));
+        return Err(Kind::InvalidArguments("ChangeDUState without Operations".into()));
     }
-    Ok(Body::ChangeDUState {
-        operations,
-        command_key: e
-            .opt_str("CommandKey", COMMAND_KEY_MAX)?
-            .unwrap_or_default(),
-    })
+    Ok(Body::ChangeDUState { operations, command_key: e.opt_str("CommandKey", COMMAND_KEY_MAX)?.unwrap_or_default() })
 }
 
 fn opt_leaf(w: &mut W<'_>, tag: &str, v: &Option<String>) {
@@ -391,43 +331,24 @@ fn encode_change_du_state(w: &mut W<'_>, operations: &[OperationStruct], command
     w.open("cwmp:ChangeDUState");
     for op in operations {
         match op {
-            OperationStruct::Install {
-                url,
-                uuid,
-                username,
-                password,
-                execution_env_ref,
-            } => {
-                w.out
-                    .push_str("<Operations xsi:type=\"cwmp:InstallOpStruct\">");
+            OperationStruct::Install { url, uuid, username, password, execution_env_ref } => {
+                w.out.push_str("<Operations xsi:type=\"cwmp:InstallOpStruct\">");
                 w.leaf("URL", url);
                 opt_leaf(w, "UUID", uuid);
                 opt_leaf(w, "Username", username);
                 opt_leaf(w, "Password", password);
                 opt_leaf(w, "ExecutionEnvRef", execution_env_ref);
             }
-            OperationStruct::Update {
-                uuid,
-                version,
-                url,
-                username,
-                password,
-            } => {
-                w.out
-                    .push_str("<Operations xsi:type=\"cwmp:UpdateOpStruct\">");
+            OperationStruct::Update { uuid, version, url, username, password } => {
+                w.out.push_str("<Operations xsi:type=\"cwmp:UpdateOpStruct\">");
                 opt_leaf(w, "UUID", uuid);
                 opt_leaf(w, "Version", version);
                 opt_leaf(w, "URL", url);
                 opt_leaf(w, "Username", username);
                 opt_leaf(w, "Password", password);
             }
-            OperationStruct::Uninstall {
-                uuid,
-                version,
-                execution_env_ref,
-            } => {
-                w.out
-                    .push_str("<Operations xsi:type=\"cwmp:UninstallOpStruct\">");
+            OperationStruct::Uninstall { uuid, version, execution_env_ref } => {
+                w.out.push_str("<Operations xsi:type=\"cwmp:UninstallOpStruct\">");
                 w.leaf("UUID", uuid);
                 opt_leaf(w, "Version", version);
                 opt_leaf(w, "ExecutionEnvRef", execution_env_ref);
@@ -507,17 +428,9 @@ fn decode_request_download(e: El<'_, '_>) -> Res<Body> {
     }
     let file_type_arg = args
         .iter()
-        .map(|a| {
-            Ok(ArgStruct {
-                name: a.str("Name", 64)?,
-                value: a.str("Value", 256)?,
-            })
-        })
+        .map(|a| Ok(ArgStruct { name: a.str("Name", 64)?, value: a.str("Value", 256)? }))
         .collect::<Res<_>>()?;
-    Ok(Body::RequestDownload {
-        file_type: e.str("FileType", FILE_TYPE_MAX)?,
-        file_type_arg,
-    })
+    Ok(Body::RequestDownload { file_type: e.str("FileType", FILE_TYPE_MAX)?, file_type_arg })
 }
 
 fn encode_request_download(w: &mut W<'_>, file_type: &str, args: &[ArgStruct]) {
@@ -550,11 +463,7 @@ fn results(e: El<'_, '_>, autonomous: bool) -> Res<Vec<OpResultStruct>> {
             start_time: r.date_time("StartTime")?,
             complete_time: r.date_time("CompleteTime")?,
             fault: fault_struct(r, "Fault")?,
-            operation_performed: if autonomous {
-                Some(r.str("OperationPerformed", 32)?)
-            } else {
-                None
-            },
+            operation_performed: if autonomous { Some(r.str("OperationPerformed", 32)?) } else { None },
         });
     }
     if out.is_empty() {

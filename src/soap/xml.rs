@@ -33,10 +33,7 @@ impl<'a, 'i> El<'a, 'i> {
     }
 
     pub fn elements(&self) -> impl Iterator<Item = El<'a, 'i>> {
-        self.0
-            .children()
-            .filter(roxmltree::Node::is_element)
-            .map(El)
+        self.0.children().filter(roxmltree::Node::is_element).map(El)
     }
 
     pub fn opt_child(&self, name: &str) -> Option<El<'a, 'i>> {
@@ -44,17 +41,12 @@ impl<'a, 'i> El<'a, 'i> {
     }
 
     pub fn child(&self, name: &str) -> Res<El<'a, 'i>> {
-        self.opt_child(name)
-            .ok_or_else(|| invalid(format!("{} lacks {name}", self.name())))
+        self.opt_child(name).ok_or_else(|| invalid(format!("{} lacks {name}", self.name())))
     }
 
     /// The element's text content (entities and CDATA resolved), untrimmed.
     pub fn text(&self) -> String {
-        self.0
-            .children()
-            .filter(|n| n.is_text())
-            .filter_map(|n| n.text())
-            .collect()
+        self.0.children().filter(|n| n.is_text()).filter_map(|n| n.text()).collect()
     }
 
     /// A required string child, trimmed, at most `max` characters.
@@ -64,24 +56,16 @@ impl<'a, 'i> El<'a, 'i> {
 
     /// An optional string child.
     pub fn opt_str(&self, name: &str, max: usize) -> Res<Option<String>> {
-        self.opt_child(name)
-            .map(|c| bounded(c.text().trim(), name, max))
-            .transpose()
+        self.opt_child(name).map(|c| bounded(c.text().trim(), name, max)).transpose()
     }
 
     pub fn number<T: core::str::FromStr>(&self, name: &str) -> Res<T> {
         let text = self.child(name)?.text();
-        text.trim().parse().map_err(|_| {
-            invalid(format!(
-                "{name}: not a number in range: {:.40}",
-                text.trim()
-            ))
-        })
+        text.trim().parse().map_err(|_| invalid(format!("{name}: not a number in range: {:.40}", text.trim())))
     }
 
     pub fn bool(&self, name: &str) -> Res<bool> {
-        parse_bool(&self.child(name)?.text())
-            .ok_or_else(|| invalid(format!("{name}: not a boolean")))
+        parse_bool(&self.child(name)?.text()).ok_or_else(|| invalid(format!("{name}: not a boolean")))
     }
 
     pub fn date_time(&self, name: &str) -> Res<String> {
@@ -99,9 +83,7 @@ impl<'a, 'i> El<'a, 'i> {
                 return Err(invalid(format!("{name}: unexpected {}", e.name())));
             }
             if out.len() == MAX_LIST_ENTRIES {
-                return Err(Kind::ResourcesExceeded(format!(
-                    "{name}: more than {MAX_LIST_ENTRIES} entries"
-                )));
+                return Err(Kind::ResourcesExceeded(format!("{name}: more than {MAX_LIST_ENTRIES} entries")));
             }
             out.push(e);
         }
@@ -110,10 +92,7 @@ impl<'a, 'i> El<'a, 'i> {
 
     /// Strings of a `xsd:string[n]` array, each at most `max` characters.
     pub fn strings(&self, name: &str, max: usize) -> Res<Vec<String>> {
-        self.array(name, "string")?
-            .iter()
-            .map(|e| bounded(e.text().trim(), name, max))
-            .collect()
+        self.array(name, "string")?.iter().map(|e| bounded(e.text().trim(), name, max)).collect()
     }
 
     /// The local name of `xsi:type` resolved against its namespace, if any.

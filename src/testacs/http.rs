@@ -23,10 +23,7 @@ pub struct Request {
 impl Request {
     /// First header value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -36,10 +33,7 @@ fn bad(msg: &str) -> io::Error {
 
 fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
     let mut line = Vec::new();
-    let n = reader
-        .by_ref()
-        .take(MAX_HEAD_LINE as u64)
-        .read_until(b'\n', &mut line)?;
+    let n = reader.by_ref().take(MAX_HEAD_LINE as u64).read_until(b'\n', &mut line)?;
     if n == 0 {
         return Ok(None);
     }
@@ -59,11 +53,7 @@ pub fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Requ
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return Err(bad("bad request line"));
     };
-    let mut req = Request {
-        method: method.to_string(),
-        target: target.to_string(),
-        ..Request::default()
-    };
+    let mut req = Request { method: method.to_string(), target: target.to_string(), ..Request::default() };
     loop {
         let line = read_line(reader)?.ok_or_else(|| bad("eof in head"))?;
         if line.is_empty() {
@@ -73,13 +63,9 @@ pub fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Requ
             return Err(bad("too many headers"));
         }
         let (name, value) = line.split_once(':').ok_or_else(|| bad("bad header"))?;
-        req.headers
-            .push((name.trim().to_string(), value.trim().to_string()));
+        req.headers.push((name.trim().to_string(), value.trim().to_string()));
     }
-    if req
-        .header("Transfer-Encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
+    if req.header("Transfer-Encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         req.body = read_chunked(reader)?;
     } else if let Some(len) = req.header("Content-Length") {
         let len: usize = len.parse().map_err(|_| bad("bad Content-Length"))?;

@@ -80,11 +80,7 @@ pub struct SessionRecord {
 impl SessionRecord {
     /// Event codes of the Inform.
     pub fn event_codes(&self) -> Vec<String> {
-        self.inform
-            .event
-            .iter()
-            .map(|e| e.event_code.clone())
-            .collect()
+        self.inform.event.iter().map(|e| e.event_code.clone()).collect()
     }
 }
 
@@ -164,11 +160,7 @@ impl TestAcs {
 
     /// Transcript lines from index `from` on.
     pub fn log_since(&self, from: usize) -> Vec<String> {
-        self.lock()
-            .log
-            .get(from..)
-            .map(<[String]>::to_vec)
-            .unwrap_or_default()
+        self.lock().log.get(from..).map(<[String]>::to_vec).unwrap_or_default()
     }
 
     /// Waits until `done` holds for the sessions seen, or the timeout passes.
@@ -220,19 +212,10 @@ impl TestAcs {
         stream.set_read_timeout(Some(Duration::from_secs(120)))?;
         let mut writer = stream.try_clone()?;
         let mut reader = BufReader::new(stream);
-        let mut conn = Connection {
-            session: None,
-            counted: false,
-        };
+        let mut conn = Connection { session: None, counted: false };
         while let Some(req) = http::read_request(&mut reader)? {
             let reply = self.handle(&mut conn, &req);
-            http::write_response(
-                &mut writer,
-                reply.status,
-                reply.reason,
-                &reply.headers,
-                &reply.body,
-            )?;
+            http::write_response(&mut writer, reply.status, reply.reason, &reply.headers, &reply.body)?;
         }
         Ok(())
     }
@@ -255,12 +238,7 @@ struct Reply {
 
 impl Reply {
     fn status(status: u16, reason: &'static str) -> Reply {
-        Reply {
-            status,
-            reason,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        Reply { status, reason, headers: Vec::new(), body: Vec::new() }
     }
 
     fn soap(env: &Envelope) -> Reply {
@@ -283,10 +261,7 @@ impl TestAcs {
         let (ok, challenge) = match &self.inner.cfg.auth {
             AcsAuth::None => return Ok(()),
             AcsAuth::Basic { username, password } => {
-                let want = format!(
-                    "Basic {}",
-                    digest::base64(format!("{username}:{password}").as_bytes())
-                );
+                let want = format!("Basic {}", digest::base64(format!("{username}:{password}").as_bytes()));
                 (header == want, "Basic realm=\"cwmpd-testacs\"".to_string())
             }
             AcsAuth::Digest { username, password } => {
@@ -339,32 +314,21 @@ impl TestAcs {
                 let idx = self.open_session(inform.clone(), env.namespace);
                 conn.session = Some(idx);
                 conn.counted = true;
-                let mut reply =
-                    self.answer(env.namespace, id, Body::InformResponse { max_envelopes: 1 });
+                let mut reply = self.answer(env.namespace, id, Body::InformResponse { max_envelopes: 1 });
                 if self.inner.cfg.set_cookie {
-                    reply
-                        .headers
-                        .push(("Set-Cookie", format!("cwmpsession={idx}; Path=/")));
+                    reply.headers.push(("Set-Cookie", format!("cwmpsession={idx}; Path=/")));
                 }
                 return reply;
             }
             Body::TransferComplete(_) => Body::TransferCompleteResponse,
             Body::AutonomousTransferComplete(_) => Body::AutonomousTransferCompleteResponse,
             Body::GetRPCMethods => Body::GetRPCMethodsResponse {
-                method_list: vec![
-                    "Inform".into(),
-                    "GetRPCMethods".into(),
-                    "TransferComplete".into(),
-                ],
+                method_list: vec!["Inform".into(), "GetRPCMethods".into(), "TransferComplete".into()],
             },
-            Body::Kicked(_) => Body::KickedResponse {
-                next_url: String::new(),
-            },
+            Body::Kicked(_) => Body::KickedResponse { next_url: String::new() },
             Body::RequestDownload { .. } => Body::RequestDownloadResponse,
             Body::DUStateChangeComplete { .. } => Body::DUStateChangeCompleteResponse,
-            Body::AutonomousDUStateChangeComplete { .. } => {
-                Body::AutonomousDUStateChangeCompleteResponse
-            }
+            Body::AutonomousDUStateChangeComplete { .. } => Body::AutonomousDUStateChangeCompleteResponse,
             _ => {
                 self.record_answer(conn, env.body);
                 return self.next_request(conn);
@@ -376,14 +340,7 @@ impl TestAcs {
 
     fn answer(&self, namespace: CwmpNamespace, id: Option<String>, body: Body) -> Reply {
         self.note(format!("ACS -> CPE: {}", transcript::summary(&body)));
-        Reply::soap(&Envelope {
-            namespace,
-            header: Header {
-                id,
-                ..Header::default()
-            },
-            body,
-        })
+        Reply::soap(&Envelope { namespace, header: Header { id, ..Header::default() }, body })
     }
 
     fn open_session(&self, inform: Inform, namespace: CwmpNamespace) -> usize {
@@ -436,11 +393,7 @@ impl TestAcs {
             let step = shared.queue.pop_front();
             shared.next_id += 1;
             let id = format!("acs-{}", shared.next_id);
-            let ns = conn
-                .session
-                .and_then(|i| shared.sessions.get(i))
-                .map(|s| s.namespace)
-                .unwrap_or_default();
+            let ns = conn.session.and_then(|i| shared.sessions.get(i)).map(|s| s.namespace).unwrap_or_default();
             (step, ns, id)
         };
         let Some(step) = step else {
@@ -461,21 +414,15 @@ impl TestAcs {
 }
 
 fn cookie_session(req: &http::Request) -> Option<usize> {
-    req.header("Cookie")?
-        .split(';')
-        .filter_map(|c| c.trim().strip_prefix("cwmpsession="))
-        .find_map(|v| v.parse().ok())
+    req.header("Cookie")?.split(';').filter_map(|c| c.trim().strip_prefix("cwmpsession=")).find_map(|v| v.parse().ok())
 }
 
 /// Sends a connection request (HTTP GET, Digest or Basic as challenged) to `url` and
 /// returns the final HTTP status.
 pub fn connection_request(url: &str, username: &str, password: &str) -> io::Result<u16> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "connection request URL must be http://",
-        )
-    })?;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "connection request URL must be http://"))?;
     let (authority, path) = match rest.find('/') {
         Some(i) => rest.split_at(i),
         None => (rest, "/"),
@@ -487,24 +434,16 @@ pub fn connection_request(url: &str, username: &str, password: &str) -> io::Resu
         return Ok(first.0);
     }
     let challenges = digest::parse_challenges(first.1.as_deref().unwrap_or(""));
-    let challenge = challenges
-        .first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "401 without a challenge"))?;
-    let auth = digest::authorization(
-        challenge, username, password, "GET", path, b"", 1, "0a4f113b",
-    );
+    let challenge =
+        challenges.first().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "401 without a challenge"))?;
+    let auth = digest::authorization(challenge, username, password, "GET", path, b"", 1, "0a4f113b");
     let mut stream = TcpStream::connect(authority)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     Ok(get(&mut stream, authority, path, Some(&auth))?.0)
 }
 
 /// One GET; returns the status and the WWW-Authenticate header.
-fn get(
-    stream: &mut TcpStream,
-    host: &str,
-    path: &str,
-    auth: Option<&str>,
-) -> io::Result<(u16, Option<String>)> {
+fn get(stream: &mut TcpStream, host: &str, path: &str, auth: Option<&str>) -> io::Result<(u16, Option<String>)> {
     use std::io::{Read, Write};
     let mut head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     if let Some(a) = auth {
@@ -522,10 +461,7 @@ fn get(
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no HTTP status"))?;
     let www = text
         .lines()
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(n, _)| n.eq_ignore_ascii_case("WWW-Authenticate"))
-        })
+        .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("WWW-Authenticate")))
         .map(|(_, v)| v.trim().to_string());
     Ok((status, www))
 }

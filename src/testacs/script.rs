@@ -37,10 +37,7 @@ impl Expect {
         match (self, answer) {
             (Expect::Fault(code), Body::Fault(f)) if f.fault_code == *code => Ok(()),
             (Expect::Response(name), body) if body.method_name() == name => Ok(()),
-            (want, got) => Err(format!(
-                "expected {want:?}, got {}",
-                super::transcript::summary(got)
-            )),
+            (want, got) => Err(format!("expected {want:?}, got {}", super::transcript::summary(got))),
         }
     }
 }
@@ -65,8 +62,7 @@ fn bool_word(w: &str) -> Result<bool, String> {
 }
 
 fn num<T: core::str::FromStr>(w: Option<&&str>, what: &str) -> Result<T, String> {
-    w.and_then(|w| w.parse().ok())
-        .ok_or_else(|| format!("{what}: number expected"))
+    w.and_then(|w| w.parse().ok()).ok_or_else(|| format!("{what}: number expected"))
 }
 
 fn arg(w: Option<&&str>) -> String {
@@ -74,9 +70,7 @@ fn arg(w: Option<&&str>) -> String {
 }
 
 fn set_values(w: &[&str]) -> Result<Body, String> {
-    let (key, rest) = w
-        .split_first()
-        .ok_or("SetParameterValues KEY NAME TYPE VALUE...")?;
+    let (key, rest) = w.split_first().ok_or("SetParameterValues KEY NAME TYPE VALUE...")?;
     if rest.is_empty() || rest.len() % 3 != 0 {
         return Err("SetParameterValues KEY (NAME TYPE VALUE)+".into());
     }
@@ -85,20 +79,13 @@ fn set_values(w: &[&str]) -> Result<Body, String> {
         .map(|c| match c {
             [name, ty, value] => Ok(ParameterValueStruct {
                 name: name.to_string(),
-                value: if *value == "''" {
-                    String::new()
-                } else {
-                    value.to_string()
-                },
+                value: if *value == "''" { String::new() } else { value.to_string() },
                 value_type: Some(ValueType::from_xsd_name(ty).ok_or(format!("unknown type {ty}"))?),
             }),
             _ => Err("SetParameterValues needs NAME TYPE VALUE triples".to_string()),
         })
         .collect::<Result<_, String>>()?;
-    Ok(Body::SetParameterValues {
-        parameter_list,
-        parameter_key: key.to_string(),
-    })
+    Ok(Body::SetParameterValues { parameter_list, parameter_key: key.to_string() })
 }
 
 fn parse_request(w: &[&str]) -> Result<Body, String> {
@@ -106,25 +93,13 @@ fn parse_request(w: &[&str]) -> Result<Body, String> {
     let names = || rest.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Ok(match *method {
         "GetRPCMethods" => Body::GetRPCMethods,
-        "GetParameterValues" => Body::GetParameterValues {
-            parameter_names: names(),
-        },
+        "GetParameterValues" => Body::GetParameterValues { parameter_names: names() },
         "GetParameterNames" => Body::GetParameterNames {
-            parameter_path: rest
-                .first()
-                .map(|p| if *p == "''" { "" } else { p })
-                .unwrap_or("")
-                .to_string(),
-            next_level: rest
-                .get(1)
-                .map(|w| bool_word(w))
-                .transpose()?
-                .unwrap_or(false),
+            parameter_path: rest.first().map(|p| if *p == "''" { "" } else { p }).unwrap_or("").to_string(),
+            next_level: rest.get(1).map(|w| bool_word(w)).transpose()?.unwrap_or(false),
         },
         "SetParameterValues" => set_values(rest)?,
-        "GetParameterAttributes" => Body::GetParameterAttributes {
-            parameter_names: names(),
-        },
+        "GetParameterAttributes" => Body::GetParameterAttributes { parameter_names: names() },
         "SetParameterAttributes" => Body::SetParameterAttributes {
             parameter_list: vec![SetParameterAttributesStruct {
                 name: arg(rest.first()),
@@ -134,27 +109,16 @@ fn parse_request(w: &[&str]) -> Result<Body, String> {
                 access_list: Vec::new(),
             }],
         },
-        "AddObject" => Body::AddObject {
-            object_name: arg(rest.first()),
-            parameter_key: arg(rest.get(1)),
-        },
-        "DeleteObject" => Body::DeleteObject {
-            object_name: arg(rest.first()),
-            parameter_key: arg(rest.get(1)),
-        },
-        "ScheduleInform" => Body::ScheduleInform {
-            delay_seconds: num(rest.first(), "DelaySeconds")?,
-            command_key: arg(rest.get(1)),
-        },
-        "Reboot" => Body::Reboot {
-            command_key: arg(rest.first()),
-        },
+        "AddObject" => Body::AddObject { object_name: arg(rest.first()), parameter_key: arg(rest.get(1)) },
+        "DeleteObject" => Body::DeleteObject { object_name: arg(rest.first()), parameter_key: arg(rest.get(1)) },
+        "ScheduleInform" => {
+            Body::ScheduleInform { delay_seconds: num(rest.first(), "DelaySeconds")?, command_key: arg(rest.get(1)) }
+        }
+        "Reboot" => Body::Reboot { command_key: arg(rest.first()) },
         "FactoryReset" => Body::FactoryReset,
         "GetQueuedTransfers" => Body::GetQueuedTransfers,
         "GetAllQueuedTransfers" => Body::GetAllQueuedTransfers,
-        "CancelTransfer" => Body::CancelTransfer {
-            command_key: arg(rest.first()),
-        },
+        "CancelTransfer" => Body::CancelTransfer { command_key: arg(rest.first()) },
         other => return Err(format!("unknown method {other}")),
     })
 }
@@ -187,12 +151,7 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                 (_, Err(e)) => Err(e),
             }
         } else {
-            parse_request(&w).map(|request| {
-                steps.push(Step {
-                    request,
-                    expect: None,
-                })
-            })
+            parse_request(&w).map(|request| steps.push(Step { request, expect: None }))
         };
         res.map_err(|e| format!("script line {}: {e}", n + 1))?;
     }
@@ -211,17 +170,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.len(), 4);
-        assert_eq!(
-            s[1].expect,
-            Some(Expect::Response("SetParameterValuesResponse".into()))
-        );
-        assert_eq!(
-            s[2].request,
-            Body::GetParameterNames {
-                parameter_path: String::new(),
-                next_level: true
-            }
-        );
+        assert_eq!(s[1].expect, Some(Expect::Response("SetParameterValuesResponse".into())));
+        assert_eq!(s[2].request, Body::GetParameterNames { parameter_path: String::new(), next_level: true });
         assert_eq!(s[3].expect, Some(Expect::Fault(9005)));
     }
 

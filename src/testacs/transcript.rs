@@ -48,35 +48,18 @@ pub fn summary(body: &Body) -> String {
         Body::GetParameterValuesResponse { parameter_list } => {
             format!("GetParameterValuesResponse {}", values(parameter_list, 6))
         }
-        Body::SetParameterValues {
-            parameter_list,
-            parameter_key,
-        } => {
-            format!(
-                "SetParameterValues [{}] ParameterKey={parameter_key}",
-                values(parameter_list, 6)
-            )
+        Body::SetParameterValues { parameter_list, parameter_key } => {
+            format!("SetParameterValues [{}] ParameterKey={parameter_key}", values(parameter_list, 6))
         }
         Body::SetParameterValuesResponse { status } => {
             format!("SetParameterValuesResponse Status={status}")
         }
-        Body::GetParameterNames {
-            parameter_path,
-            next_level,
-        } => {
+        Body::GetParameterNames { parameter_path, next_level } => {
             format!("GetParameterNames '{parameter_path}' NextLevel={next_level}")
         }
         Body::GetParameterNamesResponse { parameter_list } => {
-            let names: Vec<&str> = parameter_list
-                .iter()
-                .take(5)
-                .map(|p| p.name.as_str())
-                .collect();
-            format!(
-                "GetParameterNamesResponse {} names: {} ...",
-                parameter_list.len(),
-                names.join(", ")
-            )
+            let names: Vec<&str> = parameter_list.iter().take(5).map(|p| p.name.as_str()).collect();
+            format!("GetParameterNamesResponse {} names: {} ...", parameter_list.len(), names.join(", "))
         }
         Body::Fault(f) => {
             let mut s = format!("Fault {} {}", f.fault_code, f.fault_string);
@@ -85,10 +68,7 @@ pub fn summary(body: &Body) -> String {
             }
             s
         }
-        Body::ScheduleInform {
-            delay_seconds,
-            command_key,
-        } => {
+        Body::ScheduleInform { delay_seconds, command_key } => {
             format!("ScheduleInform DelaySeconds={delay_seconds} CommandKey={command_key}")
         }
         Body::Reboot { command_key } => format!("Reboot CommandKey={command_key}"),

@@ -96,11 +96,7 @@ pub struct Daemon {
 impl Daemon {
     pub fn start(dir: &Path, config: &Path) -> Daemon {
         let log = dir.join("cwmpd.log");
-        let err = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
+        let err = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_cwmpd"))
             .arg("-c")
             .arg(config)
@@ -151,9 +147,5 @@ impl Drop for Daemon {
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
