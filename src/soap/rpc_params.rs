@@ -158,9 +158,15 @@ pub(super) fn encode_values(w: &mut W<'_>, tag: &str, list: &[ParameterValueStru
     for p in list {
         w.open("ParameterValueStruct");
         w.leaf("Name", &p.name);
-        w.out.push_str("<Value xsi:type=\"xsd:");
-        w.out.push_str(p.value_type.unwrap_or_default().xsd_name());
-        w.out.push_str("\">");
+        // The CPE always knows the type; a typeless value (an ACS's) stays typeless.
+        match p.value_type {
+            Some(t) => {
+                w.out.push_str("<Value xsi:type=\"xsd:");
+                w.out.push_str(t.xsd_name());
+                w.out.push_str("\">");
+            }
+            None => w.out.push_str("<Value>"),
+        }
         super::xml::escape_into(w.out, &p.value);
         w.close("Value");
         w.close("ParameterValueStruct");

@@ -1,0 +1,308 @@
+//! The ACS client against scripted loopback servers: Digest on the same TCP connection,
+//! pre-emptive credentials afterwards, cookies echoed, redirects for this session only (at
+//! most 5), chunked bodies, the response size limit, reconnect after the server closes, and
+//! HTTPS with verification (openssl CLI makes the test CA).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use cwmpd::http::acs_client::{AcsClientConfig, AcsSession, HttpError};
+use cwmpd::http::digest::DigestServer;
+use cwmpd::testacs::http::{read_request, Request};
+use std::io::{BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the scripted server saw: (connection number, request).
+type Seen = Arc<Mutex<Vec<(usize, Request)>>>;
+/// Raw response bytes for the n-th request; `None` closes the connection instead.
+type Script = dyn Fn(usize, &Request) -> Option<Vec<u8>> + Send + Sync;
+
+fn server(script: Box<Script>) -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/acs", listener.local_addr().unwrap());
+    let seen: Seen = Arc::default();
+    let seen2 = seen.clone();
+    let script: Arc<Script> = Arc::from(script);
+    std::thread::spawn(move || {
+        for (conn, stream) in listener.incoming().flatten().enumerate() {
+            let (seen, script) = (seen2.clone(), script.clone());
+            std::thread::spawn(move || serve(conn, stream, &seen, &*script));
+        }
+    });
+    (url, seen)
+}
+
+fn serve(conn: usize, stream: TcpStream, seen: &Seen, script: &Script) {
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    while let Ok(Some(req)) = read_request(&mut r) {
+        let n = {
+            let mut s = seen.lock().unwrap();
+            s.push((conn, req.clone()));
+            s.len() - 1
+        };
+        match script(n, &req) {
+            Some(bytes) => {
+                if w.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+            None => return,
+        }
+    }
+}
+
+fn ok(body: &str, extra: &str) -> Option<Vec<u8>> {
+    Some(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n{extra}\r\n{body}", body.len()).into_bytes())
+}
+
+fn cfg(url: &str) -> AcsClientConfig {
+    AcsClientConfig {
+        url: url.into(),
+        username: "cpe".into(),
+        password: "secret".into(),
+        ca_file: None,
+        client_cert: None,
+        client_key: None,
+        insecure_skip_verify: false,
+        timeout: Duration::from_secs(5),
+        max_response_bytes: 64 * 1024,
+    }
+}
+
+#[test]
+fn digest_on_the_same_connection_then_preemptive_with_cookies() {
+    let digest = Arc::new(Mutex::new(DigestServer::new("acs", &[5; 32])));
+    let d2 = digest.clone();
+    let (url, seen) = server(Box::new(move |n, req| {
+        let mut d = d2.lock().unwrap();
+        let auth = req.header("Authorization").unwrap_or("");
+        let verdict = d.verify(auth, "POST", "/acs", "cpe", "secret", cwmpd::clock::Instant(n as u64));
+        if verdict != cwmpd::http::digest::Verdict::Ok {
+            let ch = d.challenge(cwmpd::clock::Instant(0), false);
+            return Some(
+                format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {ch}\r\nContent-Length: 6\r\n\r\ndenied")
+                    .into_bytes(),
+            );
+        }
+        match n {
+            1 => ok("<x/>", "Set-Cookie: session=abc; Path=/\r\nSet-Cookie: lb=node7; HttpOnly\r\n"),
+            _ => Some(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
+        }
+    }));
+    let mut s = AcsSession::new(&cfg(&url)).unwrap();
+    let r = s.post(Some(b"<Inform/>")).unwrap();
+    assert_eq!((r.status, r.body.as_slice()), (200, b"<x/>".as_slice()));
+    let r = s.post(None).unwrap();
+    assert_eq!(r.status, 204);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3, "401, authenticated retry, pre-emptive empty POST");
+    assert!(
+        seen.iter().all(|(c, _)| *c == 0),
+        "one TCP connection: {:?}",
+        seen.iter().map(|s| s.0).collect::<Vec<_>>()
+    );
+    assert!(seen[1].1.header("Authorization").unwrap().starts_with("Digest "));
+    assert!(seen[2].1.header("Authorization").is_some(), "credentials sent pre-emptively");
+    let cookie = seen[2].1.header("Cookie").unwrap();
+    assert!(cookie.contains("session=abc") && cookie.contains("lb=node7"), "{cookie}");
+    assert_eq!(seen[1].1.header("SOAPAction"), Some(""));
+    assert!(seen[1].1.header("Content-Type").unwrap().starts_with("text/xml"));
+    assert_eq!(seen[2].1.header("Content-Length"), Some("0"));
+}
+
+#[test]
+fn second_401_fails_and_basic_is_only_sent_when_asked() {
+    let (url, seen) = server(Box::new(|_, _| {
+        Some(
+            b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"acs\"\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        )
+    }));
+    let mut s = AcsSession::new(&cfg(&url)).unwrap();
+    assert!(matches!(s.post(Some(b"<a/>")), Err(HttpError::AuthFailed)));
+    let seen = seen.lock().unwrap();
+    assert!(seen[0].1.header("Authorization").is_none(), "no password unasked");
+    assert_eq!(seen[1].1.header("Authorization"), Some("Basic Y3BlOnNlY3JldA=="));
+}
+
+#[test]
+fn redirects_are_followed_for_this_session_up_to_five() {
+    let (url, seen) = server(Box::new(|n, req| match (n, req.target.as_str()) {
+        (0, _) => Some(b"HTTP/1.1 302 Found\r\nLocation: /moved\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        (1, "/moved") => Some(b"HTTP/1.1 307 Temporary\r\nLocation: /final\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        (_, "/final") => ok("<done/>", ""),
+        _ => Some(b"HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n".to_vec()),
+    }));
+    let mut s = AcsSession::new(&cfg(&url)).unwrap();
+    let r = s.post(Some(b"<Inform/>")).unwrap();
+    assert_eq!(r.body, b"<done/>");
+    s.post(None).unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[2].1.body, b"<Inform/>", "the body is re-sent to the new location");
+    assert_eq!(seen[3].1.target, "/final", "the rest of the session stays redirected");
+    // A fresh session starts again at the configured URL.
+    drop(seen);
+    let mut s2 = AcsSession::new(&cfg(&url)).unwrap();
+    let _ = s2.post(None);
+
+    let (loop_url, _) = server(Box::new(|n, _| {
+        Some(format!("HTTP/1.1 302 Found\r\nLocation: /r{n}\r\nContent-Length: 0\r\n\r\n").into_bytes())
+    }));
+    let mut s = AcsSession::new(&cfg(&loop_url)).unwrap();
+    assert!(matches!(s.post(None), Err(HttpError::TooManyRedirects)));
+}
+
+#[test]
+fn chunked_oversized_and_reconnect() {
+    let (url, seen) = server(Box::new(|n, _| match n {
+        0 => Some(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n<ab/\r\n1\r\n>\r\n0\r\n\r\n".to_vec()),
+        1 => None, // the server closes the connection
+        2 => ok("<again/>", ""),
+        _ => ok(&"x".repeat(70 * 1024), ""),
+    }));
+    let mut s = AcsSession::new(&cfg(&url)).unwrap();
+    assert_eq!(s.post(Some(b"<a/>")).unwrap().body, b"<ab/>");
+    // The server drops the connection: ureq reconnects, or the attempt fails and the next
+    // request in the session goes over a new connection.
+    let second = s.post(Some(b"<b/>"));
+    if second.is_err() {
+        assert_eq!(s.post(Some(b"<b/>")).unwrap().body, b"<again/>");
+    }
+    assert!(matches!(s.post(Some(b"<c/>")), Err(HttpError::TooLarge)));
+    let conns: std::collections::BTreeSet<usize> = seen.lock().unwrap().iter().map(|s| s.0).collect();
+    assert!(conns.len() >= 2, "a new connection after the close");
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn https_verifies_the_acs_certificate() {
+    let dir = std::env::temp_dir().join(format!("cwmpd-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| std::process::Command::new("openssl").current_dir(&dir).args(args).output();
+    let Ok(probe) = run(&["version"]) else {
+        if std::env::var_os("CI").is_some() {
+            panic!("openssl CLI missing under CI");
+        }
+        return eprintln!("skipped: openssl CLI missing");
+    };
+    assert!(probe.status.success());
+    for args in [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ][..],
+        &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "srv.key", "-out", "srv.csr"],
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=other CA",
+            "-keyout",
+            "other.key",
+            "-out",
+            "other.pem",
+        ],
+    ] {
+        assert!(run(args).unwrap().status.success(), "{args:?}");
+    }
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+        .unwrap();
+    let sign = run(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "srv.pem",
+    ]);
+    assert!(sign.unwrap().status.success());
+    let port = tls_server(&dir);
+    let mut c = cfg(&format!("https://127.0.0.1:{port}/"));
+    c.ca_file = Some(dir.join("ca.pem"));
+    let good = AcsSession::new(&c).unwrap().post(None);
+    c.ca_file = Some(dir.join("other.pem"));
+    let wrong_ca = AcsSession::new(&c).unwrap().post(None);
+    // Right CA, but the name (127.0.0.2) is not in the certificate: refused.
+    let mut mismatch = cfg(&format!("https://127.0.0.2:{port}/"));
+    mismatch.ca_file = Some(dir.join("ca.pem"));
+    let wrong_name = AcsSession::new(&mismatch).unwrap().post(None);
+    mismatch.insecure_skip_verify = true;
+    let insecure = AcsSession::new(&mismatch).unwrap().post(None);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(good.is_ok(), "right CA: {good:?}");
+    assert!(matches!(wrong_ca, Err(HttpError::Tls(_)) | Err(HttpError::Io(_))), "wrong CA must fail: {wrong_ca:?}");
+    assert!(
+        matches!(wrong_name, Err(HttpError::Tls(_)) | Err(HttpError::Io(_))),
+        "name mismatch must fail: {wrong_name:?}"
+    );
+    assert!(insecure.is_ok(), "verification disabled explicitly: {insecure:?}");
+}
+
+/// A rustls HTTPS server on loopback that answers every request with 204.
+#[cfg(feature = "tls")]
+fn tls_server(dir: &std::path::Path) -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::io::Read;
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join("srv.pem")).unwrap().collect::<Result<_, _>>().unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("srv.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if tls.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let _ = tls.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
+                let _ = tls.flush();
+            });
+        }
+    });
+    port
+}
