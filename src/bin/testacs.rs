@@ -135,8 +135,12 @@ fn demo() -> Result<(), String> {
     let config = write_config(&dir, &acs.url())?;
     println!("== cwmpd demo: test ACS at {} (HTTP Digest), state in {}", acs.url(), dir.display());
     acs.push_script(script::parse(DEMO_SESSION_1)?);
-    let daemon =
-        Command::new(daemon_path()?).arg("-c").arg(&config).spawn().map_err(|e| format!("cannot start cwmpd: {e}"))?;
+    let daemon = Command::new(daemon_path()?)
+        .arg("-c")
+        .arg(&config)
+        .arg("-q")
+        .spawn()
+        .map_err(|e| format!("cannot start cwmpd: {e}"))?;
     let _daemon = Daemon(daemon);
     let mut seen = 0;
     println!(

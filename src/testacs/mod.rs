@@ -307,12 +307,16 @@ impl TestAcs {
     }
 
     fn handle_envelope(&self, conn: &mut Connection, env: Envelope) -> Reply {
-        self.note(format!("CPE -> ACS: {}", transcript::summary(&env.body)));
         let id = env.header.id.clone();
+        if let Body::Inform(inform) = &env.body {
+            // The session marker goes before the Inform in the transcript.
+            let idx = self.open_session(inform.clone(), env.namespace);
+            conn.session = Some(idx);
+        }
+        self.note(format!("CPE -> ACS: {}", transcript::summary(&env.body)));
         let answer = match &env.body {
-            Body::Inform(inform) => {
-                let idx = self.open_session(inform.clone(), env.namespace);
-                conn.session = Some(idx);
+            Body::Inform(_) => {
+                let idx = conn.session.unwrap_or_default();
                 conn.counted = true;
                 let mut reply = self.answer(env.namespace, id, Body::InformResponse { max_envelopes: 1 });
                 if self.inner.cfg.set_cookie {
@@ -397,8 +401,8 @@ impl TestAcs {
             (step, ns, id)
         };
         let Some(step) = step else {
-            self.with_session(conn, |s| s.completed = true);
             self.note("ACS -> CPE: 204 No Content (session done)".into());
+            self.with_session(conn, |s| s.completed = true);
             return Reply::status(204, "No Content");
         };
         self.with_session(conn, |s| {
