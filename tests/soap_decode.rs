@@ -130,3 +130,22 @@ fn truncated_envelopes_never_panic() {
         let _ = soap::decode(&full[..cut]);
     }
 }
+
+#[test]
+fn every_fixture_round_trips_stably() {
+    let dir = format!("{}/tests/fixtures/soap", env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        stable(&bytes);
+        n += 1;
+    }
+    assert!(n >= 8);
+}
+
+#[test]
+fn version_headers_only_exist_in_the_cwmp_1_2_namespace() {
+    let env = stable(&fixture("mixed-ns-headers.xml"));
+    assert_eq!(env.namespace, CwmpNamespace::V1_1);
+    assert_eq!((env.header.session_timeout, env.header.supported_cwmp_versions), (None, None));
+}

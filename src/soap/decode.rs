@@ -116,6 +116,13 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         return Err(err);
     };
     let (namespace, body) = decode_body(body, header_ns, &mut err)?;
+    let mut header = header;
+    if namespace != CwmpNamespace::V1_2 {
+        // SessionTimeout (1.3) and the version headers (1.4) exist only with cwmp-1-2.
+        header.session_timeout = None;
+        header.supported_cwmp_versions = None;
+        header.use_cwmp_version = None;
+    }
     Ok(Envelope { namespace, header, body })
 }
 
