@@ -53,11 +53,8 @@ impl Agent {
         let bind = SocketAddr::new(cr.address, cr.port);
         let (listener, actual) =
             ConnRequestListener::bind(bind).map_err(|e| format!("connection request listener on {bind}: {e}"))?;
-        let host = match &cr.external_host {
-            Some(h) => h.clone(),
-            None => advertised_host(actual.ip(), &self.model.management_server().url),
-        };
-        let url = format_cr_url(&host, actual.port(), &cr.path);
+        self.cr_bound = Some(actual);
+        let url = self.connection_request_url();
         log::info!("connection requests at {url}");
         self.model.set_connection_request_url(url);
         let settings = ConnRequestSettings::new(cr.path.clone(), cr.max_per_minute);
@@ -71,6 +68,33 @@ impl Agent {
             })
             .map_err(|e| format!("cannot start listener thread: {e}"))?;
         Ok(())
+    }
+
+    /// ConnectionRequestURL for the bound listener (TR-069 3.2.2).
+    fn connection_request_url(&self) -> String {
+        let cr = &self.config.connection_request;
+        let Some(bound) = self.cr_bound else { return String::new() };
+        let host = match &cr.external_host {
+            Some(h) => h.clone(),
+            None => advertised_host(bound.ip(), &self.model.management_server().url),
+        };
+        format_cr_url(&host, bound.port(), &cr.path)
+    }
+
+    /// The WAN address may have changed: a new ConnectionRequestURL is an active
+    /// notification (forceDefaultEnabled), reported with `4 VALUE CHANGE`.
+    pub(super) fn address_changed(&mut self) {
+        let url = self.connection_request_url();
+        let old = self.model.forced_inform_parameters().into_iter().find(|p| p.name.ends_with("ConnectionRequestURL"));
+        if old.is_some_and(|p| p.value == url) {
+            log::debug!("address change: ConnectionRequestURL unchanged");
+            return;
+        }
+        log::info!("ConnectionRequestURL is now {url}: 4 VALUE CHANGE");
+        self.model.set_connection_request_url(url);
+        self.events.add(EventCode::ValueChange, String::new());
+        self.retry_at = None;
+        self.persist();
     }
 
     /// After a session: refresh settings the ACS may have changed, then reboot or reset.
@@ -162,7 +186,7 @@ pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), String> {
             let input = match set.wait() {
                 Ok(Signal::SIGTERM | Signal::SIGINT) => Input::Shutdown,
                 Ok(Signal::SIGHUP) => Input::Reload,
-                Ok(Signal::SIGUSR1) => Input::InformNow,
+                Ok(Signal::SIGUSR1) => Input::AddressChanged,
                 _ => continue,
             };
             if tx.send(input).is_err() {

@@ -30,8 +30,9 @@ use std::time::Duration;
 pub enum Input {
     /// An authenticated connection request was answered 200.
     ConnectionRequest,
-    /// SIGUSR1 (hotplug, integrators): Inform now (as a connection request would, locally).
-    InformNow,
+    /// SIGUSR1 (hotplug on WAN address change): re-derive ConnectionRequestURL and, when it
+    /// changed, Inform with `4 VALUE CHANGE` (the parameter is forced-inform and active).
+    AddressChanged,
     /// SIGHUP: re-read the configuration.
     Reload,
     /// SIGTERM / SIGINT: persist and exit.
@@ -62,6 +63,8 @@ pub struct Agent {
     last_periodic: Option<Instant>,
     deferred: Deferred,
     cr_credentials: Arc<Mutex<crate::http::listener::CrCredentials>>,
+    /// The bound connection-request listener address, once started.
+    cr_bound: Option<std::net::SocketAddr>,
     clock: SystemClock,
     inputs: Receiver<Input>,
 }
@@ -107,6 +110,7 @@ impl Agent {
             last_periodic: None,
             deferred: Deferred::default(),
             cr_credentials,
+            cr_bound: None,
             clock,
             inputs,
         };
@@ -153,7 +157,8 @@ impl Agent {
 
     fn handle_input(&mut self, input: Input) {
         match input {
-            Input::ConnectionRequest | Input::InformNow => {
+            Input::AddressChanged => self.address_changed(),
+            Input::ConnectionRequest => {
                 log::info!("connection request: session requested");
                 self.events.add(EventCode::ConnectionRequest, String::new());
                 // A new event during the retry wait triggers an immediate attempt.
