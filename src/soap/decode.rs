@@ -6,7 +6,7 @@
 //! per-RPC decoders in `rpc_*.rs`. Nothing here panics on any input (fuzzed).
 
 use super::xml::{parse_bool, El, SOAP_ENV_NS};
-use super::{rpc_params, rpc_session, rpc_transfer};
+use super::{rpc_du, rpc_params, rpc_session, rpc_transfer};
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Body, CwmpNamespace, Envelope, Fault, Header};
 use core::fmt;
@@ -196,6 +196,7 @@ fn decode_body(
     let decoded = rpc_session::decode(body)
         .or_else(|| rpc_params::decode(body))
         .or_else(|| rpc_transfer::decode(body))
+        .or_else(|| rpc_du::decode(body))
         .unwrap_or_else(|| Err(DecodeErrorKind::UnknownMethod(body.name().chars().take(64).collect())));
     decoded.map(|b| (ns, b)).map_err(|k| with_kind(err, k))
 }

@@ -4,7 +4,7 @@
 //! envelope's namespace version does not define are left out.
 
 use super::xml::W;
-use super::{rpc_params, rpc_session, rpc_transfer};
+use super::{rpc_du, rpc_params, rpc_session, rpc_transfer};
 use crate::cwmp::rpc::{CwmpNamespace, Envelope, Header};
 
 fn open_envelope(out: &mut String, ns: CwmpNamespace) {
@@ -69,7 +69,8 @@ pub fn encode_into(env: &Envelope, out: &mut String) {
     w.open("soap-env:Body");
     let done = rpc_session::encode(&mut w, &env.body)
         || rpc_params::encode(&mut w, &env.body)
-        || rpc_transfer::encode(&mut w, &env.body);
+        || rpc_transfer::encode(&mut w, &env.body)
+        || rpc_du::encode(&mut w, &env.body);
     debug_assert!(done, "every Body variant has an encoder");
     w.close("soap-env:Body");
     w.close("soap-env:Envelope");

@@ -2,10 +2,11 @@
 //!
 //! [`decode`] turns bytes into a typed [`crate::cwmp::rpc::Envelope`]; [`encode`] does the
 //! reverse. Every RPC of CWMP 1.0-1.4 in both directions has its decoder and encoder side by
-//! side in `rpc_session.rs`, `rpc_params.rs` and `rpc_transfer.rs`. No I/O here.
+//! side in `rpc_session.rs`, `rpc_params.rs`, `rpc_transfer.rs` and `rpc_du.rs`. No I/O here.
 
 pub mod decode;
 pub mod encode;
+mod rpc_du;
 mod rpc_params;
 mod rpc_session;
 mod rpc_transfer;

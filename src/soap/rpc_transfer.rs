@@ -1,4 +1,4 @@
-//! Decoders and encoders, side by side, for the file-transfer and software-module RPCs
+//! Decoders and encoders, side by side, for the file-transfer RPCs
 //! (TR-069 Amd 6 A.3.2.8 Download, A.4.1.5 Upload, A.4.1.1/A.4.1.6 (All)QueuedTransfers,
 //! A.4.1.7 ScheduleDownload, A.4.1.8 CancelTransfer, A.4.1.9 ChangeDUState, A.3.3.2
 //! TransferComplete, A.4.2.2 AutonomousTransferComplete, A.4.2.3 RequestDownload, A.4.2.4/5
@@ -8,8 +8,8 @@ use super::decode::DecodeErrorKind as Kind;
 use super::rpc_session::COMMAND_KEY_MAX;
 use super::xml::{El, Res, W};
 use crate::cwmp::rpc::{
-    AllQueuedTransferStruct, ArgStruct, AutonomousTransferComplete, Body, Download, FaultStruct, OpResultStruct,
-    OperationStruct, QueuedTransferStruct, ScheduleDownload, TimeWindowStruct, TransferComplete, Upload,
+    AllQueuedTransferStruct, ArgStruct, AutonomousTransferComplete, Body, Download, FaultStruct, QueuedTransferStruct,
+    ScheduleDownload, TimeWindowStruct, TransferComplete, Upload,
 };
 
 const URL_MAX: usize = 256;
@@ -39,25 +39,12 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
             e.str("CommandKey", COMMAND_KEY_MAX).map(|command_key| Body::CancelTransfer { command_key })
         }
         "CancelTransferResponse" => Ok(Body::CancelTransferResponse),
-        "ChangeDUState" => decode_change_du_state(e),
-        "ChangeDUStateResponse" => Ok(Body::ChangeDUStateResponse),
         "TransferComplete" => decode_transfer_complete(e).map(Body::TransferComplete),
         "TransferCompleteResponse" => Ok(Body::TransferCompleteResponse),
         "AutonomousTransferComplete" => decode_autonomous(e).map(Body::AutonomousTransferComplete),
         "AutonomousTransferCompleteResponse" => Ok(Body::AutonomousTransferCompleteResponse),
         "RequestDownload" => decode_request_download(e),
         "RequestDownloadResponse" => Ok(Body::RequestDownloadResponse),
-        "DUStateChangeComplete" => (|| {
-            Ok(Body::DUStateChangeComplete {
-                results: results(e, false)?,
-                command_key: e.opt_str("CommandKey", COMMAND_KEY_MAX)?.unwrap_or_default(),
-            })
-        })(),
-        "DUStateChangeCompleteResponse" => Ok(Body::DUStateChangeCompleteResponse),
-        "AutonomousDUStateChangeComplete" => {
-            results(e, true).map(|results| Body::AutonomousDUStateChangeComplete { results })
-        }
-        "AutonomousDUStateChangeCompleteResponse" => Ok(Body::AutonomousDUStateChangeCompleteResponse),
         _ => return None,
     })
 }
@@ -84,27 +71,12 @@ pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
             w.close("cwmp:CancelTransfer");
         }
         Body::CancelTransferResponse => w.empty("cwmp:CancelTransferResponse"),
-        Body::ChangeDUState { operations, command_key } => encode_change_du_state(w, operations, command_key),
-        Body::ChangeDUStateResponse => w.empty("cwmp:ChangeDUStateResponse"),
         Body::TransferComplete(t) => encode_transfer_complete(w, t),
         Body::TransferCompleteResponse => w.empty("cwmp:TransferCompleteResponse"),
         Body::AutonomousTransferComplete(a) => encode_autonomous(w, a),
         Body::AutonomousTransferCompleteResponse => w.empty("cwmp:AutonomousTransferCompleteResponse"),
         Body::RequestDownload { file_type, file_type_arg } => encode_request_download(w, file_type, file_type_arg),
         Body::RequestDownloadResponse => w.empty("cwmp:RequestDownloadResponse"),
-        Body::DUStateChangeComplete { results, command_key } => {
-            w.open("cwmp:DUStateChangeComplete");
-            encode_results(w, results);
-            w.leaf("CommandKey", command_key);
-            w.close("cwmp:DUStateChangeComplete");
-        }
-        Body::DUStateChangeCompleteResponse => w.empty("cwmp:DUStateChangeCompleteResponse"),
-        Body::AutonomousDUStateChangeComplete { results } => {
-            w.open("cwmp:AutonomousDUStateChangeComplete");
-            encode_results(w, results);
-            w.close("cwmp:AutonomousDUStateChangeComplete");
-        }
-        Body::AutonomousDUStateChangeCompleteResponse => w.empty("cwmp:AutonomousDUStateChangeCompleteResponse"),
         _ => return false,
     }
     true
@@ -285,82 +257,7 @@ fn encode_schedule_download(w: &mut W<'_>, s: &ScheduleDownload) {
     w.close("cwmp:ScheduleDownload");
 }
 
-fn decode_change_du_state(e: El<'_, '_>) -> Res<Body> {
-    let mut operations = Vec::new();
-    for op in e.elements().filter(|c| c.name() == "Operations") {
-        if operations.len() == super::xml::MAX_LIST_ENTRIES {
-            return Err(Kind::ResourcesExceeded("too many Operations".into()));
-        }
-        let kind = op.xsi_type().map(|(_, local)| local).unwrap_or("");
-        operations.push(match kind {
-            "InstallOpStruct" => OperationStruct::Install {
-                url: op.str("URL", 1024)?,
-                uuid: op.opt_str("UUID", 36)?,
-                username: op.opt_str("Username", 256)?,
-                password: op.opt_str("Password", 256)?,
-                execution_env_ref: op.opt_str("ExecutionEnvRef", 256)?,
-            },
-            "UpdateOpStruct" => OperationStruct::Update {
-                uuid: op.opt_str("UUID", 36)?,
-                version: op.opt_str("Version", 32)?,
-                url: op.opt_str("URL", 1024)?,
-                username: op.opt_str("Username", 256)?,
-                password: op.opt_str("Password", 256)?,
-            },
-            "UninstallOpStruct" => OperationStruct::Uninstall {
-                uuid: op.str("UUID", 36)?,
-                version: op.opt_str("Version", 32)?,
-                execution_env_ref: op.opt_str("ExecutionEnvRef", 256)?,
-            },
-            other => return Err(Kind::InvalidArguments(format!("unknown operation type {other:.32}"))),
-        });
-    }
-    if operations.is_empty() {
-        return Err(Kind::InvalidArguments("ChangeDUState without Operations".into()));
-    }
-    Ok(Body::ChangeDUState { operations, command_key: e.opt_str("CommandKey", COMMAND_KEY_MAX)?.unwrap_or_default() })
-}
-
-fn opt_leaf(w: &mut W<'_>, tag: &str, v: &Option<String>) {
-    if let Some(v) = v {
-        w.leaf(tag, v);
-    }
-}
-
-fn encode_change_du_state(w: &mut W<'_>, operations: &[OperationStruct], command_key: &str) {
-    w.open("cwmp:ChangeDUState");
-    for op in operations {
-        match op {
-            OperationStruct::Install { url, uuid, username, password, execution_env_ref } => {
-                w.out.push_str("<Operations xsi:type=\"cwmp:InstallOpStruct\">");
-                w.leaf("URL", url);
-                opt_leaf(w, "UUID", uuid);
-                opt_leaf(w, "Username", username);
-                opt_leaf(w, "Password", password);
-                opt_leaf(w, "ExecutionEnvRef", execution_env_ref);
-            }
-            OperationStruct::Update { uuid, version, url, username, password } => {
-                w.out.push_str("<Operations xsi:type=\"cwmp:UpdateOpStruct\">");
-                opt_leaf(w, "UUID", uuid);
-                opt_leaf(w, "Version", version);
-                opt_leaf(w, "URL", url);
-                opt_leaf(w, "Username", username);
-                opt_leaf(w, "Password", password);
-            }
-            OperationStruct::Uninstall { uuid, version, execution_env_ref } => {
-                w.out.push_str("<Operations xsi:type=\"cwmp:UninstallOpStruct\">");
-                w.leaf("UUID", uuid);
-                opt_leaf(w, "Version", version);
-                opt_leaf(w, "ExecutionEnvRef", execution_env_ref);
-            }
-        }
-        w.close("Operations");
-    }
-    w.leaf("CommandKey", command_key);
-    w.close("cwmp:ChangeDUState");
-}
-
-fn fault_struct(e: El<'_, '_>, name: &str) -> Res<FaultStruct> {
+pub(super) fn fault_struct(e: El<'_, '_>, name: &str) -> Res<FaultStruct> {
     let f = e.child(name)?;
     Ok(FaultStruct {
         fault_code: f.number("FaultCode")?,
@@ -368,7 +265,7 @@ fn fault_struct(e: El<'_, '_>, name: &str) -> Res<FaultStruct> {
     })
 }
 
-fn encode_fault_struct(w: &mut W<'_>, tag: &str, f: &FaultStruct) {
+pub(super) fn encode_fault_struct(w: &mut W<'_>, tag: &str, f: &FaultStruct) {
     w.open(tag);
     w.num("FaultCode", f.fault_code);
     w.leaf("FaultString", &f.fault_string);
@@ -445,48 +342,4 @@ fn encode_request_download(w: &mut W<'_>, file_type: &str, args: &[ArgStruct]) {
     }
     w.close("FileTypeArg");
     w.close("cwmp:RequestDownload");
-}
-
-fn results(e: El<'_, '_>, autonomous: bool) -> Res<Vec<OpResultStruct>> {
-    let mut out = Vec::new();
-    for r in e.elements().filter(|c| c.name() == "Results") {
-        if out.len() == super::xml::MAX_LIST_ENTRIES {
-            return Err(Kind::ResourcesExceeded("too many Results".into()));
-        }
-        out.push(OpResultStruct {
-            uuid: r.str("UUID", 36)?,
-            deployment_unit_ref: r.str("DeploymentUnitRef", 256)?,
-            version: r.str("Version", 32)?,
-            current_state: r.str("CurrentState", 32)?,
-            resolved: r.bool("Resolved")?,
-            execution_unit_ref_list: r.str("ExecutionUnitRefList", 1024)?,
-            start_time: r.date_time("StartTime")?,
-            complete_time: r.date_time("CompleteTime")?,
-            fault: fault_struct(r, "Fault")?,
-            operation_performed: if autonomous { Some(r.str("OperationPerformed", 32)?) } else { None },
-        });
-    }
-    if out.is_empty() {
-        return Err(Kind::InvalidArguments("no Results".into()));
-    }
-    Ok(out)
-}
-
-fn encode_results(w: &mut W<'_>, results: &[OpResultStruct]) {
-    for r in results {
-        w.open("Results");
-        w.leaf("UUID", &r.uuid);
-        w.leaf("DeploymentUnitRef", &r.deployment_unit_ref);
-        w.leaf("Version", &r.version);
-        w.leaf("CurrentState", &r.current_state);
-        w.bool("Resolved", r.resolved);
-        w.leaf("ExecutionUnitRefList", &r.execution_unit_ref_list);
-        w.leaf("StartTime", &r.start_time);
-        w.leaf("CompleteTime", &r.complete_time);
-        encode_fault_struct(w, "Fault", &r.fault);
-        if let Some(op) = &r.operation_performed {
-            w.leaf("OperationPerformed", op);
-        }
-        w.close("Results");
-    }
 }
