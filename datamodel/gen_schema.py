@@ -557,39 +557,44 @@ def split_list(value):
     return [unesc(v) for v in value.split(",")]
 
 
-def stats(path: Path) -> int:
-    header, records = parse_schema(path)
-    print("model %s from %s" % (header[2], header[3]))
+def tally(records):
+    """Counts by status (O, M multi-instance, P, W writable, D canDeny) and lists."""
     by = {"O": {}, "M": {}, "P": {}, "W": {}, "D": {}}
-    forced, force_enabled, force_default, roots = [], [], [], []
+    lists = {"fi": [], "forceEnabled": [], "forceDefaultEnabled": [], "roots": []}
     profiles = {}
+
+    def bump(key, status):
+        by[key][status] = by[key].get(status, 0) + 1
+
     for kind, pos, opts in records:
         st = opts.get("status", "current")
-        if kind == "O" and pos[0] == "":
-            continue                    # service-model root: not an <object>
-        if kind == "P" and "." not in pos[0]:
-            roots.append(pos[0])        # service-model root parameter
-            continue
-        if kind == "O":
-            by["O"][st] = by["O"].get(st, 0) + 1
+        if kind == "O" and pos[0]:              # "" = service root, not an <object>
+            bump("O", st)
             if pos[2] == "1":
-                by["M"][st] = by["M"].get(st, 0) + 1
+                bump("M", st)
+        elif kind == "P" and "." not in pos[0]:
+            lists["roots"].append(pos[0])       # service-model root parameter
         elif kind == "P":
-            by["P"][st] = by["P"].get(st, 0) + 1
+            bump("P", st)
             if pos[2] == "W":
-                by["W"][st] = by["W"].get(st, 0) + 1
+                bump("W", st)
+            if opts.get("notify") == "canDeny":
+                bump("D", st)
             if opts.get("fi") == "1":
-                forced.append(pos[0])
-            notify = opts.get("notify")
-            force_enabled += [pos[0]] if notify == "forceEnabled" else []
-            force_default += [pos[0]] if notify == "forceDefaultEnabled" else []
-            if notify == "canDeny":
-                by["D"][st] = by["D"].get(st, 0) + 1
+                lists["fi"].append(pos[0])
+            lists.get(opts.get("notify"), []).append(pos[0])
         elif kind == "F":
             profiles[pos[0]] = [pos[1], []]
         elif kind == "FO":
             params = split_list(opts["params"]) if "params" in opts else []
             profiles[pos[0]][1].append((pos[1], pos[2], params))
+    return by, lists, profiles
+
+
+def stats(path: Path) -> int:
+    header, records = parse_schema(path)
+    print("model %s from %s" % (header[2], header[3]))
+    by, lists, profiles = tally(records)
     for label, key in (("objects", "O"), ("multi-instance objects", "M"),
                        ("parameters", "P"), ("writable parameters", "W"),
                        ("canDeny parameters", "D")):
@@ -597,16 +602,16 @@ def stats(path: Path) -> int:
         detail = " ".join("%s=%d" % (s, counts.get(s, 0))
                           for s in ("current", "deprecated", "obsoleted"))
         print("%-24s %5d  (%s)" % (label, sum(counts.values()), detail))
-    if roots:
-        print("service root parameters (not counted above): %s" % " ".join(roots))
-    print("forcedInform (%d): %s" % (len(forced), " ".join(forced)))
-    print("forceEnabled (%d): %s" % (len(force_enabled), " ".join(force_enabled)))
-    print("forceDefaultEnabled (%d): %s" % (len(force_default), " ".join(force_default)))
+    if lists["roots"]:
+        print("service root parameters (not counted above): %s" % " ".join(lists["roots"]))
+    for key, label in (("fi", "forcedInform"), ("forceEnabled", "forceEnabled"),
+                       ("forceDefaultEnabled", "forceDefaultEnabled")):
+        print("%s (%d): %s" % (label, len(lists[key]), " ".join(lists[key])))
     cur = sum(1 for v in profiles.values() if v[0] == "current")
     print("profiles %d (current %d, deprecated/obsoleted %d)"
           % (len(profiles), cur, len(profiles) - cur))
-    for name in ("Baseline:4",) if "Baseline:4" in profiles else ():
-        print_profile(name, profiles[name][1])
+    if "Baseline:4" in profiles:
+        print_profile("Baseline:4", profiles["Baseline:4"][1])
     return 0
 
 
