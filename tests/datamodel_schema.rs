@@ -10,37 +10,17 @@
 //! What it must not do: read the BBF XML itself or modify any file.
 //! Spec: BBF TR-181 Issue 2 Amendment 19 Corrigendum 1 (Device:2.19, CWMP full
 //! XML), DM schema 1.14; format in datamodel/README.md.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FILES: [&str; 5] = [
-    "tr-181-2-19.schema",
-    "tr-104-2-0.schema",
-    "tr-135-1-4.schema",
-    "tr-140-1-3.schema",
-    "tr-196-2-1.schema",
-];
+const FILES: [&str; 5] =
+    ["tr-181-2-19.schema", "tr-104-2-0.schema", "tr-135-1-4.schema", "tr-140-1-3.schema", "tr-196-2-1.schema"];
 
-const PRIMITIVES: [&str; 10] = [
-    "base64",
-    "boolean",
-    "dateTime",
-    "decimal",
-    "hexBinary",
-    "int",
-    "long",
-    "string",
-    "unsignedInt",
-    "unsignedLong",
-];
+const PRIMITIVES: [&str; 10] =
+    ["base64", "boolean", "dateTime", "decimal", "hexBinary", "int", "long", "string", "unsignedInt", "unsignedLong"];
 
 const FORCED_INFORM: [&str; 7] = [
     "Device.RootDataModelVersion",
@@ -124,23 +104,13 @@ fn parse(text: &str) -> Schema {
             assert!(opts.insert(key.to_string(), value.to_string()).is_none());
         }
         let pos = parts[1..=count].iter().map(|p| unescape(p)).collect();
-        records.push(Record {
-            kind: parts[0].to_string(),
-            pos,
-            opts,
-        });
+        records.push(Record { kind: parts[0].to_string(), pos, opts });
     }
-    Schema {
-        header,
-        comments,
-        records,
-    }
+    Schema { header, comments, records }
 }
 
 fn load(name: &str) -> Schema {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("datamodel")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("datamodel").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     parse(&text)
 }
@@ -149,10 +119,7 @@ fn load(name: &str) -> Schema {
 /// in the object above `X.`); `""` is the root (above `Device.`, or the service
 /// root of a service model).
 fn parent_of(path: &str) -> &str {
-    let trimmed = path
-        .strip_suffix(".{i}.")
-        .or(path.strip_suffix('.'))
-        .unwrap_or(path);
+    let trimmed = path.strip_suffix(".{i}.").or(path.strip_suffix('.')).unwrap_or(path);
     match trimmed.rfind('.') {
         Some(i) => &path[..=i],
         None => "",
@@ -166,17 +133,11 @@ fn check_header(name: &str, schema: &Schema) {
     assert!(h[3].ends_with("-cwmp-full.xml"), "{name}: source {}", h[3]);
     assert!(h[4].len() == 64 && h[4].bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(
-        schema
-            .comments
-            .iter()
-            .any(|c| c.starts_with("Copyright") && c.contains("Broadband Forum")),
+        schema.comments.iter().any(|c| c.starts_with("Copyright") && c.contains("Broadband Forum")),
         "{name}: BBF copyright line missing"
     );
     let model = &schema.records[0];
-    assert_eq!(
-        (model.kind.as_str(), model.pos[0].as_str()),
-        ("M", h[2].as_str())
-    );
+    assert_eq!((model.kind.as_str(), model.pos[0].as_str()), ("M", h[2].as_str()));
 }
 
 fn check_types(name: &str, schema: &Schema) -> HashSet<String> {
@@ -198,11 +159,7 @@ fn check_objects_and_parameters(name: &str, schema: &Schema, types: &HashSet<Str
         match r.kind.as_str() {
             "O" => {
                 assert!(["R", "W"].contains(&r.pos[1].as_str()), "{name}: {r:?}");
-                let multi = if r.pos[0].ends_with(".{i}.") {
-                    "1"
-                } else {
-                    "0"
-                };
+                let multi = if r.pos[0].ends_with(".{i}.") { "1" } else { "0" };
                 assert_eq!(r.pos[2], multi, "{name}: {r:?}");
                 let parent = parent_of(&r.pos[0]);
                 let root = r.pos[0].is_empty() || (parent.is_empty() && objects.is_empty());
@@ -210,15 +167,9 @@ fn check_objects_and_parameters(name: &str, schema: &Schema, types: &HashSet<Str
                 objects.insert(r.pos[0].clone());
             }
             "P" => {
-                assert!(
-                    objects.contains(parent_of(&r.pos[0])),
-                    "{name}: orphan {r:?}"
-                );
+                assert!(objects.contains(parent_of(&r.pos[0])), "{name}: orphan {r:?}");
                 assert!(PRIMITIVES.contains(&r.pos[1].as_str()), "{name}: {r:?}");
-                assert!(
-                    ["R", "W", "O"].contains(&r.pos[2].as_str()),
-                    "{name}: {r:?}"
-                );
+                assert!(["R", "W", "O"].contains(&r.pos[2].as_str()), "{name}: {r:?}");
                 if let Some(dt) = r.opt("dt") {
                     assert!(types.contains(dt), "{name}: unknown type {dt}");
                 }
@@ -264,9 +215,7 @@ fn every_schema_file_is_well_formed() {
 }
 
 fn param<'a>(schema: &'a Schema, path: &str) -> &'a Record {
-    records(schema, "P")
-        .find(|r| r.pos[0] == path)
-        .unwrap_or_else(|| panic!("{path} missing"))
+    records(schema, "P").find(|r| r.pos[0] == path).unwrap_or_else(|| panic!("{path} missing"))
 }
 
 #[test]
@@ -277,18 +226,11 @@ fn tr181_reproduces_the_published_figures() {
     assert_eq!(records(&schema, "P").count(), 7210);
     let writable = records(&schema, "P").filter(|r| r.pos[2] == "W").count();
     assert_eq!(writable, 2644);
-    let forced: Vec<&str> = records(&schema, "P")
-        .filter(|r| r.opt("fi") == Some("1"))
-        .map(|r| r.pos[0].as_str())
-        .collect();
+    let forced: Vec<&str> =
+        records(&schema, "P").filter(|r| r.opt("fi") == Some("1")).map(|r| r.pos[0].as_str()).collect();
     assert_eq!(forced, FORCED_INFORM);
-    let baseline: Vec<&Record> = records(&schema, "FO")
-        .filter(|r| r.pos[0] == "Baseline:4")
-        .collect();
-    let members: usize = baseline
-        .iter()
-        .map(|r| r.opt("params").map(list).unwrap_or_default().len())
-        .sum();
+    let baseline: Vec<&Record> = records(&schema, "FO").filter(|r| r.pos[0] == "Baseline:4").collect();
+    let members: usize = baseline.iter().map(|r| r.opt("params").map(list).unwrap_or_default().len()).sum();
     assert_eq!((baseline.len(), members), (7, 33));
 }
 
@@ -296,16 +238,10 @@ fn tr181_reproduces_the_published_figures() {
 fn tr181_spot_values() {
     let schema = load("tr-181-2-19.schema");
     let manufacturer = param(&schema, "Device.DeviceInfo.Manufacturer");
-    assert_eq!(
-        (manufacturer.pos[1].as_str(), manufacturer.opt("size")),
-        ("string", Some("..64"))
-    );
+    assert_eq!((manufacturer.pos[1].as_str(), manufacturer.opt("size")), ("string", Some("..64")));
     let oui = param(&schema, "Device.DeviceInfo.ManufacturerOUI");
     assert_eq!(oui.opt("size"), Some("6..6"));
-    assert_eq!(
-        oui.opt("pattern").map(list),
-        Some(vec!["[0-9A-F]{6}".to_string()])
-    );
+    assert_eq!(oui.opt("pattern").map(list), Some(vec!["[0-9A-F]{6}".to_string()]));
     let interval = param(&schema, "Device.ManagementServer.PeriodicInformInterval");
     assert_eq!(interval.pos[1..], ["unsignedInt", "W"]);
     assert_eq!(interval.opt("range"), Some("1.."));
@@ -314,10 +250,7 @@ fn tr181_spot_values() {
     let version = param(&schema, "Device.DeviceInfo.SoftwareVersion");
     assert_eq!(version.opt("notify"), Some("forceEnabled"));
     let url = param(&schema, "Device.ManagementServer.URL");
-    assert_eq!(
-        (url.opt("dt"), url.opt("size")),
-        (Some("URL"), Some("..2048"))
-    );
+    assert_eq!((url.opt("dt"), url.opt("size")), (Some("URL"), Some("..2048")));
 }
 
 fn shared_dir() -> PathBuf {
@@ -328,10 +261,7 @@ fn shared_dir() -> PathBuf {
 }
 
 fn python_available() -> bool {
-    Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -345,10 +275,7 @@ fn committed_schemas_match_a_fresh_generation() {
         None
     };
     if let Some(why) = missing {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but {why}: regeneration check cannot run"
-        );
+        assert!(std::env::var_os("CI").is_none(), "CI is set but {why}: regeneration check cannot run");
         eprintln!("skipped: {why} (regeneration check)");
         return;
     }

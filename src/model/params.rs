@@ -3,7 +3,7 @@
 //! (TR-069 Amd 6 A.3.2.1 faults 9006/9007; TR-106 3.2 data types).
 //!
 //! These definitions are copied by hand from the schema until the generated schema engine
-//! replaces this module; `tests/model_rpc.rs` checks them against the generated schema.
+//! replaces this module; `tests/model_schema.rs` checks them against the generated schema.
 
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::ValueType;
@@ -57,7 +57,7 @@ pub const OBJECTS: &[&str] = &["Device.", "Device.DeviceInfo.", "Device.Manageme
 
 /// Every parameter, in tree order.
 pub const PARAMS: &[ParamDef] = &[
-    ParamDef { forced_inform: true, ..p("Device.RootDataModelVersion", S, false) },
+    ParamDef { max_len: 32, forced_inform: true, ..p("Device.RootDataModelVersion", S, false) },
     p("Device.DeviceInfo.Manufacturer", S, false),
     ParamDef { max_len: 6, ..p("Device.DeviceInfo.ManufacturerOUI", S, false) },
     p("Device.DeviceInfo.ModelName", S, false),
