@@ -1,7 +1,7 @@
 //! The hand-written parameter definitions of the minimal model agree with the schema
 //! generated from the BBF XML (`datamodel/tr-181-2-19.schema`): type, access, maximum
 //! length, range, forced inform, activeNotify and hidden. The model's objects exist there too.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use cwmpd::cwmp::rpc::ValueType;
 use cwmpd::model::params::{ActiveNotify, OBJECTS, PARAMS};

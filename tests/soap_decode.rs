@@ -149,3 +149,13 @@ fn version_headers_only_exist_in_the_cwmp_1_2_namespace() {
     assert_eq!(env.namespace, CwmpNamespace::V1_1);
     assert_eq!((env.header.session_timeout, env.header.supported_cwmp_versions), (None, None));
 }
+
+#[test]
+fn an_overlong_id_is_cut_and_stays_stable() {
+    let id = format!("{}{}b", "a".repeat(250), " ".repeat(10));
+    let env = stable(&request("<c:GetRPCMethods/>"));
+    assert_eq!(env.header.id.as_deref(), Some("bad-1"));
+    let raw = String::from_utf8(request("<c:GetRPCMethods/>")).unwrap().replace("bad-1", &id);
+    let env = stable(raw.as_bytes());
+    assert_eq!(env.header.id.unwrap(), "a".repeat(250), "cut at 256 characters, then trimmed");
+}

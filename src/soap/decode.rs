@@ -130,6 +130,13 @@ fn is_soap(e: El<'_, '_>, name: &str) -> bool {
     e.name() == name && e.0.tag_name().namespace() == Some(SOAP_ENV_NS)
 }
 
+/// At most `max` characters, without surrounding white space (also after the cut, so
+/// that decode -> encode -> decode is stable).
+fn clip(text: &str, max: usize) -> String {
+    let s: String = text.chars().take(max).collect();
+    s.trim().to_string()
+}
+
 fn must_understand(e: El<'_, '_>) -> bool {
     e.0.attribute((SOAP_ENV_NS, "mustUnderstand")).and_then(parse_bool).unwrap_or(false)
 }
@@ -143,7 +150,7 @@ fn decode_header(h: El<'_, '_>, err: &mut DecodeError) -> Result<(Header, Option
         let known = cwmp.is_some()
             && match e.name() {
                 "ID" => {
-                    header.id = Some(text.chars().take(256).collect());
+                    header.id = Some(clip(&text, 256));
                     true
                 }
                 "HoldRequests" => {
@@ -155,11 +162,11 @@ fn decode_header(h: El<'_, '_>, err: &mut DecodeError) -> Result<(Header, Option
                     true
                 }
                 "SupportedCWMPVersions" => {
-                    header.supported_cwmp_versions = Some(text.chars().take(64).collect());
+                    header.supported_cwmp_versions = Some(clip(&text, 64));
                     true
                 }
                 "UseCWMPVersion" => {
-                    header.use_cwmp_version = Some(text.chars().take(16).collect());
+                    header.use_cwmp_version = Some(clip(&text, 16));
                     true
                 }
                 // CWMP 1.0 only, removed since: tolerated and ignored.
