@@ -210,6 +210,7 @@ impl TestAcs {
 
     fn serve_connection(&self, stream: TcpStream) -> io::Result<()> {
         stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+        stream.set_nodelay(true)?;
         let mut writer = stream.try_clone()?;
         let mut reader = BufReader::new(stream);
         let mut conn = Connection { session: None, counted: false };
