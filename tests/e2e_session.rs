@@ -224,3 +224,28 @@ fn state_survives_kill_9() {
     let s = &acs.sessions()[1];
     assert_eq!(param(s, "Device.ManagementServer.ParameterKey"), Some("pk-7"));
 }
+
+#[test]
+fn a_new_acs_url_set_by_the_acs_gives_bootstrap_at_the_new_acs() {
+    let dir = TempDir::new("newurl");
+    let old = digest_acs();
+    let new = digest_acs();
+    old.push(
+        Body::SetParameterValues {
+            parameter_list: vec![ParameterValueStruct {
+                name: "Device.ManagementServer.URL".into(),
+                value: new.url(),
+                value_type: Some(ValueType::String),
+            }],
+            parameter_key: "move".into(),
+        },
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
+    let path = DaemonConfig::new(&old.url()).write(dir.path());
+    let _d = Daemon::start(dir.path(), &path);
+    assert!(old.wait_sessions(1, WAIT));
+    assert!(new.wait_sessions(1, WAIT), "no session at the new ACS");
+    let codes = new.sessions()[0].event_codes();
+    assert!(codes.contains(&"0 BOOTSTRAP".into()), "{codes:?}");
+    assert_eq!(old.sessions().len(), 1, "the old ACS is not contacted again");
+}

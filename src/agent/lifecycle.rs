@@ -107,6 +107,15 @@ impl Agent {
                 c.username = ms.connection_request_username.clone();
                 c.password = ms.connection_request_password.clone();
             }
+            // A new ManagementServer.URL is a new ACS: first contact is a BOOTSTRAP, now.
+            if !ms.url.is_empty() && self.state.last_acs_url.as_deref() != Some(ms.url.as_str()) {
+                log::info!("ManagementServer.URL changed to {}: 0 BOOTSTRAP", ms.url);
+                self.events.bootstrap();
+                self.scheduled = Default::default();
+                self.retry_count = 0;
+                self.retry_at = None;
+                self.persist();
+            }
         }
         if deferred.factory_reset {
             self.factory_reset();
