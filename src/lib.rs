@@ -16,6 +16,7 @@
 //! - [`clock`]: the only reader of the OS clock; the core gets time as an argument.
 
 pub mod agent;
+pub mod backend;
 pub mod clock;
 pub mod config;
 pub mod cwmp;

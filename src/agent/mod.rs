@@ -89,7 +89,12 @@ impl Agent {
         let state_path = config.agent.state_file.clone();
         let state = lifecycle::load_state(&state_path);
         let identity = crate::model::Identity::from_host(&config, std::path::Path::new("/"));
-        let model = Model::new(&config, identity, &state);
+        let mut model = Model::new(&config, identity, &state);
+        if let Some(file) = &config.agent.replay_file {
+            let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| format!("replay file: {e}"))?;
+            log::info!("serving {} replayed entries from {}", tree.len(), file.display());
+            model.attach_replay(tree);
+        }
         let scheduled = ScheduledInforms::from_entries(&state.scheduled_informs);
         let events = EventQueue::from_entries(&state.events);
         let ms = model.management_server();

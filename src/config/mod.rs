@@ -29,6 +29,7 @@
 //! | | `log_level` | error, warn, info, debug | info |
 //! | | `reboot_command` | argv run for Reboot (`exit` = simulated) | /sbin/reboot |
 //! | | `factory_reset_command` | argv run for FactoryReset | /sbin/firstboot -y -r |
+//! | | `replay_file` | a device dump (CSV) served beside the own parameters (tests, demo) | none |
 
 pub mod uci;
 
@@ -90,6 +91,9 @@ pub struct AgentConfig {
     pub log_level: log::LevelFilter,
     pub reboot_command: Vec<String>,
     pub factory_reset_command: Vec<String>,
+    /// A real device's parameter dump (CSV) served beside the agent's own parameters
+    /// (tests, demo, benchmarks); never set on a router.
+    pub replay_file: Option<PathBuf>,
 }
 
 /// The whole configuration.
@@ -295,6 +299,7 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         log_level,
         reboot_command: r.argv("reboot_command", "/sbin/reboot"),
         factory_reset_command: r.argv("factory_reset_command", "/sbin/firstboot -y -r"),
+        replay_file: r.nonempty("replay_file").map(PathBuf::from),
     })
 }
 

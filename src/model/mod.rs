@@ -8,6 +8,7 @@
 
 mod identity;
 pub mod params;
+mod replay_view;
 
 pub use identity::Identity;
 
@@ -52,6 +53,7 @@ pub struct Model {
     parameter_key: String,
     connection_request_url: String,
     root: PathBuf,
+    replay: Option<crate::backend::replay::ReplayTree>,
 }
 
 fn fault(code: FaultCode) -> Fault {
@@ -106,6 +108,7 @@ impl Model {
             parameter_key: state.parameter_key.clone(),
             connection_request_url: String::new(),
             root,
+            replay: None,
         }
     }
 
@@ -164,7 +167,12 @@ impl Model {
     pub fn get_parameter_values(&self, names: &[String]) -> Result<Vec<ParameterValueStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
-            out.extend(self.expand(n)?.into_iter().map(|d| self.value_struct(d)));
+            let (own, replayed) = (self.expand(n), self.replay_values(n));
+            if replayed.is_none() {
+                own.as_ref().map_err(Clone::clone)?;
+            }
+            out.extend(own.unwrap_or_default().into_iter().map(|d| self.value_struct(d)));
+            out.extend(replayed.unwrap_or_default());
         }
         Ok(out)
     }
@@ -186,6 +194,19 @@ impl Model {
     }
 
     pub fn get_parameter_names(&self, path: &str, next_level: bool) -> Result<Vec<ParameterInfoStruct>, Fault> {
+        let own = self.own_names(path, next_level);
+        match (own, self.replay_names(path, next_level)) {
+            (Err(f), None) => Err(f),
+            (Err(f), Some(_)) if f.fault_code == FaultCode::INVALID_ARGUMENTS.0 => Err(f),
+            (own, replayed) => {
+                let mut list = own.unwrap_or_default();
+                list.extend(replayed.unwrap_or_default());
+                Ok(list)
+            }
+        }
+    }
+
+    fn own_names(&self, path: &str, next_level: bool) -> Result<Vec<ParameterInfoStruct>, Fault> {
         let info = |(name, writable): (&str, bool)| ParameterInfoStruct { name: name.to_string(), writable };
         if path.is_empty() && next_level {
             return Ok(vec![info(("Device.", false))]);
@@ -226,7 +247,11 @@ impl Model {
                 Err(FaultCode::INVALID_ARGUMENTS)
             } else {
                 match params::find(&p.name) {
-                    None => Err(FaultCode::INVALID_PARAMETER_NAME),
+                    None => match self.replay_canonical(&p.name, &p.value, p.value_type) {
+                        Some(Ok(v)) => Ok((p.name.as_str(), v)),
+                        Some(Err(code)) => Err(code),
+                        None => Err(FaultCode::INVALID_PARAMETER_NAME),
+                    },
                     Some(d) if !d.writable => Err(FaultCode::NON_WRITABLE_PARAMETER),
                     Some(d) => params::canonical(d, &p.value, p.value_type).map(|v| (d.name, v)),
                 }
@@ -243,9 +268,11 @@ impl Model {
         if !faults.is_empty() {
             return Err(Fault { set_parameter_values_faults: faults, ..fault(FaultCode::INVALID_ARGUMENTS) });
         }
+        let accepted: Vec<(String, String)> = accepted.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
         for (name, value) in accepted {
-            state.values.insert(name.to_string(), value.clone());
-            self.values.insert(name.to_string(), value);
+            state.values.insert(name.clone(), value.clone());
+            self.replay_set(&name, value.clone());
+            self.values.insert(name, value);
         }
         self.parameter_key = parameter_key.to_string();
         state.parameter_key = self.parameter_key.clone();

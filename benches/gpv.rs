@@ -1,0 +1,88 @@
+//! Full-tree GetParameterValues and GetParameterNames on the largest real device dump
+//! (TP-Link XX230v, ~6,400 rows, `../shared/devices`): time from the decoded request to the
+//! last byte of the response envelope, and the extra heap at the peak (counting allocator).
+//!
+//! `cargo bench --bench gpv`. Prints one table; one run on this machine.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::indexing_slicing, unsafe_code)]
+
+use cwmpd::backend::replay::ReplayTree;
+use cwmpd::config::Config;
+use cwmpd::cwmp::rpc::{Body, Envelope, Header};
+use cwmpd::model::{Identity, Model};
+use cwmpd::persist::State;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Counts live heap bytes and their peak.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn measure(label: &str, runs: usize, mut f: impl FnMut() -> usize) {
+    let mut times = Vec::with_capacity(runs);
+    let mut extra = 0;
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let t = Instant::now();
+        bytes = f();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        extra = extra.max(PEAK.load(Ordering::Relaxed) - base);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!("| {label} | {median:.2} ms | {:.0} KiB | {bytes} bytes |", extra as f64 / 1024.0);
+}
+
+fn main() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/devices/anlix-genieacs-sim/device-1C61B4-XX230v-22275A7000395-2023-04-27T154050686Z.csv");
+    let Ok(tree) = ReplayTree::load(&path) else {
+        println!("skipped: {} absent", path.display());
+        return;
+    };
+    let cfg = Config::parse("config cpe\n\toption manufacturer_oui '1C61B4'\n").unwrap();
+    let state = State::default();
+    let mut model = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
+    let rows = tree.len();
+    model.attach_replay(tree);
+    println!("GetParameterValues / GetParameterNames of `Device.` on the XX230v dump ({rows} rows), 20 runs, median");
+    println!("| request | time to last byte | extra heap at peak | response |\n|---|---|---|---|");
+    let respond = |body: Body| {
+        let env = Envelope {
+            namespace: Default::default(),
+            header: Header { id: Some("1".into()), ..Header::default() },
+            body,
+        };
+        cwmpd::soap::encode(&env).len()
+    };
+    measure("GetParameterValues Device.", 20, || {
+        let list = model.get_parameter_values(&["Device.".into()]).unwrap();
+        respond(Body::GetParameterValuesResponse { parameter_list: list })
+    });
+    measure("GetParameterNames Device. false", 20, || {
+        let list = model.get_parameter_names("Device.", false).unwrap();
+        respond(Body::GetParameterNamesResponse { parameter_list: list })
+    });
+}

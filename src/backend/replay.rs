@@ -1,0 +1,150 @@
+//! The replay backend: a real router's parameter dump (GenieACS "export device" CSV, or the
+//! genieacs-sim 5-column format) served as a parameter tree, so the agent can answer for a
+//! real device's full tree in tests, the demo and benchmarks. Writable parameters keep
+//! what the ACS sets.
+//!
+//! Columns are read by header name (`Parameter`, `Object`, `Writable`, `Value`,
+//! `Value type`). Object rows get a trailing dot; `DeviceID.*` pseudo-rows are skipped.
+
+use super::csv;
+use crate::cwmp::rpc::ValueType;
+use core::fmt;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One object or parameter of the dump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Full name; objects end in ".".
+    pub name: String,
+    pub object: bool,
+    pub writable: bool,
+    pub value: String,
+    pub value_type: ValueType,
+}
+
+/// A dump that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayError(pub String);
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The tree, in the dump's order, with an index by name.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayTree {
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+}
+
+fn column(header: &[String], name: &str) -> Result<usize, ReplayError> {
+    header.iter().position(|h| h.trim() == name).ok_or_else(|| ReplayError(format!("no '{name}' column")))
+}
+
+fn value_type(text: &str) -> ValueType {
+    text.trim().strip_prefix("xsd:").and_then(ValueType::from_xsd_name).unwrap_or(ValueType::String)
+}
+
+impl ReplayTree {
+    /// Loads a CSV dump file.
+    pub fn load(path: &Path) -> Result<ReplayTree, ReplayError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ReplayError(format!("{}: {e}", path.display())))?;
+        Self::from_csv(&text).map_err(|e| ReplayError(format!("{}: {e}", path.display())))
+    }
+
+    /// Parses a CSV dump.
+    pub fn from_csv(text: &str) -> Result<ReplayTree, ReplayError> {
+        let records = csv::parse(text).map_err(|e| ReplayError(e.to_string()))?;
+        let (header, rows) = records.split_first().ok_or_else(|| ReplayError("empty file".into()))?;
+        let cols = [
+            column(header, "Parameter")?,
+            column(header, "Object")?,
+            column(header, "Writable")?,
+            column(header, "Value")?,
+            column(header, "Value type")?,
+        ];
+        let mut tree = ReplayTree::default();
+        for row in rows {
+            let field = |i: usize| cols.get(i).and_then(|c| row.get(*c)).map(String::as_str).unwrap_or("");
+            let name = field(0).trim();
+            if name.is_empty() || name.starts_with("DeviceID.") {
+                continue;
+            }
+            let object = field(1).trim() == "true";
+            let name = if object && !name.ends_with('.') { format!("{name}.") } else { name.to_string() };
+            tree.insert(Entry {
+                name,
+                object,
+                writable: field(2).trim() == "true",
+                value: if object { String::new() } else { field(3).to_string() },
+                value_type: value_type(field(4)),
+            });
+        }
+        if tree.entries.is_empty() {
+            return Err(ReplayError("no parameters".into()));
+        }
+        Ok(tree)
+    }
+
+    fn insert(&mut self, e: Entry) {
+        if let Some(&i) = self.index.get(&e.name) {
+            if let Some(slot) = self.entries.get_mut(i) {
+                *slot = e;
+            }
+            return;
+        }
+        self.index.insert(e.name.clone(), self.entries.len());
+        self.entries.push(e);
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.index.get(name).and_then(|&i| self.entries.get(i))
+    }
+
+    /// Every entry in dump order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// Sets a writable parameter's value (already validated by the caller).
+    pub fn set(&mut self, name: &str, value: String) -> bool {
+        match self.index.get(name).and_then(|&i| self.entries.get_mut(i)) {
+            Some(e) if !e.object => {
+                e.value = value;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_formats() {
+        let genie = "Parameter,Object,Writable,Value,Value type\nDeviceID.OUI,false,false,202BC1,xsd:string\nDevice,true,false,,\nDevice.A,false,true,\"1,2\",xsd:string\nDevice.B,false,false,7,xsd:unsignedInt\n";
+        let t = ReplayTree::from_csv(genie).unwrap();
+        assert_eq!(t.len(), 3);
+        assert!(t.get("Device.").unwrap().object);
+        assert_eq!(t.get("Device.A").unwrap().value, "1,2");
+        assert_eq!(t.get("Device.B").unwrap().value_type, ValueType::UnsignedInt);
+        let anlix = "Parameter,Object,Object timestamp,Writable,Writable timestamp,Value,Value type,Value timestamp,Notification,Notification timestamp,Access list,Access list timestamp\nDevice.X,false,t,true,t,\"on\",xsd:boolean,t,,,,\n";
+        let t = ReplayTree::from_csv(anlix).unwrap();
+        assert_eq!(t.get("Device.X").unwrap().value_type, ValueType::Boolean);
+        assert!(ReplayTree::from_csv("a,b\n1,2\n").is_err());
+    }
+}
