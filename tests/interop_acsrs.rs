@@ -128,6 +128,13 @@ fn acsrs_drives_gpv_spv_gpn_through_connection_requests() {
     let mut cfg = DaemonConfig::new(&format!("http://127.0.0.1:{cwmp}/cwmpWeb/CPEMgt"));
     cfg.acs_user = "acs".into();
     cfg.acs_pass = "acs".into();
+    // A full real-device tree (TP-Link XX230v dump) when ../shared is there.
+    let dump = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/devices/anlix-genieacs-sim/device-1C61B4-XX230v-22275A7000395-2023-04-27T154050686Z.csv");
+    let full_tree = dump.exists();
+    if full_tree {
+        cfg.extra_agent = format!("\toption replay_file '{}'\n", dump.display());
+    }
     let path = cfg.write(dir.path());
     let daemon = Daemon::start(dir.path(), &path);
 
@@ -166,6 +173,11 @@ fn acsrs_drives_gpv_spv_gpn_through_connection_requests() {
         r#"{"serial_number":"TEST0001","command":{"GetParameterNames":{"name":"Device.","next_level":false}}}"#,
     );
     assert!(gpn.contains("Device.DeviceInfo.SerialNumber") && gpn.contains("Device.ManagementServer."), "GPN: {gpn}");
+    if full_tree {
+        let names = gpn.matches("\"name\"").count();
+        assert!(names > 6000 && gpn.contains("Device.Bridging.Bridge.1."), "full-tree GPN: {names} names");
+        eprintln!("acsrs GPN Device. NextLevel false over the XX230v tree: {names} names");
+    }
 
     let fault =
         api(api_port, r#"{"serial_number":"TEST0001","command":{"GetParameterValues":[{"name":"Device.No.Such"}]}}"#);
