@@ -102,3 +102,21 @@ fn a_tr098_dump_is_served_under_its_own_root() {
     assert!(!igd.is_empty());
     assert_eq!(m.get_parameter_values(&["InternetGatewayDevice.NoSuch.".into()]).unwrap_err().fault_code, 9005);
 }
+
+#[test]
+fn attributes_on_replayed_parameters_persist() {
+    let Some(file) = dump(EX220) else { return };
+    let (mut m, mut state, _) = model_with(&file);
+    let spa = cwmpd::cwmp::rpc::SetParameterAttributesStruct {
+        name: "Device.Bridging.Bridge.1.Port.4.".into(),
+        notification_change: true,
+        notification: Some(1),
+        access_list_change: false,
+        access_list: vec![],
+    };
+    m.set_parameter_attributes(&[spa], &mut state).unwrap();
+    let a = m.get_parameter_attributes(&["Device.Bridging.Bridge.1.Port.4.Name".into()]).unwrap();
+    assert_eq!(a[0].notification, 1);
+    assert_eq!(state.attributes.get("Device.Bridging.Bridge.1.Port.4.Name").map(|x| x.0), Some(1));
+    assert_eq!(m.get_parameter_attributes(&["Device.No.Such".into()]).unwrap_err().fault_code, 9005);
+}

@@ -41,7 +41,7 @@ pub struct ManagementServer {
 }
 
 /// One parameter's new (Notification, AccessList), `None` where unchanged.
-type AttributeChange = (&'static str, Option<u8>, Option<Vec<String>>);
+type AttributeChange = (String, Option<u8>, Option<Vec<String>>);
 
 /// The tree.
 #[derive(Debug, Clone)]
@@ -297,13 +297,21 @@ impl Model {
     pub fn get_parameter_attributes(&self, names: &[String]) -> Result<Vec<ParameterAttributeStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
-            for d in self.expand(n)? {
+            let (own, replayed) = (self.expand(n), self.replay_params(n));
+            if replayed.is_none() {
+                own.as_ref().map_err(Clone::clone)?;
+            }
+            for d in own.unwrap_or_default() {
                 let access_list = self.attributes.get(d.name).map(|a| a.1.clone()).unwrap_or_default();
                 out.push(ParameterAttributeStruct {
                     name: d.name.to_string(),
                     notification: self.notification(d),
                     access_list,
                 });
+            }
+            for e in replayed.unwrap_or_default() {
+                let (notification, access_list) = self.attributes.get(&e.name).cloned().unwrap_or_default();
+                out.push(ParameterAttributeStruct { name: e.name.clone(), notification, access_list });
             }
         }
         Ok(out)
@@ -325,7 +333,12 @@ impl Model {
             if s.access_list_change && s.access_list.iter().any(|a| a != "Subscriber") {
                 return Err(fault(FaultCode::INVALID_PARAMETER_VALUE));
             }
-            for d in self.expand(&s.name)? {
+            let access = s.access_list_change.then(|| s.access_list.clone());
+            let (own, replayed) = (self.expand(&s.name), self.replay_params(&s.name));
+            if replayed.is_none() {
+                own.as_ref().map_err(Clone::clone)?;
+            }
+            for d in own.unwrap_or_default() {
                 if let Some(n) = notification {
                     let active = matches!(n, 2 | 5 | 6);
                     if (active && d.notify == ActiveNotify::CanDeny)
@@ -334,19 +347,22 @@ impl Model {
                         return Err(fault(FaultCode::NOTIFICATION_REQUEST_REJECTED));
                     }
                 }
-                changes.push((d.name, notification, s.access_list_change.then(|| s.access_list.clone())));
+                changes.push((d.name.to_string(), notification, access.clone()));
+            }
+            for e in replayed.unwrap_or_default() {
+                changes.push((e.name.clone(), notification, access.clone()));
             }
         }
         for (name, n, access) in changes {
-            let def_n = params::find(name).map(Self::default_notification).unwrap_or(0);
-            let entry = self.attributes.entry(name.to_string()).or_insert((def_n, Vec::new()));
+            let def_n = params::find(&name).map(Self::default_notification).unwrap_or(0);
+            let entry = self.attributes.entry(name.clone()).or_insert((def_n, Vec::new()));
             if let Some(n) = n {
                 entry.0 = n;
             }
             if let Some(a) = access {
                 entry.1 = a;
             }
-            state.attributes.insert(name.to_string(), entry.clone());
+            state.attributes.insert(name, entry.clone());
         }
         Ok(())
     }
