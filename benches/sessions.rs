@@ -39,7 +39,7 @@ fn main() {
          config cpe 'cpe'\n\toption manufacturer_oui '00D09E'\n\toption serial_number 'BENCH1'\n\
          config connection_request 'cr'\n\toption address '127.0.0.1'\n\toption port '0'\n\toption path '/cr'\n\
          \toption username 'cr'\n\toption password 'crpw'\n\toption max_per_minute '6000'\n\
-         config agent 'agent'\n\toption state_file '{d}/state'\n\toption boot_marker '{d}/boot'\n\toption log_level 'warn'\n",
+         config agent 'agent'\n\toption state_file '{d}/state'\n\toption boot_marker '{d}/boot'\n\toption log_level 'warn'\n\toption control_socket '{d}/control.sock'\n",
         acs.url(),
         d = dir.display()
     );

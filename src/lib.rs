@@ -19,6 +19,7 @@ pub mod agent;
 pub mod backend;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod cwmp;
 pub mod entropy;
 pub mod http;

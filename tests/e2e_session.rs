@@ -249,3 +249,35 @@ fn a_new_acs_url_set_by_the_acs_gives_bootstrap_at_the_new_acs() {
     assert!(codes.contains(&"0 BOOTSTRAP".into()), "{codes:?}");
     assert_eq!(old.sessions().len(), 1, "the old ACS is not contacted again");
 }
+
+#[test]
+fn the_control_socket_reads_sets_and_triggers_an_inform() {
+    let dir = TempDir::new("control");
+    let acs = digest_acs();
+    let path = DaemonConfig::new(&acs.url()).write(dir.path());
+    let _d = Daemon::start(dir.path(), &path);
+    assert!(acs.wait_sessions(1, WAIT));
+    let socket = dir.path().join("control.sock");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777, 0o600, "root-only socket");
+    let cli = |args: &[&str]| {
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(&path).args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (ok, out) = cli(&["get", "Device.DeviceInfo.SerialNumber"]);
+    assert!(ok && out == "Device.DeviceInfo.SerialNumber\tstring\tTEST0001\n", "{out}");
+    let (ok, out) = cli(&["set", "Device.ManagementServer.PeriodicInformInterval", "77"]);
+    assert!(ok && out == "ok\n", "{out}");
+    let (_, out) =
+        cli(&["get", "Device.ManagementServer.PeriodicInformInterval", "Device.ManagementServer.ParameterKey"]);
+    assert!(out.contains("PeriodicInformInterval\tunsignedInt\t77\n"), "{out}");
+    assert!(out.contains("ParameterKey\tstring\t\n"), "a local set leaves the ParameterKey alone: {out}");
+    let (ok, out) = cli(&["set", "Device.DeviceInfo.UpTime", "1"]);
+    assert!(!ok && out.contains("9008"), "{out}");
+    let (ok, out) = cli(&["names", "Device.", "true"]);
+    assert!(ok && out.contains("Device.DeviceInfo.\t0\n"), "{out}");
+    let (ok, _) = cli(&["inform"]);
+    assert!(ok);
+    assert!(acs.wait_sessions(2, WAIT), "no session after `cwmpd inform`");
+}

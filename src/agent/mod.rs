@@ -10,6 +10,7 @@
 //! connection-request listener runs on its own smol executor thread; a third thread waits for
 //! signals. Both feed the loop through one channel.
 
+mod control;
 mod dispatch;
 mod lifecycle;
 mod session;
@@ -26,8 +27,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What wakes the loop besides its timers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Input {
+    /// A request on the local control socket.
+    Control(crate::control::Call),
     /// An authenticated connection request was answered 200.
     ConnectionRequest,
     /// SIGUSR1 (hotplug on WAN address change): re-derive ConnectionRequestURL and, when it
@@ -77,7 +80,9 @@ pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(
     }
     let (tx, rx) = mpsc::channel();
     lifecycle::spawn_signal_thread(tx.clone())?;
+    let socket = config.agent.control_socket.clone();
     let mut agent = Agent::new(config, rx)?;
+    control::start(&socket, tx.clone())?;
     agent.start_listener(tx)?;
     agent.run_loop();
     Ok(())
@@ -163,6 +168,7 @@ impl Agent {
     fn handle_input(&mut self, input: Input) {
         match input {
             Input::AddressChanged => self.address_changed(),
+            Input::Control(call) => self.control(call),
             Input::ConnectionRequest => {
                 log::info!("connection request: session requested");
                 self.events.add(EventCode::ConnectionRequest, String::new());

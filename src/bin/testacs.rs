@@ -109,7 +109,7 @@ fn write_config(dir: &Path, acs_url: &str) -> Result<PathBuf, String> {
          config connection_request 'connection_request'\n\toption address '127.0.0.1'\n\toption port '0'\n\
          \toption path '/cr'\n\toption username 'cr-user'\n\toption password 'cr-secret'\n\n\
          config agent 'agent'\n\toption state_file '{dir}/state'\n\toption boot_marker '{dir}/boot'\n\
-         \toption log_level 'info'\n",
+         \toption log_level 'info'\n\toption control_socket '{dir}/control.sock'\n",
         dir = dir.display()
     );
     let path = dir.join("cwmpd.conf");

@@ -29,6 +29,7 @@
 //! | | `log_level` | error, warn, info, debug | info |
 //! | | `reboot_command` | argv run for Reboot (`exit` = simulated) | /sbin/reboot |
 //! | | `factory_reset_command` | argv run for FactoryReset | /sbin/firstboot -y -r |
+//! | | `control_socket` | Unix socket of `cwmpd get/set/names/inform` (mode 0600) | /var/run/cwmpd.sock |
 //! | | `replay_file` | a device dump (CSV) served beside the own parameters (tests, demo) | none |
 
 pub mod uci;
@@ -94,6 +95,8 @@ pub struct AgentConfig {
     /// A real device's parameter dump (CSV) served beside the agent's own parameters
     /// (tests, demo, benchmarks); never set on a router.
     pub replay_file: Option<PathBuf>,
+    /// The local control socket (`cwmpd get|set|names|inform`), mode 0600.
+    pub control_socket: PathBuf,
 }
 
 /// The whole configuration.
@@ -300,6 +303,7 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         reboot_command: r.argv("reboot_command", "/sbin/reboot"),
         factory_reset_command: r.argv("factory_reset_command", "/sbin/firstboot -y -r"),
         replay_file: r.nonempty("replay_file").map(PathBuf::from),
+        control_socket: PathBuf::from(r.string("control_socket", "/var/run/cwmpd.sock")),
     })
 }
 

@@ -68,7 +68,7 @@ impl DaemonConfig {
              config connection_request 'connection_request'\n\toption address '127.0.0.1'\n\toption port '0'\n\
              \toption path '/cr'\n\toption username '{}'\n\toption password '{}'\n\n\
              config agent 'agent'\n\toption state_file '{}/state'\n\toption boot_marker '{}/boot'\n\
-             \toption log_level 'debug'\n\toption reboot_command 'exit'\n\toption factory_reset_command 'exit'\n{}",
+             \toption log_level 'debug'\n\toption control_socket '{}/control.sock'\n\toption reboot_command 'exit'\n\toption factory_reset_command 'exit'\n{}",
             self.acs_url,
             self.acs_user,
             self.acs_pass,
@@ -77,6 +77,7 @@ impl DaemonConfig {
             self.retry_min_wait,
             self.cr_user,
             self.cr_pass,
+            dir.display(),
             dir.display(),
             dir.display(),
             self.extra_agent,
