@@ -281,3 +281,64 @@ fn the_control_socket_reads_sets_and_triggers_an_inform() {
     assert!(ok);
     assert!(acs.wait_sessions(2, WAIT), "no session after `cwmpd inform`");
 }
+
+#[test]
+fn value_changes_active_start_a_session_passive_ride_the_next_inform() {
+    let dir = TempDir::new("notify");
+    let acs = digest_acs();
+    let attr = |name: &str, n: u8| cwmpd::cwmp::rpc::SetParameterAttributesStruct {
+        name: name.into(),
+        notification_change: true,
+        notification: Some(n),
+        access_list_change: false,
+        access_list: vec![],
+    };
+    acs.push(
+        Body::SetParameterAttributes {
+            parameter_list: vec![
+                attr("Device.ManagementServer.PeriodicInformInterval", 2),
+                attr("Device.ManagementServer.CWMPRetryMinimumWaitInterval", 1),
+            ],
+        },
+        Some(Expect::Response("SetParameterAttributesResponse".into())),
+    );
+    // The ACS's own change is not reported back.
+    acs.push(
+        Body::SetParameterValues {
+            parameter_list: vec![ParameterValueStruct {
+                name: "Device.ManagementServer.PeriodicInformInterval".into(),
+                value: "4000".into(),
+                value_type: Some(ValueType::UnsignedInt),
+            }],
+            parameter_key: "by-acs".into(),
+        },
+        None,
+    );
+    let path = DaemonConfig::new(&acs.url()).write(dir.path());
+    let _d = Daemon::start(dir.path(), &path);
+    assert!(acs.wait_sessions(1, WAIT));
+    let cli = |args: &[&str]| {
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(&path).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(acs.sessions().len(), 1, "the ACS's own change started no session");
+    // Passive: no session of its own.
+    cli(&["set", "Device.ManagementServer.CWMPRetryMinimumWaitInterval", "2"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(acs.sessions().len(), 1, "a passive change waits for the next Inform");
+    // Active: a session with 4 VALUE CHANGE carrying both changes.
+    cli(&["set", "Device.ManagementServer.PeriodicInformInterval", "3000"]);
+    assert!(acs.wait_sessions(2, WAIT), "no session for the active change");
+    let s = &acs.sessions()[1];
+    assert!(s.event_codes().contains(&"4 VALUE CHANGE".into()), "{:?}", s.event_codes());
+    assert_eq!(param(s, "Device.ManagementServer.PeriodicInformInterval"), Some("3000"));
+    assert_eq!(param(s, "Device.ManagementServer.CWMPRetryMinimumWaitInterval"), Some("2"));
+    // Delivered once: the next session carries neither.
+    cli(&["inform"]);
+    assert!(acs.wait_sessions(3, WAIT));
+    let s = &acs.sessions()[2];
+    assert_eq!(s.event_codes(), vec!["6 CONNECTION REQUEST".to_string()]);
+    assert_eq!(param(s, "Device.ManagementServer.PeriodicInformInterval"), None);
+}

@@ -56,6 +56,8 @@ impl Agent {
                     Ok(_) => {
                         self.deferred.settings_changed = true;
                         self.after_session();
+                        let now = self.clock.now();
+                        self.check_value_changes(now);
                         self.persist();
                         "ok\n".to_string()
                     }

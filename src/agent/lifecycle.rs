@@ -92,8 +92,8 @@ impl Agent {
         }
         log::info!("ConnectionRequestURL is now {url}: 4 VALUE CHANGE");
         self.model.set_connection_request_url(url);
-        self.events.add(EventCode::ValueChange, String::new());
-        self.retry_at = None;
+        let now = self.clock.now();
+        self.check_value_changes(now);
         self.persist();
     }
 

@@ -13,6 +13,7 @@
 mod control;
 mod dispatch;
 mod lifecycle;
+mod notify;
 mod session;
 
 use crate::clock::{Instant, Now, SystemClock};
@@ -68,6 +69,12 @@ pub struct Agent {
     cr_credentials: Arc<Mutex<crate::http::listener::CrCredentials>>,
     /// The bound connection-request listener address, once started.
     cr_bound: Option<std::net::SocketAddr>,
+    /// Notified parameters changed since the last successful Inform.
+    value_changes: std::collections::BTreeMap<String, crate::cwmp::rpc::ParameterValueStruct>,
+    /// When a throttled active notification may start a session.
+    active_due: Option<Instant>,
+    last_session_end: Option<Instant>,
+    next_notify_poll: Option<Instant>,
     clock: SystemClock,
     inputs: Receiver<Input>,
 }
@@ -121,10 +128,15 @@ impl Agent {
             deferred: Deferred::default(),
             cr_credentials,
             cr_bound: None,
+            value_changes: Default::default(),
+            active_due: None,
+            last_session_end: None,
+            next_notify_poll: None,
             clock,
             inputs,
         };
         agent.boot_events();
+        agent.model.resync_notifications();
         agent.persist();
         Ok(agent)
     }
@@ -207,6 +219,7 @@ impl Agent {
                 self.persist();
             }
         }
+        self.poll_value_changes(now);
         let due = self.scheduled.take_due(now);
         if !due.is_empty() {
             self.events.add(EventCode::Scheduled, String::new());
@@ -227,7 +240,8 @@ impl Agent {
     }
 
     fn next_deadline(&self, now: Now) -> Option<Instant> {
-        let mut deadlines = vec![self.next_periodic, self.scheduled.next_due(now)];
+        let mut deadlines =
+            vec![self.next_periodic, self.scheduled.next_due(now), self.next_notify_poll, self.active_due];
         if !self.events.is_empty() {
             deadlines.push(self.retry_at);
         }

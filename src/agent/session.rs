@@ -17,14 +17,21 @@ pub const SUPPORTED_CWMP_VERSIONS: &str = "1.0,1.1,1.2,1.3,1.4";
 const MAX_RESPONSE_BYTES: usize = soap::decode::MAX_ENVELOPE_BYTES;
 
 impl Agent {
-    fn inform(&self, now: Now) -> Inform {
+    fn inform(&mut self, now: Now) -> Inform {
+        let changed = self.value_change_parameters();
+        let mut parameter_list = self.model.forced_inform_parameters();
+        for p in changed {
+            if !parameter_list.iter().any(|f| f.name == p.name) {
+                parameter_list.push(p);
+            }
+        }
         Inform {
             device_id: self.model.device_id(),
             event: self.events.inform_events(),
             max_envelopes: 1,
             current_time: now.date_time(),
             retry_count: self.retry_count,
-            parameter_list: self.model.forced_inform_parameters(),
+            parameter_list,
         }
     }
 
@@ -52,11 +59,14 @@ impl Agent {
         let cfg = SessionConfig { namespace: CwmpNamespace::V1_2, supported_cwmp_versions: SUPPORTED_CWMP_VERSIONS };
         let mut session = Session::new(cfg, inform, now);
         let outcome = self.drive(&mut session);
+        // What changed during the session was the ACS's doing: not reported back.
+        self.model.resync_notifications();
         match outcome {
             Ok(()) => {
                 log::info!("session finished");
                 self.retry_count = 0;
                 self.retry_at = None;
+                self.last_session_end = Some(self.clock.now().instant);
             }
             Err(reason) => self.session_failed(&reason),
         }
@@ -117,6 +127,7 @@ impl Agent {
         match event {
             SessionEvent::InformAccepted => {
                 self.events.delivered();
+                self.value_changes.clear();
                 let url = self.model.management_server().url.clone();
                 if self.state.last_acs_url.as_deref() != Some(url.as_str()) {
                     self.state.last_acs_url = Some(url);

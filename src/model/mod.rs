@@ -7,6 +7,7 @@
 //! tree behind this same API.
 
 mod identity;
+pub mod notify;
 pub mod params;
 mod replay_view;
 
@@ -54,6 +55,7 @@ pub struct Model {
     connection_request_url: String,
     root: PathBuf,
     replay: Option<crate::backend::replay::ReplayTree>,
+    notify_snapshot: BTreeMap<String, String>,
 }
 
 fn fault(code: FaultCode) -> Fault {
@@ -109,6 +111,7 @@ impl Model {
             connection_request_url: String::new(),
             root,
             replay: None,
+            notify_snapshot: BTreeMap::new(),
         }
     }
 

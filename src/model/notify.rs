@@ -1,0 +1,55 @@
+//! Value-change detection for parameters with a non-zero Notification attribute (TR-069
+//! Amd 6 A.3.2.4 notification values, 3.7.1.5 event "4 VALUE CHANGE"): the model keeps a
+//! snapshot of their values; changes since the snapshot are reported once. The agent takes a
+//! new snapshot after each session, so the ACS's own changes are not reported back.
+
+use super::params::PARAMS;
+use super::Model;
+use crate::cwmp::rpc::ParameterValueStruct;
+
+/// Notification values that ask for a session now (active, active lightweight, both).
+pub fn is_active(notification: u8) -> bool {
+    matches!(notification, 2 | 5 | 6)
+}
+
+impl Model {
+    /// Current values of every parameter whose Notification is not 0, with it.
+    fn notified(&self) -> Vec<(ParameterValueStruct, u8)> {
+        let mut out: Vec<(ParameterValueStruct, u8)> = PARAMS
+            .iter()
+            .map(|d| (d, self.notification(d)))
+            .filter(|(_, n)| *n != 0)
+            .map(|(d, n)| (self.value_struct(d), n))
+            .collect();
+        for (name, (n, _)) in self.attributes.iter().filter(|(_, a)| a.0 != 0) {
+            if super::params::find(name).is_none() {
+                if let Some(mut v) = self.replay_values(name).filter(|v| v.len() == 1) {
+                    if let Some(p) = v.pop() {
+                        out.push((p, *n));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Parameters whose value changed since the last snapshot (then snapshotted).
+    pub fn take_value_changes(&mut self) -> Vec<(ParameterValueStruct, u8)> {
+        let mut changed = Vec::new();
+        for (p, n) in self.notified() {
+            if self.notify_snapshot.get(&p.name) != Some(&p.value) {
+                let known = self.notify_snapshot.insert(p.name.clone(), p.value.clone()).is_some();
+                // A parameter just made notified is not a change.
+                if known {
+                    changed.push((p, n));
+                }
+            }
+        }
+        changed
+    }
+
+    /// Takes a new snapshot without reporting anything (start, after each session).
+    pub fn resync_notifications(&mut self) {
+        self.notify_snapshot = self.notified().into_iter().map(|(p, _)| (p.name, p.value)).collect();
+    }
+}
