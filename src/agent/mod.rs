@@ -91,6 +91,8 @@ pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(
     let mut agent = Agent::new(config, rx)?;
     control::start(&socket, tx.clone())?;
     agent.start_listener(tx)?;
+    // The snapshot of notified values is taken once everything is known (CR URL included).
+    agent.model.resync_notifications();
     agent.run_loop();
     Ok(())
 }
@@ -136,7 +138,6 @@ impl Agent {
             inputs,
         };
         agent.boot_events();
-        agent.model.resync_notifications();
         agent.persist();
         Ok(agent)
     }
