@@ -94,7 +94,9 @@ impl ValueType {
             ValueType::UnsignedLong => "unsignedLong",
             ValueType::Boolean => "boolean",
             ValueType::DateTime => "dateTime",
-            ValueType::Base64 => "base64",
+            // XML Schema names it base64Binary (`xsd:base64` resolves to no type and fails
+            // schema validation); `base64` is still accepted on input.
+            ValueType::Base64 => "base64Binary",
             ValueType::HexBinary => "hexBinary",
             ValueType::Decimal => "decimal",
         }

@@ -33,6 +33,10 @@ pub fn inform() -> Body {
             pv("Device.RootDataModelVersion", "2.19", ValueType::String),
             pv("Device.DeviceInfo.UpTime", "42", ValueType::UnsignedInt),
             pv("Device.ManagementServer.PeriodicInformEnable", "true", ValueType::Boolean),
+            pv("Device.X_00D09E_Blob", "aGVsbG8=", ValueType::Base64),
+            pv("Device.X_00D09E_Time", "2026-11-25T05:00:00Z", ValueType::DateTime),
+            pv("Device.X_00D09E_Big", "18446744073709551615", ValueType::UnsignedLong),
+            pv("Device.X_00D09E_Neg", "-5", ValueType::Int),
             pv("Device.X_00D09E_Odd", "tab\there \"q\" 'a' \r\n end", ValueType::String),
         ],
     })
