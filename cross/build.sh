@@ -10,6 +10,8 @@
 # static-pie default crashes at the first thread spawn.
 # Env: CWMPD_FEATURES (default "tls"), CWMPD_CROSS_VENV (default /opt/cwmpd-cross-venv),
 #      CWMPD_FLOOR=1 for the smallest build (panic=immediate-abort, optimize_for_size std).
+# Appends one line per binary to target/cross-sizes.txt: TARGET<TAB>BYTES<TAB>KIND, KIND being
+# "floor" or "default"; cross/size-check.sh compares it with cross/budgets.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${CWMPD_CROSS_VENV:-/opt/cwmpd-cross-venv}"
@@ -20,9 +22,11 @@ targets=("$@")
 
 build_std_flags=(-Z build-std=std,panic_abort)
 floor_rustflags=""
+kind=default
 if [[ "${CWMPD_FLOOR:-0}" == 1 ]]; then
   build_std_flags+=(-Z build-std-features=optimize_for_size)
   floor_rustflags="-C panic=immediate-abort -Z unstable-options"
+  kind=floor
 fi
 
 for t in "${targets[@]}"; do
@@ -45,5 +49,5 @@ for t in "${targets[@]}"; do
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
   f="target/$t/release/cwmpd"
-  printf '%s\t%s bytes\n' "$t" "$(stat -c %s "$f")" | tee -a target/cross-sizes.txt
+  printf '%s\t%s\t%s\n' "$t" "$(stat -c %s "$f")" "$kind" | tee -a target/cross-sizes.txt
 done
