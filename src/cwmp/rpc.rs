@@ -558,29 +558,6 @@ impl Body {
     }
 }
 
-/// The methods this CPE answers (GetRPCMethodsResponse, TR-069 Table 5). Deprecated
-/// SetVouchers/GetOptions are not implemented and get fault 9000.
-pub const CPE_METHODS: &[&str] = &[
-    "GetRPCMethods",
-    "SetParameterValues",
-    "GetParameterValues",
-    "GetParameterNames",
-    "SetParameterAttributes",
-    "GetParameterAttributes",
-    "AddObject",
-    "DeleteObject",
-    "Reboot",
-    "Download",
-    "Upload",
-    "FactoryReset",
-    "GetQueuedTransfers",
-    "GetAllQueuedTransfers",
-    "ScheduleInform",
-    "ScheduleDownload",
-    "CancelTransfer",
-    "ChangeDUState",
-];
-
 impl fmt::Display for CwmpNamespace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.uri())
