@@ -9,15 +9,13 @@ use crate::cwmp::event::EventCode;
 use crate::model::notify::is_active;
 use std::time::Duration;
 
-/// How often notified parameters are compared with their last reported values.
-pub const NOTIFY_POLL: Duration = Duration::from_secs(30);
-
 impl Agent {
     /// Compares notified parameters now if the poll is due (or `force`).
     pub(super) fn poll_value_changes(&mut self, now: Now) {
         let due = self.next_notify_poll.is_none_or(|t| t <= now.instant);
         if due {
-            self.next_notify_poll = Some(now.instant.saturating_add(NOTIFY_POLL));
+            let every = Duration::from_secs(u64::from(self.config.agent.notification_poll));
+            self.next_notify_poll = Some(now.instant.saturating_add(every));
             self.check_value_changes(now);
         }
         if self.active_due.is_some_and(|t| t <= now.instant) {

@@ -29,6 +29,7 @@
 //! | | `log_level` | error, warn, info, debug | info |
 //! | | `reboot_command` | argv run for Reboot (`exit` = simulated) | /sbin/reboot |
 //! | | `factory_reset_command` | argv run for FactoryReset | /sbin/firstboot -y -r |
+//! | | `notification_poll` | seconds between value-change checks, 1-86400 | 30 |
 //! | | `control_socket` | Unix socket of `cwmpd get/set/names/inform` (mode 0600) | /var/run/cwmpd.sock |
 //! | | `replay_file` | a device dump (CSV) served beside the own parameters (tests, demo) | none |
 
@@ -97,6 +98,8 @@ pub struct AgentConfig {
     pub replay_file: Option<PathBuf>,
     /// The local control socket (`cwmpd get|set|names|inform`), mode 0600.
     pub control_socket: PathBuf,
+    /// Seconds between value-change checks of notified parameters.
+    pub notification_poll: u32,
 }
 
 /// The whole configuration.
@@ -304,6 +307,7 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         factory_reset_command: r.argv("factory_reset_command", "/sbin/firstboot -y -r"),
         replay_file: r.nonempty("replay_file").map(PathBuf::from),
         control_socket: PathBuf::from(r.string("control_socket", "/var/run/cwmpd.sock")),
+        notification_poll: r.number("notification_poll", 30, 1, 86_400)?,
     })
 }
 
