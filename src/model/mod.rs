@@ -9,6 +9,7 @@
 mod identity;
 pub mod notify;
 pub mod params;
+pub mod path;
 mod replay_view;
 
 pub use identity::Identity;
@@ -155,6 +156,7 @@ impl Model {
 
     /// Parameters named by a full name, a partial path (ending in ".") or "" (everything).
     fn expand(&self, name: &str) -> Result<Vec<&'static ParamDef>, Fault> {
+        Self::check_name(name)?;
         if name.is_empty() {
             return Ok(PARAMS.iter().collect());
         }
@@ -196,7 +198,24 @@ impl Model {
         out
     }
 
+    /// Refuses names that are not names at all, and instance wildcards and alias references
+    /// (InstanceWildcardsSupported and AliasBasedAddressing are false): 9005.
+    fn check_name(name: &str) -> Result<(), Fault> {
+        match path::parse(name) {
+            Ok(p) if p.has_wildcard() || p.has_alias() => {
+                log::info!("{name}: instance wildcards and alias addressing are not supported");
+                Err(fault(FaultCode::INVALID_PARAMETER_NAME))
+            }
+            Ok(_) => Ok(()),
+            Err(e) => {
+                log::info!("{name:.64}: {e}");
+                Err(fault(FaultCode::INVALID_PARAMETER_NAME))
+            }
+        }
+    }
+
     pub fn get_parameter_names(&self, path: &str, next_level: bool) -> Result<Vec<ParameterInfoStruct>, Fault> {
+        Self::check_name(path)?;
         let own = self.own_names(path, next_level);
         match (own, self.replay_names(path, next_level)) {
             (Err(f), None) => Err(f),

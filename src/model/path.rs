@@ -1,0 +1,160 @@
+//! Parameter and object names, parsed once at the RPC edge (TR-069 Amd 6 A.3.2.1 names;
+//! TR-106 3.1 naming rules, 3.6.1 instance numbers, Alias-based addressing `[alias]` and
+//! instance wildcards `*` from TR-069 Amd 6 3.6.1).
+//!
+//! A name is "" (the whole tree), a partial path ending in "." (an object), or a full
+//! parameter name. Segments are element names (a letter or `_`, then letters, digits, `_`
+//! or `-`), instance numbers (1 to 2^32-1, no leading zero), `[alias]` references, `*`
+//! wildcards, or `{i}` (schema paths only). Total length at most 256 characters.
+
+use core::fmt;
+
+/// Longest name (A.3.2.1, `cwmp-1-2.xsd` maxLength 256).
+pub const MAX_NAME: usize = 256;
+
+/// One dot-separated segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Segment<'a> {
+    Name(&'a str),
+    Instance(u32),
+    Alias(&'a str),
+    Wildcard,
+    /// `{i}` in a schema path.
+    Placeholder,
+}
+
+/// A parsed name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Path<'a> {
+    pub segments: Vec<Segment<'a>>,
+    /// True for "" and names ending in ".".
+    pub partial: bool,
+}
+
+/// Why a name is not a valid parameter or object name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathError {
+    TooLong,
+    EmptySegment,
+    BadCharacter,
+    BadInstance,
+    BadAlias,
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PathError::TooLong => "longer than 256 characters",
+            PathError::EmptySegment => "empty segment",
+            PathError::BadCharacter => "character not allowed in a name",
+            PathError::BadInstance => "instance number out of range or with a leading zero",
+            PathError::BadAlias => "bad [alias] reference",
+        })
+    }
+}
+
+fn segment(s: &str) -> Result<Segment<'_>, PathError> {
+    let first = s.chars().next().ok_or(PathError::EmptySegment)?;
+    match s {
+        "*" => return Ok(Segment::Wildcard),
+        "{i}" => return Ok(Segment::Placeholder),
+        _ => {}
+    }
+    if let Some(alias) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        let ok = !alias.is_empty() && alias.len() <= 64 && !alias.contains(['[', ']', '.']);
+        return if ok { Ok(Segment::Alias(alias)) } else { Err(PathError::BadAlias) };
+    }
+    if first.is_ascii_digit() {
+        if first == '0' || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PathError::BadInstance);
+        }
+        return s.parse::<u32>().map(Segment::Instance).map_err(|_| PathError::BadInstance);
+    }
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if !(first.is_ascii_alphabetic() || first == '_') || !s.chars().all(name_char) {
+        return Err(PathError::BadCharacter);
+    }
+    Ok(Segment::Name(s))
+}
+
+/// Parses a name; "" is the root (partial, no segments).
+pub fn parse(text: &str) -> Result<Path<'_>, PathError> {
+    if text.len() > MAX_NAME {
+        return Err(PathError::TooLong);
+    }
+    if text.is_empty() {
+        return Ok(Path { segments: Vec::new(), partial: true });
+    }
+    let partial = text.ends_with('.');
+    let body = if partial { text.get(..text.len() - 1).unwrap_or("") } else { text };
+    let segments = body.split('.').map(segment).collect::<Result<Vec<_>, _>>()?;
+    Ok(Path { segments, partial })
+}
+
+impl Path<'_> {
+    pub fn has_wildcard(&self) -> bool {
+        self.segments.contains(&Segment::Wildcard)
+    }
+
+    pub fn has_alias(&self) -> bool {
+        self.segments.iter().any(|s| matches!(s, Segment::Alias(_)))
+    }
+
+    /// The schema form: instance numbers, aliases and wildcards become `{i}`.
+    pub fn schema_form(&self) -> String {
+        let mut out = String::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            match s {
+                Segment::Name(n) => out.push_str(n),
+                _ => out.push_str("{i}"),
+            }
+        }
+        if self.partial && !self.segments.is_empty() {
+            out.push('.');
+        }
+        out
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.segments.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            match s {
+                Segment::Name(n) => f.write_str(n)?,
+                Segment::Instance(n) => write!(f, "{n}")?,
+                Segment::Alias(a) => write!(f, "[{a}]")?,
+                Segment::Wildcard => f.write_str("*")?,
+                Segment::Placeholder => f.write_str("{i}")?,
+            }
+        }
+        if self.partial && !self.segments.is_empty() {
+            f.write_str(".")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        let p = parse("Device.IP.Interface.12.IPv4Address.[lan].IPAddress").unwrap();
+        assert!(!p.partial && p.has_alias());
+        assert_eq!(p.schema_form(), "Device.IP.Interface.{i}.IPv4Address.{i}.IPAddress");
+        assert_eq!(parse("Device.WiFi.SSID.*.").unwrap().schema_form(), "Device.WiFi.SSID.{i}.");
+        assert!(parse("").unwrap().partial);
+        for bad in ["Device..X", "Device.0.X", "Device.01", "Device.X Y", "Device.[]", ".Device", "Device.4294967296"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse(&"a".repeat(257)), Err(PathError::TooLong));
+    }
+}

@@ -1,0 +1,93 @@
+//! Property tests for name parsing (TR-106 3.1 naming, TR-069 Amd 6 3.6.1): generated valid
+//! names round-trip through parse and display, their schema form is stable, and arbitrary
+//! strings never panic and, when accepted, print back unchanged. A seeded xorshift PRNG keeps
+//! the runs reproducible.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+use cwmpd::model::path::{parse, PathError, Segment, MAX_NAME};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+
+fn name(r: &mut Rng) -> String {
+    let first = NAME_CHARS[r.below(53) as usize] as char;
+    let first = if first.is_ascii_digit() { 'X' } else { first };
+    let mut s = first.to_string();
+    for _ in 0..r.below(12) {
+        s.push(NAME_CHARS[r.below(NAME_CHARS.len() as u64) as usize] as char);
+    }
+    s
+}
+
+fn valid_path(r: &mut Rng) -> String {
+    let mut parts = vec!["Device".to_string()];
+    for _ in 0..r.below(8) {
+        parts.push(match r.below(10) {
+            0..=5 => name(r),
+            6 | 7 => (1 + r.below(u64::from(u32::MAX))).to_string(),
+            8 => format!("[{}]", name(r)),
+            _ => "*".to_string(),
+        });
+    }
+    let mut s = parts.join(".");
+    if r.below(2) == 0 {
+        s.push('.');
+    }
+    s
+}
+
+#[test]
+fn generated_names_round_trip() {
+    let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..20_000 {
+        let text = valid_path(&mut r);
+        match parse(&text) {
+            Ok(p) => {
+                assert_eq!(p.to_string(), text);
+                assert_eq!(p.partial, text.ends_with('.'));
+                let schema = p.schema_form();
+                let again = parse(&schema).unwrap();
+                assert_eq!(again.schema_form(), schema, "schema form is stable");
+                assert!(!again.segments.iter().any(|s| matches!(s, Segment::Instance(_) | Segment::Alias(_))));
+            }
+            Err(e) => assert_eq!((e, text.len() > MAX_NAME), (PathError::TooLong, true), "{text}"),
+        }
+    }
+}
+
+#[test]
+fn arbitrary_strings_never_panic_and_accepted_ones_print_back() {
+    let alphabet: Vec<char> = "Device.IP1209[]*{}i_- .é\u{0}".chars().collect();
+    let mut r = Rng(42);
+    for _ in 0..50_000 {
+        let len = r.below(40) as usize;
+        let s: String = (0..len).map(|_| alphabet[r.below(alphabet.len() as u64) as usize]).collect();
+        if let Ok(p) = parse(&s) {
+            assert_eq!(p.to_string(), s);
+        }
+    }
+}
+
+#[test]
+fn the_model_refuses_wildcards_aliases_and_non_names_with_9005() {
+    let cfg = cwmpd::config::Config::parse("").unwrap();
+    let state = cwmpd::persist::State::default();
+    let m = cwmpd::model::Model::new(&cfg, cwmpd::model::Identity::default(), &state);
+    for bad in ["Device.*.", "Device.[x].", "Device..", "Device.DeviceInfo.Up Time"] {
+        assert_eq!(m.get_parameter_values(&[bad.into()]).unwrap_err().fault_code, 9005, "{bad}");
+        assert_eq!(m.get_parameter_names(bad, false).unwrap_err().fault_code, 9005, "{bad}");
+    }
+}
