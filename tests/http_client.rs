@@ -245,7 +245,8 @@ fn https_verifies_the_acs_certificate() {
         "srv.pem",
     ]);
     assert!(sign.unwrap().status.success());
-    let port = tls_server(&dir);
+    let port = tls_server(&dir, false);
+    let mtls_port = tls_server(&dir, true);
     let mut c = cfg(&format!("https://127.0.0.1:{port}/"));
     c.ca_file = Some(dir.join("ca.pem"));
     let good = AcsSession::new(&c).unwrap().post(None);
@@ -257,7 +258,41 @@ fn https_verifies_the_acs_certificate() {
     let wrong_name = AcsSession::new(&mismatch).unwrap().post(None);
     mismatch.insecure_skip_verify = true;
     let insecure = AcsSession::new(&mismatch).unwrap().post(None);
+    // A server that requires a client certificate: with ours it answers, without it does not.
+    std::fs::write(dir.join("cli.cnf"), "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n").unwrap();
+    assert!(run(&[
+        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=cpe", "-keyout", "cli.key", "-out", "cli.csr"
+    ])
+    .unwrap()
+    .status
+    .success());
+    let sign = run(&[
+        "x509",
+        "-req",
+        "-in",
+        "cli.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "cli.cnf",
+        "-out",
+        "cli.pem",
+    ]);
+    assert!(sign.unwrap().status.success());
+    let mut mtls = cfg(&format!("https://127.0.0.1:{mtls_port}/"));
+    mtls.ca_file = Some(dir.join("ca.pem"));
+    let without = AcsSession::new(&mtls).unwrap().post(None);
+    mtls.client_cert = Some(dir.join("cli.pem"));
+    mtls.client_key = Some(dir.join("cli.key"));
+    let with = AcsSession::new(&mtls).unwrap().post(None);
     let _ = std::fs::remove_dir_all(&dir);
+    assert!(with.is_ok(), "client certificate presented: {with:?}");
+    assert!(without.is_err(), "no client certificate must fail: {without:?}");
     assert!(good.is_ok(), "right CA: {good:?}");
     assert!(matches!(wrong_ca, Err(HttpError::Tls(_)) | Err(HttpError::Io(_))), "wrong CA must fail: {wrong_ca:?}");
     assert!(
@@ -269,19 +304,28 @@ fn https_verifies_the_acs_certificate() {
 
 /// A rustls HTTPS server on loopback that answers every request with 204.
 #[cfg(feature = "tls")]
-fn tls_server(dir: &std::path::Path) -> u16 {
+fn tls_server(dir: &std::path::Path, require_client_cert: bool) -> u16 {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     use std::io::Read;
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(dir.join("srv.pem")).unwrap().collect::<Result<_, _>>().unwrap();
     let key = PrivateKeyDer::from_pem_file(dir.join("srv.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder =
+        rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
+    let builder = if require_client_cert {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_file_iter(dir.join("ca.pem")).unwrap() {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder.with_single_cert(certs, key).unwrap();
     let config = Arc::new(config);
     let listener = TcpListener::bind("0.0.0.0:0").unwrap();
     let port = listener.local_addr().unwrap().port();
