@@ -14,7 +14,7 @@ use std::time::Duration;
 
 fn start(per_minute: u32) -> (SocketAddr, Arc<AtomicUsize>) {
     let (listener, addr) = ConnRequestListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let creds = Arc::new(Mutex::new(CrCredentials { username: "cr".into(), password: "pw".into() }));
+    let creds = Arc::new(Mutex::new(CrCredentials { username: "cr".into(), password: "pw".into(), disabled: false }));
     let count = Arc::new(AtomicUsize::new(0));
     let c2 = count.clone();
     let mut settings = ConnRequestSettings::new("/cr".into(), per_minute);

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let head = parse_head(data);
     let mut auth = ConnRequestAuth { digest: DigestServer::new("cwmpd", &[3; 32]), rate: RateLimit::new(10), path: "/cr".into() };
-    let creds = CrCredentials { username: "u".into(), password: "p".into() };
+    let creds = CrCredentials { username: "u".into(), password: "p".into(), disabled: false };
     let d = auth.decide(head.as_ref().map_err(|e| *e), &creds, Instant(1));
     assert!(!d.accepted || head.is_ok());
 });

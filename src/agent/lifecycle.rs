@@ -106,6 +106,7 @@ impl Agent {
             if let Ok(mut c) = self.cr_credentials.lock() {
                 c.username = ms.connection_request_username.clone();
                 c.password = ms.connection_request_password.clone();
+                c.disabled = !ms.enable_cwmp;
             }
             // A new ManagementServer.URL is a new ACS: first contact is a BOOTSTRAP, now.
             if !ms.url.is_empty() && self.state.last_acs_url.as_deref() != Some(ms.url.as_str()) {

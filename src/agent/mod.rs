@@ -115,6 +115,7 @@ impl Agent {
         let cr_credentials = Arc::new(Mutex::new(crate::http::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
             password: ms.connection_request_password.clone(),
+            disabled: !ms.enable_cwmp,
         }));
         let mut agent = Agent {
             config,

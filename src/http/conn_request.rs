@@ -96,6 +96,8 @@ impl RateLimit {
 pub struct CrCredentials {
     pub username: String,
     pub password: String,
+    /// ManagementServer.EnableCWMP is false: connection requests are refused (503).
+    pub disabled: bool,
 }
 
 /// The outcome for one request.
@@ -134,6 +136,9 @@ impl ConnRequestAuth {
             }
             Err(_) => return refuse("400 Bad Request", "", "malformed request"),
         };
+        if creds.disabled {
+            return refuse("503 Service Unavailable", "", "CWMP disabled (EnableCWMP false)");
+        }
         if head.method != "GET" {
             return refuse("405 Method Not Allowed", "Allow: GET\r\n", "method not GET");
         }
@@ -179,7 +184,7 @@ mod tests {
     }
 
     fn creds() -> CrCredentials {
-        CrCredentials { username: "u".into(), password: "p".into() }
+        CrCredentials { username: "u".into(), password: "p".into(), disabled: false }
     }
 
     fn get(a: Option<String>) -> RequestHead {
@@ -236,5 +241,23 @@ mod tests {
         }
         assert!(!r.allow(Instant(0)));
         assert!(r.allow(Instant(1000)));
+    }
+}
+
+#[cfg(test)]
+mod disabled_tests {
+    use super::*;
+
+    #[test]
+    fn enable_cwmp_false_refuses_every_request() {
+        let mut a = ConnRequestAuth {
+            digest: DigestServer::new("cwmpd", &[1; 32]),
+            rate: RateLimit::new(3),
+            path: "/cr".into(),
+        };
+        let creds = CrCredentials { disabled: true, ..CrCredentials::default() };
+        let head = RequestHead { method: "GET".into(), target: "/cr".into(), authorization: None };
+        let d = a.decide(Ok(&head), &creds, Instant(0));
+        assert!(!d.accepted && d.refusal == Some("CWMP disabled (EnableCWMP false)"));
     }
 }
