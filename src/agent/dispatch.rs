@@ -22,11 +22,6 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "ScheduleInform",
 ];
 
-/// A fault with the spec's string for `code`.
-pub fn fault(code: FaultCode) -> Fault {
-    Fault { fault_code: code.0, fault_string: code.description().to_string(), set_parameter_values_faults: Vec::new() }
-}
-
 impl Agent {
     /// Answers one ACS request. State that must survive is persisted before the answer.
     pub(super) fn dispatch(&mut self, body: Body) -> Result<Body, Fault> {
@@ -88,7 +83,7 @@ impl Agent {
             Body::ScheduleInform { delay_seconds, command_key } => {
                 // DelaySeconds must be > 0 (A.4.1.3).
                 if delay_seconds == 0 {
-                    return Err(fault(FaultCode::INVALID_ARGUMENTS));
+                    return Err(Fault::new(FaultCode::INVALID_ARGUMENTS));
                 }
                 let now = self.clock.now();
                 self.scheduled.add(now, delay_seconds, command_key);
@@ -97,7 +92,7 @@ impl Agent {
             }
             other => {
                 log::warn!("method {} not supported: fault 9000", other.method_name());
-                Err(fault(FaultCode::METHOD_NOT_SUPPORTED))
+                Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED))
             }
         }
     }

@@ -276,6 +276,17 @@ pub struct Fault {
     pub set_parameter_values_faults: Vec<SetParameterValuesFault>,
 }
 
+impl Fault {
+    /// A fault with the spec's string for `code` and no SetParameterValuesFault entries.
+    pub fn new(code: crate::cwmp::fault::FaultCode) -> Fault {
+        Fault {
+            fault_code: code.0,
+            fault_string: code.description().to_string(),
+            set_parameter_values_faults: Vec::new(),
+        }
+    }
+}
+
 /// `Download` arguments (A.3.2.8), also the transfer fields of `ScheduleDownload`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Download {

@@ -59,10 +59,6 @@ pub struct Model {
     notify_snapshot: BTreeMap<String, String>,
 }
 
-fn fault(code: FaultCode) -> Fault {
-    Fault { fault_code: code.0, fault_string: code.description().to_string(), set_parameter_values_faults: Vec::new() }
-}
-
 fn bool_text(b: bool) -> String {
     if b { "true" } else { "false" }.to_string()
 }
@@ -162,11 +158,11 @@ impl Model {
         }
         if name.ends_with('.') {
             if !OBJECTS.contains(&name) {
-                return Err(fault(FaultCode::INVALID_PARAMETER_NAME));
+                return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
             }
             return Ok(PARAMS.iter().filter(|d| d.name.starts_with(name)).collect());
         }
-        params::find(name).map(|d| vec![d]).ok_or_else(|| fault(FaultCode::INVALID_PARAMETER_NAME))
+        params::find(name).map(|d| vec![d]).ok_or_else(|| Fault::new(FaultCode::INVALID_PARAMETER_NAME))
     }
 
     pub fn get_parameter_values(&self, names: &[String]) -> Result<Vec<ParameterValueStruct>, Fault> {
@@ -204,12 +200,12 @@ impl Model {
         match path::parse(name) {
             Ok(p) if p.has_wildcard() || p.has_alias() => {
                 log::info!("{name}: instance wildcards and alias addressing are not supported");
-                Err(fault(FaultCode::INVALID_PARAMETER_NAME))
+                Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME))
             }
             Ok(_) => Ok(()),
             Err(e) => {
                 log::info!("{name:.64}: {e}");
-                Err(fault(FaultCode::INVALID_PARAMETER_NAME))
+                Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME))
             }
         }
     }
@@ -234,14 +230,14 @@ impl Model {
             return Ok(vec![info(("Device.", false))]);
         }
         if !path.is_empty() && !path.ends_with('.') {
-            let d = params::find(path).ok_or_else(|| fault(FaultCode::INVALID_PARAMETER_NAME))?;
+            let d = params::find(path).ok_or_else(|| Fault::new(FaultCode::INVALID_PARAMETER_NAME))?;
             if next_level {
-                return Err(fault(FaultCode::INVALID_ARGUMENTS));
+                return Err(Fault::new(FaultCode::INVALID_ARGUMENTS));
             }
             return Ok(vec![info((d.name, d.writable))]);
         }
         if !path.is_empty() && !OBJECTS.contains(&path) {
-            return Err(fault(FaultCode::INVALID_PARAMETER_NAME));
+            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
         }
         let direct = |n: &str| {
             n.get(path.len()..).is_some_and(|rest| !rest.trim_end_matches('.').contains('.') && !rest.is_empty())
@@ -288,7 +284,7 @@ impl Model {
             }
         }
         if !faults.is_empty() {
-            return Err(Fault { set_parameter_values_faults: faults, ..fault(FaultCode::INVALID_ARGUMENTS) });
+            return Err(Fault { set_parameter_values_faults: faults, ..Fault::new(FaultCode::INVALID_ARGUMENTS) });
         }
         let accepted: Vec<(String, String)> = accepted.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
         for (name, value) in accepted {
@@ -348,12 +344,12 @@ impl Model {
         let mut changes: Vec<AttributeChange> = Vec::new();
         for s in list {
             let notification = if s.notification_change {
-                Some(s.notification.ok_or_else(|| fault(FaultCode::INVALID_ARGUMENTS))?)
+                Some(s.notification.ok_or_else(|| Fault::new(FaultCode::INVALID_ARGUMENTS))?)
             } else {
                 None
             };
             if s.access_list_change && s.access_list.iter().any(|a| a != "Subscriber") {
-                return Err(fault(FaultCode::INVALID_PARAMETER_VALUE));
+                return Err(Fault::new(FaultCode::INVALID_PARAMETER_VALUE));
             }
             let access = s.access_list_change.then(|| s.access_list.clone());
             let (own, replayed) = (self.expand(&s.name), self.replay_params(&s.name));
@@ -366,7 +362,7 @@ impl Model {
                     if (active && d.notify == ActiveNotify::CanDeny)
                         || (!active && d.notify == ActiveNotify::ForceEnabled)
                     {
-                        return Err(fault(FaultCode::NOTIFICATION_REQUEST_REJECTED));
+                        return Err(Fault::new(FaultCode::NOTIFICATION_REQUEST_REJECTED));
                     }
                 }
                 changes.push((d.name.to_string(), notification, access.clone()));
@@ -397,13 +393,13 @@ impl Model {
         _state: &mut State,
     ) -> Result<(u32, u8), Fault> {
         log::info!("AddObject {object_name}: no such table");
-        Err(fault(FaultCode::INVALID_PARAMETER_NAME))
+        Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME))
     }
 
     /// No deletable instances in this tree: 9005.
     pub fn delete_object(&mut self, object_name: &str, _parameter_key: &str, _state: &mut State) -> Result<u8, Fault> {
         log::info!("DeleteObject {object_name}: no such instance");
-        Err(fault(FaultCode::INVALID_PARAMETER_NAME))
+        Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME))
     }
 
     pub fn device_id(&self) -> DeviceIdStruct {

@@ -52,11 +52,7 @@ impl DecodeError {
             DecodeErrorKind::ResourcesExceeded(_) => FaultCode::RESOURCES_EXCEEDED,
             _ => return None,
         };
-        Some(Fault {
-            fault_code: code.0,
-            fault_string: code.description().to_string(),
-            set_parameter_values_faults: Vec::new(),
-        })
+        Some(Fault::new(code))
     }
 }
 
