@@ -165,15 +165,21 @@ impl Model {
         params::find(name).map(|d| vec![d]).ok_or_else(|| Fault::new(FaultCode::INVALID_PARAMETER_NAME))
     }
 
+    /// The model's own and the replayed parameters a name selects; 9005 only when neither
+    /// tree knows it.
+    fn resolve(&self, name: &str) -> Result<(Vec<&'static ParamDef>, Vec<&crate::backend::replay::Entry>), Fault> {
+        match (self.expand(name), self.replay_params(name)) {
+            (Err(f), None) => Err(f),
+            (own, replayed) => Ok((own.unwrap_or_default(), replayed.unwrap_or_default())),
+        }
+    }
+
     pub fn get_parameter_values(&self, names: &[String]) -> Result<Vec<ParameterValueStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
-            let (own, replayed) = (self.expand(n), self.replay_values(n));
-            if replayed.is_none() {
-                own.as_ref().map_err(Clone::clone)?;
-            }
-            out.extend(own.unwrap_or_default().into_iter().map(|d| self.value_struct(d)));
-            out.extend(replayed.unwrap_or_default());
+            let (own, replayed) = self.resolve(n)?;
+            out.extend(own.into_iter().map(|d| self.value_struct(d)));
+            out.extend(replayed.into_iter().map(replay_view::value_struct));
         }
         Ok(out)
     }
@@ -315,11 +321,8 @@ impl Model {
     pub fn get_parameter_attributes(&self, names: &[String]) -> Result<Vec<ParameterAttributeStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
-            let (own, replayed) = (self.expand(n), self.replay_params(n));
-            if replayed.is_none() {
-                own.as_ref().map_err(Clone::clone)?;
-            }
-            for d in own.unwrap_or_default() {
+            let (own, replayed) = self.resolve(n)?;
+            for d in own {
                 let access_list = self.attributes.get(d.name).map(|a| a.1.clone()).unwrap_or_default();
                 out.push(ParameterAttributeStruct {
                     name: d.name.to_string(),
@@ -327,7 +330,7 @@ impl Model {
                     access_list,
                 });
             }
-            for e in replayed.unwrap_or_default() {
+            for e in replayed {
                 let (notification, access_list) = self.attributes.get(&e.name).cloned().unwrap_or_default();
                 out.push(ParameterAttributeStruct { name: e.name.clone(), notification, access_list });
             }
@@ -352,11 +355,8 @@ impl Model {
                 return Err(Fault::new(FaultCode::INVALID_PARAMETER_VALUE));
             }
             let access = s.access_list_change.then(|| s.access_list.clone());
-            let (own, replayed) = (self.expand(&s.name), self.replay_params(&s.name));
-            if replayed.is_none() {
-                own.as_ref().map_err(Clone::clone)?;
-            }
-            for d in own.unwrap_or_default() {
+            let (own, replayed) = self.resolve(&s.name)?;
+            for d in own {
                 if let Some(n) = notification {
                     let active = matches!(n, 2 | 5 | 6);
                     if (active && d.notify == ActiveNotify::CanDeny)
@@ -367,7 +367,7 @@ impl Model {
                 }
                 changes.push((d.name.to_string(), notification, access.clone()));
             }
-            for e in replayed.unwrap_or_default() {
+            for e in replayed {
                 changes.push((e.name.clone(), notification, access.clone()));
             }
         }

@@ -23,10 +23,8 @@ impl Model {
             .collect();
         for (name, (n, _)) in self.attributes.iter().filter(|(_, a)| a.0 != 0) {
             if super::params::find(name).is_none() {
-                if let Some(mut v) = self.replay_values(name).filter(|v| v.len() == 1) {
-                    if let Some(p) = v.pop() {
-                        out.push((p, *n));
-                    }
+                if let Some([e]) = self.replay_params(name).as_deref() {
+                    out.push((super::replay_view::value_struct(e), *n));
                 }
             }
         }

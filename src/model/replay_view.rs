@@ -13,6 +13,11 @@ fn shadowed(name: &str) -> bool {
     params::find(name).is_some() || OBJECTS.contains(&name) || name.starts_with("Device.ManagementServer.")
 }
 
+/// The GetParameterValues entry of a replayed parameter.
+pub(super) fn value_struct(e: &Entry) -> ParameterValueStruct {
+    ParameterValueStruct { name: e.name.clone(), value: e.value.clone(), value_type: Some(e.value_type) }
+}
+
 fn is_root(name: &str) -> bool {
     name.ends_with('.') && name.matches('.').count() == 1
 }
@@ -40,20 +45,6 @@ impl Model {
             return visible(&entry).then(|| vec![entry]);
         }
         Some(tree.entries().filter(|e| e.name.starts_with(name)).filter(visible).collect())
-    }
-
-    pub(super) fn replay_values(&self, name: &str) -> Option<Vec<ParameterValueStruct>> {
-        let entries = self.replay_params(name)?;
-        Some(
-            entries
-                .into_iter()
-                .map(|e| ParameterValueStruct {
-                    name: e.name.clone(),
-                    value: e.value.clone(),
-                    value_type: Some(e.value_type),
-                })
-                .collect(),
-        )
     }
 
     /// GetParameterNames over the replayed tree, leaving out what the model lists itself.
