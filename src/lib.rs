@@ -11,7 +11,8 @@
 //!   connection-request listener (smol, Digest, rate limit).
 //! - [`soap`]: envelope decode/encode, one decoder and one encoder per RPC. No I/O.
 //! - [`cwmp`]: the sans-IO session state machine, events, retry back-off and schedules.
-//! - [`model`]: the parameter tree the RPCs act on.
+//! - [`model`]: the parameter tree the RPCs act on; [`hal`]: the contract its platform
+//!   backends implement ([`backend`]).
 //! - [`config`], [`persist`]: the UCI-format configuration and the durable state file.
 //! - [`clock`]: the only reader of the OS clock; the core gets time as an argument.
 
@@ -22,6 +23,7 @@ pub mod config;
 pub mod control;
 pub mod cwmp;
 pub mod entropy;
+pub mod hal;
 pub mod http;
 pub mod logger;
 pub mod model;
