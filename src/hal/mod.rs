@@ -125,6 +125,11 @@ pub trait Backend {
     /// `{i}`, ending in `.`). The engine asks once, at start.
     fn serves(&self, object: &str) -> bool;
 
+    /// The parameters of `object` this backend can provide on some platform (names inside the
+    /// object, no `.`): the coverage report counts them against the schema. A listed
+    /// parameter may still be absent at run time (`get` answers `None`).
+    fn parameters(&self, object: &str) -> Vec<String>;
+
     /// The keys of the rows of the table `at.object`, in the platform's order.
     fn instances(&self, at: &Location) -> Result<Vec<String>>;
 
