@@ -28,6 +28,7 @@ pub mod http;
 pub mod logger;
 pub mod model;
 pub mod persist;
+pub mod schema;
 pub mod soap;
 #[cfg(feature = "testacs")]
 pub mod testacs;

@@ -1,0 +1,241 @@
+//! Compiles the generated data-model schema (`datamodel/*.schema`, format in
+//! `datamodel/README.md`) into static Rust tables (`$OUT_DIR/schema_tables.rs`, included by
+//! `src/schema/tables.rs`).
+//!
+//! Only what a build implements goes into the binary: the objects named (as path prefixes)
+//! in `datamodel/build-objects.list`, with their ancestors. The `full-schema` feature
+//! compiles all of TR-181 Device:2.19 plus the service models mounted under
+//! `Device.Services.` (tests, demo and the replay backend use it).
+//!
+//! Facets are deduplicated: parameters share one static `Facets` per distinct set.
+//!
+//! The input is the committed, generated schema: a malformed file must stop the build, so
+//! this script panics with the file name instead of handling errors.
+#![allow(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+const TR181: &str = "datamodel/tr-181-2-19.schema";
+const SERVICES: &[&str] = &[
+    "datamodel/tr-104-2-0.schema",
+    "datamodel/tr-135-1-4.schema",
+    "datamodel/tr-140-1-3.schema",
+    "datamodel/tr-196-2-1.schema",
+];
+const SELECTION: &str = "datamodel/build-objects.list";
+
+struct Object {
+    path: String,
+    writable: bool,
+    multi: bool,
+    max_entries: String,
+    num: String,
+    enable: String,
+    params: Vec<Param>,
+}
+
+struct Param {
+    name: String,
+    base: String,
+    access: String,
+    opts: BTreeMap<String, String>,
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A list option's items (escaped items joined by `,`).
+fn items(v: &str) -> Vec<String> {
+    v.split(',').map(unescape).collect()
+}
+
+fn options(fields: &[&str]) -> BTreeMap<String, String> {
+    fields.iter().filter_map(|f| f.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn read_model(file: &str, mount: &str, objects: &mut Vec<Object>) {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        match f[0] {
+            "O" => {
+                let path = format!("{mount}{}", unescape(f[1]));
+                let o = options(&f[6..]);
+                if objects.iter().any(|x| x.path == path) {
+                    continue; // a service root mounted on an existing object
+                }
+                objects.push(Object {
+                    path,
+                    writable: f[2] == "W",
+                    multi: f[3] == "1",
+                    max_entries: f[5].to_string(),
+                    num: o.get("num").cloned().unwrap_or_default(),
+                    enable: o.get("enable").cloned().unwrap_or_default(),
+                    params: Vec::new(),
+                });
+            }
+            "P" => {
+                let full = format!("{mount}{}", unescape(f[1]));
+                let (obj, name) = match full.rfind('.') {
+                    Some(i) => (full[..=i].to_string(), full[i + 1..].to_string()),
+                    None => (mount.to_string(), full.clone()),
+                };
+                let p = Param { name, base: f[2].to_string(), access: f[3].to_string(), opts: options(&f[4..]) };
+                let o = objects.iter_mut().rev().find(|o| o.path == obj).unwrap_or_else(|| panic!("{full}: no object"));
+                o.params.push(p);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn selected(objects: Vec<Object>, prefixes: &[String]) -> Vec<Object> {
+    let keep = |p: &str| prefixes.iter().any(|s| p.starts_with(s.as_str()) || s.starts_with(p));
+    objects.into_iter().filter(|o| keep(&o.path)).collect()
+}
+
+fn bounds(v: Option<&String>) -> String {
+    let Some(v) = v else { return "&[]".into() };
+    let mut out = String::from("&[");
+    for b in v.split(',') {
+        let (b, step) = b.split_once('/').unwrap_or((b, ""));
+        let (lo, hi) = b.split_once("..").unwrap_or((b, b));
+        let opt = |s: &str| if s.is_empty() { "None".to_string() } else { format!("Some({s})") };
+        let step = if step.is_empty() { "1".to_string() } else { step.to_string() };
+        write!(out, "Bound{{min:{},max:{},step:{}}},", opt(lo), opt(hi), step).unwrap();
+    }
+    out.push(']');
+    out
+}
+
+fn strs(v: Option<&String>) -> String {
+    match v {
+        None => "&[]".into(),
+        Some(v) => format!("&[{}]", items(v).iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(",")),
+    }
+}
+
+fn facets(p: &Param) -> String {
+    let o = &p.opts;
+    format!(
+        "Facets{{list:{},listsize:{},items:{},size:{},range:{},enums:{},enumro:{},patterns:{}}}",
+        o.contains_key("list"),
+        bounds(o.get("listsize")),
+        bounds(o.get("items")),
+        bounds(o.get("size")),
+        bounds(o.get("range")),
+        strs(o.get("enum")),
+        strs(o.get("enumro")),
+        strs(o.get("pattern")),
+    )
+}
+
+fn base(b: &str) -> &'static str {
+    match b {
+        "base64" => "Base64",
+        "boolean" => "Boolean",
+        "dateTime" => "DateTime",
+        "decimal" => "Decimal",
+        "hexBinary" => "HexBinary",
+        "int" => "Int",
+        "long" => "Long",
+        "unsignedInt" => "UnsignedInt",
+        "unsignedLong" => "UnsignedLong",
+        _ => "String",
+    }
+}
+
+fn param(p: &Param, facet_index: &mut BTreeMap<String, usize>) -> String {
+    let f = facets(p);
+    let n = facet_index.len();
+    let idx = *facet_index.entry(f).or_insert(n);
+    let o = &p.opts;
+    let notify = match o.get("notify").map(String::as_str) {
+        Some("forceEnabled") => "ForceEnabled",
+        Some("forceDefaultEnabled") => "ForceDefaultEnabled",
+        Some("canDeny") => "CanDeny",
+        _ => "Normal",
+    };
+    let default = match o.get("default") {
+        Some(d) => format!("Some({:?})", unescape(d)),
+        None => "None".into(),
+    };
+    format!(
+        "ParamSpec{{name:Cow::Borrowed({:?}),base:Base::{},writable:{},facets:&F{idx},notify:Notify::{notify},hidden:{},command:{},forced_inform:{},reference:{},deprecated:{},default:{default}}},",
+        p.name,
+        base(&p.base),
+        p.access == "W",
+        o.contains_key("hidden") || o.contains_key("secured"),
+        o.contains_key("command"),
+        o.contains_key("fi"),
+        o.contains_key("pathref"),
+        o.contains_key("status"),
+    )
+}
+
+fn emit(objects: &[Object]) -> String {
+    let mut facet_index = BTreeMap::new();
+    let mut body = String::from("pub static OBJECTS: &[ObjectSpec] = &[\n");
+    for o in objects {
+        let params: String = o.params.iter().map(|p| param(p, &mut facet_index)).collect();
+        let opt = |s: &str| if s.is_empty() { "None".to_string() } else { format!("Some({s:?})") };
+        let max = if o.max_entries == "unbounded" { "None".to_string() } else { format!("Some({})", o.max_entries) };
+        writeln!(
+            body,
+            "ObjectSpec{{path:Cow::Borrowed({:?}),writable:{},multi:{},max_entries:{max},num_entries:{},enable:{},params:Cow::Borrowed(&[{params}])}},",
+            o.path,
+            o.writable,
+            o.multi,
+            opt(&o.num),
+            opt(&o.enable)
+        )
+        .unwrap();
+    }
+    body.push_str("];\n");
+    let mut out = String::new();
+    let mut by_index: Vec<(&String, &usize)> = facet_index.iter().collect();
+    by_index.sort_by_key(|(_, i)| **i);
+    for (f, i) in by_index {
+        writeln!(out, "static F{i}: Facets = {f};").unwrap();
+    }
+    out + &body
+}
+
+fn main() {
+    for f in [TR181, SELECTION].iter().chain(SERVICES) {
+        println!("cargo:rerun-if-changed={f}");
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+    let full = std::env::var_os("CARGO_FEATURE_FULL_SCHEMA").is_some();
+    let mut objects = Vec::new();
+    read_model(TR181, "", &mut objects);
+    if full {
+        for s in SERVICES {
+            read_model(s, "Device.Services.", &mut objects);
+        }
+    } else {
+        let list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
+        let prefixes: Vec<String> =
+            list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
+        objects = selected(objects, &prefixes);
+    }
+    let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
+    std::fs::write(Path::new(&out).join("schema_tables.rs"), emit(&objects)).unwrap_or_else(|e| panic!("{e}"));
+}
