@@ -66,7 +66,7 @@ fn main() {
     let state = State::default();
     let mut model = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
     let rows = tree.len();
-    model.attach_replay(tree);
+    model.attach_replay(tree, &state);
     println!("GetParameterValues / GetParameterNames of `Device.` on the XX230v dump ({rows} rows), 20 runs, median");
     println!("| request | time to last byte | extra heap at peak | response |\n|---|---|---|---|");
     let respond = |body: Body| {

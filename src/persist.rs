@@ -32,6 +32,11 @@ pub struct State {
     pub reboot_command_key: Option<String>,
     pub factory_reset_pending: bool,
     pub boot_count: u64,
+    /// Instance numbers the agent chose (TR-069 Amd 6 A.3.2.6): (table path, backend key,
+    /// number, Alias), so that numbers stay fixed across restarts.
+    pub instances: Vec<(String, String, u32, String)>,
+    /// The next instance number per table path (numbers are not reused).
+    pub instance_next: BTreeMap<String, u32>,
 }
 
 /// A state file that cannot be read or written.
@@ -113,6 +118,12 @@ pub fn to_text(s: &State) -> String {
         record(&mut out, &["factory_reset_pending"]);
     }
     record(&mut out, &["boot_count", &s.boot_count.to_string()]);
+    for (table, key, number, alias) in &s.instances {
+        record(&mut out, &["instance", table, key, &number.to_string(), alias]);
+    }
+    for (table, next) in &s.instance_next {
+        record(&mut out, &["instance_next", table, &next.to_string()]);
+    }
     record(&mut out, &["end"]);
     out
 }
@@ -144,6 +155,13 @@ pub fn from_text(text: &str) -> Result<State, String> {
             Some("reboot_command_key") => s.reboot_command_key = Some(field(1)),
             Some("factory_reset_pending") => s.factory_reset_pending = true,
             Some("boot_count") => s.boot_count = field(1).parse().unwrap_or(0),
+            Some("instance") => {
+                let n = field(3).parse().map_err(|_| format!("line {}: bad instance number", i + 2))?;
+                s.instances.push((field(1), field(2), n, field(4)));
+            }
+            Some("instance_next") => {
+                s.instance_next.insert(field(1), field(2).parse().unwrap_or(1));
+            }
             Some("end") => ended = true,
             Some(other) => log::warn!("state: unknown record '{other}' skipped"),
             None => {}

@@ -36,7 +36,7 @@ fn model_with(file: &std::path::Path) -> (Model, State, ReplayTree) {
     let state = State::default();
     let tree = ReplayTree::load(file).unwrap();
     let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
-    m.attach_replay(tree.clone());
+    m.attach_replay(tree.clone(), &state);
     (m, state, tree)
 }
 

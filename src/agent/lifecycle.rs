@@ -100,6 +100,11 @@ impl Agent {
     /// After a session: refresh settings the ACS may have changed, then reboot or reset.
     pub(super) fn after_session(&mut self) {
         let deferred = std::mem::take(&mut self.deferred);
+        // Committed platform changes reach the running system now that the ACS is done.
+        self.model.apply_pending();
+        if self.model.save_instances(&mut self.state) {
+            self.persist();
+        }
         if deferred.settings_changed {
             self.next_periodic = None;
             let ms = self.model.management_server();

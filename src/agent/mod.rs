@@ -107,7 +107,7 @@ impl Agent {
         if let Some(file) = &config.agent.replay_file {
             let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| format!("replay file: {e}"))?;
             log::info!("serving {} replayed entries from {}", tree.len(), file.display());
-            model.attach_replay(tree);
+            model.attach_replay(tree, &state);
         }
         let scheduled = ScheduledInforms::from_entries(&state.scheduled_informs);
         let events = EventQueue::from_entries(&state.events);
@@ -147,6 +147,7 @@ impl Agent {
     fn persist(&mut self) {
         self.state.events = self.events.entries();
         self.state.scheduled_informs = self.scheduled.entries();
+        self.model.save_instances(&mut self.state);
         if let Err(e) = persist::save(&self.state_path, &self.state) {
             log::error!("cannot save state to {}: {e}", self.state_path.display());
         }

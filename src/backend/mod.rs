@@ -1,6 +1,6 @@
-//! Backends that provide parameter values to the model. For now the replay backend, which
-//! serves a real router's parameter dump (tests, demo, benchmarks); the platform backends
-//! (netlink, sysfs, UCI) come with the platform issue.
+//! Backends that implement [`crate::hal::Backend`]: the replay backend, which serves a real
+//! router's parameter dump (tests, demo, benchmarks), and the platform backends.
 
 pub mod csv;
 pub mod replay;
+mod replay_hal;

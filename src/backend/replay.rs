@@ -38,6 +38,12 @@ impl fmt::Display for ReplayError {
 pub struct ReplayTree {
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
+    /// Row keys (instance numbers as text) of every concrete table (`Device.IP.Interface.`).
+    pub(super) tables: HashMap<String, Vec<String>>,
+    /// Schema paths (`{i}` form) of every object in the dump.
+    pub(super) objects: std::collections::HashSet<String>,
+    /// Changes staged by the HAL transaction.
+    pub(super) staged: Vec<super::replay_hal::Op>,
 }
 
 fn column(header: &[String], name: &str) -> Result<usize, ReplayError> {
@@ -86,6 +92,7 @@ impl ReplayTree {
         if tree.entries.is_empty() {
             return Err(ReplayError("no parameters".into()));
         }
+        tree.reindex();
         Ok(tree)
     }
 
@@ -97,6 +104,32 @@ impl ReplayTree {
             return;
         }
         self.index.insert(e.name.clone(), self.entries.len());
+        self.entries.push(e);
+    }
+
+    /// Rebuilds the name index, the table rows and the object set after a change.
+    pub(super) fn reindex(&mut self) {
+        self.index = self.entries.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
+        self.tables.clear();
+        self.objects.clear();
+        for e in self.entries.iter().filter(|e| e.object) {
+            self.objects.insert(crate::schema::schema_path(&e.name));
+            let trimmed = e.name.strip_suffix('.').unwrap_or(&e.name);
+            if let Some((table, last)) = trimmed.rsplit_once('.') {
+                if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+                    self.tables.entry(format!("{table}.")).or_default().push(last.to_string());
+                }
+            }
+        }
+    }
+
+    /// Removes every entry whose name starts with `prefix`.
+    pub(super) fn remove_below(&mut self, prefix: &str) {
+        self.entries.retain(|e| !e.name.starts_with(prefix));
+    }
+
+    /// Appends an entry (reindex afterwards).
+    pub(super) fn push(&mut self, e: Entry) {
         self.entries.push(e);
     }
 

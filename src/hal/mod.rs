@@ -115,6 +115,16 @@ pub enum Applied {
     Later,
 }
 
+/// An object or parameter outside the compiled schema, typed as the backend reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    /// Schema path: objects end in `.`, rows in `{i}.`.
+    pub path: String,
+    pub value_type: crate::cwmp::rpc::ValueType,
+    /// Parameters: writable; tables: rows can be added and deleted.
+    pub writable: bool,
+}
+
 /// One platform backend. Reads are cheap and side-effect free; writes follow the
 /// begin/set/prepare/commit-or-abort shape described in the module doc.
 pub trait Backend {
@@ -146,6 +156,19 @@ pub trait Backend {
     /// Whether rows can be added to / deleted from the table `at.object` here (the schema
     /// must also allow it). Default: no.
     fn creatable(&self, _at: &Location) -> bool {
+        false
+    }
+
+    /// Objects and parameters this backend provides that the compiled schema does not
+    /// define (vendor `X_` extensions, another root such as `InternetGatewayDevice.`), as
+    /// schema paths with `{i}`. Default: none.
+    fn foreign(&self) -> Vec<Foreign> {
+        Vec::new()
+    }
+
+    /// True when values written here do not survive a restart by themselves (the replay
+    /// backend): the engine then keeps them in the state file and sets them again at start.
+    fn volatile(&self) -> bool {
         false
     }
 

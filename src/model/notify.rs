@@ -3,9 +3,10 @@
 //! snapshot of their values; changes since the snapshot are reported once. The agent takes a
 //! new snapshot after each session, so the ACS's own changes are not reported back.
 
-use super::params::PARAMS;
+use super::walk::{Place, Target};
 use super::Model;
 use crate::cwmp::rpc::ParameterValueStruct;
+use crate::schema::Notify;
 
 /// Notification values that ask for a session now (active, active lightweight, both).
 pub fn is_active(notification: u8) -> bool {
@@ -15,16 +16,31 @@ pub fn is_active(notification: u8) -> bool {
 impl Model {
     /// Current values of every parameter whose Notification is not 0, with it.
     fn notified(&self) -> Vec<(ParameterValueStruct, u8)> {
-        let mut out: Vec<(ParameterValueStruct, u8)> = PARAMS
-            .iter()
-            .map(|d| (d, self.notification(d)))
-            .filter(|(_, n)| *n != 0)
-            .map(|(d, n)| (self.value_struct(d), n))
-            .collect();
+        let mut out = Vec::new();
+        // Parameters notified by default (forceEnabled, forceDefaultEnabled) outside tables.
+        for (i, o) in self.tree.objects.iter().enumerate() {
+            if o.path.contains("{i}") || !self.tree.is_present(i) {
+                continue;
+            }
+            let place = Place { obj: i, name: o.path.to_string(), ..Place::default() };
+            for spec in
+                o.params.iter().filter(|p| matches!(p.notify, Notify::ForceEnabled | Notify::ForceDefaultEnabled))
+            {
+                let name = format!("{}{}", o.path, spec.name);
+                let n = self.notification(&name, spec);
+                if n != 0 && !self.attributes.contains_key(&name) {
+                    if let Some((value, _)) = self.value(&place, spec) {
+                        out.push((super::read::value_struct(&place, spec, value), n));
+                    }
+                }
+            }
+        }
         for (name, (n, _)) in self.attributes.iter().filter(|(_, a)| a.0 != 0) {
-            if super::params::find(name).is_none() {
-                if let Some([e]) = self.replay_params(name).as_deref() {
-                    out.push((super::replay_view::value_struct(e), *n));
+            if let Ok(Target::Param(place, i)) = self.resolve(name) {
+                if let Some(spec) = self.tree.object(place.obj).and_then(|o| o.params.get(i)) {
+                    if let Some((value, _)) = self.value(&place, spec) {
+                        out.push((super::read::value_struct(&place, spec, value), *n));
+                    }
                 }
             }
         }

@@ -1,0 +1,194 @@
+//! The replay backend's side of the HAL ([`crate::hal::Backend`] for [`ReplayTree`]): rows
+//! are the dump's instance numbers (as keys, which the engine keeps as numbers), parameters
+//! are the dump's, writable where the dump says so, and tables grow and shrink where the
+//! dump marks the table object writable (GenieACS records AddObject support that way).
+//!
+//! Writes are staged and applied on commit; the backend is volatile (the engine keeps
+//! written values in the state file and sets them again at start).
+
+use super::replay::{Entry, ReplayTree};
+use crate::hal::{instantiate, Applied, Backend, ErrorKind, Foreign, HalError, Location, Result};
+
+/// A staged change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Set(String, String),
+    Add { table: String, key: String, row_schema: String },
+    Delete(String),
+}
+
+/// A concrete name for `at`: the object path with the row keys (numbers) filled in.
+fn concrete(at: &Location) -> String {
+    let numbers: Vec<u32> = at.keys.iter().filter_map(|k| k.parse().ok()).collect();
+    instantiate(at.object, &numbers)
+}
+
+/// The neutral value of a new row's parameter: the schema default, else the type's zero.
+fn initial(row_schema: &str, e: &Entry) -> String {
+    let name = e.name.rsplit('.').next().unwrap_or("");
+    if let Some(d) = crate::schema::object(row_schema).and_then(|o| o.param(name)).and_then(|p| p.default) {
+        return d.to_string();
+    }
+    use crate::cwmp::rpc::ValueType as T;
+    match e.value_type {
+        T::Boolean => "false".into(),
+        T::Int | T::UnsignedInt | T::Long | T::UnsignedLong => "0".into(),
+        T::DateTime => crate::clock::UNKNOWN_TIME.into(),
+        _ => String::new(),
+    }
+}
+
+impl ReplayTree {
+    fn next_key(&self, table: &str) -> String {
+        let existing = self.tables.get(table).into_iter().flatten().filter_map(|k| k.parse::<u32>().ok());
+        let staged = self.staged.iter().filter_map(|op| match op {
+            Op::Add { table: t, key, .. } if t == table => key.parse::<u32>().ok(),
+            _ => None,
+        });
+        (existing.chain(staged).max().unwrap_or(0).saturating_add(1)).to_string()
+    }
+
+    /// Creates a row modelled on an existing one (same parameters, neutral values; nested
+    /// tables start empty).
+    fn create_row(&mut self, table: &str, key: &str, row_schema: &str) {
+        let row = format!("{table}{key}.");
+        let model_row = self.tables.get(table).and_then(|k| k.first()).map(|k| format!("{table}{k}."));
+        let mut fresh = vec![Entry {
+            name: row.clone(),
+            object: true,
+            writable: true,
+            value: String::new(),
+            value_type: crate::cwmp::rpc::ValueType::String,
+        }];
+        if let Some(m) = &model_row {
+            for e in self.entries().filter(|e| e.name.starts_with(m.as_str()) && e.name.len() > m.len()) {
+                let rest = e.name.get(m.len()..).unwrap_or("");
+                if rest.split('.').any(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
+                    continue;
+                }
+                let value = if e.object { String::new() } else { initial(row_schema, e) };
+                fresh.push(Entry { name: format!("{row}{rest}"), value, ..e.clone() });
+            }
+        }
+        for e in fresh {
+            self.push(e);
+        }
+    }
+}
+
+impl Backend for ReplayTree {
+    fn name(&self) -> &str {
+        "replay"
+    }
+
+    fn serves(&self, object: &str) -> bool {
+        self.objects.contains(object)
+    }
+
+    fn parameters(&self, object: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .entries()
+            .filter(|e| !e.object)
+            .filter_map(|e| {
+                let path = crate::schema::schema_path(&e.name);
+                let (obj, name) = path.rsplit_once('.')?;
+                (obj.len() + 1 == object.len() && object.starts_with(obj)).then(|| name.to_string())
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn instances(&self, at: &Location) -> Result<Vec<String>> {
+        let table = crate::model::tree::table_path(at.object);
+        Ok(self.tables.get(&concrete(&Location { object: table, keys: at.keys })).cloned().unwrap_or_default())
+    }
+
+    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+        let name = format!("{}{param}", concrete(at));
+        Ok(self.get(&name).filter(|e| !e.object).map(|e| e.value.clone()))
+    }
+
+    fn writable(&self, at: &Location, param: &str) -> bool {
+        self.get(&format!("{}{param}", concrete(at))).is_some_and(|e| e.writable)
+    }
+
+    fn creatable(&self, at: &Location) -> bool {
+        let table = crate::model::tree::table_path(at.object);
+        self.get(&concrete(&Location { object: table, keys: at.keys })).is_some_and(|e| e.object && e.writable)
+    }
+
+    fn foreign(&self) -> Vec<Foreign> {
+        let mut out = Vec::with_capacity(self.len());
+        for e in self.entries() {
+            let mut path = crate::schema::schema_path(&e.name);
+            // A table object (rows below it, or writable: AddObject allowed) is its row path.
+            if e.object && !path.ends_with("{i}.") && (e.writable || self.tables.contains_key(&e.name)) {
+                path.push_str("{i}.");
+            }
+            out.push(Foreign { path, value_type: e.value_type, writable: e.writable });
+        }
+        out
+    }
+
+    fn volatile(&self) -> bool {
+        true
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.staged.clear();
+        Ok(())
+    }
+
+    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+        let name = format!("{}{param}", concrete(at));
+        match self.get(&name) {
+            Some(e) if e.writable && !e.object => {
+                self.staged.push(Op::Set(name, value.to_string()));
+                Ok(())
+            }
+            Some(_) => Err(HalError::new(ErrorKind::NotWritable, name)),
+            None => Err(HalError::new(ErrorKind::NotFound, name)),
+        }
+    }
+
+    fn add(&mut self, at: &Location) -> Result<String> {
+        let table = concrete(&Location { object: crate::model::tree::table_path(at.object), keys: at.keys });
+        let key = self.next_key(&table);
+        self.staged.push(Op::Add { table, key: key.clone(), row_schema: at.object.to_string() });
+        Ok(key)
+    }
+
+    fn delete(&mut self, at: &Location) -> Result<()> {
+        self.staged.push(Op::Delete(concrete(at)));
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<Applied> {
+        let mut changed_rows = false;
+        for op in core::mem::take(&mut self.staged) {
+            match op {
+                Op::Set(name, value) => {
+                    ReplayTree::set(self, &name, value);
+                }
+                Op::Add { table, key, row_schema } => {
+                    self.create_row(&table, &key, &row_schema);
+                    changed_rows = true;
+                }
+                Op::Delete(row) => {
+                    self.remove_below(&row);
+                    changed_rows = true;
+                }
+            }
+            if changed_rows {
+                self.reindex();
+            }
+        }
+        Ok(Applied::Now)
+    }
+
+    fn abort(&mut self) {
+        self.staged.clear();
+    }
+}

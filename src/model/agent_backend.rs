@@ -1,0 +1,215 @@
+//! The agent's own parameters as a backend: `Device.RootDataModelVersion`, the DeviceInfo
+//! identity (TR-069 Amd 6 A.3.3.1 DeviceId; TR-181 Device.DeviceInfo) with UpTime and
+//! ProvisioningCode, and Device.ManagementServer (TR-181; TR-069 Amd 6 3.2-3.7), backed by
+//! the configuration and overridden by what the ACS writes (kept in the state file by the
+//! engine, since this backend is volatile).
+//!
+//! ParameterKey and ConnectionRequestURL are set by the agent itself, never by the ACS.
+
+use super::Identity;
+use crate::config::Config;
+use crate::hal::{Backend, ErrorKind, HalError, Location, Result};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+const MS: &str = "Device.ManagementServer.";
+const DI: &str = "Device.DeviceInfo.";
+
+/// The ManagementServer parameters served, with their configured defaults.
+const MS_PARAMS: &[&str] = &[
+    "EnableCWMP",
+    "URL",
+    "Username",
+    "Password",
+    "ScheduleReboot",
+    "DelayReboot",
+    "PeriodicInformEnable",
+    "PeriodicInformInterval",
+    "PeriodicInformTime",
+    "ParameterKey",
+    "ConnectionRequestURL",
+    "ConnectionRequestUsername",
+    "ConnectionRequestPassword",
+    "UpgradesManaged",
+    "DefaultActiveNotificationThrottle",
+    "CWMPRetryMinimumWaitInterval",
+    "CWMPRetryIntervalMultiplier",
+    "AliasBasedAddressing",
+    "InstanceWildcardsSupported",
+    "SupportedConnReqMethods",
+];
+
+const DI_PARAMS: &[&str] = &[
+    "Manufacturer",
+    "ManufacturerOUI",
+    "ModelName",
+    "Description",
+    "ProductClass",
+    "SerialNumber",
+    "HardwareVersion",
+    "SoftwareVersion",
+    "ProvisioningCode",
+    "UpTime",
+];
+
+#[derive(Debug, Clone)]
+pub struct AgentBackend {
+    identity: Identity,
+    defaults: BTreeMap<&'static str, String>,
+    /// Values written (full names).
+    values: BTreeMap<String, String>,
+    staged: Vec<(String, String)>,
+    pub parameter_key: String,
+    pub connection_request_url: String,
+    root: PathBuf,
+}
+
+fn bool_text(b: bool) -> String {
+    if b { "true" } else { "false" }.to_string()
+}
+
+impl AgentBackend {
+    pub fn new(config: &Config, identity: Identity, root: PathBuf) -> AgentBackend {
+        let a = &config.acs;
+        let cr = &config.connection_request;
+        let time =
+            a.periodic_time.map(crate::clock::format_date_time).unwrap_or_else(|| crate::clock::UNKNOWN_TIME.into());
+        let defaults = BTreeMap::from([
+            ("EnableCWMP", bool_text(true)),
+            ("URL", a.url.clone()),
+            ("Username", a.username.clone()),
+            ("Password", a.password.clone()),
+            ("ScheduleReboot", crate::clock::UNKNOWN_TIME.into()),
+            ("DelayReboot", "-1".into()),
+            ("PeriodicInformEnable", bool_text(a.periodic_enable)),
+            ("PeriodicInformInterval", a.periodic_interval.to_string()),
+            ("PeriodicInformTime", time),
+            ("ConnectionRequestUsername", cr.username.clone()),
+            ("ConnectionRequestPassword", cr.password.clone()),
+            ("UpgradesManaged", bool_text(false)),
+            ("DefaultActiveNotificationThrottle", "0".into()),
+            ("CWMPRetryMinimumWaitInterval", a.retry_min_wait.to_string()),
+            ("CWMPRetryIntervalMultiplier", a.retry_interval_multiplier.to_string()),
+            ("AliasBasedAddressing", bool_text(false)),
+            ("InstanceWildcardsSupported", bool_text(false)),
+            ("SupportedConnReqMethods", "HTTP".into()),
+        ]);
+        AgentBackend {
+            identity,
+            defaults,
+            values: BTreeMap::new(),
+            staged: Vec::new(),
+            parameter_key: String::new(),
+            connection_request_url: String::new(),
+            root,
+        }
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    fn uptime(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.root.join("proc/uptime")).ok()?;
+        let secs = text.split(['.', ' ']).next()?.parse::<u64>().ok()?;
+        Some(u32::try_from(secs).unwrap_or(u32::MAX).to_string())
+    }
+
+    fn device_info(&self, name: &str) -> Option<String> {
+        let id = &self.identity;
+        let v = match name {
+            "Manufacturer" => &id.manufacturer,
+            "ManufacturerOUI" => &id.manufacturer_oui,
+            "ModelName" => &id.model_name,
+            "Description" => &id.description,
+            "ProductClass" => &id.product_class,
+            "SerialNumber" => &id.serial_number,
+            "HardwareVersion" => &id.hardware_version,
+            "SoftwareVersion" => &id.software_version,
+            "ProvisioningCode" => {
+                return Some(self.values.get(&format!("{DI}{name}")).cloned().unwrap_or(id.provisioning_code.clone()))
+            }
+            "UpTime" => return self.uptime(),
+            _ => return None,
+        };
+        Some(v.clone())
+    }
+
+    /// The value of a ManagementServer parameter (`name` inside the object).
+    pub fn management_server(&self, name: &str) -> Option<String> {
+        match name {
+            "ParameterKey" => Some(self.parameter_key.clone()),
+            "ConnectionRequestURL" => Some(self.connection_request_url.clone()),
+            _ => self.values.get(&format!("{MS}{name}")).or_else(|| self.defaults.get(name)).cloned(),
+        }
+    }
+}
+
+impl Backend for AgentBackend {
+    fn name(&self) -> &str {
+        "agent"
+    }
+
+    fn serves(&self, object: &str) -> bool {
+        matches!(object, "Device." | DI | MS)
+    }
+
+    fn parameters(&self, object: &str) -> Vec<String> {
+        let list: &[&str] = match object {
+            "Device." => &["RootDataModelVersion"],
+            DI => DI_PARAMS,
+            MS => MS_PARAMS,
+            _ => &[],
+        };
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn instances(&self, at: &Location) -> Result<Vec<String>> {
+        Err(HalError::new(ErrorKind::NotFound, at.object))
+    }
+
+    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+        Ok(match at.object {
+            "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
+            DI => self.device_info(param),
+            MS => self.management_server(param),
+            _ => None,
+        })
+    }
+
+    fn writable(&self, at: &Location, param: &str) -> bool {
+        match at.object {
+            DI => param == "ProvisioningCode",
+            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
+            _ => false,
+        }
+    }
+
+    fn volatile(&self) -> bool {
+        true
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.staged.clear();
+        Ok(())
+    }
+
+    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+        if !self.writable(at, param) {
+            return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
+        }
+        self.staged.push((format!("{}{param}", at.object), value.to_string()));
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<crate::hal::Applied> {
+        for (name, value) in self.staged.drain(..) {
+            self.values.insert(name, value);
+        }
+        Ok(crate::hal::Applied::Now)
+    }
+
+    fn abort(&mut self) {
+        self.staged.clear();
+    }
+}

@@ -1,0 +1,64 @@
+//! SetParameterAttributes on the engine (TR-069 Amd 6 A.3.2.4; requirements section 11):
+//! partial paths apply to every parameter below; NotificationChange and AccessListChange
+//! are independent; an empty Notification element is accepted when NotificationChange is
+//! false; active notification on a canDeny parameter is refused with 9009, and so is
+//! turning off a forceEnabled one. All-or-nothing; attributes persist in the state.
+
+use super::walk::Item;
+use super::Model;
+use crate::cwmp::fault::FaultCode;
+use crate::cwmp::rpc::{Fault, SetParameterAttributesStruct};
+use crate::persist::State;
+use crate::schema::Notify;
+
+/// One parameter's new (Notification, AccessList), `None` where unchanged.
+type AttributeChange = (String, u8, Option<u8>, Option<Vec<String>>);
+
+impl Model {
+    pub fn set_parameter_attributes(
+        &mut self,
+        list: &[SetParameterAttributesStruct],
+        state: &mut State,
+    ) -> Result<(), Fault> {
+        let mut changes: Vec<AttributeChange> = Vec::new();
+        for s in list {
+            let notification = if s.notification_change {
+                Some(s.notification.ok_or_else(|| Fault::new(FaultCode::INVALID_ARGUMENTS))?)
+            } else {
+                None
+            };
+            if s.access_list_change && s.access_list.iter().any(|a| a != "Subscriber") {
+                return Err(Fault::new(FaultCode::INVALID_PARAMETER_VALUE));
+            }
+            let access = s.access_list_change.then(|| s.access_list.clone());
+            let target = self.resolve(&s.name)?;
+            let mut refused = false;
+            self.walk_target(&target, &mut |item| {
+                let Item::Param { place, spec, .. } = item else { return };
+                if let Some(n) = notification {
+                    let active = super::notify::is_active(n);
+                    refused |=
+                        (active && spec.notify == Notify::CanDeny) || (n != 2 && spec.notify == Notify::ForceEnabled);
+                }
+                let name = format!("{}{}", place.name, spec.name);
+                let current = self.notification(&name, spec);
+                changes.push((name, current, notification, access.clone()));
+            });
+            if refused {
+                log::info!("SetParameterAttributes {}: notification refused (9009)", s.name);
+                return Err(Fault::new(FaultCode::NOTIFICATION_REQUEST_REJECTED));
+            }
+        }
+        for (name, current, n, access) in changes {
+            let entry = self.attributes.entry(name.clone()).or_insert((current, Vec::new()));
+            if let Some(n) = n {
+                entry.0 = n;
+            }
+            if let Some(a) = access {
+                entry.1 = a;
+            }
+            state.attributes.insert(name, entry.clone());
+        }
+        Ok(())
+    }
+}

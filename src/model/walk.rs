@@ -1,0 +1,259 @@
+//! Names to places in the concrete tree and back (TR-069 Amd 6 A.3.2.1 names, partial
+//! paths and the empty path; TR-106 3.1): resolving a requested name, enumerating table
+//! rows through their owning backend, reading values (engine-computed
+//! `…NumberOfEntries` and `Alias`, references translated from backend keys to instance
+//! numbers), and walking a subtree in tree order (an object before its parameters, then its
+//! child objects; rows by instance number).
+
+use super::tree::table_path;
+use super::Model;
+use crate::cwmp::fault::FaultCode;
+use crate::cwmp::rpc::Fault;
+use crate::hal::Location;
+use crate::model::path::{self, Segment};
+use crate::schema::ParamSpec;
+
+/// An object or row of the concrete tree.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Place {
+    pub obj: usize,
+    /// Concrete name, ending in `.`.
+    pub name: String,
+    /// Backend keys of the rows on the way, one per `{i}`.
+    pub keys: Vec<String>,
+    pub numbers: Vec<u32>,
+}
+
+/// What a requested name designates.
+#[derive(Debug)]
+pub(super) enum Target {
+    /// "": every root.
+    Root,
+    /// An object or row, with everything below it.
+    Object(Place),
+    /// A table name (`Device.IP.Interface.`): `row` is the row object, `parent` the place
+    /// holding the table.
+    Table { parent: Place, row: usize, name: String },
+    /// A parameter: its place and index in the object's parameters.
+    Param(Place, usize),
+}
+
+/// One step of a walk.
+#[derive(Debug)]
+pub(super) enum Item<'a> {
+    Object(&'a Place),
+    Table { parent: &'a Place, row: usize, name: &'a str },
+    Param { place: &'a Place, spec: &'a ParamSpec, value: String, source: Option<usize> },
+}
+
+fn no_name() -> Fault {
+    Fault::new(FaultCode::INVALID_PARAMETER_NAME)
+}
+
+/// The leaf of a child object path relative to its parent (`Device.IP.Interface.{i}.`
+/// under `Device.IP.` -> `Interface.`).
+fn leaf<'a>(child: &'a str, parent: &str) -> &'a str {
+    table_path(child).get(parent.len()..).unwrap_or("")
+}
+
+impl Model {
+    /// Rows of table `row` below `parent`: (instance number, key), by number.
+    pub(super) fn rows(&self, row: usize, parent: &Place) -> Vec<(u32, String)> {
+        let (Some(spec), Some(&owner)) = (self.tree.object(row), self.tree.serving(row).first()) else {
+            return Vec::new();
+        };
+        let Some(backend) = self.backend(owner) else { return Vec::new() };
+        let keys = match backend.instances(&Location { object: &spec.path, keys: &parent.keys }) {
+            Ok(k) => k,
+            Err(e) => {
+                log::warn!("{}: {} rows of {}: {e}", backend.name(), spec.path, parent.name);
+                return Vec::new();
+            }
+        };
+        let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
+        let table = format!("{}{}", parent.name, leaf(&spec.path, parent_path));
+        let numbers = self.instances.borrow_mut().numbers(&table, &keys, |k| k.parse().ok());
+        let mut rows: Vec<(u32, String)> = numbers.into_iter().zip(keys).collect();
+        rows.sort_by_key(|r| r.0);
+        rows
+    }
+
+    fn child(&self, parent: &Place, child: usize, row: Option<(u32, String)>) -> Place {
+        let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
+        let child_path = self.tree.object(child).map(|o| o.path.as_ref()).unwrap_or("");
+        let mut p =
+            Place { obj: child, name: format!("{}{}", parent.name, leaf(child_path, parent_path)), ..parent.clone() };
+        if let Some((n, k)) = row {
+            p.name.push_str(&n.to_string());
+            p.name.push('.');
+            p.keys.push(k);
+            p.numbers.push(n);
+        }
+        p
+    }
+
+    /// The value of `spec` at `place` and the backend it came from (`None`: computed by the
+    /// engine); `None` when absent.
+    pub(super) fn value(&self, place: &Place, spec: &ParamSpec) -> Option<(String, Option<usize>)> {
+        let obj = self.tree.object(place.obj)?;
+        if spec.name.ends_with("NumberOfEntries") {
+            let table =
+                self.tree.children(place.obj).iter().copied().find(|c| {
+                    self.tree.object(*c).is_some_and(|o| o.multi && o.num_entries == Some(spec.name.as_ref()))
+                });
+            if let Some(t) = table.filter(|t| !self.tree.serving(*t).is_empty()) {
+                return Some((self.rows(t, place).len().to_string(), None));
+            }
+        }
+        let at = Location { object: &obj.path, keys: &place.keys };
+        for &b in self.tree.serving(place.obj) {
+            match self.backend(b).map(|be| be.get(&at, &spec.name)) {
+                Some(Ok(Some(v))) => return Some((self.references_out(v), Some(b))),
+                Some(Err(e)) => log::warn!("{}{}: {e}", place.name, spec.name),
+                _ => {}
+            }
+        }
+        if spec.name == "Alias" && obj.multi && !self.tree.serving(place.obj).is_empty() {
+            let table = row_table(&place.name);
+            return Some((self.instances.borrow().alias(table, *place.numbers.last()?), None));
+        }
+        None
+    }
+
+    /// Whether parameter `spec` at `place` (valued by `source`) can be written.
+    pub(super) fn param_writable(&self, place: &Place, spec: &ParamSpec, source: Option<usize>) -> bool {
+        if !spec.writable {
+            return false;
+        }
+        match source {
+            None => spec.name == "Alias",
+            Some(b) => {
+                let obj = self.tree.object(place.obj).map(|o| o.path.as_ref()).unwrap_or("");
+                self.backend(b).is_some_and(|be| be.writable(&Location { object: obj, keys: &place.keys }, &spec.name))
+            }
+        }
+    }
+
+    /// Whether rows of table `row` below `parent` can be added and deleted.
+    pub(super) fn table_writable(&self, row: usize, parent: &Place) -> bool {
+        let Some(spec) = self.tree.object(row).filter(|o| o.writable) else { return false };
+        let at = Location { object: &spec.path, keys: &parent.keys };
+        self.tree.serving(row).first().and_then(|b| self.backend(*b)).is_some_and(|be| be.creatable(&at))
+    }
+
+    /// Resolves a requested name (9005 when it names nothing present).
+    pub(super) fn resolve(&self, name: &str) -> Result<Target, Fault> {
+        let parsed = path::parse(name).map_err(|e| {
+            log::info!("{name:.64}: {e}");
+            no_name()
+        })?;
+        if parsed.has_wildcard() || parsed.has_alias() {
+            log::info!("{name}: instance wildcards and alias addressing are not supported");
+            return Err(no_name());
+        }
+        let mut segs = parsed.segments.iter().peekable();
+        let Some(Segment::Name(first)) = segs.next() else {
+            return if name.is_empty() { Ok(Target::Root) } else { Err(no_name()) };
+        };
+        let root_path = format!("{first}.");
+        let root = self.tree.roots().into_iter().find(|r| self.tree.object(*r).is_some_and(|o| o.path == root_path));
+        let mut place = Place { obj: root.ok_or_else(no_name)?, name: root_path, ..Place::default() };
+        while let Some(seg) = segs.next() {
+            let last = segs.peek().is_none();
+            let Segment::Name(s) = seg else { return Err(no_name()) };
+            let obj = self.tree.object(place.obj).ok_or_else(no_name)?;
+            if last && !parsed.partial {
+                let i = obj.params.iter().position(|p| p.name == *s).ok_or_else(no_name)?;
+                let spec = obj.params.get(i).ok_or_else(no_name)?;
+                self.value(&place, spec).ok_or_else(no_name)?;
+                return Ok(Target::Param(place, i));
+            }
+            if let Some(row) = self.tree.find(&format!("{}{s}.{{i}}.", obj.path)).filter(|r| self.tree.is_present(*r)) {
+                let table = format!("{}{s}.", place.name);
+                match segs.next() {
+                    None => return Ok(Target::Table { parent: place, row, name: table }),
+                    Some(Segment::Instance(n)) => {
+                        let found = self.rows(row, &place).into_iter().find(|(m, _)| m == n).ok_or_else(no_name)?;
+                        place = self.child(&place, row, Some(found));
+                    }
+                    Some(_) => return Err(no_name()),
+                }
+                if segs.peek().is_none() && !parsed.partial {
+                    return Err(no_name());
+                }
+                continue;
+            }
+            let child = self.tree.find(&format!("{}{s}.", obj.path)).filter(|c| self.tree.is_present(*c));
+            place = self.child(&place, child.ok_or_else(no_name)?, None);
+        }
+        Ok(Target::Object(place))
+    }
+
+    /// Visits everything below `place` (not `place` itself) in tree order.
+    pub(super) fn walk(&self, place: &Place, visit: &mut dyn FnMut(Item<'_>)) {
+        let Some(obj) = self.tree.object(place.obj) else { return };
+        for spec in obj.params.iter() {
+            if let Some((value, source)) = self.value(place, spec) {
+                visit(Item::Param { place, spec, value, source });
+            }
+        }
+        for &c in self.tree.children(place.obj) {
+            if !self.tree.is_present(c) {
+                continue;
+            }
+            if self.tree.object(c).is_some_and(|o| o.multi) {
+                let child_path = self.tree.object(c).map(|o| o.path.as_ref()).unwrap_or("");
+                let name = format!("{}{}", place.name, leaf(child_path, &obj.path));
+                visit(Item::Table { parent: place, row: c, name: &name });
+                self.walk_table(place, c, visit);
+            } else {
+                let p = self.child(place, c, None);
+                visit(Item::Object(&p));
+                self.walk(&p, visit);
+            }
+        }
+    }
+
+    /// Visits every row of table `row` below `parent` and everything below them.
+    pub(super) fn walk_table(&self, parent: &Place, row: usize, visit: &mut dyn FnMut(Item<'_>)) {
+        for r in self.rows(row, parent) {
+            let p = self.child(parent, row, Some(r));
+            visit(Item::Object(&p));
+            self.walk(&p, visit);
+        }
+    }
+
+    /// Visits what a target designates: the object itself first, then everything below.
+    pub(super) fn walk_target(&self, target: &Target, visit: &mut dyn FnMut(Item<'_>)) {
+        match target {
+            Target::Root => {
+                for r in self.tree.roots() {
+                    let name = self.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
+                    let p = Place { obj: r, name, ..Place::default() };
+                    visit(Item::Object(&p));
+                    self.walk(&p, visit);
+                }
+            }
+            Target::Object(p) => {
+                visit(Item::Object(p));
+                self.walk(p, visit);
+            }
+            Target::Table { parent, row, name } => {
+                visit(Item::Table { parent, row: *row, name });
+                self.walk_table(parent, *row, visit);
+            }
+            Target::Param(place, i) => {
+                let spec = self.tree.object(place.obj).and_then(|o| o.params.get(*i));
+                if let Some((spec, (value, source))) = spec.and_then(|s| Some((s, self.value(place, s)?))) {
+                    visit(Item::Param { place, spec, value, source });
+                }
+            }
+        }
+    }
+}
+
+/// The table path of a row name: `Device.NAT.PortMapping.3.` -> `Device.NAT.PortMapping.`.
+pub(super) fn row_table(row: &str) -> &str {
+    let trimmed = row.strip_suffix('.').unwrap_or(row);
+    trimmed.rfind('.').and_then(|i| row.get(..=i)).unwrap_or(row)
+}

@@ -1,0 +1,279 @@
+//! SetParameterValues, AddObject and DeleteObject on the engine (TR-069 Amd 6 A.3.2.1,
+//! A.3.2.6, A.3.2.7; requirements section 12).
+//!
+//! SetParameterValues is all-or-nothing across backends: every parameter is resolved and
+//! validated against the schema first (9005 unknown, 9008 not writable, 9006/9007 bad
+//! value, duplicates refused), each fault reported as one SetParameterValuesFault under
+//! 9003; then every touched backend gets `begin`, the values, `prepare`, and `commit` only
+//! if all prepared (`abort` everywhere otherwise). ParameterKey changes only on success.
+//! Committed changes reach the running system after the session ([`Model::apply_pending`]).
+
+use super::walk::{row_table, Place, Target};
+use super::Model;
+use crate::cwmp::fault::FaultCode;
+use crate::cwmp::rpc::{Fault, ParameterValueStruct, SetParameterValuesFault};
+use crate::hal::{Applied, HalError, Location};
+use crate::persist::State;
+use std::collections::HashSet;
+
+/// One validated write: where, what, which backend (`None`: the engine's Alias).
+struct Write {
+    name: String,
+    place: Place,
+    param: String,
+    value: String,
+    backend: Option<usize>,
+}
+
+fn spv_fault(name: &str, code: FaultCode) -> SetParameterValuesFault {
+    SetParameterValuesFault {
+        parameter_name: name.to_string(),
+        fault_code: code.0,
+        fault_string: code.description().to_string(),
+    }
+}
+
+fn hal_fault(e: &HalError) -> Fault {
+    Fault::new(e.fault())
+}
+
+impl Model {
+    fn check_write(&self, p: &ParameterValueStruct) -> Result<Write, FaultCode> {
+        let Ok(Target::Param(place, i)) = self.resolve(&p.name) else {
+            return Err(FaultCode::INVALID_PARAMETER_NAME);
+        };
+        let spec =
+            self.tree.object(place.obj).and_then(|o| o.params.get(i)).ok_or(FaultCode::INVALID_PARAMETER_NAME)?;
+        let (_, source) = self.value(&place, spec).ok_or(FaultCode::INVALID_PARAMETER_NAME)?;
+        if !self.param_writable(&place, spec, source) {
+            return Err(FaultCode::NON_WRITABLE_PARAMETER);
+        }
+        let mut value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
+        if spec.reference {
+            value = self.references_in(&value)?;
+        }
+        if source.is_none() && spec.name == "Alias" {
+            let taken = place.numbers.last().is_some_and(|n| {
+                self.instances.borrow().alias_taken(row_table(&place.name), *n, &value) || value.is_empty()
+            });
+            if taken {
+                return Err(FaultCode::INVALID_PARAMETER_VALUE);
+            }
+        }
+        Ok(Write { name: p.name.clone(), param: spec.name.to_string(), place, value, backend: source })
+    }
+
+    /// All-or-nothing SetParameterValues; returns the Status (0 applied, 1 later).
+    pub fn set_parameter_values(
+        &mut self,
+        list: &[ParameterValueStruct],
+        parameter_key: &str,
+        state: &mut State,
+    ) -> Result<u8, Fault> {
+        let mut faults = Vec::new();
+        let mut writes = Vec::new();
+        let mut seen = HashSet::new();
+        for p in list {
+            let checked =
+                if seen.insert(p.name.as_str()) { self.check_write(p) } else { Err(FaultCode::INVALID_ARGUMENTS) };
+            match checked {
+                Ok(w) => writes.push(w),
+                Err(code) => faults.push(spv_fault(&p.name, code)),
+            }
+        }
+        if !faults.is_empty() {
+            log::info!("SetParameterValues refused: {} bad parameter(s)", faults.len());
+            return Err(Fault { set_parameter_values_faults: faults, ..Fault::new(FaultCode::INVALID_ARGUMENTS) });
+        }
+        let status = self.transaction(&writes)?;
+        for w in &writes {
+            if w.backend.is_none() {
+                if let Some(n) = w.place.numbers.last() {
+                    self.instances.borrow_mut().set_alias(row_table(&w.place.name), *n, &w.value);
+                }
+            } else if w.backend.and_then(|b| self.backend(b)).is_some_and(|b| b.volatile()) {
+                state.values.insert(w.name.clone(), w.value.clone());
+            }
+        }
+        self.set_parameter_key(parameter_key, state);
+        self.save_instances(state);
+        Ok(status)
+    }
+
+    fn set_parameter_key(&mut self, key: &str, state: &mut State) {
+        self.agent.parameter_key = key.to_string();
+        state.parameter_key = key.to_string();
+    }
+
+    /// begin / set / prepare / commit-or-abort over the backends the writes touch.
+    fn transaction(&mut self, writes: &[Write]) -> Result<u8, Fault> {
+        let mut touched: Vec<usize> = writes.iter().filter_map(|w| w.backend).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let objects: Vec<String> = writes
+            .iter()
+            .map(|w| self.tree.object(w.place.obj).map(|o| o.path.to_string()).unwrap_or_default())
+            .collect();
+        self.run(&touched, |m| {
+            let mut faults = Vec::new();
+            for (w, object) in writes.iter().zip(&objects) {
+                let Some(b) = w.backend else { continue };
+                let at = Location { object, keys: &w.place.keys };
+                if let Some(Err(e)) = m.backend_mut(b).map(|be| be.set(&at, &w.param, &w.value)) {
+                    log::info!("{}: {e}", w.name);
+                    faults.push(spv_fault(&w.name, e.fault()));
+                }
+            }
+            if faults.is_empty() {
+                Ok(())
+            } else {
+                Err(Fault { set_parameter_values_faults: faults, ..Fault::new(FaultCode::INVALID_ARGUMENTS) })
+            }
+        })
+    }
+
+    /// Runs `stage` inside a transaction on `touched`; commits only if every backend staged
+    /// and prepared. Returns the Status.
+    fn run(&mut self, touched: &[usize], stage: impl FnOnce(&mut Model) -> Result<(), Fault>) -> Result<u8, Fault> {
+        for &b in touched {
+            if let Some(Err(e)) = self.backend_mut(b).map(|be| be.begin()) {
+                self.abort(touched);
+                return Err(hal_fault(&e));
+            }
+        }
+        let staged = stage(self).and_then(|()| {
+            for &b in touched {
+                if let Some(Err(e)) = self.backend_mut(b).map(|be| be.prepare()) {
+                    log::info!("backend refused the change: {e}");
+                    return Err(hal_fault(&e));
+                }
+            }
+            Ok(())
+        });
+        if let Err(f) = staged {
+            self.abort(touched);
+            return Err(f);
+        }
+        let mut status = Applied::Now;
+        for &b in touched {
+            match self.backend_mut(b).map(|be| be.commit()) {
+                Some(Ok(a)) => status = status.max(a),
+                Some(Err(e)) => {
+                    log::error!("commit failed after prepare: {e}");
+                    return Err(hal_fault(&e));
+                }
+                None => {}
+            }
+            if !self.pending_apply.contains(&b) {
+                self.pending_apply.push(b);
+            }
+        }
+        Ok(if status == Applied::Later { 1 } else { 0 })
+    }
+
+    fn abort(&mut self, touched: &[usize]) {
+        for &b in touched {
+            if let Some(be) = self.backend_mut(b) {
+                be.abort();
+            }
+        }
+    }
+
+    /// AddObject: a new row in a writable table; returns (InstanceNumber, Status).
+    pub fn add_object(
+        &mut self,
+        object_name: &str,
+        parameter_key: &str,
+        state: &mut State,
+    ) -> Result<(u32, u8), Fault> {
+        let Ok(Target::Table { parent, row, name }) = self.resolve(object_name) else {
+            log::info!("AddObject {object_name:.64}: not a table");
+            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
+        };
+        if !self.table_writable(row, &parent) {
+            // As icwmp and easycwmp do: a table that cannot grow is not a valid AddObject name.
+            log::info!("AddObject {name}: rows cannot be added");
+            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
+        }
+        let spec = self.tree.object(row).cloned().ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
+        let live = self.rows(row, &parent);
+        if spec.max_entries.is_some_and(|m| live.len() >= m as usize) {
+            return Err(Fault::new(FaultCode::RESOURCES_EXCEEDED));
+        }
+        let owner = *self.tree.serving(row).first().ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
+        let mut key = None;
+        let status = self.run(&[owner], |m| {
+            let at = Location { object: &spec.path, keys: &parent.keys };
+            match m.backend_mut(owner).map(|be| be.add(&at)) {
+                Some(Ok(k)) => {
+                    key = Some(k);
+                    Ok(())
+                }
+                Some(Err(e)) => Err(hal_fault(&e)),
+                None => Err(Fault::new(FaultCode::INTERNAL_ERROR)),
+            }
+        })?;
+        let key = key.ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
+        let number = self.instances.borrow_mut().numbers(&name, &[key], |_| None).first().copied().unwrap_or(0);
+        log::info!("AddObject {name}: instance {number}");
+        self.set_parameter_key(parameter_key, state);
+        self.save_instances(state);
+        Ok((number, status))
+    }
+
+    /// DeleteObject: removes a row of a writable table (and everything below); Status.
+    pub fn delete_object(&mut self, object_name: &str, parameter_key: &str, state: &mut State) -> Result<u8, Fault> {
+        let target = self.resolve(object_name);
+        let Ok(Target::Object(place)) = target else {
+            log::info!("DeleteObject {object_name:.64}: no such row");
+            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
+        };
+        let is_row = self.tree.object(place.obj).is_some_and(|o| o.multi);
+        let parent = Place {
+            obj: self.tree.parent.get(place.obj).copied().flatten().unwrap_or(0),
+            keys: place.keys.get(..place.keys.len().saturating_sub(1)).unwrap_or(&[]).to_vec(),
+            ..Place::default()
+        };
+        if !is_row || !self.table_writable(place.obj, &parent) {
+            log::info!("DeleteObject {object_name}: rows cannot be deleted");
+            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
+        }
+        let owner = *self.tree.serving(place.obj).first().ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
+        let path = self.tree.object(place.obj).map(|o| o.path.to_string()).unwrap_or_default();
+        let status = self.run(&[owner], |m| {
+            let at = Location { object: &path, keys: &place.keys };
+            match m.backend_mut(owner).map(|be| be.delete(&at)) {
+                Some(Ok(())) => Ok(()),
+                Some(Err(e)) => Err(hal_fault(&e)),
+                None => Err(Fault::new(FaultCode::INTERNAL_ERROR)),
+            }
+        })?;
+        if let Some(n) = place.numbers.last() {
+            self.instances.borrow_mut().remove(row_table(&place.name), *n);
+        }
+        self.attributes.retain(|k, _| !k.starts_with(&place.name));
+        state.attributes.retain(|k, _| !k.starts_with(&place.name));
+        state.values.retain(|k, _| !k.starts_with(&place.name));
+        self.set_parameter_key(parameter_key, state);
+        self.save_instances(state);
+        Ok(status)
+    }
+
+    /// Applies the values kept in the state for volatile backends (at start).
+    pub(super) fn restore_values(&mut self, state: &State) {
+        for (name, value) in &state.values {
+            let Ok(Target::Param(place, i)) = self.resolve(name) else { continue };
+            let Some(spec) = self.tree.object(place.obj).and_then(|o| o.params.get(i)).cloned() else { continue };
+            let Some((_, Some(b))) = self.value(&place, &spec) else { continue };
+            let path = self.tree.object(place.obj).map(|o| o.path.to_string()).unwrap_or_default();
+            if let Some(be) = self.backend_mut(b).filter(|be| be.volatile()) {
+                let at = Location { object: &path, keys: &place.keys };
+                let ok = be.begin().and_then(|()| be.set(&at, &spec.name, value)).and_then(|()| be.commit());
+                if let Err(e) = ok {
+                    be.abort();
+                    log::warn!("{name}: kept value not restored: {e}");
+                }
+            }
+        }
+    }
+}
