@@ -113,13 +113,21 @@ impl ReplayTree {
         self.tables.clear();
         self.objects.clear();
         for e in self.entries.iter().filter(|e| e.object) {
-            self.objects.insert(crate::schema::schema_path(&e.name));
             let trimmed = e.name.strip_suffix('.').unwrap_or(&e.name);
             if let Some((table, last)) = trimmed.rsplit_once('.') {
                 if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
                     self.tables.entry(format!("{table}.")).or_default().push(last.to_string());
                 }
             }
+        }
+        for e in self.entries.iter().filter(|e| e.object) {
+            let path = crate::schema::schema_path(&e.name);
+            // A table without rows is served through its row object, as the engine asks.
+            let row = format!("{path}{{i}}.");
+            if self.tables.contains_key(&e.name) || crate::schema::object(&row).is_some() {
+                self.objects.insert(row);
+            }
+            self.objects.insert(path);
         }
     }
 

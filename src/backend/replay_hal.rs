@@ -60,6 +60,22 @@ impl ReplayTree {
             value: String::new(),
             value_type: crate::cwmp::rpc::ValueType::String,
         }];
+        if model_row.is_none() {
+            // No row to copy: the schema's parameters, with their defaults.
+            let params =
+                crate::schema::object(row_schema).map(|o| o.params.iter().collect::<Vec<_>>()).unwrap_or_default();
+            for p in params.into_iter().filter(|p| !p.deprecated) {
+                let value_type = p.base.value_type();
+                let e = Entry {
+                    name: format!("{row}{}", p.name),
+                    object: false,
+                    writable: p.writable,
+                    value: String::new(),
+                    value_type,
+                };
+                fresh.push(Entry { value: initial(row_schema, &e), ..e });
+            }
+        }
         if let Some(m) = &model_row {
             for e in self.entries().filter(|e| e.name.starts_with(m.as_str()) && e.name.len() > m.len()) {
                 let rest = e.name.get(m.len()..).unwrap_or("");
@@ -123,8 +139,11 @@ impl Backend for ReplayTree {
         let mut out = Vec::with_capacity(self.len());
         for e in self.entries() {
             let mut path = crate::schema::schema_path(&e.name);
-            // A table object (rows below it, or writable: AddObject allowed) is its row path.
-            if e.object && !path.ends_with("{i}.") && (e.writable || self.tables.contains_key(&e.name)) {
+            // A table object (rows below it, or a table in the schema) is its row path. A
+            // writable object is not enough: some devices report single objects writable.
+            let table =
+                || self.tables.contains_key(&e.name) || crate::schema::object(&format!("{path}{{i}}.")).is_some();
+            if e.object && !path.ends_with("{i}.") && table() {
                 path.push_str("{i}.");
             }
             out.push(Foreign { path, value_type: e.value_type, writable: e.writable });

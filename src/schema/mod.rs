@@ -204,7 +204,9 @@ pub fn objects() -> &'static [ObjectSpec] {
 
 /// The compiled object with this schema path.
 pub fn object(path: &str) -> Option<&'static ObjectSpec> {
-    tables::OBJECTS.iter().find(|o| o.path == path)
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| tables::OBJECTS.iter().enumerate().map(|(i, o)| (o.path.as_ref(), i)).collect());
+    index.get(path).and_then(|i| tables::OBJECTS.get(*i))
 }
 
 /// The schema path of a concrete name: instance numbers become `{i}`
