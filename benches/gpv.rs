@@ -85,4 +85,22 @@ fn main() {
         let list = model.get_parameter_names("Device.", false).unwrap();
         respond(Body::GetParameterNamesResponse { parameter_list: list })
     });
+    // What the agent does: resolve and count, then encode while the body is written.
+    let stream = |body: Body, plan: &cwmpd::model::listing::Listing| {
+        let env = Envelope {
+            namespace: Default::default(),
+            header: Header { id: Some("1".into()), ..Header::default() },
+            body,
+        };
+        let mut reader = model.listing_body(plan, &env).unwrap();
+        std::io::copy(&mut reader, &mut std::io::sink()).unwrap() as usize
+    };
+    measure("GetParameterValues Device. (streamed)", 20, || {
+        let plan = model.plan_values(&["Device.".into()]).unwrap();
+        stream(Body::GetParameterValuesResponse { parameter_list: Vec::new() }, &plan)
+    });
+    measure("GetParameterNames Device. false (streamed)", 20, || {
+        let plan = model.plan_names("Device.").unwrap();
+        stream(Body::GetParameterNamesResponse { parameter_list: Vec::new() }, &plan)
+    });
 }

@@ -1,17 +1,25 @@
 //! Runs one CWMP session: builds the Inform, feeds the sans-IO [`Session`] with HTTP replies
 //! from the ACS client, answers ACS requests through [`super::dispatch`], and keeps the event
 //! bookkeeping and retry state (TR-069 Amd 6 3.7.1, 3.2.1.1 retry; requirements sections 4-7).
+//! A large GetParameterValues/GetParameterNames answer is streamed with chunked transfer
+//! coding (requirements section 3: "Content-Length or chunked"): the session sees an empty
+//! response standing in for it, the wire gets the real one, encoded while it is sent.
 
 use super::Agent;
 use crate::clock::Now;
 use crate::cwmp::retry::retry_wait;
-use crate::cwmp::rpc::{CwmpNamespace, Inform};
+use crate::cwmp::rpc::{Body, CwmpNamespace, Fault, Inform};
 use crate::cwmp::session::{FailReason, Incoming, Outgoing, Session, SessionConfig, SessionEvent};
 use crate::http::acs_client::{AcsClientConfig, AcsSession};
+use crate::model::listing::Listing;
 use crate::soap;
 
 /// CWMP versions this agent speaks (cwmp-1-4.xsd SupportedCWMPVersions).
 pub const SUPPORTED_CWMP_VERSIONS: &str = "1.0,1.1,1.2,1.3,1.4";
+
+/// From this many entries on, a GetParameterValues/Names answer is streamed (chunked)
+/// rather than encoded whole (about 64 KiB of XML).
+const STREAM_FROM_ENTRIES: usize = 512;
 
 /// Largest ACS reply read (a SOAP envelope; SetParameterValues of thousands of values fits).
 const MAX_RESPONSE_BYTES: usize = soap::decode::MAX_ENVELOPE_BYTES;
@@ -91,6 +99,8 @@ impl Agent {
     /// Pumps the session until it finishes; `Err` carries the failure reason.
     fn drive(&mut self, session: &mut Session) -> Result<(), String> {
         let mut http = AcsSession::new(&self.client_config()).map_err(|e| e.to_string())?;
+        // A large GetParameterValues/Names answer, streamed instead of encoded whole.
+        let mut listing: Option<Listing> = None;
         loop {
             while let Some(event) = session.poll_event() {
                 self.session_event(event)?;
@@ -100,7 +110,14 @@ impl Agent {
             }
             if let Some(request) = session.poll_acs_request() {
                 log::info!("ACS request {}", request.body.method_name());
-                let result = self.dispatch(request.body);
+                let result = match self.plan_listing(&request.body) {
+                    Some(Ok((plan, placeholder))) => {
+                        listing = Some(plan);
+                        Ok(placeholder)
+                    }
+                    Some(Err(fault)) => Err(fault),
+                    None => self.dispatch(request.body),
+                };
                 if let Err(fault) = &result {
                     log::info!("answering fault {} {}", fault.fault_code, fault.fault_string);
                 }
@@ -110,6 +127,20 @@ impl Agent {
             let Some(out) = session.poll_transmit() else {
                 return Err("session stalled with nothing to send".into());
             };
+            if let (Some(plan), Outgoing::Envelope(env)) = (listing.take(), &out) {
+                let model = &self.model;
+                let mut make = || -> Box<dyn std::io::Read + '_> {
+                    match model.listing_body(&plan, env) {
+                        Some(body) => Box::new(body),
+                        None => Box::new(std::io::Cursor::new(soap::encode(env).into_bytes())),
+                    }
+                };
+                log::info!("streaming {} entries", plan.count());
+                let reply = http.post_stream(&mut make).map_err(|e| e.to_string())?;
+                let incoming = incoming(reply.status, &reply.body);
+                session.handle_reply(reply.status, incoming, self.clock.now());
+                continue;
+            }
             let body = match out {
                 Outgoing::Envelope(env) => Some(soap::encode(&env)),
                 Outgoing::Empty => None,
@@ -120,6 +151,27 @@ impl Agent {
             let reply = http.post(body.as_deref().map(str::as_bytes)).map_err(|e| e.to_string())?;
             let incoming = incoming(reply.status, &reply.body);
             session.handle_reply(reply.status, incoming, self.clock.now());
+        }
+    }
+
+    /// A GetParameterValues or GetParameterNames (NextLevel false) whose answer is large
+    /// enough to stream: the plan and the empty response standing in for it in the session.
+    /// `None`: answer it the ordinary way.
+    fn plan_listing(&self, body: &Body) -> Option<Result<(Listing, Body), Fault>> {
+        let planned = match body {
+            Body::GetParameterValues { parameter_names } => self
+                .model
+                .plan_values(parameter_names)
+                .map(|p| (p, Body::GetParameterValuesResponse { parameter_list: Vec::new() })),
+            Body::GetParameterNames { parameter_path, next_level: false } => self
+                .model
+                .plan_names(parameter_path)
+                .map(|p| (p, Body::GetParameterNamesResponse { parameter_list: Vec::new() })),
+            _ => return None,
+        };
+        match planned {
+            Ok((plan, _)) if plan.count() < STREAM_FROM_ENTRIES => None,
+            other => Some(other),
         }
     }
 

@@ -33,11 +33,33 @@ impl fmt::Display for ReplayError {
     }
 }
 
+/// FNV-1a: names are short and local, so a fast non-keyed hash beats SipHash here (the
+/// index is built from a file, not from network input).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fnv(u64);
+
+impl core::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastHash = core::hash::BuildHasherDefault<Fnv>;
+
 /// The tree, in the dump's order, with an index by name.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayTree {
     entries: Vec<Entry>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, FastHash>,
+    /// Scratch buffer for building names on reads.
+    pub(super) scratch: std::cell::RefCell<String>,
     /// Row keys (instance numbers as text) of every concrete table (`Device.IP.Interface.`).
     pub(super) tables: HashMap<String, Vec<String>>,
     /// Schema paths (`{i}` form) of every object in the dump.
@@ -109,7 +131,8 @@ impl ReplayTree {
 
     /// Rebuilds the name index, the table rows and the object set after a change.
     pub(super) fn reindex(&mut self) {
-        self.index = self.entries.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
+        self.index =
+            self.entries.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect::<HashMap<_, _, FastHash>>();
         self.tables.clear();
         self.objects.clear();
         for e in self.entries.iter().filter(|e| e.object) {

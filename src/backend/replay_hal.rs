@@ -7,7 +7,7 @@
 //! written values in the state file and sets them again at start).
 
 use super::replay::{Entry, ReplayTree};
-use crate::hal::{instantiate, Applied, Backend, ErrorKind, Foreign, HalError, Location, Result};
+use crate::hal::{Applied, Backend, ErrorKind, Foreign, HalError, Location, Result};
 
 /// A staged change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +19,21 @@ pub enum Op {
 
 /// A concrete name for `at`: the object path with the row keys (numbers) filled in.
 fn concrete(at: &Location) -> String {
-    let numbers: Vec<u32> = at.keys.iter().filter_map(|k| k.parse().ok()).collect();
-    instantiate(at.object, &numbers)
+    let mut out = String::with_capacity(at.object.len() + 8);
+    concrete_into(&mut out, at);
+    out
+}
+
+/// Writes the concrete name of `at` into `out` (keys are the dump's numbers, as text).
+fn concrete_into(out: &mut String, at: &Location) {
+    let mut keys = at.keys.iter();
+    let mut rest = at.object;
+    while let Some(pos) = rest.find("{i}") {
+        out.push_str(rest.get(..pos).unwrap_or(""));
+        out.push_str(keys.next().map(String::as_str).unwrap_or("{i}"));
+        rest = rest.get(pos + 3..).unwrap_or("");
+    }
+    out.push_str(rest);
 }
 
 /// The neutral value of a new row's parameter: the schema default, else the type's zero.
@@ -39,6 +52,15 @@ fn initial(row_schema: &str, e: &Entry) -> String {
 }
 
 impl ReplayTree {
+    /// The entry of `param` at `at`, built in the scratch buffer (no allocation).
+    fn lookup(&self, at: &Location, param: &str) -> Option<&Entry> {
+        let mut name = self.scratch.try_borrow_mut().ok()?;
+        name.clear();
+        concrete_into(&mut name, at);
+        name.push_str(param);
+        self.get(&name)
+    }
+
     fn next_key(&self, table: &str) -> String {
         let existing = self.tables.get(table).into_iter().flatten().filter_map(|k| k.parse::<u32>().ok());
         let staged = self.staged.iter().filter_map(|op| match op {
@@ -122,12 +144,11 @@ impl Backend for ReplayTree {
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
-        let name = format!("{}{param}", concrete(at));
-        Ok(self.get(&name).filter(|e| !e.object).map(|e| e.value.clone()))
+        Ok(self.lookup(at, param).filter(|e| !e.object).map(|e| e.value.clone()))
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
-        self.get(&format!("{}{param}", concrete(at))).is_some_and(|e| e.writable)
+        self.lookup(at, param).is_some_and(|e| e.writable)
     }
 
     fn creatable(&self, at: &Location) -> bool {

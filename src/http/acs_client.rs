@@ -9,6 +9,7 @@
 
 use super::digest::{self, Challenge};
 use core::fmt;
+use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -138,9 +139,23 @@ impl AcsSession {
     /// POSTs a SOAP envelope (`Some`) or an empty POST (`None`) and returns the reply.
     /// Handles one 401 challenge, redirects and cookies; other statuses are returned.
     pub fn post(&mut self, body: Option<&[u8]>) -> Result<AcsReply, HttpError> {
+        self.post_body(&mut match body {
+            Some(b) => Payload::Bytes(b),
+            None => Payload::Empty,
+        })
+    }
+
+    /// POSTs a SOAP body produced by `make` while it is sent (HTTP/1.1 chunked transfer
+    /// coding), so a large envelope is never held whole; `make` is called again when the
+    /// request must be repeated (401 challenge, redirect).
+    pub fn post_stream<'m>(&mut self, make: &mut dyn FnMut() -> Box<dyn Read + 'm>) -> Result<AcsReply, HttpError> {
+        self.post_body(&mut Payload::Stream(make))
+    }
+
+    fn post_body(&mut self, body: &mut Payload<'_, '_>) -> Result<AcsReply, HttpError> {
         let mut challenged = false;
         loop {
-            let (status, headers, reply) = self.send_once(body.unwrap_or(b""), body.is_some())?;
+            let (status, headers, reply) = self.send_once(body)?;
             self.store_cookies(&headers);
             match status {
                 401 if !challenged && !self.username.is_empty() => {
@@ -186,10 +201,31 @@ impl AcsSession {
         Some(digest::authorization(ch, &self.username, &self.password, "POST", &path, body, self.nc, &cnonce))
     }
 
-    fn send_once(&mut self, body: &[u8], soap: bool) -> Result<RawReply, HttpError> {
-        let auth = self.authorization(body);
+    /// Whether the Authorization must hash the body (Digest qop auth-int only).
+    fn needs_body_hash(&self) -> bool {
+        self.challenge.as_ref().is_some_and(|c| {
+            c.is_digest() && !c.qop.iter().any(|q| q == "auth") && c.qop.iter().any(|q| q == "auth-int")
+        })
+    }
+
+    fn send_once(&mut self, body: &mut Payload<'_, '_>) -> Result<RawReply, HttpError> {
+        // auth-int hashes the body: a streamed body is gathered first in that rare case.
+        let gathered = match body {
+            Payload::Stream(make) if self.needs_body_hash() => {
+                let mut all = Vec::new();
+                make().read_to_end(&mut all).map_err(|e| HttpError::Io(e.to_string()))?;
+                Some(all)
+            }
+            _ => None,
+        };
+        let hashed: &[u8] = match (&gathered, &*body) {
+            (Some(all), _) => all,
+            (None, Payload::Bytes(b)) => b,
+            _ => b"",
+        };
+        let auth = self.authorization(hashed);
         let mut req = self.agent.post(&self.url);
-        if soap {
+        if !matches!(body, Payload::Empty) {
             req = req.header_raw("Content-Type", b"text/xml; charset=\"utf-8\"").header_raw("SOAPAction", b"");
         }
         if let Some(a) = &auth {
@@ -199,7 +235,15 @@ impl AcsSession {
             let jar: Vec<String> = self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
             req = req.header_raw("Cookie", jar.join("; ").as_bytes());
         }
-        let mut resp = if soap { req.send(body)? } else { req.send_empty()? };
+        let mut resp = match (gathered, body) {
+            (Some(all), _) => req.send(&all[..])?,
+            (None, Payload::Bytes(b)) => req.send(*b)?,
+            (None, Payload::Empty) => req.send_empty()?,
+            (None, Payload::Stream(make)) => {
+                let mut reader = make();
+                req.send(ureq::SendBody::from_reader(&mut reader))?
+            }
+        };
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -229,6 +273,15 @@ impl AcsSession {
             }
         }
     }
+}
+
+/// What a POST carries.
+enum Payload<'a, 'm> {
+    /// The empty POST (no Content-Type).
+    Empty,
+    Bytes(&'a [u8]),
+    /// A body made anew for every attempt.
+    Stream(&'a mut dyn FnMut() -> Box<dyn Read + 'm>),
 }
 
 /// The request-target of a URL (path and query), for the Digest `uri`.

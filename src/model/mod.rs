@@ -13,8 +13,10 @@
 
 mod agent_backend;
 mod attributes;
+mod cursor;
 mod identity;
 pub mod instances;
+pub mod listing;
 pub mod notify;
 pub mod path;
 mod read;

@@ -71,7 +71,7 @@ impl Model {
         Ok(out)
     }
 
-    fn info(&self, item: &Item<'_>) -> ParameterInfoStruct {
+    pub(super) fn info(&self, item: &Item<'_>) -> ParameterInfoStruct {
         match item {
             Item::Object(p) => {
                 let writable = self.tree.object(p.obj).is_some_and(|o| o.multi) && {

@@ -25,7 +25,7 @@ pub(super) struct Place {
 }
 
 /// What a requested name designates.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum Target {
     /// "": every root.
     Root,
@@ -78,7 +78,7 @@ impl Model {
         rows
     }
 
-    fn child(&self, parent: &Place, child: usize, row: Option<(u32, String)>) -> Place {
+    pub(super) fn child(&self, parent: &Place, child: usize, row: Option<(u32, String)>) -> Place {
         let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
         let child_path = self.tree.object(child).map(|o| o.path.as_ref()).unwrap_or("");
         let mut p =
@@ -189,65 +189,12 @@ impl Model {
         Ok(Target::Object(place))
     }
 
-    /// Visits everything below `place` (not `place` itself) in tree order.
-    pub(super) fn walk(&self, place: &Place, visit: &mut dyn FnMut(Item<'_>)) {
-        let Some(obj) = self.tree.object(place.obj) else { return };
-        for spec in obj.params.iter() {
-            if let Some((value, source)) = self.value(place, spec) {
-                visit(Item::Param { place, spec, value, source });
-            }
-        }
-        for &c in self.tree.children(place.obj) {
-            if !self.tree.is_present(c) {
-                continue;
-            }
-            if self.tree.object(c).is_some_and(|o| o.multi) {
-                let child_path = self.tree.object(c).map(|o| o.path.as_ref()).unwrap_or("");
-                let name = format!("{}{}", place.name, leaf(child_path, &obj.path));
-                visit(Item::Table { parent: place, row: c, name: &name });
-                self.walk_table(place, c, visit);
-            } else {
-                let p = self.child(place, c, None);
-                visit(Item::Object(&p));
-                self.walk(&p, visit);
-            }
-        }
-    }
-
-    /// Visits every row of table `row` below `parent` and everything below them.
-    pub(super) fn walk_table(&self, parent: &Place, row: usize, visit: &mut dyn FnMut(Item<'_>)) {
-        for r in self.rows(row, parent) {
-            let p = self.child(parent, row, Some(r));
-            visit(Item::Object(&p));
-            self.walk(&p, visit);
-        }
-    }
-
-    /// Visits what a target designates: the object itself first, then everything below.
+    /// Visits what a target designates: the object itself first, then everything below
+    /// (see [`super::cursor::Cursor`] for the order).
     pub(super) fn walk_target(&self, target: &Target, visit: &mut dyn FnMut(Item<'_>)) {
-        match target {
-            Target::Root => {
-                for r in self.tree.roots() {
-                    let name = self.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
-                    let p = Place { obj: r, name, ..Place::default() };
-                    visit(Item::Object(&p));
-                    self.walk(&p, visit);
-                }
-            }
-            Target::Object(p) => {
-                visit(Item::Object(p));
-                self.walk(p, visit);
-            }
-            Target::Table { parent, row, name } => {
-                visit(Item::Table { parent, row: *row, name });
-                self.walk_table(parent, *row, visit);
-            }
-            Target::Param(place, i) => {
-                let spec = self.tree.object(place.obj).and_then(|o| o.params.get(*i));
-                if let Some((spec, (value, source))) = spec.and_then(|s| Some((s, self.value(place, s)?))) {
-                    visit(Item::Param { place, spec, value, source });
-                }
-            }
+        let mut cursor = super::cursor::Cursor::new(self, target.clone(), false);
+        while let Some(item) = cursor.next() {
+            visit(item);
         }
     }
 }

@@ -10,6 +10,7 @@ mod rpc_du;
 mod rpc_params;
 mod rpc_session;
 mod rpc_transfer;
+pub mod stream;
 pub mod xml;
 
 pub use decode::{decode, DecodeError, DecodeErrorKind, MAX_ENVELOPE_BYTES};

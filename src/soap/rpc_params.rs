@@ -156,6 +156,14 @@ pub(super) fn decode_values(e: El<'_, '_>, name: &str) -> Res<Vec<ParameterValue
 pub(super) fn encode_values(w: &mut W<'_>, tag: &str, list: &[ParameterValueStruct]) {
     w.array_open(tag, "cwmp:ParameterValueStruct", list.len());
     for p in list {
+        encode_value_struct(w, p);
+    }
+    w.close(tag);
+}
+
+/// One `ParameterValueStruct` element (also used by the streamed response).
+pub(super) fn encode_value_struct(w: &mut W<'_>, p: &ParameterValueStruct) {
+    {
         w.open("ParameterValueStruct");
         w.leaf("Name", &p.name);
         // The CPE always knows the type; a typeless value (an ACS's) stays typeless.
@@ -171,7 +179,6 @@ pub(super) fn encode_values(w: &mut W<'_>, tag: &str, list: &[ParameterValueStru
         w.close("Value");
         w.close("ParameterValueStruct");
     }
-    w.close(tag);
 }
 
 fn decode_infos(e: El<'_, '_>) -> Res<Vec<ParameterInfoStruct>> {
@@ -185,13 +192,18 @@ fn encode_infos(w: &mut W<'_>, list: &[ParameterInfoStruct]) {
     w.open("cwmp:GetParameterNamesResponse");
     w.array_open("ParameterList", "cwmp:ParameterInfoStruct", list.len());
     for p in list {
-        w.open("ParameterInfoStruct");
-        w.leaf("Name", &p.name);
-        w.bool("Writable", p.writable);
-        w.close("ParameterInfoStruct");
+        encode_info_struct(w, p);
     }
     w.close("ParameterList");
     w.close("cwmp:GetParameterNamesResponse");
+}
+
+/// One `ParameterInfoStruct` element (also used by the streamed response).
+pub(super) fn encode_info_struct(w: &mut W<'_>, p: &ParameterInfoStruct) {
+    w.open("ParameterInfoStruct");
+    w.leaf("Name", &p.name);
+    w.bool("Writable", p.writable);
+    w.close("ParameterInfoStruct");
 }
 
 fn notification(text: &str) -> Res<u8> {

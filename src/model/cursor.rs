@@ -1,0 +1,182 @@
+//! The one traversal of the concrete tree, as a pull cursor: what a target designates, in
+//! tree order (TR-069 Amd 6 A.3.2.2/A.3.2.3 do not fix an order; this one is stable):
+//! an object, its parameters, then its child objects; a table name, then its rows by
+//! instance number, each followed by its content.
+//!
+//! Being pull-based, it lets a GetParameterValues or GetParameterNames response be encoded
+//! as the HTTP body is written, never held whole in memory; its state is one frame per
+//! level of the tree.
+
+use super::walk::{Item, Place, Target};
+use super::Model;
+
+#[derive(Debug)]
+enum Frame {
+    /// An object: next parameter index, next child index.
+    Object { place: Place, param: usize, child: usize },
+    /// A table below `parent`: its rows and the next one.
+    Rows { parent: Place, row: usize, rows: Vec<(u32, String)>, next: usize, name: String },
+    /// A single parameter target, not yet emitted.
+    Param { place: Place, param: usize, done: bool },
+}
+
+/// What the last step produced, referring to the top frame.
+enum Emit {
+    Object,
+    Table,
+    Param { param: usize, value: String, source: Option<usize> },
+    Nothing,
+}
+
+/// A cursor over one target (or several, one after the other).
+#[derive(Debug)]
+pub struct Cursor<'m> {
+    model: &'m Model,
+    targets: std::vec::IntoIter<Target>,
+    stack: Vec<Frame>,
+    /// Emit parameters only (GetParameterValues).
+    params_only: bool,
+    pending: Option<(usize, String, Option<usize>)>,
+}
+
+impl<'m> Cursor<'m> {
+    pub(super) fn new(model: &'m Model, target: Target, params_only: bool) -> Cursor<'m> {
+        Self::over(model, vec![target], params_only)
+    }
+
+    pub(super) fn over(model: &'m Model, targets: Vec<Target>, params_only: bool) -> Cursor<'m> {
+        // "" is every root, one after the other.
+        let mut expanded = Vec::with_capacity(targets.len());
+        for t in targets {
+            match t {
+                Target::Root => {
+                    for r in model.tree.roots() {
+                        let name = model.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
+                        expanded.push(Target::Object(Place { obj: r, name, ..Place::default() }));
+                    }
+                }
+                t => expanded.push(t),
+            }
+        }
+        Cursor { model, targets: expanded.into_iter(), stack: Vec::new(), params_only, pending: None }
+    }
+
+    /// Pushes the frames of the next target; what it emits first.
+    fn start(&mut self, target: Target) -> Emit {
+        let m = self.model;
+        match target {
+            Target::Root => Emit::Nothing,
+            Target::Object(place) => {
+                self.stack.push(Frame::Object { place, param: 0, child: 0 });
+                Emit::Object
+            }
+            Target::Table { parent, row, name } => {
+                let rows = m.rows(row, &parent);
+                self.stack.push(Frame::Rows { parent, row, rows, next: 0, name });
+                Emit::Table
+            }
+            Target::Param(place, param) => {
+                self.stack.push(Frame::Param { place, param, done: false });
+                Emit::Nothing
+            }
+        }
+    }
+
+    /// Advances the top frame by one step.
+    fn step(&mut self) -> Emit {
+        let m = self.model;
+        let Some(top) = self.stack.last_mut() else { return Emit::Nothing };
+        match top {
+            Frame::Param { place, param, done } => {
+                if *done {
+                    self.stack.pop();
+                    return Emit::Nothing;
+                }
+                *done = true;
+                let spec = m.tree.object(place.obj).and_then(|o| o.params.get(*param));
+                match spec.and_then(|s| m.value(place, s)) {
+                    Some((value, source)) => Emit::Param { param: *param, value, source },
+                    None => Emit::Nothing,
+                }
+            }
+            Frame::Object { place, param, child } => {
+                let Some(obj) = m.tree.object(place.obj) else {
+                    self.stack.pop();
+                    return Emit::Nothing;
+                };
+                if let Some(spec) = obj.params.get(*param) {
+                    let i = *param;
+                    *param += 1;
+                    return match m.value(place, spec) {
+                        Some((value, source)) => Emit::Param { param: i, value, source },
+                        None => Emit::Nothing,
+                    };
+                }
+                let Some(&c) = m.tree.children(place.obj).get(*child) else {
+                    self.stack.pop();
+                    return Emit::Nothing;
+                };
+                *child += 1;
+                if !m.tree.is_present(c) {
+                    return Emit::Nothing;
+                }
+                let place = place.clone();
+                if m.tree.object(c).is_some_and(|o| o.multi) {
+                    let table = m.child(&place, c, None);
+                    let rows = m.rows(c, &place);
+                    self.stack.push(Frame::Rows { parent: place, row: c, rows, next: 0, name: table.name });
+                    Emit::Table
+                } else {
+                    self.stack.push(Frame::Object { place: m.child(&place, c, None), param: 0, child: 0 });
+                    Emit::Object
+                }
+            }
+            Frame::Rows { parent, row, rows, next, .. } => {
+                let Some(r) = rows.get(*next).cloned() else {
+                    self.stack.pop();
+                    return Emit::Nothing;
+                };
+                *next += 1;
+                let place = m.child(parent, *row, Some(r));
+                self.stack.push(Frame::Object { place, param: 0, child: 0 });
+                Emit::Object
+            }
+        }
+    }
+
+    /// The next item, or `None` when every target is done.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<Item<'_>> {
+        loop {
+            let emit = if self.stack.is_empty() {
+                let t = self.targets.next()?;
+                self.start(t)
+            } else {
+                self.step()
+            };
+            match emit {
+                Emit::Nothing => continue,
+                Emit::Object | Emit::Table if self.params_only => continue,
+                Emit::Param { param, value, source } => {
+                    self.pending = Some((param, value, source));
+                    break;
+                }
+                Emit::Object | Emit::Table => {
+                    self.pending = None;
+                    break;
+                }
+            }
+        }
+        let top = self.stack.last()?;
+        let m = self.model;
+        Some(match (top, self.pending.take()) {
+            (Frame::Object { place, .. } | Frame::Param { place, .. }, Some((param, value, source))) => {
+                let spec = m.tree.object(place.obj).and_then(|o| o.params.get(param))?;
+                Item::Param { place, spec, value, source }
+            }
+            (Frame::Object { place, .. }, None) => Item::Object(place),
+            (Frame::Rows { parent, row, name, .. }, None) => Item::Table { parent, row: *row, name },
+            _ => return None,
+        })
+    }
+}
