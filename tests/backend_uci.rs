@@ -505,3 +505,17 @@ fn a_file_changed_on_disk_is_not_overwritten() {
     let now = fs::read_to_string(dir.join("etc/config/system")).unwrap();
     assert!(now.contains("'edited'") && now.contains("\toption enabled '0'\n"));
 }
+
+#[test]
+fn values_that_cannot_be_one_uci_line_are_refused() {
+    let dir = root("newline");
+    let before = snapshot(&dir);
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let k = keys(&["default_radio0"]);
+    let e = b.set(&Location { object: SSID, keys: &k }, "SSID", "two\nlines").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    assert_eq!(snapshot(&dir), before);
+}

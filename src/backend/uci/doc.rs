@@ -176,6 +176,12 @@ pub fn valid_name(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// Whether a value can be written on one line (no line end, no NUL, which libuci would
+/// cut the value at).
+pub fn storable(value: &str) -> bool {
+    !value.contains(['\n', '\r', '\0'])
+}
+
 /// Quotes a value the way libuci writes it.
 pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "'\\''"))
@@ -319,9 +325,10 @@ impl Doc {
 
     /// Sets `option name value` in section `id`: rewrites the existing line in place (its
     /// indentation kept), or adds one after the section's last value. No change when the
-    /// value is already there. `false` when the section does not exist.
+    /// value is already there. `false` when the section does not exist or the name or
+    /// value cannot be written.
     pub fn set_option(&mut self, id: &str, name: &str, value: &str) -> bool {
-        let Some((start, end)) = self.span(id) else {
+        let Some((start, end)) = self.span(id).filter(|_| valid_name(name) && storable(value)) else {
             return false;
         };
         let found = self.value_lines(start, end, name);
@@ -361,7 +368,8 @@ impl Doc {
     /// Makes `list name` hold `items`: the lines of the common prefix with the current
     /// items stay as they are, the rest is replaced (so appending an item adds one line).
     pub fn set_list(&mut self, id: &str, name: &str, items: &[String]) -> bool {
-        let Some((start, end)) = self.span(id) else {
+        let ok = valid_name(name) && items.iter().all(|i| storable(i));
+        let Some((start, end)) = self.span(id).filter(|_| ok) else {
             return false;
         };
         let found = self.value_lines(start, end, name);
@@ -393,9 +401,11 @@ impl Doc {
     }
 
     /// Appends a new section `config kind 'name'` (a blank line before it, as libuci
-    /// writes) with the given options. `false` when `name` is taken or invalid.
+    /// writes) with the given options. `false` when `name` is taken or anything invalid.
     pub fn add_section(&mut self, kind: &str, name: &str, options: &[(String, String)]) -> bool {
-        if !valid_name(kind) || !valid_name(name) || self.section(name).is_some() {
+        let values_ok = options.iter().all(|(n, v)| valid_name(n) && storable(v));
+        let full = self.sections().len() >= MAX_SECTIONS;
+        if full || !values_ok || !valid_name(kind) || !valid_name(name) || self.section(name).is_some() {
             return false;
         }
         let ends_blank = self.lines.last().is_none_or(|l| l.raw.trim().is_empty());

@@ -11,14 +11,21 @@ use super::{internal, not_found, store, Loaded, UciBackend};
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result};
 use std::process::Command;
 
-fn apply_edits(doc: &mut Doc, id: &str, edits: &[Edit]) {
+/// Applies edits to a copy first, so that a refused one leaves the staged document as it was.
+fn apply_edits(doc: &mut Doc, id: &str, edits: &[Edit]) -> Result<()> {
+    let mut copy = doc.clone();
     for edit in edits {
-        match edit {
-            Edit::Set(o, v) => doc.set_option(id, o, v),
-            Edit::Delete(o) => doc.delete_option(id, o),
-            Edit::List(o, items) => doc.set_list(id, o, items),
+        let done = match edit {
+            Edit::Set(o, v) => copy.set_option(id, o, v),
+            Edit::Delete(o) => copy.delete_option(id, o),
+            Edit::List(o, items) => copy.set_list(id, o, items),
         };
+        if !done {
+            return Err(HalError::new(ErrorKind::InvalidValue, "value cannot be stored in UCI (line end or NUL)"));
+        }
     }
+    *doc = copy;
+    Ok(())
 }
 
 impl UciBackend {
@@ -40,7 +47,7 @@ impl UciBackend {
         let id = target.id.to_string();
         drop(view);
         if !edits.is_empty() {
-            apply_edits(self.staged_doc(&package)?, &id, &edits);
+            apply_edits(self.staged_doc(&package)?, &id, &edits)?;
         }
         Ok(())
     }
@@ -103,7 +110,11 @@ impl UciBackend {
                     if !store::unchanged(&self.root, name, text) {
                         return Err(internal(format!("{name} changed on disk since it was read")));
                     }
-                    files.push((name.clone(), doc.write()));
+                    let text = doc.write();
+                    if text.len() > doc::MAX_FILE_BYTES {
+                        return Err(HalError::new(ErrorKind::ResourcesExceeded, format!("{name} would exceed 1 MiB")));
+                    }
+                    files.push((name.clone(), text));
                 }
                 Some(Loaded::Ready { .. }) => {}
                 _ => return Err(internal(format!("{name} cannot be written"))),
