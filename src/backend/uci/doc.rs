@@ -231,7 +231,8 @@ fn classify(text: &str, line: usize, sections: &mut usize) -> Result<Kind, DocEr
             let (name, value) = (name.clone(), value.clone());
             Ok(if keyword == "option" { Kind::Option { name, value } } else { Kind::List { name, value } })
         }
-        (k, _) => Err(err(line, &format!("cannot parse '{k}' line (expected package/config/option/list)"))),
+        // The words are not quoted back: a malformed line of `wireless` may hold a key.
+        _ => Err(err(line, "expected package, config, option or list with its arguments")),
     }
 }
 

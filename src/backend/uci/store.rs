@@ -88,12 +88,13 @@ pub fn write_all(root: &Path, files: &[(String, String)]) -> std::io::Result<()>
             }
         }
     }
-    let mut backups = Vec::new();
-    for target in &targets {
-        let backup = temp_name(target, "old");
-        let _ = fs::remove_file(&backup);
-        backups.push(fs::hard_link(target, &backup).ok().map(|_| backup));
-    }
+    let backups = match keep_originals(&targets) {
+        Ok(b) => b,
+        Err(e) => {
+            temps.iter().for_each(|t| drop(fs::remove_file(t)));
+            return Err(e);
+        }
+    };
     let mut done = 0usize;
     let mut failure = None;
     for (temp, target) in temps.iter().zip(&targets) {
@@ -113,6 +114,27 @@ pub fn write_all(root: &Path, files: &[(String, String)]) -> std::io::Result<()>
     sync_dir(&dir)
 }
 
+/// Keeps each existing target as a hard link (a copy where links are not supported);
+/// `None` for a target that does not exist yet. Fails (removing what it made) when an
+/// original cannot be kept: nothing may be renamed then.
+fn keep_originals(targets: &[PathBuf]) -> std::io::Result<Vec<Option<PathBuf>>> {
+    let mut backups = Vec::new();
+    for target in targets {
+        if !target.exists() {
+            backups.push(None);
+            continue;
+        }
+        let backup = temp_name(target, "old");
+        let _ = fs::remove_file(&backup);
+        if let Err(e) = fs::hard_link(target, &backup).or_else(|_| fs::copy(target, &backup).map(drop)) {
+            backups.iter().flatten().chain([&backup]).for_each(|b| drop(fs::remove_file(b)));
+            return Err(e);
+        }
+        backups.push(Some(backup));
+    }
+    Ok(backups)
+}
+
 /// Puts back the originals of the first `done` targets (or removes a file that did not
 /// exist before).
 fn roll_back(targets: &[PathBuf], backups: &[Option<PathBuf>], done: usize) {
@@ -121,5 +143,41 @@ fn roll_back(targets: &[PathBuf], backups: &[Option<PathBuf>], done: usize) {
             Some(b) => fs::rename(b, target),
             None => fs::remove_file(target),
         };
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("cwmpd-uci-store-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("etc/config")).unwrap();
+        d
+    }
+
+    #[test]
+    fn all_files_or_none() {
+        let root = dir("none");
+        fs::write(path(&root, "a"), "old a\n").unwrap();
+        fs::create_dir(path(&root, "b")).unwrap();
+        fs::write(path(&root, "b").join("x"), "").unwrap();
+        let files =
+            [("a".to_string(), "config new 'a'\n".to_string()), ("b".to_string(), "config new 'b'\n".to_string())];
+        assert!(write_all(&root, &files).is_err());
+        assert_eq!(fs::read_to_string(path(&root, "a")).unwrap(), "old a\n");
+        let names: Vec<_> = fs::read_dir(root.join("etc/config")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "no temporary or backup file left: {names:?}");
+
+        let root = dir("all");
+        fs::write(path(&root, "a"), "old a\n").unwrap();
+        write_all(&root, &files).unwrap();
+        assert_eq!(fs::read_to_string(path(&root, "a")).unwrap(), "config new 'a'\n");
+        assert_eq!(fs::read_to_string(path(&root, "b")).unwrap(), "config new 'b'\n");
+        assert_eq!(fs::read_dir(root.join("etc/config")).unwrap().count(), 2);
+        assert!(matches!(load(&root, "a"), Loaded::Ready { .. }));
+        assert!(matches!(load(&root, "zz"), Loaded::Missing));
     }
 }
