@@ -43,7 +43,10 @@ fn a_refusal_at_prepare_leaves_nothing_applied() {
     let list =
         vec![pv("Device.ManagementServer.PeriodicInformInterval", "77"), pv("Device.Users.User.1.Username", "mallory")];
     let f = m.set_parameter_values(&list, "k", &mut state).unwrap_err();
-    assert_eq!(f.fault_code, 9007);
+    assert_eq!(f.fault_code, 9003);
+    let blamed: Vec<(&str, u32)> =
+        f.set_parameter_values_faults.iter().map(|x| (x.parameter_name.as_str(), x.fault_code)).collect();
+    assert_eq!(blamed, vec![("Device.Users.User.1.Username", 9007)], "the refusing backend's parameters");
     assert_eq!(value(&m, "Device.Users.User.1.Username"), "alice");
     assert_ne!(m.management_server().periodic_inform_interval, 77, "the agent's own parameter was not applied either");
     assert_eq!(state, State::default());

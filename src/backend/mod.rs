@@ -1,6 +1,8 @@
 //! Backends that implement [`crate::hal::Backend`]: the replay backend, which serves a real
-//! router's parameter dump (tests, demo, benchmarks), and the platform backends.
+//! router's parameter dump (tests, demo, benchmarks), and the platform backends (OpenWrt
+//! UCI; Linux sysfs, procfs and netlink).
 
 pub mod csv;
 pub mod replay;
 mod replay_hal;
+pub mod uci;

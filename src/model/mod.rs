@@ -69,6 +69,8 @@ pub struct Model {
     notify_snapshot: BTreeMap<String, String>,
     /// Backends with committed changes not yet applied to the running system.
     pending_apply: Vec<usize>,
+    /// The backend whose prepare refused the last transaction.
+    refused_by: Option<usize>,
 }
 
 impl core::fmt::Debug for Model {
@@ -95,6 +97,7 @@ impl Model {
             attributes: state.attributes.clone(),
             notify_snapshot: BTreeMap::new(),
             pending_apply: Vec::new(),
+            refused_by: None,
         };
         m.restore_values(state);
         m

@@ -114,7 +114,8 @@ impl Model {
             .iter()
             .map(|w| self.tree.object(w.place.obj).map(|o| o.path.to_string()).unwrap_or_default())
             .collect();
-        self.run(&touched, |m| {
+        self.refused_by = None;
+        let result = self.run(&touched, |m| {
             let mut faults = Vec::new();
             for (w, object) in writes.iter().zip(&objects) {
                 let Some(b) = w.backend else { continue };
@@ -129,7 +130,17 @@ impl Model {
             } else {
                 Err(Fault { set_parameter_values_faults: faults, ..Fault::new(FaultCode::INVALID_ARGUMENTS) })
             }
-        })
+        });
+        // A backend that refuses the change as a whole (prepare): each of its parameters is
+        // reported with that fault, under 9003 as A.3.2.1 asks of SetParameterValues.
+        match (result, self.refused_by.take()) {
+            (Err(f), Some(b)) if f.set_parameter_values_faults.is_empty() => {
+                let code = FaultCode(f.fault_code);
+                let faults = writes.iter().filter(|w| w.backend == Some(b)).map(|w| spv_fault(&w.name, code)).collect();
+                Err(Fault { set_parameter_values_faults: faults, ..Fault::new(FaultCode::INVALID_ARGUMENTS) })
+            }
+            (other, _) => other,
+        }
     }
 
     /// Runs `stage` inside a transaction on `touched`; commits only if every backend staged
@@ -145,6 +156,7 @@ impl Model {
             for &b in touched {
                 if let Some(Err(e)) = self.backend_mut(b).map(|be| be.prepare()) {
                     log::info!("backend refused the change: {e}");
+                    self.refused_by = Some(b);
                     return Err(hal_fault(&e));
                 }
             }

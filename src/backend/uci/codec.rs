@@ -1,0 +1,344 @@
+//! Conversions between UCI option values and TR-181 canonical text, one per [`Codec`]
+//! (TR-106 3.2 value forms: `true`/`false`, decimal numbers, comma-separated lists).
+//! Reading gives `None` for what the configuration cannot tell (a channel chosen at run
+//! time, a DHCP range of an interface without a static address): absent, never guessed.
+//! Writing turns a value into [`Edit`]s on one section; the engine has already checked
+//! the value against the schema, so only what UCI cannot express is refused here.
+//!
+//! Must not: do I/O, or log values (keys and secrets pass through here).
+
+use super::doc::{Doc, Section};
+use super::map::{Codec, Param};
+use crate::hal::{ErrorKind, HalError, Result};
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+/// The documents a conversion may consult, by package (committed or staged).
+pub type View<'a> = HashMap<&'a str, &'a Doc>;
+
+/// One change to a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    Set(String, String),
+    Delete(String),
+    List(String, Vec<String>),
+}
+
+fn invalid(message: impl Into<String>) -> HalError {
+    HalError::new(ErrorKind::InvalidValue, message)
+}
+
+/// A UCI boolean as libuci's users read it.
+pub fn uci_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "yes" | "on" | "true" | "enabled" => Some(true),
+        "0" | "no" | "off" | "false" | "disabled" => Some(false),
+        _ => None,
+    }
+}
+
+/// `a.b.c.d[/prefix]` -> (address, prefix if given).
+pub fn ipv4_cidr(text: &str) -> Option<(Ipv4Addr, Option<u32>)> {
+    match text.split_once('/') {
+        Some((a, p)) => Some((a.parse().ok()?, Some(p.parse().ok().filter(|p: &u32| *p <= 32)?))),
+        None => Some((text.parse().ok()?, None)),
+    }
+}
+
+pub fn mask_of(prefix: u32) -> u32 {
+    u32::MAX.checked_shl(32u32.saturating_sub(prefix)).unwrap_or(0)
+}
+
+fn prefix_of(mask: Ipv4Addr) -> Option<u32> {
+    let m = u32::from(mask);
+    let p = m.leading_ones();
+    (mask_of(p) == m).then_some(p)
+}
+
+/// The static address and netmask of a `network.interface` section.
+pub fn network_of(section: &Section) -> Option<(Ipv4Addr, u32)> {
+    let ipaddr = section.option("ipaddr").or_else(|| section.list("ipaddr").first().copied())?;
+    let (addr, prefix) = ipv4_cidr(ipaddr)?;
+    let mask = match prefix {
+        Some(p) => mask_of(p),
+        None => u32::from(section.option("netmask")?.parse::<Ipv4Addr>().ok()?),
+    };
+    Some((addr, mask))
+}
+
+fn pool_network(view: &View, section: &Section) -> Option<(u32, u32)> {
+    let iface = view.get("network")?.section(section.option("interface")?)?;
+    let (addr, mask) = network_of(&iface)?;
+    Some((u32::from(addr) & mask, !mask))
+}
+
+fn number(text: Option<&str>) -> Option<u32> {
+    text?.trim().parse().ok()
+}
+
+/// Seconds of a dnsmasq/odhcpd lease time (`12h`, `30m`, `45s`, `2d`, `3600`, `infinite`).
+fn lease_seconds(text: &str) -> Option<i64> {
+    if text == "infinite" {
+        return Some(-1);
+    }
+    let (digits, unit) = match text.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (text.get(..i)?, c),
+        _ => (text, 's'),
+    };
+    let n: i64 = digits.parse().ok()?;
+    let factor = match unit.to_ascii_lowercase() {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+fn width_of(htmode: &str) -> Option<&'static str> {
+    let digits = htmode.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    Some(match digits {
+        "20" => "20MHz",
+        "40" => "40MHz",
+        "80" => "80MHz",
+        "160" => "160MHz",
+        _ => return None,
+    })
+}
+
+/// `@ref(<table>|<key>)`: a reference the engine turns into a path with instance numbers.
+pub fn reference(table: &str, key: &str) -> String {
+    format!("@ref({table}|{key})")
+}
+
+/// The raw UCI value of a parameter (its default when the option is absent).
+fn raw<'a>(section: &Section<'a>, p: &'a Param) -> Option<&'a str> {
+    let option = p.option.as_deref()?;
+    section.option(option).or(p.default.as_deref())
+}
+
+/// The TR-181 value of `p` in `section` (the row `key`).
+pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<String> {
+    if p.hidden {
+        return Some(String::new());
+    }
+    let value = raw(section, p);
+    let bool_text = |b: bool| if b { "true" } else { "false" }.to_string();
+    match &p.codec {
+        Codec::Text => value.map(str::to_string),
+        Codec::Bool => uci_bool(value?).map(bool_text),
+        Codec::NotBool => uci_bool(value?).map(|b| bool_text(!b)),
+        Codec::Uint | Codec::Channel => number(value).map(|n| n.to_string()),
+        Codec::Key => Some(key.to_string()),
+        Codec::List => Some(section.list(p.option.as_deref()?).join(",")),
+        Codec::Enum(pairs) => {
+            let base = value?.split('+').next().unwrap_or("");
+            pairs.iter().find(|(u, _)| u == base).map(|(_, t)| t.clone())
+        }
+        Codec::Ipaddr => {
+            let text = value.or_else(|| section.list(p.option.as_deref()?).first().copied())?;
+            ipv4_cidr(text).map(|(a, _)| a.to_string())
+        }
+        Codec::Netmask => network_of(section).map(|(_, m)| Ipv4Addr::from(m).to_string()),
+        Codec::Ref(table) => value.filter(|v| !v.is_empty()).map(|v| reference(table, v)),
+        Codec::SelfRef(table) => Some(reference(table, key)),
+        Codec::DhcpMin | Codec::DhcpMax => dhcp_address(view, section, p).map(|a| Ipv4Addr::from(a).to_string()),
+        Codec::LeaseTime => lease_seconds(value?).map(|s| s.to_string()),
+        Codec::AutoChannel => value.map(|v| bool_text(v == "auto")),
+        Codec::HtMode => width_of(value?).map(str::to_string),
+        Codec::PortStart => number(value?.split([':', '-']).next()).map(|n| n.to_string()),
+        Codec::PortEnd => Some(number(value?.split([':', '-']).nth(1)).unwrap_or(0).to_string()),
+        Codec::Fixed(v) => Some(v.clone()),
+    }
+}
+
+fn dhcp_range(section: &Section) -> (u32, u32) {
+    let start = number(section.option("start")).unwrap_or(100);
+    let limit = number(section.option("limit")).unwrap_or(150);
+    (start, limit)
+}
+
+fn dhcp_address(view: &View, section: &Section, p: &Param) -> Option<u32> {
+    let (base, host_mask) = pool_network(view, section)?;
+    let (start, limit) = dhcp_range(section);
+    let offset = match p.codec {
+        Codec::DhcpMin => start,
+        _ => start.checked_add(limit)?.checked_sub(1)?,
+    };
+    base.checked_add(offset.min(host_mask))
+}
+
+fn set(option: &str, value: impl Into<String>) -> Vec<Edit> {
+    vec![Edit::Set(option.to_string(), value.into())]
+}
+
+/// The edits that make `p` read `value` in `section`.
+pub fn write(view: &View, section: &Section, p: &Param, value: &str) -> Result<Vec<Edit>> {
+    let not_writable = || HalError::new(ErrorKind::NotWritable, p.name.clone());
+    let option = p.option.as_deref();
+    let boolean = |v: &str| if v == "true" || v == "1" { "1" } else { "0" };
+    let unchanged_default =
+        |encoded: &str| option.is_some_and(|o| section.option(o).is_none()) && p.default.as_deref() == Some(encoded);
+    let edits = match (&p.codec, option) {
+        (Codec::Fixed(v), _) if v == value => Vec::new(),
+        (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
+        (Codec::Key | Codec::SelfRef(_), _) | (_, None) => return Err(not_writable()),
+        (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
+        (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
+        (Codec::Bool, Some(o)) => set(o, boolean(value)),
+        (Codec::NotBool, Some(o)) => set(o, if boolean(value) == "1" { "0" } else { "1" }),
+        (Codec::List, Some(o)) => {
+            let items = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            vec![Edit::List(o.to_string(), items)]
+        }
+        (Codec::Enum(pairs), Some(o)) => match pairs.iter().find(|(_, t)| t == value) {
+            Some((u, _)) => set(o, u.clone()),
+            None => return Err(invalid(format!("{} {value} not supported by this platform", p.name))),
+        },
+        (Codec::Ref(table), Some(o)) => write_ref(table, o, value)?,
+        (Codec::Ipaddr, Some(o)) => write_ipaddr(section, o, value)?,
+        (Codec::Netmask, Some(o)) => write_netmask(section, o, value)?,
+        (Codec::DhcpMin | Codec::DhcpMax, Some(_)) => write_dhcp(view, section, p, value)?,
+        (Codec::LeaseTime, Some(o)) => set(o, lease_text(value)?),
+        (Codec::AutoChannel, Some(o)) => write_autochannel(section, o, value == "true"),
+        (Codec::HtMode, Some(o)) => write_htmode(section, o, value)?,
+        (Codec::PortStart | Codec::PortEnd, Some(o)) => write_port(section, p, o, value)?,
+    };
+    if let [Edit::Set(_, v)] = edits.as_slice() {
+        if unchanged_default(v) {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(edits)
+}
+
+fn write_ref(table: &str, option: &str, value: &str) -> Result<Vec<Edit>> {
+    if value.is_empty() {
+        return Ok(vec![Edit::Delete(option.to_string())]);
+    }
+    let inner = value.strip_prefix("@ref(").and_then(|v| v.strip_suffix(')'));
+    match inner.and_then(|v| v.split_once('|')) {
+        Some((t, key)) if t == table && super::doc::valid_name(key) => Ok(set(option, key)),
+        _ => Err(invalid(format!("reference to {table} expected"))),
+    }
+}
+
+fn write_ipaddr(section: &Section, option: &str, value: &str) -> Result<Vec<Edit>> {
+    let prefix = section.option(option).and_then(ipv4_cidr).and_then(|(_, p)| p);
+    Ok(set(option, prefix.map_or_else(|| value.to_string(), |p| format!("{value}/{p}"))))
+}
+
+fn write_netmask(section: &Section, option: &str, value: &str) -> Result<Vec<Edit>> {
+    let mask: Ipv4Addr = value.parse().map_err(|_| invalid("SubnetMask"))?;
+    let prefix = prefix_of(mask).ok_or_else(|| invalid("SubnetMask is not contiguous"))?;
+    match section.option("ipaddr").and_then(ipv4_cidr) {
+        Some((addr, Some(_))) if section.option(option).is_none() => Ok(set("ipaddr", format!("{addr}/{prefix}"))),
+        _ => Ok(set(option, value)),
+    }
+}
+
+fn write_dhcp(view: &View, section: &Section, p: &Param, value: &str) -> Result<Vec<Edit>> {
+    let (base, host_mask) =
+        pool_network(view, section).ok_or_else(|| invalid("pool interface has no static network"))?;
+    let addr = u32::from(value.parse::<Ipv4Addr>().map_err(|_| invalid("address"))?);
+    let offset = addr.checked_sub(base).filter(|o| *o > 0 && *o < host_mask);
+    let offset = offset.ok_or_else(|| invalid(format!("{value} is outside the pool interface's network")))?;
+    let (start, limit) = dhcp_range(section);
+    let max = start.saturating_add(limit).saturating_sub(1);
+    let (new_start, new_max) = if p.codec == Codec::DhcpMin { (offset, max) } else { (start, offset) };
+    let new_limit = new_max.checked_sub(new_start).and_then(|d| d.checked_add(1));
+    let new_limit = new_limit.ok_or_else(|| invalid("MaxAddress below MinAddress"))?;
+    let mut edits = Vec::new();
+    if new_start != start || section.option("start").is_none() {
+        edits.push(Edit::Set("start".into(), new_start.to_string()));
+    }
+    if new_limit != limit || section.option("limit").is_none() {
+        edits.push(Edit::Set("limit".into(), new_limit.to_string()));
+    }
+    Ok(edits)
+}
+
+fn lease_text(value: &str) -> Result<String> {
+    let seconds: i64 = value.parse().map_err(|_| invalid("LeaseTime"))?;
+    Ok(match seconds {
+        -1 => "infinite".to_string(),
+        s if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s if s >= 120 => s.to_string(),
+        _ => return Err(invalid("LeaseTime below 120 s (dnsmasq minimum)")),
+    })
+}
+
+/// The first channel of the radio's band: what a radio leaving auto mode starts on until
+/// a Channel is set in the same request.
+fn first_channel(section: &Section) -> &'static str {
+    match section.option("band") {
+        Some("5g") => "36",
+        _ => "1",
+    }
+}
+
+fn write_autochannel(section: &Section, option: &str, on: bool) -> Vec<Edit> {
+    let current = section.option(option);
+    match (on, current) {
+        (true, Some("auto")) => Vec::new(),
+        (true, _) => set(option, "auto"),
+        (false, Some(c)) if c != "auto" => Vec::new(),
+        (false, _) => set(option, first_channel(section)),
+    }
+}
+
+fn write_htmode(section: &Section, option: &str, value: &str) -> Result<Vec<Edit>> {
+    let width = value.strip_suffix("MHz").filter(|w| ["20", "40", "80", "160"].contains(w));
+    let width = width.ok_or_else(|| invalid(format!("bandwidth {value} not supported by this platform")))?;
+    let current = section.option(option).unwrap_or("");
+    let mut family: String = current.chars().take_while(char::is_ascii_alphabetic).collect();
+    if family.is_empty() || family == "NOHT" {
+        family = if section.option("band") == Some("2g") { "HT" } else { "VHT" }.to_string();
+    }
+    let max = match family.as_str() {
+        "HT" => 40,
+        _ => 160,
+    };
+    if width.parse::<u32>().unwrap_or(u32::MAX) > max {
+        return Err(invalid(format!("{family} does not allow {value}")));
+    }
+    Ok(set(option, format!("{family}{width}")))
+}
+
+fn write_port(section: &Section, p: &Param, option: &str, value: &str) -> Result<Vec<Edit>> {
+    let current = section.option(option).unwrap_or("");
+    let mut parts = current.split([':', '-']);
+    let (start, end) = (parts.next().unwrap_or(""), parts.next());
+    let text = match (&p.codec, end) {
+        (Codec::PortStart, Some(e)) => format!("{value}-{e}"),
+        (Codec::PortStart, None) => value.to_string(),
+        (_, _) if value == "0" => start.to_string(),
+        (_, _) if start.is_empty() => return Err(invalid("ExternalPortEndRange without ExternalPort")),
+        (_, _) => format!("{start}-{value}"),
+    };
+    Ok(set(option, text))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_times_and_masks() {
+        assert_eq!(lease_seconds("12h"), Some(43200));
+        assert_eq!(lease_seconds("90"), Some(90));
+        assert_eq!(lease_seconds("infinite"), Some(-1));
+        assert_eq!(lease_seconds("x"), None);
+        assert_eq!(lease_text("7200").unwrap(), "2h");
+        assert_eq!(lease_text("-1").unwrap(), "infinite");
+        assert!(lease_text("10").is_err());
+        assert_eq!(prefix_of("255.255.255.0".parse().unwrap()), Some(24));
+        assert_eq!(prefix_of("255.0.255.0".parse().unwrap()), None);
+        assert_eq!(mask_of(0), 0);
+        assert_eq!(width_of("HE80"), Some("80MHz"));
+    }
+}

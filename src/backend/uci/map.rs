@@ -1,0 +1,247 @@
+//! The declarative TR-181 <-> UCI mapping (`platform/openwrt/tr181-uci.map`, compiled into
+//! the binary): which UCI package and section type back each TR-181 table or object, and
+//! per parameter the option and the conversion ([`Codec`]). The format is documented in
+//! `platform/openwrt/README.md`; this module only parses it.
+//!
+//! Must not: know any UCI file contents (that is [`super::codec`]), accept an unknown
+//! keyword or codec (a typo in the map is an error with its line number, caught by tests).
+
+use core::fmt;
+
+/// The mapping shipped with cwmpd.
+pub const SHIPPED: &str = include_str!("../../../platform/openwrt/tr181-uci.map");
+
+/// How a parameter's value is converted between UCI and TR-181 canonical text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Codec {
+    /// The option value as is.
+    Text,
+    /// UCI boolean (`1`/`yes`/`on`/`true`/`enabled`) <-> `true`/`false`; writes `1`/`0`.
+    Bool,
+    /// The inverse of a UCI boolean (`disabled`, `ignore`, `hidden` -> Enable).
+    NotBool,
+    /// Decimal unsigned number; anything else reads as absent.
+    Uint,
+    /// The row's own key (the section name), read-only.
+    Key,
+    /// UCI list (or a whitespace-separated option) <-> comma-separated list.
+    List,
+    /// Fixed value map `uci=TR-181`; a UCI value may carry a `+suffix` (`psk2+ccmp`).
+    Enum(Vec<(String, String)>),
+    /// `ipaddr` with an optional `/prefix`: the address part.
+    Ipaddr,
+    /// `netmask`, or the mask of the `/prefix` of `ipaddr`.
+    Netmask,
+    /// The option names a row of this table: `@ref(<table>|<key>)`.
+    Ref(String),
+    /// The row is also a row of this table under the same key (AccessPoint -> SSID).
+    SelfRef(String),
+    /// DHCP pool start/limit (offsets in the interface's network) <-> addresses.
+    DhcpMin,
+    DhcpMax,
+    /// `12h`, `30m`, `3600`, `infinite` <-> seconds, -1 for infinite.
+    LeaseTime,
+    /// Channel number; `auto` reads as absent (the current channel is runtime state).
+    Channel,
+    /// `channel auto` <-> true.
+    AutoChannel,
+    /// `HT20`/`VHT80`/`HE160`/`EHT320` <-> `20MHz`... (the standard prefix is kept).
+    HtMode,
+    /// First / last port of `8000` or `8000-8100` (0 = no range).
+    PortStart,
+    PortEnd,
+    /// A value the mapping itself implies (static port mappings have LeaseDuration 0).
+    Fixed(String),
+}
+
+/// Where the rows or the object live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Table {
+        kind: String,
+        /// Rows whose option is one of the values (`-` = option absent).
+        filter: Option<(String, Vec<String>)>,
+        /// The row is the parent row's own section, with the same key.
+        parent_rows: bool,
+        /// AddObject creates a named section with these options; `None`: not creatable.
+        add: Option<Vec<(String, String)>>,
+    },
+    /// A named section, `@type[n]`, or `row` (the innermost key of the location).
+    Object { section: String },
+}
+
+/// One parameter line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    /// `None` for `-` (value derived from the key or fixed).
+    pub option: Option<String>,
+    pub codec: Codec,
+    /// The UCI value assumed when the option is absent.
+    pub default: Option<String>,
+    pub read_only: bool,
+    /// Reads back as the empty string (passphrases, secrets).
+    pub hidden: bool,
+    /// The option lives in another section of the package (`@system[0]`).
+    pub at: Option<String>,
+}
+
+/// One `table` or `object` line with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub object: String,
+    pub package: String,
+    pub place: Place,
+    pub params: Vec<Param>,
+}
+
+impl Entry {
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// A map error at a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tr181-uci.map line {}: {}", self.line, self.message)
+    }
+}
+
+fn pairs(text: &str, sep: char) -> Option<Vec<(String, String)>> {
+    text.split(',').map(|p| p.split_once(sep).map(|(a, b)| (a.to_string(), b.to_string()))).collect()
+}
+
+fn codec(text: &str) -> Option<Codec> {
+    if let Some(inner) = text.strip_suffix(')') {
+        let (name, arg) = inner.split_once('(')?;
+        return match name {
+            "enum" => pairs(arg, '=').map(Codec::Enum),
+            "ref" => Some(Codec::Ref(arg.to_string())),
+            "selfref" => Some(Codec::SelfRef(arg.to_string())),
+            "fixed" => Some(Codec::Fixed(arg.to_string())),
+            _ => None,
+        };
+    }
+    Some(match text {
+        "text" => Codec::Text,
+        "bool" => Codec::Bool,
+        "notbool" => Codec::NotBool,
+        "uint" => Codec::Uint,
+        "key" => Codec::Key,
+        "list" => Codec::List,
+        "ipaddr" => Codec::Ipaddr,
+        "netmask" => Codec::Netmask,
+        "dhcp-min" => Codec::DhcpMin,
+        "dhcp-max" => Codec::DhcpMax,
+        "leasetime" => Codec::LeaseTime,
+        "channel" => Codec::Channel,
+        "autochannel" => Codec::AutoChannel,
+        "htmode" => Codec::HtMode,
+        "port-start" => Codec::PortStart,
+        "port-end" => Codec::PortEnd,
+        _ => return None,
+    })
+}
+
+fn table(words: &[&str], line: usize) -> Result<Place, MapError> {
+    let bad = |m: &str| MapError { line, message: m.to_string() };
+    let kind = words.get(3).ok_or_else(|| bad("table needs a section type"))?;
+    let mut place = Place::Table { kind: kind.to_string(), filter: None, parent_rows: false, add: None };
+    for w in words.get(4..).unwrap_or(&[]) {
+        let Place::Table { filter, parent_rows, add, .. } = &mut place else { break };
+        match w.split_once('=') {
+            Some(("where", f)) => {
+                let (opt, values) = f.split_once(':').ok_or_else(|| bad("where=option:v1|v2"))?;
+                *filter = Some((opt.to_string(), values.split('|').map(str::to_string).collect()));
+            }
+            Some(("rows", "parent")) => *parent_rows = true,
+            Some(("add", a)) => *add = Some(pairs(a, ':').ok_or_else(|| bad("add=option:value,..."))?),
+            _ => return Err(bad(&format!("unknown table option '{w}'"))),
+        }
+    }
+    Ok(place)
+}
+
+fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
+    let bad = |m: &str| MapError { line, message: m.to_string() };
+    let [_, name, option, codec_text, flags @ ..] = words else {
+        return Err(bad("param <Name> <option> <codec> [flags]"));
+    };
+    let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
+    let option = (*option != "-").then(|| option.to_string());
+    let mut p =
+        Param { name: name.to_string(), option, codec, default: None, read_only: false, hidden: false, at: None };
+    for f in flags {
+        match f.split_once('=') {
+            Some(("default", v)) => p.default = Some(v.to_string()),
+            Some(("at", v)) => p.at = Some(v.to_string()),
+            None if *f == "ro" => p.read_only = true,
+            None if *f == "hidden" => p.hidden = true,
+            _ => return Err(bad(&format!("unknown flag '{f}'"))),
+        }
+    }
+    Ok(p)
+}
+
+/// Parses a mapping text.
+pub fn parse(text: &str) -> Result<Vec<Entry>, MapError> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i.saturating_add(1);
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        let bad = |m: &str| MapError { line, message: m.to_string() };
+        match words.first().copied() {
+            None => {}
+            Some(w) if w.starts_with('#') => {}
+            Some(kw @ ("table" | "object")) => {
+                let (Some(object), Some(package)) = (words.get(1), words.get(2)) else {
+                    return Err(bad("table/object <path> <package> ..."));
+                };
+                let place = if kw == "table" {
+                    table(&words, line)?
+                } else {
+                    Place::Object { section: words.get(3).ok_or_else(|| bad("object needs a section"))?.to_string() }
+                };
+                let (object, package) = (object.to_string(), package.to_string());
+                entries.push(Entry { object, package, place, params: Vec::new() });
+            }
+            Some("param") => {
+                let p = param(&words, line)?;
+                entries.last_mut().ok_or_else(|| bad("param before any table/object"))?.params.push(p);
+            }
+            Some(w) => return Err(bad(&format!("unknown keyword '{w}'"))),
+        }
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_map_parses() {
+        let map = parse(SHIPPED).unwrap();
+        let radio = map.iter().find(|e| e.object == "Device.WiFi.Radio.{i}.").unwrap();
+        assert_eq!(radio.package, "wireless");
+        assert_eq!(radio.param("AutoChannelEnable").unwrap().codec, Codec::AutoChannel);
+        let pm = map.iter().find(|e| e.object == "Device.NAT.PortMapping.{i}.").unwrap();
+        assert!(matches!(&pm.place, Place::Table { add: Some(a), .. } if a.len() == 5));
+    }
+
+    #[test]
+    fn errors_have_lines() {
+        assert_eq!(parse("param A b text").unwrap_err().line, 1);
+        assert_eq!(parse("table X. p t\n\nparam A b nosuch").unwrap_err().line, 3);
+        assert_eq!(parse("table X. p t\nparam A b text bogus").unwrap_err().line, 2);
+        assert!(parse("frobnicate").is_err());
+    }
+}

@@ -1,0 +1,321 @@
+//! The OpenWrt platform backend: TR-181 objects served from the UCI configuration files
+//! (`<root>/etc/config/*`) through the declarative mapping of
+//! `platform/openwrt/tr181-uci.map` ([`map`]), with the HAL transaction
+//! ([`crate::hal::Backend`]): `set`/`add`/`delete` edit in-memory copies of the files,
+//! `prepare` runs the platform's cross-checks ([`check`]), `commit` writes every changed
+//! file all-or-nothing ([`store`]), `apply` (after the session) runs the reload command
+//! (`/sbin/reload_config` by default: procd reloads the services whose configuration
+//! changed), as an argv, never through a shell.
+//!
+//! Keys are UCI section names; an anonymous section is keyed by the id libuci shows
+//! (`cfg03dc81`). Rows added by AddObject get such an id written as their name, and when a
+//! section is deleted the anonymous sections after it are given their id as a name, so
+//! that no key changes when the file is read again (TR-069 A.3.2.6: instance numbers do not
+//! change while the row exists; the engine maps keys to numbers).
+//!
+//! Reference parameters (LowerLayers, Interface, SSIDReference) are read as
+//! `@ref(<schema table path>|<key>)`, e.g. `@ref(Device.WiFi.Radio.{i}.|radio0)`; the engine
+//! turns them into paths with instance numbers, and `set` accepts only that form (the
+//! engine translates a path to it first).
+//!
+//! Files are read at start and again by `begin` when they changed on disk; a missing file
+//! makes its tables empty, a malformed one fails its parameters with 9002, and both are
+//! listed by [`UciBackend::problems`]; the other files are served normally.
+//!
+//! Must not: pass anything to a shell, log a value (keys and passphrases), write a file
+//! outside `commit`, or write over a file that changed on disk since it was read.
+
+pub mod check;
+pub mod codec;
+pub mod doc;
+pub mod map;
+pub mod store;
+
+use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result};
+use codec::View;
+use doc::{Doc, Section};
+use map::{Codec, Entry, Param, Place};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use store::Loaded;
+
+/// The default reload command (procd's `reload_config`).
+pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
+
+/// The UCI backend.
+#[derive(Debug)]
+pub struct UciBackend {
+    root: PathBuf,
+    reload: Vec<String>,
+    map: Vec<Entry>,
+    files: HashMap<String, Loaded>,
+    /// The packages edited in the current transaction.
+    staged: HashMap<String, Doc>,
+    /// Committed changes not yet applied to the running system.
+    pending: bool,
+}
+
+fn not_found(what: impl Into<String>) -> HalError {
+    HalError::new(ErrorKind::NotFound, what)
+}
+
+fn internal(what: impl Into<String>) -> HalError {
+    HalError::new(ErrorKind::Internal, what)
+}
+
+/// The section a selector names: a section id, or `@type[n]` (n-th section of that type).
+fn select<'a>(doc: &'a Doc, selector: &str) -> Option<Section<'a>> {
+    let Some(rest) = selector.strip_prefix('@') else {
+        return doc.section(selector);
+    };
+    let (kind, n) = rest.strip_suffix(']')?.split_once('[')?;
+    doc.sections().into_iter().filter(|s| s.kind == kind).nth(n.parse().ok()?)
+}
+
+fn row_matches(place: &Place, section: &Section) -> bool {
+    match place {
+        Place::Table { kind, filter, .. } => {
+            section.kind == kind
+                && filter
+                    .as_ref()
+                    .is_none_or(|(opt, values)| values.iter().any(|v| section.option(opt).map_or(v == "-", |o| o == v)))
+        }
+        Place::Object { .. } => true,
+    }
+}
+
+impl UciBackend {
+    /// A backend over `<root>/etc/config/*`, with the shipped mapping.
+    pub fn new(root: PathBuf) -> Self {
+        let map = map::parse(map::SHIPPED).unwrap_or_else(|e| {
+            log::error!("uci: {e}");
+            Vec::new()
+        });
+        let mut packages: Vec<String> = map.iter().map(|e| e.package.clone()).collect();
+        packages.sort();
+        packages.dedup();
+        let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
+        let backend = UciBackend {
+            root,
+            reload: vec![RELOAD_CONFIG.to_string()],
+            map,
+            files,
+            staged: HashMap::new(),
+            pending: false,
+        };
+        for p in backend.problems() {
+            log::warn!("uci: {p}");
+        }
+        backend
+    }
+
+    /// Replaces the reload command run by `apply` (argv; empty: none).
+    pub fn with_reload_command(mut self, argv: Vec<String>) -> Self {
+        self.reload = argv;
+        self
+    }
+
+    /// The files that could not be used (missing or malformed), one line each.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .files
+            .iter()
+            .filter_map(|(name, l)| match l {
+                Loaded::Missing => Some(format!("{}: missing", store::path(&self.root, name).display())),
+                Loaded::Broken(e) => Some(e.clone()),
+                Loaded::Ready { .. } => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn entry(&self, object: &str) -> Option<&Entry> {
+        self.map.iter().find(|e| e.object == object)
+    }
+
+    /// The committed documents, with the staged ones over them when `staged`.
+    fn view(&self, staged: bool) -> View<'_> {
+        let mut view: View<'_> = HashMap::new();
+        for (name, l) in &self.files {
+            if let Loaded::Ready { doc, .. } = l {
+                view.insert(name.as_str(), doc);
+            }
+        }
+        if staged {
+            view.extend(self.staged.iter().map(|(n, d)| (n.as_str(), d)));
+        }
+        view
+    }
+
+    /// The document of a package: `Ok(None)` when the file is missing.
+    fn doc<'a>(&self, view: &View<'a>, package: &str) -> Result<Option<&'a Doc>> {
+        match (view.get(package), self.files.get(package)) {
+            (Some(d), _) => Ok(Some(*d)),
+            (None, Some(Loaded::Broken(e))) => Err(internal(e.clone())),
+            _ => Ok(None),
+        }
+    }
+
+    /// The section holding the object or row at `at` (and the row key), `Ok(None)` when its
+    /// file is missing or a single object's section is absent.
+    fn section<'a>(&self, view: &View<'a>, entry: &Entry, at: &Location) -> Result<Option<(Section<'a>, String)>> {
+        let Some(doc) = self.doc(view, &entry.package)? else {
+            return Ok(None);
+        };
+        let key = at.key().unwrap_or("").to_string();
+        match &entry.place {
+            Place::Object { section } if section == "row" => {
+                Ok(Some((doc.section(&key).ok_or_else(|| not_found(key.clone()))?, key)))
+            }
+            Place::Object { section } => Ok(select(doc, section).map(|s| (s, key))),
+            place => match doc.section(&key).filter(|s| row_matches(place, s)) {
+                Some(s) => Ok(Some((s, key))),
+                None => Err(not_found(format!("{}{key}", at.object))),
+            },
+        }
+    }
+
+    fn param<'e>(&self, entry: &'e Entry, name: &str) -> Result<&'e Param> {
+        entry.param(name).ok_or_else(|| not_found(format!("{}{name}", entry.object)))
+    }
+
+    fn value(&self, view: &View, at: &Location, name: &str) -> Result<Option<String>> {
+        let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
+        let p = self.param(entry, name)?;
+        let Some((section, key)) = self.section(view, entry, at)? else {
+            return Ok(None);
+        };
+        let target = match &p.at {
+            Some(sel) => match self.doc(view, &entry.package)?.and_then(|d| select(d, sel)) {
+                Some(s) => s,
+                None => return Ok(None),
+            },
+            None => section,
+        };
+        // A writable option that is not set is unset configuration, not a missing parameter:
+        // it reads as the empty value of its type, so the ACS can set it (a new row's
+        // ExternalPort, say).
+        let unset = || match p.codec {
+            _ if p.read_only || p.option.is_none() => None,
+            Codec::Text | Codec::Ref(_) => Some(String::new()),
+            Codec::PortStart | Codec::PortEnd => Some("0".to_string()),
+            _ => None,
+        };
+        Ok(codec::read(view, &target, &key, p).or_else(unset))
+    }
+
+    /// The staged copy of a package, made on first use.
+    fn staged_doc(&mut self, package: &str) -> Result<&mut Doc> {
+        if !self.staged.contains_key(package) {
+            let doc = match self.files.get(package) {
+                Some(Loaded::Ready { doc, .. }) => doc.clone(),
+                Some(Loaded::Broken(e)) => return Err(internal(e.clone())),
+                _ => return Err(not_found(format!("no UCI package {package}"))),
+            };
+            self.staged.insert(package.to_string(), doc);
+        }
+        self.staged.get_mut(package).ok_or_else(|| internal("staged document"))
+    }
+
+    /// Re-reads the files that changed on disk since they were read.
+    pub fn refresh(&mut self) {
+        let root = self.root.clone();
+        for (name, loaded) in self.files.iter_mut() {
+            let stale = match loaded {
+                Loaded::Ready { text, .. } => !store::unchanged(&root, name, text),
+                _ => true,
+            };
+            if stale {
+                *loaded = store::load(&root, name);
+            }
+        }
+    }
+}
+
+mod transaction;
+
+impl hal::Backend for UciBackend {
+    fn name(&self) -> &str {
+        "uci"
+    }
+
+    fn serves(&self, object: &str) -> bool {
+        self.entry(object).is_some()
+    }
+
+    fn parameters(&self, object: &str) -> Vec<String> {
+        self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
+    }
+
+    fn instances(&self, at: &Location) -> Result<Vec<String>> {
+        let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
+        let Place::Table { parent_rows, .. } = &entry.place else {
+            return Err(not_found(format!("{} is not a table", at.object)));
+        };
+        let view = self.view(false);
+        let Some(doc) = self.doc(&view, &entry.package)? else {
+            return Ok(Vec::new());
+        };
+        let rows = doc.sections().into_iter().filter(|s| row_matches(&entry.place, s));
+        if *parent_rows {
+            let parent = at.key().unwrap_or("");
+            return Ok(rows.filter(|s| s.id == parent).map(|s| s.id.to_string()).collect());
+        }
+        Ok(rows.map(|s| s.id.to_string()).collect())
+    }
+
+    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+        self.value(&self.view(false), at, param)
+    }
+
+    fn writable(&self, at: &Location, param: &str) -> bool {
+        let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
+            return false;
+        };
+        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_));
+        !p.read_only && !derived && (p.option.is_some() || matches!(p.codec, Codec::Fixed(_)))
+    }
+
+    fn creatable(&self, at: &Location) -> bool {
+        matches!(self.entry(at.object).map(|e| &e.place), Some(Place::Table { add: Some(_), .. }))
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.staged.clear();
+        self.refresh();
+        Ok(())
+    }
+
+    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+        self.stage_set(at, param, value)
+    }
+
+    fn add(&mut self, at: &Location) -> Result<String> {
+        self.stage_add(at)
+    }
+
+    fn delete(&mut self, at: &Location) -> Result<()> {
+        self.stage_delete(at)
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        let problems = check::new_problems(&self.view(false), &self.view(true));
+        match problems.is_empty() {
+            true => Ok(()),
+            false => Err(HalError::new(ErrorKind::InvalidValue, problems.join("; "))),
+        }
+    }
+
+    fn commit(&mut self) -> Result<Applied> {
+        self.write_staged()
+    }
+
+    fn abort(&mut self) {
+        self.staged.clear();
+    }
+
+    fn apply(&mut self) -> Result<()> {
+        self.run_reload()
+    }
+}
