@@ -7,7 +7,8 @@
 //! compiles all of TR-181 Device:2.19 plus the service models mounted under
 //! `Device.Services.` (tests, demo and the replay backend use it).
 //!
-//! Facets are deduplicated: parameters share one static `Facets` per distinct set.
+//! With `full-schema`, the effective profile membership (`FO` records) is compiled too, for
+//! the coverage report. Facets are deduplicated: parameters share one static `Facets` per distinct set.
 //!
 //! The input is the committed, generated schema: a malformed file must stop the build, so
 //! this script panics with the file name instead of handling errors.
@@ -190,6 +191,33 @@ fn param(p: &Param, facet_index: &mut BTreeMap<String, usize>) -> String {
     )
 }
 
+/// Effective profile membership (`FO` records): (profile, object, requirement, params).
+fn read_profiles(file: &str) -> Vec<(String, String, String, Vec<String>)> {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    text.lines()
+        .filter(|l| l.starts_with("FO\t"))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let params = options(&f[4..]).get("params").map(|v| items(v)).unwrap_or_default();
+            (unescape(f[1]), unescape(f[2]), f[3].to_string(), params)
+        })
+        .collect()
+}
+
+fn emit_profiles(profiles: &[(String, String, String, Vec<String>)]) -> String {
+    let mut out = String::from("pub static PROFILES: &[ProfileItem] = &[\n");
+    for (name, object, req, params) in profiles {
+        let params: Vec<String> = params.iter().map(|p| format!("{p:?}")).collect();
+        writeln!(
+            out,
+            "ProfileItem{{profile:{name:?},object:{object:?},requirement:{req:?},params:&[{}]}},",
+            params.join(",")
+        )
+        .unwrap();
+    }
+    out + "];\n"
+}
+
 fn emit(objects: &[Object]) -> String {
     let mut facet_index = BTreeMap::new();
     let mut body = String::from("pub static OBJECTS: &[ObjectSpec] = &[\n");
@@ -236,6 +264,8 @@ fn main() {
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
         objects = selected(objects, &prefixes);
     }
+    let profiles = if full { read_profiles(TR181) } else { Vec::new() };
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    std::fs::write(Path::new(&out).join("schema_tables.rs"), emit(&objects)).unwrap_or_else(|e| panic!("{e}"));
+    let text = emit(&objects) + &emit_profiles(&profiles);
+    std::fs::write(Path::new(&out).join("schema_tables.rs"), text).unwrap_or_else(|e| panic!("{e}"));
 }

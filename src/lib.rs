@@ -21,6 +21,8 @@ pub mod backend;
 pub mod clock;
 pub mod config;
 pub mod control;
+#[cfg(feature = "full-schema")]
+pub mod coverage;
 pub mod cwmp;
 pub mod entropy;
 pub mod hal;

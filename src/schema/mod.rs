@@ -191,8 +191,24 @@ impl ObjectSpec {
     }
 }
 
+/// One object of a profile's effective membership (TR-106 2.3.3 profiles; `FO` records):
+/// `params` are `Name:R`, `Name:W` or `Name:O` (the access the profile requires).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileItem {
+    pub profile: &'static str,
+    pub object: &'static str,
+    /// `present`, `create`, `delete`, `createDelete` or `notSpecified`.
+    pub requirement: &'static str,
+    pub params: &'static [&'static str],
+}
+
+/// The compiled profile membership (empty unless built with `full-schema`).
+pub fn profiles() -> &'static [ProfileItem] {
+    tables::PROFILES
+}
+
 mod tables {
-    use super::{Base, Bound, Facets, Notify, ObjectSpec, ParamSpec};
+    use super::{Base, Bound, Facets, Notify, ObjectSpec, ParamSpec, ProfileItem};
     use std::borrow::Cow;
     include!(concat!(env!("OUT_DIR"), "/schema_tables.rs"));
 }

@@ -1,0 +1,39 @@
+//! `cwmpd-coverage`: prints, for a platform, how many parameters of each TR-181 object the
+//! backends implement against the Device:2.19 schema, and the Baseline:4 profile coverage
+//! (Markdown, for the README). Built with the `full-schema` feature.
+//!
+//! Usage: `cwmpd-coverage [openwrt|linux]` (default: openwrt).
+#![allow(clippy::print_stdout)]
+
+use cwmpd::backend::uci::UciBackend;
+use cwmpd::config::Config;
+use cwmpd::coverage::Coverage;
+use cwmpd::hal::Backend;
+use cwmpd::model::{AgentBackend, Identity};
+
+fn main() {
+    let platform = std::env::args().nth(1).unwrap_or_else(|| "openwrt".into());
+    let config = Config::parse("").unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let agent = AgentBackend::new(&config, Identity::default(), "/".into());
+    let uci = UciBackend::new("/nonexistent".into());
+    let backends: Vec<&dyn Backend> = match platform.as_str() {
+        "openwrt" => vec![&agent, &uci],
+        "linux" => vec![&agent],
+        other => {
+            eprintln!("unknown platform {other}: openwrt or linux");
+            std::process::exit(2)
+        }
+    };
+    let c = Coverage::of(&backends);
+    println!("## Data-model coverage: {platform}\n");
+    print!("{}", c.objects_table());
+    let (met, total, missing) = c.profile("Baseline:4");
+    let pct = if total == 0 { 0.0 } else { met as f64 * 100.0 / total as f64 };
+    println!("\nBaseline:4: {met} of {total} required items ({pct:.0}%)");
+    for m in missing {
+        println!("- missing: {m}");
+    }
+}

@@ -1,0 +1,92 @@
+//! The data-model coverage report (TR-106 2.3.3 profiles; issue "platform backends"): for a
+//! set of backends, how many parameters of each TR-181 object they implement against the
+//! compiled schema, and how much of a profile's effective membership (Baseline:4 first) is
+//! there. Counts what the backends declare ([`Backend::parameters`]) plus what the engine
+//! computes itself for every table a backend serves (`…NumberOfEntries`, `Alias`).
+//!
+//! Needs the whole schema: built with the `full-schema` feature (`cwmpd-coverage`).
+
+use crate::hal::Backend;
+use crate::schema::{self, ObjectSpec};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// Implemented parameter names per schema object path.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    pub implemented: BTreeMap<String, BTreeSet<String>>,
+    pub served: BTreeSet<String>,
+}
+
+fn parent_of(o: &ObjectSpec) -> Option<&'static ObjectSpec> {
+    crate::model::tree::parent_path(&o.path).and_then(schema::object)
+}
+
+impl Coverage {
+    pub fn of(backends: &[&dyn Backend]) -> Coverage {
+        let mut c = Coverage::default();
+        for o in schema::objects() {
+            let path = o.path.to_string();
+            for b in backends.iter().filter(|b| b.serves(&path)) {
+                c.served.insert(path.clone());
+                let declared = b.parameters(&path);
+                let known = declared.into_iter().filter(|p| o.param(p).is_some());
+                c.implemented.entry(path.clone()).or_default().extend(known);
+            }
+            if o.multi && c.served.contains(&path) {
+                if o.param("Alias").is_some() {
+                    c.implemented.entry(path.clone()).or_default().insert("Alias".into());
+                }
+                if let (Some(num), Some(parent)) = (o.num_entries, parent_of(o)) {
+                    c.implemented.entry(parent.path.to_string()).or_default().insert(num.to_string());
+                }
+            }
+        }
+        c
+    }
+
+    fn has(&self, object: &str, param: &str) -> bool {
+        self.implemented.get(object).is_some_and(|s| s.contains(param))
+    }
+
+    /// Per-object lines (objects with anything implemented) and the totals.
+    pub fn objects_table(&self) -> String {
+        let mut out = String::from("| object | implemented | in schema |\n|---|---:|---:|\n");
+        let (mut done, mut all) = (0, 0);
+        for o in schema::objects().iter().filter(|o| !o.path.starts_with("Device.Services.")) {
+            let total = o.params.iter().filter(|p| !p.deprecated).count();
+            let n = o.params.iter().filter(|p| !p.deprecated && self.has(&o.path, &p.name)).count();
+            all += total;
+            done += n;
+            if n > 0 || self.served.contains(o.path.as_ref()) {
+                let _ = writeln!(out, "| {} | {n} | {total} |", o.path);
+            }
+        }
+        let _ = writeln!(out, "| **all of Device:2.19** | **{done}** | **{all}** |");
+        out
+    }
+
+    /// A profile's coverage: (required items met, required items, the missing ones).
+    pub fn profile(&self, name: &str) -> (usize, usize, Vec<String>) {
+        let (mut met, mut total, mut missing) = (0, 0, Vec::new());
+        for item in schema::profiles().iter().filter(|i| i.profile == name) {
+            total += 1;
+            let below = |p: &String| p.starts_with(item.object);
+            if self.served.iter().any(below) || self.implemented.keys().any(below) {
+                met += 1;
+            } else {
+                missing.push(item.object.to_string());
+            }
+            for p in item.params {
+                let param = p.split(':').next().unwrap_or(p);
+                total += 1;
+                if self.has(item.object, param) {
+                    met += 1;
+                } else {
+                    missing.push(format!("{}{param}", item.object));
+                }
+            }
+        }
+        (met, total, missing)
+    }
+}
