@@ -61,14 +61,15 @@ fn list(base: Base, f: &Facets, value: &str) -> Result<String, FaultCode> {
     if !len_ok(f.listsize, value.chars().count(), MAX_UNBOUNDED_STRING) {
         return bad;
     }
-    let items: Vec<&str> = if value.is_empty() { Vec::new() } else { value.split(',').collect() };
+    // Blank is the empty list; items are trimmed (TR-106 3.2.3 allows white space).
+    let items: Vec<&str> = if value.trim().is_empty() { Vec::new() } else { value.split(',').map(str::trim).collect() };
     if !f.items.is_empty() && !in_bounds(f.items, i128::try_from(items.len()).unwrap_or(i128::MAX)) {
         return bad;
     }
     let mut out = Vec::with_capacity(items.len());
     for i in items {
         // Items are separated by "," with optional white space (TR-106 3.2.3).
-        out.push(item(base, f, i.trim())?);
+        out.push(item(base, f, i)?);
     }
     Ok(out.join(","))
 }
