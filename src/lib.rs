@@ -31,3 +31,4 @@ pub mod persist;
 pub mod soap;
 #[cfg(feature = "testacs")]
 pub mod testacs;
+pub mod transfer;
