@@ -1,7 +1,7 @@
 //! Answers ACS requests (TR-069 Amd 6 A.3.2, A.4.1): parameter RPCs go to the model,
 //! lifecycle RPCs (Reboot, FactoryReset, ScheduleInform) are recorded durably before they are
-//! answered and carried out after the session. Methods not implemented get fault 9000 and
-//! are not listed in GetRPCMethodsResponse.
+//! answered and carried out after the session; transfer RPCs go to [`super::transfer`].
+//! Methods not implemented get fault 9000 and are not listed in GetRPCMethodsResponse.
 
 use super::Agent;
 use crate::cwmp::fault::FaultCode;
@@ -20,6 +20,12 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "Reboot",
     "FactoryReset",
     "ScheduleInform",
+    "Download",
+    "Upload",
+    "ScheduleDownload",
+    "CancelTransfer",
+    "GetQueuedTransfers",
+    "GetAllQueuedTransfers",
 ];
 
 impl Agent {
@@ -90,10 +96,7 @@ impl Agent {
                 self.persist();
                 Ok(Body::ScheduleInformResponse)
             }
-            other => {
-                log::warn!("method {} not supported: fault 9000", other.method_name());
-                Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED))
-            }
+            other => self.dispatch_transfer(other),
         }
     }
 }
