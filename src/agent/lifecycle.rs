@@ -273,8 +273,61 @@ pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::clock::Instant;
+
+    fn agent(tag: &str) -> (Agent, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("cwmpd-lifecycle-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display();
+        let text = format!(
+            "config agent\n\toption state_file '{d}/state'\n\toption boot_marker '{d}/boot'\n\
+             \toption reboot_command '/bin/true'\n\toption control_socket '{d}/sock'\n"
+        );
+        let (_tx, rx) = std::sync::mpsc::channel();
+        (Agent::new(crate::config::Config::parse(&text).unwrap(), rx).unwrap(), dir)
+    }
+
+    fn at(unix: i64) -> Now {
+        Now { instant: Instant(0), unix: Some(unix) }
+    }
+
+    #[test]
+    fn schedule_reboot_is_durable_fires_once_and_ignores_the_past() {
+        let (mut a, dir) = agent("sched");
+        let now = wall(a.clock.now());
+        a.schedule_reboot_at(now - 10);
+        assert_eq!(a.scheduled_reboot(), None, "a past time means no reboot");
+        a.schedule_reboot_at(now + 100);
+        assert_eq!(crate::persist::load(&dir.join("state")).unwrap().reboot_at, Some(now + 100));
+        assert!(!a.scheduled_reboot_due(at(now + 99)));
+        assert!(a.reboot_deadline(at(now + 40)).is_some());
+        assert!(a.scheduled_reboot_due(at(now + 100)));
+        assert_eq!(crate::persist::load(&dir.join("state")).unwrap().reboot_at, None, "cleared before rebooting");
+        assert!(!a.scheduled_reboot_due(at(now + 200)));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn delay_reboot_counts_from_the_end_of_the_session() {
+        let (mut a, dir) = agent("delay");
+        assert_eq!(a.delay_reboot_value(), -1);
+        a.delay_reboot(30);
+        assert_eq!(a.delay_reboot_value(), 30);
+        assert_eq!(a.scheduled_reboot(), None, "nothing before the session ends");
+        let before = wall(a.clock.now());
+        a.after_session();
+        let due = a.scheduled_reboot().unwrap();
+        assert!(due >= before + 30 && due <= before + 32, "{due} vs {before}");
+        assert_eq!(a.delay_reboot_value(), -1);
+        a.delay_reboot(-1);
+        a.after_session();
+        assert_eq!(a.scheduled_reboot(), Some(due));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn cr_url_forms() {
