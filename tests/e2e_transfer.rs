@@ -150,6 +150,8 @@ fn every_failure_gives_its_fault_and_removes_the_partial_file() {
     open.add("/ok", data.clone(), ServeMode::Normal);
     open.add("/cut", data.clone(), ServeMode::Truncate(20_000));
     basic.add("/secret", data.clone(), ServeMode::Normal);
+    let basic_ok = FileServer::start(AcsAuth::Basic { username: "fw".into(), password: "fw-pass".into() }).unwrap();
+    basic_ok.add("/secret", data.clone(), ServeMode::Normal);
     let marker = dir.path().join("pwned");
     let hostile = open.url(&format!("/x;touch%20{}$(touch%20{})", marker.display(), marker.display()));
     let cases: Vec<(&str, Download, u32)> = vec![
@@ -168,6 +170,7 @@ fn every_failure_gives_its_fault_and_removes_the_partial_file() {
         ("apply-failed", download("apply-failed", "2 Web Content", &open.url("/ok"), data.len()), 9018),
         ("hostile", download("hostile", VENDOR_CONFIG, &hostile, 0), 9016),
         ("good", download("good", VENDOR_CONFIG, &open.url("/ok"), data.len()), 0),
+        ("basic", download("basic", VENDOR_CONFIG, &basic_ok.url("/secret"), data.len()), 0),
     ];
     open.add("/big", payload(150_000), ServeMode::Normal);
     for (_, d, _) in &cases {
