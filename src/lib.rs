@@ -34,3 +34,4 @@ pub mod schema;
 pub mod soap;
 #[cfg(feature = "testacs")]
 pub mod testacs;
+pub mod transfer;

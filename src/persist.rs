@@ -1,6 +1,8 @@
 //! The durable state file (design.md "Decisions"): pending events, CommandKeys,
 //! ParameterKey, the last ACS URL (BOOTSTRAP detection, TR-069 Amd 6 3.7.1.5), values the
-//! ACS wrote, parameter attributes, scheduled Informs.
+//! ACS wrote, parameter attributes, scheduled Informs, and (a separate section of records
+//! after `boot_count`) the file-transfer queue and the scheduled reboot (TR-069 Amd 6
+//! A.3.2.8 / A.4.1.10; TR-181 ManagementServer.ScheduleReboot/DelayReboot).
 //!
 //! One versioned text file, written atomically: a temporary file in the same directory,
 //! fsync, rename over the old one, fsync of the directory. A kill -9 or power cut at any
@@ -37,6 +39,15 @@ pub struct State {
     pub instances: Vec<(String, String, u32, String)>,
     /// The next instance number per table path (numbers are not reused).
     pub instance_next: BTreeMap<String, u32>,
+    /// File transfers (Download, Upload, ScheduleDownload) not yet acknowledged, one record
+    /// each, encoded by `crate::transfer::record`.
+    pub transfers: Vec<Vec<String>>,
+    /// Identifier of the next accepted transfer (names its file in the download directory).
+    pub next_transfer_id: u64,
+    /// ManagementServer.ScheduleReboot: reboot at this Unix time, after any session.
+    pub reboot_at: Option<i64>,
+    /// ManagementServer.DelayReboot written in the current session: seconds after its end.
+    pub delay_reboot: Option<u32>,
 }
 
 /// A state file that cannot be read or written.
@@ -124,8 +135,28 @@ pub fn to_text(s: &State) -> String {
     for (table, next) in &s.instance_next {
         record(&mut out, &["instance_next", table, &next.to_string()]);
     }
+    transfer_section(&mut out, s);
     record(&mut out, &["end"]);
     out
+}
+
+/// The transfer and scheduled-reboot records (absent from files written before them, which
+/// therefore load with an empty queue).
+fn transfer_section(out: &mut String, s: &State) {
+    for t in &s.transfers {
+        let mut f = vec!["transfer"];
+        f.extend(t.iter().map(String::as_str));
+        record(out, &f);
+    }
+    if s.next_transfer_id != 0 {
+        record(out, &["next_transfer_id", &s.next_transfer_id.to_string()]);
+    }
+    if let Some(at) = s.reboot_at {
+        record(out, &["reboot_at", &at.to_string()]);
+    }
+    if let Some(d) = s.delay_reboot {
+        record(out, &["delay_reboot", &d.to_string()]);
+    }
 }
 
 /// Parses a state; a file without its `end` record is torn and refused.
@@ -162,6 +193,10 @@ pub fn from_text(text: &str) -> Result<State, String> {
             Some("instance_next") => {
                 s.instance_next.insert(field(1), field(2).parse().unwrap_or(1));
             }
+            Some("transfer") => s.transfers.push(f.get(1..).map(<[String]>::to_vec).unwrap_or_default()),
+            Some("next_transfer_id") => s.next_transfer_id = field(1).parse().unwrap_or(0),
+            Some("reboot_at") => s.reboot_at = field(1).parse().ok(),
+            Some("delay_reboot") => s.delay_reboot = field(1).parse().ok(),
             Some("end") => ended = true,
             Some(other) => log::warn!("state: unknown record '{other}' skipped"),
             None => {}
@@ -244,7 +279,19 @@ mod tests {
         s.reboot_command_key = Some(String::new());
         s.factory_reset_pending = true;
         s.boot_count = 7;
+        s.transfers.push(vec!["d".into(), "key\twith tab".into(), String::new()]);
+        s.next_transfer_id = 3;
+        s.reboot_at = Some(1_800_000_000);
+        s.delay_reboot = Some(30);
         s
+    }
+
+    #[test]
+    fn files_without_the_transfer_section_still_load() {
+        let old = "cwmpd-state 1\nparameter_key\tk\nboot_count\t2\nend\n";
+        let s = from_text(old).unwrap();
+        assert_eq!(s.boot_count, 2);
+        assert!(s.transfers.is_empty() && s.reboot_at.is_none() && s.next_transfer_id == 0);
     }
 
     #[test]

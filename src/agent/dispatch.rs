@@ -1,7 +1,7 @@
 //! Answers ACS requests (TR-069 Amd 6 A.3.2, A.4.1): parameter RPCs go to the model,
 //! lifecycle RPCs (Reboot, FactoryReset, ScheduleInform) are recorded durably before they are
-//! answered and carried out after the session. Methods not implemented get fault 9000 and
-//! are not listed in GetRPCMethodsResponse.
+//! answered and carried out after the session; transfer RPCs go to [`super::transfer`].
+//! Methods not implemented get fault 9000 and are not listed in GetRPCMethodsResponse.
 
 use super::Agent;
 use crate::cwmp::fault::FaultCode;
@@ -20,6 +20,12 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "Reboot",
     "FactoryReset",
     "ScheduleInform",
+    "Download",
+    "Upload",
+    "ScheduleDownload",
+    "CancelTransfer",
+    "GetQueuedTransfers",
+    "GetAllQueuedTransfers",
 ];
 
 impl Agent {
@@ -44,6 +50,7 @@ impl Agent {
             Body::SetParameterValues { parameter_list, parameter_key } => {
                 let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state)?;
                 self.deferred.settings_changed = true;
+                self.reboot_parameters_written(&parameter_list);
                 self.persist();
                 Ok(Body::SetParameterValuesResponse { status })
             }
@@ -63,6 +70,27 @@ impl Agent {
                 Ok(Body::DeleteObjectResponse { status })
             }
             other => self.dispatch_lifecycle(other),
+        }
+    }
+
+    /// ManagementServer.ScheduleReboot and DelayReboot are commands to the agent: a written
+    /// value schedules the reboot (kept in the state's own records, not as a value).
+    fn reboot_parameters_written(&mut self, list: &[crate::cwmp::rpc::ParameterValueStruct]) {
+        for p in list {
+            match p.name.as_str() {
+                "Device.ManagementServer.ScheduleReboot" => {
+                    self.state.values.remove(&p.name);
+                    match crate::clock::parse_date_time(&p.value) {
+                        Ok(t) => self.schedule_reboot_at(t),
+                        Err(_) => self.schedule_reboot_at(0),
+                    }
+                }
+                "Device.ManagementServer.DelayReboot" => {
+                    self.state.values.remove(&p.name);
+                    self.delay_reboot(p.value.trim().parse().unwrap_or(-1));
+                }
+                _ => {}
+            }
         }
     }
 
@@ -90,10 +118,7 @@ impl Agent {
                 self.persist();
                 Ok(Body::ScheduleInformResponse)
             }
-            other => {
-                log::warn!("method {} not supported: fault 9000", other.method_name());
-                Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED))
-            }
+            other => self.dispatch_transfer(other),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! Boot, bootstrap and device-lifecycle handling of the agent (TR-069 Amd 6 3.7.1.5 events
-//! after boot; A.3.2.10 Reboot, A.4.1.4 FactoryReset): which events a start raises, the
-//! deferred reboot and factory reset, the connection-request listener and signal threads.
+//! after boot; A.3.2.10 Reboot, A.4.1.4 FactoryReset; TR-181 ManagementServer.ScheduleReboot
+//! and DelayReboot): which events a start raises, the deferred reboot and factory reset, the
+//! scheduled reboot, the connection-request listener and signal threads.
 
+use super::transfer::wall;
 use super::{Agent, Input};
+use crate::clock::{Instant, Now};
 use crate::cwmp::event::EventCode;
 use crate::http::listener::{ConnRequestListener, ConnRequestSettings};
 use crate::persist::{self, State};
@@ -27,7 +30,10 @@ impl Agent {
     /// M Reboot with the Reboot RPC's CommandKey, BOOTSTRAP on first contact with this ACS.
     pub(super) fn boot_events(&mut self) {
         let marker = self.config.agent.boot_marker.clone();
-        if persist::first_start_since_boot(&marker) {
+        let boot = persist::first_start_since_boot(&marker);
+        if boot {
+            // DelayReboot reads -1 again after any reboot (TR-181).
+            self.state.delay_reboot = None;
             self.events.after_reboot();
             self.events.add(EventCode::Boot, String::new());
             if let Some(key) = self.state.reboot_command_key.take() {
@@ -39,8 +45,10 @@ impl Agent {
             log::info!("first contact with {url}: 0 BOOTSTRAP");
             self.events.bootstrap();
             self.scheduled = Default::default();
+            self.transfers.clear();
             self.state.factory_reset_pending = false;
         }
+        self.recover_transfers(boot);
     }
 
     /// Starts the connection-request listener thread and publishes ConnectionRequestURL.
@@ -118,10 +126,17 @@ impl Agent {
                 log::info!("ManagementServer.URL changed to {}: 0 BOOTSTRAP", ms.url);
                 self.events.bootstrap();
                 self.scheduled = Default::default();
+                self.transfers.clear();
                 self.retry_count = 0;
                 self.retry_at = None;
                 self.persist();
             }
+        }
+        if let Some(delay) = self.state.delay_reboot.take() {
+            let at = wall(self.clock.now()).saturating_add(i64::from(delay));
+            log::info!("DelayReboot: reboot in {delay} s");
+            self.state.reboot_at = Some(self.state.reboot_at.map_or(at, |t| t.min(at)));
+            self.persist();
         }
         if deferred.factory_reset {
             self.factory_reset();
@@ -142,15 +157,65 @@ impl Agent {
         std::mem::swap(&mut self.state, &mut fresh);
         self.events = Default::default();
         self.scheduled = Default::default();
+        self.transfers.clear();
         self.persist();
         run_command(&self.config.agent.factory_reset_command, &self.config.agent.boot_marker);
+    }
+}
+
+impl Agent {
+    /// ManagementServer.ScheduleReboot was written: reboot at `unix` (Unix seconds), after
+    /// any session in progress; a time already past means no reboot (TR-181).
+    pub fn schedule_reboot_at(&mut self, unix: i64) {
+        let now = wall(self.clock.now());
+        self.state.reboot_at = (unix > now).then_some(unix);
+        match self.state.reboot_at {
+            Some(_) => log::info!("ScheduleReboot: reboot in {} s", unix.saturating_sub(now)),
+            None => log::info!("ScheduleReboot in the past: no reboot"),
+        }
+        self.persist();
+    }
+
+    /// ManagementServer.DelayReboot was written: reboot `seconds` after the end of the
+    /// current session; -1 (or any negative value) cancels a delay not yet started.
+    pub fn delay_reboot(&mut self, seconds: i64) {
+        self.state.delay_reboot = u32::try_from(seconds).ok();
+        self.persist();
+    }
+
+    /// The DelayReboot value to read back: -1 unless one is pending in this session.
+    pub fn delay_reboot_value(&self) -> i64 {
+        self.state.delay_reboot.map_or(-1, i64::from)
+    }
+
+    /// The pending scheduled reboot (Unix seconds), for ScheduleReboot to read back.
+    pub fn scheduled_reboot(&self) -> Option<i64> {
+        self.state.reboot_at
+    }
+
+    /// Between sessions: reboots when the scheduled time has come. The time is cleared in
+    /// the state file first, so the reboot happens once; the next Inform carries `1 BOOT`.
+    pub(super) fn scheduled_reboot_due(&mut self, now: Now) -> bool {
+        if self.state.reboot_at.is_none_or(|at| at > wall(now)) {
+            return false;
+        }
+        self.state.reboot_at = None;
+        log::warn!("rebooting (ManagementServer.ScheduleReboot/DelayReboot)");
+        self.persist();
+        run_command(&self.config.agent.reboot_command, &self.config.agent.boot_marker);
+        true
+    }
+
+    pub(super) fn reboot_deadline(&self, now: Now) -> Option<Instant> {
+        let secs = self.state.reboot_at?.saturating_sub(wall(now));
+        Some(now.instant.saturating_add(std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))))
     }
 }
 
 /// Runs a configured lifecycle command as an argument vector, never through a shell. The
 /// word `exit` stands for "the process exits as if the device rebooted" (tests, demo): the
 /// boot marker is removed so the next start counts as a boot.
-fn run_command(argv: &[String], boot_marker: &Path) {
+pub(super) fn run_command(argv: &[String], boot_marker: &Path) {
     match argv.split_first() {
         Some((cmd, _)) if cmd == "exit" => {
             let _ = std::fs::remove_file(boot_marker);
@@ -213,8 +278,61 @@ pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::clock::Instant;
+
+    fn agent(tag: &str) -> (Agent, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("cwmpd-lifecycle-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display();
+        let text = format!(
+            "config agent\n\toption state_file '{d}/state'\n\toption boot_marker '{d}/boot'\n\
+             \toption reboot_command '/bin/true'\n\toption control_socket '{d}/sock'\n"
+        );
+        let (_tx, rx) = std::sync::mpsc::channel();
+        (Agent::new(crate::config::Config::parse(&text).unwrap(), rx).unwrap(), dir)
+    }
+
+    fn at(unix: i64) -> Now {
+        Now { instant: Instant(0), unix: Some(unix) }
+    }
+
+    #[test]
+    fn schedule_reboot_is_durable_fires_once_and_ignores_the_past() {
+        let (mut a, dir) = agent("sched");
+        let now = wall(a.clock.now());
+        a.schedule_reboot_at(now - 10);
+        assert_eq!(a.scheduled_reboot(), None, "a past time means no reboot");
+        a.schedule_reboot_at(now + 100);
+        assert_eq!(crate::persist::load(&dir.join("state")).unwrap().reboot_at, Some(now + 100));
+        assert!(!a.scheduled_reboot_due(at(now + 99)));
+        assert!(a.reboot_deadline(at(now + 40)).is_some());
+        assert!(a.scheduled_reboot_due(at(now + 100)));
+        assert_eq!(crate::persist::load(&dir.join("state")).unwrap().reboot_at, None, "cleared before rebooting");
+        assert!(!a.scheduled_reboot_due(at(now + 200)));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn delay_reboot_counts_from_the_end_of_the_session() {
+        let (mut a, dir) = agent("delay");
+        assert_eq!(a.delay_reboot_value(), -1);
+        a.delay_reboot(30);
+        assert_eq!(a.delay_reboot_value(), 30);
+        assert_eq!(a.scheduled_reboot(), None, "nothing before the session ends");
+        let before = wall(a.clock.now());
+        a.after_session();
+        let due = a.scheduled_reboot().unwrap();
+        assert!(due >= before + 30 && due <= before + 32, "{due} vs {before}");
+        assert_eq!(a.delay_reboot_value(), -1);
+        a.delay_reboot(-1);
+        a.after_session();
+        assert_eq!(a.scheduled_reboot(), Some(due));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn cr_url_forms() {

@@ -15,6 +15,7 @@ mod dispatch;
 mod lifecycle;
 mod notify;
 mod session;
+mod transfer;
 
 use crate::clock::{Instant, Now, SystemClock};
 use crate::config::Config;
@@ -77,6 +78,8 @@ pub struct Agent {
     next_notify_poll: Option<Instant>,
     clock: SystemClock,
     inputs: Receiver<Input>,
+    /// Accepted file transfers (Download, Upload, ScheduleDownload).
+    transfers: crate::transfer::TransferQueue,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -111,6 +114,7 @@ impl Agent {
         }
         let scheduled = ScheduledInforms::from_entries(&state.scheduled_informs);
         let events = EventQueue::from_entries(&state.events);
+        let transfers = transfer::load_queue(&state);
         let ms = model.management_server();
         let cr_credentials = Arc::new(Mutex::new(crate::http::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
@@ -137,6 +141,7 @@ impl Agent {
             next_notify_poll: None,
             clock,
             inputs,
+            transfers,
         };
         agent.boot_events();
         agent.persist();
@@ -148,6 +153,8 @@ impl Agent {
         self.state.events = self.events.entries();
         self.state.scheduled_informs = self.scheduled.entries();
         self.model.save_instances(&mut self.state);
+        self.state.transfers = self.transfers.transfers().iter().map(crate::transfer::record::encode).collect();
+        self.state.next_transfer_id = self.transfers.next_id();
         if let Err(e) = persist::save(&self.state_path, &self.state) {
             log::error!("cannot save state to {}: {e}", self.state_path.display());
         }
@@ -160,6 +167,9 @@ impl Agent {
             if self.session_due(now) {
                 self.session(now);
                 self.after_session();
+                continue;
+            }
+            if self.run_transfers(now) | self.scheduled_reboot_due(now) {
                 continue;
             }
             let wait = self.next_deadline(now).map(|d| d.saturating_since(now.instant));
@@ -245,6 +255,7 @@ impl Agent {
     fn next_deadline(&self, now: Now) -> Option<Instant> {
         let mut deadlines =
             vec![self.next_periodic, self.scheduled.next_due(now), self.next_notify_poll, self.active_due];
+        deadlines.extend([self.transfer_deadline(now), self.reboot_deadline(now)]);
         if !self.events.is_empty() {
             deadlines.push(self.retry_at);
         }

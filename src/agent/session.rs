@@ -66,6 +66,7 @@ impl Agent {
         log::info!("session start: events [{}], RetryCount {}", codes.join(", "), self.retry_count);
         let cfg = SessionConfig { namespace: CwmpNamespace::V1_2, supported_cwmp_versions: SUPPORTED_CWMP_VERSIONS };
         let mut session = Session::new(cfg, inform, now);
+        self.queue_transfer_completes(&mut session);
         let outcome = self.drive(&mut session);
         // What changed during the session was the ACS's doing: not reported back.
         self.model.resync_notifications();
@@ -188,6 +189,7 @@ impl Agent {
             }
             SessionEvent::CpeRequestAcknowledged(body) => {
                 log::debug!("ACS acknowledged {}", body.method_name());
+                self.cpe_request_acknowledged(&body);
             }
             SessionEvent::AcsFault { request, fault } => {
                 log::warn!("ACS fault {} to {}", fault.fault_code, request.method_name());

@@ -32,6 +32,18 @@
 //! | | `notification_poll` | seconds between value-change checks, 1-86400 | 30 |
 //! | | `control_socket` | Unix socket of `cwmpd get/set/names/inform` (mode 0600) | /var/run/cwmpd.sock |
 //! | | `replay_file` | a device dump (CSV) served beside the own parameters (tests, demo) | none |
+//! | `transfer` | `download_dir` | where downloads are streamed (`transfer-<n>.part`, then `transfer-<n>`) | /tmp/cwmpd |
+//! | | `download_max_bytes` | cap on one download besides the free space of `download_dir` (0 = none) | 0 |
+//! | | `timeout` | seconds one transfer may take | 3600 |
+//! | | `firmware_apply_command` | argv for `1 Firmware Upgrade Image`, file path appended; the agent reboots when it returns 0 | none: type refused (9003) |
+//! | | `web_content_apply_command` | argv for `2 Web Content`, file path appended | none: type refused |
+//! | | `vendor_config_apply_command` | argv for `3 Vendor Configuration File`, file path appended | none: type refused |
+//! | | `upload_config_file` | file sent for Upload `1 Vendor Configuration File` (and `3 ... 1`) | none: type refused |
+//! | | `upload_log_file` | file sent for Upload `2 Vendor Log File` (and `4 ... 1`) | none: type refused |
+//! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
+//!
+//! Apply commands run without a shell; they also get `CWMPD_FILE_TYPE` and
+//! `CWMPD_TARGET_FILE_NAME` (the ACS's TargetFileName, untrusted text) in their environment.
 
 pub mod uci;
 
@@ -102,6 +114,22 @@ pub struct AgentConfig {
     pub notification_poll: u32,
 }
 
+/// `transfer` section and `apply` sections (TR-069 Amd 6 A.3.2.8 Download, A.4.1.5 Upload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferConfig {
+    pub download_dir: PathBuf,
+    /// Largest download accepted besides the free space (0 = free space only).
+    pub download_max_bytes: u64,
+    pub timeout: u32,
+    pub firmware_apply_command: Vec<String>,
+    pub web_content_apply_command: Vec<String>,
+    pub vendor_config_apply_command: Vec<String>,
+    /// Vendor Download types (`X <OUI> <name>`) and their apply argv.
+    pub vendor_apply_commands: Vec<(String, Vec<String>)>,
+    pub upload_config_file: Option<PathBuf>,
+    pub upload_log_file: Option<PathBuf>,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -109,6 +137,7 @@ pub struct Config {
     pub cpe: CpeConfig,
     pub connection_request: ConnectionRequestConfig,
     pub agent: AgentConfig,
+    pub transfer: TransferConfig,
 }
 
 /// A configuration error: one line naming the file, the line and the problem.
@@ -201,7 +230,7 @@ impl Config {
             uci::parse(text).map_err(|e| ConfigError { file: file.to_string(), line: e.line, message: e.message })?;
         let section = |kind: &str| Reader { section: uci.sections.iter().find(|s| s.kind == kind), file };
         for s in &uci.sections {
-            if !["acs", "cpe", "connection_request", "agent"].contains(&s.kind.as_str()) {
+            if !["acs", "cpe", "connection_request", "agent", "transfer", "apply"].contains(&s.kind.as_str()) {
                 log::warn!("{file}:{}: unknown section type '{}' ignored", s.line, s.kind);
             }
         }
@@ -210,6 +239,7 @@ impl Config {
             cpe: cpe(&section("cpe"))?,
             connection_request: connection_request(&section("connection_request"))?,
             agent: agent(&section("agent"))?,
+            transfer: transfer(&section("transfer"), uci.sections.iter().filter(|s| s.kind == "apply"), file)?,
         })
     }
 }
@@ -311,6 +341,34 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
     })
 }
 
+fn transfer<'a>(
+    r: &Reader<'_>,
+    applies: impl Iterator<Item = &'a UciSection>,
+    file: &str,
+) -> Result<TransferConfig, ConfigError> {
+    let mut vendor_apply_commands = Vec::new();
+    for section in applies {
+        let a = Reader { section: Some(section), file };
+        let file_type = a.string("file_type", "");
+        let command = a.argv("command", "");
+        if !file_type.starts_with("X ") || command.is_empty() {
+            return Err(a.error("file_type", "apply: file_type 'X <OUI> <name>' and command are required".into()));
+        }
+        vendor_apply_commands.push((file_type, command));
+    }
+    Ok(TransferConfig {
+        download_dir: PathBuf::from(r.string("download_dir", "/tmp/cwmpd")),
+        download_max_bytes: r.number("download_max_bytes", 0, 0, u64::MAX)?,
+        timeout: r.number("timeout", 3600, 10, 86_400)?,
+        firmware_apply_command: r.argv("firmware_apply_command", ""),
+        web_content_apply_command: r.argv("web_content_apply_command", ""),
+        vendor_config_apply_command: r.argv("vendor_config_apply_command", ""),
+        vendor_apply_commands,
+        upload_config_file: r.nonempty("upload_config_file").map(PathBuf::from),
+        upload_log_file: r.nonempty("upload_log_file").map(PathBuf::from),
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -343,5 +401,23 @@ mod tests {
             assert!(e.to_string().contains(word), "{e}");
             assert!(!e.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn transfer_section_and_vendor_apply_types() {
+        let c = Config::parse(
+            "config transfer 'transfer'\n\toption download_dir '/d'\n\toption firmware_apply_command '/sbin/sysupgrade -v'\n\
+             config apply\n\toption file_type 'X 00D09E Tone'\n\toption command '/bin/tone x'\n",
+        )
+        .unwrap();
+        assert_eq!(c.transfer.download_dir, PathBuf::from("/d"));
+        assert_eq!(c.transfer.firmware_apply_command, vec!["/sbin/sysupgrade", "-v"]);
+        assert_eq!(
+            c.transfer.vendor_apply_commands,
+            vec![("X 00D09E Tone".to_string(), vec!["/bin/tone".into(), "x".into()])]
+        );
+        assert!(c.transfer.upload_log_file.is_none());
+        assert!(Config::parse("config apply\n\toption file_type '1 Firmware Upgrade Image'\n\toption command 'x'\n")
+            .is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! test peer: it uses the same codec as the agent, so interop with third-party ACSs is
 //! tested separately (acsrs, `tests/interop_acsrs.rs`).
 
+pub mod files;
 pub mod http;
 pub mod script;
 pub mod transcript;
@@ -92,6 +93,10 @@ struct Shared {
     next_id: u64,
     /// Requests seen without valid credentials (401 answered).
     challenges: usize,
+    /// TransferComplete requests received, answered or not.
+    transfer_completes: Vec<crate::cwmp::rpc::TransferComplete>,
+    /// Hold TransferCompleteResponse while set (a test kills the CPE meanwhile).
+    stall_transfer_complete: bool,
 }
 
 #[derive(Debug)]
@@ -185,6 +190,23 @@ impl TestAcs {
     /// Waits for `n` completed sessions in total.
     pub fn wait_sessions(&self, n: usize, timeout: Duration) -> bool {
         self.wait_until(timeout, |s| s.iter().filter(|r| r.completed).count() >= n)
+    }
+
+    /// Every TransferComplete received so far (answered or not).
+    pub fn transfer_completes(&self) -> Vec<crate::cwmp::rpc::TransferComplete> {
+        self.lock().transfer_completes.clone()
+    }
+
+    /// While `on`, TransferCompleteResponse is held back (at most 60 s).
+    pub fn stall_transfer_complete(&self, on: bool) {
+        self.lock().stall_transfer_complete = on;
+    }
+
+    fn hold_while_stalled(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.lock().stall_transfer_complete && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -325,7 +347,12 @@ impl TestAcs {
                 }
                 return reply;
             }
-            Body::TransferComplete(_) => Body::TransferCompleteResponse,
+            Body::TransferComplete(tc) => {
+                self.lock().transfer_completes.push(tc.clone());
+                self.inner.changed.notify_all();
+                self.hold_while_stalled();
+                Body::TransferCompleteResponse
+            }
             Body::AutonomousTransferComplete(_) => Body::AutonomousTransferCompleteResponse,
             Body::GetRPCMethods => Body::GetRPCMethodsResponse {
                 method_list: vec!["Inform".into(), "GetRPCMethods".into(), "TransferComplete".into()],

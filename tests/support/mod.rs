@@ -96,9 +96,15 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(dir: &Path, config: &Path) -> Daemon {
+        Daemon::start_env(dir, config, &[])
+    }
+
+    /// Starts with extra environment variables (e.g. the test crash hook).
+    pub fn start_env(dir: &Path, config: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = dir.join("cwmpd.log");
         let err = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_cwmpd"))
+            .envs(env.iter().copied())
             .arg("-c")
             .arg(config)
             .stdout(Stdio::null())
