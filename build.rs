@@ -2,8 +2,10 @@
 //! `datamodel/README.md`) into static Rust tables (`$OUT_DIR/schema_tables.rs`, included by
 //! `src/schema/tables.rs`).
 //!
-//! Only what a build implements goes into the binary: the objects named (as path prefixes)
-//! in `datamodel/build-objects.list`, with their ancestors. The `full-schema` feature
+//! Only what a build implements goes into the binary: the objects the OpenWrt UCI mapping
+//! serves (`platform/openwrt/tr181-uci.map`) and those named in
+//! `datamodel/build-objects.list` (the agent's own and the Linux backend's), with their
+//! ancestors. The `full-schema` feature
 //! compiles all of TR-181 Device:2.19 plus the service models mounted under
 //! `Device.Services.` (tests, demo and the replay backend use it).
 //!
@@ -26,6 +28,7 @@ const SERVICES: &[&str] = &[
     "datamodel/tr-196-2-1.schema",
 ];
 const SELECTION: &str = "datamodel/build-objects.list";
+const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
     path: String,
@@ -107,9 +110,27 @@ fn read_model(file: &str, mount: &str, objects: &mut Vec<Object>) {
     }
 }
 
-fn selected(objects: Vec<Object>, prefixes: &[String]) -> Vec<Object> {
-    let keep = |p: &str| prefixes.iter().any(|s| p.starts_with(s.as_str()) || s.starts_with(p));
+/// Objects named by `selection` (a prefix: the object and everything below; `=path`: that
+/// object alone), with their ancestors.
+fn selected(objects: Vec<Object>, selection: &[String]) -> Vec<Object> {
+    let keep = |p: &str| {
+        selection.iter().any(|s| match s.strip_prefix('=') {
+            Some(exact) => exact == p || exact.starts_with(p),
+            None => p.starts_with(s.as_str()) || s.starts_with(p),
+        })
+    };
     objects.into_iter().filter(|o| keep(&o.path)).collect()
+}
+
+/// The objects the OpenWrt UCI mapping serves (its `table` and `object` lines), exactly.
+fn uci_objects() -> Vec<String> {
+    let text = std::fs::read_to_string(UCI_MAP).unwrap_or_else(|e| panic!("{UCI_MAP}: {e}"));
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            matches!(f.next(), Some("table" | "object")).then(|| f.next().map(|p| format!("={p}"))).flatten()
+        })
+        .collect()
 }
 
 fn bounds(v: Option<&String>) -> String {
@@ -247,7 +268,7 @@ fn emit(objects: &[Object]) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION].iter().chain(SERVICES) {
+    for f in [TR181, SELECTION, UCI_MAP].iter().chain(SERVICES) {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -260,9 +281,10 @@ fn main() {
         }
     } else {
         let list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
-        let prefixes: Vec<String> =
+        let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
-        objects = selected(objects, &prefixes);
+        selection.extend(uci_objects());
+        objects = selected(objects, &selection);
     }
     let profiles = if full { read_profiles(TR181) } else { Vec::new() };
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
