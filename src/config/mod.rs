@@ -32,6 +32,9 @@
 //! | | `notification_poll` | seconds between value-change checks, 1-86400 | 30 |
 //! | | `control_socket` | Unix socket of `cwmpd get/set/names/inform` (mode 0600) | /var/run/cwmpd.sock |
 //! | | `replay_file` | a device dump (CSV) served beside the own parameters (tests, demo) | none |
+//! | | `platform` | backends: `auto` (OpenWrt UCI when /etc/config/network exists, and Linux), `openwrt`, `linux`, `none` | auto (`none` with a replay file) |
+//! | | `platform_root` | where the backends find /etc/config, /sys, /proc (tests: a fixture tree) | / |
+//! | | `reload_command` | argv run after a session that changed UCI files | /sbin/reload_config |
 //! | `transfer` | `download_dir` | where downloads are streamed (`transfer-<n>.part`, then `transfer-<n>`) | /tmp/cwmpd |
 //! | | `download_max_bytes` | cap on one download besides the free space of `download_dir` (0 = none) | 0 |
 //! | | `timeout` | seconds one transfer may take | 3600 |
@@ -112,6 +115,20 @@ pub struct AgentConfig {
     pub control_socket: PathBuf,
     /// Seconds between value-change checks of notified parameters.
     pub notification_poll: u32,
+    /// Which platform backends serve the data model.
+    pub platform: Platform,
+    pub platform_root: PathBuf,
+    pub reload_command: Vec<String>,
+}
+
+/// `agent.platform`: the backends behind the data model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// OpenWrt when `<root>/etc/config/network` exists, plus Linux; none with a replay file.
+    Auto,
+    OpenWrt,
+    Linux,
+    None,
 }
 
 /// `transfer` section and `apply` sections (TR-069 Amd 6 A.3.2.8 Download, A.4.1.5 Upload).
@@ -338,6 +355,15 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         replay_file: r.nonempty("replay_file").map(PathBuf::from),
         control_socket: PathBuf::from(r.string("control_socket", "/var/run/cwmpd.sock")),
         notification_poll: r.number("notification_poll", 30, 1, 86_400)?,
+        platform: match r.string("platform", "auto").as_str() {
+            "auto" => Platform::Auto,
+            "openwrt" => Platform::OpenWrt,
+            "linux" => Platform::Linux,
+            "none" => Platform::None,
+            other => return Err(r.error("platform", format!("'{other}': auto, openwrt, linux or none"))),
+        },
+        platform_root: PathBuf::from(r.string("platform_root", "/")),
+        reload_command: r.argv("reload_command", "/sbin/reload_config"),
     })
 }
 
