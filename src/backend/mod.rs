@@ -3,4 +3,5 @@
 //! (netlink, sysfs, UCI) come with the platform issue.
 
 pub mod csv;
+pub mod linux;
 pub mod replay;
