@@ -7,13 +7,16 @@
 //! Read-only; with netlink off (canned trees) the tables are empty apart from DHCP leases.
 //! Inferences are stated where made (AddressingType, Origin).
 
+use super::cache::Cache;
 use super::netlink::{AF_INET, AF_INET6, AF_UNSPEC, RTM_GETADDR, RTM_GETNEIGH, RTM_GETROUTE};
 use super::objects::{IPV6_ADDRESS, IPV6_FORWARDING, IP_INTERFACE};
 use super::rtnl::{self, Address, Neighbour, Route};
 use super::{etc, reference, socket, LinuxBackend};
 use crate::clock::{format_date_time, SystemClock};
 use crate::hal::{ErrorKind, HalError, Location, Result};
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 /// TR-181 "infinite" dateTime.
 const FOREVER: &str = "9999-12-31T23:59:59Z";
@@ -31,6 +34,16 @@ pub fn mask(prefix_len: u8) -> String {
 /// `aa:bb:cc:dd:ee:ff` for a 6-byte link-layer address.
 pub fn mac(bytes: &[u8]) -> Option<String> {
     (bytes.len() == 6).then(|| bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+}
+
+/// Recent readings: addresses and routes per family, neighbours.
+#[derive(Debug, Default)]
+pub struct Dumps {
+    addresses4: Cache<Vec<Address>>,
+    addresses6: Cache<Vec<Address>>,
+    routes4: Cache<Vec<(String, Route)>>,
+    routes6: Cache<Vec<(String, Route)>>,
+    neighbours: Cache<Vec<Neighbour>>,
 }
 
 fn family(v6: bool) -> u8 {
@@ -58,15 +71,18 @@ impl LinuxBackend {
         self.netdevs(|_| true).into_iter().find(|n| self.ifindex(n) == Some(index))
     }
 
+    /// Interface names by index, read once per dump.
+    fn ifnames(&self) -> HashMap<u32, String> {
+        self.netdevs(|_| true).into_iter().filter_map(|n| Some((self.ifindex(&n)?, n))).collect()
+    }
+
     fn addresses(&self, ifname: &str, v6: bool) -> Result<Vec<(String, Address)>> {
         let Some(index) = self.ifindex(ifname) else { return Err(missing("netdev", ifname)) };
-        let dump = self.dump(RTM_GETADDR, family(v6))?;
-        Ok(dump
-            .iter()
-            .filter_map(|p| rtnl::address(p))
-            .filter(|a| a.index == index && a.family == family(v6))
-            .map(|a| (format!("{ifname}/{}", a.address), a))
-            .collect())
+        let all = if v6 { &self.dumps.addresses6 } else { &self.dumps.addresses4 }.get_or(|| {
+            let dump = self.dump(RTM_GETADDR, family(v6))?;
+            Ok(dump.iter().filter_map(|p| rtnl::address(p)).filter(|a| a.family == family(v6)).collect())
+        })?;
+        Ok(all.iter().filter(|a| a.index == index).map(|a| (format!("{ifname}/{}", a.address), a.clone())).collect())
     }
 
     pub(super) fn address_keys(&self, ifname: &str, v6: bool) -> Result<Vec<String>> {
@@ -93,12 +109,14 @@ impl LinuxBackend {
         })
     }
 
-    fn routes(&self, v6: bool) -> Result<Vec<(String, Route)>> {
+    fn routes(&self, v6: bool) -> Result<Arc<Vec<(String, Route)>>> {
+        if v6 { &self.dumps.routes6 } else { &self.dumps.routes4 }.get_or(|| self.read_routes(v6))
+    }
+
+    fn read_routes(&self, v6: bool) -> Result<Vec<(String, Route)>> {
         let dump = self.dump(RTM_GETROUTE, family(v6))?;
-        let names = self.netdevs(|_| true);
-        let name = |index: Option<u32>| {
-            index.and_then(|i| names.iter().find(|n| self.ifindex(n) == Some(i)).cloned()).unwrap_or("-".into())
-        };
+        let names = self.ifnames();
+        let name = |index: Option<u32>| index.and_then(|i| names.get(&i).cloned()).unwrap_or("-".into());
         Ok(dump
             .iter()
             .filter_map(|p| rtnl::route(p))
@@ -112,13 +130,14 @@ impl LinuxBackend {
     }
 
     pub(super) fn route_keys(&self, v6: bool) -> Result<Vec<String>> {
-        Ok(self.routes(v6)?.into_iter().map(|(k, _)| k).collect())
+        Ok(self.routes(v6)?.iter().map(|(k, _)| k.clone()).collect())
     }
 
     pub(super) fn forwarding(&self, at: &Location, param: &str) -> Result<Option<String>> {
         let v6 = at.object == IPV6_FORWARDING;
         let key = at.key().unwrap_or("");
-        let Some((_, r)) = self.routes(v6)?.into_iter().find(|(k, _)| k == key) else {
+        let routes = self.routes(v6)?;
+        let Some((_, r)) = routes.iter().find(|(k, _)| k == key) else {
             return Err(missing("route", key));
         };
         let gateway = r.gateway.map(|g| g.to_string()).unwrap_or_default();
@@ -129,7 +148,7 @@ impl LinuxBackend {
             "StaticRoute" if !v6 => Some(matches!(r.protocol, 3 | 4).to_string()),
             "DestIPAddress" if !v6 => Some(r.destination.map_or("0.0.0.0".to_string(), |d| d.to_string())),
             "DestSubnetMask" if !v6 => Some(mask(r.dst_len)),
-            "DestIPPrefix" if v6 => Some(prefix(&r)),
+            "DestIPPrefix" if v6 => Some(prefix(r)),
             "GatewayIPAddress" if !v6 => Some(gateway),
             "NextHop" if v6 => Some(gateway),
             "ForwardingPolicy" => Some("-1".to_string()),
@@ -148,12 +167,15 @@ impl LinuxBackend {
             return None;
         }
         let index = self.ifindex(ifname)?;
-        let routes = self.dump(RTM_GETROUTE, AF_INET).ok()?;
-        let default = |r: &Route| r.in_main_table() && r.dst_len == 0 && r.oif == Some(index);
-        Some(routes.iter().filter_map(|p| rtnl::route(p)).any(|r| default(&r)))
+        let routes = self.routes(false).ok()?;
+        Some(routes.iter().any(|(_, r)| r.dst_len == 0 && r.oif == Some(index)))
     }
 
-    fn neighbours(&self) -> Result<Vec<Neighbour>> {
+    fn neighbours(&self) -> Result<Arc<Vec<Neighbour>>> {
+        self.dumps.neighbours.get_or(|| self.read_neighbours())
+    }
+
+    fn read_neighbours(&self) -> Result<Vec<Neighbour>> {
         let dump = self.dump(RTM_GETNEIGH, AF_UNSPEC)?;
         Ok(dump
             .iter()
@@ -192,8 +214,8 @@ impl LinuxBackend {
     }
 
     pub(super) fn host(&self, key: &str, param: &str) -> Result<Option<String>> {
-        let neighbours: Vec<Neighbour> =
-            self.neighbours()?.into_iter().filter(|n| mac(&n.lladdr).as_deref() == Some(key)).collect();
+        let all = self.neighbours()?;
+        let neighbours: Vec<&Neighbour> = all.iter().filter(|n| mac(&n.lladdr).as_deref() == Some(key)).collect();
         let lease = self.leases().into_iter().find(|l| l.mac == key);
         if neighbours.is_empty() && lease.is_none() {
             return Err(missing("host", key));
@@ -212,7 +234,7 @@ impl LinuxBackend {
                 .filter(|n| self.kind(n).is_ip())
                 .map(|n| reference(IP_INTERFACE, &n)),
             "HostName" => lease.and_then(|l| l.hostname),
-            "Active" => Some(neighbours.iter().any(Neighbour::reachable).to_string()),
+            "Active" => Some(neighbours.iter().any(|n| n.reachable()).to_string()),
             _ => None,
         })
     }

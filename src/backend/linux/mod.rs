@@ -29,6 +29,7 @@
 //! tests run on canned trees. Netlink always talks to the running kernel (of the current
 //! network namespace); [`LinuxBackend::netlink`] turns it off for canned trees.
 
+mod cache;
 mod etc;
 mod ip;
 mod net;
@@ -65,6 +66,8 @@ pub struct LinuxBackend {
     ntp_sources: Vec<String>,
     resolv_conf: Vec<String>,
     cpu: Mutex<Option<procfs::CpuSample>>,
+    /// Recent netlink readings (one dump serves a whole table walk).
+    dumps: ip::Dumps,
 }
 
 /// dnsmasq lease files looked for when none is configured (OpenWrt, Debian).
@@ -106,6 +109,7 @@ impl LinuxBackend {
             ntp_sources: strings(DEFAULT_NTP),
             resolv_conf: strings(DEFAULT_RESOLV),
             cpu: Mutex::new(None),
+            dumps: ip::Dumps::default(),
         }
     }
 

@@ -12,7 +12,6 @@ use super::{reference, LinuxBackend};
 use crate::hal::{ErrorKind, HalError, Result};
 
 const IFF_UP: u32 = 0x1;
-const IFF_RUNNING: u32 = 0x40;
 /// ARPHRD_LOOPBACK.
 const ARPHRD_LOOPBACK: u32 = 772;
 /// ARPHRD types of tunnels: ipip, ip6tnl, sit, gre, ip6gre, none (tun).
@@ -38,9 +37,10 @@ impl Kind {
     }
 }
 
-/// Ethernet/IP Status from `operstate` (RFC 2863 ifOperStatus) and the IFF flags; the
-/// "unknown" state of virtual devices is decided by IFF_UP/IFF_RUNNING.
-pub fn status(operstate: &str, flags: u32) -> &'static str {
+/// Ethernet/IP Status from `operstate` (RFC 2863 ifOperStatus), the IFF flags and the
+/// `carrier` file; the "unknown" state of virtual devices is decided by IFF_UP and carrier
+/// (sysfs `flags` never shows IFF_RUNNING).
+pub fn status(operstate: &str, flags: u32, carrier: bool) -> &'static str {
     match operstate {
         "up" => "Up",
         "down" => "Down",
@@ -48,7 +48,7 @@ pub fn status(operstate: &str, flags: u32) -> &'static str {
         "notpresent" => "NotPresent",
         "lowerlayerdown" => "LowerLayerDown",
         "unknown" if flags & IFF_UP == 0 => "Down",
-        "unknown" if flags & IFF_RUNNING != 0 => "Up",
+        "unknown" if carrier => "Up",
         _ => "Unknown",
     }
 }
@@ -105,7 +105,10 @@ impl LinuxBackend {
     fn common(&self, ifname: &str, param: &str) -> Option<String> {
         match param {
             "Enable" => Some((self.flags(ifname) & IFF_UP != 0).to_string()),
-            "Status" => Some(status(&self.net(ifname, "operstate")?, self.flags(ifname)).to_string()),
+            "Status" => {
+                let carrier = self.net(ifname, "carrier").as_deref() == Some("1");
+                Some(status(&self.net(ifname, "operstate")?, self.flags(ifname), carrier).to_string())
+            }
             "Name" => Some(ifname.to_string()),
             "MACAddress" if self.net(ifname, "addr_len").as_deref() == Some("6") => self.net(ifname, "address"),
             _ => None,
@@ -222,11 +225,11 @@ mod tests {
 
     #[test]
     fn status_from_operstate_and_flags() {
-        assert_eq!(status("up", 0), "Up");
-        assert_eq!(status("unknown", IFF_UP | IFF_RUNNING), "Up");
-        assert_eq!(status("unknown", 0), "Down");
-        assert_eq!(status("unknown", IFF_UP), "Unknown");
-        assert_eq!(status("testing", IFF_UP), "Unknown");
-        assert_eq!(status("lowerlayerdown", IFF_UP), "LowerLayerDown");
+        assert_eq!(status("up", 0, false), "Up");
+        assert_eq!(status("unknown", IFF_UP, true), "Up");
+        assert_eq!(status("unknown", 0, true), "Down");
+        assert_eq!(status("unknown", IFF_UP, false), "Unknown");
+        assert_eq!(status("testing", IFF_UP, true), "Unknown");
+        assert_eq!(status("lowerlayerdown", IFF_UP, false), "LowerLayerDown");
     }
 }
