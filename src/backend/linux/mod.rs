@@ -30,16 +30,16 @@
 //! network namespace); [`LinuxBackend::netlink`] turns it off for canned trees.
 
 mod cache;
-mod etc;
+pub mod etc;
 mod ip;
 mod net;
 pub mod netlink;
 mod objects;
-mod procfs;
+pub mod procfs;
 pub mod rtnl;
 mod sensors;
 pub mod socket;
-mod tz;
+pub mod tz;
 
 pub use objects::OBJECTS;
 
