@@ -258,7 +258,7 @@ fn network_interfaces() {
     assert_eq!(get(&b, stats, &["eth0"], "ErrorsReceived").as_deref(), Some("3"));
     assert_eq!(get(&b, stats, &["eth0"], "DiscardPacketsReceived").as_deref(), Some("5"), "StatsCounter32 wraps");
     let link = "Device.Ethernet.Link.{i}.";
-    assert_eq!(rows(&b, link, &[]), ["br-lan", "eth0", "lan1"]);
+    assert_eq!(rows(&b, link, &[]), ["br-lan", "eth0"], "a bridge port has no Link of its own");
     assert_eq!(get(&b, link, &["eth0"], "LowerLayers").as_deref(), Some("@ref(Device.Ethernet.Interface.{i}.|eth0)"));
     assert_eq!(get(&b, link, &["br-lan"], "LowerLayers"), None, "bridge ports are not served");
     assert_eq!(get(&b, link, &["eth0"], "MTU").as_deref(), Some("1400"));
@@ -275,18 +275,11 @@ fn network_interfaces() {
     assert_eq!(get(&b, ip, &["eth0"], "Router").as_deref(), Some("@ref(Device.Routing.Router.{i}.|main)"));
     assert!(rows(&b, "Device.IP.Interface.{i}.IPv4Address.{i}.", &["eth0"]).is_empty(), "netlink off");
     let stack = "Device.InterfaceStack.{i}.";
-    assert_eq!(
-        rows(&b, stack, &[]),
-        ["ip:br-lan/link:br-lan", "ip:eth0/link:eth0", "link:eth0/eth:eth0", "link:lan1/eth:lan1"]
-    );
-    assert_eq!(
-        get(&b, stack, &["link:lan1/eth:lan1"], "HigherLayer").as_deref(),
-        Some("@ref(Device.Ethernet.Link.{i}.|lan1)")
-    );
-    assert_eq!(
-        get(&b, stack, &["link:lan1/eth:lan1"], "LowerLayer").as_deref(),
-        Some("@ref(Device.Ethernet.Interface.{i}.|lan1)")
-    );
+    assert_eq!(rows(&b, stack, &[]), ["ip:br-lan/link:br-lan", "ip:eth0/link:eth0", "link:eth0/eth:eth0"]);
+    let eth0 = ["link:eth0/eth:eth0"];
+    assert_eq!(get(&b, stack, &eth0, "HigherLayer").as_deref(), Some("@ref(Device.Ethernet.Link.{i}.|eth0)"));
+    assert_eq!(get(&b, stack, &eth0, "LowerLayer").as_deref(), Some("@ref(Device.Ethernet.Interface.{i}.|eth0)"));
+    assert!(b.get(&Location { object: stack, keys: &["link:lan1/eth:lan1".into()] }, "HigherLayer").is_err());
     assert_eq!(rows(&b, "Device.Routing.Router.{i}.", &[]), ["main"]);
 }
 
@@ -427,4 +420,32 @@ fn netlink_child() {
     assert_eq!(get(&b, host, &h, "Layer3Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|v0)"));
     assert_eq!(rows(&b, "Device.Hosts.Host.{i}.IPv4Address.{i}.", &h), ["02:00:00:00:00:07|10.1.2.7"]);
     println!("namespace: {} IPv4 routes read back", routes.len());
+}
+
+#[test]
+fn time_status_follows_the_ntp_source() {
+    let root = std::env::temp_dir().join(format!("cwmpd-time-{}", std::process::id()));
+    std::fs::create_dir_all(root.join("etc/systemd")).unwrap();
+    std::fs::create_dir_all(root.join("run/systemd/timesync")).unwrap();
+    std::fs::write(root.join("etc/ntp.conf"), "server 192.0.2.1 iburst\n").unwrap();
+    std::fs::write(root.join("etc/systemd/timesyncd.conf"), "[Time]\nNTP=192.0.2.2 192.0.2.3\n").unwrap();
+    let b = LinuxBackend::with_root(root.clone()).netlink(false);
+    let (time, client) = ("Device.Time.", "Device.Time.Client.{i}.");
+    assert_eq!(get(&b, client, &["ntp"], "Servers").as_deref(), Some("192.0.2.1"), "first known source wins");
+    assert_eq!(get(&b, time, &[], "Status"), None, "ntpd gives no sync marker");
+    let b = b.ntp_source("/etc/systemd/timesyncd.conf");
+    assert_eq!(get(&b, client, &["ntp"], "Servers").as_deref(), Some("192.0.2.2,192.0.2.3"));
+    std::fs::write(root.join("run/systemd/timesync/synchronized"), "").unwrap();
+    assert_eq!(get(&b, time, &[], "Status").as_deref(), Some("Synchronized"));
+    std::fs::write(
+        root.join("etc/config.system"),
+        "config timeserver 'ntp'\n\toption enabled '0'\n\tlist server 'a'\n",
+    )
+    .unwrap();
+    let b = b.ntp_source("/etc/config.system");
+    assert_eq!(get(&b, time, &[], "Status").as_deref(), Some("Disabled"));
+    assert_eq!(get(&b, time, &[], "Enable").as_deref(), Some("false"));
+    assert_eq!(get(&b, client, &["ntp"], "Enable").as_deref(), Some("false"));
+    assert_eq!(get(&b, time, &[], "CurrentLocalTime").map(|t| t.ends_with('Z')), Some(true), "no TZ: UTC");
+    std::fs::remove_dir_all(&root).unwrap();
 }

@@ -6,7 +6,8 @@
 //! Served objects (see [`OBJECTS`] for the exact parameter lists): DeviceInfo.MemoryStatus,
 //! ProcessStatus (+ Process.{i}, keyed by PID), TemperatureStatus.TemperatureSensor.{i},
 //! VendorLogFile.{i}; Ethernet.Interface.{i} (+ Stats; physical netdevs, those with a
-//! `device` link), Ethernet.Link.{i} (+ Stats; one per Ethernet.Interface and per bridge),
+//! `device` link), Ethernet.Link.{i} (+ Stats; one per bridge and per physical netdev outside
+//! a bridge),
 //! InterfaceStack.{i}; IP.Interface.{i} (+ Stats, IPv4Address.{i}, IPv6Address.{i});
 //! Routing.Router.{i} (one row, key `main`) with IPv4Forwarding.{i}/IPv6Forwarding.{i};
 //! Hosts.Host.{i} (+ IPv4Address.{i}, IPv6Address.{i}); DNS.Client.Server.{i}; Time and

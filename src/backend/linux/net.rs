@@ -1,6 +1,6 @@
 //! sysfs network devices (`/sys/class/net/<ifname>/`, Linux ABI `sysfs-class-net`) as
 //! TR-181 Device:2.19 Ethernet.Interface.{i} (physical devices: those with a `device`
-//! link), Ethernet.Link.{i} (one per physical device and per bridge), IP.Interface.{i}
+//! link), Ethernet.Link.{i} (one per bridge and per physical device outside a bridge), IP.Interface.{i}
 //! (every netdev not enslaved to a bridge or bond), their Stats objects and the
 //! InterfaceStack.{i} rows tying them together. Rows are keyed by interface name.
 //!
@@ -29,8 +29,11 @@ impl Kind {
     pub fn is_physical(&self) -> bool {
         self.physical
     }
+    /// An Ethernet.Link: a bridge, or a physical device outside any bridge (a bridge port
+    /// sits below Bridging.Bridge.{i}.Port, and its Link would repeat the bridge's MAC
+    /// address, the table's unique key).
     pub fn is_link(&self) -> bool {
-        self.physical || self.bridge
+        self.bridge || (self.physical && !self.enslaved)
     }
     pub fn is_ip(&self) -> bool {
         !self.enslaved
@@ -189,9 +192,7 @@ impl LinuxBackend {
     pub(super) fn stack(&self) -> Vec<String> {
         let mut rows = Vec::new();
         for ifname in self.netdevs(Kind::is_link) {
-            if self.kind(&ifname).is_ip() {
-                rows.push(format!("ip:{ifname}/link:{ifname}"));
-            }
+            rows.push(format!("ip:{ifname}/link:{ifname}"));
             if self.kind(&ifname).physical {
                 rows.push(format!("link:{ifname}/eth:{ifname}"));
             }
