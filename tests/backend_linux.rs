@@ -247,7 +247,7 @@ fn network_interfaces() {
     assert_eq!(get(&b, eth, &["eth0"], "CurrentBitRate"), None, "virtio reports speed -1");
     assert_eq!(get(&b, eth, &["eth0"], "CurrentDuplexMode").as_deref(), Some("Unknown"));
     assert_eq!(get(&b, eth, &["eth0"], "Upstream"), None, "needs netlink");
-    assert_eq!(get(&b, eth, &["eth0"], "MaxBitRate"), None, "configured modes need ethtool");
+    assert_eq!(get(&b, eth, &["eth0"], "MaxBitRate"), None, "configured modes come from ethtool netlink");
     assert_eq!(get(&b, eth, &["lan1"], "Status").as_deref(), Some("Down"));
     assert_eq!(get(&b, eth, &["lan1"], "Enable").as_deref(), Some("false"));
     assert_eq!(get(&b, eth, &["lan1"], "CurrentBitRate").as_deref(), Some("1000"));
@@ -419,6 +419,10 @@ fn netlink_child() {
     assert_eq!(get(&b, host, &h, "Active").as_deref(), Some("true"));
     assert_eq!(get(&b, host, &h, "Layer3Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|v0)"));
     assert_eq!(rows(&b, "Device.Hosts.Host.{i}.IPv4Address.{i}.", &h), ["02:00:00:00:00:07|10.1.2.7"]);
+    // veth answers ethtool with a fixed 10 Gb/s full duplex, no auto-negotiation.
+    let modes = cwmpd::backend::linux::ethtool::link_modes("v0").expect("ethtool netlink (kernel 5.6+)");
+    assert_eq!((modes.max_bit_rate().as_deref(), modes.duplex_mode()), (Some("10000"), Some("Full")));
+    assert_eq!(cwmpd::backend::linux::ethtool::link_modes("nonexistent"), None);
     println!("namespace: {} IPv4 routes read back", routes.len());
 }
 

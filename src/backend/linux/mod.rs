@@ -13,8 +13,8 @@
 //! Hosts.Host.{i} (+ IPv4Address.{i}, IPv6Address.{i}); DNS.Client.Server.{i}; Time and
 //! Time.Client.{i}. It does NOT serve the DeviceInfo identity parameters, UpTime or
 //! ProvisioningCode (the agent does). What the platform does not tell is absent
-//! (`get` -> `Ok(None)`), never guessed: e.g. Ethernet.Interface.MaxBitRate/DuplexMode
-//! (configured link modes need the ethtool API), LastChange (the kernel keeps no time).
+//! (`get` -> `Ok(None)`), never guessed: e.g. Ethernet.Interface.LastChange (the kernel
+//! keeps no time); MaxBitRate/DuplexMode come from ethtool netlink where the kernel has it.
 //!
 //! Read-only: every `set` is refused with NotWritable (Ethernet.Interface.Enable and
 //! IP.Interface.Enable included; writing them needs RTM_SETLINK, not done yet).
@@ -32,6 +32,7 @@
 
 mod cache;
 pub mod etc;
+pub mod ethtool;
 mod ip;
 mod net;
 pub mod netlink;

@@ -5,10 +5,11 @@
 //! InterfaceStack.{i} rows tying them together. Rows are keyed by interface name.
 //!
 //! It reads sysfs only (addresses and routes come from netlink, `ip.rs`), writes nothing,
-//! and leaves absent what sysfs does not say (configured speed/duplex, LastChange).
+//! and leaves absent what sysfs does not say (LastChange); the configured speed and duplex
+//! come from ethtool netlink (`ethtool.rs`).
 
 use super::objects::{ETH_INTERFACE, ETH_LINK, IP_INTERFACE, ROUTER};
-use super::{reference, LinuxBackend};
+use super::{ethtool, reference, LinuxBackend};
 use crate::hal::{ErrorKind, HalError, Result};
 
 const IFF_UP: u32 = 0x1;
@@ -123,6 +124,11 @@ impl LinuxBackend {
         Ok(match param {
             "LowerLayers" => Some(String::new()),
             "Upstream" => self.upstream(ifname).map(|u| u.to_string()),
+            // Configured link modes come from the kernel (ethtool netlink), not from files.
+            "MaxBitRate" if self.netlink => ethtool::link_modes(ifname).and_then(|m| m.max_bit_rate()),
+            "DuplexMode" if self.netlink => {
+                ethtool::link_modes(ifname).and_then(|m| m.duplex_mode()).map(str::to_string)
+            }
             "CurrentBitRate" => self.net(ifname, "speed").and_then(|s| s.parse::<u32>().ok()).map(|s| s.to_string()),
             "CurrentDuplexMode" => self.net(ifname, "duplex").map(|d| {
                 match d.as_str() {
