@@ -298,6 +298,8 @@ fn hosts_dns_and_time() {
         get(&b, v4, &["02:00:00:00:aa:02", "02:00:00:00:aa:02|192.168.1.102"], "IPAddress").as_deref(),
         Some("192.168.1.102")
     );
+    let gone: Vec<String> = vec!["02:00:00:00:aa:02".into(), "02:00:00:00:aa:02|192.168.1.99".into()];
+    assert!(b.get(&Location { object: v4, keys: &gone }, "IPAddress").is_err());
     let dns = "Device.DNS.Client.Server.{i}.";
     assert_eq!(rows(&b, dns, &[]), ["10.255.255.53", "2001:db8::53", "fe80::1"]);
     assert_eq!(get(&b, dns, &["2001:db8::53"], "DNSServer").as_deref(), Some("2001:db8::53"));
@@ -438,6 +440,10 @@ fn time_status_follows_the_ntp_source() {
     assert_eq!(get(&b, client, &["ntp"], "Servers").as_deref(), Some("192.0.2.1"), "first known source wins");
     assert_eq!(get(&b, time, &[], "Status"), None, "ntpd gives no sync marker");
     let b = b.ntp_source("/etc/systemd/timesyncd.conf");
+    std::fs::write(root.join("etc/systemd/timesyncd.conf"), "[Time]\n#NTP=\n").unwrap();
+    assert_eq!(get(&b, time, &[], "Enable"), None, "no server named: built-in fallback, unknown");
+    assert!(rows(&b, client, &[]).is_empty());
+    std::fs::write(root.join("etc/systemd/timesyncd.conf"), "[Time]\nNTP=192.0.2.2 192.0.2.3\n").unwrap();
     assert_eq!(get(&b, client, &["ntp"], "Servers").as_deref(), Some("192.0.2.2,192.0.2.3"));
     std::fs::write(root.join("run/systemd/timesync/synchronized"), "").unwrap();
     assert_eq!(get(&b, time, &[], "Status").as_deref(), Some("Synchronized"));

@@ -133,9 +133,14 @@ impl LinuxBackend {
 
     pub(super) fn time(&self, param: &str) -> Option<String> {
         match param {
-            "Enable" => self.ntp().map(|(servers, enabled)| (enabled && !servers.is_empty()).to_string()),
-            "Status" => match self.ntp()? {
-                (servers, enabled) if !enabled || servers.is_empty() => Some("Disabled".to_string()),
+            // A source naming no server (timesyncd falls back to built-in servers) says
+            // nothing either way; only an explicit `enabled '0'` means Disabled.
+            "Enable" => match self.ntp()? {
+                (_, false) => Some("false".to_string()),
+                (servers, true) => (!servers.is_empty()).then(|| "true".to_string()),
+            },
+            "Status" => match self.ntp() {
+                Some((_, false)) => Some("Disabled".to_string()),
                 _ => self.exists("/run/systemd/timesync/synchronized").then(|| "Synchronized".to_string()),
             },
             "LocalTimeZone" => self.time_zone().filter(|t| t.len() <= 256),

@@ -178,6 +178,10 @@ impl LinuxBackend {
             IPV4_FORWARDING | IPV6_FORWARDING => self.forwarding(at, param),
             HOST => self.host(key, param),
             HOST_IPV4 | HOST_IPV6 => {
+                let host = at.keys.first().map(String::as_str).unwrap_or("");
+                if !self.host_address_keys(host, at.object == HOST_IPV6)?.iter().any(|k| k == key) {
+                    return Err(not_found(at));
+                }
                 Ok((param == "IPAddress").then(|| key.rsplit('|').next().unwrap_or("").to_string()))
             }
             DNS_SERVER => self.dns_server(key, param),
