@@ -16,6 +16,10 @@ use std::fmt::Write as _;
 pub struct Coverage {
     pub implemented: BTreeMap<String, BTreeSet<String>>,
     pub served: BTreeSet<String>,
+    /// Parameters some backend can write, per object.
+    pub writable: BTreeMap<String, BTreeSet<String>>,
+    /// Tables some backend can add rows to and delete rows from.
+    pub creatable: BTreeSet<String>,
 }
 
 fn parent_of(o: &ObjectSpec) -> Option<&'static ObjectSpec> {
@@ -30,7 +34,16 @@ impl Coverage {
             for b in backends.iter().filter(|b| b.serves(&path)) {
                 c.served.insert(path.clone());
                 let declared = b.parameters(&path);
-                let known = declared.into_iter().filter(|p| o.param(p).is_some());
+                let known: Vec<String> = declared.into_iter().filter(|p| o.param(p).is_some()).collect();
+                // Writability as the backend declares it for any row (keys are not looked at).
+                let any_row = [String::new(), String::new(), String::new()];
+                let depth = path.matches("{i}").count().min(any_row.len());
+                let at = crate::hal::Location { object: &path, keys: any_row.get(..depth).unwrap_or(&[]) };
+                let w = known.iter().filter(|p| o.param(p).is_some_and(|s| s.writable) && b.writable(&at, p));
+                c.writable.entry(path.clone()).or_default().extend(w.cloned());
+                if o.writable && b.creatable(&at) {
+                    c.creatable.insert(path.clone());
+                }
                 c.implemented.entry(path.clone()).or_default().extend(known);
             }
             if o.multi && c.served.contains(&path) {
@@ -66,27 +79,39 @@ impl Coverage {
         out
     }
 
-    /// A profile's coverage: (required items met, required items, the missing ones).
-    pub fn profile(&self, name: &str) -> (usize, usize, Vec<String>) {
-        let (mut met, mut total, mut missing) = (0, 0, Vec::new());
+    /// A profile's coverage: (items present, items whose required access is met too, items,
+    /// what is missing or read-only where the profile asks for write/create/delete).
+    pub fn profile(&self, name: &str) -> (usize, usize, usize, Vec<String>) {
+        let (mut present, mut full, mut total, mut missing) = (0, 0, 0, Vec::new());
         for item in schema::profiles().iter().filter(|i| i.profile == name) {
             total += 1;
             let below = |p: &String| p.starts_with(item.object);
             if self.served.iter().any(below) || self.implemented.keys().any(below) {
-                met += 1;
+                present += 1;
+                let needs_rows = matches!(item.requirement, "create" | "delete" | "createDelete");
+                if !needs_rows || self.creatable.contains(item.object) {
+                    full += 1;
+                } else {
+                    missing.push(format!("{} ({} not supported)", item.object, item.requirement));
+                }
             } else {
-                missing.push(item.object.to_string());
+                missing.push(format!("{} (absent)", item.object));
             }
             for p in item.params {
-                let param = p.split(':').next().unwrap_or(p);
+                let (param, access) = p.split_once(':').unwrap_or((p, "R"));
                 total += 1;
-                if self.has(item.object, param) {
-                    met += 1;
+                if !self.has(item.object, param) {
+                    missing.push(format!("{}{param} (absent)", item.object));
+                    continue;
+                }
+                present += 1;
+                if access == "R" || self.writable.get(item.object).is_some_and(|w| w.contains(param)) {
+                    full += 1;
                 } else {
-                    missing.push(format!("{}{param}", item.object));
+                    missing.push(format!("{}{param} (read-only here)", item.object));
                 }
             }
         }
-        (met, total, missing)
+        (present, full, total, missing)
     }
 }

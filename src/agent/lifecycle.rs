@@ -340,32 +340,3 @@ mod tests {
         assert_eq!(format_cr_url("2001:db8::1", 7547, "cr"), "http://[2001:db8::1]:7547/cr");
     }
 }
-
-/// Puts the platform backends behind the model (`agent.platform`): OpenWrt's UCI files first
-/// (they own the configurable tables), then the Linux host (sysfs, procfs, netlink).
-pub(super) fn add_platform_backends(model: &mut crate::model::Model, config: &crate::config::Config, state: &State) {
-    use crate::config::Platform;
-    let a = &config.agent;
-    let root = a.platform_root.clone();
-    let (openwrt, linux) = match a.platform {
-        Platform::None => (false, false),
-        Platform::Auto if a.replay_file.is_some() => (false, false),
-        Platform::Auto => (root.join("etc/config/network").exists(), true),
-        Platform::OpenWrt => (true, true),
-        Platform::Linux => (false, true),
-    };
-    if openwrt {
-        let uci = crate::backend::uci::UciBackend::new(root.clone()).with_reload_command(a.reload_command.clone());
-        for p in uci.problems() {
-            log::warn!("UCI: {p}");
-        }
-        log::info!("platform backend: OpenWrt UCI below {}", root.display());
-        model.add_backend(Box::new(uci), state);
-    }
-    if linux {
-        add_linux_backend(model, config, state);
-    }
-}
-
-/// The Linux host backend (placeholder until the Linux backend lands: nothing to add).
-fn add_linux_backend(_model: &mut crate::model::Model, _config: &crate::config::Config, _state: &State) {}

@@ -14,6 +14,7 @@ mod control;
 mod dispatch;
 mod lifecycle;
 mod notify;
+mod platform;
 mod session;
 mod transfer;
 
@@ -107,7 +108,7 @@ impl Agent {
         let state = lifecycle::load_state(&state_path);
         let identity = crate::model::Identity::from_host(&config, std::path::Path::new("/"));
         let mut model = Model::new(&config, identity, &state);
-        lifecycle::add_platform_backends(&mut model, &config, &state);
+        platform::add_platform_backends(&mut model, &config, &state);
         if let Some(file) = &config.agent.replay_file {
             let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| format!("replay file: {e}"))?;
             log::info!("serving {} replayed entries from {}", tree.len(), file.display());

@@ -3,6 +3,7 @@
 //! UCI; Linux sysfs, procfs and netlink).
 
 pub mod csv;
+pub mod linux;
 pub mod replay;
 mod replay_hal;
 pub mod uci;

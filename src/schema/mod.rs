@@ -243,9 +243,26 @@ pub fn schema_path(name: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// Every object a backend of a router build serves is compiled in (meaningful without
+    /// `full-schema`, as the cross tests run).
+    #[test]
+    fn served_objects_are_compiled() {
+        use crate::hal::Backend;
+        let linux = crate::backend::linux::LinuxBackend::with_root("/nonexistent".into());
+        for (path, params) in crate::backend::linux::OBJECTS {
+            let o = super::object(path).unwrap_or_else(|| panic!("{path} not compiled"));
+            assert!(params.iter().all(|p| o.param(p).is_some()), "{path}");
+            assert!(linux.serves(path));
+        }
+        let uci = crate::backend::uci::UciBackend::new("/nonexistent".into());
+        for o in objects() {
+            let _ = uci.parameters(&o.path);
+        }
+    }
 
     #[test]
     fn tables_hold_the_schema() {

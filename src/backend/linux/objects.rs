@@ -1,0 +1,209 @@
+//! What the Linux backend serves: the TR-181 Device:2.19 objects and, for each, the
+//! parameter names it can provide (checked against `datamodel/tr-181-2-19.schema` by
+//! `tests/backend_linux.rs`), and the dispatch of `instances`/`get` to the module reading
+//! that part of the system. It holds no platform logic itself.
+
+use super::{net, not_found, LinuxBackend};
+use crate::hal::{Location, Result};
+
+/// Counters of `statistics/` served in every Stats object (TR-181 StatsCounter32/64).
+const STATS: &[&str] = &[
+    "BytesSent",
+    "BytesReceived",
+    "PacketsSent",
+    "PacketsReceived",
+    "ErrorsSent",
+    "ErrorsReceived",
+    "DiscardPacketsSent",
+    "DiscardPacketsReceived",
+    "MulticastPacketsReceived",
+    "UnknownProtoPacketsReceived",
+];
+
+const ETHERNET_STATS: &[&str] = &[
+    "BytesSent",
+    "BytesReceived",
+    "PacketsSent",
+    "PacketsReceived",
+    "ErrorsSent",
+    "ErrorsReceived",
+    "DiscardPacketsSent",
+    "DiscardPacketsReceived",
+    "MulticastPacketsReceived",
+    "UnknownProtoPacketsReceived",
+    "Collisions",
+];
+
+pub const MEMORY: &str = "Device.DeviceInfo.MemoryStatus.";
+pub const PROCESS_STATUS: &str = "Device.DeviceInfo.ProcessStatus.";
+pub const PROCESS: &str = "Device.DeviceInfo.ProcessStatus.Process.{i}.";
+pub const SENSOR: &str = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.";
+pub const LOG_FILE: &str = "Device.DeviceInfo.VendorLogFile.{i}.";
+pub const ETH_INTERFACE: &str = "Device.Ethernet.Interface.{i}.";
+pub const ETH_INTERFACE_STATS: &str = "Device.Ethernet.Interface.{i}.Stats.";
+pub const ETH_LINK: &str = "Device.Ethernet.Link.{i}.";
+pub const ETH_LINK_STATS: &str = "Device.Ethernet.Link.{i}.Stats.";
+pub const STACK: &str = "Device.InterfaceStack.{i}.";
+pub const IP_INTERFACE: &str = "Device.IP.Interface.{i}.";
+pub const IP_INTERFACE_STATS: &str = "Device.IP.Interface.{i}.Stats.";
+pub const IPV4_ADDRESS: &str = "Device.IP.Interface.{i}.IPv4Address.{i}.";
+pub const IPV6_ADDRESS: &str = "Device.IP.Interface.{i}.IPv6Address.{i}.";
+pub const ROUTER: &str = "Device.Routing.Router.{i}.";
+pub const IPV4_FORWARDING: &str = "Device.Routing.Router.{i}.IPv4Forwarding.{i}.";
+pub const IPV6_FORWARDING: &str = "Device.Routing.Router.{i}.IPv6Forwarding.{i}.";
+pub const HOST: &str = "Device.Hosts.Host.{i}.";
+pub const HOST_IPV4: &str = "Device.Hosts.Host.{i}.IPv4Address.{i}.";
+pub const HOST_IPV6: &str = "Device.Hosts.Host.{i}.IPv6Address.{i}.";
+pub const DNS: &str = "Device.DNS.";
+pub const DNS_CLIENT: &str = "Device.DNS.Client.";
+pub const DNS_SERVER: &str = "Device.DNS.Client.Server.{i}.";
+pub const TIME: &str = "Device.Time.";
+pub const TIME_CLIENT: &str = "Device.Time.Client.{i}.";
+
+/// Every served object with the parameters it can provide.
+pub const OBJECTS: &[(&str, &[&str])] = &[
+    (MEMORY, &["Total", "Free"]),
+    (PROCESS_STATUS, &["CPUUsage"]),
+    (PROCESS, &["PID", "Command", "Size", "Priority", "CPUTime", "State"]),
+    (SENSOR, &["Enable", "Status", "Name", "Value", "LastUpdate"]),
+    (LOG_FILE, &["Name", "MaximumSize", "Persistent"]),
+    (
+        ETH_INTERFACE,
+        &[
+            "Enable",
+            "Status",
+            "Name",
+            "LowerLayers",
+            "Upstream",
+            "MACAddress",
+            "MaxBitRate",
+            "CurrentBitRate",
+            "DuplexMode",
+            "CurrentDuplexMode",
+        ],
+    ),
+    (ETH_INTERFACE_STATS, ETHERNET_STATS),
+    (ETH_LINK, &["Enable", "Status", "Name", "LowerLayers", "MTU", "MACAddress"]),
+    (ETH_LINK_STATS, STATS),
+    (STACK, &["HigherLayer", "LowerLayer"]),
+    (
+        IP_INTERFACE,
+        &["Enable", "IPv6Enable", "Status", "Name", "LowerLayers", "Router", "MaxMTUSize", "Type", "Loopback"],
+    ),
+    (IP_INTERFACE_STATS, STATS),
+    (IPV4_ADDRESS, &["Enable", "Status", "IPAddress", "SubnetMask", "AddressingType"]),
+    (
+        IPV6_ADDRESS,
+        &["Enable", "Status", "IPAddressStatus", "IPAddress", "Origin", "PreferredLifetime", "ValidLifetime"],
+    ),
+    (ROUTER, &["Enable", "Status"]),
+    (
+        IPV4_FORWARDING,
+        &[
+            "Enable",
+            "Status",
+            "Type",
+            "StaticRoute",
+            "DestIPAddress",
+            "DestSubnetMask",
+            "ForwardingPolicy",
+            "GatewayIPAddress",
+            "Interface",
+            "Origin",
+            "ForwardingMetric",
+        ],
+    ),
+    (
+        IPV6_FORWARDING,
+        &[
+            "Enable",
+            "Status",
+            "Type",
+            "DestIPPrefix",
+            "ForwardingPolicy",
+            "NextHop",
+            "Interface",
+            "Origin",
+            "ForwardingMetric",
+        ],
+    ),
+    (HOST, &["PhysAddress", "IPAddress", "Layer3Interface", "HostName", "Active"]),
+    (HOST_IPV4, &["IPAddress"]),
+    (HOST_IPV6, &["IPAddress"]),
+    (DNS, &["SupportedRecordTypes"]),
+    (DNS_CLIENT, &["Enable", "Status"]),
+    (DNS_SERVER, &["Enable", "Status", "DNSServer", "Interface", "Type"]),
+    (TIME, &["Enable", "Status", "CurrentLocalTime", "LocalTimeZone"]),
+    (TIME_CLIENT, &["Enable", "Servers"]),
+];
+
+impl LinuxBackend {
+    /// The keys of the table `at.object`.
+    pub(super) fn rows(&self, at: &Location) -> Result<Vec<String>> {
+        let parent = at.keys.last().map(String::as_str).unwrap_or("");
+        Ok(match at.object {
+            PROCESS => self.processes(),
+            SENSOR => self.sensors(),
+            LOG_FILE => self.logs(),
+            ETH_INTERFACE => self.netdevs(net::Kind::is_physical),
+            ETH_LINK => self.netdevs(net::Kind::is_link),
+            STACK => self.stack(),
+            IP_INTERFACE => self.netdevs(net::Kind::is_ip),
+            IPV4_ADDRESS => self.address_keys(parent, false)?,
+            IPV6_ADDRESS => self.address_keys(parent, true)?,
+            ROUTER => vec!["main".to_string()],
+            IPV4_FORWARDING => self.route_keys(false)?,
+            IPV6_FORWARDING => self.route_keys(true)?,
+            HOST => self.host_keys()?,
+            HOST_IPV4 => self.host_address_keys(parent, false)?,
+            HOST_IPV6 => self.host_address_keys(parent, true)?,
+            DNS_SERVER => self.dns_servers(),
+            TIME_CLIENT => self.time_clients(),
+            _ => return Err(not_found(at)),
+        })
+    }
+
+    /// The value of `param` at `at`.
+    pub(super) fn value(&self, at: &Location, param: &str) -> Result<Option<String>> {
+        let key = at.key().unwrap_or("");
+        match at.object {
+            MEMORY => Ok(self.memory(param)),
+            PROCESS_STATUS => Ok(self.process_status(param)),
+            PROCESS => self.process(key, param),
+            SENSOR => self.sensor(key, param),
+            LOG_FILE => self.log(key, param),
+            ETH_INTERFACE => self.ethernet_interface(key, param),
+            ETH_LINK => self.ethernet_link(key, param),
+            ETH_INTERFACE_STATS | ETH_LINK_STATS | IP_INTERFACE_STATS => self.stats(key, param),
+            STACK => self.stack_layer(key, param),
+            IP_INTERFACE => self.ip_interface(key, param),
+            IPV4_ADDRESS | IPV6_ADDRESS => self.address(at, param),
+            ROUTER => Ok(matches!(param, "Enable" | "Status").then(|| router(param))),
+            IPV4_FORWARDING | IPV6_FORWARDING => self.forwarding(at, param),
+            HOST => self.host(key, param),
+            HOST_IPV4 | HOST_IPV6 => {
+                let host = at.keys.first().map(String::as_str).unwrap_or("");
+                if !self.host_address_keys(host, at.object == HOST_IPV6)?.iter().any(|k| k == key) {
+                    return Err(not_found(at));
+                }
+                Ok((param == "IPAddress").then(|| key.rsplit('|').next().unwrap_or("").to_string()))
+            }
+            DNS_SERVER => self.dns_server(key, param),
+            // The libc resolver, when it has a resolv.conf: always on, any record type.
+            DNS | DNS_CLIENT if !self.has_resolver() => Ok(None),
+            DNS => Ok((param == "SupportedRecordTypes").then(|| "A,AAAA,SRV,PTR".to_string())),
+            DNS_CLIENT => Ok(match param {
+                "Enable" => Some("true".to_string()),
+                "Status" => Some("Enabled".to_string()),
+                _ => None,
+            }),
+            TIME => Ok(self.time(param)),
+            TIME_CLIENT => self.time_client(key, param),
+            _ => Err(not_found(at)),
+        }
+    }
+}
+
+fn router(param: &str) -> String {
+    if param == "Enable" { "true" } else { "Enabled" }.to_string()
+}
