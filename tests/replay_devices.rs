@@ -9,26 +9,12 @@ use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{ParameterValueStruct, ValueType};
 use cwmpd::model::{Identity, Model};
 use cwmpd::persist::State;
-use std::path::PathBuf;
 
-fn dump(name: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("CWMPD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")));
-    let p = base.join("devices/anlix-genieacs-sim").join(name);
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("../shared/devices absent under CI");
-    }
-    eprintln!("skipped: ../shared/devices absent");
-    None
-}
+mod engine_support;
 
-const EX220: &str = "device-1C61B4-EX220-2226469000523.csv";
+use engine_support::{dump, EG8145V5, EX220};
+
 const XX230V: &str = "device-1C61B4-XX230v-22275A7000395-2023-04-27T154050686Z.csv";
-const EG8145V5: &str = "device-00259E-EG8145V5-48575443A94196A5-2023-03-28T154335106Z.csv";
 
 fn model_with(file: &std::path::Path) -> (Model, State, ReplayTree) {
     let cfg = Config::parse("config acs\n\toption url 'http://acs/'\nconfig cpe\n\toption manufacturer_oui '1C61B4'\n")

@@ -71,7 +71,7 @@ fn err(line: usize, message: &str) -> UciError {
 
 /// Splits a line into words: quoted parts are concatenated with adjacent ones; `#` outside
 /// quotes starts a comment.
-fn words(text: &str, line: usize) -> Result<Vec<String>, UciError> {
+pub(crate) fn words(text: &str, line: usize) -> Result<Vec<String>, UciError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;

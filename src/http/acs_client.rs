@@ -310,7 +310,7 @@ fn resolve(base: &str, location: &str) -> String {
 }
 
 #[cfg(feature = "tls")]
-mod tls {
+pub(crate) mod tls {
     use super::{AcsClientConfig, HttpError};
     use std::sync::Arc;
     use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig, TlsProvider};
@@ -332,12 +332,28 @@ mod tls {
             .collect()
     }
 
-    pub(super) fn config(cfg: &AcsClientConfig) -> Result<TlsConfig, HttpError> {
-        let bundle = match &cfg.ca_file {
+    /// The trust roots: `ca_file`, else the first system bundle found (empty if none).
+    pub(crate) fn trust_roots(ca_file: Option<&std::path::Path>) -> Result<Vec<Certificate<'static>>, HttpError> {
+        let bundle = match ca_file {
             Some(p) => read(p)?,
             None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()).unwrap_or_default(),
         };
-        let roots = certificates(&bundle);
+        Ok(certificates(&bundle))
+    }
+
+    /// rustls with ring, these roots, an optional client certificate.
+    pub(crate) fn build(roots: &[Certificate<'static>], client_cert: Option<ClientCert>, insecure: bool) -> TlsConfig {
+        TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .root_certs(RootCerts::new_with_certs(roots))
+            .client_cert(client_cert)
+            .disable_verification(insecure)
+            .build()
+    }
+
+    pub(super) fn config(cfg: &AcsClientConfig) -> Result<TlsConfig, HttpError> {
+        let roots = trust_roots(cfg.ca_file.as_deref())?;
         if roots.is_empty() && cfg.url.starts_with("https://") && !cfg.insecure_skip_verify {
             return Err(HttpError::Tls("no CA certificates (set acs.ca_file or install a CA bundle)".into()));
         }
@@ -352,13 +368,7 @@ mod tls {
             }
             _ => None,
         };
-        Ok(TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .root_certs(RootCerts::new_with_certs(&roots))
-            .client_cert(client_cert)
-            .disable_verification(cfg.insecure_skip_verify)
-            .build())
+        Ok(build(&roots, client_cert, cfg.insecure_skip_verify))
     }
 }
 

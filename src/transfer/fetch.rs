@@ -166,34 +166,18 @@ fn stream(mut body: impl Read, file_size: u32, target: &Target) -> Result<(), Fa
 #[cfg(feature = "tls")]
 mod tls {
     use super::{fault, FaultCode, FaultStruct, HttpSettings};
-    use std::sync::Arc;
-    use ureq::tls::{PemItem, RootCerts, TlsConfig, TlsProvider};
+    use crate::http::acs_client::tls::{build, trust_roots};
+    use ureq::tls::TlsConfig;
 
-    /// System CA bundles, first found wins (as for the ACS).
-    const SYSTEM_BUNDLES: &[&str] =
-        &["/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem", "/etc/pki/tls/certs/ca-bundle.crt"];
-
+    /// The ACS client's TLS setup (same roots, rustls with ring), faults as TransferComplete
+    /// reports them.
     pub(super) fn config(s: &HttpSettings) -> Result<TlsConfig, FaultStruct> {
-        let bundle = match &s.ca_file {
-            Some(p) => std::fs::read(p)
-                .map_err(|e| fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, &format!("{}: {e}", p.display())))?,
-            None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()).unwrap_or_default(),
-        };
-        let roots: Vec<_> = ureq::tls::parse_pem(&bundle)
-            .filter_map(|item| match item {
-                Ok(PemItem::Certificate(c)) => Some(c),
-                _ => None,
-            })
-            .collect();
+        let roots = trust_roots(s.ca_file.as_deref())
+            .map_err(|e| fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, &e.to_string()))?;
         if roots.is_empty() && !s.insecure {
             return Err(fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, "no CA certificates for https"));
         }
-        Ok(TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .root_certs(RootCerts::new_with_certs(&roots))
-            .disable_verification(s.insecure)
-            .build())
+        Ok(build(&roots, None, s.insecure))
     }
 }
 

@@ -121,56 +121,9 @@ pub struct Doc {
     lines: Vec<Line>,
 }
 
-/// Splits a line into words as libuci does; `#` outside a word starts a comment.
+/// Splits a line into words as libuci does (the configuration parser's tokenizer).
 fn words(text: &str, line: usize) -> Result<Vec<String>, DocError> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '#' if !in_word => break,
-            c if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => cur.push(c),
-                        None => return Err(err(line, "unterminated ' quote")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => cur.push(chars.next().ok_or_else(|| err(line, "backslash at end of line"))?),
-                        Some(c) => cur.push(c),
-                        None => return Err(err(line, "unterminated \" quote")),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                cur.push(chars.next().ok_or_else(|| err(line, "backslash at end of line"))?);
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        out.push(cur);
-    }
-    Ok(out)
+    crate::config::uci::words(text, line).map_err(|e| err(e.line, &e.message))
 }
 
 /// A section type, section name or option name libuci accepts.
