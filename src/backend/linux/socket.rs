@@ -18,7 +18,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Seconds to wait for each datagram of a dump.
-pub const TIMEOUT_SECS: i64 = 2;
+pub const TIMEOUT_SECS: u8 = 2;
 /// Messages one dump may hold (a full Internet table is not what a CPE serves).
 pub const MAX_MESSAGES: usize = 65_536;
 /// Bytes one dump may hold.
@@ -38,7 +38,7 @@ fn exchange(protocol: SockProtocol, build: &dyn Fn(u32) -> Vec<u8>) -> Result<(O
     let fd = socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, protocol)
         .map_err(|e| internal("socket", e))?;
     bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0)).map_err(|e| internal("bind", e))?;
-    setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::new(TIMEOUT_SECS, 0)).map_err(|e| internal("timeout", e))?;
+    setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::new(TIMEOUT_SECS.into(), 0)).map_err(|e| internal("timeout", e))?;
     let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
     let request = build(seq);
     if request.is_empty() {
