@@ -38,7 +38,8 @@ fn exchange(protocol: SockProtocol, build: &dyn Fn(u32) -> Vec<u8>) -> Result<(O
     let fd = socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, protocol)
         .map_err(|e| internal("socket", e))?;
     bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0)).map_err(|e| internal("bind", e))?;
-    setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::new(TIMEOUT_SECS.into(), 0)).map_err(|e| internal("timeout", e))?;
+    setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::new(TIMEOUT_SECS.into(), 0))
+        .map_err(|e| internal("timeout", e))?;
     let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
     let request = build(seq);
     if request.is_empty() {
