@@ -287,7 +287,13 @@ fn main() {
         objects = selected(objects, &selection);
     }
     let profiles = if full { read_profiles(TR181) } else { Vec::new() };
+    let text = std::fs::read_to_string(TR181).unwrap_or_else(|e| panic!("{TR181}: {e}"));
+    let spec = text
+        .lines()
+        .find(|l| l.starts_with("M\t"))
+        .and_then(|l| l.split('\t').find_map(|f| f.strip_prefix("spec=")))
+        .unwrap_or_else(|| panic!("{TR181}: no M record with spec="));
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    let text = emit(&objects) + &emit_profiles(&profiles);
+    let text = emit(&objects) + &emit_profiles(&profiles) + &format!("pub const MODEL_URN: &str = {spec:?};\n");
     std::fs::write(Path::new(&out).join("schema_tables.rs"), text).unwrap_or_else(|e| panic!("{e}"));
 }

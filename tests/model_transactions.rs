@@ -32,6 +32,9 @@ fn rows_alias_count_and_hidden() {
     assert_eq!(listed, vec![("Device.Users.UserNumberOfEntries", false), ("Device.Users.User.", true)]);
     let v = m.get_parameter_values(&["Device.Users.User.1.Enable".into()]).unwrap();
     assert_eq!(v[0].value_type, Some(ValueType::Boolean));
+    // The agent's own table: the data model this build implements.
+    assert_eq!(value(&m, "Device.DeviceInfo.SupportedDataModelNumberOfEntries"), "1");
+    assert_eq!(value(&m, "Device.DeviceInfo.SupportedDataModel.1.URN"), "urn:broadband-forum-org:tr-181-2-19-1-cwmp");
 }
 
 #[test]

@@ -14,6 +14,9 @@ use std::path::PathBuf;
 
 const MS: &str = "Device.ManagementServer.";
 const DI: &str = "Device.DeviceInfo.";
+const SDM: &str = "Device.DeviceInfo.SupportedDataModel.{i}.";
+/// Where the BBF publishes the data model this build implements (TR-181 2.19).
+const SDM_URL: &str = "https://www.broadband-forum.org/cwmp/tr-181-2-19-1-cwmp-full.xml";
 
 /// The ManagementServer parameters served, with their configured defaults.
 const MS_PARAMS: &[&str] = &[
@@ -151,7 +154,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS)
+        matches!(object, "Device." | DI | MS | SDM)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -159,13 +162,18 @@ impl Backend for AgentBackend {
             "Device." => &["RootDataModelVersion"],
             DI => DI_PARAMS,
             MS => MS_PARAMS,
+            SDM => &["URL", "URN", "Features"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
     }
 
+    /// One SupportedDataModel row: the Device:2 model of the compiled schema.
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
-        Err(HalError::new(ErrorKind::NotFound, at.object))
+        match at.object {
+            SDM => Ok(vec!["device2".to_string()]),
+            _ => Err(HalError::new(ErrorKind::NotFound, at.object)),
+        }
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
@@ -173,6 +181,12 @@ impl Backend for AgentBackend {
             "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
             DI => self.device_info(param),
             MS => self.management_server(param),
+            SDM => match param {
+                "URL" => Some(SDM_URL.to_string()),
+                "URN" => Some(crate::schema::MODEL_URN.to_string()),
+                "Features" => Some(String::new()),
+                _ => None,
+            },
             _ => None,
         })
     }

@@ -202,6 +202,10 @@ pub struct ProfileItem {
     pub params: &'static [&'static str],
 }
 
+/// The URN of the Device:2 data model the schema was generated from
+/// (`urn:broadband-forum-org:tr-181-2-19-1-cwmp`).
+pub const MODEL_URN: &str = tables::MODEL_URN;
+
 /// The compiled profile membership (empty unless built with `full-schema`).
 pub fn profiles() -> &'static [ProfileItem] {
     tables::PROFILES
