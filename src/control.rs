@@ -21,9 +21,25 @@ pub const MAX_REQUEST: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Get(Vec<String>),
-    Names { path: String, next_level: bool },
-    Set { name: String, value: String },
+    Names {
+        path: String,
+        next_level: bool,
+    },
+    Set {
+        name: String,
+        value: String,
+    },
     Inform,
+    /// Ask the ACS for a file (RequestDownload, A.4.2.2): the FileType.
+    RequestDownload(String),
+    /// Report a transfer the ACS did not ask for (AutonomousTransferComplete, A.4.2.3).
+    AutonomousTransferComplete {
+        download: bool,
+        fault_code: u32,
+        file_size: u32,
+        url: String,
+        file_type: String,
+    },
 }
 
 /// Escapes a value for one response field.
@@ -55,6 +71,23 @@ pub fn unescape(s: &str) -> String {
     out
 }
 
+const USAGE: &str = "usage: get NAME... | names PATH [true|false] | set NAME VALUE | inform | request-download FILETYPE | autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE";
+
+fn autonomous(rest: &str) -> Result<Request, String> {
+    let mut w = rest.splitn(5, ' ');
+    let download = match w.next() {
+        Some("download") => true,
+        Some("upload") => false,
+        _ => return Err(USAGE.into()),
+    };
+    let number = |s: Option<&str>| s.and_then(|v| v.parse::<u32>().ok()).ok_or_else(|| USAGE.to_string());
+    let fault_code = number(w.next())?;
+    let file_size = number(w.next())?;
+    let url = w.next().ok_or_else(|| USAGE.to_string())?.to_string();
+    let file_type = w.next().map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| USAGE.to_string())?.to_string();
+    Ok(Request::AutonomousTransferComplete { download, fault_code, file_size, url, file_type })
+}
+
 /// Parses one request line.
 pub fn parse(line: &str) -> Result<Request, String> {
     let line = line.trim_end_matches(['\r', '\n']);
@@ -76,7 +109,9 @@ pub fn parse(line: &str) -> Result<Request, String> {
             Ok(Request::Set { name: name.to_string(), value: unescape(value) })
         }
         "inform" => Ok(Request::Inform),
-        _ => Err("usage: get NAME... | names PATH [true|false] | set NAME VALUE | inform".into()),
+        "request-download" if !rest.trim().is_empty() => Ok(Request::RequestDownload(rest.trim().to_string())),
+        "autonomous-transfer-complete" => autonomous(rest),
+        _ => Err(USAGE.into()),
     }
 }
 
@@ -87,6 +122,11 @@ pub fn format(req: &Request) -> String {
         Request::Names { path, next_level } => format!("names {path} {next_level}\n"),
         Request::Set { name, value } => format!("set {name} {}\n", escape(value)),
         Request::Inform => "inform\n".into(),
+        Request::RequestDownload(t) => format!("request-download {t}\n"),
+        Request::AutonomousTransferComplete { download, fault_code, file_size, url, file_type } => {
+            let dir = if *download { "download" } else { "upload" };
+            format!("autonomous-transfer-complete {dir} {fault_code} {file_size} {url} {file_type}\n")
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 const DEFAULT_CONFIG: &str = "/etc/config/cwmpd";
 const USAGE: &str =
-    "usage: cwmpd [-c CONFIG] [-v|-q] [--check] [--version] | cwmpd [-c CONFIG] get NAME... | names PATH [true] | set NAME VALUE | inform";
+    "usage: cwmpd [-c CONFIG] [-v|-q] [--check] [--version] | cwmpd [-c CONFIG] get NAME... | names PATH [true] | set NAME VALUE | inform | request-download FILETYPE | autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE";
 
 #[derive(Debug)]
 struct Args {
@@ -42,7 +42,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                 eprintln!("{USAGE}");
                 return Ok(None);
             }
-            "get" | "set" | "names" | "inform" => {
+            "get" | "set" | "names" | "inform" | "request-download" | "autonomous-transfer-complete" => {
                 args.command.push(arg);
                 args.command.extend(it.by_ref());
             }

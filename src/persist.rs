@@ -39,6 +39,11 @@ pub struct State {
     pub instances: Vec<(String, String, u32, String)>,
     /// The next instance number per table path (numbers are not reused).
     pub instance_next: BTreeMap<String, u32>,
+    /// RequestDownload calls not yet acknowledged: FileType each (A.4.2.2).
+    pub request_downloads: Vec<String>,
+    /// AutonomousTransferComplete calls not yet acknowledged, encoded by
+    /// `crate::agent::autonomous` (A.4.2.3).
+    pub autonomous_transfers: Vec<Vec<String>>,
     /// File transfers (Download, Upload, ScheduleDownload) not yet acknowledged, one record
     /// each, encoded by `crate::transfer::record`.
     pub transfers: Vec<Vec<String>>,
@@ -135,6 +140,14 @@ pub fn to_text(s: &State) -> String {
     for (table, next) in &s.instance_next {
         record(&mut out, &["instance_next", table, &next.to_string()]);
     }
+    for t in &s.request_downloads {
+        record(&mut out, &["request_download", t]);
+    }
+    for a in &s.autonomous_transfers {
+        let mut f = vec!["autonomous_transfer"];
+        f.extend(a.iter().map(String::as_str));
+        record(&mut out, &f);
+    }
     transfer_section(&mut out, s);
     record(&mut out, &["end"]);
     out
@@ -189,6 +202,10 @@ pub fn from_text(text: &str) -> Result<State, String> {
             Some("instance") => {
                 let n = field(3).parse().map_err(|_| format!("line {}: bad instance number", i + 2))?;
                 s.instances.push((field(1), field(2), n, field(4)));
+            }
+            Some("request_download") => s.request_downloads.push(field(1)),
+            Some("autonomous_transfer") => {
+                s.autonomous_transfers.push(f.get(1..).map(<[String]>::to_vec).unwrap_or_default())
             }
             Some("instance_next") => {
                 s.instance_next.insert(field(1), field(2).parse().unwrap_or(1));

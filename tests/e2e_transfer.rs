@@ -512,3 +512,64 @@ fn tls_file_server(dir: &Path, body: Vec<u8>) -> u16 {
     });
     port
 }
+
+/// RequestDownload goes only to an ACS that lists it; AutonomousTransferComplete only when
+/// the policy asks; both are announced (9 REQUEST DOWNLOAD, 10 AUTONOMOUS TRANSFER COMPLETE)
+/// and survive until answered (A.4.2.2, A.4.2.3).
+#[test]
+fn request_download_and_autonomous_transfer_complete() {
+    let dir = TempDir::new("autonomous");
+    let acs = acs();
+    let path = config(dir.path(), &acs, b"", "");
+    let _d = Daemon::start(dir.path(), &path);
+    poll("bootstrap", || !acs.sessions().is_empty());
+    let cli = |args: &[&str]| {
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(&path).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mark = acs.log_since(0).len();
+    // Policy off (the default): nothing is reported.
+    assert!(
+        cli(&["autonomous-transfer-complete", "download", "0", "1234", "http://lan/fw", FIRMWARE]).contains("policy")
+    );
+    let set =
+        |n: &str, v: &str| cli(&["set", &format!("Device.ManagementServer.AutonomousTransferCompletePolicy.{n}"), v]);
+    assert_eq!(set("Enable", "true"), "ok\n");
+    assert_eq!(set("TransferTypeFilter", "Download"), "ok\n");
+    assert_eq!(cli(&["autonomous-transfer-complete", "download", "0", "1234", "http://lan/fw", FIRMWARE]), "ok\n");
+    assert!(cli(&["autonomous-transfer-complete", "upload", "0", "10", "http://lan/log", "2 Vendor Log File"])
+        .contains("policy"));
+    assert_eq!(cli(&["request-download", FIRMWARE]), "ok\n");
+    let seen = |what: &str| acs.log_since(mark).iter().any(|l| l.contains(what));
+    let deadline = std::time::Instant::now() + WAIT;
+    while !(seen("AutonomousTransferComplete") && seen("CPE -> ACS: RequestDownload")) {
+        assert!(std::time::Instant::now() < deadline, "{:#?}", acs.log_since(mark));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = acs.log_since(mark).join("\n");
+    assert!(log.contains("10 AUTONOMOUS TRANSFER COMPLETE") && log.contains("9 REQUEST DOWNLOAD"), "{log}");
+    assert!(log.find("GetRPCMethods").unwrap() < log.find("CPE -> ACS: RequestDownload").unwrap(), "{log}");
+    assert_eq!(log.matches("AutonomousTransferComplete ").count(), 1, "only the download is reported: {log}");
+    // An ACS that does not list RequestDownload is not sent one.
+    acs.set_rpc_methods(&["Inform", "GetRPCMethods", "TransferComplete"]);
+    let mark = acs.log_since(0).len();
+    let sessions = acs.sessions().len();
+    assert_eq!(cli(&["request-download", "3 Vendor Configuration File"]), "ok\n");
+    assert_eq!(cli(&["inform"]), "ok\n");
+    poll("a session", || {
+        acs.sessions().len() > sessions && acs.log_since(mark).iter().any(|l| l.contains("GetRPCMethodsResponse"))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !acs.log_since(mark).iter().any(|l| l.contains("CPE -> ACS: RequestDownload")),
+        "{:?}",
+        acs.log_since(mark)
+    );
+    // Dropped, not retried: the next session carries no 9 REQUEST DOWNLOAD.
+    let sessions = acs.sessions().len();
+    assert_eq!(cli(&["inform"]), "ok\n");
+    poll("another session", || acs.sessions().len() > sessions);
+    let last = acs.log_since(mark).join("\n");
+    assert_eq!(last.matches("9 REQUEST DOWNLOAD").count(), 1, "{last}");
+}

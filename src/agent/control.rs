@@ -64,6 +64,10 @@ impl Agent {
                     Err(f) => error(&f),
                 }
             }
+            Request::RequestDownload(file_type) => self.request_download(file_type),
+            Request::AutonomousTransferComplete { download, fault_code, file_size, url, file_type } => {
+                self.autonomous_transfer_complete(download, fault_code, file_size, url, file_type)
+            }
             Request::Inform => {
                 log::info!("control socket: Inform requested");
                 self.events.add(EventCode::ConnectionRequest, String::new());

@@ -10,6 +10,7 @@
 //! connection-request listener runs on its own smol executor thread; a third thread waits for
 //! signals. Both feed the loop through one channel.
 
+mod autonomous;
 mod control;
 mod dispatch;
 mod lifecycle;

@@ -61,12 +61,17 @@ impl Agent {
 
     /// One session attempt; on failure schedules the retry.
     pub(super) fn session(&mut self, now: Now) {
+        // A RequestDownload still waiting is announced again (9 REQUEST DOWNLOAD, A.4.2.2).
+        if !self.state.request_downloads.is_empty() {
+            self.events.add(crate::cwmp::event::EventCode::RequestDownload, String::new());
+        }
         let inform = self.inform(now);
         let codes: Vec<&str> = inform.event.iter().map(|e| e.event_code.as_str()).collect();
         log::info!("session start: events [{}], RetryCount {}", codes.join(", "), self.retry_count);
         let cfg = SessionConfig { namespace: CwmpNamespace::V1_2, supported_cwmp_versions: SUPPORTED_CWMP_VERSIONS };
         let mut session = Session::new(cfg, inform, now);
         self.queue_transfer_completes(&mut session);
+        self.queue_autonomous(&mut session);
         let outcome = self.drive(&mut session);
         // What changed during the session was the ACS's doing: not reported back.
         self.model.resync_notifications();
@@ -104,6 +109,10 @@ impl Agent {
         let mut listing: Option<Listing> = None;
         loop {
             while let Some(event) = session.poll_event() {
+                if let SessionEvent::AcsMethods(methods) = &event {
+                    self.acs_methods(methods, session);
+                    continue;
+                }
                 self.session_event(event)?;
             }
             if session.is_finished() {
@@ -190,11 +199,12 @@ impl Agent {
             SessionEvent::CpeRequestAcknowledged(body) => {
                 log::debug!("ACS acknowledged {}", body.method_name());
                 self.cpe_request_acknowledged(&body);
+                self.autonomous_acknowledged(&body);
             }
             SessionEvent::AcsFault { request, fault } => {
                 log::warn!("ACS fault {} to {}", fault.fault_code, request.method_name());
             }
-            SessionEvent::Finished => {}
+            SessionEvent::Finished | SessionEvent::AcsMethods(_) => {}
             SessionEvent::Failed(reason) => return Err(fail_text(&reason)),
         }
         Ok(())

@@ -94,6 +94,8 @@ pub enum SessionEvent {
     InformAccepted,
     /// The ACS answered this CPE request.
     CpeRequestAcknowledged(Body),
+    /// The ACS listed its methods (GetRPCMethodsResponse to the CPE's GetRPCMethods).
+    AcsMethods(Vec<String>),
     /// The ACS answered this CPE request with a fault other than 8005.
     AcsFault {
         request: Body,
@@ -303,6 +305,9 @@ impl Session {
                 self.fail(reason);
             }
             ref body if body.method_name().strip_suffix("Response") == Some(request.method_name()) => {
+                if let Body::GetRPCMethodsResponse { method_list } = body {
+                    self.events.push_back(SessionEvent::AcsMethods(method_list.clone()));
+                }
                 self.events.push_back(SessionEvent::CpeRequestAcknowledged(request));
             }
             other => self.fail(format!("expected {}Response, got {}", request.method_name(), other.method_name())),

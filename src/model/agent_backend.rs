@@ -15,6 +15,10 @@ use std::path::PathBuf;
 const MS: &str = "Device.ManagementServer.";
 const DI: &str = "Device.DeviceInfo.";
 const SDM: &str = "Device.DeviceInfo.SupportedDataModel.{i}.";
+const ATC: &str = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
+/// AutonomousTransferCompletePolicy parameters and their defaults (off, as TR-181 leaves it).
+const ATC_PARAMS: &[(&str, &str)] =
+    &[("Enable", "false"), ("TransferTypeFilter", "Both"), ("ResultTypeFilter", "Both"), ("FileTypeFilter", "")];
 /// Where the BBF publishes the data model this build implements (TR-181 2.19).
 const SDM_URL: &str = "https://www.broadband-forum.org/cwmp/tr-181-2-19-1-cwmp-full.xml";
 
@@ -154,7 +158,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS | SDM)
+        matches!(object, "Device." | DI | MS | SDM | ATC)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -163,6 +167,7 @@ impl Backend for AgentBackend {
             DI => DI_PARAMS,
             MS => MS_PARAMS,
             SDM => &["URL", "URN", "Features"],
+            ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -181,6 +186,10 @@ impl Backend for AgentBackend {
             "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
             DI => self.device_info(param),
             MS => self.management_server(param),
+            ATC => ATC_PARAMS
+                .iter()
+                .find(|(n, _)| *n == param)
+                .map(|(n, d)| self.values.get(&format!("{ATC}{n}")).cloned().unwrap_or_else(|| d.to_string())),
             SDM => match param {
                 "URL" => Some(SDM_URL.to_string()),
                 "URN" => Some(crate::schema::MODEL_URN.to_string()),
@@ -195,6 +204,7 @@ impl Backend for AgentBackend {
         match at.object {
             DI => param == "ProvisioningCode",
             MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
+            ATC => true,
             _ => false,
         }
     }

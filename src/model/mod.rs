@@ -202,6 +202,23 @@ impl Model {
         }
     }
 
+    /// ManagementServer.AutonomousTransferCompletePolicy: whether an autonomous transfer
+    /// (download or upload, success or not, of this file type) is to be reported.
+    pub fn autonomous_transfer_wanted(&self, download: bool, success: bool, file_type: &str) -> bool {
+        let get = |n: &str| {
+            let at =
+                crate::hal::Location { object: "Device.ManagementServer.AutonomousTransferCompletePolicy.", keys: &[] };
+            crate::hal::Backend::get(&self.agent, &at, n).ok().flatten().unwrap_or_default()
+        };
+        let transfer = get("TransferTypeFilter");
+        let result = get("ResultTypeFilter");
+        let types = get("FileTypeFilter");
+        get("Enable") == "true"
+            && (transfer == "Both" || (transfer == "Download") == download)
+            && (result == "Both" || (result == "Success") == success)
+            && (types.trim().is_empty() || types.split(',').any(|t| t.trim() == file_type))
+    }
+
     pub fn management_server(&self) -> ManagementServer {
         ManagementServer {
             enable_cwmp: self.text("EnableCWMP") != "false",

@@ -97,6 +97,8 @@ struct Shared {
     transfer_completes: Vec<crate::cwmp::rpc::TransferComplete>,
     /// Hold TransferCompleteResponse while set (a test kills the CPE meanwhile).
     stall_transfer_complete: bool,
+    /// What GetRPCMethodsResponse lists (`None`: the default set, with RequestDownload).
+    rpc_methods: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -195,6 +197,11 @@ impl TestAcs {
     /// Every TransferComplete received so far (answered or not).
     pub fn transfer_completes(&self) -> Vec<crate::cwmp::rpc::TransferComplete> {
         self.lock().transfer_completes.clone()
+    }
+
+    /// The methods this ACS lists in GetRPCMethodsResponse from now on.
+    pub fn set_rpc_methods(&self, methods: &[&str]) {
+        self.lock().rpc_methods = Some(methods.iter().map(|m| m.to_string()).collect());
     }
 
     /// While `on`, TransferCompleteResponse is held back (at most 60 s).
@@ -354,9 +361,14 @@ impl TestAcs {
                 Body::TransferCompleteResponse
             }
             Body::AutonomousTransferComplete(_) => Body::AutonomousTransferCompleteResponse,
-            Body::GetRPCMethods => Body::GetRPCMethodsResponse {
-                method_list: vec!["Inform".into(), "GetRPCMethods".into(), "TransferComplete".into()],
-            },
+            Body::GetRPCMethods => {
+                let listed = self.lock().rpc_methods.clone();
+                let default =
+                    ["Inform", "GetRPCMethods", "TransferComplete", "AutonomousTransferComplete", "RequestDownload"];
+                Body::GetRPCMethodsResponse {
+                    method_list: listed.unwrap_or_else(|| default.iter().map(|m| m.to_string()).collect()),
+                }
+            }
             Body::Kicked(_) => Body::KickedResponse { next_url: String::new() },
             Body::RequestDownload { .. } => Body::RequestDownloadResponse,
             Body::DUStateChangeComplete { .. } => Body::DUStateChangeCompleteResponse,
