@@ -249,17 +249,23 @@ fn temp_path(path: &Path) -> PathBuf {
 
 /// Writes the state atomically (write temp, fsync, rename, fsync directory).
 pub fn save(path: &Path, state: &State) -> Result<(), PersistError> {
-    let err = |e: std::io::Error| PersistError(format!("{}: {e}", path.display()));
+    write_atomic(path, to_text(state).as_bytes(), 0o600).map_err(|e| PersistError(format!("{}: {e}", path.display())))
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file in the same directory (mode
+/// `mode`), fsync, rename over the old one, fsync of the directory. A crash at any moment
+/// leaves the old or the new file, never a torn one.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
+    std::fs::create_dir_all(dir)?;
     let tmp = temp_path(path);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp).map_err(err)?;
-    f.write_all(to_text(state).as_bytes()).and_then(|()| f.sync_all()).map_err(err)?;
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes).and_then(|()| f.sync_all())?;
     drop(f);
-    std::fs::rename(&tmp, path).map_err(err)?;
+    std::fs::rename(&tmp, path)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }

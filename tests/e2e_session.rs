@@ -273,6 +273,9 @@ fn the_control_socket_reads_sets_and_triggers_an_inform() {
         cli(&["get", "Device.ManagementServer.PeriodicInformInterval", "Device.ManagementServer.ParameterKey"]);
     assert!(out.contains("PeriodicInformInterval\tunsignedInt\t77\n"), "{out}");
     assert!(out.contains("ParameterKey\tstring\t\n"), "a local set leaves the ParameterKey alone: {out}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("option periodic_interval '77'"), "mirrored into the UCI config: {text}");
+    assert_eq!(cwmpd::config::Config::load(&path).unwrap().acs.periodic_interval, 77);
     let (ok, out) = cli(&["set", "Device.DeviceInfo.UpTime", "1"]);
     assert!(!ok && out.contains("9008"), "{out}");
     let (ok, out) = cli(&["names", "Device.", "true"]);

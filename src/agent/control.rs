@@ -54,6 +54,7 @@ impl Agent {
                 let list = [ParameterValueStruct { name, value, value_type: None }];
                 match self.model.set_parameter_values(&list, &key, &mut self.state) {
                     Ok(_) => {
+                        self.mirror_config(&list);
                         self.deferred.settings_changed = true;
                         self.after_session();
                         let now = self.clock.now();

@@ -51,6 +51,7 @@ impl Agent {
                 let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state)?;
                 self.deferred.settings_changed = true;
                 self.reboot_parameters_written(&parameter_list);
+                self.mirror_config(&parameter_list);
                 self.persist();
                 Ok(Body::SetParameterValuesResponse { status })
             }
@@ -70,6 +71,15 @@ impl Agent {
                 Ok(Body::DeleteObjectResponse { status })
             }
             other => self.dispatch_lifecycle(other),
+        }
+    }
+
+    /// Mirrors accepted ManagementServer values into the UCI configuration file.
+    pub(super) fn mirror_config(&self, list: &[crate::cwmp::rpc::ParameterValueStruct]) {
+        if let Some(path) = &self.config.source {
+            if let Err(e) = crate::config::write_back::write_back(path, list) {
+                log::warn!("configuration not updated: {e}");
+            }
         }
     }
 

@@ -49,6 +49,7 @@
 //! `CWMPD_TARGET_FILE_NAME` (the ACS's TargetFileName, untrusted text) in their environment.
 
 pub mod uci;
+pub mod write_back;
 
 use core::fmt;
 use std::net::IpAddr;
@@ -155,6 +156,8 @@ pub struct Config {
     pub connection_request: ConnectionRequestConfig,
     pub agent: AgentConfig,
     pub transfer: TransferConfig,
+    /// The file it was loaded from (ManagementServer values are mirrored into it).
+    pub source: Option<std::path::PathBuf>,
 }
 
 /// A configuration error: one line naming the file, the line and the problem.
@@ -234,7 +237,9 @@ impl Config {
             line: 0,
             message: e.to_string(),
         })?;
-        Self::parse_named(&text, &file)
+        let mut config = Self::parse_named(&text, &file)?;
+        config.source = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parses configuration text (errors name `<config>`).
@@ -257,6 +262,7 @@ impl Config {
             connection_request: connection_request(&section("connection_request"))?,
             agent: agent(&section("agent"))?,
             transfer: transfer(&section("transfer"), uci.sections.iter().filter(|s| s.kind == "apply"), file)?,
+            source: None,
         })
     }
 }

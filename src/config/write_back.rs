@@ -1,0 +1,103 @@
+//! Keeps the cwmpd UCI configuration in step with what the ACS writes to
+//! ManagementServer (and DeviceInfo.ProvisioningCode), so that `uci get cwmpd.acs.url` and
+//! LuCI show the values in force (issue "platform backends": ManagementServer is the cwmpd
+//! UCI config). The state file stays authoritative at start; this is its mirror.
+//!
+//! Edits are minimal (one option line each, comments and order kept) through the project's
+//! UCI document editor, and the file is replaced atomically with its mode kept.
+
+use crate::backend::uci::doc::Doc;
+use crate::cwmp::rpc::ParameterValueStruct;
+use std::path::Path;
+
+/// Parameter -> (section type, option, boolean as 1/0).
+const MAP: &[(&str, &str, &str, bool)] = &[
+    ("Device.ManagementServer.URL", "acs", "url", false),
+    ("Device.ManagementServer.Username", "acs", "username", false),
+    ("Device.ManagementServer.Password", "acs", "password", false),
+    ("Device.ManagementServer.PeriodicInformEnable", "acs", "periodic_enable", true),
+    ("Device.ManagementServer.PeriodicInformInterval", "acs", "periodic_interval", false),
+    ("Device.ManagementServer.PeriodicInformTime", "acs", "periodic_time", false),
+    ("Device.ManagementServer.CWMPRetryMinimumWaitInterval", "acs", "retry_min_wait", false),
+    ("Device.ManagementServer.CWMPRetryIntervalMultiplier", "acs", "retry_interval_multiplier", false),
+    ("Device.ManagementServer.ConnectionRequestUsername", "connection_request", "username", false),
+    ("Device.ManagementServer.ConnectionRequestPassword", "connection_request", "password", false),
+    ("Device.DeviceInfo.ProvisioningCode", "cpe", "provisioning_code", false),
+];
+
+/// The (section type, option, value) edits for accepted values, in canonical form.
+pub fn edits(list: &[ParameterValueStruct]) -> Vec<(&'static str, &'static str, String)> {
+    let mut out = Vec::new();
+    for p in list {
+        if let Some((_, kind, option, boolean)) = MAP.iter().find(|(n, ..)| *n == p.name) {
+            let on = matches!(p.value.trim(), "true" | "1");
+            let value = if *boolean { if on { "1" } else { "0" }.to_string() } else { p.value.clone() };
+            out.push((*kind, *option, value));
+        }
+    }
+    out
+}
+
+/// Applies `edits` to the configuration text: the first section of each type gets the
+/// option (a section named after its type is added when there is none).
+pub fn apply(text: &str, edits: &[(&str, &str, String)]) -> Result<String, String> {
+    let mut doc = Doc::parse(text).map_err(|e| e.to_string())?;
+    for (kind, option, value) in edits {
+        let id = doc.sections().into_iter().find(|s| s.kind == *kind).map(|s| s.id.to_string());
+        let id = match id {
+            Some(id) => id,
+            None => {
+                if !doc.add_section(kind, kind, &[]) {
+                    return Err(format!("cannot add section {kind}"));
+                }
+                kind.to_string()
+            }
+        };
+        if !doc.set_option(&id, option, value) {
+            return Err(format!("cannot set {kind}.{option}"));
+        }
+    }
+    Ok(doc.write())
+}
+
+/// Mirrors the accepted values into the configuration file at `path`.
+pub fn write_back(path: &Path, list: &[ParameterValueStruct]) -> Result<(), String> {
+    let edits = edits(list);
+    if edits.is_empty() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let new = apply(&text, &edits)?;
+    let mode = std::fs::metadata(path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
+    crate::persist::write_atomic(path, new.as_bytes(), mode.unwrap_or(0o600))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn pv(name: &str, value: &str) -> ParameterValueStruct {
+        ParameterValueStruct { name: name.into(), value: value.into(), value_type: None }
+    }
+
+    #[test]
+    fn one_line_per_value_comments_kept() {
+        let text = "# cwmpd\nconfig acs 'acs'\n\toption url 'http://old/'\n\t# the interval\n\toption periodic_interval '86400'\n";
+        let list = [
+            pv("Device.ManagementServer.URL", "http://new/acs"),
+            pv("Device.ManagementServer.PeriodicInformEnable", "false"),
+            pv("Device.DeviceInfo.UpTime", "1"),
+        ];
+        let out = apply(text, &edits(&list)).unwrap();
+        assert!(out.starts_with("# cwmpd\nconfig acs 'acs'\n"));
+        assert!(out.contains("option url 'http://new/acs'") && out.contains("\t# the interval\n"));
+        assert!(out.contains("option periodic_enable '0'"));
+        let cfg = crate::config::Config::parse(&out).unwrap();
+        assert_eq!(cfg.acs.url, "http://new/acs");
+        assert!(!cfg.acs.periodic_enable);
+        let added = apply("", &edits(&[pv("Device.DeviceInfo.ProvisioningCode", "P1")])).unwrap();
+        assert_eq!(crate::config::Config::parse(&added).unwrap().cpe.provisioning_code.as_deref(), Some("P1"));
+    }
+}
