@@ -85,6 +85,10 @@ fn main() {
         let list = model.get_parameter_names("Device.", false).unwrap();
         respond(Body::GetParameterNamesResponse { parameter_list: list })
     });
+    measure("GetParameterNames Device. true", 20, || {
+        let list = model.get_parameter_names("Device.", true).unwrap();
+        respond(Body::GetParameterNamesResponse { parameter_list: list })
+    });
     // What the agent does: resolve and count, then encode while the body is written.
     let stream = |body: Body, plan: &cwmpd::model::listing::Listing| {
         let env = Envelope {

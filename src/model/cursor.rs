@@ -37,6 +37,8 @@ pub struct Cursor<'m> {
     /// Emit parameters only (GetParameterValues).
     params_only: bool,
     pending: Option<(usize, String, Option<usize>)>,
+    /// Frames deeper than this are announced, not entered (GetParameterNames NextLevel).
+    depth_limit: Option<usize>,
 }
 
 impl<'m> Cursor<'m> {
@@ -58,7 +60,20 @@ impl<'m> Cursor<'m> {
                 t => expanded.push(t),
             }
         }
-        Cursor { model, targets: expanded.into_iter(), stack: Vec::new(), params_only, pending: None }
+        Cursor {
+            model,
+            targets: expanded.into_iter(),
+            stack: Vec::new(),
+            params_only,
+            pending: None,
+            depth_limit: None,
+        }
+    }
+
+    /// Only the target and its direct children (GetParameterNames with NextLevel true).
+    pub(super) fn next_level(mut self) -> Self {
+        self.depth_limit = Some(1);
+        self
     }
 
     /// Pushes the frames of the next target; what it emits first.
@@ -121,13 +136,16 @@ impl<'m> Cursor<'m> {
                     return Emit::Nothing;
                 }
                 let place = place.clone();
+                // At the depth limit a child is announced but not entered.
+                let leaf = self.depth_limit.is_some_and(|l| self.stack.len() >= l);
                 if m.tree.object(c).is_some_and(|o| o.multi) {
                     let table = m.child(&place, c, None);
-                    let rows = m.rows(c, &place);
+                    let rows = if leaf { Vec::new() } else { m.rows(c, &place) };
                     self.stack.push(Frame::Rows { parent: place, row: c, rows, next: 0, name: table.name });
                     Emit::Table
                 } else {
-                    self.stack.push(Frame::Object { place: m.child(&place, c, None), param: 0, child: 0 });
+                    let end = if leaf { usize::MAX } else { 0 };
+                    self.stack.push(Frame::Object { place: m.child(&place, c, None), param: end, child: end });
                     Emit::Object
                 }
             }
@@ -138,7 +156,8 @@ impl<'m> Cursor<'m> {
                 };
                 *next += 1;
                 let place = m.child(parent, *row, Some(r));
-                self.stack.push(Frame::Object { place, param: 0, child: 0 });
+                let end = if self.depth_limit.is_some_and(|l| self.stack.len() >= l) { usize::MAX } else { 0 };
+                self.stack.push(Frame::Object { place, param: end, child: end });
                 Emit::Object
             }
         }

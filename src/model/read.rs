@@ -57,17 +57,21 @@ impl Model {
             Target::Table { name, .. } => name.len(),
             _ => 0,
         };
-        self.walk_target(&target, &mut |item| {
+        let mut cursor = super::cursor::Cursor::new(self, target, false);
+        if next_level {
+            cursor = cursor.next_level();
+        }
+        while let Some(item) = cursor.next() {
             let info = self.info(&item);
             if next_level {
                 // Direct children only: one more segment (objects: plus the trailing dot).
                 let rest = info.name.get(base_len..).unwrap_or("");
                 if rest.is_empty() || rest.trim_end_matches('.').contains('.') {
-                    return;
+                    continue;
                 }
             }
             out.push(info);
-        });
+        }
         Ok(out)
     }
 
