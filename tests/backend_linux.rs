@@ -426,6 +426,20 @@ fn netlink_child() {
     assert_eq!((modes.max_bit_rate().as_deref(), modes.duplex_mode()), (Some("10000"), Some("Full")));
     assert_eq!(cwmpd::backend::linux::ethtool::link_modes("nonexistent"), None);
     println!("namespace: {} IPv4 routes read back", routes.len());
+    // Pushed change signals: a new address is announced by the kernel within a second.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let mut watched = LinuxBackend::new();
+    assert!(
+        watched.watch(Box::new(move || {
+            let _ = tx.send(());
+        })),
+        "rtnetlink groups subscribed"
+    );
+    assert!(rx.try_recv().is_err(), "nothing changed yet");
+    let added = Command::new("ip").args(["addr", "add", "10.1.2.99/24", "dev", "v0"]).status().unwrap();
+    assert!(added.success());
+    assert!(rx.recv_timeout(std::time::Duration::from_secs(2)).is_ok(), "no change signal after `ip addr add`");
+    assert!(!LinuxBackend::with_root("/tmp".into()).watch(Box::new(|| {})), "a fixture root is not watched");
 }
 
 #[test]

@@ -40,6 +40,8 @@ pub enum Input {
     /// SIGUSR1 (hotplug on WAN address change): re-derive ConnectionRequestURL and, when it
     /// changed, Inform with `4 VALUE CHANGE` (the parameter is forced-inform and active).
     AddressChanged,
+    /// A backend signalled that platform values may have changed (netlink notifications).
+    PlatformChanged,
     /// SIGHUP: re-read the configuration.
     Reload,
     /// SIGTERM / SIGINT: persist and exit.
@@ -95,6 +97,10 @@ pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(
     let socket = config.agent.control_socket.clone();
     let mut agent = Agent::new(config, rx)?;
     control::start(&socket, tx.clone())?;
+    let changes = tx.clone();
+    agent.model.watch_backends(move || {
+        let _ = changes.send(Input::PlatformChanged);
+    });
     agent.start_listener(tx)?;
     // The snapshot of notified values is taken once everything is known (CR URL included).
     agent.model.resync_notifications();
@@ -203,6 +209,7 @@ impl Agent {
                 // A new event during the retry wait triggers an immediate attempt.
                 self.retry_at = None;
             }
+            Input::PlatformChanged => self.platform_changed(),
             Input::Reload => log::warn!("SIGHUP: configuration reload takes effect at restart"),
             Input::Shutdown => {}
         }

@@ -9,6 +9,9 @@ use crate::cwmp::event::EventCode;
 use crate::model::notify::is_active;
 use std::time::Duration;
 
+/// How long after a pushed signal the values are read again (Linux backend cache: 1 s).
+const PUSHED_CHECK_DELAY: Duration = Duration::from_millis(1200);
+
 impl Agent {
     /// Compares notified parameters now if the poll is due (or `force`).
     pub(super) fn poll_value_changes(&mut self, now: Now) {
@@ -22,6 +25,15 @@ impl Agent {
             self.active_due = None;
             self.events.add(EventCode::ValueChange, String::new());
             self.retry_at = None;
+        }
+    }
+
+    /// A backend pushed a change signal: check soon, once the backends' one-second read
+    /// caches have expired (a burst of signals gives one check).
+    pub(super) fn platform_changed(&mut self) {
+        let soon = self.clock.now().instant.saturating_add(PUSHED_CHECK_DELAY);
+        if self.next_notify_poll.is_none_or(|t| t > soon) {
+            self.next_notify_poll = Some(soon);
         }
     }
 

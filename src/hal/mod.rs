@@ -172,6 +172,14 @@ pub trait Backend {
         false
     }
 
+    /// Asks the backend to call `changed` whenever the platform signals that values may
+    /// have changed (netlink notifications, say), so notified parameters are checked at once
+    /// instead of at the next poll. Returns false when it cannot signal (then only polling).
+    fn watch(&mut self, changed: Box<dyn Fn() + Send>) -> bool {
+        let _ = changed;
+        false
+    }
+
     /// Starts a transaction. Nothing staged after it is visible to `get` before `commit`.
     fn begin(&mut self) -> Result<()> {
         Ok(())

@@ -137,6 +137,19 @@ impl Model {
         }
     }
 
+    /// Asks every backend for pushed change signals; `changed` runs on their threads.
+    /// Returns how many backends will signal.
+    pub fn watch_backends(&mut self, changed: impl Fn() + Send + Clone + 'static) -> usize {
+        let mut n = 0;
+        for b in self.backends.iter_mut() {
+            if b.watch(Box::new(changed.clone())) {
+                log::info!("{}: value changes are pushed, not only polled", b.name());
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Copies instance numbers chosen since the last call into the state; true if any.
     pub fn save_instances(&self, state: &mut State) -> bool {
         self.instances.borrow_mut().save(state)

@@ -42,6 +42,7 @@ pub mod rtnl;
 mod sensors;
 pub mod socket;
 pub mod tz;
+pub mod watch;
 
 pub use objects::OBJECTS;
 
@@ -203,6 +204,20 @@ fn not_found(at: &Location) -> HalError {
 }
 
 impl Backend for LinuxBackend {
+    /// Kernel notifications (rtnetlink groups) when netlink is on and the root is the host's.
+    fn watch(&mut self, changed: Box<dyn Fn() + Send>) -> bool {
+        if !self.netlink || self.root != std::path::Path::new("/") {
+            return false;
+        }
+        match watch::subscribe().and_then(|fd| watch::spawn(fd, changed)) {
+            Ok(()) => true,
+            Err(e) => {
+                log::warn!("no netlink change notifications: {e}");
+                false
+            }
+        }
+    }
+
     fn name(&self) -> &str {
         "linux"
     }
