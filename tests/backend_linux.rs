@@ -350,6 +350,8 @@ ip route add default via 10.1.2.1
 ip route add blackhole 10.66.0.0/16
 ip -6 route add 2001:db8:1::/48 via 2001:db8::1
 ip neigh add 10.1.2.7 lladdr 02:00:00:00:00:07 dev v0
+ip addr add 192.168.9.1/24 dev v1
+ip neigh add 192.168.9.7 lladdr 02:00:00:00:00:09 dev v1
 i=0; while [ $i -lt 1200 ]; do echo \"route add 172.16.$((i / 250)).$((i % 250))/32 dev v1\"; i=$((i + 1)); done > /tmp/cwmpd-routes.$$
 ip -batch /tmp/cwmpd-routes.$$
 rm /tmp/cwmpd-routes.$$";
@@ -415,12 +417,14 @@ fn netlink_child() {
     assert_eq!(get(&b, fw6, &r6, "DestIPPrefix").as_deref(), Some("2001:db8:1::/48"));
     assert_eq!(get(&b, fw6, &r6, "NextHop").as_deref(), Some("2001:db8::1"));
     let host = "Device.Hosts.Host.{i}.";
-    assert!(rows(&b, host, &[]).contains(&"02:00:00:00:00:07".to_string()));
-    let h = ["02:00:00:00:00:07"];
-    assert_eq!(get(&b, host, &h, "IPAddress").as_deref(), Some("10.1.2.7"));
+    // v0 carries the default route (upstream): its neighbours are not LAN hosts.
+    assert!(!rows(&b, host, &[]).contains(&"02:00:00:00:00:07".to_string()), "{:?}", rows(&b, host, &[]));
+    assert!(rows(&b, host, &[]).contains(&"02:00:00:00:00:09".to_string()));
+    let h = ["02:00:00:00:00:09"];
+    assert_eq!(get(&b, host, &h, "IPAddress").as_deref(), Some("192.168.9.7"));
     assert_eq!(get(&b, host, &h, "Active").as_deref(), Some("true"));
-    assert_eq!(get(&b, host, &h, "Layer3Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|v0)"));
-    assert_eq!(rows(&b, "Device.Hosts.Host.{i}.IPv4Address.{i}.", &h), ["02:00:00:00:00:07|10.1.2.7"]);
+    assert_eq!(get(&b, host, &h, "Layer3Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|v1)"));
+    assert_eq!(rows(&b, "Device.Hosts.Host.{i}.IPv4Address.{i}.", &h), ["02:00:00:00:00:09|192.168.9.7"]);
     // veth answers ethtool with a fixed 10 Gb/s full duplex, no auto-negotiation.
     let modes = cwmpd::backend::linux::ethtool::link_modes("v0").expect("ethtool netlink (kernel 5.6+)");
     assert_eq!((modes.max_bit_rate().as_deref(), modes.duplex_mode()), (Some("10000"), Some("Full")));

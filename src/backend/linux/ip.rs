@@ -175,12 +175,27 @@ impl LinuxBackend {
         self.dumps.neighbours.get_or(|| self.read_neighbours())
     }
 
+    /// Interfaces that carry a default route: the upstream (WAN) side of a gateway.
+    fn upstream_interfaces(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for v6 in [false, true] {
+            if let Ok(routes) = self.routes(v6) {
+                out.extend(routes.iter().filter(|(_, r)| r.dst_len == 0 && r.kind == 1).filter_map(|(_, r)| r.oif));
+            }
+        }
+        out
+    }
+
+    /// The LAN's neighbours (Hosts.Host is "the hosts on the LAN side", TR-181): entries on an
+    /// interface with a default route (the upstream gateway and its peers) are left out.
     fn read_neighbours(&self) -> Result<Vec<Neighbour>> {
         let dump = self.dump(RTM_GETNEIGH, AF_UNSPEC)?;
+        let upstream = self.upstream_interfaces();
         Ok(dump
             .iter()
             .filter_map(|p| rtnl::neighbour(p))
             .filter(|n| n.state & rtnl::NUD_NOARP == 0 && mac(&n.lladdr).is_some() && !n.address.is_multicast())
+            .filter(|n| !upstream.contains(&n.index))
             .collect())
     }
 
