@@ -52,7 +52,7 @@ impl<'m> Cursor<'m> {
         for t in targets {
             match t {
                 Target::Root => {
-                    for r in model.tree.roots() {
+                    for &r in model.tree.roots() {
                         let name = model.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
                         expanded.push(Target::Object(Place { obj: r, name, ..Place::default() }));
                     }

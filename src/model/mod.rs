@@ -99,7 +99,7 @@ impl Model {
             pending_apply: Vec::new(),
             refused_by: None,
         };
-        m.restore_values(state);
+        m.restore_values(state, 0);
         m
     }
 
@@ -108,7 +108,7 @@ impl Model {
     pub fn add_backend(&mut self, backend: Box<dyn Backend>, state: &State) {
         self.backends.push(backend);
         self.rebuild();
-        self.restore_values(state);
+        self.restore_values(state, self.backends.len());
     }
 
     /// Serves a real device's dump beside the agent's own parameters (tests, demo).
@@ -179,19 +179,16 @@ impl Model {
 
     /// The forced-inform parameters (TR-181 forcedInform="true") that are present.
     pub fn forced_inform_parameters(&self) -> Vec<ParameterValueStruct> {
-        let mut out = Vec::new();
-        for (i, o) in self.tree.objects.iter().enumerate() {
-            if o.path.contains("{i}") || !self.tree.is_present(i) || !o.params.iter().any(|p| p.forced_inform) {
-                continue;
-            }
-            let place = walk::Place { obj: i, name: o.path.to_string(), ..Default::default() };
-            for spec in o.params.iter().filter(|p| p.forced_inform) {
-                if let Some((value, _)) = self.value(&place, spec) {
-                    out.push(read::value_struct(&place, spec, value));
-                }
-            }
-        }
-        out
+        self.tree.forced_inform.iter().filter_map(|&(obj, param)| self.fixed_value(obj, param)).collect()
+    }
+
+    /// The value of parameter `param` of the non-table object `obj`, if present.
+    fn fixed_value(&self, obj: usize, param: usize) -> Option<ParameterValueStruct> {
+        let o = self.tree.object(obj)?;
+        let spec = o.params.get(param)?;
+        let place = walk::Place { obj, name: o.path.to_string(), ..Default::default() };
+        let (value, _) = self.value(&place, spec)?;
+        Some(read::value_struct(&place, spec, value))
     }
 
     pub fn set_connection_request_url(&mut self, url: String) {

@@ -3,10 +3,9 @@
 //! snapshot of their values; changes since the snapshot are reported once. The agent takes a
 //! new snapshot after each session, so the ACS's own changes are not reported back.
 
-use super::walk::{Place, Target};
+use super::walk::Target;
 use super::Model;
 use crate::cwmp::rpc::ParameterValueStruct;
-use crate::schema::Notify;
 
 /// Notification values that ask for a session now (active, active lightweight, both).
 pub fn is_active(notification: u8) -> bool {
@@ -18,21 +17,12 @@ impl Model {
     fn notified(&self) -> Vec<(ParameterValueStruct, u8)> {
         let mut out = Vec::new();
         // Parameters notified by default (forceEnabled, forceDefaultEnabled) outside tables.
-        for (i, o) in self.tree.objects.iter().enumerate() {
-            if o.path.contains("{i}") || !self.tree.is_present(i) {
-                continue;
-            }
-            let place = Place { obj: i, name: o.path.to_string(), ..Place::default() };
-            for spec in
-                o.params.iter().filter(|p| matches!(p.notify, Notify::ForceEnabled | Notify::ForceDefaultEnabled))
-            {
-                let name = format!("{}{}", o.path, spec.name);
-                let n = self.notification(&name, spec);
-                if n != 0 && !self.attributes.contains_key(&name) {
-                    if let Some((value, _)) = self.value(&place, spec) {
-                        out.push((super::read::value_struct(&place, spec, value), n));
-                    }
-                }
+        for &(obj, param) in &self.tree.notified_by_default {
+            let Some(spec) = self.tree.object(obj).and_then(|o| o.params.get(param)) else { continue };
+            let Some(p) = self.fixed_value(obj, param) else { continue };
+            let n = self.notification(&p.name, spec);
+            if n != 0 && !self.attributes.contains_key(&p.name) {
+                out.push((p, n));
             }
         }
         for (name, (n, _)) in self.attributes.iter().filter(|(_, a)| a.0 != 0) {

@@ -46,7 +46,7 @@ impl Model {
         match &target {
             Target::Param(..) if next_level => return Err(Fault::new(FaultCode::INVALID_ARGUMENTS)),
             Target::Root if next_level => {
-                let roots = self.tree.roots().into_iter().filter_map(|r| self.tree.object(r));
+                let roots = self.tree.roots().iter().filter_map(|r| self.tree.object(*r));
                 out.extend(roots.map(|o| ParameterInfoStruct { name: o.path.to_string(), writable: false }));
                 return Ok(out);
             }

@@ -21,6 +21,13 @@ pub struct Tree {
     pub serving: Vec<Vec<usize>>,
     /// Served itself or somewhere below.
     pub present: Vec<bool>,
+    /// The present objects without a parent (`Device.`, `InternetGatewayDevice.`).
+    roots: Vec<usize>,
+    /// Parameters of present objects outside tables, by (object, parameter index): those
+    /// forced into every Inform, and those notified by default (forceEnabled,
+    /// forceDefaultEnabled). Fixed once the tree is built; read on every Inform and check.
+    pub forced_inform: Vec<(usize, usize)>,
+    pub notified_by_default: Vec<(usize, usize)>,
 }
 
 /// The schema path of the object holding `path` (an object or a row):
@@ -50,7 +57,29 @@ impl Tree {
         }
         t.link();
         t.assign(backends);
+        t.index_fixed_sets();
         t
+    }
+
+    /// Computes the sets that depend only on the built tree (roots, forced parameters).
+    fn index_fixed_sets(&mut self) {
+        self.roots =
+            (0..self.objects.len()).filter(|i| self.parent.get(*i) == Some(&None) && self.is_present(*i)).collect();
+        let (mut forced, mut notified) = (Vec::new(), Vec::new());
+        let singles = self.objects.iter().enumerate().filter(|(i, o)| !o.path.contains("{i}") && self.is_present(*i));
+        for (i, o) in singles {
+            for (k, p) in o.params.iter().enumerate() {
+                if p.forced_inform {
+                    forced.push((i, k));
+                }
+                if matches!(p.notify, crate::schema::Notify::ForceEnabled | crate::schema::Notify::ForceDefaultEnabled)
+                {
+                    notified.push((i, k));
+                }
+            }
+        }
+        self.forced_inform = forced;
+        self.notified_by_default = notified;
     }
 
     fn insert(&mut self, o: ObjectSpec) -> usize {
@@ -139,24 +168,14 @@ impl Tree {
                 }
             })
             .collect();
+        // Every object comes after its parent (schema order; `ensure` inserts a foreign
+        // parent first), so one pass from the end settles presence bottom-up.
         self.present = vec![false; n];
         for i in (0..n).rev() {
             let here = self.serving.get(i).is_some_and(|s| !s.is_empty())
                 || self.children.get(i).is_some_and(|c| c.iter().any(|k| self.present.get(*k) == Some(&true)));
             if let Some(p) = self.present.get_mut(i) {
                 *p = here;
-            }
-        }
-        // Children may come after their parent only when foreign: a second pass settles them.
-        for i in (0..n).rev() {
-            if self.present.get(i) == Some(&true) {
-                let mut up = self.parent.get(i).copied().flatten();
-                while let Some(p) = up {
-                    if let Some(slot) = self.present.get_mut(p) {
-                        *slot = true;
-                    }
-                    up = self.parent.get(p).copied().flatten();
-                }
             }
         }
     }
@@ -170,8 +189,8 @@ impl Tree {
     }
 
     /// The present objects without a parent (`Device.`, `InternetGatewayDevice.`).
-    pub fn roots(&self) -> Vec<usize> {
-        (0..self.objects.len()).filter(|i| self.parent.get(*i) == Some(&None) && self.is_present(*i)).collect()
+    pub fn roots(&self) -> &[usize] {
+        &self.roots
     }
 
     pub fn is_present(&self, i: usize) -> bool {

@@ -156,7 +156,8 @@ impl Model {
             return if name.is_empty() { Ok(Target::Root) } else { Err(no_name()) };
         };
         let root_path = format!("{first}.");
-        let root = self.tree.roots().into_iter().find(|r| self.tree.object(*r).is_some_and(|o| o.path == root_path));
+        let root =
+            self.tree.roots().iter().copied().find(|r| self.tree.object(*r).is_some_and(|o| o.path == root_path));
         let mut place = Place { obj: root.ok_or_else(no_name)?, name: root_path, ..Place::default() };
         while let Some(seg) = segs.next() {
             let last = segs.peek().is_none();

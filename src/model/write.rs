@@ -271,12 +271,17 @@ impl Model {
         Ok(status)
     }
 
-    /// Applies the values kept in the state for volatile backends (at start).
-    pub(super) fn restore_values(&mut self, state: &State) {
+    /// Applies the values kept in the state for a volatile backend (at start).
+    /// Only backend `only` is restored: backends are added one by one, and adding one does
+    /// not change which earlier backend serves a name.
+    pub(super) fn restore_values(&mut self, state: &State, only: usize) {
         for (name, value) in &state.values {
             let Ok(Target::Param(place, i)) = self.resolve(name) else { continue };
             let Some(spec) = self.tree.object(place.obj).and_then(|o| o.params.get(i)).cloned() else { continue };
             let Some((_, Some(b))) = self.value(&place, &spec) else { continue };
+            if b != only {
+                continue;
+            }
             let path = self.tree.object(place.obj).map(|o| o.path.to_string()).unwrap_or_default();
             if let Some(be) = self.backend_mut(b).filter(|be| be.volatile()) {
                 let at = Location { object: &path, keys: &place.keys };
