@@ -8,6 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
+#[cfg(feature = "tls")]
+mod tls_support;
 
 use cwmpd::cwmp::rpc::{Body, Download, ScheduleDownload, TimeWindowStruct, TransferComplete, Upload};
 use cwmpd::testacs::files::{FileServer, ServeMode};
@@ -386,59 +388,14 @@ fn https_download_verifies_the_file_server() {
     use cwmpd::transfer::fetch::{download as fetch, HttpSettings, Target};
     use cwmpd::transfer::{Direction, Phase, Transfer};
     let dir = TempDir::new("https");
-    let run = |args: &[&str]| std::process::Command::new("openssl").current_dir(dir.path()).args(args).output();
-    if run(&["version"]).is_err() {
-        assert!(std::env::var_os("CI").is_none(), "openssl CLI missing under CI");
-        return eprintln!("skipped: openssl CLI missing");
+    if !tls_support::make_pki(dir.path()) {
+        return;
     }
-    let ca = "basicConstraints=critical,CA:TRUE";
-    for args in [
-        &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ca", "-keyout", "ca.key",
-            "-out", "ca.pem", "-addext", ca,
-        ][..],
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=other",
-            "-keyout",
-            "o.key",
-            "-out",
-            "other.pem",
-            "-addext",
-            ca,
-        ],
-        &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "srv.key", "-out", "srv.csr"],
-    ] {
-        assert!(run(args).unwrap().status.success(), "{args:?}");
-    }
-    std::fs::write(dir.path().join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
-    let sign = [
-        "x509",
-        "-req",
-        "-in",
-        "srv.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-        "-out",
-        "srv.pem",
-    ];
-    assert!(run(&sign).unwrap().status.success());
     let body = payload(70_000);
-    let port = tls_file_server(dir.path(), body.clone());
+    let mut response =
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+    response.extend_from_slice(&body);
+    let port = tls_support::server(dir.path(), "127.0.0.1:0", false, response);
     let t = Transfer {
         id: 1,
         direction: Direction::Download,
@@ -466,51 +423,6 @@ fn https_download_verifies_the_file_server() {
     assert!(!target.part.exists() && !target.done.exists());
     fetch(&settings("ca.pem"), &t, &target).unwrap();
     assert_eq!(std::fs::read(&target.done).unwrap(), body);
-}
-
-/// A rustls HTTPS server on loopback answering every request with `body`.
-#[cfg(feature = "tls")]
-fn tls_file_server(dir: &Path, body: Vec<u8>) -> u16 {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use std::io::{Read, Write};
-    use std::sync::Arc;
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(dir.join("srv.pem")).unwrap().collect::<Result<_, _>>().unwrap();
-    let key = PrivateKeyDer::from_pem_file(dir.join("srv.key")).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let config = Arc::new(config);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let (config, body) = (config.clone(), body.clone());
-            std::thread::spawn(move || {
-                let conn = rustls::ServerConnection::new(config).unwrap();
-                let mut tls = rustls::StreamOwned::new(conn, tcp);
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if tls.read(&mut byte).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let _ = write!(tls, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-                let _ = tls.write_all(&body);
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            });
-        }
-    });
-    port
 }
 
 /// RequestDownload goes only to an ACS that lists it; AutonomousTransferComplete only when

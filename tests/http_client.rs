@@ -4,6 +4,9 @@
 //! HTTPS with verification (openssl CLI makes the test CA).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+#[cfg(feature = "tls")]
+mod tls_support;
+
 use cwmpd::http::acs_client::{AcsClientConfig, AcsSession, HttpError};
 use cwmpd::http::digest::DigestServer;
 use cwmpd::testacs::http::{read_request, Request};
@@ -178,75 +181,13 @@ fn chunked_oversized_and_reconnect() {
 fn https_verifies_the_acs_certificate() {
     let dir = std::env::temp_dir().join(format!("cwmpd-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let run = |args: &[&str]| std::process::Command::new("openssl").current_dir(&dir).args(args).output();
-    let Ok(probe) = run(&["version"]) else {
-        if std::env::var_os("CI").is_some() {
-            panic!("openssl CLI missing under CI");
-        }
-        return eprintln!("skipped: openssl CLI missing");
-    };
-    assert!(probe.status.success());
-    for args in [
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-        ][..],
-        &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "srv.key", "-out", "srv.csr"],
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=other CA",
-            "-keyout",
-            "other.key",
-            "-out",
-            "other.pem",
-        ],
-    ] {
-        assert!(run(args).unwrap().status.success(), "{args:?}");
+    if !tls_support::make_pki(&dir) {
+        return;
     }
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
-        .unwrap();
-    let sign = run(&[
-        "x509",
-        "-req",
-        "-in",
-        "srv.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-        "-out",
-        "srv.pem",
-    ]);
-    assert!(sign.unwrap().status.success());
-    let port = tls_server(&dir, false);
-    let mtls_port = tls_server(&dir, true);
+    let no_content = b"HTTP/1.1 204 No Content\r\n\r\n".to_vec();
+    // Bound to every address: the name-mismatch case connects to 127.0.0.2.
+    let port = tls_support::server(&dir, "0.0.0.0:0", false, no_content.clone());
+    let mtls_port = tls_support::server(&dir, "0.0.0.0:0", true, no_content);
     let mut c = cfg(&format!("https://127.0.0.1:{port}/"));
     c.ca_file = Some(dir.join("ca.pem"));
     let good = AcsSession::new(&c).unwrap().post(None);
@@ -260,30 +201,10 @@ fn https_verifies_the_acs_certificate() {
     let insecure = AcsSession::new(&mismatch).unwrap().post(None);
     // A server that requires a client certificate: with ours it answers, without it does not.
     std::fs::write(dir.join("cli.cnf"), "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n").unwrap();
-    assert!(run(&[
-        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=cpe", "-keyout", "cli.key", "-out", "cli.csr"
-    ])
-    .unwrap()
-    .status
-    .success());
-    let sign = run(&[
-        "x509",
-        "-req",
-        "-in",
-        "cli.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "cli.cnf",
-        "-out",
-        "cli.pem",
-    ]);
-    assert!(sign.unwrap().status.success());
+    let client_key =
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=cpe", "-keyout", "cli.key", "-out", "cli.csr"];
+    assert!(tls_support::openssl(&dir, &client_key));
+    assert!(tls_support::sign(&dir, "cli.csr", "cli.cnf", "cli.pem"));
     let mut mtls = cfg(&format!("https://127.0.0.1:{mtls_port}/"));
     mtls.ca_file = Some(dir.join("ca.pem"));
     let without = AcsSession::new(&mtls).unwrap().post(None);
@@ -300,53 +221,4 @@ fn https_verifies_the_acs_certificate() {
         "name mismatch must fail: {wrong_name:?}"
     );
     assert!(insecure.is_ok(), "verification disabled explicitly: {insecure:?}");
-}
-
-/// A rustls HTTPS server on loopback that answers every request with 204.
-#[cfg(feature = "tls")]
-fn tls_server(dir: &std::path::Path, require_client_cert: bool) -> u16 {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use std::io::Read;
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(dir.join("srv.pem")).unwrap().collect::<Result<_, _>>().unwrap();
-    let key = PrivateKeyDer::from_pem_file(dir.join("srv.key")).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder =
-        rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
-    let builder = if require_client_cert {
-        let mut roots = rustls::RootCertStore::empty();
-        for c in CertificateDer::pem_file_iter(dir.join("ca.pem")).unwrap() {
-            roots.add(c.unwrap()).unwrap();
-        }
-        let verifier =
-            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
-        builder.with_client_cert_verifier(verifier)
-    } else {
-        builder.with_no_client_auth()
-    };
-    let config = builder.with_single_cert(certs, key).unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("0.0.0.0:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let config = config.clone();
-            std::thread::spawn(move || {
-                let conn = rustls::ServerConnection::new(config).unwrap();
-                let mut tls = rustls::StreamOwned::new(conn, tcp);
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if tls.read(&mut byte).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let _ = tls.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
-                let _ = tls.flush();
-            });
-        }
-    });
-    port
 }

@@ -10,19 +10,9 @@ use cwmpd::cwmp::fault::FaultCode;
 use cwmpd::cwmp::rpc::{Body, Envelope, ParameterValueStruct, ValueType};
 use cwmpd::schema::{self, value::canonical, Base, ParamSpec};
 
-struct Rng(u64);
+mod prng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use prng::Rng;
 
 fn candidate(r: &mut Rng, spec: &ParamSpec) -> String {
     if let Some(e) = spec.facets.enums.get(r.below(spec.facets.enums.len() as u64 + 1) as usize) {
