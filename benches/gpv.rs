@@ -3,11 +3,19 @@
 //! last byte of the response envelope, and the extra heap at the peak (counting allocator).
 //!
 //! `cargo bench --bench gpv`. Prints one table; one run on this machine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::indexing_slicing, unsafe_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::indexing_slicing,
+    clippy::panic,
+    unsafe_code
+)]
 
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{Body, Envelope, Header};
+use cwmpd::model::listing::Planned;
 use cwmpd::model::{Identity, Model};
 use cwmpd::persist::State;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -100,11 +108,11 @@ fn main() {
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap() as usize
     };
     measure("GetParameterValues Device. (streamed)", 20, || {
-        let plan = model.plan_values(&["Device.".into()]).unwrap();
+        let Ok(Planned::Stream(plan)) = model.plan_values(&["Device.".into()], 0) else { panic!() };
         stream(Body::GetParameterValuesResponse { parameter_list: Vec::new() }, &plan)
     });
     measure("GetParameterNames Device. false (streamed)", 20, || {
-        let plan = model.plan_names("Device.").unwrap();
+        let Ok(Planned::Stream(plan)) = model.plan_names("Device.", 0) else { panic!() };
         stream(Body::GetParameterNamesResponse { parameter_list: Vec::new() }, &plan)
     });
 }

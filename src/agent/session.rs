@@ -11,7 +11,7 @@ use crate::cwmp::retry::retry_wait;
 use crate::cwmp::rpc::{Body, CwmpNamespace, Fault, Inform};
 use crate::cwmp::session::{FailReason, Incoming, Outgoing, Session, SessionConfig, SessionEvent};
 use crate::http::acs_client::{AcsClientConfig, AcsSession};
-use crate::model::listing::Listing;
+use crate::model::listing::{Listing, Planned};
 use crate::soap;
 
 /// CWMP versions this agent speaks (cwmp-1-4.xsd SupportedCWMPVersions).
@@ -121,9 +121,9 @@ impl Agent {
             if let Some(request) = session.poll_acs_request() {
                 log::info!("ACS request {}", request.body.method_name());
                 let result = match self.plan_listing(&request.body) {
-                    Some(Ok((plan, placeholder))) => {
-                        listing = Some(plan);
-                        Ok(placeholder)
+                    Some(Ok((plan, response))) => {
+                        listing = plan;
+                        Ok(response)
                     }
                     Some(Err(fault)) => Err(fault),
                     None => self.dispatch(request.body),
@@ -164,25 +164,29 @@ impl Agent {
         }
     }
 
-    /// A GetParameterValues or GetParameterNames (NextLevel false) whose answer is large
-    /// enough to stream: the plan and the empty response standing in for it in the session.
-    /// `None`: answer it the ordinary way.
-    fn plan_listing(&self, body: &Body) -> Option<Result<(Listing, Body), Fault>> {
+    /// A GetParameterValues or GetParameterNames (NextLevel false), answered in one walk:
+    /// the response, and when it is large the plan to stream it (the response is then the
+    /// empty list standing in for it in the session). `None`: not a list request.
+    fn plan_listing(&self, body: &Body) -> Option<Result<(Option<Listing>, Body), Fault>> {
         let planned = match body {
-            Body::GetParameterValues { parameter_names } => self
-                .model
-                .plan_values(parameter_names)
-                .map(|p| (p, Body::GetParameterValuesResponse { parameter_list: Vec::new() })),
-            Body::GetParameterNames { parameter_path, next_level: false } => self
-                .model
-                .plan_names(parameter_path)
-                .map(|p| (p, Body::GetParameterNamesResponse { parameter_list: Vec::new() })),
+            Body::GetParameterValues { parameter_names } => {
+                self.model.plan_values(parameter_names, STREAM_FROM_ENTRIES)
+            }
+            Body::GetParameterNames { parameter_path, next_level: false } => {
+                self.model.plan_names(parameter_path, STREAM_FROM_ENTRIES)
+            }
             _ => return None,
         };
-        match planned {
-            Ok((plan, _)) if plan.count() < STREAM_FROM_ENTRIES => None,
-            other => Some(other),
-        }
+        Some(planned.map(|p| match p {
+            Planned::Answer(response) => (None, response),
+            Planned::Stream(plan) => {
+                let empty = match body {
+                    Body::GetParameterValues { .. } => Body::GetParameterValuesResponse { parameter_list: Vec::new() },
+                    _ => Body::GetParameterNamesResponse { parameter_list: Vec::new() },
+                };
+                (Some(plan), empty)
+            }
+        }))
     }
 
     fn session_event(&mut self, event: SessionEvent) -> Result<(), String> {

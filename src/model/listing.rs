@@ -1,7 +1,8 @@
 //! Large list answers streamed from the tree (TR-069 Amd 6 A.3.2.2 GetParameterValues,
 //! A.3.2.3 GetParameterNames with NextLevel false): every requested name is resolved first
 //! (so a bad name is still a clean fault), the items are counted (the SOAP array carries
-//! its size), then [`Model::listing_body`] encodes them while the HTTP body is written.
+//! its size) in a walk that also builds a small answer whole, then, for a large one,
+//! [`Model::listing_body`] encodes the items while the HTTP body is written.
 //!
 //! A parameter that appears or vanishes between the count and the write makes the count
 //! differ by that much; both passes read the same tree within milliseconds.
@@ -9,7 +10,7 @@
 use super::cursor::Cursor;
 use super::walk::{Item, Target};
 use super::Model;
-use crate::cwmp::rpc::{Envelope, Fault};
+use crate::cwmp::rpc::{Body, Envelope, Fault};
 use crate::soap::stream::{self, ListBody};
 
 /// A resolved list request, ready to stream.
@@ -26,26 +27,49 @@ impl Listing {
     }
 }
 
+/// What a planned list request turned out to be.
+#[derive(Debug)]
+pub enum Planned {
+    /// Fewer entries than the streaming threshold: the whole response, built in the same
+    /// walk that counted them.
+    Answer(Body),
+    /// To be streamed with [`Model::listing_body`].
+    Stream(Listing),
+}
+
 impl Model {
-    fn plan(&self, targets: Vec<Target>, values: bool) -> Listing {
+    /// One walk: counts the entries, keeping them while there are fewer than `stream_from`.
+    fn plan(&self, targets: Vec<Target>, values: bool, stream_from: usize) -> Planned {
         let mut cursor = Cursor::over(self, targets.clone(), values);
-        let mut count = 0;
-        while cursor.next().is_some() {
+        let (mut count, mut kept_values, mut kept_infos) = (0, Vec::new(), Vec::new());
+        while let Some(item) = cursor.next() {
+            if count < stream_from {
+                match item {
+                    Item::Param { place, spec, value, .. } if values => {
+                        kept_values.push(super::read::value_struct(place, spec, value));
+                    }
+                    item => kept_infos.push(self.info(&item)),
+                }
+            }
             count += 1;
         }
-        Listing { targets, values, count }
+        match (count < stream_from, values) {
+            (true, true) => Planned::Answer(Body::GetParameterValuesResponse { parameter_list: kept_values }),
+            (true, false) => Planned::Answer(Body::GetParameterNamesResponse { parameter_list: kept_infos }),
+            (false, _) => Planned::Stream(Listing { targets, values, count }),
+        }
     }
 
-    /// Plans a streamed GetParameterValuesResponse.
-    pub fn plan_values(&self, names: &[String]) -> Result<Listing, Fault> {
+    /// Plans a GetParameterValuesResponse: streamed from `stream_from` entries on.
+    pub fn plan_values(&self, names: &[String], stream_from: usize) -> Result<Planned, Fault> {
         let targets = names.iter().map(|n| self.resolve(n)).collect::<Result<Vec<_>, _>>()?;
-        Ok(self.plan(targets, true))
+        Ok(self.plan(targets, true, stream_from))
     }
 
-    /// Plans a streamed GetParameterNamesResponse for NextLevel false.
-    pub fn plan_names(&self, path: &str) -> Result<Listing, Fault> {
+    /// Plans a GetParameterNamesResponse for NextLevel false: streamed from `stream_from` on.
+    pub fn plan_names(&self, path: &str, stream_from: usize) -> Result<Planned, Fault> {
         let target = self.resolve(path)?;
-        Ok(self.plan(vec![target], false))
+        Ok(self.plan(vec![target], false, stream_from))
     }
 
     /// The response body for `listing` inside `env` (whose list response is empty and
