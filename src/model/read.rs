@@ -20,24 +20,19 @@ pub(super) fn value_struct(place: &Place, spec: &ParamSpec, value: String) -> Pa
 }
 
 impl Model {
+    /// The values `names` select, collected (the agent streams large answers instead:
+    /// `listing`).
     pub fn get_parameter_values(&self, names: &[String]) -> Result<Vec<ParameterValueStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
-            self.values_into(n, &mut |p| out.push(p))?;
+            let target = self.resolve(n)?;
+            self.walk_target(&target, &mut |item| {
+                if let Item::Param { place, spec, value, .. } = item {
+                    out.push(value_struct(place, spec, value));
+                }
+            });
         }
         Ok(out)
-    }
-
-    /// Visits the GetParameterValues entries one name selects, without collecting them
-    /// (the response encoder streams them).
-    pub fn values_into(&self, name: &str, sink: &mut dyn FnMut(ParameterValueStruct)) -> Result<(), Fault> {
-        let target = self.resolve(name)?;
-        self.walk_target(&target, &mut |item| {
-            if let Item::Param { place, spec, value, .. } = item {
-                sink(value_struct(place, spec, value));
-            }
-        });
-        Ok(())
     }
 
     pub fn get_parameter_names(&self, path: &str, next_level: bool) -> Result<Vec<ParameterInfoStruct>, Fault> {
