@@ -192,7 +192,8 @@ impl Agent {
     fn session_event(&mut self, event: SessionEvent) -> Result<(), String> {
         match event {
             SessionEvent::InformAccepted => {
-                self.events.delivered();
+                let sent = self.events.inform_events();
+                self.events.delivered(&sent);
                 self.value_changes.clear();
                 let url = self.model.management_server().url.clone();
                 if self.state.last_acs_url.as_deref() != Some(url.as_str()) {

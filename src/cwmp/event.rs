@@ -166,13 +166,13 @@ impl EventQueue {
             .collect()
     }
 
-    /// InformResponse arrived: the delivered events are done, except those that wait for
-    /// their request to be acknowledged.
-    pub fn delivered(&mut self) {
-        let mut n = 0;
-        self.pending.retain(|(c, _)| {
-            n += 1;
-            n > MAX_INFORM_EVENTS || c.awaits_acknowledgement()
+    /// InformResponse arrived: the events the Inform carried (`sent`) are done, except
+    /// those that wait for their request to be acknowledged. Events raised after the Inform
+    /// was built (a connection request during the session) stay for the next session.
+    pub fn delivered(&mut self, sent: &[EventStruct]) {
+        self.pending.retain(|(c, k)| {
+            let was_sent = sent.iter().any(|e| e.event_code == c.as_str() && e.command_key == *k);
+            !was_sent || c.awaits_acknowledgement()
         });
     }
 
@@ -292,7 +292,8 @@ mod tests {
         q.add(EventCode::Boot, String::new());
         q.add(EventCode::TransferComplete, String::new());
         q.add(EventCode::MDownload, "fw".into());
-        q.delivered();
+        let sent = q.inform_events();
+        q.delivered(&sent);
         assert_eq!(codes(&q), ["7 TRANSFER COMPLETE|", "M Download|fw"]);
         q.transfer_acknowledged("fw");
         assert!(q.is_empty());
@@ -323,7 +324,8 @@ mod tests {
             q.add(EventCode::MScheduleInform, i.to_string());
         }
         assert_eq!(q.inform_events().len(), 64);
-        q.delivered();
+        let sent = q.inform_events();
+        q.delivered(&sent);
         assert_eq!(q.inform_events().len(), 6);
     }
 }

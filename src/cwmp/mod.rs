@@ -2,6 +2,7 @@
 //! events, retry back-off, periodic/scheduled Informs and the session state machine.
 //! Nothing here reads a clock, a socket or a file.
 
+pub mod cpe;
 pub mod event;
 pub mod fault;
 pub mod retry;

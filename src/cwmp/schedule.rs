@@ -63,6 +63,10 @@ impl ScheduledInforms {
         self.pending.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
     fn instant_of(due: Due, now: Now) -> Instant {
         match (due, now.unix) {
             (Due::Monotonic(i), _) => i,
