@@ -1,11 +1,12 @@
-//! Answers ACS requests (TR-069 Amd 6 A.3.2, A.4.1): parameter RPCs go to the model,
-//! lifecycle RPCs (Reboot, FactoryReset, ScheduleInform) are recorded durably before they are
-//! answered and carried out after the session; transfer RPCs go to [`super::transfer`].
-//! Methods not implemented get fault 9000 and are not listed in GetRPCMethodsResponse.
+//! Answers ACS requests (TR-069 Amd 6 A.3.2, A.4.1): lifecycle and transfer RPCs go to the
+//! brain (`crate::cwmp::cpe`), which records them durably before they are answered and
+//! carries them out after the session; parameter RPCs go to the model. Methods not
+//! implemented get fault 9000 and are not listed in GetRPCMethodsResponse.
 
-use super::Agent;
+use super::Shell;
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Body, Fault};
+use crate::transfer::{apply, Direction};
 
 /// The ACS -> CPE methods this build implements, as listed in GetRPCMethodsResponse.
 pub const IMPLEMENTED_METHODS: &[&str] = &[
@@ -28,9 +29,31 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "GetAllQueuedTransfers",
 ];
 
-impl Agent {
-    /// Answers one ACS request. State that must survive is persisted before the answer.
+impl Shell {
+    /// Answers one ACS request. What must survive is persisted before the answer is sent
+    /// (the session pump drains the brain's `Persist` first).
     pub(super) fn dispatch(&mut self, body: Body) -> Result<Body, Fault> {
+        let now = self.now();
+        if let Some(answer) = self.cpe.handle_lifecycle_request(now, &body) {
+            return answer;
+        }
+        let cfg = &self.config.transfer;
+        let support = |d: Direction, t: &str| match d {
+            Direction::Download => apply::command(cfg, t).is_some(),
+            Direction::Upload => apply::upload_source(cfg, t).is_some(),
+        };
+        if let Some(answer) = self.cpe.handle_transfer_request(now, &body, &support) {
+            if answer.is_ok() && matches!(body, Body::Download(_) | Body::Upload(_) | Body::ScheduleDownload(_)) {
+                self.persist();
+                crate::transfer::crash_point("accepted");
+            }
+            return answer;
+        }
+        self.dispatch_parameters(body)
+    }
+
+    fn dispatch_parameters(&mut self, body: Body) -> Result<Body, Fault> {
+        let now = self.now();
         match body {
             Body::GetRPCMethods => Ok(Body::GetRPCMethodsResponse {
                 method_list: IMPLEMENTED_METHODS.iter().map(|m| m.to_string()).collect(),
@@ -49,10 +72,7 @@ impl Agent {
                 .map(|parameter_list| Body::GetParameterAttributesResponse { parameter_list }),
             Body::SetParameterValues { parameter_list, parameter_key } => {
                 let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state)?;
-                self.deferred.settings_changed = true;
-                self.reboot_parameters_written(&parameter_list);
-                self.mirror_config(&parameter_list);
-                self.persist();
+                self.written(&parameter_list);
                 Ok(Body::SetParameterValuesResponse { status })
             }
             Body::SetParameterAttributes { parameter_list } => {
@@ -62,73 +82,43 @@ impl Agent {
             }
             Body::AddObject { object_name, parameter_key } => {
                 let (instance_number, status) = self.model.add_object(&object_name, &parameter_key, &mut self.state)?;
+                self.cpe.handle_parameters_written(now, &[]);
                 self.persist();
                 Ok(Body::AddObjectResponse { instance_number, status })
             }
             Body::DeleteObject { object_name, parameter_key } => {
                 let status = self.model.delete_object(&object_name, &parameter_key, &mut self.state)?;
+                self.cpe.handle_parameters_written(now, &[]);
                 self.persist();
                 Ok(Body::DeleteObjectResponse { status })
             }
-            other => self.dispatch_lifecycle(other),
+            other => {
+                log::warn!("method {} not supported: fault 9000", other.method_name());
+                Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED))
+            }
         }
     }
 
+    /// Values were written (by the ACS or locally): ScheduleReboot/DelayReboot are commands
+    /// kept in the brain's records, not as values; the configuration file mirrors
+    /// ManagementServer values.
+    pub(super) fn written(&mut self, list: &[crate::cwmp::rpc::ParameterValueStruct]) {
+        for p in list {
+            if p.name == "Device.ManagementServer.ScheduleReboot" || p.name == "Device.ManagementServer.DelayReboot" {
+                self.state.values.remove(&p.name);
+            }
+        }
+        self.cpe.handle_parameters_written(self.now(), list);
+        self.mirror_config(list);
+        self.persist();
+    }
+
     /// Mirrors accepted ManagementServer values into the UCI configuration file.
-    pub(super) fn mirror_config(&self, list: &[crate::cwmp::rpc::ParameterValueStruct]) {
+    fn mirror_config(&self, list: &[crate::cwmp::rpc::ParameterValueStruct]) {
         if let Some(path) = &self.config.source {
             if let Err(e) = crate::config::write_back::write_back(path, list) {
                 log::warn!("configuration not updated: {e}");
             }
-        }
-    }
-
-    /// ManagementServer.ScheduleReboot and DelayReboot are commands to the agent: a written
-    /// value schedules the reboot (kept in the state's own records, not as a value).
-    fn reboot_parameters_written(&mut self, list: &[crate::cwmp::rpc::ParameterValueStruct]) {
-        for p in list {
-            match p.name.as_str() {
-                "Device.ManagementServer.ScheduleReboot" => {
-                    self.state.values.remove(&p.name);
-                    match crate::clock::parse_date_time(&p.value) {
-                        Ok(t) => self.schedule_reboot_at(t),
-                        Err(_) => self.schedule_reboot_at(0),
-                    }
-                }
-                "Device.ManagementServer.DelayReboot" => {
-                    self.state.values.remove(&p.name);
-                    self.delay_reboot(p.value.trim().parse().unwrap_or(-1));
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn dispatch_lifecycle(&mut self, body: Body) -> Result<Body, Fault> {
-        match body {
-            Body::Reboot { command_key } => {
-                self.state.reboot_command_key = Some(command_key);
-                self.deferred.reboot = true;
-                self.persist();
-                Ok(Body::RebootResponse)
-            }
-            Body::FactoryReset => {
-                self.state.factory_reset_pending = true;
-                self.deferred.factory_reset = true;
-                self.persist();
-                Ok(Body::FactoryResetResponse)
-            }
-            Body::ScheduleInform { delay_seconds, command_key } => {
-                // DelaySeconds must be > 0 (A.4.1.3).
-                if delay_seconds == 0 {
-                    return Err(Fault::new(FaultCode::INVALID_ARGUMENTS));
-                }
-                let now = self.clock.now();
-                self.scheduled.add(now, delay_seconds, command_key);
-                self.persist();
-                Ok(Body::ScheduleInformResponse)
-            }
-            other => self.dispatch_transfer(other),
         }
     }
 }

@@ -1,34 +1,32 @@
-//! The agent: the one event loop of cwmpd (design.md section 1).
+//! The shell: the one event loop of cwmpd around the sans-IO brain [`Cpe`] (design.md
+//! section 1b). It reads the clock, feeds the brain its inputs, carries out the brain's
+//! actions and sleeps until the brain's next deadline or the next input. Nothing on the
+//! loop waits for the network: every HTTP exchange of a session, every download, upload and
+//! apply command runs on a worker thread (`smol::unblock`) and comes back as an [`Input`].
 //!
-//! Each turn it reads the clock once, turns due timers (periodic Inform, ScheduleInform,
-//! retry back-off) and inputs (connection requests, signals) into events, runs a CWMP
-//! session when events are pending, persists state after every change that must survive a
-//! crash, and applies actions that disturb connectivity (reboot, factory reset) only after the
-//! session has ended (TR-069 Amd 6 3.7.1.4; requirements section 4).
-//!
-//! Threads: this loop runs on the calling thread and does the blocking HTTP of a session; the
-//! connection-request listener runs on its own smol executor thread; a third thread waits for
-//! signals. Both feed the loop through one channel.
+//! One smol executor on the calling thread runs the loop and the connection-request
+//! listener. Signals (sigwait) and the control socket have a small thread each that only
+//! forwards what arrives into the loop's channel. The state file is written on the loop
+//! (`Action::Persist`): the actions after it depend on it being durable.
 
-mod autonomous;
 mod control;
 mod dispatch;
+mod jobs;
 mod lifecycle;
-mod notify;
 mod platform;
 mod session;
-mod transfer;
+mod state;
 
-use crate::clock::{Instant, Now, SystemClock};
+use crate::clock::{Now, SystemClock};
 use crate::config::Config;
-use crate::cwmp::event::{EventCode, EventQueue};
-use crate::cwmp::schedule::{self, ScheduledInforms};
+use crate::cwmp::cpe::{Action, Cpe, Settings};
+use crate::cwmp::rpc::FaultStruct;
+use crate::http::acs_client::{AcsReply, AcsSession, HttpError};
 use crate::model::Model;
 use crate::persist::{self, State};
+use smol::channel::{Receiver, Sender};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// What wakes the loop besides its timers.
 #[derive(Debug)]
@@ -37,8 +35,7 @@ pub enum Input {
     Control(crate::control::Call),
     /// An authenticated connection request was answered 200.
     ConnectionRequest,
-    /// SIGUSR1 (hotplug on WAN address change): re-derive ConnectionRequestURL and, when it
-    /// changed, Inform with `4 VALUE CHANGE` (the parameter is forced-inform and active).
+    /// SIGUSR1 (hotplug on WAN address change): re-derive ConnectionRequestURL.
     AddressChanged,
     /// A backend signalled that platform values may have changed (netlink notifications).
     PlatformChanged,
@@ -46,44 +43,31 @@ pub enum Input {
     Reload,
     /// SIGTERM / SIGINT: persist and exit.
     Shutdown,
+    /// The reply to the session's last POST (with the HTTP side, for the next one).
+    HttpReply(Box<(Option<AcsSession>, Result<AcsReply, HttpError>)>),
+    /// A download or upload ended.
+    TransferDone { id: u64, result: FaultStruct },
+    /// An apply command ended.
+    ApplyDone { id: u64, result: FaultStruct, firmware: bool },
 }
 
-/// Actions deferred until the current session has ended.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Deferred {
-    reboot: bool,
-    factory_reset: bool,
-    /// ManagementServer settings changed: re-read schedules and credentials.
-    settings_changed: bool,
-}
-
-/// The agent's whole state between turns.
+/// The shell's state: the brain, the model, and the IO handles.
 #[derive(Debug)]
-pub struct Agent {
+pub struct Shell {
     config: Config,
     model: Model,
+    cpe: Cpe,
+    /// The state file's model part (values, attributes, instance numbers, ParameterKey).
     state: State,
     state_path: PathBuf,
-    events: EventQueue,
-    scheduled: ScheduledInforms,
-    retry_count: u32,
-    retry_at: Option<Instant>,
-    next_periodic: Option<Instant>,
-    last_periodic: Option<Instant>,
-    deferred: Deferred,
+    clock: SystemClock,
+    inputs: Sender<Input>,
     cr_credentials: Arc<Mutex<crate::http::listener::CrCredentials>>,
     /// The bound connection-request listener address, once started.
     cr_bound: Option<std::net::SocketAddr>,
-    /// Notified parameters changed since the last successful Inform.
-    value_changes: std::collections::BTreeMap<String, crate::cwmp::rpc::ParameterValueStruct>,
-    /// When a throttled active notification may start a session.
-    active_due: Option<Instant>,
-    last_session_end: Option<Instant>,
-    next_notify_poll: Option<Instant>,
-    clock: SystemClock,
-    inputs: Receiver<Input>,
-    /// Accepted file transfers (Download, Upload, ScheduleDownload).
-    transfers: crate::transfer::TransferQueue,
+    /// The session in progress.
+    session: Option<session::Running>,
+    shutdown: bool,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -92,24 +76,41 @@ pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(
     if level_override.is_none() {
         crate::logger::init(config.agent.log_level);
     }
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = smol::channel::unbounded();
     lifecycle::spawn_signal_thread(tx.clone())?;
     let socket = config.agent.control_socket.clone();
-    let mut agent = Agent::new(config, rx)?;
+    let mut shell = Shell::new(config, tx.clone())?;
     control::start(&socket, tx.clone())?;
     let changes = tx.clone();
-    agent.model.watch_backends(move || {
-        let _ = changes.send(Input::PlatformChanged);
+    shell.model.watch_backends(move || {
+        let _ = changes.try_send(Input::PlatformChanged);
     });
-    agent.start_listener(tx)?;
+    let ex = smol::LocalExecutor::new();
+    shell.start_listener(&ex, tx)?;
     // The snapshot of notified values is taken once everything is known (CR URL included).
-    agent.model.resync_notifications();
-    agent.run_loop();
+    shell.model.resync_notifications();
+    smol::block_on(ex.run(shell.run_loop(&rx)));
     Ok(())
 }
 
-impl Agent {
-    fn new(config: Config, inputs: Receiver<Input>) -> Result<Agent, String> {
+/// The brain's settings from the model's effective ManagementServer values.
+fn settings(model: &Model, config: &Config) -> Settings {
+    let ms = model.management_server();
+    Settings {
+        enable_cwmp: ms.enable_cwmp,
+        url: ms.url,
+        periodic_inform_enable: ms.periodic_inform_enable,
+        periodic_inform_interval: ms.periodic_inform_interval,
+        periodic_inform_time: ms.periodic_inform_time,
+        retry_minimum_wait: ms.cwmp_retry_minimum_wait_interval,
+        retry_interval_multiplier: ms.cwmp_retry_interval_multiplier,
+        default_active_notification_throttle: ms.default_active_notification_throttle,
+        notification_poll: config.agent.notification_poll,
+    }
+}
+
+impl Shell {
+    fn new(config: Config, inputs: Sender<Input>) -> Result<Shell, String> {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let state = lifecycle::load_state(&state_path);
@@ -121,154 +122,122 @@ impl Agent {
             log::info!("serving {} replayed entries from {}", tree.len(), file.display());
             model.attach_replay(tree, &state);
         }
-        let scheduled = ScheduledInforms::from_entries(&state.scheduled_informs);
-        let events = EventQueue::from_entries(&state.events);
-        let transfers = transfer::load_queue(&state);
+        let boot = persist::first_start_since_boot(&config.agent.boot_marker);
+        let cpe = Cpe::new(state::durable(&state), settings(&model, &config), boot, clock.now());
         let ms = model.management_server();
         let cr_credentials = Arc::new(Mutex::new(crate::http::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
             password: ms.connection_request_password.clone(),
             disabled: !ms.enable_cwmp,
         }));
-        let mut agent = Agent {
+        let shell = Shell {
             config,
             model,
+            cpe,
             state,
             state_path,
-            events,
-            scheduled,
-            retry_count: 0,
-            retry_at: None,
-            next_periodic: None,
-            last_periodic: None,
-            deferred: Deferred::default(),
-            cr_credentials,
-            cr_bound: None,
-            value_changes: Default::default(),
-            active_due: None,
-            last_session_end: None,
-            next_notify_poll: None,
             clock,
             inputs,
-            transfers,
+            cr_credentials,
+            cr_bound: None,
+            session: None,
+            shutdown: false,
         };
-        agent.boot_events();
-        agent.persist();
-        Ok(agent)
+        shell.clean_download_dir();
+        Ok(shell)
+    }
+
+    fn now(&self) -> Now {
+        self.clock.now()
     }
 
     /// Writes the durable state; a failure is logged (the next change tries again).
     fn persist(&mut self) {
-        self.state.events = self.events.entries();
-        self.state.scheduled_informs = self.scheduled.entries();
+        state::store(self.cpe.durable(), &mut self.state);
         self.model.save_instances(&mut self.state);
-        self.state.transfers = self.transfers.transfers().iter().map(crate::transfer::record::encode).collect();
-        self.state.next_transfer_id = self.transfers.next_id();
         if let Err(e) = persist::save(&self.state_path, &self.state) {
             log::error!("cannot save state to {}: {e}", self.state_path.display());
         }
     }
 
-    fn run_loop(&mut self) {
+    async fn run_loop(&mut self, inputs: &Receiver<Input>) {
         loop {
-            let now = self.clock.now();
-            self.collect_due(now);
-            if self.session_due(now) {
-                self.session(now);
-                self.after_session();
-                continue;
+            let now = self.now();
+            self.cpe.handle_timeout(now);
+            self.drain_actions();
+            if self.shutdown {
+                log::info!("shutting down");
+                self.persist();
+                return;
             }
-            if self.run_transfers(now) | self.scheduled_reboot_due(now) {
-                continue;
-            }
-            let wait = self.next_deadline(now).map(|d| d.saturating_since(now.instant));
-            let input = match wait {
-                Some(w) => self.inputs.recv_timeout(w.max(Duration::from_millis(1))),
-                None => self.inputs.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            let timer = match self.cpe.poll_timeout() {
+                Some(at) => smol::Timer::after(at.saturating_since(self.now().instant)),
+                None => smol::Timer::never(),
             };
-            match input {
-                Ok(Input::Shutdown) => {
-                    log::info!("shutting down");
-                    self.persist();
-                    return;
-                }
-                Ok(input) => self.handle_input(input),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_secs(1)),
+            let next = smol::future::or(async { inputs.recv().await.ok() }, async {
+                timer.await;
+                None
+            });
+            if let Some(input) = next.await {
+                self.handle_input(input);
             }
         }
+    }
+
+    /// Carries out every action the brain has for now.
+    fn drain_actions(&mut self) {
+        while let Some(action) = self.cpe.poll_action() {
+            self.act(action);
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Persist => self.persist(),
+            Action::StartSession(start) => self.start_session(start),
+            Action::StartTransfer(id) => self.start_transfer(id),
+            Action::StartApply(id) => self.start_apply(id),
+            Action::CheckValues => {
+                let changes = self.model.take_value_changes();
+                self.cpe.handle_value_changes(self.now(), changes);
+            }
+            Action::ApplyBackends => {
+                // Committed platform changes reach the running system now the ACS is done.
+                self.model.apply_pending();
+                self.persist();
+            }
+            Action::ReloadSettings => self.reload_settings(),
+            Action::Reboot(cause) => self.reboot(cause),
+            Action::FactoryReset => self.factory_reset(),
+        }
+    }
+
+    fn reload_settings(&mut self) {
+        let s = settings(&self.model, &self.config);
+        let ms = self.model.management_server();
+        if let Ok(mut c) = self.cr_credentials.lock() {
+            c.username = ms.connection_request_username.clone();
+            c.password = ms.connection_request_password.clone();
+            c.disabled = !ms.enable_cwmp;
+        }
+        self.cpe.set_settings(self.now(), s);
     }
 
     fn handle_input(&mut self, input: Input) {
+        let now = self.now();
         match input {
             Input::AddressChanged => self.address_changed(),
             Input::Control(call) => self.control(call),
-            Input::ConnectionRequest => {
-                log::info!("connection request: session requested");
-                self.events.add(EventCode::ConnectionRequest, String::new());
-                // A new event during the retry wait triggers an immediate attempt.
-                self.retry_at = None;
-            }
-            Input::PlatformChanged => self.platform_changed(),
+            Input::ConnectionRequest => self.cpe.handle_connection_request(now),
+            Input::PlatformChanged => self.cpe.handle_platform_changed(now),
             Input::Reload => log::warn!("SIGHUP: configuration reload takes effect at restart"),
-            Input::Shutdown => {}
-        }
-    }
-
-    /// Turns due periodic and scheduled Informs into events.
-    fn collect_due(&mut self, now: Now) {
-        let ms = self.model.management_server();
-        if !ms.periodic_inform_enable {
-            self.next_periodic = None;
-        } else {
-            let next = *self.next_periodic.get_or_insert_with(|| {
-                schedule::next_periodic_inform(
-                    now,
-                    ms.periodic_inform_interval,
-                    ms.periodic_inform_time,
-                    self.last_periodic,
-                )
-            });
-            if next <= now.instant {
-                self.events.add(EventCode::Periodic, String::new());
-                self.last_periodic = Some(next);
-                self.next_periodic = Some(schedule::next_periodic_inform(
-                    now,
-                    ms.periodic_inform_interval,
-                    ms.periodic_inform_time,
-                    Some(now.instant),
-                ));
-                self.retry_at = None;
-                self.persist();
+            Input::Shutdown => self.shutdown = true,
+            Input::HttpReply(reply) => {
+                let (http, result) = *reply;
+                self.http_reply(http, result);
             }
+            Input::TransferDone { id, result } => self.transfer_done(id, result),
+            Input::ApplyDone { id, result, firmware } => self.apply_done(id, result, firmware),
         }
-        self.poll_value_changes(now);
-        let due = self.scheduled.take_due(now);
-        if !due.is_empty() {
-            self.events.add(EventCode::Scheduled, String::new());
-            for key in due {
-                self.events.add(EventCode::MScheduleInform, key);
-            }
-            self.retry_at = None;
-            self.persist();
-        }
-    }
-
-    fn session_due(&self, now: Now) -> bool {
-        let ms = self.model.management_server();
-        ms.enable_cwmp
-            && !ms.url.is_empty()
-            && !self.events.is_empty()
-            && self.retry_at.is_none_or(|t| t <= now.instant)
-    }
-
-    fn next_deadline(&self, now: Now) -> Option<Instant> {
-        let mut deadlines =
-            vec![self.next_periodic, self.scheduled.next_due(now), self.next_notify_poll, self.active_due];
-        deadlines.extend([self.transfer_deadline(now), self.reboot_deadline(now)]);
-        if !self.events.is_empty() {
-            deadlines.push(self.retry_at);
-        }
-        deadlines.into_iter().flatten().min()
     }
 }

@@ -1,16 +1,18 @@
-//! Runs one CWMP session: builds the Inform, feeds the sans-IO [`Session`] with HTTP replies
-//! from the ACS client, answers ACS requests through [`super::dispatch`], and keeps the event
-//! bookkeeping and retry state (TR-069 Amd 6 3.7.1, 3.2.1.1 retry; requirements sections 4-7).
-//! A large GetParameterValues/GetParameterNames answer is streamed with chunked transfer
-//! coding (requirements section 3: "Content-Length or chunked"): the session sees an empty
-//! response standing in for it, the wire gets the real one, encoded while it is sent.
+//! Runs CWMP sessions without blocking the loop (TR-069 Amd 6 3.7.1; requirements sections
+//! 4-7): builds the Inform from the brain's [`SessionStart`] and the model, pumps the sans-IO
+//! [`Session`], answers ACS requests on the loop, and sends each POST from a worker thread.
+//! The reply comes back as `Input::HttpReply`; meanwhile connection requests, `cwmpd get` and
+//! transfer results are handled as usual.
+//!
+//! A large GetParameterValues/GetParameterNames answer is sent with chunked transfer coding
+//! (requirements section 3: "Content-Length or chunked"): the session sees an empty response
+//! standing in for it, the wire gets the real one.
 
-use super::Agent;
-use crate::clock::Now;
-use crate::cwmp::retry::retry_wait;
+use super::{Input, Shell};
+use crate::cwmp::cpe::{SessionOutcome, SessionStart};
 use crate::cwmp::rpc::{Body, CwmpNamespace, Fault, Inform};
-use crate::cwmp::session::{FailReason, Incoming, Outgoing, Session, SessionConfig, SessionEvent};
-use crate::http::acs_client::{AcsClientConfig, AcsSession};
+use crate::cwmp::session::{Incoming, Outgoing, Session, SessionConfig, SessionEvent};
+use crate::http::acs_client::{AcsClientConfig, AcsReply, AcsSession, HttpError};
 use crate::model::listing::{Listing, Planned};
 use crate::soap;
 
@@ -24,25 +26,23 @@ const STREAM_FROM_ENTRIES: usize = 512;
 /// Largest ACS reply read (a SOAP envelope; SetParameterValues of thousands of values fits).
 const MAX_RESPONSE_BYTES: usize = soap::decode::MAX_ENVELOPE_BYTES;
 
-impl Agent {
-    fn inform(&mut self, now: Now) -> Inform {
-        let changed = self.value_change_parameters();
-        let mut parameter_list = self.model.forced_inform_parameters();
-        for p in changed {
-            if !parameter_list.iter().any(|f| f.name == p.name) {
-                parameter_list.push(p);
-            }
-        }
-        Inform {
-            device_id: self.model.device_id(),
-            event: self.events.inform_events(),
-            max_envelopes: 1,
-            current_time: now.date_time(),
-            retry_count: self.retry_count,
-            parameter_list,
-        }
-    }
+/// A session in progress.
+#[derive(Debug)]
+pub struct Running {
+    session: Session,
+    /// The HTTP side between POSTs (`None` before the first one and while one is sent).
+    http: Option<AcsSession>,
+    /// A large list answer, encoded when its envelope is sent (in place of the stand-in).
+    listing: Option<Listing>,
+}
 
+/// What one POST carries.
+enum Payload {
+    Bytes(Option<Vec<u8>>),
+    Stream(Vec<u8>),
+}
+
+impl Shell {
     fn client_config(&self) -> AcsClientConfig {
         let ms = self.model.management_server();
         let acs = &self.config.acs;
@@ -59,168 +59,201 @@ impl Agent {
         }
     }
 
-    /// One session attempt; on failure schedules the retry.
-    pub(super) fn session(&mut self, now: Now) {
-        // A RequestDownload still waiting is announced again (9 REQUEST DOWNLOAD, A.4.2.2).
-        if !self.state.request_downloads.is_empty() {
-            self.events.add(crate::cwmp::event::EventCode::RequestDownload, String::new());
+    fn inform(&self, start: SessionStart) -> Inform {
+        let mut parameter_list = self.model.forced_inform_parameters();
+        for p in start.changed {
+            if !parameter_list.iter().any(|f| f.name == p.name) {
+                parameter_list.push(p);
+            }
         }
-        let inform = self.inform(now);
-        let codes: Vec<&str> = inform.event.iter().map(|e| e.event_code.as_str()).collect();
-        log::info!("session start: events [{}], RetryCount {}", codes.join(", "), self.retry_count);
+        Inform {
+            device_id: self.model.device_id(),
+            event: start.events,
+            max_envelopes: 1,
+            current_time: self.now().date_time(),
+            retry_count: start.retry_count,
+            parameter_list,
+        }
+    }
+
+    /// The brain asked for a session.
+    pub(super) fn start_session(&mut self, start: SessionStart) {
+        let codes: Vec<&str> = start.events.iter().map(|e| e.event_code.as_str()).collect();
+        log::info!("session start: events [{}], RetryCount {}", codes.join(", "), start.retry_count);
         let cfg = SessionConfig { namespace: CwmpNamespace::V1_2, supported_cwmp_versions: SUPPORTED_CWMP_VERSIONS };
-        let mut session = Session::new(cfg, inform, now);
-        self.queue_transfer_completes(&mut session);
-        self.queue_autonomous(&mut session);
-        let outcome = self.drive(&mut session);
-        // What changed during the session was the ACS's doing: not reported back.
-        self.model.resync_notifications();
-        match outcome {
-            Ok(()) => {
-                log::info!("session finished");
-                self.retry_count = 0;
-                self.retry_at = None;
-                self.last_session_end = Some(self.clock.now().instant);
-            }
-            Err(reason) => self.session_failed(&reason),
+        let inform = self.inform(start);
+        let mut session = Session::new(cfg, inform, self.now());
+        for request in self.cpe.session_requests() {
+            session.queue_cpe_request(request);
         }
-        self.persist();
+        self.session = Some(Running { session, http: None, listing: None });
+        self.pump();
     }
 
-    fn session_failed(&mut self, reason: &str) {
-        self.events.session_failed();
-        self.retry_count = self.retry_count.saturating_add(1);
-        let ms = self.model.management_server();
-        let wait = retry_wait(
-            self.retry_count,
-            ms.cwmp_retry_minimum_wait_interval,
-            ms.cwmp_retry_interval_multiplier,
-            crate::entropy::random_u64(),
-        );
-        let now = self.clock.now();
-        self.retry_at = Some(now.instant.saturating_add(wait));
-        log::warn!("session failed: {reason}; retry {} in {} s", self.retry_count, wait.as_secs());
-    }
-
-    /// Pumps the session until it finishes; `Err` carries the failure reason.
-    fn drive(&mut self, session: &mut Session) -> Result<(), String> {
-        let mut http = AcsSession::new(&self.client_config()).map_err(|e| e.to_string())?;
-        // A large GetParameterValues/Names answer, streamed instead of encoded whole.
-        let mut listing: Option<Listing> = None;
+    /// Advances the session until it waits for the network or ends.
+    fn pump(&mut self) {
+        let Some(mut run) = self.session.take() else { return };
         loop {
-            while let Some(event) = session.poll_event() {
-                if let SessionEvent::AcsMethods(methods) = &event {
-                    self.acs_methods(methods, session);
-                    continue;
+            while let Some(event) = run.session.poll_event() {
+                if let Err(reason) = self.session_event(event, &mut run.session) {
+                    return self.session_ended(SessionOutcome::Failed, &reason);
                 }
-                self.session_event(event)?;
             }
-            if session.is_finished() {
-                return Ok(());
+            if run.session.is_finished() {
+                return self.session_ended(SessionOutcome::Completed, "");
             }
-            if let Some(request) = session.poll_acs_request() {
+            if let Some(request) = run.session.poll_acs_request() {
                 log::info!("ACS request {}", request.body.method_name());
-                let result = match self.plan_listing(&request.body) {
-                    Some(Ok((plan, response))) => {
-                        listing = plan;
-                        Ok(response)
-                    }
-                    Some(Err(fault)) => Err(fault),
-                    None => self.dispatch(request.body),
-                };
+                let result = self.answer(request.body, &mut run.listing);
                 if let Err(fault) = &result {
                     log::info!("answering fault {} {}", fault.fault_code, fault.fault_string);
                 }
-                session.respond(result);
+                // What the answer promises is durable before it is sent.
+                self.drain_actions();
+                run.session.respond(result);
                 continue;
             }
-            let Some(out) = session.poll_transmit() else {
-                return Err("session stalled with nothing to send".into());
+            let Some(out) = run.session.poll_transmit() else {
+                return self.session_ended(SessionOutcome::Failed, "session stalled with nothing to send");
             };
-            if let (Some(plan), Outgoing::Envelope(env)) = (listing.take(), &out) {
-                let model = &self.model;
-                let mut make = || -> Box<dyn std::io::Read + '_> {
-                    match model.listing_body(&plan, env) {
-                        Some(body) => Box::new(body),
-                        None => Box::new(std::io::Cursor::new(soap::encode(env).into_bytes())),
-                    }
-                };
-                log::info!("streaming {} entries", plan.count());
-                let reply = http.post_stream(&mut make).map_err(|e| e.to_string())?;
-                let incoming = incoming(reply.status, &reply.body);
-                session.handle_reply(reply.status, incoming, self.clock.now());
-                continue;
-            }
-            let body = match out {
-                Outgoing::Envelope(env) => Some(soap::encode(&env)),
-                Outgoing::Empty => None,
-                Outgoing::MustUnderstandFault { namespace, id, header } => {
-                    Some(soap::encode::encode_must_understand_fault(namespace, id.as_deref(), &header))
-                }
+            let payload = match (run.listing.take(), out) {
+                (Some(plan), Outgoing::Envelope(env)) => Payload::Stream(self.encode_listing(&plan, &env)),
+                (_, Outgoing::Envelope(env)) => Payload::Bytes(Some(soap::encode(&env).into_bytes())),
+                (_, Outgoing::Empty) => Payload::Bytes(None),
+                (_, Outgoing::MustUnderstandFault { namespace, id, header }) => Payload::Bytes(Some(
+                    soap::encode::encode_must_understand_fault(namespace, id.as_deref(), &header).into_bytes(),
+                )),
             };
-            let reply = http.post(body.as_deref().map(str::as_bytes)).map_err(|e| e.to_string())?;
-            let incoming = incoming(reply.status, &reply.body);
-            session.handle_reply(reply.status, incoming, self.clock.now());
+            self.post(run.http.take(), payload);
+            self.session = Some(run);
+            return;
         }
     }
 
-    /// A GetParameterValues or GetParameterNames (NextLevel false), answered in one walk:
-    /// the response, and when it is large the plan to stream it (the response is then the
-    /// empty list standing in for it in the session). `None`: not a list request.
-    fn plan_listing(&self, body: &Body) -> Option<Result<(Option<Listing>, Body), Fault>> {
-        let planned = match body {
+    /// Sends one POST from a worker thread; the reply comes back as `Input::HttpReply`.
+    fn post(&self, http: Option<AcsSession>, payload: Payload) {
+        let cfg = self.client_config();
+        let tx = self.inputs.clone();
+        let work = smol::unblock(move || {
+            let mut http = match http {
+                Some(h) => h,
+                None => match AcsSession::new(&cfg) {
+                    Ok(h) => h,
+                    Err(e) => return (None, Err(e)),
+                },
+            };
+            let reply = match payload {
+                Payload::Bytes(body) => http.post(body.as_deref()),
+                Payload::Stream(body) => {
+                    let mut make = || -> Box<dyn std::io::Read> { Box::new(std::io::Cursor::new(body.clone())) };
+                    http.post_stream(&mut make)
+                }
+            };
+            (Some(http), reply)
+        });
+        smol::spawn(async move {
+            let done = work.await;
+            let _ = tx.send(Input::HttpReply(Box::new(done))).await;
+        })
+        .detach();
+    }
+
+    /// The reply to the last POST.
+    pub(super) fn http_reply(&mut self, http: Option<AcsSession>, result: Result<AcsReply, HttpError>) {
+        let Some(run) = self.session.as_mut() else { return };
+        match result {
+            Ok(reply) => {
+                let incoming = incoming(reply.status, &reply.body);
+                run.session.handle_reply(reply.status, incoming, self.clock.now());
+                run.http = http;
+                self.pump();
+            }
+            Err(e) => self.session_ended(SessionOutcome::Failed, &e.to_string()),
+        }
+    }
+
+    fn session_ended(&mut self, outcome: SessionOutcome, reason: &str) {
+        self.session = None;
+        match outcome {
+            SessionOutcome::Completed => log::info!("session finished"),
+            SessionOutcome::Failed => log::warn!("session failed: {reason}"),
+        }
+        // What changed during the session was the ACS's doing: not reported back.
+        self.model.resync_notifications();
+        let random = crate::entropy::random_u64();
+        self.cpe.handle_session_ended(self.now(), outcome, random);
+    }
+
+    /// An ACS request: the brain's (lifecycle, transfers) or the model's. A large list
+    /// answer is planned here and encoded when its envelope is sent.
+    fn answer(&mut self, body: Body, listing: &mut Option<Listing>) -> Result<Body, Fault> {
+        let planned = match &body {
             Body::GetParameterValues { parameter_names } => {
-                self.model.plan_values(parameter_names, STREAM_FROM_ENTRIES)
+                Some(self.model.plan_values(parameter_names, STREAM_FROM_ENTRIES))
             }
             Body::GetParameterNames { parameter_path, next_level: false } => {
-                self.model.plan_names(parameter_path, STREAM_FROM_ENTRIES)
+                Some(self.model.plan_names(parameter_path, STREAM_FROM_ENTRIES))
             }
-            _ => return None,
+            _ => None,
         };
-        Some(planned.map(|p| match p {
-            Planned::Answer(response) => (None, response),
+        let Some(planned) = planned else { return self.dispatch(body) };
+        match planned? {
+            Planned::Answer(response) => Ok(response),
             Planned::Stream(plan) => {
-                let empty = match body {
+                log::info!("streaming {} entries", plan.count());
+                *listing = Some(plan);
+                Ok(match body {
                     Body::GetParameterValues { .. } => Body::GetParameterValuesResponse { parameter_list: Vec::new() },
                     _ => Body::GetParameterNamesResponse { parameter_list: Vec::new() },
-                };
-                (Some(plan), empty)
+                })
             }
-        }))
+        }
     }
 
-    fn session_event(&mut self, event: SessionEvent) -> Result<(), String> {
-        match event {
-            SessionEvent::InformAccepted => {
-                let sent = self.events.inform_events();
-                self.events.delivered(&sent);
-                self.value_changes.clear();
-                let url = self.model.management_server().url.clone();
-                if self.state.last_acs_url.as_deref() != Some(url.as_str()) {
-                    self.state.last_acs_url = Some(url);
-                }
-                self.persist();
+    /// The body of a large list answer with the header of `env` (the stand-in).
+    fn encode_listing(&self, plan: &Listing, env: &crate::cwmp::rpc::Envelope) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        match self.model.listing_body(plan, env) {
+            Some(mut reader) => {
+                let _ = std::io::Read::read_to_end(&mut reader, &mut bytes);
             }
+            None => bytes = soap::encode(env).into_bytes(),
+        }
+        bytes
+    }
+
+    fn session_event(&mut self, event: SessionEvent, session: &mut Session) -> Result<(), String> {
+        let now = self.now();
+        match event {
+            SessionEvent::InformAccepted => self.cpe.handle_inform_accepted(now),
             SessionEvent::CpeRequestAcknowledged(body) => {
                 log::debug!("ACS acknowledged {}", body.method_name());
-                self.cpe_request_acknowledged(&body);
-                self.autonomous_acknowledged(&body);
+                self.cpe.handle_acknowledged(now, &body);
+            }
+            SessionEvent::AcsMethods(methods) => {
+                for request in self.cpe.handle_acs_methods(&methods) {
+                    session.queue_cpe_request(request);
+                }
             }
             SessionEvent::AcsFault { request, fault } => {
-                log::warn!("ACS fault {} to {}", fault.fault_code, request.method_name());
+                log::warn!("ACS fault {} {} to {}", fault.fault_code, fault.fault_string, request.method_name());
             }
-            SessionEvent::Finished | SessionEvent::AcsMethods(_) => {}
-            SessionEvent::Failed(reason) => return Err(fail_text(&reason)),
+            SessionEvent::Finished => {}
+            SessionEvent::Failed(reason) => return Err(reason.to_string()),
         }
+        self.drain_actions_in_session();
         Ok(())
+    }
+
+    /// Persists what the session settled (the session itself stays where it is).
+    fn drain_actions_in_session(&mut self) {
+        self.drain_actions();
     }
 }
 
-fn fail_text(reason: &FailReason) -> String {
-    format!("{reason}")
-}
-
-/// Turns an HTTP reply into the session's input: an empty body is "no more requests".
+/// Turns an HTTP reply into the session's input: an empty body is "no more requests". A
+/// SOAP Fault inside an HTTP 500 is an envelope like any other (the session logs it as the
+/// fault it is).
 fn incoming(status: u16, body: &[u8]) -> Incoming {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Incoming::Empty;

@@ -18,6 +18,8 @@ pub enum ServeMode {
     Normal,
     /// Announce the whole Content-Length, send only this many bytes, close.
     Truncate(usize),
+    /// Send the body at this many bytes per second (a slow link), in 10 chunks a second.
+    Throttle(usize),
 }
 
 #[derive(Debug, Default)]
@@ -106,6 +108,13 @@ impl FileServer {
     fn answer(&self, w: &mut TcpStream, req: &Request) -> io::Result<()> {
         let (status, reason, headers, body, cut) = self.respond(req);
         self.lock().requests.push(format!("{} {} {status}", req.method, req.target));
+        let throttle = match self.lock().served.get(&req.target) {
+            Some((_, ServeMode::Throttle(rate))) if status == 200 => Some(*rate),
+            _ => None,
+        };
+        if let Some(rate) = throttle {
+            return send_throttled(w, &body, rate);
+        }
         match cut {
             None => http::write_response(w, status, reason, &headers, &body),
             Some(n) => {
@@ -126,7 +135,9 @@ impl FileServer {
         }
         match req.method.as_str() {
             "GET" => match self.lock().served.get(&req.target) {
-                Some((content, ServeMode::Normal)) => (200, "OK", Vec::new(), content.clone(), None),
+                Some((content, ServeMode::Normal | ServeMode::Throttle(_))) => {
+                    (200, "OK", Vec::new(), content.clone(), None)
+                }
                 Some((content, ServeMode::Truncate(n))) => (200, "OK", Vec::new(), content.clone(), Some(*n)),
                 None => (404, "Not Found", Vec::new(), Vec::new(), None),
             },
@@ -161,4 +172,16 @@ impl FileServer {
             }
         }
     }
+}
+
+/// Writes a 200 with `body` at about `rate` bytes per second.
+fn send_throttled(w: &mut TcpStream, body: &[u8], rate: usize) -> io::Result<()> {
+    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+    w.write_all(head.as_bytes())?;
+    for chunk in body.chunks((rate / 10).max(1)) {
+        w.write_all(chunk)?;
+        w.flush()?;
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(())
 }

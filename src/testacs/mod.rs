@@ -99,6 +99,8 @@ struct Shared {
     stall_transfer_complete: bool,
     /// What GetRPCMethodsResponse lists (`None`: the default set, with RequestDownload).
     rpc_methods: Option<Vec<String>>,
+    /// Wait this long before each answer (a slow ACS: sessions last).
+    reply_delay: Duration,
 }
 
 #[derive(Debug)]
@@ -204,6 +206,11 @@ impl TestAcs {
         self.lock().rpc_methods = Some(methods.iter().map(|m| m.to_string()).collect());
     }
 
+    /// Every answer from now on waits `delay` first (a slow ACS keeps sessions open).
+    pub fn set_reply_delay(&self, delay: Duration) {
+        self.lock().reply_delay = delay.min(Duration::from_secs(10));
+    }
+
     /// While `on`, TransferCompleteResponse is held back (at most 60 s).
     pub fn stall_transfer_complete(&self, on: bool) {
         self.lock().stall_transfer_complete = on;
@@ -244,6 +251,8 @@ impl TestAcs {
         let mut reader = BufReader::new(stream);
         let mut conn = Connection { session: None, counted: false };
         while let Some(req) = http::read_request(&mut reader)? {
+            let delay = self.lock().reply_delay;
+            std::thread::sleep(delay);
             let reply = self.handle(&mut conn, &req);
             http::write_response(&mut writer, reply.status, reply.reason, &reply.headers, &reply.body)?;
         }

@@ -14,12 +14,6 @@ use crate::cwmp::retry::retry_wait;
 use crate::cwmp::rpc::{AutonomousTransferComplete, Body, Fault, ParameterValueStruct};
 use core::time::Duration;
 
-/// Whether a locally requested Inform needs a vendor event: there is no standard code for
-/// it (6 CONNECTION REQUEST means the ACS asked), so it is `X <OUI> LocalInform`.
-pub fn local_inform_event(oui: &str) -> Option<EventCode> {
-    EventCode::parse(&format!("X {oui} LocalInform"))
-}
-
 impl Cpe {
     /// New ManagementServer settings. A new URL is a new ACS: BOOTSTRAP (applied between
     /// sessions only; the shell calls this after the session that changed it).

@@ -1,7 +1,7 @@
 //! Every rule of the brain with a manual clock: tests jump to [`Cpe::poll_timeout`] instead
 //! of sleeping (quinn-proto `Pair` style), so a day of periodic Informs runs in microseconds.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
 use crate::cwmp::fault::FaultCode;
