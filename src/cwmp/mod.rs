@@ -2,6 +2,8 @@
 //! events, retry back-off, periodic/scheduled Informs and the session state machine.
 //! Nothing here reads a clock, a socket or a file.
 
+#![deny(clippy::disallowed_methods)]
+
 pub mod cpe;
 pub mod event;
 pub mod fault;

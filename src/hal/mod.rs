@@ -24,6 +24,8 @@
 //! Errors are a closed [`ErrorKind`]; [`HalError::fault`] is the one place that maps them to
 //! CWMP faults (A.5.1).
 
+#![deny(clippy::disallowed_methods)]
+
 use crate::cwmp::fault::FaultCode;
 use core::fmt;
 

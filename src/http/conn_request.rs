@@ -5,6 +5,8 @@
 //! Answers: 200 (empty body, then a session with `6 CONNECTION REQUEST`), 401 with a Digest
 //! challenge, 503 when rate-limited (no session), 400/404/405/431 for malformed requests.
 
+#![deny(clippy::disallowed_methods)]
+
 use super::digest::{DigestServer, Verdict};
 use crate::clock::Instant;
 

@@ -6,6 +6,8 @@
 //! small window of seen (nonce, nc) pairs against replay, and compares in constant time.
 //! Credentials are never logged.
 
+#![deny(clippy::disallowed_methods)]
+
 use crate::clock::Instant;
 use core::fmt::Write as _;
 use md5::{Digest as _, Md5};

@@ -8,6 +8,8 @@
 //! [`value::canonical`] validates a value against a parameter's definition (TR-069 Amd 6
 //! A.3.2.1 faults 9006/9007).
 
+#![deny(clippy::disallowed_methods)]
+
 pub mod pattern;
 pub mod value;
 

@@ -4,6 +4,8 @@
 //! reverse. Every RPC of CWMP 1.0-1.4 in both directions has its decoder and encoder side by
 //! side in `rpc_session.rs`, `rpc_params.rs`, `rpc_transfer.rs` and `rpc_du.rs`. No I/O here.
 
+#![deny(clippy::disallowed_methods)]
+
 pub mod decode;
 pub mod encode;
 mod rpc_du;

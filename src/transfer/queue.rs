@@ -15,6 +15,8 @@
 //!
 //! Does no I/O and never decides when a session runs.
 
+#![deny(clippy::disallowed_methods)]
+
 use crate::clock::{format_date_time, UNKNOWN_TIME};
 use crate::cwmp::event::EventCode;
 use crate::cwmp::fault::FaultCode;

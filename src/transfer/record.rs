@@ -7,6 +7,8 @@
 //! (empty when not started), phase, fault code, fault string, complete time, then four
 //! fields per time window (start, end, mode, MaxRetries).
 
+#![deny(clippy::disallowed_methods)]
+
 use super::queue::{Direction, Phase, Transfer, Window};
 use crate::cwmp::rpc::FaultStruct;
 
