@@ -126,10 +126,16 @@ fn is_oui(s: &str) -> bool {
 /// Most events one Inform carries (EventList maxOccurs 64).
 pub const MAX_INFORM_EVENTS: usize = 64;
 
-/// The pending events, in the order they were raised (BOOTSTRAP and BOOT first).
+/// Events pending at most. Every producer is bounded: about 16 single codes, a `M
+/// ScheduleInform` per pending ScheduleInform (`cpe::MAX_SCHEDULED_INFORMS`), a `M Download`/
+/// `M Upload`/`M ScheduleDownload` per transfer (`transfer::queue` holds 16), `M Reboot`.
+pub const MAX_PENDING_EVENTS: usize = 80;
+
+/// The pending events, in the order they were raised (BOOTSTRAP and BOOT first), in a
+/// fixed-capacity list: an ACS cannot make it grow without bound.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventQueue {
-    pending: Vec<(EventCode, String)>,
+    pending: heapless::Vec<(EventCode, String), MAX_PENDING_EVENTS>,
 }
 
 impl EventQueue {
@@ -143,9 +149,14 @@ impl EventQueue {
         if front {
             let at = self.pending.iter().take_while(|(c, _)| matches!(c, EventCode::Bootstrap)).count();
             let at = if code == EventCode::Bootstrap { 0 } else { at };
-            self.pending.insert(at, (code, command_key));
-        } else {
-            self.pending.push((code, command_key));
+            if self.pending.is_full() {
+                // Room for BOOTSTRAP/BOOT first: the newest other event waits for the
+                // next turn (its producer raises it again while its record is pending).
+                let _ = self.pending.pop();
+            }
+            let _ = self.pending.insert(at, (code, command_key));
+        } else if self.pending.push((code, command_key)).is_err() {
+            log::error!("event queue full ({MAX_PENDING_EVENTS}): event dropped");
         }
     }
 
@@ -223,7 +234,7 @@ impl EventQueue {
         let mut q = EventQueue::default();
         for (code, key) in entries {
             match EventCode::parse(code) {
-                Some(c) => q.pending.push((c, key.clone())),
+                Some(c) => q.add(c, key.clone()),
                 None => log::warn!("state: unknown event code {code:?} dropped"),
             }
         }
