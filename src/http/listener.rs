@@ -198,6 +198,8 @@ impl Shared {
             self.update_stats();
             let st = self.clone();
             tasks.push((id, peer, ex.spawn(async move { st.handle(stream, peer, id, now).await })));
+            // Let the new connection read its head before the next accept can evict it.
+            smol::future::yield_now().await;
         }
     }
 
