@@ -20,7 +20,11 @@ struct Running {
 }
 
 fn start_with(settings: ConnRequestSettings) -> Running {
-    let (listener, addr) = ConnRequestListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    start_on("127.0.0.1:0".parse().unwrap(), settings)
+}
+
+fn start_on(bind: SocketAddr, settings: ConnRequestSettings) -> Running {
+    let (listener, addr) = ConnRequestListener::bind(bind).unwrap();
     let stats = listener.stats();
     let creds = Arc::new(Mutex::new(CrCredentials { username: "cr".into(), password: "pw".into(), disabled: false }));
     let count = Arc::new(AtomicUsize::new(0));
@@ -190,6 +194,21 @@ fn fifty_wrong_passwords_are_throttled_and_challenges_are_not_failures() {
     std::thread::sleep(Duration::from_millis(1600));
     assert_eq!(status(&authorized(r.addr, "/cr", "pw")), "200", "served again after the back-off");
     assert_eq!(r.count.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn ipv6_sources_are_throttled_too() {
+    let Ok(probe) = std::net::TcpListener::bind("[::1]:0") else {
+        return println!("no ::1 here; skipped");
+    };
+    drop(probe);
+    let r = start_on("[::1]:0".parse().unwrap(), ConnRequestSettings::new("/cr".into(), 600));
+    let ch = challenge(r.addr);
+    let statuses: Vec<String> = (1..=12)
+        .map(|nc| status(&get(r.addr, "/cr", Some(&authorization(&ch, "cr", "x", "GET", "/cr", b"", nc, "c")))).into())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| *s == "401").count(), 10, "{statuses:?}");
+    assert_eq!(statuses.get(10..).unwrap(), ["503", "503"], "{statuses:?}");
 }
 
 /// 500 connections that never finish their head: half idle, half sending one byte a

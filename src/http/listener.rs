@@ -29,8 +29,6 @@ use std::time::Duration;
 
 /// Default cap on open connections.
 pub const MAX_CONNECTIONS: usize = 64;
-/// Window of the burst log: one line at the start of a burst, one summary at its end.
-pub const BURST_WINDOW: Duration = Duration::from_secs(60);
 
 /// Listener settings.
 #[derive(Debug, Clone)]
@@ -42,6 +40,9 @@ pub struct ConnRequestSettings {
     pub head_timeout: Duration,
     pub max_connections: usize,
     pub throttle: ThrottleSettings,
+    /// Window of the burst log: one line at the start of a burst of refusals, one summary
+    /// at its end.
+    pub burst_window: Duration,
 }
 
 impl ConnRequestSettings {
@@ -52,6 +53,7 @@ impl ConnRequestSettings {
             head_timeout: Duration::from_secs(5),
             max_connections: MAX_CONNECTIONS,
             throttle: ThrottleSettings::default(),
+            burst_window: Duration::from_secs(60),
         }
     }
 }
@@ -133,7 +135,7 @@ impl ConnRequestListener {
             creds,
             origin: std::time::Instant::now(),
             slots: RefCell::new(Slots::new(settings.max_connections, settings.head_timeout)),
-            burst: RefCell::new(BurstLog::new("connection requests", BURST_WINDOW)),
+            burst: RefCell::new(BurstLog::new("connection requests", settings.burst_window)),
             warned_open: Cell::new(false),
             on_accepted: Box::new(on_accepted),
             stats: self.stats,
@@ -222,7 +224,7 @@ impl Shared {
             log::info!("{summary}");
         }
         if out.log_this {
-            log::info!("connection request from {peer} refused: {why} (further refusals within 60 s are counted)");
+            log::info!("connection request from {peer} refused: {why} (further refusals are counted, then summarised)");
             let _ = self.burst_started.try_send(());
         }
     }
