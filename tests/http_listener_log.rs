@@ -2,7 +2,7 @@
 //! burst): one line for the first refusal, one summary when the window ends (emitted by the
 //! listener's timer, with no further request), and the Digest challenges not at all above
 //! debug. Alone in its test binary because it installs the process-wide logger.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use cwmpd::http::digest::{authorization, parse_challenges};
 use cwmpd::http::listener::{ConnRequestListener, ConnRequestSettings, CrCredentials};
