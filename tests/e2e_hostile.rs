@@ -120,3 +120,50 @@ fn unknown_method_gets_9000_with_the_id_echoed_and_must_understand_gets_a_soap_f
     assert!(s[3].contains("MustUnderstand") && !s[3].contains("GetRPCMethodsResponse"), "{}", s[3]);
     assert!(s[4].contains("<FaultCode>9003</FaultCode>") && s[4].contains("req-79"), "{}", s[4]);
 }
+
+/// The ConnectionRequestURL an Inform body reports.
+fn cr_url(inform: &str) -> String {
+    let at = inform.find("ConnectionRequestURL</Name>").expect("ConnectionRequestURL in the Inform");
+    let rest = &inform[at..];
+    let start = rest.find('>').map(|i| i + 1).unwrap_or(0);
+    let rest = &rest[start..];
+    let value = &rest[rest.find('>').unwrap() + 1..];
+    value[..value.find('<').unwrap()].to_string()
+}
+
+#[test]
+fn a_flood_of_refused_connection_requests_is_logged_once_per_burst_and_throttled() {
+    let (url, seen) = raw_acs(Box::new(|_, req| {
+        if String::from_utf8_lossy(&req.body).contains("Inform>") {
+            (200, inform_response())
+        } else {
+            (204, Vec::new())
+        }
+    }));
+    let (_dir, mut d) = start(&url, "crflood");
+    let first = wait_for(&seen, 1);
+    let cr = cr_url(first.first().expect("an Inform"));
+    assert_eq!(cwmpd::testacs::connection_request(&cr, "cr-user", "cr-secret").unwrap(), 200);
+    let authority = cr.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        statuses.push(cwmpd::testacs::connection_request(&cr, "cr-user", "guess").unwrap());
+    }
+    for _ in 0..50 {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&authority).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(b"\x16\x03\x01 not http\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+    }
+    assert!(statuses.iter().take(10).all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses.iter().skip(10).all(|s| *s == 503), "throttled after 10 failures: {statuses:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let log = d.log_text();
+    let refused: Vec<&str> = log.lines().filter(|l| l.contains("refused")).collect();
+    assert_eq!(refused.len(), 1, "one line for the whole burst of 150 refusals:\n{}", refused.join("\n"));
+    assert!(refused[0].contains("401 bad credentials"), "{}", refused[0]);
+    assert!(d.child.try_wait().unwrap().is_none(), "daemon died");
+}

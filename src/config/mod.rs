@@ -22,7 +22,7 @@
 //! | | `address`, `port` | listener address and port (0 = any free port) | 0.0.0.0, 7547 |
 //! | | `path` | URL path of ConnectionRequestURL | `/` |
 //! | | `username`, `password` | ConnectionRequestUsername/Password | empty |
-//! | | `max_per_minute` | accepted requests per minute, more get 503 | 10 |
+//! | | `max_per_minute` | valid requests answered 200 per minute (CPU guard), more get 503 + Retry-After | 600 |
 //! | | `external_host` | host advertised in ConnectionRequestURL | route source toward the ACS |
 //! | `agent` | `state_file` | durable state | /etc/cwmpd.state |
 //! | | `boot_marker` | tmpfs file telling a boot from a restart | /var/run/cwmpd.boot |
@@ -343,7 +343,7 @@ fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigE
         path,
         username: r.string("username", ""),
         password: r.string("password", ""),
-        max_per_minute: r.number("max_per_minute", 10, 1, 6000)?,
+        max_per_minute: r.number("max_per_minute", 600, 1, 60_000)?,
         external_host: r.nonempty("external_host"),
     })
 }

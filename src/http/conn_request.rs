@@ -1,14 +1,20 @@
 //! Connection-request decisions, sans-IO (TR-069 Amd 6 3.2.2; requirements section 9):
-//! parse the request head, check method, path and Digest credentials, apply the rate limit,
-//! and produce the response bytes. The listener does the socket work.
+//! parse the request head, check method, path and Digest credentials, throttle sources that
+//! keep failing them, apply the rate limit, and produce the response bytes. The listener
+//! does the socket work.
 //!
-//! Answers: 200 (empty body, then a session with `6 CONNECTION REQUEST`), 401 with a Digest
-//! challenge, 503 when rate-limited (no session), 400/404/405/431 for malformed requests.
+//! Answers: 200 (empty body, then a session with `6 CONNECTION REQUEST`; requests arriving
+//! while one is pending are folded by the agent), 401 with a Digest challenge, 503 +
+//! Retry-After when the source is backing off after failed credentials or past the rate
+//! limit (a CPU guard, no session), 400/404/405/431 for malformed requests.
 
 #![deny(clippy::disallowed_methods)]
 
 use super::digest::{DigestServer, Verdict};
+use super::throttle::{FailureThrottle, ThrottleSettings};
 use crate::clock::Instant;
+use core::time::Duration;
+use std::net::IpAddr;
 
 /// Largest request head accepted.
 pub const MAX_REQUEST_HEAD: usize = 4096;
@@ -90,6 +96,14 @@ impl RateLimit {
             false
         }
     }
+
+    /// Seconds until the next token (for Retry-After), at least 1.
+    pub fn retry_after(&self) -> u64 {
+        let missing = 1000u64.saturating_sub(self.tokens_milli);
+        // missing milli-tokens at per_minute tokens per 60 s: missing * 60 / per_minute ms.
+        let ms = missing.saturating_mul(60) / u64::from(self.per_minute);
+        ms.div_ceil(1000).max(1)
+    }
 }
 
 /// Credentials the ACS uses for connection requests (ManagementServer.
@@ -108,7 +122,8 @@ pub struct Decision {
     pub response: Vec<u8>,
     /// True when a session must follow.
     pub accepted: bool,
-    /// Why it was refused (for the log), when it was.
+    /// Why it was refused, status first ("401 bad credentials"), for the burst log. `None`
+    /// for a 200 and for the 401 challenges that are the normal first step of Digest.
     pub refusal: Option<&'static str>,
 }
 
@@ -120,33 +135,61 @@ fn refuse(status: &str, extra: &str, why: &'static str) -> Decision {
     Decision { response: response(status, extra), accepted: false, refusal: Some(why) }
 }
 
-/// The connection-request state shared by all connections: nonces, rate limit.
+fn challenge(www: &str) -> Decision {
+    Decision {
+        response: response("401 Unauthorized", &format!("WWW-Authenticate: {www}\r\n")),
+        accepted: false,
+        refusal: None,
+    }
+}
+
+fn unavailable(retry_after_secs: u64, why: &'static str) -> Decision {
+    refuse("503 Service Unavailable", &format!("Retry-After: {retry_after_secs}\r\n"), why)
+}
+
+/// The connection-request state shared by all connections: nonces, failure throttle, rate
+/// limit.
 #[derive(Debug)]
 pub struct ConnRequestAuth {
     pub digest: DigestServer,
+    pub throttle: FailureThrottle,
     pub rate: RateLimit,
     pub path: String,
 }
 
 impl ConnRequestAuth {
-    /// Decides the answer to a head (or to an unparsable request).
-    pub fn decide(&mut self, head: Result<&RequestHead, HeadError>, creds: &CrCredentials, now: Instant) -> Decision {
+    /// Nonces from `digest`, at most `per_minute` accepted requests, requests for `path`.
+    pub fn new(digest: DigestServer, per_minute: u32, path: String, throttle: ThrottleSettings) -> ConnRequestAuth {
+        ConnRequestAuth { digest, throttle: FailureThrottle::new(throttle), rate: RateLimit::new(per_minute), path }
+    }
+
+    /// Decides the answer to a head (or to an unparsable request) from `source`.
+    pub fn decide(
+        &mut self,
+        head: Result<&RequestHead, HeadError>,
+        creds: &CrCredentials,
+        source: IpAddr,
+        now: Instant,
+    ) -> Decision {
         let head = match head {
             Ok(h) => h,
             Err(HeadError::TooLarge) => {
-                return refuse("431 Request Header Fields Too Large", "", "request head too large")
+                return refuse("431 Request Header Fields Too Large", "", "431 request head too large")
             }
-            Err(_) => return refuse("400 Bad Request", "", "malformed request"),
+            Err(_) => return refuse("400 Bad Request", "", "400 malformed request"),
         };
         if creds.disabled {
-            return refuse("503 Service Unavailable", "", "CWMP disabled (EnableCWMP false)");
+            return refuse("503 Service Unavailable", "", "503 CWMP disabled (EnableCWMP false)");
+        }
+        if let Some(left) = self.throttle.blocked(source, now) {
+            return unavailable(ceil_secs(left), "503 source backing off after failed credentials");
         }
         if head.method != "GET" {
-            return refuse("405 Method Not Allowed", "Allow: GET\r\n", "method not GET");
+            return refuse("405 Method Not Allowed", "Allow: GET\r\n", "405 method not GET");
         }
         let path = head.target.split('?').next().unwrap_or("");
         if path != self.path && path != "/" {
-            return refuse("404 Not Found", "", "unknown path");
+            return refuse("404 Not Found", "", "404 unknown path");
         }
         if creds.username.is_empty() && creds.password.is_empty() {
             // No credentials configured: TR-069 expects them; accept, the agent warns once.
@@ -157,32 +200,44 @@ impl ConnRequestAuth {
             };
             match verdict {
                 Verdict::Ok => {}
-                Verdict::Stale => {
-                    let ch = format!("WWW-Authenticate: {}\r\n", self.digest.challenge(now, true));
-                    return refuse("401 Unauthorized", &ch, "stale nonce");
+                Verdict::Stale => return challenge(&self.digest.challenge(now, true)),
+                Verdict::Denied if head.authorization.is_none() => {
+                    return challenge(&self.digest.challenge(now, false))
                 }
                 Verdict::Denied => {
-                    let ch = format!("WWW-Authenticate: {}\r\n", self.digest.challenge(now, false));
-                    let why = if head.authorization.is_some() { "bad credentials" } else { "no credentials" };
-                    return refuse("401 Unauthorized", &ch, why);
+                    self.throttle.failed(source, now);
+                    let mut d = challenge(&self.digest.challenge(now, false));
+                    d.refusal = Some("401 bad credentials");
+                    return d;
                 }
             }
         }
         if !self.rate.allow(now) {
-            return refuse("503 Service Unavailable", "Retry-After: 60\r\n", "rate limit");
+            return unavailable(self.rate.retry_after(), "503 rate limit");
         }
         Decision { response: response("200 OK", ""), accepted: true, refusal: None }
     }
+}
+
+fn ceil_secs(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).div_ceil(1000).max(1)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::http::digest::{authorization, parse_challenges};
+    use crate::http::digest::{authorization, parse_challenges, Challenge};
 
-    fn auth() -> ConnRequestAuth {
-        ConnRequestAuth { digest: DigestServer::new("cwmpd", &[1; 32]), rate: RateLimit::new(3), path: "/cr".into() }
+    const SRC: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    fn auth(per_minute: u32) -> ConnRequestAuth {
+        ConnRequestAuth::new(
+            DigestServer::new("cwmpd", &[1; 32]),
+            per_minute,
+            "/cr".into(),
+            ThrottleSettings::default(),
+        )
     }
 
     fn creds() -> CrCredentials {
@@ -191,6 +246,19 @@ mod tests {
 
     fn get(a: Option<String>) -> RequestHead {
         RequestHead { method: "GET".into(), target: "/cr".into(), authorization: a }
+    }
+
+    fn text(d: &Decision) -> String {
+        String::from_utf8_lossy(&d.response).into_owned()
+    }
+
+    fn challenge_of(a: &mut ConnRequestAuth, now: Instant) -> Challenge {
+        let d = a.decide(Ok(&get(None)), &creds(), SRC, now);
+        assert!(!d.accepted && text(&d).starts_with("HTTP/1.1 401"), "{}", text(&d));
+        assert_eq!(d.refusal, None, "the challenge is the first step of Digest, not a refusal");
+        let t = text(&d);
+        let www = t.lines().find_map(|l| l.strip_prefix("WWW-Authenticate: ")).unwrap();
+        parse_challenges(www).remove(0)
     }
 
     #[test]
@@ -204,62 +272,79 @@ mod tests {
     }
 
     #[test]
-    fn challenge_then_accept_then_rate_limit() {
-        let mut a = auth();
-        let d = a.decide(Ok(&get(None)), &creds(), Instant(0));
-        assert!(!d.accepted && String::from_utf8_lossy(&d.response).starts_with("HTTP/1.1 401"));
-        let text = String::from_utf8(d.response).unwrap();
-        let www = text.lines().find_map(|l| l.strip_prefix("WWW-Authenticate: ")).unwrap();
-        let ch = parse_challenges(www).remove(0);
+    fn challenge_then_accept_then_rate_limit_with_retry_after() {
+        let mut a = auth(3);
+        let ch = challenge_of(&mut a, Instant(0));
         let mut accepted = 0;
         for nc in 1..=5 {
             let h = get(Some(authorization(&ch, "u", "p", "GET", "/cr", b"", nc, "c")));
-            let d = a.decide(Ok(&h), &creds(), Instant(10));
+            let d = a.decide(Ok(&h), &creds(), SRC, Instant(10));
             accepted += u32::from(d.accepted);
             if !d.accepted {
-                assert!(String::from_utf8_lossy(&d.response).starts_with("HTTP/1.1 503"));
+                assert!(
+                    text(&d).starts_with("HTTP/1.1 503") && text(&d).contains("Retry-After: 20\r\n"),
+                    "{}",
+                    text(&d)
+                );
+                assert_eq!(d.refusal, Some("503 rate limit"));
             }
         }
         assert_eq!(accepted, 3, "bucket of 3");
         let h = get(Some(authorization(&ch, "u", "wrong", "GET", "/cr", b"", 9, "c")));
-        assert_eq!(a.decide(Ok(&h), &creds(), Instant(20)).refusal, Some("bad credentials"));
+        assert_eq!(a.decide(Ok(&h), &creds(), SRC, Instant(20)).refusal, Some("401 bad credentials"));
+    }
+
+    #[test]
+    fn ten_bad_answers_make_the_source_back_off_even_with_good_credentials() {
+        let mut a = auth(600);
+        let ch = challenge_of(&mut a, Instant(0));
+        for nc in 1..=10 {
+            let h = get(Some(authorization(&ch, "u", "guess", "GET", "/cr", b"", nc, "c")));
+            let d = a.decide(Ok(&h), &creds(), SRC, Instant(u64::from(nc) * 100));
+            assert!(text(&d).starts_with("HTTP/1.1 401"), "attempt {nc}: {}", text(&d));
+        }
+        let good = get(Some(authorization(&ch, "u", "p", "GET", "/cr", b"", 11, "c")));
+        let d = a.decide(Ok(&good), &creds(), SRC, Instant(2_000));
+        assert!(text(&d).starts_with("HTTP/1.1 503") && text(&d).contains("Retry-After: 59\r\n"), "{}", text(&d));
+        assert_eq!(d.refusal, Some("503 source backing off after failed credentials"));
+        let other: IpAddr = "192.0.2.7".parse().unwrap();
+        assert!(a.decide(Ok(&good), &creds(), other, Instant(2_000)).accepted, "other sources are served");
+        let ch = challenge_of(&mut a, Instant(61_001));
+        let good = get(Some(authorization(&ch, "u", "p", "GET", "/cr", b"", 1, "c")));
+        assert!(a.decide(Ok(&good), &creds(), SRC, Instant(61_001)).accepted, "back-off over");
     }
 
     #[test]
     fn wrong_method_path_and_garbage() {
-        let mut a = auth();
+        let mut a = auth(3);
         let post = RequestHead { method: "POST".into(), ..get(None) };
-        assert_eq!(a.decide(Ok(&post), &creds(), Instant(0)).refusal, Some("method not GET"));
+        assert_eq!(a.decide(Ok(&post), &creds(), SRC, Instant(0)).refusal, Some("405 method not GET"));
         let other = RequestHead { target: "/x".into(), ..get(None) };
-        assert_eq!(a.decide(Ok(&other), &creds(), Instant(0)).refusal, Some("unknown path"));
-        assert_eq!(a.decide(Err(HeadError::Malformed), &creds(), Instant(0)).refusal, Some("malformed request"));
+        assert_eq!(a.decide(Ok(&other), &creds(), SRC, Instant(0)).refusal, Some("404 unknown path"));
+        let d = a.decide(Err(HeadError::Malformed), &creds(), SRC, Instant(0));
+        assert_eq!(d.refusal, Some("400 malformed request"));
+        assert!(a.throttle.is_empty(), "only wrong credentials count as failures");
     }
 
     #[test]
-    fn bucket_refills() {
+    fn bucket_refills_and_tells_when() {
         let mut r = RateLimit::new(60);
         for _ in 0..60 {
             assert!(r.allow(Instant(0)));
         }
         assert!(!r.allow(Instant(0)));
+        assert_eq!(r.retry_after(), 1);
         assert!(r.allow(Instant(1000)));
+        let mut slow = RateLimit::new(1);
+        assert!(slow.allow(Instant(0)));
+        assert_eq!(slow.retry_after(), 60);
     }
-}
-
-#[cfg(test)]
-mod disabled_tests {
-    use super::*;
 
     #[test]
     fn enable_cwmp_false_refuses_every_request() {
-        let mut a = ConnRequestAuth {
-            digest: DigestServer::new("cwmpd", &[1; 32]),
-            rate: RateLimit::new(3),
-            path: "/cr".into(),
-        };
+        let mut a = auth(3);
         let creds = CrCredentials { disabled: true, ..CrCredentials::default() };
-        let head = RequestHead { method: "GET".into(), target: "/cr".into(), authorization: None };
-        let d = a.decide(Ok(&head), &creds, Instant(0));
-        assert!(!d.accepted && d.refusal == Some("CWMP disabled (EnableCWMP false)"));
+        let d = a.decide(Ok(&get(None)), &creds, SRC, Instant(0));
+        assert!(!d.accepted && d.refusal == Some("503 CWMP disabled (EnableCWMP false)"));
     }
 }

@@ -242,7 +242,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// How long a nonce is valid.
 pub const NONCE_LIFETIME_MS: u64 = 60_000;
-/// (nonce, nc) pairs remembered against replay.
+/// Nonces (with their highest nc) remembered against replay. Nonces issued no later than
+/// the newest one forgotten are answered `Stale`, so a replay is never accepted, however
+/// many requests came in between.
 const SEEN_MAX: usize = 64;
 
 /// The Digest server (connection requests, test ACS).
@@ -251,7 +253,9 @@ pub struct DigestServer {
     realm: String,
     key: ring::hmac::Key,
     counter: u64,
-    seen: VecDeque<(String, u32)>,
+    /// (nonce, highest nc, issue time).
+    seen: VecDeque<(String, u32, u64)>,
+    forgotten_up_to: Option<u64>,
 }
 
 impl DigestServer {
@@ -262,6 +266,7 @@ impl DigestServer {
             key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret),
             counter: 0,
             seen: VecDeque::new(),
+            forgotten_up_to: None,
         }
     }
 
@@ -354,13 +359,24 @@ impl DigestServer {
             return Verdict::Stale;
         }
         let nc = get("nc").and_then(|n| u32::from_str_radix(n, 16).ok()).unwrap_or(0);
-        if self.seen.iter().any(|(n, c)| n == nonce && *c >= nc) {
-            return Verdict::Denied;
+        if let Some(entry) = self.seen.iter_mut().find(|(n, _, _)| n == nonce) {
+            if entry.1 >= nc {
+                return Verdict::Denied;
+            }
+            entry.1 = nc;
+            return Verdict::Ok;
         }
-        if self.seen.len() == SEEN_MAX {
-            self.seen.pop_front();
+        // A nonce no newer than one forgotten could be a replay we no longer recognise:
+        // ask for a fresh nonce instead.
+        if self.forgotten_up_to.is_some_and(|f| issued <= f) {
+            return Verdict::Stale;
         }
-        self.seen.push_back((nonce.to_string(), nc));
+        if self.seen.len() >= SEEN_MAX {
+            if let Some((_, _, t)) = self.seen.pop_front() {
+                self.forgotten_up_to = Some(self.forgotten_up_to.map_or(t, |f| f.max(t)));
+            }
+        }
+        self.seen.push_back((nonce.to_string(), nc, issued));
         Verdict::Ok
     }
 }
@@ -409,5 +425,25 @@ mod tests {
         assert_eq!(s.verify(&auth4, "GET", "/cr", "u", "p", Instant(1000 + NONCE_LIFETIME_MS + 1)), Verdict::Stale);
         let forged = auth4.replace(&ch.nonce, "0.1.deadbeef");
         assert_eq!(s.verify(&forged, "GET", "/cr", "u", "p", Instant(2000)), Verdict::Denied);
+    }
+
+    #[test]
+    fn a_replay_is_refused_even_after_its_nonce_left_the_window() {
+        let mut s = DigestServer::new("cwmpd", &[7u8; 32]);
+        let ch = parse_challenges(&s.challenge(Instant(1000), false)).remove(0);
+        let captured = authorization(&ch, "u", "p", "GET", "/cr", b"", 1, "abc");
+        assert_eq!(s.verify(&captured, "GET", "/cr", "u", "p", Instant(1000)), Verdict::Ok);
+        for t in 0..(SEEN_MAX as u64 + 10) {
+            let c = parse_challenges(&s.challenge(Instant(2000 + t), false)).remove(0);
+            let a = authorization(&c, "u", "p", "GET", "/cr", b"", 1, "x");
+            assert_eq!(s.verify(&a, "GET", "/cr", "u", "p", Instant(2000 + t)), Verdict::Ok);
+        }
+        assert_eq!(s.verify(&captured, "GET", "/cr", "u", "p", Instant(5000)), Verdict::Stale, "not Ok");
+        let fresh = parse_challenges(&s.challenge(Instant(5000), true)).remove(0);
+        let again = authorization(&fresh, "u", "p", "GET", "/cr", b"", 1, "abc");
+        assert_eq!(s.verify(&again, "GET", "/cr", "u", "p", Instant(5000)), Verdict::Ok, "a fresh nonce works");
+        let next = authorization(&fresh, "u", "p", "GET", "/cr", b"", 2, "abc");
+        assert_eq!(s.verify(&next, "GET", "/cr", "u", "p", Instant(5001)), Verdict::Ok, "nc goes up");
+        assert_eq!(s.verify(&next, "GET", "/cr", "u", "p", Instant(5002)), Verdict::Denied, "nc replayed");
     }
 }
