@@ -51,6 +51,25 @@ fn retry_request_8005_is_sent_again_later() {
 }
 
 #[test]
+fn a_fault_inside_http_500_is_the_fault_it_carries() {
+    let mut s = session();
+    s.queue_cpe_request(transfer_complete());
+    past_inform(&mut s);
+    sent_body(&mut s);
+    s.handle_reply(500, acs("1", fault(8005)), now(20));
+    assert!(events(&mut s).is_empty(), "8005 in an HTTP 500 retries the request, the session goes on");
+    assert_eq!(sent_body(&mut s).body, transfer_complete());
+    s.handle_reply(500, acs("1", fault(8002)), now(30));
+    let ev = events(&mut s);
+    assert!(matches!(ev.first(), Some(SessionEvent::AcsFault { fault, .. }) if fault.fault_code == 8002), "{ev:?}");
+    let mut t = session();
+    past_inform(&mut t);
+    sent_empty(&mut t);
+    t.handle_reply(500, Incoming::Empty, now(40));
+    assert!(matches!(events(&mut t).last(), Some(SessionEvent::Failed(_))), "a bare 500 fails the session");
+}
+
+#[test]
 fn endless_8005_gives_up_for_this_session_and_keeps_the_request() {
     let mut s = session();
     s.queue_cpe_request(transfer_complete());

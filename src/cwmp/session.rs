@@ -255,7 +255,11 @@ impl Session {
 
     /// The HTTP reply to the last POST.
     pub fn handle_reply(&mut self, http_status: u16, incoming: Incoming, _now: Now) {
-        if !matches!(http_status, 200 | 204) {
+        // SOAP 1.1 sends a Fault with HTTP 500: that is the fault it carries (8005 retries
+        // the request), not a transport failure.
+        let soap_fault =
+            http_status == 500 && matches!(&incoming, Incoming::Envelope(e) if matches!(e.body, Body::Fault(_)));
+        if !matches!(http_status, 200 | 204) && !soap_fault {
             return self.fail(format!("HTTP status {http_status} from the ACS"));
         }
         match std::mem::replace(&mut self.state, State::Ready) {
