@@ -200,7 +200,7 @@ pub fn format(req: &Request) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -308,5 +308,37 @@ mod tests {
         assert!(
             matches!(r, Request::AutonomousTransferComplete { file_type, .. } if file_type == "1 Firmware Upgrade Image")
         );
+    }
+
+    /// The fuzz target's properties over seeded random argument lists and lines built
+    /// from the characters the wire form escapes.
+    #[test]
+    fn random_arguments_and_lines_survive_or_are_refused() {
+        const PIECES: &[&str] =
+            &["", " ", "  ", "\t", "\n", "\r", "\\", "\\s", "s", "a", "é", "true", "0", "7", "http://x", "Device."];
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap()
+        };
+        let (mut accepted, mut lines_accepted) = (0, 0);
+        for _ in 0..20_000 {
+            let mut args = vec![VERBS[next(VERBS.len())].to_string()];
+            for _ in 0..next(7) {
+                args.push((0..next(4)).map(|_| PIECES[next(PIECES.len())]).collect());
+            }
+            if let Ok(req) = Request::from_args(&args) {
+                accepted += 1;
+                assert_eq!(parse(&format(&req)).unwrap(), req, "{args:?}");
+            }
+            let line = args.join(" ");
+            if let Ok(req) = parse(&line) {
+                lines_accepted += 1;
+                assert_eq!(parse(&format(&req)).unwrap(), req, "{line:?}");
+            }
+        }
+        assert!(accepted > 1_000 && lines_accepted > 1_000, "{accepted} {lines_accepted}");
     }
 }
