@@ -186,3 +186,31 @@ fn testacs_cr_fails_unless_the_cpe_accepts() {
         assert!(said.contains(&format!("HTTP {number}")), "{status}: {said}");
     }
 }
+
+/// The real daemon: a value with spaces and a tab is written whole, an empty argument
+/// writes the empty string, and `set NAME` without a value changes nothing.
+#[test]
+fn the_daemon_receives_values_whole() {
+    use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
+    let dir = TempDir::new("cli-daemon");
+    let acs = TestAcs::start(TestAcsConfig {
+        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
+        ..TestAcsConfig::default()
+    })
+    .unwrap();
+    let config = support::DaemonConfig::new(&acs.url()).write(dir.path());
+    let _daemon = support::Daemon::start(dir.path(), &config);
+    assert!(acs.wait_sessions(1, std::time::Duration::from_secs(30)));
+    let cwmpd = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(&config).args(args).output().unwrap();
+        (out.status.code(), text(&out.stdout))
+    };
+    let name = "Device.DeviceInfo.ProvisioningCode";
+    let get = || cwmpd(&["get", name]).1;
+    assert_eq!(cwmpd(&["set", name, " two  words\tand a tab "]), (Some(0), "ok\n".into()));
+    assert_eq!(get(), format!("{name}\tstring\t two  words\\tand a tab \n"));
+    assert_eq!(cwmpd(&["set", name]).0, Some(2));
+    assert_eq!(get(), format!("{name}\tstring\t two  words\\tand a tab \n"), "no value is not an empty write");
+    assert_eq!(cwmpd(&["set", name, ""]), (Some(0), "ok\n".into()));
+    assert_eq!(get(), format!("{name}\tstring\t\n"));
+}
