@@ -2,11 +2,12 @@
 //! running daemon over a Unix socket that only root (or the daemon's own user) may use, for
 //! integrators and for tests that change a value from outside the ACS.
 //!
-//! Protocol: one request line (see [`request`] for its fields and escapes), one response,
-//! then the connection closes. Responses: lines `NAME\tTYPE\tVALUE` (get), `NAME\tWRITABLE`
-//! (names), `ok`, or `error: CODE TEXT`. Tabs, newlines and backslashes in response values
-//! are escaped as `\t`, `\n`, `\\` ([`escape`]). Hidden values read back empty, as over
-//! CWMP. Requests are bounded to [`MAX_REQUEST`] bytes; a longer one is refused whole.
+//! Protocol: one request line (its fields and escapes: [`Request::from_args`], [`format()`]),
+//! one response, then the connection closes. Responses: lines `NAME\tTYPE\tVALUE` (get),
+//! `NAME\tWRITABLE` (names), `ok`, or `error: CODE TEXT`. Tabs, newlines and backslashes in
+//! response values are escaped as `\t`, `\n`, `\\` ([`escape`]). Hidden values read back
+//! empty, as over CWMP. Requests are bounded to [`MAX_REQUEST`] bytes; a longer one is
+//! refused whole.
 
 mod request;
 
@@ -40,7 +41,7 @@ pub enum ControlError {
     /// A request that is not UTF-8.
     NotUtf8,
     /// The request could not be read (the peer went away or was too slow).
-    Truncated,
+    Unread,
     /// The socket could not be bound, set to mode 0600, or reached.
     Socket { path: PathBuf, source: std::io::Error },
     /// The server thread could not be started.
@@ -61,7 +62,7 @@ impl fmt::Display for ControlError {
             }
             ControlError::TooLong => write!(f, "request longer than {MAX_REQUEST} bytes"),
             ControlError::NotUtf8 => f.write_str("request is not UTF-8"),
-            ControlError::Truncated => f.write_str("request not read in time"),
+            ControlError::Unread => f.write_str("request not read in time"),
             ControlError::Socket { path, source } => write!(f, "control socket {}: {source}", path.display()),
             ControlError::Thread(e) => write!(f, "control thread: {e}"),
         }
@@ -135,7 +136,7 @@ pub fn read_request(reader: impl Read) -> Result<Request, ControlError> {
     let mut line = Vec::new();
     let n = BufReader::new(reader.take(MAX_REQUEST as u64))
         .read_until(b'\n', &mut line)
-        .map_err(|_| ControlError::Truncated)?;
+        .map_err(|_| ControlError::Unread)?;
     if n >= MAX_REQUEST && line.last() != Some(&b'\n') {
         return Err(ControlError::TooLong);
     }
