@@ -14,6 +14,8 @@ printf 'GET /cr HTTP/1.1\r\nHost: a\r\nAuthorization: Digest username="u", realm
 printf 'Digest realm="r", qop="auth,auth-int", nonce="abc", opaque="o", algorithm=MD5-sess, stale=true, Basic realm="x"' > fuzz/corpus/digest_header/challenge
 printf 'cwmpd-state 1\nparameter_key\tk\nevent\tM Reboot\tx\\ty\nvalue\tA\tb\nattribute\tA\t2\tSubscriber\nend\n' > fuzz/corpus/state_file/state
 printf 'GetParameterValues Device.\nexpect Fault 9005\nSetParameterValues k A int 1\n' > fuzz/corpus/testacs_script/s
+printf 'set Device.X a\\sb\\tc\\n\\\\\n' > fuzz/corpus/control_request/line
+printf 'autonomous-transfer-complete\0download\0000\0001\0http://a b\0001\0Firmware\0Upgrade Image' > fuzz/corpus/control_request/args
 printf '\x05\x00aa:bb:cc:dd:ee:ff' > fuzz/corpus/schema_value/mac
 printf '\x00\x00((25[0-5]|2[0-4][0-9])\\.){3}\x00192.168.1.1' > fuzz/corpus/schema_value/pattern
 for f in tests/fixtures/openwrt/etc/config/*; do printf '\x00' | cat - "$f" > "fuzz/corpus/uci_doc/$(basename "$f")"; done

@@ -4,18 +4,25 @@
 //! cwmpd [-c CONFIG] [-v|-q]      run the agent (CONFIG defaults to /etc/config/cwmpd)
 //! cwmpd --check [-c CONFIG]      validate the configuration and exit
 //! cwmpd --version
-//! cwmpd [-c CONFIG] get NAME...             ask the running daemon (control socket, root only)
-//! cwmpd [-c CONFIG] names PATH [true]
-//! cwmpd [-c CONFIG] set NAME VALUE
+//! cwmpd [-c CONFIG] get [NAME...]           ask the running daemon (control socket, root only)
+//! cwmpd [-c CONFIG] names [PATH [true|false]]
+//! cwmpd [-c CONFIG] set NAME VALUE          VALUE is one argument: quote it; '' writes ""
 //! cwmpd [-c CONFIG] inform                  start a session now
+//! cwmpd [-c CONFIG] request-download FILETYPE
+//! cwmpd [-c CONFIG] autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE
 //! ```
+//!
+//! A malformed command line exits 2 with the usage on stderr; an error answer from the
+//! daemon, or no daemon, exits 1.
+
+#![allow(clippy::print_stdout)] // --help and --version answer on stdout
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 const DEFAULT_CONFIG: &str = "/etc/config/cwmpd";
 const USAGE: &str =
-    "usage: cwmpd [-c CONFIG] [-v|-q] [--check] [--version] | cwmpd [-c CONFIG] get NAME... | names PATH [true] | set NAME VALUE | inform | request-download FILETYPE | autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE";
+    "usage: cwmpd [-c CONFIG] [-v|-q] [--check] [--version]\n       cwmpd [-c CONFIG] COMMAND, COMMAND one of:";
 
 #[derive(Debug)]
 struct Args {
@@ -35,21 +42,26 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "-v" | "--verbose" => args.level = Some(log::LevelFilter::Debug),
             "-q" | "--quiet" => args.level = Some(log::LevelFilter::Warn),
             "--version" | "-V" => {
-                eprintln!("cwmpd {}", env!("CARGO_PKG_VERSION"));
+                println!("cwmpd {}", env!("CARGO_PKG_VERSION"));
                 return Ok(None);
             }
             "-h" | "--help" => {
-                eprintln!("{USAGE}");
+                println!("{}", usage());
                 return Ok(None);
             }
-            "get" | "set" | "names" | "inform" | "request-download" | "autonomous-transfer-complete" => {
+            verb if cwmpd::control::VERBS.contains(&verb) => {
                 args.command.push(arg);
                 args.command.extend(it.by_ref());
             }
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            other => return Err(format!("unknown argument {other}\n{}", usage())),
         }
     }
     Ok(Some(args))
+}
+
+fn usage() -> String {
+    let commands = cwmpd::control::USAGE.split(" | ").map(|c| format!("         {c}\n")).collect::<String>();
+    format!("{USAGE}\n{}", commands.trim_end())
 }
 
 fn main() -> ExitCode {
@@ -87,16 +99,16 @@ fn main() -> ExitCode {
 
 /// Client mode: one request to the running daemon's control socket.
 fn control_command(args: &Args) -> ExitCode {
-    let socket = cwmpd::config::Config::load(&args.config)
-        .map(|c| c.agent.control_socket)
-        .unwrap_or_else(|_| PathBuf::from("/var/run/cwmpd.sock"));
-    let request = match cwmpd::control::parse(&args.command.join(" ")) {
+    let request = match cwmpd::control::Request::from_args(&args.command) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("cwmpd: {e}");
+            eprintln!("cwmpd: {e}\n{}", usage());
             return ExitCode::from(2);
         }
     };
+    let socket = cwmpd::config::Config::load(&args.config)
+        .map(|c| c.agent.control_socket)
+        .unwrap_or_else(|_| PathBuf::from("/var/run/cwmpd.sock"));
     match cwmpd::control::call(&socket, &request) {
         Ok(answer) => {
             let failed = answer.starts_with("error:");
@@ -107,9 +119,13 @@ fn control_command(args: &Args) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(e) => {
-            eprintln!("cwmpd: control socket {}: {e} (is the daemon running?)", socket.display());
+        Err(e @ cwmpd::control::ControlError::Socket { .. }) => {
+            eprintln!("cwmpd: {e} (is the daemon running?)");
             ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("cwmpd: {e}");
+            ExitCode::from(2)
         }
     }
 }

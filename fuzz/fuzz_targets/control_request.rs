@@ -1,13 +1,19 @@
-//! Control-socket request parser: never panics; a parsed request formats and parses back.
+//! Control-socket request parser (`cwmpd::control`): never panics; whatever parses formats
+//! back to one escaped line that parses to the same request, and any argument list the
+//! command line could pass (fields split at NUL bytes) either is refused or survives the
+//! wire form unchanged, spaces, tabs, newlines and empty arguments included.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let line = String::from_utf8_lossy(data);
-    if let Ok(req) = cwmpd::control::parse(&line) {
-        let again = cwmpd::control::parse(&cwmpd::control::format(&req));
-        if !line.contains('\n') && !line.contains('\r') {
-            assert!(again.is_ok());
-        }
+    let text = String::from_utf8_lossy(data);
+    if let Ok(req) = cwmpd::control::parse(&text) {
+        let line = cwmpd::control::format(&req);
+        assert_eq!(line.find('\n'), Some(line.len() - 1), "one line");
+        assert_eq!(cwmpd::control::parse(&line).ok(), Some(req));
+    }
+    let args: Vec<String> = text.split('\0').map(String::from).collect();
+    if let Ok(req) = cwmpd::control::Request::from_args(&args) {
+        assert_eq!(cwmpd::control::parse(&cwmpd::control::format(&req)).ok(), Some(req));
     }
 });

@@ -48,10 +48,12 @@
 //! Apply commands run without a shell; they also get `CWMPD_FILE_TYPE` and
 //! `CWMPD_TARGET_FILE_NAME` (the ACS's TargetFileName, untrusted text) in their environment.
 
+mod error;
 pub mod uci;
 pub mod write_back;
 
-use core::fmt;
+pub use error::{ConfigError, ConfigProblem};
+
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use uci::UciSection;
@@ -160,20 +162,6 @@ pub struct Config {
     pub source: Option<std::path::PathBuf>,
 }
 
-/// A configuration error: one line naming the file, the line and the problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
-    }
-}
-
 /// Reads one section's options with typed checks; `file` names the source in errors.
 struct Reader<'a> {
     section: Option<&'a UciSection>,
@@ -181,9 +169,9 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn error(&self, name: &str, message: String) -> ConfigError {
+    fn error(&self, name: &str, problem: ConfigProblem) -> ConfigError {
         let line = self.section.map(|s| s.line_of(name)).unwrap_or(0);
-        ConfigError { file: self.file.to_string(), line, message }
+        ConfigError { file: self.file.to_string(), line, problem }
     }
 
     fn text(&self, name: &str) -> Option<String> {
@@ -198,18 +186,18 @@ impl Reader<'_> {
         self.text(name).unwrap_or_else(|| default.to_string())
     }
 
-    fn bool(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+    fn bool(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
         match self.text(name).as_deref().map(str::trim) {
             None | Some("") => Ok(default),
             Some("1" | "on" | "true" | "yes" | "enabled") => Ok(true),
             Some("0" | "off" | "false" | "no" | "disabled") => Ok(false),
-            Some(v) => Err(self.error(name, format!("option {name}: '{v}' is not a boolean (0/1)"))),
+            Some(v) => Err(self.error(name, ConfigProblem::NotBoolean { option: name, value: v.to_string() })),
         }
     }
 
-    fn number<T: core::str::FromStr + PartialOrd + fmt::Display + Copy>(
+    fn number<T: core::str::FromStr + PartialOrd + Into<u64> + Copy>(
         &self,
-        name: &str,
+        name: &'static str,
         default: T,
         min: T,
         max: T,
@@ -219,7 +207,10 @@ impl Reader<'_> {
         };
         match v.trim().parse::<T>() {
             Ok(n) if n >= min && n <= max => Ok(n),
-            _ => Err(self.error(name, format!("option {name}: '{v}' is not a number in {min}..={max}"))),
+            _ => Err(self.error(
+                name,
+                ConfigProblem::NotNumber { option: name, value: v.clone(), min: min.into(), max: max.into() },
+            )),
         }
     }
 
@@ -235,7 +226,7 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: file.clone(),
             line: 0,
-            message: e.to_string(),
+            problem: ConfigProblem::Read(e),
         })?;
         let mut config = Self::parse_named(&text, &file)?;
         config.source = Some(path.to_path_buf());
@@ -248,8 +239,11 @@ impl Config {
     }
 
     fn parse_named(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let uci =
-            uci::parse(text).map_err(|e| ConfigError { file: file.to_string(), line: e.line, message: e.message })?;
+        let uci = uci::parse(text).map_err(|e| ConfigError {
+            file: file.to_string(),
+            line: e.line,
+            problem: ConfigProblem::Syntax(e.problem),
+        })?;
         let section = |kind: &str| Reader { section: uci.sections.iter().find(|s| s.kind == kind), file };
         for s in &uci.sections {
             if !["acs", "cpe", "connection_request", "agent", "transfer", "apply"].contains(&s.kind.as_str()) {
@@ -271,14 +265,14 @@ fn acs(r: &Reader<'_>) -> Result<AcsConfig, ConfigError> {
     let url = r.string("url", "");
     let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
     if !url.is_empty() && !scheme_ok {
-        return Err(r.error("url", format!("option url: '{url}' must start with http:// or https://")));
+        return Err(r.error("url", ConfigProblem::UrlScheme(url)));
     }
     let periodic_time = match r.nonempty("periodic_time") {
         None => None,
         Some(t) if crate::clock::is_unknown_time(&t) => None,
         Some(t) => Some(
             crate::clock::parse_date_time(&t)
-                .map_err(|_| r.error("periodic_time", format!("option periodic_time: '{t}' is not an xsd:dateTime")))?,
+                .map_err(|_| r.error("periodic_time", ConfigProblem::NotDateTime(t.clone())))?,
         ),
     };
     Ok(AcsConfig {
@@ -302,16 +296,12 @@ fn cpe(r: &Reader<'_>) -> Result<CpeConfig, ConfigError> {
     let oui = r.nonempty("manufacturer_oui");
     if let Some(o) = &oui {
         if o.len() != 6 || !o.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)) {
-            return Err(
-                r.error("manufacturer_oui", format!("option manufacturer_oui: '{o}' must be 6 upper-case hex digits"))
-            );
+            return Err(r.error("manufacturer_oui", ConfigProblem::Oui(o.clone())));
         }
     }
-    let bounded = |name: &str, max: usize| -> Result<Option<String>, ConfigError> {
+    let bounded = |name: &'static str, max: usize| -> Result<Option<String>, ConfigError> {
         match r.nonempty(name) {
-            Some(v) if v.chars().count() > max => {
-                Err(r.error(name, format!("option {name}: longer than {max} characters")))
-            }
+            Some(v) if v.chars().count() > max => Err(r.error(name, ConfigProblem::TooLong { option: name, max })),
             v => Ok(v),
         }
     };
@@ -330,11 +320,10 @@ fn cpe(r: &Reader<'_>) -> Result<CpeConfig, ConfigError> {
 
 fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigError> {
     let address = r.string("address", "0.0.0.0");
-    let address =
-        address.parse().map_err(|_| r.error("address", format!("option address: '{address}' is not an IP address")))?;
+    let address = address.parse().map_err(|_| r.error("address", ConfigProblem::NotIpAddress(address.clone())))?;
     let path = r.string("path", "/");
     if !path.starts_with('/') || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(r.error("path", format!("option path: '{path}' must start with / and hold no spaces")));
+        return Err(r.error("path", ConfigProblem::UrlPath(path)));
     }
     Ok(ConnectionRequestConfig {
         enable: r.bool("enable", true)?,
@@ -351,7 +340,7 @@ fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigE
 fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
     let level = r.string("log_level", "info");
     let log_level = crate::logger::parse_level(&level)
-        .ok_or_else(|| r.error("log_level", format!("option log_level: '{level}' is not error/warn/info/debug")))?;
+        .ok_or_else(|| r.error("log_level", ConfigProblem::LogLevel(level.clone())))?;
     Ok(AgentConfig {
         state_file: PathBuf::from(r.string("state_file", "/etc/cwmpd.state")),
         boot_marker: PathBuf::from(r.string("boot_marker", "/var/run/cwmpd.boot")),
@@ -366,7 +355,7 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
             "openwrt" => Platform::OpenWrt,
             "linux" => Platform::Linux,
             "none" => Platform::None,
-            other => return Err(r.error("platform", format!("'{other}': auto, openwrt, linux or none"))),
+            other => return Err(r.error("platform", ConfigProblem::Platform(other.to_string()))),
         },
         platform_root: PathBuf::from(r.string("platform_root", "/")),
         reload_command: r.argv("reload_command", "/sbin/reload_config"),
@@ -384,7 +373,7 @@ fn transfer<'a>(
         let file_type = a.string("file_type", "");
         let command = a.argv("command", "");
         if !file_type.starts_with("X ") || command.is_empty() {
-            return Err(a.error("file_type", "apply: file_type 'X <OUI> <name>' and command are required".into()));
+            return Err(a.error("file_type", ConfigProblem::Apply));
         }
         vendor_apply_commands.push((file_type, command));
     }
@@ -433,6 +422,15 @@ mod tests {
             assert!(e.to_string().contains(word), "{e}");
             assert!(!e.to_string().contains('\n'));
         }
+        let e = Config::parse("config agent\n\toption platform 'bsd'\n").unwrap_err();
+        assert_eq!(e.to_string(), "<config>:2: option platform: 'bsd' is not auto, openwrt, linux or none");
+        let e = Config::parse("config acs\n\toption periodic_interval '0'\n").unwrap_err();
+        assert!(matches!(e.problem, ConfigProblem::NotNumber { option: "periodic_interval", min: 1, .. }), "{e:?}");
+        let e = Config::parse("config acs\n\toption url 'x\n").unwrap_err();
+        assert!(matches!(e.problem, ConfigProblem::Syntax(uci::UciProblem::UnterminatedQuote('\''))), "{e:?}");
+        let e = Config::load(Path::new("/nonexistent/cwmpd.conf")).unwrap_err();
+        assert!(matches!(&e.problem, ConfigProblem::Read(io) if io.kind() == std::io::ErrorKind::NotFound));
+        assert!(e.to_string().starts_with("/nonexistent/cwmpd.conf:0: "), "{e}");
     }
 
     #[test]

@@ -52,21 +52,60 @@ pub struct UciFile {
     pub sections: Vec<UciSection>,
 }
 
-/// A syntax error at a line.
+/// A syntax error at a line (1-based; 0 for the whole file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UciError {
     pub line: usize,
-    pub message: String,
+    pub problem: UciProblem,
+}
+
+/// What is wrong with a UCI file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UciProblem {
+    /// A `'` or `"` quote without its closing one.
+    UnterminatedQuote(char),
+    /// A backslash with nothing after it on the line.
+    TrailingBackslash,
+    /// Larger than [`MAX_FILE_BYTES`].
+    TooLarge,
+    /// More than [`MAX_SECTIONS`] sections.
+    TooManySections,
+    /// A section type or name with characters libuci refuses.
+    SectionName,
+    /// An option name with characters libuci refuses.
+    OptionName,
+    /// `option` or `list` before any `config`.
+    OptionOutsideSection,
+    /// A line that is not `package`, `config`, `option` or `list` with the right number of
+    /// words: its first word.
+    Unparsable(String),
+}
+
+impl fmt::Display for UciProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UciProblem::UnterminatedQuote(q) => write!(f, "unterminated {q} quote"),
+            UciProblem::TrailingBackslash => f.write_str("backslash at end of line"),
+            UciProblem::TooLarge => write!(f, "file larger than {MAX_FILE_BYTES} bytes"),
+            UciProblem::TooManySections => write!(f, "more than {MAX_SECTIONS} sections"),
+            UciProblem::SectionName => f.write_str("section type and name: letters, digits, _ and - only"),
+            UciProblem::OptionName => f.write_str("option name: letters, digits, _ and - only"),
+            UciProblem::OptionOutsideSection => f.write_str("option before any config section"),
+            UciProblem::Unparsable(k) => write!(f, "cannot parse '{k}' line (expected config/option/list)"),
+        }
+    }
 }
 
 impl fmt::Display for UciError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        write!(f, "line {}: {}", self.line, self.problem)
     }
 }
 
-fn err(line: usize, message: &str) -> UciError {
-    UciError { line, message: message.to_string() }
+impl std::error::Error for UciError {}
+
+fn err(line: usize, problem: UciProblem) -> UciError {
+    UciError { line, problem }
 }
 
 /// Splits a line into words: quoted parts are concatenated with adjacent ones; `#` outside
@@ -91,7 +130,7 @@ pub(crate) fn words(text: &str, line: usize) -> Result<Vec<String>, UciError> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(c) => cur.push(c),
-                        None => return Err(err(line, "unterminated ' quote")),
+                        None => return Err(err(line, UciProblem::UnterminatedQuote('\''))),
                     }
                 }
             }
@@ -102,10 +141,10 @@ pub(crate) fn words(text: &str, line: usize) -> Result<Vec<String>, UciError> {
                         Some('"') => break,
                         Some('\\') => match chars.next() {
                             Some(c) => cur.push(c),
-                            None => return Err(err(line, "backslash at end of line")),
+                            None => return Err(err(line, UciProblem::TrailingBackslash)),
                         },
                         Some(c) => cur.push(c),
-                        None => return Err(err(line, "unterminated \" quote")),
+                        None => return Err(err(line, UciProblem::UnterminatedQuote('"'))),
                     }
                 }
             }
@@ -113,7 +152,7 @@ pub(crate) fn words(text: &str, line: usize) -> Result<Vec<String>, UciError> {
                 in_word = true;
                 match chars.next() {
                     Some(c) => cur.push(c),
-                    None => return Err(err(line, "backslash at end of line")),
+                    None => return Err(err(line, UciProblem::TrailingBackslash)),
                 }
             }
             c => {
@@ -135,7 +174,7 @@ fn valid_name(s: &str) -> bool {
 /// Parses a UCI file.
 pub fn parse(text: &str) -> Result<UciFile, UciError> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(err(0, "file larger than 1 MiB"));
+        return Err(err(0, UciProblem::TooLarge));
     }
     let mut file = UciFile::default();
     for (i, raw) in text.lines().enumerate() {
@@ -148,10 +187,10 @@ pub fn parse(text: &str) -> Result<UciFile, UciError> {
             ("package", [name]) => file.package = Some(name.clone()),
             ("config", [kind, rest @ ..]) if rest.len() <= 1 => {
                 if !valid_name(kind) || rest.first().is_some_and(|n| !valid_name(n)) {
-                    return Err(err(line, "section type and name: letters, digits, _ and - only"));
+                    return Err(err(line, UciProblem::SectionName));
                 }
                 if file.sections.len() >= MAX_SECTIONS {
-                    return Err(err(line, "too many sections"));
+                    return Err(err(line, UciProblem::TooManySections));
                 }
                 file.sections.push(UciSection {
                     kind: kind.clone(),
@@ -161,9 +200,9 @@ pub fn parse(text: &str) -> Result<UciFile, UciError> {
                 });
             }
             ("option", [name, value]) | ("list", [name, value]) => {
-                let section = file.sections.last_mut().ok_or_else(|| err(line, "option before any config section"))?;
+                let section = file.sections.last_mut().ok_or_else(|| err(line, UciProblem::OptionOutsideSection))?;
                 if !valid_name(name) {
-                    return Err(err(line, "option name: letters, digits, _ and - only"));
+                    return Err(err(line, UciProblem::OptionName));
                 }
                 let value = value.clone();
                 if keyword == "option" {
@@ -178,7 +217,7 @@ pub fn parse(text: &str) -> Result<UciFile, UciError> {
                     section.values.push((name.clone(), UciValue::List(vec![value]), line));
                 }
             }
-            (k, _) => return Err(err(line, &format!("cannot parse '{k}' line (expected config/option/list)"))),
+            (k, _) => return Err(err(line, UciProblem::Unparsable(k.to_string()))),
         }
     }
     Ok(file)
@@ -239,9 +278,11 @@ mod tests {
                 .unwrap();
         assert_eq!(f.sections[0].values[0].1, UciValue::List(vec!["1.1.1.1".into(), "8.8.8.8".into()]));
         assert_eq!(f.sections[1].name, None);
-        assert_eq!(parse("option x y").unwrap_err().line, 1);
-        assert_eq!(parse("config a\n\toption x 'open").unwrap_err().line, 2);
-        assert!(parse("config a b c").is_err());
+        assert_eq!(parse("option x y").unwrap_err(), err(1, UciProblem::OptionOutsideSection));
+        let e = parse("config a\n\toption x 'open").unwrap_err();
+        assert_eq!(e.to_string(), "line 2: unterminated ' quote");
+        assert_eq!(parse("config a b c").unwrap_err(), err(1, UciProblem::Unparsable("config".into())));
+        assert_eq!(parse("config a-b c!").unwrap_err().problem, UciProblem::SectionName);
     }
 
     #[test]

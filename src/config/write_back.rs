@@ -6,9 +6,43 @@
 //! Edits are minimal (one option line each, comments and order kept) through the project's
 //! UCI document editor, and the file is replaced atomically with its mode kept.
 
-use crate::backend::uci::doc::Doc;
+use crate::backend::uci::doc::{Doc, DocError};
 use crate::cwmp::rpc::ParameterValueStruct;
-use std::path::Path;
+use core::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why the configuration file was not updated.
+#[derive(Debug)]
+pub enum WriteBackError {
+    /// The file does not parse as UCI.
+    Syntax(DocError),
+    /// A section of this type could not be added.
+    AddSection(&'static str),
+    /// The option could not be set: section type and option.
+    SetOption(&'static str, &'static str),
+    /// Reading or replacing the file failed.
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl fmt::Display for WriteBackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteBackError::Syntax(e) => write!(f, "{e}"),
+            WriteBackError::AddSection(kind) => write!(f, "cannot add section {kind}"),
+            WriteBackError::SetOption(kind, option) => write!(f, "cannot set {kind}.{option}"),
+            WriteBackError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for WriteBackError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WriteBackError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 /// Parameter -> (section type, option, boolean as 1/0).
 const MAP: &[(&str, &str, &str, bool)] = &[
@@ -40,37 +74,37 @@ pub fn edits(list: &[ParameterValueStruct]) -> Vec<(&'static str, &'static str, 
 
 /// Applies `edits` to the configuration text: the first section of each type gets the
 /// option (a section named after its type is added when there is none).
-pub fn apply(text: &str, edits: &[(&str, &str, String)]) -> Result<String, String> {
-    let mut doc = Doc::parse(text).map_err(|e| e.to_string())?;
+pub fn apply(text: &str, edits: &[(&'static str, &'static str, String)]) -> Result<String, WriteBackError> {
+    let mut doc = Doc::parse(text).map_err(WriteBackError::Syntax)?;
     for (kind, option, value) in edits {
         let id = doc.sections().into_iter().find(|s| s.kind == *kind).map(|s| s.id.to_string());
         let id = match id {
             Some(id) => id,
             None => {
                 if !doc.add_section(kind, kind, &[]) {
-                    return Err(format!("cannot add section {kind}"));
+                    return Err(WriteBackError::AddSection(kind));
                 }
                 kind.to_string()
             }
         };
         if !doc.set_option(&id, option, value) {
-            return Err(format!("cannot set {kind}.{option}"));
+            return Err(WriteBackError::SetOption(kind, option));
         }
     }
     Ok(doc.write())
 }
 
 /// Mirrors the accepted values into the configuration file at `path`.
-pub fn write_back(path: &Path, list: &[ParameterValueStruct]) -> Result<(), String> {
+pub fn write_back(path: &Path, list: &[ParameterValueStruct]) -> Result<(), WriteBackError> {
     let edits = edits(list);
     if edits.is_empty() {
         return Ok(());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let io = |source| WriteBackError::Io { path: path.to_path_buf(), source };
+    let text = std::fs::read_to_string(path).map_err(io)?;
     let new = apply(&text, &edits)?;
     let mode = std::fs::metadata(path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
-    crate::persist::write_atomic(path, new.as_bytes(), mode.unwrap_or(0o600))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    crate::persist::write_atomic(path, new.as_bytes(), mode.unwrap_or(0o600)).map_err(io)
 }
 
 #[cfg(test)]

@@ -130,7 +130,7 @@ impl FileServer {
 
     #[allow(clippy::type_complexity)]
     fn respond(&self, req: &Request) -> (u16, &'static str, Vec<(&'static str, String)>, Vec<u8>, Option<usize>) {
-        if let Err(challenge) = self.authorized(req) {
+        if let Some(challenge) = self.challenge(req) {
             return (401, "Unauthorized", vec![("WWW-Authenticate", challenge)], Vec::new(), None);
         }
         match req.method.as_str() {
@@ -149,25 +149,22 @@ impl FileServer {
         }
     }
 
-    fn authorized(&self, req: &Request) -> Result<(), String> {
+    /// The WWW-Authenticate challenge to answer when `req` lacks valid credentials.
+    fn challenge(&self, req: &Request) -> Option<String> {
         let header = req.header("Authorization").unwrap_or("");
         match &self.inner.auth {
-            AcsAuth::None => Ok(()),
+            AcsAuth::None => None,
             AcsAuth::Basic { username, password } => {
                 let want = format!("Basic {}", digest::base64(format!("{username}:{password}").as_bytes()));
-                if header == want {
-                    Ok(())
-                } else {
-                    Err("Basic realm=\"cwmpd-files\"".into())
-                }
+                (header != want).then(|| "Basic realm=\"cwmpd-files\"".to_string())
             }
             AcsAuth::Digest { username, password } => {
                 let mut server = self.inner.digest.lock().unwrap_or_else(|p| p.into_inner());
                 let now = Instant(u64::try_from(self.inner.origin.elapsed().as_millis()).unwrap_or(u64::MAX));
                 match server.verify(header, &req.method, &req.target, username, password, now) {
-                    Verdict::Ok => Ok(()),
-                    Verdict::Stale => Err(server.challenge(now, true)),
-                    Verdict::Denied => Err(server.challenge(now, false)),
+                    Verdict::Ok => None,
+                    Verdict::Stale => Some(server.challenge(now, true)),
+                    Verdict::Denied => Some(server.challenge(now, false)),
                 }
             }
         }

@@ -60,7 +60,7 @@ pub struct Exchange {
     pub answer: Option<Body>,
     pub expect: Option<Expect>,
     /// The expectation's result (`Ok` when there was none).
-    pub check: Result<(), String>,
+    pub check: Result<(), script::CheckError>,
 }
 
 /// What the test ACS saw of one CWMP session.
@@ -459,7 +459,7 @@ impl TestAcs {
                 request: step.request.clone(),
                 answer: None,
                 expect: step.expect.clone(),
-                check: Err("no answer".into()),
+                check: Err(script::CheckError::NoAnswer),
             })
         });
         self.answer(namespace, Some(id), step.request)

@@ -21,6 +21,7 @@
 //! Test tooling only (feature `testacs`).
 
 use crate::cwmp::rpc::{Body, ParameterValueStruct, SetParameterAttributesStruct, ValueType};
+use core::fmt;
 
 /// What the CPE's answer to a step must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +34,81 @@ pub enum Expect {
 
 impl Expect {
     /// Checks an answer; `Err` says what differed.
-    pub fn check(&self, answer: &Body) -> Result<(), String> {
+    pub fn check(&self, answer: &Body) -> Result<(), CheckError> {
         match (self, answer) {
             (Expect::Fault(code), Body::Fault(f)) if f.fault_code == *code => Ok(()),
             (Expect::Response(name), body) if body.method_name() == name => Ok(()),
-            (want, got) => Err(format!("expected {want:?}, got {}", super::transcript::summary(got))),
+            (want, got) => Err(CheckError::Mismatch { expected: want.clone(), got: super::transcript::summary(got) }),
         }
     }
 }
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expect::Response(name) => f.write_str(name),
+            Expect::Fault(code) => write!(f, "Fault {code}"),
+        }
+    }
+}
+
+/// Why a scripted step's expectation was not met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckError {
+    /// The CPE answered something else (its one-line summary).
+    Mismatch { expected: Expect, got: String },
+    /// The session ended before the CPE answered.
+    NoAnswer,
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::Mismatch { expected, got } => write!(f, "expected {expected}, got {got}"),
+            CheckError::NoAnswer => f.write_str("no answer"),
+        }
+    }
+}
+
+/// What is wrong with a script line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptProblem {
+    UnknownMethod(String),
+    NotBoolean(String),
+    /// A missing or non-numeric argument: which one.
+    NotNumber(&'static str),
+    UnknownType(String),
+    /// `SetParameterValues` without a key and whole NAME TYPE VALUE triples.
+    SetValuesUsage,
+    /// `expect` without one response name or `Fault CODE`.
+    ExpectUsage,
+    /// `expect` before any request.
+    ExpectFirst,
+}
+
+/// A script error: the line (1-based) and the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    pub line: usize,
+    pub problem: ScriptProblem,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "script line {}: ", self.line)?;
+        match &self.problem {
+            ScriptProblem::UnknownMethod(m) => write!(f, "unknown method {m}"),
+            ScriptProblem::NotBoolean(w) => write!(f, "not a boolean: {w}"),
+            ScriptProblem::NotNumber(what) => write!(f, "{what}: number expected"),
+            ScriptProblem::UnknownType(t) => write!(f, "unknown type {t}"),
+            ScriptProblem::SetValuesUsage => f.write_str("SetParameterValues KEY (NAME TYPE VALUE)+"),
+            ScriptProblem::ExpectUsage => f.write_str("expect RESPONSE_NAME | expect Fault CODE"),
+            ScriptProblem::ExpectFirst => f.write_str("expect before any request"),
+        }
+    }
+}
+
+impl std::error::Error for ScriptError {}
 
 /// One scripted ACS request.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,26 +121,26 @@ fn words(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
 
-fn bool_word(w: &str) -> Result<bool, String> {
+fn bool_word(w: &str) -> Result<bool, ScriptProblem> {
     match w {
         "1" | "true" => Ok(true),
         "0" | "false" => Ok(false),
-        _ => Err(format!("not a boolean: {w}")),
+        _ => Err(ScriptProblem::NotBoolean(w.to_string())),
     }
 }
 
-fn num<T: core::str::FromStr>(w: Option<&&str>, what: &str) -> Result<T, String> {
-    w.and_then(|w| w.parse().ok()).ok_or_else(|| format!("{what}: number expected"))
+fn num<T: core::str::FromStr>(w: Option<&&str>, what: &'static str) -> Result<T, ScriptProblem> {
+    w.and_then(|w| w.parse().ok()).ok_or(ScriptProblem::NotNumber(what))
 }
 
 fn arg(w: Option<&&str>) -> String {
     w.map(|s| s.to_string()).unwrap_or_default()
 }
 
-fn set_values(w: &[&str]) -> Result<Body, String> {
-    let (key, rest) = w.split_first().ok_or("SetParameterValues KEY NAME TYPE VALUE...")?;
+fn set_values(w: &[&str]) -> Result<Body, ScriptProblem> {
+    let (key, rest) = w.split_first().ok_or(ScriptProblem::SetValuesUsage)?;
     if rest.is_empty() || rest.len() % 3 != 0 {
-        return Err("SetParameterValues KEY (NAME TYPE VALUE)+".into());
+        return Err(ScriptProblem::SetValuesUsage);
     }
     let parameter_list = rest
         .chunks(3)
@@ -80,16 +148,18 @@ fn set_values(w: &[&str]) -> Result<Body, String> {
             [name, ty, value] => Ok(ParameterValueStruct {
                 name: name.to_string(),
                 value: if *value == "''" { String::new() } else { value.to_string() },
-                value_type: Some(ValueType::from_xsd_name(ty).ok_or(format!("unknown type {ty}"))?),
+                value_type: Some(
+                    ValueType::from_xsd_name(ty).ok_or_else(|| ScriptProblem::UnknownType(ty.to_string()))?,
+                ),
             }),
-            _ => Err("SetParameterValues needs NAME TYPE VALUE triples".to_string()),
+            _ => Err(ScriptProblem::SetValuesUsage),
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, ScriptProblem>>()?;
     Ok(Body::SetParameterValues { parameter_list, parameter_key: key.to_string() })
 }
 
-fn parse_request(w: &[&str]) -> Result<Body, String> {
-    let (method, rest) = w.split_first().ok_or("empty line")?;
+fn parse_request(w: &[&str]) -> Result<Body, ScriptProblem> {
+    let (method, rest) = w.split_first().ok_or_else(|| ScriptProblem::UnknownMethod(String::new()))?;
     let names = || rest.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Ok(match *method {
         "GetRPCMethods" => Body::GetRPCMethods,
@@ -119,20 +189,20 @@ fn parse_request(w: &[&str]) -> Result<Body, String> {
         "GetQueuedTransfers" => Body::GetQueuedTransfers,
         "GetAllQueuedTransfers" => Body::GetAllQueuedTransfers,
         "CancelTransfer" => Body::CancelTransfer { command_key: arg(rest.first()) },
-        other => return Err(format!("unknown method {other}")),
+        other => return Err(ScriptProblem::UnknownMethod(other.to_string())),
     })
 }
 
-fn parse_expect(w: &[&str]) -> Result<Expect, String> {
+fn parse_expect(w: &[&str]) -> Result<Expect, ScriptProblem> {
     match w {
-        ["Fault", code] => Ok(Expect::Fault(code.parse().map_err(|_| "bad fault code")?)),
+        ["Fault", code] => Ok(Expect::Fault(code.parse().map_err(|_| ScriptProblem::NotNumber("fault code"))?)),
         [name] => Ok(Expect::Response(name.to_string())),
-        _ => Err("expect RESPONSE_NAME | expect Fault CODE".into()),
+        _ => Err(ScriptProblem::ExpectUsage),
     }
 }
 
 /// Parses a whole script; errors name the line.
-pub fn parse(text: &str) -> Result<Vec<Step>, String> {
+pub fn parse(text: &str) -> Result<Vec<Step>, ScriptError> {
     let mut steps: Vec<Step> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -147,13 +217,13 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
                     step.expect = Some(e);
                     Ok(())
                 }
-                (None, _) => Err("expect before any request".to_string()),
+                (None, _) => Err(ScriptProblem::ExpectFirst),
                 (_, Err(e)) => Err(e),
             }
         } else {
             parse_request(&w).map(|request| steps.push(Step { request, expect: None }))
         };
-        res.map_err(|e| format!("script line {}: {e}", n + 1))?;
+        res.map_err(|problem| ScriptError { line: n + 1, problem })?;
     }
     Ok(steps)
 }
@@ -177,8 +247,14 @@ mod tests {
 
     #[test]
     fn reports_bad_lines() {
-        assert!(parse("Frobnicate x").unwrap_err().contains("line 1"));
-        assert!(parse("expect Fault 9005").is_err());
-        assert!(parse("SetParameterValues k A.B string").is_err());
+        let e = parse("# c\nFrobnicate x").unwrap_err();
+        assert_eq!(e, ScriptError { line: 2, problem: ScriptProblem::UnknownMethod("Frobnicate".into()) });
+        assert_eq!(e.to_string(), "script line 2: unknown method Frobnicate");
+        assert_eq!(parse("expect Fault 9005").unwrap_err().problem, ScriptProblem::ExpectFirst);
+        assert_eq!(parse("SetParameterValues k A.B string").unwrap_err().problem, ScriptProblem::SetValuesUsage);
+        assert_eq!(parse("GetParameterNames A. maybe").unwrap_err().problem, ScriptProblem::NotBoolean("maybe".into()));
+        let answer = Body::GetRPCMethods;
+        let e = Expect::Fault(9005).check(&answer).unwrap_err();
+        assert!(e.to_string().starts_with("expected Fault 9005, got "), "{e}");
     }
 }

@@ -11,6 +11,7 @@
 
 use super::queue::{Direction, Phase, Transfer, Window};
 use crate::cwmp::rpc::FaultStruct;
+use core::fmt;
 
 const VERSION: &str = "1";
 const FIXED_FIELDS: usize = 18;
@@ -51,8 +52,38 @@ pub fn encode(t: &Transfer) -> Vec<String> {
     f
 }
 
-fn num<T: core::str::FromStr>(f: &[String], i: usize, what: &str) -> Result<T, String> {
-    f.get(i).and_then(|v| v.parse().ok()).ok_or_else(|| format!("transfer record: bad {what}"))
+/// Why a state-file record was not taken back as a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordError {
+    /// Not record version 1, or fewer fields than a version 1 record has.
+    VersionOrLength,
+    /// Neither `d` nor `u`.
+    Direction,
+    /// Not one of the phases [`encode`] writes.
+    Phase,
+    /// A number field that is missing or does not parse: which one.
+    Number(&'static str),
+    /// Time-window fields that are not whole windows, or more than two windows.
+    Windows,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("transfer record: ")?;
+        match self {
+            RecordError::VersionOrLength => f.write_str("unknown version or too short"),
+            RecordError::Direction => f.write_str("bad direction"),
+            RecordError::Phase => f.write_str("bad phase"),
+            RecordError::Number(what) => write!(f, "bad {what}"),
+            RecordError::Windows => f.write_str("bad time windows"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+fn num<T: core::str::FromStr>(f: &[String], i: usize, what: &'static str) -> Result<T, RecordError> {
+    f.get(i).and_then(|v| v.parse().ok()).ok_or(RecordError::Number(what))
 }
 
 fn text(f: &[String], i: usize) -> String {
@@ -60,14 +91,14 @@ fn text(f: &[String], i: usize) -> String {
 }
 
 /// Decodes a state-file record; `Err` names what is wrong.
-pub fn decode(f: &[String]) -> Result<Transfer, String> {
+pub fn decode(f: &[String]) -> Result<Transfer, RecordError> {
     if f.first().map(String::as_str) != Some(VERSION) || f.len() < FIXED_FIELDS {
-        return Err("transfer record: unknown version or too short".into());
+        return Err(RecordError::VersionOrLength);
     }
     let direction = match f.get(2).map(String::as_str) {
         Some("d") => Direction::Download,
         Some("u") => Direction::Upload,
-        _ => return Err("transfer record: bad direction".into()),
+        _ => return Err(RecordError::Direction),
     };
     let fault = FaultStruct { fault_code: num(f, 15, "fault code")?, fault_string: text(f, 16) };
     let phase = match f.get(14).map(String::as_str) {
@@ -76,7 +107,7 @@ pub fn decode(f: &[String]) -> Result<Transfer, String> {
         Some("downloaded") => Phase::Downloaded,
         Some("applying") => Phase::Applying,
         Some("completed") => Phase::Completed { fault, complete_time: num(f, 17, "complete time")? },
-        _ => return Err("transfer record: bad phase".into()),
+        _ => return Err(RecordError::Phase),
     };
     let start = text(f, 13);
     Ok(Transfer {
@@ -98,9 +129,9 @@ pub fn decode(f: &[String]) -> Result<Transfer, String> {
     })
 }
 
-fn windows(rest: &[String]) -> Result<Vec<Window>, String> {
+fn windows(rest: &[String]) -> Result<Vec<Window>, RecordError> {
     if rest.len() % WINDOW_FIELDS != 0 || rest.len() > 2 * WINDOW_FIELDS {
-        return Err("transfer record: bad time windows".into());
+        return Err(RecordError::Windows);
     }
     rest.chunks(WINDOW_FIELDS)
         .map(|w| {
@@ -115,7 +146,7 @@ fn windows(rest: &[String]) -> Result<Vec<Window>, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -172,6 +203,12 @@ mod tests {
         }
         let mut extra = good.clone();
         extra.push("1".into());
-        assert!(decode(&extra).is_err());
+        assert_eq!(decode(&extra), Err(RecordError::Windows));
+        let mut bad = good.clone();
+        bad[2] = "x".into();
+        assert_eq!(decode(&bad).unwrap_err().to_string(), "transfer record: bad direction");
+        bad = good.clone();
+        bad[9] = "-1".into();
+        assert_eq!(decode(&bad), Err(RecordError::Number("file size")));
     }
 }

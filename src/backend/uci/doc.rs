@@ -123,7 +123,7 @@ pub struct Doc {
 
 /// Splits a line into words as libuci does (the configuration parser's tokenizer).
 fn words(text: &str, line: usize) -> Result<Vec<String>, DocError> {
-    crate::config::uci::words(text, line).map_err(|e| err(e.line, &e.message))
+    crate::config::uci::words(text, line).map_err(|e| err(e.line, &e.problem.to_string()))
 }
 
 /// A section type, section name or option name libuci accepts.
