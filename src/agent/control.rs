@@ -11,9 +11,9 @@ use smol::channel::Sender;
 use std::path::Path;
 
 /// Starts the control socket; its calls reach the loop as [`Input::Control`].
-pub fn start(path: &Path, tx: Sender<Input>) -> Result<(), String> {
+pub fn start(path: &Path, tx: Sender<Input>) -> Result<(), super::StartError> {
     let (calls_tx, calls_rx) = std::sync::mpsc::channel::<Call>();
-    crate::control::spawn_server(path, calls_tx)?;
+    crate::control::spawn_server(path, calls_tx).map_err(super::StartError::Control)?;
     std::thread::Builder::new()
         .name("control-fwd".into())
         .spawn(move || {
@@ -24,7 +24,7 @@ pub fn start(path: &Path, tx: Sender<Input>) -> Result<(), String> {
             }
         })
         .map(|_| ())
-        .map_err(|e| format!("control thread: {e}"))
+        .map_err(|e| super::StartError::Thread("control", e))
 }
 
 fn error(f: &Fault) -> String {

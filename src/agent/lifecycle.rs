@@ -26,7 +26,11 @@ pub fn load_state(path: &Path) -> State {
 impl Shell {
     /// Starts the connection-request listener on the loop's executor and publishes
     /// ConnectionRequestURL.
-    pub(super) fn start_listener(&mut self, ex: &smol::LocalExecutor<'_>, tx: Sender<Input>) -> Result<(), String> {
+    pub(super) fn start_listener(
+        &mut self,
+        ex: &smol::LocalExecutor<'_>,
+        tx: Sender<Input>,
+    ) -> Result<(), super::StartError> {
         let cr = &self.config.connection_request;
         if !cr.enable {
             log::info!("connection requests disabled");
@@ -34,7 +38,7 @@ impl Shell {
         }
         let bind = SocketAddr::new(cr.address, cr.port);
         let (listener, actual) =
-            ConnRequestListener::bind(bind).map_err(|e| format!("connection request listener on {bind}: {e}"))?;
+            ConnRequestListener::bind(bind).map_err(|source| super::StartError::Listener { addr: bind, source })?;
         self.cr_bound = Some(actual);
         let url = self.connection_request_url();
         log::info!("connection requests at {url}");
@@ -145,13 +149,13 @@ pub fn format_cr_url(host: &str, port: u16, path: &str) -> String {
 /// Blocks the signals the agent handles (before any other thread exists, so every thread
 /// inherits the mask) and waits for them on a thread of its own that only forwards them.
 /// SIGPIPE is already ignored by the Rust runtime: a closed socket is an error value.
-pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), String> {
+pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), super::StartError> {
     use nix::sys::signal::{SigSet, Signal};
     let mut set = SigSet::empty();
     for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP, Signal::SIGUSR1] {
         set.add(s);
     }
-    set.thread_block().map_err(|e| format!("cannot block signals: {e}"))?;
+    set.thread_block().map_err(super::StartError::Signals)?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || loop {
@@ -166,7 +170,7 @@ pub fn spawn_signal_thread(tx: Sender<Input>) -> Result<(), String> {
             }
         })
         .map(|_| ())
-        .map_err(|e| format!("cannot start signal thread: {e}"))
+        .map_err(|e| super::StartError::Thread("signal", e))
 }
 
 #[cfg(test)]

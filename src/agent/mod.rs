@@ -51,6 +51,30 @@ pub enum Input {
     ApplyDone { id: u64, result: FaultStruct, firmware: bool },
 }
 
+/// Why the agent could not start (everything after start is logged and survived).
+#[derive(Debug)]
+pub enum StartError {
+    Signals(nix::errno::Errno),
+    Thread(&'static str, std::io::Error),
+    Control(crate::control::ControlError),
+    Listener { addr: std::net::SocketAddr, source: std::io::Error },
+    Replay(crate::backend::replay::ReplayError),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::Signals(e) => write!(f, "cannot block signals: {e}"),
+            StartError::Thread(name, e) => write!(f, "cannot start the {name} thread: {e}"),
+            StartError::Control(e) => write!(f, "control socket: {e}"),
+            StartError::Listener { addr, source } => write!(f, "connection request listener on {addr}: {source}"),
+            StartError::Replay(e) => write!(f, "replay file: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
 /// The shell's state: the brain, the model, and the IO handles.
 #[derive(Debug)]
 pub struct Shell {
@@ -72,7 +96,7 @@ pub struct Shell {
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
 /// unusable state directory); everything after start is logged and survived.
-pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(), String> {
+pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(), StartError> {
     if level_override.is_none() {
         crate::logger::init(config.agent.log_level);
     }
@@ -110,7 +134,7 @@ fn settings(model: &Model, config: &Config) -> Settings {
 }
 
 impl Shell {
-    fn new(config: Config, inputs: Sender<Input>) -> Result<Shell, String> {
+    fn new(config: Config, inputs: Sender<Input>) -> Result<Shell, StartError> {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let state = lifecycle::load_state(&state_path);
@@ -118,7 +142,7 @@ impl Shell {
         let mut model = Model::new(&config, identity, &state);
         platform::add_platform_backends(&mut model, &config, &state);
         if let Some(file) = &config.agent.replay_file {
-            let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| format!("replay file: {e}"))?;
+            let tree = crate::backend::replay::ReplayTree::load(file).map_err(StartError::Replay)?;
             log::info!("serving {} replayed entries from {}", tree.len(), file.display());
             model.attach_replay(tree, &state);
         }

@@ -11,7 +11,7 @@
 use super::{Input, Shell};
 use crate::cwmp::cpe::{SessionOutcome, SessionStart};
 use crate::cwmp::rpc::{Body, CwmpNamespace, Fault, Inform};
-use crate::cwmp::session::{Incoming, Outgoing, Session, SessionConfig, SessionEvent};
+use crate::cwmp::session::{FailReason, Incoming, Outgoing, Session, SessionConfig, SessionEvent};
 use crate::http::acs_client::{AcsClientConfig, AcsReply, AcsSession, HttpError};
 use crate::model::listing::{Listing, Planned};
 use crate::soap;
@@ -96,11 +96,11 @@ impl Shell {
         loop {
             while let Some(event) = run.session.poll_event() {
                 if let Err(reason) = self.session_event(event, &mut run.session) {
-                    return self.session_ended(SessionOutcome::Failed, &reason);
+                    return self.session_ended(Err(reason));
                 }
             }
             if run.session.is_finished() {
-                return self.session_ended(SessionOutcome::Completed, "");
+                return self.session_ended(Ok(()));
             }
             if let Some(request) = run.session.poll_acs_request() {
                 log::info!("ACS request {}", request.body.method_name());
@@ -114,7 +114,7 @@ impl Shell {
                 continue;
             }
             let Some(out) = run.session.poll_transmit() else {
-                return self.session_ended(SessionOutcome::Failed, "session stalled with nothing to send");
+                return self.session_ended(Err(FailReason::Stalled));
             };
             let payload = match (run.listing.take(), out) {
                 (Some(plan), Outgoing::Envelope(env)) => Payload::Stream(self.encode_listing(&plan, &env)),
@@ -168,16 +168,22 @@ impl Shell {
                 run.http = http;
                 self.pump();
             }
-            Err(e) => self.session_ended(SessionOutcome::Failed, &e.to_string()),
+            Err(e) => self.session_ended(Err(FailReason::Transport(e.to_string()))),
         }
     }
 
-    fn session_ended(&mut self, outcome: SessionOutcome, reason: &str) {
+    fn session_ended(&mut self, result: Result<(), FailReason>) {
         self.session = None;
-        match outcome {
-            SessionOutcome::Completed => log::info!("session finished"),
-            SessionOutcome::Failed => log::warn!("session failed: {reason}"),
-        }
+        let outcome = match result {
+            Ok(()) => {
+                log::info!("session finished");
+                SessionOutcome::Completed
+            }
+            Err(reason) => {
+                log::warn!("session failed: {reason}");
+                SessionOutcome::Failed
+            }
+        };
         // What changed during the session was the ACS's doing: not reported back.
         self.model.resync_notifications();
         let random = crate::entropy::random_u64();
@@ -222,7 +228,7 @@ impl Shell {
         bytes
     }
 
-    fn session_event(&mut self, event: SessionEvent, session: &mut Session) -> Result<(), String> {
+    fn session_event(&mut self, event: SessionEvent, session: &mut Session) -> Result<(), FailReason> {
         let now = self.now();
         match event {
             SessionEvent::InformAccepted => self.cpe.handle_inform_accepted(now),
@@ -239,7 +245,7 @@ impl Shell {
                 log::warn!("ACS fault {} {} to {}", fault.fault_code, fault.fault_string, request.method_name());
             }
             SessionEvent::Finished => {}
-            SessionEvent::Failed(reason) => return Err(reason.to_string()),
+            SessionEvent::Failed(reason) => return Err(reason),
         }
         self.drain_actions_in_session();
         Ok(())

@@ -78,13 +78,6 @@ impl std::error::Error for ControlError {
     }
 }
 
-/// For callers that still report errors as text (the agent's start-up).
-impl From<ControlError> for String {
-    fn from(e: ControlError) -> String {
-        e.to_string()
-    }
-}
-
 /// Escapes a value for one response field.
 pub fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n").replace('\r', "\\r")

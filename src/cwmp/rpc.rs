@@ -507,6 +507,19 @@ pub enum Body {
 
 impl Body {
     /// The element name in the body, e.g. "GetParameterValues"; "Fault" for a SOAP Fault.
+    /// The name of the response a CPE request expects.
+    pub fn response_name(&self) -> &'static str {
+        match self {
+            Body::Inform(_) => "InformResponse",
+            Body::GetRPCMethods => "GetRPCMethodsResponse",
+            Body::TransferComplete(_) => "TransferCompleteResponse",
+            Body::AutonomousTransferComplete(_) => "AutonomousTransferCompleteResponse",
+            Body::RequestDownload { .. } => "RequestDownloadResponse",
+            Body::Kicked(_) => "KickedResponse",
+            _ => "its response",
+        }
+    }
+
     pub fn method_name(&self) -> &'static str {
         match self {
             Body::GetRPCMethods => "GetRPCMethods",

@@ -77,13 +77,42 @@ pub struct AcsRequest {
     pub body: Body,
 }
 
-/// Why a session failed.
+/// Why a session failed (each fails it; the retry policy applies, 3.2.1.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FailReason(pub String);
+pub enum FailReason {
+    /// An HTTP status other than 200/204 (and other than 500 carrying a SOAP Fault).
+    HttpStatus(u16),
+    /// The ACS answered a CPE request (or the Inform) with this fault.
+    AcsFault { to: &'static str, code: u32, text: String },
+    /// A reply of the wrong kind to a CPE request.
+    Unexpected { expected: &'static str, got: &'static str },
+    /// An empty reply where the InformResponse was due.
+    EmptyInformReply,
+    /// No decodable response to a CPE request (the Inform included).
+    NoValidResponse { to: &'static str, reason: String },
+    /// A reply while no request was outstanding.
+    ReplyWithoutRequest,
+    /// An ACS message that is neither decodable nor answerable with a fault.
+    Unreadable(String),
+    /// Nothing to send and nothing to wait for (a bug guard).
+    Stalled,
+    /// The transport failed (connect, TLS, timeout, authentication, size).
+    Transport(String),
+}
 
 impl fmt::Display for FailReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            FailReason::HttpStatus(s) => write!(f, "HTTP status {s} from the ACS"),
+            FailReason::AcsFault { to, code, text } => write!(f, "ACS fault {code} to {to}: {text}"),
+            FailReason::Unexpected { expected, got } => write!(f, "expected {expected}, got {got}"),
+            FailReason::EmptyInformReply => f.write_str("empty reply to the Inform"),
+            FailReason::NoValidResponse { to, reason } => write!(f, "no valid response to {to}: {reason}"),
+            FailReason::ReplyWithoutRequest => f.write_str("reply without a request outstanding"),
+            FailReason::Unreadable(r) => write!(f, "unreadable ACS message: {r}"),
+            FailReason::Stalled => f.write_str("session stalled with nothing to send"),
+            FailReason::Transport(e) => write!(f, "transport: {e}"),
+        }
     }
 }
 
@@ -239,9 +268,9 @@ impl Session {
         self.answer = Some(Outgoing::Envelope(env));
     }
 
-    fn fail(&mut self, reason: String) {
+    fn fail(&mut self, reason: FailReason) {
         self.state = State::Done;
-        self.events.push_back(SessionEvent::Failed(FailReason(reason)));
+        self.events.push_back(SessionEvent::Failed(reason));
     }
 
     fn adopt_header(&mut self, env: &Envelope) {
@@ -260,7 +289,7 @@ impl Session {
         let soap_fault =
             http_status == 500 && matches!(&incoming, Incoming::Envelope(e) if matches!(e.body, Body::Fault(_)));
         if !matches!(http_status, 200 | 204) && !soap_fault {
-            return self.fail(format!("HTTP status {http_status} from the ACS"));
+            return self.fail(FailReason::HttpStatus(http_status));
         }
         match std::mem::replace(&mut self.state, State::Ready) {
             State::ExpectInformResponse => self.on_inform_reply(incoming),
@@ -268,7 +297,7 @@ impl Session {
             State::ExpectAcsMessage => self.on_acs_message(incoming),
             other => {
                 self.state = other;
-                self.fail("reply without a request outstanding".into());
+                self.fail(FailReason::ReplyWithoutRequest);
             }
         }
     }
@@ -280,17 +309,23 @@ impl Session {
                     self.adopt_header(&env);
                     self.events.push_back(SessionEvent::InformAccepted);
                 }
-                Body::Fault(f) => self.fail(format!("ACS fault {} to the Inform: {}", f.fault_code, f.fault_string)),
-                other => self.fail(format!("expected InformResponse, got {}", other.method_name())),
+                Body::Fault(f) => {
+                    self.fail(FailReason::AcsFault { to: "Inform", code: f.fault_code, text: f.fault_string.clone() })
+                }
+                other => self.fail(FailReason::Unexpected { expected: "InformResponse", got: other.method_name() }),
             },
-            Incoming::Empty => self.fail("empty reply to the Inform".into()),
-            Incoming::Undecodable { reason, .. } => self.fail(format!("bad reply to the Inform: {reason}")),
+            Incoming::Empty => self.fail(FailReason::EmptyInformReply),
+            Incoming::Undecodable { reason, .. } => self.fail(FailReason::NoValidResponse { to: "Inform", reason }),
         }
     }
 
     fn on_request_reply(&mut self, request: Body, tries: u8, incoming: Incoming) {
         let Incoming::Envelope(env) = incoming else {
-            return self.fail(format!("no valid response to {}", request.method_name()));
+            let reason = match incoming {
+                Incoming::Undecodable { reason, .. } => reason,
+                _ => "empty reply".into(),
+            };
+            return self.fail(FailReason::NoValidResponse { to: request.method_name(), reason });
         };
         self.adopt_header(&env);
         match env.body {
@@ -304,7 +339,11 @@ impl Session {
                 }
             }
             Body::Fault(fault) => {
-                let reason = format!("ACS fault {} to {}", fault.fault_code, request.method_name());
+                let reason = FailReason::AcsFault {
+                    to: request.method_name(),
+                    code: fault.fault_code,
+                    text: fault.fault_string.clone(),
+                };
                 self.events.push_back(SessionEvent::AcsFault { request, fault });
                 self.fail(reason);
             }
@@ -314,7 +353,7 @@ impl Session {
                 }
                 self.events.push_back(SessionEvent::CpeRequestAcknowledged(request));
             }
-            other => self.fail(format!("expected {}Response, got {}", request.method_name(), other.method_name())),
+            other => self.fail(FailReason::Unexpected { expected: request.response_name(), got: other.method_name() }),
         }
     }
 
@@ -330,7 +369,8 @@ impl Session {
             Incoming::Envelope(env) => {
                 self.adopt_header(&env);
                 if env.body.is_response() || matches!(env.body, Body::Fault(_)) {
-                    return self.fail(format!("unexpected {} from the ACS", env.body.method_name()));
+                    return self
+                        .fail(FailReason::Unexpected { expected: "an ACS request", got: env.body.method_name() });
                 }
                 self.state = State::AwaitAnswer(env.header.id.clone());
                 self.pending_request = Some(AcsRequest { id: env.header.id, body: env.body });
@@ -345,7 +385,7 @@ impl Session {
                     let env = self.envelope(id, Body::Fault(fault));
                     self.answer = Some(Outgoing::Envelope(env));
                 } else {
-                    self.fail(format!("unreadable ACS message: {reason}"));
+                    self.fail(FailReason::Unreadable(reason));
                 }
             }
         }
