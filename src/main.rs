@@ -53,6 +53,12 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
 }
 
 fn main() -> ExitCode {
+    // Hidden mode: the supervisor of one apply command (see `cwmpd::transfer::supervisor`).
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(rest) = raw.strip_prefix(&[cwmpd::transfer::apply_job::SUPERVISOR_FLAG.to_string()]) {
+        cwmpd::logger::init(log::LevelFilter::Info);
+        return cwmpd::transfer::supervisor::main(rest);
+    }
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => return ExitCode::SUCCESS,

@@ -17,6 +17,7 @@ use crate::cwmp::event::EventCode;
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Body, Fault, FaultStruct};
 use crate::cwmp::session::Session;
+use crate::transfer::apply_job::{self, Adopted, ApplyJob, StartError};
 use crate::transfer::fetch::{self, HttpSettings, Target};
 use crate::transfer::queue::{fault, success};
 use crate::transfer::{apply, crash_point, record, upload, Direction, Phase, TransferQueue};
@@ -35,6 +36,18 @@ pub(super) fn load_queue(state: &crate::persist::State) -> TransferQueue {
         .filter_map(|r| record::decode(r).map_err(|e| log::error!("state: {e}; transfer dropped")).ok())
         .collect();
     TransferQueue::new(transfers, state.next_transfer_id)
+}
+
+/// How an apply's result was learnt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    /// From the command's exit status: a failure may be retried inside a ScheduleDownload
+    /// window, a firmware success reboots the device.
+    Result,
+    /// The same, found after a boot: the device already rebooted.
+    ResultAfterBoot,
+    /// No result (the README's rule decided): completed at once, never retried.
+    Unknown,
 }
 
 fn transfer_response(download: bool) -> Body {
@@ -92,13 +105,46 @@ impl Agent {
         }
     }
 
-    /// After a start: interrupted transfers resume or end (see `transfer::queue`), every
-    /// completed one has its events pending, and stray files are removed.
+    /// After a start: interrupted transfers resume or end (see `transfer::queue`), applies
+    /// started before the restart are settled (see [`Self::settle_applies`]), every completed
+    /// transfer has its events pending, and stray files are removed.
     pub(super) fn recover_transfers(&mut self, boot: bool) {
         let now = wall(self.clock.now());
-        self.transfers.recover(boot, now);
+        self.transfers.recover(now);
+        self.settle_applies(boot);
         self.completion_events();
         self.clean_download_dir();
+    }
+
+    /// Transfers in phase Applying after a restart: a finished apply's result is adopted,
+    /// one that ran without a result (or whose file is gone) completes by the README's rule
+    /// (`apply::unknown_outcome`); one still running, or that never ran, is left to
+    /// [`Self::apply`], which waits for it or starts it. Nothing is run a second time.
+    fn settle_applies(&mut self, boot: bool) {
+        let applying: Vec<(u64, String)> = self
+            .transfers
+            .transfers()
+            .iter()
+            .filter(|t| t.phase == Phase::Applying)
+            .map(|t| (t.id, t.file_type.clone()))
+            .collect();
+        for (id, file_type) in applying {
+            let (_, file) = apply::files(&self.config.transfer, id);
+            match apply_job::adopt(&self.config.transfer.download_dir, id) {
+                Adopted::Finished(f) => {
+                    log::info!("transfer {id}: apply finished while the agent was down");
+                    self.apply_done(id, f, if boot { Settle::ResultAfterBoot } else { Settle::Result });
+                }
+                Adopted::Interrupted => {
+                    self.apply_done(id, apply::unknown_outcome(&file_type, boot, true), Settle::Unknown)
+                }
+                Adopted::NotStarted if !file.exists() => {
+                    self.apply_done(id, apply::unknown_outcome(&file_type, boot, false), Settle::Unknown)
+                }
+                Adopted::Running(_) => log::info!("transfer {id}: apply started before the restart still running"),
+                Adopted::NotStarted => log::info!("transfer {id}: apply never started; starting it"),
+            }
+        }
     }
 
     fn completion_events(&mut self) {
@@ -116,19 +162,24 @@ impl Agent {
         }
     }
 
-    /// Removes partial files and files of transfers that no longer need them.
+    /// Removes partial files, files of transfers that no longer need them, and apply files
+    /// (`apply_job`) of transfers not applying (unless a supervisor still holds them).
     fn clean_download_dir(&self) {
-        let Ok(dir) = std::fs::read_dir(&self.config.transfer.download_dir) else { return };
-        let keep: Vec<String> = self
-            .transfers
-            .transfers()
+        let download_dir = &self.config.transfer.download_dir;
+        let Ok(dir) = std::fs::read_dir(download_dir) else { return };
+        let transfers = self.transfers.transfers();
+        let keep: Vec<String> = transfers
             .iter()
             .filter(|t| matches!(t.phase, Phase::Downloaded | Phase::Applying))
             .map(|t| format!("transfer-{}", t.id))
             .collect();
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("transfer-") && !keep.contains(&name) {
+            if let Some(id) = apply_job::file_id(&name) {
+                if !transfers.iter().any(|t| t.id == id && t.phase == Phase::Applying) {
+                    apply_job::forget(download_dir, id);
+                }
+            } else if name.starts_with("transfer-") && !keep.contains(&name) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -217,23 +268,71 @@ impl Agent {
         }
     }
 
-    /// Applies a stored download; a firmware image that applied reboots the device.
+    /// Applies a stored download once, through a supervisor that outlives the agent
+    /// (`transfer::apply_job`), or waits for / adopts the apply a restart found started.
     fn apply(&mut self, id: u64) {
         let Some(t) = self.transfers.transfer(id).cloned() else { return };
+        let dir = self.config.transfer.download_dir.clone();
+        if t.phase == Phase::Applying {
+            match apply_job::adopt(&dir, id) {
+                Adopted::Finished(f) => return self.apply_done(id, f, Settle::Result),
+                Adopted::Running(handle) => {
+                    log::info!("transfer {id}: waiting for its apply, started before a restart");
+                    return self.apply_done(id, apply_job::wait(handle), Settle::Result);
+                }
+                Adopted::Interrupted => {
+                    return self.apply_done(id, apply::unknown_outcome(&t.file_type, false, true), Settle::Unknown)
+                }
+                Adopted::NotStarted => {}
+            }
+        }
         let (_, file) = apply::files(&self.config.transfer, id);
         let Some(argv) = apply::command(&self.config.transfer, &t.file_type).map(<[String]>::to_vec) else {
-            return self
-                .finish(id, fault(FaultCode::FILE_TRANSFER_FAILURE_CORRUPTED, "file type no longer configured"));
+            let f = fault(FaultCode::FILE_TRANSFER_FAILURE_CORRUPTED, "file type no longer configured");
+            return self.apply_done(id, f, Settle::Result);
         };
         if !file.exists() {
-            return self.finish(id, fault(FaultCode::FILE_TRANSFER_FAILURE, "downloaded file lost"));
+            return self.apply_done(
+                id,
+                fault(FaultCode::FILE_TRANSFER_FAILURE, "downloaded file lost"),
+                Settle::Result,
+            );
         }
-        self.transfers.set_phase(id, Phase::Applying);
-        self.persist();
-        let result = apply::run(&argv, &file, &t.file_type, &t.target_file_name);
-        let reboot = result.is_ok() && t.file_type == apply::FIRMWARE;
-        self.finish(id, result.err().unwrap_or_default());
-        let _ = std::fs::remove_file(&file);
+        if t.phase != Phase::Applying {
+            self.transfers.set_phase(id, Phase::Applying);
+            self.persist();
+            crash_point("applying");
+        }
+        let job = ApplyJob { argv: &argv, file: &file, file_type: &t.file_type, target_file_name: &t.target_file_name };
+        let handle = match apply_job::start(&apply_job::supervisor_exe(), &dir, id, &job) {
+            Ok(handle) => handle,
+            Err(StartError::Failed(f)) => return self.apply_done(id, f, Settle::Result),
+            Err(StartError::Exists) => match apply_job::adopt(&dir, id) {
+                Adopted::Running(handle) => handle,
+                Adopted::Finished(f) => return self.apply_done(id, f, Settle::Result),
+                _ => return self.apply_done(id, apply_job::interrupted(), Settle::Unknown),
+            },
+        };
+        crash_point("apply_started");
+        let result = apply_job::wait(handle);
+        self.apply_done(id, result, Settle::Result);
+    }
+
+    /// The apply of `id` ended with `result`: stored, then its files removed; a firmware
+    /// image that applied reboots the device (unless a boot already followed it).
+    fn apply_done(&mut self, id: u64, result: FaultStruct, how: Settle) {
+        let Some(t) = self.transfers.transfer(id).cloned() else { return };
+        let reboot = how == Settle::Result && result.fault_code == 0 && t.file_type == apply::FIRMWARE;
+        if how == Settle::Unknown {
+            log::warn!("transfer {id}: apply left no result: {} {}", result.fault_code, result.fault_string);
+            self.transfers.complete(id, result, wall(self.clock.now()));
+            self.completion_events();
+            self.persist();
+        } else {
+            self.finish(id, result);
+        }
+        let _ = std::fs::remove_file(apply::files(&self.config.transfer, id).1);
+        apply_job::forget(&self.config.transfer.download_dir, id);
         crash_point("applied");
         if reboot {
             log::warn!("firmware applied: rebooting");
