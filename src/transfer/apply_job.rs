@@ -109,6 +109,13 @@ pub struct ApplyHandle {
     child: Option<Child>,
 }
 
+impl ApplyHandle {
+    /// The supervisor's process id when this process started it.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
+
 /// Why [`start`] started nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartError {

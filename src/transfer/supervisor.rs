@@ -12,6 +12,7 @@
 use super::apply_job::{try_lock, ApplyFiles, Outcome};
 use crate::persist::write_atomic;
 use std::fs::File;
+use std::io::Write;
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
@@ -73,17 +74,62 @@ fn inherited_lock(lock: &Path) -> Option<File> {
     (same && try_lock(&file).ok()?).then_some(file)
 }
 
-/// Runs the command once and waits for it.
+/// Runs the command once and waits for it. Its output is relayed through this process:
+/// the daemon's stderr may be a pipe that closes with the daemon (procd), and the command
+/// must not die of SIGPIPE for writing to it.
 fn run(argv: &[String]) -> Outcome {
     let Some((cmd, args)) = argv.split_first() else {
         return Outcome::NotRun("no apply command".into());
     };
-    match Command::new(cmd).args(args).stdin(Stdio::null()).status() {
+    let mut command = Command::new(cmd);
+    command.args(args).stdin(Stdio::null());
+    let relay = output_pipe().map(|(read, out, err)| {
+        command.stdout(out).stderr(err);
+        read
+    });
+    let spawned = command.spawn();
+    drop(command); // closes this process's copies of the pipe's write end
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => return Outcome::NotRun(format!("cannot run {cmd}: {e}")),
+    };
+    let relayed = relay.map(|read| {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            forward(File::from(read));
+            let _ = done.send(());
+        });
+        finished
+    });
+    let status = child.wait();
+    // The last lines, unless a process the command left behind keeps the pipe open.
+    if let Some(finished) = relayed {
+        let _ = finished.recv_timeout(std::time::Duration::from_secs(1));
+    }
+    match status {
         Ok(s) => match (s.code(), s.signal()) {
             (Some(code), _) => Outcome::Exited(code),
             (None, Some(sig)) => Outcome::Signalled(sig),
             (None, None) => Outcome::NotRun(format!("apply command ended with {s}")),
         },
-        Err(e) => Outcome::NotRun(format!("cannot run {cmd}: {e}")),
+        Err(e) => Outcome::NotRun(format!("cannot wait for {cmd}: {e}")),
+    }
+}
+
+/// A pipe for the command's stdout and stderr: (read end, stdout, stderr).
+fn output_pipe() -> Option<(std::os::fd::OwnedFd, Stdio, Stdio)> {
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok()?;
+    let second = write.try_clone().ok()?;
+    Some((read, Stdio::from(write), Stdio::from(second)))
+}
+
+/// Copies the command's output to this process's stderr line by line; write errors (a
+/// closed log pipe) are ignored.
+fn forward(from: File) {
+    let mut reader = std::io::BufReader::new(from);
+    let mut line = Vec::new();
+    while matches!(std::io::BufRead::read_until(&mut reader, b'\n', &mut line), Ok(n) if n > 0) {
+        let _ = std::io::stderr().write_all(&line);
+        line.clear();
     }
 }
