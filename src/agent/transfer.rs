@@ -9,7 +9,9 @@
 //! acknowledged: `7 TRANSFER COMPLETE` + `M Download`/`M Upload`/`M ScheduleDownload` stay
 //! pending, and the TransferComplete is queued in every session, until the ACS answers it.
 //! A firmware image that applied reboots the device before the TransferComplete, so the
-//! Inform after the upgrade carries `1 BOOT` with them.
+//! Inform after the upgrade carries `1 BOOT` with them. Apply commands run under a
+//! supervisor that outlives the agent (`transfer::apply_job`): after a restart the agent
+//! waits for or adopts that one run, never starting a second (README "Transfers").
 
 use super::Agent;
 use crate::clock::{Now, UNKNOWN_TIME};
