@@ -8,6 +8,7 @@
 //! cwmpd [-c CONFIG] names PATH [true]
 //! cwmpd [-c CONFIG] set NAME VALUE
 //! cwmpd [-c CONFIG] inform                  start a session now
+//! cwmpd --apply-supervisor DIR ID -- ARGV... internal: runs one apply command for the daemon
 //! ```
 
 use std::path::PathBuf;

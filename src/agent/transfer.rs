@@ -180,6 +180,9 @@ impl Agent {
             if let Some(id) = apply_job::file_id(&name) {
                 if !transfers.iter().any(|t| t.id == id && t.phase == Phase::Applying) {
                     apply_job::forget(download_dir, id);
+                    if name.contains(".tmp") {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
                 }
             } else if name.starts_with("transfer-") && !keep.contains(&name) {
                 let _ = std::fs::remove_file(entry.path());

@@ -61,9 +61,10 @@ pub fn room(cfg: &TransferConfig) -> u64 {
 
 /// The TransferComplete fault of an apply that a restart found without a result (README
 /// "Transfers", durability): `ran` when its command was started, else its downloaded file
-/// vanished before it could be. After a boot a firmware apply counts as done: the image
-/// reboots the device (as sysupgrade does) before anything is recorded, and a download
-/// directory on tmpfs is emptied by the boot. Anything else is 9002 and is not run again.
+/// is gone and no run was recorded. After a boot a firmware apply counts as done: the image
+/// reboots the device (as sysupgrade does) before anything is recorded, and a boot empties
+/// a download directory on tmpfs of the file and the record alike. Anything else is 9002
+/// and is not run again.
 pub fn unknown_outcome(file_type: &str, boot: bool, ran: bool) -> FaultStruct {
     if boot && file_type == FIRMWARE {
         return super::queue::success();
@@ -71,7 +72,7 @@ pub fn unknown_outcome(file_type: &str, boot: bool, ran: bool) -> FaultStruct {
     if ran {
         super::apply_job::interrupted()
     } else {
-        fault(FaultCode::INTERNAL_ERROR, "downloaded file lost before its apply ran")
+        fault(FaultCode::INTERNAL_ERROR, "downloaded file gone and no apply recorded; not applied")
     }
 }
 

@@ -65,7 +65,7 @@ impl Outcome {
     }
 
     pub fn decode(text: &str) -> Option<Outcome> {
-        let line = text.strip_suffix('\n')?;
+        let line = text.strip_suffix('\n').filter(|l| !l.contains(['\n', '\r']))?;
         let (kind, rest) = line.split_once(' ')?;
         match kind {
             "exit" => rest.parse().ok().map(Outcome::Exited),

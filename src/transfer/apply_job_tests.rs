@@ -37,7 +37,7 @@ fn outcomes_round_trip_and_garbage_is_refused() {
             _ => assert_eq!(back, o),
         }
     }
-    for bad in ["", "exit 0", "exit x\n", "exit\n", "done 0\n", "exit 0\nexit 1"] {
+    for bad in ["", "exit 0", "exit x\n", "exit\n", "done 0\n", "exit 0\nexit 1", "exit 0\nexit 1\n", "error a\rb\n"] {
         assert_eq!(Outcome::decode(bad), None, "{bad:?}");
     }
     assert_eq!(Outcome::Exited(0).fault().fault_code, 0);
