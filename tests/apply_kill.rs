@@ -5,7 +5,8 @@
 //! come at random; most land inside an apply) and started again each time. In the end every
 //! download was applied exactly once, no two runs overlapped, and each transfer has one
 //! TransferComplete (sent again only while unacknowledged, identical each time) and is gone
-//! from the state file.
+//! from the state file. A second test kills the supervisor too: the command is not run
+//! again (9002; a firmware apply followed by a boot counts as done).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod prng;
@@ -172,4 +173,74 @@ fn kill_9_during_apply_never_runs_an_apply_twice() {
         assert_eq!(sent[0].fault_struct.fault_code, 0, "{key}: {:?}", sent[0]);
     }
     drop(daemon);
+}
+
+/// The parent of process `pid` (from /proc).
+fn parent_of(pid: i32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 1..];
+    after.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The daemon and then the apply's supervisor are killed while the command runs (as a
+/// power cut would): the restarted daemon does not run it again. A firmware apply after a
+/// boot counts as done (the image rebooted the device); anything else completes with 9002.
+fn supervisor_lost(file_type: &str, boot: bool) -> cwmpd::cwmp::rpc::TransferComplete {
+    let dir = TempDir::new("apply-lost");
+    let d = dir.path();
+    let acs = TestAcs::start(TestAcsConfig {
+        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
+        ..TestAcsConfig::default()
+    })
+    .unwrap();
+    let files = FileServer::start(AcsAuth::None).unwrap();
+    files.add("/f", b"image".to_vec(), ServeMode::Normal);
+    let download = Download {
+        command_key: "lost".into(),
+        file_type: file_type.into(),
+        url: files.url("/f"),
+        file_size: 5,
+        ..Download::default()
+    };
+    acs.push(Body::Download(download), Some(Expect::Response("DownloadResponse".into())));
+    let script = d.join("apply.sh");
+    std::fs::write(&script, format!("echo \"start $$\" >> '{}/runs.log'\nexec sleep 30\n", d.display())).unwrap();
+    let mut cfg = DaemonConfig::new(&acs.url());
+    cfg.extra_agent = format!(
+        "\nconfig transfer 'transfer'\n\toption download_dir '{d}/dl'\n\
+         \toption firmware_apply_command '/bin/sh {s}'\n\toption vendor_config_apply_command '/bin/sh {s}'\n",
+        d = d.display(),
+        s = script.display()
+    );
+    let config = cfg.write(d);
+    let mut daemon = Daemon::start(d, &config);
+    poll("the apply's start", Duration::from_secs(30), || !runs(d).is_empty());
+    daemon.kill9();
+    let command: i32 = runs(d)[0].split(' ').nth(1).unwrap().parse().unwrap();
+    let supervisor = nix::unistd::Pid::from_raw(parent_of(command));
+    nix::sys::signal::kill(supervisor, nix::sys::signal::Signal::SIGKILL).unwrap();
+    poll("the supervisor's end", Duration::from_secs(10), || {
+        std::fs::read_to_string(format!("/proc/{supervisor}/stat")).map_or(true, |s| s.contains(") Z "))
+    });
+    if boot {
+        std::fs::remove_file(d.join("boot")).unwrap();
+    }
+    let _daemon = Daemon::start(d, &config);
+    poll("the TransferComplete", Duration::from_secs(30), || !acs.transfer_completes().is_empty());
+    poll("acknowledged", Duration::from_secs(30), || state_lines(d, "transfer\t") == 0);
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(command), nix::sys::signal::Signal::SIGKILL);
+    assert_eq!(runs(d).len(), 1, "never run again: {:?}", runs(d));
+    let tc = acs.transfer_completes().remove(0);
+    let last = acs.sessions().pop().unwrap();
+    assert_eq!(last.event_codes().contains(&"1 BOOT".to_string()), boot, "{:?}", last.event_codes());
+    tc
+}
+
+#[test]
+fn an_apply_whose_supervisor_died_is_not_run_again() {
+    let tc = supervisor_lost("3 Vendor Configuration File", false);
+    assert_eq!(tc.fault_struct.fault_code, 9002, "{tc:?}");
+    assert!(tc.fault_struct.fault_string.contains("not run again"), "{tc:?}");
+    assert_eq!(supervisor_lost("1 Firmware Upgrade Image", true).fault_struct.fault_code, 0);
+    assert_eq!(supervisor_lost("1 Firmware Upgrade Image", false).fault_struct.fault_code, 9002);
 }
