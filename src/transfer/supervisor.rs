@@ -93,18 +93,14 @@ fn run(argv: &[String]) -> Outcome {
         Ok(child) => child,
         Err(e) => return Outcome::NotRun(format!("cannot run {cmd}: {e}")),
     };
-    let relayed = relay.map(|read| {
-        let (done, finished) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            forward(File::from(read));
-            let _ = done.send(());
-        });
-        finished
-    });
+    let relayed = relay.map(|read| std::thread::spawn(move || forward(File::from(read))));
     let status = child.wait();
     // The last lines, unless a process the command left behind keeps the pipe open.
-    if let Some(finished) = relayed {
-        let _ = finished.recv_timeout(std::time::Duration::from_secs(1));
+    for _ in 0..20 {
+        if relayed.as_ref().is_none_or(std::thread::JoinHandle::is_finished) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
     match status {
         Ok(s) => match (s.code(), s.signal()) {
