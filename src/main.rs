@@ -10,6 +10,7 @@
 //! cwmpd [-c CONFIG] inform                  start a session now
 //! cwmpd [-c CONFIG] request-download FILETYPE
 //! cwmpd [-c CONFIG] autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE
+//! cwmpd --apply-supervisor DIR ID -- ARGV... internal: runs one apply command for the daemon
 //! ```
 //!
 //! A malformed command line exits 2 with the usage on stderr; an error answer from the
@@ -65,6 +66,12 @@ fn usage() -> String {
 }
 
 fn main() -> ExitCode {
+    // Hidden mode: the supervisor of one apply command (see `cwmpd::transfer::supervisor`).
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(rest) = raw.strip_prefix(&[cwmpd::transfer::apply_job::SUPERVISOR_FLAG.to_string()]) {
+        cwmpd::logger::init(log::LevelFilter::Info);
+        return cwmpd::transfer::supervisor::main(rest);
+    }
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => return ExitCode::SUCCESS,

@@ -352,6 +352,16 @@ fn kill_after_download_before_apply() {
 }
 
 #[test]
+fn kill_after_applying_stored_before_the_supervisor_starts() {
+    crash_case("applying");
+}
+
+#[test]
+fn kill_after_the_supervisor_started() {
+    crash_case("apply_started");
+}
+
+#[test]
 fn kill_after_apply() {
     crash_case("applied");
 }

@@ -48,7 +48,7 @@ pub enum Input {
     /// A download or upload ended.
     TransferDone { id: u64, result: FaultStruct },
     /// An apply command ended.
-    ApplyDone { id: u64, result: FaultStruct, firmware: bool },
+    ApplyDone { id: u64, result: FaultStruct, settle: crate::cwmp::cpe::ApplySettle },
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -154,7 +154,7 @@ impl Shell {
             password: ms.connection_request_password.clone(),
             disabled: !ms.enable_cwmp,
         }));
-        let shell = Shell {
+        let mut shell = Shell {
             config,
             model,
             cpe,
@@ -167,6 +167,7 @@ impl Shell {
             session: None,
             shutdown: false,
         };
+        shell.settle_applies(boot);
         shell.clean_download_dir();
         Ok(shell)
     }
@@ -261,7 +262,7 @@ impl Shell {
                 self.http_reply(http, result);
             }
             Input::TransferDone { id, result } => self.transfer_done(id, result),
-            Input::ApplyDone { id, result, firmware } => self.apply_done(id, result, firmware),
+            Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
         }
     }
 }

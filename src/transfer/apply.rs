@@ -1,7 +1,8 @@
 //! Storage and apply side of Downloads (TR-069 Amd 6 A.3.2.8 FileType): the room left in the
 //! download directory (statvfs, capped by configuration), the files of one transfer, and the
-//! configured apply command per FileType, run as an argument vector with the file path
-//! appended, never through a shell (the ACS chooses URL, TargetFileName and CommandKey).
+//! configured apply command per FileType (run as an argument vector with the file path
+//! appended, never through a shell, by [`super::apply_job`]: the ACS chooses URL,
+//! TargetFileName and CommandKey), and the rule for an apply a restart left without result.
 //! An apply command that fails gives 9018 (file unusable) in TransferComplete.
 
 use super::queue::fault;
@@ -58,23 +59,20 @@ pub fn room(cfg: &TransferConfig) -> u64 {
     }
 }
 
-/// Runs `argv` with `path` appended; FileType and TargetFileName go in the environment.
-pub fn run(argv: &[String], path: &Path, file_type: &str, target_file_name: &str) -> Result<(), FaultStruct> {
-    let Some((cmd, args)) = argv.split_first() else {
-        return Err(fault(FaultCode::FILE_TRANSFER_FAILURE_CORRUPTED, "no apply command for this file type"));
-    };
-    log::info!("applying {file_type}: {cmd} {}", path.display());
-    let status = std::process::Command::new(cmd)
-        .args(args)
-        .arg(path)
-        .env("CWMPD_FILE_TYPE", file_type)
-        .env("CWMPD_TARGET_FILE_NAME", target_file_name)
-        .stdin(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(fault(FaultCode::FILE_TRANSFER_FAILURE_CORRUPTED, &format!("apply command exited with {s}"))),
-        Err(e) => Err(fault(FaultCode::FILE_TRANSFER_FAILURE_CORRUPTED, &format!("cannot run {cmd}: {e}"))),
+/// The TransferComplete fault of an apply that a restart found without a result (README
+/// "Transfers", durability): `ran` when its command was started, else its downloaded file
+/// is gone and no run was recorded. After a boot a firmware apply counts as done: the image
+/// reboots the device (as sysupgrade does) before anything is recorded, and a boot empties
+/// a download directory on tmpfs of the file and the record alike. Anything else is 9002
+/// and is not run again.
+pub fn unknown_outcome(file_type: &str, boot: bool, ran: bool) -> FaultStruct {
+    if boot && file_type == FIRMWARE {
+        return super::queue::success();
+    }
+    if ran {
+        super::apply_job::interrupted()
+    } else {
+        fault(FaultCode::INTERNAL_ERROR, "downloaded file gone and no apply recorded; not applied")
     }
 }
 
@@ -108,9 +106,15 @@ mod tests {
     }
 
     #[test]
-    fn apply_exit_status_gives_9018() {
-        assert!(run(&["/bin/true".into()], Path::new("/x; rm -rf /"), FIRMWARE, "").is_ok());
-        assert_eq!(run(&["/bin/false".into()], Path::new("/x"), FIRMWARE, "").unwrap_err().fault_code, 9018);
-        assert_eq!(run(&["/nonexistent".into()], Path::new("/x"), FIRMWARE, "").unwrap_err().fault_code, 9018);
+    fn an_apply_without_result_is_never_run_again() {
+        assert_eq!(unknown_outcome(FIRMWARE, true, true).fault_code, 0, "the image rebooted the device");
+        assert_eq!(unknown_outcome(FIRMWARE, true, false).fault_code, 0, "a boot emptied a tmpfs directory");
+        for (file_type, boot, ran) in
+            [(FIRMWARE, false, true), (VENDOR_CONFIG, true, true), (WEB_CONTENT, false, false)]
+        {
+            let f = unknown_outcome(file_type, boot, ran);
+            assert_eq!(f.fault_code, 9002, "{file_type} {boot} {ran}");
+            assert!(!f.fault_string.is_empty());
+        }
     }
 }

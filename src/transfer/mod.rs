@@ -7,29 +7,38 @@
 //!   TransferComplete owed for it. Time is an argument (Unix seconds).
 //! - [`record`]: a transfer as a state-file record (`crate::persist`), and back.
 //! - [`fetch`], [`upload`]: the HTTP(S) I/O, streaming between the network and storage.
-//! - [`apply`]: running the configured apply commands (argv, never a shell) and the free
-//!   space check.
+//! - [`apply`]: the configured apply commands, the files of a transfer and the free space
+//!   check.
+//! - [`apply_job`], [`supervisor`]: an apply command run once by a supervisor process that
+//!   outlives the daemon, and found again (running or finished) after a restart.
 //!
 //! Nothing here decides when a session runs or touches events: the agent does
 //! (`crate::agent`), writing every phase change to the state file before acting on it.
 
 pub mod apply;
+pub mod apply_job;
 pub mod fetch;
 pub mod queue;
 pub mod record;
+pub mod supervisor;
 pub mod upload;
 
 pub use queue::{Direction, Phase, Transfer, TransferQueue, Window};
 
-/// Test-only crash hook: when built with feature `testacs` and `CWMPD_TEST_CRASH_AT` names
-/// `step`, the process kills itself with SIGKILL (nothing flushed, as in a power cut).
-/// Steps: `accepted`, `downloading`, `downloaded`, `applied`. A no-op in router builds.
+/// Test-only crash hook: when built with feature `crash-hooks` (enabled by `testacs`) and
+/// `CWMPD_TEST_CRASH_AT` names `step`, the process kills itself with SIGKILL (nothing
+/// flushed, as in a power cut). Steps: `accepted`, `downloading`, `downloaded`, `applying`
+/// (phase Applying stored, supervisor not yet started), `apply_started` (supervisor
+/// started), `applied`.
+#[cfg(feature = "crash-hooks")]
 pub fn crash_point(step: &str) {
-    #[cfg(feature = "testacs")]
     if std::env::var("CWMPD_TEST_CRASH_AT").is_ok_and(|v| v == step) {
         log::warn!("test crash hook: SIGKILL at {step}");
         let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
     }
-    #[cfg(not(feature = "testacs"))]
-    let _ = step;
 }
+
+/// Router builds have no crash hooks: an empty function the compiler removes.
+#[cfg(not(feature = "crash-hooks"))]
+#[inline(always)]
+pub fn crash_point(_step: &str) {}

@@ -10,8 +10,9 @@
 //!  Completed: TransferComplete owed until acknowledged, then the entry is removed.
 //! ```
 //! After a restart: InProgress starts again (at most [`MAX_ATTEMPTS`] times, then 9010);
-//! Applying is done when the start is a boot (a firmware image reboots the device), else the
-//! apply runs again from Downloaded.
+//! Applying stays Applying: what became of the apply is recorded by its supervisor, outside
+//! this queue (`transfer::apply_job`), and the agent settles it from there (never by
+//! running the command a second time).
 //!
 //! Does no I/O and never decides when a session runs.
 
@@ -341,6 +342,12 @@ impl TransferQueue {
         }
     }
 
+    /// The transfer ended with `result`, no retry whatever the windows allow (an apply whose
+    /// result is unknown must not run again).
+    pub fn complete(&mut self, id: u64, result: FaultStruct, now: i64) {
+        self.set_phase(id, Phase::Completed { fault: result, complete_time: now });
+    }
+
     pub fn set_phase(&mut self, id: u64, phase: Phase) {
         if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
             t.phase = phase;
@@ -361,9 +368,9 @@ impl TransferQueue {
         true
     }
 
-    /// After a restart: interrupted transfers start again or give up; an apply that was
-    /// running is done when this start is a boot. Returns the transfers completed here.
-    pub fn recover(&mut self, boot: bool, now: i64) -> Vec<u64> {
+    /// After a restart: interrupted fetches start again or give up. Returns the transfers
+    /// completed here. Applying transfers are left to the agent (`transfer::apply_job`).
+    pub fn recover(&mut self, now: i64) -> Vec<u64> {
         let mut done = Vec::new();
         for t in &mut self.transfers {
             match t.phase {
@@ -373,11 +380,6 @@ impl TransferQueue {
                     done.push(t.id);
                 }
                 Phase::InProgress => t.phase = Phase::Queued,
-                Phase::Applying if boot => {
-                    t.phase = Phase::Completed { fault: success(), complete_time: now };
-                    done.push(t.id);
-                }
-                Phase::Applying => t.phase = Phase::Downloaded,
                 _ => {}
             }
         }

@@ -98,18 +98,24 @@ fn restart_recovery() {
     q.start(a, T0);
     q.start(b, T0);
     q.set_phase(b, Phase::Applying);
-    // A daemon restart: the fetch starts again, the apply runs again.
-    assert!(q.recover(false, T0 + 1).is_empty());
+    // A daemon restart: the fetch starts again; the apply is the agent's to settle.
+    assert!(q.recover(T0 + 1).is_empty());
     assert_eq!(q.transfer(a).unwrap().phase, Phase::Queued);
-    assert_eq!(q.transfer(b).unwrap().phase, Phase::Downloaded);
-    assert_eq!(q.next_startable(T0 + 1), Some(b), "the stored file is applied first");
-    // A boot while applying: the firmware rebooted us, the transfer is done.
-    q.set_phase(b, Phase::Applying);
-    assert_eq!(q.recover(true, T0 + 2), vec![b]);
+    assert_eq!(q.transfer(b).unwrap().phase, Phase::Applying);
+    assert_eq!(q.next_startable(T0 + 1), Some(b), "the started apply is settled first");
+    // An apply without result completes at once (`complete` never queues a retry).
+    q.complete(b, fault(FaultCode::INTERNAL_ERROR, ""), T0 + 2);
+    assert_eq!(q.transfer_complete_code(b), 9002);
+    let s = q.schedule_download(&sd("s", vec![window(0, 3600, "1 At Any Time", -1)]), T0, true).unwrap();
+    q.start(s, T0);
+    q.set_phase(s, Phase::Applying);
+    assert!(!q.clone().finish(s, fault(FaultCode::INTERNAL_ERROR, ""), T0 + 2), "finish would retry");
+    q.complete(s, fault(FaultCode::INTERNAL_ERROR, ""), T0 + 2);
+    assert_eq!(q.transfer_complete_code(s), 9002);
     // Interrupted too often: 9010.
     q.start(a, T0 + 3);
     q.start(a, T0 + 3);
-    assert_eq!(q.recover(false, T0 + 4), vec![a]);
+    assert_eq!(q.recover(T0 + 4), vec![a]);
     assert_eq!(q.transfer_complete_code(a), 9010);
 }
 

@@ -14,6 +14,18 @@ use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Body, Fault, FaultStruct};
 use crate::transfer::{Direction, Phase};
 
+/// How the result of an apply was learnt (TR-069 Amd 6 A.3.2.8; README "Transfers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplySettle {
+    /// From the command's exit status: a failure may be retried inside a ScheduleDownload
+    /// window, a firmware success reboots the device.
+    Result,
+    /// The same, found after a boot: the device already rebooted.
+    ResultAfterBoot,
+    /// No result (the restart rule decided): completed at once, never retried or rebooted.
+    Unknown,
+}
+
 /// Which FileTypes this device can transfer (configured apply commands, upload sources).
 pub trait Support {
     fn supports(&self, direction: Direction, file_type: &str) -> bool;
@@ -124,10 +136,22 @@ impl Cpe {
 
     /// The apply of transfer `id` ended. A firmware image that applied reboots the device
     /// before the TransferComplete, so the Inform after the upgrade carries `1 BOOT` too.
-    pub fn handle_apply_done(&mut self, now: Now, id: u64, result: FaultStruct, firmware: bool) {
+    pub fn handle_apply_done(&mut self, now: Now, id: u64, result: FaultStruct, settle: ApplySettle) {
         self.now = now;
-        let reboot = result.fault_code == 0 && firmware;
-        self.finish(id, result);
+        let firmware =
+            self.durable.transfers.transfer(id).is_some_and(|t| t.file_type == crate::transfer::apply::FIRMWARE);
+        let reboot = settle == ApplySettle::Result && result.fault_code == 0 && firmware;
+        if settle == ApplySettle::Unknown {
+            log::warn!("transfer {id}: apply left no result: {} {}", result.fault_code, result.fault_string);
+            if self.job == Some(id) {
+                self.job = None;
+            }
+            self.durable.transfers.complete(id, result, super::wall(now));
+            self.completion_events();
+            self.dirty = true;
+        } else {
+            self.finish(id, result);
+        }
         if reboot {
             self.actions.push_back(Action::Reboot(RebootCause::Firmware));
         }

@@ -24,6 +24,8 @@
 
 mod inputs;
 mod jobs;
+
+pub use jobs::{ApplySettle, Support};
 #[cfg(test)]
 mod tests;
 
@@ -236,8 +238,9 @@ impl Cpe {
             self.first_contact();
             self.durable.factory_reset_pending = false;
         }
+        // Applies a restart interrupted are settled by the shell (their supervisor's files).
         let wall_now = wall(self.now);
-        self.durable.transfers.recover(boot, wall_now);
+        self.durable.transfers.recover(wall_now);
         self.completion_events();
     }
 

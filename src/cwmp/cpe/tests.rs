@@ -329,7 +329,7 @@ fn a_download_runs_beside_sessions_and_reports_once() {
     r.end(true);
     r.cpe.handle_transfer_done(r.now, 0, FaultStruct::default());
     assert_eq!(r.actions(), vec![Action::Persist, Action::StartApply(0)]);
-    r.cpe.handle_apply_done(r.now, 0, FaultStruct::default(), true);
+    r.cpe.handle_apply_done(r.now, 0, FaultStruct::default(), ApplySettle::Result);
     let acts = r.actions();
     assert!(acts.contains(&Action::Reboot(RebootCause::Firmware)), "{acts:?}");
     let mut after = Rig::new(r.cpe.durable().clone(), true);
