@@ -15,7 +15,6 @@
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{Body, Envelope, Header};
-use cwmpd::model::listing::Planned;
 use cwmpd::model::{Identity, Model};
 use cwmpd::persist::State;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -85,34 +84,28 @@ fn main() {
         };
         cwmpd::soap::encode(&env).len()
     };
-    measure("GetParameterValues Device.", 20, || {
+    measure("GetParameterValues Device. (typed structs)", 20, || {
         let list = model.get_parameter_values(&["Device.".into()]).unwrap();
         respond(Body::GetParameterValuesResponse { parameter_list: list })
     });
-    measure("GetParameterNames Device. false", 20, || {
-        let list = model.get_parameter_names("Device.", false).unwrap();
-        respond(Body::GetParameterNamesResponse { parameter_list: list })
-    });
-    measure("GetParameterNames Device. true", 20, || {
-        let list = model.get_parameter_names("Device.", true).unwrap();
-        respond(Body::GetParameterNamesResponse { parameter_list: list })
-    });
-    // What the agent does: resolve and count, then encode while the body is written.
-    let stream = |body: Body, plan: &cwmpd::model::listing::Listing| {
+    // What the agent does: one walk into an owned snapshot, then the envelope encoded from
+    // it while the body is written.
+    let stream = |listing: cwmpd::cwmp::listing::Listing| {
         let env = Envelope {
             namespace: Default::default(),
             header: Header { id: Some("1".into()), ..Header::default() },
-            body,
+            body: listing.empty_response(),
         };
-        let mut reader = model.listing_body(plan, &env).unwrap();
+        let mut reader = cwmpd::soap::stream::listing_body(&env, &listing).unwrap();
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap() as usize
     };
-    measure("GetParameterValues Device. (streamed)", 20, || {
-        let Ok(Planned::Stream(plan)) = model.plan_values(&["Device.".into()], 0) else { panic!() };
-        stream(Body::GetParameterValuesResponse { parameter_list: Vec::new() }, &plan)
+    measure("GetParameterValues Device. (snapshot, streamed)", 20, || {
+        stream(model.parameter_values(&["Device.".into()]).unwrap())
     });
-    measure("GetParameterNames Device. false (streamed)", 20, || {
-        let Ok(Planned::Stream(plan)) = model.plan_names("Device.", 0) else { panic!() };
-        stream(Body::GetParameterNamesResponse { parameter_list: Vec::new() }, &plan)
+    measure("GetParameterNames Device. false (snapshot, streamed)", 20, || {
+        stream(model.parameter_names("Device.", false).unwrap())
+    });
+    measure("GetParameterNames Device. true (snapshot, streamed)", 20, || {
+        stream(model.parameter_names("Device.", true).unwrap())
     });
 }

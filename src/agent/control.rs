@@ -36,16 +36,14 @@ fn error(f: &Fault) -> String {
 impl Agent {
     pub(super) fn control(&mut self, call: Call) {
         let answer = match call.request {
-            Request::Get(names) => match self.model.get_parameter_values(&names) {
+            Request::Get(names) => match self.model.parameter_values(&names) {
                 Ok(list) => list
                     .iter()
-                    .map(|p| {
-                        format!("{}\t{}\t{}\n", p.name, p.value_type.unwrap_or_default().xsd_name(), escape(&p.value))
-                    })
+                    .map(|p| format!("{}\t{}\t{}\n", p.name, p.value_type.xsd_name(), escape(p.value)))
                     .collect(),
                 Err(f) => error(&f),
             },
-            Request::Names { path, next_level } => match self.model.get_parameter_names(&path, next_level) {
+            Request::Names { path, next_level } => match self.model.parameter_names(&path, next_level) {
                 Ok(list) => list.iter().map(|p| format!("{}\t{}\n", p.name, u8::from(p.writable))).collect(),
                 Err(f) => error(&f),
             },

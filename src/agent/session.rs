@@ -7,11 +7,11 @@
 
 use super::Agent;
 use crate::clock::Now;
+use crate::cwmp::listing::Listing;
 use crate::cwmp::retry::retry_wait;
 use crate::cwmp::rpc::{Body, CwmpNamespace, Fault, Inform};
 use crate::cwmp::session::{FailReason, Incoming, Outgoing, Session, SessionConfig, SessionEvent};
 use crate::http::acs_client::{AcsClientConfig, AcsSession};
-use crate::model::listing::{Listing, Planned};
 use crate::soap;
 
 /// CWMP versions this agent speaks (cwmp-1-4.xsd SupportedCWMPVersions).
@@ -105,7 +105,7 @@ impl Agent {
     /// Pumps the session until it finishes; `Err` carries the failure reason.
     fn drive(&mut self, session: &mut Session) -> Result<(), String> {
         let mut http = AcsSession::new(&self.client_config()).map_err(|e| e.to_string())?;
-        // A large GetParameterValues/Names answer, streamed instead of encoded whole.
+        // A GetParameterValues/Names answer: the snapshot the envelope is encoded from.
         let mut listing: Option<Listing> = None;
         loop {
             while let Some(event) = session.poll_event() {
@@ -120,10 +120,11 @@ impl Agent {
             }
             if let Some(request) = session.poll_acs_request() {
                 log::info!("ACS request {}", request.body.method_name());
-                let result = match self.plan_listing(&request.body) {
-                    Some(Ok((plan, response))) => {
-                        listing = plan;
-                        Ok(response)
+                let result = match self.list_answer(&request.body) {
+                    Some(Ok(answer)) => {
+                        let stand_in = answer.empty_response();
+                        listing = Some(answer);
+                        Ok(stand_in)
                     }
                     Some(Err(fault)) => Err(fault),
                     None => self.dispatch(request.body),
@@ -137,16 +138,21 @@ impl Agent {
             let Some(out) = session.poll_transmit() else {
                 return Err("session stalled with nothing to send".into());
             };
-            if let (Some(plan), Outgoing::Envelope(env)) = (listing.take(), &out) {
-                let model = &self.model;
-                let mut make = || -> Box<dyn std::io::Read + '_> {
-                    match model.listing_body(&plan, env) {
-                        Some(body) => Box::new(body),
-                        None => Box::new(std::io::Cursor::new(soap::encode(env).into_bytes())),
-                    }
+            if let (Some(answer), Outgoing::Envelope(env)) = (listing.take(), &out) {
+                let reply = if answer.len() >= STREAM_FROM_ENTRIES {
+                    log::info!("streaming {} entries", answer.len());
+                    let mut make = || -> Box<dyn std::io::Read + '_> {
+                        match soap::stream::listing_body(env, &answer) {
+                            Some(body) => Box::new(body),
+                            None => Box::new(std::io::Cursor::new(soap::encode(env).into_bytes())),
+                        }
+                    };
+                    http.post_stream(&mut make)
+                } else {
+                    let text = soap::stream::encode_listing(env, &answer).unwrap_or_else(|| soap::encode(env));
+                    http.post(Some(text.as_bytes()))
                 };
-                log::info!("streaming {} entries", plan.count());
-                let reply = http.post_stream(&mut make).map_err(|e| e.to_string())?;
+                let reply = reply.map_err(|e| e.to_string())?;
                 let incoming = incoming(reply.status, &reply.body);
                 session.handle_reply(reply.status, incoming, self.clock.now());
                 continue;
@@ -164,29 +170,16 @@ impl Agent {
         }
     }
 
-    /// A GetParameterValues or GetParameterNames (NextLevel false), answered in one walk:
-    /// the response, and when it is large the plan to stream it (the response is then the
-    /// empty list standing in for it in the session). `None`: not a list request.
-    fn plan_listing(&self, body: &Body) -> Option<Result<(Option<Listing>, Body), Fault>> {
-        let planned = match body {
-            Body::GetParameterValues { parameter_names } => {
-                self.model.plan_values(parameter_names, STREAM_FROM_ENTRIES)
+    /// A GetParameterValues or GetParameterNames, answered with a snapshot taken in one
+    /// walk; `None`: not a list request.
+    fn list_answer(&self, body: &Body) -> Option<Result<Listing, Fault>> {
+        match body {
+            Body::GetParameterValues { parameter_names } => Some(self.model.parameter_values(parameter_names)),
+            Body::GetParameterNames { parameter_path, next_level } => {
+                Some(self.model.parameter_names(parameter_path, *next_level))
             }
-            Body::GetParameterNames { parameter_path, next_level: false } => {
-                self.model.plan_names(parameter_path, STREAM_FROM_ENTRIES)
-            }
-            _ => return None,
-        };
-        Some(planned.map(|p| match p {
-            Planned::Answer(response) => (None, response),
-            Planned::Stream(plan) => {
-                let empty = match body {
-                    Body::GetParameterValues { .. } => Body::GetParameterValuesResponse { parameter_list: Vec::new() },
-                    _ => Body::GetParameterNamesResponse { parameter_list: Vec::new() },
-                };
-                (Some(plan), empty)
-            }
-        }))
+            _ => None,
+        }
     }
 
     fn session_event(&mut self, event: SessionEvent) -> Result<(), String> {

@@ -4,6 +4,7 @@
 
 pub mod event;
 pub mod fault;
+pub mod listing;
 pub mod retry;
 pub mod rpc;
 pub mod schedule;
