@@ -226,8 +226,13 @@ fn cpu_usage_from_two_samples() {
     std::fs::write(&stat, "cpu  100 0 100 800 0 0 0 0 0 0\n").unwrap();
     let b = LinuxBackend::with_root(root.clone()).netlink(false);
     let status = "Device.DeviceInfo.ProcessStatus.";
-    // The file does not change during the first window: no time passed, no value.
-    assert_eq!(get(&b, status, &[], "CPUUsage"), None);
+    // First reading: the share since boot, at once (the old code slept 100 ms per read
+    // while the counters stood still; twenty reads must not take seconds).
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_eq!(get(&b, status, &[], "CPUUsage").as_deref(), Some("20"));
+    }
+    assert!(start.elapsed() < std::time::Duration::from_secs(1), "{:?}", start.elapsed());
     std::fs::write(&stat, "cpu  175 0 100 825 0 0 0 0 0 0\n").unwrap();
     assert_eq!(get(&b, status, &[], "CPUUsage").as_deref(), Some("75"));
     std::fs::write(&stat, "cpu  175 0 100 925 0 0 0 0 0 0\n").unwrap();

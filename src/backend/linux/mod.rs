@@ -68,7 +68,7 @@ pub struct LinuxBackend {
     log_files: Vec<VendorLog>,
     ntp_sources: Vec<String>,
     resolv_conf: Vec<String>,
-    cpu: Mutex<Option<procfs::CpuSample>>,
+    cpu: Mutex<procfs::CpuMeter>,
     /// Recent netlink readings (one dump serves a whole table walk).
     dumps: ip::Dumps,
 }
@@ -111,7 +111,7 @@ impl LinuxBackend {
             log_files: Vec::new(),
             ntp_sources: strings(DEFAULT_NTP),
             resolv_conf: strings(DEFAULT_RESOLV),
-            cpu: Mutex::new(None),
+            cpu: Mutex::new(procfs::CpuMeter::default()),
             dumps: ip::Dumps::default(),
         }
     }
