@@ -12,11 +12,12 @@
     unsafe_code
 )]
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{Body, Envelope, Header};
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -70,8 +71,11 @@ fn main() {
         return;
     };
     let cfg = Config::parse("config cpe\n\toption manufacturer_oui '1C61B4'\n").unwrap();
-    let state = State::default();
-    let mut model = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
+    let state = ModelState::default();
+    let mut model = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        &state,
+    );
     let rows = tree.len();
     model.attach_replay(tree, &state);
     println!("GetParameterValues / GetParameterNames of `Device.` on the XX230v dump ({rows} rows), 20 runs, median");

@@ -6,11 +6,12 @@
 
 mod engine_support;
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::cwmp::listing::Listing;
 use cwmpd::cwmp::rpc::{Envelope, Header};
 use cwmpd::hal::{Backend, Location, Result};
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -62,8 +63,11 @@ impl Backend for ChurningTableDouble {
 fn model(sizes: [usize; 3]) -> (Model, ChurningTableDouble) {
     let double = ChurningTableDouble { sizes, calls: Rc::default(), reads: Rc::default() };
     let cfg = engine_support::config();
-    let state = State::default();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
+    let state = ModelState::default();
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        &state,
+    );
     m.add_backend(Box::new(double.clone()), &state);
     (m, double)
 }

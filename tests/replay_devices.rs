@@ -4,11 +4,12 @@
 //! absent; under CI (env CI set) that is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{ParameterValueStruct, ValueType};
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 
 mod engine_support;
 
@@ -16,12 +17,15 @@ use engine_support::{dump, EG8145V5, EX220};
 
 const XX230V: &str = "device-1C61B4-XX230v-22275A7000395-2023-04-27T154050686Z.csv";
 
-fn model_with(file: &std::path::Path) -> (Model, State, ReplayTree) {
+fn model_with(file: &std::path::Path) -> (Model, ModelState, ReplayTree) {
     let cfg = Config::parse("config acs\n\toption url 'http://acs/'\nconfig cpe\n\toption manufacturer_oui '1C61B4'\n")
         .unwrap();
-    let state = State::default();
+    let state = ModelState::default();
     let tree = ReplayTree::load(file).unwrap();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        &state,
+    );
     m.attach_replay(tree.clone(), &state);
     (m, state, tree)
 }

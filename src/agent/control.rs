@@ -48,9 +48,9 @@ impl Agent {
                 Err(f) => error(&f),
             },
             Request::Set { name, value } => {
-                let key = self.state.parameter_key.clone();
+                let key = self.state.model.parameter_key.clone();
                 let list = [ParameterValueStruct { name, value, value_type: None }];
-                match self.model.set_parameter_values(&list, &key, &mut self.state) {
+                match self.model.set_parameter_values(&list, &key, &mut self.state.model) {
                     Ok(_) => {
                         self.mirror_config(&list);
                         self.deferred.settings_changed = true;

@@ -48,7 +48,7 @@ impl Agent {
                 .get_parameter_attributes(&parameter_names)
                 .map(|parameter_list| Body::GetParameterAttributesResponse { parameter_list }),
             Body::SetParameterValues { parameter_list, parameter_key } => {
-                let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state)?;
+                let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state.model)?;
                 self.deferred.settings_changed = true;
                 self.reboot_parameters_written(&parameter_list);
                 self.mirror_config(&parameter_list);
@@ -56,17 +56,18 @@ impl Agent {
                 Ok(Body::SetParameterValuesResponse { status })
             }
             Body::SetParameterAttributes { parameter_list } => {
-                self.model.set_parameter_attributes(&parameter_list, &mut self.state)?;
+                self.model.set_parameter_attributes(&parameter_list, &mut self.state.model)?;
                 self.persist();
                 Ok(Body::SetParameterAttributesResponse)
             }
             Body::AddObject { object_name, parameter_key } => {
-                let (instance_number, status) = self.model.add_object(&object_name, &parameter_key, &mut self.state)?;
+                let (instance_number, status) =
+                    self.model.add_object(&object_name, &parameter_key, &mut self.state.model)?;
                 self.persist();
                 Ok(Body::AddObjectResponse { instance_number, status })
             }
             Body::DeleteObject { object_name, parameter_key } => {
-                let status = self.model.delete_object(&object_name, &parameter_key, &mut self.state)?;
+                let status = self.model.delete_object(&object_name, &parameter_key, &mut self.state.model)?;
                 self.persist();
                 Ok(Body::DeleteObjectResponse { status })
             }
@@ -89,14 +90,14 @@ impl Agent {
         for p in list {
             match p.name.as_str() {
                 "Device.ManagementServer.ScheduleReboot" => {
-                    self.state.values.remove(&p.name);
+                    self.state.model.values.remove(&p.name);
                     match crate::clock::parse_date_time(&p.value) {
                         Ok(t) => self.schedule_reboot_at(t),
                         Err(_) => self.schedule_reboot_at(0),
                     }
                 }
                 "Device.ManagementServer.DelayReboot" => {
-                    self.state.values.remove(&p.name);
+                    self.state.model.values.remove(&p.name);
                     self.delay_reboot(p.value.trim().parse().unwrap_or(-1));
                 }
                 _ => {}

@@ -110,7 +110,7 @@ impl Agent {
         let deferred = std::mem::take(&mut self.deferred);
         // Committed platform changes reach the running system now that the ACS is done.
         self.model.apply_pending();
-        if self.model.save_instances(&mut self.state) {
+        if self.model.save_instances(&mut self.state.model) {
             self.persist();
         }
         if deferred.settings_changed {

@@ -113,13 +113,14 @@ impl Agent {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let state = lifecycle::load_state(&state_path);
-        let identity = crate::model::Identity::from_host(&config, std::path::Path::new("/"));
-        let mut model = Model::new(&config, identity, &state);
+        let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
+        let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
+        let mut model = Model::new(Box::new(own), &state.model);
         platform::add_platform_backends(&mut model, &config, &state);
         if let Some(file) = &config.agent.replay_file {
             let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| format!("replay file: {e}"))?;
             log::info!("serving {} replayed entries from {}", tree.len(), file.display());
-            model.attach_replay(tree, &state);
+            model.attach_replay(tree, &state.model);
         }
         let scheduled = ScheduledInforms::from_entries(&state.scheduled_informs);
         let events = EventQueue::from_entries(&state.events);
@@ -161,7 +162,7 @@ impl Agent {
     fn persist(&mut self) {
         self.state.events = self.events.entries();
         self.state.scheduled_informs = self.scheduled.entries();
-        self.model.save_instances(&mut self.state);
+        self.model.save_instances(&mut self.state.model);
         self.state.transfers = self.transfers.transfers().iter().map(crate::transfer::record::encode).collect();
         self.state.next_transfer_id = self.transfers.next_id();
         if let Err(e) = persist::save(&self.state_path, &self.state) {

@@ -201,6 +201,13 @@ pub trait Backend {
         Err(HalError::new(ErrorKind::Denied, format!("{} cannot shrink", at.object)))
     }
 
+    /// Sets a value the device itself maintains and the ACS cannot write (the agent's
+    /// ManagementServer.ConnectionRequestURL), outside any transaction. Default: refused.
+    fn set_own(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+        let _ = value;
+        Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)))
+    }
+
     /// Checks that the staged changes can be committed (the platform's own cross-checks).
     fn prepare(&mut self) -> Result<()> {
         Ok(())

@@ -4,7 +4,7 @@
 //! keeps the entries. The count the response announces is the number of entries kept, so
 //! the two always agree however the platform changes meanwhile. Sessions and the local
 //! control socket use these two calls; the codec encodes the result
-//! ([`crate::soap::stream`]).
+//! (`crate::soap::stream`).
 //!
 //! Partial paths and the empty path; NextLevel true lists only the direct children, false
 //! the item itself and everything below; objects with a trailing dot; hidden parameters

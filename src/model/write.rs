@@ -10,10 +10,10 @@
 
 use super::walk::{row_table, Place, Target};
 use super::Model;
+use super::ModelState;
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Fault, ParameterValueStruct, SetParameterValuesFault};
 use crate::hal::{Applied, HalError, Location};
-use crate::persist::State;
 use std::collections::HashSet;
 
 /// One validated write: where, what, which backend (`None`: the engine's Alias).
@@ -68,7 +68,7 @@ impl Model {
         &mut self,
         list: &[ParameterValueStruct],
         parameter_key: &str,
-        state: &mut State,
+        state: &mut ModelState,
     ) -> Result<u8, Fault> {
         let mut faults = Vec::new();
         let mut writes = Vec::new();
@@ -100,8 +100,8 @@ impl Model {
         Ok(status)
     }
 
-    fn set_parameter_key(&mut self, key: &str, state: &mut State) {
-        self.agent.parameter_key = key.to_string();
+    fn set_parameter_key(&mut self, key: &str, state: &mut ModelState) {
+        self.parameter_key = key.to_string();
         state.parameter_key = key.to_string();
     }
 
@@ -196,7 +196,7 @@ impl Model {
         &mut self,
         object_name: &str,
         parameter_key: &str,
-        state: &mut State,
+        state: &mut ModelState,
     ) -> Result<(u32, u8), Fault> {
         let Ok(Target::Table { parent, row, name }) = self.resolve(object_name) else {
             log::info!("AddObject {object_name:.64}: not a table");
@@ -234,7 +234,12 @@ impl Model {
     }
 
     /// DeleteObject: removes a row of a writable table (and everything below); Status.
-    pub fn delete_object(&mut self, object_name: &str, parameter_key: &str, state: &mut State) -> Result<u8, Fault> {
+    pub fn delete_object(
+        &mut self,
+        object_name: &str,
+        parameter_key: &str,
+        state: &mut ModelState,
+    ) -> Result<u8, Fault> {
         let target = self.resolve(object_name);
         let Ok(Target::Object(place)) = target else {
             log::info!("DeleteObject {object_name:.64}: no such row");
@@ -274,7 +279,7 @@ impl Model {
     /// Applies the values kept in the state for a volatile backend (at start).
     /// Only backend `only` is restored: backends are added one by one, and adding one does
     /// not change which earlier backend serves a name.
-    pub(super) fn restore_values(&mut self, state: &State, only: usize) {
+    pub(super) fn restore_values(&mut self, state: &ModelState, only: usize) {
         for (name, value) in &state.values {
             let Ok(Target::Param(place, i)) = self.resolve(name) else { continue };
             let Some(spec) = self.tree.object(place.obj).and_then(|o| o.params.get(i)).cloned() else { continue };

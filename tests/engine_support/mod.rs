@@ -4,11 +4,12 @@
 //! told to refuse at prepare, so the engine's cross-backend rules can be observed.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::hal::{Applied, Backend, ErrorKind, HalError, Location, Result};
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -37,9 +38,12 @@ pub fn config() -> Config {
 }
 
 /// A model over `dump`, restarted from `state`.
-pub fn model(dump: &std::path::Path, state: &State) -> Model {
+pub fn model(dump: &std::path::Path, state: &ModelState) -> Model {
     let cfg = config();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), state);
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        state,
+    );
     m.attach_replay(ReplayTree::load(dump).unwrap(), state);
     m
 }
@@ -163,9 +167,12 @@ impl Backend for MemBackend {
 }
 
 /// A model with only the agent's parameters and `mem`.
-pub fn mem_model(mem: &MemBackend, state: &State) -> Model {
+pub fn mem_model(mem: &MemBackend, state: &ModelState) -> Model {
     let cfg = config();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), state);
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        state,
+    );
     m.add_backend(Box::new(mem.clone()), state);
     m
 }

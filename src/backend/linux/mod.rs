@@ -12,7 +12,7 @@
 //! Routing.Router.{i} (one row, key `main`) with IPv4Forwarding.{i}/IPv6Forwarding.{i};
 //! Hosts.Host.{i} (+ IPv4Address.{i}, IPv6Address.{i}); DNS.Client.Server.{i}; Time and
 //! Time.Client.{i}. It does NOT serve the DeviceInfo identity parameters, UpTime or
-//! ProvisioningCode (the agent does). What the platform does not tell is absent
+//! ProvisioningCode (the agent's backend does, with the host readers of [`identity`]). What the platform does not tell is absent
 //! (`get` -> `Ok(None)`), never guessed: e.g. Ethernet.Interface.LastChange (the kernel
 //! keeps no time); MaxBitRate/DuplexMode come from ethtool netlink where the kernel has it.
 //!
@@ -33,6 +33,7 @@
 mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod identity;
 mod ip;
 mod net;
 pub mod netlink;

@@ -4,9 +4,10 @@
 //! the configuration and overridden by what the ACS writes (kept in the state file by the
 //! engine, since this backend is volatile).
 //!
-//! ParameterKey and ConnectionRequestURL are set by the agent itself, never by the ACS.
+//! ConnectionRequestURL is set by the agent itself ([`Backend::set_own`]), never by the ACS;
+//! ParameterKey is the engine's ([`crate::model::ModelState`]), not served here.
 
-use super::Identity;
+pub use super::linux::identity::Identity;
 use crate::config::Config;
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result};
 use std::collections::BTreeMap;
@@ -66,8 +67,7 @@ pub struct AgentBackend {
     /// Values written (full names).
     values: BTreeMap<String, String>,
     staged: Vec<(String, String)>,
-    pub parameter_key: String,
-    pub connection_request_url: String,
+    connection_request_url: String,
     root: PathBuf,
 }
 
@@ -106,7 +106,6 @@ impl AgentBackend {
             defaults,
             values: BTreeMap::new(),
             staged: Vec::new(),
-            parameter_key: String::new(),
             connection_request_url: String::new(),
             root,
         }
@@ -114,12 +113,6 @@ impl AgentBackend {
 
     pub fn identity(&self) -> &Identity {
         &self.identity
-    }
-
-    fn uptime(&self) -> Option<String> {
-        let text = std::fs::read_to_string(self.root.join("proc/uptime")).ok()?;
-        let secs = text.split(['.', ' ']).next()?.parse::<u64>().ok()?;
-        Some(u32::try_from(secs).unwrap_or(u32::MAX).to_string())
     }
 
     fn device_info(&self, name: &str) -> Option<String> {
@@ -136,7 +129,7 @@ impl AgentBackend {
             "ProvisioningCode" => {
                 return Some(self.values.get(&format!("{DI}{name}")).cloned().unwrap_or(id.provisioning_code.clone()))
             }
-            "UpTime" => return self.uptime(),
+            "UpTime" => return super::linux::identity::uptime(&self.root),
             _ => return None,
         };
         Some(v.clone())
@@ -145,7 +138,7 @@ impl AgentBackend {
     /// The value of a ManagementServer parameter (`name` inside the object).
     pub fn management_server(&self, name: &str) -> Option<String> {
         match name {
-            "ParameterKey" => Some(self.parameter_key.clone()),
+            "ParameterKey" => None,
             "ConnectionRequestURL" => Some(self.connection_request_url.clone()),
             _ => self.values.get(&format!("{MS}{name}")).or_else(|| self.defaults.get(name)).cloned(),
         }
@@ -235,5 +228,15 @@ impl Backend for AgentBackend {
 
     fn abort(&mut self) {
         self.staged.clear();
+    }
+
+    fn set_own(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+        match (at.object, param) {
+            (MS, "ConnectionRequestURL") => {
+                self.connection_request_url = value.to_string();
+                Ok(())
+            }
+            _ => Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object))),
+        }
     }
 }
