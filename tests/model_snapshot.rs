@@ -9,7 +9,7 @@ mod engine_support;
 use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::cwmp::listing::Listing;
 use cwmpd::cwmp::rpc::{Envelope, Header};
-use cwmpd::hal::{Backend, Location, Result};
+use cwmpd::hal::{Backend, Location, Result, Value};
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
 use std::cell::{Cell, RefCell};
@@ -48,13 +48,13 @@ impl Backend for ChurningTableDouble {
         let rows = self.sizes.get(n % 3).copied().unwrap_or(0);
         Ok((0..rows).map(|i| format!("u{i}")).collect())
     }
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let key = at.key().unwrap_or("").to_string();
         *self.reads.borrow_mut().entry((key.clone(), param.to_string())).or_default() += 1;
         Ok(match param {
             "Enable" => Some("true".into()),
             "UserID" => Some("7".into()),
-            "Username" | "Password" => Some(key),
+            "Username" | "Password" => Some(Value::Text(key)),
             _ => None,
         })
     }

@@ -62,6 +62,13 @@ fn ex220_full_tree_get_and_set() {
     let codes: Vec<u32> = f.set_parameter_values_faults.iter().map(|x| x.fault_code).collect();
     assert_eq!(codes, vec![9008, 9007]);
     assert_eq!(state.parameter_key, "k");
+    // A restart sets the kept reference again (typed for the backend) and serves it as written.
+    let cfg = Config::parse("config cpe\n\toption manufacturer_oui '1C61B4'\n").unwrap();
+    let id = Identity::from_host(&cfg, std::path::Path::new("/nonexistent"));
+    let mut again = Model::new(Box::new(AgentBackend::new(&cfg, id, "/".into())), &state);
+    again.attach_replay(tree, &state);
+    let back = again.get_parameter_values(&["Device.Bridging.Bridge.1.Port.4.LowerLayers".into()]).unwrap();
+    assert_eq!(back[0].value, "Device.Ethernet.Interface.1.");
 }
 
 #[test]

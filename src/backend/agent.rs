@@ -9,7 +9,7 @@
 
 pub use super::linux::identity::Identity;
 use crate::config::Config;
-use crate::hal::{Backend, ErrorKind, HalError, Location, Result};
+use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -174,32 +174,12 @@ impl Backend for AgentBackend {
         }
     }
 
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
-        Ok(match at.object {
-            "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
-            DI => self.device_info(param),
-            MS => self.management_server(param),
-            ATC => ATC_PARAMS
-                .iter()
-                .find(|(n, _)| *n == param)
-                .map(|(n, d)| self.values.get(&format!("{ATC}{n}")).cloned().unwrap_or_else(|| d.to_string())),
-            SDM => match param {
-                "URL" => Some(SDM_URL.to_string()),
-                "URN" => Some(crate::schema::MODEL_URN.to_string()),
-                "Features" => Some(String::new()),
-                _ => None,
-            },
-            _ => None,
-        })
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        Ok(self.text(at, param).map(Value::Text))
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
-        match at.object {
-            DI => param == "ProvisioningCode",
-            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
-            ATC => true,
-            _ => false,
-        }
+        self.own_writable(at, param)
     }
 
     fn volatile(&self) -> bool {
@@ -211,11 +191,14 @@ impl Backend for AgentBackend {
         Ok(())
     }
 
-    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
-        if !self.writable(at, param) {
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        if !self.own_writable(at, param) {
             return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
         }
-        self.staged.push((format!("{}{param}", at.object), value.to_string()));
+        let Some(text) = value.as_text() else {
+            return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}: not a reference", at.object)));
+        };
+        self.staged.push((format!("{}{param}", at.object), text.to_string()));
         Ok(())
     }
 
@@ -237,6 +220,36 @@ impl Backend for AgentBackend {
                 Ok(())
             }
             _ => Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object))),
+        }
+    }
+}
+
+impl AgentBackend {
+    fn text(&self, at: &Location, param: &str) -> Option<String> {
+        match at.object {
+            "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
+            DI => self.device_info(param),
+            MS => self.management_server(param),
+            ATC => ATC_PARAMS
+                .iter()
+                .find(|(n, _)| *n == param)
+                .map(|(n, d)| self.values.get(&format!("{ATC}{n}")).cloned().unwrap_or_else(|| d.to_string())),
+            SDM => match param {
+                "URL" => Some(SDM_URL.to_string()),
+                "URN" => Some(crate::schema::MODEL_URN.to_string()),
+                "Features" => Some(String::new()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn own_writable(&self, at: &Location, param: &str) -> bool {
+        match at.object {
+            DI => param == "ProvisioningCode",
+            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
+            ATC => true,
+            _ => false,
         }
     }
 }

@@ -13,7 +13,7 @@ use super::Model;
 use super::ModelState;
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Fault, ParameterValueStruct, SetParameterValuesFault};
-use crate::hal::{Applied, HalError, Location};
+use crate::hal::{Applied, HalError, Location, Value};
 use std::collections::HashSet;
 
 /// One validated write: where, what, which backend (`None`: the engine's Alias).
@@ -21,7 +21,10 @@ struct Write {
     name: String,
     place: Place,
     param: String,
+    /// Canonical text, as the ACS reads it back (kept in the state for volatile backends).
     value: String,
+    /// What the backend gets.
+    typed: Value,
     backend: Option<usize>,
 }
 
@@ -48,10 +51,8 @@ impl Model {
         if !self.param_writable(&place, spec, source) {
             return Err(FaultCode::NON_WRITABLE_PARAMETER);
         }
-        let mut value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
-        if spec.reference {
-            value = self.references_in(&value)?;
-        }
+        let value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
+        let typed = if spec.reference { self.references_in(&value)? } else { Value::Text(value.clone()) };
         if source.is_none() && spec.name == "Alias" {
             let taken = place.numbers.last().is_some_and(|n| {
                 self.instances.borrow().alias_taken(row_table(&place.name), *n, &value) || value.is_empty()
@@ -60,7 +61,7 @@ impl Model {
                 return Err(FaultCode::INVALID_PARAMETER_VALUE);
             }
         }
-        Ok(Write { name: p.name.clone(), param: spec.name.to_string(), place, value, backend: source })
+        Ok(Write { name: p.name.clone(), param: spec.name.to_string(), place, value, typed, backend: source })
     }
 
     /// All-or-nothing SetParameterValues; returns the Status (0 applied, 1 later).
@@ -120,7 +121,7 @@ impl Model {
             for (w, object) in writes.iter().zip(&objects) {
                 let Some(b) = w.backend else { continue };
                 let at = Location { object, keys: &w.place.keys };
-                if let Some(Err(e)) = m.backend_mut(b).map(|be| be.set(&at, &w.param, &w.value)) {
+                if let Some(Err(e)) = m.backend_mut(b).map(|be| be.set(&at, &w.param, &w.typed)) {
                     log::info!("{}: {e}", w.name);
                     faults.push(spv_fault(&w.name, e.fault()));
                 }
@@ -288,9 +289,20 @@ impl Model {
                 continue;
             }
             let path = self.tree.object(place.obj).map(|o| o.path.to_string()).unwrap_or_default();
+            let typed = if spec.reference {
+                match self.references_in(value) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        log::warn!("{name}: kept reference {value:.64} names nothing now: not restored");
+                        continue;
+                    }
+                }
+            } else {
+                Value::Text(value.clone())
+            };
             if let Some(be) = self.backend_mut(b).filter(|be| be.volatile()) {
                 let at = Location { object: &path, keys: &place.keys };
-                let ok = be.begin().and_then(|()| be.set(&at, &spec.name, value)).and_then(|()| be.commit());
+                let ok = be.begin().and_then(|()| be.set(&at, &spec.name, &typed)).and_then(|()| be.commit());
                 if let Err(e) = ok {
                     be.abort();
                     log::warn!("{name}: kept value not restored: {e}");

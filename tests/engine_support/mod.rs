@@ -7,7 +7,7 @@
 use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
-use cwmpd::hal::{Applied, Backend, ErrorKind, HalError, Location, Result};
+use cwmpd::hal::{Applied, Backend, ErrorKind, HalError, Location, Result, Value};
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
 use std::cell::RefCell;
@@ -98,9 +98,9 @@ impl Backend for MemBackend {
     fn instances(&self, _at: &Location) -> Result<Vec<String>> {
         Ok(self.0.borrow().rows.keys().cloned().collect())
     }
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let s = self.0.borrow();
-        Ok(at.key().and_then(|k| s.rows.get(k)).and_then(|r| r.get(param)).cloned())
+        Ok(at.key().and_then(|k| s.rows.get(k)).and_then(|r| r.get(param)).cloned().map(Value::Text))
     }
     fn creatable(&self, _at: &Location) -> bool {
         true
@@ -111,7 +111,8 @@ impl Backend for MemBackend {
         s.staged.clear();
         Ok(())
     }
-    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        let value = value.to_string();
         let mut s = self.0.borrow_mut();
         s.calls.push(format!("set {param}"));
         if param == "UserID" && value == "666" {

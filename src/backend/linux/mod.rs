@@ -21,10 +21,10 @@
 //!
 //! **References.** Reference parameters (LowerLayers, Interface, Layer3Interface,
 //! HigherLayer...) need full paths with instance numbers, which only the engine knows. This
-//! backend returns them as `@ref(TABLE|KEY)`: the schema path of the table (with `{i}`),
-//! `|`, and this backend's key of the row, e.g. `@ref(Device.Ethernet.Interface.{i}.|eth0)`;
-//! a list holds several, comma-separated. The engine translates each to the row's path
-//! (`Device.Ethernet.Interface.3`) when serving, or to "" when the row is unknown.
+//! backend returns them typed ([`crate::hal::Value::Refs`]): the schema path of the table
+//! (with `{i}`) and this backend's key of the row, e.g. (`Device.Ethernet.Interface.{i}.`,
+//! `eth0`). The engine translates each to the row's path (`Device.Ethernet.Interface.3`)
+//! when serving, or drops it when the row is unknown.
 //!
 //! **Testing.** Every file is read below a configurable root ([`LinuxBackend::with_root`]):
 //! tests run on canned trees. Netlink always talks to the running kernel (of the current
@@ -47,7 +47,7 @@ pub mod watch;
 
 pub use objects::OBJECTS;
 
-use crate::hal::{Backend, ErrorKind, HalError, Location, Result};
+use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -196,8 +196,8 @@ fn read_capped(path: &Path) -> Option<String> {
 }
 
 /// A reference to row `key` of `table` for the engine to translate (module doc).
-pub fn reference(table: &str, key: &str) -> String {
-    format!("@ref({table}|{key})")
+pub fn reference(table: &str, key: &str) -> Value {
+    Value::row(table, key)
 }
 
 fn not_found(at: &Location) -> HalError {
@@ -235,7 +235,7 @@ impl Backend for LinuxBackend {
         self.rows(at)
     }
 
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         self.value(at, param)
     }
 
