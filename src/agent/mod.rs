@@ -118,9 +118,7 @@ impl Agent {
         let mut model = Model::new(Box::new(own), &state.model);
         platform::add_platform_backends(&mut model, &config, &state);
         if let Some(file) = &config.agent.replay_file {
-            let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| format!("replay file: {e}"))?;
-            log::info!("serving {} replayed entries from {}", tree.len(), file.display());
-            model.attach_replay(tree, &state.model);
+            attach_replay(&mut model, file, &state.model)?;
         }
         let scheduled = ScheduledInforms::from_entries(&state.scheduled_informs);
         let events = EventQueue::from_entries(&state.events);
@@ -272,4 +270,18 @@ impl Agent {
         }
         deadlines.into_iter().flatten().min()
     }
+}
+
+/// Serves a real device's dump beside the agent's own parameters (`agent.replay_file`).
+#[cfg(feature = "replay")]
+fn attach_replay(model: &mut Model, file: &std::path::Path, state: &crate::model::ModelState) -> Result<(), String> {
+    let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| format!("replay file: {e}"))?;
+    log::info!("serving {} replayed entries from {}", tree.len(), file.display());
+    model.attach_replay(tree, state);
+    Ok(())
+}
+
+#[cfg(not(feature = "replay"))]
+fn attach_replay(_: &mut Model, file: &std::path::Path, _: &crate::model::ModelState) -> Result<(), String> {
+    Err(format!("replay file {}: this build has no replay backend (feature `replay`)", file.display()))
 }

@@ -5,7 +5,6 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
-use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::hal::{Applied, Backend, ErrorKind, HalError, Location, Result, Value};
 use cwmpd::model::Model;
@@ -38,7 +37,9 @@ pub fn config() -> Config {
 }
 
 /// A model over `dump`, restarted from `state`.
+#[cfg(feature = "replay")]
 pub fn model(dump: &std::path::Path, state: &ModelState) -> Model {
+    use cwmpd::backend::replay::ReplayTree;
     let cfg = config();
     let mut m = Model::new(
         Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
