@@ -107,9 +107,9 @@ fn main() {
         stream(model.parameter_values(&["Device.".into()]).unwrap())
     });
     measure("GetParameterNames Device. false (snapshot, streamed)", 20, || {
-        stream(model.parameter_names("Device.", false).unwrap())
+        stream(model.parameter_names(&"Device.".into(), false).unwrap())
     });
     measure("GetParameterNames Device. true (snapshot, streamed)", 20, || {
-        stream(model.parameter_names("Device.", true).unwrap())
+        stream(model.parameter_names(&"Device.".into(), true).unwrap())
     });
 }

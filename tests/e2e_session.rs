@@ -57,8 +57,8 @@ fn bootstrap_inform_then_parameter_rpcs() {
     acs.push(Body::GetParameterValues { parameter_names: vec!["Device.Nope".into()] }, Some(Expect::Fault(9005)));
     acs.push(Body::GetRPCMethods, Some(Expect::Response("GetRPCMethodsResponse".into())));
     // The whole tree: encoded from one snapshot (streamed when it has 512 entries or more).
-    acs.push(Body::GetParameterValues { parameter_names: vec![String::new()] }, None);
-    acs.push(Body::GetParameterNames { parameter_path: String::new(), next_level: false }, None);
+    acs.push(Body::GetParameterValues { parameter_names: vec!["".into()] }, None);
+    acs.push(Body::GetParameterNames { parameter_path: Default::default(), next_level: false }, None);
     let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
     let _d = Daemon::start(dir.path(), &cfg);
     assert!(acs.wait_sessions(1, WAIT), "no completed session");

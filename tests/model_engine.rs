@@ -27,7 +27,7 @@ fn partial_empty_and_many_names_on_both_devices() {
     for dev in [EX220, EG8145V5] {
         let Some(file) = dump(dev) else { return };
         let m = model(&file, &ModelState::default());
-        let all = m.get_parameter_values(&[String::new()]).unwrap();
+        let all = m.get_parameter_values(&["".into()]).unwrap();
         let device = m.get_parameter_values(&["Device.".into()]).unwrap();
         assert!(all.len() >= device.len() && all.len() > 400, "{dev}: {} values", all.len());
         let two = m.get_parameter_values(&["Device.DeviceInfo.".into(), "Device.ManagementServer.URL".into()]).unwrap();
@@ -112,7 +112,7 @@ fn values_are_validated_against_the_schema() {
     assert_eq!(got[..5], [9007, 9003, 9007, 9008, 9005], "{got:?}");
     assert_eq!(got[7], 9007, "a reference to a missing object");
     assert_eq!(state, ModelState::default(), "nothing applied, ParameterKey untouched");
-    let status = m.get_parameter_values(&[format!("{p}Status")]).unwrap();
+    let status = m.get_parameter_values(&[format!("{p}Status").into()]).unwrap();
     assert_eq!(status[0].value_type, Some(ValueType::String));
 }
 

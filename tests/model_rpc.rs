@@ -31,7 +31,7 @@ fn pv(name: &str, value: &str, t: Option<ValueType>) -> ParameterValueStruct {
 #[test]
 fn get_parameter_values_full_partial_empty_and_unknown() {
     let (m, _) = model();
-    let all = m.get_parameter_values(&[String::new()]).unwrap();
+    let all = m.get_parameter_values(&["".into()]).unwrap();
     assert!(all.len() > 20 && all.iter().all(|p| p.value_type.is_some()));
     let ms = m.get_parameter_values(&["Device.ManagementServer.".into()]).unwrap();
     assert!(ms.iter().all(|p| p.name.starts_with("Device.ManagementServer.")));

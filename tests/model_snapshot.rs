@@ -110,7 +110,7 @@ fn check(sizes: [usize; 3], streamed: bool) {
         assert!(double.reads.borrow().values().all(|&n| n == 1), "a value read twice in one answer");
         lengths.push(values.len());
 
-        let names = m.parameter_names("Device.Users.", false).unwrap();
+        let names = m.parameter_names(&"Device.Users.".into(), false).unwrap();
         let (announced, sent) = announced_and_sent(&encoded(&names), "ParameterInfoStruct");
         assert_eq!(announced, sent);
         assert_eq!(sent, names.len());

@@ -4,6 +4,7 @@
 use super::{Agent, Input};
 use crate::control::{escape, Call, Request};
 use crate::cwmp::event::EventCode;
+use crate::cwmp::name::Name;
 use crate::cwmp::rpc::{Fault, ParameterValueStruct};
 use std::path::Path;
 use std::sync::mpsc::Sender;
@@ -36,14 +37,16 @@ fn error(f: &Fault) -> String {
 impl Agent {
     pub(super) fn control(&mut self, call: Call) {
         let answer = match call.request {
-            Request::Get(names) => match self.model.parameter_values(&names) {
-                Ok(list) => list
-                    .iter()
-                    .map(|p| format!("{}\t{}\t{}\n", p.name, p.value_type.xsd_name(), escape(p.value)))
-                    .collect(),
-                Err(f) => error(&f),
-            },
-            Request::Names { path, next_level } => match self.model.parameter_names(&path, next_level) {
+            Request::Get(names) => {
+                match self.model.parameter_values(&names.into_iter().map(Name::from).collect::<Vec<_>>()) {
+                    Ok(list) => list
+                        .iter()
+                        .map(|p| format!("{}\t{}\t{}\n", p.name, p.value_type.xsd_name(), escape(p.value)))
+                        .collect(),
+                    Err(f) => error(&f),
+                }
+            }
+            Request::Names { path, next_level } => match self.model.parameter_names(&Name::from(path), next_level) {
                 Ok(list) => list.iter().map(|p| format!("{}\t{}\n", p.name, u8::from(p.writable))).collect(),
                 Err(f) => error(&f),
             },

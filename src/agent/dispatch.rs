@@ -41,7 +41,7 @@ impl Agent {
                 .map(|parameter_list| Body::GetParameterValuesResponse { parameter_list }),
             Body::GetParameterNames { parameter_path, next_level } => self
                 .model
-                .get_parameter_names(&parameter_path, next_level)
+                .get_parameter_names(parameter_path, next_level)
                 .map(|parameter_list| Body::GetParameterNamesResponse { parameter_list }),
             Body::GetParameterAttributes { parameter_names } => self
                 .model

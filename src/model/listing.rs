@@ -15,6 +15,7 @@ use super::walk::{Item, Place, Target};
 use super::Model;
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::listing::{ListKind, Listing, TooLarge};
+use crate::cwmp::name::Name;
 use crate::cwmp::rpc::Fault;
 use crate::schema::ParamSpec;
 
@@ -41,8 +42,8 @@ fn full_name(out: &mut String, place: &Place, spec: &ParamSpec) {
 
 impl Model {
     /// The GetParameterValues answer for `names`, taken in one walk.
-    pub fn parameter_values(&self, names: &[String]) -> Result<Listing, Fault> {
-        let targets = names.iter().map(|n| self.resolve(n)).collect::<Result<Vec<_>, _>>()?;
+    pub fn parameter_values(&self, names: &[Name]) -> Result<Listing, Fault> {
+        let targets = names.iter().map(|n| self.resolve_name(n)).collect::<Result<Vec<_>, _>>()?;
         let mut out = Listing::new(ListKind::Values);
         let mut name = String::new();
         let mut cursor = Cursor::over(self, targets, true);
@@ -56,8 +57,8 @@ impl Model {
     }
 
     /// The GetParameterNames answer for `path`, taken in one walk.
-    pub fn parameter_names(&self, path: &str, next_level: bool) -> Result<Listing, Fault> {
-        let target = self.resolve(path)?;
+    pub fn parameter_names(&self, path: &Name, next_level: bool) -> Result<Listing, Fault> {
+        let target = self.resolve_name(path)?;
         let mut out = Listing::new(ListKind::Names);
         match &target {
             Target::Param(..) if next_level => return Err(Fault::new(FaultCode::INVALID_ARGUMENTS)),

@@ -17,7 +17,7 @@ mod cursor;
 pub mod instances;
 pub mod listing;
 pub mod notify;
-pub mod path;
+pub use crate::cwmp::path;
 mod read;
 mod refs;
 pub mod state;

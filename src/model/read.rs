@@ -6,6 +6,7 @@
 
 use super::walk::{Item, Place};
 use super::Model;
+use crate::cwmp::name::Name;
 use crate::cwmp::rpc::{Fault, ParameterAttributeStruct, ParameterInfoStruct, ParameterValueStruct};
 use crate::schema::ParamSpec;
 
@@ -21,14 +22,18 @@ pub(super) fn value_struct(place: &Place, spec: &ParamSpec, value: String) -> Pa
 impl Model {
     /// The values `names` select, as typed structs (the snapshot of
     /// [`Model::parameter_values`], converted).
-    pub fn get_parameter_values(&self, names: &[String]) -> Result<Vec<ParameterValueStruct>, Fault> {
+    pub fn get_parameter_values(&self, names: &[Name]) -> Result<Vec<ParameterValueStruct>, Fault> {
         self.parameter_values(names).map(|l| l.value_structs())
     }
 
     /// The names below `path`, as typed structs (the snapshot of [`Model::parameter_names`],
     /// converted).
-    pub fn get_parameter_names(&self, path: &str, next_level: bool) -> Result<Vec<ParameterInfoStruct>, Fault> {
-        self.parameter_names(path, next_level).map(|l| l.info_structs())
+    pub fn get_parameter_names(
+        &self,
+        path: impl Into<Name>,
+        next_level: bool,
+    ) -> Result<Vec<ParameterInfoStruct>, Fault> {
+        self.parameter_names(&path.into(), next_level).map(|l| l.info_structs())
     }
 
     /// The Notification attribute of a parameter (forced ones cannot be changed).
@@ -41,10 +46,10 @@ impl Model {
         }
     }
 
-    pub fn get_parameter_attributes(&self, names: &[String]) -> Result<Vec<ParameterAttributeStruct>, Fault> {
+    pub fn get_parameter_attributes(&self, names: &[Name]) -> Result<Vec<ParameterAttributeStruct>, Fault> {
         let mut out = Vec::new();
         for n in names {
-            let target = self.resolve(n)?;
+            let target = self.resolve_name(n)?;
             self.walk_target(&target, &mut |item| {
                 if let Item::Param { place, spec, .. } = item {
                     let name = format!("{}{}", place.name, spec.name);
