@@ -4,8 +4,10 @@
 //! carries always agree, and every value is read once per answer.
 //!
 //! It borrows nothing (`Send + 'static`): the engine's thread takes it, another thread may
-//! encode it ([`crate::soap::stream`]) while the HTTP body is written. Compact: every name
-//! and value lives in one text arena; an entry is two offsets, a type and a flag (12 bytes).
+//! encode it ([`crate::soap::stream`]) while the HTTP body is written. Compact: names and
+//! values live in text chunks of 4 KiB growing to 64 KiB (filled, never reallocated, so
+//! taking a large answer does not copy it over and over); an entry is two offsets, a type
+//! and a flag (12 bytes).
 
 use super::rpc::{Body, ParameterInfoStruct, ParameterValueStruct, ValueType};
 
@@ -18,9 +20,15 @@ pub enum ListKind {
     Names,
 }
 
+/// Size of a text chunk (a longer entry gets a chunk of its own size).
+const CHUNK: usize = 64 * 1024;
+/// Size of the first chunk; each next one is twice as large, up to [`CHUNK`].
+const FIRST_CHUNK: usize = 4 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
-    /// End of the name in the arena; the name starts where the previous entry ends.
+    /// End of the name in its chunk; the name starts where the previous entry of the same
+    /// chunk ends (at 0 for the chunk's first entry).
     name_end: u32,
     /// End of the value (equal to `name_end` for a names listing).
     value_end: u32,
@@ -39,7 +47,7 @@ pub struct EntryRef<'a> {
     pub writable: bool,
 }
 
-/// The arena would pass 4 GiB: the answer is refused (9004) rather than cut.
+/// One entry of 4 GiB or more: the answer is refused (9004) rather than cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooLarge;
 
@@ -47,7 +55,9 @@ pub struct TooLarge;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     kind: ListKind,
-    text: String,
+    chunks: Vec<String>,
+    /// Index of the first entry of each chunk.
+    chunk_starts: Vec<usize>,
     entries: Vec<Entry>,
 }
 
@@ -59,7 +69,7 @@ impl AsRef<Listing> for Listing {
 
 impl Listing {
     pub fn new(kind: ListKind) -> Listing {
-        Listing { kind, text: String::new(), entries: Vec::new() }
+        Listing { kind, chunks: Vec::new(), chunk_starts: Vec::new(), entries: Vec::new() }
     }
 
     pub fn kind(&self) -> ListKind {
@@ -74,44 +84,52 @@ impl Listing {
         self.entries.is_empty()
     }
 
-    fn end(&self) -> Result<u32, TooLarge> {
-        u32::try_from(self.text.len()).map_err(|_| TooLarge)
+    /// Appends an entry whose name is `name` and value `value` (empty for a name).
+    fn push(&mut self, name: &str, value: &str, value_type: ValueType, writable: bool) -> Result<(), TooLarge> {
+        let need = name.len().saturating_add(value.len());
+        let fits = self.chunks.last().is_some_and(|c| c.len().saturating_add(need) <= c.capacity());
+        if !fits {
+            // Small answers stay small: 4 KiB first, doubling up to CHUNK.
+            let size = FIRST_CHUNK.checked_shl(u32::try_from(self.chunks.len()).unwrap_or(u32::MAX)).unwrap_or(CHUNK);
+            self.chunks.push(String::with_capacity(need.max(size.min(CHUNK))));
+            self.chunk_starts.push(self.entries.len());
+        }
+        let chunk = self.chunks.last_mut().ok_or(TooLarge)?;
+        chunk.push_str(name);
+        let name_end = u32::try_from(chunk.len()).map_err(|_| TooLarge)?;
+        chunk.push_str(value);
+        let value_end = u32::try_from(chunk.len()).map_err(|_| TooLarge)?;
+        self.entries.push(Entry { name_end, value_end, value_type, writable });
+        Ok(())
     }
 
     /// Appends a GetParameterValues entry.
     pub fn push_value(&mut self, name: &str, value: &str, value_type: ValueType) -> Result<(), TooLarge> {
-        self.text.push_str(name);
-        let name_end = self.end()?;
-        self.text.push_str(value);
-        let value_end = self.end()?;
-        self.entries.push(Entry { name_end, value_end, value_type, writable: false });
-        Ok(())
+        self.push(name, value, value_type, false)
     }
 
     /// Appends a GetParameterNames entry.
     pub fn push_name(&mut self, name: &str, writable: bool) -> Result<(), TooLarge> {
-        self.text.push_str(name);
-        let end = self.end()?;
-        self.entries.push(Entry { name_end: end, value_end: end, value_type: ValueType::String, writable });
-        Ok(())
+        self.push(name, "", ValueType::String, writable)
     }
 
     /// Entry `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
         let e = self.entries.get(i)?;
-        let start = match i.checked_sub(1) {
-            Some(p) => self.entries.get(p)?.value_end,
-            None => 0,
+        let c = self.chunk_starts.partition_point(|&s| s <= i).checked_sub(1)?;
+        let text = self.chunks.get(c)?;
+        let start = match self.chunk_starts.get(c) {
+            Some(&first) if first == i => 0,
+            _ => self.entries.get(i.checked_sub(1)?)?.value_end,
         };
         let (start, name_end, value_end) = (start as usize, e.name_end as usize, e.value_end as usize);
         Some(EntryRef {
-            name: self.text.get(start..name_end)?,
-            value: self.text.get(name_end..value_end)?,
+            name: text.get(start..name_end)?,
+            value: text.get(name_end..value_end)?,
             value_type: e.value_type,
             writable: e.writable,
         })
     }
-
     pub fn iter(&self) -> impl Iterator<Item = EntryRef<'_>> + '_ {
         (0..self.entries.len()).filter_map(|i| self.get(i))
     }
@@ -171,6 +189,23 @@ mod tests {
         assert!(
             matches!(n.empty_response(), Body::GetParameterNamesResponse { parameter_list } if parameter_list.is_empty())
         );
+    }
+
+    #[test]
+    fn entries_across_chunks_and_one_larger_than_a_chunk() {
+        let mut l = Listing::new(ListKind::Values);
+        let big = "x".repeat(CHUNK + 10);
+        for i in 0..5000 {
+            let value = if i == 2500 { big.as_str() } else { "v" };
+            l.push_value(&format!("Device.A.{i}.Name"), value, ValueType::String).unwrap();
+        }
+        assert!(l.chunks.len() > 2, "{} chunks", l.chunks.len());
+        for (i, e) in l.iter().enumerate() {
+            assert_eq!(e.name, format!("Device.A.{i}.Name"));
+            assert_eq!(e.value.len(), if i == 2500 { CHUNK + 10 } else { 1 });
+        }
+        assert_eq!(l.iter().count(), 5000);
+        assert!(l.chunks.iter().all(|c| c.capacity() <= CHUNK + 10 + 32), "a chunk grew past its size");
     }
 
     #[test]
