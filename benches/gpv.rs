@@ -12,12 +12,12 @@
     unsafe_code
 )]
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{Body, Envelope, Header};
-use cwmpd::model::listing::Planned;
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -71,8 +71,11 @@ fn main() {
         return;
     };
     let cfg = Config::parse("config cpe\n\toption manufacturer_oui '1C61B4'\n").unwrap();
-    let state = State::default();
-    let mut model = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
+    let state = ModelState::default();
+    let mut model = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        &state,
+    );
     let rows = tree.len();
     model.attach_replay(tree, &state);
     println!("GetParameterValues / GetParameterNames of `Device.` on the XX230v dump ({rows} rows), 20 runs, median");
@@ -85,34 +88,28 @@ fn main() {
         };
         cwmpd::soap::encode(&env).len()
     };
-    measure("GetParameterValues Device.", 20, || {
+    measure("GetParameterValues Device. (typed structs)", 20, || {
         let list = model.get_parameter_values(&["Device.".into()]).unwrap();
         respond(Body::GetParameterValuesResponse { parameter_list: list })
     });
-    measure("GetParameterNames Device. false", 20, || {
-        let list = model.get_parameter_names("Device.", false).unwrap();
-        respond(Body::GetParameterNamesResponse { parameter_list: list })
-    });
-    measure("GetParameterNames Device. true", 20, || {
-        let list = model.get_parameter_names("Device.", true).unwrap();
-        respond(Body::GetParameterNamesResponse { parameter_list: list })
-    });
-    // What the agent does: resolve and count, then encode while the body is written.
-    let stream = |body: Body, plan: &cwmpd::model::listing::Listing| {
+    // What the agent does: one walk into an owned snapshot, then the envelope encoded from
+    // it while the body is written.
+    let stream = |listing: cwmpd::cwmp::listing::Listing| {
         let env = Envelope {
             namespace: Default::default(),
             header: Header { id: Some("1".into()), ..Header::default() },
-            body,
+            body: listing.empty_response(),
         };
-        let mut reader = model.listing_body(plan, &env).unwrap();
+        let mut reader = cwmpd::soap::stream::listing_body(&env, &listing).unwrap();
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap() as usize
     };
-    measure("GetParameterValues Device. (streamed)", 20, || {
-        let Ok(Planned::Stream(plan)) = model.plan_values(&["Device.".into()], 0) else { panic!() };
-        stream(Body::GetParameterValuesResponse { parameter_list: Vec::new() }, &plan)
+    measure("GetParameterValues Device. (snapshot, streamed)", 20, || {
+        stream(model.parameter_values(&["Device.".into()]).unwrap())
     });
-    measure("GetParameterNames Device. false (streamed)", 20, || {
-        let Ok(Planned::Stream(plan)) = model.plan_names("Device.", 0) else { panic!() };
-        stream(Body::GetParameterNamesResponse { parameter_list: Vec::new() }, &plan)
+    measure("GetParameterNames Device. false (snapshot, streamed)", 20, || {
+        stream(model.parameter_names(&"Device.".into(), false).unwrap())
+    });
+    measure("GetParameterNames Device. true (snapshot, streamed)", 20, || {
+        stream(model.parameter_names(&"Device.".into(), true).unwrap())
     });
 }

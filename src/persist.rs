@@ -9,8 +9,8 @@
 //! moment leaves the old or the new file, never a torn one. Mode 0600: it holds the
 //! connection-request password the ACS chose.
 
+use crate::model::ModelState;
 use core::fmt;
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -21,24 +21,17 @@ const MAGIC: &str = "cwmpd-state 1";
 pub struct State {
     /// Pending events: (event code, CommandKey).
     pub events: Vec<(String, String)>,
-    pub parameter_key: String,
+    /// The data-model engine's own state: ParameterKey, values written into volatile
+    /// backends, attributes, instance numbers.
+    pub model: ModelState,
     /// The URL of the last ACS an Inform was accepted by; `None` before first contact.
     pub last_acs_url: Option<String>,
-    /// Parameter values written by the ACS (full parameter names).
-    pub values: BTreeMap<String, String>,
-    /// Parameter attributes set by the ACS: (Notification, AccessList).
-    pub attributes: BTreeMap<String, (u8, Vec<String>)>,
     /// Pending ScheduleInforms: (due, CommandKey), encoded by `cwmp::schedule`.
     pub scheduled_informs: Vec<(String, String)>,
     /// CommandKey of a Reboot RPC not yet reported with `M Reboot`.
     pub reboot_command_key: Option<String>,
     pub factory_reset_pending: bool,
     pub boot_count: u64,
-    /// Instance numbers the agent chose (TR-069 Amd 6 A.3.2.6): (table path, backend key,
-    /// number, Alias), so that numbers stay fixed across restarts.
-    pub instances: Vec<(String, String, u32, String)>,
-    /// The next instance number per table path (numbers are not reused).
-    pub instance_next: BTreeMap<String, u32>,
     /// RequestDownload calls not yet acknowledged: FileType each (A.4.2.2).
     pub request_downloads: Vec<String>,
     /// AutonomousTransferComplete calls not yet acknowledged, encoded by
@@ -108,17 +101,17 @@ fn record(out: &mut String, fields: &[&str]) {
 /// Serializes a state (also used by tests).
 pub fn to_text(s: &State) -> String {
     let mut out = format!("{MAGIC}\n");
-    record(&mut out, &["parameter_key", &s.parameter_key]);
+    record(&mut out, &["parameter_key", &s.model.parameter_key]);
     if let Some(u) = &s.last_acs_url {
         record(&mut out, &["last_acs_url", u]);
     }
     for (c, k) in &s.events {
         record(&mut out, &["event", c, k]);
     }
-    for (n, v) in &s.values {
+    for (n, v) in &s.model.values {
         record(&mut out, &["value", n, v]);
     }
-    for (n, (notification, access)) in &s.attributes {
+    for (n, (notification, access)) in &s.model.attributes {
         let mut f = vec!["attribute".to_string(), n.clone(), notification.to_string()];
         f.extend(access.iter().cloned());
         let refs: Vec<&str> = f.iter().map(String::as_str).collect();
@@ -134,10 +127,10 @@ pub fn to_text(s: &State) -> String {
         record(&mut out, &["factory_reset_pending"]);
     }
     record(&mut out, &["boot_count", &s.boot_count.to_string()]);
-    for (table, key, number, alias) in &s.instances {
+    for (table, key, number, alias) in &s.model.instances {
         record(&mut out, &["instance", table, key, &number.to_string(), alias]);
     }
-    for (table, next) in &s.instance_next {
+    for (table, next) in &s.model.instance_next {
         record(&mut out, &["instance_next", table, &next.to_string()]);
     }
     for t in &s.request_downloads {
@@ -185,15 +178,15 @@ pub fn from_text(text: &str) -> Result<State, String> {
             line.split('\t').map(unesc).collect::<Result<_, _>>().map_err(|e| format!("line {}: {e}", i + 2))?;
         let field = |n: usize| f.get(n).cloned().unwrap_or_default();
         match f.first().map(String::as_str) {
-            Some("parameter_key") => s.parameter_key = field(1),
+            Some("parameter_key") => s.model.parameter_key = field(1),
             Some("last_acs_url") => s.last_acs_url = Some(field(1)),
             Some("event") => s.events.push((field(1), field(2))),
             Some("value") => {
-                s.values.insert(field(1), field(2));
+                s.model.values.insert(field(1), field(2));
             }
             Some("attribute") => {
                 let n = field(2).parse().map_err(|_| format!("line {}: bad notification", i + 2))?;
-                s.attributes.insert(field(1), (n, f.get(3..).map(<[String]>::to_vec).unwrap_or_default()));
+                s.model.attributes.insert(field(1), (n, f.get(3..).map(<[String]>::to_vec).unwrap_or_default()));
             }
             Some("schedule_inform") => s.scheduled_informs.push((field(1), field(2))),
             Some("reboot_command_key") => s.reboot_command_key = Some(field(1)),
@@ -201,14 +194,14 @@ pub fn from_text(text: &str) -> Result<State, String> {
             Some("boot_count") => s.boot_count = field(1).parse().unwrap_or(0),
             Some("instance") => {
                 let n = field(3).parse().map_err(|_| format!("line {}: bad instance number", i + 2))?;
-                s.instances.push((field(1), field(2), n, field(4)));
+                s.model.instances.push((field(1), field(2), n, field(4)));
             }
             Some("request_download") => s.request_downloads.push(field(1)),
             Some("autonomous_transfer") => {
                 s.autonomous_transfers.push(f.get(1..).map(<[String]>::to_vec).unwrap_or_default())
             }
             Some("instance_next") => {
-                s.instance_next.insert(field(1), field(2).parse().unwrap_or(1));
+                s.model.instance_next.insert(field(1), field(2).parse().unwrap_or(1));
             }
             Some("transfer") => s.transfers.push(f.get(1..).map(<[String]>::to_vec).unwrap_or_default()),
             Some("next_transfer_id") => s.next_transfer_id = field(1).parse().unwrap_or(0),
@@ -293,11 +286,11 @@ mod tests {
     use super::*;
 
     fn sample() -> State {
-        let mut s =
-            State { parameter_key: "k\t1\\".into(), last_acs_url: Some("http://a/\n".into()), ..State::default() };
+        let mut s = State { last_acs_url: Some("http://a/\n".into()), ..State::default() };
+        s.model.parameter_key = "k\t1\\".into();
         s.events.push(("M Reboot".into(), "x\ry".into()));
-        s.values.insert("Device.ManagementServer.ConnectionRequestPassword".into(), "p\u{e9}\u{1}".into());
-        s.attributes.insert("Device.A.".into(), (2, vec!["Subscriber".into()]));
+        s.model.values.insert("Device.ManagementServer.ConnectionRequestPassword".into(), "p\u{e9}\u{1}".into());
+        s.model.attributes.insert("Device.A.".into(), (2, vec!["Subscriber".into()]));
         s.scheduled_informs.push(("u:123".into(), "s".into()));
         s.reboot_command_key = Some(String::new());
         s.factory_reset_pending = true;

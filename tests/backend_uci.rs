@@ -7,7 +7,7 @@
 use cwmpd::backend::uci::doc::{anonymous_id, Doc};
 use cwmpd::backend::uci::map::{self, Codec};
 use cwmpd::backend::uci::UciBackend;
-use cwmpd::hal::{Backend, ErrorKind, Location};
+use cwmpd::hal::{Backend, ErrorKind, Location, Value};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,12 +49,15 @@ fn keys(k: &[&str]) -> Vec<String> {
 
 fn get(b: &UciBackend, object: &str, k: &[&str], param: &str) -> Option<String> {
     let k = keys(k);
-    b.get(&Location { object, keys: &k }, param).unwrap_or_else(|e| panic!("{object}{param}: {e}"))
+    b.get(&Location { object, keys: &k }, param)
+        .unwrap_or_else(|e| panic!("{object}{param}: {e}"))
+        .map(|v| v.to_string())
 }
 
 fn set(b: &mut UciBackend, object: &str, k: &[&str], param: &str, value: &str) {
     let k = keys(k);
-    b.set(&Location { object, keys: &k }, param, value).unwrap_or_else(|e| panic!("{object}{param}: {e}"));
+    b.set(&Location { object, keys: &k }, param, &Value::from(value))
+        .unwrap_or_else(|e| panic!("{object}{param}: {e}"));
 }
 
 fn rows(b: &UciBackend, object: &str, k: &[&str]) -> Vec<String> {
@@ -359,10 +362,10 @@ fn refused_values_and_read_only_parameters() {
     b.begin().unwrap();
     let k = keys(&["default_radio0"]);
     let at = Location { object: SEC, keys: &k };
-    assert_eq!(b.set(&at, "ModeEnabled", "WEP-64").unwrap_err().kind, ErrorKind::InvalidValue);
+    assert_eq!(b.set(&at, "ModeEnabled", &Value::from("WEP-64")).unwrap_err().kind, ErrorKind::InvalidValue);
     let lan = keys(&["lan"]);
     let pool = Location { object: POOL, keys: &lan };
-    assert_eq!(b.set(&pool, "MinAddress", "10.0.0.5").unwrap_err().kind, ErrorKind::InvalidValue);
+    assert_eq!(b.set(&pool, "MinAddress", &Value::from("10.0.0.5")).unwrap_err().kind, ErrorKind::InvalidValue);
     let ap = Location { object: AP, keys: &k };
     assert!(!b.writable(&ap, "SSIDReference"));
     assert!(b.writable(&ap, "Enable"));
@@ -480,7 +483,7 @@ fn missing_or_malformed_files_are_reported_not_fatal() {
     assert_eq!(rows(&b, IF, &[]).len(), 5);
     b.begin().unwrap();
     assert_eq!(
-        b.set(&Location { object: RADIO, keys: &keys(&["radio0"]) }, "Channel", "1").unwrap_err().kind,
+        b.set(&Location { object: RADIO, keys: &keys(&["radio0"]) }, "Channel", &Value::from("1")).unwrap_err().kind,
         ErrorKind::Internal
     );
     set(&mut b, IF, &["guest"], "MaxMTUSize", "1400");
@@ -513,7 +516,7 @@ fn values_that_cannot_be_one_uci_line_are_refused() {
     let mut b = UciBackend::new(dir.clone());
     b.begin().unwrap();
     let k = keys(&["default_radio0"]);
-    let e = b.set(&Location { object: SSID, keys: &k }, "SSID", "two\nlines").unwrap_err();
+    let e = b.set(&Location { object: SSID, keys: &k }, "SSID", &Value::from("two\nlines")).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidValue);
     b.prepare().unwrap();
     b.commit().unwrap();

@@ -56,6 +56,9 @@ fn bootstrap_inform_then_parameter_rpcs() {
     );
     acs.push(Body::GetParameterValues { parameter_names: vec!["Device.Nope".into()] }, Some(Expect::Fault(9005)));
     acs.push(Body::GetRPCMethods, Some(Expect::Response("GetRPCMethodsResponse".into())));
+    // The whole tree: encoded from one snapshot (streamed when it has 512 entries or more).
+    acs.push(Body::GetParameterValues { parameter_names: vec!["".into()] }, None);
+    acs.push(Body::GetParameterNames { parameter_path: Default::default(), next_level: false }, None);
     let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
     let _d = Daemon::start(dir.path(), &cfg);
     assert!(acs.wait_sessions(1, WAIT), "no completed session");
@@ -85,6 +88,11 @@ fn bootstrap_inform_then_parameter_rpcs() {
         }
         other => panic!("{other:?}"),
     }
+    let Body::GetParameterValuesResponse { parameter_list: all } = answer(s, 5) else { panic!("{:?}", answer(s, 5)) };
+    let Body::GetParameterNamesResponse { parameter_list: names } = answer(s, 6) else { panic!("{:?}", answer(s, 6)) };
+    eprintln!("whole tree: {} values, {} names", all.len(), names.len());
+    assert!(all.iter().any(|p| p.name == "Device.ManagementServer.PeriodicInformInterval" && p.value == "1234"));
+    assert!(names.len() > all.len(), "names list objects too");
     assert!(acs.challenges() >= 1, "Digest challenge expected");
     assert_eq!(s.connections, 1, "one TCP connection per session");
 }

@@ -7,7 +7,7 @@
 mod engine_support;
 
 use cwmpd::cwmp::rpc::{ParameterValueStruct, SetParameterAttributesStruct, ValueType};
-use cwmpd::persist::State;
+use cwmpd::model::ModelState;
 use engine_support::{dump, model, EG8145V5, EX220};
 
 fn pv(name: &str, value: &str, t: Option<ValueType>) -> ParameterValueStruct {
@@ -26,8 +26,8 @@ fn value(m: &cwmpd::model::Model, name: &str) -> String {
 fn partial_empty_and_many_names_on_both_devices() {
     for dev in [EX220, EG8145V5] {
         let Some(file) = dump(dev) else { return };
-        let m = model(&file, &State::default());
-        let all = m.get_parameter_values(&[String::new()]).unwrap();
+        let m = model(&file, &ModelState::default());
+        let all = m.get_parameter_values(&["".into()]).unwrap();
         let device = m.get_parameter_values(&["Device.".into()]).unwrap();
         assert!(all.len() >= device.len() && all.len() > 400, "{dev}: {} values", all.len());
         let two = m.get_parameter_values(&["Device.DeviceInfo.".into(), "Device.ManagementServer.URL".into()]).unwrap();
@@ -49,7 +49,7 @@ fn partial_empty_and_many_names_on_both_devices() {
 fn get_parameter_names_next_level_rules() {
     for (dev, root) in [(EX220, "Device."), (EG8145V5, "InternetGatewayDevice.")] {
         let Some(file) = dump(dev) else { return };
-        let m = model(&file, &State::default());
+        let m = model(&file, &ModelState::default());
         let roots: Vec<String> = m.get_parameter_names("", true).unwrap().into_iter().map(|n| n.name).collect();
         assert!(roots.contains(&root.to_string()), "{dev}: {roots:?}");
         let next = m.get_parameter_names(root, true).unwrap();
@@ -72,7 +72,7 @@ fn get_parameter_names_next_level_rules() {
 #[test]
 fn tables_rows_and_placeholders() {
     let Some(file) = dump(EX220) else { return };
-    let m = model(&file, &State::default());
+    let m = model(&file, &ModelState::default());
     let ports = m.get_parameter_names("Device.Bridging.Bridge.1.Port.", true).unwrap();
     let numbers: Vec<&str> = ports.iter().map(|n| n.name.rsplit('.').nth(1).unwrap()).collect();
     assert_eq!(numbers.first(), Some(&"1"));
@@ -93,8 +93,8 @@ fn tables_rows_and_placeholders() {
 #[test]
 fn values_are_validated_against_the_schema() {
     let Some(file) = dump(EX220) else { return };
-    let mut m = model(&file, &State::default());
-    let mut state = State::default();
+    let mut m = model(&file, &ModelState::default());
+    let mut state = ModelState::default();
     let p = "Device.Ethernet.Link.1.";
     let bad = vec![
         pv(&format!("{p}Enable"), "maybe", Some(ValueType::Boolean)),
@@ -111,8 +111,8 @@ fn values_are_validated_against_the_schema() {
     let got = codes(&f);
     assert_eq!(got[..5], [9007, 9003, 9007, 9008, 9005], "{got:?}");
     assert_eq!(got[7], 9007, "a reference to a missing object");
-    assert_eq!(state, State::default(), "nothing applied, ParameterKey untouched");
-    let status = m.get_parameter_values(&[format!("{p}Status")]).unwrap();
+    assert_eq!(state, ModelState::default(), "nothing applied, ParameterKey untouched");
+    let status = m.get_parameter_values(&[format!("{p}Status").into()]).unwrap();
     assert_eq!(status[0].value_type, Some(ValueType::String));
 }
 
@@ -123,7 +123,7 @@ fn set_applies_all_and_survives_restart() {
         (EG8145V5, "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID", "cwmpd-test"),
     ] {
         let Some(file) = dump(dev) else { return };
-        let mut state = State::default();
+        let mut state = ModelState::default();
         let mut m = model(&file, &state);
         let list = vec![
             pv(name, v, Some(ValueType::String)),
@@ -145,7 +145,7 @@ fn set_applies_all_and_survives_restart() {
 #[test]
 fn add_and_delete_objects_with_stable_numbers() {
     let Some(file) = dump(EX220) else { return };
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = model(&file, &state);
     let (n1, status) = m.add_object("Device.NAT.PortMapping.", "a1", &mut state).unwrap();
     assert_eq!((n1, status), (1, 0));
@@ -187,7 +187,7 @@ fn add_and_delete_objects_with_stable_numbers() {
 fn attributes_partial_paths_forced_and_can_deny() {
     for dev in [EX220, EG8145V5] {
         let Some(file) = dump(dev) else { return };
-        let mut state = State::default();
+        let mut state = ModelState::default();
         let mut m = model(&file, &state);
         let spa = |name: &str, change: bool, n: Option<u8>| SetParameterAttributesStruct {
             name: name.into(),
@@ -216,7 +216,7 @@ fn attributes_partial_paths_forced_and_can_deny() {
 #[test]
 fn value_changes_are_detected_for_notified_parameters() {
     let Some(file) = dump(EG8145V5) else { return };
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = model(&file, &state);
     let ssid = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID";
     let spa = SetParameterAttributesStruct {

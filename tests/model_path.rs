@@ -74,8 +74,11 @@ fn arbitrary_strings_never_panic_and_accepted_ones_print_back() {
 #[test]
 fn the_model_refuses_wildcards_aliases_and_non_names_with_9005() {
     let cfg = cwmpd::config::Config::parse("").unwrap();
-    let state = cwmpd::persist::State::default();
-    let m = cwmpd::model::Model::new(&cfg, cwmpd::model::Identity::default(), &state);
+    let state = cwmpd::model::ModelState::default();
+    let m = cwmpd::model::Model::new(
+        Box::new(cwmpd::backend::agent::AgentBackend::new(&cfg, Default::default(), "/".into())),
+        &state,
+    );
     for bad in ["Device.*.", "Device.[x].", "Device..", "Device.DeviceInfo.Up Time"] {
         assert_eq!(m.get_parameter_values(&[bad.into()]).unwrap_err().fault_code, 9005, "{bad}");
         assert_eq!(m.get_parameter_names(bad, false).unwrap_err().fault_code, 9005, "{bad}");

@@ -4,19 +4,23 @@
 //! success, hidden values, attribute rules (forceEnabled, canDeny, empty Notification).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{ParameterValueStruct, SetParameterAttributesStruct, ValueType};
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 
-fn model() -> (Model, State) {
+fn model() -> (Model, ModelState) {
     let cfg = Config::parse(
         "config acs\n\toption url 'http://acs/'\n\toption password 'acs-secret'\n\
          config cpe\n\toption manufacturer_oui '00D09E'\n\toption serial_number 'S1'\n",
     )
     .unwrap();
-    let state = State::default();
-    let m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
+    let state = ModelState::default();
+    let m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        &state,
+    );
     (m, state)
 }
 
@@ -27,7 +31,7 @@ fn pv(name: &str, value: &str, t: Option<ValueType>) -> ParameterValueStruct {
 #[test]
 fn get_parameter_values_full_partial_empty_and_unknown() {
     let (m, _) = model();
-    let all = m.get_parameter_values(&[String::new()]).unwrap();
+    let all = m.get_parameter_values(&["".into()]).unwrap();
     assert!(all.len() > 20 && all.iter().all(|p| p.value_type.is_some()));
     let ms = m.get_parameter_values(&["Device.ManagementServer.".into()]).unwrap();
     assert!(ms.iter().all(|p| p.name.starts_with("Device.ManagementServer.")));
@@ -86,7 +90,7 @@ fn set_parameter_values_is_all_or_nothing() {
     );
     let now = m.get_parameter_values(&["Device.ManagementServer.PeriodicInformInterval".into()]).unwrap();
     assert_ne!(now[0].value, "120", "nothing applied");
-    assert_eq!(state, State::default(), "ParameterKey and values untouched");
+    assert_eq!(state, ModelState::default(), "ParameterKey and values untouched");
     let dup =
         vec![pv("Device.DeviceInfo.ProvisioningCode", "a", None), pv("Device.DeviceInfo.ProvisioningCode", "b", None)];
     assert_eq!(m.set_parameter_values(&dup, "k2", &mut state).unwrap_err().fault_code, 9003);

@@ -8,7 +8,7 @@
 mod engine_support;
 
 use cwmpd::cwmp::rpc::{ParameterValueStruct, ValueType};
-use cwmpd::persist::State;
+use cwmpd::model::ModelState;
 use engine_support::{dump, mem_model, MemBackend, EX220};
 
 fn pv(name: &str, value: &str) -> ParameterValueStruct {
@@ -22,7 +22,7 @@ fn value(m: &cwmpd::model::Model, name: &str) -> String {
 #[test]
 fn rows_alias_count_and_hidden() {
     let mem = MemBackend::with_users(&["alice", "bob"]);
-    let m = mem_model(&mem, &State::default());
+    let m = mem_model(&mem, &ModelState::default());
     assert_eq!(value(&m, "Device.Users.UserNumberOfEntries"), "2");
     assert_eq!(value(&m, "Device.Users.User.1.Username"), "alice");
     assert_eq!(value(&m, "Device.Users.User.2.Alias"), "cpe-2");
@@ -40,7 +40,7 @@ fn rows_alias_count_and_hidden() {
 #[test]
 fn a_refusal_at_prepare_leaves_nothing_applied() {
     let mem = MemBackend::with_users(&["alice"]);
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = mem_model(&mem, &state);
     mem.0.borrow_mut().refuse_value = Some("mallory".into());
     let list =
@@ -52,14 +52,14 @@ fn a_refusal_at_prepare_leaves_nothing_applied() {
     assert_eq!(blamed, vec![("Device.Users.User.1.Username", 9007)], "the refusing backend's parameters");
     assert_eq!(value(&m, "Device.Users.User.1.Username"), "alice");
     assert_ne!(m.management_server().periodic_inform_interval, 77, "the agent's own parameter was not applied either");
-    assert_eq!(state, State::default());
+    assert_eq!(state, ModelState::default());
     assert_eq!(mem.0.borrow().calls, vec!["begin", "set Username", "prepare", "abort"]);
 }
 
 #[test]
 fn a_refusal_at_set_is_reported_per_parameter() {
     let mem = MemBackend::with_users(&["alice"]);
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = mem_model(&mem, &state);
     let list = vec![pv("Device.Users.User.1.UserID", "666"), pv("Device.Users.User.1.Enable", "false")];
     let f = m.set_parameter_values(&list, "k", &mut state).unwrap_err();
@@ -74,7 +74,7 @@ fn a_refusal_at_set_is_reported_per_parameter() {
 #[test]
 fn commit_then_apply_after_the_session_and_status_later() {
     let mem = MemBackend::with_users(&["alice"]);
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = mem_model(&mem, &state);
     mem.0.borrow_mut().later = true;
     assert_eq!(m.set_parameter_values(&[pv("Device.Users.User.1.Enable", "0")], "k1", &mut state).unwrap(), 1);
@@ -89,7 +89,7 @@ fn commit_then_apply_after_the_session_and_status_later() {
 #[test]
 fn alias_is_served_unique_and_persisted() {
     let mem = MemBackend::with_users(&["alice", "bob"]);
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = mem_model(&mem, &state);
     m.set_parameter_values(&[pv("Device.Users.User.1.Alias", "admin")], "k", &mut state).unwrap();
     let clash = m.set_parameter_values(&[pv("Device.Users.User.2.Alias", "admin")], "k2", &mut state).unwrap_err();
@@ -101,7 +101,7 @@ fn alias_is_served_unique_and_persisted() {
 #[test]
 fn numbers_stay_fixed_across_restarts_and_row_changes() {
     let mem = MemBackend::with_users(&["carol", "alice"]);
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = mem_model(&mem, &state);
     assert_eq!(value(&m, "Device.Users.User.1.Username"), "alice");
     let (n, status) = m.add_object("Device.Users.User.", "add", &mut state).unwrap();
@@ -120,7 +120,7 @@ fn numbers_stay_fixed_across_restarts_and_row_changes() {
 fn a_real_dump_and_a_platform_backend_side_by_side() {
     let Some(file) = dump(EX220) else { return };
     let mem = MemBackend::with_users(&["alice"]);
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let mut m = engine_support::model(&file, &state);
     m.add_backend(Box::new(mem.clone()), &state);
     // The dump has its own Users table: the first backend serving a table owns it.

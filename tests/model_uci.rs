@@ -6,10 +6,11 @@
 
 mod engine_support;
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::cwmp::rpc::ParameterValueStruct;
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 use std::path::{Path, PathBuf};
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -21,7 +22,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A fresh root with the fixtures, a reload script that records its runs, and the model.
-fn setup(tag: &str, state: &State) -> (PathBuf, Model) {
+fn setup(tag: &str, state: &ModelState) -> (PathBuf, Model) {
     let root = std::env::temp_dir().join(format!("cwmpd-model-uci-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openwrt/etc/config");
@@ -34,9 +35,12 @@ fn setup(tag: &str, state: &State) -> (PathBuf, Model) {
 }
 
 /// The model over an existing root (a restart).
-fn model_at(root: &Path, state: &State) -> Model {
+fn model_at(root: &Path, state: &ModelState) -> Model {
     let cfg = engine_support::config();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, Path::new("/nonexistent")), state);
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, Path::new("/nonexistent")), "/".into())),
+        state,
+    );
     let script = root.join("reload.sh").display().to_string();
     m.add_backend(Box::new(UciBackend::new(root.to_path_buf()).with_reload_command(vec![script])), state);
     m
@@ -52,7 +56,7 @@ fn pv(name: &str, value: &str) -> ParameterValueStruct {
 
 #[test]
 fn reads_with_numbers_and_references() {
-    let (root, m) = setup("read", &State::default());
+    let (root, m) = setup("read", &ModelState::default());
     assert_eq!(value(&m, "Device.WiFi.Radio.1.Channel"), "1");
     assert_eq!(value(&m, "Device.WiFi.Radio.2.AutoChannelEnable"), "true");
     let ll = value(&m, "Device.WiFi.SSID.1.LowerLayers");
@@ -68,7 +72,7 @@ fn reads_with_numbers_and_references() {
 
 #[test]
 fn set_commits_to_the_file_and_applies_after_the_session() {
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let (root, mut m) = setup("set", &state);
     let wireless = root.join("etc/config/wireless");
     let before = std::fs::read_to_string(&wireless).unwrap();
@@ -104,7 +108,7 @@ fn set_commits_to_the_file_and_applies_after_the_session() {
 
 #[test]
 fn port_mappings_are_added_and_deleted_as_sections() {
-    let mut state = State::default();
+    let mut state = ModelState::default();
     let (root, mut m) = setup("nat", &state);
     let before: usize = value(&m, "Device.NAT.PortMappingNumberOfEntries").parse().unwrap();
     let (n, _) = m.add_object("Device.NAT.PortMapping.", "add", &mut state).unwrap();

@@ -11,9 +11,10 @@ use std::time::Duration;
 const CHILD_ENV: &str = "CWMPD_PERSIST_WRITER";
 
 fn state(n: u64) -> State {
-    let mut s = State { boot_count: n, parameter_key: format!("key-{n}"), ..State::default() };
+    let mut s = State { boot_count: n, ..State::default() };
+    s.model.parameter_key = format!("key-{n}");
     for i in 0..50 {
-        s.values.insert(format!("Device.X.{i}"), format!("value {n} {}", "x".repeat(200)));
+        s.model.values.insert(format!("Device.X.{i}"), format!("value {n} {}", "x".repeat(200)));
     }
     s
 }

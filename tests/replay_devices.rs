@@ -4,11 +4,12 @@
 //! absent; under CI (env CI set) that is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::{ParameterValueStruct, ValueType};
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 
 mod engine_support;
 
@@ -16,12 +17,15 @@ use engine_support::{dump, EG8145V5, EX220};
 
 const XX230V: &str = "device-1C61B4-XX230v-22275A7000395-2023-04-27T154050686Z.csv";
 
-fn model_with(file: &std::path::Path) -> (Model, State, ReplayTree) {
+fn model_with(file: &std::path::Path) -> (Model, ModelState, ReplayTree) {
     let cfg = Config::parse("config acs\n\toption url 'http://acs/'\nconfig cpe\n\toption manufacturer_oui '1C61B4'\n")
         .unwrap();
-    let state = State::default();
+    let state = ModelState::default();
     let tree = ReplayTree::load(file).unwrap();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), &state);
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        &state,
+    );
     m.attach_replay(tree.clone(), &state);
     (m, state, tree)
 }
@@ -58,6 +62,13 @@ fn ex220_full_tree_get_and_set() {
     let codes: Vec<u32> = f.set_parameter_values_faults.iter().map(|x| x.fault_code).collect();
     assert_eq!(codes, vec![9008, 9007]);
     assert_eq!(state.parameter_key, "k");
+    // A restart sets the kept reference again (typed for the backend) and serves it as written.
+    let cfg = Config::parse("config cpe\n\toption manufacturer_oui '1C61B4'\n").unwrap();
+    let id = Identity::from_host(&cfg, std::path::Path::new("/nonexistent"));
+    let mut again = Model::new(Box::new(AgentBackend::new(&cfg, id, "/".into())), &state);
+    again.attach_replay(tree, &state);
+    let back = again.get_parameter_values(&["Device.Bridging.Bridge.1.Port.4.LowerLayers".into()]).unwrap();
+    assert_eq!(back[0].value, "Device.Ethernet.Interface.1.");
 }
 
 #[test]
@@ -65,7 +76,7 @@ fn the_largest_dump_loads_and_serves_every_row() {
     let Some(file) = dump(XX230V) else { return };
     let (m, _, tree) = model_with(&file);
     assert!(tree.len() > 6000, "{} entries", tree.len());
-    let all = m.get_parameter_values(&[String::new()]).unwrap();
+    let all = m.get_parameter_values(&["".into()]).unwrap();
     assert!(all.len() > 4500);
     let xml = cwmpd::soap::encode(&cwmpd::cwmp::rpc::Envelope {
         namespace: Default::default(),

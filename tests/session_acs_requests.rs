@@ -17,7 +17,7 @@ fn requests_are_answered_with_their_id_until_an_empty_200() {
     for (i, id) in ["a-1", "a-2"].iter().enumerate() {
         s.handle_reply(
             200,
-            acs(id, Body::GetParameterNames { parameter_path: String::new(), next_level: true }),
+            acs(id, Body::GetParameterNames { parameter_path: Default::default(), next_level: true }),
             now(i as u64),
         );
         assert_eq!(s.poll_transmit(), None, "waits for the agent's answer");

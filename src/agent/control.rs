@@ -6,6 +6,7 @@
 use super::{Input, Shell};
 use crate::control::{escape, Call, Request};
 use crate::cwmp::event::EventCode;
+use crate::cwmp::name::Name;
 use crate::cwmp::rpc::{AutonomousTransferComplete, Fault, FaultStruct, ParameterValueStruct};
 use smol::channel::Sender;
 use std::path::Path;
@@ -39,16 +40,16 @@ impl Shell {
     pub(super) fn control(&mut self, call: Call) {
         let now = self.now();
         let answer = match call.request {
-            Request::Get(names) => match self.model.get_parameter_values(&names) {
-                Ok(list) => list
-                    .iter()
-                    .map(|p| {
-                        format!("{}\t{}\t{}\n", p.name, p.value_type.unwrap_or_default().xsd_name(), escape(&p.value))
-                    })
-                    .collect(),
-                Err(f) => error(&f),
-            },
-            Request::Names { path, next_level } => match self.model.get_parameter_names(&path, next_level) {
+            Request::Get(names) => {
+                match self.model.parameter_values(&names.into_iter().map(Name::from).collect::<Vec<_>>()) {
+                    Ok(list) => list
+                        .iter()
+                        .map(|p| format!("{}\t{}\t{}\n", p.name, p.value_type.xsd_name(), escape(p.value)))
+                        .collect(),
+                    Err(f) => error(&f),
+                }
+            }
+            Request::Names { path, next_level } => match self.model.parameter_names(&Name::from(path), next_level) {
                 Ok(list) => list.iter().map(|p| format!("{}\t{}\n", p.name, u8::from(p.writable))).collect(),
                 Err(f) => error(&f),
             },
@@ -71,9 +72,9 @@ impl Shell {
     }
 
     fn local_set(&mut self, name: String, value: String) -> String {
-        let key = self.state.parameter_key.clone();
+        let key = self.state.model.parameter_key.clone();
         let list = [ParameterValueStruct { name, value, value_type: None }];
-        match self.model.set_parameter_values(&list, &key, &mut self.state) {
+        match self.model.set_parameter_values(&list, &key, &mut self.state.model) {
             Ok(_) => {
                 self.written(&list);
                 self.cpe.check_values_now(self.now());

@@ -64,30 +64,31 @@ impl Shell {
                 .map(|parameter_list| Body::GetParameterValuesResponse { parameter_list }),
             Body::GetParameterNames { parameter_path, next_level } => self
                 .model
-                .get_parameter_names(&parameter_path, next_level)
+                .get_parameter_names(parameter_path, next_level)
                 .map(|parameter_list| Body::GetParameterNamesResponse { parameter_list }),
             Body::GetParameterAttributes { parameter_names } => self
                 .model
                 .get_parameter_attributes(&parameter_names)
                 .map(|parameter_list| Body::GetParameterAttributesResponse { parameter_list }),
             Body::SetParameterValues { parameter_list, parameter_key } => {
-                let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state)?;
+                let status = self.model.set_parameter_values(&parameter_list, &parameter_key, &mut self.state.model)?;
                 self.written(&parameter_list);
                 Ok(Body::SetParameterValuesResponse { status })
             }
             Body::SetParameterAttributes { parameter_list } => {
-                self.model.set_parameter_attributes(&parameter_list, &mut self.state)?;
+                self.model.set_parameter_attributes(&parameter_list, &mut self.state.model)?;
                 self.persist();
                 Ok(Body::SetParameterAttributesResponse)
             }
             Body::AddObject { object_name, parameter_key } => {
-                let (instance_number, status) = self.model.add_object(&object_name, &parameter_key, &mut self.state)?;
+                let (instance_number, status) =
+                    self.model.add_object(&object_name, &parameter_key, &mut self.state.model)?;
                 self.cpe.handle_parameters_written(now, &[]);
                 self.persist();
                 Ok(Body::AddObjectResponse { instance_number, status })
             }
             Body::DeleteObject { object_name, parameter_key } => {
-                let status = self.model.delete_object(&object_name, &parameter_key, &mut self.state)?;
+                let status = self.model.delete_object(&object_name, &parameter_key, &mut self.state.model)?;
                 self.cpe.handle_parameters_written(now, &[]);
                 self.persist();
                 Ok(Body::DeleteObjectResponse { status })
@@ -105,7 +106,7 @@ impl Shell {
     pub(super) fn written(&mut self, list: &[crate::cwmp::rpc::ParameterValueStruct]) {
         for p in list {
             if p.name == "Device.ManagementServer.ScheduleReboot" || p.name == "Device.ManagementServer.DelayReboot" {
-                self.state.values.remove(&p.name);
+                self.state.model.values.remove(&p.name);
             }
         }
         self.cpe.handle_parameters_written(self.now(), list);

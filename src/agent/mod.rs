@@ -57,8 +57,12 @@ pub enum StartError {
     Signals(nix::errno::Errno),
     Thread(&'static str, std::io::Error),
     Control(crate::control::ControlError),
-    Listener { addr: std::net::SocketAddr, source: std::io::Error },
-    Replay(crate::backend::replay::ReplayError),
+    Listener {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    /// The replay file could not be loaded (or this build has no replay backend).
+    Replay(String),
 }
 
 impl core::fmt::Display for StartError {
@@ -138,13 +142,12 @@ impl Shell {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let state = lifecycle::load_state(&state_path);
-        let identity = crate::model::Identity::from_host(&config, std::path::Path::new("/"));
-        let mut model = Model::new(&config, identity, &state);
+        let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
+        let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
+        let mut model = Model::new(Box::new(own), &state.model);
         platform::add_platform_backends(&mut model, &config, &state);
         if let Some(file) = &config.agent.replay_file {
-            let tree = crate::backend::replay::ReplayTree::load(file).map_err(StartError::Replay)?;
-            log::info!("serving {} replayed entries from {}", tree.len(), file.display());
-            model.attach_replay(tree, &state);
+            attach_replay(&mut model, file, &state.model)?;
         }
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
         let cpe = Cpe::new(state::durable(&state), settings(&model, &config), boot, clock.now());
@@ -179,7 +182,7 @@ impl Shell {
     /// Writes the durable state; a failure is logged (the next change tries again).
     fn persist(&mut self) {
         state::store(self.cpe.durable(), &mut self.state);
-        self.model.save_instances(&mut self.state);
+        self.model.save_instances(&mut self.state.model);
         if let Err(e) = persist::save(&self.state_path, &self.state) {
             log::error!("cannot save state to {}: {e}", self.state_path.display());
         }
@@ -265,4 +268,22 @@ impl Shell {
             Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
         }
     }
+}
+
+/// Serves a real device's dump beside the agent's own parameters (`agent.replay_file`).
+#[cfg(feature = "replay")]
+fn attach_replay(
+    model: &mut Model,
+    file: &std::path::Path,
+    state: &crate::model::ModelState,
+) -> Result<(), StartError> {
+    let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| StartError::Replay(e.to_string()))?;
+    log::info!("serving {} replayed entries from {}", tree.len(), file.display());
+    model.attach_replay(tree, state);
+    Ok(())
+}
+
+#[cfg(not(feature = "replay"))]
+fn attach_replay(_: &mut Model, file: &std::path::Path, _: &crate::model::ModelState) -> Result<(), StartError> {
+    Err(StartError::Replay(format!("{}: this build has no replay backend (feature `replay`)", file.display())))
 }

@@ -24,7 +24,7 @@ pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &
             log::warn!("UCI: {p}");
         }
         log::info!("platform backend: OpenWrt UCI below {}", root.display());
-        model.add_backend(Box::new(uci), state);
+        model.add_backend(Box::new(uci), &state.model);
     }
     if linux {
         add_linux_backend(model, config, state);
@@ -35,5 +35,5 @@ pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &
 fn add_linux_backend(model: &mut Model, config: &Config, state: &State) {
     let root = config.agent.platform_root.clone();
     log::info!("platform backend: Linux below {}", root.display());
-    model.add_backend(Box::new(crate::backend::linux::LinuxBackend::with_root(root)), state);
+    model.add_backend(Box::new(crate::backend::linux::LinuxBackend::with_root(root)), &state.model);
 }

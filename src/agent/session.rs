@@ -10,10 +10,10 @@
 
 use super::{Input, Shell};
 use crate::cwmp::cpe::{SessionOutcome, SessionStart};
-use crate::cwmp::rpc::{Body, CwmpNamespace, Fault, Inform};
+use crate::cwmp::listing::Listing;
+use crate::cwmp::rpc::{Body, CwmpNamespace, Envelope, Fault, Inform};
 use crate::cwmp::session::{FailReason, Incoming, Outgoing, Session, SessionConfig, SessionEvent};
 use crate::http::acs_client::{AcsClientConfig, AcsReply, AcsSession, HttpError};
-use crate::model::listing::{Listing, Planned};
 use crate::soap;
 
 /// CWMP versions this agent speaks (cwmp-1-4.xsd SupportedCWMPVersions).
@@ -36,10 +36,20 @@ pub struct Running {
     listing: Option<Listing>,
 }
 
-/// What one POST carries.
+/// What one POST carries: bytes, or a list answer's snapshot encoded while it is sent.
 enum Payload {
     Bytes(Option<Vec<u8>>),
-    Stream(Vec<u8>),
+    Listing(Box<(Listing, Envelope)>),
+}
+
+/// A list answer: encoded whole when small, streamed (chunked) from its snapshot when large.
+fn listing_payload(answer: Listing, env: Envelope) -> Payload {
+    if answer.len() >= STREAM_FROM_ENTRIES {
+        log::info!("streaming {} entries", answer.len());
+        return Payload::Listing(Box::new((answer, env)));
+    }
+    let text = soap::stream::encode_listing(&env, &answer).unwrap_or_else(|| soap::encode(&env));
+    Payload::Bytes(Some(text.into_bytes()))
 }
 
 impl Shell {
@@ -117,7 +127,7 @@ impl Shell {
                 return self.session_ended(Err(FailReason::Stalled));
             };
             let payload = match (run.listing.take(), out) {
-                (Some(plan), Outgoing::Envelope(env)) => Payload::Stream(self.encode_listing(&plan, &env)),
+                (Some(answer), Outgoing::Envelope(env)) => listing_payload(answer, env),
                 (_, Outgoing::Envelope(env)) => Payload::Bytes(Some(soap::encode(&env).into_bytes())),
                 (_, Outgoing::Empty) => Payload::Bytes(None),
                 (_, Outgoing::MustUnderstandFault { namespace, id, header }) => Payload::Bytes(Some(
@@ -144,8 +154,14 @@ impl Shell {
             };
             let reply = match payload {
                 Payload::Bytes(body) => http.post(body.as_deref()),
-                Payload::Stream(body) => {
-                    let mut make = || -> Box<dyn std::io::Read> { Box::new(std::io::Cursor::new(body.clone())) };
+                Payload::Listing(boxed) => {
+                    let (answer, env) = &*boxed;
+                    let mut make = || -> Box<dyn std::io::Read + '_> {
+                        match soap::stream::listing_body(env, answer) {
+                            Some(body) => Box::new(body),
+                            None => Box::new(std::io::Cursor::new(soap::encode(env).into_bytes())),
+                        }
+                    };
                     http.post_stream(&mut make)
                 }
             };
@@ -190,42 +206,20 @@ impl Shell {
         self.cpe.handle_session_ended(self.now(), outcome, random);
     }
 
-    /// An ACS request: the brain's (lifecycle, transfers) or the model's. A large list
-    /// answer is planned here and encoded when its envelope is sent.
+    /// An ACS request: GetParameterValues and GetParameterNames are answered from one
+    /// snapshot taken in one walk (encoded when the envelope is sent, on the worker);
+    /// the rest go to [`Shell::dispatch`].
     fn answer(&mut self, body: Body, listing: &mut Option<Listing>) -> Result<Body, Fault> {
-        let planned = match &body {
-            Body::GetParameterValues { parameter_names } => {
-                Some(self.model.plan_values(parameter_names, STREAM_FROM_ENTRIES))
+        let answer = match &body {
+            Body::GetParameterValues { parameter_names } => self.model.parameter_values(parameter_names),
+            Body::GetParameterNames { parameter_path, next_level } => {
+                self.model.parameter_names(parameter_path, *next_level)
             }
-            Body::GetParameterNames { parameter_path, next_level: false } => {
-                Some(self.model.plan_names(parameter_path, STREAM_FROM_ENTRIES))
-            }
-            _ => None,
-        };
-        let Some(planned) = planned else { return self.dispatch(body) };
-        match planned? {
-            Planned::Answer(response) => Ok(response),
-            Planned::Stream(plan) => {
-                log::info!("streaming {} entries", plan.count());
-                *listing = Some(plan);
-                Ok(match body {
-                    Body::GetParameterValues { .. } => Body::GetParameterValuesResponse { parameter_list: Vec::new() },
-                    _ => Body::GetParameterNamesResponse { parameter_list: Vec::new() },
-                })
-            }
-        }
-    }
-
-    /// The body of a large list answer with the header of `env` (the stand-in).
-    fn encode_listing(&self, plan: &Listing, env: &crate::cwmp::rpc::Envelope) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        match self.model.listing_body(plan, env) {
-            Some(mut reader) => {
-                let _ = std::io::Read::read_to_end(&mut reader, &mut bytes);
-            }
-            None => bytes = soap::encode(env).into_bytes(),
-        }
-        bytes
+            _ => return self.dispatch(body),
+        }?;
+        let stand_in = answer.empty_response();
+        *listing = Some(answer);
+        Ok(stand_in)
     }
 
     fn session_event(&mut self, event: SessionEvent, session: &mut Session) -> Result<(), FailReason> {

@@ -1,9 +1,13 @@
-//! Backends that implement [`crate::hal::Backend`]: the replay backend, which serves a real
+//! Backends that implement [`crate::hal::Backend`]: the agent's own parameters ([`agent`]), the replay backend (feature `replay`), which serves a real
 //! router's parameter dump (tests, demo, benchmarks), and the platform backends (OpenWrt
 //! UCI; Linux sysfs, procfs and netlink).
 
+pub mod agent;
+#[cfg(feature = "replay")]
 pub mod csv;
 pub mod linux;
+#[cfg(feature = "replay")]
 pub mod replay;
+#[cfg(feature = "replay")]
 mod replay_hal;
 pub mod uci;

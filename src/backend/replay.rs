@@ -66,6 +66,8 @@ pub struct ReplayTree {
     pub(super) objects: std::collections::HashSet<String>,
     /// Changes staged by the HAL transaction.
     pub(super) staged: Vec<super::replay_hal::Op>,
+    /// References the ACS wrote, typed (by full name); served instead of the dump's text.
+    pub(super) refs: HashMap<String, Vec<crate::hal::Reference>>,
 }
 
 fn column(header: &[String], name: &str) -> Result<usize, ReplayError> {
@@ -157,6 +159,7 @@ impl ReplayTree {
     /// Removes every entry whose name starts with `prefix`.
     pub(super) fn remove_below(&mut self, prefix: &str) {
         self.entries.retain(|e| !e.name.starts_with(prefix));
+        self.refs.retain(|name, _| !name.starts_with(prefix));
     }
 
     /// Appends an entry (reindex afterwards).

@@ -7,12 +7,12 @@
 //! written values in the state file and sets them again at start).
 
 use super::replay::{Entry, ReplayTree};
-use crate::hal::{Applied, Backend, ErrorKind, Foreign, HalError, Location, Result};
+use crate::hal::{Applied, Backend, ErrorKind, Foreign, HalError, Location, Result, Value};
 
 /// A staged change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Set(String, String),
+    Set(String, Value),
     Add { table: String, key: String, row_schema: String },
     Delete(String),
 }
@@ -143,8 +143,12 @@ impl Backend for ReplayTree {
         Ok(self.tables.get(&concrete(&Location { object: table, keys: at.keys })).cloned().unwrap_or_default())
     }
 
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
-        Ok(self.lookup(at, param).filter(|e| !e.object).map(|e| e.value.clone()))
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        let Some(e) = self.lookup(at, param).filter(|e| !e.object) else { return Ok(None) };
+        Ok(Some(match self.refs.get(&e.name) {
+            Some(r) => Value::Refs(r.clone()),
+            None => Value::Text(e.value.clone()),
+        }))
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
@@ -181,11 +185,11 @@ impl Backend for ReplayTree {
         Ok(())
     }
 
-    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
         let name = format!("{}{param}", concrete(at));
         match self.get(&name) {
             Some(e) if e.writable && !e.object => {
-                self.staged.push(Op::Set(name, value.to_string()));
+                self.staged.push(Op::Set(name, value.clone()));
                 Ok(())
             }
             Some(_) => Err(HalError::new(ErrorKind::NotWritable, name)),
@@ -209,8 +213,14 @@ impl Backend for ReplayTree {
         let mut changed_rows = false;
         for op in core::mem::take(&mut self.staged) {
             match op {
-                Op::Set(name, value) => {
+                Op::Set(name, Value::Text(value)) => {
+                    self.refs.remove(&name);
                     ReplayTree::set(self, &name, value);
+                }
+                Op::Set(name, Value::Refs(r)) => {
+                    if ReplayTree::set(self, &name, String::new()) {
+                        self.refs.insert(name, r);
+                    }
                 }
                 Op::Add { table, key, row_schema } => {
                     self.create_row(&table, &key, &row_schema);

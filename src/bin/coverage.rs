@@ -5,12 +5,12 @@
 //! Usage: `cwmpd-coverage [openwrt|linux]` (default: openwrt).
 #![allow(clippy::print_stdout)]
 
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::linux::LinuxBackend;
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::config::Config;
 use cwmpd::coverage::Coverage;
 use cwmpd::hal::Backend;
-use cwmpd::model::{AgentBackend, Identity};
 
 fn main() {
     let platform = std::env::args().nth(1).unwrap_or_else(|| "openwrt".into());

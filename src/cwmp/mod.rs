@@ -7,6 +7,9 @@
 pub mod cpe;
 pub mod event;
 pub mod fault;
+pub mod listing;
+pub mod name;
+pub mod path;
 pub mod retry;
 pub mod rpc;
 pub mod schedule;

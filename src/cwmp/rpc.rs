@@ -389,17 +389,17 @@ pub enum Body {
         parameter_key: String,
     },
     GetParameterValues {
-        parameter_names: Vec<String>,
+        parameter_names: Vec<super::name::Name>,
     },
     GetParameterNames {
-        parameter_path: String,
+        parameter_path: super::name::Name,
         next_level: bool,
     },
     SetParameterAttributes {
         parameter_list: Vec<SetParameterAttributesStruct>,
     },
     GetParameterAttributes {
-        parameter_names: Vec<String>,
+        parameter_names: Vec<super::name::Name>,
     },
     AddObject {
         object_name: String,

@@ -8,10 +8,13 @@
 //! new numbers itself and keeps them in the state file (TR-069 Amd 6 A.3.2.6: numbers are
 //! the CPE's choice and never change while the row exists).
 //!
-//! Values cross the boundary as canonical text (TR-106 3.2: `true`/`false`, decimal
-//! numbers, `0001-01-01T00:00:00Z`-style dateTime); the engine has validated every value
-//! against the schema before a backend sees it, so a backend only checks what the platform
-//! itself refuses.
+//! Values cross the boundary as a [`Value`]: canonical text (TR-106 3.2: `true`/`false`,
+//! decimal numbers, `0001-01-01T00:00:00Z`-style dateTime), or, for a reference parameter
+//! (TR-106 3.2.4 pathRef: `LowerLayers`, `Interface`...), typed [`Reference`]s naming rows by
+//! table and backend key, which the engine turns into paths with instance numbers (a
+//! backend cannot know them) and back. The engine has validated every value against the
+//! schema before a backend sees it, so a backend only checks what the platform itself
+//! refuses.
 //!
 //! Writes are transactional (requirements 12, SetParameterValues "all or nothing"): the
 //! engine calls [`Backend::begin`] on every backend a request touches, then `set`/`add`/
@@ -107,6 +110,72 @@ impl Location<'_> {
     }
 }
 
+/// One item of a reference parameter's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A row of a single-level table: the table's schema path (ending in `{i}.`) and the
+    /// backend's key of the row. `dot`: the path is served with a trailing dot (real
+    /// devices write both forms; the form the ACS wrote is the form it reads back).
+    Row { table: String, key: String, dot: bool },
+    /// Any other object, by its full path (a single object, a nested row).
+    Path(String),
+}
+
+/// A parameter value as it crosses the boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    /// A reference parameter's items (empty: no reference), comma-separated on the wire.
+    Refs(Vec<Reference>),
+}
+
+impl Value {
+    /// A reference to one row: `table` is its schema path (`Device.IP.Interface.{i}.`).
+    pub fn row(table: &str, key: &str) -> Value {
+        Value::Refs(vec![Reference::Row { table: table.to_string(), key: key.to_string(), dot: false }])
+    }
+
+    /// The text, for a plain value.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            Value::Refs(_) => None,
+        }
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+
+/// For logs and tests only (never parsed): text as is, a row as `@ref(TABLE|KEY)`.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let refs = match self {
+            Value::Text(t) => return f.write_str(t),
+            Value::Refs(r) => r,
+        };
+        for (i, r) in refs.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            match r {
+                Reference::Row { table, key, dot } => write!(f, "@ref({table}|{key}){}", if *dot { "." } else { "" })?,
+                Reference::Path(p) => f.write_str(p)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// When a committed change takes effect (SetParameterValuesResponse/AddObjectResponse
 /// Status, A.3.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -147,7 +216,7 @@ pub trait Backend {
 
     /// The value of parameter `param` (its name inside the object) of the object or row at
     /// `at`; `Ok(None)` when the platform cannot provide it (it is then absent from the tree).
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>>;
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>>;
 
     /// Whether `param` at `at` can be written on this platform (the schema must also say
     /// it is writable). Default: yes.
@@ -188,7 +257,7 @@ pub trait Backend {
     }
 
     /// Stages a new value (already validated against the schema).
-    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
         let _ = value;
         Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)))
     }
@@ -201,6 +270,13 @@ pub trait Backend {
     /// Stages the deletion of the row at `at` (and everything below it).
     fn delete(&mut self, at: &Location) -> Result<()> {
         Err(HalError::new(ErrorKind::Denied, format!("{} cannot shrink", at.object)))
+    }
+
+    /// Sets a value the device itself maintains and the ACS cannot write (the agent's
+    /// ManagementServer.ConnectionRequestURL), outside any transaction. Default: refused.
+    fn set_own(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+        let _ = value;
+        Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)))
     }
 
     /// Checks that the staged changes can be committed (the platform's own cross-checks).

@@ -6,9 +6,9 @@
 
 use super::walk::Item;
 use super::Model;
+use super::ModelState;
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Fault, SetParameterAttributesStruct};
-use crate::persist::State;
 use crate::schema::Notify;
 
 /// One parameter's new (Notification, AccessList), `None` where unchanged.
@@ -18,7 +18,7 @@ impl Model {
     pub fn set_parameter_attributes(
         &mut self,
         list: &[SetParameterAttributesStruct],
-        state: &mut State,
+        state: &mut ModelState,
     ) -> Result<(), Fault> {
         let mut changes: Vec<AttributeChange> = Vec::new();
         for s in list {

@@ -11,7 +11,7 @@
 //! Each row also carries its Alias (TR-069 Amd 6 3.6.1, TR-181 `Alias` parameters), which
 //! the engine serves when the backend does not: `cpe-<number>` until the ACS writes one.
 
-use crate::persist::State;
+use super::ModelState;
 use std::collections::BTreeMap;
 
 /// Entries kept beyond the live rows of a table before stale ones are dropped.
@@ -38,7 +38,7 @@ pub struct Instances {
 }
 
 impl Instances {
-    pub fn from_state(state: &State) -> Instances {
+    pub fn from_state(state: &ModelState) -> Instances {
         let mut out = Instances::default();
         for (table, key, number, alias) in &state.instances {
             let t = out.tables.entry(table.clone()).or_default();
@@ -53,7 +53,7 @@ impl Instances {
     }
 
     /// Copies the map into the state when it changed; true if it did.
-    pub fn save(&mut self, state: &mut State) -> bool {
+    pub fn save(&mut self, state: &mut ModelState) -> bool {
         if !self.dirty {
             return false;
         }
@@ -161,10 +161,9 @@ mod tests {
         assert_eq!(m.numbers(t, &keys(&["wan", "lan", "guest"]), |_| None), vec![2, 1, 3]);
         m.remove(t, 3);
         assert_eq!(m.numbers(t, &keys(&["lan", "wan", "iot"]), |_| None), vec![1, 2, 4]);
-        let mut state = State::default();
+        let mut state = ModelState::default();
         assert!(m.save(&mut state));
-        let text = crate::persist::to_text(&state);
-        let back = Instances::from_state(&crate::persist::from_text(&text).unwrap());
+        let back = Instances::from_state(&state);
         assert_eq!(back.number(t, "iot"), Some(4));
         let mut back = back;
         assert_eq!(back.numbers(t, &keys(&["new"]), |_| None), vec![5]);

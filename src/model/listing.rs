@@ -1,93 +1,119 @@
-//! Large list answers streamed from the tree (TR-069 Amd 6 A.3.2.2 GetParameterValues,
-//! A.3.2.3 GetParameterNames with NextLevel false): every requested name is resolved first
-//! (so a bad name is still a clean fault), the items are counted (the SOAP array carries
-//! its size) in a walk that also builds a small answer whole, then, for a large one,
-//! [`Model::listing_body`] encodes the items while the HTTP body is written.
+//! GetParameterValues and GetParameterNames answers (TR-069 Amd 6 A.3.2.2, A.3.2.3;
+//! requirements section 12) as owned snapshots ([`Listing`]): every requested name is
+//! resolved first (a bad name is a clean fault), then one walk reads each value once and
+//! keeps the entries. The count the response announces is the number of entries kept, so
+//! the two always agree however the platform changes meanwhile. Sessions and the local
+//! control socket use these two calls; the codec encodes the result
+//! (`crate::soap::stream`).
 //!
-//! A parameter that appears or vanishes between the count and the write makes the count
-//! differ by that much; both passes read the same tree within milliseconds.
+//! Partial paths and the empty path; NextLevel true lists only the direct children, false
+//! the item itself and everything below; objects with a trailing dot; hidden parameters
+//! read back empty.
 
 use super::cursor::Cursor;
-use super::walk::{Item, Target};
+use super::walk::{Item, Place, Target};
 use super::Model;
-use crate::cwmp::rpc::{Body, Envelope, Fault};
-use crate::soap::stream::{self, ListBody};
+use crate::cwmp::fault::FaultCode;
+use crate::cwmp::listing::{ListKind, Listing, TooLarge};
+use crate::cwmp::name::Name;
+use crate::cwmp::rpc::Fault;
+use crate::schema::ParamSpec;
 
-/// A resolved list request, ready to stream.
-#[derive(Debug, Clone)]
-pub struct Listing {
-    targets: Vec<Target>,
-    values: bool,
-    count: usize,
+fn too_large(_: TooLarge) -> Fault {
+    log::warn!("answer larger than 4 GiB refused");
+    Fault::new(FaultCode::RESOURCES_EXCEEDED)
 }
 
-impl Listing {
-    pub fn count(&self) -> usize {
-        self.count
+/// The value a parameter shows in GetParameterValues (hidden and command ones: empty).
+pub(super) fn shown<'v>(spec: &ParamSpec, value: &'v str) -> &'v str {
+    if spec.hidden || spec.command {
+        ""
+    } else {
+        value
     }
 }
 
-/// What a planned list request turned out to be.
-#[derive(Debug)]
-pub enum Planned {
-    /// Fewer entries than the streaming threshold: the whole response, built in the same
-    /// walk that counted them.
-    Answer(Body),
-    /// To be streamed with [`Model::listing_body`].
-    Stream(Listing),
+/// `place.name` followed by `spec.name`, into `out` (cleared first).
+fn full_name(out: &mut String, place: &Place, spec: &ParamSpec) {
+    out.clear();
+    out.push_str(&place.name);
+    out.push_str(&spec.name);
 }
 
 impl Model {
-    /// One walk: counts the entries, keeping them while there are fewer than `stream_from`.
-    fn plan(&self, targets: Vec<Target>, values: bool, stream_from: usize) -> Planned {
-        let mut cursor = Cursor::over(self, targets.clone(), values);
-        let (mut count, mut kept_values, mut kept_infos) = (0, Vec::new(), Vec::new());
+    /// The GetParameterValues answer for `names`, taken in one walk.
+    pub fn parameter_values(&self, names: &[Name]) -> Result<Listing, Fault> {
+        let targets = names.iter().map(|n| self.resolve_name(n)).collect::<Result<Vec<_>, _>>()?;
+        let mut out = Listing::new(ListKind::Values);
+        let mut name = String::new();
+        let mut cursor = Cursor::over(self, targets, true);
         while let Some(item) = cursor.next() {
-            if count < stream_from {
-                match item {
-                    Item::Param { place, spec, value, .. } if values => {
-                        kept_values.push(super::read::value_struct(place, spec, value));
-                    }
-                    item => kept_infos.push(self.info(&item)),
+            if let Item::Param { place, spec, value, .. } = item {
+                full_name(&mut name, place, spec);
+                out.push_value(&name, shown(spec, &value), spec.base.value_type()).map_err(too_large)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The GetParameterNames answer for `path`, taken in one walk.
+    pub fn parameter_names(&self, path: &Name, next_level: bool) -> Result<Listing, Fault> {
+        let target = self.resolve_name(path)?;
+        let mut out = Listing::new(ListKind::Names);
+        match &target {
+            Target::Param(..) if next_level => return Err(Fault::new(FaultCode::INVALID_ARGUMENTS)),
+            Target::Root if next_level => {
+                for o in self.tree.roots().iter().filter_map(|r| self.tree.object(*r)) {
+                    out.push_name(&o.path, false).map_err(too_large)?;
+                }
+                return Ok(out);
+            }
+            _ => {}
+        }
+        let base_len = match &target {
+            Target::Object(p) => p.name.len(),
+            Target::Table { name, .. } => name.len(),
+            _ => 0,
+        };
+        let mut cursor = Cursor::new(self, target, false);
+        if next_level {
+            cursor = cursor.next_level();
+        }
+        let mut name = String::new();
+        while let Some(item) = cursor.next() {
+            let writable = self.writable_item(&item);
+            match item {
+                Item::Object(p) => p.name.clone_into(&mut name),
+                Item::Table { name: n, .. } => n.clone_into(&mut name),
+                Item::Param { place, spec, .. } => full_name(&mut name, place, spec),
+            }
+            if next_level {
+                // Direct children only: one more segment (objects: plus the trailing dot).
+                let rest = name.get(base_len..).unwrap_or("");
+                if rest.is_empty() || rest.trim_end_matches('.').contains('.') {
+                    continue;
                 }
             }
-            count += 1;
+            out.push_name(&name, writable).map_err(too_large)?;
         }
-        match (count < stream_from, values) {
-            (true, true) => Planned::Answer(Body::GetParameterValuesResponse { parameter_list: kept_values }),
-            (true, false) => Planned::Answer(Body::GetParameterNamesResponse { parameter_list: kept_infos }),
-            (false, _) => Planned::Stream(Listing { targets, values, count }),
+        Ok(out)
+    }
+
+    /// The Writable of a GetParameterNames entry.
+    fn writable_item(&self, item: &Item<'_>) -> bool {
+        match item {
+            Item::Object(p) => {
+                self.tree.object(p.obj).is_some_and(|o| o.multi) && {
+                    let parent = Place {
+                        obj: self.tree.parent.get(p.obj).copied().flatten().unwrap_or(0),
+                        keys: p.keys.get(..p.keys.len().saturating_sub(1)).unwrap_or(&[]).to_vec(),
+                        ..Default::default()
+                    };
+                    self.table_writable(p.obj, &parent)
+                }
+            }
+            Item::Table { parent, row, .. } => self.table_writable(*row, parent),
+            Item::Param { place, spec, source, .. } => self.param_writable(place, spec, *source),
         }
-    }
-
-    /// Plans a GetParameterValuesResponse: streamed from `stream_from` entries on.
-    pub fn plan_values(&self, names: &[String], stream_from: usize) -> Result<Planned, Fault> {
-        let targets = names.iter().map(|n| self.resolve(n)).collect::<Result<Vec<_>, _>>()?;
-        Ok(self.plan(targets, true, stream_from))
-    }
-
-    /// Plans a GetParameterNamesResponse for NextLevel false: streamed from `stream_from` on.
-    pub fn plan_names(&self, path: &str, stream_from: usize) -> Result<Planned, Fault> {
-        let target = self.resolve(path)?;
-        Ok(self.plan(vec![target], false, stream_from))
-    }
-
-    /// The response body for `listing` inside `env` (whose list response is empty and
-    /// gives the namespace and header). `None` if `env` is not a list response.
-    pub fn listing_body<'m>(&'m self, listing: &Listing, env: &Envelope) -> Option<impl std::io::Read + 'm> {
-        let (prefix, suffix) = stream::list_parts(env, listing.count)?;
-        let mut cursor = Cursor::over(self, listing.targets.clone(), listing.values);
-        let values = listing.values;
-        Some(ListBody::new(prefix, suffix, move |out| match cursor.next() {
-            None => false,
-            Some(Item::Param { place, spec, value, .. }) if values => {
-                stream::value_struct_into(out, &super::read::value_struct(place, spec, value));
-                true
-            }
-            Some(item) => {
-                stream::info_struct_into(out, &self.info(&item));
-                true
-            }
-        }))
     }
 }

@@ -1,7 +1,7 @@
 //! The data-model engine (TR-069 Amd 6 A.3.2.1-A.3.2.7; requirements sections 11-13): the
 //! Device:2 tree built from the compiled schema ([`crate::schema`]) and served by backends
 //! ([`crate::hal::Backend`]: the agent's own parameters first, then the platform or a
-//! replayed dump), with the RPC semantics: partial paths and the empty path,
+//! replayed dump; the engine knows none of them by type), with the RPC semantics: partial paths and the empty path,
 //! GetParameterNames NextLevel rules, all-or-nothing SetParameterValues across backends,
 //! AddObject/DeleteObject, attributes with forceEnabled/canDeny rules, value-change
 //! notification.
@@ -9,34 +9,32 @@
 //! Submodules: [`tree`] (schema index and backend ownership), `walk` (names, rows, values),
 //! [`instances`] (instance numbers and Alias), `refs` (reference parameters), `read`
 //! (GetParameterValues/Names/Attributes), `write` (SetParameterValues, AddObject,
-//! DeleteObject), `attributes` (SetParameterAttributes), [`notify`].
+//! DeleteObject), `attributes` (SetParameterAttributes), [`notify`], [`state`] (what it
+//! keeps across restarts). It imports no codec, configuration, state file or backend.
 
-mod agent_backend;
 mod attributes;
 mod cursor;
-mod identity;
 pub mod instances;
 pub mod listing;
 pub mod notify;
-pub mod path;
+pub use crate::cwmp::path;
 mod read;
 mod refs;
+pub mod state;
 pub mod tree;
 mod walk;
 mod write;
 
-pub use agent_backend::AgentBackend;
-pub use identity::Identity;
+pub use state::ModelState;
 
-use crate::config::Config;
 use crate::cwmp::rpc::{DeviceIdStruct, ParameterValueStruct};
 use crate::hal::Backend;
-use crate::persist::State;
 use instances::Instances;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use tree::Tree;
+
+pub(crate) const MANAGEMENT_SERVER: &str = "Device.ManagementServer.";
 
 /// Effective ManagementServer settings (configuration overridden by what the ACS wrote).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,8 +59,10 @@ pub struct ManagementServer {
 
 /// The engine.
 pub struct Model {
-    agent: AgentBackend,
+    /// The backends in order of precedence (0: the agent's own).
     backends: Vec<Box<dyn Backend>>,
+    /// ManagementServer.ParameterKey, served by the engine.
+    parameter_key: String,
     tree: Tree,
     instances: RefCell<Instances>,
     attributes: BTreeMap<String, (u8, Vec<String>)>,
@@ -81,18 +81,13 @@ impl core::fmt::Debug for Model {
 }
 
 impl Model {
-    pub fn new(config: &Config, identity: Identity, state: &State) -> Model {
-        Self::with_root(config, identity, state, PathBuf::from("/"))
-    }
-
-    /// Like [`Model::new`], reading host values (UpTime) below `root` (tests: a fixture).
-    pub fn with_root(config: &Config, identity: Identity, state: &State, root: PathBuf) -> Model {
-        let mut agent = AgentBackend::new(config, identity, root);
-        agent.parameter_key = state.parameter_key.clone();
+    /// The engine over its first backend (the agent's own parameters), restarted from
+    /// `state`.
+    pub fn new(first: Box<dyn Backend>, state: &ModelState) -> Model {
         let mut m = Model {
-            tree: Tree::build(&[&agent]),
-            agent,
-            backends: Vec::new(),
+            tree: Tree::build(&[first.as_ref()]),
+            backends: vec![first],
+            parameter_key: state.parameter_key.clone(),
             instances: RefCell::new(Instances::from_state(state)),
             attributes: state.attributes.clone(),
             notify_snapshot: BTreeMap::new(),
@@ -103,38 +98,32 @@ impl Model {
         m
     }
 
-    /// Adds a platform backend after the ones already there (earlier ones win for the
-    /// same parameter) and re-applies values kept for volatile backends.
-    pub fn add_backend(&mut self, backend: Box<dyn Backend>, state: &State) {
+    /// Adds a backend after the ones already there (earlier ones win for the same
+    /// parameter) and re-applies values kept for volatile backends.
+    pub fn add_backend(&mut self, backend: Box<dyn Backend>, state: &ModelState) {
         self.backends.push(backend);
         self.rebuild();
-        self.restore_values(state, self.backends.len());
+        self.restore_values(state, self.backends.len().saturating_sub(1));
     }
 
-    /// Serves a real device's dump beside the agent's own parameters (tests, demo).
-    pub fn attach_replay(&mut self, tree: crate::backend::replay::ReplayTree, state: &State) {
+    /// Serves a real device's dump (or any backend) beside the agent's own parameters
+    /// (tests, demo).
+    pub fn attach_replay<B: Backend + 'static>(&mut self, tree: B, state: &ModelState) {
         self.add_backend(Box::new(tree), state);
     }
 
     fn rebuild(&mut self) {
-        let mut all: Vec<&dyn Backend> = vec![&self.agent];
-        all.extend(self.backends.iter().map(|b| b.as_ref()));
+        let all: Vec<&dyn Backend> = self.backends.iter().map(|b| b.as_ref()).collect();
         self.tree = Tree::build(&all);
     }
 
     /// Backend `i` (0 is the agent's own).
     pub(crate) fn backend(&self, i: usize) -> Option<&dyn Backend> {
-        match i.checked_sub(1) {
-            None => Some(&self.agent),
-            Some(j) => self.backends.get(j).map(|b| b.as_ref() as &dyn Backend),
-        }
+        self.backends.get(i).map(|b| b.as_ref() as &dyn Backend)
     }
 
     pub(crate) fn backend_mut(&mut self, i: usize) -> Option<&mut dyn Backend> {
-        match i.checked_sub(1) {
-            None => Some(&mut self.agent),
-            Some(j) => self.backends.get_mut(j).map(|b| b.as_mut() as &mut dyn Backend),
-        }
+        self.backends.get_mut(i).map(|b| b.as_mut() as &mut dyn Backend)
     }
 
     /// Asks every backend for pushed change signals; `changed` runs on their threads.
@@ -151,7 +140,7 @@ impl Model {
     }
 
     /// Copies instance numbers chosen since the last call into the state; true if any.
-    pub fn save_instances(&self, state: &mut State) -> bool {
+    pub fn save_instances(&self, state: &mut ModelState) -> bool {
         self.instances.borrow_mut().save(state)
     }
 
@@ -168,12 +157,12 @@ impl Model {
     }
 
     pub fn device_id(&self) -> DeviceIdStruct {
-        let id = self.agent.identity();
+        let info = |n: &str| self.read("Device.DeviceInfo.", n).unwrap_or_default();
         DeviceIdStruct {
-            manufacturer: id.manufacturer.clone(),
-            oui: id.manufacturer_oui.clone(),
-            product_class: id.product_class.clone(),
-            serial_number: id.serial_number.clone(),
+            manufacturer: info("Manufacturer"),
+            oui: info("ManufacturerOUI"),
+            product_class: info("ProductClass"),
+            serial_number: info("SerialNumber"),
         }
     }
 
@@ -191,12 +180,32 @@ impl Model {
         Some(read::value_struct(&place, spec, value))
     }
 
+    /// The value of parameter `param` of the non-table object `object` (a schema path), as
+    /// served; `None` when absent.
+    fn read(&self, object: &str, param: &str) -> Option<String> {
+        let obj = self.tree.find(object)?;
+        let o = self.tree.object(obj)?;
+        let spec = o.params.iter().find(|p| p.name.as_ref() == param)?;
+        let place = walk::Place { obj, name: o.path.to_string(), ..Default::default() };
+        self.value(&place, spec).map(|(v, _)| v)
+    }
+
+    /// Sets ManagementServer.ConnectionRequestURL (the agent's, never the ACS's).
     pub fn set_connection_request_url(&mut self, url: String) {
-        self.agent.connection_request_url = url;
+        let at = crate::hal::Location { object: MANAGEMENT_SERVER, keys: &[] };
+        let owner = self.tree.find(MANAGEMENT_SERVER).and_then(|o| self.tree.serving(o).first().copied());
+        match owner.and_then(|b| self.backend_mut(b)) {
+            Some(be) => {
+                if let Err(e) = be.set_own(&at, "ConnectionRequestURL", &url) {
+                    log::warn!("{}: ConnectionRequestURL: {e}", be.name());
+                }
+            }
+            None => log::warn!("no backend serves {MANAGEMENT_SERVER}"),
+        }
     }
 
     fn text(&self, name: &str) -> String {
-        self.agent.management_server(name).unwrap_or_default()
+        self.read(MANAGEMENT_SERVER, name).unwrap_or_default()
     }
 
     fn number(&self, name: &str, default: u32) -> u32 {
@@ -215,11 +224,8 @@ impl Model {
     /// ManagementServer.AutonomousTransferCompletePolicy: whether an autonomous transfer
     /// (download or upload, success or not, of this file type) is to be reported.
     pub fn autonomous_transfer_wanted(&self, download: bool, success: bool, file_type: &str) -> bool {
-        let get = |n: &str| {
-            let at =
-                crate::hal::Location { object: "Device.ManagementServer.AutonomousTransferCompletePolicy.", keys: &[] };
-            crate::hal::Backend::get(&self.agent, &at, n).ok().flatten().unwrap_or_default()
-        };
+        let get =
+            |n: &str| self.read("Device.ManagementServer.AutonomousTransferCompletePolicy.", n).unwrap_or_default();
         let transfer = get("TransferTypeFilter");
         let result = get("ResultTypeFilter");
         let types = get("FileTypeFilter");

@@ -1,41 +1,37 @@
 //! Reference parameters (TR-106 3.2.4 pathRef: `LowerLayers`, `Interface`, …) between
 //! backend keys and the instance numbers the ACS sees.
 //!
-//! A backend cannot know instance numbers, so it writes a reference to a row of a
-//! single-level table as `@ref(<schema table path>|<key>)`, e.g.
-//! `@ref(Device.WiFi.Radio.{i}.|radio0)`; the engine serves it as `Device.WiFi.Radio.1`
-//! (`@ref(...).` as `Device.WiFi.Radio.1.`: real devices write both forms, and the form
-//! the ACS wrote is the form it reads back).
+//! A backend cannot know instance numbers, so it returns a reference as a typed
+//! [`Value::Refs`]: a row of a single-level table by its schema table path and key, e.g.
+//! (`Device.WiFi.Radio.{i}.`, `radio0`); the engine serves it as `Device.WiFi.Radio.1`
+//! (`Device.WiFi.Radio.1.` when the row reference carries `dot`: real devices write both
+//! forms, and the form the ACS wrote is the form it reads back).
 //! A written reference is checked (a strong reference must name an existing object: 9007)
-//! and handed to the backend in the same `@ref(...)` form when it points at a row.
+//! and handed to the backend in the same typed form.
 
 use super::walk::Target;
 use super::Model;
 use crate::cwmp::fault::FaultCode;
-
-const OPEN: &str = "@ref(";
+use crate::hal::{Reference, Value};
 
 impl Model {
-    /// A backend value with every `@ref(...)` item replaced by the row's name; a reference
-    /// to a row that no longer exists becomes empty (dropped from a list).
-    pub(super) fn references_out(&self, value: String) -> String {
-        if !value.contains(OPEN) {
-            return value;
+    /// A backend value as served: text as it is; every reference replaced by the row's
+    /// name (a reference to a row that no longer exists is dropped from the list).
+    pub(super) fn value_out(&self, value: Value) -> String {
+        match value {
+            Value::Text(t) => t,
+            Value::Refs(items) => {
+                let names: Vec<String> = items.iter().filter_map(|r| self.reference_out(r)).collect();
+                names.join(",")
+            }
         }
-        let items: Vec<String> = value.split(',').filter_map(|item| self.reference_out(item.trim())).collect();
-        items.join(",")
     }
 
-    fn reference_out(&self, item: &str) -> Option<String> {
-        // `@ref(...).`: the reference was written with a trailing dot; it is served with one.
-        let (item, dot) = match item.strip_suffix(").") {
-            Some(i) => (i, "."),
-            None => (item.strip_suffix(')').unwrap_or(item), ""),
+    fn reference_out(&self, item: &Reference) -> Option<String> {
+        let (table, key, dot) = match item {
+            Reference::Path(p) => return Some(p.clone()),
+            Reference::Row { table, key, dot } => (table, key, if *dot { "." } else { "" }),
         };
-        let Some(inner) = item.strip_prefix(OPEN) else {
-            return Some(format!("{item}{dot}"));
-        };
-        let (table, key) = inner.split_once('|')?;
         let row = self.tree.find(table)?;
         let name = super::tree::table_path(table);
         if name.contains("{i}") {
@@ -48,23 +44,22 @@ impl Model {
         Some(format!("{name}{number}{dot}"))
     }
 
-    /// Checks the items of a written reference and puts row references in backend form.
-    pub(super) fn references_in(&self, value: &str) -> Result<String, FaultCode> {
+    /// Checks the items of a written reference and types them for the backend.
+    pub(super) fn references_in(&self, value: &str) -> Result<Value, FaultCode> {
         let mut out = Vec::new();
         for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let name = if item.ends_with('.') { item.to_string() } else { format!("{item}.") };
             let target = self.resolve(&name).map_err(|_| FaultCode::INVALID_PARAMETER_VALUE)?;
             match target {
                 Target::Object(p) if p.keys.len() == 1 => {
-                    let path = self.tree.object(p.obj).map(|o| o.path.to_string()).unwrap_or_default();
-                    let key = p.keys.first().map(String::as_str).unwrap_or("");
-                    let dot = if item.ends_with('.') { "." } else { "" };
-                    out.push(format!("{OPEN}{path}|{key}){dot}"));
+                    let table = self.tree.object(p.obj).map(|o| o.path.to_string()).unwrap_or_default();
+                    let key = p.keys.first().cloned().unwrap_or_default();
+                    out.push(Reference::Row { table, key, dot: item.ends_with('.') });
                 }
-                Target::Object(_) | Target::Table { .. } => out.push(item.to_string()),
+                Target::Object(_) | Target::Table { .. } => out.push(Reference::Path(item.to_string())),
                 _ => return Err(FaultCode::INVALID_PARAMETER_VALUE),
             }
         }
-        Ok(out.join(","))
+        Ok(Value::Refs(out))
     }
 }

@@ -8,9 +8,10 @@
 use super::tree::table_path;
 use super::Model;
 use crate::cwmp::fault::FaultCode;
+use crate::cwmp::name::Name;
+use crate::cwmp::path::{self, PathError, Segment};
 use crate::cwmp::rpc::Fault;
 use crate::hal::Location;
-use crate::model::path::{self, Segment};
 use crate::schema::ParamSpec;
 
 /// An object or row of the concrete tree.
@@ -105,10 +106,13 @@ impl Model {
                 return Some((self.rows(t, place).len().to_string(), None));
             }
         }
+        if spec.name.as_ref() == "ParameterKey" && obj.path.as_ref() == super::MANAGEMENT_SERVER {
+            return Some((self.parameter_key.clone(), None));
+        }
         let at = Location { object: &obj.path, keys: &place.keys };
         for &b in self.tree.serving(place.obj) {
             match self.backend(b).map(|be| be.get(&at, &spec.name)) {
-                Some(Ok(Some(v))) => return Some((self.references_out(v), Some(b))),
+                Some(Ok(Some(v))) => return Some((self.value_out(v), Some(b))),
                 Some(Err(e)) => log::warn!("{}{}: {e}", place.name, spec.name),
                 _ => {}
             }
@@ -141,9 +145,18 @@ impl Model {
         self.tree.serving(row).first().and_then(|b| self.backend(*b)).is_some_and(|be| be.creatable(&at))
     }
 
-    /// Resolves a requested name (9005 when it names nothing present).
+    /// Resolves a name the engine itself holds (9005 when it names nothing present).
     pub(super) fn resolve(&self, name: &str) -> Result<Target, Fault> {
-        let parsed = path::parse(name).map_err(|e| {
+        self.resolve_parsed(name, path::parse(name))
+    }
+
+    /// Resolves a requested name, parsed where it was decoded.
+    pub(super) fn resolve_name(&self, name: &Name) -> Result<Target, Fault> {
+        self.resolve_parsed(name.as_str(), name.path())
+    }
+
+    fn resolve_parsed(&self, name: &str, parsed: Result<path::Path<'_>, PathError>) -> Result<Target, Fault> {
+        let parsed = parsed.map_err(|e| {
             log::info!("{name:.64}: {e}");
             no_name()
         })?;

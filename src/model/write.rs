@@ -10,10 +10,10 @@
 
 use super::walk::{row_table, Place, Target};
 use super::Model;
+use super::ModelState;
 use crate::cwmp::fault::FaultCode;
 use crate::cwmp::rpc::{Fault, ParameterValueStruct, SetParameterValuesFault};
-use crate::hal::{Applied, HalError, Location};
-use crate::persist::State;
+use crate::hal::{Applied, HalError, Location, Value};
 use std::collections::HashSet;
 
 /// One validated write: where, what, which backend (`None`: the engine's Alias).
@@ -21,7 +21,10 @@ struct Write {
     name: String,
     place: Place,
     param: String,
+    /// Canonical text, as the ACS reads it back (kept in the state for volatile backends).
     value: String,
+    /// What the backend gets.
+    typed: Value,
     backend: Option<usize>,
 }
 
@@ -48,10 +51,8 @@ impl Model {
         if !self.param_writable(&place, spec, source) {
             return Err(FaultCode::NON_WRITABLE_PARAMETER);
         }
-        let mut value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
-        if spec.reference {
-            value = self.references_in(&value)?;
-        }
+        let value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
+        let typed = if spec.reference { self.references_in(&value)? } else { Value::Text(value.clone()) };
         if source.is_none() && spec.name == "Alias" {
             let taken = place.numbers.last().is_some_and(|n| {
                 self.instances.borrow().alias_taken(row_table(&place.name), *n, &value) || value.is_empty()
@@ -60,7 +61,7 @@ impl Model {
                 return Err(FaultCode::INVALID_PARAMETER_VALUE);
             }
         }
-        Ok(Write { name: p.name.clone(), param: spec.name.to_string(), place, value, backend: source })
+        Ok(Write { name: p.name.clone(), param: spec.name.to_string(), place, value, typed, backend: source })
     }
 
     /// All-or-nothing SetParameterValues; returns the Status (0 applied, 1 later).
@@ -68,7 +69,7 @@ impl Model {
         &mut self,
         list: &[ParameterValueStruct],
         parameter_key: &str,
-        state: &mut State,
+        state: &mut ModelState,
     ) -> Result<u8, Fault> {
         let mut faults = Vec::new();
         let mut writes = Vec::new();
@@ -100,8 +101,8 @@ impl Model {
         Ok(status)
     }
 
-    fn set_parameter_key(&mut self, key: &str, state: &mut State) {
-        self.agent.parameter_key = key.to_string();
+    fn set_parameter_key(&mut self, key: &str, state: &mut ModelState) {
+        self.parameter_key = key.to_string();
         state.parameter_key = key.to_string();
     }
 
@@ -120,7 +121,7 @@ impl Model {
             for (w, object) in writes.iter().zip(&objects) {
                 let Some(b) = w.backend else { continue };
                 let at = Location { object, keys: &w.place.keys };
-                if let Some(Err(e)) = m.backend_mut(b).map(|be| be.set(&at, &w.param, &w.value)) {
+                if let Some(Err(e)) = m.backend_mut(b).map(|be| be.set(&at, &w.param, &w.typed)) {
                     log::info!("{}: {e}", w.name);
                     faults.push(spv_fault(&w.name, e.fault()));
                 }
@@ -196,7 +197,7 @@ impl Model {
         &mut self,
         object_name: &str,
         parameter_key: &str,
-        state: &mut State,
+        state: &mut ModelState,
     ) -> Result<(u32, u8), Fault> {
         let Ok(Target::Table { parent, row, name }) = self.resolve(object_name) else {
             log::info!("AddObject {object_name:.64}: not a table");
@@ -234,7 +235,12 @@ impl Model {
     }
 
     /// DeleteObject: removes a row of a writable table (and everything below); Status.
-    pub fn delete_object(&mut self, object_name: &str, parameter_key: &str, state: &mut State) -> Result<u8, Fault> {
+    pub fn delete_object(
+        &mut self,
+        object_name: &str,
+        parameter_key: &str,
+        state: &mut ModelState,
+    ) -> Result<u8, Fault> {
         let target = self.resolve(object_name);
         let Ok(Target::Object(place)) = target else {
             log::info!("DeleteObject {object_name:.64}: no such row");
@@ -274,7 +280,7 @@ impl Model {
     /// Applies the values kept in the state for a volatile backend (at start).
     /// Only backend `only` is restored: backends are added one by one, and adding one does
     /// not change which earlier backend serves a name.
-    pub(super) fn restore_values(&mut self, state: &State, only: usize) {
+    pub(super) fn restore_values(&mut self, state: &ModelState, only: usize) {
         for (name, value) in &state.values {
             let Ok(Target::Param(place, i)) = self.resolve(name) else { continue };
             let Some(spec) = self.tree.object(place.obj).and_then(|o| o.params.get(i)).cloned() else { continue };
@@ -283,9 +289,20 @@ impl Model {
                 continue;
             }
             let path = self.tree.object(place.obj).map(|o| o.path.to_string()).unwrap_or_default();
+            let typed = if spec.reference {
+                match self.references_in(value) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        log::warn!("{name}: kept reference {value:.64} names nothing now: not restored");
+                        continue;
+                    }
+                }
+            } else {
+                Value::Text(value.clone())
+            };
             if let Some(be) = self.backend_mut(b).filter(|be| be.volatile()) {
                 let at = Location { object: &path, keys: &place.keys };
-                let ok = be.begin().and_then(|()| be.set(&at, &spec.name, value)).and_then(|()| be.commit());
+                let ok = be.begin().and_then(|()| be.set(&at, &spec.name, &typed)).and_then(|()| be.commit());
                 if let Err(e) = ok {
                     be.abort();
                     log::warn!("{name}: kept value not restored: {e}");

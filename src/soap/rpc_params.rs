@@ -4,6 +4,7 @@
 
 use super::decode::DecodeErrorKind as Kind;
 use super::xml::{El, Res, W, XSD_NS};
+use crate::cwmp::name::Name;
 use crate::cwmp::rpc::{
     Body, ParameterAttributeStruct, ParameterInfoStruct, ParameterValueStruct, SetParameterAttributesStruct, ValueType,
 };
@@ -24,15 +25,13 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
             })
         })(),
         "SetParameterValuesResponse" => e.number("Status").map(|status| Body::SetParameterValuesResponse { status }),
-        "GetParameterValues" => {
-            e.strings("ParameterNames", NAME_MAX).map(|parameter_names| Body::GetParameterValues { parameter_names })
-        }
+        "GetParameterValues" => parsed_names(e).map(|parameter_names| Body::GetParameterValues { parameter_names }),
         "GetParameterValuesResponse" => {
             decode_values(e, "ParameterList").map(|parameter_list| Body::GetParameterValuesResponse { parameter_list })
         }
         "GetParameterNames" => (|| {
             Ok(Body::GetParameterNames {
-                parameter_path: e.str("ParameterPath", NAME_MAX)?,
+                parameter_path: Name::new(e.str("ParameterPath", NAME_MAX)?),
                 next_level: e.bool("NextLevel")?,
             })
         })(),
@@ -43,9 +42,9 @@ pub(super) fn decode(e: El<'_, '_>) -> Option<Res<Body>> {
             decode_set_attributes(e).map(|parameter_list| Body::SetParameterAttributes { parameter_list })
         }
         "SetParameterAttributesResponse" => Ok(Body::SetParameterAttributesResponse),
-        "GetParameterAttributes" => e
-            .strings("ParameterNames", NAME_MAX)
-            .map(|parameter_names| Body::GetParameterAttributes { parameter_names }),
+        "GetParameterAttributes" => {
+            parsed_names(e).map(|parameter_names| Body::GetParameterAttributes { parameter_names })
+        }
         "GetParameterAttributesResponse" => {
             decode_attributes(e).map(|parameter_list| Body::GetParameterAttributesResponse { parameter_list })
         }
@@ -86,7 +85,7 @@ pub(super) fn encode(w: &mut W<'_>, body: &Body) -> bool {
         }
         Body::GetParameterNames { parameter_path, next_level } => {
             w.open("cwmp:GetParameterNames");
-            w.leaf("ParameterPath", parameter_path);
+            w.leaf("ParameterPath", parameter_path.as_str());
             w.bool("NextLevel", *next_level);
             w.close("cwmp:GetParameterNames");
         }
@@ -115,9 +114,18 @@ fn status_only(w: &mut W<'_>, tag: &str, status: u8) {
     w.close(tag);
 }
 
-fn names(w: &mut W<'_>, tag: &str, list: &[String]) {
+/// `ParameterNames`, each parsed here, once (the engine takes the parsed form).
+fn parsed_names(e: El<'_, '_>) -> Res<Vec<Name>> {
+    e.strings("ParameterNames", NAME_MAX).map(|list| list.into_iter().map(Name::new).collect())
+}
+
+fn names(w: &mut W<'_>, tag: &str, list: &[Name]) {
     w.open(tag);
-    w.strings("ParameterNames", list);
+    w.array_open("ParameterNames", "xsd:string", list.len());
+    for n in list {
+        w.leaf("string", n.as_str());
+    }
+    w.close("ParameterNames");
     w.close(tag);
 }
 

@@ -20,6 +20,7 @@
 //! ```
 //! Test tooling only (feature `testacs`).
 
+use crate::cwmp::name::Name;
 use crate::cwmp::rpc::{Body, ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 use core::fmt;
 
@@ -163,13 +164,17 @@ fn parse_request(w: &[&str]) -> Result<Body, ScriptProblem> {
     let names = || rest.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Ok(match *method {
         "GetRPCMethods" => Body::GetRPCMethods,
-        "GetParameterValues" => Body::GetParameterValues { parameter_names: names() },
+        "GetParameterValues" => {
+            Body::GetParameterValues { parameter_names: names().into_iter().map(Name::from).collect() }
+        }
         "GetParameterNames" => Body::GetParameterNames {
-            parameter_path: rest.first().map(|p| if *p == "''" { "" } else { p }).unwrap_or("").to_string(),
+            parameter_path: rest.first().map(|p| if *p == "''" { "" } else { p }).unwrap_or("").into(),
             next_level: rest.get(1).map(|w| bool_word(w)).transpose()?.unwrap_or(false),
         },
         "SetParameterValues" => set_values(rest)?,
-        "GetParameterAttributes" => Body::GetParameterAttributes { parameter_names: names() },
+        "GetParameterAttributes" => {
+            Body::GetParameterAttributes { parameter_names: names().into_iter().map(Name::from).collect() }
+        }
         "SetParameterAttributes" => Body::SetParameterAttributes {
             parameter_list: vec![SetParameterAttributesStruct {
                 name: arg(rest.first()),
@@ -241,7 +246,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.len(), 4);
         assert_eq!(s[1].expect, Some(Expect::Response("SetParameterValuesResponse".into())));
-        assert_eq!(s[2].request, Body::GetParameterNames { parameter_path: String::new(), next_level: true });
+        assert_eq!(s[2].request, Body::GetParameterNames { parameter_path: Name::default(), next_level: true });
         assert_eq!(s[3].expect, Some(Expect::Fault(9005)));
     }
 

@@ -1,6 +1,7 @@
 //! Human-readable one-line summaries of CWMP messages, for the demo and test failures.
 //! Test tooling only (feature `testacs`). Passwords are never printed.
 
+use crate::cwmp::name::Name;
 use crate::cwmp::rpc::{Body, ParameterValueStruct};
 
 fn values(list: &[ParameterValueStruct], max: usize) -> String {
@@ -43,7 +44,7 @@ pub fn summary(body: &Body) -> String {
             )
         }
         Body::GetParameterValues { parameter_names } => {
-            format!("GetParameterValues {}", parameter_names.join(" "))
+            format!("GetParameterValues {}", parameter_names.iter().map(Name::as_str).collect::<Vec<_>>().join(" "))
         }
         Body::GetParameterValuesResponse { parameter_list } => {
             format!("GetParameterValuesResponse {}", values(parameter_list, 6))

@@ -4,11 +4,11 @@
 //! told to refuse at prepare, so the engine's cross-backend rules can be observed.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use cwmpd::backend::replay::ReplayTree;
+use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::config::Config;
-use cwmpd::hal::{Applied, Backend, ErrorKind, HalError, Location, Result};
-use cwmpd::model::{Identity, Model};
-use cwmpd::persist::State;
+use cwmpd::hal::{Applied, Backend, ErrorKind, HalError, Location, Result, Value};
+use cwmpd::model::Model;
+use cwmpd::model::ModelState;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -37,9 +37,14 @@ pub fn config() -> Config {
 }
 
 /// A model over `dump`, restarted from `state`.
-pub fn model(dump: &std::path::Path, state: &State) -> Model {
+#[cfg(feature = "replay")]
+pub fn model(dump: &std::path::Path, state: &ModelState) -> Model {
+    use cwmpd::backend::replay::ReplayTree;
     let cfg = config();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), state);
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        state,
+    );
     m.attach_replay(ReplayTree::load(dump).unwrap(), state);
     m
 }
@@ -94,9 +99,9 @@ impl Backend for MemBackend {
     fn instances(&self, _at: &Location) -> Result<Vec<String>> {
         Ok(self.0.borrow().rows.keys().cloned().collect())
     }
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let s = self.0.borrow();
-        Ok(at.key().and_then(|k| s.rows.get(k)).and_then(|r| r.get(param)).cloned())
+        Ok(at.key().and_then(|k| s.rows.get(k)).and_then(|r| r.get(param)).cloned().map(Value::Text))
     }
     fn creatable(&self, _at: &Location) -> bool {
         true
@@ -107,7 +112,8 @@ impl Backend for MemBackend {
         s.staged.clear();
         Ok(())
     }
-    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        let value = value.to_string();
         let mut s = self.0.borrow_mut();
         s.calls.push(format!("set {param}"));
         if param == "UserID" && value == "666" {
@@ -163,9 +169,12 @@ impl Backend for MemBackend {
 }
 
 /// A model with only the agent's parameters and `mem`.
-pub fn mem_model(mem: &MemBackend, state: &State) -> Model {
+pub fn mem_model(mem: &MemBackend, state: &ModelState) -> Model {
     let cfg = config();
-    let mut m = Model::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), state);
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
+        state,
+    );
     m.add_backend(Box::new(mem.clone()), state);
     m
 }

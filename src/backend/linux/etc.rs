@@ -10,7 +10,7 @@
 use super::objects::TIME;
 use super::{tz, LinuxBackend, MAX_FILE};
 use crate::clock::{format_date_time, SystemClock};
-use crate::hal::{ErrorKind, HalError, Result};
+use crate::hal::{ErrorKind, HalError, Result, Value};
 use std::net::IpAddr;
 
 /// One dnsmasq lease: `<expiry> <mac> <ip> <hostname|*> <client-id|*>`.
@@ -140,24 +140,26 @@ impl LinuxBackend {
         self.first_of(&self.resolv_conf).map(|(_, text)| nameservers(&text)).unwrap_or_default()
     }
 
-    pub(super) fn dns_server(&self, key: &str, param: &str) -> Result<Option<String>> {
+    pub(super) fn dns_server(&self, key: &str, param: &str) -> Result<Option<Value>> {
         if !self.dns_servers().iter().any(|s| s == key) {
             return Err(HalError::new(ErrorKind::NotFound, format!("DNS server {key}")));
         }
-        Ok(match param {
+        let text = match param {
             "Enable" => Some("true".to_string()),
             "Status" => Some("Enabled".to_string()),
             "DNSServer" => Some(key.to_string()),
             // A reference to the IP.Interface row of the (UCI) interface it came from; empty
             // when the file does not say (TR-181: the empty string means "not known").
-            "Interface" => Some(
-                self.server_interface(key).map(|i| format!("@ref(Device.IP.Interface.{{i}}.|{i})")).unwrap_or_default(),
-            ),
+            "Interface" => {
+                let row = self.server_interface(key).map(|i| Value::row(super::objects::IP_INTERFACE, &i));
+                return Ok(Some(row.unwrap_or(Value::Refs(Vec::new()))));
+            }
             // How the server was learnt: the protocol of its OpenWrt interface; absent when
             // nothing says.
             "Type" => self.server_interface(key).and_then(|i| self.interface_proto(&i)).and_then(|p| server_type(&p)),
             _ => None,
-        })
+        };
+        Ok(text.map(Value::Text))
     }
 
     fn ntp(&self) -> Option<(Vec<String>, bool)> {

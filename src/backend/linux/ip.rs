@@ -13,7 +13,7 @@ use super::objects::{IPV6_ADDRESS, IPV6_FORWARDING, IP_INTERFACE};
 use super::rtnl::{self, Address, Neighbour, Route};
 use super::{etc, reference, socket, LinuxBackend};
 use crate::clock::{format_date_time, SystemClock};
-use crate::hal::{ErrorKind, HalError, Location, Result};
+use crate::hal::{ErrorKind, HalError, Location, Result, Value};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -133,7 +133,7 @@ impl LinuxBackend {
         Ok(self.routes(v6)?.iter().map(|(k, _)| k.clone()).collect())
     }
 
-    pub(super) fn forwarding(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    pub(super) fn forwarding(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let v6 = at.object == IPV6_FORWARDING;
         let key = at.key().unwrap_or("");
         let routes = self.routes(v6)?;
@@ -141,7 +141,7 @@ impl LinuxBackend {
             return Err(missing("route", key));
         };
         let gateway = r.gateway.map(|g| g.to_string()).unwrap_or_default();
-        Ok(match param {
+        let text = match param {
             "Enable" => Some("true".to_string()),
             "Status" => Some("Enabled".to_string()),
             "Type" => route_type(r.kind).map(str::to_string),
@@ -153,12 +153,14 @@ impl LinuxBackend {
             "NextHop" if v6 => Some(gateway),
             "ForwardingPolicy" => Some("-1".to_string()),
             "Interface" => {
-                Some(r.oif.and_then(|i| self.ifname(i)).map(|n| reference(IP_INTERFACE, &n)).unwrap_or_default())
+                let row = r.oif.and_then(|i| self.ifname(i)).map(|n| reference(IP_INTERFACE, &n));
+                return Ok(Some(row.unwrap_or(Value::Refs(Vec::new()))));
             }
             "Origin" => Some(route_origin(r.protocol, v6).to_string()),
             "ForwardingMetric" => Some(i32::try_from(r.priority.unwrap_or(0)).unwrap_or(i32::MAX).to_string()),
             _ => None,
-        })
+        };
+        Ok(text.map(Value::Text))
     }
 
     /// Whether the IPv4 default route leaves through `ifname` (`None` without netlink).
@@ -228,14 +230,14 @@ impl LinuxBackend {
         Ok(self.host_addresses(key, v6)?.iter().map(|a| format!("{key}|{a}")).collect())
     }
 
-    pub(super) fn host(&self, key: &str, param: &str) -> Result<Option<String>> {
+    pub(super) fn host(&self, key: &str, param: &str) -> Result<Option<Value>> {
         let all = self.neighbours()?;
         let neighbours: Vec<&Neighbour> = all.iter().filter(|n| mac(&n.lladdr).as_deref() == Some(key)).collect();
         let lease = self.leases().into_iter().find(|l| l.mac == key);
         if neighbours.is_empty() && lease.is_none() {
             return Err(missing("host", key));
         }
-        Ok(match param {
+        let text = match param {
             "PhysAddress" => Some(key.to_string()),
             "IPAddress" => self
                 .host_addresses(key, false)?
@@ -243,15 +245,18 @@ impl LinuxBackend {
                 .chain(self.host_addresses(key, true)?)
                 .next()
                 .map(|a| a.to_string()),
-            "Layer3Interface" => neighbours
-                .first()
-                .and_then(|n| self.ifname(n.index))
-                .filter(|n| self.kind(n).is_ip())
-                .map(|n| reference(IP_INTERFACE, &n)),
+            "Layer3Interface" => {
+                return Ok(neighbours
+                    .first()
+                    .and_then(|n| self.ifname(n.index))
+                    .filter(|n| self.kind(n).is_ip())
+                    .map(|n| reference(IP_INTERFACE, &n)))
+            }
             "HostName" => lease.and_then(|l| l.hostname),
             "Active" => Some(neighbours.iter().any(|n| n.reachable()).to_string()),
             _ => None,
-        })
+        };
+        Ok(text.map(Value::Text))
     }
 }
 

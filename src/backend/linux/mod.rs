@@ -12,7 +12,7 @@
 //! Routing.Router.{i} (one row, key `main`) with IPv4Forwarding.{i}/IPv6Forwarding.{i};
 //! Hosts.Host.{i} (+ IPv4Address.{i}, IPv6Address.{i}); DNS.Client.Server.{i}; Time and
 //! Time.Client.{i}. It does NOT serve the DeviceInfo identity parameters, UpTime or
-//! ProvisioningCode (the agent does). What the platform does not tell is absent
+//! ProvisioningCode (the agent's backend does, with the host readers of [`identity`]). What the platform does not tell is absent
 //! (`get` -> `Ok(None)`), never guessed: e.g. Ethernet.Interface.LastChange (the kernel
 //! keeps no time); MaxBitRate/DuplexMode come from ethtool netlink where the kernel has it.
 //!
@@ -21,10 +21,10 @@
 //!
 //! **References.** Reference parameters (LowerLayers, Interface, Layer3Interface,
 //! HigherLayer...) need full paths with instance numbers, which only the engine knows. This
-//! backend returns them as `@ref(TABLE|KEY)`: the schema path of the table (with `{i}`),
-//! `|`, and this backend's key of the row, e.g. `@ref(Device.Ethernet.Interface.{i}.|eth0)`;
-//! a list holds several, comma-separated. The engine translates each to the row's path
-//! (`Device.Ethernet.Interface.3`) when serving, or to "" when the row is unknown.
+//! backend returns them typed ([`crate::hal::Value::Refs`]): the schema path of the table
+//! (with `{i}`) and this backend's key of the row, e.g. (`Device.Ethernet.Interface.{i}.`,
+//! `eth0`). The engine translates each to the row's path (`Device.Ethernet.Interface.3`)
+//! when serving, or drops it when the row is unknown.
 //!
 //! **Testing.** Every file is read below a configurable root ([`LinuxBackend::with_root`]):
 //! tests run on canned trees. Netlink always talks to the running kernel (of the current
@@ -33,6 +33,7 @@
 mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod identity;
 mod ip;
 mod net;
 pub mod netlink;
@@ -46,7 +47,7 @@ pub mod watch;
 
 pub use objects::OBJECTS;
 
-use crate::hal::{Backend, ErrorKind, HalError, Location, Result};
+use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -68,7 +69,7 @@ pub struct LinuxBackend {
     log_files: Vec<VendorLog>,
     ntp_sources: Vec<String>,
     resolv_conf: Vec<String>,
-    cpu: Mutex<Option<procfs::CpuSample>>,
+    cpu: Mutex<procfs::CpuMeter>,
     /// Recent netlink readings (one dump serves a whole table walk).
     dumps: ip::Dumps,
 }
@@ -111,7 +112,7 @@ impl LinuxBackend {
             log_files: Vec::new(),
             ntp_sources: strings(DEFAULT_NTP),
             resolv_conf: strings(DEFAULT_RESOLV),
-            cpu: Mutex::new(None),
+            cpu: Mutex::new(procfs::CpuMeter::default()),
             dumps: ip::Dumps::default(),
         }
     }
@@ -195,8 +196,8 @@ fn read_capped(path: &Path) -> Option<String> {
 }
 
 /// A reference to row `key` of `table` for the engine to translate (module doc).
-pub fn reference(table: &str, key: &str) -> String {
-    format!("@ref({table}|{key})")
+pub fn reference(table: &str, key: &str) -> Value {
+    Value::row(table, key)
 }
 
 fn not_found(at: &Location) -> HalError {
@@ -234,7 +235,7 @@ impl Backend for LinuxBackend {
         self.rows(at)
     }
 
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         self.value(at, param)
     }
 

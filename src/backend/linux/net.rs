@@ -10,7 +10,7 @@
 
 use super::objects::{ETH_INTERFACE, ETH_LINK, IP_INTERFACE, ROUTER};
 use super::{ethtool, reference, LinuxBackend};
-use crate::hal::{ErrorKind, HalError, Result};
+use crate::hal::{ErrorKind, HalError, Result, Value};
 
 const IFF_UP: u32 = 0x1;
 /// ARPHRD_LOOPBACK.
@@ -142,23 +142,26 @@ impl LinuxBackend {
         })
     }
 
-    pub(super) fn ethernet_link(&self, ifname: &str, param: &str) -> Result<Option<String>> {
+    pub(super) fn ethernet_link(&self, ifname: &str, param: &str) -> Result<Option<Value>> {
         self.netdev(ifname, Kind::is_link)?;
-        Ok(match param {
+        let text = match param {
             // A bridge's lower layer would be its Bridging.Bridge port, not served here.
-            "LowerLayers" => self.kind(ifname).physical.then(|| reference(ETH_INTERFACE, ifname)),
+            "LowerLayers" => return Ok(self.kind(ifname).physical.then(|| reference(ETH_INTERFACE, ifname))),
             "MTU" => self.net(ifname, "mtu").and_then(|m| m.parse::<u32>().ok()).map(|m| m.to_string()),
             _ => self.common(ifname, param),
-        })
+        };
+        Ok(text.map(Value::Text))
     }
 
-    pub(super) fn ip_interface(&self, ifname: &str, param: &str) -> Result<Option<String>> {
+    pub(super) fn ip_interface(&self, ifname: &str, param: &str) -> Result<Option<Value>> {
         self.netdev(ifname, Kind::is_ip)?;
         let kind = self.kind(ifname);
         let arphrd = self.net(ifname, "type").and_then(|t| t.parse::<u32>().ok());
-        Ok(match param {
-            "LowerLayers" => Some(if kind.is_link() { reference(ETH_LINK, ifname) } else { String::new() }),
-            "Router" => Some(reference(ROUTER, "main")),
+        let text = match param {
+            "LowerLayers" => {
+                return Ok(Some(if kind.is_link() { reference(ETH_LINK, ifname) } else { Value::Refs(Vec::new()) }))
+            }
+            "Router" => return Ok(Some(reference(ROUTER, "main"))),
             "MaxMTUSize" => {
                 self.net(ifname, "mtu").and_then(|m| m.parse::<u16>().ok()).filter(|m| *m >= 64).map(|m| m.to_string())
             }
@@ -181,7 +184,8 @@ impl LinuxBackend {
                 })
             }
             _ => self.common(ifname, param),
-        })
+        };
+        Ok(text.map(Value::Text))
     }
 
     /// A Stats counter of `ifname` (StatsCounter32 values wrap as the spec says).
@@ -206,7 +210,7 @@ impl LinuxBackend {
         rows
     }
 
-    pub(super) fn stack_layer(&self, key: &str, param: &str) -> Result<Option<String>> {
+    pub(super) fn stack_layer(&self, key: &str, param: &str) -> Result<Option<Value>> {
         if !self.stack().iter().any(|k| k == key) {
             return Err(HalError::new(ErrorKind::NotFound, format!("interface stack {key}")));
         }

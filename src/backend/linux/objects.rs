@@ -4,7 +4,7 @@
 //! that part of the system. It holds no platform logic itself.
 
 use super::{net, not_found, LinuxBackend};
-use crate::hal::{Location, Result};
+use crate::hal::{Location, Result, Value};
 
 /// Counters of `statistics/` served in every Stats object (TR-181 StatsCounter32/64).
 const STATS: &[&str] = &[
@@ -164,21 +164,21 @@ impl LinuxBackend {
     }
 
     /// The value of `param` at `at`.
-    pub(super) fn value(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    pub(super) fn value(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let key = at.key().unwrap_or("");
         match at.object {
-            MEMORY => Ok(self.memory(param)),
-            PROCESS_STATUS => Ok(self.process_status(param)),
-            PROCESS => self.process(key, param),
-            SENSOR => self.sensor(key, param),
-            LOG_FILE => self.log(key, param),
-            ETH_INTERFACE => self.ethernet_interface(key, param),
+            MEMORY => Ok(self.memory(param).map(Value::Text)),
+            PROCESS_STATUS => Ok(self.process_status(param).map(Value::Text)),
+            PROCESS => text(self.process(key, param)),
+            SENSOR => text(self.sensor(key, param)),
+            LOG_FILE => text(self.log(key, param)),
+            ETH_INTERFACE => text(self.ethernet_interface(key, param)),
             ETH_LINK => self.ethernet_link(key, param),
-            ETH_INTERFACE_STATS | ETH_LINK_STATS | IP_INTERFACE_STATS => self.stats(key, param),
+            ETH_INTERFACE_STATS | ETH_LINK_STATS | IP_INTERFACE_STATS => text(self.stats(key, param)),
             STACK => self.stack_layer(key, param),
             IP_INTERFACE => self.ip_interface(key, param),
-            IPV4_ADDRESS | IPV6_ADDRESS => self.address(at, param),
-            ROUTER => Ok(matches!(param, "Enable" | "Status").then(|| router(param))),
+            IPV4_ADDRESS | IPV6_ADDRESS => text(self.address(at, param)),
+            ROUTER => Ok(matches!(param, "Enable" | "Status").then(|| Value::Text(router(param)))),
             IPV4_FORWARDING | IPV6_FORWARDING => self.forwarding(at, param),
             HOST => self.host(key, param),
             HOST_IPV4 | HOST_IPV6 => {
@@ -186,22 +186,27 @@ impl LinuxBackend {
                 if !self.host_address_keys(host, at.object == HOST_IPV6)?.iter().any(|k| k == key) {
                     return Err(not_found(at));
                 }
-                Ok((param == "IPAddress").then(|| key.rsplit('|').next().unwrap_or("").to_string()))
+                Ok((param == "IPAddress").then(|| Value::from(key.rsplit('|').next().unwrap_or(""))))
             }
             DNS_SERVER => self.dns_server(key, param),
             // The libc resolver, when it has a resolv.conf: always on, any record type.
             DNS | DNS_CLIENT if !self.has_resolver() => Ok(None),
-            DNS => Ok((param == "SupportedRecordTypes").then(|| "A,AAAA,SRV,PTR".to_string())),
+            DNS => Ok((param == "SupportedRecordTypes").then(|| Value::from("A,AAAA,SRV,PTR"))),
             DNS_CLIENT => Ok(match param {
-                "Enable" => Some("true".to_string()),
-                "Status" => Some("Enabled".to_string()),
+                "Enable" => Some(Value::from("true")),
+                "Status" => Some(Value::from("Enabled")),
                 _ => None,
             }),
-            TIME => Ok(self.time(param)),
-            TIME_CLIENT => self.time_client(key, param),
+            TIME => Ok(self.time(param).map(Value::Text)),
+            TIME_CLIENT => text(self.time_client(key, param)),
             _ => Err(not_found(at)),
         }
     }
+}
+
+/// A plain value of a helper that serves no reference.
+fn text(v: Result<Option<String>>) -> Result<Option<Value>> {
+    v.map(|v| v.map(Value::Text))
 }
 
 fn router(param: &str) -> String {

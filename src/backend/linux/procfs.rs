@@ -1,5 +1,5 @@
 //! procfs sources: Device.DeviceInfo.MemoryStatus (Total, Free from `/proc/meminfo`),
-//! ProcessStatus.CPUUsage (from `/proc/stat` deltas) and ProcessStatus.Process.{i}
+//! ProcessStatus.CPUUsage (from `/proc/stat` deltas, never waiting: see [`CpuMeter`]) and ProcessStatus.Process.{i}
 //! (TR-181 Device:2.19, keyed by PID, from `/proc/<pid>/stat` and `/proc/<pid>/status`).
 //!
 //! Values are parsed, never assumed: a missing field leaves its parameter absent. Process
@@ -8,12 +8,12 @@
 
 use super::LinuxBackend;
 use crate::hal::{ErrorKind, HalError, Result};
-use std::time::Duration;
 
 /// Clock ticks per second of `/proc` times (USER_HZ).
 const USER_HZ: u64 = 100;
-/// Window for the first CPUUsage sample, when no earlier sample exists.
-const FIRST_WINDOW: Duration = Duration::from_millis(100);
+/// Shortest window between two samples, in ticks summed over all CPUs (one CPU-second:
+/// 1 % resolution). A read sooner than that answers the last usage computed.
+const MIN_WINDOW_TICKS: u64 = USER_HZ;
 
 /// Busy and total jiffies of the `cpu` line of `/proc/stat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,37 @@ pub fn cpu_usage(before: CpuSample, after: CpuSample) -> Option<u64> {
     let total = after.total.checked_sub(before.total).filter(|t| *t > 0)?;
     let busy = after.busy.saturating_sub(before.busy).min(total);
     Some(busy.saturating_mul(100) / total)
+}
+
+/// CPUUsage without waiting (a `get` never sleeps on the agent loop): the share of busy
+/// time between the kept sample and the current one, once at least [`MIN_WINDOW_TICKS`]
+/// passed; sooner, the last figure. At the first reading (nothing kept) or after the
+/// counters went back, the share since boot (the counters start at 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuMeter {
+    base: Option<CpuSample>,
+    usage: Option<u64>,
+}
+
+impl CpuMeter {
+    /// Takes the sample `now`; the usage in percent.
+    pub fn read(&mut self, now: CpuSample) -> Option<u64> {
+        match self.base {
+            Some(base) if now.total >= base.total => {
+                if now.total - base.total >= MIN_WINDOW_TICKS || self.usage.is_none() {
+                    if let Some(u) = cpu_usage(base, now) {
+                        self.usage = Some(u);
+                        self.base = Some(now);
+                    }
+                }
+            }
+            _ => {
+                self.usage = cpu_usage(CpuSample { busy: 0, total: 0 }, now);
+                self.base = Some(now);
+            }
+        }
+        self.usage
+    }
 }
 
 /// The value in kB of `name:` in `/proc/meminfo`.
@@ -92,24 +123,13 @@ impl LinuxBackend {
         Some(kib.min(u64::from(u32::MAX)).to_string())
     }
 
-    /// CPUUsage: busy share since the previous reading, or over a short window at first.
+    /// CPUUsage: busy share since the previous reading ([`CpuMeter`]); never waits.
     pub(super) fn process_status(&self, param: &str) -> Option<String> {
         if param != "CPUUsage" {
             return None;
         }
         let now = cpu_sample(&self.read("/proc/stat")?)?;
-        let mut last = self.cpu.lock().ok()?;
-        let before = match *last {
-            Some(before) if before.total < now.total => before,
-            _ => {
-                std::thread::sleep(FIRST_WINDOW);
-                let later = cpu_sample(&self.read("/proc/stat")?)?;
-                *last = Some(later);
-                return cpu_usage(now, later).map(|u| u.to_string());
-            }
-        };
-        *last = Some(now);
-        cpu_usage(before, now).map(|u| u.to_string())
+        self.cpu.lock().ok()?.read(now).map(|u| u.to_string())
     }
 
     pub(super) fn processes(&self) -> Vec<String> {
@@ -160,6 +180,26 @@ mod tests {
         assert_eq!(cpu_usage(b, b), None);
         assert_eq!(cpu_usage(b, a), None);
         assert_eq!(cpu_sample("cpu0 1 2 3 4\n"), None);
+    }
+
+    #[test]
+    fn cpu_meter_answers_at_once() {
+        let s = |busy, total| CpuSample { busy, total };
+        let mut m = CpuMeter::default();
+        // First reading: since boot.
+        assert_eq!(m.read(s(200, 1000)), Some(20));
+        // Too soon (fewer than MIN_WINDOW_TICKS): the last figure, the base kept.
+        assert_eq!(m.read(s(240, 1050)), Some(20));
+        // A full window since the kept base: 90 busy of 100.
+        assert_eq!(m.read(s(290, 1100)), Some(90));
+        assert_eq!(m.read(s(290, 1100)), Some(90));
+        assert_eq!(m.read(s(300, 1300)), Some(5));
+        // Counters went back (a restarted container's /proc): since boot again.
+        assert_eq!(m.read(s(10, 100)), Some(10));
+        // Nothing at all yet: an empty sample gives no figure, then the next one does.
+        let mut fresh = CpuMeter::default();
+        assert_eq!(fresh.read(s(0, 0)), None);
+        assert_eq!(fresh.read(s(5, 10)), Some(50));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use super::doc::{Doc, Section};
 use super::map::{Codec, Param};
-use crate::hal::{ErrorKind, HalError, Result};
+use crate::hal::{ErrorKind, HalError, Reference, Result, Value};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -108,25 +108,21 @@ fn width_of(htmode: &str) -> Option<&'static str> {
     })
 }
 
-/// `@ref(<table>|<key>)`: a reference the engine turns into a path with instance numbers.
-pub fn reference(table: &str, key: &str) -> String {
-    format!("@ref({table}|{key})")
-}
-
 /// The raw UCI value of a parameter (its default when the option is absent).
 fn raw<'a>(section: &Section<'a>, p: &'a Param) -> Option<&'a str> {
     let option = p.option.as_deref()?;
     section.option(option).or(p.default.as_deref())
 }
 
-/// The TR-181 value of `p` in `section` (the row `key`).
-pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<String> {
+/// The TR-181 value of `p` in `section` (the row `key`): a reference (a row of `table` the
+/// engine names with its instance number) or text.
+pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Value> {
     if p.hidden {
-        return Some(String::new());
+        return Some(Value::Text(String::new()));
     }
     let value = raw(section, p);
     let bool_text = |b: bool| if b { "true" } else { "false" }.to_string();
-    match &p.codec {
+    let text = match &p.codec {
         Codec::Text => value.map(str::to_string),
         Codec::Bool => uci_bool(value?).map(bool_text),
         Codec::NotBool => uci_bool(value?).map(|b| bool_text(!b)),
@@ -142,8 +138,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Stri
             ipv4_cidr(text).map(|(a, _)| a.to_string())
         }
         Codec::Netmask => network_of(section).map(|(_, m)| Ipv4Addr::from(m).to_string()),
-        Codec::Ref(table) => value.filter(|v| !v.is_empty()).map(|v| reference(table, v)),
-        Codec::SelfRef(table) => Some(reference(table, key)),
+        Codec::Ref(table) => return value.filter(|v| !v.is_empty()).map(|v| Value::row(table, v)),
+        Codec::SelfRef(table) => return Some(Value::row(table, key)),
         Codec::DhcpMin | Codec::DhcpMax => dhcp_address(view, section, p).map(|a| Ipv4Addr::from(a).to_string()),
         Codec::LeaseTime => lease_seconds(value?).map(|s| s.to_string()),
         Codec::AutoChannel => value.map(|v| bool_text(v == "auto")),
@@ -151,7 +147,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Stri
         Codec::PortStart => number(value?.split([':', '-']).next()).map(|n| n.to_string()),
         Codec::PortEnd => Some(number(value?.split([':', '-']).nth(1)).unwrap_or(0).to_string()),
         Codec::Fixed(v) => Some(v.clone()),
-    }
+    };
+    text.map(Value::Text)
 }
 
 fn dhcp_range(section: &Section) -> (u32, u32) {
@@ -175,7 +172,16 @@ fn set(option: &str, value: impl Into<String>) -> Vec<Edit> {
 }
 
 /// The edits that make `p` read `value` in `section`.
-pub fn write(view: &View, section: &Section, p: &Param, value: &str) -> Result<Vec<Edit>> {
+pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result<Vec<Edit>> {
+    match (value, &p.codec, p.option.as_deref()) {
+        (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
+        (Value::Refs(_), Codec::Ref(_), None) => Err(HalError::new(ErrorKind::NotWritable, p.name.clone())),
+        (Value::Refs(_), _, _) => Err(invalid(format!("{} is not a reference", p.name))),
+        (Value::Text(text), _, _) => write_text(view, section, p, text),
+    }
+}
+
+fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<Vec<Edit>> {
     let not_writable = || HalError::new(ErrorKind::NotWritable, p.name.clone());
     let option = p.option.as_deref();
     let boolean = |v: &str| if v == "true" || v == "1" { "1" } else { "0" };
@@ -197,7 +203,7 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &str) -> Result<V
             Some((u, _)) => set(o, u.clone()),
             None => return Err(invalid(format!("{} {value} not supported by this platform", p.name))),
         },
-        (Codec::Ref(table), Some(o)) => write_ref(table, o, value)?,
+        (Codec::Ref(table), Some(_)) => return Err(invalid(format!("reference to {table} expected"))),
         (Codec::Ipaddr, Some(o)) => write_ipaddr(section, o, value)?,
         (Codec::Netmask, Some(o)) => write_netmask(section, o, value)?,
         (Codec::DhcpMin | Codec::DhcpMax, Some(_)) => write_dhcp(view, section, p, value)?,
@@ -214,13 +220,12 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &str) -> Result<V
     Ok(edits)
 }
 
-fn write_ref(table: &str, option: &str, value: &str) -> Result<Vec<Edit>> {
-    if value.is_empty() {
-        return Ok(vec![Edit::Delete(option.to_string())]);
-    }
-    let inner = value.strip_prefix("@ref(").and_then(|v| v.strip_suffix(')'));
-    match inner.and_then(|v| v.split_once('|')) {
-        Some((t, key)) if t == table && super::doc::valid_name(key) => Ok(set(option, key)),
+fn write_ref(table: &str, option: &str, refs: &[Reference]) -> Result<Vec<Edit>> {
+    match refs {
+        [] => Ok(vec![Edit::Delete(option.to_string())]),
+        [Reference::Row { table: t, key, .. }] if t == table && super::doc::valid_name(key) => {
+            Ok(set(option, key.clone()))
+        }
         _ => Err(invalid(format!("reference to {table} expected"))),
     }
 }

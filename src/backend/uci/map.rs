@@ -32,7 +32,7 @@ pub enum Codec {
     Ipaddr,
     /// `netmask`, or the mask of the `/prefix` of `ipaddr`.
     Netmask,
-    /// The option names a row of this table: `@ref(<table>|<key>)`.
+    /// The option names a row of this table (a typed reference to it).
     Ref(String),
     /// The row is also a row of this table under the same key (AccessPoint -> SSID).
     SelfRef(String),

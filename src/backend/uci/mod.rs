@@ -13,10 +13,10 @@
 //! that no key changes when the file is read again (TR-069 A.3.2.6: instance numbers do not
 //! change while the row exists; the engine maps keys to numbers).
 //!
-//! Reference parameters (LowerLayers, Interface, SSIDReference) are read as
-//! `@ref(<schema table path>|<key>)`, e.g. `@ref(Device.WiFi.Radio.{i}.|radio0)`; the engine
-//! turns them into paths with instance numbers, and `set` accepts only that form (the
-//! engine translates a path to it first).
+//! Reference parameters (LowerLayers, Interface, SSIDReference) are read as typed row
+//! references ([`crate::hal::Value::Refs`]: schema table path and key, e.g.
+//! `Device.WiFi.Radio.{i}.` and `radio0`); the engine turns them into paths with instance
+//! numbers, and `set` accepts only that form (the engine translates a path to it first).
 //!
 //! Files are read at start and again by `begin` when they changed on disk; a missing file
 //! makes its tables empty, a malformed one fails its parameters with 9002, and both are
@@ -31,7 +31,7 @@ pub mod doc;
 pub mod map;
 pub mod store;
 
-use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result};
+use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
 use codec::View;
 use doc::{Doc, Section};
 use map::{Codec, Entry, Param, Place};
@@ -180,7 +180,7 @@ impl UciBackend {
         entry.param(name).ok_or_else(|| not_found(format!("{}{name}", entry.object)))
     }
 
-    fn value(&self, view: &View, at: &Location, name: &str) -> Result<Option<String>> {
+    fn value(&self, view: &View, at: &Location, name: &str) -> Result<Option<Value>> {
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let p = self.param(entry, name)?;
         let Some((section, key)) = self.section(view, entry, at)? else {
@@ -198,8 +198,9 @@ impl UciBackend {
         // ExternalPort, say).
         let unset = || match p.codec {
             _ if p.read_only || p.option.is_none() => None,
-            Codec::Text | Codec::Ref(_) => Some(String::new()),
-            Codec::PortStart | Codec::PortEnd => Some("0".to_string()),
+            Codec::Text => Some(Value::Text(String::new())),
+            Codec::Ref(_) => Some(Value::Refs(Vec::new())),
+            Codec::PortStart | Codec::PortEnd => Some(Value::Text("0".to_string())),
             _ => None,
         };
         Ok(codec::read(view, &target, &key, p).or_else(unset))
@@ -265,7 +266,7 @@ impl hal::Backend for UciBackend {
         Ok(rows.map(|s| s.id.to_string()).collect())
     }
 
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         self.value(&self.view(false), at, param)
     }
 
@@ -287,7 +288,7 @@ impl hal::Backend for UciBackend {
         Ok(())
     }
 
-    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
         self.stage_set(at, param, value)
     }
 

@@ -29,7 +29,7 @@ fn apply_edits(doc: &mut Doc, id: &str, edits: &[Edit]) -> Result<()> {
 }
 
 impl UciBackend {
-    pub(super) fn stage_set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+    pub(super) fn stage_set(&mut self, at: &Location, param: &str, value: &hal::Value) -> Result<()> {
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let p = self.param(entry, param)?;
         if p.read_only {

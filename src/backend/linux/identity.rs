@@ -1,6 +1,7 @@
 //! Device identity for DeviceInfo and the Inform's DeviceId (TR-069 Amd 6 A.3.3.1;
 //! TR-181 Device.DeviceInfo): from the configuration, else from the host (`/etc/os-release`,
-//! DMI, device tree, machine-id), read below a root directory so tests use fixtures.
+//! DMI, device tree, machine-id) and the host's UpTime, read below a root directory so tests
+//! use fixtures. The agent's backend ([`crate::backend::agent`]) serves them.
 //!
 //! DeviceId fields must not change over the device's life; the configuration is the
 //! integrator's place to pin them. An OUI that cannot be learnt is reported as `000000`
@@ -32,6 +33,13 @@ fn read(root: &Path, rel: &str) -> Option<String> {
 fn os_release(root: &Path, key: &str) -> Option<String> {
     let text = read(root, "etc/os-release")?;
     text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=').map(|v| v.trim_matches('"').to_string()))
+}
+
+/// Seconds since boot (`/proc/uptime` below `root`), saturating at the unsignedInt maximum.
+pub fn uptime(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("proc/uptime")).ok()?;
+    let secs = text.split(['.', ' ']).next()?.parse::<u64>().ok()?;
+    Some(u32::try_from(secs).unwrap_or(u32::MAX).to_string())
 }
 
 fn clip(s: String, max: usize) -> String {
@@ -110,6 +118,9 @@ mod tests {
         assert_eq!(id.software_version, "24.10.0");
         assert_eq!(id.serial_number, "abc123");
         assert_eq!(id.manufacturer_oui, "00D09E");
+        std::fs::create_dir_all(dir.join("proc")).unwrap();
+        std::fs::write(dir.join("proc/uptime"), "12345.67 999.00\n").unwrap();
+        assert_eq!(uptime(&dir).as_deref(), Some("12345"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

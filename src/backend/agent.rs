@@ -4,11 +4,12 @@
 //! the configuration and overridden by what the ACS writes (kept in the state file by the
 //! engine, since this backend is volatile).
 //!
-//! ParameterKey and ConnectionRequestURL are set by the agent itself, never by the ACS.
+//! ConnectionRequestURL is set by the agent itself ([`Backend::set_own`]), never by the ACS;
+//! ParameterKey is the engine's ([`crate::model::ModelState`]), not served here.
 
-use super::Identity;
+pub use super::linux::identity::Identity;
 use crate::config::Config;
-use crate::hal::{Backend, ErrorKind, HalError, Location, Result};
+use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -66,8 +67,7 @@ pub struct AgentBackend {
     /// Values written (full names).
     values: BTreeMap<String, String>,
     staged: Vec<(String, String)>,
-    pub parameter_key: String,
-    pub connection_request_url: String,
+    connection_request_url: String,
     root: PathBuf,
 }
 
@@ -106,7 +106,6 @@ impl AgentBackend {
             defaults,
             values: BTreeMap::new(),
             staged: Vec::new(),
-            parameter_key: String::new(),
             connection_request_url: String::new(),
             root,
         }
@@ -114,12 +113,6 @@ impl AgentBackend {
 
     pub fn identity(&self) -> &Identity {
         &self.identity
-    }
-
-    fn uptime(&self) -> Option<String> {
-        let text = std::fs::read_to_string(self.root.join("proc/uptime")).ok()?;
-        let secs = text.split(['.', ' ']).next()?.parse::<u64>().ok()?;
-        Some(u32::try_from(secs).unwrap_or(u32::MAX).to_string())
     }
 
     fn device_info(&self, name: &str) -> Option<String> {
@@ -136,7 +129,7 @@ impl AgentBackend {
             "ProvisioningCode" => {
                 return Some(self.values.get(&format!("{DI}{name}")).cloned().unwrap_or(id.provisioning_code.clone()))
             }
-            "UpTime" => return self.uptime(),
+            "UpTime" => return super::linux::identity::uptime(&self.root),
             _ => return None,
         };
         Some(v.clone())
@@ -145,7 +138,7 @@ impl AgentBackend {
     /// The value of a ManagementServer parameter (`name` inside the object).
     pub fn management_server(&self, name: &str) -> Option<String> {
         match name {
-            "ParameterKey" => Some(self.parameter_key.clone()),
+            "ParameterKey" => None,
             "ConnectionRequestURL" => Some(self.connection_request_url.clone()),
             _ => self.values.get(&format!("{MS}{name}")).or_else(|| self.defaults.get(name)).cloned(),
         }
@@ -181,8 +174,59 @@ impl Backend for AgentBackend {
         }
     }
 
-    fn get(&self, at: &Location, param: &str) -> Result<Option<String>> {
-        Ok(match at.object {
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        Ok(self.text(at, param).map(Value::Text))
+    }
+
+    fn writable(&self, at: &Location, param: &str) -> bool {
+        self.own_writable(at, param)
+    }
+
+    fn volatile(&self) -> bool {
+        true
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.staged.clear();
+        Ok(())
+    }
+
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        if !self.own_writable(at, param) {
+            return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
+        }
+        let Some(text) = value.as_text() else {
+            return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}: not a reference", at.object)));
+        };
+        self.staged.push((format!("{}{param}", at.object), text.to_string()));
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<crate::hal::Applied> {
+        for (name, value) in self.staged.drain(..) {
+            self.values.insert(name, value);
+        }
+        Ok(crate::hal::Applied::Now)
+    }
+
+    fn abort(&mut self) {
+        self.staged.clear();
+    }
+
+    fn set_own(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
+        match (at.object, param) {
+            (MS, "ConnectionRequestURL") => {
+                self.connection_request_url = value.to_string();
+                Ok(())
+            }
+            _ => Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object))),
+        }
+    }
+}
+
+impl AgentBackend {
+    fn text(&self, at: &Location, param: &str) -> Option<String> {
+        match at.object {
             "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
             DI => self.device_info(param),
             MS => self.management_server(param),
@@ -197,43 +241,15 @@ impl Backend for AgentBackend {
                 _ => None,
             },
             _ => None,
-        })
+        }
     }
 
-    fn writable(&self, at: &Location, param: &str) -> bool {
+    fn own_writable(&self, at: &Location, param: &str) -> bool {
         match at.object {
             DI => param == "ProvisioningCode",
             MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
             ATC => true,
             _ => false,
         }
-    }
-
-    fn volatile(&self) -> bool {
-        true
-    }
-
-    fn begin(&mut self) -> Result<()> {
-        self.staged.clear();
-        Ok(())
-    }
-
-    fn set(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
-        if !self.writable(at, param) {
-            return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
-        }
-        self.staged.push((format!("{}{param}", at.object), value.to_string()));
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<crate::hal::Applied> {
-        for (name, value) in self.staged.drain(..) {
-            self.values.insert(name, value);
-        }
-        Ok(crate::hal::Applied::Now)
-    }
-
-    fn abort(&mut self) {
-        self.staged.clear();
     }
 }
