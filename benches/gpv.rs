@@ -15,9 +15,9 @@
 use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
-use cwmpd::cwmp::rpc::{Body, Envelope, Header};
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
+use cwmpd::proto::rpc::{Body, Envelope, Header};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -86,7 +86,7 @@ fn main() {
             header: Header { id: Some("1".into()), ..Header::default() },
             body,
         };
-        cwmpd::soap::encode(&env).len()
+        cwmpd::proto::soap::encode(&env).len()
     };
     measure("GetParameterValues Device. (typed structs)", 20, || {
         let list = model.get_parameter_values(&["Device.".into()]).unwrap();
@@ -94,13 +94,13 @@ fn main() {
     });
     // What the agent does: one walk into an owned snapshot, then the envelope encoded from
     // it while the body is written.
-    let stream = |listing: cwmpd::cwmp::listing::Listing| {
+    let stream = |listing: cwmpd::proto::listing::Listing| {
         let env = Envelope {
             namespace: Default::default(),
             header: Header { id: Some("1".into()), ..Header::default() },
             body: listing.empty_response(),
         };
-        let mut reader = cwmpd::soap::stream::listing_body(&env, &listing).unwrap();
+        let mut reader = cwmpd::proto::soap::stream::listing_body(&env, &listing).unwrap();
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap() as usize
     };
     measure("GetParameterValues Device. (snapshot, streamed)", 20, || {

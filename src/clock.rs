@@ -1,14 +1,15 @@
-//! Time for the agent: the only module that reads the OS clock ([`SystemClock`]), plus the
-//! pure types the sans-IO core works with and the xsd:dateTime text form (TR-069 A.2.1,
-//! TR-106 section 3.2.1 for "Unknown Time" `0001-01-01T00:00:00Z`).
+//! Time as the sans-IO core sees it: [`Instant`] and [`Now`], and the xsd:dateTime text
+//! form (TR-069 A.2.1, TR-106 section 3.2.1 for "Unknown Time" `0001-01-01T00:00:00Z`).
 //!
-//! The protocol core never calls the OS: it is handed a [`Now`] per turn. Tests build
-//! [`Now`] values by hand, which is the fake clock.
+//! Nothing here reads the OS clock: the shell's `crate::shell::clock::SystemClock` does and
+//! hands the core a [`Now`] per turn. Tests build [`Now`] values by hand: the manual clock.
+
+#![deny(clippy::disallowed_methods)]
 
 use core::fmt;
 use core::time::Duration;
 
-/// Monotonic milliseconds since an arbitrary origin (process start for [`SystemClock`]).
+/// Monotonic milliseconds since an arbitrary origin (the process start in the shell).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Instant(pub u64);
 
@@ -56,31 +57,7 @@ pub const UNKNOWN_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// Wall-clock years before this are taken as "no absolute time yet" (a router without RTC
 /// boots in 1970).
-const MIN_TRUSTED_UNIX: i64 = 1_577_836_800; // 2020-01-01T00:00:00Z
-
-/// The OS clock. Only `agent` and `main` hold one.
-#[derive(Debug, Clone, Copy)]
-pub struct SystemClock {
-    origin: std::time::Instant,
-}
-
-impl Default for SystemClock {
-    fn default() -> Self {
-        SystemClock { origin: std::time::Instant::now() }
-    }
-}
-
-impl SystemClock {
-    pub fn now(&self) -> Now {
-        let ms = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()
-            .and_then(|d| i64::try_from(d.as_secs()).ok())
-            .filter(|s| *s >= MIN_TRUSTED_UNIX);
-        Now { instant: Instant(ms), unix }
-    }
-}
+pub const MIN_TRUSTED_UNIX: i64 = 1_577_836_800; // 2020-01-01T00:00:00Z
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's
 /// civil_from_days algorithm).

@@ -1,37 +1,59 @@
-//! cwmpd: a TR-069 (CWMP 1.4, TR-069 Issue 1 Amendment 6) CPE agent.
+//! cwmpd: a TR-069 (CWMP 1.4, TR-069 Issue 1 Amendment 6) CPE agent for residential
+//! gateways. It Informs its ACS (on boot, periodically, on schedule, on events), answers
+//! connection requests, and serves the CWMP RPCs against the TR-181 Device:2 data model,
+//! mapped onto the platform (OpenWrt UCI, Linux sysfs/procfs/netlink) through a small HAL.
 //!
-//! The agent Informs its ACS (on boot, periodically, on schedule, on events), answers
-//! connection requests, and serves every CWMP RPC against the TR-181 Device:2 data model.
+//! The house is split in two: a **sans-IO core** that holds every protocol rule and is
+//! tested with a manual clock, and an **IO shell** that reads the clock, talks to sockets,
+//! files and processes, and feeds the core. `clippy.toml` denies clocks, files, sockets,
+//! processes, the environment, randomness and threads in the core modules.
 //!
-//! Layers, top to bottom (see `../shared/docs/design.md` for the picture):
-//! - [`agent`]: the one event loop. Reads the clock, drives the session, persists state,
-//!   applies deferred actions after the session ends. The only place that does I/O
-//!   orchestration.
-//! - [`http`]: the ACS client (ureq + rustls, cookies, Basic/Digest, redirects) and the
-//!   connection-request listener (smol, Digest, rate limit).
-//! - [`soap`]: envelope decode/encode, one decoder and one encoder per RPC. No I/O.
-//! - [`cwmp`]: the sans-IO session state machine, events, retry back-off and schedules.
-//! - [`model`]: the parameter tree the RPCs act on; [`hal`]: the contract its platform
-//!   backends implement ([`backend`]).
-//! - [`config`], [`persist`]: the UCI-format configuration and the durable state file.
-//! - [`clock`]: the only reader of the OS clock; the core gets time as an argument.
+//! ```text
+//!   ACS ──HTTP(S)──> shell::acs_client      shell::listener <──connection requests── ACS
+//!                        │ replies (worker)       │ accepted (decided by proto::cr)
+//!                        v                        v
+//!   shell (one smol loop) ──inputs with now──> proto::cpe::Cpe (the brain)
+//!        │  <──actions, next deadline─────────  events, retry, schedules, jobs
+//!        │──> proto::session + proto::soap     (one session's messages, the codec)
+//!        │──> model::Model ──hal::Backend──> backend::{agent, linux, uci, replay}
+//!        └──> shell::persist (state file), shell::transfer (downloads, apply supervisor)
+//! ```
+//!
+//! Sans-IO core (no clock, file, socket, process or randomness reads):
+//! - [`proto`]: the CWMP protocol: the brain [`proto::cpe`], the session state machine, the
+//!   SOAP codec [`proto::soap`], typed RPCs and faults, parameter names, events, retry and
+//!   schedules, connection-request decisions [`proto::cr`], the transfer queue.
+//! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
+//!   snapshot per answer, transactions across backends, instance numbers, notifications.
+//! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) and
+//!   value validation. [`hal`]: the backend trait, typed values and references, ErrorKind.
+//! - [`clock`]: the time types the core is handed ([`clock::Now`]) and xsd:dateTime.
+//!
+//! IO:
+//! - [`shell`]: the daemon: one smol event loop around the brain; the ACS client, the
+//!   connection-request listener, the control socket (`cwmpd get/set/...`), the state file,
+//!   the OS clock and randomness, the logger, HTTP transfers and the apply supervisor.
+//! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
+//!   parameters (`agent`), the Linux host (`linux`: sysfs, procfs, netlink), OpenWrt
+//!   (`uci`), and a replayed device dump (`replay`, feature `replay`, not in router builds).
+//! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
+//!
+//! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file
+//! server used by the demo and the tests), `coverage` (feature `full-schema`: the TR-181
+//! coverage report), the crash hooks of the kill tests (feature `crash-hooks`).
+//!
+//! Binaries: `cwmpd` (`src/main.rs`: the daemon, its CLI and the hidden apply-supervisor
+//! mode), `cwmpd-testacs` and `cwmpd-coverage`.
 
-pub mod agent;
 pub mod backend;
 pub mod clock;
 pub mod config;
-pub mod control;
 #[cfg(feature = "full-schema")]
 pub mod coverage;
-pub mod cwmp;
-pub mod entropy;
 pub mod hal;
-pub mod http;
-pub mod logger;
 pub mod model;
-pub mod persist;
+pub mod proto;
 pub mod schema;
-pub mod soap;
+pub mod shell;
 #[cfg(feature = "testacs")]
 pub mod testacs;
-pub mod transfer;

@@ -1,4 +1,4 @@
-//! `cwmpd`: the daemon binary. Thin: arguments, logger, then [`cwmpd::agent::run`].
+//! `cwmpd`: the daemon binary. Thin: arguments, logger, then [`cwmpd::shell::run`].
 //!
 //! ```text
 //! cwmpd [-c CONFIG] [-v|-q]      run the agent (CONFIG defaults to /etc/config/cwmpd)
@@ -50,7 +50,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                 println!("{}", usage());
                 return Ok(None);
             }
-            verb if cwmpd::control::VERBS.contains(&verb) => {
+            verb if cwmpd::shell::control::VERBS.contains(&verb) => {
                 args.command.push(arg);
                 args.command.extend(it.by_ref());
             }
@@ -61,16 +61,16 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
 }
 
 fn usage() -> String {
-    let commands = cwmpd::control::USAGE.split(" | ").map(|c| format!("         {c}\n")).collect::<String>();
+    let commands = cwmpd::shell::control::USAGE.split(" | ").map(|c| format!("         {c}\n")).collect::<String>();
     format!("{USAGE}\n{}", commands.trim_end())
 }
 
 fn main() -> ExitCode {
-    // Hidden mode: the supervisor of one apply command (see `cwmpd::transfer::supervisor`).
+    // Hidden mode: the supervisor of one apply command (see `cwmpd::shell::transfer::supervisor`).
     let raw: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(rest) = raw.strip_prefix(&[cwmpd::transfer::apply_job::SUPERVISOR_FLAG.to_string()]) {
-        cwmpd::logger::init(log::LevelFilter::Info);
-        return cwmpd::transfer::supervisor::main(rest);
+    if let Some(rest) = raw.strip_prefix(&[cwmpd::shell::transfer::apply_job::SUPERVISOR_FLAG.to_string()]) {
+        cwmpd::shell::logger::init(log::LevelFilter::Info);
+        return cwmpd::shell::transfer::supervisor::main(rest);
     }
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    cwmpd::logger::init(args.level.unwrap_or(log::LevelFilter::Info));
+    cwmpd::shell::logger::init(args.level.unwrap_or(log::LevelFilter::Info));
     if !args.command.is_empty() {
         return control_command(&args);
     }
@@ -95,7 +95,7 @@ fn main() -> ExitCode {
         eprintln!("cwmpd: {}: configuration OK", args.config.display());
         return ExitCode::SUCCESS;
     }
-    match cwmpd::agent::run(config, args.level) {
+    match cwmpd::shell::run(config, args.level) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("{e}");
@@ -106,7 +106,7 @@ fn main() -> ExitCode {
 
 /// Client mode: one request to the running daemon's control socket.
 fn control_command(args: &Args) -> ExitCode {
-    let request = match cwmpd::control::Request::from_args(&args.command) {
+    let request = match cwmpd::shell::control::Request::from_args(&args.command) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cwmpd: {e}\n{}", usage());
@@ -116,7 +116,7 @@ fn control_command(args: &Args) -> ExitCode {
     let socket = cwmpd::config::Config::load(&args.config)
         .map(|c| c.agent.control_socket)
         .unwrap_or_else(|_| PathBuf::from("/var/run/cwmpd.sock"));
-    match cwmpd::control::call(&socket, &request) {
+    match cwmpd::shell::control::call(&socket, &request) {
         Ok(answer) => {
             let failed = answer.starts_with("error:");
             let _ = std::io::Write::write_all(&mut std::io::stdout(), answer.as_bytes());
@@ -126,7 +126,7 @@ fn control_command(args: &Args) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(e @ cwmpd::control::ControlError::Socket { .. }) => {
+        Err(e @ cwmpd::shell::control::ControlError::Socket { .. }) => {
             eprintln!("cwmpd: {e} (is the daemon running?)");
             ExitCode::FAILURE
         }

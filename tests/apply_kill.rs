@@ -12,7 +12,7 @@
 mod prng;
 mod support;
 
-use cwmpd::cwmp::rpc::{Body, Download};
+use cwmpd::proto::rpc::{Body, Download};
 use cwmpd::testacs::files::{FileServer, ServeMode};
 use cwmpd::testacs::script::Expect;
 use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
@@ -185,7 +185,7 @@ fn parent_of(pid: i32) -> i32 {
 /// The daemon and then the apply's supervisor are killed while the command runs (as a
 /// power cut would): the restarted daemon does not run it again. A firmware apply after a
 /// boot counts as done (the image rebooted the device); anything else completes with 9002.
-fn supervisor_lost(file_type: &str, boot: bool) -> cwmpd::cwmp::rpc::TransferComplete {
+fn supervisor_lost(file_type: &str, boot: bool) -> cwmpd::proto::rpc::TransferComplete {
     let dir = TempDir::new("apply-lost");
     let d = dir.path();
     let acs = TestAcs::start(TestAcsConfig {

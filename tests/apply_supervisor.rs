@@ -6,7 +6,7 @@
 
 mod support;
 
-use cwmpd::transfer::apply_job::{self, Adopted, ApplyFiles, ApplyJob, StartError};
+use cwmpd::shell::transfer::apply_job::{self, Adopted, ApplyFiles, ApplyJob, StartError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::TempDir;

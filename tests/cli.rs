@@ -1,12 +1,12 @@
 //! The command lines a user meets, run as built binaries: `cwmpd get|set|names|inform|...`
 //! against a stand-in control socket (the wire form is checked with the daemon's own
-//! parser, `cwmpd::control::read_request`), and `cwmpd-testacs --help` and `cr` against
+//! parser, `cwmpd::shell::control::read_request`), and `cwmpd-testacs --help` and `cr` against
 //! loopback HTTP servers that answer 200, 204, 401 or 404.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 
-use cwmpd::control::Request;
+use cwmpd::shell::control::Request;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::net::UnixListener;
@@ -57,7 +57,7 @@ impl Socket {
             }
         };
         stream.set_nonblocking(false).unwrap();
-        let request = cwmpd::control::read_request(&mut stream).unwrap();
+        let request = cwmpd::shell::control::read_request(&mut stream).unwrap();
         stream.write_all(answer.as_bytes()).unwrap();
         drop(stream);
         (child.wait_with_output().unwrap(), request)

@@ -9,7 +9,7 @@
 
 mod support;
 
-use cwmpd::cwmp::rpc::{Body, Download};
+use cwmpd::proto::rpc::{Body, Download};
 use cwmpd::testacs::files::{FileServer, ServeMode};
 use cwmpd::testacs::script::Expect;
 use cwmpd::testacs::{connection_request, AcsAuth, SessionRecord, TestAcs, TestAcsConfig};

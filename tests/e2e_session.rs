@@ -5,7 +5,7 @@
 
 mod support;
 
-use cwmpd::cwmp::rpc::{Body, ParameterValueStruct, ValueType};
+use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
 use cwmpd::testacs::script::Expect;
 use cwmpd::testacs::{self, AcsAuth, SessionRecord, TestAcs, TestAcsConfig};
 use std::time::{Duration, Instant};
@@ -297,7 +297,7 @@ fn the_control_socket_reads_sets_and_triggers_an_inform() {
 fn value_changes_active_start_a_session_passive_ride_the_next_inform() {
     let dir = TempDir::new("notify");
     let acs = digest_acs();
-    let attr = |name: &str, n: u8| cwmpd::cwmp::rpc::SetParameterAttributesStruct {
+    let attr = |name: &str, n: u8| cwmpd::proto::rpc::SetParameterAttributesStruct {
         name: name.into(),
         notification_change: true,
         notification: Some(n),

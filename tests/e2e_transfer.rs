@@ -11,7 +11,7 @@ mod support;
 #[cfg(feature = "tls")]
 mod tls_support;
 
-use cwmpd::cwmp::rpc::{Body, Download, ScheduleDownload, TimeWindowStruct, TransferComplete, Upload};
+use cwmpd::proto::rpc::{Body, Download, ScheduleDownload, TimeWindowStruct, TransferComplete, Upload};
 use cwmpd::testacs::files::{FileServer, ServeMode};
 use cwmpd::testacs::script::Expect;
 use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
@@ -395,8 +395,8 @@ fn kill_after_transfer_complete_sent_before_its_response() {
 #[cfg(feature = "tls")]
 #[test]
 fn https_download_verifies_the_file_server() {
-    use cwmpd::transfer::fetch::{download as fetch, HttpSettings, Target};
-    use cwmpd::transfer::{Direction, Phase, Transfer};
+    use cwmpd::proto::transfer::{Direction, Phase, Transfer};
+    use cwmpd::shell::transfer::fetch::{download as fetch, HttpSettings, Target};
     let dir = TempDir::new("https");
     if !tls_support::make_pki(dir.path()) {
         return;

@@ -7,8 +7,8 @@
 #[cfg(feature = "tls")]
 mod tls_support;
 
-use cwmpd::http::acs_client::{AcsClientConfig, AcsSession, HttpError};
-use cwmpd::http::digest::DigestServer;
+use cwmpd::proto::cr::digest::DigestServer;
+use cwmpd::shell::acs_client::{AcsClientConfig, AcsSession, HttpError};
 use cwmpd::testacs::http::{read_request, Request};
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -81,7 +81,7 @@ fn digest_on_the_same_connection_then_preemptive_with_cookies() {
         let mut d = d2.lock().unwrap();
         let auth = req.header("Authorization").unwrap_or("");
         let verdict = d.verify(auth, "POST", "/acs", "cpe", "secret", cwmpd::clock::Instant(n as u64));
-        if verdict != cwmpd::http::digest::Verdict::Ok {
+        if verdict != cwmpd::proto::cr::digest::Verdict::Ok {
             let ch = d.challenge(cwmpd::clock::Instant(0), false);
             return Some(
                 format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {ch}\r\nContent-Length: 6\r\n\r\ndenied")

@@ -5,8 +5,8 @@
 //! (slowloris), 20 concurrent valid requests, 50 wrong passwords from one source.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
 
-use cwmpd::http::digest::{authorization, parse_challenges, Challenge};
-use cwmpd::http::listener::{ConnRequestListener, ConnRequestSettings, CrCredentials, ListenerStats};
+use cwmpd::proto::cr::digest::{authorization, parse_challenges, Challenge};
+use cwmpd::shell::listener::{ConnRequestListener, ConnRequestSettings, CrCredentials, ListenerStats};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

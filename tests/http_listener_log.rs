@@ -4,8 +4,8 @@
 //! debug. Alone in its test binary because it installs the process-wide logger.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use cwmpd::http::digest::{authorization, parse_challenges};
-use cwmpd::http::listener::{ConnRequestListener, ConnRequestSettings, CrCredentials};
+use cwmpd::proto::cr::digest::{authorization, parse_challenges};
+use cwmpd::shell::listener::{ConnRequestListener, ConnRequestSettings, CrCredentials};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};

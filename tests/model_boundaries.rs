@@ -12,7 +12,8 @@ fn model_uses_no_codec_config_state_file_or_backend() {
         checked += 1;
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
-            for banned in ["crate::soap", "crate::config", "crate::persist", "crate::backend", "cwmpd::"] {
+            for banned in ["crate::proto::soap", "crate::config", "crate::shell::persist", "crate::backend", "cwmpd::"]
+            {
                 assert!(!code.contains(banned), "{}:{}: uses {banned}", path.display(), n + 1);
             }
         }

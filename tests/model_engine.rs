@@ -6,15 +6,15 @@
 
 mod engine_support;
 
-use cwmpd::cwmp::rpc::{ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 use cwmpd::model::ModelState;
+use cwmpd::proto::rpc::{ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 use engine_support::{dump, model, EG8145V5, EX220};
 
 fn pv(name: &str, value: &str, t: Option<ValueType>) -> ParameterValueStruct {
     ParameterValueStruct { name: name.into(), value: value.into(), value_type: t }
 }
 
-fn codes(f: &cwmpd::cwmp::rpc::Fault) -> Vec<u32> {
+fn codes(f: &cwmpd::proto::rpc::Fault) -> Vec<u32> {
     f.set_parameter_values_faults.iter().map(|x| x.fault_code).collect()
 }
 

@@ -6,9 +6,9 @@
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::config::Config;
-use cwmpd::cwmp::rpc::{ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
+use cwmpd::proto::rpc::{ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 
 fn model() -> (Model, ModelState) {
     let cfg = Config::parse(

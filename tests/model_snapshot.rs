@@ -7,11 +7,11 @@
 mod engine_support;
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
-use cwmpd::cwmp::listing::Listing;
-use cwmpd::cwmp::rpc::{Envelope, Header};
 use cwmpd::hal::{Backend, Location, Result, Value};
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
+use cwmpd::proto::listing::Listing;
+use cwmpd::proto::rpc::{Envelope, Header};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -80,10 +80,10 @@ fn encoded(listing: &Listing) -> String {
         body: listing.empty_response(),
     };
     if listing.len() < 512 {
-        return cwmpd::soap::stream::encode_listing(&env, listing).unwrap();
+        return cwmpd::proto::soap::stream::encode_listing(&env, listing).unwrap();
     }
     let mut out = String::new();
-    cwmpd::soap::stream::listing_body(&env, listing).unwrap().read_to_string(&mut out).unwrap();
+    cwmpd::proto::soap::stream::listing_body(&env, listing).unwrap().read_to_string(&mut out).unwrap();
     out
 }
 

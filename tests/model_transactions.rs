@@ -7,8 +7,8 @@
 
 mod engine_support;
 
-use cwmpd::cwmp::rpc::{ParameterValueStruct, ValueType};
 use cwmpd::model::ModelState;
+use cwmpd::proto::rpc::{ParameterValueStruct, ValueType};
 use engine_support::{dump, mem_model, MemBackend, EX220};
 
 fn pv(name: &str, value: &str) -> ParameterValueStruct {

@@ -8,9 +8,9 @@ mod engine_support;
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::uci::UciBackend;
-use cwmpd::cwmp::rpc::ParameterValueStruct;
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
+use cwmpd::proto::rpc::ParameterValueStruct;
 use std::path::{Path, PathBuf};
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -3,7 +3,7 @@
 //! loads as one complete state, never a torn one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use cwmpd::persist::{self, State};
+use cwmpd::shell::persist::{self, State};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;

@@ -7,9 +7,9 @@
 use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::backend::replay::ReplayTree;
 use cwmpd::config::Config;
-use cwmpd::cwmp::rpc::{ParameterValueStruct, ValueType};
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
+use cwmpd::proto::rpc::{ParameterValueStruct, ValueType};
 
 mod engine_support;
 
@@ -78,12 +78,12 @@ fn the_largest_dump_loads_and_serves_every_row() {
     assert!(tree.len() > 6000, "{} entries", tree.len());
     let all = m.get_parameter_values(&["".into()]).unwrap();
     assert!(all.len() > 4500);
-    let xml = cwmpd::soap::encode(&cwmpd::cwmp::rpc::Envelope {
+    let xml = cwmpd::proto::soap::encode(&cwmpd::proto::rpc::Envelope {
         namespace: Default::default(),
         header: Default::default(),
-        body: cwmpd::cwmp::rpc::Body::GetParameterValuesResponse { parameter_list: all },
+        body: cwmpd::proto::rpc::Body::GetParameterValuesResponse { parameter_list: all },
     });
-    assert!(cwmpd::soap::decode(xml.as_bytes()).is_ok(), "the full-tree response decodes");
+    assert!(cwmpd::proto::soap::decode(xml.as_bytes()).is_ok(), "the full-tree response decodes");
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn a_tr098_dump_is_served_under_its_own_root() {
 fn attributes_on_replayed_parameters_persist() {
     let Some(file) = dump(EX220) else { return };
     let (mut m, mut state, _) = model_with(&file);
-    let spa = cwmpd::cwmp::rpc::SetParameterAttributesStruct {
+    let spa = cwmpd::proto::rpc::SetParameterAttributesStruct {
         name: "Device.Bridging.Bridge.1.Port.4.".into(),
         notification_change: true,
         notification: Some(1),

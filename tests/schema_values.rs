@@ -6,8 +6,8 @@
 //! A seeded xorshift PRNG keeps runs reproducible.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use cwmpd::cwmp::fault::FaultCode;
-use cwmpd::cwmp::rpc::{Body, Envelope, ParameterValueStruct, ValueType};
+use cwmpd::proto::fault::FaultCode;
+use cwmpd::proto::rpc::{Body, Envelope, ParameterValueStruct, ValueType};
 use cwmpd::schema::{self, value::canonical, Base, ParamSpec};
 
 mod prng;
@@ -58,7 +58,7 @@ fn accepted_values_are_canonical_and_round_trip() {
                     header: Default::default(),
                     body: Body::SetParameterValues { parameter_list: vec![p], parameter_key: "k".into() },
                 };
-                let back = cwmpd::soap::decode(cwmpd::soap::encode(&env).as_bytes()).unwrap();
+                let back = cwmpd::proto::soap::decode(cwmpd::proto::soap::encode(&env).as_bytes()).unwrap();
                 let Body::SetParameterValues { parameter_list, .. } = back.body else { panic!() };
                 assert_eq!(canonical(spec, &parameter_list[0].value, parameter_list[0].value_type), Ok(v));
             }

@@ -5,8 +5,8 @@
 
 mod session_support;
 
-use cwmpd::cwmp::rpc::{Body, Fault};
-use cwmpd::cwmp::session::{Incoming, Outgoing, SessionEvent};
+use cwmpd::proto::rpc::{Body, Fault};
+use cwmpd::proto::session::{Incoming, Outgoing, SessionEvent};
 use session_support::*;
 
 #[test]

@@ -5,8 +5,8 @@
 
 mod session_support;
 
-use cwmpd::cwmp::rpc::{Body, FaultStruct, TransferComplete};
-use cwmpd::cwmp::session::{Incoming, SessionEvent};
+use cwmpd::proto::rpc::{Body, FaultStruct, TransferComplete};
+use cwmpd::proto::session::{Incoming, SessionEvent};
 use session_support::*;
 
 fn transfer_complete() -> Body {

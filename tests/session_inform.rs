@@ -4,8 +4,8 @@
 
 mod session_support;
 
-use cwmpd::cwmp::rpc::Body;
-use cwmpd::cwmp::session::{Incoming, SessionEvent};
+use cwmpd::proto::rpc::Body;
+use cwmpd::proto::session::{Incoming, SessionEvent};
 use session_support::*;
 
 #[test]
@@ -62,15 +62,15 @@ fn acs_namespace_is_adopted() {
     let mut s = session();
     sent_body(&mut s);
     let Incoming::Envelope(mut env) = acs("1", Body::InformResponse { max_envelopes: 1 }) else { panic!() };
-    env.namespace = cwmpd::cwmp::rpc::CwmpNamespace::V1_0;
+    env.namespace = cwmpd::proto::rpc::CwmpNamespace::V1_0;
     s.handle_reply(200, Incoming::Envelope(env), now(5));
     sent_empty(&mut s);
     let Incoming::Envelope(mut req) = acs("7", Body::GetRPCMethods) else { panic!() };
-    req.namespace = cwmpd::cwmp::rpc::CwmpNamespace::V1_0;
+    req.namespace = cwmpd::proto::rpc::CwmpNamespace::V1_0;
     s.handle_reply(200, Incoming::Envelope(req), now(6));
     let req = s.poll_acs_request().unwrap();
     s.respond(Ok(Body::GetRPCMethodsResponse { method_list: vec![] }));
     let answer = sent_body(&mut s);
-    assert_eq!(answer.namespace, cwmpd::cwmp::rpc::CwmpNamespace::V1_0, "answers in the ACS's namespace");
+    assert_eq!(answer.namespace, cwmpd::proto::rpc::CwmpNamespace::V1_0, "answers in the ACS's namespace");
     assert_eq!(answer.header.id, req.id);
 }

@@ -3,14 +3,14 @@
 //! re-encoded and decoded again to check the round trip is stable.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use cwmpd::cwmp::rpc::{Body, CwmpNamespace, ValueType};
-use cwmpd::soap::{self, DecodeErrorKind};
+use cwmpd::proto::rpc::{Body, CwmpNamespace, ValueType};
+use cwmpd::proto::soap::{self, DecodeErrorKind};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/soap/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-fn stable(bytes: &[u8]) -> cwmpd::cwmp::rpc::Envelope {
+fn stable(bytes: &[u8]) -> cwmpd::proto::rpc::Envelope {
     let env = soap::decode(bytes).unwrap();
     let again = soap::decode(soap::encode(&env).as_bytes()).unwrap();
     assert_eq!(again, env, "decode(encode(decode(x))) differs");

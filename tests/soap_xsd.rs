@@ -10,8 +10,8 @@
 
 mod samples;
 
-use cwmpd::cwmp::rpc::{Body, CwmpNamespace, Envelope, Header};
-use cwmpd::soap;
+use cwmpd::proto::rpc::{Body, CwmpNamespace, Envelope, Header};
+use cwmpd::proto::soap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

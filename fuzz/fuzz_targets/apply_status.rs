@@ -1,7 +1,7 @@
 //! Apply status file parser (`transfer::apply_job::Outcome`): never panics; a parsed status
 //! serializes and parses to the same outcome and gives a FaultStruct of 0 or 9018.
 #![no_main]
-use cwmpd::transfer::apply_job::Outcome;
+use cwmpd::shell::transfer::apply_job::Outcome;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,9 +3,9 @@
 #![no_main]
 use core::time::Duration;
 use cwmpd::clock::Instant;
-use cwmpd::http::burst::{BurstLog, MAX_REASONS};
-use cwmpd::http::slots::{Admission, Slots};
-use cwmpd::http::throttle::{FailureThrottle, ThrottleSettings};
+use cwmpd::proto::cr::burst::{BurstLog, MAX_REASONS};
+use cwmpd::proto::cr::slots::{Admission, Slots};
+use cwmpd::proto::cr::throttle::{FailureThrottle, ThrottleSettings};
 use libfuzzer_sys::fuzz_target;
 use std::net::IpAddr;
 

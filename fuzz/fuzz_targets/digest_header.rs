@@ -1,7 +1,7 @@
 //! Digest challenge parsing (client) and Authorization verification (server): no panics.
 #![no_main]
 use cwmpd::clock::Instant;
-use cwmpd::http::digest::{authorization, parse_challenges, DigestServer, Verdict};
+use cwmpd::proto::cr::digest::{authorization, parse_challenges, DigestServer, Verdict};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

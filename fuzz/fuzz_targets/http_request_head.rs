@@ -1,9 +1,9 @@
 //! Connection-request head parser and decision: never panic on any bytes.
 #![no_main]
 use cwmpd::clock::Instant;
-use cwmpd::http::conn_request::{parse_head, ConnRequestAuth, CrCredentials};
-use cwmpd::http::digest::DigestServer;
-use cwmpd::http::throttle::ThrottleSettings;
+use cwmpd::proto::cr::conn_request::{parse_head, ConnRequestAuth, CrCredentials};
+use cwmpd::proto::cr::digest::DigestServer;
+use cwmpd::proto::cr::throttle::ThrottleSettings;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,9 +3,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(env) = cwmpd::soap::decode(data) {
-        let xml = cwmpd::soap::encode(&env);
-        let again = cwmpd::soap::decode(xml.as_bytes()).expect("re-encoded envelope must decode");
+    if let Ok(env) = cwmpd::proto::soap::decode(data) {
+        let xml = cwmpd::proto::soap::encode(&env);
+        let again = cwmpd::proto::soap::decode(xml.as_bytes()).expect("re-encoded envelope must decode");
         assert_eq!(again, env, "decode -> encode -> decode is not stable");
     }
 });

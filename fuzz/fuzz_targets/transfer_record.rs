@@ -6,8 +6,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let fields: Vec<String> = text.split('\t').map(str::to_string).collect();
-    if let Ok(t) = cwmpd::transfer::record::decode(&fields) {
-        let again = cwmpd::transfer::record::decode(&cwmpd::transfer::record::encode(&t)).expect("round trip");
+    if let Ok(t) = cwmpd::proto::transfer::record::decode(&fields) {
+        let again = cwmpd::proto::transfer::record::decode(&cwmpd::proto::transfer::record::encode(&t)).expect("round trip");
         assert_eq!(again, t);
     }
 });

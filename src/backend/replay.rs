@@ -7,7 +7,7 @@
 //! `Value type`). Object rows get a trailing dot; `DeviceID.*` pseudo-rows are skipped.
 
 use super::csv;
-use crate::cwmp::rpc::ValueType;
+use crate::proto::rpc::ValueType;
 use core::fmt;
 use std::collections::HashMap;
 use std::path::Path;

@@ -42,7 +42,7 @@ fn initial(row_schema: &str, e: &Entry) -> String {
     if let Some(d) = crate::schema::object(row_schema).and_then(|o| o.param(name)).and_then(|p| p.default) {
         return d.to_string();
     }
-    use crate::cwmp::rpc::ValueType as T;
+    use crate::proto::rpc::ValueType as T;
     match e.value_type {
         T::Boolean => "false".into(),
         T::Int | T::UnsignedInt | T::Long | T::UnsignedLong => "0".into(),
@@ -80,7 +80,7 @@ impl ReplayTree {
             object: true,
             writable: true,
             value: String::new(),
-            value_type: crate::cwmp::rpc::ValueType::String,
+            value_type: crate::proto::rpc::ValueType::String,
         }];
         if model_row.is_none() {
             // No row to copy: the schema's parameters, with their defaults.

@@ -20,7 +20,7 @@ use std::process::{Child, Command, ExitCode};
 use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
-    cwmpd::logger::init(log::LevelFilter::Warn);
+    cwmpd::shell::logger::init(log::LevelFilter::Warn);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("-h" | "--help") if args.len() == 1 => {

@@ -339,7 +339,7 @@ fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigE
 
 fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
     let level = r.string("log_level", "info");
-    let log_level = crate::logger::parse_level(&level)
+    let log_level = crate::shell::logger::parse_level(&level)
         .ok_or_else(|| r.error("log_level", ConfigProblem::LogLevel(level.clone())))?;
     Ok(AgentConfig {
         state_file: PathBuf::from(r.string("state_file", "/etc/cwmpd.state")),

@@ -7,7 +7,7 @@
 //! UCI document editor, and the file is replaced atomically with its mode kept.
 
 use crate::backend::uci::doc::{Doc, DocError};
-use crate::cwmp::rpc::ParameterValueStruct;
+use crate::proto::rpc::ParameterValueStruct;
 use core::fmt;
 use std::path::{Path, PathBuf};
 
@@ -104,7 +104,7 @@ pub fn write_back(path: &Path, list: &[ParameterValueStruct]) -> Result<(), Writ
     let text = std::fs::read_to_string(path).map_err(io)?;
     let new = apply(&text, &edits)?;
     let mode = std::fs::metadata(path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
-    crate::persist::write_atomic(path, new.as_bytes(), mode.unwrap_or(0o600)).map_err(io)
+    crate::shell::persist::write_atomic(path, new.as_bytes(), mode.unwrap_or(0o600)).map_err(io)
 }
 
 #[cfg(test)]

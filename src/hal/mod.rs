@@ -29,7 +29,7 @@
 
 #![deny(clippy::disallowed_methods)]
 
-use crate::cwmp::fault::FaultCode;
+use crate::proto::fault::FaultCode;
 use core::fmt;
 
 /// What went wrong in a backend, closed so that every case has one CWMP fault.
@@ -191,7 +191,7 @@ pub enum Applied {
 pub struct Foreign {
     /// Schema path: objects end in `.`, rows in `{i}.`.
     pub path: String,
-    pub value_type: crate::cwmp::rpc::ValueType,
+    pub value_type: crate::proto::rpc::ValueType,
     /// Parameters: writable; tables: rows can be added and deleted.
     pub writable: bool,
 }

@@ -7,8 +7,8 @@
 use super::walk::Item;
 use super::Model;
 use super::ModelState;
-use crate::cwmp::fault::FaultCode;
-use crate::cwmp::rpc::{Fault, SetParameterAttributesStruct};
+use crate::proto::fault::FaultCode;
+use crate::proto::rpc::{Fault, SetParameterAttributesStruct};
 use crate::schema::Notify;
 
 /// One parameter's new (Notification, AccessList), `None` where unchanged.

@@ -4,7 +4,7 @@
 //! keeps the entries. The count the response announces is the number of entries kept, so
 //! the two always agree however the platform changes meanwhile. Sessions and the local
 //! control socket use these two calls; the codec encodes the result
-//! (`crate::soap::stream`).
+//! (`crate::proto::soap::stream`).
 //!
 //! Partial paths and the empty path; NextLevel true lists only the direct children, false
 //! the item itself and everything below; objects with a trailing dot; hidden parameters
@@ -13,10 +13,10 @@
 use super::cursor::Cursor;
 use super::walk::{Item, Place, Target};
 use super::Model;
-use crate::cwmp::fault::FaultCode;
-use crate::cwmp::listing::{ListKind, Listing, TooLarge};
-use crate::cwmp::name::Name;
-use crate::cwmp::rpc::Fault;
+use crate::proto::fault::FaultCode;
+use crate::proto::listing::{ListKind, Listing, TooLarge};
+use crate::proto::name::Name;
+use crate::proto::rpc::Fault;
 use crate::schema::ParamSpec;
 
 fn too_large(_: TooLarge) -> Fault {

@@ -17,7 +17,7 @@ mod cursor;
 pub mod instances;
 pub mod listing;
 pub mod notify;
-pub use crate::cwmp::path;
+pub use crate::proto::path;
 mod read;
 mod refs;
 pub mod state;
@@ -27,8 +27,8 @@ mod write;
 
 pub use state::ModelState;
 
-use crate::cwmp::rpc::{DeviceIdStruct, ParameterValueStruct};
 use crate::hal::Backend;
+use crate::proto::rpc::{DeviceIdStruct, ParameterValueStruct};
 use instances::Instances;
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 
 use super::walk::Target;
 use super::Model;
-use crate::cwmp::rpc::ParameterValueStruct;
+use crate::proto::rpc::ParameterValueStruct;
 
 /// Notification values that ask for a session now (active, active lightweight, both).
 pub fn is_active(notification: u8) -> bool {

@@ -6,8 +6,8 @@
 
 use super::walk::{Item, Place};
 use super::Model;
-use crate::cwmp::name::Name;
-use crate::cwmp::rpc::{Fault, ParameterAttributeStruct, ParameterInfoStruct, ParameterValueStruct};
+use crate::proto::name::Name;
+use crate::proto::rpc::{Fault, ParameterAttributeStruct, ParameterInfoStruct, ParameterValueStruct};
 use crate::schema::ParamSpec;
 
 /// The GetParameterValues entry of a parameter.

@@ -11,8 +11,8 @@
 
 use super::walk::Target;
 use super::Model;
-use crate::cwmp::fault::FaultCode;
 use crate::hal::{Reference, Value};
+use crate::proto::fault::FaultCode;
 
 impl Model {
     /// A backend value as served: text as it is; every reference replaced by the row's

@@ -1,7 +1,7 @@
 //! What the engine keeps across restarts (TR-069 Amd 6 A.3.2.6 instance numbers fixed for
 //! the life of a row; A.3.2.1 ParameterKey; A.3.2.4 attributes; values the ACS wrote into a
 //! volatile backend): a typed state of its own, which the agent's state file embeds
-//! (`crate::persist::State::model`) and writes.
+//! (`crate::shell::persist::State::model`) and writes.
 
 use std::collections::BTreeMap;
 

@@ -7,11 +7,11 @@
 
 use super::tree::table_path;
 use super::Model;
-use crate::cwmp::fault::FaultCode;
-use crate::cwmp::name::Name;
-use crate::cwmp::path::{self, PathError, Segment};
-use crate::cwmp::rpc::Fault;
 use crate::hal::Location;
+use crate::proto::fault::FaultCode;
+use crate::proto::name::Name;
+use crate::proto::path::{self, PathError, Segment};
+use crate::proto::rpc::Fault;
 use crate::schema::ParamSpec;
 
 /// An object or row of the concrete tree.

@@ -11,9 +11,9 @@
 use super::walk::{row_table, Place, Target};
 use super::Model;
 use super::ModelState;
-use crate::cwmp::fault::FaultCode;
-use crate::cwmp::rpc::{Fault, ParameterValueStruct, SetParameterValuesFault};
 use crate::hal::{Applied, HalError, Location, Value};
+use crate::proto::fault::FaultCode;
+use crate::proto::rpc::{Fault, ParameterValueStruct, SetParameterValuesFault};
 use std::collections::HashSet;
 
 /// One validated write: where, what, which backend (`None`: the engine's Alias).

@@ -13,7 +13,7 @@
 pub mod pattern;
 pub mod value;
 
-use crate::cwmp::rpc::ValueType;
+use crate::proto::rpc::ValueType;
 use std::borrow::Cow;
 
 /// The base type of a parameter (TR-106 3.2; for lists, the item type).

@@ -6,8 +6,8 @@
 //! without leading zeros or `+`, everything else as sent.
 
 use super::{pattern, Base, Bound, Facets, ParamSpec};
-use crate::cwmp::fault::FaultCode;
-use crate::cwmp::rpc::ValueType;
+use crate::proto::fault::FaultCode;
+use crate::proto::rpc::ValueType;
 
 const MAX_UNBOUNDED_STRING: usize = 65_535;
 

@@ -6,7 +6,7 @@
 use super::http::{self, Request};
 use super::AcsAuth;
 use crate::clock::Instant;
-use crate::http::digest::{self, DigestServer, Verdict};
+use crate::proto::cr::digest::{self, DigestServer, Verdict};
 use std::collections::BTreeMap;
 use std::io::{self, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -13,9 +13,9 @@ pub mod script;
 pub mod transcript;
 
 use crate::clock::Instant;
-use crate::cwmp::rpc::{Body, CwmpNamespace, Envelope, Header, Inform};
-use crate::http::digest::{self, DigestServer, Verdict};
-use crate::soap;
+use crate::proto::cr::digest::{self, DigestServer, Verdict};
+use crate::proto::rpc::{Body, CwmpNamespace, Envelope, Header, Inform};
+use crate::proto::soap;
 use script::{Expect, Step};
 use std::collections::VecDeque;
 use std::io::{self, BufReader};
@@ -94,7 +94,7 @@ struct Shared {
     /// Requests seen without valid credentials (401 answered).
     challenges: usize,
     /// TransferComplete requests received, answered or not.
-    transfer_completes: Vec<crate::cwmp::rpc::TransferComplete>,
+    transfer_completes: Vec<crate::proto::rpc::TransferComplete>,
     /// Hold TransferCompleteResponse while set (a test kills the CPE meanwhile).
     stall_transfer_complete: bool,
     /// What GetRPCMethodsResponse lists (`None`: the default set, with RequestDownload).
@@ -197,7 +197,7 @@ impl TestAcs {
     }
 
     /// Every TransferComplete received so far (answered or not).
-    pub fn transfer_completes(&self) -> Vec<crate::cwmp::rpc::TransferComplete> {
+    pub fn transfer_completes(&self) -> Vec<crate::proto::rpc::TransferComplete> {
         self.lock().transfer_completes.clone()
     }
 

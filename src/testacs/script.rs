@@ -20,8 +20,8 @@
 //! ```
 //! Test tooling only (feature `testacs`).
 
-use crate::cwmp::name::Name;
-use crate::cwmp::rpc::{Body, ParameterValueStruct, SetParameterAttributesStruct, ValueType};
+use crate::proto::name::Name;
+use crate::proto::rpc::{Body, ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 use core::fmt;
 
 /// What the CPE's answer to a step must be.

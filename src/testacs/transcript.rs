@@ -1,8 +1,8 @@
 //! Human-readable one-line summaries of CWMP messages, for the demo and test failures.
 //! Test tooling only (feature `testacs`). Passwords are never printed.
 
-use crate::cwmp::name::Name;
-use crate::cwmp::rpc::{Body, ParameterValueStruct};
+use crate::proto::name::Name;
+use crate::proto::rpc::{Body, ParameterValueStruct};
 
 fn values(list: &[ParameterValueStruct], max: usize) -> String {
     let mut out: Vec<String> = list

@@ -3,7 +3,7 @@
 //! sample here.
 #![allow(dead_code)]
 
-use cwmpd::cwmp::rpc::*;
+use cwmpd::proto::rpc::*;
 
 /// Number of `Body` variants.
 pub const VARIANTS: usize = 51;

@@ -2,8 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
 use cwmpd::clock::{Instant, Now};
-use cwmpd::cwmp::rpc::{Body, CwmpNamespace, DeviceIdStruct, Envelope, Fault, Header, Inform};
-use cwmpd::cwmp::session::{Incoming, Outgoing, Session, SessionConfig, SessionEvent};
+use cwmpd::proto::rpc::{Body, CwmpNamespace, DeviceIdStruct, Envelope, Fault, Header, Inform};
+use cwmpd::proto::session::{Incoming, Outgoing, Session, SessionConfig, SessionEvent};
 
 pub fn now(ms: u64) -> Now {
     Now { instant: Instant(ms), unix: Some(1_795_000_000) }

@@ -9,8 +9,9 @@
 
 use super::objects::TIME;
 use super::{tz, LinuxBackend, MAX_FILE};
-use crate::clock::{format_date_time, SystemClock};
+use crate::clock::format_date_time;
 use crate::hal::{ErrorKind, HalError, Result, Value};
+use crate::shell::clock::SystemClock;
 use std::net::IpAddr;
 
 /// One dnsmasq lease: `<expiry> <mac> <ip> <hostname|*> <client-id|*>`.

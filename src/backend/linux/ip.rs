@@ -12,8 +12,9 @@ use super::netlink::{AF_INET, AF_INET6, AF_UNSPEC, RTM_GETADDR, RTM_GETNEIGH, RT
 use super::objects::{IPV6_ADDRESS, IPV6_FORWARDING, IP_INTERFACE};
 use super::rtnl::{self, Address, Neighbour, Route};
 use super::{etc, reference, socket, LinuxBackend};
-use crate::clock::{format_date_time, SystemClock};
+use crate::clock::format_date_time;
 use crate::hal::{ErrorKind, HalError, Location, Result, Value};
+use crate::shell::clock::SystemClock;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;

@@ -7,8 +7,8 @@
 //! Read-only: alarms, polling and reset are not offered (the kernel keeps no history).
 
 use super::LinuxBackend;
-use crate::clock::SystemClock;
 use crate::hal::{ErrorKind, HalError, Result};
+use crate::shell::clock::SystemClock;
 
 /// Degrees Celsius, rounded, from millidegrees; `None` below absolute zero.
 pub fn celsius(millidegrees: &str) -> Option<i64> {

@@ -1,0 +1,298 @@
+//! The shell: the one event loop of cwmpd around the sans-IO brain [`Cpe`] (design.md
+//! section 1b). It reads the clock, feeds the brain its inputs, carries out the brain's
+//! actions and sleeps until the brain's next deadline or the next input. Nothing on the
+//! loop waits for the network: every HTTP exchange of a session, every download, upload and
+//! apply command runs on a worker thread (`smol::unblock`) and comes back as an [`Input`].
+//!
+//! One smol executor on the calling thread runs the loop and the connection-request
+//! listener. Signals (sigwait) and the control socket have a small thread each that only
+//! forwards what arrives into the loop's channel. The state file is written on the loop
+//! (`Action::Persist`): the actions after it depend on it being durable.
+
+pub mod acs_client;
+pub mod clock;
+pub mod control;
+mod dispatch;
+pub mod entropy;
+mod jobs;
+mod lifecycle;
+pub mod listener;
+mod local;
+pub mod logger;
+pub mod persist;
+mod platform;
+mod session;
+mod state;
+pub mod transfer;
+
+use crate::clock::Now;
+use crate::config::Config;
+use crate::model::Model;
+use crate::proto::cpe::{Action, Cpe, Settings};
+use crate::proto::rpc::FaultStruct;
+use crate::shell::acs_client::{AcsReply, AcsSession, HttpError};
+use crate::shell::clock::SystemClock;
+use persist::State;
+use smol::channel::{Receiver, Sender};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// What wakes the loop besides its timers.
+#[derive(Debug)]
+pub enum Input {
+    /// A request on the local control socket.
+    Control(crate::shell::control::Call),
+    /// An authenticated connection request was answered 200.
+    ConnectionRequest,
+    /// SIGUSR1 (hotplug on WAN address change): re-derive ConnectionRequestURL.
+    AddressChanged,
+    /// A backend signalled that platform values may have changed (netlink notifications).
+    PlatformChanged,
+    /// SIGHUP: re-read the configuration.
+    Reload,
+    /// SIGTERM / SIGINT: persist and exit.
+    Shutdown,
+    /// The reply to the session's last POST (with the HTTP side, for the next one).
+    HttpReply(Box<(Option<AcsSession>, Result<AcsReply, HttpError>)>),
+    /// A download or upload ended.
+    TransferDone { id: u64, result: FaultStruct },
+    /// An apply command ended.
+    ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
+}
+
+/// Why the agent could not start (everything after start is logged and survived).
+#[derive(Debug)]
+pub enum StartError {
+    Signals(nix::errno::Errno),
+    Thread(&'static str, std::io::Error),
+    Control(crate::shell::control::ControlError),
+    Listener {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    /// The replay file could not be loaded (or this build has no replay backend).
+    Replay(String),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::Signals(e) => write!(f, "cannot block signals: {e}"),
+            StartError::Thread(name, e) => write!(f, "cannot start the {name} thread: {e}"),
+            StartError::Control(e) => write!(f, "control socket: {e}"),
+            StartError::Listener { addr, source } => write!(f, "connection request listener on {addr}: {source}"),
+            StartError::Replay(e) => write!(f, "replay file: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// The shell's state: the brain, the model, and the IO handles.
+#[derive(Debug)]
+pub struct Shell {
+    config: Config,
+    model: Model,
+    cpe: Cpe,
+    /// The state file's model part (values, attributes, instance numbers, ParameterKey).
+    state: State,
+    state_path: PathBuf,
+    clock: SystemClock,
+    inputs: Sender<Input>,
+    cr_credentials: Arc<Mutex<crate::shell::listener::CrCredentials>>,
+    /// The bound connection-request listener address, once started.
+    cr_bound: Option<std::net::SocketAddr>,
+    /// The session in progress.
+    session: Option<session::Running>,
+    shutdown: bool,
+}
+
+/// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
+/// unusable state directory); everything after start is logged and survived.
+pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(), StartError> {
+    if level_override.is_none() {
+        crate::shell::logger::init(config.agent.log_level);
+    }
+    let (tx, rx) = smol::channel::unbounded();
+    lifecycle::spawn_signal_thread(tx.clone())?;
+    let socket = config.agent.control_socket.clone();
+    let mut shell = Shell::new(config, tx.clone())?;
+    local::start(&socket, tx.clone())?;
+    let changes = tx.clone();
+    shell.model.watch_backends(move || {
+        let _ = changes.try_send(Input::PlatformChanged);
+    });
+    let ex = smol::LocalExecutor::new();
+    shell.start_listener(&ex, tx)?;
+    // The snapshot of notified values is taken once everything is known (CR URL included).
+    shell.model.resync_notifications();
+    smol::block_on(ex.run(shell.run_loop(&rx)));
+    Ok(())
+}
+
+/// The brain's settings from the model's effective ManagementServer values.
+fn settings(model: &Model, config: &Config) -> Settings {
+    let ms = model.management_server();
+    Settings {
+        enable_cwmp: ms.enable_cwmp,
+        url: ms.url,
+        periodic_inform_enable: ms.periodic_inform_enable,
+        periodic_inform_interval: ms.periodic_inform_interval,
+        periodic_inform_time: ms.periodic_inform_time,
+        retry_minimum_wait: ms.cwmp_retry_minimum_wait_interval,
+        retry_interval_multiplier: ms.cwmp_retry_interval_multiplier,
+        default_active_notification_throttle: ms.default_active_notification_throttle,
+        notification_poll: config.agent.notification_poll,
+    }
+}
+
+impl Shell {
+    fn new(config: Config, inputs: Sender<Input>) -> Result<Shell, StartError> {
+        let clock = SystemClock::default();
+        let state_path = config.agent.state_file.clone();
+        let state = lifecycle::load_state(&state_path);
+        let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
+        let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
+        let mut model = Model::new(Box::new(own), &state.model);
+        platform::add_platform_backends(&mut model, &config, &state);
+        if let Some(file) = &config.agent.replay_file {
+            attach_replay(&mut model, file, &state.model)?;
+        }
+        let boot = persist::first_start_since_boot(&config.agent.boot_marker);
+        let cpe = Cpe::new(state::durable(&state), settings(&model, &config), boot, clock.now());
+        let ms = model.management_server();
+        let cr_credentials = Arc::new(Mutex::new(crate::shell::listener::CrCredentials {
+            username: ms.connection_request_username.clone(),
+            password: ms.connection_request_password.clone(),
+            disabled: !ms.enable_cwmp,
+        }));
+        let mut shell = Shell {
+            config,
+            model,
+            cpe,
+            state,
+            state_path,
+            clock,
+            inputs,
+            cr_credentials,
+            cr_bound: None,
+            session: None,
+            shutdown: false,
+        };
+        shell.settle_applies(boot);
+        shell.clean_download_dir();
+        Ok(shell)
+    }
+
+    fn now(&self) -> Now {
+        self.clock.now()
+    }
+
+    /// Writes the durable state; a failure is logged (the next change tries again).
+    fn persist(&mut self) {
+        state::store(self.cpe.durable(), &mut self.state);
+        self.model.save_instances(&mut self.state.model);
+        if let Err(e) = persist::save(&self.state_path, &self.state) {
+            log::error!("cannot save state to {}: {e}", self.state_path.display());
+        }
+    }
+
+    async fn run_loop(&mut self, inputs: &Receiver<Input>) {
+        loop {
+            let now = self.now();
+            self.cpe.handle_timeout(now);
+            self.drain_actions();
+            if self.shutdown {
+                log::info!("shutting down");
+                self.persist();
+                return;
+            }
+            let timer = match self.cpe.poll_timeout() {
+                Some(at) => smol::Timer::after(at.saturating_since(self.now().instant)),
+                None => smol::Timer::never(),
+            };
+            let next = smol::future::or(async { inputs.recv().await.ok() }, async {
+                timer.await;
+                None
+            });
+            if let Some(input) = next.await {
+                self.handle_input(input);
+            }
+        }
+    }
+
+    /// Carries out every action the brain has for now.
+    fn drain_actions(&mut self) {
+        while let Some(action) = self.cpe.poll_action() {
+            self.act(action);
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Persist => self.persist(),
+            Action::StartSession(start) => self.start_session(start),
+            Action::StartTransfer(id) => self.start_transfer(id),
+            Action::StartApply(id) => self.start_apply(id),
+            Action::CheckValues => {
+                let changes = self.model.take_value_changes();
+                self.cpe.handle_value_changes(self.now(), changes);
+            }
+            Action::ApplyBackends => {
+                // Committed platform changes reach the running system now the ACS is done.
+                self.model.apply_pending();
+                self.persist();
+            }
+            Action::ReloadSettings => self.reload_settings(),
+            Action::Reboot(cause) => self.reboot(cause),
+            Action::FactoryReset => self.factory_reset(),
+        }
+    }
+
+    fn reload_settings(&mut self) {
+        let s = settings(&self.model, &self.config);
+        let ms = self.model.management_server();
+        if let Ok(mut c) = self.cr_credentials.lock() {
+            c.username = ms.connection_request_username.clone();
+            c.password = ms.connection_request_password.clone();
+            c.disabled = !ms.enable_cwmp;
+        }
+        self.cpe.set_settings(self.now(), s);
+    }
+
+    fn handle_input(&mut self, input: Input) {
+        let now = self.now();
+        match input {
+            Input::AddressChanged => self.address_changed(),
+            Input::Control(call) => self.control(call),
+            Input::ConnectionRequest => self.cpe.handle_connection_request(now),
+            Input::PlatformChanged => self.cpe.handle_platform_changed(now),
+            Input::Reload => log::warn!("SIGHUP: configuration reload takes effect at restart"),
+            Input::Shutdown => self.shutdown = true,
+            Input::HttpReply(reply) => {
+                let (http, result) = *reply;
+                self.http_reply(http, result);
+            }
+            Input::TransferDone { id, result } => self.transfer_done(id, result),
+            Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
+        }
+    }
+}
+
+/// Serves a real device's dump beside the agent's own parameters (`agent.replay_file`).
+#[cfg(feature = "replay")]
+fn attach_replay(
+    model: &mut Model,
+    file: &std::path::Path,
+    state: &crate::model::ModelState,
+) -> Result<(), StartError> {
+    let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| StartError::Replay(e.to_string()))?;
+    log::info!("serving {} replayed entries from {}", tree.len(), file.display());
+    model.attach_replay(tree, state);
+    Ok(())
+}
+
+#[cfg(not(feature = "replay"))]
+fn attach_replay(_: &mut Model, file: &std::path::Path, _: &crate::model::ModelState) -> Result<(), StartError> {
+    Err(StartError::Replay(format!("{}: this build has no replay backend (feature `replay`)", file.display())))
+}
