@@ -23,7 +23,8 @@ use smol::Task;
 use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+// No AtomicU64: 32-bit MIPS has no 64-bit atomics.
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -63,8 +64,8 @@ impl ConnRequestSettings {
 pub struct ListenerStats {
     open: AtomicUsize,
     peak: AtomicUsize,
-    evicted: AtomicU64,
-    timed_out: AtomicU64,
+    evicted: AtomicUsize,
+    timed_out: AtomicUsize,
 }
 
 impl ListenerStats {
@@ -77,11 +78,11 @@ impl ListenerStats {
         self.peak.load(Ordering::Relaxed)
     }
     /// Connections closed to make room for a new one.
-    pub fn evicted(&self) -> u64 {
+    pub fn evicted(&self) -> usize {
         self.evicted.load(Ordering::Relaxed)
     }
     /// Connections closed because their head did not arrive in time.
-    pub fn timed_out(&self) -> u64 {
+    pub fn timed_out(&self) -> usize {
         self.timed_out.load(Ordering::Relaxed)
     }
 }
