@@ -25,7 +25,7 @@ fn writer_child() {
     let Some(path) = std::env::var_os(CHILD_ENV) else { return };
     let path = PathBuf::from(path);
     for n in 1.. {
-        persist::save(&path, &state(n)).unwrap();
+        persist::save(&path, &state(n).as_ref()).unwrap();
     }
 }
 
@@ -34,7 +34,7 @@ fn kill_9_never_leaves_a_torn_file() {
     let dir = std::env::temp_dir().join(format!("cwmpd-kill9-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("state");
-    persist::save(&path, &state(0)).unwrap();
+    persist::save(&path, &state(0).as_ref()).unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut last = 0;
     for round in 0..20u64 {

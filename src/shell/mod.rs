@@ -22,7 +22,6 @@ pub mod logger;
 pub mod persist;
 mod platform;
 mod session;
-mod state;
 pub mod transfer;
 
 use crate::clock::Now;
@@ -94,7 +93,8 @@ pub struct Shell {
     config: Config,
     model: Model,
     cpe: Cpe,
-    /// The state file's model part (values, attributes, instance numbers, ParameterKey).
+    /// The state file's model part (values, attributes, instance numbers, ParameterKey);
+    /// its brain part lives in the brain.
     state: State,
     state_path: PathBuf,
     clock: SystemClock,
@@ -150,7 +150,7 @@ impl Shell {
     fn new(config: Config, inputs: Sender<Input>) -> Result<Shell, StartError> {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
-        let state = lifecycle::load_state(&state_path);
+        let mut state = lifecycle::load_state(&state_path);
         let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
         let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
@@ -159,7 +159,9 @@ impl Shell {
             attach_replay(&mut model, file, &state.model)?;
         }
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
-        let cpe = Cpe::new(state::durable(&state), settings(&model, &config), boot, clock.now());
+        // The brain owns its durable part from here on; the shell keeps the model's.
+        let durable = core::mem::take(&mut state.cpe);
+        let cpe = Cpe::new(durable, settings(&model, &config), boot, clock.now());
         let ms = model.management_server();
         let cr_credentials = Arc::new(Mutex::new(crate::shell::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
@@ -190,9 +192,10 @@ impl Shell {
 
     /// Writes the durable state; a failure is logged (the next change tries again).
     fn persist(&mut self) {
-        state::store(self.cpe.durable(), &mut self.state);
         self.model.save_instances(&mut self.state.model);
-        if let Err(e) = persist::save(&self.state_path, &self.state) {
+        let state =
+            persist::StateRef { cpe: self.cpe.durable(), model: &self.state.model, boot_count: self.state.boot_count };
+        if let Err(e) = persist::save(&self.state_path, &state) {
             log::error!("cannot save state to {}: {e}", self.state_path.display());
         }
     }
