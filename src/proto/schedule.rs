@@ -47,8 +47,12 @@ pub enum Due {
 /// Pending ScheduleInform requests, each with its CommandKey.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScheduledInforms {
-    pending: Vec<(Due, String)>,
+    pending: heapless::Vec<(Due, String), MAX_SCHEDULED_INFORMS>,
 }
+
+/// Pending ScheduleInform requests kept at most (more get 9004: an ACS cannot grow the
+/// state without bound).
+pub const MAX_SCHEDULED_INFORMS: usize = 32;
 
 impl ScheduledInforms {
     pub fn add(&mut self, now: Now, delay_seconds: u32, command_key: String) {
@@ -56,7 +60,10 @@ impl ScheduledInforms {
             Some(u) => Due::Unix(u + i64::from(delay_seconds)),
             None => Due::Monotonic(now.instant.saturating_add(Duration::from_secs(u64::from(delay_seconds)))),
         };
-        self.pending.push((due, command_key));
+        // The brain refuses a request past the capacity (9004) before it gets here.
+        if self.pending.push((due, command_key)).is_err() {
+            log::error!("ScheduleInform list full ({MAX_SCHEDULED_INFORMS}): request dropped");
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -126,6 +133,8 @@ impl ScheduledInforms {
                 };
                 Some((due, k.clone()))
             })
+            // Bounded: a longer list in a damaged file is cut, never a panic.
+            .take(MAX_SCHEDULED_INFORMS)
             .collect();
         ScheduledInforms { pending }
     }

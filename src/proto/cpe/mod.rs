@@ -37,9 +37,7 @@ use crate::proto::transfer::TransferQueue;
 use core::time::Duration;
 use std::collections::{BTreeMap, VecDeque};
 
-/// Pending ScheduleInform requests accepted at most (more get 9004: an ACS cannot grow the
-/// state without bound).
-pub const MAX_SCHEDULED_INFORMS: usize = 32;
+pub use super::schedule::MAX_SCHEDULED_INFORMS;
 
 /// How long after a pushed change signal the values are read (backend read caches: 1 s).
 pub const PUSHED_CHECK_DELAY: Duration = Duration::from_millis(1200);

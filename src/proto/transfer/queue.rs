@@ -140,17 +140,26 @@ fn scheme_supported(url: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// The accepted transfers.
+/// The accepted transfers, in a fixed-capacity list of [`MAX_QUEUED`]: an ACS cannot grow
+/// it (the 17th request gets 9004).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TransferQueue {
-    transfers: Vec<Transfer>,
+    transfers: heapless::Vec<Transfer, MAX_QUEUED>,
     next_id: u64,
 }
 
 impl TransferQueue {
+    /// The queue as the state file left it (records past the capacity are dropped, logged).
     pub fn new(transfers: Vec<Transfer>, next_id: u64) -> TransferQueue {
         let floor = transfers.iter().map(|t| t.id.saturating_add(1)).max().unwrap_or(0);
-        TransferQueue { transfers, next_id: next_id.max(floor) }
+        let mut list = heapless::Vec::new();
+        for t in transfers {
+            if list.push(t).is_err() {
+                log::error!("state: more than {MAX_QUEUED} transfers; the rest dropped");
+                break;
+            }
+        }
+        TransferQueue { transfers: list, next_id: next_id.max(floor) }
     }
 
     pub fn transfers(&self) -> &[Transfer] {
@@ -186,7 +195,8 @@ impl TransferQueue {
     fn push(&mut self, mut t: Transfer) -> u64 {
         t.id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
-        self.transfers.push(t);
+        // `admit` checked the room first.
+        let _ = self.transfers.push(t);
         self.next_id.saturating_sub(1)
     }
 
