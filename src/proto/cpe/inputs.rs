@@ -215,7 +215,7 @@ impl Cpe {
         if deferred.factory_reset {
             self.factory_reset();
         } else if deferred.reboot {
-            self.actions.push_back(Action::Reboot(RebootCause::RebootRpc));
+            self.pending_reboot.get_or_insert(RebootCause::RebootRpc);
         }
     }
 

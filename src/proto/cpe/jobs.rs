@@ -153,7 +153,7 @@ impl Cpe {
             self.finish(id, result);
         }
         if reboot {
-            self.actions.push_back(Action::Reboot(RebootCause::Firmware));
+            self.pending_reboot.get_or_insert(RebootCause::Firmware);
         }
     }
 

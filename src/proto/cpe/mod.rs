@@ -164,6 +164,9 @@ pub struct Cpe {
     deferred: Deferred,
     /// Transfer job in progress (download, upload or apply), if any.
     job: Option<u64>,
+    /// A reboot decided and not yet carried out: it waits for the session and for an apply
+    /// in progress (a firmware write is never cut by a reboot of ours).
+    pending_reboot: Option<RebootCause>,
     actions: VecDeque<Action>,
     dirty: bool,
 }
@@ -211,6 +214,7 @@ impl Cpe {
             changes: BTreeMap::new(),
             deferred: Deferred::default(),
             job: None,
+            pending_reboot: None,
             actions: VecDeque::new(),
             dirty: true,
         };
@@ -374,14 +378,28 @@ impl Cpe {
     }
 
     /// Decides what to start when nothing is queued: a reboot or a session (between
-    /// sessions), and a transfer job (beside sessions).
+    /// sessions), and a transfer job (beside sessions; none once a reboot is decided).
     fn plan(&mut self) {
-        if !self.in_session() && !self.reboot_due() && self.session_due() {
-            self.start_session();
+        if !self.in_session() {
+            self.reboot_due();
+            if let Some(cause) = self.pending_reboot.filter(|_| !self.applying()) {
+                self.pending_reboot = None;
+                self.actions.push_back(Action::Reboot(cause));
+                return;
+            }
+            if self.session_due() {
+                self.start_session();
+            }
         }
-        if !matches!(self.actions.back(), Some(Action::Reboot(_))) {
+        if self.pending_reboot.is_none() {
             self.plan_job();
         }
+    }
+
+    /// True while the job in progress is an apply command.
+    fn applying(&self) -> bool {
+        let t = self.job.and_then(|id| self.durable.transfers.transfer(id));
+        t.is_some_and(|t| t.phase == crate::proto::transfer::Phase::Applying)
     }
 
     fn session_due(&self) -> bool {
@@ -408,15 +426,14 @@ impl Cpe {
         self.actions.push_back(Action::StartSession(SessionStart { events, retry_count: self.retry_count, changed }));
     }
 
-    /// A reboot whose time has come (ScheduleReboot/DelayReboot), between sessions. The
-    /// time is cleared and persisted first, so the reboot happens once.
-    fn reboot_due(&mut self) -> bool {
+    /// A reboot whose time has come (ScheduleReboot/DelayReboot) is decided. The time is
+    /// cleared and persisted first, so the reboot happens once.
+    fn reboot_due(&mut self) {
         if self.durable.reboot_at.is_none_or(|at| at > wall(self.now)) {
-            return false;
+            return;
         }
         self.durable.reboot_at = None;
         self.dirty = true;
-        self.actions.push_back(Action::Reboot(RebootCause::ScheduleReboot));
-        true
+        self.pending_reboot.get_or_insert(RebootCause::ScheduleReboot);
     }
 }

@@ -387,3 +387,21 @@ fn no_session_without_url_or_with_cwmp_disabled() {
     r.cpe.set_settings(r.now, settings());
     assert!(!no_session(&r.actions()));
 }
+
+#[test]
+fn a_reboot_waits_for_an_apply_in_progress() {
+    let mut r = Rig::known();
+    let cfg = "3 Vendor Configuration File";
+    r.cpe.handle_transfer_request(r.now, &download("k", cfg, 0), &all).unwrap().unwrap();
+    r.actions();
+    r.cpe.handle_transfer_done(r.now, 0, FaultStruct::default());
+    assert!(r.actions().contains(&Action::StartApply(0)));
+    r.cpe.handle_connection_request(r.now);
+    r.session();
+    assert!(r.cpe.handle_lifecycle_request(r.now, &Body::Reboot { command_key: "rk".into() }).is_some());
+    r.end(true);
+    let during = r.actions();
+    assert!(!during.iter().any(|a| matches!(a, Action::Reboot(_))), "not while the apply runs: {during:?}");
+    r.cpe.handle_apply_done(r.now, 0, FaultStruct::default(), ApplySettle::Result);
+    assert!(r.actions().contains(&Action::Reboot(RebootCause::RebootRpc)), "once it ended");
+}
