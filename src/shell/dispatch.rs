@@ -52,20 +52,14 @@ impl Shell {
         self.dispatch_parameters(body)
     }
 
+    /// GetParameterValues and GetParameterNames never come here: the session answers them
+    /// from one snapshot (`session.rs`).
     fn dispatch_parameters(&mut self, body: Body) -> Result<Body, Fault> {
         let now = self.now();
         match body {
             Body::GetRPCMethods => Ok(Body::GetRPCMethodsResponse {
                 method_list: IMPLEMENTED_METHODS.iter().map(|m| m.to_string()).collect(),
             }),
-            Body::GetParameterValues { parameter_names } => self
-                .model
-                .get_parameter_values(&parameter_names)
-                .map(|parameter_list| Body::GetParameterValuesResponse { parameter_list }),
-            Body::GetParameterNames { parameter_path, next_level } => self
-                .model
-                .get_parameter_names(parameter_path, next_level)
-                .map(|parameter_list| Body::GetParameterNamesResponse { parameter_list }),
             Body::GetParameterAttributes { parameter_names } => self
                 .model
                 .get_parameter_attributes(&parameter_names)
