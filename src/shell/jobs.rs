@@ -1,7 +1,7 @@
 //! Transfer jobs on worker threads (TR-069 Amd 6 A.3.2.8 Download, A.4.1.5 Upload): the
 //! brain decides when a job starts and what its result means (`crate::proto::cpe`); the shell
 //! runs the HTTP transfer or the apply command (an argument vector, never a shell) with
-//! `smol::unblock`, so sessions, connection requests and `cwmpd get` go on meanwhile. The
+//! a worker thread (`worker.rs`), so sessions, connection requests and `cwmpd get` go on meanwhile. The
 //! outcome comes back as `Input::TransferDone` / `Input::ApplyDone`.
 
 use super::{Input, Shell};
@@ -25,12 +25,7 @@ impl Shell {
 
     /// Runs `work` on a worker thread and sends its input back to the loop.
     fn on_worker(&self, work: impl FnOnce() -> Input + Send + 'static) {
-        let tx = self.inputs.clone();
-        smol::spawn(async move {
-            let input = smol::unblock(work).await;
-            let _ = tx.send(input).await;
-        })
-        .detach();
+        self.job_worker.run(work);
     }
 
     /// The brain started transfer `id` (its InProgress phase is already persisted).

@@ -109,17 +109,17 @@ pub(super) fn run_command(argv: &[String], boot_marker: &Path) {
             std::process::exit(0);
         }
         Some((cmd, args)) => match std::process::Command::new(cmd).args(args).spawn() {
-            // The command runs on; its exit is reaped by a worker so the loop goes on.
+            // The command runs on; a short-lived thread reaps it so the loop goes on.
             Ok(mut child) => {
                 let name = cmd.clone();
-                smol::spawn(async move {
-                    match smol::unblock(move || child.wait()).await {
-                        Ok(s) if s.success() => {}
-                        Ok(s) => log::error!("{name} exited with {s}"),
-                        Err(e) => log::error!("{name}: {e}"),
-                    }
-                })
-                .detach();
+                let reaper = std::thread::Builder::new().name("reaper".into()).spawn(move || match child.wait() {
+                    Ok(s) if s.success() => {}
+                    Ok(s) => log::error!("{name} exited with {s}"),
+                    Err(e) => log::error!("{name}: {e}"),
+                });
+                if let Err(e) = reaper {
+                    log::warn!("{cmd} started; no thread to reap it: {e}");
+                }
             }
             Err(e) => log::error!("cannot run {cmd}: {e}"),
         },

@@ -2,7 +2,7 @@
 //! section 1b). It reads the clock, feeds the brain its inputs, carries out the brain's
 //! actions and sleeps until the brain's next deadline or the next input. Nothing on the
 //! loop waits for the network: every HTTP exchange of a session, every download, upload and
-//! apply command runs on a worker thread (`smol::unblock`) and comes back as an [`Input`].
+//! apply command runs on a worker thread (`worker.rs`) and comes back as an [`Input`].
 //!
 //! One smol executor on the calling thread runs the loop and the connection-request
 //! listener. Signals (sigwait) and the control socket have a small thread each that only
@@ -23,6 +23,7 @@ pub mod persist;
 mod platform;
 mod session;
 pub mod transfer;
+mod worker;
 
 use crate::clock::Now;
 use crate::config::Config;
@@ -98,12 +99,15 @@ pub struct Shell {
     state: State,
     state_path: PathBuf,
     clock: SystemClock,
-    inputs: Sender<Input>,
     cr_credentials: Arc<Mutex<crate::shell::listener::CrCredentials>>,
     /// The bound connection-request listener address, once started.
     cr_bound: Option<std::net::SocketAddr>,
     /// The session in progress.
     session: Option<session::Running>,
+    /// The thread that sends the session's POSTs.
+    acs_worker: worker::Worker,
+    /// The thread that runs transfer jobs (downloads, uploads, waiting for applies).
+    job_worker: worker::Worker,
     shutdown: bool,
 }
 
@@ -168,6 +172,8 @@ impl Shell {
             password: ms.connection_request_password.clone(),
             disabled: !ms.enable_cwmp,
         }));
+        let acs_worker = worker::Worker::start("acs", inputs.clone()).map_err(|e| StartError::Thread("acs", e))?;
+        let job_worker = worker::Worker::start("jobs", inputs).map_err(|e| StartError::Thread("jobs", e))?;
         let mut shell = Shell {
             config,
             model,
@@ -175,10 +181,11 @@ impl Shell {
             state,
             state_path,
             clock,
-            inputs,
             cr_credentials,
             cr_bound: None,
             session: None,
+            acs_worker,
+            job_worker,
             shutdown: false,
         };
         shell.settle_applies(boot);

@@ -1,6 +1,6 @@
 //! Runs CWMP sessions without blocking the loop (TR-069 Amd 6 3.7.1; requirements sections
 //! 4-7): builds the Inform from the brain's [`SessionStart`] and the model, pumps the sans-IO
-//! [`Session`], answers ACS requests on the loop, and sends each POST from a worker thread.
+//! [`Session`], answers ACS requests on the loop, and sends each POST from the session's worker thread (`worker.rs`).
 //! The reply comes back as `Input::HttpReply`; meanwhile connection requests, `cwmpd get` and
 //! transfer results are handled as usual.
 //!
@@ -143,35 +143,7 @@ impl Shell {
     /// Sends one POST from a worker thread; the reply comes back as `Input::HttpReply`.
     fn post(&self, http: Option<AcsSession>, payload: Payload) {
         let cfg = self.client_config();
-        let tx = self.inputs.clone();
-        let work = smol::unblock(move || {
-            let mut http = match http {
-                Some(h) => h,
-                None => match AcsSession::new(&cfg) {
-                    Ok(h) => h,
-                    Err(e) => return (None, Err(e)),
-                },
-            };
-            let reply = match payload {
-                Payload::Bytes(body) => http.post(body.as_deref()),
-                Payload::Listing(boxed) => {
-                    let (answer, env) = &*boxed;
-                    let mut make = || -> Box<dyn std::io::Read + '_> {
-                        match soap::stream::listing_body(env, answer) {
-                            Some(body) => Box::new(body),
-                            None => Box::new(std::io::Cursor::new(soap::encode(env).into_bytes())),
-                        }
-                    };
-                    http.post_stream(&mut make)
-                }
-            };
-            (Some(http), reply)
-        });
-        smol::spawn(async move {
-            let done = work.await;
-            let _ = tx.send(Input::HttpReply(Box::new(done))).await;
-        })
-        .detach();
+        self.acs_worker.run(move || Input::HttpReply(Box::new(exchange(&cfg, http, payload))));
     }
 
     /// The reply to the last POST.
@@ -249,6 +221,36 @@ impl Shell {
     fn drain_actions_in_session(&mut self) {
         self.drain_actions();
     }
+}
+
+/// One POST and its reply, on the session's worker thread; the HTTP side (connection,
+/// cookies, Digest state) travels with it.
+fn exchange(
+    cfg: &AcsClientConfig,
+    http: Option<AcsSession>,
+    payload: Payload,
+) -> (Option<AcsSession>, Result<AcsReply, HttpError>) {
+    let mut http = match http {
+        Some(h) => h,
+        None => match AcsSession::new(cfg) {
+            Ok(h) => h,
+            Err(e) => return (None, Err(e)),
+        },
+    };
+    let reply = match payload {
+        Payload::Bytes(body) => http.post(body.as_deref()),
+        Payload::Listing(boxed) => {
+            let (answer, env) = &*boxed;
+            let mut make = || -> Box<dyn std::io::Read + '_> {
+                match soap::stream::listing_body(env, answer) {
+                    Some(body) => Box::new(body),
+                    None => Box::new(std::io::Cursor::new(soap::encode(env).into_bytes())),
+                }
+            };
+            http.post_stream(&mut make)
+        }
+    };
+    (Some(http), reply)
 }
 
 /// Turns an HTTP reply into the session's input: an empty body is "no more requests". A
