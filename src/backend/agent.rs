@@ -79,8 +79,7 @@ impl AgentBackend {
     pub fn new(config: &Config, identity: Identity, root: PathBuf) -> AgentBackend {
         let a = &config.acs;
         let cr = &config.connection_request;
-        let time =
-            a.periodic_time.map(crate::clock::format_date_time).unwrap_or_else(|| crate::clock::UNKNOWN_TIME.into());
+        let time = a.periodic_time.clone().unwrap_or_else(|| crate::clock::UNKNOWN_TIME.into());
         let defaults = BTreeMap::from([
             ("EnableCWMP", bool_text(true)),
             ("URL", a.url.clone()),
