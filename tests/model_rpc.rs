@@ -128,6 +128,15 @@ fn attributes_follow_force_enabled_and_can_deny() {
     assert_eq!(denied.unwrap_err().fault_code, 9009, "canDeny");
     let off = m.set_parameter_attributes(&[set("Device.DeviceInfo.SoftwareVersion", Some(0), true)], &mut state);
     assert_eq!(off.unwrap_err().fault_code, 9009, "forceEnabled cannot be turned off");
+    // Lightweight notification (Annex M) is not sent by this build: 3 to 6 are refused
+    // (a bad name is still 9005).
+    for n in 3..=6 {
+        let lw = m.set_parameter_attributes(&[set("Device.ManagementServer.URL", Some(n), true)], &mut state);
+        assert_eq!(lw.unwrap_err().fault_code, 9009, "notification {n}");
+        let bad = m.set_parameter_attributes(&[set("Device.NoSuch", Some(n), true)], &mut state);
+        assert_eq!(bad.unwrap_err().fault_code, 9005, "notification {n} on a bad name");
+    }
+    assert!(!state.attributes.contains_key("Device.ManagementServer.URL"), "nothing kept");
     m.set_parameter_attributes(
         &[set("Device.ManagementServer.", Some(1), true), set("Device.DeviceInfo.UpTime", None, false)],
         &mut state,

@@ -45,6 +45,8 @@ const MS_PARAMS: &[&str] = &[
     "AliasBasedAddressing",
     "InstanceWildcardsSupported",
     "SupportedConnReqMethods",
+    "HTTPCompressionSupported",
+    "HTTPCompression",
 ];
 
 const DI_PARAMS: &[&str] = &[
@@ -99,6 +101,8 @@ impl AgentBackend {
             ("AliasBasedAddressing", bool_text(false)),
             ("InstanceWildcardsSupported", bool_text(false)),
             ("SupportedConnReqMethods", "HTTP".into()),
+            ("HTTPCompressionSupported", crate::shell::coding::SUPPORTED.into()),
+            ("HTTPCompression", "Disabled".into()),
         ]);
         AgentBackend {
             identity,
@@ -197,6 +201,12 @@ impl Backend for AgentBackend {
         let Some(text) = value.as_text() else {
             return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}: not a reference", at.object)));
         };
+        // enumerationRef HTTPCompressionSupported, null value Disabled (TR-181).
+        let supported = crate::shell::coding::SUPPORTED.split(',').filter(|s| !s.is_empty());
+        if (at.object, param) == (MS, "HTTPCompression") && text != "Disabled" && !supported.clone().any(|s| s == text)
+        {
+            return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}HTTPCompression: '{text}' not supported")));
+        }
         self.staged.push((format!("{}{param}", at.object), text.to_string()));
         Ok(())
     }
@@ -246,7 +256,7 @@ impl AgentBackend {
     fn own_writable(&self, at: &Location, param: &str) -> bool {
         match at.object {
             DI => param == "ProvisioningCode",
-            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
+            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL" | "HTTPCompressionSupported"),
             ATC => true,
             _ => false,
         }

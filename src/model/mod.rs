@@ -55,6 +55,8 @@ pub struct ManagementServer {
     pub schedule_reboot: Option<i64>,
     /// DelayReboot seconds (-1: none).
     pub delay_reboot: i64,
+    /// HTTPCompression: `Disabled` or one of HTTPCompressionSupported.
+    pub http_compression: String,
 }
 
 /// The engine.
@@ -251,6 +253,7 @@ impl Model {
             default_active_notification_throttle: self.number("DefaultActiveNotificationThrottle", 0),
             schedule_reboot: self.time("ScheduleReboot"),
             delay_reboot: self.text("DelayReboot").parse().unwrap_or(-1),
+            http_compression: self.text("HTTPCompression"),
         }
     }
 }

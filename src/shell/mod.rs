@@ -11,6 +11,7 @@
 
 pub mod acs_client;
 pub mod clock;
+pub mod coding;
 pub mod control;
 mod dispatch;
 pub mod entropy;
