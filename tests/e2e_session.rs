@@ -385,3 +385,29 @@ fn replayed_device_informs_with_its_own_device_id() {
         ("Pinned", "1C61B4", "Device2", "2226469000523")
     );
 }
+
+/// ManagementServer.HTTPConnectionRequestEnable false (TR-181): connection requests are
+/// answered 503 and start no session, without a restart.
+#[test]
+fn http_connection_request_enable_false_refuses_connection_requests() {
+    let dir = TempDir::new("cr-enable");
+    let acs = digest_acs();
+    acs.push(
+        Body::SetParameterValues {
+            parameter_list: vec![ParameterValueStruct {
+                name: "Device.ManagementServer.HTTPConnectionRequestEnable".into(),
+                value: "false".into(),
+                value_type: Some(ValueType::Boolean),
+            }],
+            parameter_key: "cr-off".into(),
+        },
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
+    let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
+    let _d = Daemon::start(dir.path(), &cfg);
+    assert!(acs.wait_sessions(1, WAIT));
+    let cr_url = param(&acs.sessions()[0], "Device.ManagementServer.ConnectionRequestURL").unwrap().to_string();
+    assert_eq!(testacs::connection_request(&cr_url, "cr-user", "cr-secret").unwrap(), 503);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(acs.sessions().len(), 1, "a refused connection request starts no session");
+}

@@ -155,3 +155,33 @@ fn forced_inform_parameters_and_no_tables() {
     assert_eq!(m.add_object("Device.NAT.PortMapping.", "k", &mut state).unwrap_err().fault_code, 9005);
     assert_eq!(m.delete_object("Device.DeviceInfo.", "k", &mut state).unwrap_err().fault_code, 9005);
 }
+
+/// The ManagementServer parameters of TR-181 2.19 that apply without STUN, XMPP, Annex F
+/// rows or lightweight notifications are served with the values that say what this build
+/// does; read-only ones refuse writes (9008); HTTPConnectionRequestEnable is writable.
+#[test]
+fn management_server_parameters_of_2_19_are_served() {
+    let (mut m, mut state) = model();
+    let ms = "Device.ManagementServer.";
+    for (name, value) in [
+        ("HTTPConnectionRequestEnable", "true"),
+        ("KickURL", ""),
+        ("DownloadProgressURL", ""),
+        ("ManageableDeviceNumberOfEntries", "0"),
+        ("ManageableDeviceNotificationLimit", "0"),
+        ("EmbeddedDeviceNumberOfEntries", "0"),
+        ("VirtualDeviceNumberOfEntries", "0"),
+        ("LightweightNotificationProtocolsSupported", ""),
+        ("HTTPCompression", "Disabled"),
+    ] {
+        let got = m.get_parameter_values(&[format!("{ms}{name}").into()]).unwrap();
+        assert_eq!(got[0].value, value, "{name}");
+    }
+    for name in ["KickURL", "ManageableDeviceNumberOfEntries", "HTTPCompressionSupported", "SupportedConnReqMethods"] {
+        let f = m.set_parameter_values(&[pv(&format!("{ms}{name}"), "1", None)], "k", &mut state).unwrap_err();
+        assert_eq!(f.set_parameter_values_faults[0].fault_code, 9008, "{name}");
+    }
+    m.set_parameter_values(&[pv(&format!("{ms}HTTPConnectionRequestEnable"), "false", None)], "k", &mut state).unwrap();
+    assert!(!m.management_server().http_connection_request_enable);
+    assert!(m.management_server().enable_cwmp);
+}

@@ -47,6 +47,31 @@ const MS_PARAMS: &[&str] = &[
     "SupportedConnReqMethods",
     "HTTPCompressionSupported",
     "HTTPCompression",
+    "HTTPConnectionRequestEnable",
+    "KickURL",
+    "DownloadProgressURL",
+    "ManageableDeviceNumberOfEntries",
+    "ManageableDeviceNotificationLimit",
+    "EmbeddedDeviceNumberOfEntries",
+    "VirtualDeviceNumberOfEntries",
+    "LightweightNotificationProtocolsSupported",
+];
+
+/// Read-only ManagementServer parameters (TR-181 2.19); the rest of [`MS_PARAMS`] the ACS
+/// may write.
+const MS_READ_ONLY: &[&str] = &[
+    "ParameterKey",
+    "ConnectionRequestURL",
+    "AliasBasedAddressing",
+    "InstanceWildcardsSupported",
+    "SupportedConnReqMethods",
+    "HTTPCompressionSupported",
+    "KickURL",
+    "DownloadProgressURL",
+    "ManageableDeviceNumberOfEntries",
+    "EmbeddedDeviceNumberOfEntries",
+    "VirtualDeviceNumberOfEntries",
+    "LightweightNotificationProtocolsSupported",
 ];
 
 const DI_PARAMS: &[&str] = &[
@@ -103,6 +128,16 @@ impl AgentBackend {
             ("SupportedConnReqMethods", "HTTP".into()),
             ("HTTPCompressionSupported", crate::shell::coding::SUPPORTED.into()),
             ("HTTPCompression", "Disabled".into()),
+            ("HTTPConnectionRequestEnable", bool_text(cr.enable)),
+            // No Kicked RPC, no download progress page, no Annex F devices yet, no proxied
+            // devices, no Lightweight Notification protocol: the empty/zero values say so.
+            ("KickURL", String::new()),
+            ("DownloadProgressURL", String::new()),
+            ("ManageableDeviceNumberOfEntries", "0".into()),
+            ("ManageableDeviceNotificationLimit", "0".into()),
+            ("EmbeddedDeviceNumberOfEntries", "0".into()),
+            ("VirtualDeviceNumberOfEntries", "0".into()),
+            ("LightweightNotificationProtocolsSupported", String::new()),
         ]);
         AgentBackend {
             identity,
@@ -256,7 +291,7 @@ impl AgentBackend {
     fn own_writable(&self, at: &Location, param: &str) -> bool {
         match at.object {
             DI => param == "ProvisioningCode",
-            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL" | "HTTPCompressionSupported"),
+            MS => !MS_READ_ONLY.contains(&param),
             ATC => true,
             _ => false,
         }

@@ -40,6 +40,8 @@ pub(crate) const MANAGEMENT_SERVER: &str = "Device.ManagementServer.";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagementServer {
     pub enable_cwmp: bool,
+    /// HTTPConnectionRequestEnable: connection requests over HTTP are answered.
+    pub http_connection_request_enable: bool,
     pub url: String,
     pub username: String,
     pub password: String,
@@ -240,6 +242,7 @@ impl Model {
     pub fn management_server(&self) -> ManagementServer {
         ManagementServer {
             enable_cwmp: self.text("EnableCWMP") != "false",
+            http_connection_request_enable: self.text("HTTPConnectionRequestEnable") != "false",
             url: self.text("URL"),
             username: self.text("Username"),
             password: self.text("Password"),

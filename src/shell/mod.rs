@@ -165,7 +165,7 @@ impl Shell {
         let cr_credentials = Arc::new(Mutex::new(crate::shell::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
             password: ms.connection_request_password.clone(),
-            disabled: !ms.enable_cwmp,
+            disabled: !ms.enable_cwmp || !ms.http_connection_request_enable,
         }));
         let mut shell = Shell {
             config,
@@ -256,7 +256,7 @@ impl Shell {
         if let Ok(mut c) = self.cr_credentials.lock() {
             c.username = ms.connection_request_username.clone();
             c.password = ms.connection_request_password.clone();
-            c.disabled = !ms.enable_cwmp;
+            c.disabled = !ms.enable_cwmp || !ms.http_connection_request_enable;
         }
         self.cpe.set_settings(self.now(), s);
     }
