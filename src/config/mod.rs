@@ -17,7 +17,7 @@
 //! | | `client_cert`, `client_key` | PEM client certificate and key | none |
 //! | | `insecure` | skip TLS verification (bool; logged as a warning) | 0 |
 //! | | `session_timeout` | seconds to wait for each ACS reply (>= 30) | 30 |
-//! | `cpe` | `manufacturer`, `manufacturer_oui` (6 upper-case hex), `product_class`, `serial_number`, `model_name`, `description`, `hardware_version`, `software_version`, `provisioning_code` | DeviceInfo identity | from the host |
+//! | `cpe` | `manufacturer`, `manufacturer_oui` (6 upper-case hex), `product_class`, `serial_number`, `model_name`, `description`, `hardware_version`, `software_version`, `provisioning_code` | DeviceInfo identity | a replayed dump's DeviceInfo, else the host |
 //! | `connection_request` | `enable` | HTTP connection requests (bool) | 1 |
 //! | | `address`, `port` | listener address and port (0 = any free port) | 0.0.0.0, 7547 |
 //! | | `path` | URL path of ConnectionRequestURL | `/` |
