@@ -184,6 +184,16 @@ fn base(b: &str) -> &'static str {
     }
 }
 
+/// A default as the wire carries it: the schema writes a list parameter's default as
+/// `[a,b]` (`[]` the empty list), CWMP as the comma-separated items (TR-106 3.2.3; the
+/// empty list is the empty string).
+fn wire_default(d: &str, list: bool) -> String {
+    match d.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        Some(items) if list => items.split(',').map(str::trim).collect::<Vec<_>>().join(","),
+        _ => d.to_string(),
+    }
+}
+
 fn param(p: &Param, facet_index: &mut BTreeMap<String, usize>) -> String {
     let f = facets(p);
     let n = facet_index.len();
@@ -196,7 +206,7 @@ fn param(p: &Param, facet_index: &mut BTreeMap<String, usize>) -> String {
         _ => "Normal",
     };
     let default = match o.get("default") {
-        Some(d) => format!("Some({:?})", unescape(d)),
+        Some(d) => format!("Some({:?})", wire_default(&unescape(d), o.contains_key("list"))),
         None => "None".into(),
     };
     format!(

@@ -91,9 +91,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let warnings = config.warnings();
     if args.check {
+        for w in &warnings {
+            eprintln!("cwmpd: {}: warning: {w}", args.config.display());
+        }
         eprintln!("cwmpd: {}: configuration OK", args.config.display());
         return ExitCode::SUCCESS;
+    }
+    for w in &warnings {
+        log::warn!("{}: {w}", args.config.display());
     }
     match cwmpd::shell::run(config, args.level) {
         Ok(()) => ExitCode::SUCCESS,

@@ -214,3 +214,58 @@ fn the_daemon_receives_values_whole() {
     assert_eq!(cwmpd(&["set", name, ""]), (Some(0), "ok\n".into()));
     assert_eq!(get(), format!("{name}\tstring\t\n"));
 }
+
+/// `cwmpd --check` says what a new user got wrong, one line each in words, with the line;
+/// what it accepts the daemon loads the same way (both call `Config::load`).
+#[test]
+fn check_names_configuration_mistakes() {
+    let dir = TempDir::new("cli-check");
+    let check = |conf: &str| {
+        let path = dir.path().join("cwmpd.conf");
+        std::fs::write(&path, conf).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("--check").arg("-c").arg(&path).output().unwrap();
+        (out.status.code(), text(&out.stderr).replace(&format!("{}", path.display()), "F"))
+    };
+    let url = "config acs 'acs'\n\toption url 'http://acs.example:7547/'\n";
+    assert_eq!(check(url), (Some(0), "cwmpd: F: configuration OK\n".into()));
+    for (conf, said) in [
+        (
+            "config acs\n\toption url 'http://acs.example:99999/'\n",
+            "F:2: option url: 'http://acs.example:99999/': port '99999' is not a number from 1 to 65535",
+        ),
+        ("config acs\n\toption url 'http://'\n", "F:2: option url: 'http://' has no host name or address"),
+        (
+            "config acs\n\toption url 'http://a/'\n\toption intervall '5'\n",
+            "F:3: option intervall: not an option of the 'acs' section",
+        ),
+        (
+            "config acs\n\toption url 'http://a/'\n\toption url 'http://b/'\n",
+            "F:3: option url is set again (first on line 2); keep one",
+        ),
+        (
+            "config acs\n\toption url 'http://a/'\nconfig agent\n\toption reboot_command ''\n",
+            "F:4: option reboot_command: empty",
+        ),
+        (
+            "config connection_request\n\toption port '99999'\n",
+            "F:2: option port: '99999' is not a whole number from 0 to 65535",
+        ),
+        (
+            &format!("{url}config cpe\n\toption serial_number 'A'\nconfig cpe\n\toption serial_number 'B'\n"),
+            "F:5: a second 'cpe' section",
+        ),
+    ] {
+        let (code, err) = check(conf);
+        assert_eq!(code, Some(2), "{conf}: {err}");
+        assert!(err.starts_with(&format!("cwmpd: {said}")) && err.lines().count() == 1, "{conf}: {err}");
+    }
+    let (code, err) = check("config agent 'agent'\n\toption log_level 'info'\n");
+    assert_eq!(code, Some(0));
+    assert!(err.starts_with("cwmpd: F: warning: no ACS URL") && err.ends_with("configuration OK\n"), "{err}");
+    let missing = dir.path().join("absent.conf");
+    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("--check").arg("-c").arg(&missing).output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.starts_with(&format!("cwmpd: {}: cannot read the file: ", missing.display())), "{err}");
+    assert!(!err.contains(":0:"), "{err}");
+}

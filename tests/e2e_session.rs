@@ -354,3 +354,60 @@ fn value_changes_active_start_a_session_passive_ride_the_next_inform() {
     assert_eq!(s.event_codes(), vec!["X 00D09E LocalInform".to_string()]);
     assert_eq!(param(s, "Device.ManagementServer.PeriodicInformInterval"), None);
 }
+
+/// With `replay_file` and no identity in the configuration, the Inform's DeviceId is the
+/// replayed device's (its DeviceInfo), not the host's; a configured value still wins.
+#[test]
+fn replayed_device_informs_with_its_own_device_id() {
+    let dump = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/devices/anlix-genieacs-sim/device-1C61B4-EX220-2226469000523.csv");
+    if !dump.exists() {
+        assert!(std::env::var_os("CI").is_none(), "../shared/devices absent under CI");
+        eprintln!("skipped: ../shared/devices absent");
+        return;
+    }
+    let dir = TempDir::new("replay-id");
+    let acs = digest_acs();
+    let mut cfg = DaemonConfig::new(&acs.url());
+    cfg.extra_agent = format!("\toption replay_file '{}'\n", dump.display());
+    let path = cfg.write(dir.path());
+    // Keep only the configured manufacturer: the rest of DeviceId comes from the dump.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text.find("config cpe 'cpe'").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let text = format!("{}config cpe 'cpe'\n\toption manufacturer 'Pinned'{}", &text[..start], &text[end..]);
+    std::fs::write(&path, text).unwrap();
+    let daemon = Daemon::start(dir.path(), &path);
+    assert!(acs.wait_sessions(1, WAIT), "{}", daemon.log_text());
+    let id = acs.sessions()[0].inform.device_id.clone();
+    assert_eq!(
+        (id.manufacturer.as_str(), id.oui.as_str(), id.product_class.as_str(), id.serial_number.as_str()),
+        ("Pinned", "1C61B4", "Device2", "2226469000523")
+    );
+}
+
+/// ManagementServer.HTTPConnectionRequestEnable false (TR-181): connection requests are
+/// answered 503 and start no session, without a restart.
+#[test]
+fn http_connection_request_enable_false_refuses_connection_requests() {
+    let dir = TempDir::new("cr-enable");
+    let acs = digest_acs();
+    acs.push(
+        Body::SetParameterValues {
+            parameter_list: vec![ParameterValueStruct {
+                name: "Device.ManagementServer.HTTPConnectionRequestEnable".into(),
+                value: "false".into(),
+                value_type: Some(ValueType::Boolean),
+            }],
+            parameter_key: "cr-off".into(),
+        },
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
+    let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
+    let _d = Daemon::start(dir.path(), &cfg);
+    assert!(acs.wait_sessions(1, WAIT));
+    let cr_url = param(&acs.sessions()[0], "Device.ManagementServer.ConnectionRequestURL").unwrap().to_string();
+    assert_eq!(testacs::connection_request(&cr_url, "cr-user", "cr-secret").unwrap(), 503);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(acs.sessions().len(), 1, "a refused connection request starts no session");
+}

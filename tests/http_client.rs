@@ -70,6 +70,7 @@ fn cfg(url: &str) -> AcsClientConfig {
         insecure_skip_verify: false,
         timeout: Duration::from_secs(5),
         max_response_bytes: 64 * 1024,
+        compression: None,
     }
 }
 
@@ -221,4 +222,57 @@ fn https_verifies_the_acs_certificate() {
         "name mismatch must fail: {wrong_name:?}"
     );
     assert!(insecure.is_ok(), "verification disabled explicitly: {insecure:?}");
+}
+
+/// TR-069 Amd 6 3.4.7: with HTTPCompression GZIP the messages go gzip-coded (the Digest
+/// covers the coded body), an ACS answering 415 gets the same message again uncompressed and
+/// the rest of the session stays so; a coded answer is decoded whatever was sent.
+#[cfg(feature = "compression")]
+#[test]
+fn compression_gzip_then_415_fallback_and_coded_answers() {
+    use cwmpd::shell::coding::{self, Coding};
+    let (url, seen) = server(Box::new(|n, req| match n {
+        0 => {
+            let body = coding::encode(Coding::Gzip, b"<InformResponse/>");
+            let mut out =
+                format!("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", body.len())
+                    .into_bytes();
+            out.extend_from_slice(&body);
+            Some(out)
+        }
+        1 if req.header("Content-Encoding").is_some() => {
+            Some(b"HTTP/1.1 415 Unsupported Media Type\r\nContent-Length: 0\r\n\r\n".to_vec())
+        }
+        _ => ok("<plain/>", ""),
+    }));
+    let mut c = cfg(&url);
+    c.compression = Some(Coding::Gzip);
+    let mut s = AcsSession::new(&c).unwrap();
+    let soap = "<soap:Envelope>".repeat(100);
+    assert_eq!(s.post(Some(soap.as_bytes())).unwrap().body, b"<InformResponse/>");
+    assert_eq!(s.post(Some(b"<second/>")).unwrap().body, b"<plain/>");
+    assert_eq!(s.post(Some(b"<third/>")).unwrap().body, b"<plain/>");
+    s.post(None).unwrap();
+    let seen = seen.lock().unwrap();
+    let first = &seen[0].1;
+    assert_eq!(first.header("Content-Encoding"), Some("gzip"));
+    assert_eq!(first.header("Accept-Encoding"), Some("gzip, deflate"));
+    assert!(first.body.len() < soap.len() / 4, "{} bytes", first.body.len());
+    assert_eq!(coding::decode(Coding::Gzip, &first.body, 1 << 20).unwrap(), soap.as_bytes());
+    assert_eq!(seen[1].1.header("Content-Encoding"), Some("gzip"), "refused with 415");
+    assert_eq!((seen[2].1.header("Content-Encoding"), &seen[2].1.body[..]), (None, &b"<second/>"[..]));
+    assert_eq!((seen[3].1.header("Content-Encoding"), &seen[3].1.body[..]), (None, &b"<third/>"[..]));
+    assert_eq!(seen[4].1.header("Content-Encoding"), None, "the empty POST is never coded");
+
+    // Deflate (zlib) when asked; a corrupt coded answer fails the exchange.
+    let (url, seen) = server(Box::new(|_, _| {
+        Some(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\njunk".to_vec())
+    }));
+    let mut c = cfg(&url);
+    c.compression = Some(Coding::Deflate);
+    let mut s = AcsSession::new(&c).unwrap();
+    assert!(matches!(s.post(Some(b"<x/>")), Err(HttpError::Io(_))));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].1.header("Content-Encoding"), Some("deflate"));
+    assert_eq!(coding::decode(Coding::Deflate, &seen[0].1.body, 100).unwrap(), b"<x/>");
 }

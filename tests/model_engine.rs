@@ -153,6 +153,8 @@ fn add_and_delete_objects_with_stable_numbers() {
     assert_eq!(n2, 2);
     assert_eq!(state.parameter_key, "a2");
     assert_eq!(value(&m, "Device.NAT.PortMappingNumberOfEntries"), "2");
+    // A list whose schema default is the empty list reads as the empty string, not `[]`.
+    assert_eq!(value(&m, "Device.NAT.PortMapping.2.LogRef"), "");
     let set = vec![
         pv("Device.NAT.PortMapping.2.ExternalPort", "8080", None),
         pv("Device.NAT.PortMapping.2.Protocol", "TCP", None),

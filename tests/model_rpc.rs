@@ -128,6 +128,15 @@ fn attributes_follow_force_enabled_and_can_deny() {
     assert_eq!(denied.unwrap_err().fault_code, 9009, "canDeny");
     let off = m.set_parameter_attributes(&[set("Device.DeviceInfo.SoftwareVersion", Some(0), true)], &mut state);
     assert_eq!(off.unwrap_err().fault_code, 9009, "forceEnabled cannot be turned off");
+    // Lightweight notification (Annex M) is not sent by this build: 3 to 6 are refused
+    // (a bad name is still 9005).
+    for n in 3..=6 {
+        let lw = m.set_parameter_attributes(&[set("Device.ManagementServer.URL", Some(n), true)], &mut state);
+        assert_eq!(lw.unwrap_err().fault_code, 9009, "notification {n}");
+        let bad = m.set_parameter_attributes(&[set("Device.NoSuch", Some(n), true)], &mut state);
+        assert_eq!(bad.unwrap_err().fault_code, 9005, "notification {n} on a bad name");
+    }
+    assert!(!state.attributes.contains_key("Device.ManagementServer.URL"), "nothing kept");
     m.set_parameter_attributes(
         &[set("Device.ManagementServer.", Some(1), true), set("Device.DeviceInfo.UpTime", None, false)],
         &mut state,
@@ -145,4 +154,34 @@ fn forced_inform_parameters_and_no_tables() {
     assert_eq!(names.len(), 7);
     assert_eq!(m.add_object("Device.NAT.PortMapping.", "k", &mut state).unwrap_err().fault_code, 9005);
     assert_eq!(m.delete_object("Device.DeviceInfo.", "k", &mut state).unwrap_err().fault_code, 9005);
+}
+
+/// The ManagementServer parameters of TR-181 2.19 that apply without STUN, XMPP, Annex F
+/// rows or lightweight notifications are served with the values that say what this build
+/// does; read-only ones refuse writes (9008); HTTPConnectionRequestEnable is writable.
+#[test]
+fn management_server_parameters_of_2_19_are_served() {
+    let (mut m, mut state) = model();
+    let ms = "Device.ManagementServer.";
+    for (name, value) in [
+        ("HTTPConnectionRequestEnable", "true"),
+        ("KickURL", ""),
+        ("DownloadProgressURL", ""),
+        ("ManageableDeviceNumberOfEntries", "0"),
+        ("ManageableDeviceNotificationLimit", "0"),
+        ("EmbeddedDeviceNumberOfEntries", "0"),
+        ("VirtualDeviceNumberOfEntries", "0"),
+        ("LightweightNotificationProtocolsSupported", ""),
+        ("HTTPCompression", "Disabled"),
+    ] {
+        let got = m.get_parameter_values(&[format!("{ms}{name}").into()]).unwrap();
+        assert_eq!(got[0].value, value, "{name}");
+    }
+    for name in ["KickURL", "ManageableDeviceNumberOfEntries", "HTTPCompressionSupported", "SupportedConnReqMethods"] {
+        let f = m.set_parameter_values(&[pv(&format!("{ms}{name}"), "1", None)], "k", &mut state).unwrap_err();
+        assert_eq!(f.set_parameter_values_faults[0].fault_code, 9008, "{name}");
+    }
+    m.set_parameter_values(&[pv(&format!("{ms}HTTPConnectionRequestEnable"), "false", None)], "k", &mut state).unwrap();
+    assert!(!m.management_server().http_connection_request_enable);
+    assert!(m.management_server().enable_cwmp);
 }

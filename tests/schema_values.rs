@@ -109,3 +109,26 @@ fn bounds_of_every_numeric_and_sized_parameter_hold() {
         }
     }
 }
+
+/// A list parameter's default is served in the wire form: the schema's `[]` (the empty
+/// list) is the empty string, `[0,1]` is `0,1` (TR-106 3.2.3); GenieACS rewrote `[]`
+/// every session; such a default passes validation as it stands.
+#[test]
+fn list_defaults_are_wire_form_and_valid() {
+    let mut lists = 0;
+    for o in schema::objects() {
+        for p in o.params.iter() {
+            let Some(d) = p.default else { continue };
+            if p.facets.list {
+                lists += 1;
+                assert!(!d.starts_with('[') && !d.ends_with(']'), "{}{}: default {d:?}", o.path, p.name);
+            }
+        }
+    }
+    assert!(lists > 50, "only {lists} list parameters with defaults");
+    let log_ref = schema::object("Device.NAT.PortMapping.{i}.").and_then(|o| o.param("LogRef")).unwrap();
+    assert_eq!(log_ref.default, Some(""));
+    let prio = schema::object("Device.Bridging.Bridge.{i}.Port.{i}.").and_then(|o| o.param("PriorityRegeneration"));
+    assert_eq!(prio.unwrap().default, Some("0,1,2,3,4,5,6,7"));
+    assert_eq!(canonical(prio.unwrap(), "0,1,2,3,4,5,6,7", None).as_deref(), Ok("0,1,2,3,4,5,6,7"));
+}

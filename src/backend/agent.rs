@@ -45,6 +45,33 @@ const MS_PARAMS: &[&str] = &[
     "AliasBasedAddressing",
     "InstanceWildcardsSupported",
     "SupportedConnReqMethods",
+    "HTTPCompressionSupported",
+    "HTTPCompression",
+    "HTTPConnectionRequestEnable",
+    "KickURL",
+    "DownloadProgressURL",
+    "ManageableDeviceNumberOfEntries",
+    "ManageableDeviceNotificationLimit",
+    "EmbeddedDeviceNumberOfEntries",
+    "VirtualDeviceNumberOfEntries",
+    "LightweightNotificationProtocolsSupported",
+];
+
+/// Read-only ManagementServer parameters (TR-181 2.19); the rest of [`MS_PARAMS`] the ACS
+/// may write.
+const MS_READ_ONLY: &[&str] = &[
+    "ParameterKey",
+    "ConnectionRequestURL",
+    "AliasBasedAddressing",
+    "InstanceWildcardsSupported",
+    "SupportedConnReqMethods",
+    "HTTPCompressionSupported",
+    "KickURL",
+    "DownloadProgressURL",
+    "ManageableDeviceNumberOfEntries",
+    "EmbeddedDeviceNumberOfEntries",
+    "VirtualDeviceNumberOfEntries",
+    "LightweightNotificationProtocolsSupported",
 ];
 
 const DI_PARAMS: &[&str] = &[
@@ -79,8 +106,7 @@ impl AgentBackend {
     pub fn new(config: &Config, identity: Identity, root: PathBuf) -> AgentBackend {
         let a = &config.acs;
         let cr = &config.connection_request;
-        let time =
-            a.periodic_time.map(crate::clock::format_date_time).unwrap_or_else(|| crate::clock::UNKNOWN_TIME.into());
+        let time = a.periodic_time.clone().unwrap_or_else(|| crate::clock::UNKNOWN_TIME.into());
         let defaults = BTreeMap::from([
             ("EnableCWMP", bool_text(true)),
             ("URL", a.url.clone()),
@@ -100,6 +126,18 @@ impl AgentBackend {
             ("AliasBasedAddressing", bool_text(false)),
             ("InstanceWildcardsSupported", bool_text(false)),
             ("SupportedConnReqMethods", "HTTP".into()),
+            ("HTTPCompressionSupported", crate::shell::coding::SUPPORTED.into()),
+            ("HTTPCompression", "Disabled".into()),
+            ("HTTPConnectionRequestEnable", bool_text(cr.enable)),
+            // No Kicked RPC, no download progress page, no Annex F devices yet, no proxied
+            // devices, no Lightweight Notification protocol: the empty/zero values say so.
+            ("KickURL", String::new()),
+            ("DownloadProgressURL", String::new()),
+            ("ManageableDeviceNumberOfEntries", "0".into()),
+            ("ManageableDeviceNotificationLimit", "0".into()),
+            ("EmbeddedDeviceNumberOfEntries", "0".into()),
+            ("VirtualDeviceNumberOfEntries", "0".into()),
+            ("LightweightNotificationProtocolsSupported", String::new()),
         ]);
         AgentBackend {
             identity,
@@ -198,6 +236,12 @@ impl Backend for AgentBackend {
         let Some(text) = value.as_text() else {
             return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}: not a reference", at.object)));
         };
+        // enumerationRef HTTPCompressionSupported, null value Disabled (TR-181).
+        let supported = crate::shell::coding::SUPPORTED.split(',').filter(|s| !s.is_empty());
+        if (at.object, param) == (MS, "HTTPCompression") && text != "Disabled" && !supported.clone().any(|s| s == text)
+        {
+            return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}HTTPCompression: '{text}' not supported")));
+        }
         self.staged.push((format!("{}{param}", at.object), text.to_string()));
         Ok(())
     }
@@ -247,7 +291,7 @@ impl AgentBackend {
     fn own_writable(&self, at: &Location, param: &str) -> bool {
         match at.object {
             DI => param == "ProvisioningCode",
-            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
+            MS => !MS_READ_ONLY.contains(&param),
             ATC => true,
             _ => false,
         }

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cwmpd-testacs demo                      run cwmpd against the test ACS and print a session transcript
-//! cwmpd-testacs serve [--bind ADDR] [--path /acs] [--auth none|basic|digest] [--user U] [--pass P] [--script FILE]
+//! cwmpd-testacs serve [--bind ADDR (127.0.0.1:7557: not the agent's 7547)] [--path /acs] [--auth none|basic|digest] [--user U] [--pass P] [--script FILE]
 //! cwmpd-testacs cr URL USER PASS          send one connection request
 //! cwmpd-testacs --help
 //! ```
@@ -117,7 +117,7 @@ fn cr(args: &[String]) -> Result<(), Failure> {
 }
 
 fn serve(args: &[String]) -> Result<(), Failure> {
-    let mut cfg = TestAcsConfig { bind: SocketAddr::from(([127, 0, 0, 1], 7547)), ..TestAcsConfig::default() };
+    let mut cfg = TestAcsConfig { bind: SocketAddr::from(([127, 0, 0, 1], 7557)), ..TestAcsConfig::default() };
     let (mut auth, mut user, mut pass, mut script_file) = ("none", "acs".to_string(), "acs".to_string(), None);
     let mut it = args.iter();
     while let Some(flag) = it.next() {

@@ -25,7 +25,7 @@ pub enum ConfigProblem {
         option: &'static str,
         value: String,
     },
-    /// Not a number, or outside `min..=max`.
+    /// Not a number, or outside `min` to `max`.
     NotNumber {
         option: &'static str,
         value: String,
@@ -49,18 +49,46 @@ pub enum ConfigProblem {
     Platform(String),
     /// An `apply` section without a vendor file type `X <OUI> <name>` or a command.
     Apply,
+    /// `acs.url` without a host.
+    UrlHost(String),
+    /// `acs.url` with a port that is not a number from 1 to 65535.
+    UrlPort {
+        url: String,
+        port: String,
+    },
+    /// A second section of a type read once, not a redeclaration of the first by name.
+    RepeatedSection {
+        kind: String,
+        first: usize,
+    },
+    /// An option the section's type does not have (a typo is otherwise silently ignored).
+    UnknownOption {
+        kind: String,
+        option: String,
+        known: &'static [&'static str],
+    },
+    /// An option set twice in one section (the first line given).
+    RepeatedOption {
+        option: String,
+        first: usize,
+    },
+    /// A command option given as the empty string.
+    EmptyCommand(&'static str),
 }
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigProblem::Read(e) => write!(f, "{e}"),
+            ConfigProblem::Read(e) => write!(f, "cannot read the file: {e}"),
             ConfigProblem::Syntax(p) => write!(f, "{p}"),
             ConfigProblem::NotBoolean { option, value } => {
                 write!(f, "option {option}: '{value}' is not a boolean (0/1)")
             }
+            ConfigProblem::NotNumber { option, value, min, max } if *max >= u64::from(u32::MAX) => {
+                write!(f, "option {option}: '{value}' is not a whole number of at least {min}")
+            }
             ConfigProblem::NotNumber { option, value, min, max } => {
-                write!(f, "option {option}: '{value}' is not a number in {min}..={max}")
+                write!(f, "option {option}: '{value}' is not a whole number from {min} to {max}")
             }
             ConfigProblem::UrlScheme(v) => write!(f, "option url: '{v}' must start with http:// or https://"),
             ConfigProblem::NotDateTime(v) => write!(f, "option periodic_time: '{v}' is not an xsd:dateTime"),
@@ -71,6 +99,24 @@ impl fmt::Display for ConfigProblem {
             ConfigProblem::LogLevel(v) => write!(f, "option log_level: '{v}' is not error/warn/info/debug"),
             ConfigProblem::Platform(v) => write!(f, "option platform: '{v}' is not auto, openwrt, linux or none"),
             ConfigProblem::Apply => f.write_str("apply: file_type 'X <OUI> <name>' and command are required"),
+            ConfigProblem::UrlHost(v) => write!(f, "option url: '{v}' has no host name or address"),
+            ConfigProblem::UrlPort { url, port } => {
+                write!(f, "option url: '{url}': port '{port}' is not a number from 1 to 65535")
+            }
+            ConfigProblem::RepeatedSection { kind, first } => write!(
+                f,
+                "a second '{kind}' section: cwmpd reads one; move its options into the one on line {first} \
+                 (a section declared again with the same name is merged)"
+            ),
+            ConfigProblem::UnknownOption { kind, option, known } => {
+                write!(f, "option {option}: not an option of the '{kind}' section (known: {})", known.join(", "))
+            }
+            ConfigProblem::RepeatedOption { option, first } => {
+                write!(f, "option {option} is set again (first on line {first}); keep one")
+            }
+            ConfigProblem::EmptyCommand(option) => {
+                write!(f, "option {option}: empty; give a command (or 'exit' to only simulate it)")
+            }
         }
     }
 }
@@ -79,7 +125,10 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A value quoted in the message may hold a newline; the error stays one line.
         let problem = self.problem.to_string().replace('\n', "\\n");
-        write!(f, "{}:{}: {problem}", self.file, self.line)
+        match self.line {
+            0 => write!(f, "{}: {problem}", self.file),
+            line => write!(f, "{}:{line}: {problem}", self.file),
+        }
     }
 }
 

@@ -17,7 +17,7 @@
 //! | | `client_cert`, `client_key` | PEM client certificate and key | none |
 //! | | `insecure` | skip TLS verification (bool; logged as a warning) | 0 |
 //! | | `session_timeout` | seconds to wait for each ACS reply (>= 30) | 30 |
-//! | `cpe` | `manufacturer`, `manufacturer_oui` (6 upper-case hex), `product_class`, `serial_number`, `model_name`, `description`, `hardware_version`, `software_version`, `provisioning_code` | DeviceInfo identity | from the host |
+//! | `cpe` | `manufacturer`, `manufacturer_oui` (6 upper-case hex), `product_class`, `serial_number`, `model_name`, `description`, `hardware_version`, `software_version`, `provisioning_code` | DeviceInfo identity | a replayed dump's DeviceInfo, else the host |
 //! | `connection_request` | `enable` | HTTP connection requests (bool) | 1 |
 //! | | `address`, `port` | listener address and port (0 = any free port) | 0.0.0.0, 7547 |
 //! | | `path` | URL path of ConnectionRequestURL | `/` |
@@ -45,9 +45,15 @@
 //! | | `upload_log_file` | file sent for Upload `2 Vendor Log File` (and `4 ... 1`) | none: type refused |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
 //!
+//! Refused besides bad values (`check.rs`): unknown options, options set twice, a second
+//! section of a type read once (a named section declared again is merged, as UCI does), an
+//! ACS URL without a host or with a port outside 1 to 65535, empty reboot and factory-reset
+//! commands.
+//!
 //! Apply commands run without a shell; they also get `CWMPD_FILE_TYPE` and
 //! `CWMPD_TARGET_FILE_NAME` (the ACS's TargetFileName, untrusted text) in their environment.
 
+mod check;
 mod error;
 pub mod uci;
 pub mod write_back;
@@ -66,7 +72,10 @@ pub struct AcsConfig {
     pub password: String,
     pub periodic_enable: bool,
     pub periodic_interval: u32,
-    pub periodic_time: Option<i64>,
+    /// PeriodicInformTime as written (a checked xsd:dateTime, fractional seconds and zone
+    /// kept, so the value served after a start without state is the one the ACS set);
+    /// `None` for Unknown Time.
+    pub periodic_time: Option<String>,
     pub retry_min_wait: u32,
     pub retry_interval_multiplier: u32,
     pub ca_file: Option<PathBuf>,
@@ -217,9 +226,28 @@ impl Reader<'_> {
     fn argv(&self, name: &str, default: &str) -> Vec<String> {
         self.string(name, default).split_whitespace().map(str::to_string).collect()
     }
+
+    /// A command that must be there: given empty, it is refused rather than run as nothing.
+    fn command(&self, name: &'static str, default: &str) -> Result<Vec<String>, ConfigError> {
+        let argv = self.argv(name, default);
+        if argv.is_empty() {
+            return Err(self.error(name, ConfigProblem::EmptyCommand(name)));
+        }
+        Ok(argv)
+    }
 }
 
 impl Config {
+    /// What loads but likely does not do what the file's writer meant (`cwmpd --check`
+    /// prints these, the daemon logs them): one line each.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.acs.url.is_empty() {
+            out.push("no ACS URL (option url of the 'acs' section): no session is opened until one is set".to_string());
+        }
+        out
+    }
+
     /// Loads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
@@ -244,18 +272,14 @@ impl Config {
             line: e.line,
             problem: ConfigProblem::Syntax(e.problem),
         })?;
-        let section = |kind: &str| Reader { section: uci.sections.iter().find(|s| s.kind == kind), file };
-        for s in &uci.sections {
-            if !["acs", "cpe", "connection_request", "agent", "transfer", "apply"].contains(&s.kind.as_str()) {
-                log::warn!("{file}:{}: unknown section type '{}' ignored", s.line, s.kind);
-            }
-        }
+        let sections = check::sections(&uci, file)?;
+        let section = |kind: &str| Reader { section: sections.iter().find(|s| s.kind == kind), file };
         Ok(Config {
             acs: acs(&section("acs"))?,
             cpe: cpe(&section("cpe"))?,
             connection_request: connection_request(&section("connection_request"))?,
             agent: agent(&section("agent"))?,
-            transfer: transfer(&section("transfer"), uci.sections.iter().filter(|s| s.kind == "apply"), file)?,
+            transfer: transfer(&section("transfer"), sections.iter().filter(|s| s.kind == "apply"), file)?,
             source: None,
         })
     }
@@ -263,17 +287,16 @@ impl Config {
 
 fn acs(r: &Reader<'_>) -> Result<AcsConfig, ConfigError> {
     let url = r.string("url", "");
-    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-    if !url.is_empty() && !scheme_ok {
-        return Err(r.error("url", ConfigProblem::UrlScheme(url)));
+    if !url.is_empty() {
+        check::acs_url(&url).map_err(|p| r.error("url", p))?;
     }
     let periodic_time = match r.nonempty("periodic_time") {
         None => None,
         Some(t) if crate::clock::is_unknown_time(&t) => None,
-        Some(t) => Some(
-            crate::clock::parse_date_time(&t)
-                .map_err(|_| r.error("periodic_time", ConfigProblem::NotDateTime(t.clone())))?,
-        ),
+        Some(t) => match crate::clock::parse_date_time(&t) {
+            Ok(_) => Some(t.trim().to_string()),
+            Err(_) => return Err(r.error("periodic_time", ConfigProblem::NotDateTime(t))),
+        },
     };
     Ok(AcsConfig {
         url,
@@ -345,8 +368,8 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         state_file: PathBuf::from(r.string("state_file", "/etc/cwmpd.state")),
         boot_marker: PathBuf::from(r.string("boot_marker", "/var/run/cwmpd.boot")),
         log_level,
-        reboot_command: r.argv("reboot_command", "/sbin/reboot"),
-        factory_reset_command: r.argv("factory_reset_command", "/sbin/firstboot -y -r"),
+        reboot_command: r.command("reboot_command", "/sbin/reboot")?,
+        factory_reset_command: r.command("factory_reset_command", "/sbin/firstboot -y -r")?,
         replay_file: r.nonempty("replay_file").map(PathBuf::from),
         control_socket: PathBuf::from(r.string("control_socket", "/var/run/cwmpd.sock")),
         notification_poll: r.number("notification_poll", 30, 1, 86_400)?,
@@ -430,7 +453,7 @@ mod tests {
         assert!(matches!(e.problem, ConfigProblem::Syntax(uci::UciProblem::UnterminatedQuote('\''))), "{e:?}");
         let e = Config::load(Path::new("/nonexistent/cwmpd.conf")).unwrap_err();
         assert!(matches!(&e.problem, ConfigProblem::Read(io) if io.kind() == std::io::ErrorKind::NotFound));
-        assert!(e.to_string().starts_with("/nonexistent/cwmpd.conf:0: "), "{e}");
+        assert!(e.to_string().starts_with("/nonexistent/cwmpd.conf: cannot read the file: "), "{e}");
     }
 
     #[test]

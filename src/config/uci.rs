@@ -28,6 +28,9 @@ pub struct UciSection {
     /// Options and lists in file order.
     pub values: Vec<(String, UciValue, usize)>,
     pub line: usize,
+    /// Options set again in this section (libuci keeps the last): name, the line of the
+    /// earlier setting and of the later one.
+    pub repeated: Vec<(String, usize, usize)>,
 }
 
 impl UciSection {
@@ -197,6 +200,7 @@ pub fn parse(text: &str) -> Result<UciFile, UciError> {
                     name: rest.first().cloned(),
                     values: Vec::new(),
                     line,
+                    repeated: Vec::new(),
                 });
             }
             ("option", [name, value]) | ("list", [name, value]) => {
@@ -205,6 +209,12 @@ pub fn parse(text: &str) -> Result<UciFile, UciError> {
                     return Err(err(line, UciProblem::OptionName));
                 }
                 let value = value.clone();
+                let earlier = section.values.iter().find(|(n, _, _)| n == name);
+                if let Some((_, v, first)) = earlier {
+                    if keyword == "option" || matches!(v, UciValue::Option(_)) {
+                        section.repeated.push((name.clone(), *first, line));
+                    }
+                }
                 if keyword == "option" {
                     section.values.retain(|(n, _, _)| n != name);
                     section.values.push((name.clone(), UciValue::Option(value), line));
@@ -283,13 +293,17 @@ mod tests {
         assert_eq!(e.to_string(), "line 2: unterminated ' quote");
         assert_eq!(parse("config a b c").unwrap_err(), err(1, UciProblem::Unparsable("config".into())));
         assert_eq!(parse("config a-b c!").unwrap_err().problem, UciProblem::SectionName);
+        let f = parse("config a\n\toption x 1\n\tlist l 1\n\tlist l 2\n\toption x 2\n").unwrap();
+        assert_eq!(f.sections[0].option("x"), Some("2"), "the last setting wins, as in libuci");
+        assert_eq!(f.sections[0].repeated, vec![("x".to_string(), 2, 5)], "list items are not repeats");
     }
 
     #[test]
     fn write_then_parse_is_identity() {
         let values = ["", "'", "it's", "a\\b", "tab\there", "ünïcødé", "\"q\"", "#hash", " lead", "trail "];
         let mut file = UciFile { package: None, sections: Vec::new() };
-        let mut s = UciSection { kind: "t".into(), name: Some("n".into()), values: Vec::new(), line: 1 };
+        let mut s =
+            UciSection { kind: "t".into(), name: Some("n".into()), values: Vec::new(), line: 1, repeated: Vec::new() };
         for (i, v) in values.iter().enumerate() {
             s.values.push((format!("o{i}"), UciValue::Option(v.to_string()), 0));
         }

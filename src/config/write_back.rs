@@ -134,4 +134,21 @@ mod tests {
         let added = apply("", &edits(&[pv("Device.DeviceInfo.ProvisioningCode", "P1")])).unwrap();
         assert_eq!(crate::config::Config::parse(&added).unwrap().cpe.provisioning_code.as_deref(), Some("P1"));
     }
+
+    /// GenieACS writes PeriodicInformTime with milliseconds; after a start without state
+    /// (the configuration mirror only) the same text is served, so the ACS does not write
+    /// it again every session.
+    #[test]
+    fn periodic_inform_time_keeps_its_fraction_across_a_start_without_state() {
+        use crate::backend::agent::{AgentBackend, Identity};
+        for t in ["2026-01-01T00:00:00.250Z", "2026-01-01T01:00:00+01:00", "2026-01-01T00:00:00Z"] {
+            let text = apply("", &edits(&[pv("Device.ManagementServer.PeriodicInformTime", t)])).unwrap();
+            let cfg = crate::config::Config::parse(&text).unwrap();
+            let agent = AgentBackend::new(&cfg, Identity::default(), "/nonexistent".into());
+            assert_eq!(agent.management_server("PeriodicInformTime").as_deref(), Some(t));
+        }
+        let none = crate::config::Config::parse("config acs\n\toption periodic_time '0001-01-01T00:00:00Z'\n").unwrap();
+        assert_eq!(none.acs.periodic_time, None);
+        assert!(crate::config::Config::parse("config acs\n\toption periodic_time '2026-01-01'\n").is_err());
+    }
 }

@@ -2,7 +2,9 @@
 //! partial paths apply to every parameter below; NotificationChange and AccessListChange
 //! are independent; an empty Notification element is accepted when NotificationChange is
 //! false; active notification on a canDeny parameter is refused with 9009, and so is
-//! turning off a forceEnabled one. All-or-nothing; attributes persist in the state.
+//! turning off a forceEnabled one. Lightweight notification (values 3 to 6, Annex M) is
+//! refused with 9009 too: this build sends no UDP Lightweight Notifications, and accepting
+//! them would promise what never comes. All-or-nothing; attributes persist in the state.
 
 use super::walk::Item;
 use super::Model;
@@ -32,6 +34,10 @@ impl Model {
             }
             let access = s.access_list_change.then(|| s.access_list.clone());
             let target = self.resolve(&s.name)?;
+            if notification.is_some_and(|n| (3..=6).contains(&n)) {
+                log::info!("SetParameterAttributes {}: lightweight notification refused (9009)", s.name);
+                return Err(Fault::new(FaultCode::NOTIFICATION_REQUEST_REJECTED));
+            }
             let mut refused = false;
             self.walk_target(&target, &mut |item| {
                 let Item::Param { place, spec, .. } = item else { return };

@@ -40,6 +40,8 @@ pub(crate) const MANAGEMENT_SERVER: &str = "Device.ManagementServer.";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagementServer {
     pub enable_cwmp: bool,
+    /// HTTPConnectionRequestEnable: connection requests over HTTP are answered.
+    pub http_connection_request_enable: bool,
     pub url: String,
     pub username: String,
     pub password: String,
@@ -55,6 +57,8 @@ pub struct ManagementServer {
     pub schedule_reboot: Option<i64>,
     /// DelayReboot seconds (-1: none).
     pub delay_reboot: i64,
+    /// HTTPCompression: `Disabled` or one of HTTPCompressionSupported.
+    pub http_compression: String,
 }
 
 /// The engine.
@@ -238,6 +242,7 @@ impl Model {
     pub fn management_server(&self) -> ManagementServer {
         ManagementServer {
             enable_cwmp: self.text("EnableCWMP") != "false",
+            http_connection_request_enable: self.text("HTTPConnectionRequestEnable") != "false",
             url: self.text("URL"),
             username: self.text("Username"),
             password: self.text("Password"),
@@ -251,6 +256,7 @@ impl Model {
             default_active_notification_throttle: self.number("DefaultActiveNotificationThrottle", 0),
             schedule_reboot: self.time("ScheduleReboot"),
             delay_reboot: self.text("DelayReboot").parse().unwrap_or(-1),
+            http_compression: self.text("HTTPCompression"),
         }
     }
 }

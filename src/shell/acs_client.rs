@@ -8,6 +8,7 @@
 //! values are never logged.
 
 use crate::proto::cr::digest::{self, Challenge};
+use crate::shell::coding::{self, Coding, CodingError};
 use core::fmt;
 use std::io::Read;
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ pub struct AcsClientConfig {
     pub insecure_skip_verify: bool,
     pub timeout: Duration,
     pub max_response_bytes: usize,
+    /// The coding of what the CPE sends (ManagementServer.HTTPCompression); none: plain.
+    pub compression: Option<Coding>,
 }
 
 /// An HTTP reply from the ACS.
@@ -100,6 +103,8 @@ pub struct AcsSession {
     challenge: Option<Challenge>,
     nc: u32,
     redirects: u8,
+    /// The coding of request bodies; dropped for the session when the ACS answers 415.
+    compression: Option<Coding>,
 }
 
 impl AcsSession {
@@ -133,6 +138,7 @@ impl AcsSession {
             challenge: None,
             nc: 0,
             redirects: 0,
+            compression: cfg.compression,
         })
     }
 
@@ -170,6 +176,15 @@ impl AcsSession {
                     self.nc = 0;
                 }
                 401 => return Err(HttpError::AuthFailed),
+                // TR-069 Amd 6 3.4.7: an ACS that cannot take the coding says 415; the same
+                // message goes again uncompressed, and the session stays uncompressed.
+                415 if self.compression.is_some() && !matches!(body, Payload::Empty) => {
+                    log::warn!(
+                        "the ACS refused a {}-compressed message (415): sending uncompressed for this session",
+                        self.compression.map_or("", Coding::token)
+                    );
+                    self.compression = None;
+                }
                 301 | 302 | 303 | 307 | 308 => {
                     let location = headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
                     self.redirect(location)?;
@@ -208,25 +223,52 @@ impl AcsSession {
         })
     }
 
+    /// Whether the coding `compression` of this session applies to `body` (the empty POST
+    /// is never coded).
+    fn coded(&self, body: &mut Payload<'_, '_>) -> Result<Option<(Coding, Vec<u8>)>, HttpError> {
+        let Some(c) = self.compression else {
+            return Ok(None);
+        };
+        match body {
+            Payload::Empty => Ok(None),
+            Payload::Bytes(b) => Ok(Some((c, coding::encode(c, b)))),
+            // A streamed body is gathered to be compressed (compression trades the
+            // streaming's memory bound for the bytes on the wire).
+            Payload::Stream(make) => {
+                let mut all = Vec::new();
+                make().read_to_end(&mut all).map_err(|e| HttpError::Io(e.to_string()))?;
+                Ok(Some((c, coding::encode(c, &all))))
+            }
+        }
+    }
+
     fn send_once(&mut self, body: &mut Payload<'_, '_>) -> Result<RawReply, HttpError> {
+        let coded = self.coded(body)?;
         // auth-int hashes the body: a streamed body is gathered first in that rare case.
-        let gathered = match body {
-            Payload::Stream(make) if self.needs_body_hash() => {
+        let gathered = match (&coded, &mut *body) {
+            (None, Payload::Stream(make)) if self.needs_body_hash() => {
                 let mut all = Vec::new();
                 make().read_to_end(&mut all).map_err(|e| HttpError::Io(e.to_string()))?;
                 Some(all)
             }
             _ => None,
         };
-        let hashed: &[u8] = match (&gathered, &*body) {
-            (Some(all), _) => all,
-            (None, Payload::Bytes(b)) => b,
+        let hashed: &[u8] = match (&coded, &gathered, &*body) {
+            (Some((_, sent)), _, _) => sent,
+            (None, Some(all), _) => all,
+            (None, None, Payload::Bytes(b)) => b,
             _ => b"",
         };
         let auth = self.authorization(hashed);
         let mut req = self.agent.post(&self.url);
         if !matches!(body, Payload::Empty) {
             req = req.header_raw("Content-Type", b"text/xml; charset=\"utf-8\"").header_raw("SOAPAction", b"");
+        }
+        if let Some((c, _)) = &coded {
+            req = req.header_raw("Content-Encoding", c.token().as_bytes());
+        }
+        if self.compression.is_some() {
+            req = req.header_raw("Accept-Encoding", b"gzip, deflate");
         }
         if let Some(a) = &auth {
             req = req.header_raw("Authorization", a.as_bytes());
@@ -235,17 +277,18 @@ impl AcsSession {
             let jar: Vec<String> = self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
             req = req.header_raw("Cookie", jar.join("; ").as_bytes());
         }
-        let mut resp = match (gathered, body) {
-            (Some(all), _) => req.send(&all[..])?,
-            (None, Payload::Bytes(b)) => req.send(*b)?,
-            (None, Payload::Empty) => req.send_empty()?,
-            (None, Payload::Stream(make)) => {
+        let mut resp = match (coded, gathered, body) {
+            (Some((_, sent)), _, _) => req.send(&sent[..])?,
+            (None, Some(all), _) => req.send(&all[..])?,
+            (None, None, Payload::Bytes(b)) => req.send(*b)?,
+            (None, None, Payload::Empty) => req.send_empty()?,
+            (None, None, Payload::Stream(make)) => {
                 let mut reader = make();
                 req.send(ureq::SendBody::from_reader(&mut reader))?
             }
         };
         let status = resp.status().as_u16();
-        let headers = resp
+        let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
             .map(|(n, v)| (n.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
@@ -253,6 +296,14 @@ impl AcsSession {
         // Read every body to the end so the connection can be reused (keep-alive).
         let limit = u64::try_from(self.max_response_bytes).unwrap_or(u64::MAX);
         let reply = resp.body_mut().with_config().limit(limit).read_to_vec()?;
+        // A compressed answer is accepted whatever was asked (RFC 9110 8.4).
+        let reply = match headers.iter().find(|(n, _)| n == "content-encoding") {
+            Some((_, v)) => coding::decode_header(v, reply, self.max_response_bytes).map_err(|e| match e {
+                CodingError::TooLarge => HttpError::TooLarge,
+                other => HttpError::Io(other.to_string()),
+            })?,
+            None => reply,
+        };
         Ok((status, headers, reply))
     }
 

@@ -11,6 +11,7 @@
 
 pub mod acs_client;
 pub mod clock;
+pub mod coding;
 pub mod control;
 mod dispatch;
 pub mod entropy;
@@ -155,12 +156,12 @@ impl Shell {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let mut state = lifecycle::load_state(&state_path);
-        let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
-        let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
+        let replay = config.agent.replay_file.as_deref().map(load_replay).transpose()?;
+        let own = crate::backend::agent::AgentBackend::new(&config, identity(&config, replay.as_ref()), "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
         platform::add_platform_backends(&mut model, &config, &state);
-        if let Some(file) = &config.agent.replay_file {
-            attach_replay(&mut model, file, &state.model)?;
+        if let Some(tree) = replay {
+            attach_replay(&mut model, tree, &state.model);
         }
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
         // The brain owns its durable part from here on; the shell keeps the model's.
@@ -170,7 +171,7 @@ impl Shell {
         let cr_credentials = Arc::new(Mutex::new(crate::shell::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
             password: ms.connection_request_password.clone(),
-            disabled: !ms.enable_cwmp,
+            disabled: !ms.enable_cwmp || !ms.http_connection_request_enable,
         }));
         let acs_worker = worker::Worker::start("acs", inputs.clone()).map_err(|e| StartError::Thread("acs", e))?;
         let job_worker = worker::Worker::start("jobs", inputs).map_err(|e| StartError::Thread("jobs", e))?;
@@ -265,7 +266,7 @@ impl Shell {
         if let Ok(mut c) = self.cr_credentials.lock() {
             c.username = ms.connection_request_username.clone();
             c.password = ms.connection_request_password.clone();
-            c.disabled = !ms.enable_cwmp;
+            c.disabled = !ms.enable_cwmp || !ms.http_connection_request_enable;
         }
         self.cpe.set_settings(self.now(), s);
     }
@@ -289,20 +290,50 @@ impl Shell {
     }
 }
 
-/// Serves a real device's dump beside the agent's own parameters (`agent.replay_file`).
+/// A real device's dump served beside the agent's own parameters (`agent.replay_file`).
 #[cfg(feature = "replay")]
-fn attach_replay(
-    model: &mut Model,
-    file: &std::path::Path,
-    state: &crate::model::ModelState,
-) -> Result<(), StartError> {
+type Replay = crate::backend::replay::ReplayTree;
+#[cfg(not(feature = "replay"))]
+type Replay = core::convert::Infallible;
+
+#[cfg(feature = "replay")]
+fn load_replay(file: &std::path::Path) -> Result<Replay, StartError> {
     let tree = crate::backend::replay::ReplayTree::load(file).map_err(|e| StartError::Replay(e.to_string()))?;
     log::info!("serving {} replayed entries from {}", tree.len(), file.display());
-    model.attach_replay(tree, state);
-    Ok(())
+    Ok(tree)
 }
 
 #[cfg(not(feature = "replay"))]
-fn attach_replay(_: &mut Model, file: &std::path::Path, _: &crate::model::ModelState) -> Result<(), StartError> {
+fn load_replay(file: &std::path::Path) -> Result<Replay, StartError> {
     Err(StartError::Replay(format!("{}: this build has no replay backend (feature `replay`)", file.display())))
+}
+
+/// The identity: configuration, then the replayed device's DeviceInfo (so the Inform's
+/// DeviceId is that device's), then the host.
+fn identity(config: &Config, replay: Option<&Replay>) -> crate::backend::agent::Identity {
+    let from_dump = |name: &str| -> Option<String> {
+        #[cfg(feature = "replay")]
+        {
+            let tree = replay?;
+            ["Device.DeviceInfo.", "InternetGatewayDevice.DeviceInfo."]
+                .iter()
+                .find_map(|root| tree.get(&format!("{root}{name}")).filter(|e| !e.object).map(|e| e.value.clone()))
+        }
+        #[cfg(not(feature = "replay"))]
+        {
+            let _ = (replay, name);
+            None
+        }
+    };
+    crate::backend::agent::Identity::from_sources(config, &from_dump, std::path::Path::new("/"))
+}
+
+#[cfg(feature = "replay")]
+fn attach_replay(model: &mut Model, tree: Replay, state: &crate::model::ModelState) {
+    model.attach_replay(tree, state);
+}
+
+#[cfg(not(feature = "replay"))]
+fn attach_replay(_: &mut Model, tree: Replay, _: &crate::model::ModelState) {
+    match tree {}
 }

@@ -66,6 +66,7 @@ impl Shell {
             insecure_skip_verify: acs.insecure,
             timeout: std::time::Duration::from_secs(u64::from(acs.session_timeout.max(30))),
             max_response_bytes: MAX_RESPONSE_BYTES,
+            compression: crate::shell::coding::Coding::from_parameter(&ms.http_compression),
         }
     }
 

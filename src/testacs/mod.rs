@@ -7,6 +7,7 @@
 //! test peer: it uses the same codec as the agent, so interop with third-party ACSs is
 //! tested separately (acsrs, `tests/interop_acsrs.rs`).
 
+pub mod coding;
 pub mod files;
 pub mod http;
 pub mod script;
@@ -101,6 +102,8 @@ struct Shared {
     rpc_methods: Option<Vec<String>>,
     /// Wait this long before each answer (a slow ACS: sessions last).
     reply_delay: Duration,
+    /// HTTP compression behaviour and counts.
+    coding: coding::AcsCoding,
 }
 
 #[derive(Debug)]
@@ -250,10 +253,14 @@ impl TestAcs {
         let mut writer = stream.try_clone()?;
         let mut reader = BufReader::new(stream);
         let mut conn = Connection { session: None, counted: false };
-        while let Some(req) = http::read_request(&mut reader)? {
+        while let Some(mut req) = http::read_request(&mut reader)? {
             let delay = self.lock().reply_delay;
             std::thread::sleep(delay);
-            let reply = self.handle(&mut conn, &req);
+            let reply = match self.decode_request(&mut req) {
+                Ok(()) => self.handle(&mut conn, &req),
+                Err(refused) => refused,
+            };
+            let reply = self.encode_reply(&req, reply);
             http::write_response(&mut writer, reply.status, reply.reason, &reply.headers, &reply.body)?;
         }
         Ok(())

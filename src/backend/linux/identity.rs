@@ -49,48 +49,57 @@ fn clip(s: String, max: usize) -> String {
 impl Identity {
     /// Config values first, then the host below `root` ("/" normally).
     pub fn from_host(config: &Config, root: &Path) -> Identity {
+        Self::from_sources(config, &|_| None, root)
+    }
+
+    /// Config values first, then `device_info` (a DeviceInfo parameter by its TR-181 name,
+    /// e.g. a replayed device's dump, so that its Inform carries that device's DeviceId),
+    /// then the host below `root`.
+    pub fn from_sources(config: &Config, device_info: &dyn Fn(&str) -> Option<String>, root: &Path) -> Identity {
         let c = &config.cpe;
+        let given =
+            |own: &Option<String>, name: &str| own.clone().or_else(|| device_info(name).filter(|v| !v.is_empty()));
         let dmi = |f: &str| read(root, &format!("sys/class/dmi/id/{f}"));
         let model = read(root, "proc/device-tree/model").or_else(|| dmi("product_name"));
-        let oui = c.manufacturer_oui.clone().unwrap_or_else(|| {
+        let oui = given(&c.manufacturer_oui, "ManufacturerOUI").unwrap_or_else(|| {
             log::warn!("cpe.manufacturer_oui is not configured: reporting 000000");
             "000000".to_string()
         });
         Identity {
             manufacturer: clip(
-                c.manufacturer.clone().or_else(|| dmi("sys_vendor")).unwrap_or_else(|| "unknown".into()),
+                given(&c.manufacturer, "Manufacturer")
+                    .or_else(|| dmi("sys_vendor"))
+                    .unwrap_or_else(|| "unknown".into()),
                 64,
             ),
-            manufacturer_oui: oui,
+            manufacturer_oui: clip(oui, 6),
             product_class: clip(
-                c.product_class.clone().or_else(|| model.clone()).unwrap_or_else(|| "Linux".into()),
+                given(&c.product_class, "ProductClass").or_else(|| model.clone()).unwrap_or_else(|| "Linux".into()),
                 64,
             ),
             serial_number: clip(
-                c.serial_number
-                    .clone()
+                given(&c.serial_number, "SerialNumber")
                     .or_else(|| dmi("product_serial"))
                     .or_else(|| read(root, "etc/machine-id"))
                     .unwrap_or_else(|| "0".into()),
                 64,
             ),
-            model_name: clip(c.model_name.clone().or(model).unwrap_or_default(), 64),
+            model_name: clip(given(&c.model_name, "ModelName").or(model).unwrap_or_default(), 64),
             description: clip(
-                c.description.clone().or_else(|| os_release(root, "PRETTY_NAME")).unwrap_or_default(),
+                given(&c.description, "Description").or_else(|| os_release(root, "PRETTY_NAME")).unwrap_or_default(),
                 256,
             ),
             hardware_version: clip(
-                c.hardware_version.clone().or_else(|| dmi("product_version")).unwrap_or_default(),
+                given(&c.hardware_version, "HardwareVersion").or_else(|| dmi("product_version")).unwrap_or_default(),
                 64,
             ),
             software_version: clip(
-                c.software_version
-                    .clone()
+                given(&c.software_version, "SoftwareVersion")
                     .or_else(|| os_release(root, "VERSION_ID"))
                     .unwrap_or_else(|| env!("CARGO_PKG_VERSION").into()),
                 64,
             ),
-            provisioning_code: c.provisioning_code.clone().unwrap_or_default(),
+            provisioning_code: clip(given(&c.provisioning_code, "ProvisioningCode").unwrap_or_default(), 64),
         }
     }
 }
@@ -121,6 +130,16 @@ mod tests {
         std::fs::create_dir_all(dir.join("proc")).unwrap();
         std::fs::write(dir.join("proc/uptime"), "12345.67 999.00\n").unwrap();
         assert_eq!(uptime(&dir).as_deref(), Some("12345"));
+        // A replayed device's DeviceInfo comes between the configuration and the host.
+        let dump = |n: &str| match n {
+            "SerialNumber" => Some("2226469000523".to_string()),
+            "ManufacturerOUI" => Some("1C61B4".to_string()),
+            "Manufacturer" => Some(String::new()),
+            _ => None,
+        };
+        let id = Identity::from_sources(&cfg, &dump, &dir);
+        assert_eq!((id.serial_number.as_str(), id.manufacturer_oui.as_str()), ("2226469000523", "00D09E"));
+        assert_eq!(id.manufacturer, "ACME", "an empty dump value falls back to the host");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

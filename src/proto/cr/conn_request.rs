@@ -112,7 +112,8 @@ impl RateLimit {
 pub struct CrCredentials {
     pub username: String,
     pub password: String,
-    /// ManagementServer.EnableCWMP is false: connection requests are refused (503).
+    /// ManagementServer.EnableCWMP or HTTPConnectionRequestEnable is false: connection
+    /// requests are refused (503).
     pub disabled: bool,
 }
 
@@ -179,7 +180,11 @@ impl ConnRequestAuth {
             Err(_) => return refuse("400 Bad Request", "", "400 malformed request"),
         };
         if creds.disabled {
-            return refuse("503 Service Unavailable", "", "503 CWMP disabled (EnableCWMP false)");
+            return refuse(
+                "503 Service Unavailable",
+                "",
+                "503 disabled (EnableCWMP or HTTPConnectionRequestEnable false)",
+            );
         }
         if let Some(left) = self.throttle.blocked(source, now) {
             return unavailable(ceil_secs(left), "503 source backing off after failed credentials");
@@ -345,6 +350,6 @@ mod tests {
         let mut a = auth(3);
         let creds = CrCredentials { disabled: true, ..CrCredentials::default() };
         let d = a.decide(Ok(&get(None)), &creds, SRC, Instant(0));
-        assert!(!d.accepted && d.refusal == Some("503 CWMP disabled (EnableCWMP false)"));
+        assert!(!d.accepted && d.refusal == Some("503 disabled (EnableCWMP or HTTPConnectionRequestEnable false)"));
     }
 }
