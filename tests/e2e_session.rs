@@ -406,6 +406,9 @@ fn http_connection_request_enable_false_refuses_connection_requests() {
     let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
     let _d = Daemon::start(dir.path(), &cfg);
     assert!(acs.wait_sessions(1, WAIT));
+    // ManagementServer settings the ACS wrote take effect when its session has ended.
+    assert!(acs.wait_until(WAIT, |s| s.first().is_some_and(|s| s.completed)));
+    std::thread::sleep(Duration::from_millis(500));
     let cr_url = param(&acs.sessions()[0], "Device.ManagementServer.ConnectionRequestURL").unwrap().to_string();
     assert_eq!(testacs::connection_request(&cr_url, "cr-user", "cr-secret").unwrap(), 503);
     std::thread::sleep(Duration::from_millis(500));
