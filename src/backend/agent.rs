@@ -20,6 +20,10 @@ const ATC: &str = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
 /// AutonomousTransferCompletePolicy parameters and their defaults (off, as TR-181 leaves it).
 const ATC_PARAMS: &[(&str, &str)] =
     &[("Enable", "false"), ("TransferTypeFilter", "Both"), ("ResultTypeFilter", "Both"), ("FileTypeFilter", "")];
+const HBP: &str = "Device.ManagementServer.HeartbeatPolicy.";
+/// HeartbeatPolicy parameters and their defaults (off; TR-069 Amd 6 Annex O).
+const HBP_PARAMS: &[(&str, &str)] =
+    &[("Enable", "false"), ("ReportingInterval", "86400"), ("InitiationTime", crate::clock::UNKNOWN_TIME)];
 /// Where the BBF publishes the data model this build implements (TR-181 2.19).
 const SDM_URL: &str = "https://www.broadband-forum.org/cwmp/tr-181-2-19-1-cwmp-full.xml";
 
@@ -151,7 +155,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS | SDM | ATC)
+        matches!(object, "Device." | DI | MS | SDM | ATC | HBP)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -161,6 +165,7 @@ impl Backend for AgentBackend {
             MS => MS_PARAMS,
             SDM => &["URL", "URN", "Features"],
             ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
+            HBP => &["Enable", "ReportingInterval", "InitiationTime"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -230,10 +235,8 @@ impl AgentBackend {
             "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
             DI => self.device_info(param),
             MS => self.management_server(param),
-            ATC => ATC_PARAMS
-                .iter()
-                .find(|(n, _)| *n == param)
-                .map(|(n, d)| self.values.get(&format!("{ATC}{n}")).cloned().unwrap_or_else(|| d.to_string())),
+            ATC => self.policy(ATC, ATC_PARAMS, param),
+            HBP => self.policy(HBP, HBP_PARAMS, param),
             SDM => match param {
                 "URL" => Some(SDM_URL.to_string()),
                 "URN" => Some(crate::schema::MODEL_URN.to_string()),
@@ -248,8 +251,14 @@ impl AgentBackend {
         match at.object {
             DI => param == "ProvisioningCode",
             MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
-            ATC => true,
+            ATC | HBP => true,
             _ => false,
         }
+    }
+
+    /// A parameter of a policy object: what was written, else its default.
+    fn policy(&self, object: &str, params: &[(&str, &str)], param: &str) -> Option<String> {
+        let (n, default) = params.iter().find(|(n, _)| *n == param)?;
+        Some(self.values.get(&format!("{object}{n}")).cloned().unwrap_or_else(|| default.to_string()))
     }
 }

@@ -235,6 +235,19 @@ impl Model {
             && (types.trim().is_empty() || types.split(',').any(|t| t.trim() == file_type))
     }
 
+    /// ManagementServer.HeartbeatPolicy (disabled when the object is not served).
+    pub fn heartbeat_policy(&self) -> crate::proto::cpe::HeartbeatPolicy {
+        let get = |n: &str| self.read("Device.ManagementServer.HeartbeatPolicy.", n).unwrap_or_default();
+        let time = get("InitiationTime");
+        crate::proto::cpe::HeartbeatPolicy {
+            enable: get("Enable") == "true",
+            reporting_interval: get("ReportingInterval").parse().unwrap_or(86_400),
+            initiation_time: (!crate::clock::is_unknown_time(&time))
+                .then(|| crate::clock::parse_date_time(&time).ok())
+                .flatten(),
+        }
+    }
+
     pub fn management_server(&self) -> ManagementServer {
         ManagementServer {
             enable_cwmp: self.text("EnableCWMP") != "false",

@@ -181,6 +181,7 @@ impl Shell {
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
+        shell.reload_heartbeat();
         Ok(shell)
     }
 
@@ -258,6 +259,13 @@ impl Shell {
             c.disabled = !ms.enable_cwmp;
         }
         self.cpe.set_settings(self.now(), s);
+        self.reload_heartbeat();
+    }
+
+    /// ManagementServer.HeartbeatPolicy to the brain (a random phase for an Unknown Time).
+    fn reload_heartbeat(&mut self) {
+        let policy = self.model.heartbeat_policy();
+        self.cpe.set_heartbeat_policy(self.now(), policy, crate::shell::entropy::random_u64());
     }
 
     fn handle_input(&mut self, input: Input) {

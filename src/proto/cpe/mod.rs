@@ -22,9 +22,11 @@
 //! one session and one transfer job run at a time. A connection request that arrives while
 //! a session runs is folded into one follow-up session.
 
+mod heartbeat;
 mod inputs;
 mod jobs;
 
+pub use heartbeat::HeartbeatPolicy;
 pub use jobs::{ApplySettle, Support};
 #[cfg(test)]
 mod tests;
@@ -168,6 +170,7 @@ pub struct Cpe {
     job: Option<u64>,
     actions: VecDeque<Action>,
     dirty: bool,
+    heartbeat: heartbeat::Heartbeat,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,6 +218,7 @@ impl Cpe {
             job: None,
             actions: VecDeque::new(),
             dirty: true,
+            heartbeat: heartbeat::Heartbeat::default(),
         };
         cpe.boot_events(boot);
         cpe.schedule_periodic();
@@ -304,6 +308,7 @@ impl Cpe {
             deadlines.push(self.wall_deadline(self.durable.transfers.next_deadline(wall(now))));
         }
         deadlines.push(self.wall_deadline(self.durable.reboot_at));
+        deadlines.push(self.heartbeat_deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -334,6 +339,7 @@ impl Cpe {
             self.durable.events.add(EventCode::ValueChange, String::new());
             self.new_event();
         }
+        self.heartbeat_timeout();
         let expired = self.durable.transfers.expire(wall(now));
         if !expired.is_empty() {
             self.completion_events();
@@ -378,8 +384,12 @@ impl Cpe {
     /// Decides what to start when nothing is queued: a reboot or a session (between
     /// sessions), and a transfer job (beside sessions).
     fn plan(&mut self) {
-        if !self.in_session() && !self.reboot_due() && self.session_due() {
-            self.start_session();
+        if !self.in_session() && !self.reboot_due() {
+            if self.session_due() {
+                self.start_session();
+            } else {
+                self.heartbeat_session();
+            }
         }
         if !matches!(self.actions.back(), Some(Action::Reboot(_))) {
             self.plan_job();
