@@ -29,4 +29,5 @@ pub mod rpc;
 pub mod schedule;
 pub mod session;
 pub mod soap;
+pub mod stun;
 pub mod transfer;
