@@ -49,7 +49,20 @@ const MS_PARAMS: &[&str] = &[
     "AliasBasedAddressing",
     "InstanceWildcardsSupported",
     "SupportedConnReqMethods",
+    "UDPConnectionRequestAddress",
+    "STUNEnable",
+    "STUNServerAddress",
+    "STUNServerPort",
+    "STUNUsername",
+    "STUNPassword",
+    "STUNMaximumKeepAlivePeriod",
+    "STUNMinimumKeepAlivePeriod",
+    "NATDetected",
 ];
+
+/// ManagementServer parameters only the agent sets ([`Backend::set_own`]).
+const MS_OWN: &[&str] =
+    &["ConnectionRequestURL", "UDPConnectionRequestAddress", "NATDetected", "SupportedConnReqMethods"];
 
 const DI_PARAMS: &[&str] = &[
     "Manufacturer",
@@ -72,6 +85,8 @@ pub struct AgentBackend {
     values: BTreeMap<String, String>,
     staged: Vec<(String, String)>,
     connection_request_url: String,
+    /// Other values the agent sets itself (UDPConnectionRequestAddress, NATDetected, ...).
+    own: BTreeMap<String, String>,
     root: PathBuf,
 }
 
@@ -104,6 +119,15 @@ impl AgentBackend {
             ("AliasBasedAddressing", bool_text(false)),
             ("InstanceWildcardsSupported", bool_text(false)),
             ("SupportedConnReqMethods", "HTTP".into()),
+            ("UDPConnectionRequestAddress", String::new()),
+            ("NATDetected", bool_text(false)),
+            ("STUNEnable", bool_text(cr.stun.enable)),
+            ("STUNServerAddress", cr.stun.server.clone()),
+            ("STUNServerPort", cr.stun.server_port.to_string()),
+            ("STUNUsername", cr.stun.username.clone()),
+            ("STUNPassword", cr.stun.password.clone()),
+            ("STUNMaximumKeepAlivePeriod", cr.stun.max_keep_alive.to_string()),
+            ("STUNMinimumKeepAlivePeriod", cr.stun.min_keep_alive.to_string()),
         ]);
         AgentBackend {
             identity,
@@ -111,6 +135,7 @@ impl AgentBackend {
             values: BTreeMap::new(),
             staged: Vec::new(),
             connection_request_url: String::new(),
+            own: BTreeMap::new(),
             root,
         }
     }
@@ -144,6 +169,7 @@ impl AgentBackend {
         match name {
             "ParameterKey" => None,
             "ConnectionRequestURL" => Some(self.connection_request_url.clone()),
+            p if self.own.contains_key(p) => self.own.get(p).cloned(),
             _ => self.values.get(&format!("{MS}{name}")).or_else(|| self.defaults.get(name)).cloned(),
         }
     }
@@ -224,6 +250,10 @@ impl Backend for AgentBackend {
                 self.connection_request_url = value.to_string();
                 Ok(())
             }
+            (MS, p) if MS_OWN.contains(&p) => {
+                self.own.insert(p.to_string(), value.to_string());
+                Ok(())
+            }
             _ => Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object))),
         }
     }
@@ -250,7 +280,7 @@ impl AgentBackend {
     fn own_writable(&self, at: &Location, param: &str) -> bool {
         match at.object {
             DI => param == "ProvisioningCode",
-            MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
+            MS => param != "ParameterKey" && !MS_OWN.contains(&param),
             ATC | HBP => true,
             _ => false,
         }

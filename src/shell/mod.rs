@@ -24,6 +24,7 @@ mod platform;
 mod session;
 mod state;
 pub mod transfer;
+mod udp;
 
 use crate::clock::Now;
 use crate::config::Config;
@@ -58,6 +59,8 @@ pub enum Input {
     TransferDone { id: u64, result: FaultStruct },
     /// An apply command ended.
     ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
+    /// The UDP connection-request port (Annex G): a STUN answer, a resolved STUN server.
+    Udp(udp::UdpInput),
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -105,6 +108,8 @@ pub struct Shell {
     /// The session in progress.
     session: Option<session::Running>,
     shutdown: bool,
+    /// The UDP connection-request port (Annex G), open while STUNEnable is true.
+    udp: Option<udp::UdpPort>,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -124,6 +129,7 @@ pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(
     });
     let ex = smol::LocalExecutor::new();
     shell.start_listener(&ex, tx)?;
+    shell.reload_stun();
     // The snapshot of notified values is taken once everything is known (CR URL included).
     shell.model.resync_notifications();
     smol::block_on(ex.run(shell.run_loop(&rx)));
@@ -178,6 +184,7 @@ impl Shell {
             cr_bound: None,
             session: None,
             shutdown: false,
+            udp: None,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
@@ -247,6 +254,8 @@ impl Shell {
             Action::ReloadSettings => self.reload_settings(),
             Action::Reboot(cause) => self.reboot(cause),
             Action::FactoryReset => self.factory_reset(),
+            Action::StunSend(datagram) => self.stun_send(&datagram),
+            Action::StunMapping(m) => self.stun_mapping(m),
         }
     }
 
@@ -260,6 +269,7 @@ impl Shell {
         }
         self.cpe.set_settings(self.now(), s);
         self.reload_heartbeat();
+        self.reload_stun();
     }
 
     /// ManagementServer.HeartbeatPolicy to the brain (a random phase for an Unknown Time).
@@ -277,6 +287,7 @@ impl Shell {
             Input::PlatformChanged => self.cpe.handle_platform_changed(now),
             Input::Reload => log::warn!("SIGHUP: configuration reload takes effect at restart"),
             Input::Shutdown => self.shutdown = true,
+            Input::Udp(u) => self.udp_input(u),
             Input::HttpReply(reply) => {
                 let (http, result) = *reply;
                 self.http_reply(http, result);

@@ -25,9 +25,11 @@
 mod heartbeat;
 mod inputs;
 mod jobs;
+mod stun;
 
 pub use heartbeat::HeartbeatPolicy;
 pub use jobs::{ApplySettle, Support};
+pub use stun::{StunMapping, StunSettings};
 #[cfg(test)]
 mod tests;
 
@@ -122,6 +124,12 @@ pub enum Action {
     Reboot(RebootCause),
     /// Factory reset now (the durable state is already cleared and persisted).
     FactoryReset,
+    /// Send this STUN Binding Request from the UDP connection-request port to the STUN
+    /// server (Annex G).
+    StunSend(Vec<u8>),
+    /// Publish ManagementServer.UDPConnectionRequestAddress and NATDetected, then check
+    /// notified values.
+    StunMapping(StunMapping),
 }
 
 /// Why the agent reboots (for the log).
@@ -171,6 +179,7 @@ pub struct Cpe {
     actions: VecDeque<Action>,
     dirty: bool,
     heartbeat: heartbeat::Heartbeat,
+    stun: stun::StunClient,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +228,7 @@ impl Cpe {
             actions: VecDeque::new(),
             dirty: true,
             heartbeat: heartbeat::Heartbeat::default(),
+            stun: stun::StunClient::default(),
         };
         cpe.boot_events(boot);
         cpe.schedule_periodic();
@@ -309,6 +319,7 @@ impl Cpe {
         }
         deadlines.push(self.wall_deadline(self.durable.reboot_at));
         deadlines.push(self.heartbeat_deadline());
+        deadlines.push(self.stun_deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -340,6 +351,7 @@ impl Cpe {
             self.new_event();
         }
         self.heartbeat_timeout();
+        self.stun_timeout();
         let expired = self.durable.transfers.expire(wall(now));
         if !expired.is_empty() {
             self.completion_events();
