@@ -85,7 +85,8 @@ async fn read_loop(
             log::info!("{summary}");
         }
         if crate::proto::stun::looks_like_stun(data) {
-            let from_server = server.lock().ok().and_then(|s| *s) == Some(from);
+            let canonical = |a: SocketAddr| (a.ip().to_canonical(), a.port());
+            let from_server = server.lock().ok().and_then(|s| *s).map(canonical) == Some(canonical(from));
             if from_server {
                 let _ = inputs.send(Input::Udp(UdpInput::Stun(data.to_vec()))).await;
             }
@@ -139,7 +140,7 @@ impl Shell {
         let (settings, host, port) = self.model.stun_settings();
         if !settings.enable {
             self.udp = None;
-            self.model.set_management_server_own("SupportedConnReqMethods", "HTTP");
+            self.publish_methods();
             self.cpe.set_stun_settings(self.now(), StunSettings::default(), [0; 32]);
             return;
         }
@@ -157,7 +158,7 @@ impl Shell {
                 }
             }
         }
-        self.model.set_management_server_own("SupportedConnReqMethods", "HTTP,STUN");
+        self.publish_methods();
         let host = if host.is_empty() { acs_host(&self.model.management_server().url) } else { host };
         let tx = self.inputs.clone();
         smol::spawn(async move {
@@ -166,6 +167,14 @@ impl Shell {
             let _ = tx.send(Input::Udp(UdpInput::Resolved(host, port, found))).await;
         })
         .detach();
+    }
+
+    /// SupportedConnReqMethods: what works now, HTTP while its listener runs, STUN while
+    /// the UDP port is open.
+    fn publish_methods(&mut self) {
+        let methods = [("HTTP", self.cr_bound.is_some()), ("STUN", self.udp.is_some())];
+        let list: Vec<&str> = methods.iter().filter(|(_, on)| *on).map(|(m, _)| *m).collect();
+        self.model.set_management_server_own("SupportedConnReqMethods", &list.join(","));
     }
 
     /// An input of the UDP side.
