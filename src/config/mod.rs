@@ -27,7 +27,7 @@
 //! | | `udp_port` | UDP connection-request port (Annex G), open while STUNEnable | 7547 |
 //! | | `stun_enable`, `stun_server`, `stun_port` | STUNEnable, STUNServerAddress (empty: the ACS host), STUNServerPort | 0, empty, 3478 |
 //! | | `stun_username`, `stun_password` | STUNUsername, STUNPassword | empty |
-//! | | `stun_min_keepalive`, `stun_max_keepalive` | STUNMinimumKeepAlivePeriod, STUNMaximumKeepAlivePeriod (-1: none) | 0, -1 |
+//! | | `stun_min_keepalive`, `stun_max_keepalive` | STUNMinimumKeepAlivePeriod, STUNMaximumKeepAlivePeriod (-1: none); ACS writes are mirrored here | 0, -1 |
 //! | `agent` | `state_file` | durable state | /etc/cwmpd.state |
 //! | | `boot_marker` | tmpfs file telling a boot from a restart | /var/run/cwmpd.boot |
 //! | | `log_level` | error, warn, info, debug | info |
@@ -362,18 +362,19 @@ fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigE
 }
 
 fn stun(r: &Reader<'_>) -> Result<StunConfig, ConfigError> {
+    // Every value TR-181 allows is accepted: the ACS's writes are mirrored here.
     let max_keep_alive = match r.nonempty("stun_max_keepalive").as_deref().map(str::trim) {
         None | Some("-1") => -1,
-        Some(_) => i64::from(r.number("stun_max_keepalive", 0u32, 1, 86_400)?),
+        Some(_) => i64::from(r.number("stun_max_keepalive", 0u32, 0, i32::MAX.unsigned_abs())?),
     };
     Ok(StunConfig {
         udp_port: r.number("udp_port", 7547, 0, 65_535)?,
         enable: r.bool("stun_enable", false)?,
         server: r.string("stun_server", ""),
-        server_port: r.number("stun_port", 3478, 1, 65_535)?,
+        server_port: r.number("stun_port", 3478, 0, 65_535)?,
         username: r.string("stun_username", ""),
         password: r.string("stun_password", ""),
-        min_keep_alive: r.number("stun_min_keepalive", 0, 0, 86_400)?,
+        min_keep_alive: r.number("stun_min_keepalive", 0, 0, u32::MAX)?,
         max_keep_alive,
     })
 }
