@@ -31,7 +31,8 @@
 //!
 //! IO:
 //! - [`shell`]: the daemon: one smol event loop around the brain; the ACS client, the
-//!   connection-request listener, the control socket (`cwmpd get/set/...`), the state file,
+//!   connection-request listener, the UDP connection-request/STUN port (Annex G), the
+//!   control socket (`cwmpd get/set/...`), the state file,
 //!   the OS clock and randomness, the logger, HTTP transfers and the apply supervisor.
 //! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
 //!   parameters (`agent`), the Linux host (`linux`: sysfs, procfs, netlink), OpenWrt

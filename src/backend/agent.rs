@@ -20,6 +20,10 @@ const ATC: &str = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
 /// AutonomousTransferCompletePolicy parameters and their defaults (off, as TR-181 leaves it).
 const ATC_PARAMS: &[(&str, &str)] =
     &[("Enable", "false"), ("TransferTypeFilter", "Both"), ("ResultTypeFilter", "Both"), ("FileTypeFilter", "")];
+const HBP: &str = "Device.ManagementServer.HeartbeatPolicy.";
+/// HeartbeatPolicy parameters and their defaults (off; TR-069 Amd 6 Annex O).
+const HBP_PARAMS: &[(&str, &str)] =
+    &[("Enable", "false"), ("ReportingInterval", "86400"), ("InitiationTime", crate::clock::UNKNOWN_TIME)];
 /// Where the BBF publishes the data model this build implements (TR-181 2.19).
 const SDM_URL: &str = "https://www.broadband-forum.org/cwmp/tr-181-2-19-1-cwmp-full.xml";
 
@@ -55,6 +59,15 @@ const MS_PARAMS: &[&str] = &[
     "EmbeddedDeviceNumberOfEntries",
     "VirtualDeviceNumberOfEntries",
     "LightweightNotificationProtocolsSupported",
+    "UDPConnectionRequestAddress",
+    "STUNEnable",
+    "STUNServerAddress",
+    "STUNServerPort",
+    "STUNUsername",
+    "STUNPassword",
+    "STUNMaximumKeepAlivePeriod",
+    "STUNMinimumKeepAlivePeriod",
+    "NATDetected",
 ];
 
 /// Read-only ManagementServer parameters (TR-181 2.19); the rest of [`MS_PARAMS`] the ACS
@@ -72,7 +85,13 @@ const MS_READ_ONLY: &[&str] = &[
     "EmbeddedDeviceNumberOfEntries",
     "VirtualDeviceNumberOfEntries",
     "LightweightNotificationProtocolsSupported",
+    "UDPConnectionRequestAddress",
+    "NATDetected",
 ];
+
+/// ManagementServer parameters only the agent sets ([`Backend::set_own`]).
+const MS_OWN: &[&str] =
+    &["ConnectionRequestURL", "UDPConnectionRequestAddress", "NATDetected", "SupportedConnReqMethods"];
 
 const DI_PARAMS: &[&str] = &[
     "Manufacturer",
@@ -95,6 +114,8 @@ pub struct AgentBackend {
     values: BTreeMap<String, String>,
     staged: Vec<(String, String)>,
     connection_request_url: String,
+    /// Other values the agent sets itself (UDPConnectionRequestAddress, NATDetected, ...).
+    own: BTreeMap<String, String>,
     root: PathBuf,
 }
 
@@ -138,6 +159,15 @@ impl AgentBackend {
             ("EmbeddedDeviceNumberOfEntries", "0".into()),
             ("VirtualDeviceNumberOfEntries", "0".into()),
             ("LightweightNotificationProtocolsSupported", String::new()),
+            ("UDPConnectionRequestAddress", String::new()),
+            ("NATDetected", bool_text(false)),
+            ("STUNEnable", bool_text(cr.stun.enable)),
+            ("STUNServerAddress", cr.stun.server.clone()),
+            ("STUNServerPort", cr.stun.server_port.to_string()),
+            ("STUNUsername", cr.stun.username.clone()),
+            ("STUNPassword", cr.stun.password.clone()),
+            ("STUNMaximumKeepAlivePeriod", cr.stun.max_keep_alive.to_string()),
+            ("STUNMinimumKeepAlivePeriod", cr.stun.min_keep_alive.to_string()),
         ]);
         AgentBackend {
             identity,
@@ -145,6 +175,7 @@ impl AgentBackend {
             values: BTreeMap::new(),
             staged: Vec::new(),
             connection_request_url: String::new(),
+            own: BTreeMap::new(),
             root,
         }
     }
@@ -178,6 +209,7 @@ impl AgentBackend {
         match name {
             "ParameterKey" => None,
             "ConnectionRequestURL" => Some(self.connection_request_url.clone()),
+            p if self.own.contains_key(p) => self.own.get(p).cloned(),
             _ => self.values.get(&format!("{MS}{name}")).or_else(|| self.defaults.get(name)).cloned(),
         }
     }
@@ -189,7 +221,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS | SDM | ATC)
+        matches!(object, "Device." | DI | MS | SDM | ATC | HBP)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -199,6 +231,7 @@ impl Backend for AgentBackend {
             MS => MS_PARAMS,
             SDM => &["URL", "URN", "Features"],
             ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
+            HBP => &["Enable", "ReportingInterval", "InitiationTime"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -263,6 +296,10 @@ impl Backend for AgentBackend {
                 self.connection_request_url = value.to_string();
                 Ok(())
             }
+            (MS, p) if MS_OWN.contains(&p) => {
+                self.own.insert(p.to_string(), value.to_string());
+                Ok(())
+            }
             _ => Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object))),
         }
     }
@@ -274,10 +311,8 @@ impl AgentBackend {
             "Device." if param == "RootDataModelVersion" => Some("2.19".into()),
             DI => self.device_info(param),
             MS => self.management_server(param),
-            ATC => ATC_PARAMS
-                .iter()
-                .find(|(n, _)| *n == param)
-                .map(|(n, d)| self.values.get(&format!("{ATC}{n}")).cloned().unwrap_or_else(|| d.to_string())),
+            ATC => self.policy(ATC, ATC_PARAMS, param),
+            HBP => self.policy(HBP, HBP_PARAMS, param),
             SDM => match param {
                 "URL" => Some(SDM_URL.to_string()),
                 "URN" => Some(crate::schema::MODEL_URN.to_string()),
@@ -291,9 +326,15 @@ impl AgentBackend {
     fn own_writable(&self, at: &Location, param: &str) -> bool {
         match at.object {
             DI => param == "ProvisioningCode",
-            MS => !MS_READ_ONLY.contains(&param),
-            ATC => true,
+            MS => !MS_READ_ONLY.contains(&param) && !MS_OWN.contains(&param),
+            ATC | HBP => true,
             _ => false,
         }
+    }
+
+    /// A parameter of a policy object: what was written, else its default.
+    fn policy(&self, object: &str, params: &[(&str, &str)], param: &str) -> Option<String> {
+        let (n, default) = params.iter().find(|(n, _)| *n == param)?;
+        Some(self.values.get(&format!("{object}{n}")).cloned().unwrap_or_else(|| default.to_string()))
     }
 }

@@ -24,6 +24,10 @@
 //! | | `username`, `password` | ConnectionRequestUsername/Password | empty |
 //! | | `max_per_minute` | valid requests answered 200 per minute (CPU guard), more get 503 + Retry-After | 600 |
 //! | | `external_host` | host advertised in ConnectionRequestURL | route source toward the ACS |
+//! | | `udp_port` | UDP connection-request port (Annex G), open while STUNEnable | 7547 |
+//! | | `stun_enable`, `stun_server`, `stun_port` | STUNEnable, STUNServerAddress (empty: the ACS host), STUNServerPort | 0, empty, 3478 |
+//! | | `stun_username`, `stun_password` | STUNUsername, STUNPassword | empty |
+//! | | `stun_min_keepalive`, `stun_max_keepalive` | STUNMinimumKeepAlivePeriod, STUNMaximumKeepAlivePeriod (-1: none); ACS writes are mirrored here | 0, -1 |
 //! | `agent` | `state_file` | durable state | /etc/cwmpd.state |
 //! | | `boot_marker` | tmpfs file telling a boot from a restart | /var/run/cwmpd.boot |
 //! | | `log_level` | error, warn, info, debug | info |
@@ -110,6 +114,25 @@ pub struct ConnectionRequestConfig {
     pub password: String,
     pub max_per_minute: u32,
     pub external_host: Option<String>,
+    /// UDP connection requests and STUN (Annex G).
+    pub stun: StunConfig,
+}
+
+/// The Annex G options of the `connection_request` section: the UDP port and the defaults
+/// of the ManagementServer STUN parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StunConfig {
+    /// UDP connection-request port (0: any free port); bound while STUNEnable is true.
+    pub udp_port: u16,
+    pub enable: bool,
+    /// STUNServerAddress; empty: the ACS's host.
+    pub server: String,
+    pub server_port: u16,
+    pub username: String,
+    pub password: String,
+    pub min_keep_alive: u32,
+    /// -1: no maximum.
+    pub max_keep_alive: i64,
 }
 
 /// `agent` section.
@@ -357,6 +380,25 @@ fn connection_request(r: &Reader<'_>) -> Result<ConnectionRequestConfig, ConfigE
         password: r.string("password", ""),
         max_per_minute: r.number("max_per_minute", 600, 1, 60_000)?,
         external_host: r.nonempty("external_host"),
+        stun: stun(r)?,
+    })
+}
+
+fn stun(r: &Reader<'_>) -> Result<StunConfig, ConfigError> {
+    // Every value TR-181 allows is accepted: the ACS's writes are mirrored here.
+    let max_keep_alive = match r.nonempty("stun_max_keepalive").as_deref().map(str::trim) {
+        None | Some("-1") => -1,
+        Some(_) => i64::from(r.number("stun_max_keepalive", 0u32, 0, i32::MAX.unsigned_abs())?),
+    };
+    Ok(StunConfig {
+        udp_port: r.number("udp_port", 7547, 0, 65_535)?,
+        enable: r.bool("stun_enable", false)?,
+        server: r.string("stun_server", ""),
+        server_port: r.number("stun_port", 3478, 0, 65_535)?,
+        username: r.string("stun_username", ""),
+        password: r.string("stun_password", ""),
+        min_keep_alive: r.number("stun_min_keepalive", 0, 0, u32::MAX)?,
+        max_keep_alive,
     })
 }
 

@@ -56,6 +56,13 @@ const MAP: &[(&str, &str, &str, bool)] = &[
     ("Device.ManagementServer.CWMPRetryIntervalMultiplier", "acs", "retry_interval_multiplier", false),
     ("Device.ManagementServer.ConnectionRequestUsername", "connection_request", "username", false),
     ("Device.ManagementServer.ConnectionRequestPassword", "connection_request", "password", false),
+    ("Device.ManagementServer.STUNEnable", "connection_request", "stun_enable", true),
+    ("Device.ManagementServer.STUNServerAddress", "connection_request", "stun_server", false),
+    ("Device.ManagementServer.STUNServerPort", "connection_request", "stun_port", false),
+    ("Device.ManagementServer.STUNUsername", "connection_request", "stun_username", false),
+    ("Device.ManagementServer.STUNPassword", "connection_request", "stun_password", false),
+    ("Device.ManagementServer.STUNMinimumKeepAlivePeriod", "connection_request", "stun_min_keepalive", false),
+    ("Device.ManagementServer.STUNMaximumKeepAlivePeriod", "connection_request", "stun_max_keepalive", false),
     ("Device.DeviceInfo.ProvisioningCode", "cpe", "provisioning_code", false),
 ];
 
@@ -150,5 +157,28 @@ mod tests {
         let none = crate::config::Config::parse("config acs\n\toption periodic_time '0001-01-01T00:00:00Z'\n").unwrap();
         assert_eq!(none.acs.periodic_time, None);
         assert!(crate::config::Config::parse("config acs\n\toption periodic_time '2026-01-01'\n").is_err());
+    }
+
+    /// Every STUN value TR-181 allows comes back from the file (a mirrored write must never
+    /// make the next start fail).
+    #[test]
+    fn stun_values_at_their_limits_round_trip() {
+        let ms = |n: &str, v: &str| pv(&format!("Device.ManagementServer.{n}"), v);
+        for (port, min, max) in [("0", "0", "-1"), ("65535", "4294967295", "0"), ("3478", "30", "2147483647")] {
+            let list = [
+                ms("STUNEnable", "true"),
+                ms("STUNServerAddress", "stun.example.net"),
+                ms("STUNServerPort", port),
+                ms("STUNUsername", "u"),
+                ms("STUNPassword", "p w"),
+                ms("STUNMinimumKeepAlivePeriod", min),
+                ms("STUNMaximumKeepAlivePeriod", max),
+            ];
+            let out = apply("", &edits(&list)).unwrap();
+            let stun = crate::config::Config::parse(&out).unwrap().connection_request.stun;
+            assert!(stun.enable && stun.server == "stun.example.net" && stun.password == "p w");
+            assert_eq!(stun.server_port.to_string(), port);
+            assert_eq!((stun.min_keep_alive.to_string(), stun.max_keep_alive.to_string()), (min.into(), max.into()));
+        }
     }
 }

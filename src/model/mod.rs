@@ -196,16 +196,38 @@ impl Model {
 
     /// Sets ManagementServer.ConnectionRequestURL (the agent's, never the ACS's).
     pub fn set_connection_request_url(&mut self, url: String) {
+        self.set_management_server_own("ConnectionRequestURL", &url);
+    }
+
+    /// Sets a read-only ManagementServer parameter the agent itself owns
+    /// (ConnectionRequestURL, UDPConnectionRequestAddress, NATDetected,
+    /// SupportedConnReqMethods).
+    pub fn set_management_server_own(&mut self, param: &str, value: &str) {
         let at = crate::hal::Location { object: MANAGEMENT_SERVER, keys: &[] };
         let owner = self.tree.find(MANAGEMENT_SERVER).and_then(|o| self.tree.serving(o).first().copied());
         match owner.and_then(|b| self.backend_mut(b)) {
             Some(be) => {
-                if let Err(e) = be.set_own(&at, "ConnectionRequestURL", &url) {
-                    log::warn!("{}: ConnectionRequestURL: {e}", be.name());
+                if let Err(e) = be.set_own(&at, param, value) {
+                    log::warn!("{}: {param}: {e}", be.name());
                 }
             }
             None => log::warn!("no backend serves {MANAGEMENT_SERVER}"),
         }
+    }
+
+    /// The ManagementServer STUN parameters (Annex G): the brain's settings (without the
+    /// local address) and the server as `(host, port)` (an empty host: the ACS's).
+    pub fn stun_settings(&self) -> (crate::proto::cpe::StunSettings, String, u16) {
+        let settings = crate::proto::cpe::StunSettings {
+            enable: self.text("STUNEnable") == "true",
+            username: self.text("STUNUsername"),
+            password: self.text("STUNPassword"),
+            min_keep_alive: self.number("STUNMinimumKeepAlivePeriod", 0),
+            max_keep_alive: self.text("STUNMaximumKeepAlivePeriod").parse().unwrap_or(-1),
+            local: None,
+        };
+        let port = u16::try_from(self.number("STUNServerPort", 3478)).unwrap_or(3478);
+        (settings, self.text("STUNServerAddress"), port)
     }
 
     fn text(&self, name: &str) -> String {
@@ -237,6 +259,19 @@ impl Model {
             && (transfer == "Both" || (transfer == "Download") == download)
             && (result == "Both" || (result == "Success") == success)
             && (types.trim().is_empty() || types.split(',').any(|t| t.trim() == file_type))
+    }
+
+    /// ManagementServer.HeartbeatPolicy (disabled when the object is not served).
+    pub fn heartbeat_policy(&self) -> crate::proto::cpe::HeartbeatPolicy {
+        let get = |n: &str| self.read("Device.ManagementServer.HeartbeatPolicy.", n).unwrap_or_default();
+        let time = get("InitiationTime");
+        crate::proto::cpe::HeartbeatPolicy {
+            enable: get("Enable") == "true",
+            reporting_interval: get("ReportingInterval").parse().unwrap_or(86_400),
+            initiation_time: (!crate::clock::is_unknown_time(&time))
+                .then(|| crate::clock::parse_date_time(&time).ok())
+                .flatten(),
+        }
     }
 
     pub fn management_server(&self) -> ManagementServer {

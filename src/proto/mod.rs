@@ -5,14 +5,16 @@
 //!
 //! - [`cpe`]: the brain. Every rule with time or order in it: events, retry back-off,
 //!   periodic and scheduled Informs, connection-request folding, the notification throttle,
-//!   deferred reboot/reset/URL change, ScheduleReboot/DelayReboot, transfer jobs.
+//!   deferred reboot/reset/URL change, ScheduleReboot/DelayReboot, transfer jobs,
+//!   heartbeats (Annex O) and the STUN client (Annex G).
 //! - [`session`]: one CWMP session's message exchange.
 //! - [`soap`]: the SOAP envelope codec, one decoder and one encoder per RPC.
 //! - [`rpc`], [`fault`], [`name`], [`path`], [`listing`]: typed RPCs, fault codes, parsed
 //!   parameter names, and the snapshot a GetParameterValues/Names answer is encoded from.
 //! - [`event`], [`retry`], [`schedule`]: Inform events, back-off, periodic/scheduled times.
 //! - [`cr`]: connection-request decisions (request heads, Digest, rate limit, per-source
-//!   throttle, connection table, burst logging).
+//!   throttle, connection table, burst logging, Annex G UDP connection requests).
+//! - [`stun`]: the STUN messages of Annex G (RFC 3489 requests, RFC 3489/5389 answers).
 //! - [`transfer`]: the transfer queue (admission, windows, phases) and its records.
 
 #![deny(clippy::disallowed_methods)]
@@ -29,4 +31,5 @@ pub mod rpc;
 pub mod schedule;
 pub mod session;
 pub mod soap;
+pub mod stun;
 pub mod transfer;

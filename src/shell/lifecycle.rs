@@ -26,11 +26,7 @@ pub fn load_state(path: &Path) -> State {
 impl Shell {
     /// Starts the connection-request listener on the loop's executor and publishes
     /// ConnectionRequestURL.
-    pub(super) fn start_listener(
-        &mut self,
-        ex: &smol::LocalExecutor<'_>,
-        tx: Sender<Input>,
-    ) -> Result<(), super::StartError> {
+    pub(super) fn start_listener(&mut self, tx: Sender<Input>) -> Result<(), super::StartError> {
         let cr = &self.config.connection_request;
         if !cr.enable {
             log::info!("connection requests disabled");
@@ -45,10 +41,11 @@ impl Shell {
         self.model.set_connection_request_url(url);
         let settings = ConnRequestSettings::new(cr.path.clone(), cr.max_per_minute);
         let creds = self.cr_credentials.clone();
-        ex.spawn(listener.serve(creds, settings, move || {
-            let _ = tx.try_send(Input::ConnectionRequest);
-        }))
-        .detach();
+        self.local
+            .spawn(listener.serve(creds, settings, move || {
+                let _ = tx.try_send(Input::ConnectionRequest);
+            }))
+            .detach();
         Ok(())
     }
 

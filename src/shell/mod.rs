@@ -24,6 +24,7 @@ pub mod persist;
 mod platform;
 mod session;
 pub mod transfer;
+mod udp;
 mod worker;
 
 use crate::clock::Now;
@@ -36,6 +37,7 @@ use crate::shell::clock::SystemClock;
 use persist::State;
 use smol::channel::{Receiver, Sender};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 /// What wakes the loop besides its timers.
@@ -59,6 +61,8 @@ pub enum Input {
     TransferDone { id: u64, result: FaultStruct },
     /// An apply command ended.
     ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
+    /// The UDP connection-request port (Annex G): a STUN answer, a resolved STUN server.
+    Udp(udp::UdpInput),
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -103,6 +107,10 @@ pub struct Shell {
     cr_credentials: Arc<Mutex<crate::shell::listener::CrCredentials>>,
     /// The bound connection-request listener address, once started.
     cr_bound: Option<std::net::SocketAddr>,
+    /// Where the loop's own tasks run (the listener, the UDP port's reader).
+    local: Rc<smol::LocalExecutor<'static>>,
+    /// The loop's input channel, for threads and tasks started later.
+    inputs: Sender<Input>,
     /// The session in progress.
     session: Option<session::Running>,
     /// The thread that sends the session's POSTs.
@@ -110,6 +118,8 @@ pub struct Shell {
     /// The thread that runs transfer jobs (downloads, uploads, waiting for applies).
     job_worker: worker::Worker,
     shutdown: bool,
+    /// The UDP connection-request port (Annex G), open while STUNEnable is true.
+    udp: Option<udp::UdpPort>,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -121,14 +131,15 @@ pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(
     let (tx, rx) = smol::channel::unbounded();
     lifecycle::spawn_signal_thread(tx.clone())?;
     let socket = config.agent.control_socket.clone();
-    let mut shell = Shell::new(config, tx.clone())?;
+    let ex = Rc::new(smol::LocalExecutor::new());
+    let mut shell = Shell::new(config, tx.clone(), ex.clone())?;
     local::start(&socket, tx.clone())?;
     let changes = tx.clone();
     shell.model.watch_backends(move || {
         let _ = changes.try_send(Input::PlatformChanged);
     });
-    let ex = smol::LocalExecutor::new();
-    shell.start_listener(&ex, tx)?;
+    shell.start_listener(tx)?;
+    shell.reload_stun();
     // The snapshot of notified values is taken once everything is known (CR URL included).
     shell.model.resync_notifications();
     smol::block_on(ex.run(shell.run_loop(&rx)));
@@ -152,7 +163,11 @@ fn settings(model: &Model, config: &Config) -> Settings {
 }
 
 impl Shell {
-    fn new(config: Config, inputs: Sender<Input>) -> Result<Shell, StartError> {
+    fn new(
+        config: Config,
+        inputs: Sender<Input>,
+        local: Rc<smol::LocalExecutor<'static>>,
+    ) -> Result<Shell, StartError> {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let mut state = lifecycle::load_state(&state_path);
@@ -174,7 +189,7 @@ impl Shell {
             disabled: !ms.enable_cwmp || !ms.http_connection_request_enable,
         }));
         let acs_worker = worker::Worker::start("acs", inputs.clone()).map_err(|e| StartError::Thread("acs", e))?;
-        let job_worker = worker::Worker::start("jobs", inputs).map_err(|e| StartError::Thread("jobs", e))?;
+        let job_worker = worker::Worker::start("jobs", inputs.clone()).map_err(|e| StartError::Thread("jobs", e))?;
         let mut shell = Shell {
             config,
             model,
@@ -184,13 +199,17 @@ impl Shell {
             clock,
             cr_credentials,
             cr_bound: None,
+            local,
+            inputs,
             session: None,
             acs_worker,
             job_worker,
             shutdown: false,
+            udp: None,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
+        shell.reload_heartbeat();
         Ok(shell)
     }
 
@@ -257,6 +276,8 @@ impl Shell {
             Action::ReloadSettings => self.reload_settings(),
             Action::Reboot(cause) => self.reboot(cause),
             Action::FactoryReset => self.factory_reset(),
+            Action::StunSend(datagram) => self.stun_send(&datagram),
+            Action::StunMapping(m) => self.stun_mapping(m),
         }
     }
 
@@ -269,6 +290,14 @@ impl Shell {
             c.disabled = !ms.enable_cwmp || !ms.http_connection_request_enable;
         }
         self.cpe.set_settings(self.now(), s);
+        self.reload_heartbeat();
+        self.reload_stun();
+    }
+
+    /// ManagementServer.HeartbeatPolicy to the brain (a random phase for an Unknown Time).
+    fn reload_heartbeat(&mut self) {
+        let policy = self.model.heartbeat_policy();
+        self.cpe.set_heartbeat_policy(self.now(), policy, crate::shell::entropy::random_u64());
     }
 
     fn handle_input(&mut self, input: Input) {
@@ -280,6 +309,7 @@ impl Shell {
             Input::PlatformChanged => self.cpe.handle_platform_changed(now),
             Input::Reload => log::warn!("SIGHUP: configuration reload takes effect at restart"),
             Input::Shutdown => self.shutdown = true,
+            Input::Udp(u) => self.udp_input(u),
             Input::HttpReply(reply) => {
                 let (http, result) = *reply;
                 self.http_reply(http, result);

@@ -103,6 +103,7 @@ impl Cpe {
     /// since wait for the next session), and so are the value changes it reported.
     pub fn handle_inform_accepted(&mut self, now: Now) {
         self.now = now;
+        self.heartbeat_accepted();
         let SessionPhase::Running { sent, changed } = &self.session else { return };
         self.durable.events.delivered(sent);
         for name in changed {
@@ -178,6 +179,7 @@ impl Cpe {
     pub fn handle_session_ended(&mut self, now: Now, outcome: SessionOutcome, random: u64) {
         self.now = now;
         self.session = SessionPhase::Idle;
+        self.heartbeat_session_ended();
         match outcome {
             SessionOutcome::Completed => {
                 self.retry_count = 0;

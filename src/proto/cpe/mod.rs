@@ -22,10 +22,14 @@
 //! one session and one transfer job run at a time. A connection request that arrives while
 //! a session runs is folded into one follow-up session.
 
+mod heartbeat;
 mod inputs;
 mod jobs;
+mod stun;
 
+pub use heartbeat::HeartbeatPolicy;
 pub use jobs::{ApplySettle, Support};
+pub use stun::{StunMapping, StunSettings};
 #[cfg(test)]
 mod tests;
 
@@ -118,6 +122,12 @@ pub enum Action {
     Reboot(RebootCause),
     /// Factory reset now (the durable state is already cleared and persisted).
     FactoryReset,
+    /// Send this STUN Binding Request from the UDP connection-request port to the STUN
+    /// server (Annex G).
+    StunSend(Vec<u8>),
+    /// Publish ManagementServer.UDPConnectionRequestAddress and NATDetected, then check
+    /// notified values.
+    StunMapping(StunMapping),
 }
 
 /// Why the agent reboots (for the log).
@@ -169,6 +179,8 @@ pub struct Cpe {
     pending_reboot: Option<RebootCause>,
     actions: VecDeque<Action>,
     dirty: bool,
+    heartbeat: heartbeat::Heartbeat,
+    stun: stun::StunClient,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +229,8 @@ impl Cpe {
             pending_reboot: None,
             actions: VecDeque::new(),
             dirty: true,
+            heartbeat: heartbeat::Heartbeat::default(),
+            stun: stun::StunClient::default(),
         };
         cpe.boot_events(boot);
         cpe.schedule_periodic();
@@ -306,6 +320,8 @@ impl Cpe {
             deadlines.push(self.wall_deadline(self.durable.transfers.next_deadline(wall(now))));
         }
         deadlines.push(self.wall_deadline(self.durable.reboot_at));
+        deadlines.push(self.heartbeat_deadline());
+        deadlines.push(self.stun_deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -336,6 +352,8 @@ impl Cpe {
             self.durable.events.add(EventCode::ValueChange, String::new());
             self.new_event();
         }
+        self.heartbeat_timeout();
+        self.stun_timeout();
         let expired = self.durable.transfers.expire(wall(now));
         if !expired.is_empty() {
             self.completion_events();
@@ -389,6 +407,8 @@ impl Cpe {
             }
             if self.session_due() {
                 self.start_session();
+            } else {
+                self.heartbeat_session();
             }
         }
         if self.pending_reboot.is_none() {

@@ -5,6 +5,7 @@
 //! - [`digest`]: HTTP Digest (RFC 7616/2617), server and client side.
 //! - [`slots`]: the bounded connection table (the oldest incomplete head is evicted).
 //! - [`throttle`]: per-source back-off after failed Digest answers.
+//! - [`udp`]: UDP connection requests of Annex G (signature, replay, age, rate).
 //! - [`burst`]: one log line per burst of refusals, plus a summary.
 
 pub mod burst;
@@ -12,3 +13,4 @@ pub mod conn_request;
 pub mod digest;
 pub mod slots;
 pub mod throttle;
+pub mod udp;
