@@ -27,6 +27,7 @@
 
 pub mod check;
 pub mod codec;
+pub mod dns;
 pub mod doc;
 pub mod map;
 pub mod store;
@@ -53,6 +54,8 @@ pub struct UciBackend {
     staged: HashMap<String, Doc>,
     /// Committed changes not yet applied to the running system.
     pending: bool,
+    /// DNS server rows renamed in the current transaction ([`dns`]).
+    dns_renames: dns::Renames,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -102,6 +105,7 @@ impl UciBackend {
             files,
             staged: HashMap::new(),
             pending: false,
+            dns_renames: dns::Renames::new(),
         };
         for p in backend.problems() {
             log::warn!("uci: {p}");
@@ -219,6 +223,20 @@ impl UciBackend {
         self.staged.get_mut(package).ok_or_else(|| internal("staged document"))
     }
 
+    /// The network document (committed, or with the staged one over it).
+    fn dns_doc(&self, staged: bool) -> Result<Option<&Doc>> {
+        if staged {
+            if let Some(d) = self.staged.get("network") {
+                return Ok(Some(d));
+            }
+        }
+        match self.files.get("network") {
+            Some(Loaded::Ready { doc, .. }) => Ok(Some(doc)),
+            Some(Loaded::Broken(e)) => Err(internal(e.clone())),
+            _ => Ok(None),
+        }
+    }
+
     /// Re-reads the files that changed on disk since they were read.
     pub fn refresh(&mut self) {
         let root = self.root.clone();
@@ -234,6 +252,7 @@ impl UciBackend {
     }
 }
 
+mod dns_transaction;
 mod transaction;
 
 impl hal::Backend for UciBackend {
@@ -242,14 +261,23 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some()
+        self.entry(object).is_some() || object == dns::SERVER
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
+        if object == dns::SERVER {
+            return dns::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
         self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
     }
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
+        if at.object == dns::SERVER {
+            return Ok(self
+                .dns_doc(false)?
+                .map(|d| dns::rows(d).iter().map(dns::Row::key).collect())
+                .unwrap_or_default());
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -267,10 +295,19 @@ impl hal::Backend for UciBackend {
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        if at.object == dns::SERVER {
+            let Some(doc) = self.dns_doc(false)? else {
+                return Err(not_found(at.object));
+            };
+            return Ok(dns::read(&dns::find(doc, &dns::Renames::new(), at.key().unwrap_or(""))?, param));
+        }
         self.value(&self.view(false), at, param)
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
+        if at.object == dns::SERVER {
+            return matches!(param, "Enable" | "DNSServer" | "Interface");
+        }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
         };
@@ -279,29 +316,44 @@ impl hal::Backend for UciBackend {
     }
 
     fn creatable(&self, at: &Location) -> bool {
+        if at.object == dns::SERVER {
+            return true;
+        }
         matches!(self.entry(at.object).map(|e| &e.place), Some(Place::Table { add: Some(_), .. }))
     }
 
     fn begin(&mut self) -> Result<()> {
         self.staged.clear();
+        self.dns_renames.clear();
         self.refresh();
         Ok(())
     }
 
     fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        if at.object == dns::SERVER {
+            return self.stage_dns_set(at, param, value);
+        }
         self.stage_set(at, param, value)
     }
 
     fn add(&mut self, at: &Location) -> Result<String> {
+        if at.object == dns::SERVER {
+            return self.stage_dns_add();
+        }
         self.stage_add(at)
     }
 
     fn delete(&mut self, at: &Location) -> Result<()> {
+        if at.object == dns::SERVER {
+            return self.stage_dns_delete(at);
+        }
         self.stage_delete(at)
     }
 
     fn prepare(&mut self) -> Result<()> {
-        let problems = check::new_problems(&self.view(false), &self.view(true));
+        let mut problems = check::new_problems(&self.view(false), &self.view(true));
+        let before = dns::problems(&self.view(false));
+        problems.extend(dns::problems(&self.view(true)).into_iter().filter(|p| !before.contains(p)));
         match problems.is_empty() {
             true => Ok(()),
             false => Err(HalError::new(ErrorKind::InvalidValue, problems.join("; "))),
@@ -309,11 +361,13 @@ impl hal::Backend for UciBackend {
     }
 
     fn commit(&mut self) -> Result<Applied> {
+        self.dns_renames.clear();
         self.write_staged()
     }
 
     fn abort(&mut self) {
         self.staged.clear();
+        self.dns_renames.clear();
     }
 
     fn apply(&mut self) -> Result<()> {
