@@ -75,6 +75,13 @@ fn select<'a>(doc: &'a Doc, selector: &str) -> Option<Section<'a>> {
     doc.sections().into_iter().filter(|s| s.kind == kind).nth(n.parse().ok()?)
 }
 
+/// `A.{i}.B.{i}.` -> `A.{i}.`: the table enclosing a nested table.
+fn parent_table(object: &str) -> Option<&str> {
+    let inner = object.strip_suffix("{i}.")?;
+    let end = inner.rfind("{i}.")?;
+    object.get(..end.saturating_add(4))
+}
+
 fn row_matches(place: &Place, section: &Section) -> bool {
     match place {
         Place::Table { kind, filter, .. } => {
@@ -138,6 +145,31 @@ impl UciBackend {
         self.map.iter().find(|e| e.object == object)
     }
 
+    /// Whether a row of a nested table belongs to its parent row (`parent=`, `within=`);
+    /// `parent_keys` are the keys of the enclosing rows.
+    fn belongs(&self, view: &View, entry: &Entry, row: &Section, parent_keys: &[String]) -> bool {
+        let Place::Table { parent, within, .. } = &entry.place else {
+            return true;
+        };
+        if parent.is_none() && within.is_none() {
+            return true;
+        }
+        let Some(table) = parent_table(&entry.object) else {
+            return false;
+        };
+        let (Some(pentry), Some(pkey)) = (self.entry(table), parent_keys.last()) else {
+            return false;
+        };
+        let Some(psection) = view.get(pentry.package.as_str()).and_then(|d| d.section(pkey)) else {
+            return false;
+        };
+        let by_parent = parent
+            .as_deref()
+            .is_none_or(|o| row.option(o).is_some_and(|v| v == pkey.as_str() || Some(v) == psection.option("name")));
+        let by_network = within.as_deref().is_none_or(|o| codec::within_pool(view, &psection, row.option(o)));
+        by_parent && by_network
+    }
+
     /// The committed documents, with the staged ones over them when `staged`.
     fn view(&self, staged: bool) -> View<'_> {
         let mut view: View<'_> = HashMap::new();
@@ -173,7 +205,10 @@ impl UciBackend {
                 Ok(Some((doc.section(&key).ok_or_else(|| not_found(key.clone()))?, key)))
             }
             Place::Object { section } => Ok(select(doc, section).map(|s| (s, key))),
-            place => match doc.section(&key).filter(|s| row_matches(place, s)) {
+            place => match doc.section(&key).filter(|s| {
+                let parents = at.keys.get(..at.keys.len().saturating_sub(1)).unwrap_or(&[]);
+                row_matches(place, s) && self.belongs(view, entry, s, parents)
+            }) {
                 Some(s) => Ok(Some((s, key))),
                 None => Err(not_found(format!("{}{key}", at.object))),
             },
@@ -204,7 +239,9 @@ impl UciBackend {
             _ if p.read_only || p.option.is_none() => None,
             Codec::Text => Some(Value::Text(String::new())),
             Codec::Ref(_) => Some(Value::Refs(Vec::new())),
-            Codec::PortStart | Codec::PortEnd => Some(Value::Text("0".to_string())),
+            Codec::PortStart | Codec::PortEnd => {
+                Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
+            }
             _ => None,
         };
         Ok(codec::read(view, &target, &key, p).or_else(unset))
@@ -286,7 +323,10 @@ impl hal::Backend for UciBackend {
         let Some(doc) = self.doc(&view, &entry.package)? else {
             return Ok(Vec::new());
         };
-        let rows = doc.sections().into_iter().filter(|s| row_matches(&entry.place, s));
+        let rows = doc
+            .sections()
+            .into_iter()
+            .filter(|s| row_matches(&entry.place, s) && self.belongs(&view, entry, s, at.keys));
         if *parent_rows {
             let parent = at.key().unwrap_or("");
             return Ok(rows.filter(|s| s.id == parent).map(|s| s.id.to_string()).collect());
@@ -311,7 +351,7 @@ impl hal::Backend for UciBackend {
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
         };
-        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_));
+        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_) | Codec::Word(_));
         !p.read_only && !derived && (p.option.is_some() || matches!(p.codec, Codec::Fixed(_)))
     }
 
