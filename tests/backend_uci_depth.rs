@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
-const FILES: [&str; 6] = ["dhcp", "firewall", "network", "rpcd", "system", "wireless"];
+const FILES: [&str; 10] =
+    ["ddns", "dhcp", "dropbear", "firewall", "network", "rpcd", "sqm", "system", "upnpd", "wireless"];
 
 fn root(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -142,7 +143,9 @@ fn every_writable_value_round_trips_unchanged() {
     b.prepare().unwrap();
     b.commit().unwrap();
     let after: Vec<String> = FILES.iter().map(|f| file(&dir, f)).collect();
-    assert_eq!(before, after, "writing what was read must change nothing");
+    for (f, (a, b)) in FILES.iter().zip(before.iter().zip(&after)) {
+        assert_eq!(a, b, "{f}: writing what was read must change nothing");
+    }
     assert!(n > 100, "{n}");
 }
 
@@ -217,7 +220,14 @@ fn secrets_are_never_read_back() {
     let b = UciBackend::new(dir.clone());
     for (object, param, keys, value) in served(&b) {
         let text = value.map(|v| v.to_string()).unwrap_or_default();
-        for secret in ["a long home passphrase", "0123456789abcdef0123", "iot devices only", "ppp secret"] {
+        for secret in [
+            "a long home passphrase",
+            "0123456789abcdef0123",
+            "iot devices only",
+            "ppp secret",
+            "ddns secret",
+            "uplink passphrase",
+        ] {
             assert!(!text.contains(secret), "{object}{param} {keys:?} returns a secret");
         }
     }
@@ -353,4 +363,57 @@ fn ipv6_ra_dhcpv6_ppp_vlans_and_bridges() {
     assert_eq!(get(&b, bv, &[&bridges[0], "iot_vlan"], "VLANID").as_deref(), Some("20"));
     set_commit(&dir, bv, &[&bridges[0], "iot_vlan"], "VLANID", "30");
     assert!(file(&dir, "network").contains("\toption vlan '30'\n"));
+}
+
+#[test]
+fn services_clients_and_shapers() {
+    let dir = root("services");
+    let b = UciBackend::new(dir.clone());
+    let ssh = "Device.SSH.Server.{i}.";
+    let servers = rows(&b, ssh, &[]);
+    assert_eq!(servers.len(), 1);
+    assert_eq!(get(&b, ssh, &[&servers[0]], "Port").as_deref(), Some("22"));
+    assert_eq!(get(&b, ssh, &[&servers[0]], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|lan)"));
+    assert_eq!(get(&b, ssh, &[&servers[0]], "AllowPasswordLogin").as_deref(), Some("true"));
+    set_commit(&dir, ssh, &[&servers[0]], "AllowPasswordLogin", "false");
+    assert!(file(&dir, "dropbear").contains("\toption PasswordAuth '0'\n"));
+
+    let ddns = "Device.DynamicDNS.Client.{i}.";
+    assert_eq!(rows(&b, ddns, &[]), ["myddns_ipv4"]);
+    let host = "Device.DynamicDNS.Client.{i}.Hostname.{i}.";
+    assert_eq!(rows(&b, host, &["myddns_ipv4"]), ["myddns_ipv4"]);
+    assert_eq!(get(&b, host, &["myddns_ipv4", "myddns_ipv4"], "Name").as_deref(), Some("home.example.com"));
+    assert_eq!(get(&b, ddns, &["myddns_ipv4"], "Password").as_deref(), Some(""));
+
+    let shaper = "Device.QoS.Shaper.{i}.";
+    assert_eq!(get(&b, shaper, &["eth1"], "ShapingRate").as_deref(), Some("10000000"));
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    let k = vec!["eth1".to_string()];
+    assert!(w.set(&Location { object: shaper, keys: &k }, "ShapingRate", &Value::from("1500")).is_err());
+    w.abort();
+    set_commit(&dir, shaper, &["eth1"], "ShapingRate", "20000000");
+    assert!(file(&dir, "sqm").contains("\toption upload '20000'\n"));
+
+    assert_eq!(get(&b, "Device.UPnP.Device.", &[], "Enable").as_deref(), Some("true"));
+    assert_eq!(get(&b, "Device.DNS.Relay.", &[], "Enable").as_deref(), Some("true"));
+    let ep = "Device.WiFi.EndPoint.{i}.";
+    assert_eq!(rows(&b, ep, &[]), ["uplink"]);
+    assert_eq!(rows(&b, "Device.WiFi.EndPoint.{i}.Profile.{i}.", &["uplink"]), ["uplink"]);
+    let sec = "Device.WiFi.EndPoint.{i}.Profile.{i}.Security.";
+    assert_eq!(get(&b, sec, &["uplink", "uplink"], "ModeEnabled").as_deref(), Some("WPA3-Personal"));
+    assert!(!rows(&b, AP, &[]).contains(&"uplink".to_string()), "a station is not an access point");
+}
+
+#[test]
+fn optional_packages_may_be_missing() {
+    let dir = root("optional");
+    for f in ["ddns", "sqm", "upnpd"] {
+        fs::remove_file(dir.join("etc/config").join(f)).unwrap();
+    }
+    let b = UciBackend::new(dir.clone());
+    assert!(b.problems().is_empty(), "{:?}", b.problems());
+    assert!(rows(&b, "Device.QoS.Shaper.{i}.", &[]).is_empty());
+    fs::remove_file(dir.join("etc/config/dropbear")).unwrap();
+    assert_eq!(UciBackend::new(dir).problems().len(), 1, "dropbear is part of every OpenWrt");
 }

@@ -16,7 +16,7 @@ fn root(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("cwmpd-uci-dns-{tag}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("etc/config")).unwrap();
-    for f in ["dhcp", "firewall", "network", "rpcd", "system", "wireless"] {
+    for f in ["dhcp", "dropbear", "firewall", "network", "rpcd", "system", "wireless"] {
         fs::copy(Path::new(FIXTURES).join(f), dir.join("etc/config").join(f)).unwrap();
     }
     dir

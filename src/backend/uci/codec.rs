@@ -173,6 +173,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             items.filter(|i| !i.is_empty()).map(|i| i.join(","))
         }
         Codec::Word(n) => value?.split_whitespace().nth(*n).map(str::to_string),
+        Codec::Scaled(f) => value?.trim().parse::<u64>().ok()?.checked_mul(*f).map(|n| n.to_string()),
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
@@ -288,6 +289,11 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let boolean = |v: &str| if v == "true" || v == "1" { "1" } else { "0" };
     let unchanged_default =
         |encoded: &str| option.is_some_and(|o| section.option(o).is_none()) && p.default.as_deref() == Some(encoded);
+    // A UCI value that already reads as `value` is kept (`psk2+ccmp`, `ipv6 auto`, `on`).
+    let same = || read(view, section, "", p) == Some(Value::Text(value.to_string()));
+    if matches!(p.codec, Codec::Enum(_) | Codec::Bool | Codec::NotBool) && option.is_some() && same() {
+        return Ok(Vec::new());
+    }
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
@@ -300,8 +306,6 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let items = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
             vec![Edit::List(o.to_string(), items)]
         }
-        // A UCI value that already reads as `value` is kept (`psk2+ccmp`, `ipv6 auto`).
-        (Codec::Enum(_), Some(_)) if read(view, section, "", p) == Some(Value::Text(value.to_string())) => Vec::new(),
         (Codec::Enum(pairs), Some(o)) => match pairs.iter().find(|(_, t)| t == value) {
             Some((u, _)) => set(o, u.clone()),
             None => return Err(invalid(format!("{} {value} not supported by this platform", p.name))),
@@ -328,6 +332,10 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             vec![Edit::List(o.to_string(), items.ok_or_else(|| invalid(format!("{} {value}", p.name)))?)]
         }
         (Codec::Word(_), Some(_)) => return Err(not_writable()),
+        (Codec::Scaled(f), Some(o)) => match value.parse::<u64>() {
+            Ok(n) if n % f == 0 => set(o, (n / f).to_string()),
+            _ => return Err(invalid(format!("{} must be a multiple of {f}", p.name))),
+        },
         (Codec::Country, Some(o)) => match value.get(..2) {
             Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
             _ => return Err(invalid("RegulatoryDomain")),

@@ -63,6 +63,9 @@ pub enum Codec {
     Word(usize),
     /// `country` `DE` <-> RegulatoryDomain `DE ` (all environments; `O`/`I` are dropped).
     Country,
+    /// A number in UCI units times the factor (`upload` kb/s * 1000 = ShapingRate b/s);
+    /// a value that is not a multiple of the factor is refused.
+    Scaled(u64),
 }
 
 /// Where the rows or the object live.
@@ -145,6 +148,7 @@ fn codec(text: &str) -> Option<Codec> {
             "fixed" => Some(Codec::Fixed(arg.to_string())),
             "percent-dbm" => arg.parse().ok().map(Codec::PercentDbm),
             "word" => arg.parse().ok().map(Codec::Word),
+            "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             _ => None,
         };
     }

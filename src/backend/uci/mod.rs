@@ -40,6 +40,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use store::Loaded;
 
+/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
+/// their file the tables are empty, and that is not a problem worth a log line.
+pub const OPTIONAL_PACKAGES: [&str; 3] = ["ddns", "sqm", "upnpd"];
+
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
 
@@ -132,6 +136,7 @@ impl UciBackend {
             .files
             .iter()
             .filter_map(|(name, l)| match l {
+                Loaded::Missing if OPTIONAL_PACKAGES.contains(&name.as_str()) => None,
                 Loaded::Missing => Some(format!("{}: missing", store::path(&self.root, name).display())),
                 Loaded::Broken(e) => Some(e.clone()),
                 Loaded::Ready { .. } => None,
