@@ -417,3 +417,36 @@ fn optional_packages_may_be_missing() {
     fs::remove_file(dir.join("etc/config/dropbear")).unwrap();
     assert_eq!(UciBackend::new(dir).problems().len(), 1, "dropbear is part of every OpenWrt");
 }
+
+#[test]
+fn dhcpv6_clients_relays_gre_and_time_servers() {
+    let dir = root("tunnels");
+    let b = UciBackend::new(dir.clone());
+    let c6 = "Device.DHCPv6.Client.{i}.";
+    assert_eq!(rows(&b, c6, &[]), ["wan6"]);
+    assert_eq!(get(&b, c6, &["wan6"], "RequestAddresses").as_deref(), Some("true"));
+    set_commit(&dir, c6, &["wan6"], "RequestPrefixes", "false");
+    assert!(file(&dir, "network").contains("\toption reqprefix 'no'\n"));
+
+    let relay = "Device.DHCPv4.Relay.Forwarding.{i}.";
+    assert_eq!(get(&b, relay, &["iot_relay"], "DHCPServerIPAddress").as_deref(), Some("192.0.2.67"));
+    assert_eq!(get(&b, relay, &["iot_relay"], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|iot)"));
+
+    let gre = "Device.GRE.Tunnel.{i}.";
+    assert_eq!(rows(&b, gre, &[]), ["office"]);
+    assert_eq!(get(&b, gre, &["office"], "DeliveryHeaderProtocol").as_deref(), Some("IPv4"));
+    let gi = "Device.GRE.Tunnel.{i}.Interface.{i}.";
+    assert_eq!(rows(&b, gi, &["office"]), ["office"]);
+    assert_eq!(get(&b, gi, &["office", "office"], "KeyIdentifier").as_deref(), Some("42"));
+    assert_eq!(get(&b, gi, &["office", "office"], "UseChecksum").as_deref(), Some("true"));
+
+    let ts = "Device.Time.Server.{i}.";
+    assert_eq!(get(&b, ts, &["ntp"], "Enable").as_deref(), Some("true"));
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    let k = vec!["ntp".to_string()];
+    assert!(w.set(&Location { object: ts, keys: &k }, "Port", &Value::from("1123")).is_err(), "busybox ntpd: 123 only");
+    w.abort();
+    set_commit(&dir, ts, &["ntp"], "Enable", "false");
+    assert!(file(&dir, "system").contains("\toption enable_server '0'\n"));
+}
