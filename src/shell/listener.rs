@@ -23,7 +23,7 @@ use smol::Task;
 use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -63,8 +63,8 @@ impl ConnRequestSettings {
 pub struct ListenerStats {
     open: AtomicUsize,
     peak: AtomicUsize,
-    evicted: AtomicU64,
-    timed_out: AtomicU64,
+    evicted: AtomicU32,
+    timed_out: AtomicU32,
 }
 
 impl ListenerStats {
@@ -78,11 +78,11 @@ impl ListenerStats {
     }
     /// Connections closed to make room for a new one.
     pub fn evicted(&self) -> u64 {
-        self.evicted.load(Ordering::Relaxed)
+        u64::from(self.evicted.load(Ordering::Relaxed))
     }
     /// Connections closed because their head did not arrive in time.
     pub fn timed_out(&self) -> u64 {
-        self.timed_out.load(Ordering::Relaxed)
+        u64::from(self.timed_out.load(Ordering::Relaxed))
     }
 }
 
