@@ -450,3 +450,25 @@ fn dhcpv6_clients_relays_gre_and_time_servers() {
     set_commit(&dir, ts, &["ntp"], "Enable", "false");
     assert!(file(&dir, "system").contains("\toption enable_server '0'\n"));
 }
+
+#[test]
+fn pool_dhcp_options() {
+    let dir = root("options");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, POOL, &["lan"], "DNSServers").as_deref(), Some("192.168.1.53,192.168.1.1"));
+    assert_eq!(get(&b, POOL, &["lan"], "IPRouters").as_deref(), Some("192.168.1.1"));
+    assert_eq!(get(&b, POOL, &["lan"], "WINSServers").as_deref(), Some(""));
+    assert_eq!(get(&b, POOL, &["lan"], "DomainName").as_deref(), Some("lan"));
+    set_commit(&dir, POOL, &["lan"], "DNSServers", "9.9.9.9");
+    set_commit(&dir, POOL, &["lan"], "WINSServers", "192.168.1.2");
+    let b = set_commit(&dir, POOL, &["lan"], "IPRouters", "");
+    let text = file(&dir, "dhcp");
+    let want =
+        "\tlist dhcp_option '6,9.9.9.9'\n\tlist dhcp_option '42,192.168.1.1'\n\tlist dhcp_option '44,192.168.1.2'\n";
+    assert!(text.contains(want), "{text}");
+    assert_eq!(get(&b, POOL, &["lan"], "IPRouters").as_deref(), Some(""));
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    let k = vec!["lan".to_string()];
+    assert!(w.set(&Location { object: POOL, keys: &k }, "DNSServers", &Value::from("dns.example")).is_err());
+}

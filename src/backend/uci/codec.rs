@@ -174,6 +174,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         }
         Codec::Word(n) => value?.split_whitespace().nth(*n).map(str::to_string),
         Codec::Scaled(f) => value?.trim().parse::<u64>().ok()?.checked_mul(*f).map(|n| n.to_string()),
+        Codec::DhcpOption(code) => {
+            let items = section.list(p.option.as_deref()?);
+            Some(items.iter().find_map(|i| dhcp_option_values(i, *code)).unwrap_or_default())
+        }
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
@@ -253,6 +257,49 @@ fn write_standards(section: &Section, option: &str, value: &str) -> Result<Vec<E
     }
 }
 
+/// dnsmasq's names of the options mapped here.
+fn dhcp_option_name(code: u8) -> &'static str {
+    match code {
+        3 => "router",
+        6 => "dns-server",
+        44 => "netbios-ns",
+        _ => "",
+    }
+}
+
+/// The values of an item `code,v1,v2` (or `option:name,v1,...`) when it is option `code`.
+fn dhcp_option_values(item: &str, code: u8) -> Option<String> {
+    let (tag, values) = item.split_once(',').unwrap_or((item, ""));
+    let named = tag.strip_prefix("option:").is_some_and(|n| !n.is_empty() && n == dhcp_option_name(code));
+    (tag.trim() == code.to_string() || named).then(|| values.split(',').map(str::trim).collect::<Vec<_>>().join(","))
+}
+
+fn write_dhcp_option(section: &Section, option: &str, code: u8, value: &str) -> Result<Vec<Edit>> {
+    let values: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+    if values.iter().any(|v| v.parse::<Ipv4Addr>().is_err()) {
+        return Err(invalid(format!("DHCP option {code}: IPv4 addresses expected")));
+    }
+    let mut items: Vec<String> = Vec::new();
+    let mut placed = false;
+    for item in section.list(option) {
+        match dhcp_option_values(item, code) {
+            Some(_) if placed || values.is_empty() => {}
+            Some(_) => {
+                items.push(format!("{code},{}", values.join(",")));
+                placed = true;
+            }
+            None => items.push(item.to_string()),
+        }
+    }
+    if !placed && !values.is_empty() {
+        items.push(format!("{code},{}", values.join(",")));
+    }
+    Ok(vec![match items.is_empty() {
+        true => Edit::Delete(option.to_string()),
+        false => Edit::List(option.to_string(), items),
+    }])
+}
+
 fn dhcp_range(section: &Section) -> (u32, u32) {
     let start = number(section.option("start")).unwrap_or(100);
     let limit = number(section.option("limit")).unwrap_or(150);
@@ -291,7 +338,10 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         |encoded: &str| option.is_some_and(|o| section.option(o).is_none()) && p.default.as_deref() == Some(encoded);
     // A UCI value that already reads as `value` is kept (`psk2+ccmp`, `ipv6 auto`, `on`).
     let same = || read(view, section, "", p) == Some(Value::Text(value.to_string()));
-    if matches!(p.codec, Codec::Enum(_) | Codec::Bool | Codec::NotBool) && option.is_some() && same() {
+    if matches!(p.codec, Codec::Enum(_) | Codec::Bool | Codec::NotBool | Codec::DhcpOption(_))
+        && option.is_some()
+        && same()
+    {
         return Ok(Vec::new());
     }
     let edits = match (&p.codec, option) {
@@ -336,6 +386,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             Ok(n) if n % f == 0 => set(o, (n / f).to_string()),
             _ => return Err(invalid(format!("{} must be a multiple of {f}", p.name))),
         },
+        (Codec::DhcpOption(code), Some(o)) => write_dhcp_option(section, o, *code, value)?,
         (Codec::Country, Some(o)) => match value.get(..2) {
             Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
             _ => return Err(invalid("RegulatoryDomain")),
@@ -490,5 +541,9 @@ mod tests {
         assert_eq!((mbps_of(5500).unwrap(), mbps_of(6000).unwrap()), ("5.5".to_string(), "6".to_string()));
         assert_eq!((kbps_of("5.5").unwrap(), kbps_of("54").unwrap()), ("5500".to_string(), "54000".to_string()));
         assert!(kbps_of("5.55").is_none() && kbps_of("x").is_none());
+        assert_eq!(dhcp_option_values("6,1.1.1.1, 9.9.9.9", 6).as_deref(), Some("1.1.1.1,9.9.9.9"));
+        assert_eq!(dhcp_option_values("option:router,10.0.0.1", 3).as_deref(), Some("10.0.0.1"));
+        assert_eq!(dhcp_option_values("option:,10.0.0.1", 44), None);
+        assert_eq!(dhcp_option_values("42,10.0.0.1", 6), None);
     }
 }

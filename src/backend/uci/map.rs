@@ -66,6 +66,9 @@ pub enum Codec {
     /// A number in UCI units times the factor (`upload` kb/s * 1000 = ShapingRate b/s);
     /// a value that is not a multiple of the factor is refused.
     Scaled(u64),
+    /// The values of one DHCP option in dnsmasq's `dhcp_option` list (`6,192.168.1.1,9.9.9.9`
+    /// or `option:dns-server,...`) <-> a comma-separated list; an empty value removes it.
+    DhcpOption(u8),
 }
 
 /// Where the rows or the object live.
@@ -148,6 +151,7 @@ fn codec(text: &str) -> Option<Codec> {
             "fixed" => Some(Codec::Fixed(arg.to_string())),
             "percent-dbm" => arg.parse().ok().map(Codec::PercentDbm),
             "word" => arg.parse().ok().map(Codec::Word),
+            "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             _ => None,
         };
