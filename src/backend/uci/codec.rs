@@ -185,19 +185,26 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
     text.map(Value::Text)
 }
 
-/// Percent of the maximum power (in mW) that `dbm` is, rounded: 3 dB below is 50 %.
+/// Percent of the maximum power (in mW) `d` dB below it is, rounded (100 * 10^(-d/10)):
+/// integers only, no floating-point library on the router.
+const PERCENT_AT_DB_BELOW: [i64; 24] =
+    [100, 79, 63, 50, 40, 32, 25, 20, 16, 13, 10, 8, 6, 5, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1];
+
+/// Percent of the maximum power that `dbm` is: 3 dB below is 50 %.
 fn percent_of(dbm: i32, max: i32) -> i64 {
-    let ratio = 10f64.powf(f64::from(dbm.saturating_sub(max)) / 10.0);
-    (ratio * 100.0).round().clamp(0.0, 100.0) as i64
+    let below = usize::try_from(max.saturating_sub(dbm)).unwrap_or(0);
+    PERCENT_AT_DB_BELOW.get(below).copied().unwrap_or(0)
 }
 
-/// The dBm of a percentage of the maximum power (0 % is 0 dBm: the lowest setting).
+/// The dBm of a percentage of the maximum power: the nearest step of 1 dB (0 % is 0 dBm:
+/// the lowest setting).
 fn dbm_of(percent: i64, max: i32) -> i64 {
     if percent <= 0 {
         return 0;
     }
-    let db = 10.0 * (percent.min(100) as f64 / 100.0).log10();
-    (f64::from(max) + db).round().max(0.0) as i64
+    let nearest = PERCENT_AT_DB_BELOW.iter().enumerate().min_by_key(|(_, p)| (**p - percent.min(100)).abs());
+    let below = nearest.map_or(0, |(d, _)| d);
+    (i64::from(max) - i64::try_from(below).unwrap_or(0)).max(0)
 }
 
 /// The IEEE 802.11 standards a radio of `band` runs in an `htmode` family.

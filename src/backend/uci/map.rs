@@ -8,8 +8,9 @@
 
 use core::fmt;
 
-/// The mapping shipped with cwmpd.
-pub const SHIPPED: &str = include_str!("../../../platform/openwrt/tr181-uci.map");
+/// The mapping shipped with cwmpd (`platform/openwrt/tr181-uci.map` without its comment
+/// lines, written by build.rs).
+pub const SHIPPED: &str = include_str!(concat!(env!("OUT_DIR"), "/tr181-uci.map"));
 
 /// How a parameter's value is converted between UCI and TR-181 canonical text.
 #[derive(Debug, Clone, PartialEq, Eq)]
