@@ -5,7 +5,8 @@
 //! Only what a build implements goes into the binary: the objects the OpenWrt UCI mapping
 //! serves (`platform/openwrt/tr181-uci.map`) and those named in
 //! `datamodel/build-objects.list` (the agent's own and the Linux backend's), with their
-//! ancestors. The `full-schema` feature
+//! ancestors; of an object only the mapping names, only its mapped parameters (and the
+//! engine's `Alias` and `…NumberOfEntries`) are compiled. The `full-schema` feature
 //! compiles all of TR-181 Device:2.19 plus the service models mounted under
 //! `Device.Services.` (tests, demo and the replay backend use it).
 //!
@@ -16,7 +17,7 @@
 //! this script panics with the file name instead of handling errors.
 #![allow(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -113,24 +114,46 @@ fn read_model(file: &str, mount: &str, objects: &mut Vec<Object>) {
 /// Objects named by `selection` (a prefix: the object and everything below; `=path`: that
 /// object alone), with their ancestors.
 fn selected(objects: Vec<Object>, selection: &[String]) -> Vec<Object> {
-    let keep = |p: &str| {
-        selection.iter().any(|s| match s.strip_prefix('=') {
-            Some(exact) => exact == p || exact.starts_with(p),
-            None => p.starts_with(s.as_str()) || s.starts_with(p),
-        })
-    };
-    objects.into_iter().filter(|o| keep(&o.path)).collect()
+    objects.into_iter().filter(|o| selected_one(&o.path, selection)).collect()
 }
 
-/// The objects the OpenWrt UCI mapping serves (its `table` and `object` lines), exactly.
-fn uci_objects() -> Vec<String> {
+/// Whether `selection` names the object at `p` or an object below it.
+fn selected_one(p: &str, selection: &[String]) -> bool {
+    selection.iter().any(|s| match s.strip_prefix('=') {
+        Some(exact) => exact == p || exact.starts_with(p),
+        None => p.starts_with(s.as_str()) || s.starts_with(p),
+    })
+}
+
+/// The objects the OpenWrt UCI mapping serves (its `table` and `object` lines) with the
+/// parameters it maps for each.
+fn uci_objects() -> BTreeMap<String, BTreeSet<String>> {
     let text = std::fs::read_to_string(UCI_MAP).unwrap_or_else(|e| panic!("{UCI_MAP}: {e}"));
-    text.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            matches!(f.next(), Some("table" | "object")).then(|| f.next().map(|p| format!("={p}"))).flatten()
-        })
-        .collect()
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut current = None;
+    for l in text.lines() {
+        let mut f = l.split_whitespace();
+        match (f.next(), f.next()) {
+            (Some("table" | "object"), Some(path)) => {
+                out.entry(path.to_string()).or_default();
+                current = Some(path.to_string());
+            }
+            (Some("param"), Some(name)) => {
+                if let Some(c) = &current {
+                    out.entry(c.clone()).or_default().insert(name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Of an object only the UCI mapping selects, the parameters a router build can serve:
+/// the mapped ones, and those the engine computes (`Alias`, `…NumberOfEntries`). The
+/// others would be compiled for nothing (about 100 bytes each on mipsel).
+fn trim_to_mapped(o: &mut Object, mapped: &BTreeSet<String>) {
+    o.params.retain(|p| mapped.contains(&p.name) || p.name == "Alias" || p.name.ends_with("NumberOfEntries"));
 }
 
 fn bounds(v: Option<&String>) -> String {
@@ -293,8 +316,16 @@ fn main() {
         let list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
-        selection.extend(uci_objects());
+        let uci = uci_objects();
+        let listed: Vec<String> = selection.clone();
+        selection.extend(uci.keys().map(|p| format!("={p}")));
         objects = selected(objects, &selection);
+        for o in objects.iter_mut() {
+            let by_list = selected_one(&o.path, &listed);
+            if let (Some(mapped), false) = (uci.get(&o.path), by_list) {
+                trim_to_mapped(o, mapped);
+            }
+        }
     }
     let profiles = if full { read_profiles(TR181) } else { Vec::new() };
     let text = std::fs::read_to_string(TR181).unwrap_or_else(|e| panic!("{TR181}: {e}"));
@@ -304,6 +335,14 @@ fn main() {
         .and_then(|l| l.split('\t').find_map(|f| f.strip_prefix("spec=")))
         .unwrap_or_else(|| panic!("{TR181}: no M record with spec="));
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
+    // The mapping compiled into the UCI backend, without its comments (an empty line each, so
+    // that errors keep the file's line numbers): about 10 KB less in the binary.
+    let map = std::fs::read_to_string(UCI_MAP).unwrap_or_else(|e| panic!("{UCI_MAP}: {e}"));
+    let bare: String = map
+        .lines()
+        .map(|l| if l.trim_start().starts_with('#') { "\n".to_string() } else { format!("{l}\n") })
+        .collect();
+    std::fs::write(Path::new(&out).join("tr181-uci.map"), bare).unwrap_or_else(|e| panic!("{e}"));
     let text = emit(&objects) + &emit_profiles(&profiles) + &format!("pub const MODEL_URN: &str = {spec:?};\n");
     std::fs::write(Path::new(&out).join("schema_tables.rs"), text).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request}
+mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 [ -d ../shared/spec/samples ] && cp ../shared/spec/samples/*.xml fuzz/corpus/soap_decode/ || true
@@ -19,13 +19,14 @@ printf 'autonomous-transfer-complete\0download\0000\0001\0http://a b\0001\0Firmw
 printf '\x05\x00aa:bb:cc:dd:ee:ff' > fuzz/corpus/schema_value/mac
 printf '\x00\x00((25[0-5]|2[0-4][0-9])\\.){3}\x00192.168.1.1' > fuzz/corpus/schema_value/pattern
 for f in tests/fixtures/openwrt/etc/config/*; do printf '\x00' | cat - "$f" > "fuzz/corpus/uci_doc/$(basename "$f")"; done
+for f in tests/fixtures/openwrt-24.10/etc/config/*; do cat "$f" > "fuzz/corpus/uci_codec/$(basename "$f")"; printf '\x01true' >> "fuzz/corpus/uci_codec/$(basename "$f")"; done
 cp tests/fixtures/linux/proc/meminfo fuzz/corpus/netlink_parse/ 2>/dev/null || true
 printf 'exit 0\n' > fuzz/corpus/apply_status/exit
 printf 'gzip\0\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/http_coding/empty
 printf '\x01\x01\x00\x0c\x21\x12\xa4\x42abcdefghijkl\x00\x20\x00\x08\x00\x01\xa1\x47\xe1\x12\xa6\x43' > fuzz/corpus/stun_message/xor
 printf 'GET http://198.51.100.7:40001?ts=1700000000&id=1&un=u&cn=c%%20d&sig=0123456789abcdef0123456789abcdef01234567 HTTP/1.1\r\nHost: h\r\n\r\n' > fuzz/corpus/udp_conn_request/get
 printf '\x14\x00\x00\x00\x03\x00\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/netlink_parse/done
-for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request; do
+for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

@@ -72,6 +72,15 @@ fn pool_network(view: &View, section: &Section) -> Option<(u32, u32)> {
     Some((u32::from(addr) & mask, !mask))
 }
 
+/// Whether `ip` is an IPv4 address inside the network of the pool's interface.
+pub fn within_pool(view: &View, pool: &Section, ip: Option<&str>) -> bool {
+    let (Some((base, host)), Some(addr)) = (pool_network(view, pool), ip.and_then(|i| i.parse::<Ipv4Addr>().ok()))
+    else {
+        return false;
+    };
+    u32::from(addr) & !host == base
+}
+
 fn number(text: Option<&str>) -> Option<u32> {
     text?.trim().parse().ok()
 }
@@ -144,11 +153,158 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::LeaseTime => lease_seconds(value?).map(|s| s.to_string()),
         Codec::AutoChannel => value.map(|v| bool_text(v == "auto")),
         Codec::HtMode => width_of(value?).map(str::to_string),
-        Codec::PortStart => number(value?.split([':', '-']).next()).map(|n| n.to_string()),
-        Codec::PortEnd => Some(number(value?.split([':', '-']).nth(1)).unwrap_or(0).to_string()),
+        // The default (-1 for firewall rules) is what an absent option or range end reads.
+        Codec::PortStart => {
+            number(section.option(p.option.as_deref()?)?.split([':', '-']).next()).map(|n| n.to_string())
+        }
+        Codec::PortEnd => {
+            let end = number(section.option(p.option.as_deref()?)?.split([':', '-']).nth(1));
+            Some(end.map_or_else(|| p.default.clone().unwrap_or_else(|| "0".to_string()), |n| n.to_string()))
+        }
         Codec::Fixed(v) => Some(v.clone()),
+        Codec::PercentDbm(max) => Some(match value {
+            None => "-1".to_string(),
+            Some(v) => percent_of(v.trim().parse().ok()?, *max).to_string(),
+        }),
+        Codec::Standards => standards_of(value?, section.option("band").unwrap_or("2g")).map(str::to_string),
+        Codec::Rates => {
+            let items: Option<Vec<String>> =
+                section.list(p.option.as_deref()?).iter().map(|k| mbps_of(k.parse().ok()?)).collect();
+            items.filter(|i| !i.is_empty()).map(|i| i.join(","))
+        }
+        Codec::Word(n) => value?.split_whitespace().nth(*n).map(str::to_string),
+        Codec::Scaled(f) => value?.trim().parse::<u64>().ok()?.checked_mul(*f).map(|n| n.to_string()),
+        Codec::DhcpOption(code) => {
+            let items = section.list(p.option.as_deref()?);
+            Some(items.iter().find_map(|i| dhcp_option_values(i, *code)).unwrap_or_default())
+        }
+        Codec::Country => {
+            value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
+        }
     };
     text.map(Value::Text)
+}
+
+/// Percent of the maximum power (in mW) `d` dB below it is, rounded (100 * 10^(-d/10)):
+/// integers only, no floating-point library on the router.
+const PERCENT_AT_DB_BELOW: [i64; 24] =
+    [100, 79, 63, 50, 40, 32, 25, 20, 16, 13, 10, 8, 6, 5, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1];
+
+/// Percent of the maximum power that `dbm` is: 3 dB below is 50 %.
+fn percent_of(dbm: i32, max: i32) -> i64 {
+    let below = usize::try_from(max.saturating_sub(dbm)).unwrap_or(0);
+    PERCENT_AT_DB_BELOW.get(below).copied().unwrap_or(0)
+}
+
+/// The dBm of a percentage of the maximum power: the nearest step of 1 dB (0 % is 0 dBm:
+/// the lowest setting).
+fn dbm_of(percent: i64, max: i32) -> i64 {
+    if percent <= 0 {
+        return 0;
+    }
+    let nearest = PERCENT_AT_DB_BELOW.iter().enumerate().min_by_key(|(_, p)| (**p - percent.min(100)).abs());
+    let below = nearest.map_or(0, |(d, _)| d);
+    (i64::from(max) - i64::try_from(below).unwrap_or(0)).max(0)
+}
+
+/// The IEEE 802.11 standards a radio of `band` runs in an `htmode` family.
+fn standards_of(htmode: &str, band: &str) -> Option<&'static str> {
+    let family: String = htmode.chars().take_while(char::is_ascii_alphabetic).collect();
+    Some(match (band, family.as_str()) {
+        ("2g", "NOHT") => "b,g",
+        ("2g", "HT" | "VHT") => "b,g,n",
+        ("2g", "HE") => "b,g,n,ax",
+        ("2g", "EHT") => "b,g,n,ax,be",
+        ("5g", "NOHT") => "a",
+        ("5g", "HT") => "a,n",
+        ("5g", "VHT") => "a,n,ac",
+        ("5g", "HE") => "a,n,ac,ax",
+        ("5g", "EHT") => "a,n,ac,ax,be",
+        ("6g", "HE") => "ax",
+        ("6g", "EHT") => "ax,be",
+        _ => return None,
+    })
+}
+
+/// `5500` kb/s -> `5.5` Mb/s.
+fn mbps_of(kbps: u32) -> Option<String> {
+    let (whole, tenth) = (kbps / 1000, (kbps % 1000) / 100);
+    (kbps % 100 == 0).then(|| if tenth == 0 { whole.to_string() } else { format!("{whole}.{tenth}") })
+}
+
+/// `5.5` Mb/s -> `5500` kb/s.
+fn kbps_of(mbps: &str) -> Option<String> {
+    let (whole, tenth) = mbps.trim().split_once('.').unwrap_or((mbps.trim(), "0"));
+    let tenth: u32 = if tenth.len() == 1 { tenth.parse().ok()? } else { return None };
+    let whole: u32 = whole.parse().ok()?;
+    whole.checked_mul(1000)?.checked_add(tenth.checked_mul(100)?).map(|k| k.to_string())
+}
+
+fn write_standards(section: &Section, option: &str, value: &str) -> Result<Vec<Edit>> {
+    let items: Vec<&str> = value.split(',').map(str::trim).collect();
+    let family = ["be", "ax", "ac", "n"]
+        .iter()
+        .zip(["EHT", "HE", "VHT", "HT"])
+        .find(|(s, _)| items.contains(*s))
+        .map_or("NOHT", |(_, f)| f);
+    let band = section.option("band").unwrap_or("2g");
+    let current = section.option(option).unwrap_or("");
+    let width: String = current.chars().skip_while(char::is_ascii_alphabetic).collect();
+    let width = if width.is_empty() || (family == "HT" && width.parse::<u32>().unwrap_or(0) > 40) {
+        "20".to_string()
+    } else {
+        width
+    };
+    let htmode = if family == "NOHT" { family.to_string() } else { format!("{family}{width}") };
+    match standards_of(&htmode, band) {
+        Some(s) if s.split(',').all(|x| items.contains(&x)) && items.iter().all(|i| s.split(',').any(|x| x == *i)) => {
+            Ok(set(option, htmode))
+        }
+        _ => Err(invalid(format!("OperatingStandards {value} not possible on band {band}"))),
+    }
+}
+
+/// dnsmasq's names of the options mapped here.
+fn dhcp_option_name(code: u8) -> &'static str {
+    match code {
+        3 => "router",
+        6 => "dns-server",
+        44 => "netbios-ns",
+        _ => "",
+    }
+}
+
+/// The values of an item `code,v1,v2` (or `option:name,v1,...`) when it is option `code`.
+fn dhcp_option_values(item: &str, code: u8) -> Option<String> {
+    let (tag, values) = item.split_once(',').unwrap_or((item, ""));
+    let named = tag.strip_prefix("option:").is_some_and(|n| !n.is_empty() && n == dhcp_option_name(code));
+    (tag.trim() == code.to_string() || named).then(|| values.split(',').map(str::trim).collect::<Vec<_>>().join(","))
+}
+
+fn write_dhcp_option(section: &Section, option: &str, code: u8, value: &str) -> Result<Vec<Edit>> {
+    let values: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+    if values.iter().any(|v| v.parse::<Ipv4Addr>().is_err()) {
+        return Err(invalid(format!("DHCP option {code}: IPv4 addresses expected")));
+    }
+    let mut items: Vec<String> = Vec::new();
+    let mut placed = false;
+    for item in section.list(option) {
+        match dhcp_option_values(item, code) {
+            Some(_) if placed || values.is_empty() => {}
+            Some(_) => {
+                items.push(format!("{code},{}", values.join(",")));
+                placed = true;
+            }
+            None => items.push(item.to_string()),
+        }
+    }
+    if !placed && !values.is_empty() {
+        items.push(format!("{code},{}", values.join(",")));
+    }
+    Ok(vec![match items.is_empty() {
+        true => Edit::Delete(option.to_string()),
+        false => Edit::List(option.to_string(), items),
+    }])
 }
 
 fn dhcp_range(section: &Section) -> (u32, u32) {
@@ -187,6 +343,14 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let boolean = |v: &str| if v == "true" || v == "1" { "1" } else { "0" };
     let unchanged_default =
         |encoded: &str| option.is_some_and(|o| section.option(o).is_none()) && p.default.as_deref() == Some(encoded);
+    // A UCI value that already reads as `value` is kept (`psk2+ccmp`, `ipv6 auto`, `on`).
+    let same = || read(view, section, "", p) == Some(Value::Text(value.to_string()));
+    if matches!(p.codec, Codec::Enum(_) | Codec::Bool | Codec::NotBool | Codec::DhcpOption(_))
+        && option.is_some()
+        && same()
+    {
+        return Ok(Vec::new());
+    }
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
@@ -210,7 +374,30 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::LeaseTime, Some(o)) => set(o, lease_text(value)?),
         (Codec::AutoChannel, Some(o)) => write_autochannel(section, o, value == "true"),
         (Codec::HtMode, Some(o)) => write_htmode(section, o, value)?,
+        (Codec::PortStart, Some(o)) if value == "-1" => vec![Edit::Delete(o.to_string())],
+        (Codec::PortEnd, Some(o)) if value == "-1" => write_port(section, p, o, "0")?,
         (Codec::PortStart | Codec::PortEnd, Some(o)) => write_port(section, p, o, value)?,
+        (Codec::PercentDbm(_), Some(o)) if value == "-1" => vec![Edit::Delete(o.to_string())],
+        (Codec::PercentDbm(max), Some(o)) => {
+            let percent: i64 =
+                value.parse().ok().filter(|p| (0..=100).contains(p)).ok_or_else(|| invalid("TransmitPower"))?;
+            set(o, dbm_of(percent, *max).to_string())
+        }
+        (Codec::Standards, Some(o)) => write_standards(section, o, value)?,
+        (Codec::Rates, Some(o)) => {
+            let items: Option<Vec<String>> = value.split(',').filter(|s| !s.trim().is_empty()).map(kbps_of).collect();
+            vec![Edit::List(o.to_string(), items.ok_or_else(|| invalid(format!("{} {value}", p.name)))?)]
+        }
+        (Codec::Word(_), Some(_)) => return Err(not_writable()),
+        (Codec::Scaled(f), Some(o)) => match value.parse::<u64>() {
+            Ok(n) if n % f == 0 => set(o, (n / f).to_string()),
+            _ => return Err(invalid(format!("{} must be a multiple of {f}", p.name))),
+        },
+        (Codec::DhcpOption(code), Some(o)) => write_dhcp_option(section, o, *code, value)?,
+        (Codec::Country, Some(o)) => match value.get(..2) {
+            Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
+            _ => return Err(invalid("RegulatoryDomain")),
+        },
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {
@@ -320,6 +507,7 @@ fn write_port(section: &Section, p: &Param, option: &str, value: &str) -> Result
     let text = match (&p.codec, end) {
         (Codec::PortStart, Some(e)) => format!("{value}-{e}"),
         (Codec::PortStart, None) => value.to_string(),
+        (_, _) if value == "0" && start.is_empty() => return Ok(Vec::new()),
         (_, _) if value == "0" => start.to_string(),
         (_, _) if start.is_empty() => return Err(invalid("ExternalPortEndRange without ExternalPort")),
         (_, _) => format!("{start}-{value}"),
@@ -345,5 +533,24 @@ mod tests {
         assert_eq!(prefix_of("255.0.255.0".parse().unwrap()), None);
         assert_eq!(mask_of(0), 0);
         assert_eq!(width_of("HE80"), Some("80MHz"));
+    }
+
+    #[test]
+    fn power_standards_rates() {
+        assert_eq!((percent_of(20, 20), percent_of(17, 20), percent_of(14, 20), percent_of(0, 20)), (100, 50, 25, 1));
+        assert_eq!((dbm_of(100, 20), dbm_of(50, 20), dbm_of(25, 20), dbm_of(0, 20)), (20, 17, 14, 0));
+        for p in [100, 50, 25] {
+            assert_eq!(percent_of(dbm_of(p, 23) as i32, 23), p);
+        }
+        assert_eq!(standards_of("HE80", "5g"), Some("a,n,ac,ax"));
+        assert_eq!(standards_of("HT20", "2g"), Some("b,g,n"));
+        assert_eq!(standards_of("VHT80", "6g"), None);
+        assert_eq!((mbps_of(5500).unwrap(), mbps_of(6000).unwrap()), ("5.5".to_string(), "6".to_string()));
+        assert_eq!((kbps_of("5.5").unwrap(), kbps_of("54").unwrap()), ("5500".to_string(), "54000".to_string()));
+        assert!(kbps_of("5.55").is_none() && kbps_of("x").is_none());
+        assert_eq!(dhcp_option_values("6,1.1.1.1, 9.9.9.9", 6).as_deref(), Some("1.1.1.1,9.9.9.9"));
+        assert_eq!(dhcp_option_values("option:router,10.0.0.1", 3).as_deref(), Some("10.0.0.1"));
+        assert_eq!(dhcp_option_values("option:,10.0.0.1", 44), None);
+        assert_eq!(dhcp_option_values("42,10.0.0.1", 6), None);
     }
 }

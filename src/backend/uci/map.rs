@@ -8,8 +8,9 @@
 
 use core::fmt;
 
-/// The mapping shipped with cwmpd.
-pub const SHIPPED: &str = include_str!("../../../platform/openwrt/tr181-uci.map");
+/// The mapping shipped with cwmpd (`platform/openwrt/tr181-uci.map` without its comment
+/// lines, written by build.rs).
+pub const SHIPPED: &str = include_str!(concat!(env!("OUT_DIR"), "/tr181-uci.map"));
 
 /// How a parameter's value is converted between UCI and TR-181 canonical text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,23 @@ pub enum Codec {
     PortEnd,
     /// A value the mapping itself implies (static port mappings have LeaseDuration 0).
     Fixed(String),
+    /// `txpower` in dBm <-> TR-181 TransmitPower in percent of the given maximum dBm
+    /// (by power: 50 % is 3 dB below the maximum); absent option <-> -1 (auto).
+    PercentDbm(i32),
+    /// The radio's `htmode` family and `band` <-> OperatingStandards (`b,g,n,ax`...).
+    Standards,
+    /// A list of rates in kb/s (`basic_rate 6000 12000`) <-> Mb/s (`6,12`).
+    Rates,
+    /// The n-th (0-based) word of a space-separated option (`keepalive '5 1'`), read-only.
+    Word(usize),
+    /// `country` `DE` <-> RegulatoryDomain `DE ` (all environments; `O`/`I` are dropped).
+    Country,
+    /// A number in UCI units times the factor (`upload` kb/s * 1000 = ShapingRate b/s);
+    /// a value that is not a multiple of the factor is refused.
+    Scaled(u64),
+    /// The values of one DHCP option in dnsmasq's `dhcp_option` list (`6,192.168.1.1,9.9.9.9`
+    /// or `option:dns-server,...`) <-> a comma-separated list; an empty value removes it.
+    DhcpOption(u8),
 }
 
 /// Where the rows or the object live.
@@ -65,6 +83,12 @@ pub enum Place {
         parent_rows: bool,
         /// AddObject creates a named section with these options; `None`: not creatable.
         add: Option<Vec<(String, String)>>,
+        /// Of a nested table: the row's option naming its parent row (by key or by the
+        /// parent section's `name` option).
+        parent: Option<String>,
+        /// Of a nested table: the row's option holding an IPv4 address inside the parent
+        /// row's (a DHCP pool's) interface network.
+        within: Option<String>,
     },
     /// A named section, `@type[n]`, or `row` (the innermost key of the location).
     Object { section: String },
@@ -126,6 +150,10 @@ fn codec(text: &str) -> Option<Codec> {
             "ref" => Some(Codec::Ref(arg.to_string())),
             "selfref" => Some(Codec::SelfRef(arg.to_string())),
             "fixed" => Some(Codec::Fixed(arg.to_string())),
+            "percent-dbm" => arg.parse().ok().map(Codec::PercentDbm),
+            "word" => arg.parse().ok().map(Codec::Word),
+            "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
+            "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             _ => None,
         };
     }
@@ -146,6 +174,9 @@ fn codec(text: &str) -> Option<Codec> {
         "htmode" => Codec::HtMode,
         "port-start" => Codec::PortStart,
         "port-end" => Codec::PortEnd,
+        "standards" => Codec::Standards,
+        "rates" => Codec::Rates,
+        "country" => Codec::Country,
         _ => return None,
     })
 }
@@ -153,15 +184,24 @@ fn codec(text: &str) -> Option<Codec> {
 fn table(words: &[&str], line: usize) -> Result<Place, MapError> {
     let bad = |m: &str| MapError { line, message: m.to_string() };
     let kind = words.get(3).ok_or_else(|| bad("table needs a section type"))?;
-    let mut place = Place::Table { kind: kind.to_string(), filter: None, parent_rows: false, add: None };
+    let mut place = Place::Table {
+        kind: kind.to_string(),
+        filter: None,
+        parent_rows: false,
+        add: None,
+        parent: None,
+        within: None,
+    };
     for w in words.get(4..).unwrap_or(&[]) {
-        let Place::Table { filter, parent_rows, add, .. } = &mut place else { break };
+        let Place::Table { filter, parent_rows, add, parent, within, .. } = &mut place else { break };
         match w.split_once('=') {
             Some(("where", f)) => {
                 let (opt, values) = f.split_once(':').ok_or_else(|| bad("where=option:v1|v2"))?;
                 *filter = Some((opt.to_string(), values.split('|').map(str::to_string).collect()));
             }
             Some(("rows", "parent")) => *parent_rows = true,
+            Some(("parent", o)) => *parent = Some(o.to_string()),
+            Some(("within", o)) => *within = Some(o.to_string()),
             Some(("add", a)) => *add = Some(pairs(a, ':').ok_or_else(|| bad("add=option:value,..."))?),
             _ => return Err(bad(&format!("unknown table option '{w}'"))),
         }

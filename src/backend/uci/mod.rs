@@ -27,6 +27,7 @@
 
 pub mod check;
 pub mod codec;
+pub mod dns;
 pub mod doc;
 pub mod map;
 pub mod store;
@@ -38,6 +39,10 @@ use map::{Codec, Entry, Param, Place};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use store::Loaded;
+
+/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
+/// their file the tables are empty, and that is not a problem worth a log line.
+pub const OPTIONAL_PACKAGES: [&str; 3] = ["ddns", "sqm", "upnpd"];
 
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
@@ -53,6 +58,8 @@ pub struct UciBackend {
     staged: HashMap<String, Doc>,
     /// Committed changes not yet applied to the running system.
     pending: bool,
+    /// DNS server rows renamed in the current transaction ([`dns`]).
+    dns_renames: dns::Renames,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -70,6 +77,13 @@ fn select<'a>(doc: &'a Doc, selector: &str) -> Option<Section<'a>> {
     };
     let (kind, n) = rest.strip_suffix(']')?.split_once('[')?;
     doc.sections().into_iter().filter(|s| s.kind == kind).nth(n.parse().ok()?)
+}
+
+/// `A.{i}.B.{i}.` -> `A.{i}.`: the table enclosing a nested table.
+fn parent_table(object: &str) -> Option<&str> {
+    let inner = object.strip_suffix("{i}.")?;
+    let end = inner.rfind("{i}.")?;
+    object.get(..end.saturating_add(4))
 }
 
 fn row_matches(place: &Place, section: &Section) -> bool {
@@ -102,6 +116,7 @@ impl UciBackend {
             files,
             staged: HashMap::new(),
             pending: false,
+            dns_renames: dns::Renames::new(),
         };
         for p in backend.problems() {
             log::warn!("uci: {p}");
@@ -121,6 +136,7 @@ impl UciBackend {
             .files
             .iter()
             .filter_map(|(name, l)| match l {
+                Loaded::Missing if OPTIONAL_PACKAGES.contains(&name.as_str()) => None,
                 Loaded::Missing => Some(format!("{}: missing", store::path(&self.root, name).display())),
                 Loaded::Broken(e) => Some(e.clone()),
                 Loaded::Ready { .. } => None,
@@ -132,6 +148,31 @@ impl UciBackend {
 
     fn entry(&self, object: &str) -> Option<&Entry> {
         self.map.iter().find(|e| e.object == object)
+    }
+
+    /// Whether a row of a nested table belongs to its parent row (`parent=`, `within=`);
+    /// `parent_keys` are the keys of the enclosing rows.
+    fn belongs(&self, view: &View, entry: &Entry, row: &Section, parent_keys: &[String]) -> bool {
+        let Place::Table { parent, within, .. } = &entry.place else {
+            return true;
+        };
+        if parent.is_none() && within.is_none() {
+            return true;
+        }
+        let Some(table) = parent_table(&entry.object) else {
+            return false;
+        };
+        let (Some(pentry), Some(pkey)) = (self.entry(table), parent_keys.last()) else {
+            return false;
+        };
+        let Some(psection) = view.get(pentry.package.as_str()).and_then(|d| d.section(pkey)) else {
+            return false;
+        };
+        let by_parent = parent
+            .as_deref()
+            .is_none_or(|o| row.option(o).is_some_and(|v| v == pkey.as_str() || Some(v) == psection.option("name")));
+        let by_network = within.as_deref().is_none_or(|o| codec::within_pool(view, &psection, row.option(o)));
+        by_parent && by_network
     }
 
     /// The committed documents, with the staged ones over them when `staged`.
@@ -169,7 +210,10 @@ impl UciBackend {
                 Ok(Some((doc.section(&key).ok_or_else(|| not_found(key.clone()))?, key)))
             }
             Place::Object { section } => Ok(select(doc, section).map(|s| (s, key))),
-            place => match doc.section(&key).filter(|s| row_matches(place, s)) {
+            place => match doc.section(&key).filter(|s| {
+                let parents = at.keys.get(..at.keys.len().saturating_sub(1)).unwrap_or(&[]);
+                row_matches(place, s) && self.belongs(view, entry, s, parents)
+            }) {
                 Some(s) => Ok(Some((s, key))),
                 None => Err(not_found(format!("{}{key}", at.object))),
             },
@@ -200,7 +244,9 @@ impl UciBackend {
             _ if p.read_only || p.option.is_none() => None,
             Codec::Text => Some(Value::Text(String::new())),
             Codec::Ref(_) => Some(Value::Refs(Vec::new())),
-            Codec::PortStart | Codec::PortEnd => Some(Value::Text("0".to_string())),
+            Codec::PortStart | Codec::PortEnd => {
+                Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
+            }
             _ => None,
         };
         Ok(codec::read(view, &target, &key, p).or_else(unset))
@@ -219,6 +265,20 @@ impl UciBackend {
         self.staged.get_mut(package).ok_or_else(|| internal("staged document"))
     }
 
+    /// The network document (committed, or with the staged one over it).
+    fn dns_doc(&self, staged: bool) -> Result<Option<&Doc>> {
+        if staged {
+            if let Some(d) = self.staged.get("network") {
+                return Ok(Some(d));
+            }
+        }
+        match self.files.get("network") {
+            Some(Loaded::Ready { doc, .. }) => Ok(Some(doc)),
+            Some(Loaded::Broken(e)) => Err(internal(e.clone())),
+            _ => Ok(None),
+        }
+    }
+
     /// Re-reads the files that changed on disk since they were read.
     pub fn refresh(&mut self) {
         let root = self.root.clone();
@@ -234,6 +294,7 @@ impl UciBackend {
     }
 }
 
+mod dns_transaction;
 mod transaction;
 
 impl hal::Backend for UciBackend {
@@ -242,14 +303,23 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some()
+        self.entry(object).is_some() || object == dns::SERVER
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
+        if object == dns::SERVER {
+            return dns::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
         self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
     }
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
+        if at.object == dns::SERVER {
+            return Ok(self
+                .dns_doc(false)?
+                .map(|d| dns::rows(d).iter().map(dns::Row::key).collect())
+                .unwrap_or_default());
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -258,7 +328,10 @@ impl hal::Backend for UciBackend {
         let Some(doc) = self.doc(&view, &entry.package)? else {
             return Ok(Vec::new());
         };
-        let rows = doc.sections().into_iter().filter(|s| row_matches(&entry.place, s));
+        let rows = doc
+            .sections()
+            .into_iter()
+            .filter(|s| row_matches(&entry.place, s) && self.belongs(&view, entry, s, at.keys));
         if *parent_rows {
             let parent = at.key().unwrap_or("");
             return Ok(rows.filter(|s| s.id == parent).map(|s| s.id.to_string()).collect());
@@ -267,41 +340,65 @@ impl hal::Backend for UciBackend {
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        if at.object == dns::SERVER {
+            let Some(doc) = self.dns_doc(false)? else {
+                return Err(not_found(at.object));
+            };
+            return Ok(dns::read(&dns::find(doc, &dns::Renames::new(), at.key().unwrap_or(""))?, param));
+        }
         self.value(&self.view(false), at, param)
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
+        if at.object == dns::SERVER {
+            return matches!(param, "Enable" | "DNSServer" | "Interface");
+        }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
         };
-        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_));
+        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_) | Codec::Word(_));
         !p.read_only && !derived && (p.option.is_some() || matches!(p.codec, Codec::Fixed(_)))
     }
 
     fn creatable(&self, at: &Location) -> bool {
+        if at.object == dns::SERVER {
+            return true;
+        }
         matches!(self.entry(at.object).map(|e| &e.place), Some(Place::Table { add: Some(_), .. }))
     }
 
     fn begin(&mut self) -> Result<()> {
         self.staged.clear();
+        self.dns_renames.clear();
         self.refresh();
         Ok(())
     }
 
     fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        if at.object == dns::SERVER {
+            return self.stage_dns_set(at, param, value);
+        }
         self.stage_set(at, param, value)
     }
 
     fn add(&mut self, at: &Location) -> Result<String> {
+        if at.object == dns::SERVER {
+            return self.stage_dns_add();
+        }
         self.stage_add(at)
     }
 
     fn delete(&mut self, at: &Location) -> Result<()> {
+        if at.object == dns::SERVER {
+            return self.stage_dns_delete(at);
+        }
         self.stage_delete(at)
     }
 
     fn prepare(&mut self) -> Result<()> {
-        let problems = check::new_problems(&self.view(false), &self.view(true));
+        let mut problems = check::new_problems(&self.view(false), &self.view(true));
+        let before = dns::problems(&self.view(false));
+        problems.extend(dns::problems(&self.view(true)).into_iter().filter(|p| !before.contains(p)));
         match problems.is_empty() {
             true => Ok(()),
             false => Err(HalError::new(ErrorKind::InvalidValue, problems.join("; "))),
@@ -309,11 +406,13 @@ impl hal::Backend for UciBackend {
     }
 
     fn commit(&mut self) -> Result<Applied> {
+        self.dns_renames.clear();
         self.write_staged()
     }
 
     fn abort(&mut self) {
         self.staged.clear();
+        self.dns_renames.clear();
     }
 
     fn apply(&mut self) -> Result<()> {
