@@ -43,6 +43,8 @@
 //! | | `vendor_config_apply_command` | argv for `3 Vendor Configuration File`, file path appended | none: type refused |
 //! | | `upload_config_file` | file sent for Upload `1 Vendor Configuration File` (and `3 ... 1`) | none: type refused |
 //! | | `upload_log_file` | file sent for Upload `2 Vendor Log File` (and `4 ... 1`) | none: type refused |
+//! | `software_modules` | `dpkg_root` | directory the `dpkg` ExecEnv installs Debian packages into (its own root and database); ChangeDUState is refused (9000) when no ExecEnv is configured | none |
+//! | | `dpkg_enable` | ExecEnv `dpkg` enabled (a disabled one refuses operations with 9029) | 1 |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
 //!
 //! Apply commands run without a shell; they also get `CWMPD_FILE_TYPE` and
@@ -150,6 +152,14 @@ pub struct TransferConfig {
     pub upload_log_file: Option<PathBuf>,
 }
 
+/// `software_modules` section (TR-069 Amd 6 A.4.1.9; TR-181 Device.SoftwareModules).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SoftwareModulesConfig {
+    /// Root of the `dpkg` ExecEnv; none: no dpkg ExecEnv.
+    pub dpkg_root: Option<PathBuf>,
+    pub dpkg_enable: bool,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -158,6 +168,7 @@ pub struct Config {
     pub connection_request: ConnectionRequestConfig,
     pub agent: AgentConfig,
     pub transfer: TransferConfig,
+    pub software_modules: SoftwareModulesConfig,
     /// The file it was loaded from (ManagementServer values are mirrored into it).
     pub source: Option<std::path::PathBuf>,
 }
@@ -246,7 +257,9 @@ impl Config {
         })?;
         let section = |kind: &str| Reader { section: uci.sections.iter().find(|s| s.kind == kind), file };
         for s in &uci.sections {
-            if !["acs", "cpe", "connection_request", "agent", "transfer", "apply"].contains(&s.kind.as_str()) {
+            if !["acs", "cpe", "connection_request", "agent", "transfer", "apply", "software_modules"]
+                .contains(&s.kind.as_str())
+            {
                 log::warn!("{file}:{}: unknown section type '{}' ignored", s.line, s.kind);
             }
         }
@@ -256,6 +269,7 @@ impl Config {
             connection_request: connection_request(&section("connection_request"))?,
             agent: agent(&section("agent"))?,
             transfer: transfer(&section("transfer"), uci.sections.iter().filter(|s| s.kind == "apply"), file)?,
+            software_modules: software_modules(&section("software_modules"))?,
             source: None,
         })
     }
@@ -387,6 +401,13 @@ fn transfer<'a>(
         vendor_apply_commands,
         upload_config_file: r.nonempty("upload_config_file").map(PathBuf::from),
         upload_log_file: r.nonempty("upload_log_file").map(PathBuf::from),
+    })
+}
+
+fn software_modules(r: &Reader<'_>) -> Result<SoftwareModulesConfig, ConfigError> {
+    Ok(SoftwareModulesConfig {
+        dpkg_root: r.nonempty("dpkg_root").map(PathBuf::from),
+        dpkg_enable: r.bool("dpkg_enable", true)?,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod acs_client;
 pub mod clock;
 pub mod control;
 mod dispatch;
+pub mod du;
 pub mod entropy;
 mod jobs;
 mod lifecycle;
@@ -58,6 +59,8 @@ pub enum Input {
     TransferDone { id: u64, result: FaultStruct },
     /// An apply command ended.
     ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
+    /// A step of operation `op` of DU job `job` ended.
+    Du { job: u64, op: usize, done: du::DuDone },
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -159,7 +162,8 @@ impl Shell {
             attach_replay(&mut model, file, &state.model)?;
         }
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
-        let cpe = Cpe::new(state::durable(&state), settings(&model, &config), boot, clock.now());
+        let mut cpe = Cpe::new(state::durable(&state), settings(&model, &config), boot, clock.now());
+        cpe.set_exec_envs(du::exec_env_infos(&config));
         let ms = model.management_server();
         let cr_credentials = Arc::new(Mutex::new(crate::shell::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
@@ -246,6 +250,9 @@ impl Shell {
             Action::ReloadSettings => self.reload_settings(),
             Action::Reboot(cause) => self.reboot(cause),
             Action::FactoryReset => self.factory_reset(),
+            Action::FetchDu { job, op } => self.fetch_du(job, op),
+            Action::ApplyDu { job, op } => self.apply_du(job, op),
+            Action::SettleDu { job, op } => self.settle_du(job, op),
         }
     }
 
@@ -275,6 +282,7 @@ impl Shell {
             }
             Input::TransferDone { id, result } => self.transfer_done(id, result),
             Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
+            Input::Du { job, op, done } => self.du_input(job, op, done),
         }
     }
 }

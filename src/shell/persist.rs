@@ -46,6 +46,8 @@ pub struct State {
     pub reboot_at: Option<i64>,
     /// ManagementServer.DelayReboot written in the current session: seconds after its end.
     pub delay_reboot: Option<u32>,
+    /// Deployment units and ChangeDUState jobs, encoded by `crate::proto::cpe::du_record`.
+    pub du: Vec<Vec<String>>,
 }
 
 /// A state file that cannot be read or written.
@@ -163,6 +165,11 @@ fn transfer_section(out: &mut String, s: &State) {
     if let Some(d) = s.delay_reboot {
         record(out, &["delay_reboot", &d.to_string()]);
     }
+    for r in &s.du {
+        let mut f = vec!["du"];
+        f.extend(r.iter().map(String::as_str));
+        record(out, &f);
+    }
 }
 
 /// Parses a state; a file without its `end` record is torn and refused.
@@ -207,6 +214,7 @@ pub fn from_text(text: &str) -> Result<State, String> {
             Some("next_transfer_id") => s.next_transfer_id = field(1).parse().unwrap_or(0),
             Some("reboot_at") => s.reboot_at = field(1).parse().ok(),
             Some("delay_reboot") => s.delay_reboot = field(1).parse().ok(),
+            Some("du") => s.du.push(f.get(1..).map(<[String]>::to_vec).unwrap_or_default()),
             Some("end") => ended = true,
             Some(other) => log::warn!("state: unknown record '{other}' skipped"),
             None => {}

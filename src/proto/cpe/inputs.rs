@@ -138,6 +138,7 @@ impl Cpe {
                     d.events.remove(&EventCode::RequestDownload);
                 }
             }
+            Body::DUStateChangeComplete { command_key, .. } => return self.du_acknowledged(command_key),
             _ => return,
         }
         self.dirty = true;
@@ -167,6 +168,7 @@ impl Cpe {
         let d = &self.durable;
         let mut out: Vec<Body> = d.transfers.pending_completes().into_iter().map(Body::TransferComplete).collect();
         out.extend(d.autonomous_transfers.iter().cloned().map(Body::AutonomousTransferComplete));
+        out.extend(self.du_completes());
         if !d.request_downloads.is_empty() {
             out.push(Body::GetRPCMethods);
         }

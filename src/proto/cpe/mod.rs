@@ -22,6 +22,10 @@
 //! one session and one transfer job run at a time. A connection request that arrives while
 //! a session runs is folded into one follow-up session.
 
+pub mod du;
+pub mod du_record;
+mod du_state;
+mod du_uuid;
 mod inputs;
 mod jobs;
 
@@ -95,6 +99,8 @@ pub struct Durable {
     pub request_downloads: Vec<String>,
     /// AutonomousTransferComplete calls not yet acknowledged (A.4.2.3).
     pub autonomous_transfers: Vec<AutonomousTransferComplete>,
+    /// Deployment units and ChangeDUState jobs (TR-069 Amd 6 A.4.1.9).
+    pub du: du::DuState,
 }
 
 /// What the shell must do.
@@ -120,6 +126,15 @@ pub enum Action {
     Reboot(RebootCause),
     /// Factory reset now (the durable state is already cleared and persisted).
     FactoryReset,
+    /// Fetch and inspect the DU file of operation `op` of DU job `job`; report
+    /// `handle_du_fetched`.
+    FetchDu { job: u64, op: usize },
+    /// Run the ExecEnv for operation `op` (its phase Applying is persisted first); report
+    /// `handle_du_applied`.
+    ApplyDu { job: u64, op: usize },
+    /// Operation `op` was Applying when the agent stopped: read the package state and
+    /// report `handle_du_settled`; nothing runs again.
+    SettleDu { job: u64, op: usize },
 }
 
 /// Why the agent reboots (for the log).
@@ -168,6 +183,15 @@ pub struct Cpe {
     job: Option<u64>,
     actions: VecDeque<Action>,
     dirty: bool,
+    /// Software-module jobs: the running step and the configured ExecEnvs.
+    du: DuRuntime,
+}
+
+/// The brain's non-durable software-module part.
+#[derive(Debug, Default)]
+struct DuRuntime {
+    busy: bool,
+    envs: Vec<du::ExecEnvInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,6 +239,7 @@ impl Cpe {
             job: None,
             actions: VecDeque::new(),
             dirty: true,
+            du: DuRuntime::default(),
         };
         cpe.boot_events(boot);
         cpe.schedule_periodic();
@@ -242,6 +267,7 @@ impl Cpe {
         let wall_now = wall(self.now);
         self.durable.transfers.recover(wall_now);
         self.completion_events();
+        self.du_completion_events();
     }
 
     /// A new ACS: events meant for the old one go, BOOTSTRAP goes first, schedules and
@@ -383,6 +409,7 @@ impl Cpe {
         }
         if !matches!(self.actions.back(), Some(Action::Reboot(_))) {
             self.plan_job();
+            self.plan_du();
         }
     }
 
