@@ -199,6 +199,22 @@ fn change_du_state_installs_updates_and_uninstalls_through_sessions() {
     assert!(with_event.event_codes().contains(&"11 DU STATE CHANGE COMPLETE".to_string()));
     assert!(with_event.inform.event.iter().any(|e| e.command_key == "first"));
     wait_settled(d);
+    let tree = get(&path, "Device.SoftwareModules.");
+    for want in [
+        "Device.SoftwareModules.DeploymentUnitNumberOfEntries 1",
+        "Device.SoftwareModules.DeploymentUnit.1.Name hello",
+        "Device.SoftwareModules.DeploymentUnit.1.Version 1.0",
+        "Device.SoftwareModules.DeploymentUnit.1.ExecutionEnvRef Device.SoftwareModules.ExecEnv.1",
+        "Device.SoftwareModules.ExecEnv.1.Name dpkg",
+        "Device.SoftwareModules.ExecEnv.1.Status Up",
+    ] {
+        let found = tree.lines().any(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            f.len() == 3 && format!("{} {}", f[0], f[2]) == want
+        });
+        assert!(found, "{want}:\n{tree}");
+    }
+    assert!(tree.contains(&r[0].uuid), "{tree}");
 
     let uuid = r[0].uuid.clone();
     let update = OperationStruct::Update {
@@ -221,6 +237,7 @@ fn change_du_state_installs_updates_and_uninstalls_through_sessions() {
     assert!(r.iter().all(|x| x.uuid == uuid));
     assert!(!d.join("root/usr/share/hello/version").exists());
     wait_settled(d);
+    assert!(get(&path, "Device.SoftwareModules.").contains("DeploymentUnitNumberOfEntries\tunsignedInt\t0"));
     assert_eq!(completes(&acs).len(), 2, "one DUStateChangeComplete per request");
     drop(daemon);
 }
@@ -229,6 +246,13 @@ fn change_du_state_installs_updates_and_uninstalls_through_sessions() {
 fn inform_now(config: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).arg("inform").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `cwmpd get NAME` through the control socket.
+fn get(config: &Path, name: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).args(["get", name]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// kill -9 at `step`, restart: exactly one DUStateChangeComplete, telling what is installed.

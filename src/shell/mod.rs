@@ -108,6 +108,8 @@ pub struct Shell {
     /// The session in progress.
     session: Option<session::Running>,
     shutdown: bool,
+    /// What `Device.SoftwareModules` serves, refreshed at each persist.
+    software_modules: du::View,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -164,6 +166,7 @@ impl Shell {
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
         let mut cpe = Cpe::new(state::durable(&state), settings(&model, &config), boot, clock.now());
         cpe.set_exec_envs(du::exec_env_infos(&config));
+        let software_modules = du::attach_backend(&mut model, &config, &state.model);
         let ms = model.management_server();
         let cr_credentials = Arc::new(Mutex::new(crate::shell::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
@@ -182,6 +185,7 @@ impl Shell {
             cr_bound: None,
             session: None,
             shutdown: false,
+            software_modules,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
@@ -194,6 +198,7 @@ impl Shell {
 
     /// Writes the durable state; a failure is logged (the next change tries again).
     fn persist(&mut self) {
+        du::refresh(&self.software_modules, &self.cpe);
         state::store(self.cpe.durable(), &mut self.state);
         self.model.save_instances(&mut self.state.model);
         if let Err(e) = persist::save(&self.state_path, &self.state) {

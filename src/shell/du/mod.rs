@@ -8,6 +8,7 @@ pub mod dpkg;
 pub mod ee;
 
 use super::{Input, Shell};
+use crate::backend::software_modules::{ExecEnvView, SoftwareModulesBackend, SoftwareModulesView};
 use crate::config::Config;
 use crate::proto::cpe::du::{code, du_fault, ExecEnvInfo, Package, Target};
 use crate::proto::fault::FaultCode;
@@ -17,7 +18,7 @@ use crate::shell::transfer::{apply, Direction, Phase, Transfer};
 use core::cmp::Ordering;
 use ee::ExecEnv;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The outcome of a DU step, back on the loop.
 #[derive(Debug)]
@@ -40,6 +41,32 @@ pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
 /// What the brain knows of the ExecEnvs.
 pub fn exec_env_infos(config: &Config) -> Vec<ExecEnvInfo> {
     exec_envs(config).iter().map(|(e, enabled)| ExecEnvInfo { name: e.name().into(), enabled: *enabled }).collect()
+}
+
+/// The shared view of `Device.SoftwareModules`.
+pub type View = Arc<Mutex<SoftwareModulesView>>;
+
+/// Serves `Device.SoftwareModules` when an ExecEnv is configured; returns the view to refresh.
+pub fn attach_backend(model: &mut crate::model::Model, config: &Config, state: &crate::model::ModelState) -> View {
+    let envs = exec_envs(config)
+        .iter()
+        .map(|(e, enabled)| ExecEnvView { name: e.name().into(), kind: e.kind().into(), enabled: *enabled })
+        .collect::<Vec<_>>();
+    let serve = !envs.is_empty();
+    let view = Arc::new(Mutex::new(SoftwareModulesView { envs, units: Vec::new() }));
+    if serve {
+        model.add_backend(Box::new(SoftwareModulesBackend::new(view.clone())), state);
+    }
+    view
+}
+
+/// Copies the brain's DU inventory into the served view.
+pub fn refresh(view: &View, cpe: &crate::proto::cpe::Cpe) {
+    if let Ok(mut v) = view.lock() {
+        if v.units != cpe.deployment_units() {
+            v.units = cpe.deployment_units().to_vec();
+        }
+    }
 }
 
 fn du_file(config: &Config, job: u64, op: usize) -> (PathBuf, PathBuf) {
