@@ -45,6 +45,9 @@
 //! | | `upload_log_file` | file sent for Upload `2 Vendor Log File` (and `4 ... 1`) | none: type refused |
 //! | `software_modules` | `dpkg_root` | directory the `dpkg` ExecEnv installs Debian packages into (its own root and database); ChangeDUState is refused (9000) when no ExecEnv is configured | none |
 //! | | `dpkg_enable` | ExecEnv `dpkg` enabled (a disabled one refuses operations with 9029) | 1 |
+//! | | `opkg_command`, `opkg_enable` | the opkg program (OpenWrt <= 24.10, e.g. `/bin/opkg`): an `opkg` ExecEnv installing into the running system | none, 1 |
+//! | | `tar_command` | tar used to read `.ipk` control files | tar |
+//! | | `apk_command`, `apk_enable` | the apk program (OpenWrt 25, e.g. `/usr/bin/apk`): an `apk` ExecEnv (signatures checked) | none, 1 |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
 //!
 //! Apply commands run without a shell; they also get `CWMPD_FILE_TYPE` and
@@ -158,6 +161,14 @@ pub struct SoftwareModulesConfig {
     /// Root of the `dpkg` ExecEnv; none: no dpkg ExecEnv.
     pub dpkg_root: Option<PathBuf>,
     pub dpkg_enable: bool,
+    /// The opkg program (OpenWrt <= 24.10); none: no opkg ExecEnv.
+    pub opkg_command: Option<String>,
+    pub opkg_enable: bool,
+    /// The tar that unpacks .ipk control files.
+    pub tar_command: String,
+    /// The apk program (OpenWrt 25); none: no apk ExecEnv.
+    pub apk_command: Option<String>,
+    pub apk_enable: bool,
 }
 
 /// The whole configuration.
@@ -408,6 +419,11 @@ fn software_modules(r: &Reader<'_>) -> Result<SoftwareModulesConfig, ConfigError
     Ok(SoftwareModulesConfig {
         dpkg_root: r.nonempty("dpkg_root").map(PathBuf::from),
         dpkg_enable: r.bool("dpkg_enable", true)?,
+        opkg_command: r.nonempty("opkg_command"),
+        opkg_enable: r.bool("opkg_enable", true)?,
+        tar_command: r.string("tar_command", "tar"),
+        apk_command: r.nonempty("apk_command"),
+        apk_enable: r.bool("apk_enable", true)?,
     })
 }
 

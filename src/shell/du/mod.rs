@@ -4,8 +4,10 @@
 //! room), asks the ExecEnv to inspect, install, update or remove, and after a restart reads
 //! what an interrupted step left installed. Each outcome comes back as an [`Input`].
 
+pub mod apk;
 pub mod dpkg;
 pub mod ee;
+pub mod opkg;
 
 use super::{Input, Shell};
 use crate::backend::software_modules::{ExecEnvView, SoftwareModulesBackend, SoftwareModulesView};
@@ -34,6 +36,14 @@ pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
     let mut out: Vec<(Arc<dyn ExecEnv>, bool)> = Vec::new();
     if let Some(root) = &sm.dpkg_root {
         out.push((Arc::new(dpkg::Dpkg { name: "dpkg".into(), root: root.clone() }), sm.dpkg_enable));
+    }
+    if let Some(program) = &sm.opkg_command {
+        let scratch = config.transfer.download_dir.join("opkg-control");
+        let e = opkg::Opkg { name: "opkg".into(), program: program.clone(), tar: sm.tar_command.clone(), scratch };
+        out.push((Arc::new(e), sm.opkg_enable));
+    }
+    if let Some(program) = &sm.apk_command {
+        out.push((Arc::new(apk::Apk { name: "apk".into(), program: program.clone() }), sm.apk_enable));
     }
     out
 }
