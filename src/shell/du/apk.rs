@@ -143,6 +143,7 @@ impl ExecEnv for Apk {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
