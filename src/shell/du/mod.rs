@@ -4,13 +4,18 @@
 //! room), asks the ExecEnv to inspect, install, update or remove, and after a restart reads
 //! what an interrupted step left installed. Each outcome comes back as an [`Input`].
 
+#[cfg(feature = "software-modules")]
 pub mod apk;
+#[cfg(feature = "software-modules")]
 pub mod dpkg;
 pub mod ee;
+#[cfg(feature = "software-modules")]
 pub mod opkg;
 
 use super::{Input, Shell};
-use crate::backend::software_modules::{ExecEnvView, SoftwareModulesBackend, SoftwareModulesView};
+#[cfg(feature = "software-modules")]
+use crate::backend::software_modules::SoftwareModulesBackend;
+use crate::backend::software_modules::{ExecEnvView, SoftwareModulesView};
 use crate::config::Config;
 use crate::proto::cpe::du::{code, du_fault, ExecEnvInfo, Package, Target};
 use crate::proto::fault::FaultCode;
@@ -30,7 +35,17 @@ pub enum DuDone {
     Settled(Option<String>),
 }
 
+/// Without feature `software-modules` there is no ExecEnv (the configuration is ignored).
+#[cfg(not(feature = "software-modules"))]
+pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
+    if config.software_modules.dpkg_root.is_some() || config.software_modules.opkg_command.is_some() {
+        log::warn!("software_modules configured, but this build has no feature software-modules");
+    }
+    Vec::new()
+}
+
 /// The configured ExecEnvs, in instance order, with their enabled flag.
+#[cfg(feature = "software-modules")]
 pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
     let sm = &config.software_modules;
     let mut out: Vec<(Arc<dyn ExecEnv>, bool)> = Vec::new();
@@ -64,9 +79,12 @@ pub fn attach_backend(model: &mut crate::model::Model, config: &Config, state: &
         .collect::<Vec<_>>();
     let serve = !envs.is_empty();
     let view = Arc::new(Mutex::new(SoftwareModulesView { envs, units: Vec::new() }));
+    #[cfg(feature = "software-modules")]
     if serve {
         model.add_backend(Box::new(SoftwareModulesBackend::new(view.clone())), state);
     }
+    #[cfg(not(feature = "software-modules"))]
+    let _ = (serve, model, state);
     view
 }
 
