@@ -34,6 +34,11 @@ fn no_dpkg() -> bool {
 
 /// Builds `<dir>/<name>_<version>.deb` holding `/usr/share/<name>/version`.
 fn deb(dir: &Path, name: &str, version: &str) -> PathBuf {
+    deb_with(dir, name, version, None)
+}
+
+/// The same with a `postinst` maintainer script.
+fn deb_with(dir: &Path, name: &str, version: &str, postinst: Option<&str>) -> PathBuf {
     let tree = dir.join(format!("build-{name}-{version}"));
     std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
     std::fs::create_dir_all(tree.join(format!("usr/share/{name}"))).unwrap();
@@ -43,6 +48,11 @@ fn deb(dir: &Path, name: &str, version: &str) -> PathBuf {
          Description: cwmpd test package\n"
     );
     std::fs::write(tree.join("DEBIAN/control"), control).unwrap();
+    if let Some(script) = postinst {
+        let p = tree.join("DEBIAN/postinst");
+        std::fs::write(&p, script).unwrap();
+        Command::new("chmod").arg("0755").arg(&p).status().unwrap();
+    }
     let out = dir.join(format!("{name}_{version}.deb"));
     let st = Command::new("dpkg-deb")
         .args(["--root-owner-group", "-Zgzip", "--build"])
@@ -257,6 +267,10 @@ fn get(config: &Path, name: &str) -> String {
 
 /// kill -9 at `step`, restart: exactly one DUStateChangeComplete, telling what is installed.
 fn crash_case(step: &str, expect_installed: bool) {
+    crash_case_with(step, expect_installed, None);
+}
+
+fn crash_case_with(step: &str, expect_installed: bool, postinst: Option<&str>) {
     if no_dpkg() {
         return;
     }
@@ -264,7 +278,7 @@ fn crash_case(step: &str, expect_installed: bool) {
     let d = dir.path();
     let acs = acs();
     let files = FileServer::start(AcsAuth::None).unwrap();
-    files.add("/a.deb", std::fs::read(deb(d, "pkga", "3.1")).unwrap(), ServeMode::Normal);
+    files.add("/a.deb", std::fs::read(deb_with(d, "pkga", "3.1", postinst)).unwrap(), ServeMode::Normal);
     acs.push(change("k", vec![install(files.url("/a.deb"))]), None);
     let path = config(d, &acs);
     let mut first = Daemon::start_env(d, &path, &[("CWMPD_TEST_CRASH_AT", step)]);
@@ -296,4 +310,12 @@ fn kill_after_applying_stored_before_dpkg_runs() {
 #[test]
 fn kill_after_dpkg_ran_before_the_result_is_stored() {
     crash_case("du_applied", true);
+}
+
+/// The agent dies while dpkg runs a slow maintainer script; dpkg goes on without it. The
+/// restarted agent waits for dpkg's lock before it reads the package state, so the result
+/// is the install that completed, not a half-installed package.
+#[test]
+fn kill_while_dpkg_runs_waits_for_it() {
+    crash_case_with("du_child_running", true, Some("#!/bin/sh\nsleep 2\n"));
 }

@@ -3,7 +3,7 @@
 //! packages are never touched. Names and versions come from the package (`dpkg-deb -f`),
 //! versions are ordered by `dpkg --compare-versions`; every command is an argument vector.
 
-use super::ee::{checked, failed, run, ExecEnv};
+use super::ee::{checked, failed, run, run_step, ExecEnv};
 use crate::proto::cpe::du::{code, du_fault, Package, Target};
 use crate::proto::fault::FaultCode;
 use crate::proto::rpc::FaultStruct;
@@ -102,7 +102,7 @@ impl ExecEnv for Dpkg {
 
     fn install(&self, file: &Path, _target: &Target) -> Result<(), FaultStruct> {
         self.prepare()?;
-        let out = run(&self.dpkg(&["--install".into(), Self::s(file)]))?;
+        let out = run_step(&self.dpkg(&["--install".into(), Self::s(file)]), "du_child_running")?;
         if out.success {
             Ok(())
         } else {
@@ -120,6 +120,22 @@ impl ExecEnv for Dpkg {
         } else {
             Err(failed("dpkg --purge", &out))
         }
+    }
+
+    /// dpkg refuses to run while another dpkg holds its lock: `--configure --pending` is
+    /// retried (once a second, two minutes at most) until it runs; it also finishes the
+    /// configuration of a package an interrupted dpkg left unpacked.
+    fn wait_idle(&self) {
+        let argv = self.dpkg(&["--configure".into(), "--pending".into()]);
+        for _ in 0..120 {
+            match run(&argv) {
+                Ok(out) if !out.success && out.stderr.contains("lock") => {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+                _ => return,
+            }
+        }
+        log::warn!("dpkg in {} still locked after 120 s", Self::s(&self.root));
     }
 
     fn installed_version(&self, name: &str) -> Result<Option<String>, FaultStruct> {

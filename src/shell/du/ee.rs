@@ -27,6 +27,9 @@ pub trait ExecEnv: Send + Sync {
     fn uninstall(&self, target: &Target) -> Result<(), FaultStruct>;
     /// The installed version of package `name`, if it is installed.
     fn installed_version(&self, name: &str) -> Result<Option<String>, FaultStruct>;
+    /// After a restart, before the state is read: waits until no run of the package manager
+    /// that the killed agent started is still going (it is not killed with the agent).
+    fn wait_idle(&self) {}
 }
 
 /// Output of a finished command.
@@ -39,18 +42,50 @@ pub struct Output {
 
 /// Runs `argv` (no shell; stdin closed) and captures its output. Failing to start is 9002.
 pub fn run(argv: &[String]) -> Result<Output, FaultStruct> {
+    run_step(argv, "")
+}
+
+/// [`run`], with the test crash hook `step` between the start and the end of the command
+/// (an install: the package manager outlives a killed agent).
+pub fn run_step(argv: &[String], step: &str) -> Result<Output, FaultStruct> {
     let (prog, args) = argv.split_first().ok_or(du_fault(FaultCode::INTERNAL_ERROR, "empty command"))?;
-    let out = Command::new(prog)
+    let io = |e: std::io::Error| du_fault(FaultCode::INTERNAL_ERROR, &format!("cannot run {prog}: {e}"));
+    let (mut out, mut err) = (unnamed_file().map_err(io)?, unnamed_file().map_err(io)?);
+    let mut child = Command::new(prog)
         .args(args)
         .stdin(Stdio::null())
+        .stdout(Stdio::from(out.try_clone().map_err(io)?))
+        .stderr(Stdio::from(err.try_clone().map_err(io)?))
         .env("LC_ALL", "C")
-        .output()
-        .map_err(|e| du_fault(FaultCode::INTERNAL_ERROR, &format!("cannot run {prog}: {e}")))?;
-    Ok(Output {
-        success: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
+        .spawn()
+        .map_err(io)?;
+    if !step.is_empty() {
+        crate::shell::transfer::crash_point(step);
+    }
+    let status = child.wait().map_err(io)?;
+    Ok(Output { success: status.success(), stdout: read_back(&mut out), stderr: read_back(&mut err) })
+}
+
+/// A temporary file already unlinked: the command's output goes there rather than to a
+/// pipe, so a package manager the agent leaves behind (kill -9) is not killed by SIGPIPE.
+fn unnamed_file() -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("cwmpd-ee-{}-{n}", std::process::id()));
+    let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).mode(0o600).open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
+}
+
+/// What a command wrote, at most 64 KiB.
+fn read_back(f: &mut std::fs::File) -> String {
+    use std::io::{Read, Seek};
+    let mut buf = Vec::new();
+    if f.seek(std::io::SeekFrom::Start(0)).is_ok() {
+        let _ = f.take(64 * 1024).read_to_end(&mut buf);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// A failed command as a fault: its first line of error output, shortened.

@@ -206,7 +206,10 @@ impl Shell {
         let (_, file) = du_file(&self.config, job, op);
         self.du_done(job, op, move || {
             let _ = std::fs::remove_file(&file);
-            DuDone::Settled(ee.and_then(|e| e.installed_version(&t.name).ok().flatten()))
+            DuDone::Settled(ee.and_then(|e| {
+                e.wait_idle();
+                e.installed_version(&t.name).ok().flatten()
+            }))
         });
     }
 
