@@ -20,6 +20,14 @@ const ATC: &str = "Device.ManagementServer.AutonomousTransferCompletePolicy.";
 /// AutonomousTransferCompletePolicy parameters and their defaults (off, as TR-181 leaves it).
 const ATC_PARAMS: &[(&str, &str)] =
     &[("Enable", "false"), ("TransferTypeFilter", "Both"), ("ResultTypeFilter", "Both"), ("FileTypeFilter", "")];
+const DUSC: &str = "Device.ManagementServer.DUStateChangeComplPolicy.";
+/// DUStateChangeComplPolicy parameters (AutonomousDUStateChangeComplete) and their defaults.
+const DUSC_PARAMS: &[(&str, &str)] = &[
+    ("Enable", "false"),
+    ("OperationTypeFilter", "Install,Update,Uninstall"),
+    ("ResultTypeFilter", "Both"),
+    ("FaultCodeFilter", ""),
+];
 /// Where the BBF publishes the data model this build implements (TR-181 2.19).
 const SDM_URL: &str = "https://www.broadband-forum.org/cwmp/tr-181-2-19-1-cwmp-full.xml";
 
@@ -151,7 +159,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS | SDM | ATC)
+        matches!(object, "Device." | DI | MS | SDM | ATC | DUSC)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -161,6 +169,7 @@ impl Backend for AgentBackend {
             MS => MS_PARAMS,
             SDM => &["URL", "URN", "Features"],
             ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
+            DUSC => &["Enable", "OperationTypeFilter", "ResultTypeFilter", "FaultCodeFilter"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -234,6 +243,10 @@ impl AgentBackend {
                 .iter()
                 .find(|(n, _)| *n == param)
                 .map(|(n, d)| self.values.get(&format!("{ATC}{n}")).cloned().unwrap_or_else(|| d.to_string())),
+            DUSC => DUSC_PARAMS
+                .iter()
+                .find(|(n, _)| *n == param)
+                .map(|(n, d)| self.values.get(&format!("{DUSC}{n}")).cloned().unwrap_or_else(|| d.to_string())),
             SDM => match param {
                 "URL" => Some(SDM_URL.to_string()),
                 "URN" => Some(crate::schema::MODEL_URN.to_string()),
@@ -248,7 +261,7 @@ impl AgentBackend {
         match at.object {
             DI => param == "ProvisioningCode",
             MS => !matches!(param, "ParameterKey" | "ConnectionRequestURL"),
-            ATC => true,
+            ATC | DUSC => true,
             _ => false,
         }
     }

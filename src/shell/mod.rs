@@ -61,6 +61,9 @@ pub enum Input {
     ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
     /// A step of operation `op` of DU job `job` ended.
     Du { job: u64, op: usize, done: du::DuDone },
+    /// What ExecEnv `env` has installed of its units (instance, version), observed at
+    /// DU `generation`.
+    DuObserved { generation: u64, env: u32, seen: Vec<(u32, Option<String>)> },
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -246,6 +249,7 @@ impl Shell {
             Action::CheckValues => {
                 let changes = self.model.take_value_changes();
                 self.cpe.handle_value_changes(self.now(), changes);
+                self.observe_du();
             }
             Action::ApplyBackends => {
                 // Committed platform changes reach the running system now the ACS is done.
@@ -288,6 +292,7 @@ impl Shell {
             Input::TransferDone { id, result } => self.transfer_done(id, result),
             Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
             Input::Du { job, op, done } => self.du_input(job, op, done),
+            Input::DuObserved { generation, env, seen } => self.du_observed(generation, env, &seen),
         }
     }
 }

@@ -378,6 +378,8 @@ impl Cpe {
             o.phase = OpPhase::Done;
             o.result = Some(r);
         });
+
+        self.du.generation = self.du.generation.wrapping_add(1);
         self.dirty = true;
         self.du_completion_events();
     }
@@ -397,11 +399,14 @@ impl Cpe {
     /// The DUStateChangeComplete calls owed to the ACS, one per finished job.
     pub fn du_completes(&self) -> Vec<Body> {
         let jobs = self.durable.du.completed();
-        jobs.map(|j| Body::DUStateChangeComplete {
-            results: j.ops.iter().filter_map(|o| o.result.clone()).collect(),
-            command_key: j.command_key.clone(),
-        })
-        .collect()
+        let mut out: Vec<Body> = jobs
+            .map(|j| Body::DUStateChangeComplete {
+                results: j.ops.iter().filter_map(|o| o.result.clone()).collect(),
+                command_key: j.command_key.clone(),
+            })
+            .collect();
+        out.extend(self.du_autonomous_request());
+        out
     }
 
     /// The ACS acknowledged the DUStateChangeComplete of `command_key`: that job is done.

@@ -35,7 +35,46 @@ pub fn encode(d: &DuState) -> Vec<Vec<String>> {
             out.push(encode_op(j, n, o));
         }
     }
+    for r in &d.autonomous {
+        let mut f = vec!["auto".to_string(), r.operation_performed.clone().unwrap_or_default()];
+        f.extend(result_fields(r));
+        out.push(f);
+    }
     out
+}
+
+fn result_fields(r: &OpResultStruct) -> [String; 9] {
+    [
+        r.uuid.clone(),
+        r.deployment_unit_ref.clone(),
+        r.version.clone(),
+        r.current_state.clone(),
+        r.execution_unit_ref_list.clone(),
+        r.start_time.clone(),
+        r.complete_time.clone(),
+        r.fault.fault_code.to_string(),
+        r.fault.fault_string.clone(),
+    ]
+}
+
+/// An OpResultStruct from the 9 fields from `at` on.
+fn result_at(r: &[String], at: usize, operation: Option<String>) -> Result<OpResultStruct, String> {
+    let s = |i: usize| r.get(at + i).cloned().unwrap_or_default();
+    Ok(OpResultStruct {
+        uuid: s(0),
+        deployment_unit_ref: s(1),
+        version: s(2),
+        current_state: s(3),
+        resolved: true,
+        execution_unit_ref_list: s(4),
+        start_time: s(5),
+        complete_time: s(6),
+        fault: FaultStruct {
+            fault_code: s(7).parse().map_err(|_| "bad DU fault code".to_string())?,
+            fault_string: s(8),
+        },
+        operation_performed: operation,
+    })
 }
 
 fn encode_op(j: &DuJob, n: usize, o: &DuOp) -> Vec<String> {
@@ -75,18 +114,10 @@ fn encode_op(j: &DuJob, n: usize, o: &DuOp) -> Vec<String> {
     }
     f.push(o.start_time.clone());
     match &o.result {
-        Some(r) => f.extend([
-            "+".into(),
-            r.uuid.clone(),
-            r.deployment_unit_ref.clone(),
-            r.version.clone(),
-            r.current_state.clone(),
-            r.execution_unit_ref_list.clone(),
-            r.start_time.clone(),
-            r.complete_time.clone(),
-            r.fault.fault_code.to_string(),
-            r.fault.fault_string.clone(),
-        ]),
+        Some(r) => {
+            f.push("+".into());
+            f.extend(result_fields(r));
+        }
         None => f.extend(std::iter::repeat_n(String::new(), 10)),
     }
     f
@@ -114,6 +145,7 @@ pub fn decode(records: &[Vec<String>]) -> Result<DuState, String> {
                 exec_env: small(7)?,
             }),
             "op" => decode_op(&mut d, r)?,
+            "auto" => d.autonomous.push(result_at(r, 2, Some(s(1).to_string()))?),
             other => return Err(format!("unknown DU record '{other:.20}'")),
         }
     }
@@ -157,22 +189,7 @@ fn decode_op(d: &mut DuState, r: &[String]) -> Result<(), String> {
     } else {
         None
     };
-    let result = if s(20) == "+" {
-        Some(OpResultStruct {
-            uuid: s(21).into(),
-            deployment_unit_ref: s(22).into(),
-            version: s(23).into(),
-            current_state: s(24).into(),
-            resolved: true,
-            execution_unit_ref_list: s(25).into(),
-            start_time: s(26).into(),
-            complete_time: s(27).into(),
-            fault: FaultStruct { fault_code: n(28)?, fault_string: s(29).into() },
-            operation_performed: None,
-        })
-    } else {
-        None
-    };
+    let result = if s(20) == "+" { Some(result_at(r, 21, None)?) } else { None };
     if phase == OpPhase::Done && result.is_none() {
         return Err("DU operation done without a result".into());
     }

@@ -134,6 +134,8 @@ pub struct DuState {
     pub next_id: u64,
     /// The highest DeploymentUnit instance number given so far.
     pub last_instance: u32,
+    /// AutonomousDUStateChangeComplete results not yet acknowledged (A.4.2.5).
+    pub autonomous: Vec<OpResultStruct>,
 }
 
 impl DuState {

@@ -266,3 +266,38 @@ fn instance_numbers_are_not_reused() {
     let state = super::super::du_record::encode(&cpe.durable().du);
     assert_eq!(super::super::du_record::decode(&state).unwrap(), cpe.durable().du);
 }
+
+#[test]
+fn changes_made_outside_the_acs_are_reported_until_acknowledged() {
+    let (mut cpe, uuid) = with_hello();
+    let g = cpe.du_generation();
+    // Nothing changed: nothing to report.
+    assert!(cpe.handle_du_observed(now(), g, 1, &[(1, Some("1.0".into()))]).is_empty());
+    // An observation taken before an operation finished is stale.
+    assert!(cpe.handle_du_observed(now(), g.wrapping_sub(1), 1, &[(1, None)]).is_empty());
+    let up = cpe.handle_du_observed(now(), g, 1, &[(1, Some("1.5".into()))]);
+    assert_eq!(up.len(), 1);
+    assert_eq!(up[0].operation_performed.as_deref(), Some("Update"));
+    assert_eq!((up[0].version.as_str(), up[0].uuid.as_str()), ("1.5", uuid.as_str()));
+    assert_eq!(cpe.deployment_units()[0].version, "1.5");
+    let gone = cpe.handle_du_observed(now(), g, 1, &[(1, None)]);
+    assert_eq!(gone[0].operation_performed.as_deref(), Some("Uninstall"));
+    assert_eq!(gone[0].current_state, "Uninstalled");
+    assert!(cpe.deployment_units().is_empty());
+    cpe.handle_du_autonomous(now(), vec![up[0].clone(), gone[0].clone()]);
+    let codes: Vec<String> = cpe.durable().events.inform_events().into_iter().map(|e| e.event_code).collect();
+    assert!(codes.contains(&"12 AUTONOMOUS DU STATE CHANGE COMPLETE".to_string()));
+    // Durable: a restart owes the same call.
+    let back = brain(cpe.durable().clone());
+    let owed = back.du_completes();
+    assert_eq!(owed.len(), 1);
+    let Body::AutonomousDUStateChangeComplete { results } = &owed[0] else { panic!("{owed:?}") };
+    assert_eq!(results.len(), 2);
+    cpe.handle_acknowledged(now(), &owed[0]);
+    assert!(cpe.du_completes().is_empty());
+    let codes: Vec<String> = cpe.durable().events.inform_events().into_iter().map(|e| e.event_code).collect();
+    assert!(!codes.iter().any(|c| c.starts_with("12 ")));
+    // Not while a job is held.
+    request(&mut cpe, "k", vec![install("http://h/x.deb")]).unwrap();
+    assert!(cpe.handle_du_observed(now(), cpe.du_generation(), 1, &[(9, None)]).is_empty());
+}

@@ -139,6 +139,7 @@ impl Cpe {
                 }
             }
             Body::DUStateChangeComplete { command_key, .. } => return self.du_acknowledged(command_key),
+            Body::AutonomousDUStateChangeComplete { results } => return self.du_autonomous_acknowledged(results),
             _ => return,
         }
         self.dirty = true;

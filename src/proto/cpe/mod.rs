@@ -23,6 +23,7 @@
 //! a session runs is folded into one follow-up session.
 
 pub mod du;
+mod du_autonomous;
 pub mod du_record;
 mod du_state;
 mod du_uuid;
@@ -191,6 +192,9 @@ pub struct Cpe {
 #[derive(Debug, Default)]
 struct DuRuntime {
     busy: bool,
+    /// Counts finished operations: an observation of the ExecEnvs taken before the last
+    /// one is stale.
+    generation: u64,
     envs: Vec<du::ExecEnvInfo>,
 }
 

@@ -70,7 +70,8 @@ pub fn run_step(argv: &[String], step: &str) -> Result<Output, FaultStruct> {
 /// pipe, so a package manager the agent leaves behind (kill -9) is not killed by SIGPIPE.
 fn unnamed_file() -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    // 32-bit: MIPS has no 64-bit atomics.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("cwmpd-ee-{}-{n}", std::process::id()));
     let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).mode(0o600).open(&path)?;

@@ -213,6 +213,50 @@ impl Shell {
         });
     }
 
+    /// Asks each ExecEnv what it has installed of its units (changes made outside the ACS),
+    /// between DU jobs; a unit whose state cannot be read is left out.
+    pub(super) fn observe_du(&mut self) {
+        if self.cpe.du_busy() || self.cpe.durable().du.next_op().is_some() {
+            return;
+        }
+        let generation = self.cpe.du_generation();
+        for (i, (ee, _)) in exec_envs(&self.config).into_iter().enumerate() {
+            let Ok(env) = u32::try_from(i + 1) else { return };
+            let units: Vec<(u32, String)> = self
+                .cpe
+                .deployment_units()
+                .iter()
+                .filter(|u| u.exec_env == env)
+                .map(|u| (u.instance, u.name.clone()))
+                .collect();
+            if units.is_empty() {
+                continue;
+            }
+            self.on_worker(move || {
+                let seen =
+                    units.iter().filter_map(|(n, name)| ee.installed_version(name).ok().map(|v| (*n, v))).collect();
+                Input::DuObserved { generation, env, seen }
+            });
+        }
+    }
+
+    pub(super) fn du_observed(&mut self, generation: u64, env: u32, seen: &[(u32, Option<String>)]) {
+        let now = self.now();
+        let changes = self.cpe.handle_du_observed(now, generation, env, seen);
+        let wanted: Vec<_> = changes
+            .into_iter()
+            .filter(|r| {
+                let op = r.operation_performed.as_deref().unwrap_or_default();
+                let want = self.model.autonomous_du_wanted(op, r.fault.fault_code);
+                if !want {
+                    log::info!("autonomous DU {op} of {} not reported (DUStateChangeComplPolicy)", r.uuid);
+                }
+                want
+            })
+            .collect();
+        self.cpe.handle_du_autonomous(now, wanted);
+    }
+
     pub(super) fn du_input(&mut self, job: u64, op: usize, done: DuDone) {
         let now = self.now();
         match done {
