@@ -9,7 +9,7 @@ mod support;
 
 use core::cmp::Ordering;
 use cwmpd::proto::cpe::du::Target;
-use cwmpd::proto::rpc::{Body, OpResultStruct, OperationStruct};
+use cwmpd::proto::rpc::{Body, OpResultStruct, OperationStruct, ParameterValueStruct};
 use cwmpd::shell::du::dpkg::Dpkg;
 use cwmpd::shell::du::ee::ExecEnv;
 use cwmpd::testacs::files::{FileServer, ServeMode};
@@ -318,4 +318,69 @@ fn kill_after_dpkg_ran_before_the_result_is_stored() {
 #[test]
 fn kill_while_dpkg_runs_waits_for_it() {
     crash_case_with("du_child_running", true, Some("#!/bin/sh\nsleep 2\n"));
+}
+
+/// A package removed behind the agent's back (dpkg --purge in the root) is reported with
+/// AutonomousDUStateChangeComplete once the ACS enabled DUStateChangeComplPolicy; the
+/// unit leaves Device.SoftwareModules.
+#[test]
+fn a_unit_removed_outside_the_acs_is_reported_autonomously() {
+    if no_dpkg() {
+        return;
+    }
+    let dir = TempDir::new("du-autonomous");
+    let d = dir.path();
+    let acs = acs();
+    let files = FileServer::start(AcsAuth::None).unwrap();
+    files.add("/z.deb", std::fs::read(deb(d, "zed", "4.2")).unwrap(), ServeMode::Normal);
+    let policy = Body::SetParameterValues {
+        parameter_list: vec![ParameterValueStruct {
+            name: "Device.ManagementServer.DUStateChangeComplPolicy.Enable".into(),
+            value: "true".into(),
+            value_type: None,
+        }],
+        parameter_key: "p".into(),
+    };
+    acs.push(policy, None);
+    acs.push(change("z", vec![install(files.url("/z.deb"))]), None);
+    let mut cfg = DaemonConfig::new(&acs.url());
+    cfg.extra_agent = format!(
+        "\toption notification_poll '1'\n\nconfig transfer 'transfer'\n\toption download_dir '{d}/dl'\n\n\
+         config software_modules 'software_modules'\n\toption dpkg_root '{d}/root'\n",
+        d = d.display()
+    );
+    let path = cfg.write(d);
+    let daemon = Daemon::start(d, &path);
+    let r = wait_complete(&acs, "z");
+    assert_eq!(r[0].fault.fault_code, 0);
+    wait_settled(d);
+    let root = format!("--root={}", d.join("root").display());
+    let st = Command::new("dpkg")
+        .args([root.as_str(), "--force-not-root", "--log=/dev/null", "--purge", "zed"])
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let results = loop {
+        let found = acs.sessions().into_iter().flat_map(|s| s.cpe_requests).find_map(|b| match b {
+            Body::AutonomousDUStateChangeComplete { results } => Some(results),
+            _ => None,
+        });
+        if let Some(r) = found {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "no AutonomousDUStateChangeComplete\n{}", daemon.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].operation_performed.as_deref(), Some("Uninstall"));
+    assert_eq!((results[0].uuid.as_str(), results[0].current_state.as_str()), (r[0].uuid.as_str(), "Uninstalled"));
+    let s = acs.sessions();
+    assert!(s.iter().any(|s| s.event_codes().contains(&"12 AUTONOMOUS DU STATE CHANGE COMPLETE".to_string())));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(d.join("state")).unwrap_or_default().contains("AUTONOMOUS DU") {
+        assert!(Instant::now() < deadline, "event 12 not acknowledged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(get(&path, "Device.SoftwareModules.").contains("DeploymentUnitNumberOfEntries\tunsignedInt\t0"));
 }

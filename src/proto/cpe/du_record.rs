@@ -246,6 +246,9 @@ mod tests {
         });
         let c =
             DuOp::new(OperationStruct::Update { uuid: None, version: None, url: None, username: None, password: None });
+        let mut auto = b.result.clone().unwrap();
+        auto.operation_performed = Some("Uninstall".into());
+        d.autonomous.push(auto);
         d.jobs.push(DuJob { id: 5, command_key: "k".into(), ops: vec![a, b] });
         d.jobs.push(DuJob { id: 6, command_key: String::new(), ops: vec![c] });
         assert_eq!(decode(&encode(&d)).unwrap(), d);
