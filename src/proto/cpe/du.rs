@@ -22,6 +22,8 @@ pub use super::du_state::{DeploymentUnit, DuJob, DuOp, DuState, OpPhase, Package
 
 /// ChangeDUState requests held at most (accepted and not yet acknowledged): more get 9004.
 pub const MAX_DU_JOBS: usize = 8;
+/// Operations in one ChangeDUState at most: more get 9004 (the state file stays small).
+pub const MAX_DU_OPERATIONS: usize = 16;
 /// Deployment units installed at most: an Install beyond gets 9032.
 pub const MAX_DEPLOYMENT_UNITS: usize = 64;
 /// The path of ExecEnv instances (`ExecutionEnvRef`).
@@ -91,7 +93,7 @@ impl Cpe {
             return Some(Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED)));
         }
         let d = &mut self.durable.du;
-        if d.jobs.len() >= MAX_DU_JOBS {
+        if d.jobs.len() >= MAX_DU_JOBS || operations.len() > MAX_DU_OPERATIONS {
             return Some(Err(Fault::new(FaultCode::RESOURCES_EXCEEDED)));
         }
         let id = d.next_id;
@@ -196,6 +198,18 @@ impl Cpe {
     fn check(&self, op: &OperationStruct) -> Result<Step, FaultStruct> {
         let units = &self.durable.du.units;
         let bad_uuid = |u: &Option<String>| u.as_ref().is_some_and(|u| !u.is_empty() && !valid_uuid(u));
+        let bad_scheme = |u: &str| {
+            let l = u.get(..8).unwrap_or(u).to_ascii_lowercase();
+            !(l.starts_with("http://") || l.starts_with("https://"))
+        };
+        let url = match op {
+            OperationStruct::Install { url, .. } => Some(url.as_str()),
+            OperationStruct::Update { url, .. } => url.as_deref().filter(|u| !u.is_empty()),
+            OperationStruct::Uninstall { .. } => None,
+        };
+        if url.is_some_and(bad_scheme) {
+            return Err(du_fault(FaultCode::UNSUPPORTED_PROTOCOL_FOR_FILE_TRANSFER, "only http and https"));
+        }
         match op {
             OperationStruct::Install { uuid, execution_env_ref, .. } => {
                 if bad_uuid(uuid) {

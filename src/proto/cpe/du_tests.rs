@@ -149,12 +149,15 @@ fn one_job_at_a_time_in_acceptance_order() {
 #[test]
 fn admission_faults() {
     let mut none = Cpe::new(Durable::default(), Settings::default(), false, now());
-    assert_eq!(request(&mut none, "k", vec![install("u")]).unwrap_err().fault_code, 9000);
+    assert_eq!(request(&mut none, "k", vec![install("http://h/u.deb")]).unwrap_err().fault_code, 9000);
     let mut cpe = brain(Durable::default());
     for _ in 0..MAX_DU_JOBS {
-        request(&mut cpe, "k", vec![install("u")]).unwrap();
+        request(&mut cpe, "k", vec![install("http://h/u.deb")]).unwrap();
     }
-    assert_eq!(request(&mut cpe, "k", vec![install("u")]).unwrap_err().fault_code, 9004);
+    assert_eq!(request(&mut cpe, "k", vec![install("http://h/u.deb")]).unwrap_err().fault_code, 9004);
+    let mut fresh = brain(Durable::default());
+    let many = vec![install("http://h/u.deb"); MAX_DU_OPERATIONS + 1];
+    assert_eq!(request(&mut fresh, "k", many).unwrap_err().fault_code, 9004);
 }
 
 /// Runs one operation on `cpe` to its result; `fetched` answers a fetch if one is asked.
@@ -184,7 +187,7 @@ fn one(cpe: &mut Cpe, op: OperationStruct, fetched: Option<(Package, Ordering)>)
 fn every_du_fault_the_rules_decide() {
     let (mut cpe, uuid) = with_hello();
     let bad_uuid = OperationStruct::Install {
-        url: "u".into(),
+        url: "http://h/u.deb".into(),
         uuid: Some("not-a-uuid".into()),
         username: None,
         password: None,
@@ -196,14 +199,14 @@ fn every_du_fault_the_rules_decide() {
     assert_eq!(one(&mut cpe, one_version(&uuid, "9.9"), None).0, 9023);
     assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", "0.9"), Ordering::Less))).0, 9025);
     assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", ""), Ordering::Greater))).0, 9026);
-    assert_eq!(one(&mut cpe, install("u"), Some((pkg("other", ""), Ordering::Greater))).0, 9026);
+    assert_eq!(one(&mut cpe, install("http://h/u.deb"), Some((pkg("other", ""), Ordering::Greater))).0, 9026);
     assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", "1.0"), Ordering::Equal))), (9027, "Installed".into()));
     assert_eq!(one(&mut cpe, install_in("Device.SoftwareModules.ExecEnv.7."), None).0, 9028);
     assert_eq!(one(&mut cpe, install_in("Device.IP."), None).0, 9028);
     assert_eq!(one(&mut cpe, install_in("Device.SoftwareModules.ExecEnv.2"), None).0, 9029);
-    assert_eq!(one(&mut cpe, install("u"), Some((pkg("hello", "3"), Ordering::Greater))).0, 9031);
+    assert_eq!(one(&mut cpe, install("http://h/u.deb"), Some((pkg("hello", "3"), Ordering::Greater))).0, 9031);
     let dup = OperationStruct::Install {
-        url: "u".into(),
+        url: "http://h/u.deb".into(),
         uuid: Some(uuid.to_uppercase()),
         username: None,
         password: None,
@@ -211,6 +214,8 @@ fn every_du_fault_the_rules_decide() {
     };
     assert_eq!(one(&mut cpe, dup, None).0, 9031);
     assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("other", "5"), Ordering::Greater))).0, 9003);
+    assert_eq!(one(&mut cpe, install("ftp://h/p.ipk"), None).0, 9013);
+    assert_eq!(one(&mut cpe, install("file:///etc/shadow"), None).0, 9013);
     assert_eq!(cpe.deployment_units().len(), 1, "no failed operation changed the inventory");
 }
 
@@ -230,7 +235,7 @@ fn resources_exceeded_when_the_inventory_is_full() {
         });
     }
     let mut cpe = brain(d);
-    assert_eq!(one(&mut cpe, install("u"), None).0, 9032);
+    assert_eq!(one(&mut cpe, install("http://h/u.deb"), None).0, 9032);
 }
 
 #[test]
