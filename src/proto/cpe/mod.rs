@@ -24,6 +24,7 @@
 
 pub mod du;
 mod du_autonomous;
+mod du_checks;
 pub mod du_record;
 mod du_state;
 mod du_uuid;
@@ -185,17 +186,7 @@ pub struct Cpe {
     actions: VecDeque<Action>,
     dirty: bool,
     /// Software-module jobs: the running step and the configured ExecEnvs.
-    du: DuRuntime,
-}
-
-/// The brain's non-durable software-module part.
-#[derive(Debug, Default)]
-struct DuRuntime {
-    busy: bool,
-    /// Counts finished operations: an observation of the ExecEnvs taken before the last
-    /// one is stale.
-    generation: u64,
-    envs: Vec<du::ExecEnvInfo>,
+    du: du::DuRuntime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,7 +234,7 @@ impl Cpe {
             job: None,
             actions: VecDeque::new(),
             dirty: true,
-            du: DuRuntime::default(),
+            du: du::DuRuntime::default(),
         };
         cpe.boot_events(boot);
         cpe.schedule_periodic();
