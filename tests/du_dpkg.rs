@@ -267,10 +267,12 @@ fn get(config: &Path, name: &str) -> String {
 
 /// kill -9 at `step`, restart: exactly one DUStateChangeComplete, telling what is installed.
 fn crash_case(step: &str, expect_installed: bool) {
-    crash_case_with(step, expect_installed, None);
+    crash_case_with(step, Some(expect_installed), None);
 }
 
-fn crash_case_with(step: &str, expect_installed: bool, postinst: Option<&str>) {
+/// `expect_installed`: `None` when either outcome is true to life (the result must say
+/// which one happened).
+fn crash_case_with(step: &str, expect_installed: Option<bool>, postinst: Option<&str>) {
     if no_dpkg() {
         return;
     }
@@ -290,7 +292,9 @@ fn crash_case_with(step: &str, expect_installed: bool, postinst: Option<&str>) {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(completes(&acs).len(), 1, "{step}: exactly one DUStateChangeComplete\n{}", second.log_text());
     let installed = d.join("root/usr/share/pkga/version").exists();
-    assert_eq!(installed, expect_installed, "{step}");
+    if let Some(expected) = expect_installed {
+        assert_eq!(installed, expected, "{step}");
+    }
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].fault.fault_code == 0, installed, "{step}: the result tells the truth: {r:?}");
     let log = std::fs::read_to_string(d.join("root/var/lib/dpkg/status")).unwrap_or_default();
@@ -314,10 +318,12 @@ fn kill_after_dpkg_ran_before_the_result_is_stored() {
 
 /// The agent dies while dpkg runs a slow maintainer script; dpkg goes on without it. The
 /// restarted agent waits for dpkg's lock before it reads the package state, so the result
-/// is the install that completed, not a half-installed package.
+/// tells what dpkg did (without the wait it reported a failure while dpkg went on to
+/// install). Under load the restarted agent can take dpkg's lock before the orphaned dpkg
+/// does; that dpkg then gives up, nothing is installed, and the result says so.
 #[test]
 fn kill_while_dpkg_runs_waits_for_it() {
-    crash_case_with("du_child_running", true, Some("#!/bin/sh\nsleep 2\n"));
+    crash_case_with("du_child_running", None, Some("#!/bin/sh\nsleep 2\n"));
 }
 
 /// A package removed behind the agent's back (dpkg --purge in the root) is reported with

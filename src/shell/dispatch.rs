@@ -38,6 +38,7 @@ impl Shell {
         if let Some(answer) = self.cpe.handle_lifecycle_request(now, &body) {
             return answer;
         }
+        #[cfg(feature = "software-modules")]
         if let Some(answer) = self.cpe.handle_du_request(now, &body) {
             if answer.is_ok() {
                 self.persist();

@@ -13,6 +13,7 @@ pub mod acs_client;
 pub mod clock;
 pub mod control;
 mod dispatch;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 pub mod du;
 pub mod entropy;
 mod jobs;
@@ -249,6 +250,7 @@ impl Shell {
             Action::CheckValues => {
                 let changes = self.model.take_value_changes();
                 self.cpe.handle_value_changes(self.now(), changes);
+                #[cfg(feature = "software-modules")]
                 self.observe_du();
             }
             Action::ApplyBackends => {
@@ -259,9 +261,14 @@ impl Shell {
             Action::ReloadSettings => self.reload_settings(),
             Action::Reboot(cause) => self.reboot(cause),
             Action::FactoryReset => self.factory_reset(),
+            #[cfg(feature = "software-modules")]
             Action::FetchDu { job, op } => self.fetch_du(job, op),
+            #[cfg(feature = "software-modules")]
             Action::ApplyDu { job, op } => self.apply_du(job, op),
+            #[cfg(feature = "software-modules")]
             Action::SettleDu { job, op } => self.settle_du(job, op),
+            #[cfg(not(feature = "software-modules"))]
+            Action::FetchDu { .. } | Action::ApplyDu { .. } | Action::SettleDu { .. } => {}
         }
     }
 
@@ -291,8 +298,12 @@ impl Shell {
             }
             Input::TransferDone { id, result } => self.transfer_done(id, result),
             Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
+            #[cfg(feature = "software-modules")]
             Input::Du { job, op, done } => self.du_input(job, op, done),
+            #[cfg(feature = "software-modules")]
             Input::DuObserved { generation, env, seen } => self.du_observed(generation, env, &seen),
+            #[cfg(not(feature = "software-modules"))]
+            Input::Du { .. } | Input::DuObserved { .. } => {}
         }
     }
 }

@@ -28,11 +28,21 @@ pub fn durable(state: &State) -> Durable {
         delay_reboot: state.delay_reboot,
         request_downloads: state.request_downloads.clone(),
         autonomous_transfers: state.autonomous_transfers.iter().filter_map(|r| decode(r)).collect(),
-        du: crate::proto::cpe::du_record::decode(&state.du).unwrap_or_else(|e| {
-            log::error!("state: {e}; software-module records dropped");
-            Default::default()
-        }),
+        du: du_state(state),
     }
+}
+
+#[cfg(feature = "software-modules")]
+fn du_state(state: &State) -> crate::proto::cpe::du::DuState {
+    crate::proto::cpe::du_record::decode(&state.du).unwrap_or_else(|e| {
+        log::error!("state: {e}; software-module records dropped");
+        Default::default()
+    })
+}
+
+#[cfg(not(feature = "software-modules"))]
+fn du_state(_: &State) -> crate::proto::cpe::du::DuState {
+    Default::default()
 }
 
 /// Writes the brain's durable part into the state's records.
@@ -48,7 +58,11 @@ pub fn store(d: &Durable, state: &mut State) {
     state.delay_reboot = d.delay_reboot;
     state.request_downloads = d.request_downloads.clone();
     state.autonomous_transfers = d.autonomous_transfers.iter().map(encode).collect();
-    state.du = crate::proto::cpe::du_record::encode(&d.du);
+    // A build without software modules keeps the records it found, untouched.
+    #[cfg(feature = "software-modules")]
+    {
+        state.du = crate::proto::cpe::du_record::encode(&d.du);
+    }
 }
 
 /// The record of an autonomous transfer: direction, FileType, FaultCode, FileSize, URL,

@@ -324,6 +324,6 @@ impl Cpe {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "software-modules"))]
 #[path = "du_tests.rs"]
 mod tests;

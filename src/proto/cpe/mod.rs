@@ -22,11 +22,17 @@
 //! one session and one transfer job run at a time. A connection request that arrives while
 //! a session runs is folded into one follow-up session.
 
+// Without the feature `software-modules` no DU job can be accepted; the rules stay compiled
+// for the state's types but are not called (the linker drops them).
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 pub mod du;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 mod du_autonomous;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 mod du_checks;
 pub mod du_record;
 mod du_state;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 mod du_uuid;
 mod inputs;
 mod jobs;
@@ -262,6 +268,7 @@ impl Cpe {
         let wall_now = wall(self.now);
         self.durable.transfers.recover(wall_now);
         self.completion_events();
+        #[cfg(feature = "software-modules")]
         self.du_completion_events();
     }
 
@@ -404,6 +411,7 @@ impl Cpe {
         }
         if !matches!(self.actions.back(), Some(Action::Reboot(_))) {
             self.plan_job();
+            #[cfg(feature = "software-modules")]
             self.plan_du();
         }
     }
