@@ -157,3 +157,31 @@ fn apk_exec_env_drives_apk_by_argv_and_reads_its_output() {
         ]
     );
 }
+
+/// ManagementServer.DUStateChangeComplPolicy decides which autonomous changes are reported
+/// (off by default; operation, result and fault-code filters).
+#[test]
+fn du_state_change_policy_filters() {
+    use cwmpd::backend::agent::{AgentBackend, Identity};
+    use cwmpd::config::Config;
+    use cwmpd::model::{Model, ModelState};
+    use cwmpd::proto::rpc::ParameterValueStruct;
+    let cfg = Config::parse("config acs\n\toption url 'http://acs/'\n").unwrap();
+    let mut state = ModelState::default();
+    let identity = Identity::from_host(&cfg, Path::new("/nonexistent"));
+    let mut m = Model::new(Box::new(AgentBackend::new(&cfg, identity, "/".into())), &state);
+    assert!(!m.autonomous_du_wanted("Uninstall", 0), "off by default");
+    let p = "Device.ManagementServer.DUStateChangeComplPolicy.";
+    let mut set = |m: &mut Model, n: &str, v: &str| {
+        let list = [ParameterValueStruct { name: format!("{p}{n}"), value: v.into(), value_type: None }];
+        m.set_parameter_values(&list, "k", &mut state).unwrap();
+    };
+    set(&mut m, "Enable", "true");
+    assert!(m.autonomous_du_wanted("Uninstall", 0) && m.autonomous_du_wanted("Install", 9018));
+    set(&mut m, "OperationTypeFilter", "Update");
+    assert!(!m.autonomous_du_wanted("Uninstall", 0) && m.autonomous_du_wanted("Update", 0));
+    set(&mut m, "ResultTypeFilter", "Failure");
+    assert!(!m.autonomous_du_wanted("Update", 0) && m.autonomous_du_wanted("Update", 9018));
+    set(&mut m, "FaultCodeFilter", "9030");
+    assert!(!m.autonomous_du_wanted("Update", 9018) && m.autonomous_du_wanted("Update", 9030));
+}
