@@ -29,6 +29,8 @@ const SERVICES: &[&str] = &[
     "datamodel/tr-196-2-1.schema",
 ];
 const SELECTION: &str = "datamodel/build-objects.list";
+/// Objects added by the feature `software-modules`.
+const SELECTION_SOFTWARE_MODULES: &str = "datamodel/build-objects-software-modules.list";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
@@ -301,7 +303,7 @@ fn emit(objects: &[Object]) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, UCI_MAP].iter().chain(SERVICES) {
+    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, UCI_MAP].iter().chain(SERVICES) {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -313,7 +315,11 @@ fn main() {
             read_model(s, "Device.Services.", &mut objects);
         }
     } else {
-        let list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
+        let mut list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
+        if std::env::var_os("CARGO_FEATURE_SOFTWARE_MODULES").is_some() {
+            let more = SELECTION_SOFTWARE_MODULES;
+            list.push_str(&std::fs::read_to_string(more).unwrap_or_else(|e| panic!("{more}: {e}")));
+        }
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
         let uci = uci_objects();

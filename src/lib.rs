@@ -33,10 +33,13 @@
 //! - [`shell`]: the daemon: one smol event loop around the brain; the ACS client, the
 //!   connection-request listener, the UDP connection-request/STUN port (Annex G), the
 //!   control socket (`cwmpd get/set/...`), the state file,
-//!   the OS clock and randomness, the logger, HTTP transfers and the apply supervisor.
+//!   the OS clock and randomness, the logger, HTTP transfers and the apply supervisor,
+//!   and (feature `software-modules`) the ChangeDUState runs over the dpkg/opkg/apk ExecEnvs
+//!   (`shell::du`; their rules are in `proto::cpe::du`).
 //! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
 //!   parameters (`agent`), the Linux host (`linux`: sysfs, procfs, netlink), OpenWrt
-//!   (`uci`), and a replayed device dump (`replay`, feature `replay`, not in router builds).
+//!   (`uci`), `Device.SoftwareModules` (`software_modules`), and a replayed device dump
+//!   (`replay`, feature `replay`, not in router builds).
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
 //!
 //! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file

@@ -24,6 +24,14 @@ const HBP: &str = "Device.ManagementServer.HeartbeatPolicy.";
 /// HeartbeatPolicy parameters and their defaults (off; TR-069 Amd 6 Annex O).
 const HBP_PARAMS: &[(&str, &str)] =
     &[("Enable", "false"), ("ReportingInterval", "86400"), ("InitiationTime", crate::clock::UNKNOWN_TIME)];
+const DUSC: &str = "Device.ManagementServer.DUStateChangeComplPolicy.";
+/// DUStateChangeComplPolicy parameters (AutonomousDUStateChangeComplete) and their defaults.
+const DUSC_PARAMS: &[(&str, &str)] = &[
+    ("Enable", "false"),
+    ("OperationTypeFilter", "Install,Update,Uninstall"),
+    ("ResultTypeFilter", "Both"),
+    ("FaultCodeFilter", ""),
+];
 /// Where the BBF publishes the data model this build implements (TR-181 2.19).
 const SDM_URL: &str = "https://www.broadband-forum.org/cwmp/tr-181-2-19-1-cwmp-full.xml";
 
@@ -221,7 +229,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS | SDM | ATC | HBP)
+        matches!(object, "Device." | DI | MS | SDM | ATC | HBP | DUSC)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -232,6 +240,7 @@ impl Backend for AgentBackend {
             SDM => &["URL", "URN", "Features"],
             ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
             HBP => &["Enable", "ReportingInterval", "InitiationTime"],
+            DUSC => &["Enable", "OperationTypeFilter", "ResultTypeFilter", "FaultCodeFilter"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -313,6 +322,7 @@ impl AgentBackend {
             MS => self.management_server(param),
             ATC => self.policy(ATC, ATC_PARAMS, param),
             HBP => self.policy(HBP, HBP_PARAMS, param),
+            DUSC => self.policy(DUSC, DUSC_PARAMS, param),
             SDM => match param {
                 "URL" => Some(SDM_URL.to_string()),
                 "URN" => Some(crate::schema::MODEL_URN.to_string()),
@@ -327,7 +337,7 @@ impl AgentBackend {
         match at.object {
             DI => param == "ProvisioningCode",
             MS => !MS_READ_ONLY.contains(&param) && !MS_OWN.contains(&param),
-            ATC | HBP => true,
+            ATC | HBP | DUSC => true,
             _ => false,
         }
     }

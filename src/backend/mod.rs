@@ -10,4 +10,5 @@ pub mod linux;
 pub mod replay;
 #[cfg(feature = "replay")]
 mod replay_hal;
+pub mod software_modules;
 pub mod uci;

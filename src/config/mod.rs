@@ -47,6 +47,11 @@
 //! | | `vendor_config_apply_command` | argv for `3 Vendor Configuration File`, file path appended | none: type refused |
 //! | | `upload_config_file` | file sent for Upload `1 Vendor Configuration File` (and `3 ... 1`) | none: type refused |
 //! | | `upload_log_file` | file sent for Upload `2 Vendor Log File` (and `4 ... 1`) | none: type refused |
+//! | `software_modules` | `dpkg_root` | directory the `dpkg` ExecEnv installs Debian packages into (its own root and database); ChangeDUState is refused (9000) when no ExecEnv is configured | none |
+//! | | `dpkg_enable` | ExecEnv `dpkg` enabled (a disabled one refuses operations with 9029) | 1 |
+//! | | `opkg_command`, `opkg_enable` | the opkg program (OpenWrt <= 24.10, e.g. `/bin/opkg`): an `opkg` ExecEnv installing into the running system | none, 1 |
+//! | | `tar_command` | tar used to read `.ipk` control files | tar |
+//! | | `apk_command`, `apk_enable` | the apk program (OpenWrt 25, e.g. `/usr/bin/apk`): an `apk` ExecEnv (signatures checked) | none, 1 |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
 //!
 //! Refused besides bad values (`check.rs`): unknown options, options set twice, a second
@@ -182,6 +187,22 @@ pub struct TransferConfig {
     pub upload_log_file: Option<PathBuf>,
 }
 
+/// `software_modules` section (TR-069 Amd 6 A.4.1.9; TR-181 Device.SoftwareModules).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SoftwareModulesConfig {
+    /// Root of the `dpkg` ExecEnv; none: no dpkg ExecEnv.
+    pub dpkg_root: Option<PathBuf>,
+    pub dpkg_enable: bool,
+    /// The opkg program (OpenWrt <= 24.10); none: no opkg ExecEnv.
+    pub opkg_command: Option<String>,
+    pub opkg_enable: bool,
+    /// The tar that unpacks .ipk control files.
+    pub tar_command: String,
+    /// The apk program (OpenWrt 25); none: no apk ExecEnv.
+    pub apk_command: Option<String>,
+    pub apk_enable: bool,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -190,6 +211,7 @@ pub struct Config {
     pub connection_request: ConnectionRequestConfig,
     pub agent: AgentConfig,
     pub transfer: TransferConfig,
+    pub software_modules: SoftwareModulesConfig,
     /// The file it was loaded from (ManagementServer values are mirrored into it).
     pub source: Option<std::path::PathBuf>,
 }
@@ -303,6 +325,7 @@ impl Config {
             connection_request: connection_request(&section("connection_request"))?,
             agent: agent(&section("agent"))?,
             transfer: transfer(&section("transfer"), sections.iter().filter(|s| s.kind == "apply"), file)?,
+            software_modules: software_modules(&section("software_modules"))?,
             source: None,
         })
     }
@@ -452,6 +475,18 @@ fn transfer<'a>(
         vendor_apply_commands,
         upload_config_file: r.nonempty("upload_config_file").map(PathBuf::from),
         upload_log_file: r.nonempty("upload_log_file").map(PathBuf::from),
+    })
+}
+
+fn software_modules(r: &Reader<'_>) -> Result<SoftwareModulesConfig, ConfigError> {
+    Ok(SoftwareModulesConfig {
+        dpkg_root: r.nonempty("dpkg_root").map(PathBuf::from),
+        dpkg_enable: r.bool("dpkg_enable", true)?,
+        opkg_command: r.nonempty("opkg_command"),
+        opkg_enable: r.bool("opkg_enable", true)?,
+        tar_command: r.string("tar_command", "tar"),
+        apk_command: r.nonempty("apk_command"),
+        apk_enable: r.bool("apk_enable", true)?,
     })
 }
 

@@ -274,6 +274,20 @@ impl Model {
         }
     }
 
+    /// ManagementServer.DUStateChangeComplPolicy: whether an autonomous DU change
+    /// (`operation` Install/Update/Uninstall, with `fault_code`, 0 for success) is reported.
+    pub fn autonomous_du_wanted(&self, operation: &str, fault_code: u32) -> bool {
+        let get = |n: &str| self.read("Device.ManagementServer.DUStateChangeComplPolicy.", n).unwrap_or_default();
+        let ops = get("OperationTypeFilter");
+        let result = get("ResultTypeFilter");
+        let faults = get("FaultCodeFilter");
+        let success = fault_code == 0;
+        get("Enable") == "true"
+            && ops.split(',').any(|o| o.trim() == operation)
+            && (result == "Both" || (result == "Success") == success)
+            && (success || faults.trim().is_empty() || faults.split(',').any(|c| c.trim() == fault_code.to_string()))
+    }
+
     pub fn management_server(&self) -> ManagementServer {
         ManagementServer {
             enable_cwmp: self.text("EnableCWMP") != "false",

@@ -202,6 +202,11 @@ impl EventQueue {
         }
     }
 
+    /// Drops the pending event `code` with `command_key` (an acknowledged `M` event).
+    pub fn remove_keyed(&mut self, code: &EventCode, command_key: &str) {
+        self.pending.retain(|(c, k)| !(c == code && k == command_key));
+    }
+
     /// Drops pending events of `code` (e.g. after the matching request was acknowledged).
     pub fn remove(&mut self, code: &EventCode) {
         self.pending.retain(|(c, _)| c != code);

@@ -27,6 +27,7 @@ pub const IMPLEMENTED_METHODS: &[&str] = &[
     "CancelTransfer",
     "GetQueuedTransfers",
     "GetAllQueuedTransfers",
+    "ChangeDUState",
 ];
 
 impl Shell {
@@ -35,6 +36,14 @@ impl Shell {
     pub(super) fn dispatch(&mut self, body: Body) -> Result<Body, Fault> {
         let now = self.now();
         if let Some(answer) = self.cpe.handle_lifecycle_request(now, &body) {
+            return answer;
+        }
+        #[cfg(feature = "software-modules")]
+        if let Some(answer) = self.cpe.handle_du_request(now, &body) {
+            if answer.is_ok() {
+                self.persist();
+                crate::shell::transfer::crash_point("du_accepted");
+            }
             return answer;
         }
         let cfg = &self.config.transfer;
@@ -58,7 +67,11 @@ impl Shell {
         let now = self.now();
         match body {
             Body::GetRPCMethods => Ok(Body::GetRPCMethodsResponse {
-                method_list: IMPLEMENTED_METHODS.iter().map(|m| m.to_string()).collect(),
+                method_list: IMPLEMENTED_METHODS
+                    .iter()
+                    .filter(|m| **m != "ChangeDUState" || !self.cpe.exec_envs().is_empty())
+                    .map(|m| m.to_string())
+                    .collect(),
             }),
             Body::GetParameterAttributes { parameter_names } => self
                 .model

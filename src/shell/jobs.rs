@@ -15,7 +15,7 @@ use crate::shell::transfer::{apply, crash_point, upload, Direction, Phase};
 use std::time::Duration;
 
 impl Shell {
-    fn http_settings(&self) -> HttpSettings {
+    pub(super) fn http_settings(&self) -> HttpSettings {
         HttpSettings {
             ca_file: self.config.acs.ca_file.clone(),
             insecure: self.config.acs.insecure,
@@ -24,7 +24,7 @@ impl Shell {
     }
 
     /// Runs `work` on a worker thread and sends its input back to the loop.
-    fn on_worker(&self, work: impl FnOnce() -> Input + Send + 'static) {
+    pub(super) fn on_worker(&self, work: impl FnOnce() -> Input + Send + 'static) {
         self.job_worker.run(work);
     }
 

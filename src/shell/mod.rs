@@ -14,6 +14,8 @@ pub mod clock;
 pub mod coding;
 pub mod control;
 mod dispatch;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
+pub mod du;
 pub mod entropy;
 mod jobs;
 mod lifecycle;
@@ -63,6 +65,11 @@ pub enum Input {
     ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
     /// The UDP connection-request port (Annex G): a STUN answer, a resolved STUN server.
     Udp(udp::UdpInput),
+    /// A step of operation `op` of DU job `job` ended.
+    Du { job: u64, op: usize, done: du::DuDone },
+    /// What ExecEnv `env` has installed of its units (instance, version), observed at
+    /// DU `generation`.
+    DuObserved { generation: u64, env: u32, seen: Vec<(u32, Option<String>)> },
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -120,6 +127,8 @@ pub struct Shell {
     shutdown: bool,
     /// The UDP connection-request port (Annex G), open while STUNEnable is true.
     udp: Option<udp::UdpPort>,
+    /// What `Device.SoftwareModules` serves, refreshed at each persist.
+    software_modules: du::View,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -181,7 +190,9 @@ impl Shell {
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
         // The brain owns its durable part from here on; the shell keeps the model's.
         let durable = core::mem::take(&mut state.cpe);
-        let cpe = Cpe::new(durable, settings(&model, &config), boot, clock.now());
+        let mut cpe = Cpe::new(durable, settings(&model, &config), boot, clock.now());
+        cpe.set_exec_envs(du::exec_env_infos(&config));
+        let software_modules = du::attach_backend(&mut model, &config, &state.model);
         let ms = model.management_server();
         let cr_credentials = Arc::new(Mutex::new(crate::shell::listener::CrCredentials {
             username: ms.connection_request_username.clone(),
@@ -206,6 +217,7 @@ impl Shell {
             job_worker,
             shutdown: false,
             udp: None,
+            software_modules,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
@@ -219,6 +231,7 @@ impl Shell {
 
     /// Writes the durable state; a failure is logged (the next change tries again).
     fn persist(&mut self) {
+        du::refresh(&self.software_modules, &self.cpe);
         self.model.save_instances(&mut self.state.model);
         let state =
             persist::StateRef { cpe: self.cpe.durable(), model: &self.state.model, boot_count: self.state.boot_count };
@@ -267,6 +280,8 @@ impl Shell {
             Action::CheckValues => {
                 let changes = self.model.take_value_changes();
                 self.cpe.handle_value_changes(self.now(), changes);
+                #[cfg(feature = "software-modules")]
+                self.observe_du();
             }
             Action::ApplyBackends => {
                 // Committed platform changes reach the running system now the ACS is done.
@@ -278,6 +293,14 @@ impl Shell {
             Action::FactoryReset => self.factory_reset(),
             Action::StunSend(datagram) => self.stun_send(&datagram),
             Action::StunMapping(m) => self.stun_mapping(m),
+            #[cfg(feature = "software-modules")]
+            Action::FetchDu { job, op } => self.fetch_du(job, op),
+            #[cfg(feature = "software-modules")]
+            Action::ApplyDu { job, op } => self.apply_du(job, op),
+            #[cfg(feature = "software-modules")]
+            Action::SettleDu { job, op } => self.settle_du(job, op),
+            #[cfg(not(feature = "software-modules"))]
+            Action::FetchDu { .. } | Action::ApplyDu { .. } | Action::SettleDu { .. } => {}
         }
     }
 
@@ -316,6 +339,12 @@ impl Shell {
             }
             Input::TransferDone { id, result } => self.transfer_done(id, result),
             Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
+            #[cfg(feature = "software-modules")]
+            Input::Du { job, op, done } => self.du_input(job, op, done),
+            #[cfg(feature = "software-modules")]
+            Input::DuObserved { generation, env, seen } => self.du_observed(generation, env, &seen),
+            #[cfg(not(feature = "software-modules"))]
+            Input::Du { .. } | Input::DuObserved { .. } => {}
         }
     }
 }

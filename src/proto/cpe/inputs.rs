@@ -139,6 +139,10 @@ impl Cpe {
                     d.events.remove(&EventCode::RequestDownload);
                 }
             }
+            #[cfg(feature = "software-modules")]
+            Body::DUStateChangeComplete { command_key, .. } => return self.du_acknowledged(command_key),
+            #[cfg(feature = "software-modules")]
+            Body::AutonomousDUStateChangeComplete { results } => return self.du_autonomous_acknowledged(results),
             _ => return,
         }
         self.dirty = true;
@@ -168,6 +172,8 @@ impl Cpe {
         let d = &self.durable;
         let mut out: Vec<Body> = d.transfers.pending_completes().into_iter().map(Body::TransferComplete).collect();
         out.extend(d.autonomous_transfers.iter().cloned().map(Body::AutonomousTransferComplete));
+        #[cfg(feature = "software-modules")]
+        out.extend(self.du_completes());
         if !d.request_downloads.is_empty() {
             out.push(Body::GetRPCMethods);
         }

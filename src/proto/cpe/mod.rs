@@ -23,6 +23,18 @@
 //! a session runs is folded into one follow-up session.
 
 mod heartbeat;
+// Without the feature `software-modules` no DU job can be accepted; the rules stay compiled
+// for the state's types but are not called (the linker drops them).
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
+pub mod du;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
+mod du_autonomous;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
+mod du_checks;
+pub mod du_record;
+mod du_state;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
+mod du_uuid;
 mod inputs;
 mod jobs;
 mod stun;
@@ -97,6 +109,8 @@ pub struct Durable {
     pub request_downloads: Vec<String>,
     /// AutonomousTransferComplete calls not yet acknowledged (A.4.2.3).
     pub autonomous_transfers: Vec<AutonomousTransferComplete>,
+    /// Deployment units and ChangeDUState jobs (TR-069 Amd 6 A.4.1.9).
+    pub du: du::DuState,
 }
 
 /// What the shell must do.
@@ -128,6 +142,15 @@ pub enum Action {
     /// Publish ManagementServer.UDPConnectionRequestAddress and NATDetected, then check
     /// notified values.
     StunMapping(StunMapping),
+    /// Fetch and inspect the DU file of operation `op` of DU job `job`; report
+    /// `handle_du_fetched`.
+    FetchDu { job: u64, op: usize },
+    /// Run the ExecEnv for operation `op` (its phase Applying is persisted first); report
+    /// `handle_du_applied`.
+    ApplyDu { job: u64, op: usize },
+    /// Operation `op` was Applying when the agent stopped: read the package state and
+    /// report `handle_du_settled`; nothing runs again.
+    SettleDu { job: u64, op: usize },
 }
 
 /// Why the agent reboots (for the log).
@@ -181,6 +204,8 @@ pub struct Cpe {
     dirty: bool,
     heartbeat: heartbeat::Heartbeat,
     stun: stun::StunClient,
+    /// Software-module jobs: the running step and the configured ExecEnvs.
+    du: du::DuRuntime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +256,7 @@ impl Cpe {
             dirty: true,
             heartbeat: heartbeat::Heartbeat::default(),
             stun: stun::StunClient::default(),
+            du: du::DuRuntime::default(),
         };
         cpe.boot_events(boot);
         cpe.schedule_periodic();
@@ -258,6 +284,8 @@ impl Cpe {
         let wall_now = wall(self.now);
         self.durable.transfers.recover(wall_now);
         self.completion_events();
+        #[cfg(feature = "software-modules")]
+        self.du_completion_events();
     }
 
     /// A new ACS: events meant for the old one go, BOOTSTRAP goes first, schedules and
@@ -413,6 +441,8 @@ impl Cpe {
         }
         if self.pending_reboot.is_none() {
             self.plan_job();
+            #[cfg(feature = "software-modules")]
+            self.plan_du();
         }
     }
 

@@ -117,6 +117,13 @@ fn transfer_section(out: &mut String, d: &Durable) {
     if let Some(s) = d.delay_reboot {
         record(out, &["delay_reboot", &s.to_string()]);
     }
+    // Deployment units and ChangeDUState jobs (`proto::cpe::du_record`); a build without
+    // software modules reads and writes them back untouched.
+    for r in crate::proto::cpe::du_record::encode(&d.du) {
+        let mut f = vec!["du".to_string()];
+        f.extend(r);
+        record(out, &f);
+    }
 }
 
 /// An autonomous transfer: direction, FileType, FaultCode, FileSize, URL, CompleteTime.
@@ -158,6 +165,7 @@ struct Rows {
     scheduled: Vec<(String, String)>,
     transfers: Vec<crate::proto::transfer::Transfer>,
     next_transfer_id: u64,
+    du: Vec<Vec<String>>,
 }
 
 /// Parses a state; a file without its `end` record is torn and refused. A damaged record of
@@ -183,6 +191,10 @@ pub fn from_text(text: &str) -> Result<State, PersistError> {
     d.events = crate::proto::event::EventQueue::from_entries(&rows.events);
     d.scheduled = ScheduledInforms::from_entries(&rows.scheduled);
     d.transfers = TransferQueue::new(rows.transfers, rows.next_transfer_id);
+    d.du = crate::proto::cpe::du_record::decode(&rows.du).unwrap_or_else(|e| {
+        log::error!("state: {e}; software-module records dropped");
+        Default::default()
+    });
     Ok(s)
 }
 
@@ -224,6 +236,7 @@ fn field_record(s: &mut State, rows: &mut Rows, f: &[String], line: usize) -> Re
         Some("next_transfer_id") => rows.next_transfer_id = field(1).parse().unwrap_or(0),
         Some("reboot_at") => d.reboot_at = field(1).parse().ok(),
         Some("delay_reboot") => d.delay_reboot = field(1).parse().ok(),
+        Some("du") => rows.du.push(f.get(1..).map(<[String]>::to_vec).unwrap_or_default()),
         Some("end") | None => {}
         Some(other) => log::warn!("state: unknown record '{other}' skipped"),
     }
