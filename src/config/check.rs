@@ -44,7 +44,24 @@ const SINGLE: &[(&str, &[&str])] = &[
     ),
     (
         "connection_request",
-        &["enable", "address", "port", "path", "username", "password", "max_per_minute", "external_host"],
+        &[
+            "enable",
+            "address",
+            "port",
+            "path",
+            "username",
+            "password",
+            "max_per_minute",
+            "external_host",
+            "udp_port",
+            "stun_enable",
+            "stun_server",
+            "stun_port",
+            "stun_username",
+            "stun_password",
+            "stun_min_keepalive",
+            "stun_max_keepalive",
+        ],
     ),
     (
         "agent",
@@ -74,6 +91,10 @@ const SINGLE: &[(&str, &[&str])] = &[
             "upload_config_file",
             "upload_log_file",
         ],
+    ),
+    (
+        "software_modules",
+        &["dpkg_root", "dpkg_enable", "opkg_command", "opkg_enable", "apk_command", "apk_enable", "tar_command"],
     ),
 ];
 
