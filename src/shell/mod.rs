@@ -22,7 +22,7 @@ pub mod logger;
 pub mod persist;
 mod platform;
 mod session;
-mod state;
+pub mod state;
 pub mod transfer;
 
 use crate::clock::Now;
@@ -34,7 +34,6 @@ use crate::shell::acs_client::{AcsReply, AcsSession, HttpError};
 use crate::shell::clock::SystemClock;
 use persist::State;
 use smol::channel::{Receiver, Sender};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// What wakes the loop besides its timers.
@@ -96,7 +95,8 @@ pub struct Shell {
     cpe: Cpe,
     /// The state file's model part (values, attributes, instance numbers, ParameterKey).
     state: State,
-    state_path: PathBuf,
+    /// The state file; written only when its text changes.
+    state_file: persist::StateFile,
     clock: SystemClock,
     inputs: Sender<Input>,
     cr_credentials: Arc<Mutex<crate::shell::listener::CrCredentials>>,
@@ -151,6 +151,8 @@ impl Shell {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let state = lifecycle::load_state(&state_path);
+        // A corrupt file was set aside: the path then holds nothing known.
+        let state_file = persist::StateFile::new(state_path.clone(), state_path.exists().then_some(&state));
         let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
         let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
@@ -171,7 +173,7 @@ impl Shell {
             model,
             cpe,
             state,
-            state_path,
+            state_file,
             clock,
             inputs,
             cr_credentials,
@@ -192,8 +194,8 @@ impl Shell {
     fn persist(&mut self) {
         state::store(self.cpe.durable(), &mut self.state);
         self.model.save_instances(&mut self.state.model);
-        if let Err(e) = persist::save(&self.state_path, &self.state) {
-            log::error!("cannot save state to {}: {e}", self.state_path.display());
+        if let Err(e) = self.state_file.save(&self.state) {
+            log::error!("cannot save state: {e}");
         }
     }
 

@@ -33,7 +33,7 @@ pub fn durable(state: &State) -> Durable {
 
 /// Writes the brain's durable part into the state's records.
 pub fn store(d: &Durable, state: &mut State) {
-    state.events = d.events.entries();
+    state.events = d.events.durable_entries();
     state.scheduled_informs = d.scheduled.entries();
     state.transfers = d.transfers.transfers().iter().map(record::encode).collect();
     state.next_transfer_id = d.transfers.next_id();
