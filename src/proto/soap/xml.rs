@@ -11,8 +11,12 @@ use core::fmt::Write as _;
 
 pub(crate) type Res<T> = Result<T, Kind>;
 
-/// Largest number of entries in one array (ParameterList, ParameterNames, ...).
-pub const MAX_LIST_ENTRIES: usize = 8192;
+/// Largest number of entries in one array (ParameterList, ParameterNames, ...): above any
+/// real tree (the largest dump in `../shared/devices` has 6,409 rows; the largest trees
+/// seen have about 51,000 parameters), so GetParameterValues naming every leaf is answered.
+/// Memory stays bounded by the envelope limit (4 MiB, `decode::MAX_ENVELOPE_BYTES`): at
+/// least 18 bytes of XML per `<string>` entry.
+pub const MAX_LIST_ENTRIES: usize = 65_536;
 
 /// XML Schema instance and datatype namespaces.
 pub(crate) const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
