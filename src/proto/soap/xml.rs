@@ -112,7 +112,8 @@ impl<'a, 'i> El<'a, 'i> {
 }
 
 fn bounded(text: &str, name: &str, max: usize) -> Res<String> {
-    if text.chars().count() > max {
+    // A text of at most `max` bytes has at most `max` characters: counted only when longer.
+    if text.len() > max && text.chars().count() > max {
         return Err(invalid(format!("{name}: longer than {max} characters")));
     }
     Ok(text.to_string())
@@ -131,13 +132,17 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// references so they survive parsing; characters XML 1.0 forbids (other C0 controls,
 /// U+FFFE, U+FFFF) are dropped, as they cannot be represented at all.
 pub fn escape_into(out: &mut String, text: &str) {
-    // Runs of bytes that need nothing are copied at once; only the bytes below are looked
-    // at one by one. Every byte that starts a replacement is ASCII or the first byte of
-    // U+FFFE/U+FFFF (EF BF BE/BF), so a run always ends on a character boundary.
+    // Runs of bytes that need nothing are copied at once; a table says which bytes start a
+    // replacement. Each is ASCII or the first byte of U+FFFE/U+FFFF (EF BF BE/BF), so a run
+    // always ends on a character boundary.
+    let bytes = text.as_bytes();
     let mut run = 0;
     let mut i = 0;
-    let bytes = text.as_bytes();
     while let Some(&b) = bytes.get(i) {
+        if SPECIAL.get(usize::from(b)) != Some(&true) {
+            i += 1;
+            continue;
+        }
         let (skip, with): (usize, &str) = match b {
             b'&' => (1, "&amp;"),
             b'<' => (1, "&lt;"),
@@ -148,7 +153,7 @@ pub fn escape_into(out: &mut String, text: &str) {
             b'\t' => (1, "&#9;"),
             b'\n' => (1, "&#10;"),
             0..=0x1f => (1, ""),
-            0xef if matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => (3, ""),
+            _ if matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => (3, ""),
             _ => {
                 i += 1;
                 continue;
@@ -161,6 +166,24 @@ pub fn escape_into(out: &mut String, text: &str) {
     }
     out.push_str(text.get(run..).unwrap_or(""));
 }
+
+/// Bytes that may need a replacement in [`escape_into`] (indexes checked at compile time).
+#[allow(clippy::indexing_slicing)]
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0xef] = true;
+    t
+};
 
 /// Writes elements into a String. Tags are static names from the schema; text is escaped.
 #[derive(Debug)]
