@@ -67,13 +67,25 @@ impl core::hash::Hasher for WordHash {
 
 type FastHash = core::hash::BuildHasherDefault<WordHash>;
 
+/// The name of the last read, kept so the next read of the same object (a walk reads
+/// every parameter of an object in a row) only replaces the parameter's part.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Scratch {
+    /// Schema path and row keys the concrete prefix was built from.
+    pub object: String,
+    pub keys: Vec<String>,
+    /// `name[..prefix]` is the concrete object name.
+    pub prefix: usize,
+    pub name: String,
+}
+
 /// The tree, in the dump's order, with an index by name.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayTree {
     entries: Vec<Entry>,
     index: HashMap<String, usize, FastHash>,
     /// Scratch buffer for building names on reads.
-    pub(super) scratch: std::cell::RefCell<String>,
+    pub(super) scratch: std::cell::RefCell<Scratch>,
     /// Row keys (instance numbers as text) of every concrete table (`Device.IP.Interface.`).
     pub(super) tables: HashMap<String, Vec<String>>,
     /// Schema paths (`{i}` form) of every object in the dump.

@@ -55,11 +55,18 @@ fn initial(row_schema: &str, e: &Entry) -> String {
 impl ReplayTree {
     /// The entry of `param` at `at`, built in the scratch buffer (no allocation).
     fn lookup(&self, at: &Location, param: &str) -> Option<&Entry> {
-        let mut name = self.scratch.try_borrow_mut().ok()?;
-        name.clear();
-        concrete_into(&mut name, at);
-        name.push_str(param);
-        self.get(&name)
+        let mut s = self.scratch.try_borrow_mut().ok()?;
+        if s.object != at.object || s.keys.as_slice() != at.keys {
+            at.object.clone_into(&mut s.object);
+            at.keys.clone_into(&mut s.keys);
+            s.name.clear();
+            concrete_into(&mut s.name, at);
+            s.prefix = s.name.len();
+        }
+        let prefix = s.prefix;
+        s.name.truncate(prefix);
+        s.name.push_str(param);
+        self.get(&s.name)
     }
 
     fn next_key(&self, table: &str) -> String {
