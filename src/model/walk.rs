@@ -168,7 +168,7 @@ impl Model {
         let mut out = Vec::with_capacity(names.len());
         for n in names {
             let name = n.as_str();
-            let split = name.rfind('.').filter(|&i| i + 1 < name.len() && n.path().is_ok());
+            let split = name.rfind('.').filter(|&i| i + 1 < name.len() && n.is_name());
             let Some((object, param)) = split.and_then(|i| Some((name.get(..=i)?, name.get(i + 1..)?))) else {
                 out.push(self.resolve_parsed(name, n.path(), &mut rows)?);
                 continue;

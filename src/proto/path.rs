@@ -55,7 +55,7 @@ impl fmt::Display for PathError {
 }
 
 fn segment(s: &str) -> Result<Segment<'_>, PathError> {
-    let first = s.chars().next().ok_or(PathError::EmptySegment)?;
+    let first = char::from(*s.as_bytes().first().ok_or(PathError::EmptySegment)?);
     match s {
         "*" => return Ok(Segment::Wildcard),
         "{i}" => return Ok(Segment::Placeholder),
@@ -65,7 +65,8 @@ fn segment(s: &str) -> Result<Segment<'_>, PathError> {
         let ok = !alias.is_empty() && alias.len() <= 64 && !alias.contains(['[', ']', '.']);
         return if ok { Ok(Segment::Alias(alias)) } else { Err(PathError::BadAlias) };
     }
-    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    // Every character a name may hold is ASCII: bytes are enough (a non-ASCII byte fails).
+    let name_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if first.is_ascii_digit() {
         if s.bytes().all(|b| b.is_ascii_digit()) {
             if first == '0' {
@@ -76,9 +77,9 @@ fn segment(s: &str) -> Result<Segment<'_>, PathError> {
         // TR-106 3.1 wants a letter or `_` first, but devices list vendor names such as
         // `X_TP_HW_QOS.Common.8021pMark`: a name GetParameterNames can list is one
         // GetParameterValues accepts. Not all digits, so never mistaken for an instance.
-        return if s.chars().all(name_char) { Ok(Segment::Name(s)) } else { Err(PathError::BadCharacter) };
+        return if name_chars(s) { Ok(Segment::Name(s)) } else { Err(PathError::BadCharacter) };
     }
-    if !(first.is_ascii_alphabetic() || first == '_') || !s.chars().all(name_char) {
+    if !(first.is_ascii_alphabetic() || first == '_') || !name_chars(s) {
         return Err(PathError::BadCharacter);
     }
     Ok(Segment::Name(s))
