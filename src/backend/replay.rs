@@ -39,7 +39,7 @@ impl fmt::Display for ReplayError {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WordHash(u64);
 
-const SEED: u64 = 0x51_7cc1_b727_220a_95;
+const SEED: u64 = 0x517c_c1b7_2722_0a95;
 
 impl WordHash {
     fn add(&mut self, word: u64) {

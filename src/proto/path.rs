@@ -95,7 +95,16 @@ pub fn parse(text: &str) -> Result<Path<'_>, PathError> {
     }
     let partial = text.ends_with('.');
     let body = if partial { text.get(..text.len() - 1).unwrap_or("") } else { text };
-    let segments = body.split('.').map(segment).collect::<Result<Vec<_>, _>>()?;
+    // One pass over the bytes ('.' is ASCII, so every cut is a character boundary).
+    let mut segments = Vec::with_capacity(8);
+    let mut start = 0;
+    for (i, b) in body.bytes().enumerate() {
+        if b == b'.' {
+            segments.push(segment(body.get(start..i).unwrap_or(""))?);
+            start = i + 1;
+        }
+    }
+    segments.push(segment(body.get(start..).unwrap_or(""))?);
     Ok(Path { segments, partial })
 }
 

@@ -298,7 +298,7 @@ mod tests {
             let mut text = String::new();
             for _ in 0..len {
                 seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                text.push_str(pieces[(seed >> 16) as usize % pieces.len()]);
+                text.push_str(pieces.get((seed >> 16) as usize % pieces.len()).copied().unwrap_or(""));
             }
             let mut got = String::from("prefix");
             escape_into(&mut got, &text);
