@@ -30,7 +30,8 @@ free_port() {
 }
 wait_for() {
   local deadline=$((SECONDS + $4))
-  while (($(grep -c -- "$1" "$3" 2>/dev/null || true) < $2)); do
+  local seen
+  while seen=$(grep -c -- "$1" "$3" 2>/dev/null) || true; ((${seen:-0} < $2)); do
     ((SECONDS < deadline)) || { echo "flash-daemon.sh: timed out waiting for '$1' x$2" >&2; exit 1; }
     sleep 0.05
   done

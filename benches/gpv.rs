@@ -72,6 +72,7 @@ fn measure(label: &str, runs: usize, mut f: impl FnMut() -> usize) {
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/devices/anlix-genieacs-sim/device-1C61B4-XX230v-22275A7000395-2023-04-27T154050686Z.csv");
+    let before_load = LIVE.load(Ordering::Relaxed);
     let Ok(tree) = ReplayTree::load(&path) else {
         println!("skipped: {} absent", path.display());
         return;
@@ -83,12 +84,17 @@ fn main() {
         &state,
     );
     let rows = tree.len();
+    let tree_bytes = LIVE.load(Ordering::Relaxed) - before_load;
     model.attach_replay(tree, &state);
     let args: Vec<String> = std::env::args().collect();
     if let Some(mode) = args.iter().position(|a| a == "--callgrind").and_then(|i| args.get(i + 1)) {
         callgrind(&model, mode, args.iter().any(|a| a == "--build-only"));
         return;
     }
+    println!(
+        "Replay tree of the XX230v dump: {tree_bytes} bytes of heap, {} per row ({rows} rows)",
+        tree_bytes / rows.max(1)
+    );
     println!("GetParameterValues / GetParameterNames of `Device.` on the XX230v dump ({rows} rows), 20 runs, median");
     println!("| request | time to last byte | extra heap at peak | response |\n|---|---|---|---|");
     let respond = |body: Body| {
