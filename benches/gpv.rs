@@ -3,6 +3,12 @@
 //! last byte of the response envelope, and the extra heap at the peak (counting allocator).
 //!
 //! `cargo bench --bench gpv`. Prints one table; one run on this machine.
+//!
+//! `gpv --callgrind MODE` answers one request and exits, for `benches/callgrind-gpv.sh`
+//! (instruction counts under valgrind): `full` (GetParameterValues `Device.`), `leaves`
+//! (every leaf named explicitly, as many ACSs ask), `one` (one leaf). Each decodes the
+//! request envelope, takes the snapshot and streams the response envelope, as a session
+//! does; `--build-only` stops before the answer (the baseline the script subtracts).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -66,6 +72,7 @@ fn measure(label: &str, runs: usize, mut f: impl FnMut() -> usize) {
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/devices/anlix-genieacs-sim/device-1C61B4-XX230v-22275A7000395-2023-04-27T154050686Z.csv");
+    let before_load = LIVE.load(Ordering::Relaxed);
     let Ok(tree) = ReplayTree::load(&path) else {
         println!("skipped: {} absent", path.display());
         return;
@@ -77,7 +84,17 @@ fn main() {
         &state,
     );
     let rows = tree.len();
+    let tree_bytes = LIVE.load(Ordering::Relaxed) - before_load;
     model.attach_replay(tree, &state);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(mode) = args.iter().position(|a| a == "--callgrind").and_then(|i| args.get(i + 1)) {
+        callgrind(&model, mode, args.iter().any(|a| a == "--build-only"));
+        return;
+    }
+    println!(
+        "Replay tree of the XX230v dump: {tree_bytes} bytes of heap, {} per row ({rows} rows)",
+        tree_bytes / rows.max(1)
+    );
     println!("GetParameterValues / GetParameterNames of `Device.` on the XX230v dump ({rows} rows), 20 runs, median");
     println!("| request | time to last byte | extra heap at peak | response |\n|---|---|---|---|");
     let respond = |body: Body| {
@@ -112,4 +129,40 @@ fn main() {
     measure("GetParameterNames Device. true (snapshot, streamed)", 20, || {
         stream(model.parameter_names(&"Device.".into(), true).unwrap())
     });
+}
+
+/// The request envelope of GetParameterValues for `names`, as an ACS sends it.
+fn request(names: &[String]) -> Vec<u8> {
+    let body = Body::GetParameterValues { parameter_names: names.iter().map(|n| n.as_str().into()).collect() };
+    let env =
+        Envelope { namespace: Default::default(), header: Header { id: Some("1".into()), ..Header::default() }, body };
+    cwmpd::proto::soap::encode(&env).into_bytes()
+}
+
+/// One request decoded, answered and streamed: the work of a session's GetParameterValues.
+fn answer(model: &Model, request: &[u8]) -> usize {
+    let env = cwmpd::proto::soap::decode(request).unwrap();
+    let Body::GetParameterValues { parameter_names } = &env.body else { panic!("not a GetParameterValues") };
+    let listing = model.parameter_values(parameter_names).unwrap();
+    let reply = Envelope { namespace: env.namespace, header: env.header.clone(), body: listing.empty_response() };
+    let mut reader = cwmpd::proto::soap::stream::listing_body(&reply, &listing).unwrap();
+    std::io::copy(&mut reader, &mut std::io::sink()).unwrap() as usize
+}
+
+/// `--callgrind MODE [--build-only]`: with `--build-only` everything but the answer (tree,
+/// leaf list, request envelope), the baseline the script subtracts.
+fn callgrind(model: &Model, mode: &str, build_only: bool) {
+    let leaves: Vec<String> =
+        model.parameter_values(&["Device.".into()]).unwrap().iter().map(|e| e.name.to_string()).collect();
+    let names = match mode {
+        "full" => vec!["Device.".to_string()],
+        "leaves" => leaves,
+        "one" => vec!["Device.DeviceInfo.SoftwareVersion".to_string()],
+        _ => panic!("--callgrind full|leaves|one [--build-only]"),
+    };
+    let req = request(&names);
+    if build_only {
+        return println!("{} names, not answered", names.len());
+    }
+    println!("{} names, response {} bytes", names.len(), answer(model, std::hint::black_box(&req)));
 }

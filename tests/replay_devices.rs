@@ -86,6 +86,48 @@ fn the_largest_dump_loads_and_serves_every_row() {
     assert!(cwmpd::proto::soap::decode(xml.as_bytes()).is_ok(), "the full-tree response decodes");
 }
 
+/// What an ACS that names every leaf asks (TR-069 A.3.2.2): every name GetParameterNames
+/// lists is accepted by GetParameterValues (`X_TP_HW_QOS.Common.8021pMark` included), more
+/// than 8,192 names are accepted, and the answer equals the partial-path one.
+#[test]
+fn every_listed_name_is_answered_when_named_explicitly() {
+    for dev in [XX230V, EX220, EG8145V5] {
+        let Some(file) = dump(dev) else { return };
+        let (m, _, _) = model_with(&file);
+        let root = if dev == EG8145V5 { "InternetGatewayDevice." } else { "Device." };
+        let names = m.get_parameter_names(root, false).unwrap();
+        let leaves: Vec<cwmpd::proto::name::Name> =
+            names.iter().filter(|n| !n.name.ends_with('.')).map(|n| n.name.as_str().into()).collect();
+        let whole = m.get_parameter_values(&[root.into()]).unwrap();
+        let named = m.get_parameter_values(&leaves).unwrap();
+        // The agent's own UpTime may tick between the two answers.
+        let same = |a: &ParameterValueStruct, b: &ParameterValueStruct| {
+            a == b || (a.name == b.name && a.name.ends_with("UpTime"))
+        };
+        let differ = named.iter().zip(&whole).position(|(a, b)| !same(a, b));
+        let show = |l: &[ParameterValueStruct], i: Option<usize>| i.and_then(|i| l.get(i)).cloned();
+        assert!(
+            differ.is_none() && named.len() == whole.len(),
+            "{dev}: {} named, {} whole, first difference at {differ:?}: {:?} vs {:?}",
+            named.len(),
+            whole.len(),
+            show(&named, differ),
+            show(&whole, differ)
+        );
+        // Twice over (11k names, above the old 8,192 limit), and a name that is not there.
+        let twice: Vec<_> = leaves.iter().chain(leaves.iter()).cloned().collect();
+        assert_eq!(m.get_parameter_values(&twice).unwrap().len(), 2 * whole.len());
+        let mut bad = leaves.clone();
+        bad.push(format!("{root}DeviceInfo.NoSuchParameter").as_str().into());
+        assert_eq!(m.get_parameter_values(&bad).unwrap_err().fault_code, 9005);
+    }
+    if let Some(file) = dump(XX230V) {
+        let (m, _, _) = model_with(&file);
+        let v = m.get_parameter_values(&["Device.X_TP_HW_QOS.Common.8021pMark".into()]).unwrap();
+        assert_eq!(v.len(), 1);
+    }
+}
+
 #[test]
 fn a_tr098_dump_is_served_under_its_own_root() {
     let Some(file) = dump(EG8145V5) else { return };

@@ -33,25 +33,51 @@ impl fmt::Display for ReplayError {
     }
 }
 
-/// FNV-1a: names are short and local, so a fast non-keyed hash beats SipHash here (the
-/// index is built from a file, not from network input).
+/// A word-at-a-time multiplicative hash (the FxHash scheme): names are local and short,
+/// so a fast non-keyed hash beats SipHash here (the index is built from a file, not from
+/// network input), and eight bytes per step beat FNV's one.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Fnv(u64);
+pub struct WordHash(u64);
 
-impl core::hash::Hasher for Fnv {
+const SEED: u64 = 0x517c_c1b7_2722_0a95;
+
+impl WordHash {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl core::hash::Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.add(u64::from_le_bytes(b));
         }
-        self.0 = h;
+        let mut last = [0u8; 8];
+        let tail = words.remainder();
+        last.get_mut(..tail.len()).unwrap_or(&mut []).copy_from_slice(tail);
+        self.add(u64::from_le_bytes(last) ^ ((tail.len() as u64) << 59));
     }
 }
 
-type FastHash = core::hash::BuildHasherDefault<Fnv>;
+type FastHash = core::hash::BuildHasherDefault<WordHash>;
+
+/// The name of the last read, kept so the next read of the same object (a walk reads
+/// every parameter of an object in a row) only replaces the parameter's part.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Scratch {
+    /// Schema path and row keys the concrete prefix was built from.
+    pub object: String,
+    pub keys: Vec<String>,
+    /// `name[..prefix]` is the concrete object name.
+    pub prefix: usize,
+    pub name: String,
+}
 
 /// The tree, in the dump's order, with an index by name.
 #[derive(Debug, Clone, Default)]
@@ -59,7 +85,7 @@ pub struct ReplayTree {
     entries: Vec<Entry>,
     index: HashMap<String, usize, FastHash>,
     /// Scratch buffer for building names on reads.
-    pub(super) scratch: std::cell::RefCell<String>,
+    pub(super) scratch: std::cell::RefCell<Scratch>,
     /// Row keys (instance numbers as text) of every concrete table (`Device.IP.Interface.`).
     pub(super) tables: HashMap<String, Vec<String>>,
     /// Schema paths (`{i}` form) of every object in the dump.

@@ -28,7 +28,8 @@ fn concrete(at: &Location) -> String {
 fn concrete_into(out: &mut String, at: &Location) {
     let mut keys = at.keys.iter();
     let mut rest = at.object;
-    while let Some(pos) = rest.find("{i}") {
+    // `{` only ever starts `{i}` in a schema path; a one-byte search is a memchr.
+    while let Some(pos) = rest.find('{').filter(|&p| rest.get(p..).is_some_and(|r| r.starts_with("{i}"))) {
         out.push_str(rest.get(..pos).unwrap_or(""));
         out.push_str(keys.next().map(String::as_str).unwrap_or("{i}"));
         rest = rest.get(pos + 3..).unwrap_or("");
@@ -54,11 +55,18 @@ fn initial(row_schema: &str, e: &Entry) -> String {
 impl ReplayTree {
     /// The entry of `param` at `at`, built in the scratch buffer (no allocation).
     fn lookup(&self, at: &Location, param: &str) -> Option<&Entry> {
-        let mut name = self.scratch.try_borrow_mut().ok()?;
-        name.clear();
-        concrete_into(&mut name, at);
-        name.push_str(param);
-        self.get(&name)
+        let mut s = self.scratch.try_borrow_mut().ok()?;
+        if s.object != at.object || s.keys.as_slice() != at.keys {
+            at.object.clone_into(&mut s.object);
+            at.keys.clone_into(&mut s.keys);
+            s.name.clear();
+            concrete_into(&mut s.name, at);
+            s.prefix = s.name.len();
+        }
+        let prefix = s.prefix;
+        s.name.truncate(prefix);
+        s.name.push_str(param);
+        self.get(&s.name)
     }
 
     fn next_key(&self, table: &str) -> String {
@@ -145,7 +153,9 @@ impl Backend for ReplayTree {
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let Some(e) = self.lookup(at, param).filter(|e| !e.object) else { return Ok(None) };
-        Ok(Some(match self.refs.get(&e.name) {
+        // Most dumps never have a reference written: no hashing of the name then.
+        let written = if self.refs.is_empty() { None } else { self.refs.get(&e.name) };
+        Ok(Some(match written {
             Some(r) => Value::Refs(r.clone()),
             None => Value::Text(e.value.clone()),
         }))

@@ -72,13 +72,18 @@ impl Instances {
     /// Numbers for the live `keys` of `table` (same order), assigning new ones as needed.
     /// `hint` suggests a number for a key (e.g. its number in a replayed dump).
     pub fn numbers(&mut self, table: &str, keys: &[String], hint: impl Fn(&str) -> Option<u32>) -> Vec<u32> {
-        let t = self.tables.entry(table.to_string()).or_default();
+        if !self.tables.contains_key(table) {
+            self.tables.insert(table.to_string(), Table::default());
+        }
+        let Some(t) = self.tables.get_mut(table) else { return Vec::new() };
         // A table seen for the first time takes every suggested number that is free.
         let fresh = t.rows.is_empty() && t.next == 0;
         let mut out = Vec::with_capacity(keys.len());
         let mut changed = false;
-        for k in keys {
-            if let Some(r) = t.rows.iter().find(|r| &r.key == k) {
+        for (j, k) in keys.iter().enumerate() {
+            // Listed in the same order as last time (the usual case): no search.
+            let same_place = t.rows.get(j).filter(|r| &r.key == k);
+            if let Some(r) = same_place.or_else(|| t.rows.iter().find(|r| &r.key == k)) {
                 out.push(r.number);
                 continue;
             }

@@ -43,7 +43,7 @@ fn full_name(out: &mut String, place: &Place, spec: &ParamSpec) {
 impl Model {
     /// The GetParameterValues answer for `names`, taken in one walk.
     pub fn parameter_values(&self, names: &[Name]) -> Result<Listing, Fault> {
-        let targets = names.iter().map(|n| self.resolve_name(n)).collect::<Result<Vec<_>, _>>()?;
+        let targets = self.resolve_names(names)?;
         let mut out = Listing::new(ListKind::Values);
         let mut name = String::new();
         let mut cursor = Cursor::over(self, targets, true);

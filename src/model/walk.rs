@@ -39,6 +39,9 @@ pub(super) enum Target {
     Param(Place, usize),
 }
 
+/// The rows of each table listed while resolving one request, by concrete table name.
+pub(super) type RowCache = std::collections::HashMap<String, Vec<(u32, String)>>;
+
 /// One step of a walk.
 #[derive(Debug)]
 pub(super) enum Item<'a> {
@@ -147,15 +150,60 @@ impl Model {
 
     /// Resolves a name the engine itself holds (9005 when it names nothing present).
     pub(super) fn resolve(&self, name: &str) -> Result<Target, Fault> {
-        self.resolve_parsed(name, path::parse(name))
+        self.resolve_parsed(name, path::parse(name), &mut RowCache::default())
     }
 
     /// Resolves a requested name, parsed where it was decoded.
     pub(super) fn resolve_name(&self, name: &Name) -> Result<Target, Fault> {
-        self.resolve_parsed(name.as_str(), name.path())
+        self.resolve_parsed(name.as_str(), name.path(), &mut RowCache::default())
     }
 
-    fn resolve_parsed(&self, name: &str, parsed: Result<path::Path<'_>, PathError>) -> Result<Target, Fault> {
+    /// Resolves every name of one request; each table's rows are listed once for all of
+    /// them (an ACS naming every leaf names the same rows thousands of times).
+    /// The object part of a parameter name is resolved once per request too: many names
+    /// share it (`Device.IP.Interface.1.` for every parameter of that row).
+    pub(super) fn resolve_names(&self, names: &[Name]) -> Result<Vec<Target>, Fault> {
+        let mut rows = RowCache::default();
+        let mut objects: std::collections::HashMap<&str, Option<Place>> = Default::default();
+        let mut out = Vec::with_capacity(names.len());
+        for n in names {
+            let name = n.as_str();
+            let split = name.rfind('.').filter(|&i| i + 1 < name.len() && n.is_name());
+            let Some((object, param)) = split.and_then(|i| Some((name.get(..=i)?, name.get(i + 1..)?))) else {
+                out.push(self.resolve_parsed(name, n.path(), &mut rows)?);
+                continue;
+            };
+            if !objects.contains_key(object) {
+                let place = match self.resolve_parsed(object, path::parse(object), &mut rows) {
+                    Ok(Target::Object(place)) => Some(place),
+                    _ => None,
+                };
+                objects.insert(object, place);
+            }
+            let place = objects.get(object).and_then(Option::as_ref);
+            match place.and_then(|p| self.param_at(p, param)) {
+                Some(i) => out.push(Target::Param(place.cloned().unwrap_or_default(), i)),
+                // Not a parameter of an object: resolved in full for the exact answer.
+                None => out.push(self.resolve_parsed(name, n.path(), &mut rows)?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The index of parameter `name` of the object at `place`, if it has a value there.
+    fn param_at(&self, place: &Place, name: &str) -> Option<usize> {
+        let obj = self.tree.object(place.obj)?;
+        let i = obj.params.iter().position(|p| p.name.as_ref() == name)?;
+        self.value(place, obj.params.get(i)?)?;
+        Some(i)
+    }
+
+    fn resolve_parsed(
+        &self,
+        name: &str,
+        parsed: Result<path::Path<'_>, PathError>,
+        rows: &mut RowCache,
+    ) -> Result<Target, Fault> {
         let parsed = parsed.map_err(|e| {
             log::info!("{name:.64}: {e}");
             no_name()
@@ -187,7 +235,11 @@ impl Model {
                 match segs.next() {
                     None => return Ok(Target::Table { parent: place, row, name: table }),
                     Some(Segment::Instance(n)) => {
-                        let found = self.rows(row, &place).into_iter().find(|(m, _)| m == n).ok_or_else(no_name)?;
+                        if !rows.contains_key(&table) {
+                            rows.insert(table.clone(), self.rows(row, &place));
+                        }
+                        let listed = rows.get(&table).map(Vec::as_slice).unwrap_or(&[]);
+                        let found = listed.iter().find(|(m, _)| m == n).cloned().ok_or_else(no_name)?;
                         place = self.child(&place, row, Some(found));
                     }
                     Some(_) => return Err(no_name()),

@@ -101,6 +101,15 @@ impl EventCode {
         )
     }
 
+    /// Worth keeping across a restart of the agent, so worth a write to flash. Not
+    /// 6 CONNECTION REQUEST (a restart fails its session, which drops it anyway) and not
+    /// 2 PERIODIC (the periodic schedule raises it again; a restart between raising it
+    /// and the InformResponse delays that Inform to the next period at most). So a periodic
+    /// or connection-request session that changes nothing else writes nothing.
+    pub fn kept_across_restart(&self) -> bool {
+        !matches!(self, EventCode::ConnectionRequest | EventCode::Periodic)
+    }
+
     /// Delivered only when the ACS acknowledged the matching CPE request (TransferComplete,
     /// AutonomousTransferComplete, DUStateChangeComplete ...), not at InformResponse.
     pub fn awaits_acknowledgement(&self) -> bool {
@@ -229,9 +238,16 @@ impl EventQueue {
         self.add(EventCode::Bootstrap, String::new());
     }
 
-    /// (code, CommandKey) pairs for the state file.
+    /// (code, CommandKey) pairs, every pending event.
     pub fn entries(&self) -> Vec<(String, String)> {
         self.pending.iter().map(|(c, k)| (c.as_str().to_string(), k.clone())).collect()
+    }
+
+    /// (code, CommandKey) pairs for the state file: the events
+    /// [kept across a restart](EventCode::kept_across_restart).
+    pub fn durable_entries(&self) -> Vec<(String, String)> {
+        let kept = self.pending.iter().filter(|(c, _)| c.kept_across_restart());
+        kept.map(|(c, k)| (c.as_str().to_string(), k.clone())).collect()
     }
 
     /// Rebuilds the queue from the state file; unknown codes are logged and skipped.

@@ -91,6 +91,11 @@ impl Name {
         &self.text
     }
 
+    /// True when the text is a name (its parse succeeded).
+    pub fn is_name(&self) -> bool {
+        self.parsed.is_ok()
+    }
+
     /// The parsed form, borrowed from the text (no validation again); the error when the
     /// text is not a name.
     pub fn path(&self) -> Result<Path<'_>, PathError> {

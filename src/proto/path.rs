@@ -4,7 +4,8 @@
 //!
 //! A name is "" (the whole tree), a partial path ending in "." (an object), or a full
 //! parameter name. Segments are element names (a letter or `_`, then letters, digits, `_`
-//! or `-`), instance numbers (1 to 2^32-1, no leading zero), `[alias]` references, `*`
+//! or `-`; a vendor name that devices report starting with a digit, such as `8021pMark`, is
+//! accepted too), instance numbers (1 to 2^32-1, no leading zero), `[alias]` references, `*`
 //! wildcards, or `{i}` (schema paths only). Total length at most 256 characters.
 
 use core::fmt;
@@ -54,7 +55,7 @@ impl fmt::Display for PathError {
 }
 
 fn segment(s: &str) -> Result<Segment<'_>, PathError> {
-    let first = s.chars().next().ok_or(PathError::EmptySegment)?;
+    let first = char::from(*s.as_bytes().first().ok_or(PathError::EmptySegment)?);
     match s {
         "*" => return Ok(Segment::Wildcard),
         "{i}" => return Ok(Segment::Placeholder),
@@ -64,14 +65,21 @@ fn segment(s: &str) -> Result<Segment<'_>, PathError> {
         let ok = !alias.is_empty() && alias.len() <= 64 && !alias.contains(['[', ']', '.']);
         return if ok { Ok(Segment::Alias(alias)) } else { Err(PathError::BadAlias) };
     }
+    // Every character a name may hold is ASCII: bytes are enough (a non-ASCII byte fails).
+    let name_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if first.is_ascii_digit() {
-        if first == '0' || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PathError::BadInstance);
+        if s.bytes().all(|b| b.is_ascii_digit()) {
+            if first == '0' {
+                return Err(PathError::BadInstance);
+            }
+            return s.parse::<u32>().map(Segment::Instance).map_err(|_| PathError::BadInstance);
         }
-        return s.parse::<u32>().map(Segment::Instance).map_err(|_| PathError::BadInstance);
+        // TR-106 3.1 wants a letter or `_` first, but devices list vendor names such as
+        // `X_TP_HW_QOS.Common.8021pMark`: a name GetParameterNames can list is one
+        // GetParameterValues accepts. Not all digits, so never mistaken for an instance.
+        return if name_chars(s) { Ok(Segment::Name(s)) } else { Err(PathError::BadCharacter) };
     }
-    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    if !(first.is_ascii_alphabetic() || first == '_') || !s.chars().all(name_char) {
+    if !(first.is_ascii_alphabetic() || first == '_') || !name_chars(s) {
         return Err(PathError::BadCharacter);
     }
     Ok(Segment::Name(s))
@@ -87,7 +95,16 @@ pub fn parse(text: &str) -> Result<Path<'_>, PathError> {
     }
     let partial = text.ends_with('.');
     let body = if partial { text.get(..text.len() - 1).unwrap_or("") } else { text };
-    let segments = body.split('.').map(segment).collect::<Result<Vec<_>, _>>()?;
+    // One pass over the bytes ('.' is ASCII, so every cut is a character boundary).
+    let mut segments = Vec::with_capacity(8);
+    let mut start = 0;
+    for (i, b) in body.bytes().enumerate() {
+        if b == b'.' {
+            segments.push(segment(body.get(start..i).unwrap_or(""))?);
+            start = i + 1;
+        }
+    }
+    segments.push(segment(body.get(start..).unwrap_or(""))?);
     Ok(Path { segments, partial })
 }
 
@@ -156,5 +173,14 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert_eq!(parse(&"a".repeat(257)), Err(PathError::TooLong));
+    }
+
+    #[test]
+    fn vendor_names_starting_with_a_digit() {
+        let p = parse("Device.X_TP_HW_QOS.Common.8021pMark").unwrap();
+        assert_eq!(p.segments.last(), Some(&Segment::Name("8021pMark")));
+        assert_eq!(parse("Device.X.12.").unwrap().segments.last(), Some(&Segment::Instance(12)));
+        assert_eq!(parse("Device.8021p Mark"), Err(PathError::BadCharacter));
+        assert_eq!(parse("Device.01"), Err(PathError::BadInstance));
     }
 }

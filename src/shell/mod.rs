@@ -38,7 +38,6 @@ use crate::shell::acs_client::{AcsReply, AcsSession, HttpError};
 use crate::shell::clock::SystemClock;
 use persist::State;
 use smol::channel::{Receiver, Sender};
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -109,7 +108,8 @@ pub struct Shell {
     /// The state file's model part (values, attributes, instance numbers, ParameterKey);
     /// its brain part lives in the brain.
     state: State,
-    state_path: PathBuf,
+    /// The state file; written only when its text changes.
+    state_file: persist::StateFile,
     clock: SystemClock,
     cr_credentials: Arc<Mutex<crate::shell::listener::CrCredentials>>,
     /// The bound connection-request listener address, once started.
@@ -180,6 +180,8 @@ impl Shell {
         let clock = SystemClock::default();
         let state_path = config.agent.state_file.clone();
         let mut state = lifecycle::load_state(&state_path);
+        // A corrupt file was set aside: the path then holds nothing known.
+        let state_file = persist::StateFile::new(state_path.clone(), state_path.exists().then_some(&state));
         let replay = config.agent.replay_file.as_deref().map(load_replay).transpose()?;
         let own = crate::backend::agent::AgentBackend::new(&config, identity(&config, replay.as_ref()), "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
@@ -206,7 +208,7 @@ impl Shell {
             model,
             cpe,
             state,
-            state_path,
+            state_file,
             clock,
             cr_credentials,
             cr_bound: None,
@@ -235,8 +237,8 @@ impl Shell {
         self.model.save_instances(&mut self.state.model);
         let state =
             persist::StateRef { cpe: self.cpe.durable(), model: &self.state.model, boot_count: self.state.boot_count };
-        if let Err(e) = persist::save(&self.state_path, &state) {
-            log::error!("cannot save state to {}: {e}", self.state_path.display());
+        if let Err(e) = self.state_file.save(&state) {
+            log::error!("cannot save state: {e}");
         }
     }
 

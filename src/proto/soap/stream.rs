@@ -8,7 +8,6 @@
 //! and the items from the same struct encoders, so every path produces the same bytes as
 //! [`super::encode`] of the typed response.
 
-use super::xml::W;
 use crate::proto::listing::{ListKind, Listing};
 use crate::proto::rpc::Envelope;
 use std::io::Read;
@@ -30,24 +29,27 @@ pub fn list_parts(env: &Envelope, count: usize) -> Option<(String, String)> {
 /// Appends entry `i` of `listing` as a `ParameterValueStruct` or `ParameterInfoStruct`;
 /// false when there is none.
 fn entry_into(out: &mut String, listing: &Listing, i: usize) -> bool {
+    use super::xml::escape_into;
     let Some(e) = listing.get(i) else { return false };
-    let mut w = W { out };
+    // The fixed markup in as few pieces as possible: this runs once per parameter.
     match listing.kind() {
         ListKind::Values => {
-            w.open("ParameterValueStruct");
-            w.leaf("Name", e.name);
-            w.out.push_str("<Value xsi:type=\"xsd:");
-            w.out.push_str(e.value_type.xsd_name());
-            w.out.push_str("\">");
-            super::xml::escape_into(w.out, e.value);
-            w.close("Value");
-            w.close("ParameterValueStruct");
+            out.push_str("<ParameterValueStruct><Name>");
+            escape_into(out, e.name);
+            out.push_str("</Name><Value xsi:type=\"xsd:");
+            out.push_str(e.value_type.xsd_name());
+            out.push_str("\">");
+            escape_into(out, e.value);
+            out.push_str("</Value></ParameterValueStruct>");
         }
         ListKind::Names => {
-            w.open("ParameterInfoStruct");
-            w.leaf("Name", e.name);
-            w.bool("Writable", e.writable);
-            w.close("ParameterInfoStruct");
+            out.push_str("<ParameterInfoStruct><Name>");
+            escape_into(out, e.name);
+            out.push_str(if e.writable {
+                "</Name><Writable>1</Writable></ParameterInfoStruct>"
+            } else {
+                "</Name><Writable>0</Writable></ParameterInfoStruct>"
+            });
         }
     }
     true

@@ -11,8 +11,12 @@ use core::fmt::Write as _;
 
 pub(crate) type Res<T> = Result<T, Kind>;
 
-/// Largest number of entries in one array (ParameterList, ParameterNames, ...).
-pub const MAX_LIST_ENTRIES: usize = 8192;
+/// Largest number of entries in one array (ParameterList, ParameterNames, ...): above any
+/// real tree (the largest dump in `../shared/devices` has 6,409 rows; the largest trees
+/// seen have about 51,000 parameters), so GetParameterValues naming every leaf is answered.
+/// Memory stays bounded by the envelope limit (4 MiB, `decode::MAX_ENVELOPE_BYTES`): at
+/// least 18 bytes of XML per `<string>` entry.
+pub const MAX_LIST_ENTRIES: usize = 65_536;
 
 /// XML Schema instance and datatype namespaces.
 pub(crate) const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -108,7 +112,8 @@ impl<'a, 'i> El<'a, 'i> {
 }
 
 fn bounded(text: &str, name: &str, max: usize) -> Res<String> {
-    if text.chars().count() > max {
+    // A text of at most `max` bytes has at most `max` characters: counted only when longer.
+    if text.len() > max && text.chars().count() > max {
         return Err(invalid(format!("{name}: longer than {max} characters")));
     }
     Ok(text.to_string())
@@ -127,21 +132,58 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// references so they survive parsing; characters XML 1.0 forbids (other C0 controls,
 /// U+FFFE, U+FFFF) are dropped, as they cannot be represented at all.
 pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {}
-            c => out.push(c),
+    // Runs of bytes that need nothing are copied at once; a table says which bytes start a
+    // replacement. Each is ASCII or the first byte of U+FFFE/U+FFFF (EF BF BE/BF), so a run
+    // always ends on a character boundary.
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if SPECIAL.get(usize::from(b)) != Some(&true) {
+            i += 1;
+            continue;
         }
+        let (skip, with): (usize, &str) = match b {
+            b'&' => (1, "&amp;"),
+            b'<' => (1, "&lt;"),
+            b'>' => (1, "&gt;"),
+            b'"' => (1, "&quot;"),
+            b'\'' => (1, "&apos;"),
+            b'\r' => (1, "&#13;"),
+            b'\t' => (1, "&#9;"),
+            b'\n' => (1, "&#10;"),
+            0..=0x1f => (1, ""),
+            _ if matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => (3, ""),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(text.get(run..i).unwrap_or(""));
+        out.push_str(with);
+        i += skip;
+        run = i;
     }
+    out.push_str(text.get(run..).unwrap_or(""));
 }
+
+/// Bytes that may need a replacement in [`escape_into`] (indexes checked at compile time).
+#[allow(clippy::indexing_slicing)]
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0xef] = true;
+    t
+};
 
 /// Writes elements into a String. Tags are static names from the schema; text is escaped.
 #[derive(Debug)]
@@ -207,6 +249,61 @@ mod tests {
         let mut s = String::new();
         escape_into(&mut s, "a&b<c>\"'\r\n\t\u{1}z");
         assert_eq!(s, "a&amp;b&lt;c&gt;&quot;&apos;&#13;&#10;&#9;z");
+    }
+
+    /// The byte-run escaper against the plain per-character rule, on text with every
+    /// special, multi-byte characters and the two non-characters XML forbids.
+    #[test]
+    fn runs_match_the_per_character_rule() {
+        fn reference(text: &str) -> String {
+            let mut out = String::new();
+            for c in text.chars() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '"' => out.push_str("&quot;"),
+                    '\'' => out.push_str("&apos;"),
+                    '\r' => out.push_str("&#13;"),
+                    '\t' => out.push_str("&#9;"),
+                    '\n' => out.push_str("&#10;"),
+                    '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {}
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        let pieces = [
+            "a",
+            "&",
+            "<",
+            ">",
+            "\"",
+            "'",
+            "\r",
+            "\n",
+            "\t",
+            "\u{1}",
+            "\u{0}",
+            "\u{e9}",
+            "\u{fffe}",
+            "\u{ffff}",
+            "\u{fffd}",
+            "\u{effe}",
+            "\u{1f600}",
+            "xyz",
+        ];
+        let mut seed = 7u32;
+        for len in 0..200 {
+            let mut text = String::new();
+            for _ in 0..len {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                text.push_str(pieces.get((seed >> 16) as usize % pieces.len()).copied().unwrap_or(""));
+            }
+            let mut got = String::from("prefix");
+            escape_into(&mut got, &text);
+            assert_eq!(got, format!("prefix{}", reference(&text)), "{text:?}");
+        }
     }
 
     #[test]

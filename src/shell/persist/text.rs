@@ -62,7 +62,8 @@ pub fn to_text(s: &StateRef<'_>) -> String {
     if let Some(u) = &d.last_acs_url {
         record(&mut out, &["last_acs_url", u]);
     }
-    for (c, k) in d.events.entries() {
+    // PERIODIC and CONNECTION REQUEST are raised again as needed: not worth a flash write.
+    for (c, k) in d.events.durable_entries() {
         record(&mut out, &["event", &c, &k]);
     }
     for (n, v) in &m.values {
