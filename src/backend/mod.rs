@@ -5,6 +5,7 @@
 pub mod agent;
 #[cfg(feature = "replay")]
 pub mod csv;
+pub mod diagnostics;
 pub mod linux;
 #[cfg(feature = "replay")]
 pub mod replay;

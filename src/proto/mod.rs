@@ -19,6 +19,7 @@
 
 pub mod cpe;
 pub mod cr;
+pub mod diag;
 pub mod event;
 pub mod fault;
 pub mod listing;

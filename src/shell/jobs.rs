@@ -24,7 +24,7 @@ impl Shell {
     }
 
     /// Runs `work` on a worker thread and sends its input back to the loop.
-    fn on_worker(&self, work: impl FnOnce() -> Input + Send + 'static) {
+    pub(super) fn on_worker(&self, work: impl FnOnce() -> Input + Send + 'static) {
         let tx = self.inputs.clone();
         smol::spawn(async move {
             let input = smol::unblock(work).await;

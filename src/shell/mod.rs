@@ -12,6 +12,7 @@
 pub mod acs_client;
 pub mod clock;
 pub mod control;
+mod diagnostics;
 mod dispatch;
 pub mod entropy;
 mod jobs;
@@ -58,6 +59,8 @@ pub enum Input {
     TransferDone { id: u64, result: FaultStruct },
     /// An apply command ended.
     ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
+    /// A diagnostic test run ended.
+    DiagnosticDone(Box<(crate::backend::diagnostics::Run, crate::backend::diagnostics::Outcome)>),
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -105,6 +108,8 @@ pub struct Shell {
     /// The session in progress.
     session: Option<session::Running>,
     shutdown: bool,
+    /// The diagnostics backend's tests, shared with the runs.
+    diagnostics: crate::backend::diagnostics::Store,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -154,6 +159,9 @@ impl Shell {
         let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
         let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
+        let diagnostics = crate::backend::diagnostics::Store::default();
+        let tests = crate::backend::diagnostics::DiagnosticsBackend::new(diagnostics.clone());
+        model.add_backend(Box::new(tests), &state.model);
         platform::add_platform_backends(&mut model, &config, &state);
         if let Some(file) = &config.agent.replay_file {
             attach_replay(&mut model, file, &state.model)?;
@@ -178,6 +186,7 @@ impl Shell {
             cr_bound: None,
             session: None,
             shutdown: false,
+            diagnostics,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
@@ -246,6 +255,8 @@ impl Shell {
             Action::ReloadSettings => self.reload_settings(),
             Action::Reboot(cause) => self.reboot(cause),
             Action::FactoryReset => self.factory_reset(),
+            Action::StartDiagnostic(kind) => self.start_diagnostic(kind),
+            Action::CancelDiagnostic(kind) => self.diagnostics.cancel(kind),
         }
     }
 
@@ -275,6 +286,10 @@ impl Shell {
             }
             Input::TransferDone { id, result } => self.transfer_done(id, result),
             Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
+            Input::DiagnosticDone(done) => {
+                let (run, outcome) = *done;
+                self.diagnostic_done(run, outcome);
+            }
         }
     }
 }

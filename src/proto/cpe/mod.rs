@@ -22,9 +22,11 @@
 //! one session and one transfer job run at a time. A connection request that arrives while
 //! a session runs is folded into one follow-up session.
 
+mod diagnostics;
 mod inputs;
 mod jobs;
 
+pub use diagnostics::DiagnosticKind;
 pub use jobs::{ApplySettle, Support};
 #[cfg(test)]
 mod tests;
@@ -120,6 +122,10 @@ pub enum Action {
     Reboot(RebootCause),
     /// Factory reset now (the durable state is already cleared and persisted).
     FactoryReset,
+    /// Run this diagnostic test beside sessions; report `handle_diagnostic_done`.
+    StartDiagnostic(DiagnosticKind),
+    /// Stop the run of this diagnostic test (its result, if any comes, is not reported).
+    CancelDiagnostic(DiagnosticKind),
 }
 
 /// Why the agent reboots (for the log).
@@ -166,6 +172,7 @@ pub struct Cpe {
     deferred: Deferred,
     /// Transfer job in progress (download, upload or apply), if any.
     job: Option<u64>,
+    diagnostics: diagnostics::Diagnostics,
     actions: VecDeque<Action>,
     dirty: bool,
 }
@@ -213,6 +220,7 @@ impl Cpe {
             changes: BTreeMap::new(),
             deferred: Deferred::default(),
             job: None,
+            diagnostics: Default::default(),
             actions: VecDeque::new(),
             dirty: true,
         };
@@ -383,6 +391,7 @@ impl Cpe {
         }
         if !matches!(self.actions.back(), Some(Action::Reboot(_))) {
             self.plan_job();
+            self.plan_diagnostic();
         }
     }
 
