@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,netlink_parse,transfer_record,cr_guards,apply_status,icmp_echo}
+mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,netlink_parse,transfer_record,cr_guards,apply_status,icmp_echo,dns_answer}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 [ -d ../shared/spec/samples ] && cp ../shared/spec/samples/*.xml fuzz/corpus/soap_decode/ || true
@@ -22,8 +22,9 @@ for f in tests/fixtures/openwrt/etc/config/*; do printf '\x00' | cat - "$f" > "f
 cp tests/fixtures/linux/proc/meminfo fuzz/corpus/netlink_parse/ 2>/dev/null || true
 printf 'exit 0\n' > fuzz/corpus/apply_status/exit
 printf '\x45\x00\x00\x1c\x00\x00\x00\x00\x40\x01\x00\x00\xc0\x00\x02\x01\xc0\x00\x02\x02\x00\x00\xf7\xfc\x00\x02\x00\x01' > fuzz/corpus/icmp_echo/reply
+printf '\x00\x07\x85\x80\x00\x01\x00\x01\x00\x00\x00\x00\x01a\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x07' > fuzz/corpus/dns_answer/a
 printf '\x14\x00\x00\x00\x03\x00\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/netlink_parse/done
-for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc netlink_parse transfer_record cr_guards apply_status icmp_echo; do
+for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc netlink_parse transfer_record cr_guards apply_status icmp_echo dns_answer; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

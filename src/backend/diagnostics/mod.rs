@@ -9,9 +9,11 @@
 //! (`crate::proto::cpe`), starts a run when the brain says so ([`Store::start`], which
 //! snapshots the test parameters) and stores its [`Outcome`] ([`Store::finish`]); a run
 //! that was canceled or restarted meanwhile has an old generation and its outcome is
-//! dropped. The tests themselves are in [`ipping`] (ICMP echo over real sockets).
+//! dropped. The tests themselves are in [`ipping`] (ICMP echo over real sockets) and
+//! [`nslookup`] (DNS over UDP).
 
 pub mod ipping;
+pub mod nslookup;
 pub mod params;
 pub mod run;
 

@@ -1,5 +1,5 @@
 //! The parameters of each diagnostic test object served (TR-181 Issue 2 Amd 19,
-//! `Device.IP.Diagnostics.IPPing.`; the names and types are those of the compiled schema):
+//! `Device.IP.Diagnostics.IPPing.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`; the names and types are those of the compiled schema):
 //! the writable test parameters with the defaults a test starts from, and the read-only
 //! result parameters with their values before any run (or after a cancel).
 
@@ -53,8 +53,19 @@ const IPPING: Spec = Spec {
     table: None,
 };
 
+const NSLOOKUP: Spec = Spec {
+    kind: DiagnosticKind::NsLookup,
+    config: &[(INTERFACE, ""), ("HostName", ""), ("DNSServer", ""), ("Timeout", "5000"), ("NumberOfRepetitions", "1")],
+    results: &[("SuccessCount", "0")],
+    table: Some(Table {
+        name: "Result",
+        count: "ResultNumberOfEntries",
+        params: &["Status", "AnswerType", "HostNameReturned", "IPAddresses", "DNSServerIP", "ResponseTime"],
+    }),
+};
+
 /// The tests this build runs (a test is served only once it really runs).
-pub const SPECS: &[Spec] = &[IPPING];
+pub const SPECS: &[Spec] = &[IPPING, NSLOOKUP];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.kind == kind)

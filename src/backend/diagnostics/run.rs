@@ -14,8 +14,9 @@ pub fn run(run: &Run) -> Outcome {
             Ok(p) => ipping::ping(&p, &run.cancel),
             Err(state) => Outcome::error(state),
         },
+        DiagnosticKind::NsLookup => super::nslookup::lookup(run),
         // Not served by this build (params::SPECS): never requested.
-        DiagnosticKind::TraceRoute | DiagnosticKind::NsLookup => Outcome::error("Error_Internal"),
+        DiagnosticKind::TraceRoute => Outcome::error("Error_Internal"),
     }
 }
 

@@ -124,3 +124,29 @@ fn ipping_errors() {
         assert_eq!(run::run(&r).state, "Error_Other", "an Interface that does not exist");
     }
 }
+
+const NS: &str = "Device.DNS.Diagnostics.NSLookupDiagnostics.";
+
+/// Every NSLookupDiagnostics parameter of the schema is served; the Result rows of a run
+/// are readable with their count, and go with the next write.
+#[test]
+fn nslookup_parameters_and_result_rows() {
+    let (mut m, mut st, store) = model();
+    let all = m.get_parameter_values(&[NS.into()]).unwrap();
+    let schema = crate::schema::object(NS).unwrap().params.len();
+    assert_eq!(all.len(), schema, "{all:?}");
+    let set = |n: &str, v: &str| ParameterValueStruct { name: format!("{NS}{n}"), value: v.into(), value_type: None };
+    m.set_parameter_values(&[set("HostName", "a.test"), set("DiagnosticsState", "Requested")], "k", &mut st).unwrap();
+    assert_eq!(store.take_changes(), vec![(DiagnosticKind::NsLookup, Change::Requested)]);
+    let run = store.start(DiagnosticKind::NsLookup).unwrap();
+    let row = |s: &str| BTreeMap::from([("Status".to_string(), s.to_string())]);
+    let results = Results { values: BTreeMap::new(), rows: vec![row("Success"), row("Error_Timeout")] };
+    assert!(store.finish(&run, Outcome { state: "Complete", results }));
+    let got =
+        m.get_parameter_values(&[format!("{NS}Result.2.Status").into(), format!("{NS}ResultNumberOfEntries").into()]);
+    let got = got.unwrap();
+    assert_eq!((got[0].value.as_str(), got[1].value.as_str()), ("Error_Timeout", "2"));
+    m.set_parameter_values(&[set("Timeout", "100")], "k", &mut st).unwrap();
+    assert!(m.get_parameter_values(&[format!("{NS}Result.1.").into()]).is_err(), "results go with a write");
+    assert_eq!(m.get_parameter_values(&[format!("{NS}DiagnosticsState").into()]).unwrap()[0].value, "None");
+}

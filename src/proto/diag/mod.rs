@@ -4,5 +4,7 @@
 //!
 //! - [`icmp`]: ICMP and ICMPv6 echo requests and replies, and the errors that quote an echo
 //!   (RFC 792, RFC 4443), for IPPing.
+//! - [`dns`]: DNS queries and responses (RFC 1035), for NSLookupDiagnostics.
 
+pub mod dns;
 pub mod icmp;
