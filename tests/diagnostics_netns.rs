@@ -358,3 +358,111 @@ fn nslookup_against_dnsmasq() {
     assert_eq!(unresolved.state, "Error_DNSServerNotResolved");
     let _ = std::fs::remove_file(pid);
 }
+
+/// Namespaces `a`, three routers and `b` in a line (links 192.0.2.0/26, .64/26, .128/26,
+/// .192/26 and 2001:db8:N::/64), forwarding on, ICMP rate limits off. Deleted on drop.
+struct Chain(Vec<String>);
+
+impl Drop for Chain {
+    fn drop(&mut self) {
+        for ns in &self.0 {
+            let _ = ip(&["netns", "del", ns]);
+        }
+    }
+}
+
+impl Chain {
+    fn new() -> Result<Chain, String> {
+        let id = std::process::id();
+        let chain = Chain((0..5).map(|i| format!("cwd{id}c{i}")).collect());
+        for ns in &chain.0 {
+            ip(&["netns", "add", ns])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        }
+        for link in 0..4usize {
+            let (left, right) = (&chain.0[link], &chain.0[link + 1]);
+            let (l, r) = (format!("cwd{id}l{link}"), format!("cwd{id}r{link}"));
+            ip(&["link", "add", &l, "netns", left, "type", "veth", "peer", "name", &r, "netns", right])?;
+            let base = link * 64;
+            for (ns, dev, host) in [(left, &l, 1), (right, &r, 2)] {
+                ip(&["-n", ns, "addr", "add", &format!("192.0.2.{}/26", base + host), "dev", dev])?;
+                ip(&["-n", ns, "addr", "add", &format!("2001:db8:{link}::{host}/64"), "dev", dev, "nodad"])?;
+                ip(&["-n", ns, "link", "set", dev, "up"])?;
+            }
+        }
+        for (i, ns) in chain.0.iter().enumerate() {
+            // Towards b: via the next node; towards a: via the previous one.
+            if i < 4 {
+                let (v4, v6) = (format!("192.0.2.{}", i * 64 + 2), format!("2001:db8:{i}::2"));
+                for link in i + 1..4 {
+                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
+                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
+                }
+            }
+            if i > 0 {
+                let (v4, v6) = (format!("192.0.2.{}", (i - 1) * 64 + 1), format!("2001:db8:{}::1", i - 1));
+                for link in 0..i - 1 {
+                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
+                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
+                }
+            }
+            let ns = ns.clone();
+            Pair::within(&ns, || {
+                for (file, value) in [
+                    ("/proc/sys/net/ipv4/ip_forward", "1"),
+                    ("/proc/sys/net/ipv6/conf/all/forwarding", "1"),
+                    ("/proc/sys/net/ipv4/icmp_ratelimit", "0"),
+                    ("/proc/sys/net/ipv6/icmp/ratelimit", "0"),
+                ] {
+                    std::fs::write(file, value).map_err(|e| format!("{file}: {e}"))?;
+                }
+                Ok::<(), String>(())
+            })?;
+        }
+        Ok(chain)
+    }
+}
+
+fn traceroute_run(host: &str) -> cwmpd::backend::diagnostics::Run {
+    use cwmpd::hal::Value;
+    let config = [("Host", host), ("NumberOfTries", "2"), ("Timeout", "1000"), ("MaxHopCount", "8"), ("DSCP", "0")];
+    cwmpd::backend::diagnostics::Run {
+        kind: cwmpd::proto::cpe::DiagnosticKind::TraceRoute,
+        generation: 1,
+        config: config.into_iter().map(|(k, v)| (k.to_string(), Value::Text(v.to_string()))).collect(),
+        cancel: Default::default(),
+    }
+}
+
+/// TraceRoute over three routers finds every hop with its address, IPv4 and IPv6; a hop
+/// limit below the chain ends in Error_MaxHopCountExceeded.
+#[test]
+fn traceroute_finds_every_hop_of_a_chain() {
+    use cwmpd::backend::diagnostics::traceroute::trace;
+    if Command::new("ip").arg("-V").output().is_err() {
+        return skip_or_fail("no `ip` command (apt-get install iproute2)");
+    }
+    let chain = match Chain::new() {
+        Ok(c) => c,
+        Err(e) => return skip_or_fail(&format!("cannot build the router chain: {e}")),
+    };
+    let a = chain.0[0].clone();
+    for (dest, hops) in [
+        ("192.0.2.194", ["192.0.2.2", "192.0.2.66", "192.0.2.130", "192.0.2.194"]),
+        ("2001:db8:3::2", ["2001:db8:0::2", "2001:db8:1::2", "2001:db8:2::2", "2001:db8:3::2"]),
+    ] {
+        let o = Pair::within(&a, move || trace(&traceroute_run(dest)));
+        eprintln!("traceroute {dest}: {} {:?}", o.state, o.results.rows);
+        assert_eq!(o.state, "Complete", "{o:?}");
+        let found: Vec<String> = o.results.rows.iter().map(|r| r["HostAddress"].clone()).collect();
+        let want: Vec<String> = hops.iter().map(|h| h.parse::<std::net::IpAddr>().unwrap().to_string()).collect();
+        assert_eq!(found, want);
+        // One time per answered try (a first IPv6 try may wait out neighbour discovery).
+        assert!(o.results.rows.iter().all(|r| (1..=2).contains(&r["RTTimes"].split(',').count())), "{o:?}");
+        assert!(o.results.rows.iter().all(|r| r["ErrorCode"] == "0"), "{o:?}");
+    }
+    let mut short = traceroute_run("192.0.2.194");
+    short.config.insert("MaxHopCount".into(), cwmpd::hal::Value::Text("2".into()));
+    let o = Pair::within(&a, move || trace(&short));
+    assert_eq!((o.state, o.results.rows.len()), ("Error_MaxHopCountExceeded", 2));
+}

@@ -9,13 +9,15 @@
 //! (`crate::proto::cpe`), starts a run when the brain says so ([`Store::start`], which
 //! snapshots the test parameters) and stores its [`Outcome`] ([`Store::finish`]); a run
 //! that was canceled or restarted meanwhile has an old generation and its outcome is
-//! dropped. The tests themselves are in [`ipping`] (ICMP echo over real sockets) and
-//! [`nslookup`] (DNS over UDP).
+//! dropped. The tests themselves are in [`ipping`] (ICMP echo over real sockets),
+//! [`traceroute`] (UDP probes, ICMP errors from the error queue) and [`nslookup`] (DNS
+//! over UDP).
 
 pub mod ipping;
 pub mod nslookup;
 pub mod params;
 pub mod run;
+pub mod traceroute;
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use crate::proto::cpe::DiagnosticKind;

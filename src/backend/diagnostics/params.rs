@@ -1,5 +1,5 @@
 //! The parameters of each diagnostic test object served (TR-181 Issue 2 Amd 19,
-//! `Device.IP.Diagnostics.IPPing.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`; the names and types are those of the compiled schema):
+//! `Device.IP.Diagnostics.IPPing.`, `TraceRoute.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`; the names and types are those of the compiled schema):
 //! the writable test parameters with the defaults a test starts from, and the read-only
 //! result parameters with their values before any run (or after a cancel).
 
@@ -64,8 +64,28 @@ const NSLOOKUP: Spec = Spec {
     }),
 };
 
+const TRACEROUTE: Spec = Spec {
+    kind: DiagnosticKind::TraceRoute,
+    config: &[
+        (INTERFACE, ""),
+        ("ProtocolVersion", "Any"),
+        ("Host", ""),
+        ("NumberOfTries", "3"),
+        ("Timeout", "5000"),
+        ("DataBlockSize", "38"),
+        ("DSCP", "0"),
+        ("MaxHopCount", "30"),
+    ],
+    results: &[("IPAddressUsed", ""), ("ResponseTime", "0")],
+    table: Some(Table {
+        name: "RouteHops",
+        count: "RouteHopsNumberOfEntries",
+        params: &["Host", "HostAddress", "ErrorCode", "RTTimes"],
+    }),
+};
+
 /// The tests this build runs (a test is served only once it really runs).
-pub const SPECS: &[Spec] = &[IPPING, NSLOOKUP];
+pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.kind == kind)

@@ -15,8 +15,7 @@ pub fn run(run: &Run) -> Outcome {
             Err(state) => Outcome::error(state),
         },
         DiagnosticKind::NsLookup => super::nslookup::lookup(run),
-        // Not served by this build (params::SPECS): never requested.
-        DiagnosticKind::TraceRoute => Outcome::error("Error_Internal"),
+        DiagnosticKind::TraceRoute => super::traceroute::trace(run),
     }
 }
 

@@ -35,6 +35,12 @@ fn serves_every_ipping_parameter_of_the_schema() {
     let flags = m.get_parameter_values(&["Device.IP.Diagnostics.IPv4PingSupported".into()]).unwrap();
     assert_eq!(flags[0].value, "true");
     assert_eq!(flags[0].value_type, Some(ValueType::Boolean));
+    let trace = "Device.IP.Diagnostics.TraceRoute.";
+    let all = m.get_parameter_values(&[trace.into()]).unwrap();
+    assert_eq!(all.len(), crate::schema::object(trace).unwrap().params.len(), "no RouteHops before a run");
+    let flags = m.get_parameter_values(&["Device.IP.Diagnostics.".into()]).unwrap();
+    let on: Vec<&str> = flags.iter().filter(|p| p.value == "true").map(|p| p.name.as_str()).collect();
+    assert_eq!(on.len(), 4, "ping and traceroute, both families: {on:?}");
 }
 
 #[test]
