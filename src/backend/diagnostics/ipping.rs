@@ -10,7 +10,7 @@ use super::{Outcome, Results, Run};
 use crate::proto::diag::icmp::{decode, echo_request, Echo};
 use nix::errno::Errno;
 use nix::sys::socket::{self, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType, SockaddrStorage};
-use nix::sys::time::TimeVal;
+use nix::sys::time::{TimeVal, TimeValLike};
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,8 +95,8 @@ impl EchoSocket {
 
     /// Waits up to `wait` for one packet; `Ok(None)` on timeout.
     pub fn recv(&self, buf: &mut [u8], wait: Duration) -> Result<Option<usize>, Errno> {
-        let micros = i64::try_from(wait.as_micros()).unwrap_or(i64::MAX).max(1);
-        socket::setsockopt(&self.fd, sockopt::ReceiveTimeout, &TimeVal::new(micros / 1_000_000, micros % 1_000_000))?;
+        let micros = i64::try_from(wait.as_micros()).unwrap_or(i64::MAX).clamp(1, 3_600_000_000);
+        socket::setsockopt(&self.fd, sockopt::ReceiveTimeout, &TimeVal::microseconds(micros))?;
         match socket::recv(self.fd.as_raw_fd(), buf, MsgFlags::empty()) {
             Ok(n) => Ok(Some(n)),
             Err(Errno::EAGAIN | Errno::EINTR) => Ok(None),
