@@ -192,6 +192,10 @@ fn ipping_interface_and_dscp() {
     let gone =
         Pair::within(&pair.a, || ipping::ping(&params("192.0.2.2", 1, Some("nodev0"), 0), &AtomicBool::new(false)));
     assert_eq!(gone.state, "Error_Other", "an Interface that does not exist");
+    let nowhere = Pair::within(&pair.a, || ipping::ping(&params("198.51.100.1", 2, None, 0), &AtomicBool::new(false)));
+    assert_eq!(nowhere.state, "Error_NoRouteToHost", "no route in the namespace");
+    let unnamed = Pair::within(&pair.a, || ipping::ping(&params("host.invalid", 1, None, 0), &AtomicBool::new(false)));
+    assert_eq!(unnamed.state, "Error_CannotResolveHostName");
 }
 
 /// The TOS byte of the first ICMP echo request seen by a raw socket (in the target
