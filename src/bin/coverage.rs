@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout)]
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
+use cwmpd::backend::diagnostics::DiagnosticsBackend;
 use cwmpd::backend::linux::LinuxBackend;
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::config::Config;
@@ -21,9 +22,10 @@ fn main() {
     let agent = AgentBackend::new(&config, Identity::default(), "/".into());
     let uci = UciBackend::new("/nonexistent".into());
     let linux = LinuxBackend::with_root("/nonexistent".into());
+    let diagnostics = DiagnosticsBackend::default();
     let backends: Vec<&dyn Backend> = match platform.as_str() {
-        "openwrt" => vec![&agent, &uci, &linux],
-        "linux" => vec![&agent, &linux],
+        "openwrt" => vec![&agent, &diagnostics, &uci, &linux],
+        "linux" => vec![&agent, &diagnostics, &linux],
         other => {
             eprintln!("unknown platform {other}: openwrt or linux");
             std::process::exit(2)
