@@ -9,95 +9,15 @@
 //! them, and fails instead when `CI` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod netns_support;
+
 use cwmpd::backend::diagnostics::ipping::{self, EchoSocket, Params};
 use cwmpd::backend::diagnostics::run::Family;
-use std::process::Command;
+use netns_support::{setup, Pair};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 const DELAY_MS: u64 = 20;
-
-fn skip_or_fail(why: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("namespace test cannot run under CI: {why}");
-    }
-    eprintln!("skipped: {why}");
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip").args(args).output().map_err(|e| format!("ip: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
-    }
-}
-
-/// Two namespaces `a` (prober) and `b` (target) joined by veth `x` (in a) / `y` (in b):
-/// 192.0.2.1 / 2001:db8::1 and 192.0.2.2 / 2001:db8::2; netem on `x`. Deleted on drop.
-struct Pair {
-    a: String,
-    b: String,
-    x: String,
-}
-
-impl Pair {
-    fn new(tag: &str, netem: &[&str]) -> Result<Pair, String> {
-        let id = std::process::id();
-        let p = Pair { a: format!("cwd{id}{tag}a"), b: format!("cwd{id}{tag}b"), x: format!("cwd{id}{tag}x") };
-        let y = format!("cwd{id}{tag}y");
-        ip(&["netns", "add", &p.a])?;
-        ip(&["netns", "add", &p.b])?;
-        ip(&["link", "add", &p.x, "netns", &p.a, "type", "veth", "peer", "name", &y, "netns", &p.b])?;
-        for (ns, dev, v4, v6) in
-            [(&p.a, &p.x, "192.0.2.1/24", "2001:db8::1/64"), (&p.b, &y, "192.0.2.2/24", "2001:db8::2/64")]
-        {
-            ip(&["-n", ns, "addr", "add", v4, "dev", dev])?;
-            ip(&["-n", ns, "addr", "add", v6, "dev", dev, "nodad"])?;
-            ip(&["-n", ns, "link", "set", dev, "up"])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
-        if !netem.is_empty() {
-            let mut tc = vec!["netns", "exec", &p.a, "tc", "qdisc", "add", "dev", &p.x, "root", "netem"];
-            tc.extend_from_slice(netem);
-            ip(&tc)?;
-        }
-        Ok(p)
-    }
-
-    /// Runs `f` on a thread inside namespace `ns`.
-    fn within<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-        let path = format!("/run/netns/{ns}");
-        std::thread::spawn(move || {
-            let fd = std::fs::File::open(&path).unwrap();
-            nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-            f()
-        })
-        .join()
-        .unwrap()
-    }
-}
-
-impl Drop for Pair {
-    fn drop(&mut self) {
-        let _ = ip(&["netns", "del", &self.a]);
-        let _ = ip(&["netns", "del", &self.b]);
-    }
-}
-
-fn setup(tag: &str, netem: &[&str]) -> Option<Pair> {
-    if Command::new("ip").arg("-V").output().is_err() {
-        skip_or_fail("no `ip` command (apt-get install iproute2)");
-        return None;
-    }
-    match Pair::new(tag, netem) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            skip_or_fail(&format!("cannot build the namespaces (root, netns, veth, netem needed): {e}"));
-            None
-        }
-    }
-}
 
 fn params(host: &str, reps: u32, interface: Option<&str>, dscp: u8) -> Params {
     Params {
@@ -218,7 +138,7 @@ fn sniff_tos() -> Option<u8> {
 /// Without netem (a kernel without sch_netem): the target's kernel echo is off and a
 /// responder in the target namespace answers each request 20 ms after it arrived and drops
 /// every request whose sequence ends in 3: the failures are exactly the dropped ones, the
-/// fastest round trip is within 5% of the hold time (a userspace responder adds its own
+/// fastest round trip is within 10% of the hold time (a userspace responder adds its own
 /// scheduling delay to the others on a loaded machine; the netem test checks the average).
 #[test]
 fn ipping_delay_and_drops_from_a_held_responder() {
@@ -239,7 +159,7 @@ fn ipping_delay_and_drops_from_a_held_responder() {
         num(&o, "AverageResponseTimeDetailed"),
         num(&o, "MaximumResponseTimeDetailed"),
     );
-    assert!((DELAY_MS * 1000..=DELAY_MS * 1050).contains(&min), "fastest {min} us for a {DELAY_MS} ms hold");
+    assert!((DELAY_MS * 1000..=DELAY_MS * 1100).contains(&min), "fastest {min} us for a {DELAY_MS} ms hold");
     assert!(min <= avg && avg <= max && max < 300_000);
     eprintln!("responder answered {held} requests");
 }
@@ -281,192 +201,4 @@ fn hold_and_answer(ready: &std::sync::mpsc::Sender<()>) -> usize {
         answered += 1;
     }
     answered
-}
-
-/// dnsmasq serving `example.test` in the target namespace, killed on drop.
-struct Dnsmasq(std::process::Child);
-
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn nslookup_run(host: &str, server: &str, timeout_ms: u32, reps: u32) -> cwmpd::backend::diagnostics::Run {
-    use cwmpd::hal::Value;
-    let config = [
-        ("HostName", host.to_string()),
-        ("DNSServer", server.to_string()),
-        ("Timeout", timeout_ms.to_string()),
-        ("NumberOfRepetitions", reps.to_string()),
-    ];
-    cwmpd::backend::diagnostics::Run {
-        kind: cwmpd::proto::cpe::DiagnosticKind::NsLookup,
-        generation: 1,
-        config: config.into_iter().map(|(k, v)| (k.to_string(), Value::Text(v))).collect(),
-        cancel: Default::default(),
-    }
-}
-
-/// NSLookupDiagnostics against dnsmasq: an answer through a CNAME (both families), NXDOMAIN,
-/// a port nobody listens on, and a server that never answers (timeout).
-#[test]
-fn nslookup_against_dnsmasq() {
-    use cwmpd::backend::diagnostics::nslookup::lookup;
-    if Command::new("dnsmasq").arg("--version").output().is_err() {
-        return skip_or_fail("dnsmasq not installed (apt-get install dnsmasq-base)");
-    }
-    let Some(pair) = setup("n", &[]) else { return };
-    let pid = std::env::temp_dir().join(format!("cwmpd-dnsmasq-{}.pid", std::process::id()));
-    let child = Command::new("ip")
-        .args(["netns", "exec", &pair.b, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv"])
-        .args(["--no-hosts", "--bind-interfaces", "--listen-address=192.0.2.2", "--local=/example.test/"])
-        .args(["--host-record=www.example.test,192.0.2.7,2001:db8::7", "--cname=alias.example.test,www.example.test"])
-        .arg(format!("--pid-file={}", pid.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let _dnsmasq = Dnsmasq(child);
-    let ok = Pair::within(&pair.a, || {
-        let started = std::time::Instant::now();
-        loop {
-            let o = lookup(&nslookup_run("alias.example.test", "192.0.2.2", 500, 2));
-            if o.results.rows.first().is_some_and(|r| r["Status"] == "Success") || started.elapsed().as_secs() > 5 {
-                return o;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
-    assert_eq!(ok.state, "Complete");
-    assert_eq!(ok.results.values["SuccessCount"], "2", "{ok:?}");
-    let r = &ok.results.rows[0];
-    eprintln!("dnsmasq answer: {r:?}");
-    assert_eq!(r["IPAddresses"], "192.0.2.7,2001:db8::7");
-    assert_eq!(r["HostNameReturned"], "www.example.test");
-    assert_eq!(r["DNSServerIP"], "192.0.2.2");
-    assert_eq!(r["AnswerType"], "Authoritative", "dnsmasq is authoritative for its --local domain");
-    assert!(r["ResponseTime"].parse::<u64>().unwrap() < 500);
-
-    let nx = Pair::within(&pair.a, || lookup(&nslookup_run("nope.example.test", "192.0.2.2", 500, 1)));
-    assert_eq!((nx.state, nx.results.values["SuccessCount"].as_str()), ("Complete", "0"));
-    assert_eq!(nx.results.rows[0]["Status"], "Error_HostNameNotResolved", "{nx:?}");
-    assert_eq!(nx.results.rows[0]["AnswerType"], "None");
-
-    let silent = Pair::within(&pair.a, || lookup(&nslookup_run("www.example.test", "192.0.2.9", 300, 1)));
-    assert_eq!(silent.results.rows[0]["Status"], "Error_Timeout", "{silent:?}");
-    let closed = Pair::within(&pair.a, || lookup(&nslookup_run("www.example.test", "192.0.2.1", 300, 1)));
-    assert_eq!(closed.results.rows[0]["Status"], "Error_DNSServerNotAvailable", "{closed:?}");
-    let unresolved = Pair::within(&pair.a, || lookup(&nslookup_run("www.example.test", "dns.invalid", 300, 1)));
-    assert_eq!(unresolved.state, "Error_DNSServerNotResolved");
-    let _ = std::fs::remove_file(pid);
-}
-
-/// Namespaces `a`, three routers and `b` in a line (links 192.0.2.0/26, .64/26, .128/26,
-/// .192/26 and 2001:db8:N::/64), forwarding on, ICMP rate limits off. Deleted on drop.
-struct Chain(Vec<String>);
-
-impl Drop for Chain {
-    fn drop(&mut self) {
-        for ns in &self.0 {
-            let _ = ip(&["netns", "del", ns]);
-        }
-    }
-}
-
-impl Chain {
-    fn new() -> Result<Chain, String> {
-        let id = std::process::id();
-        let chain = Chain((0..5).map(|i| format!("cwd{id}c{i}")).collect());
-        for ns in &chain.0 {
-            ip(&["netns", "add", ns])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
-        for link in 0..4usize {
-            let (left, right) = (&chain.0[link], &chain.0[link + 1]);
-            let (l, r) = (format!("cwd{id}l{link}"), format!("cwd{id}r{link}"));
-            ip(&["link", "add", &l, "netns", left, "type", "veth", "peer", "name", &r, "netns", right])?;
-            let base = link * 64;
-            for (ns, dev, host) in [(left, &l, 1), (right, &r, 2)] {
-                ip(&["-n", ns, "addr", "add", &format!("192.0.2.{}/26", base + host), "dev", dev])?;
-                ip(&["-n", ns, "addr", "add", &format!("2001:db8:{link}::{host}/64"), "dev", dev, "nodad"])?;
-                ip(&["-n", ns, "link", "set", dev, "up"])?;
-            }
-        }
-        for (i, ns) in chain.0.iter().enumerate() {
-            // Towards b: via the next node; towards a: via the previous one.
-            if i < 4 {
-                let (v4, v6) = (format!("192.0.2.{}", i * 64 + 2), format!("2001:db8:{i}::2"));
-                for link in i + 1..4 {
-                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
-                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
-                }
-            }
-            if i > 0 {
-                let (v4, v6) = (format!("192.0.2.{}", (i - 1) * 64 + 1), format!("2001:db8:{}::1", i - 1));
-                for link in 0..i - 1 {
-                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
-                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
-                }
-            }
-            let ns = ns.clone();
-            Pair::within(&ns, || {
-                for (file, value) in [
-                    ("/proc/sys/net/ipv4/ip_forward", "1"),
-                    ("/proc/sys/net/ipv6/conf/all/forwarding", "1"),
-                    ("/proc/sys/net/ipv4/icmp_ratelimit", "0"),
-                    ("/proc/sys/net/ipv6/icmp/ratelimit", "0"),
-                ] {
-                    std::fs::write(file, value).map_err(|e| format!("{file}: {e}"))?;
-                }
-                Ok::<(), String>(())
-            })?;
-        }
-        Ok(chain)
-    }
-}
-
-fn traceroute_run(host: &str) -> cwmpd::backend::diagnostics::Run {
-    use cwmpd::hal::Value;
-    let config = [("Host", host), ("NumberOfTries", "2"), ("Timeout", "1000"), ("MaxHopCount", "8"), ("DSCP", "0")];
-    cwmpd::backend::diagnostics::Run {
-        kind: cwmpd::proto::cpe::DiagnosticKind::TraceRoute,
-        generation: 1,
-        config: config.into_iter().map(|(k, v)| (k.to_string(), Value::Text(v.to_string()))).collect(),
-        cancel: Default::default(),
-    }
-}
-
-/// TraceRoute over three routers finds every hop with its address, IPv4 and IPv6; a hop
-/// limit below the chain ends in Error_MaxHopCountExceeded.
-#[test]
-fn traceroute_finds_every_hop_of_a_chain() {
-    use cwmpd::backend::diagnostics::traceroute::trace;
-    if Command::new("ip").arg("-V").output().is_err() {
-        return skip_or_fail("no `ip` command (apt-get install iproute2)");
-    }
-    let chain = match Chain::new() {
-        Ok(c) => c,
-        Err(e) => return skip_or_fail(&format!("cannot build the router chain: {e}")),
-    };
-    let a = chain.0[0].clone();
-    for (dest, hops) in [
-        ("192.0.2.194", ["192.0.2.2", "192.0.2.66", "192.0.2.130", "192.0.2.194"]),
-        ("2001:db8:3::2", ["2001:db8:0::2", "2001:db8:1::2", "2001:db8:2::2", "2001:db8:3::2"]),
-    ] {
-        let o = Pair::within(&a, move || trace(&traceroute_run(dest)));
-        eprintln!("traceroute {dest}: {} {:?}", o.state, o.results.rows);
-        assert_eq!(o.state, "Complete", "{o:?}");
-        let found: Vec<String> = o.results.rows.iter().map(|r| r["HostAddress"].clone()).collect();
-        let want: Vec<String> = hops.iter().map(|h| h.parse::<std::net::IpAddr>().unwrap().to_string()).collect();
-        assert_eq!(found, want);
-        // One time per answered try (a first IPv6 try may wait out neighbour discovery).
-        assert!(o.results.rows.iter().all(|r| (1..=2).contains(&r["RTTimes"].split(',').count())), "{o:?}");
-        assert!(o.results.rows.iter().all(|r| r["ErrorCode"] == "0"), "{o:?}");
-    }
-    let mut short = traceroute_run("192.0.2.194");
-    short.config.insert("MaxHopCount".into(), cwmpd::hal::Value::Text("2".into()));
-    let o = Pair::within(&a, move || trace(&short));
-    assert_eq!((o.state, o.results.rows.len()), ("Error_MaxHopCountExceeded", 2));
 }
