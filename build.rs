@@ -28,6 +28,8 @@ const SERVICES: &[&str] = &[
     "datamodel/tr-196-2-1.schema",
 ];
 const SELECTION: &str = "datamodel/build-objects.list";
+/// Added to the selection by the `diagnostics` feature.
+const DIAGNOSTICS: &str = "datamodel/build-objects-diagnostics.list";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
@@ -268,7 +270,7 @@ fn emit(objects: &[Object]) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, UCI_MAP].iter().chain(SERVICES) {
+    for f in [TR181, SELECTION, DIAGNOSTICS, UCI_MAP].iter().chain(SERVICES) {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -280,7 +282,10 @@ fn main() {
             read_model(s, "Device.Services.", &mut objects);
         }
     } else {
-        let list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
+        let mut list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
+        if std::env::var_os("CARGO_FEATURE_DIAGNOSTICS").is_some() {
+            list += &std::fs::read_to_string(DIAGNOSTICS).unwrap_or_else(|e| panic!("{DIAGNOSTICS}: {e}"));
+        }
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
         selection.extend(uci_objects());

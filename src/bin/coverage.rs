@@ -6,7 +6,6 @@
 #![allow(clippy::print_stdout)]
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
-use cwmpd::backend::diagnostics::DiagnosticsBackend;
 use cwmpd::backend::linux::LinuxBackend;
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::config::Config;
@@ -22,15 +21,19 @@ fn main() {
     let agent = AgentBackend::new(&config, Identity::default(), "/".into());
     let uci = UciBackend::new("/nonexistent".into());
     let linux = LinuxBackend::with_root("/nonexistent".into());
-    let diagnostics = DiagnosticsBackend::default();
-    let backends: Vec<&dyn Backend> = match platform.as_str() {
-        "openwrt" => vec![&agent, &diagnostics, &uci, &linux],
-        "linux" => vec![&agent, &diagnostics, &linux],
+    #[cfg(feature = "diagnostics")]
+    let diagnostics = cwmpd::backend::diagnostics::DiagnosticsBackend::default();
+    #[cfg_attr(not(feature = "diagnostics"), allow(unused_mut))]
+    let mut backends: Vec<&dyn Backend> = match platform.as_str() {
+        "openwrt" => vec![&agent, &uci, &linux],
+        "linux" => vec![&agent, &linux],
         other => {
             eprintln!("unknown platform {other}: openwrt or linux");
             std::process::exit(2)
         }
     };
+    #[cfg(feature = "diagnostics")]
+    backends.insert(1, &diagnostics);
     let c = Coverage::of(&backends);
     println!("## Data-model coverage: {platform}\n");
     print!("{}", c.objects_table());

@@ -19,6 +19,7 @@
 
 pub mod cpe;
 pub mod cr;
+#[cfg(feature = "diagnostics")]
 pub mod diag;
 pub mod event;
 pub mod fault;

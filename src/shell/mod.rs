@@ -12,6 +12,7 @@
 pub mod acs_client;
 pub mod clock;
 pub mod control;
+#[cfg(feature = "diagnostics")]
 mod diagnostics;
 mod dispatch;
 pub mod entropy;
@@ -60,6 +61,7 @@ pub enum Input {
     /// An apply command ended.
     ApplyDone { id: u64, result: FaultStruct, settle: crate::proto::cpe::ApplySettle },
     /// A diagnostic test run ended.
+    #[cfg(feature = "diagnostics")]
     DiagnosticDone(Box<(crate::backend::diagnostics::Run, crate::backend::diagnostics::Outcome)>),
 }
 
@@ -109,6 +111,7 @@ pub struct Shell {
     session: Option<session::Running>,
     shutdown: bool,
     /// The diagnostics backend's tests, shared with the runs.
+    #[cfg(feature = "diagnostics")]
     diagnostics: crate::backend::diagnostics::Store,
 }
 
@@ -159,9 +162,13 @@ impl Shell {
         let identity = crate::backend::agent::Identity::from_host(&config, std::path::Path::new("/"));
         let own = crate::backend::agent::AgentBackend::new(&config, identity, "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
+        #[cfg(feature = "diagnostics")]
         let diagnostics = crate::backend::diagnostics::Store::default();
-        let tests = crate::backend::diagnostics::DiagnosticsBackend::new(diagnostics.clone());
-        model.add_backend(Box::new(tests), &state.model);
+        #[cfg(feature = "diagnostics")]
+        model.add_backend(
+            Box::new(crate::backend::diagnostics::DiagnosticsBackend::new(diagnostics.clone())),
+            &state.model,
+        );
         platform::add_platform_backends(&mut model, &config, &state);
         if let Some(file) = &config.agent.replay_file {
             attach_replay(&mut model, file, &state.model)?;
@@ -186,6 +193,7 @@ impl Shell {
             cr_bound: None,
             session: None,
             shutdown: false,
+            #[cfg(feature = "diagnostics")]
             diagnostics,
         };
         shell.settle_applies(boot);
@@ -255,8 +263,13 @@ impl Shell {
             Action::ReloadSettings => self.reload_settings(),
             Action::Reboot(cause) => self.reboot(cause),
             Action::FactoryReset => self.factory_reset(),
+            #[cfg(feature = "diagnostics")]
             Action::StartDiagnostic(kind) => self.start_diagnostic(kind),
+            #[cfg(feature = "diagnostics")]
             Action::CancelDiagnostic(kind) => self.diagnostics.cancel(kind),
+            // Without the feature nothing serves a test, so none is ever requested.
+            #[cfg(not(feature = "diagnostics"))]
+            Action::StartDiagnostic(_) | Action::CancelDiagnostic(_) => {}
         }
     }
 
@@ -286,6 +299,7 @@ impl Shell {
             }
             Input::TransferDone { id, result } => self.transfer_done(id, result),
             Input::ApplyDone { id, result, settle } => self.apply_done(id, result, settle),
+            #[cfg(feature = "diagnostics")]
             Input::DiagnosticDone(done) => {
                 let (run, outcome) = *done;
                 self.diagnostic_done(run, outcome);
