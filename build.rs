@@ -31,6 +31,8 @@ const SERVICES: &[&str] = &[
 const SELECTION: &str = "datamodel/build-objects.list";
 /// Objects added by the feature `software-modules`.
 const SELECTION_SOFTWARE_MODULES: &str = "datamodel/build-objects-software-modules.list";
+/// Added to the selection by the `diagnostics` feature.
+const DIAGNOSTICS: &str = "datamodel/build-objects-diagnostics.list";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
@@ -303,7 +305,7 @@ fn emit(objects: &[Object]) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, UCI_MAP].iter().chain(SERVICES) {
+    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, UCI_MAP].iter().chain(SERVICES) {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -319,6 +321,9 @@ fn main() {
         if std::env::var_os("CARGO_FEATURE_SOFTWARE_MODULES").is_some() {
             let more = SELECTION_SOFTWARE_MODULES;
             list.push_str(&std::fs::read_to_string(more).unwrap_or_else(|e| panic!("{more}: {e}")));
+        }
+        if std::env::var_os("CARGO_FEATURE_DIAGNOSTICS").is_some() {
+            list += &std::fs::read_to_string(DIAGNOSTICS).unwrap_or_else(|e| panic!("{DIAGNOSTICS}: {e}"));
         }
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();

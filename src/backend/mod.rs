@@ -5,6 +5,8 @@
 pub mod agent;
 #[cfg(feature = "replay")]
 pub mod csv;
+#[cfg(feature = "diagnostics")]
+pub mod diagnostics;
 pub mod linux;
 #[cfg(feature = "replay")]
 pub mod replay;

@@ -21,7 +21,10 @@ fn main() {
     let agent = AgentBackend::new(&config, Identity::default(), "/".into());
     let uci = UciBackend::new("/nonexistent".into());
     let linux = LinuxBackend::with_root("/nonexistent".into());
-    let backends: Vec<&dyn Backend> = match platform.as_str() {
+    #[cfg(feature = "diagnostics")]
+    let diagnostics = cwmpd::backend::diagnostics::DiagnosticsBackend::default();
+    #[cfg_attr(not(feature = "diagnostics"), allow(unused_mut))]
+    let mut backends: Vec<&dyn Backend> = match platform.as_str() {
         "openwrt" => vec![&agent, &uci, &linux],
         "linux" => vec![&agent, &linux],
         other => {
@@ -29,6 +32,8 @@ fn main() {
             std::process::exit(2)
         }
     };
+    #[cfg(feature = "diagnostics")]
+    backends.insert(1, &diagnostics);
     let c = Coverage::of(&backends);
     println!("## Data-model coverage: {platform}\n");
     print!("{}", c.objects_table());

@@ -21,6 +21,8 @@
 
 pub mod cpe;
 pub mod cr;
+#[cfg(feature = "diagnostics")]
+pub mod diag;
 pub mod event;
 pub mod fault;
 pub mod listing;

@@ -117,6 +117,8 @@ impl Shell {
             }
         }
         self.cpe.handle_parameters_written(self.now(), list);
+        #[cfg(feature = "diagnostics")]
+        self.diagnostics_written();
         self.mirror_config(list);
         self.persist();
     }

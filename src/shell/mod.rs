@@ -13,6 +13,8 @@ pub mod acs_client;
 pub mod clock;
 pub mod coding;
 pub mod control;
+#[cfg(feature = "diagnostics")]
+mod diagnostics;
 mod dispatch;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 pub mod du;
@@ -69,6 +71,9 @@ pub enum Input {
     /// What ExecEnv `env` has installed of its units (instance, version), observed at
     /// DU `generation`.
     DuObserved { generation: u64, env: u32, seen: Vec<(u32, Option<String>)> },
+    /// A diagnostic test run ended.
+    #[cfg(feature = "diagnostics")]
+    DiagnosticDone(Box<(crate::backend::diagnostics::Run, crate::backend::diagnostics::Outcome)>),
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -124,11 +129,17 @@ pub struct Shell {
     acs_worker: worker::Worker,
     /// The thread that runs transfer jobs (downloads, uploads, waiting for applies).
     job_worker: worker::Worker,
+    /// The thread that runs diagnostic tests (a long test never delays a transfer).
+    #[cfg(feature = "diagnostics")]
+    diag_worker: worker::Worker,
     shutdown: bool,
     /// The UDP connection-request port (Annex G), open while STUNEnable is true.
     udp: Option<udp::UdpPort>,
     /// What `Device.SoftwareModules` serves, refreshed at each persist.
     software_modules: du::View,
+    /// The diagnostics backend's tests, shared with the runs.
+    #[cfg(feature = "diagnostics")]
+    diagnostics: crate::backend::diagnostics::Store,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -185,6 +196,13 @@ impl Shell {
         let replay = config.agent.replay_file.as_deref().map(load_replay).transpose()?;
         let own = crate::backend::agent::AgentBackend::new(&config, identity(&config, replay.as_ref()), "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
+        #[cfg(feature = "diagnostics")]
+        let diagnostics = crate::backend::diagnostics::Store::default();
+        #[cfg(feature = "diagnostics")]
+        model.add_backend(
+            Box::new(crate::backend::diagnostics::DiagnosticsBackend::new(diagnostics.clone())),
+            &state.model,
+        );
         platform::add_platform_backends(&mut model, &config, &state);
         if let Some(tree) = replay {
             attach_replay(&mut model, tree, &state.model);
@@ -202,6 +220,9 @@ impl Shell {
             disabled: !ms.enable_cwmp || !ms.http_connection_request_enable,
         }));
         let acs_worker = worker::Worker::start("acs", inputs.clone()).map_err(|e| StartError::Thread("acs", e))?;
+        #[cfg(feature = "diagnostics")]
+        let diag_worker =
+            worker::Worker::start("diagnostics", inputs.clone()).map_err(|e| StartError::Thread("diagnostics", e))?;
         let job_worker = worker::Worker::start("jobs", inputs.clone()).map_err(|e| StartError::Thread("jobs", e))?;
         let mut shell = Shell {
             config,
@@ -217,9 +238,13 @@ impl Shell {
             session: None,
             acs_worker,
             job_worker,
+            #[cfg(feature = "diagnostics")]
+            diag_worker,
             shutdown: false,
             udp: None,
             software_modules,
+            #[cfg(feature = "diagnostics")]
+            diagnostics,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
@@ -303,6 +328,13 @@ impl Shell {
             Action::SettleDu { job, op } => self.settle_du(job, op),
             #[cfg(not(feature = "software-modules"))]
             Action::FetchDu { .. } | Action::ApplyDu { .. } | Action::SettleDu { .. } => {}
+            #[cfg(feature = "diagnostics")]
+            Action::StartDiagnostic(kind) => self.start_diagnostic(kind),
+            #[cfg(feature = "diagnostics")]
+            Action::CancelDiagnostic(kind) => self.diagnostics.cancel(kind),
+            // Without the feature nothing serves a test, so none is ever requested.
+            #[cfg(not(feature = "diagnostics"))]
+            Action::StartDiagnostic(_) | Action::CancelDiagnostic(_) => {}
         }
     }
 
@@ -347,6 +379,11 @@ impl Shell {
             Input::DuObserved { generation, env, seen } => self.du_observed(generation, env, &seen),
             #[cfg(not(feature = "software-modules"))]
             Input::Du { .. } | Input::DuObserved { .. } => {}
+            #[cfg(feature = "diagnostics")]
+            Input::DiagnosticDone(done) => {
+                let (run, outcome) = *done;
+                self.diagnostic_done(run, outcome);
+            }
         }
     }
 }

@@ -25,6 +25,7 @@
 mod heartbeat;
 // Without the feature `software-modules` no DU job can be accepted; the rules stay compiled
 // for the state's types but are not called (the linker drops them).
+mod diagnostics;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 pub mod du;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
@@ -39,6 +40,7 @@ mod inputs;
 mod jobs;
 mod stun;
 
+pub use diagnostics::DiagnosticKind;
 pub use heartbeat::HeartbeatPolicy;
 pub use jobs::{ApplySettle, Support};
 pub use stun::{StunMapping, StunSettings};
@@ -151,6 +153,10 @@ pub enum Action {
     /// Operation `op` was Applying when the agent stopped: read the package state and
     /// report `handle_du_settled`; nothing runs again.
     SettleDu { job: u64, op: usize },
+    /// Run this diagnostic test beside sessions; report `handle_diagnostic_done`.
+    StartDiagnostic(DiagnosticKind),
+    /// Stop the run of this diagnostic test (its result, if any comes, is not reported).
+    CancelDiagnostic(DiagnosticKind),
 }
 
 /// Why the agent reboots (for the log).
@@ -200,6 +206,7 @@ pub struct Cpe {
     /// A reboot decided and not yet carried out: it waits for the session and for an apply
     /// in progress (a firmware write is never cut by a reboot of ours).
     pending_reboot: Option<RebootCause>,
+    diagnostics: diagnostics::Diagnostics,
     actions: VecDeque<Action>,
     dirty: bool,
     heartbeat: heartbeat::Heartbeat,
@@ -252,6 +259,7 @@ impl Cpe {
             deferred: Deferred::default(),
             job: None,
             pending_reboot: None,
+            diagnostics: Default::default(),
             actions: VecDeque::new(),
             dirty: true,
             heartbeat: heartbeat::Heartbeat::default(),
@@ -443,6 +451,7 @@ impl Cpe {
             self.plan_job();
             #[cfg(feature = "software-modules")]
             self.plan_du();
+            self.plan_diagnostic();
         }
     }
 

@@ -1,0 +1,137 @@
+//! The parameters of each diagnostic test object served (TR-181 Issue 2 Amd 19,
+//! `Device.IP.Diagnostics.IPPing.`, `TraceRoute.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`; the names and types are those of the compiled schema):
+//! the writable test parameters with the defaults a test starts from, and the read-only
+//! result parameters with their values before any run (or after a cancel).
+
+use crate::proto::cpe::DiagnosticKind;
+
+/// One test object: its writable parameters (name, default) besides DiagnosticsState, its
+/// result parameters (name, value when there is no result), and its result table, if any.
+#[derive(Debug)]
+pub struct Spec {
+    pub kind: DiagnosticKind,
+    pub config: &'static [(&'static str, &'static str)],
+    pub results: &'static [(&'static str, &'static str)],
+    pub table: Option<Table>,
+}
+
+/// A result table (`RouteHops.{i}.`, `Result.{i}.`): its name inside the object, the
+/// parameter counting its rows and the parameters of a row.
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub count: &'static str,
+    pub params: &'static [&'static str],
+}
+
+/// The reference parameter of every test (a row of `Device.IP.Interface.{i}.`).
+pub const INTERFACE: &str = "Interface";
+pub const STATE: &str = "DiagnosticsState";
+
+const IPPING: Spec = Spec {
+    kind: DiagnosticKind::IpPing,
+    config: &[
+        (INTERFACE, ""),
+        ("ProtocolVersion", "Any"),
+        ("Host", ""),
+        ("NumberOfRepetitions", "3"),
+        ("Timeout", "5000"),
+        ("DataBlockSize", "64"),
+        ("DSCP", "0"),
+    ],
+    results: &[
+        ("IPAddressUsed", ""),
+        ("SuccessCount", "0"),
+        ("FailureCount", "0"),
+        ("AverageResponseTime", "0"),
+        ("MinimumResponseTime", "0"),
+        ("MaximumResponseTime", "0"),
+        ("AverageResponseTimeDetailed", "0"),
+        ("MinimumResponseTimeDetailed", "0"),
+        ("MaximumResponseTimeDetailed", "0"),
+    ],
+    table: None,
+};
+
+const NSLOOKUP: Spec = Spec {
+    kind: DiagnosticKind::NsLookup,
+    config: &[(INTERFACE, ""), ("HostName", ""), ("DNSServer", ""), ("Timeout", "5000"), ("NumberOfRepetitions", "1")],
+    results: &[("SuccessCount", "0")],
+    table: Some(Table {
+        name: "Result",
+        count: "ResultNumberOfEntries",
+        params: &["Status", "AnswerType", "HostNameReturned", "IPAddresses", "DNSServerIP", "ResponseTime"],
+    }),
+};
+
+const TRACEROUTE: Spec = Spec {
+    kind: DiagnosticKind::TraceRoute,
+    config: &[
+        (INTERFACE, ""),
+        ("ProtocolVersion", "Any"),
+        ("Host", ""),
+        ("NumberOfTries", "3"),
+        ("Timeout", "5000"),
+        ("DataBlockSize", "38"),
+        ("DSCP", "0"),
+        ("MaxHopCount", "30"),
+    ],
+    results: &[("IPAddressUsed", ""), ("ResponseTime", "0")],
+    table: Some(Table {
+        name: "RouteHops",
+        count: "RouteHopsNumberOfEntries",
+        params: &["Host", "HostAddress", "ErrorCode", "RTTimes"],
+    }),
+};
+
+/// The tests this build runs (a test is served only once it really runs).
+pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP];
+
+pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.kind == kind)
+}
+
+/// The test whose object (or result table) is `object`, and whether it is the table.
+pub fn by_object(object: &str) -> Option<(&'static Spec, bool)> {
+    SPECS.iter().find_map(|s| {
+        let base = s.kind.object();
+        if object == base {
+            return Some((s, false));
+        }
+        let t = s.table.as_ref()?;
+        let rest = object.strip_prefix(base)?;
+        (rest.strip_prefix(t.name) == Some(".{i}.")).then_some((s, true))
+    })
+}
+
+/// The result table's schema path (`….RouteHops.{i}.`).
+pub fn table_path(spec: &Spec) -> Option<String> {
+    spec.table.as_ref().map(|t| format!("{}{}.{{i}}.", spec.kind.object(), t.name))
+}
+
+/// `Device.IP.Diagnostics.`: which tests the device supports.
+pub const IP_DIAGNOSTICS: &str = "Device.IP.Diagnostics.";
+
+/// The `…Supported` flags of `Device.IP.Diagnostics.` and the test each stands for (`None`:
+/// a test this build does not run).
+pub const SUPPORTED: &[(&str, Option<DiagnosticKind>)] = &[
+    ("IPv4PingSupported", Some(DiagnosticKind::IpPing)),
+    ("IPv6PingSupported", Some(DiagnosticKind::IpPing)),
+    ("IPv4TraceRouteSupported", Some(DiagnosticKind::TraceRoute)),
+    ("IPv6TraceRouteSupported", Some(DiagnosticKind::TraceRoute)),
+    ("IPv4DownloadDiagnosticsSupported", None),
+    ("IPv6DownloadDiagnosticsSupported", None),
+    ("IPv4UploadDiagnosticsSupported", None),
+    ("IPv6UploadDiagnosticsSupported", None),
+    ("IPv4UDPEchoDiagnosticsSupported", None),
+    ("IPv6UDPEchoDiagnosticsSupported", None),
+    ("IPLayerCapacitySupported", None),
+    ("IPv4ServerSelectionDiagnosticsSupported", None),
+    ("IPv6ServerSelectionDiagnosticsSupported", None),
+];
+
+/// The value of a `…Supported` flag.
+pub fn supported(param: &str) -> Option<bool> {
+    let (_, kind) = SUPPORTED.iter().find(|(n, _)| *n == param)?;
+    Some(kind.is_some_and(|k| spec(k).is_some()))
+}

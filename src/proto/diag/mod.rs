@@ -1,0 +1,10 @@
+//! Wire codecs of the diagnostic tests (TR-181 Issue 2 Amd 19 `Device.IP.Diagnostics.`),
+//! sans-IO: bytes in, typed values out, and back. The sockets are in
+//! `crate::backend::diagnostics`.
+//!
+//! - [`icmp`]: ICMP and ICMPv6 echo requests and replies, and the errors that quote an echo
+//!   (RFC 792, RFC 4443), for IPPing.
+//! - [`dns`]: DNS queries and responses (RFC 1035), for NSLookupDiagnostics.
+
+pub mod dns;
+pub mod icmp;

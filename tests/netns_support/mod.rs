@@ -1,0 +1,169 @@
+//! Network namespaces for the diagnostics tests: made by the test, deleted on drop; a
+//! thread enters one with setns(2). Needs root and iproute2 (`ip`, `tc`): without them a
+//! test prints `skipped: ...`, and fails instead when `CI` is set.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::process::Command;
+
+pub fn skip_or_fail(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("namespace test cannot run under CI: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+pub fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip").args(args).output().map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// Two namespaces `a` (prober) and `b` (target) joined by veth `x` (in a) / `y` (in b):
+/// 192.0.2.1 / 2001:db8::1 and 192.0.2.2 / 2001:db8::2; netem on `x`. Deleted on drop.
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    pub x: String,
+}
+
+impl Pair {
+    pub fn new(tag: &str, netem: &[&str]) -> Result<Pair, String> {
+        let id = std::process::id();
+        let p = Pair { a: format!("cwd{id}{tag}a"), b: format!("cwd{id}{tag}b"), x: format!("cwd{id}{tag}x") };
+        let y = format!("cwd{id}{tag}y");
+        ip(&["netns", "add", &p.a])?;
+        ip(&["netns", "add", &p.b])?;
+        ip(&["link", "add", &p.x, "netns", &p.a, "type", "veth", "peer", "name", &y, "netns", &p.b])?;
+        for (ns, dev, v4, v6) in
+            [(&p.a, &p.x, "192.0.2.1/24", "2001:db8::1/64"), (&p.b, &y, "192.0.2.2/24", "2001:db8::2/64")]
+        {
+            ip(&["-n", ns, "addr", "add", v4, "dev", dev])?;
+            ip(&["-n", ns, "addr", "add", v6, "dev", dev, "nodad"])?;
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        }
+        if !netem.is_empty() {
+            let mut tc = vec!["netns", "exec", &p.a, "tc", "qdisc", "add", "dev", &p.x, "root", "netem"];
+            tc.extend_from_slice(netem);
+            ip(&tc)?;
+        }
+        Ok(p)
+    }
+
+    /// Runs `f` on a thread inside namespace `ns`.
+    pub fn within<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = format!("/run/netns/{ns}");
+        std::thread::spawn(move || {
+            let fd = std::fs::File::open(&path).unwrap();
+            nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            f()
+        })
+        .join()
+        .unwrap()
+    }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        let _ = ip(&["netns", "del", &self.a]);
+        let _ = ip(&["netns", "del", &self.b]);
+    }
+}
+
+pub fn setup(tag: &str, netem: &[&str]) -> Option<Pair> {
+    if Command::new("ip").arg("-V").output().is_err() {
+        skip_or_fail("no `ip` command (apt-get install iproute2)");
+        return None;
+    }
+    if !netem.is_empty() && !netem_available() {
+        // A kernel module, not a package: CI cannot install it, so this skips everywhere.
+        eprintln!("skipped: this kernel has no sch_netem qdisc (the held-responder test covers delay and loss)");
+        return None;
+    }
+    match Pair::new(tag, netem) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            skip_or_fail(&format!("cannot build the namespaces (root, netns, veth, netem needed): {e}"));
+            None
+        }
+    }
+}
+
+/// Whether the running kernel has the netem qdisc (built in, loaded, or loadable).
+fn netem_available() -> bool {
+    if std::path::Path::new("/sys/module/sch_netem").exists() {
+        return true;
+    }
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let dir = format!("/lib/modules/{}/kernel/net/sched", release.trim());
+    let loadable =
+        std::fs::read_dir(dir).map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("sch_netem")));
+    loadable.unwrap_or(false) && Command::new("modprobe").arg("sch_netem").status().is_ok_and(|s| s.success())
+}
+
+/// Namespaces `a`, three routers and `b` in a line (links 192.0.2.0/26, .64/26, .128/26,
+/// .192/26 and 2001:db8:N::/64), forwarding on, ICMP rate limits off. Deleted on drop.
+pub struct Chain(pub Vec<String>);
+
+impl Drop for Chain {
+    fn drop(&mut self) {
+        for ns in &self.0 {
+            let _ = ip(&["netns", "del", ns]);
+        }
+    }
+}
+
+impl Chain {
+    pub fn new() -> Result<Chain, String> {
+        let id = std::process::id();
+        let chain = Chain((0..5).map(|i| format!("cwd{id}c{i}")).collect());
+        for ns in &chain.0 {
+            ip(&["netns", "add", ns])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        }
+        for link in 0..4usize {
+            let (left, right) = (&chain.0[link], &chain.0[link + 1]);
+            let (l, r) = (format!("cwd{id}l{link}"), format!("cwd{id}r{link}"));
+            ip(&["link", "add", &l, "netns", left, "type", "veth", "peer", "name", &r, "netns", right])?;
+            let base = link * 64;
+            for (ns, dev, host) in [(left, &l, 1), (right, &r, 2)] {
+                ip(&["-n", ns, "addr", "add", &format!("192.0.2.{}/26", base + host), "dev", dev])?;
+                ip(&["-n", ns, "addr", "add", &format!("2001:db8:{link}::{host}/64"), "dev", dev, "nodad"])?;
+                ip(&["-n", ns, "link", "set", dev, "up"])?;
+            }
+        }
+        for (i, ns) in chain.0.iter().enumerate() {
+            // Towards b: via the next node; towards a: via the previous one.
+            if i < 4 {
+                let (v4, v6) = (format!("192.0.2.{}", i * 64 + 2), format!("2001:db8:{i}::2"));
+                for link in i + 1..4 {
+                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
+                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
+                }
+            }
+            if i > 0 {
+                let (v4, v6) = (format!("192.0.2.{}", (i - 1) * 64 + 1), format!("2001:db8:{}::1", i - 1));
+                for link in 0..i - 1 {
+                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
+                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
+                }
+            }
+            let ns = ns.clone();
+            Pair::within(&ns, || {
+                for (file, value) in [
+                    ("/proc/sys/net/ipv4/ip_forward", "1"),
+                    ("/proc/sys/net/ipv6/conf/all/forwarding", "1"),
+                    ("/proc/sys/net/ipv4/icmp_ratelimit", "0"),
+                    ("/proc/sys/net/ipv6/icmp/ratelimit", "0"),
+                ] {
+                    std::fs::write(file, value).map_err(|e| format!("{file}: {e}"))?;
+                }
+                Ok::<(), String>(())
+            })?;
+        }
+        Ok(chain)
+    }
+}
