@@ -1,7 +1,7 @@
 //! Diagnostic tests on worker threads (TR-181 Issue 2 Amd 19 DiagnosticsState; TR-069 Amd 6
 //! 3.7.1.5 `8 DIAGNOSTICS COMPLETE`): the brain decides when a test starts
 //! (`crate::proto::cpe`, after the session that requested it), the shell snapshots the test
-//! parameters from the diagnostics backend's store, runs the test with `smol::unblock` and
+//! parameters from the diagnostics backend's store, runs the test on the diagnostics worker thread and
 //! stores its outcome, then tells the brain, which raises the event.
 
 use super::{Input, Shell};
