@@ -20,9 +20,14 @@
 //! ```
 //!
 //! Sans-IO core (no clock, file, socket, process or randomness reads):
-//! - [`proto`]: the CWMP protocol: the brain [`proto::cpe`], the session state machine, the
-//!   SOAP codec [`proto::soap`], typed RPCs and faults, parameter names, events, retry and
-//!   schedules, connection-request decisions [`proto::cr`], the transfer queue.
+//! - [`proto`]: the CWMP protocol. [`proto::cpe`] is the brain: events, retry back-off,
+//!   periodic/scheduled Informs, connection-request folding, the notification throttle,
+//!   deferred reboot/reset/URL change, ScheduleReboot/DelayReboot, transfer jobs, and (in
+//!   files of their own) heartbeats, the STUN client, diagnostics jobs and ChangeDUState
+//!   jobs. Also the session state machine, the SOAP codec [`proto::soap`], typed RPCs and
+//!   faults, parameter names, events, retry and schedules, connection-request decisions
+//!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
+//!   ICMP and DNS codecs of the diagnostics [`proto::diag`], the transfer queue.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, notifications.
 //! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) and
@@ -30,17 +35,22 @@
 //! - [`clock`]: the time types the core is handed ([`clock::Now`]) and xsd:dateTime.
 //!
 //! IO:
-//! - [`shell`]: the daemon: one smol event loop around the brain; the ACS client, the
-//!   connection-request listener, the UDP connection-request/STUN port (Annex G), the
-//!   control socket (`cwmpd get/set/...`), the state file,
-//!   the OS clock and randomness, the logger, HTTP transfers and the apply supervisor,
-//!   and (feature `software-modules`) the ChangeDUState runs over the dpkg/opkg/apk ExecEnvs
-//!   (`shell::du`; their rules are in `proto::cpe::du`).
+//! - [`shell`]: the daemon: one smol event loop around the brain (`shell::mod`), long-lived
+//!   worker threads for the session's POSTs, transfer jobs and diagnostics (`worker`); the
+//!   ACS client with HTTP compression (`acs_client`, `coding`), the connection-request
+//!   listener (`listener`), the UDP connection-request/STUN port (`udp`), the control socket
+//!   (`control`, `local`), the state file (`persist`), the OS clock, randomness, the logger,
+//!   HTTP transfers and the apply supervisor (`transfer`), diagnostics runs
+//!   (`diagnostics`) and the ChangeDUState runs over the dpkg/opkg/apk ExecEnvs (`du`).
 //! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
 //!   parameters (`agent`), the Linux host (`linux`: sysfs, procfs, netlink), OpenWrt
-//!   (`uci`), `Device.SoftwareModules` (`software_modules`), and a replayed device dump
-//!   (`replay`, feature `replay`, not in router builds).
+//!   (`uci`), `Device.SoftwareModules` (`software_modules`), the TR-143 diagnostics objects
+//!   with their socket runs (`diagnostics`), and a replayed device dump (`replay`).
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
+//!
+//! Cargo features beside the default `tls`: `compression` (gzip/deflate to the ACS),
+//! `diagnostics`, `software-modules` (each over 40-60 KB on mipsel, so opt-in), `replay`,
+//! `full-schema`.
 //!
 //! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file
 //! server used by the demo and the tests), `coverage` (feature `full-schema`: the TR-181
