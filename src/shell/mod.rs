@@ -204,9 +204,7 @@ impl Shell {
             &state.model,
         );
         platform::add_platform_backends(&mut model, &config, &state);
-        if let Some(tree) = replay {
-            attach_replay(&mut model, tree, &state.model);
-        }
+        attach_replay(&mut model, replay, &state.model);
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
         // The brain owns its durable part from here on; the shell keeps the model's.
         let durable = core::mem::take(&mut state.cpe);
@@ -427,11 +425,15 @@ fn identity(config: &Config, replay: Option<&Replay>) -> crate::backend::agent::
 }
 
 #[cfg(feature = "replay")]
-fn attach_replay(model: &mut Model, tree: Replay, state: &crate::model::ModelState) {
-    model.attach_replay(tree, state);
+fn attach_replay(model: &mut Model, tree: Option<Replay>, state: &crate::model::ModelState) {
+    if let Some(tree) = tree {
+        model.attach_replay(tree, state);
+    }
 }
 
 #[cfg(not(feature = "replay"))]
-fn attach_replay(_: &mut Model, tree: Replay, _: &crate::model::ModelState) {
-    match tree {}
+fn attach_replay(_: &mut Model, tree: Option<Replay>, _: &crate::model::ModelState) {
+    if let Some(never) = tree {
+        match never {}
+    }
 }
