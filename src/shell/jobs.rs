@@ -53,7 +53,7 @@ impl Shell {
         self.cpe.handle_transfer_done(self.now(), id, result);
         if self.cpe.durable().transfers.transfer(id).is_some_and(|t| t.phase == Phase::Applying) {
             // The stored file is durable (phase Applying) before the apply starts.
-            if let Some(crate::proto::cpe::Action::Persist) = self.cpe.poll_action() {
+            if self.cpe.take_persist() {
                 self.persist();
             }
             crash_point("downloaded");
@@ -155,7 +155,7 @@ impl Shell {
     /// The apply of `id` ended: the brain records the result (persisted), then its files go.
     pub(super) fn apply_done(&mut self, id: u64, result: FaultStruct, settle: ApplySettle) {
         self.cpe.handle_apply_done(self.now(), id, result, settle);
-        if let Some(crate::proto::cpe::Action::Persist) = self.cpe.poll_action() {
+        if self.cpe.take_persist() {
             self.persist();
         }
         self.forget_apply(id);

@@ -214,13 +214,9 @@ impl Shell {
             SessionEvent::Finished => {}
             SessionEvent::Failed(reason) => return Err(reason),
         }
-        self.drain_actions_in_session();
-        Ok(())
-    }
-
-    /// Persists what the session settled (the session itself stays where it is).
-    fn drain_actions_in_session(&mut self) {
+        // Persist what the session settled (the session itself stays where it is).
         self.drain_actions();
+        Ok(())
     }
 }
 

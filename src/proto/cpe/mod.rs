@@ -344,6 +344,13 @@ impl Cpe {
         self.actions.pop_front()
     }
 
+    /// True (once) when the durable part changed since the last `Persist`: the shell writes
+    /// it before a step that must follow it (a crash point, an apply), without taking any
+    /// other queued action out of order.
+    pub fn take_persist(&mut self) -> bool {
+        core::mem::take(&mut self.dirty)
+    }
+
     /// The next instant at which [`Cpe::handle_timeout`] has work, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let now = self.now;
