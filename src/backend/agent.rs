@@ -7,6 +7,7 @@
 //! ConnectionRequestURL is set by the agent itself ([`Backend::set_own`]), never by the ACS;
 //! ParameterKey is the engine's ([`crate::model::ModelState`]), not served here.
 
+use super::inform_parameter::{self, InformParameters};
 pub use super::linux::identity::Identity;
 use crate::config::Config;
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
@@ -24,6 +25,7 @@ const HBP: &str = "Device.ManagementServer.HeartbeatPolicy.";
 /// HeartbeatPolicy parameters and their defaults (off; TR-069 Amd 6 Annex O).
 const HBP_PARAMS: &[(&str, &str)] =
     &[("Enable", "false"), ("ReportingInterval", "86400"), ("InitiationTime", crate::clock::UNKNOWN_TIME)];
+const IP: &str = inform_parameter::TABLE;
 const DUSC: &str = "Device.ManagementServer.DUStateChangeComplPolicy.";
 /// DUStateChangeComplPolicy parameters (AutonomousDUStateChangeComplete) and their defaults.
 const DUSC_PARAMS: &[(&str, &str)] = &[
@@ -76,6 +78,7 @@ const MS_PARAMS: &[&str] = &[
     "STUNMaximumKeepAlivePeriod",
     "STUNMinimumKeepAlivePeriod",
     "NATDetected",
+    "InformParameterNumberOfEntries",
 ];
 
 /// Read-only ManagementServer parameters (TR-181 2.19); the rest of [`MS_PARAMS`] the ACS
@@ -95,6 +98,7 @@ const MS_READ_ONLY: &[&str] = &[
     "LightweightNotificationProtocolsSupported",
     "UDPConnectionRequestAddress",
     "NATDetected",
+    "InformParameterNumberOfEntries",
 ];
 
 /// ManagementServer parameters only the agent sets ([`Backend::set_own`]).
@@ -124,6 +128,8 @@ pub struct AgentBackend {
     connection_request_url: String,
     /// Other values the agent sets itself (UDPConnectionRequestAddress, NATDetected, ...).
     own: BTreeMap<String, String>,
+    /// ManagementServer.InformParameter.{i}.
+    inform: InformParameters,
     root: PathBuf,
 }
 
@@ -184,6 +190,7 @@ impl AgentBackend {
             staged: Vec::new(),
             connection_request_url: String::new(),
             own: BTreeMap::new(),
+            inform: InformParameters::default(),
             root,
         }
     }
@@ -217,6 +224,7 @@ impl AgentBackend {
         match name {
             "ParameterKey" => None,
             "ConnectionRequestURL" => Some(self.connection_request_url.clone()),
+            "InformParameterNumberOfEntries" => Some(self.inform.keys().len().to_string()),
             p if self.own.contains_key(p) => self.own.get(p).cloned(),
             _ => self.values.get(&format!("{MS}{name}")).or_else(|| self.defaults.get(name)).cloned(),
         }
@@ -229,7 +237,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS | SDM | ATC | HBP | DUSC)
+        matches!(object, "Device." | DI | MS | SDM | ATC | HBP | DUSC | IP)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -241,6 +249,7 @@ impl Backend for AgentBackend {
             ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
             HBP => &["Enable", "ReportingInterval", "InitiationTime"],
             DUSC => &["Enable", "OperationTypeFilter", "ResultTypeFilter", "FaultCodeFilter"],
+            IP => inform_parameter::PARAMS,
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -250,6 +259,7 @@ impl Backend for AgentBackend {
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
         match at.object {
             SDM => Ok(vec!["device2".to_string()]),
+            IP => Ok(self.inform.keys()),
             _ => Err(HalError::new(ErrorKind::NotFound, at.object)),
         }
     }
@@ -262,13 +272,39 @@ impl Backend for AgentBackend {
         self.own_writable(at, param)
     }
 
+    fn creatable(&self, at: &Location) -> bool {
+        at.object == IP
+    }
+
     fn volatile(&self) -> bool {
         true
     }
 
     fn begin(&mut self) -> Result<()> {
         self.staged.clear();
+        self.inform.begin();
         Ok(())
+    }
+
+    fn add(&mut self, at: &Location) -> Result<String> {
+        match at.object {
+            IP => self.inform.add(),
+            _ => Err(HalError::new(ErrorKind::Denied, format!("{} cannot grow", at.object))),
+        }
+    }
+
+    fn delete(&mut self, at: &Location) -> Result<()> {
+        match at.object {
+            IP => self.inform.delete(at.key()),
+            _ => Err(HalError::new(ErrorKind::Denied, format!("{} cannot shrink", at.object))),
+        }
+    }
+
+    fn restore_row(&mut self, at: &Location) -> Result<()> {
+        match at.object {
+            IP => self.inform.restore(at.key()),
+            _ => Err(HalError::new(ErrorKind::Denied, format!("{}: no kept rows", at.object))),
+        }
     }
 
     fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
@@ -278,6 +314,9 @@ impl Backend for AgentBackend {
         let Some(text) = value.as_text() else {
             return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}: not a reference", at.object)));
         };
+        if at.object == IP {
+            return self.inform.set(at.key(), param, text);
+        }
         // enumerationRef HTTPCompressionSupported, null value Disabled (TR-181).
         let supported = crate::shell::coding::SUPPORTED.split(',').filter(|s| !s.is_empty());
         if (at.object, param) == (MS, "HTTPCompression") && text != "Disabled" && !supported.clone().any(|s| s == text)
@@ -292,11 +331,13 @@ impl Backend for AgentBackend {
         for (name, value) in self.staged.drain(..) {
             self.values.insert(name, value);
         }
+        self.inform.commit();
         Ok(crate::hal::Applied::Now)
     }
 
     fn abort(&mut self) {
         self.staged.clear();
+        self.inform.abort();
     }
 
     fn set_own(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
@@ -323,6 +364,7 @@ impl AgentBackend {
             ATC => self.policy(ATC, ATC_PARAMS, param),
             HBP => self.policy(HBP, HBP_PARAMS, param),
             DUSC => self.policy(DUSC, DUSC_PARAMS, param),
+            IP => self.inform.get(at.key(), param),
             SDM => match param {
                 "URL" => Some(SDM_URL.to_string()),
                 "URN" => Some(crate::schema::MODEL_URN.to_string()),
@@ -338,6 +380,7 @@ impl AgentBackend {
             DI => param == "ProvisioningCode",
             MS => !MS_READ_ONLY.contains(&param) && !MS_OWN.contains(&param),
             ATC | HBP | DUSC => true,
+            IP => inform_parameter::PARAMS.contains(&param),
             _ => false,
         }
     }

@@ -272,6 +272,13 @@ pub trait Backend {
         Err(HalError::new(ErrorKind::Denied, format!("{} cannot shrink", at.object)))
     }
 
+    /// Recreates, at start, a row the engine kept for a volatile backend (the row at `at`,
+    /// key included, with its defaults; the kept values are set next). Default: refused,
+    /// so the engine forgets the row.
+    fn restore_row(&mut self, at: &Location) -> Result<()> {
+        Err(HalError::new(ErrorKind::Denied, format!("{}: no kept rows", at.object)))
+    }
+
     /// Sets a value the device itself maintains and the ACS cannot write (the agent's
     /// ManagementServer.ConnectionRequestURL), outside any transaction. Default: refused.
     fn set_own(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {

@@ -28,6 +28,7 @@ mod write;
 pub use state::ModelState;
 
 use crate::hal::Backend;
+use crate::proto::name::Name;
 use crate::proto::rpc::{DeviceIdStruct, ParameterValueStruct};
 use instances::Instances;
 use std::cell::RefCell;
@@ -98,6 +99,7 @@ impl Model {
             pending_apply: Vec::new(),
             refused_by: None,
         };
+        m.restore_rows(state, 0);
         m.restore_values(state, 0);
         m
     }
@@ -107,6 +109,7 @@ impl Model {
     pub fn add_backend(&mut self, backend: Box<dyn Backend>, state: &ModelState) {
         self.backends.push(backend);
         self.rebuild();
+        self.restore_rows(state, self.backends.len().saturating_sub(1));
         self.restore_values(state, self.backends.len().saturating_sub(1));
     }
 
@@ -173,6 +176,43 @@ impl Model {
     /// The forced-inform parameters (TR-181 forcedInform="true") that are present.
     pub fn forced_inform_parameters(&self) -> Vec<ParameterValueStruct> {
         self.tree.forced_inform.iter().filter_map(|&(obj, param)| self.fixed_value(obj, param)).collect()
+    }
+
+    /// The parameters ManagementServer.InformParameter.{i} adds to an Inform carrying these
+    /// event codes (TR-069 Amd 6 3.7.1.5), leaving out those already in `present`: each
+    /// enabled row whose EventList matches, its ParameterName pattern expanded; a pattern
+    /// that matches nothing adds nothing.
+    pub fn inform_parameter_values(
+        &self,
+        events: &[&str],
+        present: &[ParameterValueStruct],
+    ) -> Vec<ParameterValueStruct> {
+        const TABLE: &str = "Device.ManagementServer.InformParameter.";
+        let rows = self.get_parameter_values(&[Name::new(TABLE)]).unwrap_or_default();
+        let mut by_row: BTreeMap<&str, [&str; 3]> = BTreeMap::new();
+        for p in &rows {
+            let Some((row, param)) = p.name.strip_prefix(TABLE).and_then(|r| r.split_once('.')) else { continue };
+            let slot = by_row.entry(row).or_default();
+            match param {
+                "Enable" => slot[0] = &p.value,
+                "ParameterName" => slot[1] = &p.value,
+                "EventList" => slot[2] = &p.value,
+                _ => {}
+            }
+        }
+        let mut out: Vec<ParameterValueStruct> = Vec::new();
+        for [enable, pattern, event_list] in by_row.into_values() {
+            let on = matches!(enable, "true" | "1");
+            if !on || pattern.is_empty() || !crate::proto::event::inform_parameter_applies(event_list, events) {
+                continue;
+            }
+            for v in self.get_parameter_values(&[Name::new(pattern)]).unwrap_or_default() {
+                if !present.iter().chain(out.iter()).any(|p| p.name == v.name) {
+                    out.push(v);
+                }
+            }
+        }
+        out
     }
 
     /// The value of parameter `param` of the non-table object `obj`, if present.

@@ -277,6 +277,32 @@ impl Model {
         Ok(status)
     }
 
+    /// Recreates the rows a volatile backend kept in the state (at start, before their
+    /// values): rows of tables directly below single-instance objects, whose paths carry no
+    /// instance number (ManagementServer.InformParameter.{i}).
+    pub(super) fn restore_rows(&mut self, state: &ModelState, only: usize) {
+        if !self.backend(only).is_some_and(|b| b.volatile()) {
+            return;
+        }
+        for (table, key, _, _) in &state.instances {
+            if table.split('.').any(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
+                continue;
+            }
+            let row_path = format!("{table}{{i}}.");
+            let Some(obj) = self.tree.find(&row_path) else { continue };
+            if self.tree.serving(obj).first() != Some(&only) {
+                continue;
+            }
+            let keys = [key.clone()];
+            let at = Location { object: &row_path, keys: &keys };
+            if let Some(be) = self.backend_mut(only).filter(|be| be.creatable(&at)) {
+                if let Err(e) = be.restore_row(&at) {
+                    log::debug!("{table}{key}: kept row not restored: {e}");
+                }
+            }
+        }
+    }
+
     /// Applies the values kept in the state for a volatile backend (at start).
     /// Only backend `only` is restored: backends are added one by one, and adding one does
     /// not change which earlier backend serves a name.

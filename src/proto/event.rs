@@ -132,6 +132,20 @@ fn is_oui(s: &str) -> bool {
     s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
 }
 
+/// The event an InformParameter row may never name (TR-069 Amd 6 A.3.3.1).
+pub const VALUE_CHANGE: &str = "4 VALUE CHANGE";
+
+/// Whether a row with this EventList applies to an Inform carrying `events`: an empty list
+/// means every event except `4 VALUE CHANGE`; otherwise one of the listed events must be
+/// there (TR-181 InformParameter.{i}.EventList).
+pub fn inform_parameter_applies(event_list: &str, events: &[&str]) -> bool {
+    let listed: Vec<&str> = event_list.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
+    if listed.is_empty() {
+        return events.iter().any(|e| *e != VALUE_CHANGE);
+    }
+    events.iter().any(|e| *e != VALUE_CHANGE && listed.contains(e))
+}
+
 /// Most events one Inform carries (EventList maxOccurs 64).
 pub const MAX_INFORM_EVENTS: usize = 64;
 
@@ -359,5 +373,15 @@ mod tests {
         let sent = q.inform_events();
         q.delivered(&sent);
         assert_eq!(q.inform_events().len(), 6);
+    }
+
+    #[test]
+    fn inform_parameter_rows_follow_their_event_list() {
+        assert!(inform_parameter_applies("", &["2 PERIODIC"]));
+        assert!(inform_parameter_applies("", &["4 VALUE CHANGE", "6 CONNECTION REQUEST"]));
+        assert!(!inform_parameter_applies("", &["4 VALUE CHANGE"]));
+        assert!(inform_parameter_applies("1 BOOT, 2 PERIODIC", &["2 PERIODIC"]));
+        assert!(!inform_parameter_applies("1 BOOT", &["2 PERIODIC", "4 VALUE CHANGE"]));
+        assert!(inform_parameter_applies("M Reboot", &["1 BOOT", "M Reboot"]));
     }
 }

@@ -72,6 +72,9 @@ impl Shell {
 
     fn inform(&self, start: SessionStart) -> Inform {
         let mut parameter_list = self.model.forced_inform_parameters();
+        let codes: Vec<&str> = start.events.iter().map(|e| e.event_code.as_str()).collect();
+        let extra = self.model.inform_parameter_values(&codes, &parameter_list);
+        parameter_list.extend(extra);
         for p in start.changed {
             if !parameter_list.iter().any(|f| f.name == p.name) {
                 parameter_list.push(p);
