@@ -31,6 +31,34 @@ impl CwmpNamespace {
         }
     }
 
+    /// The namespace of a CWMP version as `UseCWMPVersion` names it ("1.0" to "1.4"; the
+    /// versions 1.2 to 1.4 share the cwmp-1-2 namespace).
+    pub fn for_version(version: &str) -> Option<Self> {
+        match version.trim() {
+            "1.0" => Some(CwmpNamespace::V1_0),
+            "1.1" => Some(CwmpNamespace::V1_1),
+            "1.2" | "1.3" | "1.4" => Some(CwmpNamespace::V1_2),
+            _ => None,
+        }
+    }
+
+    /// Whether this namespace's schema defines the RPC `method` (cwmp-1-0.xsd to
+    /// cwmp-1-2.xsd): GetAllQueuedTransfers and AutonomousTransferComplete came with 1.1;
+    /// ScheduleDownload, CancelTransfer, ChangeDUState, DUStateChangeComplete and
+    /// AutonomousDUStateChangeComplete with 1.2; the rest is in 1.0.
+    pub fn defines(self, method: &str) -> bool {
+        let method = method.strip_suffix("Response").unwrap_or(method);
+        match method {
+            "GetAllQueuedTransfers" | "AutonomousTransferComplete" => self != CwmpNamespace::V1_0,
+            "ScheduleDownload"
+            | "CancelTransfer"
+            | "ChangeDUState"
+            | "DUStateChangeComplete"
+            | "AutonomousDUStateChangeComplete" => self == CwmpNamespace::V1_2,
+            _ => true,
+        }
+    }
+
     /// Matches a namespace URI exactly (namespaces are matched by URI, never by prefix).
     pub fn from_uri(uri: &str) -> Option<Self> {
         match uri {

@@ -98,6 +98,8 @@ pub enum FailReason {
     Stalled,
     /// The transport failed (connect, TLS, timeout, authentication, size).
     Transport(String),
+    /// The InformResponse's UseCWMPVersion names a version this CPE does not speak.
+    UnsupportedVersion(String),
 }
 
 impl fmt::Display for FailReason {
@@ -112,6 +114,7 @@ impl fmt::Display for FailReason {
             FailReason::Unreadable(r) => write!(f, "unreadable ACS message: {r}"),
             FailReason::Stalled => f.write_str("session stalled with nothing to send"),
             FailReason::Transport(e) => write!(f, "transport: {e}"),
+            FailReason::UnsupportedVersion(v) => write!(f, "the ACS asked for CWMP version {v:.16}, not supported"),
         }
     }
 }
@@ -159,6 +162,11 @@ pub struct Session {
     final_empty_sent: bool,
     acs_session_timeout: Option<u32>,
     next_id: u32,
+    /// The ACS fixed the version with UseCWMPVersion: the namespace no longer follows its
+    /// messages.
+    version_fixed: bool,
+    /// CPE requests the session's CWMP version does not define: kept for a later session.
+    deferred: Vec<Body>,
 }
 
 impl Session {
@@ -175,6 +183,8 @@ impl Session {
             final_empty_sent: false,
             acs_session_timeout: None,
             next_id: 0,
+            version_fixed: false,
+            deferred: Vec::new(),
         }
     }
 
@@ -186,7 +196,7 @@ impl Session {
 
     /// CPE requests not sent (or not acknowledged) in this session.
     pub fn unsent_requests(&self) -> Vec<Body> {
-        self.queue.iter().map(|(b, _)| b.clone()).collect()
+        self.deferred.iter().cloned().chain(self.queue.iter().map(|(b, _)| b.clone())).collect()
     }
 
     pub fn is_finished(&self) -> bool {
@@ -244,6 +254,10 @@ impl Session {
             return answer;
         }
         if !self.hold_requests && !self.final_empty_sent {
+            while let Some((body, _)) = self.queue.front().filter(|(b, _)| !self.namespace.defines(b.method_name())) {
+                self.deferred.push(body.clone());
+                self.queue.pop_front();
+            }
             if let Some((body, tries)) = self.queue.pop_front() {
                 let env = self.envelope(None, body.clone());
                 self.state = State::ExpectResponse(body, tries);
@@ -263,7 +277,11 @@ impl Session {
         let State::AwaitAnswer(id) = std::mem::replace(&mut self.state, State::Ready) else {
             return;
         };
-        let body = result.unwrap_or_else(Body::Fault);
+        let mut body = result.unwrap_or_else(Body::Fault);
+        if let Body::GetRPCMethodsResponse { method_list } = &mut body {
+            let ns = self.namespace;
+            method_list.retain(|m| ns.defines(m));
+        }
         let env = self.envelope(id, body);
         self.answer = Some(Outgoing::Envelope(env));
     }
@@ -274,8 +292,11 @@ impl Session {
     }
 
     fn adopt_header(&mut self, env: &Envelope) {
-        // Matched by URI: an ACS answering in another CWMP namespace gets answers in its own.
-        self.namespace = env.namespace;
+        // Matched by URI: an ACS answering in another CWMP namespace gets answers in its own,
+        // unless it fixed the version with UseCWMPVersion.
+        if !self.version_fixed {
+            self.namespace = env.namespace;
+        }
         self.hold_requests = env.header.hold_requests.unwrap_or(false);
         if env.header.session_timeout.is_some() {
             self.acs_session_timeout = env.header.session_timeout;
@@ -307,6 +328,11 @@ impl Session {
             Incoming::Envelope(env) => match &env.body {
                 Body::InformResponse { .. } => {
                     self.adopt_header(&env);
+                    if let Some(v) = &env.header.use_cwmp_version {
+                        if let Err(reason) = self.use_version(v) {
+                            return self.fail(reason);
+                        }
+                    }
                     self.events.push_back(SessionEvent::InformAccepted);
                 }
                 Body::Fault(f) => {
@@ -316,6 +342,20 @@ impl Session {
             },
             Incoming::Empty => self.fail(FailReason::EmptyInformReply),
             Incoming::Undecodable { reason, .. } => self.fail(FailReason::NoValidResponse { to: "Inform", reason }),
+        }
+    }
+
+    /// UseCWMPVersion (CWMP 1.4, cwmp-1-4.xsd): the rest of the session speaks `version`,
+    /// which must be one the Inform offered in SupportedCWMPVersions.
+    fn use_version(&mut self, version: &str) -> Result<(), FailReason> {
+        let offered = self.cfg.supported_cwmp_versions.split(',').any(|v| v.trim() == version.trim());
+        match CwmpNamespace::for_version(version).filter(|_| offered) {
+            Some(ns) => {
+                self.namespace = ns;
+                self.version_fixed = true;
+                Ok(())
+            }
+            None => Err(FailReason::UnsupportedVersion(version.to_string())),
         }
     }
 
@@ -371,6 +411,13 @@ impl Session {
                 if env.body.is_response() || matches!(env.body, Body::Fault(_)) {
                     return self
                         .fail(FailReason::Unexpected { expected: "an ACS request", got: env.body.method_name() });
+                }
+                if !self.namespace.defines(env.body.method_name()) {
+                    // A method the session's CWMP version does not have (TR-069 Amd 6 A.5.1).
+                    let fault = Fault::new(crate::proto::fault::FaultCode::METHOD_NOT_SUPPORTED);
+                    let answer = self.envelope(env.header.id, Body::Fault(fault));
+                    self.answer = Some(Outgoing::Envelope(answer));
+                    return;
                 }
                 self.state = State::AwaitAnswer(env.header.id.clone());
                 self.pending_request = Some(AcsRequest { id: env.header.id, body: env.body });
