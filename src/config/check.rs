@@ -74,6 +74,7 @@ const SINGLE: &[(&str, &[&str])] = &[
             "replay_file",
             "control_socket",
             "notification_poll",
+            "subscriber_access",
             "platform",
             "platform_root",
             "reload_command",

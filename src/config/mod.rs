@@ -34,6 +34,7 @@
 //! | | `reboot_command` | argv run for Reboot (`exit` = simulated) | /sbin/reboot |
 //! | | `factory_reset_command` | argv run for FactoryReset | /sbin/firstboot -y -r |
 //! | | `notification_poll` | seconds between value-change checks, 1-86400 | 30 |
+//! | | `subscriber_access` | the AccessList of parameters the ACS set none for: 1 = `Subscriber` (`cwmpd set` may write them), 0 = empty (only the ACS) | 1 |
 //! | | `control_socket` | Unix socket of `cwmpd get/set/names/inform` (mode 0600) | /var/run/cwmpd.sock |
 //! | | `replay_file` | a device dump (CSV) served beside the own parameters (tests, demo) | none |
 //! | | `platform` | backends: `auto` (OpenWrt UCI when /etc/config/network exists, and Linux), `openwrt`, `linux`, `none` | auto (`none` with a replay file) |
@@ -155,6 +156,9 @@ pub struct AgentConfig {
     pub control_socket: PathBuf,
     /// Seconds between value-change checks of notified parameters.
     pub notification_poll: u32,
+    /// Whether a parameter the ACS gave no AccessList has `Subscriber` in it (TR-069 Amd 6
+    /// A.3.2.4), so local writes (`cwmpd set`) may change it.
+    pub subscriber_access: bool,
     /// Which platform backends serve the data model.
     pub platform: Platform,
     pub platform_root: PathBuf,
@@ -438,6 +442,7 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         replay_file: r.nonempty("replay_file").map(PathBuf::from),
         control_socket: PathBuf::from(r.string("control_socket", "/var/run/cwmpd.sock")),
         notification_poll: r.number("notification_poll", 30, 1, 86_400)?,
+        subscriber_access: r.bool("subscriber_access", true)?,
         platform: match r.string("platform", "auto").as_str() {
             "auto" => Platform::Auto,
             "openwrt" => Platform::OpenWrt,

@@ -13,10 +13,30 @@ use crate::proto::fault::FaultCode;
 use crate::proto::rpc::{Fault, SetParameterAttributesStruct};
 use crate::schema::Notify;
 
+/// The only AccessList entity TR-069 Amd 6 A.3.2.4 defines.
+const SUBSCRIBER: &str = "Subscriber";
+
 /// One parameter's new (Notification, AccessList), `None` where unchanged.
 type AttributeChange = (String, u8, Option<u8>, Option<Vec<String>>);
 
 impl Model {
+    /// Sets the AccessList of parameters the ACS gave none: `Subscriber` when local writes
+    /// are allowed by default (`agent.subscriber_access`), empty when only the ACS may write.
+    pub fn set_default_access(&mut self, subscriber: bool) {
+        self.default_access = if subscriber { vec![SUBSCRIBER.to_string()] } else { Vec::new() };
+    }
+
+    /// The AccessList of the parameter `name` (a full name).
+    pub fn access_list(&self, name: &str) -> &[String] {
+        self.attributes.get(name).map(|a| a.1.as_slice()).unwrap_or(&self.default_access)
+    }
+
+    /// Whether a local writer (`cwmpd set`, the Subscriber of TR-069 A.3.2.4) may change
+    /// the parameter `name`: its AccessList must include `Subscriber`.
+    pub fn subscriber_may_write(&self, name: &str) -> bool {
+        self.access_list(name).iter().any(|a| a == SUBSCRIBER)
+    }
+
     pub fn set_parameter_attributes(
         &mut self,
         list: &[SetParameterAttributesStruct],
@@ -29,7 +49,7 @@ impl Model {
             } else {
                 None
             };
-            if s.access_list_change && s.access_list.iter().any(|a| a != "Subscriber") {
+            if s.access_list_change && s.access_list.iter().any(|a| a != SUBSCRIBER) {
                 return Err(Fault::new(FaultCode::INVALID_PARAMETER_VALUE));
             }
             let access = s.access_list_change.then(|| s.access_list.clone());
@@ -56,7 +76,7 @@ impl Model {
             }
         }
         for (name, current, n, access) in changes {
-            let entry = self.attributes.entry(name.clone()).or_insert((current, Vec::new()));
+            let entry = self.attributes.entry(name.clone()).or_insert_with(|| (current, self.default_access.clone()));
             if let Some(n) = n {
                 entry.0 = n;
             }

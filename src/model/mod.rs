@@ -76,6 +76,8 @@ pub struct Model {
     pending_apply: Vec<usize>,
     /// The backend whose prepare refused the last transaction.
     refused_by: Option<usize>,
+    /// The AccessList of parameters the ACS set none for (empty: only the ACS may write).
+    default_access: Vec<String>,
 }
 
 impl core::fmt::Debug for Model {
@@ -98,6 +100,7 @@ impl Model {
             notify_snapshot: BTreeMap::new(),
             pending_apply: Vec::new(),
             refused_by: None,
+            default_access: Vec::new(),
         };
         m.restore_rows(state, 0);
         m.restore_values(state, 0);

@@ -53,7 +53,7 @@ impl Model {
             self.walk_target(&target, &mut |item| {
                 if let Item::Param { place, spec, .. } = item {
                     let name = format!("{}{}", place.name, spec.name);
-                    let access_list = self.attributes.get(&name).map(|a| a.1.clone()).unwrap_or_default();
+                    let access_list = self.access_list(&name).to_vec();
                     let notification = self.notification(&name, spec);
                     out.push(ParameterAttributeStruct { name, notification, access_list });
                 }

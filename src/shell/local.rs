@@ -1,6 +1,7 @@
 //! Answers local control requests (`cwmpd get|set|names|inform`, see `crate::shell::control`) at
 //! any time, during sessions and transfers too. A local `set` is not an ACS change: the
-//! ParameterKey stays as it is. The socket server runs on a thread of its own that only
+//! ParameterKey stays as it is, and it is the Subscriber of TR-069 Amd 6 A.3.2.4: it may
+//! only change a parameter whose AccessList includes `Subscriber`. The socket server runs on a thread of its own that only
 //! forwards each call into the loop.
 
 use super::{Input, Shell};
@@ -72,6 +73,13 @@ impl Shell {
     }
 
     fn local_set(&mut self, name: String, value: String) -> String {
+        if !self.model.subscriber_may_write(&name) {
+            log::info!("control socket: set {name:.128} refused: its AccessList does not include Subscriber");
+            return format!(
+                "error: 9001 Request denied: {name:.128}: its AccessList does not include Subscriber, \
+                 only the ACS may change it\n"
+            );
+        }
         let key = self.state.model.parameter_key.clone();
         let list = [ParameterValueStruct { name, value, value_type: None }];
         match self.model.set_parameter_values(&list, &key, &mut self.state.model) {

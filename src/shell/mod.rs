@@ -196,6 +196,7 @@ impl Shell {
         let replay = config.agent.replay_file.as_deref().map(load_replay).transpose()?;
         let own = crate::backend::agent::AgentBackend::new(&config, identity(&config, replay.as_ref()), "/".into());
         let mut model = Model::new(Box::new(own), &state.model);
+        model.set_default_access(config.agent.subscriber_access);
         #[cfg(feature = "diagnostics")]
         let diagnostics = crate::backend::diagnostics::Store::default();
         #[cfg(feature = "diagnostics")]
