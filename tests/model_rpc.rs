@@ -181,7 +181,8 @@ fn management_server_parameters_of_2_19_are_served() {
         let f = m.set_parameter_values(&[pv(&format!("{ms}{name}"), "1", None)], "k", &mut state).unwrap_err();
         assert_eq!(f.set_parameter_values_faults[0].fault_code, 9008, "{name}");
     }
+    assert!(m.management_server().http_connection_request_enable, "read (and cached) before the write");
     m.set_parameter_values(&[pv(&format!("{ms}HTTPConnectionRequestEnable"), "false", None)], "k", &mut state).unwrap();
-    assert!(!m.management_server().http_connection_request_enable);
+    assert!(!m.management_server().http_connection_request_enable, "the write is seen");
     assert!(m.management_server().enable_cwmp);
 }

@@ -78,6 +78,10 @@ pub struct Model {
     refused_by: Option<usize>,
     /// The AccessList of parameters the ACS set none for (empty: only the ACS may write).
     default_access: Vec<String>,
+    /// [`Model::management_server`] as last read: every mutable access to a backend (the
+    /// only way a value the agent serves changes) drops it. Reading the ManagementServer
+    /// parameters through the tree cost about 30 k instructions, several times a session.
+    ms_cache: RefCell<Option<ManagementServer>>,
 }
 
 impl core::fmt::Debug for Model {
@@ -101,6 +105,7 @@ impl Model {
             pending_apply: Vec::new(),
             refused_by: None,
             default_access: Vec::new(),
+            ms_cache: RefCell::new(None),
         };
         m.restore_rows(state, 0);
         m.restore_values(state, 0);
@@ -123,6 +128,7 @@ impl Model {
     }
 
     fn rebuild(&mut self) {
+        self.ms_cache.replace(None);
         let all: Vec<&dyn Backend> = self.backends.iter().map(|b| b.as_ref()).collect();
         self.tree = Tree::build(&all);
     }
@@ -133,6 +139,7 @@ impl Model {
     }
 
     pub(crate) fn backend_mut(&mut self, i: usize) -> Option<&mut dyn Backend> {
+        self.ms_cache.replace(None);
         self.backends.get_mut(i).map(|b| b.as_mut() as &mut dyn Backend)
     }
 
@@ -332,6 +339,15 @@ impl Model {
     }
 
     pub fn management_server(&self) -> ManagementServer {
+        if let Some(ms) = self.ms_cache.borrow().as_ref() {
+            return ms.clone();
+        }
+        let ms = self.read_management_server();
+        self.ms_cache.replace(Some(ms.clone()));
+        ms
+    }
+
+    fn read_management_server(&self) -> ManagementServer {
         ManagementServer {
             enable_cwmp: self.text("EnableCWMP") != "false",
             http_connection_request_enable: self.text("HTTPConnectionRequestEnable") != "false",

@@ -89,7 +89,10 @@ type RawReply = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// Redirects followed in one session (TR-069 3.4.5 asks for at least 5).
 pub const MAX_REDIRECTS: u8 = 5;
-const BUFFER_SIZE: usize = 16 * 1024;
+/// ureq's input and output buffers: each is zero-filled for every connection (about 6
+/// instructions a byte at opt-level z), and each bounds the head it holds (8 KiB, as common
+/// servers bound theirs); bodies stream through them in chunks.
+const BUFFER_SIZE: usize = 8 * 1024;
 
 /// The HTTP side of one CWMP session.
 #[derive(Debug)]

@@ -106,7 +106,7 @@ pub fn signature(password: &str, ts: &str, id: &str, un: &str, cn: &str) -> Stri
     for part in [ts, id, un, cn] {
         ctx.update(part.as_bytes());
     }
-    ctx.sign().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    super::digest::hex(ctx.sign().as_ref())
 }
 
 /// The replay and rate state of the UDP connection-request port.
