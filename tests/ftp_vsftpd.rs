@@ -101,7 +101,7 @@ impl Vsftpd {
             .arg(base.join("vsftpd.conf"))
             .stdin(Stdio::null())
             .stderr(std::fs::File::create(base.join("stderr")).unwrap())
-                        .spawn()
+            .spawn()
             .unwrap();
         let server = Vsftpd { child, port, root };
         server.wait_ready(addr, &base);
@@ -239,7 +239,8 @@ fn download_upload_and_each_fault_against_vsftpd() {
     assert_eq!(up(&srv.url("127.0.0.1", "up/config.bin"), PASSWORD), 0);
     assert_eq!(std::fs::read(srv.root.join("up/config.bin")).unwrap(), payload(70_000));
     assert_eq!(up(&srv.url("127.0.0.1", "not-writable.bin"), PASSWORD), 9011);
-    let r = ftp::upload(&s, &transfer(Direction::Upload, &srv.url("127.0.0.1", "up/x.bin"), "wrong", 0), &source, false);
+    let r =
+        ftp::upload(&s, &transfer(Direction::Upload, &srv.url("127.0.0.1", "up/x.bin"), "wrong", 0), &source, false);
     assert_eq!(r.as_ref().err().map(|f| f.fault_code), Some(9012), "{r:?}");
     let log = std::fs::read_to_string(dir.path().join("plain/vsftpd.log")).unwrap_or_default();
     assert!(log.contains("OK UPLOAD") || log.is_empty(), "{log}");
