@@ -49,7 +49,8 @@
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
 //!
 //! Cargo features beside the default `tls`: `compression` (gzip/deflate to the ACS),
-//! `diagnostics`, `software-modules` (each over 40-60 KB on mipsel, so opt-in), `replay`,
+//! `diagnostics`, `software-modules`, `ftp` (FTP transfers: `proto::ftp`,
+//! `shell::transfer::ftp`) (each over 40-60 KB on mipsel, so opt-in), `replay`,
 //! `full-schema`.
 //!
 //! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file

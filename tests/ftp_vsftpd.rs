@@ -242,8 +242,6 @@ fn download_upload_and_each_fault_against_vsftpd() {
     let r =
         ftp::upload(&s, &transfer(Direction::Upload, &srv.url("127.0.0.1", "up/x.bin"), "wrong", 0), &source, false);
     assert_eq!(r.as_ref().err().map(|f| f.fault_code), Some(9012), "{r:?}");
-    let log = std::fs::read_to_string(dir.path().join("plain/vsftpd.log")).unwrap_or_default();
-    assert!(log.contains("OK UPLOAD") || log.is_empty(), "{log}");
 }
 
 #[test]

@@ -100,7 +100,7 @@ fn connect(addrs: impl Iterator<Item = SocketAddr>) -> Result<TcpStream, FtpErro
     Err(FtpError::Contact(format!("cannot connect to the file server: {last}")))
 }
 
-/// A reader that fails once the transfer's deadline is past.
+/// A reader or writer that fails once the transfer's deadline is past.
 struct Deadline<R> {
     inner: R,
     until: Instant,
@@ -112,6 +112,19 @@ impl<R: Read> Read for Deadline<R> {
             return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "transfer timeout"));
         }
         self.inner.read(buf)
+    }
+}
+
+impl<W: Write> Write for Deadline<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if Instant::now() > self.until {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "transfer timeout"));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -290,7 +303,7 @@ pub fn upload(settings: &HttpSettings, t: &Transfer, source: &Path, force_tls: b
     let mut file = std::fs::File::open(source).map_err(cannot_read)?;
     let (url, job) = prepare(t, force_tls, 0)?;
     session(settings, &url, job, |data| {
-        std::io::copy(&mut file, data.inner)
+        std::io::copy(&mut file, data)
             .map(|_| ())
             .map_err(|e| fault(FaultCode::UPLOAD_FAILURE, &format!("upload cut short: {e}")))
     })
