@@ -266,9 +266,13 @@ fn session(
 
 /// The parsed URL and the job for transfer `t`; `force_tls` is `transfer.ftp_tls`.
 fn prepare(t: &Transfer, force_tls: bool, room: u64) -> Result<(FtpUrl, Job), FaultStruct> {
-    let unsafe_fault = |_| FtpError::Unsafe.fault(t.direction);
-    let target = url::parse(&t.url).map_err(unsafe_fault)?;
-    let (user, password) = url::credentials(&target, &t.username, &t.password).map_err(unsafe_fault)?;
+    // Admission refused these already (9003); a state file from elsewhere may still hold one.
+    let refused = |e: url::UrlError| match e {
+        url::UrlError::ControlCharacter => FtpError::Unsafe.fault(t.direction),
+        other => FtpError::Access(format!("bad FTP URL: {other:?}")).fault(t.direction),
+    };
+    let target = url::parse(&t.url).map_err(refused)?;
+    let (user, password) = url::credentials(&target, &t.username, &t.password).map_err(refused)?;
     let job = Job {
         direction: t.direction,
         path: target.path.clone(),
