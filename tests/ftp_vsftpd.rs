@@ -244,6 +244,21 @@ fn download_upload_and_each_fault_against_vsftpd() {
     assert_eq!(r.as_ref().err().map(|f| f.fault_code), Some(9012), "{r:?}");
 }
 
+/// A server that accepts and never greets: 9015 once `transfer.timeout` (1 s here) is over,
+/// not after the 30 s idle limit.
+#[test]
+fn silent_server_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ftp://127.0.0.1:{}/f", listener.local_addr().unwrap().port());
+    let dir = TempDir::new("ftp-silent");
+    let s = HttpSettings { ca_file: None, insecure: false, timeout: Duration::from_secs(1) };
+    let started = Instant::now();
+    let r = ftp::download(&s, &transfer(Direction::Download, &url, "", 0), &target(dir.path(), "f", 1 << 20), false);
+    assert_eq!(code(r), 9015);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    drop(listener);
+}
+
 #[test]
 fn ipv6_download() {
     if !vsftpd_usable() {

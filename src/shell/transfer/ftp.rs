@@ -15,14 +15,15 @@ use crate::proto::fault::FaultCode;
 use crate::proto::ftp::{reply, url, Client, FtpError, FtpUrl, Job, Next, Reply};
 use crate::proto::rpc::FaultStruct;
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "tls")]
 use super::ftp_tls::{self as tls, TlsStream};
 
-/// Longest wait for a connection, a reply or a data chunk.
+/// Longest wait for a connection, a reply or a data chunk (shorter when `transfer.timeout`
+/// is).
 const IDLE: Duration = Duration::from_secs(30);
 
 #[cfg(feature = "tls")]
@@ -85,13 +86,13 @@ impl Conn {
 }
 
 /// A TCP connection to the first address of `host` that answers.
-fn connect(addrs: impl Iterator<Item = SocketAddr>) -> Result<TcpStream, FtpError> {
+fn connect(addrs: impl Iterator<Item = SocketAddr>, idle: Duration) -> Result<TcpStream, FtpError> {
     let mut last = String::from("no address");
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, IDLE) {
+        match TcpStream::connect_timeout(&addr, idle) {
             Ok(s) => {
-                s.set_read_timeout(Some(IDLE)).map_err(|e| FtpError::Contact(e.to_string()))?;
-                s.set_write_timeout(Some(IDLE)).map_err(|e| FtpError::Contact(e.to_string()))?;
+                s.set_read_timeout(Some(idle)).map_err(|e| FtpError::Contact(e.to_string()))?;
+                s.set_write_timeout(Some(idle)).map_err(|e| FtpError::Contact(e.to_string()))?;
                 return Ok(s);
             }
             Err(e) => last = format!("{addr}: {e}"),
@@ -196,8 +197,8 @@ fn tls_config(settings: &HttpSettings, wanted: bool) -> Result<Option<TlsConfig>
     }
 }
 
-fn open_data(peer: IpAddr, port: u16, tls: Option<&TlsConfig>, host: &str) -> Result<Conn, FtpError> {
-    let tcp = connect(std::iter::once(SocketAddr::new(peer, port)))?;
+fn open_data(addr: SocketAddr, idle: Duration, tls: Option<&TlsConfig>, host: &str) -> Result<Conn, FtpError> {
+    let tcp = connect(std::iter::once(addr), idle)?;
     match tls {
         None => Ok(Conn::Plain(tcp)),
         #[cfg(feature = "tls")]
@@ -225,7 +226,8 @@ fn session(
     let addrs = (target.host.as_str(), target.port)
         .to_socket_addrs()
         .map_err(|e| to_fault(FtpError::Contact(format!("cannot resolve {}: {e}", target.host))))?;
-    let tcp = connect(addrs).map_err(to_fault)?;
+    let idle = IDLE.min(settings.timeout);
+    let tcp = connect(addrs, idle).map_err(to_fault)?;
     let peer = tcp.peer_addr().map_err(|e| to_fault(FtpError::Contact(e.to_string())))?.ip();
     let mut ctl = Control { conn: Conn::Plain(tcp), buf: Vec::new(), until };
     let mut data = None;
@@ -243,7 +245,7 @@ fn session(
                 }
                 Err(e) => return Err(to_fault(e)),
             },
-            Next::OpenData(port) => open_data(peer, port, tls.as_ref(), &target.host).map(|c| {
+            Next::OpenData(port) => open_data(SocketAddr::new(peer, port), idle, tls.as_ref(), &target.host).map(|c| {
                 data = Some(c);
                 client.data_open()
             }),
