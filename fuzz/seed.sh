@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer}
+mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 [ -d ../shared/spec/samples ] && cp ../shared/spec/samples/*.xml fuzz/corpus/soap_decode/ || true
@@ -29,8 +29,10 @@ printf '\x01\x01\x00\x0c\x21\x12\xa4\x42abcdefghijkl\x00\x20\x00\x08\x00\x01\xa1
 printf 'GET http://198.51.100.7:40001?ts=1700000000&id=1&un=u&cn=c%%20d&sig=0123456789abcdef0123456789abcdef01234567 HTTP/1.1\r\nHost: h\r\n\r\n' > fuzz/corpus/udp_conn_request/get
 printf '\x14\x00\x00\x00\x03\x00\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/netlink_parse/done
 printf 'next\t3\t2\nunit\t2\tu\thello\t1.0\tacme\thttp://h/a\t1\nop\t1\tk\t0\tapplying\tinstall\t+http://h/a\t\t\t\t\t\t+\tu\thello\t1.0\tacme\t1\t0\t0001-01-01T00:00:00Z\t\t\t\t\t\t\t\t\t\t\n' > fuzz/corpus/du_parse/records
+printf '\x03220-Welcome\r\n220 ready\r\n234 TLS\r\n200 PBSZ=0\r\n200 PROT\r\n331 pw\r\n230 in\r\n200 I\r\n213 5\r\n229 Entering Extended Passive Mode (|||40001|)\r\n150 go\r\n226 done\r\n221 bye\r\n' > fuzz/corpus/ftp_reply/tls
+printf 'ftp://u:p%%40w@[::1]:2121/d/f%%20g;type=i\nuser\npass\n(|||40001|) (127,0,0,1,156,64)' > fuzz/corpus/ftp_url/url
 printf 'Package: hello\nVersion: 1.0-1\nMaintainer: A <a@b>\n' > fuzz/corpus/du_parse/control
-for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer; do
+for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

@@ -49,8 +49,9 @@
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
 //!
 //! Cargo features beside the default `tls`: `compression` (gzip/deflate to the ACS),
-//! `diagnostics`, `software-modules` (each over 40-60 KB on mipsel, so opt-in), `replay`,
-//! `full-schema`.
+//! `diagnostics`, `software-modules` (each over 40-60 KB on mipsel, so opt-in), `ftp` (FTP
+//! transfers, `proto::ftp` and `shell::transfer::ftp`: 37 KB, opt-in for the mipsel
+//! budget), `replay`, `full-schema`.
 //!
 //! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file
 //! server used by the demo and the tests), `coverage` (feature `full-schema`: the TR-181

@@ -178,11 +178,11 @@ fn every_failure_gives_its_fault_and_removes_the_partial_file() {
     for (_, d, _) in &cases {
         acs.push(Body::Download(d.clone()), Some(Expect::Response("DownloadResponse".into())));
     }
-    let mut ftp = download("ftp", VENDOR_CONFIG, "ftp://127.0.0.1/f", 0);
-    acs.push(Body::Download(ftp.clone()), Some(Expect::Fault(9013)));
-    ftp.url = open.url("/ok");
-    ftp.file_type = "4 Tone File".into();
-    acs.push(Body::Download(ftp), Some(Expect::Fault(9003)));
+    let mut tftp = download("tftp", VENDOR_CONFIG, "tftp://127.0.0.1/f", 0);
+    acs.push(Body::Download(tftp.clone()), Some(Expect::Fault(9013)));
+    tftp.url = open.url("/ok");
+    tftp.file_type = "4 Tone File".into();
+    acs.push(Body::Download(tftp), Some(Expect::Fault(9003)));
     let path = config(dir.path(), &acs, &data, "\toption download_max_bytes '100000'\n");
     let d = Daemon::start(dir.path(), &path);
     for (key, _, code) in &cases {

@@ -86,6 +86,7 @@ const SINGLE: &[(&str, &[&str])] = &[
             "download_dir",
             "download_max_bytes",
             "timeout",
+            "ftp_tls",
             "firmware_apply_command",
             "web_content_apply_command",
             "vendor_config_apply_command",

@@ -43,6 +43,7 @@
 //! | `transfer` | `download_dir` | where downloads are streamed (`transfer-<n>.part`, then `transfer-<n>`) | /tmp/cwmpd |
 //! | | `download_max_bytes` | cap on one download besides the free space of `download_dir` (0 = none) | 0 |
 //! | | `timeout` | seconds one transfer may take | 3600 |
+//! | | `ftp_tls` | FTP transfers only with explicit TLS (AUTH TLS), also for `ftp://` URLs (`ftps://` always asks for it); feature `ftp` | 0 |
 //! | | `firmware_apply_command` | argv for `1 Firmware Upgrade Image`, file path appended; the agent reboots when it returns 0 | none: type refused (9003) |
 //! | | `web_content_apply_command` | argv for `2 Web Content`, file path appended | none: type refused |
 //! | | `vendor_config_apply_command` | argv for `3 Vendor Configuration File`, file path appended | none: type refused |
@@ -182,6 +183,8 @@ pub struct TransferConfig {
     /// Largest download accepted besides the free space (0 = free space only).
     pub download_max_bytes: u64,
     pub timeout: u32,
+    /// FTP only with explicit TLS, whatever the URL's scheme.
+    pub ftp_tls: bool,
     pub firmware_apply_command: Vec<String>,
     pub web_content_apply_command: Vec<String>,
     pub vendor_config_apply_command: Vec<String>,
@@ -474,6 +477,7 @@ fn transfer<'a>(
         download_dir: PathBuf::from(r.string("download_dir", "/tmp/cwmpd")),
         download_max_bytes: r.number("download_max_bytes", 0, 0, u64::MAX)?,
         timeout: r.number("timeout", 3600, 10, 86_400)?,
+        ftp_tls: r.bool("ftp_tls", false)?,
         firmware_apply_command: r.argv("firmware_apply_command", ""),
         web_content_apply_command: r.argv("web_content_apply_command", ""),
         vendor_config_apply_command: r.argv("vendor_config_apply_command", ""),

@@ -25,6 +25,8 @@ pub mod cr;
 pub mod diag;
 pub mod event;
 pub mod fault;
+#[cfg(feature = "ftp")]
+pub mod ftp;
 pub mod listing;
 pub mod name;
 pub mod path;

@@ -1,17 +1,21 @@
 //! Transfer jobs on worker threads (TR-069 Amd 6 A.3.2.8 Download, A.4.1.5 Upload): the
 //! brain decides when a job starts and what its result means (`crate::proto::cpe`); the shell
-//! runs the HTTP transfer or the apply command (an argument vector, never a shell) with
+//! runs the HTTP (or FTP) transfer or the apply command (an argument vector, never a shell) with
 //! a worker thread (`worker.rs`), so sessions, connection requests and `cwmpd get` go on meanwhile. The
 //! outcome comes back as `Input::TransferDone` / `Input::ApplyDone`.
 
 use super::{Input, Shell};
+use crate::config::TransferConfig;
 use crate::proto::cpe::ApplySettle;
 use crate::proto::fault::FaultCode;
 use crate::proto::rpc::FaultStruct;
 use crate::proto::transfer::queue::fault;
 use crate::shell::transfer::apply_job::{self, Adopted, ApplyJob, StartError};
 use crate::shell::transfer::fetch::{self, HttpSettings, Target};
-use crate::shell::transfer::{apply, crash_point, upload, Direction, Phase};
+#[cfg(feature = "ftp")]
+use crate::shell::transfer::ftp;
+use crate::shell::transfer::{apply, crash_point, upload, Direction, Phase, Transfer};
+use std::path::Path;
 use std::time::Duration;
 
 impl Shell {
@@ -36,13 +40,13 @@ impl Shell {
         self.on_worker(move || {
             let result = match t.direction {
                 Direction::Upload => match apply::upload_source(&cfg, &t.file_type) {
-                    Some(source) => upload::upload(&settings, &t, source),
+                    Some(source) => send_file(&settings, &t, source, &cfg),
                     None => Err(fault(FaultCode::UPLOAD_FAILURE, "no file configured for this type")),
                 },
                 Direction::Download => {
                     let (part, done) = apply::files(&cfg, id);
                     let room = apply::room(&cfg);
-                    fetch::download(&settings, &t, &Target { part, done, room })
+                    fetch_file(&settings, &t, &Target { part, done, room }, &cfg)
                 }
             };
             Input::TransferDone { id, result: result.err().unwrap_or_default() }
@@ -192,4 +196,27 @@ impl Shell {
             }
         }
     }
+}
+
+/// A download over HTTP(S), or FTP with feature `ftp` (`transfer.ftp_tls` asks for TLS).
+fn fetch_file(
+    settings: &HttpSettings,
+    t: &Transfer,
+    target: &Target,
+    _cfg: &TransferConfig,
+) -> Result<(), FaultStruct> {
+    #[cfg(feature = "ftp")]
+    if ftp::handles(&t.url) {
+        return ftp::download(settings, t, target, _cfg.ftp_tls);
+    }
+    fetch::download(settings, t, target)
+}
+
+/// An upload over HTTP(S), or FTP with feature `ftp`.
+fn send_file(settings: &HttpSettings, t: &Transfer, source: &Path, _cfg: &TransferConfig) -> Result<(), FaultStruct> {
+    #[cfg(feature = "ftp")]
+    if ftp::handles(&t.url) {
+        return ftp::upload(settings, t, source, _cfg.ftp_tls);
+    }
+    upload::upload(settings, t, source)
 }

@@ -134,10 +134,34 @@ pub fn success() -> FaultStruct {
 /// time; `4 Confirmation Needed` needs a user interface the device lacks: refused with 9003.
 const WINDOW_MODES: &[&str] = &["1 At Any Time", "2 Immediately", "3 When Idle"];
 
-/// Only http and https are supported (requirements section 15); anything else is 9013.
+/// http and https are supported (requirements section 15), and with feature `ftp` ftp,
+/// ftps and ftpes; anything else is 9013.
 fn scheme_supported(url: &str) -> bool {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
+    lower.starts_with("http://") || lower.starts_with("https://") || is_ftp(url)
+}
+
+#[cfg(feature = "ftp")]
+fn is_ftp(url: &str) -> bool {
+    crate::proto::ftp::is_ftp_url(url)
+}
+
+#[cfg(not(feature = "ftp"))]
+fn is_ftp(_url: &str) -> bool {
+    false
+}
+
+/// An FTP URL that does not parse, or a URL or credential holding a control character that
+/// would reach the FTP control connection (command injection), is 9003.
+#[cfg(feature = "ftp")]
+fn ftp_arguments_ok(url: &str, username: &str, password: &str) -> bool {
+    use crate::proto::ftp::url;
+    !is_ftp(url) || url::parse(url).and_then(|u| url::credentials(&u, username, password)).is_ok()
+}
+
+#[cfg(not(feature = "ftp"))]
+fn ftp_arguments_ok(_url: &str, _username: &str, _password: &str) -> bool {
+    true
 }
 
 /// The accepted transfers, in a fixed-capacity list of [`MAX_QUEUED`]: an ACS cannot grow
@@ -179,11 +203,11 @@ impl TransferQueue {
         self.transfers.clear();
     }
 
-    fn admit(&self, url: &str, type_supported: bool) -> Result<(), FaultCode> {
+    fn admit(&self, url: &str, credentials: (&str, &str), type_supported: bool) -> Result<(), FaultCode> {
         if !scheme_supported(url) {
             return Err(FaultCode::UNSUPPORTED_PROTOCOL_FOR_FILE_TRANSFER);
         }
-        if !type_supported {
+        if !type_supported || !ftp_arguments_ok(url, credentials.0, credentials.1) {
             return Err(FaultCode::INVALID_ARGUMENTS);
         }
         if self.transfers.len() >= MAX_QUEUED {
@@ -202,7 +226,7 @@ impl TransferQueue {
 
     /// Accepts a Download due `DelaySeconds` from `now` (answered with Status 1).
     pub fn download(&mut self, d: &Download, now: i64, type_supported: bool) -> Result<u64, FaultCode> {
-        self.admit(&d.url, type_supported)?;
+        self.admit(&d.url, (&d.username, &d.password), type_supported)?;
         Ok(self.push(Transfer {
             id: 0,
             direction: Direction::Download,
@@ -224,7 +248,7 @@ impl TransferQueue {
 
     /// Accepts an Upload due `DelaySeconds` from `now`.
     pub fn upload(&mut self, u: &Upload, now: i64, type_supported: bool) -> Result<u64, FaultCode> {
-        self.admit(&u.url, type_supported)?;
+        self.admit(&u.url, (&u.username, &u.password), type_supported)?;
         Ok(self.push(Transfer {
             id: 0,
             direction: Direction::Upload,
@@ -253,7 +277,7 @@ impl TransferQueue {
         type_supported: bool,
     ) -> Result<u64, FaultCode> {
         let windows = windows(s, now)?;
-        self.admit(&s.url, type_supported)?;
+        self.admit(&s.url, (&s.username, &s.password), type_supported)?;
         let due = windows.first().map(|w| w.start).unwrap_or(now);
         Ok(self.push(Transfer {
             id: 0,

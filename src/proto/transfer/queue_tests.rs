@@ -40,8 +40,10 @@ fn sd(key: &str, windows: Vec<TimeWindowStruct>) -> ScheduleDownload {
 #[test]
 fn admission_faults() {
     let mut q = TransferQueue::default();
-    assert_eq!(q.download(&dl("a", "ftp://h/f", 0), T0, true), Err(FaultCode(9013)));
     assert_eq!(q.download(&dl("a", "tftp://h/f", 0), T0, true), Err(FaultCode(9013)));
+    assert_eq!(q.download(&dl("a", "file:///etc/shadow", 0), T0, true), Err(FaultCode(9013)));
+    #[cfg(not(feature = "ftp"))]
+    assert_eq!(q.download(&dl("a", "ftp://h/f", 0), T0, true), Err(FaultCode(9013)));
     assert_eq!(q.download(&dl("a", "http://h/f", 0), T0, false), Err(FaultCode(9003)));
     assert_eq!(q.download(&dl("a", "HTTPS://h/f", 0), T0, true), Ok(0));
     for i in 1..MAX_QUEUED {
@@ -49,6 +51,27 @@ fn admission_faults() {
     }
     assert_eq!(q.download(&dl("over", "http://h/f", 0), T0, true), Err(FaultCode(9004)));
     assert_eq!(q.queued_transfers().len(), MAX_QUEUED);
+}
+
+/// FTP URLs are admitted with feature `ftp`; a control character anywhere that would reach
+/// the control connection (decoded or not) is 9003, before anything is queued.
+#[cfg(feature = "ftp")]
+#[test]
+fn ftp_admission_refuses_control_characters() {
+    let mut q = TransferQueue::default();
+    assert_eq!(q.download(&dl("a", "ftp://h/f", 0), T0, true), Ok(0));
+    assert_eq!(q.download(&dl("b", "FTPS://[::1]:2121/d/f", 0), T0, true), Ok(1));
+    for url in ["ftp://h/f%0d%0aDELE%20g", "ftp://h/f\r\nDELE g", "ftp://u%0A@h/f", "ftp://h/", "ftp://h:0/f"] {
+        assert_eq!(q.download(&dl("c", url, 0), T0, true), Err(FaultCode(9003)), "{url}");
+    }
+    let mut d = dl("d", "ftp://h/f", 0);
+    d.username = "u\r\nDELE g".into();
+    assert_eq!(q.download(&d, T0, true), Err(FaultCode(9003)));
+    let up = Upload { url: "ftp://h/f".into(), password: "p\nx".into(), ..Upload::default() };
+    assert_eq!(q.upload(&up, T0, true), Err(FaultCode(9003)));
+    let http = Download { username: "u\r\n".into(), ..dl("e", "http://h/f", 0) };
+    assert!(q.download(&http, T0, true).is_ok(), "HTTP credentials are not this check's");
+    assert_eq!(q.transfers().len(), 3);
 }
 
 #[test]

@@ -135,7 +135,7 @@ fn create_part(path: &Path) -> Result<std::fs::File, FaultStruct> {
 }
 
 /// Copies the body to the part file chunk by chunk, checking size and room as it goes.
-fn stream(mut body: impl Read, file_size: u32, target: &Target) -> Result<(), FaultStruct> {
+pub(super) fn stream(mut body: impl Read, file_size: u32, target: &Target) -> Result<(), FaultStruct> {
     let mut file = create_part(&target.part)?;
     let mut buf = vec![0u8; CHUNK_BYTES];
     let mut total: u64 = 0;

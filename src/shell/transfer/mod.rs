@@ -5,6 +5,8 @@
 //! The queue and its records are sans-IO, in `crate::proto::transfer`.
 //!
 //! - [`fetch`], [`upload`]: the HTTP(S) I/O, streaming between the network and storage.
+//! - `ftp` (feature `ftp`): the FTP I/O (passive, explicit TLS in `ftp_tls`) around the
+//!   sans-IO client of `crate::proto::ftp`, with the same storage path as HTTP.
 //! - [`apply`]: the configured apply commands, the files of a transfer and the free space
 //!   check.
 //! - [`apply_job`], [`supervisor`]: an apply command run once by a supervisor process that
@@ -16,6 +18,10 @@
 pub mod apply;
 pub mod apply_job;
 pub mod fetch;
+#[cfg(feature = "ftp")]
+pub mod ftp;
+#[cfg(all(feature = "ftp", feature = "tls"))]
+mod ftp_tls;
 pub mod supervisor;
 pub mod upload;
 
