@@ -35,3 +35,4 @@ pub mod session;
 pub mod soap;
 pub mod stun;
 pub mod transfer;
+pub mod xmpp;

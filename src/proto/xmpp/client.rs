@@ -1,0 +1,420 @@
+//! The XMPP client stream of one connection, sans-IO (RFC 6120: 4.2-4.3 stream
+//! negotiation, 5.4 STARTTLS, 6.4 SASL, 7 resource binding, 4.6.1 whitespace keep-alives,
+//! 4.9 stream errors), carrying the connection requests of TR-069 Amd 6 Annex K.
+//!
+//! The shell owns the TCP socket and the TLS session: it feeds received bytes to
+//! [`Client::handle_data`], sends every [`Output::Send`], starts the TLS handshake on
+//! [`Output::StartTls`] and reports it with [`Client::tls_established`]. Order of the
+//! negotiation: stream header; STARTTLS when offered (refused to go on without it when the
+//! connection requires TLS); SASL SCRAM-SHA-1, else PLAIN but only inside TLS; stream
+//! restart; bind the configured resource (and the legacy session when the server requires
+//! it); initial presence; then [`Output::Online`] with the JID the server assigned. The
+//! whole negotiation must end within [`NEGOTIATION_TIMEOUT`].
+
+use super::connreq::{answer_iq, ConnReqRules, Verdict};
+use super::scram::{plain, Scram};
+use super::split::{Piece, Splitter};
+use super::stanza::{self, child, escape, is, text, NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION, NS_STREAM, NS_TLS};
+use crate::clock::Instant;
+use core::time::Duration;
+use roxmltree::Node;
+use std::collections::VecDeque;
+
+/// Longest time from the TCP connection to a bound resource.
+pub const NEGOTIATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The account and the stream options (an XMPP.Connection row).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientConfig {
+    pub username: String,
+    pub password: String,
+    pub domain: String,
+    pub resource: String,
+    /// XMPP.Connection.UseTLS: without STARTTLS from the server the connection fails.
+    pub require_tls: bool,
+    /// Whitespace keep-alive period (None: off).
+    pub keep_alive: Option<Duration>,
+}
+
+/// What the shell must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Write these bytes (in TLS once it is established).
+    Send(String),
+    /// Run the TLS handshake on the socket now, then call [`Client::tls_established`].
+    StartTls,
+    /// The resource is bound: the session is up with this full JID.
+    Online { jid: String },
+    /// A connection request was answered (the answer is in a preceding `Send`).
+    ConnectionRequest { from: String, verdict: Verdict },
+    /// The stream is over (after a closing `Send` when there is one): close the socket.
+    Closed(CloseReason),
+}
+
+/// Why the stream ended (mapped onto XMPP.Connection.Status by the shell).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// TLS required by the connection and not offered by the server.
+    TlsRequired,
+    /// No usable SASL mechanism (PLAIN is never sent in clear).
+    NoMechanism,
+    /// The server refused the credentials, or could not prove it knew them (SCRAM).
+    AuthFailed,
+    /// A stream error from the server (its condition).
+    StreamError(String),
+    /// The server broke the protocol or the XML rules.
+    Protocol(&'static str),
+    /// The server closed the stream.
+    ServerClosed,
+    /// The negotiation took longer than [`NEGOTIATION_TIMEOUT`].
+    Timeout,
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    /// Stream header sent; waiting for the server's header and features.
+    Features,
+    StartTls,
+    TlsHandshake,
+    Sasl(Option<Box<Scram>>),
+    Bind,
+    Session,
+    Online,
+    Closed,
+}
+
+/// Message counters for XMPP.Connection.{i}.Stats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub received: u32,
+    pub transmitted: u32,
+    pub received_errors: u32,
+    pub transmitted_errors: u32,
+}
+
+/// One XMPP client stream. See the module doc.
+#[derive(Debug, Clone)]
+pub struct Client {
+    config: ClientConfig,
+    rules: ConnReqRules,
+    nonce: String,
+    phase: Phase,
+    splitter: Splitter,
+    tls: bool,
+    authenticated: bool,
+    session_required: bool,
+    header_seen: bool,
+    closed: bool,
+    /// The full JID the server bound.
+    jid: String,
+    deadline: Option<Instant>,
+    last_sent: Instant,
+    stats: Stats,
+    outputs: VecDeque<Output>,
+}
+
+impl Client {
+    /// A new stream on a fresh TCP connection; `nonce` is random printable text for SCRAM.
+    pub fn new(config: ClientConfig, rules: ConnReqRules, nonce: String, now: Instant) -> Client {
+        let mut c = Client {
+            config,
+            rules,
+            nonce,
+            phase: Phase::Features,
+            splitter: Splitter::new(),
+            tls: false,
+            authenticated: false,
+            session_required: false,
+            header_seen: false,
+            closed: false,
+            jid: String::new(),
+            deadline: Some(now.saturating_add(NEGOTIATION_TIMEOUT)),
+            last_sent: now,
+            stats: Stats::default(),
+            outputs: VecDeque::new(),
+        };
+        c.open_stream(now);
+        c
+    }
+
+    pub fn set_rules(&mut self, rules: ConnReqRules) {
+        self.rules = rules;
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    pub fn tls(&self) -> bool {
+        self.tls
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    fn send(&mut self, now: Instant, text: String) {
+        self.last_sent = now;
+        self.outputs.push_back(Output::Send(text));
+    }
+
+    fn open_stream(&mut self, now: Instant) {
+        self.splitter = Splitter::new();
+        self.header_seen = false;
+        self.phase = Phase::Features;
+        let header = format!(
+            "<?xml version='1.0'?><stream:stream to='{}' version='1.0' xml:lang='en' xmlns='{NS_CLIENT}' \
+             xmlns:stream='{NS_STREAM}'>",
+            escape(&self.config.domain)
+        );
+        self.send(now, header);
+    }
+
+    fn close(&mut self, now: Instant, reason: CloseReason, say_goodbye: bool) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        if say_goodbye {
+            self.send(now, "</stream:stream>".into());
+        }
+        self.phase = Phase::Closed;
+        self.deadline = None;
+        self.outputs.push_back(Output::Closed(reason));
+    }
+
+    /// Closes the stream from our side (the connection is disabled or reconfigured).
+    pub fn shutdown(&mut self, now: Instant) {
+        self.close(now, CloseReason::ServerClosed, true);
+    }
+
+    /// The TCP connection broke (read end or error).
+    pub fn connection_lost(&mut self, now: Instant) {
+        self.close(now, CloseReason::ServerClosed, false);
+    }
+
+    /// The TLS handshake the client asked for succeeded: the stream restarts (5.4.3.3).
+    pub fn tls_established(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::TlsHandshake) {
+            self.tls = true;
+            self.open_stream(now);
+        }
+    }
+
+    /// The next keep-alive or negotiation deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let keep_alive = match (&self.phase, self.config.keep_alive) {
+            (Phase::Online, Some(every)) => Some(self.last_sent.saturating_add(every)),
+            _ => None,
+        };
+        [self.deadline, keep_alive].into_iter().flatten().min()
+    }
+
+    /// Time passed: a whitespace keep-alive (4.6.1) or the end of a stalled negotiation.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.deadline.is_some_and(|d| d <= now) {
+            self.close(now, CloseReason::Timeout, true);
+            return;
+        }
+        if let (Phase::Online, Some(every)) = (&self.phase, self.config.keep_alive) {
+            if self.last_sent.saturating_add(every) <= now {
+                self.send(now, " ".into());
+            }
+        }
+    }
+
+    /// Bytes from the server.
+    pub fn handle_data(&mut self, now: Instant, data: &[u8]) {
+        if self.closed || matches!(self.phase, Phase::TlsHandshake) {
+            return;
+        }
+        self.splitter.push(data);
+        loop {
+            match self.splitter.next_piece() {
+                Ok(None) => return,
+                Ok(Some(Piece::StreamOpen(tag))) => {
+                    if stanza::stream_header(&tag).is_none() {
+                        return self.stream_error(now, "invalid-namespace");
+                    }
+                    self.header_seen = true;
+                }
+                Ok(Some(Piece::Stanza(s))) if self.header_seen => {
+                    self.stats.received = self.stats.received.saturating_add(1);
+                    if stanza::with_stanza(&s, |n| self.stanza(now, n)).is_none() {
+                        return self.stream_error(now, "not-well-formed");
+                    }
+                }
+                Ok(Some(Piece::Stanza(_))) => return self.stream_error(now, "not-well-formed"),
+                Ok(Some(Piece::StreamClose)) => return self.close(now, CloseReason::ServerClosed, true),
+                Err(super::split::SplitError::TooLarge) => return self.stream_error(now, "policy-violation"),
+                Err(_) => return self.stream_error(now, "not-well-formed"),
+            }
+            if self.closed || matches!(self.phase, Phase::TlsHandshake) {
+                return;
+            }
+        }
+    }
+
+    /// Our stream error (4.9.1.1): the error, the close tag, and the end.
+    fn stream_error(&mut self, now: Instant, condition: &'static str) {
+        let text = format!(
+            "<stream:error><{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>"
+        );
+        self.stats.transmitted_errors = self.stats.transmitted_errors.saturating_add(1);
+        self.send(now, text);
+        self.close(now, CloseReason::Protocol(condition), false);
+    }
+
+    fn stanza(&mut self, now: Instant, n: Node<'_, '_>) {
+        if is(n, NS_STREAM, "error") {
+            self.stats.received_errors = self.stats.received_errors.saturating_add(1);
+            let cond = n.children().find(|c| c.is_element()).map(|c| c.tag_name().name().to_string());
+            return self.close(now, CloseReason::StreamError(cond.unwrap_or_default()), true);
+        }
+        if n.attribute("type") == Some("error") {
+            self.stats.received_errors = self.stats.received_errors.saturating_add(1);
+        }
+        match core::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Features if is(n, NS_STREAM, "features") => self.features(now, n),
+            Phase::StartTls if is(n, NS_TLS, "proceed") => {
+                self.phase = Phase::TlsHandshake;
+                self.outputs.push_back(Output::StartTls);
+            }
+            Phase::Sasl(scram) => self.sasl(now, n, scram),
+            Phase::Bind if is(n, NS_CLIENT, "iq") && n.attribute("id") == Some("bind") => self.bound(now, n),
+            Phase::Session if is(n, NS_CLIENT, "iq") && n.attribute("id") == Some("session") => {
+                if n.attribute("type") == Some("result") {
+                    self.online(now);
+                } else {
+                    self.phase = Phase::Session;
+                    self.close(now, CloseReason::Protocol("session refused"), true);
+                }
+            }
+            Phase::Online => {
+                self.phase = Phase::Online;
+                self.online_stanza(now, n);
+            }
+            phase @ (Phase::Bind | Phase::Session) => {
+                // Other stanzas before the answer (RFC 6120 7.1 allows none, but be lenient).
+                self.phase = phase;
+            }
+            phase => {
+                self.phase = phase;
+                self.close(now, CloseReason::Protocol("unexpected element"), true);
+            }
+        }
+    }
+
+    fn features(&mut self, now: Instant, n: Node<'_, '_>) {
+        if !self.tls && child(n, NS_TLS, "starttls").is_some() {
+            self.phase = Phase::StartTls;
+            return self.send(now, format!("<starttls xmlns='{NS_TLS}'/>"));
+        }
+        if !self.tls && self.config.require_tls {
+            return self.close(now, CloseReason::TlsRequired, true);
+        }
+        if !self.authenticated {
+            return self.start_sasl(now, n);
+        }
+        if child(n, NS_BIND, "bind").is_none() {
+            return self.close(now, CloseReason::Protocol("no resource binding"), true);
+        }
+        self.session_required = child(n, NS_SESSION, "session").is_some_and(|s| s.children().all(|c| !c.is_element()));
+        self.phase = Phase::Bind;
+        let resource = escape(&self.config.resource);
+        let res = if resource.is_empty() { String::new() } else { format!("<resource>{resource}</resource>") };
+        self.send(now, format!("<iq type='set' id='bind'><bind xmlns='{NS_BIND}'>{res}</bind></iq>"));
+    }
+
+    fn start_sasl(&mut self, now: Instant, n: Node<'_, '_>) {
+        let offered: Vec<String> = child(n, NS_SASL, "mechanisms")
+            .map(|m| m.children().filter(|c| is(*c, NS_SASL, "mechanism")).map(text).collect())
+            .unwrap_or_default();
+        let has = |m: &str| offered.iter().any(|o| o.trim() == m);
+        if has("SCRAM-SHA-1") {
+            let scram = Scram::new(&self.config.username, &self.config.password, &self.nonce);
+            let first = super::base64::encode(scram.client_first().as_bytes());
+            self.phase = Phase::Sasl(Some(Box::new(scram)));
+            self.send(now, format!("<auth xmlns='{NS_SASL}' mechanism='SCRAM-SHA-1'>{first}</auth>"));
+        } else if has("PLAIN") && self.tls {
+            self.phase = Phase::Sasl(None);
+            let msg = plain(&self.config.username, &self.config.password);
+            self.send(now, format!("<auth xmlns='{NS_SASL}' mechanism='PLAIN'>{msg}</auth>"));
+        } else {
+            self.close(now, CloseReason::NoMechanism, true);
+        }
+    }
+
+    fn sasl(&mut self, now: Instant, n: Node<'_, '_>, mut scram: Option<Box<Scram>>) {
+        let data = super::base64::decode(&text(n)).and_then(|d| String::from_utf8(d).ok());
+        if is(n, NS_SASL, "challenge") {
+            let (Some(s), Some(data)) = (scram.as_mut(), data) else {
+                return self.close(now, CloseReason::AuthFailed, true);
+            };
+            let answer = if data.starts_with("v=") {
+                s.verify_server_final(&data).map(|()| String::new())
+            } else {
+                s.client_final(&data).map(|m| super::base64::encode(m.as_bytes()))
+            };
+            let Ok(answer) = answer else { return self.close(now, CloseReason::AuthFailed, true) };
+            self.phase = Phase::Sasl(scram);
+            return self.send(now, format!("<response xmlns='{NS_SASL}'>{answer}</response>"));
+        }
+        if is(n, NS_SASL, "success") {
+            // SCRAM: the server's proof comes with the success (or came in a last challenge).
+            let proven = match (scram.as_mut(), data.as_deref()) {
+                (Some(s), Some(d)) if !d.is_empty() => s.verify_server_final(d).is_ok(),
+                (Some(s), _) => s.verified(),
+                (None, _) => true,
+            };
+            if !proven {
+                return self.close(now, CloseReason::AuthFailed, true);
+            }
+            self.authenticated = true;
+            return self.open_stream(now);
+        }
+        self.close(now, CloseReason::AuthFailed, true);
+    }
+
+    fn bound(&mut self, now: Instant, n: Node<'_, '_>) {
+        let jid = child(n, NS_BIND, "bind").and_then(|b| child(b, NS_BIND, "jid")).map(text);
+        match (n.attribute("type"), jid) {
+            (Some("result"), Some(jid)) if !jid.is_empty() => {
+                self.jid = jid;
+                if self.session_required {
+                    self.phase = Phase::Session;
+                    self.send(now, format!("<iq type='set' id='session'><session xmlns='{NS_SESSION}'/></iq>"));
+                } else {
+                    self.online(now);
+                }
+            }
+            _ => {
+                self.phase = Phase::Bind;
+                self.close(now, CloseReason::Protocol("resource binding refused"), true);
+            }
+        }
+    }
+
+    fn online(&mut self, now: Instant) {
+        self.phase = Phase::Online;
+        self.deadline = None;
+        self.send(now, "<presence/>".into());
+        self.outputs.push_back(Output::Online { jid: self.jid.clone() });
+    }
+
+    fn online_stanza(&mut self, now: Instant, n: Node<'_, '_>) {
+        let Some(answer) = answer_iq(n, &self.rules) else { return };
+        if answer.reply.starts_with("<iq type='error'") {
+            self.stats.transmitted_errors = self.stats.transmitted_errors.saturating_add(1);
+        }
+        self.stats.transmitted = self.stats.transmitted.saturating_add(1);
+        self.send(now, answer.reply);
+        if let Some((from, verdict)) = answer.conn_req {
+            self.outputs.push_back(Output::ConnectionRequest { from, verdict });
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;
