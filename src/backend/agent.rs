@@ -78,6 +78,12 @@ const MS_PARAMS: &[&str] = &[
     "NATDetected",
 ];
 
+/// The Annex K ManagementServer parameters, served with the feature `xmpp`.
+#[cfg(feature = "xmpp")]
+const MS_XMPP: &[&str] = &["ConnReqXMPPConnection", "ConnReqAllowedJabberIDs", "ConnReqJabberID"];
+/// ManagementServer.ConnReqXMPPConnection's table.
+const XMPP_CONNECTION: &str = "Device.XMPP.Connection.{i}.";
+
 /// Read-only ManagementServer parameters (TR-181 2.19); the rest of [`MS_PARAMS`] the ACS
 /// may write.
 const MS_READ_ONLY: &[&str] = &[
@@ -95,11 +101,12 @@ const MS_READ_ONLY: &[&str] = &[
     "LightweightNotificationProtocolsSupported",
     "UDPConnectionRequestAddress",
     "NATDetected",
+    "ConnReqJabberID",
 ];
 
 /// ManagementServer parameters only the agent sets ([`Backend::set_own`]).
 const MS_OWN: &[&str] =
-    &["ConnectionRequestURL", "UDPConnectionRequestAddress", "NATDetected", "SupportedConnReqMethods"];
+    &["ConnectionRequestURL", "UDPConnectionRequestAddress", "NATDetected", "SupportedConnReqMethods", "ConnReqJabberID"];
 
 const DI_PARAMS: &[&str] = &[
     "Manufacturer",
@@ -176,6 +183,10 @@ impl AgentBackend {
             ("STUNPassword", cr.stun.password.clone()),
             ("STUNMaximumKeepAlivePeriod", cr.stun.max_keep_alive.to_string()),
             ("STUNMinimumKeepAlivePeriod", cr.stun.min_keep_alive.to_string()),
+            // The backend key of the XMPP.Connection row (the one row "1"), empty: none.
+            ("ConnReqXMPPConnection", if config.xmpp.enable { "1" } else { "" }.into()),
+            ("ConnReqAllowedJabberIDs", config.xmpp.allowed_jabber_ids.clone()),
+            ("ConnReqJabberID", String::new()),
         ]);
         AgentBackend {
             identity,
@@ -236,6 +247,9 @@ impl Backend for AgentBackend {
         let list: &[&str] = match object {
             "Device." => &["RootDataModelVersion"],
             DI => DI_PARAMS,
+            #[cfg(feature = "xmpp")]
+            MS => return MS_PARAMS.iter().chain(MS_XMPP).map(|s| s.to_string()).collect(),
+            #[cfg(not(feature = "xmpp"))]
             MS => MS_PARAMS,
             SDM => &["URL", "URN", "Features"],
             ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
@@ -255,6 +269,10 @@ impl Backend for AgentBackend {
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        if (at.object, param) == (MS, "ConnReqXMPPConnection") {
+            let key = self.management_server(param).unwrap_or_default();
+            return Ok(Some(if key.is_empty() { Value::Refs(Vec::new()) } else { Value::row(XMPP_CONNECTION, &key) }));
+        }
         Ok(self.text(at, param).map(Value::Text))
     }
 
@@ -274,6 +292,19 @@ impl Backend for AgentBackend {
     fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
         if !self.own_writable(at, param) {
             return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
+        }
+        if (at.object, param) == (MS, "ConnReqXMPPConnection") {
+            let key = match value {
+                Value::Refs(r) if r.is_empty() => String::new(),
+                Value::Refs(r) => match r.as_slice() {
+                    [crate::hal::Reference::Row { table, key, .. }] if table == XMPP_CONNECTION => key.clone(),
+                    _ => return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}{param}: not an XMPP connection"))),
+                },
+                Value::Text(t) if t.is_empty() => String::new(),
+                Value::Text(_) => return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}{param}: not a reference"))),
+            };
+            self.staged.push((format!("{MS}{param}"), key));
+            return Ok(());
         }
         let Some(text) = value.as_text() else {
             return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}: not a reference", at.object)));

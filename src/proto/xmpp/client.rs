@@ -24,7 +24,7 @@ use std::collections::VecDeque;
 pub const NEGOTIATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The account and the stream options (an XMPP.Connection row).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ClientConfig {
     pub username: String,
     pub password: String,
