@@ -219,6 +219,7 @@ fn run(ctx: &Ctx) -> (&'static str, String) {
                 }
                 Output::ConnectionRequest { from, verdict } => conn_request(ctx, &mut burst, &from, verdict),
                 Output::Closed(reason) => return (status_of(&reason), format!("{reason:?}")),
+                Output::Received(_) => {}
             }
         }
         let stats = client.stats();

@@ -49,6 +49,9 @@ pub enum Output {
     ConnectionRequest { from: String, verdict: Verdict },
     /// The stream is over (after a closing `Send` when there is one): close the socket.
     Closed(CloseReason),
+    /// A stanza the client does not handle itself, once online (result and error IQs,
+    /// messages, presence): for a caller that sent its own stanzas.
+    Received(String),
 }
 
 /// Why the stream ended (mapped onto XMPP.Connection.Status by the shell).
@@ -240,8 +243,10 @@ impl Client {
                 }
                 Ok(Some(Piece::Stanza(s))) if self.header_seen => {
                     self.stats.received = self.stats.received.saturating_add(1);
-                    if stanza::with_stanza(&s, |n| self.stanza(now, n)).is_none() {
-                        return self.stream_error(now, "not-well-formed");
+                    match stanza::with_stanza(&s, |n| self.stanza(now, n)) {
+                        None => return self.stream_error(now, "not-well-formed"),
+                        Some(true) => self.outputs.push_back(Output::Received(s)),
+                        Some(false) => {}
                     }
                 }
                 Ok(Some(Piece::Stanza(_))) => return self.stream_error(now, "not-well-formed"),
@@ -265,11 +270,13 @@ impl Client {
         self.close(now, CloseReason::Protocol(condition), false);
     }
 
-    fn stanza(&mut self, now: Instant, n: Node<'_, '_>) {
+    /// One stanza; true when it is left to the caller ([`Output::Received`]).
+    fn stanza(&mut self, now: Instant, n: Node<'_, '_>) -> bool {
         if is(n, NS_STREAM, "error") {
             self.stats.received_errors = self.stats.received_errors.saturating_add(1);
             let cond = n.children().find(|c| c.is_element()).map(|c| c.tag_name().name().to_string());
-            return self.close(now, CloseReason::StreamError(cond.unwrap_or_default()), true);
+            self.close(now, CloseReason::StreamError(cond.unwrap_or_default()), true);
+            return false;
         }
         if n.attribute("type") == Some("error") {
             self.stats.received_errors = self.stats.received_errors.saturating_add(1);
@@ -292,7 +299,7 @@ impl Client {
             }
             Phase::Online => {
                 self.phase = Phase::Online;
-                self.online_stanza(now, n);
+                return self.online_stanza(now, n);
             }
             phase @ (Phase::Bind | Phase::Session) => {
                 // Other stanzas before the answer (RFC 6120 7.1 allows none, but be lenient).
@@ -303,6 +310,7 @@ impl Client {
                 self.close(now, CloseReason::Protocol("unexpected element"), true);
             }
         }
+        false
     }
 
     fn features(&mut self, now: Instant, n: Node<'_, '_>) {
@@ -332,11 +340,13 @@ impl Client {
             .unwrap_or_default();
         let has = |m: &str| offered.iter().any(|o| o.trim() == m);
         if has("SCRAM-SHA-1") {
+            log::debug!("XMPP: SASL SCRAM-SHA-1");
             let scram = Scram::new(&self.config.username, &self.config.password, &self.nonce);
             let first = super::base64::encode(scram.client_first().as_bytes());
             self.phase = Phase::Sasl(Some(Box::new(scram)));
             self.send(now, format!("<auth xmlns='{NS_SASL}' mechanism='SCRAM-SHA-1'>{first}</auth>"));
         } else if has("PLAIN") && self.tls {
+            log::debug!("XMPP: SASL PLAIN inside TLS");
             self.phase = Phase::Sasl(None);
             let msg = plain(&self.config.username, &self.config.password);
             self.send(now, format!("<auth xmlns='{NS_SASL}' mechanism='PLAIN'>{msg}</auth>"));
@@ -402,8 +412,16 @@ impl Client {
         self.outputs.push_back(Output::Online { jid: self.jid.clone() });
     }
 
-    fn online_stanza(&mut self, now: Instant, n: Node<'_, '_>) {
-        let Some(answer) = answer_iq(n, &self.rules) else { return };
+    /// Sends a stanza of the caller's own once online (ignored before).
+    pub fn send_stanza(&mut self, now: Instant, stanza: String) {
+        if matches!(self.phase, Phase::Online) && !self.closed {
+            self.stats.transmitted = self.stats.transmitted.saturating_add(1);
+            self.send(now, stanza);
+        }
+    }
+
+    fn online_stanza(&mut self, now: Instant, n: Node<'_, '_>) -> bool {
+        let Some(answer) = answer_iq(n, &self.rules) else { return true };
         if answer.reply.starts_with("<iq type='error'") {
             self.stats.transmitted_errors = self.stats.transmitted_errors.saturating_add(1);
         }
@@ -412,6 +430,7 @@ impl Client {
         if let Some((from, verdict)) = answer.conn_req {
             self.outputs.push_back(Output::ConnectionRequest { from, verdict });
         }
+        false
     }
 }
 
