@@ -15,6 +15,7 @@
 mod support;
 mod tls_support;
 
+use cwmpd::proto::rpc::Body;
 use cwmpd::proto::xmpp::{Client, ClientConfig, ConnReqRules, Output};
 use cwmpd::testacs::{TestAcs, TestAcsConfig};
 use std::io::{Read, Write};
@@ -235,6 +236,20 @@ fn cr_count(sessions: &[cwmpd::testacs::SessionRecord]) -> usize {
     sessions.iter().filter(|s| s.event_codes().contains(&"6 CONNECTION REQUEST".to_string())).count()
 }
 
+/// The values of the GetParameterValuesResponse the CPE sent, once it came.
+fn reported_values(acs: &TestAcs) -> Vec<(String, String)> {
+    let answered = |s: &[cwmpd::testacs::SessionRecord]| {
+        s.iter().flat_map(|r| &r.exchanges).find_map(|x| match &x.answer {
+            Some(Body::GetParameterValuesResponse { parameter_list }) => {
+                Some(parameter_list.iter().map(|p| (p.name.clone(), p.value.clone())).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+    };
+    assert!(acs.wait_until(Duration::from_secs(10), |s| answered(s).is_some()), "no GetParameterValuesResponse");
+    answered(&acs.sessions()).unwrap()
+}
+
 fn cr_sessions(acs: &TestAcs) -> usize {
     cr_count(&acs.sessions())
 }
@@ -276,11 +291,31 @@ fn xmpp_connection_requests_through_prosody_with_restart() {
     assert!(acs.wait_until(Duration::from_secs(10), |s| !s.is_empty()), "no boot session");
     let before = cr_sessions(&acs);
 
+    // The connection request's session reads what the CPE reports about XMPP.
+    let names = [
+        "Device.ManagementServer.SupportedConnReqMethods",
+        "Device.ManagementServer.ConnReqJabberID",
+        "Device.ManagementServer.ConnReqXMPPConnection",
+        "Device.XMPP.Connection.1.Status",
+        "Device.XMPP.Connection.1.TLSEstablished",
+        "Device.XMPP.Connection.1.JabberID",
+        "Device.XMPP.Connection.1.Password",
+    ];
+    acs.push(Body::GetParameterValues { parameter_names: names.iter().map(|n| (*n).into()).collect() }, None);
     let mut client = AcsClient::connect(prosody.port, "acs", "acs-pass", &ca);
     let ok = client.connection_request("cr1", "cpe@localhost/cwmpd", "cr-user", "cr-secret", &ca);
     assert!(ok.contains("type='result'") || ok.contains("type=\"result\""), "{ok}");
     assert!(acs.wait_until(Duration::from_secs(10), |s| cr_count(s) > before), "no 6 CONNECTION REQUEST session");
 
+    let values = reported_values(&acs);
+    let value = |n: &str| values.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str()).unwrap_or("<absent>");
+    assert_eq!(value(names[0]), "HTTP,XMPP");
+    assert_eq!(value(names[1]), "cpe@localhost/cwmpd");
+    assert_eq!(value(names[2]), "Device.XMPP.Connection.1");
+    assert_eq!(value(names[3]), "Enabled");
+    assert_eq!(value(names[4]), "true");
+    assert_eq!(value(names[5]), "cpe@localhost/cwmpd");
+    assert_eq!(value(names[6]), "", "Password reads back empty");
     let bad = client.connection_request("cr2", "cpe@localhost/cwmpd", "cr-user", "wrong", &ca);
     assert!(bad.contains("not-authorized") && bad.contains("error"), "{bad}");
     let mut evil = AcsClient::connect(prosody.port, "evil", "evil-pass", &ca);
@@ -305,5 +340,6 @@ fn xmpp_connection_requests_through_prosody_with_restart() {
     assert!(acs.wait_until(Duration::from_secs(10), |s| cr_count(s) > before + 1), "no session after the restart");
     let log = d.log_text();
     assert!(!log.contains("cpe-pass") && !log.contains("cr-secret"), "a secret in the log");
+    assert!(log.contains("XMPP: SASL SCRAM-SHA-1"), "SCRAM was not used with prosody");
     eprintln!("{}", log.lines().filter(|l| l.contains("XMPP")).collect::<Vec<_>>().join("\n"));
 }
