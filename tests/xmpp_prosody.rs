@@ -83,8 +83,11 @@ impl Drop for Prosody {
 fn account(dir: &Path, user: &str, password: &str) {
     let accounts = dir.join("data/localhost/accounts");
     std::fs::create_dir_all(&accounts).unwrap();
-    std::fs::write(accounts.join(format!("{user}.dat")), format!("return {{\n\t[\"password\"] = \"{password}\";\n}};\n"))
-        .unwrap();
+    std::fs::write(
+        accounts.join(format!("{user}.dat")),
+        format!("return {{\n\t[\"password\"] = \"{password}\";\n}};\n"),
+    )
+    .unwrap();
 }
 
 enum Conn {
@@ -117,7 +120,12 @@ impl AcsClient {
             keep_alive: None,
         };
         let start = Instant::now();
-        let client = Client::new(config, ConnReqRules::default(), format!("n{}", start.elapsed().as_nanos()), cwmpd::clock::Instant(0));
+        let client = Client::new(
+            config,
+            ConnReqRules::default(),
+            format!("n{}", start.elapsed().as_nanos()),
+            cwmpd::clock::Instant(0),
+        );
         let mut c = AcsClient { client, conn: Conn::Plain(tcp), start, received: Vec::new() };
         let ca = ca.to_path_buf();
         let online = c.pump(Duration::from_secs(10), &ca, |o| matches!(o, Output::Online { .. }));
@@ -208,9 +216,11 @@ impl AcsClient {
         self.client.send_stanza(now, iq);
         let marker = format!("id='{id}'");
         let marker2 = format!("id=\"{id}\"");
-        let got = self.pump(Duration::from_secs(10), ca, |o| {
-            matches!(o, Output::Received(s) if s.contains(&marker) || s.contains(&marker2))
-        });
+        let got = self.pump(
+            Duration::from_secs(10),
+            ca,
+            |o| matches!(o, Output::Received(s) if s.contains(&marker) || s.contains(&marker2)),
+        );
         assert!(got, "no answer to connection request {id}");
         self.received.pop().unwrap()
     }

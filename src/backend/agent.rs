@@ -105,8 +105,13 @@ const MS_READ_ONLY: &[&str] = &[
 ];
 
 /// ManagementServer parameters only the agent sets ([`Backend::set_own`]).
-const MS_OWN: &[&str] =
-    &["ConnectionRequestURL", "UDPConnectionRequestAddress", "NATDetected", "SupportedConnReqMethods", "ConnReqJabberID"];
+const MS_OWN: &[&str] = &[
+    "ConnectionRequestURL",
+    "UDPConnectionRequestAddress",
+    "NATDetected",
+    "SupportedConnReqMethods",
+    "ConnReqJabberID",
+];
 
 const DI_PARAMS: &[&str] = &[
     "Manufacturer",
@@ -298,10 +303,17 @@ impl Backend for AgentBackend {
                 Value::Refs(r) if r.is_empty() => String::new(),
                 Value::Refs(r) => match r.as_slice() {
                     [crate::hal::Reference::Row { table, key, .. }] if table == XMPP_CONNECTION => key.clone(),
-                    _ => return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}{param}: not an XMPP connection"))),
+                    _ => {
+                        return Err(HalError::new(
+                            ErrorKind::InvalidValue,
+                            format!("{MS}{param}: not an XMPP connection"),
+                        ))
+                    }
                 },
                 Value::Text(t) if t.is_empty() => String::new(),
-                Value::Text(_) => return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}{param}: not a reference"))),
+                Value::Text(_) => {
+                    return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}{param}: not a reference")))
+                }
             };
             self.staged.push((format!("{MS}{param}"), key));
             return Ok(());

@@ -39,7 +39,8 @@ const CONNECTION_WRITABLE: &[&str] = &[
     "ServerRetryMaxInterval",
     "UseTLS",
 ];
-const CONNECTION_READ_ONLY: &[&str] = &["JabberID", "Status", "LastChangeDate", "TLSEstablished", "ServerNumberOfEntries"];
+const CONNECTION_READ_ONLY: &[&str] =
+    &["JabberID", "Status", "LastChangeDate", "TLSEstablished", "ServerNumberOfEntries"];
 const SERVER_PARAMS: &[&str] = &["Enable", "Alias", "Priority", "Weight", "ServerAddress", "Port"];
 const STATS_PARAMS: &[&str] =
     &["ReceivedMessages", "TransmittedMessages", "ReceivedErrorMessages", "TransmittedErrorMessages"];
@@ -58,7 +59,13 @@ pub struct Activity {
 
 impl Default for Activity {
     fn default() -> Self {
-        Activity { status: "Disabled", jabber_id: String::new(), last_change: None, tls: false, stats: Stats::default() }
+        Activity {
+            status: "Disabled",
+            jabber_id: String::new(),
+            last_change: None,
+            tls: false,
+            stats: Stats::default(),
+        }
     }
 }
 
@@ -187,7 +194,9 @@ impl XmppBackend {
             CONNECTION => match param {
                 "JabberID" => Some(a.jabber_id),
                 "Status" => Some(a.status.into()),
-                "LastChangeDate" => Some(a.last_change.map_or(crate::clock::UNKNOWN_TIME.into(), crate::clock::format_date_time)),
+                "LastChangeDate" => {
+                    Some(a.last_change.map_or(crate::clock::UNKNOWN_TIME.into(), crate::clock::format_date_time))
+                }
                 "TLSEstablished" => Some(if a.tls { "true" } else { "false" }.into()),
                 "ServerNumberOfEntries" => Some("1".into()),
                 p => self.store.connection(&self.config).values.get(p).cloned(),

@@ -99,7 +99,13 @@ impl Shell {
     pub(super) fn xmpp_connect(&mut self, generation: u64) {
         self.xmpp.attempt = None;
         let Some(target) = self.xmpp.target.clone() else { return };
-        log::info!("XMPP: connecting to {}:{} as {}@{}", target.host, target.port, target.client.username, target.client.domain);
+        log::info!(
+            "XMPP: connecting to {}:{} as {}@{}",
+            target.host,
+            target.port,
+            target.client.username,
+            target.client.domain
+        );
         let (rules, store) = (self.xmpp.rules.clone(), self.xmpp.store.clone());
         match super::xmpp_conn::start(generation, target, rules, store, self.inputs.clone()) {
             Ok(a) => self.xmpp.attempt = Some(a),

@@ -48,7 +48,7 @@ fn hmac_sha1(key: &[u8], data: &[u8]) -> Vec<u8> {
 }
 
 /// The value of attribute `name` (`r`, `s`, `i`, `v`, `e`) in a SCRAM message.
-fn attribute<'a>(message: &'a str, name: char) -> Option<&'a str> {
+fn attribute(message: &str, name: char) -> Option<&str> {
     message.split(',').find_map(|part| part.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
 }
 
