@@ -391,3 +391,30 @@ impl AgentBackend {
         Some(self.values.get(&format!("{object}{n}")).cloned().unwrap_or_else(|| default.to_string()))
     }
 }
+
+#[cfg(all(test, feature = "xmpp"))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::hal::Reference;
+
+    #[test]
+    fn conn_req_xmpp_connection_is_a_reference_to_the_xmpp_row() {
+        let cfg = Config::parse("config xmpp\n\toption enable 1\n\toption allowed_jabber_ids 'acs@x'\n").unwrap();
+        let mut a = AgentBackend::new(&cfg, Identity::default(), "/nonexistent".into());
+        let at = Location { object: MS, keys: &[] };
+        assert!(a.parameters(MS).iter().any(|p| p == "ConnReqJabberID"));
+        assert_eq!(a.get(&at, "ConnReqXMPPConnection").unwrap(), Some(Value::row(XMPP_CONNECTION, "1")));
+        assert_eq!(a.get(&at, "ConnReqAllowedJabberIDs").unwrap(), Some(Value::from("acs@x")));
+        assert!(!a.writable(&at, "ConnReqJabberID"));
+        a.begin().unwrap();
+        a.set(&at, "ConnReqXMPPConnection", &Value::Refs(Vec::new())).unwrap();
+        let other =
+            Value::Refs(vec![Reference::Row { table: "Device.IP.Interface.{i}.".into(), key: "1".into(), dot: false }]);
+        assert!(a.set(&at, "ConnReqXMPPConnection", &other).is_err());
+        a.commit().unwrap();
+        assert_eq!(a.get(&at, "ConnReqXMPPConnection").unwrap(), Some(Value::Refs(Vec::new())));
+        a.set_own(&at, "ConnReqJabberID", "cpe@x/r").unwrap();
+        assert_eq!(a.get(&at, "ConnReqJabberID").unwrap(), Some(Value::from("cpe@x/r")));
+    }
+}

@@ -554,6 +554,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn xmpp_section() {
+        let c = Config::parse("config acs\n\toption url 'http://a/'\n").unwrap().xmpp;
+        assert!(!c.enable && c.use_tls && c.resource == "cwmpd" && c.port == 5222 && c.keep_alive == -1);
+        assert_eq!((c.connect_attempts, c.retry_initial, c.retry_multiplier, c.retry_max), (16, 60, 2000, 30_720));
+        let text = "config xmpp 'xmpp'\n\toption enable 1\n\toption domain d\n\toption keepalive 30\n\toption allowed_jabber_ids 'a@b, c@d/e'\n";
+        let c = Config::parse(text).unwrap().xmpp;
+        assert!(c.enable && c.domain == "d" && c.keep_alive == 30 && c.allowed_jabber_ids == "a@b, c@d/e");
+        for bad in ["retry_multiplier 999", "retry_initial 0", "port 70000", "use_tls maybe", "jid x"] {
+            let text = format!("config xmpp\n\toption {bad}\n");
+            assert!(Config::parse(&text).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn minimal_and_defaults() {
         let c = Config::parse("config acs 'acs'\n\toption url 'http://acs.example:7547/'\n").unwrap();
         assert_eq!(c.acs.periodic_interval, 86_400);

@@ -150,3 +150,38 @@ impl Shell {
         self.publish_methods();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn connection(algorithm: &str, server: &str, keep_alive: &str) -> Connection {
+        let values = BTreeMap::from([
+            ("Username", "cpe".to_string()),
+            ("Domain", "example.net".to_string()),
+            ("Resource", "r".to_string()),
+            ("UseTLS", "true".to_string()),
+            ("ServerConnectAlgorithm", algorithm.to_string()),
+            ("KeepAliveInterval", keep_alive.to_string()),
+        ]);
+        let server = BTreeMap::from([
+            ("Enable", "true".to_string()),
+            ("ServerAddress", server.to_string()),
+            ("Port", "5299".to_string()),
+        ]);
+        Connection { values, server }
+    }
+
+    #[test]
+    fn target_follows_the_server_connect_algorithm() {
+        let t = target(&connection("ServerTable", "10.0.0.1", "0"), None);
+        assert_eq!((t.host.as_str(), t.port, t.client.keep_alive), ("10.0.0.1", 5299, None));
+        assert!(t.client.require_tls);
+        let t = target(&connection("DNS", "10.0.0.1", "-1"), None);
+        assert_eq!((t.host.as_str(), t.port), ("example.net", 5222));
+        assert_eq!(t.client.keep_alive, Some(Duration::from_secs(DEFAULT_KEEP_ALIVE)));
+        let t = target(&connection("ServerTable", "", "45"), None);
+        assert_eq!((t.host.as_str(), t.client.keep_alive), ("example.net", Some(Duration::from_secs(45))));
+    }
+}

@@ -75,8 +75,12 @@ pub fn start(
     std::thread::Builder::new().name("xmpp".into()).spawn(move || {
         let (status, why) = run(&ctx);
         let now = ctx.clock.now().unix;
+        // A stopped attempt leaves Status to the loop (Disabled, or the next attempt's).
+        let stopped = ctx.stop.load(Ordering::Relaxed);
         ctx.store.set_activity(now, |a| {
-            a.status = status;
+            if !stopped {
+                a.status = status;
+            }
             a.tls = false;
         });
         let _ = ctx.inputs.send_blocking(Input::Xmpp(XmppInput::Down { generation: ctx.generation, status, why }));
