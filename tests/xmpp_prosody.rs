@@ -297,8 +297,17 @@ fn xmpp_connection_requests_through_prosody_with_restart() {
         "cwmpd did not come online: {}",
         d.log_text()
     );
-    // The boot session first, so the connection request's session is its own.
-    assert!(acs.wait_until(Duration::from_secs(10), |s| !s.is_empty()), "no boot session");
+    // ConnReqJabberID (forced active notification) is reported with 4 VALUE CHANGE once
+    // bound; then the connection request's session is a session of its own.
+    let jid_reported = |s: &[cwmpd::testacs::SessionRecord]| {
+        s.iter().any(|r| {
+            r.event_codes().contains(&"4 VALUE CHANGE".to_string())
+                && r.inform.parameter_list.iter().any(|p| {
+                    p.name == "Device.ManagementServer.ConnReqJabberID" && p.value == "cpe@localhost/cwmpd"
+                })
+        })
+    };
+    assert!(acs.wait_until(Duration::from_secs(15), jid_reported), "ConnReqJabberID not notified: {}", d.log_text());
     let before = cr_sessions(&acs);
 
     // The connection request's session reads what the CPE reports about XMPP.
