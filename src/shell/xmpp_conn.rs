@@ -22,6 +22,21 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the thread wakes without data (keep-alives, stop requests).
 const TICK: Duration = Duration::from_millis(250);
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest time sent data (a whitespace keep-alive) may stay unacknowledged before the
+/// connection is given up (TCP_USER_TIMEOUT), and the idle time before TCP keep-alive
+/// probes: a path that died silently (a NAT mapping dropped) is noticed in minutes.
+const DEAD_PEER_MS: u32 = 90_000;
+const TCP_KEEP_IDLE_S: u32 = 60;
+
+fn dead_peer_detection(tcp: &TcpStream) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let ok = setsockopt(tcp, sockopt::KeepAlive, &true)
+        .and_then(|()| setsockopt(tcp, sockopt::TcpKeepIdle, &TCP_KEEP_IDLE_S))
+        .and_then(|()| setsockopt(tcp, sockopt::TcpUserTimeout, &DEAD_PEER_MS));
+    if let Err(e) = ok {
+        log::debug!("XMPP: TCP keep-alive options: {e}");
+    }
+}
 
 /// Where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -186,6 +201,7 @@ fn run(ctx: &Ctx) -> (&'static str, String) {
         Ok(s) => s,
         Err(e) => return ("ServerNotPresent", e),
     };
+    dead_peer_detection(&tcp);
     if let Err(e) = tcp.set_read_timeout(Some(TICK)) {
         return ("Error", e.to_string());
     }
