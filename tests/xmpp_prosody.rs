@@ -302,9 +302,10 @@ fn xmpp_connection_requests_through_prosody_with_restart() {
     let jid_reported = |s: &[cwmpd::testacs::SessionRecord]| {
         s.iter().any(|r| {
             r.event_codes().contains(&"4 VALUE CHANGE".to_string())
-                && r.inform.parameter_list.iter().any(|p| {
-                    p.name == "Device.ManagementServer.ConnReqJabberID" && p.value == "cpe@localhost/cwmpd"
-                })
+                && r.inform
+                    .parameter_list
+                    .iter()
+                    .any(|p| p.name == "Device.ManagementServer.ConnReqJabberID" && p.value == "cpe@localhost/cwmpd")
         })
     };
     assert!(acs.wait_until(Duration::from_secs(15), jid_reported), "ConnReqJabberID not notified: {}", d.log_text());

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::proto::xmpp::base64;
+use crate::proto::xmpp::scram::plain;
 
 const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
     xmlns:stream='http://etherx.jabber.org/streams' id='s' from='x' version='1.0'>";
