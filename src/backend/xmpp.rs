@@ -69,19 +69,30 @@ impl Default for Activity {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Shared {
     /// Written values: `Connection.<param>` and `Server.<param>`.
     written: BTreeMap<String, String>,
     activity: Activity,
 }
 
+/// Names only: the written values hold the Password.
+impl core::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Shared")
+            .field("written", &self.written.keys().collect::<Vec<_>>())
+            .field("activity", &self.activity)
+            .finish()
+    }
+}
+
 /// The store the backend and the shell share.
 #[derive(Debug, Clone, Default)]
 pub struct XmppStore(Arc<Mutex<Shared>>);
 
-/// The effective values of Connection.1 and Server.1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The effective values of Connection.1 and Server.1 (no Debug: they hold the Password).
+#[derive(Clone, PartialEq, Eq)]
+#[allow(missing_debug_implementations)]
 pub struct Connection {
     pub values: BTreeMap<&'static str, String>,
     pub server: BTreeMap<&'static str, String>,

@@ -24,7 +24,7 @@ use std::collections::VecDeque;
 pub const NEGOTIATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The account and the stream options (an XMPP.Connection row).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct ClientConfig {
     pub username: String,
     pub password: String,
@@ -34,6 +34,19 @@ pub struct ClientConfig {
     pub require_tls: bool,
     /// Whitespace keep-alive period (None: off).
     pub keep_alive: Option<Duration>,
+}
+
+/// Never shows the password (the shell's state may be logged with `{:?}`).
+impl core::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("username", &self.username)
+            .field("domain", &self.domain)
+            .field("resource", &self.resource)
+            .field("require_tls", &self.require_tls)
+            .field("keep_alive", &self.keep_alive)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the shell must do.

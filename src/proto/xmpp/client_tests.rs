@@ -219,3 +219,10 @@ fn stream_errors_and_hostile_input_close_the_stream() {
         assert!(drain(&mut c).is_empty());
     }
 }
+
+#[test]
+fn debug_output_hides_secrets() {
+    let c = Client::new(config(), rules(), "n".into(), at(0));
+    let text = format!("{c:?} {:?}", config());
+    assert!(!text.contains("pencil") && !text.contains("\"pw\""), "{text}");
+}

@@ -17,7 +17,7 @@ use roxmltree::Node;
 pub const NS_CONN_REQ: &str = "urn:broadband-forum-org:cwmp:xmppConnReq-1-0";
 
 /// What connection requests are checked against (ManagementServer values).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ConnReqRules {
     pub username: String,
     pub password: String,
@@ -25,6 +25,16 @@ pub struct ConnReqRules {
     pub allowed: Vec<String>,
     /// False while connection requests are off (EnableCWMP false): all are refused.
     pub enabled: bool,
+}
+
+/// Never shows the credentials.
+impl core::fmt::Debug for ConnReqRules {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ConnReqRules")
+            .field("allowed", &self.allowed)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The decision on one connection request.

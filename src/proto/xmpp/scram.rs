@@ -27,7 +27,7 @@ pub enum ScramError {
 }
 
 /// The client side of one SCRAM-SHA-1 exchange.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Scram {
     client_first_bare: String,
     nonce: String,
@@ -35,6 +35,13 @@ pub struct Scram {
     /// The server signature expected in the server-final message, once computed.
     expected: Option<Vec<u8>>,
     verified: bool,
+}
+
+/// Never shows the password or the expected signature.
+impl core::fmt::Debug for Scram {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Scram").field("client_first_bare", &self.client_first_bare).finish_non_exhaustive()
+    }
 }
 
 /// RFC 5802 5.1 saslname: `=` and `,` escaped.
