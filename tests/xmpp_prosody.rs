@@ -5,7 +5,8 @@
 //! starts a `6 CONNECTION REQUEST` session at the test ACS, a sender outside
 //! ConnReqAllowedJabberIDs gets `service-unavailable`, bad credentials `not-authorized`.
 //! Then prosody is restarted and cwmpd reconnects (XMPP.Connection retry parameters) and
-//! answers connection requests again.
+//! answers connection requests again; an ACS write of ConnReqAllowedJabberIDs changes who
+//! may send them.
 //!
 //! Prosody runs as a child of the test with its own configuration, data directory (accounts
 //! written as files) and a free port; never the system service.
@@ -15,8 +16,9 @@
 mod support;
 mod tls_support;
 
-use cwmpd::proto::rpc::Body;
+use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
 use cwmpd::proto::xmpp::{Client, ClientConfig, ConnReqRules, Output};
+use cwmpd::testacs::script::Expect;
 use cwmpd::testacs::{TestAcs, TestAcsConfig};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -354,10 +356,28 @@ fn xmpp_connection_requests_through_prosody_with_restart() {
         "no reconnection: {}",
         d.log_text()
     );
+    // The session of this request changes ConnReqAllowedJabberIDs: from its end on, only
+    // evil@localhost may send connection requests.
+    let allowed = ParameterValueStruct {
+        name: "Device.ManagementServer.ConnReqAllowedJabberIDs".into(),
+        value: "evil@localhost".into(),
+        value_type: Some(ValueType::String),
+    };
+    acs.push(
+        Body::SetParameterValues { parameter_list: vec![allowed], parameter_key: "x".into() },
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
     let mut client = AcsClient::connect(prosody.port, "acs", "acs-pass", &ca);
     let again = client.connection_request("cr4", "cpe@localhost/cwmpd", "cr-user", "cr-secret", &ca);
     assert!(again.contains("result"), "{again}");
-    assert!(acs.wait_until(Duration::from_secs(10), |s| cr_count(s) > before + 1), "no session after the restart");
+    let done = |s: &[cwmpd::testacs::SessionRecord]| cr_count(s) > before + 1 && s.last().is_some_and(|r| r.completed);
+    assert!(acs.wait_until(Duration::from_secs(10), done), "no session after the restart");
+    std::thread::sleep(Duration::from_millis(500));
+    let now_refused = client.connection_request("cr5", "cpe@localhost/cwmpd", "cr-user", "cr-secret", &ca);
+    assert!(now_refused.contains("service-unavailable"), "{now_refused}");
+    let mut evil = AcsClient::connect(prosody.port, "evil", "evil-pass", &ca);
+    let now_allowed = evil.connection_request("cr6", "cpe@localhost/cwmpd", "cr-user", "cr-secret", &ca);
+    assert!(now_allowed.contains("result"), "{now_allowed}");
     let log = d.log_text();
     assert!(!log.contains("cpe-pass") && !log.contains("cr-secret"), "a secret in the log");
     assert!(log.contains("XMPP: SASL SCRAM-SHA-1"), "SCRAM was not used with prosody");
