@@ -33,6 +33,8 @@ const SELECTION: &str = "datamodel/build-objects.list";
 const SELECTION_SOFTWARE_MODULES: &str = "datamodel/build-objects-software-modules.list";
 /// Added to the selection by the `diagnostics` feature.
 const DIAGNOSTICS: &str = "datamodel/build-objects-diagnostics.list";
+/// Added to the selection by the `xmpp` feature.
+const XMPP: &str = "datamodel/build-objects-xmpp.list";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
@@ -305,7 +307,7 @@ fn emit(objects: &[Object]) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, UCI_MAP].iter().chain(SERVICES) {
+    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, UCI_MAP].iter().chain(SERVICES) {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -324,6 +326,9 @@ fn main() {
         }
         if std::env::var_os("CARGO_FEATURE_DIAGNOSTICS").is_some() {
             list += &std::fs::read_to_string(DIAGNOSTICS).unwrap_or_else(|e| panic!("{DIAGNOSTICS}: {e}"));
+        }
+        if std::env::var_os("CARGO_FEATURE_XMPP").is_some() {
+            list += &std::fs::read_to_string(XMPP).unwrap_or_else(|e| panic!("{XMPP}: {e}"));
         }
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();

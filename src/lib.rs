@@ -27,6 +27,7 @@
 //!   jobs. Also the session state machine, the SOAP codec [`proto::soap`], typed RPCs and
 //!   faults, parameter names, events, retry and schedules, connection-request decisions
 //!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
+//!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the
 //!   ICMP and DNS codecs of the diagnostics [`proto::diag`], the transfer queue.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, notifications.
@@ -51,7 +52,8 @@
 //! Cargo features beside the default `tls`: `compression` (gzip/deflate to the ACS),
 //! `diagnostics`, `software-modules` (each over 40-60 KB on mipsel, so opt-in), `ftp` (FTP
 //! transfers, `proto::ftp` and `shell::transfer::ftp`: 37 KB, opt-in for the mipsel
-//! budget), `replay`, `full-schema`.
+//! budget), `xmpp` (Annex K XMPP connection requests: [`proto::xmpp`], `shell::xmpp`,
+//! `backend::xmpp`: 66 KB), `replay`, `full-schema`.
 //!
 //! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file
 //! server used by the demo and the tests), `coverage` (feature `full-schema`: the TR-181

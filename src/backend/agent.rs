@@ -81,6 +81,12 @@ const MS_PARAMS: &[&str] = &[
     "InformParameterNumberOfEntries",
 ];
 
+/// The Annex K ManagementServer parameters, served with the feature `xmpp`.
+#[cfg(feature = "xmpp")]
+const MS_XMPP: &[&str] = &["ConnReqXMPPConnection", "ConnReqAllowedJabberIDs", "ConnReqJabberID"];
+/// ManagementServer.ConnReqXMPPConnection's table.
+const XMPP_CONNECTION: &str = "Device.XMPP.Connection.{i}.";
+
 /// Read-only ManagementServer parameters (TR-181 2.19); the rest of [`MS_PARAMS`] the ACS
 /// may write.
 const MS_READ_ONLY: &[&str] = &[
@@ -99,11 +105,17 @@ const MS_READ_ONLY: &[&str] = &[
     "UDPConnectionRequestAddress",
     "NATDetected",
     "InformParameterNumberOfEntries",
+    "ConnReqJabberID",
 ];
 
 /// ManagementServer parameters only the agent sets ([`Backend::set_own`]).
-const MS_OWN: &[&str] =
-    &["ConnectionRequestURL", "UDPConnectionRequestAddress", "NATDetected", "SupportedConnReqMethods"];
+const MS_OWN: &[&str] = &[
+    "ConnectionRequestURL",
+    "UDPConnectionRequestAddress",
+    "NATDetected",
+    "SupportedConnReqMethods",
+    "ConnReqJabberID",
+];
 
 const DI_PARAMS: &[&str] = &[
     "Manufacturer",
@@ -182,6 +194,10 @@ impl AgentBackend {
             ("STUNPassword", cr.stun.password.clone()),
             ("STUNMaximumKeepAlivePeriod", cr.stun.max_keep_alive.to_string()),
             ("STUNMinimumKeepAlivePeriod", cr.stun.min_keep_alive.to_string()),
+            // The backend key of the XMPP.Connection row (the one row "1"), empty: none.
+            ("ConnReqXMPPConnection", if config.xmpp.enable { "1" } else { "" }.into()),
+            ("ConnReqAllowedJabberIDs", config.xmpp.allowed_jabber_ids.clone()),
+            ("ConnReqJabberID", String::new()),
         ]);
         AgentBackend {
             identity,
@@ -244,6 +260,9 @@ impl Backend for AgentBackend {
         let list: &[&str] = match object {
             "Device." => &["RootDataModelVersion"],
             DI => DI_PARAMS,
+            #[cfg(feature = "xmpp")]
+            MS => return MS_PARAMS.iter().chain(MS_XMPP).map(|s| s.to_string()).collect(),
+            #[cfg(not(feature = "xmpp"))]
             MS => MS_PARAMS,
             SDM => &["URL", "URN", "Features"],
             ATC => &["Enable", "TransferTypeFilter", "ResultTypeFilter", "FileTypeFilter"],
@@ -265,6 +284,10 @@ impl Backend for AgentBackend {
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        if (at.object, param) == (MS, "ConnReqXMPPConnection") {
+            let key = self.management_server(param).unwrap_or_default();
+            return Ok(Some(if key.is_empty() { Value::Refs(Vec::new()) } else { Value::row(XMPP_CONNECTION, &key) }));
+        }
         Ok(self.text(at, param).map(Value::Text))
     }
 
@@ -310,6 +333,26 @@ impl Backend for AgentBackend {
     fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
         if !self.own_writable(at, param) {
             return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
+        }
+        if (at.object, param) == (MS, "ConnReqXMPPConnection") {
+            let key = match value {
+                Value::Refs(r) if r.is_empty() => String::new(),
+                Value::Refs(r) => match r.as_slice() {
+                    [crate::hal::Reference::Row { table, key, .. }] if table == XMPP_CONNECTION => key.clone(),
+                    _ => {
+                        return Err(HalError::new(
+                            ErrorKind::InvalidValue,
+                            format!("{MS}{param}: not an XMPP connection"),
+                        ))
+                    }
+                },
+                Value::Text(t) if t.is_empty() => String::new(),
+                Value::Text(_) => {
+                    return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}{param}: not a reference")))
+                }
+            };
+            self.staged.push((format!("{MS}{param}"), key));
+            return Ok(());
         }
         let Some(text) = value.as_text() else {
             return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}: not a reference", at.object)));
@@ -389,5 +432,32 @@ impl AgentBackend {
     fn policy(&self, object: &str, params: &[(&str, &str)], param: &str) -> Option<String> {
         let (n, default) = params.iter().find(|(n, _)| *n == param)?;
         Some(self.values.get(&format!("{object}{n}")).cloned().unwrap_or_else(|| default.to_string()))
+    }
+}
+
+#[cfg(all(test, feature = "xmpp"))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::hal::Reference;
+
+    #[test]
+    fn conn_req_xmpp_connection_is_a_reference_to_the_xmpp_row() {
+        let cfg = Config::parse("config xmpp\n\toption enable 1\n\toption allowed_jabber_ids 'acs@x'\n").unwrap();
+        let mut a = AgentBackend::new(&cfg, Identity::default(), "/nonexistent".into());
+        let at = Location { object: MS, keys: &[] };
+        assert!(a.parameters(MS).iter().any(|p| p == "ConnReqJabberID"));
+        assert_eq!(a.get(&at, "ConnReqXMPPConnection").unwrap(), Some(Value::row(XMPP_CONNECTION, "1")));
+        assert_eq!(a.get(&at, "ConnReqAllowedJabberIDs").unwrap(), Some(Value::from("acs@x")));
+        assert!(!a.writable(&at, "ConnReqJabberID"));
+        a.begin().unwrap();
+        a.set(&at, "ConnReqXMPPConnection", &Value::Refs(Vec::new())).unwrap();
+        let other =
+            Value::Refs(vec![Reference::Row { table: "Device.IP.Interface.{i}.".into(), key: "1".into(), dot: false }]);
+        assert!(a.set(&at, "ConnReqXMPPConnection", &other).is_err());
+        a.commit().unwrap();
+        assert_eq!(a.get(&at, "ConnReqXMPPConnection").unwrap(), Some(Value::Refs(Vec::new())));
+        a.set_own(&at, "ConnReqJabberID", "cpe@x/r").unwrap();
+        assert_eq!(a.get(&at, "ConnReqJabberID").unwrap(), Some(Value::from("cpe@x/r")));
     }
 }

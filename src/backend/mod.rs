@@ -15,3 +15,5 @@ pub mod replay;
 mod replay_hal;
 pub mod software_modules;
 pub mod uci;
+#[cfg(feature = "xmpp")]
+pub mod xmpp;

@@ -28,6 +28,14 @@
 //! | | `stun_enable`, `stun_server`, `stun_port` | STUNEnable, STUNServerAddress (empty: the ACS host), STUNServerPort | 0, empty, 3478 |
 //! | | `stun_username`, `stun_password` | STUNUsername, STUNPassword | empty |
 //! | | `stun_min_keepalive`, `stun_max_keepalive` | STUNMinimumKeepAlivePeriod, STUNMaximumKeepAlivePeriod (-1: none); ACS writes are mirrored here | 0, -1 |
+//! | `xmpp` | `enable` | XMPP.Connection.1.Enable: connection requests over XMPP (Annex K; feature `xmpp`) | 0 |
+//! | | `username`, `password`, `domain`, `resource` | the connection's Username, Password, Domain, Resource | empty, empty, empty, `cwmpd` |
+//! | | `server`, `port` | Server.1 ServerAddress and Port (ServerTable); empty: the Domain's address (DNS), port 5222 | empty, 5222 |
+//! | | `use_tls` | UseTLS: refuse a server that offers no STARTTLS | 1 |
+//! | | `ca_file` | PEM CA bundle for the server's certificate | `acs.ca_file`, else the system bundle |
+//! | | `keepalive` | KeepAliveInterval, seconds (0: off, -1: 300) | -1 |
+//! | | `connect_attempts`, `retry_initial`, `retry_multiplier`, `retry_max` | ServerConnectAttempts, ServerRetryInitialInterval, ServerRetryIntervalMultiplier, ServerRetryMaxInterval | 16, 60, 2000, 30720 |
+//! | | `allowed_jabber_ids` | ManagementServer.ConnReqAllowedJabberIDs (comma-separated; empty: all) | empty |
 //! | `agent` | `state_file` | durable state | /etc/cwmpd.state |
 //! | | `boot_marker` | tmpfs file telling a boot from a restart | /var/run/cwmpd.boot |
 //! | | `log_level` | error, warn, info, debug | info |
@@ -210,6 +218,30 @@ pub struct SoftwareModulesConfig {
     pub apk_enable: bool,
 }
 
+/// `xmpp` section: the XMPP connection of connection requests (TR-069 Amd 6 Annex K;
+/// TR-181 XMPP.Connection.1 and its Server.1) until the ACS writes other values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmppConfig {
+    pub enable: bool,
+    pub username: String,
+    pub password: String,
+    pub domain: String,
+    pub resource: String,
+    /// Server.1 ServerAddress; empty: no Server row, the Domain is resolved (DNS).
+    pub server: String,
+    pub port: u16,
+    pub use_tls: bool,
+    pub ca_file: Option<PathBuf>,
+    /// KeepAliveInterval: 0 off, -1 the agent's choice (300 s).
+    pub keep_alive: i64,
+    pub connect_attempts: u32,
+    pub retry_initial: u32,
+    pub retry_multiplier: u32,
+    pub retry_max: u32,
+    /// ConnReqAllowedJabberIDs.
+    pub allowed_jabber_ids: String,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -219,6 +251,7 @@ pub struct Config {
     pub agent: AgentConfig,
     pub transfer: TransferConfig,
     pub software_modules: SoftwareModulesConfig,
+    pub xmpp: XmppConfig,
     /// The file it was loaded from (ManagementServer values are mirrored into it).
     pub source: Option<std::path::PathBuf>,
 }
@@ -333,6 +366,7 @@ impl Config {
             agent: agent(&section("agent"))?,
             transfer: transfer(&section("transfer"), sections.iter().filter(|s| s.kind == "apply"), file)?,
             software_modules: software_modules(&section("software_modules"))?,
+            xmpp: xmpp(&section("xmpp"))?,
             source: None,
         })
     }
@@ -432,6 +466,30 @@ fn stun(r: &Reader<'_>) -> Result<StunConfig, ConfigError> {
     })
 }
 
+fn xmpp(r: &Reader<'_>) -> Result<XmppConfig, ConfigError> {
+    let keep_alive = match r.nonempty("keepalive").as_deref().map(str::trim) {
+        None | Some("-1") => -1,
+        Some(_) => i64::from(r.number("keepalive", 0u32, 0, i32::MAX.unsigned_abs())?),
+    };
+    Ok(XmppConfig {
+        enable: r.bool("enable", false)?,
+        username: r.string("username", ""),
+        password: r.string("password", ""),
+        domain: r.string("domain", ""),
+        resource: r.string("resource", "cwmpd"),
+        server: r.string("server", ""),
+        port: r.number("port", 5222, 0, 65_535)?,
+        use_tls: r.bool("use_tls", true)?,
+        ca_file: r.nonempty("ca_file").map(PathBuf::from),
+        keep_alive,
+        connect_attempts: r.number("connect_attempts", 16, 0, u32::MAX)?,
+        retry_initial: r.number("retry_initial", 60, 1, 65_535)?,
+        retry_multiplier: r.number("retry_multiplier", 2000, 1000, 65_535)?,
+        retry_max: r.number("retry_max", 30_720, 1, u32::MAX)?,
+        allowed_jabber_ids: r.string("allowed_jabber_ids", ""),
+    })
+}
+
 fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
     let level = r.string("log_level", "info");
     let log_level = crate::shell::logger::parse_level(&level)
@@ -503,6 +561,20 @@ fn software_modules(r: &Reader<'_>) -> Result<SoftwareModulesConfig, ConfigError
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xmpp_section() {
+        let c = Config::parse("config acs\n\toption url 'http://a/'\n").unwrap().xmpp;
+        assert!(!c.enable && c.use_tls && c.resource == "cwmpd" && c.port == 5222 && c.keep_alive == -1);
+        assert_eq!((c.connect_attempts, c.retry_initial, c.retry_multiplier, c.retry_max), (16, 60, 2000, 30_720));
+        let text = "config xmpp 'xmpp'\n\toption enable 1\n\toption domain d\n\toption keepalive 30\n\toption allowed_jabber_ids 'a@b, c@d/e'\n";
+        let c = Config::parse(text).unwrap().xmpp;
+        assert!(c.enable && c.domain == "d" && c.keep_alive == 30 && c.allowed_jabber_ids == "a@b, c@d/e");
+        for bad in ["retry_multiplier 999", "retry_initial 0", "port 70000", "use_tls maybe", "jid x"] {
+            let text = format!("config xmpp\n\toption {bad}\n");
+            assert!(Config::parse(&text).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn minimal_and_defaults() {

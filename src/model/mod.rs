@@ -280,6 +280,14 @@ impl Model {
         (settings, self.text("STUNServerAddress"), port)
     }
 
+    /// ManagementServer.ConnReqXMPPConnection (the referenced path; empty: none) and
+    /// ConnReqAllowedJabberIDs (Annex K).
+    pub fn xmpp_conn_req(&self) -> (String, Vec<String>) {
+        let allowed = self.text("ConnReqAllowedJabberIDs");
+        let list = allowed.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        (self.text("ConnReqXMPPConnection"), list)
+    }
+
     fn text(&self, name: &str) -> String {
         self.read(MANAGEMENT_SERVER, name).unwrap_or_default()
     }

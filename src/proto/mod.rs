@@ -37,3 +37,4 @@ pub mod session;
 pub mod soap;
 pub mod stun;
 pub mod transfer;
+pub mod xmpp;

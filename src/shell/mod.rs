@@ -30,6 +30,10 @@ mod session;
 pub mod transfer;
 mod udp;
 mod worker;
+#[cfg(feature = "xmpp")]
+mod xmpp;
+#[cfg(feature = "xmpp")]
+mod xmpp_conn;
 
 use crate::clock::Now;
 use crate::config::Config;
@@ -74,6 +78,9 @@ pub enum Input {
     /// A diagnostic test run ended.
     #[cfg(feature = "diagnostics")]
     DiagnosticDone(Box<(crate::backend::diagnostics::Run, crate::backend::diagnostics::Outcome)>),
+    /// An XMPP connection attempt is up or down (Annex K).
+    #[cfg(feature = "xmpp")]
+    Xmpp(xmpp_conn::XmppInput),
 }
 
 /// Why the agent could not start (everything after start is logged and survived).
@@ -140,6 +147,9 @@ pub struct Shell {
     /// The diagnostics backend's tests, shared with the runs.
     #[cfg(feature = "diagnostics")]
     diagnostics: crate::backend::diagnostics::Store,
+    /// The XMPP connection of connection requests (Annex K).
+    #[cfg(feature = "xmpp")]
+    xmpp: xmpp::XmppSide,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -160,6 +170,8 @@ pub fn run(config: Config, level_override: Option<log::LevelFilter>) -> Result<(
     });
     shell.start_listener(tx)?;
     shell.reload_stun();
+    #[cfg(feature = "xmpp")]
+    shell.reload_xmpp();
     // The snapshot of notified values is taken once everything is known (CR URL included).
     shell.model.resync_notifications();
     smol::block_on(ex.run(shell.run_loop(&rx)));
@@ -204,6 +216,13 @@ impl Shell {
             Box::new(crate::backend::diagnostics::DiagnosticsBackend::new(diagnostics.clone())),
             &state.model,
         );
+        #[cfg(feature = "xmpp")]
+        let xmpp = xmpp::XmppSide::default();
+        #[cfg(feature = "xmpp")]
+        model.add_backend(
+            Box::new(crate::backend::xmpp::XmppBackend::new(config.xmpp.clone(), xmpp.store.clone())),
+            &state.model,
+        );
         platform::add_platform_backends(&mut model, &config, &state);
         attach_replay(&mut model, replay, &state.model);
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
@@ -244,6 +263,8 @@ impl Shell {
             software_modules,
             #[cfg(feature = "diagnostics")]
             diagnostics,
+            #[cfg(feature = "xmpp")]
+            xmpp,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
@@ -334,6 +355,13 @@ impl Shell {
             // Without the feature nothing serves a test, so none is ever requested.
             #[cfg(not(feature = "diagnostics"))]
             Action::StartDiagnostic(_) | Action::CancelDiagnostic(_) => {}
+            #[cfg(feature = "xmpp")]
+            Action::XmppConnect(generation) => self.xmpp_connect(generation),
+            #[cfg(feature = "xmpp")]
+            Action::XmppDisconnect => self.xmpp_disconnect(),
+            // Without the feature no XMPP settings reach the brain, so it never connects.
+            #[cfg(not(feature = "xmpp"))]
+            Action::XmppConnect(_) | Action::XmppDisconnect => {}
         }
     }
 
@@ -348,6 +376,8 @@ impl Shell {
         self.cpe.set_settings(self.now(), s);
         self.reload_heartbeat();
         self.reload_stun();
+        #[cfg(feature = "xmpp")]
+        self.reload_xmpp();
     }
 
     /// ManagementServer.HeartbeatPolicy to the brain (a random phase for an Unknown Time).
@@ -378,6 +408,8 @@ impl Shell {
             Input::DuObserved { generation, env, seen } => self.du_observed(generation, env, &seen),
             #[cfg(not(feature = "software-modules"))]
             Input::Du { .. } | Input::DuObserved { .. } => {}
+            #[cfg(feature = "xmpp")]
+            Input::Xmpp(x) => self.xmpp_input(x),
             #[cfg(feature = "diagnostics")]
             Input::DiagnosticDone(done) => {
                 let (run, outcome) = *done;

@@ -174,9 +174,9 @@ impl Shell {
     }
 
     /// SupportedConnReqMethods: what works now, HTTP while its listener runs, STUN while
-    /// the UDP port is open.
-    fn publish_methods(&mut self) {
-        let methods = [("HTTP", self.cr_bound.is_some()), ("STUN", self.udp.is_some())];
+    /// the UDP port is open, XMPP while the connection of ConnReqXMPPConnection is bound.
+    pub(super) fn publish_methods(&mut self) {
+        let methods = [("HTTP", self.cr_bound.is_some()), ("STUN", self.udp.is_some()), ("XMPP", self.cpe.xmpp_up())];
         let list: Vec<&str> = methods.iter().filter(|(_, on)| *on).map(|(m, _)| *m).collect();
         self.model.set_management_server_own("SupportedConnReqMethods", &list.join(","));
     }

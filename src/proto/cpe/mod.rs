@@ -39,11 +39,13 @@ mod du_uuid;
 mod inputs;
 mod jobs;
 mod stun;
+mod xmpp;
 
 pub use diagnostics::DiagnosticKind;
 pub use heartbeat::HeartbeatPolicy;
 pub use jobs::{ApplySettle, Support};
 pub use stun::{StunMapping, StunSettings};
+pub use xmpp::XmppSettings;
 #[cfg(test)]
 mod tests;
 
@@ -157,6 +159,11 @@ pub enum Action {
     StartDiagnostic(DiagnosticKind),
     /// Stop the run of this diagnostic test (its result, if any comes, is not reported).
     CancelDiagnostic(DiagnosticKind),
+    /// Open the XMPP connection of connection requests (attempt `generation`; Annex K);
+    /// report `handle_xmpp_up` / `handle_xmpp_down`.
+    XmppConnect(u64),
+    /// Close the XMPP connection (disabled or reconfigured).
+    XmppDisconnect,
 }
 
 /// Why the agent reboots (for the log).
@@ -211,6 +218,7 @@ pub struct Cpe {
     dirty: bool,
     heartbeat: heartbeat::Heartbeat,
     stun: stun::StunClient,
+    xmpp: xmpp::XmppLink,
     /// Software-module jobs: the running step and the configured ExecEnvs.
     du: du::DuRuntime,
 }
@@ -264,6 +272,7 @@ impl Cpe {
             dirty: true,
             heartbeat: heartbeat::Heartbeat::default(),
             stun: stun::StunClient::default(),
+            xmpp: xmpp::XmppLink::default(),
             du: du::DuRuntime::default(),
         };
         cpe.boot_events(boot);
@@ -365,6 +374,7 @@ impl Cpe {
         deadlines.push(self.wall_deadline(self.durable.reboot_at));
         deadlines.push(self.heartbeat_deadline());
         deadlines.push(self.stun_deadline());
+        deadlines.push(self.xmpp_deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -397,6 +407,7 @@ impl Cpe {
         }
         self.heartbeat_timeout();
         self.stun_timeout();
+        self.xmpp_timeout();
         let expired = self.durable.transfers.expire(wall(now));
         if !expired.is_empty() {
             self.completion_events();
