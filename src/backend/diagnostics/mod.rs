@@ -18,6 +18,8 @@ pub mod nslookup;
 pub mod params;
 pub mod run;
 pub mod traceroute;
+pub mod udpecho_config;
+pub mod udpecho_server;
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use crate::proto::cpe::DiagnosticKind;
