@@ -14,10 +14,12 @@
 //! over UDP).
 
 pub mod ipping;
+pub mod marking;
 pub mod nslookup;
 pub mod params;
 pub mod run;
 pub mod traceroute;
+pub mod udpecho;
 pub mod udpecho_config;
 pub mod udpecho_server;
 

@@ -84,8 +84,47 @@ const TRACEROUTE: Spec = Spec {
     }),
 };
 
+const UDPECHO: Spec = Spec {
+    kind: DiagnosticKind::UdpEcho,
+    config: &[
+        (INTERFACE, ""),
+        ("Host", ""),
+        ("Port", "7"),
+        ("NumberOfRepetitions", "1"),
+        ("Timeout", "5000"),
+        ("DataBlockSize", "24"),
+        ("DSCP", "0"),
+        ("InterTransmissionTime", "1000"),
+        ("ProtocolVersion", "Any"),
+        ("EnableIndividualPacketResults", "false"),
+    ],
+    results: &[
+        ("IPAddressUsed", ""),
+        ("SuccessCount", "0"),
+        ("FailureCount", "0"),
+        ("AverageResponseTime", "0"),
+        ("MinimumResponseTime", "0"),
+        ("MaximumResponseTime", "0"),
+        ("UDPEchoDiagnosticsMaxResults", "1000"),
+    ],
+    table: Some(Table {
+        name: "IndividualPacketResult",
+        count: "IndividualPacketResultNumberOfEntries",
+        params: &[
+            "PacketSuccess",
+            "PacketSendTime",
+            "PacketReceiveTime",
+            "TestGenSN",
+            "TestRespSN",
+            "TestRespRcvTimeStamp",
+            "TestRespReplyTimeStamp",
+            "TestRespReplyFailureCount",
+        ],
+    }),
+};
+
 /// The tests this build runs (a test is served only once it really runs).
-pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP];
+pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP, UDPECHO];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.kind == kind)
@@ -123,8 +162,8 @@ pub const SUPPORTED: &[(&str, Option<DiagnosticKind>)] = &[
     ("IPv6DownloadDiagnosticsSupported", None),
     ("IPv4UploadDiagnosticsSupported", None),
     ("IPv6UploadDiagnosticsSupported", None),
-    ("IPv4UDPEchoDiagnosticsSupported", None),
-    ("IPv6UDPEchoDiagnosticsSupported", None),
+    ("IPv4UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
+    ("IPv6UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
     ("IPLayerCapacitySupported", None),
     ("IPv4ServerSelectionDiagnosticsSupported", None),
     ("IPv6ServerSelectionDiagnosticsSupported", None),

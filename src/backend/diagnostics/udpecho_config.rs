@@ -15,7 +15,7 @@ use crate::proto::diag::udpecho::format_date_time_micros;
 use std::net::IpAddr;
 
 pub const OBJECT: &str = "Device.IP.Diagnostics.UDPEchoConfig.";
-const DEFAULT_PORT: &str = "7";
+const DEFAULT_PORT: u16 = 7;
 const WRITABLE: &[&str] = &["Enable", "Interface", "SourceIPAddress", "UDPPort", "EchoPlusEnabled"];
 const READ_ONLY: &[&str] = &[
     "EchoPlusSupported",
@@ -39,7 +39,13 @@ struct Written {
 
 impl Default for Written {
     fn default() -> Self {
-        Written { enable: false, interface: Value::Refs(Vec::new()), source: String::new(), port: 7, echo_plus: false }
+        Written {
+            enable: false,
+            interface: Value::Refs(Vec::new()),
+            source: String::new(),
+            port: DEFAULT_PORT,
+            echo_plus: false,
+        }
     }
 }
 
@@ -212,7 +218,7 @@ mod tests {
         let mut m = Model::new(Box::new(UdpEchoConfigBackend::new()), &state);
         let all = m.get_parameter_values(&[OBJECT.into()]).unwrap();
         assert_eq!(all.len(), crate::schema::object(OBJECT).unwrap().params.len(), "{all:?}");
-        assert_eq!((get(&m, "UDPPort").as_str(), get(&m, "Enable").as_str()), (DEFAULT_PORT, "false"));
+        assert_eq!((get(&m, "UDPPort"), get(&m, "Enable")), (DEFAULT_PORT.to_string(), "false".to_string()));
         assert_eq!(get(&m, "TimeFirstPacketReceived"), crate::clock::UNKNOWN_TIME);
         for (name, value, code) in [("SourceIPAddress", "not-an-ip", 9007), ("PacketsReceived", "1", 9008)] {
             let e = m.set_parameter_values(&[pv(name, value)], "k", &mut state).unwrap_err();

@@ -165,7 +165,7 @@ fn answer_until_changed(shared: &Shared, socket: &UdpSocket, config: &EchoConfig
 }
 
 /// Wall-clock microseconds since the epoch.
-fn wall_us() -> i64 {
+pub fn wall_us() -> i64 {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }

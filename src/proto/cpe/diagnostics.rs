@@ -25,10 +25,13 @@ pub enum DiagnosticKind {
     TraceRoute,
     /// `Device.DNS.Diagnostics.NSLookupDiagnostics.`
     NsLookup,
+    /// `Device.IP.Diagnostics.UDPEchoDiagnostics.`
+    UdpEcho,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 3] = [DiagnosticKind::IpPing, DiagnosticKind::TraceRoute, DiagnosticKind::NsLookup];
+    pub const ALL: [DiagnosticKind; 4] =
+        [DiagnosticKind::IpPing, DiagnosticKind::TraceRoute, DiagnosticKind::NsLookup, DiagnosticKind::UdpEcho];
 
     /// The object path of the test (schema path, ends in `.`).
     pub fn object(self) -> &'static str {
@@ -36,6 +39,7 @@ impl DiagnosticKind {
             DiagnosticKind::IpPing => "Device.IP.Diagnostics.IPPing.",
             DiagnosticKind::TraceRoute => "Device.IP.Diagnostics.TraceRoute.",
             DiagnosticKind::NsLookup => "Device.DNS.Diagnostics.NSLookupDiagnostics.",
+            DiagnosticKind::UdpEcho => "Device.IP.Diagnostics.UDPEchoDiagnostics.",
         }
     }
 }
