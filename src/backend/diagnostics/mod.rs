@@ -18,6 +18,7 @@ pub mod marking;
 pub mod nslookup;
 pub mod params;
 pub mod run;
+pub mod server_selection;
 pub mod traceroute;
 pub mod udpecho;
 pub mod udpecho_config;

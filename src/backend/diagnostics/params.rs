@@ -123,8 +123,28 @@ const UDPECHO: Spec = Spec {
     }),
 };
 
+const SERVER_SELECTION: Spec = Spec {
+    kind: DiagnosticKind::ServerSelection,
+    config: &[
+        (INTERFACE, ""),
+        ("ProtocolVersion", "Any"),
+        ("Protocol", "ICMP"),
+        ("HostList", ""),
+        ("NumberOfRepetitions", "3"),
+        ("Timeout", "1000"),
+    ],
+    results: &[
+        ("FastestHost", ""),
+        ("MinimumResponseTime", "0"),
+        ("AverageResponseTime", "0"),
+        ("MaximumResponseTime", "0"),
+        ("IPAddressUsed", ""),
+    ],
+    table: None,
+};
+
 /// The tests this build runs (a test is served only once it really runs).
-pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP, UDPECHO];
+pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP, UDPECHO, SERVER_SELECTION];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.kind == kind)
@@ -165,8 +185,8 @@ pub const SUPPORTED: &[(&str, Option<DiagnosticKind>)] = &[
     ("IPv4UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
     ("IPv6UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
     ("IPLayerCapacitySupported", None),
-    ("IPv4ServerSelectionDiagnosticsSupported", None),
-    ("IPv6ServerSelectionDiagnosticsSupported", None),
+    ("IPv4ServerSelectionDiagnosticsSupported", Some(DiagnosticKind::ServerSelection)),
+    ("IPv6ServerSelectionDiagnosticsSupported", Some(DiagnosticKind::ServerSelection)),
 ];
 
 /// The value of a `…Supported` flag.

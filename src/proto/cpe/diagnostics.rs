@@ -27,11 +27,18 @@ pub enum DiagnosticKind {
     NsLookup,
     /// `Device.IP.Diagnostics.UDPEchoDiagnostics.`
     UdpEcho,
+    /// `Device.IP.Diagnostics.ServerSelectionDiagnostics.`
+    ServerSelection,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 4] =
-        [DiagnosticKind::IpPing, DiagnosticKind::TraceRoute, DiagnosticKind::NsLookup, DiagnosticKind::UdpEcho];
+    pub const ALL: [DiagnosticKind; 5] = [
+        DiagnosticKind::IpPing,
+        DiagnosticKind::TraceRoute,
+        DiagnosticKind::NsLookup,
+        DiagnosticKind::UdpEcho,
+        DiagnosticKind::ServerSelection,
+    ];
 
     /// The object path of the test (schema path, ends in `.`).
     pub fn object(self) -> &'static str {
@@ -40,6 +47,7 @@ impl DiagnosticKind {
             DiagnosticKind::TraceRoute => "Device.IP.Diagnostics.TraceRoute.",
             DiagnosticKind::NsLookup => "Device.DNS.Diagnostics.NSLookupDiagnostics.",
             DiagnosticKind::UdpEcho => "Device.IP.Diagnostics.UDPEchoDiagnostics.",
+            DiagnosticKind::ServerSelection => "Device.IP.Diagnostics.ServerSelectionDiagnostics.",
         }
     }
 }
