@@ -197,7 +197,7 @@ fn bind(family: AddressFamily, port: u16, device: Option<&str>) -> nix::Result<O
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use crate::proto::diag::udpecho::{request, EchoPlus};
