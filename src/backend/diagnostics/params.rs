@@ -1,5 +1,5 @@
 //! The parameters of each diagnostic test object served (TR-181 Issue 2 Amd 19,
-//! `Device.IP.Diagnostics.IPPing.`, `TraceRoute.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`; the names and types are those of the compiled schema):
+//! `Device.IP.Diagnostics.IPPing.`, `TraceRoute.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`, `UDPEchoDiagnostics.`, `ServerSelectionDiagnostics.`; the names and types are those of the compiled schema):
 //! the writable test parameters with the defaults a test starts from, and the read-only
 //! result parameters with their values before any run (or after a cancel).
 
