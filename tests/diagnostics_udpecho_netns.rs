@@ -44,8 +44,8 @@ fn successes(ns: &str, host: &'static str) -> u32 {
     o.results.values["SuccessCount"].parse().unwrap()
 }
 
-/// The responder in the target namespace: bound to its veth it answers, bound to `lo` it
-/// does not; a SourceIPAddress other than the prober's is not answered, the prober's is
+/// The responder in the target namespace: bound to its veth it answers (from the address
+/// each request was sent to, a second one included), bound to `lo` it does not; a SourceIPAddress other than the prober's is not answered, the prober's is
 /// (IPv4 and IPv6); a source it refuses is not counted.
 #[test]
 fn responder_honours_interface_and_source() {
@@ -67,6 +67,23 @@ fn responder_honours_interface_and_source() {
     };
     std::thread::sleep(RECONFIGURE);
     assert_eq!(successes(&pair.a, "192.0.2.2"), 3, "bound to the veth");
+    // A second address on the target: answered from that address, not the first one (the
+    // client's connected socket takes nothing else).
+    netns_support::ip(&["-n", &pair.b, "addr", "add", "192.0.2.3/24", "dev", on.interface.as_deref().unwrap()])
+        .unwrap();
+    netns_support::ip(&[
+        "-n",
+        &pair.b,
+        "addr",
+        "add",
+        "2001:db8::3/64",
+        "dev",
+        on.interface.as_deref().unwrap(),
+        "nodad",
+    ])
+    .unwrap();
+    assert_eq!(successes(&pair.a, "192.0.2.3"), 3, "a second IPv4 address");
+    assert_eq!(successes(&pair.a, "2001:db8::3"), 3, "a second IPv6 address");
     configure(&mut server, EchoConfig { interface: Some("lo".into()), ..on.clone() });
     assert_eq!(successes(&pair.a, "192.0.2.2"), 0, "bound to lo");
     configure(&mut server, EchoConfig { source: Some("192.0.2.9".parse().unwrap()), ..on.clone() });
@@ -78,7 +95,7 @@ fn responder_honours_interface_and_source() {
     configure(&mut server, EchoConfig { source: Some("2001:db8::1".parse().unwrap()), ..on });
     assert_eq!(successes(&pair.a, "2001:db8::2"), 3, "the prober's IPv6 address");
     let c = server.counters();
-    assert_eq!((c.packets_received, c.packets_responded), (9, 9));
+    assert_eq!((c.packets_received, c.packets_responded), (15, 15));
 }
 
 /// DSCP 46 and Ethernet priority 5 set through `marking::mark` on a UDP and a TCP socket:

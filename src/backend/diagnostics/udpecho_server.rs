@@ -8,11 +8,18 @@
 //! The thread starts at the first Enable and then lives as long as the [`EchoServer`]: it
 //! holds the socket while enabled and waits on a condition variable while disabled. A new
 //! configuration reaches it within [`RECONFIGURE`]; it re-opens the socket only when the
-//! port or the interface changed. A socket that cannot be opened (port in use, no such
+//! port or the interface changed. Each answer goes out from the address its request was
+//! sent to (IP_PKTINFO / IPV6_PKTINFO), so a host with several addresses answers from the
+//! right one. A socket that cannot be opened (port in use, no such
 //! device) is logged once and tried again at the next configuration.
 
 use crate::proto::diag::udpecho::{Counters, Responder};
-use nix::sys::socket::{self, sockopt, AddressFamily, SockFlag, SockType, SockaddrIn, SockaddrIn6};
+use nix::errno::Errno;
+use nix::sys::socket::{
+    self, sockopt, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, SockaddrIn,
+    SockaddrIn6, SockaddrStorage,
+};
+use std::io::{IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6, UdpSocket};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -140,9 +147,9 @@ fn answer_until_changed(shared: &Shared, socket: &UdpSocket, config: &EchoConfig
                 return;
             }
         }
-        let (n, from) = match socket.recv_from(&mut buf) {
-            Ok(got) => got,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+        let (n, from, to) = match receive(socket, &mut buf) {
+            Ok(Some(got)) => got,
+            Ok(None) => continue,
             Err(e) => {
                 log::debug!("UDPEchoConfig: receive: {e}");
                 std::thread::sleep(RECONFIGURE);
@@ -153,14 +160,80 @@ fn answer_until_changed(shared: &Shared, socket: &UdpSocket, config: &EchoConfig
         let received = wall_us();
         let echo_plus = {
             let mut st = lock(shared);
-            if !st.responder.received(from.ip(), datagram, received) {
+            if !st.responder.received(canonical(&from), datagram, received) {
                 continue;
             }
             st.responder.clone()
         };
         echo_plus.stamp_reply(datagram, wall_us());
-        let ok = socket.send_to(datagram, from).is_ok();
+        let ok = reply(socket, datagram, &from, to);
         lock(shared).responder.sent(n, ok);
+    }
+}
+
+/// The peer's address as an IP address (IPv4-mapped ones of the dual-stack socket as IPv4).
+fn canonical(from: &SockaddrStorage) -> IpAddr {
+    if let Some(v4) = from.as_sockaddr_in() {
+        return IpAddr::V4(v4.ip());
+    }
+    from.as_sockaddr_in6().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |v6| IpAddr::V6(v6.ip()).to_canonical())
+}
+
+/// The local address a datagram was sent to, from its packet-info control message.
+#[derive(Debug, Clone, Copy)]
+enum Destination {
+    V4(nix::libc::in_addr),
+    V6(nix::libc::in6_addr),
+}
+
+/// One datagram: its length, its sender and the local address it was sent to;
+/// `Ok(None)` when the read timed out.
+fn receive(socket: &UdpSocket, buf: &mut [u8]) -> nix::Result<Option<(usize, SockaddrStorage, Option<Destination>)>> {
+    let mut iov = [IoSliceMut::new(buf)];
+    let mut space = nix::cmsg_space!(nix::libc::in6_pktinfo, nix::libc::in_pktinfo);
+    let msg =
+        match socket::recvmsg::<SockaddrStorage>(socket.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::empty()) {
+            Ok(m) => m,
+            Err(Errno::EAGAIN | Errno::EINTR) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+    let Some(from) = msg.address else { return Ok(None) };
+    let mut to = None;
+    for c in msg.cmsgs()? {
+        match c {
+            ControlMessageOwned::Ipv6PacketInfo(info) => to = Some(Destination::V6(info.ipi6_addr)),
+            ControlMessageOwned::Ipv4PacketInfo(info) => to = Some(Destination::V4(info.ipi_addr)),
+            _ => {}
+        }
+    }
+    Ok(Some((msg.bytes, from, to)))
+}
+
+/// Sends the answer from the address the request was sent to (a host with several
+/// addresses would otherwise answer from the one its routing prefers, which the client's
+/// connected socket drops); without that address, as routing chooses.
+fn reply(socket: &UdpSocket, datagram: &[u8], to_peer: &SockaddrStorage, from: Option<Destination>) -> bool {
+    let iov = [IoSlice::new(datagram)];
+    let fd = socket.as_raw_fd();
+    let sent = match from {
+        Some(Destination::V6(addr)) => {
+            let info = nix::libc::in6_pktinfo { ipi6_addr: addr, ipi6_ifindex: 0 };
+            socket::sendmsg(fd, &iov, &[ControlMessage::Ipv6PacketInfo(&info)], MsgFlags::empty(), Some(to_peer))
+        }
+        Some(Destination::V4(addr)) => {
+            let info = nix::libc::in_pktinfo { ipi_ifindex: 0, ipi_spec_dst: addr, ipi_addr: addr };
+            socket::sendmsg(fd, &iov, &[ControlMessage::Ipv4PacketInfo(&info)], MsgFlags::empty(), Some(to_peer))
+        }
+        None => socket::sendmsg::<SockaddrStorage>(fd, &iov, &[], MsgFlags::empty(), Some(to_peer)),
+    };
+    match sent {
+        Ok(_) => true,
+        // A request to a broadcast or multicast address: answered from a unicast one.
+        Err(Errno::EINVAL) if from.is_some() => reply(socket, datagram, to_peer, None),
+        Err(e) => {
+            log::debug!("UDPEchoConfig: send: {e}");
+            false
+        }
     }
 }
 
@@ -189,8 +262,11 @@ fn bind(family: AddressFamily, port: u16, device: Option<&str>) -> nix::Result<O
     }
     if family == AddressFamily::Inet6 {
         socket::setsockopt(&fd, sockopt::Ipv6V6Only, &false)?;
+        // IPv4 datagrams of the dual-stack socket come with an IPv4-mapped IPV6_PKTINFO.
+        socket::setsockopt(&fd, sockopt::Ipv6RecvPacketInfo, &true)?;
         socket::bind(fd.as_raw_fd(), &SockaddrIn6::from(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)))?;
     } else {
+        socket::setsockopt(&fd, sockopt::Ipv4PacketInfo, &true)?;
         socket::bind(fd.as_raw_fd(), &SockaddrIn::from(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)))?;
     }
     Ok(fd)
