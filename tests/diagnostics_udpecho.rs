@@ -115,3 +115,18 @@ fn failures_and_errors() {
     let canceled = AtomicBool::new(true);
     assert_eq!(run_test(&params("127.0.0.1", closed, 3, 24), &canceled).state, "None");
 }
+
+/// More repetitions than UDPEchoDiagnosticsMaxResults: every datagram counts, only the first
+/// MAX_RESULTS rows are kept.
+#[test]
+fn rows_stop_at_the_maximum() {
+    use cwmpd::backend::diagnostics::udpecho::MAX_RESULTS;
+    let (_s, port) = server(true);
+    let mut p = params("127.0.0.1", port, MAX_RESULTS as u32 + 5, 24);
+    p.inter_transmission = Duration::from_millis(1);
+    let o = run_test(&p, &AtomicBool::new(false));
+    assert_eq!(num(&o, "SuccessCount") + num(&o, "FailureCount"), MAX_RESULTS as u64 + 5);
+    assert!(num(&o, "SuccessCount") >= MAX_RESULTS as u64, "{:?}", o.results.values);
+    assert_eq!(o.results.rows.len(), MAX_RESULTS);
+    assert_eq!(o.results.rows[MAX_RESULTS - 1]["TestGenSN"], MAX_RESULTS.to_string());
+}

@@ -95,20 +95,27 @@ pub fn run_test(p: &Params, cancel: &AtomicBool) -> Outcome {
             });
         }
     };
-    let mut packets = Vec::new();
+    // NumberOfRepetitions is unbounded: figures are summed as they come, rows kept up to
+    // MAX_RESULTS.
+    let mut tally = Tally::default();
+    let mut rows = Vec::new();
     let mut next_send = Instant::now();
     for i in 0..p.repetitions {
         if !wait_until(next_send, cancel) {
             return Outcome::error("None");
         }
         next_send = Instant::now() + p.inter_transmission;
-        packets.push(once(&socket, i.wrapping_add(1), p, cancel));
+        let packet = once(&socket, i.wrapping_add(1), p, cancel);
+        tally.add(&packet);
+        if p.individual_results && rows.len() < MAX_RESULTS {
+            rows.push(row(&packet));
+        }
         if cancel.load(Ordering::Relaxed) {
             return Outcome::error("None");
         }
     }
     let used = socket.local_addr().ok().map(|a| a.ip());
-    Outcome { state: "Complete", results: results(&packets, used, p.individual_results) }
+    Outcome { state: "Complete", results: Results { values: tally.values(used), rows } }
 }
 
 /// Sleeps until `at` in short steps; false when canceled meanwhile.
@@ -172,22 +179,39 @@ pub fn once(s: &UdpSocket, gen_sn: u32, p: &Params, cancel: &AtomicBool) -> Pack
     }
 }
 
-fn results(packets: &[Packet], used: Option<IpAddr>, rows: bool) -> Results {
-    let rtts: Vec<Duration> = packets.iter().filter_map(|p| p.answer.map(|(rtt, _)| rtt)).collect();
-    let ok = rtts.len();
-    let sum: Duration = rtts.iter().sum();
-    let avg = u32::try_from(ok).ok().filter(|n| *n > 0).map_or(Duration::ZERO, |n| sum / n);
-    let us = |d: Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX).to_string();
-    let values = BTreeMap::from([
-        ("IPAddressUsed".to_string(), used.map(|a| a.to_string()).unwrap_or_default()),
-        ("SuccessCount".to_string(), ok.to_string()),
-        ("FailureCount".to_string(), packets.len().saturating_sub(ok).to_string()),
-        ("AverageResponseTime".to_string(), us(avg)),
-        ("MinimumResponseTime".to_string(), us(rtts.iter().min().copied().unwrap_or_default())),
-        ("MaximumResponseTime".to_string(), us(rtts.iter().max().copied().unwrap_or_default())),
-    ]);
-    let rows = if rows { packets.iter().take(MAX_RESULTS).map(row).collect() } else { Vec::new() };
-    Results { values, rows }
+/// The running figures of a test.
+#[derive(Debug, Default)]
+struct Tally {
+    sent: u64,
+    answered: u64,
+    sum: Duration,
+    min: Option<Duration>,
+    max: Duration,
+}
+
+impl Tally {
+    fn add(&mut self, p: &Packet) {
+        self.sent += 1;
+        if let Some((rtt, _)) = p.answer {
+            self.answered += 1;
+            self.sum = self.sum.saturating_add(rtt);
+            self.min = Some(self.min.map_or(rtt, |m| m.min(rtt)));
+            self.max = self.max.max(rtt);
+        }
+    }
+
+    fn values(&self, used: Option<IpAddr>) -> BTreeMap<String, String> {
+        let avg = u32::try_from(self.answered).ok().filter(|n| *n > 0).map_or(Duration::ZERO, |n| self.sum / n);
+        let us = |d: Duration| u32::try_from(d.as_micros()).unwrap_or(u32::MAX).to_string();
+        BTreeMap::from([
+            ("IPAddressUsed".to_string(), used.map(|a| a.to_string()).unwrap_or_default()),
+            ("SuccessCount".to_string(), self.answered.to_string()),
+            ("FailureCount".to_string(), self.sent.saturating_sub(self.answered).to_string()),
+            ("AverageResponseTime".to_string(), us(avg)),
+            ("MinimumResponseTime".to_string(), us(self.min.unwrap_or_default())),
+            ("MaximumResponseTime".to_string(), us(self.max)),
+        ])
+    }
 }
 
 fn row(p: &Packet) -> BTreeMap<String, String> {
