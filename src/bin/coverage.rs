@@ -23,6 +23,8 @@ fn main() {
     let linux = LinuxBackend::with_root("/nonexistent".into());
     #[cfg(feature = "diagnostics")]
     let diagnostics = cwmpd::backend::diagnostics::DiagnosticsBackend::default();
+    #[cfg(feature = "diagnostics")]
+    let udpecho = cwmpd::backend::diagnostics::udpecho_config::UdpEchoConfigBackend::new();
     #[cfg_attr(not(feature = "diagnostics"), allow(unused_mut))]
     let mut backends: Vec<&dyn Backend> = match platform.as_str() {
         "openwrt" => vec![&agent, &uci, &linux],
@@ -34,6 +36,8 @@ fn main() {
     };
     #[cfg(feature = "diagnostics")]
     backends.insert(1, &diagnostics);
+    #[cfg(feature = "diagnostics")]
+    backends.insert(2, &udpecho);
     let c = Coverage::of(&backends);
     println!("## Data-model coverage: {platform}\n");
     print!("{}", c.objects_table());

@@ -223,6 +223,11 @@ impl Shell {
             Box::new(crate::backend::xmpp::XmppBackend::new(config.xmpp.clone(), xmpp.store.clone())),
             &state.model,
         );
+        #[cfg(feature = "diagnostics")]
+        model.add_backend(
+            Box::new(crate::backend::diagnostics::udpecho_config::UdpEchoConfigBackend::new()),
+            &state.model,
+        );
         platform::add_platform_backends(&mut model, &config, &state);
         attach_replay(&mut model, replay, &state.model);
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);

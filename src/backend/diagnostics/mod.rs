@@ -10,14 +10,23 @@
 //! snapshots the test parameters) and stores its [`Outcome`] ([`Store::finish`]); a run
 //! that was canceled or restarted meanwhile has an old generation and its outcome is
 //! dropped. The tests themselves are in [`ipping`] (ICMP echo over real sockets),
-//! [`traceroute`] (UDP probes, ICMP errors from the error queue) and [`nslookup`] (DNS
-//! over UDP).
+//! [`traceroute`] (UDP probes, ICMP errors from the error queue), [`nslookup`] (DNS
+//! over UDP), [`udpecho`] (UDP Echo Plus client) and [`server_selection`] (the fastest of a
+//! host list by ICMP or UDP echo); [`marking`] puts DSCP and the Ethernet priority on a
+//! socket. `Device.IP.Diagnostics.UDPEchoConfig.` is a backend of its own
+//! ([`udpecho_config`], the responder thread in [`udpecho_server`]): configuration, kept
+//! across restarts, not a test.
 
 pub mod ipping;
+pub mod marking;
 pub mod nslookup;
 pub mod params;
 pub mod run;
+pub mod server_selection;
 pub mod traceroute;
+pub mod udpecho;
+pub mod udpecho_config;
+pub mod udpecho_server;
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use crate::proto::cpe::DiagnosticKind;

@@ -1,5 +1,5 @@
 //! The parameters of each diagnostic test object served (TR-181 Issue 2 Amd 19,
-//! `Device.IP.Diagnostics.IPPing.`, `TraceRoute.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`; the names and types are those of the compiled schema):
+//! `Device.IP.Diagnostics.IPPing.`, `TraceRoute.`, `Device.DNS.Diagnostics.NSLookupDiagnostics.`, `UDPEchoDiagnostics.`, `ServerSelectionDiagnostics.`; the names and types are those of the compiled schema):
 //! the writable test parameters with the defaults a test starts from, and the read-only
 //! result parameters with their values before any run (or after a cancel).
 
@@ -84,8 +84,67 @@ const TRACEROUTE: Spec = Spec {
     }),
 };
 
+const UDPECHO: Spec = Spec {
+    kind: DiagnosticKind::UdpEcho,
+    config: &[
+        (INTERFACE, ""),
+        ("Host", ""),
+        ("Port", "7"),
+        ("NumberOfRepetitions", "1"),
+        ("Timeout", "5000"),
+        ("DataBlockSize", "24"),
+        ("DSCP", "0"),
+        ("InterTransmissionTime", "1000"),
+        ("ProtocolVersion", "Any"),
+        ("EnableIndividualPacketResults", "false"),
+    ],
+    results: &[
+        ("IPAddressUsed", ""),
+        ("SuccessCount", "0"),
+        ("FailureCount", "0"),
+        ("AverageResponseTime", "0"),
+        ("MinimumResponseTime", "0"),
+        ("MaximumResponseTime", "0"),
+        ("UDPEchoDiagnosticsMaxResults", "1000"),
+    ],
+    table: Some(Table {
+        name: "IndividualPacketResult",
+        count: "IndividualPacketResultNumberOfEntries",
+        params: &[
+            "PacketSuccess",
+            "PacketSendTime",
+            "PacketReceiveTime",
+            "TestGenSN",
+            "TestRespSN",
+            "TestRespRcvTimeStamp",
+            "TestRespReplyTimeStamp",
+            "TestRespReplyFailureCount",
+        ],
+    }),
+};
+
+const SERVER_SELECTION: Spec = Spec {
+    kind: DiagnosticKind::ServerSelection,
+    config: &[
+        (INTERFACE, ""),
+        ("ProtocolVersion", "Any"),
+        ("Protocol", "ICMP"),
+        ("HostList", ""),
+        ("NumberOfRepetitions", "3"),
+        ("Timeout", "1000"),
+    ],
+    results: &[
+        ("FastestHost", ""),
+        ("MinimumResponseTime", "0"),
+        ("AverageResponseTime", "0"),
+        ("MaximumResponseTime", "0"),
+        ("IPAddressUsed", ""),
+    ],
+    table: None,
+};
+
 /// The tests this build runs (a test is served only once it really runs).
-pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP];
+pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP, UDPECHO, SERVER_SELECTION];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.kind == kind)
@@ -123,11 +182,11 @@ pub const SUPPORTED: &[(&str, Option<DiagnosticKind>)] = &[
     ("IPv6DownloadDiagnosticsSupported", None),
     ("IPv4UploadDiagnosticsSupported", None),
     ("IPv6UploadDiagnosticsSupported", None),
-    ("IPv4UDPEchoDiagnosticsSupported", None),
-    ("IPv6UDPEchoDiagnosticsSupported", None),
+    ("IPv4UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
+    ("IPv6UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
     ("IPLayerCapacitySupported", None),
-    ("IPv4ServerSelectionDiagnosticsSupported", None),
-    ("IPv6ServerSelectionDiagnosticsSupported", None),
+    ("IPv4ServerSelectionDiagnosticsSupported", Some(DiagnosticKind::ServerSelection)),
+    ("IPv6ServerSelectionDiagnosticsSupported", Some(DiagnosticKind::ServerSelection)),
 ];
 
 /// The value of a `…Supported` flag.

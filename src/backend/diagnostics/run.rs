@@ -16,6 +16,8 @@ pub fn run(run: &Run) -> Outcome {
         },
         DiagnosticKind::NsLookup => super::nslookup::lookup(run),
         DiagnosticKind::TraceRoute => super::traceroute::trace(run),
+        DiagnosticKind::UdpEcho => super::udpecho::echo(run),
+        DiagnosticKind::ServerSelection => super::server_selection::select(run),
     }
 }
 

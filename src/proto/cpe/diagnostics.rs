@@ -25,10 +25,20 @@ pub enum DiagnosticKind {
     TraceRoute,
     /// `Device.DNS.Diagnostics.NSLookupDiagnostics.`
     NsLookup,
+    /// `Device.IP.Diagnostics.UDPEchoDiagnostics.`
+    UdpEcho,
+    /// `Device.IP.Diagnostics.ServerSelectionDiagnostics.`
+    ServerSelection,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 3] = [DiagnosticKind::IpPing, DiagnosticKind::TraceRoute, DiagnosticKind::NsLookup];
+    pub const ALL: [DiagnosticKind; 5] = [
+        DiagnosticKind::IpPing,
+        DiagnosticKind::TraceRoute,
+        DiagnosticKind::NsLookup,
+        DiagnosticKind::UdpEcho,
+        DiagnosticKind::ServerSelection,
+    ];
 
     /// The object path of the test (schema path, ends in `.`).
     pub fn object(self) -> &'static str {
@@ -36,6 +46,8 @@ impl DiagnosticKind {
             DiagnosticKind::IpPing => "Device.IP.Diagnostics.IPPing.",
             DiagnosticKind::TraceRoute => "Device.IP.Diagnostics.TraceRoute.",
             DiagnosticKind::NsLookup => "Device.DNS.Diagnostics.NSLookupDiagnostics.",
+            DiagnosticKind::UdpEcho => "Device.IP.Diagnostics.UDPEchoDiagnostics.",
+            DiagnosticKind::ServerSelection => "Device.IP.Diagnostics.ServerSelectionDiagnostics.",
         }
     }
 }

@@ -5,6 +5,9 @@
 //! - [`icmp`]: ICMP and ICMPv6 echo requests and replies, and the errors that quote an echo
 //!   (RFC 792, RFC 4443), for IPPing.
 //! - [`dns`]: DNS queries and responses (RFC 1035), for NSLookupDiagnostics.
+//! - [`udpecho`]: UDP echo and the TR-143 Annex A.1.4 Echo Plus header, and the responder's
+//!   rules, for UDPEchoConfig and UDPEchoDiagnostics.
 
 pub mod dns;
 pub mod icmp;
+pub mod udpecho;

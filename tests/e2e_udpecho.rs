@@ -1,0 +1,149 @@
+//! End to end: UDPEchoDiagnostics of one `cwmpd` against the UDPEchoConfig responder of a
+//! second `cwmpd`, each with its own test ACS, on loopback (TR-181 Issue 2 Amd 19
+//! `Device.IP.Diagnostics.UDPEchoConfig.` and `UDPEchoDiagnostics.`; TR-143 Annex A.1.4;
+//! TR-069 Amd 6 3.7.1.5 `8 DIAGNOSTICS COMPLETE`). The Echo Plus counters of both sides
+//! agree; the responder's configuration survives a restart of its daemon.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod support;
+
+use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
+use cwmpd::testacs::script::Expect;
+use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+use support::{Daemon, DaemonConfig, TempDir};
+
+const WAIT: Duration = Duration::from_secs(20);
+const CONFIG: &str = "Device.IP.Diagnostics.UDPEchoConfig.";
+const ECHO: &str = "Device.IP.Diagnostics.UDPEchoDiagnostics.";
+const REPS: u32 = 10;
+const SIZE: u32 = 100;
+
+fn pv(name: String, value: &str, t: ValueType) -> ParameterValueStruct {
+    ParameterValueStruct { name, value: value.into(), value_type: Some(t) }
+}
+
+fn acs() -> TestAcs {
+    TestAcs::start(TestAcsConfig {
+        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
+        ..TestAcsConfig::default()
+    })
+    .unwrap()
+}
+
+/// `cwmpd get NAME` over the daemon's control socket: the value.
+fn local_get(config: &Path, name: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).args(["get", name]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.trim_end_matches('\n').rsplit('\t').next().unwrap_or_default().to_string()
+}
+
+fn wait_for(what: &str, d: &Daemon, mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !f() {
+        assert!(std::time::Instant::now() < deadline, "{what}\n{}", d.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn udpecho_between_two_daemons_counters_agree() {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // The responder: its ACS enables UDPEchoConfig with Echo Plus on `port`.
+    let dir_a = TempDir::new("udpecho-responder");
+    let acs_a = acs();
+    acs_a.push(
+        Body::SetParameterValues {
+            parameter_list: vec![
+                pv(format!("{CONFIG}UDPPort"), &port.to_string(), ValueType::UnsignedInt),
+                pv(format!("{CONFIG}EchoPlusEnabled"), "true", ValueType::Boolean),
+                pv(format!("{CONFIG}Enable"), "true", ValueType::Boolean),
+            ],
+            parameter_key: "echo-on".into(),
+        },
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
+    let cfg_a = DaemonConfig::new(&acs_a.url()).write(dir_a.path());
+    let mut a = Daemon::start(dir_a.path(), &cfg_a);
+    assert!(acs_a.wait_sessions(1, WAIT), "responder: no session\n{}", a.log_text());
+    wait_for("the responder listens", &a, || a.log_text().contains(&format!("answering UDP echo on port {port}")));
+
+    // The client: its ACS requests the test in one SetParameterValues.
+    let dir_b = TempDir::new("udpecho-client");
+    let acs_b = acs();
+    acs_b.set_reply_delay(Duration::from_millis(200));
+    let set = |n: &str, v: &str, t| pv(format!("{ECHO}{n}"), v, t);
+    acs_b.push(
+        Body::SetParameterValues {
+            parameter_list: vec![
+                set("Host", "127.0.0.1", ValueType::String),
+                set("Port", &port.to_string(), ValueType::UnsignedInt),
+                set("NumberOfRepetitions", &REPS.to_string(), ValueType::UnsignedInt),
+                set("Timeout", "1000", ValueType::UnsignedInt),
+                set("DataBlockSize", &SIZE.to_string(), ValueType::UnsignedInt),
+                set("InterTransmissionTime", "20", ValueType::UnsignedInt),
+                set("EnableIndividualPacketResults", "true", ValueType::Boolean),
+                set("DiagnosticsState", "Requested", ValueType::String),
+            ],
+            parameter_key: "echo-test".into(),
+        },
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
+    let cfg_b = DaemonConfig::new(&acs_b.url()).write(dir_b.path());
+    let b = Daemon::start(dir_b.path(), &cfg_b);
+    assert!(acs_b.wait_sessions(1, WAIT), "client: no session\n{}", b.log_text());
+    acs_b.push(Body::GetParameterValues { parameter_names: vec![ECHO.into()] }, None);
+    assert!(acs_b.wait_sessions(2, WAIT), "client: no session after the test\n{}", b.log_text());
+    let second = &acs_b.sessions()[1];
+    assert_eq!(second.event_codes(), vec!["8 DIAGNOSTICS COMPLETE".to_string()]);
+    let Some(Body::GetParameterValuesResponse { parameter_list }) = &second.exchanges[0].answer else {
+        panic!("{:?}", second.exchanges[0].answer)
+    };
+    let value = |n: &str| {
+        parameter_list.iter().find(|p| p.name == format!("{ECHO}{n}")).map(|p| p.value.clone()).unwrap_or_default()
+    };
+    assert_eq!(value("DiagnosticsState"), "Complete", "{parameter_list:?}\n{}", b.log_text());
+    assert_eq!((value("SuccessCount"), value("FailureCount")), (REPS.to_string(), "0".into()));
+    assert_eq!(value("IndividualPacketResultNumberOfEntries"), REPS.to_string());
+    let last = |n: &str| value(&format!("IndividualPacketResult.{REPS}.{n}"));
+    assert_eq!((last("TestGenSN"), last("PacketSuccess")), (REPS.to_string(), "true".into()));
+
+    // Both sides agree: every datagram the client got back was counted by the responder,
+    // and the responder's Echo Plus sequence number ended where its count did.
+    let remote = |n: &str| local_get(&cfg_a, &format!("{CONFIG}{n}"));
+    assert_eq!(remote("PacketsReceived"), REPS.to_string());
+    assert_eq!(remote("PacketsResponded"), value("SuccessCount"));
+    assert_eq!(remote("BytesReceived"), (REPS * (SIZE + 8)).to_string());
+    assert_eq!(remote("BytesResponded"), (REPS * (SIZE + 8)).to_string());
+    assert_eq!(last("TestRespSN"), remote("PacketsResponded"));
+    assert_eq!(last("TestRespReplyFailureCount"), "0");
+    let first_sent = value("IndividualPacketResult.1.PacketSendTime");
+    let first_seen = remote("TimeFirstPacketReceived");
+    assert!(first_sent <= first_seen && first_seen <= remote("TimeLastPacketReceived"), "{first_sent} {first_seen}");
+    eprintln!(
+        "UDPEcho between two daemons: avg {} us (min {}, max {}); responder saw {} datagrams",
+        value("AverageResponseTime"),
+        value("MinimumResponseTime"),
+        value("MaximumResponseTime"),
+        remote("PacketsReceived")
+    );
+
+    // The responder's configuration is kept: after a restart it listens again, counters
+    // cleared (enabled from a disabled state).
+    a.terminate();
+    let a = Daemon::start(dir_a.path(), &cfg_a);
+    wait_for("the responder listens after a restart", &a, || {
+        a.log_text().matches(&format!("answering UDP echo on port {port}")).count() >= 2
+    });
+    assert_eq!(local_get(&cfg_a, &format!("{CONFIG}Enable")), "true");
+    assert_eq!(local_get(&cfg_a, &format!("{CONFIG}PacketsReceived")), "0");
+    let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    probe.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    probe.send_to(&cwmpd::proto::diag::udpecho::request(1, 24), ("127.0.0.1", port)).unwrap();
+    let mut buf = [0u8; 64];
+    let (n, _) = probe.recv_from(&mut buf).expect("an answer after the restart");
+    let h = cwmpd::proto::diag::udpecho::EchoPlus::decode(&buf[..n]).unwrap();
+    assert_eq!((h.test_gen_sn, h.test_resp_sn), (1, 1));
+}
