@@ -7,6 +7,7 @@ pub mod agent;
 pub mod csv;
 #[cfg(feature = "diagnostics")]
 pub mod diagnostics;
+pub mod external;
 pub mod linux;
 #[cfg(feature = "replay")]
 pub mod replay;

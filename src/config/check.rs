@@ -106,6 +106,9 @@ fn known(kind: &str) -> Option<&'static [&'static str]> {
     if kind == "apply" {
         return Some(APPLY);
     }
+    if kind == "backend" {
+        return Some(super::backends::OPTIONS);
+    }
     SINGLE.iter().find(|(k, _)| *k == kind).map(|(_, options)| *options)
 }
 
@@ -131,7 +134,7 @@ pub(super) fn sections(uci: &UciFile, file: &str) -> Result<Vec<UciSection>, Con
         if let Some((name, first, line)) = s.repeated.first() {
             return Err(error(file, *line, ConfigProblem::RepeatedOption { option: name.clone(), first: *first }));
         }
-        let earlier = out.iter_mut().find(|e| e.kind == s.kind && e.kind != "apply");
+        let earlier = out.iter_mut().find(|e| e.kind == s.kind && e.kind != "apply" && e.kind != "backend");
         match earlier {
             None => out.push(s.clone()),
             Some(first) if first.name.is_some() && first.name == s.name => merge(first, s, file)?,

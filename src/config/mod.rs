@@ -53,6 +53,7 @@
 //! | | `tar_command` | tar used to read `.ipk` control files | tar |
 //! | | `apk_command`, `apk_enable` | the apk program (OpenWrt 25, e.g. `/usr/bin/apk`): an `apk` ExecEnv (signatures checked) | none, 1 |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
+//! | `backend` (any number) | `root`, `socket` or `command`, `timeout` | an external backend serving the subtree `root` (`backends.rs`, docs/external-backend.md) | none |
 //!
 //! Refused besides bad values (`check.rs`): unknown options, options set twice, a second
 //! section of a type read once (a named section declared again is merged, as UCI does), an
@@ -62,6 +63,7 @@
 //! Apply commands run without a shell; they also get `CWMPD_FILE_TYPE` and
 //! `CWMPD_TARGET_FILE_NAME` (the ACS's TargetFileName, untrusted text) in their environment.
 
+mod backends;
 mod check;
 mod error;
 pub mod uci;
@@ -212,6 +214,8 @@ pub struct Config {
     pub agent: AgentConfig,
     pub transfer: TransferConfig,
     pub software_modules: SoftwareModulesConfig,
+    /// `backend` sections: external backends (plugins) serving subtrees.
+    pub backends: Vec<crate::backend::external::ExternalConfig>,
     /// The file it was loaded from (ManagementServer values are mirrored into it).
     pub source: Option<std::path::PathBuf>,
 }
@@ -326,6 +330,7 @@ impl Config {
             agent: agent(&section("agent"))?,
             transfer: transfer(&section("transfer"), sections.iter().filter(|s| s.kind == "apply"), file)?,
             software_modules: software_modules(&section("software_modules"))?,
+            backends: backends::parse(sections.iter().filter(|s| s.kind == "backend"), file)?,
             source: None,
         })
     }
