@@ -75,6 +75,9 @@ pub struct Model {
     pending_apply: Vec<usize>,
     /// The backend whose prepare refused the last transaction.
     refused_by: Option<usize>,
+    /// The fault of a backend that failed (rather than found nothing) while a requested
+    /// name was resolved: a name it leaves unresolved gets this fault, not 9005.
+    backend_failure: std::cell::Cell<Option<crate::proto::fault::FaultCode>>,
 }
 
 impl core::fmt::Debug for Model {
@@ -97,6 +100,7 @@ impl Model {
             notify_snapshot: BTreeMap::new(),
             pending_apply: Vec::new(),
             refused_by: None,
+            backend_failure: std::cell::Cell::new(None),
         };
         m.restore_values(state, 0);
         m

@@ -268,7 +268,10 @@ impl Supervisor {
             };
             for text in got {
                 match plugin::parse(&text) {
-                    Ok(Incoming::Notify(_)) => self.shared.signal(),
+                    Ok(Incoming::Notify(paths)) => {
+                        log::debug!("plugin {}: change notice {:.200}", self.name, paths.join(" "));
+                        self.shared.signal();
+                    }
                     Ok(Incoming::Reply { id: HELLO_ID, result }) if !ready => {
                         match result.and_then(|f| plugin::hello_version(&f)) {
                             Ok(v) => ready = self.mark_ready(generation, v),
