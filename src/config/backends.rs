@@ -77,6 +77,26 @@ pub(super) fn parse<'a>(
     Ok(out)
 }
 
+/// What is not there yet (a plugin may start after the agent): one line each.
+pub(super) fn warnings(backends: &[ExternalConfig]) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in backends {
+        match &b.endpoint {
+            Endpoint::Socket(path) if !path.exists() => {
+                out.push(format!("backend {}: socket {} does not exist (yet)", b.name, path.display()));
+            }
+            Endpoint::Command(argv) => {
+                let program = argv.first().map(PathBuf::from).unwrap_or_default();
+                if program.is_absolute() && !program.exists() {
+                    out.push(format!("backend {}: program {} does not exist", b.name, program.display()));
+                }
+            }
+            Endpoint::Socket(_) => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -100,6 +120,9 @@ mod tests {
         assert_eq!(c.backends[0].timeout, Duration::from_millis(500));
         assert_eq!(c.backends[1].endpoint, Endpoint::Socket("/run/p.sock".into()));
         assert_eq!(c.backends[1].timeout, Duration::from_secs(2));
+        let w = c.warnings();
+        assert!(w.iter().any(|w| w.contains("program /bin/plugin does not exist")), "{w:?}");
+        assert!(w.iter().any(|w| w.contains("socket /run/p.sock does not exist")), "{w:?}");
     }
 
     #[test]

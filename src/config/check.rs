@@ -77,6 +77,7 @@ const SINGLE: &[(&str, &[&str])] = &[
             "platform",
             "platform_root",
             "reload_command",
+            "mapping_dir",
         ],
     ),
     (

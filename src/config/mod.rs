@@ -39,6 +39,7 @@
 //! | | `platform` | backends: `auto` (OpenWrt UCI when /etc/config/network exists, and Linux), `openwrt`, `linux`, `none` | auto (`none` with a replay file) |
 //! | | `platform_root` | where the backends find /etc/config, /sys, /proc (tests: a fixture tree) | / |
 //! | | `reload_command` | argv run after a session that changed UCI files | /sbin/reload_config |
+//! | | `mapping_dir` | extra UCI-to-TR-181 mapping files (`*.map`), checked against the schema at start and by `--check` | /etc/cwmpd/mapping.d |
 //! | `transfer` | `download_dir` | where downloads are streamed (`transfer-<n>.part`, then `transfer-<n>`) | /tmp/cwmpd |
 //! | | `download_max_bytes` | cap on one download besides the free space of `download_dir` (0 = none) | 0 |
 //! | | `timeout` | seconds one transfer may take | 3600 |
@@ -161,6 +162,8 @@ pub struct AgentConfig {
     pub platform: Platform,
     pub platform_root: PathBuf,
     pub reload_command: Vec<String>,
+    /// Where integrators install UCI mapping files (`*.map`, issue 17).
+    pub mapping_dir: PathBuf,
 }
 
 /// `agent.platform`: the backends behind the data model.
@@ -294,6 +297,7 @@ impl Config {
         if self.acs.url.is_empty() {
             out.push("no ACS URL (option url of the 'acs' section): no session is opened until one is set".to_string());
         }
+        out.extend(backends::warnings(&self.backends));
         out
     }
 
@@ -452,6 +456,7 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         },
         platform_root: PathBuf::from(r.string("platform_root", "/")),
         reload_command: r.argv("reload_command", "/sbin/reload_config"),
+        mapping_dir: PathBuf::from(r.string("mapping_dir", crate::backend::uci::extra::DEFAULT_DIR)),
     })
 }
 

@@ -21,7 +21,9 @@ pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &
         Platform::Linux => (false, true),
     };
     if openwrt {
-        let uci = crate::backend::uci::UciBackend::new(root.clone()).with_reload_command(a.reload_command.clone());
+        let uci = crate::backend::uci::UciBackend::new(root.clone())
+            .with_reload_command(a.reload_command.clone())
+            .with_mapping_dir(&a.mapping_dir);
         for p in uci.problems() {
             log::warn!("UCI: {p}");
         }
