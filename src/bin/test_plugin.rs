@@ -167,7 +167,7 @@ impl Plugin {
         let key = format!("c{}", store.next);
         store.next += 1;
         store.rows.entry(inst(table, keys)).or_default().push(key.clone());
-        let row = inst(table, &[keys, &[key.clone()]].concat());
+        let row = inst(table, &[keys, std::slice::from_ref(&key)].concat());
         for (p, v) in [("Enable", "false"), ("Status", "Disabled"), ("AuthUserName", "")] {
             store.values.insert(format!("{row}{p}"), v.to_string());
         }
