@@ -284,7 +284,9 @@ mod tests {
     fn readme_table_lists_every_option() {
         let readme = include_str!("../../README.md");
         let table = readme.split("## Configuration").nth(1).and_then(|t| t.split("\n## ").next()).unwrap();
-        for (kind, options) in SINGLE.iter().chain([("apply", APPLY)].iter()) {
+        for (kind, options) in
+            SINGLE.iter().chain([("apply", APPLY), ("backend", super::super::backends::OPTIONS)].iter())
+        {
             assert!(table.contains(&format!("| `{kind}`")), "section {kind}");
             for o in options.iter() {
                 assert!(table.contains(&format!("`{o}`")), "{kind}.{o}");
