@@ -286,3 +286,53 @@ fn a_hung_plugin_times_out_and_recovers() {
     }
     eprintln!("session with a hung plugin: {took:?}");
 }
+
+fn skip_or_fail(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("the worked plugin example cannot run under CI: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+/// The worked example of docs/external-backend.md (examples/plugins/stb_minimal.py), as a
+/// child process: a write, a read, and the apply after the session.
+#[test]
+fn the_worked_example_plugin_serves_its_box() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        return skip_or_fail("no python3");
+    }
+    let dir = TempDir::new("ext-example");
+    let acs = acs();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/plugins/stb_minimal.py");
+    let mut c = DaemonConfig::new(&acs.url());
+    c.extra_agent = format!(
+        "\toption platform 'none'\n\nconfig backend 'stb'\n\toption root 'Device.Services.STBService.'\n\
+         \toption command 'python3 {}'\n",
+        example.display()
+    );
+    let cfg = c.write(dir.path());
+    acs.push(spv(&format!("{STB}Enable"), "false", ValueType::Boolean, "k1"), None);
+    acs.push(gpv(&[STB]), None);
+    let d = Daemon::start(dir.path(), &cfg);
+    assert!(acs.wait_until(WAIT, |s| s.first().is_some_and(|s| s.completed)), "{}", d.log_text());
+    let s = &acs.sessions()[0];
+    assert!(
+        matches!(s.exchanges[0].answer, Some(Body::SetParameterValuesResponse { status: 0 })),
+        "{:?}",
+        s.exchanges[0].answer
+    );
+    let got = values(s, 1);
+    assert!(got.contains(&(format!("{STB}Enable"), "false".into())), "{got:?}");
+    assert!(d.log_text().contains("stb-minimal: Enable is now false") || wait_log(&d, "Enable is now false"));
+}
+
+fn wait_log(d: &Daemon, text: &str) -> bool {
+    let end = Instant::now() + WAIT;
+    while Instant::now() < end {
+        if d.log_text().contains(text) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
