@@ -75,9 +75,14 @@ impl ExternalBackend {
     /// A request inside the open transaction: refused when the plugin has been reconnected
     /// since `begin` (it has lost what was staged).
     fn in_transaction(&self, request: &Request) -> Result<Vec<String>> {
+        let restarted =
+            || HalError::new(ErrorKind::Internal, format!("{}: restarted during the transaction", self.name));
+        if self.transaction.is_none() || self.link.generation() != self.transaction {
+            return Err(restarted());
+        }
         let (fields, generation) = self.link.call(request)?;
         if self.transaction != Some(generation) {
-            return Err(HalError::new(ErrorKind::Internal, format!("{}: restarted during the transaction", self.name)));
+            return Err(restarted());
         }
         Ok(fields)
     }
@@ -160,3 +165,7 @@ impl Backend for ExternalBackend {
         self.link.call(&Request::Apply).map(drop)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests;
