@@ -15,13 +15,16 @@ use std::time::Duration;
 /// What a fake answers: the connection's number, the verb, the arguments; `None` closes.
 type Handler = fn(usize, &str, &[String]) -> Option<String>;
 
+/// The verbs a fake received: (connection number, verb).
+type Seen = Arc<Mutex<Vec<(usize, String)>>>;
+
 /// A fake plugin serving connections one after the other; returns the socket path and the
 /// verbs it received, per connection.
-fn fake(tag: &str, handler: Handler) -> (PathBuf, Arc<Mutex<Vec<(usize, String)>>>) {
+fn fake(tag: &str, handler: Handler) -> (PathBuf, Seen) {
     let path = std::env::temp_dir().join(format!("cwmpd-ext-{tag}-{}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     std::thread::spawn(move || {
         for (n, stream) in listener.incoming().flatten().enumerate() {
