@@ -198,7 +198,8 @@ fn a_change_pushed_by_the_plugin_gives_an_active_notification_inform() {
     assert!(acs.wait_until(WAIT, |s| s.first().is_some_and(|s| s.completed)), "{}", d.log_text());
     // The agent snapshots notified values as its session ends (after the ACS's 204): the
     // change comes after that.
-    std::thread::sleep(Duration::from_millis(500));
+    assert!(wait_log(&d, "session finished"), "{}", d.log_text());
+    std::thread::sleep(Duration::from_millis(100));
     let pushed = Instant::now();
     plugin.command("set Device.Services.STBService.stb0.Enable false");
     // notification_poll is 30 s: only the pushed notice explains a session this soon.
