@@ -225,6 +225,8 @@ fn a_plugin_killed_mid_session_faults_and_the_agent_reconnects() {
     acs.push(gpv(&[&name]), None);
     acs.push(gpv(&[&name]), Some(Expect::Fault(9002)));
     acs.push(gpv(&[&format!("{SIP}1.Enable")]), None);
+    // A partial path inside the dead plugin's subtree faults too (not a short answer).
+    acs.push(gpv(&["Device.Services.STBService."]), Some(Expect::Fault(9002)));
     let cfg = config(&acs, dir.path(), &socket, 2000);
     let mut d = Daemon::start(dir.path(), &cfg);
     assert!(
@@ -236,6 +238,7 @@ fn a_plugin_killed_mid_session_faults_and_the_agent_reconnects() {
     assert_eq!(values(s, 0), vec![(name.clone(), "true".to_string())]);
     assert_eq!(fault(s, 1), 9002, "{}", d.log_text());
     assert_eq!(values(s, 2), vec![(format!("{SIP}1.Enable"), "true".to_string())], "the other plugin still serves");
+    assert_eq!(fault(s, 3), 9002);
     // Back: the agent reconnects (back-off) and serves the subtree again.
     plugin = SocketPlugin::start(&socket);
     plugin.wait_event("connected");

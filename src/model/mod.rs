@@ -75,9 +75,10 @@ pub struct Model {
     pending_apply: Vec<usize>,
     /// The backend whose prepare refused the last transaction.
     refused_by: Option<usize>,
-    /// The fault of a backend that failed (rather than found nothing) while a requested
-    /// name was resolved: a name it leaves unresolved gets this fault, not 9005.
-    backend_failure: std::cell::Cell<Option<crate::proto::fault::FaultCode>>,
+    /// The backend that failed (rather than found nothing) while a request was resolved or
+    /// walked, and its fault: a name it leaves unresolved, or a partial path inside what it
+    /// owns, gets this fault rather than 9005 or a silently short answer.
+    backend_failure: std::cell::Cell<Option<(usize, crate::proto::fault::FaultCode)>>,
 }
 
 impl core::fmt::Debug for Model {

@@ -71,7 +71,7 @@ impl Model {
             Ok(k) => k,
             Err(e) => {
                 log::warn!("{}: {} rows of {}: {e}", backend.name(), spec.path, parent.name);
-                self.backend_failure.set(Some(e.fault()));
+                self.backend_failure.set(Some((owner, e.fault())));
                 return Vec::new();
             }
         };
@@ -119,7 +119,7 @@ impl Model {
                 Some(Ok(Some(v))) => return Some((self.value_out(v), Some(b))),
                 Some(Err(e)) => {
                     log::warn!("{}{}: {e}", place.name, spec.name);
-                    self.backend_failure.set(Some(e.fault()));
+                    self.backend_failure.set(Some((b, e.fault())));
                 }
                 _ => {}
             }
@@ -163,7 +163,7 @@ impl Model {
         self.backend_failure.set(None);
         let result = resolve();
         match (result, self.backend_failure.take()) {
-            (Err(f), Some(code)) if f.fault_code == FaultCode::INVALID_PARAMETER_NAME.0 => Err(Fault::new(code)),
+            (Err(f), Some((_, code))) if f.fault_code == FaultCode::INVALID_PARAMETER_NAME.0 => Err(Fault::new(code)),
             (result, _) => result,
         }
     }
@@ -179,6 +179,26 @@ impl Model {
     /// share it (`Device.IP.Interface.1.` for every parameter of that row).
     pub(super) fn resolve_names(&self, names: &[Name]) -> Result<Vec<Target>, Fault> {
         self.noting_failures(|| self.resolve_names_once(names))
+    }
+
+    /// The backend owning what a target names below itself (the first serving its object
+    /// or its rows); `None` for the root and single parameters.
+    pub(super) fn target_owner(&self, target: &Target) -> Option<usize> {
+        let obj = match target {
+            Target::Object(place) => place.obj,
+            Target::Table { row, .. } => *row,
+            Target::Root | Target::Param(..) => return None,
+        };
+        self.tree.serving(obj).first().copied()
+    }
+
+    /// After a walk of `owners`' targets: the fault of a backend that failed inside one of
+    /// them (a dead external backend's subtree is a 9002, not a short answer).
+    pub(super) fn walk_failure(&self, owners: &[Option<usize>]) -> Result<(), Fault> {
+        match self.backend_failure.take() {
+            Some((b, code)) if owners.contains(&Some(b)) => Err(Fault::new(code)),
+            _ => Ok(()),
+        }
     }
 
     fn resolve_names_once(&self, names: &[Name]) -> Result<Vec<Target>, Fault> {
