@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn good_sections() {
         let c = with(
-            "config backend 'mgmt'\n\toption root 'Device.ManagementServer.ManageableDevice.'\n\
+            "config backend 'mgmt'\n\toption root 'Device.Time.'\n\
              \toption command '/bin/plugin -v'\n\toption timeout 500\n\
              config backend 'ip'\n\toption root 'Device.IP.'\n\toption socket '/run/p.sock'\n",
         )
