@@ -96,6 +96,13 @@ fn main() -> ExitCode {
         for w in &warnings {
             eprintln!("cwmpd: {}: warning: {w}", args.config.display());
         }
+        let mapping = cwmpd::backend::uci::extra::check_dir(&config.agent.mapping_dir);
+        for p in &mapping {
+            eprintln!("cwmpd: {p}");
+        }
+        if !mapping.is_empty() {
+            return ExitCode::from(2);
+        }
         eprintln!("cwmpd: {}: configuration OK", args.config.display());
         return ExitCode::SUCCESS;
     }

@@ -8,6 +8,7 @@ pub mod csv;
 #[cfg(feature = "diagnostics")]
 pub mod diagnostics;
 pub mod inform_parameter;
+pub mod external;
 pub mod linux;
 #[cfg(feature = "replay")]
 pub mod replay;

@@ -78,6 +78,7 @@ const SINGLE: &[(&str, &[&str])] = &[
             "platform",
             "platform_root",
             "reload_command",
+            "mapping_dir",
         ],
     ),
     (
@@ -128,6 +129,9 @@ fn known(kind: &str) -> Option<&'static [&'static str]> {
     if kind == "apply" {
         return Some(APPLY);
     }
+    if kind == "backend" {
+        return Some(super::backends::OPTIONS);
+    }
     SINGLE.iter().find(|(k, _)| *k == kind).map(|(_, options)| *options)
 }
 
@@ -153,7 +157,7 @@ pub(super) fn sections(uci: &UciFile, file: &str) -> Result<Vec<UciSection>, Con
         if let Some((name, first, line)) = s.repeated.first() {
             return Err(error(file, *line, ConfigProblem::RepeatedOption { option: name.clone(), first: *first }));
         }
-        let earlier = out.iter_mut().find(|e| e.kind == s.kind && e.kind != "apply");
+        let earlier = out.iter_mut().find(|e| e.kind == s.kind && e.kind != "apply" && e.kind != "backend");
         match earlier {
             None => out.push(s.clone()),
             Some(first) if first.name.is_some() && first.name == s.name => merge(first, s, file)?,
@@ -302,7 +306,9 @@ mod tests {
     fn readme_table_lists_every_option() {
         let readme = include_str!("../../README.md");
         let table = readme.split("## Configuration").nth(1).and_then(|t| t.split("\n## ").next()).unwrap();
-        for (kind, options) in SINGLE.iter().chain([("apply", APPLY)].iter()) {
+        for (kind, options) in
+            SINGLE.iter().chain([("apply", APPLY), ("backend", super::super::backends::OPTIONS)].iter())
+        {
             assert!(table.contains(&format!("| `{kind}`")), "section {kind}");
             for o in options.iter() {
                 assert!(table.contains(&format!("`{o}`")), "{kind}.{o}");

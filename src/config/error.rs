@@ -74,6 +74,8 @@ pub enum ConfigProblem {
     },
     /// A command option given as the empty string.
     EmptyCommand(&'static str),
+    /// A `backend` section that cannot be used (the message says why).
+    Backend(String),
 }
 
 impl fmt::Display for ConfigProblem {
@@ -117,6 +119,7 @@ impl fmt::Display for ConfigProblem {
             ConfigProblem::EmptyCommand(option) => {
                 write!(f, "option {option}: empty; give a command (or 'exit' to only simulate it)")
             }
+            ConfigProblem::Backend(message) => f.write_str(message),
         }
     }
 }

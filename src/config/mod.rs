@@ -48,6 +48,7 @@
 //! | | `platform` | backends: `auto` (OpenWrt UCI when /etc/config/network exists, and Linux), `openwrt`, `linux`, `none` | auto (`none` with a replay file) |
 //! | | `platform_root` | where the backends find /etc/config, /sys, /proc (tests: a fixture tree) | / |
 //! | | `reload_command` | argv run after a session that changed UCI files | /sbin/reload_config |
+//! | | `mapping_dir` | extra UCI-to-TR-181 mapping files (`*.map`), checked against the schema at start and by `--check` | /etc/cwmpd/mapping.d |
 //! | `transfer` | `download_dir` | where downloads are streamed (`transfer-<n>.part`, then `transfer-<n>`) | /tmp/cwmpd |
 //! | | `download_max_bytes` | cap on one download besides the free space of `download_dir` (0 = none) | 0 |
 //! | | `timeout` | seconds one transfer may take | 3600 |
@@ -63,6 +64,7 @@
 //! | | `tar_command` | tar used to read `.ipk` control files | tar |
 //! | | `apk_command`, `apk_enable` | the apk program (OpenWrt 25, e.g. `/usr/bin/apk`): an `apk` ExecEnv (signatures checked) | none, 1 |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
+//! | `backend` (any number) | `root`, `socket` or `command`, `timeout` | an external backend serving the subtree `root` (`backends.rs`, docs/external-backend.md) | none |
 //!
 //! Refused besides bad values (`check.rs`): unknown options, options set twice, a second
 //! section of a type read once (a named section declared again is merged, as UCI does), an
@@ -72,6 +74,7 @@
 //! Apply commands run without a shell; they also get `CWMPD_FILE_TYPE` and
 //! `CWMPD_TARGET_FILE_NAME` (the ACS's TargetFileName, untrusted text) in their environment.
 
+mod backends;
 mod check;
 mod error;
 pub mod uci;
@@ -172,6 +175,8 @@ pub struct AgentConfig {
     pub platform: Platform,
     pub platform_root: PathBuf,
     pub reload_command: Vec<String>,
+    /// Where integrators install UCI mapping files (`*.map`, issue 17).
+    pub mapping_dir: PathBuf,
 }
 
 /// `agent.platform`: the backends behind the data model.
@@ -252,6 +257,8 @@ pub struct Config {
     pub transfer: TransferConfig,
     pub software_modules: SoftwareModulesConfig,
     pub xmpp: XmppConfig,
+    /// `backend` sections: external backends (plugins) serving subtrees.
+    pub backends: Vec<crate::backend::external::ExternalConfig>,
     /// The file it was loaded from (ManagementServer values are mirrored into it).
     pub source: Option<std::path::PathBuf>,
 }
@@ -330,6 +337,7 @@ impl Config {
         if self.acs.url.is_empty() {
             out.push("no ACS URL (option url of the 'acs' section): no session is opened until one is set".to_string());
         }
+        out.extend(backends::warnings(&self.backends));
         out
     }
 
@@ -367,6 +375,7 @@ impl Config {
             transfer: transfer(&section("transfer"), sections.iter().filter(|s| s.kind == "apply"), file)?,
             software_modules: software_modules(&section("software_modules"))?,
             xmpp: xmpp(&section("xmpp"))?,
+            backends: backends::parse(sections.iter().filter(|s| s.kind == "backend"), file)?,
             source: None,
         })
     }
@@ -513,6 +522,7 @@ fn agent(r: &Reader<'_>) -> Result<AgentConfig, ConfigError> {
         },
         platform_root: PathBuf::from(r.string("platform_root", "/")),
         reload_command: r.argv("reload_command", "/sbin/reload_config"),
+        mapping_dir: PathBuf::from(r.string("mapping_dir", crate::backend::uci::extra::DEFAULT_DIR)),
     })
 }
 

@@ -32,6 +32,9 @@
 use crate::proto::fault::FaultCode;
 use core::fmt;
 
+/// The external-backend protocol codec (sans-IO).
+pub mod plugin;
+
 /// What went wrong in a backend, closed so that every case has one CWMP fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {

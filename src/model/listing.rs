@@ -44,6 +44,7 @@ impl Model {
     /// The GetParameterValues answer for `names`, taken in one walk.
     pub fn parameter_values(&self, names: &[Name]) -> Result<Listing, Fault> {
         let targets = self.resolve_names(names)?;
+        let owners: Vec<Option<usize>> = targets.iter().map(|t| self.target_owner(t)).collect();
         let mut out = Listing::new(ListKind::Values);
         let mut name = String::new();
         let mut cursor = Cursor::over(self, targets, true);
@@ -53,6 +54,7 @@ impl Model {
                 out.push_value(&name, shown(spec, &value), spec.base.value_type()).map_err(too_large)?;
             }
         }
+        self.walk_failure(&owners)?;
         Ok(out)
     }
 
@@ -75,6 +77,7 @@ impl Model {
             Target::Table { name, .. } => name.len(),
             _ => 0,
         };
+        let owners = [self.target_owner(&target)];
         let mut cursor = Cursor::new(self, target, false);
         if next_level {
             cursor = cursor.next_level();
@@ -96,6 +99,7 @@ impl Model {
             }
             out.push_name(&name, writable).map_err(too_large)?;
         }
+        self.walk_failure(&owners)?;
         Ok(out)
     }
 

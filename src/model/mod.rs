@@ -82,6 +82,10 @@ pub struct Model {
     /// only way a value the agent serves changes) drops it. Reading the ManagementServer
     /// parameters through the tree cost about 30 k instructions, several times a session.
     ms_cache: RefCell<Option<ManagementServer>>,
+    /// The backend that failed (rather than found nothing) while a request was resolved or
+    /// walked, and its fault: a name it leaves unresolved, or a partial path inside what it
+    /// owns, gets this fault rather than 9005 or a silently short answer.
+    backend_failure: std::cell::Cell<Option<(usize, crate::proto::fault::FaultCode)>>,
 }
 
 impl core::fmt::Debug for Model {
@@ -106,6 +110,7 @@ impl Model {
             refused_by: None,
             default_access: Vec::new(),
             ms_cache: RefCell::new(None),
+            backend_failure: std::cell::Cell::new(None),
         };
         m.restore_rows(state, 0);
         m.restore_values(state, 0);

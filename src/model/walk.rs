@@ -71,6 +71,7 @@ impl Model {
             Ok(k) => k,
             Err(e) => {
                 log::warn!("{}: {} rows of {}: {e}", backend.name(), spec.path, parent.name);
+                self.backend_failure.set(Some((owner, e.fault())));
                 return Vec::new();
             }
         };
@@ -116,7 +117,10 @@ impl Model {
         for &b in self.tree.serving(place.obj) {
             match self.backend(b).map(|be| be.get(&at, &spec.name)) {
                 Some(Ok(Some(v))) => return Some((self.value_out(v), Some(b))),
-                Some(Err(e)) => log::warn!("{}{}: {e}", place.name, spec.name),
+                Some(Err(e)) => {
+                    log::warn!("{}{}: {e}", place.name, spec.name);
+                    self.backend_failure.set(Some((b, e.fault())));
+                }
                 _ => {}
             }
         }
@@ -150,12 +154,23 @@ impl Model {
 
     /// Resolves a name the engine itself holds (9005 when it names nothing present).
     pub(super) fn resolve(&self, name: &str) -> Result<Target, Fault> {
-        self.resolve_parsed(name, path::parse(name), &mut RowCache::default())
+        self.noting_failures(|| self.resolve_parsed(name, path::parse(name), &mut RowCache::default()))
+    }
+
+    /// Runs a resolution; a 9005 it ends in becomes the fault of a backend that failed on
+    /// the way (a dead external backend: 9002, not "no such name").
+    fn noting_failures<T>(&self, resolve: impl FnOnce() -> Result<T, Fault>) -> Result<T, Fault> {
+        self.backend_failure.set(None);
+        let result = resolve();
+        match (result, self.backend_failure.take()) {
+            (Err(f), Some((_, code))) if f.fault_code == FaultCode::INVALID_PARAMETER_NAME.0 => Err(Fault::new(code)),
+            (result, _) => result,
+        }
     }
 
     /// Resolves a requested name, parsed where it was decoded.
     pub(super) fn resolve_name(&self, name: &Name) -> Result<Target, Fault> {
-        self.resolve_parsed(name.as_str(), name.path(), &mut RowCache::default())
+        self.noting_failures(|| self.resolve_parsed(name.as_str(), name.path(), &mut RowCache::default()))
     }
 
     /// Resolves every name of one request; each table's rows are listed once for all of
@@ -163,6 +178,30 @@ impl Model {
     /// The object part of a parameter name is resolved once per request too: many names
     /// share it (`Device.IP.Interface.1.` for every parameter of that row).
     pub(super) fn resolve_names(&self, names: &[Name]) -> Result<Vec<Target>, Fault> {
+        self.noting_failures(|| self.resolve_names_once(names))
+    }
+
+    /// The backend owning what a target names below itself (the first serving its object
+    /// or its rows); `None` for the root and single parameters.
+    pub(super) fn target_owner(&self, target: &Target) -> Option<usize> {
+        let obj = match target {
+            Target::Object(place) => place.obj,
+            Target::Table { row, .. } => *row,
+            Target::Root | Target::Param(..) => return None,
+        };
+        self.tree.serving(obj).first().copied()
+    }
+
+    /// After a walk of `owners`' targets: the fault of a backend that failed inside one of
+    /// them (a dead external backend's subtree is a 9002, not a short answer).
+    pub(super) fn walk_failure(&self, owners: &[Option<usize>]) -> Result<(), Fault> {
+        match self.backend_failure.take() {
+            Some((b, code)) if owners.contains(&Some(b)) => Err(Fault::new(code)),
+            _ => Ok(()),
+        }
+    }
+
+    fn resolve_names_once(&self, names: &[Name]) -> Result<Vec<Target>, Fault> {
         let mut rows = RowCache::default();
         let mut objects: std::collections::HashMap<&str, Option<Place>> = Default::default();
         let mut out = Vec::with_capacity(names.len());

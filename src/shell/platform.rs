@@ -1,6 +1,7 @@
 //! The platform backends behind the data model (`agent.platform`, issue "platform
-//! backends"): OpenWrt's UCI files (they own the configurable tables), then the Linux host
-//! (sysfs, procfs, netlink), both below `agent.platform_root`.
+//! backends"): the external backends of the `backend` sections first (issue 17), then
+//! OpenWrt's UCI files (they own the configurable tables), then the Linux host (sysfs,
+//! procfs, netlink), both below `agent.platform_root`.
 
 use crate::config::{Config, Platform};
 use crate::model::Model;
@@ -9,6 +10,7 @@ use crate::shell::persist::State;
 /// Puts the platform backends behind the model (`agent.platform`): OpenWrt's UCI files first
 /// (they own the configurable tables), then the Linux host (sysfs, procfs, netlink).
 pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &State) {
+    add_external_backends(model, config, state);
     let a = &config.agent;
     let root = a.platform_root.clone();
     let (openwrt, linux) = match a.platform {
@@ -19,7 +21,9 @@ pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &
         Platform::Linux => (false, true),
     };
     if openwrt {
-        let uci = crate::backend::uci::UciBackend::new(root.clone()).with_reload_command(a.reload_command.clone());
+        let uci = crate::backend::uci::UciBackend::new(root.clone())
+            .with_reload_command(a.reload_command.clone())
+            .with_mapping_dir(&a.mapping_dir);
         for p in uci.problems() {
             log::warn!("UCI: {p}");
         }
@@ -36,4 +40,23 @@ fn add_linux_backend(model: &mut Model, config: &Config, state: &State) {
     let root = config.agent.platform_root.clone();
     log::info!("platform backend: Linux below {}", root.display());
     model.add_backend(Box::new(crate::backend::linux::LinuxBackend::with_root(root)), &state.model);
+}
+
+/// The external backends (`backend` sections) before the platform's, so a plugin's subtree
+/// is its own. Start-up waits for each plugin's `hello` at most its timeout; one that is not
+/// there yet is connected in the background (its parameters fault 9002 until then).
+fn add_external_backends(model: &mut Model, config: &Config, state: &State) {
+    use crate::backend::external::ExternalBackend;
+    for b in &config.backends {
+        match ExternalBackend::start(b) {
+            Ok(backend) => {
+                if !backend.wait_ready(b.timeout) {
+                    log::warn!("plugin {}: not ready at start; its parameters fault until it is", b.name);
+                }
+                log::info!("external backend {} serves {}", b.name, b.root);
+                model.add_backend(Box::new(backend), &state.model);
+            }
+            Err(e) => log::error!("plugin {}: cannot start its thread: {e}", b.name),
+        }
+    }
 }

@@ -108,6 +108,8 @@ pub struct Param {
     pub hidden: bool,
     /// The option lives in another section of the package (`@system[0]`).
     pub at: Option<String>,
+    /// Its line in the mapping text.
+    pub line: usize,
 }
 
 /// One `table` or `object` line with its parameters.
@@ -117,6 +119,8 @@ pub struct Entry {
     pub package: String,
     pub place: Place,
     pub params: Vec<Param>,
+    /// Its line in the mapping text.
+    pub line: usize,
 }
 
 impl Entry {
@@ -217,7 +221,7 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
     let mut p =
-        Param { name: name.to_string(), option, codec, default: None, read_only: false, hidden: false, at: None };
+        Param { name: name.to_string(), option, codec, default: None, read_only: false, hidden: false, at: None, line };
     for f in flags {
         match f.split_once('=') {
             Some(("default", v)) => p.default = Some(v.to_string()),
@@ -250,7 +254,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, MapError> {
                     Place::Object { section: words.get(3).ok_or_else(|| bad("object needs a section"))?.to_string() }
                 };
                 let (object, package) = (object.to_string(), package.to_string());
-                entries.push(Entry { object, package, place, params: Vec::new() });
+                entries.push(Entry { object, package, place, params: Vec::new(), line });
             }
             Some("param") => {
                 let p = param(&words, line)?;

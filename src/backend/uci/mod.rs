@@ -22,6 +22,9 @@
 //! makes its tables empty, a malformed one fails its parameters with 9002, and both are
 //! listed by [`UciBackend::problems`]; the other files are served normally.
 //!
+//! Integrators add objects without a rebuild: mapping files in `agent.mapping_dir` are read
+//! at start and checked against the schema ([`extra`]).
+//!
 //! Must not: pass anything to a shell, log a value (keys and passphrases), write a file
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
@@ -29,6 +32,7 @@ pub mod check;
 pub mod codec;
 pub mod dns;
 pub mod doc;
+pub mod extra;
 pub mod map;
 pub mod store;
 
@@ -122,6 +126,25 @@ impl UciBackend {
             log::warn!("uci: {p}");
         }
         backend
+    }
+
+    /// Adds the mapping files of `dir` ([`extra`]): each checked against the schema, a file
+    /// with a problem left out with one error line per problem.
+    pub fn with_mapping_dir(mut self, dir: &std::path::Path) -> Self {
+        let (entries, problems) = extra::load_dir(dir, &self.map);
+        for p in &problems {
+            log::error!("uci mapping: {p}");
+        }
+        for e in &entries {
+            if !self.files.contains_key(&e.package) {
+                self.files.insert(e.package.clone(), store::load(&self.root, &e.package));
+            }
+        }
+        if !entries.is_empty() {
+            log::info!("uci mapping: {} objects from {}", entries.len(), dir.display());
+        }
+        self.map.extend(entries);
+        self
     }
 
     /// Replaces the reload command run by `apply` (argv; empty: none).
