@@ -137,7 +137,10 @@ fn udpecho_between_two_daemons_counters_agree() {
     wait_for("the responder listens after a restart", &a, || {
         a.log_text().matches(&format!("answering UDP echo on port {port}")).count() >= 2
     });
-    assert_eq!(local_get(&cfg_a, &format!("{CONFIG}Enable")), "true");
+    // The UDP socket is open before the control socket answers: wait for the latter.
+    wait_for("the control socket answers after the restart", &a, || {
+        local_get(&cfg_a, &format!("{CONFIG}Enable")) == "true"
+    });
     assert_eq!(local_get(&cfg_a, &format!("{CONFIG}PacketsReceived")), "0");
     let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     probe.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
