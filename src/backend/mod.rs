@@ -13,4 +13,5 @@ pub mod replay;
 #[cfg(feature = "replay")]
 mod replay_hal;
 pub mod software_modules;
+mod software_modules_eu;
 pub mod uci;

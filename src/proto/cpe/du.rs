@@ -18,6 +18,7 @@ use crate::proto::fault::FaultCode;
 use crate::proto::rpc::{Body, Fault, FaultStruct, OpResultStruct, OperationStruct};
 use core::cmp::Ordering;
 
+pub use super::du_eu::{EuStatus, ExecutionUnit, EU_PATH};
 pub use super::du_state::{DeploymentUnit, DuJob, DuOp, DuState, OpPhase, Package, Target};
 
 /// ChangeDUState requests held at most (accepted and not yet acknowledged): more get 9004.
@@ -48,10 +49,12 @@ pub mod code {
 }
 
 /// A configured execution environment, in ExecEnv instance order (instance = index + 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecEnvInfo {
     pub name: String,
     pub enabled: bool,
+    /// Its deployment units run as containers (one ExecutionUnit each).
+    pub containers: bool,
 }
 
 /// A DU fault with its detail.
@@ -152,7 +155,7 @@ impl Cpe {
     /// an apply is handed to the shell.
     pub(super) fn plan_du(&mut self) {
         while !self.du.busy {
-            let Some((job, i)) = self.durable.du.next_op() else { return };
+            let Some((job, i)) = self.durable.du.next_op() else { return self.plan_eu() };
             let Some(op) = self.du_op(job, i).cloned() else { return };
             match op.phase {
                 OpPhase::Applying => {
@@ -240,6 +243,11 @@ impl Cpe {
             (Ok(()), Some(t)) => d.apply(&op.op, t),
             _ => None,
         };
+        if let (Ok(()), Some(t)) = (&result, &target) {
+            let uninstall = matches!(op.op, OperationStruct::Uninstall { .. });
+            self.eu_follow(t.exec_env, instance, t, uninstall);
+        }
+        let d = &mut self.durable.du;
         let uuid = target.as_ref().map(|t| t.uuid.clone()).or_else(|| op.op_uuid()).unwrap_or_default();
         let env = target.as_ref().map(|t| t.exec_env);
         let present = d
@@ -267,7 +275,10 @@ impl Cpe {
             version: installed_version.or(target.map(|t| t.version)).unwrap_or_default(),
             current_state: current_state.into(),
             resolved: true,
-            execution_unit_ref_list: String::new(),
+            execution_unit_ref_list: instance
+                .filter(|_| current_state == "Installed")
+                .map(|n| super::du_eu::eu_refs(d, n))
+                .unwrap_or_default(),
             start_time: op.start_time.clone(),
             complete_time,
             fault,

@@ -19,8 +19,8 @@ fn now() -> Now {
 fn brain(durable: Durable) -> Cpe {
     let mut cpe = Cpe::new(durable, Settings::default(), false, now());
     cpe.set_exec_envs(vec![
-        ExecEnvInfo { name: "dpkg".into(), enabled: true },
-        ExecEnvInfo { name: "off".into(), enabled: false },
+        ExecEnvInfo { name: "dpkg".into(), enabled: true, containers: false },
+        ExecEnvInfo { name: "off".into(), enabled: false, containers: false },
     ]);
     cpe
 }

@@ -32,6 +32,8 @@ pub mod du;
 mod du_autonomous;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 mod du_checks;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
+mod du_eu;
 pub mod du_record;
 mod du_state;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
@@ -157,6 +159,8 @@ pub enum Action {
     StartDiagnostic(DiagnosticKind),
     /// Stop the run of this diagnostic test (its result, if any comes, is not reported).
     CancelDiagnostic(DiagnosticKind),
+    /// Start (`active`) or stop ExecutionUnit `instance`; report `handle_eu_done`.
+    RunEu { instance: u32, active: bool },
 }
 
 /// Why the agent reboots (for the log).

@@ -30,7 +30,30 @@ pub trait ExecEnv: Send + Sync {
     /// After a restart, before the state is read: waits until no run of the package manager
     /// that the killed agent started is still going (it is not killed with the agent).
     fn wait_idle(&self) {}
+    /// True when each deployment unit is one container: an ExecutionUnit with a lifecycle.
+    fn containers(&self) -> bool {
+        false
+    }
+    /// Starts the execution unit `name` (blocks until it runs or failed to).
+    fn start_unit(&self, name: &str) -> Result<(), String> {
+        Err(format!("{name}: this ExecEnv has no execution units"))
+    }
+    /// Stops the execution unit `name` (blocks until it stopped or failed to).
+    fn stop_unit(&self, name: &str) -> Result<(), String> {
+        Err(format!("{name}: this ExecEnv has no execution units"))
+    }
+    /// Whether execution unit `name` runs now and the host pid of its first process (0:
+    /// none); `None` when that cannot be read.
+    fn unit_running(&self, _name: &str) -> Option<(bool, u32)> {
+        None
+    }
+    /// What is served of execution unit `name` besides its state.
+    fn unit_usage(&self, _name: &str) -> UnitUsage {
+        UnitUsage::default()
+    }
 }
+
+pub use crate::backend::software_modules::UnitUsage;
 
 /// Output of a finished command.
 #[derive(Debug)]
