@@ -11,8 +11,8 @@
 //! value at once, and the shell hands the write to the brain, which starts or stops the
 //! container beside sessions.
 
-use crate::hal::{Backend, ErrorKind, HalError, Location, Reference, Result, Value};
 use super::software_modules_eu::{eu_value, EU, EU_PARAMS};
+use crate::hal::{Backend, ErrorKind, HalError, Location, Reference, Result, Value};
 use crate::proto::cpe::du::{DeploymentUnit, ExecutionUnit};
 use std::sync::{Arc, Mutex};
 
@@ -201,6 +201,20 @@ impl Backend for SoftwareModulesBackend {
         }
         let instance = at.key().and_then(|k| k.parse::<u32>().ok()).ok_or_else(not_writable)?;
         let text = value.as_text().unwrap_or_default();
+        // TR-181 RequestedState: a fault when the unit's ExecEnv is disabled, and for
+        // Active while the unit is Stopping.
+        let refused = self.with(|v| {
+            let e = v.eus.iter().find(|e| e.eu.instance == instance)?;
+            let du = v.units.iter().find(|u| u.instance == e.eu.du)?;
+            let env = v.envs.get(usize::try_from(du.exec_env).ok()?.checked_sub(1)?)?;
+            let stopping = e.eu.status == crate::proto::cpe::du::EuStatus::Stopping;
+            Some(param == "RequestedState" && (!env.enabled || (text == "Active" && stopping)))
+        })?;
+        match refused {
+            None => return Err(HalError::new(ErrorKind::NotFound, format!("{}{param}", at.object))),
+            Some(true) => return Err(HalError::new(ErrorKind::Denied, "ExecEnv disabled or unit stopping")),
+            Some(false) => {}
+        }
         // The engine checked the value against the schema (enumeration, boolean).
         let text = match (param, text) {
             ("AutoStart", "1" | "true") => "true",
@@ -230,7 +244,7 @@ impl Backend for SoftwareModulesBackend {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -266,6 +280,9 @@ mod tests {
         );
         let keys = ["7".to_string()];
         let eu = Location { object: EU, keys: &keys };
+        view.lock().unwrap().eus[0].eu.status = crate::proto::cpe::du::EuStatus::Stopping;
+        assert_eq!(b.set(&eu, "RequestedState", &Value::Text("Active".into())).unwrap_err().kind, ErrorKind::Denied);
+        view.lock().unwrap().eus[0].eu.status = crate::proto::cpe::du::EuStatus::Idle;
         assert_eq!(b.get(&eu, "Version").unwrap(), Some(Value::Text("1.0".into())));
         assert!(b.writable(&eu, "RequestedState") && !b.writable(&eu, "Status") && !b.writable(&at, "Name"));
         b.begin().unwrap();

@@ -62,8 +62,11 @@ pub(super) fn eu_value(e: &EuView, du: Option<&DeploymentUnit>, param: &str) -> 
         "MemoryInUse" => memory_kib(e).to_string(),
         "ShutdownDelay" => "10".to_string(),
         "AssociatedProcessList" => {
-            let rows = (e.pid != 0 && u.status.as_str() == "Active")
-                .then(|| Reference::Row { table: PROCESS.into(), key: e.pid.to_string(), dot: false });
+            let rows = (e.pid != 0 && u.status.as_str() == "Active").then(|| Reference::Row {
+                table: PROCESS.into(),
+                key: e.pid.to_string(),
+                dot: false,
+            });
             return Some(Value::Refs(rows.into_iter().collect()));
         }
         "References" | "VendorLogList" | "VendorConfigList" | "SupportedDataModelList" => {

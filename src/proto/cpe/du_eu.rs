@@ -76,13 +76,7 @@ impl DuState {
     pub fn add_eu(&mut self, t: &Target, du: u32) -> u32 {
         self.last_eu = self.last_eu.saturating_add(1);
         let instance = self.last_eu;
-        self.eus.push(ExecutionUnit {
-            instance,
-            du,
-            name: t.name.clone(),
-            observed: true,
-            ..ExecutionUnit::default()
-        });
+        self.eus.push(ExecutionUnit { instance, du, name: t.name.clone(), observed: true, ..ExecutionUnit::default() });
         instance
     }
 
@@ -124,7 +118,11 @@ impl Cpe {
         let Some(e) = self.durable.du.eu_mut(instance) else { return };
         if let Some(r) = requested {
             if e.requested != r {
-                log::info!("ExecutionUnit {instance} ({}): RequestedState {}", e.name, if r { "Active" } else { "Idle" });
+                log::info!(
+                    "ExecutionUnit {instance} ({}): RequestedState {}",
+                    e.name,
+                    if r { "Active" } else { "Idle" }
+                );
             }
             e.requested = r;
             // A new request clears the fault of the last one.

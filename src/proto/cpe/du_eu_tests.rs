@@ -101,7 +101,10 @@ fn requested_state_runs_as_jobs_with_the_status_transitions() {
     actions(&mut cpe);
     cpe.handle_eu_done(now(), 1, true, Err("no such file".into()));
     let eu = &cpe.execution_units()[0];
-    assert_eq!((eu.status, eu.fault_code.as_str(), eu.fault_message.as_str()), (EuStatus::Idle, "FailureOnStart", "no such file"));
+    assert_eq!(
+        (eu.status, eu.fault_code.as_str(), eu.fault_message.as_str()),
+        (EuStatus::Idle, "FailureOnStart", "no such file")
+    );
     assert!(actions(&mut cpe).is_empty());
     cpe.handle_eu_written(now(), 1, Some(true), None);
     assert_eq!(cpe.execution_units()[0].fault_code, "");
@@ -121,7 +124,8 @@ fn nothing_runs_before_the_state_is_observed_nor_during_a_du_step() {
     assert_eq!(restarted.execution_units()[0].status, EuStatus::Active);
     // A DU job holds the slot: the stop waits for it.
     restarted.handle_eu_written(now(), 1, Some(false), None);
-    let body = Body::ChangeDUState { operations: vec![install("Device.SoftwareModules.ExecEnv.1")], command_key: "c".into() };
+    let body =
+        Body::ChangeDUState { operations: vec![install("Device.SoftwareModules.ExecEnv.1")], command_key: "c".into() };
     restarted.handle_du_request(now(), &body).unwrap().unwrap();
     let a = actions(&mut restarted);
     assert!(matches!(a.as_slice(), [Action::FetchDu { .. }]), "{a:?}");
@@ -150,7 +154,9 @@ fn auto_start_decides_at_boot_and_uninstall_removes_the_unit() {
     assert_eq!(req, vec![true, false], "after a boot: AutoStart decides");
     let uuid = cpe.deployment_units()[0].uuid.clone();
     let op = OperationStruct::Uninstall { uuid, version: None, execution_env_ref: None };
-    cpe.handle_du_request(now(), &Body::ChangeDUState { operations: vec![op], command_key: "u".into() }).unwrap().unwrap();
+    cpe.handle_du_request(now(), &Body::ChangeDUState { operations: vec![op], command_key: "u".into() })
+        .unwrap()
+        .unwrap();
     let Some(Action::ApplyDu { job, op }) = actions(&mut cpe).pop() else { panic!() };
     cpe.handle_du_applied(now(), job, op, Ok(()));
     let names: Vec<&str> = cpe.execution_units().iter().map(|e| e.name.as_str()).collect();

@@ -27,8 +27,7 @@ fn unopt(s: &str) -> Option<String> {
 
 /// The records of `d`.
 pub fn encode(d: &DuState) -> Vec<Vec<String>> {
-    let mut out =
-        vec![vec!["next".into(), d.next_id.to_string(), d.last_instance.to_string(), d.last_eu.to_string()]];
+    let mut out = vec![vec!["next".into(), d.next_id.to_string(), d.last_instance.to_string(), d.last_eu.to_string()]];
     for u in &d.units {
         let (i, e) = (u.instance.to_string(), u.exec_env.to_string());
         out.push(vec![

@@ -66,11 +66,9 @@ impl Shell {
         self.eu_seen(seen);
     }
 
-    /// Asks the ExecEnvs what each execution unit is doing, between jobs.
+    /// Asks the ExecEnvs what each execution unit is doing (on the job worker, so after any
+    /// start or stop already queued there; the brain ignores it for a unit in transition).
     pub(in crate::shell) fn observe_eus(&mut self) {
-        if self.cpe.du_busy() {
-            return;
-        }
         let envs = exec_envs(&self.config);
         for eu in self.cpe.execution_units() {
             let Some(du) = self.cpe.deployment_units().iter().find(|u| u.instance == eu.du) else { continue };

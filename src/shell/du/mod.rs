@@ -20,8 +20,6 @@ pub mod opkg;
 
 use super::{Input, Shell};
 #[cfg(feature = "software-modules")]
-pub use eu::EuSeen;
-#[cfg(feature = "software-modules")]
 use crate::backend::software_modules::SoftwareModulesBackend;
 use crate::backend::software_modules::{ExecEnvView, SoftwareModulesView};
 use crate::config::Config;
@@ -32,6 +30,8 @@ use crate::shell::transfer::fetch::{self, Target as FileTarget};
 use crate::shell::transfer::{apply, Direction, Phase, Transfer};
 use core::cmp::Ordering;
 use ee::ExecEnv;
+#[cfg(feature = "software-modules")]
+pub use eu::EuSeen;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -300,6 +300,8 @@ impl Shell {
             DuDone::Applied(r) => {
                 self.cpe.handle_du_applied(now, job, op, r);
                 crate::shell::transfer::crash_point("du_applied");
+                #[cfg(feature = "software-modules")]
+                self.observe_eus();
             }
             DuDone::Settled(v) => self.cpe.handle_du_settled(now, job, op, v),
         }

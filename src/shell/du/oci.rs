@@ -148,7 +148,8 @@ pub fn parse_state_pid(text: &str) -> Option<u32> {
 pub fn compare_versions(a: &str, b: &str) -> Ordering {
     let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
     loop {
-        let skip = |s: &[u8]| -> usize { s.iter().take_while(|c| matches!(c, b'.' | b'-' | b'+' | b'_' | b':')).count() };
+        let skip =
+            |s: &[u8]| -> usize { s.iter().take_while(|c| matches!(c, b'.' | b'-' | b'+' | b'_' | b':')).count() };
         x = x.get(skip(x)..).unwrap_or_default();
         y = y.get(skip(y)..).unwrap_or_default();
         match (x.first(), y.first()) {
@@ -196,7 +197,9 @@ mod tests {
 
     #[test]
     fn control_spec_state_and_versions() {
-        let c = parse_control("Package: app\nVersion: 1.2\nMaintainer: Acme\nDescription: A test\nExec: /bin/app -x \"y\"\n");
+        let c = parse_control(
+            "Package: app\nVersion: 1.2\nMaintainer: Acme\nDescription: A test\nExec: /bin/app -x \"y\"\n",
+        );
         assert_eq!((c.package.name.as_str(), c.package.version.as_str()), ("app", "1.2"));
         assert_eq!(c.exec, vec!["/bin/app", "-x", "\"y\""]);
         assert_eq!(c.description, "A test");
@@ -208,10 +211,12 @@ mod tests {
         assert!(spec.contains(r#""args":["/bin/app","-x","\"y\""]"#), "{spec}");
         assert!(spec.contains(r#"{"type":"network"}"#) && !spec.contains(r#"{"type":"user"}"#));
         assert!(spec.contains(r#""cgroupsPath":"/cwmpd/app""#));
-        let host = spec_json(&c.exec, &SpecOptions { host_network: true, rootless_uid: Some(1000), cgroups_path: None });
+        let host =
+            spec_json(&c.exec, &SpecOptions { host_network: true, rootless_uid: Some(1000), cgroups_path: None });
         assert!(!host.contains("network") && host.contains(r#""hostID":1000"#) && !host.contains("cgroupsPath"));
         assert_eq!(json_str("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
-        let state = "{\n  \"ociVersion\": \"1.0.0\",\n  \"id\": \"app\",\n  \"pid\": 42,\n  \"status\": \"running\",\n}";
+        let state =
+            "{\n  \"ociVersion\": \"1.0.0\",\n  \"id\": \"app\",\n  \"pid\": 42,\n  \"status\": \"running\",\n}";
         assert_eq!(parse_state_status(state).as_deref(), Some("running"));
         assert_eq!(parse_state_pid(state), Some(42));
         assert_eq!(parse_state_pid("{\"pid\": 0}"), None);
