@@ -190,10 +190,10 @@ fn crun_exec_env_installs_starts_stops_and_removes_a_container() {
     assert!(!d.join("containers/eu-direct").exists());
     assert_eq!(ee.installed_version("eu-direct").unwrap(), None);
 
-    // Not a container archive: 9030; hostile names never reach crun or leave the root.
+    // Not a container archive: 9025; hostile names never reach crun or leave the root.
     let junk = d.join("junk.tar");
     std::fs::write(&junk, b"#!/bin/sh\nreboot\n").unwrap();
-    assert_eq!(ee.inspect(&junk).unwrap_err().fault_code, 9030);
+    assert_eq!(ee.inspect(&junk).unwrap_err().fault_code, 9025);
     assert!(ee.start_unit("--root=/").is_err());
     assert!(ee.start_unit("../../etc").is_err());
     assert!(ee.stop_unit("-h").is_err());

@@ -48,7 +48,7 @@
 //! | | `upload_config_file` | file sent for Upload `1 Vendor Configuration File` (and `3 ... 1`) | none: type refused |
 //! | | `upload_log_file` | file sent for Upload `2 Vendor Log File` (and `4 ... 1`) | none: type refused |
 //! | `software_modules` | `dpkg_root` | directory the `dpkg` ExecEnv installs Debian packages into (its own root and database); ChangeDUState is refused (9000) when no ExecEnv is configured | none |
-//! | | `dpkg_enable` | ExecEnv `dpkg` enabled (a disabled one refuses operations with 9029) | 1 |
+//! | | `dpkg_enable` | ExecEnv `dpkg` enabled (a disabled one refuses operations with 9024) | 1 |
 //! | | `opkg_command`, `opkg_enable` | the opkg program (OpenWrt <= 24.10, e.g. `/bin/opkg`): an `opkg` ExecEnv installing into the running system | none, 1 |
 //! | | `tar_command` | tar used to read `.ipk` control files | tar |
 //! | | `apk_command`, `apk_enable` | the apk program (OpenWrt 25, e.g. `/usr/bin/apk`): an `apk` ExecEnv (signatures checked) | none, 1 |

@@ -25,27 +25,28 @@ pub use super::du_state::{DeploymentUnit, DuJob, DuOp, DuState, OpPhase, Package
 pub const MAX_DU_JOBS: usize = 8;
 /// Operations in one ChangeDUState at most: more get 9004 (the state file stays small).
 pub const MAX_DU_OPERATIONS: usize = 16;
-/// Deployment units installed at most: an Install beyond gets 9032.
+/// Deployment units installed at most: an Install beyond gets 9027.
 pub const MAX_DEPLOYMENT_UNITS: usize = 64;
 /// The path of ExecEnv instances (`ExecutionEnvRef`).
 pub const EXEC_ENV_PATH: &str = "Device.SoftwareModules.ExecEnv.";
 /// The path of DeploymentUnit instances (`DeploymentUnitRef`).
 pub const DU_PATH: &str = "Device.SoftwareModules.DeploymentUnit.";
 
-/// DU fault codes (TR-069 Amd 6 A.5.1 Table 19).
+/// DU fault codes (TR-069 Amd 6 A.5.1; the numbering as the CPEFaultCodeType documentation
+/// of cwmp-1-2.xsd lists it).
 pub mod code {
     use crate::proto::fault::FaultCode;
     pub const INVALID_UUID_FORMAT: FaultCode = FaultCode(9022);
-    pub const UNKNOWN_DU: FaultCode = FaultCode(9023);
-    pub const INVALID_DU_STATE: FaultCode = FaultCode(9024);
-    pub const DOWNGRADE_NOT_PERMITTED: FaultCode = FaultCode(9025);
-    pub const VERSION_NOT_SPECIFIED: FaultCode = FaultCode(9026);
-    pub const VERSION_ALREADY_EXISTS: FaultCode = FaultCode(9027);
-    pub const UNKNOWN_EXEC_ENV: FaultCode = FaultCode(9028);
-    pub const DISABLED_EXEC_ENV: FaultCode = FaultCode(9029);
-    pub const DU_EXEC_ENV_MISMATCH: FaultCode = FaultCode(9030);
-    pub const DUPLICATE_DU: FaultCode = FaultCode(9031);
-    pub const SYSTEM_RESOURCES_EXCEEDED: FaultCode = FaultCode(9032);
+    pub const UNKNOWN_EXEC_ENV: FaultCode = FaultCode(9023);
+    pub const DISABLED_EXEC_ENV: FaultCode = FaultCode(9024);
+    pub const DU_EXEC_ENV_MISMATCH: FaultCode = FaultCode(9025);
+    pub const DUPLICATE_DU: FaultCode = FaultCode(9026);
+    pub const SYSTEM_RESOURCES_EXCEEDED: FaultCode = FaultCode(9027);
+    pub const UNKNOWN_DU: FaultCode = FaultCode(9028);
+    pub const INVALID_DU_STATE: FaultCode = FaultCode(9029);
+    pub const DOWNGRADE_NOT_PERMITTED: FaultCode = FaultCode(9030);
+    pub const VERSION_NOT_SPECIFIED: FaultCode = FaultCode(9031);
+    pub const VERSION_ALREADY_EXISTS: FaultCode = FaultCode(9032);
 }
 
 /// A configured execution environment, in ExecEnv instance order (instance = index + 1).
@@ -192,7 +193,7 @@ impl Cpe {
 
     /// The DU file of `op` was fetched and inspected (`Ok`), or could not be (`Err`).
     /// `cmp` orders the new version against the installed one (Update; by the ExecEnv's
-    /// own version rules). The package checks (9025, 9026, 9027, 9030, 9031) come here.
+    /// own version rules). The package checks (9030, 9031, 9032, 9025, 9026) come here.
     pub fn handle_du_fetched(
         &mut self,
         now: Now,

@@ -63,7 +63,7 @@ impl Crun {
     }
 
     /// Unpacks `file` into the fresh directory `dir` and reads its `control`; a file that is
-    /// not a container archive is 9030.
+    /// not a container archive is 9025.
     fn unpack(&self, file: &Path, dir: &Path, step: &str) -> Result<Control, FaultStruct> {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir).map_err(io("unpack directory"))?;

@@ -18,7 +18,7 @@ pub trait ExecEnv: Send + Sync {
     /// `ExecEnv.{i}.Type` (e.g. "Debian dpkg").
     fn kind(&self) -> &str;
     /// Reads name, version and vendor from a DU file; a file this ExecEnv cannot install
-    /// is fault 9030.
+    /// is fault 9025.
     fn inspect(&self, file: &Path) -> Result<Package, FaultStruct>;
     /// Orders two versions by this ExecEnv's rules.
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, FaultStruct>;
@@ -134,7 +134,7 @@ pub fn valid_version(s: &str) -> bool {
         && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'+' | b'-' | b'~' | b':' | b'_'))
 }
 
-/// The checks of a package read from a file: a hostile name or version is refused (9030).
+/// The checks of a package read from a file: a hostile name or version is refused (9025).
 pub fn checked(p: Package) -> Result<Package, FaultStruct> {
     if !valid_package_name(&p.name) {
         return Err(du_fault(code::DU_EXEC_ENV_MISMATCH, "the package name is not valid"));

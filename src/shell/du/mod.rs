@@ -138,7 +138,7 @@ fn du_file(config: &Config, job: u64, op: usize) -> (PathBuf, PathBuf) {
     (done.with_extension("part"), done)
 }
 
-/// A download fault as a DU fault: no room is 9032.
+/// A download fault as a DU fault: no room is 9027.
 fn fetch_fault(f: FaultStruct) -> FaultStruct {
     if f.fault_code == FaultCode::FILE_TRANSFER_FAILURE.0 {
         return du_fault(code::SYSTEM_RESOURCES_EXCEEDED, &f.fault_string);
