@@ -335,6 +335,12 @@ fn requested_state_runs_the_container_through_the_acs() {
         "Device.SoftwareModules.ExecutionUnit.1"
     );
     assert_eq!(value(&path, "Device.SoftwareModules.ExecEnv.1.Type"), "OCI crun");
+    assert_eq!(
+        value(&path, "Device.SoftwareModules.ExecEnv.1.ExecEnvClassRef"),
+        "Device.SoftwareModules.ExecEnvClass.1"
+    );
+    assert_eq!(value(&path, "Device.SoftwareModules.ExecEnvClass.1.Name"), "OCI crun");
+    assert_eq!(value(&path, "Device.SoftwareModules.ExecEnvClass.1.CapabilityNumberOfEntries"), "0");
     wait_value(&path, &format!("{eu}Description"), "cwmpd test container");
 
     // RequestedState Active from the ACS: the container runs.

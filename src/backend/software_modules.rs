@@ -19,9 +19,15 @@ use std::sync::{Arc, Mutex};
 const SM: &str = "Device.SoftwareModules.";
 const EE: &str = "Device.SoftwareModules.ExecEnv.{i}.";
 pub(super) const DU: &str = "Device.SoftwareModules.DeploymentUnit.{i}.";
+/// One class per ExecEnv (same instance number): its Type as Name. No Capability rows: the
+/// 2.19 Specification enumeration (OCIImage, VMRawImage, OSGiBundle, JAR, WAR) names no
+/// format these ExecEnvs install (.deb, .ipk, .apk, a root filesystem tar).
+const CLASS: &str = "Device.SoftwareModules.ExecEnvClass.{i}.";
+const CAPABILITY: &str = "Device.SoftwareModules.ExecEnvClass.{i}.Capability.{i}.";
+const CLASS_PARAMS: &[&str] = &["Name", "Vendor", "Version", "DeploymentUnitRef"];
 
 const EE_PARAMS: &[&str] =
-    &["Enable", "Status", "Name", "Type", "Vendor", "Version", "ParentExecEnv", "CurrentRunLevel"];
+    &["Enable", "Status", "Name", "Type", "Vendor", "Version", "ParentExecEnv", "CurrentRunLevel", "ExecEnvClassRef"];
 const DU_PARAMS: &[&str] = &[
     "UUID",
     "DUID",
@@ -116,6 +122,17 @@ fn env_value(e: &ExecEnvView, param: &str) -> Option<Value> {
     Some(Value::Text(text))
 }
 
+fn class_value(e: &ExecEnvView, param: &str) -> Option<Value> {
+    let text = match param {
+        "Name" => e.kind.clone(),
+        "Vendor" | "Version" => String::new(),
+        // The ExecEnvs here come with the device, not from a DeploymentUnit.
+        "DeploymentUnitRef" => return Some(Value::Refs(Vec::new())),
+        _ => return None,
+    };
+    Some(Value::Text(text))
+}
+
 fn unit_value(u: &DeploymentUnit, eus: &[EuView], param: &str) -> Option<Value> {
     let text = match param {
         "UUID" => u.uuid.clone(),
@@ -147,7 +164,7 @@ impl Backend for SoftwareModulesBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, SM | EE | DU | EU)
+        matches!(object, SM | EE | DU | EU | CLASS | CAPABILITY)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -155,6 +172,7 @@ impl Backend for SoftwareModulesBackend {
             EE => EE_PARAMS,
             DU => DU_PARAMS,
             EU => EU_PARAMS,
+            CLASS => CLASS_PARAMS,
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -162,7 +180,8 @@ impl Backend for SoftwareModulesBackend {
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
         match at.object {
-            EE => self.with(|v| (1..=v.envs.len()).map(|i| i.to_string()).collect()),
+            EE | CLASS => self.with(|v| (1..=v.envs.len()).map(|i| i.to_string()).collect()),
+            CAPABILITY => Ok(Vec::new()),
             DU => self.with(|v| v.units.iter().map(|u| u.instance.to_string()).collect()),
             EU => self.with(|v| v.eus.iter().map(|e| e.eu.instance.to_string()).collect()),
             _ => Err(HalError::new(ErrorKind::NotFound, at.object)),
@@ -172,7 +191,10 @@ impl Backend for SoftwareModulesBackend {
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let key = at.key();
         match at.object {
+            EE if param == "ExecEnvClassRef" => self
+                .with(|v| index(key).and_then(|i| v.envs.get(i)).map(|_| Value::row(CLASS, key.unwrap_or_default()))),
             EE => self.with(|v| index(key).and_then(|i| v.envs.get(i)).and_then(|e| env_value(e, param))),
+            CLASS => self.with(|v| index(key).and_then(|i| v.envs.get(i)).and_then(|e| class_value(e, param))),
             DU => self.with(|v| {
                 let u = v.units.iter().find(|u| key.is_some_and(|k| u.instance.to_string() == k));
                 u.and_then(|u| unit_value(u, &v.eus, param))
@@ -272,6 +294,10 @@ mod tests {
         let ee = Location { object: EE, keys: &keys };
         assert_eq!(b.get(&ee, "Status").unwrap(), Some(Value::Text("Up".into())));
         assert_eq!(b.get(&ee, "Bogus").unwrap(), None);
+        assert_eq!(b.get(&ee, "ExecEnvClassRef").unwrap(), Some(Value::row(CLASS, "1")));
+        let class = Location { object: CLASS, keys: &keys };
+        assert_eq!(b.get(&class, "Name").unwrap(), Some(Value::Text("Debian dpkg".into())));
+        assert!(b.instances(&Location { object: CAPABILITY, keys: &keys }).unwrap().is_empty());
         let eu = ExecutionUnit { instance: 7, du: 4, name: "hello".into(), ..Default::default() };
         view.lock().unwrap().eus.push(EuView { eu, ..Default::default() });
         assert_eq!(
