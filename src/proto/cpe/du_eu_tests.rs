@@ -163,3 +163,14 @@ fn auto_start_decides_at_boot_and_uninstall_removes_the_unit() {
     assert_eq!(names, vec!["other"]);
     assert_eq!(cpe.execution_units()[0].instance, 2);
 }
+
+#[test]
+fn a_container_du_removed_outside_the_acs_takes_its_unit_along() {
+    let mut cpe = brain(Durable::default(), false);
+    installed(&mut cpe, "b", "app", "Device.SoftwareModules.ExecEnv.2");
+    let du = cpe.deployment_units()[0].instance;
+    let g = cpe.du_generation();
+    let gone = cpe.handle_du_observed(now(), g, 2, &[(du, None)]);
+    assert_eq!(gone.len(), 1);
+    assert!(cpe.deployment_units().is_empty() && cpe.execution_units().is_empty());
+}

@@ -65,8 +65,12 @@ impl Crun {
     /// Unpacks `file` into the fresh directory `dir` and reads its `control`; a file that is
     /// not a container archive is 9025.
     fn unpack(&self, file: &Path, dir: &Path, step: &str) -> Result<Control, FaultStruct> {
+        use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir).map_err(io("unpack directory"))?;
+        // Unpacked as the agent's user with the archive's modes: only that user may enter.
+        let private = std::fs::Permissions::from_mode(0o700);
+        std::fs::set_permissions(&self.root, private).map_err(io("crun_root"))?;
         let mismatch = |why: &str| du_fault(code::DU_EXEC_ENV_MISMATCH, &format!("not a container archive: {why}"));
         let out = run_step(&[self.tar.clone(), "-xf".into(), s(file), "-C".into(), s(dir)], step)?;
         if !out.success {
