@@ -386,8 +386,8 @@ fn requested_state_runs_the_container_through_the_acs() {
 }
 
 /// kill -9 at `step` of an install, restart: exactly one DUStateChangeComplete, and it tells
-/// whether the bundle is in place.
-fn crash_case(step: &str, name: &str) {
+/// whether the bundle is in place (`expect`: the outcome when only one is true to life).
+fn crash_case(step: &str, name: &str, expect: Option<bool>) {
     if tool_missing() {
         return;
     }
@@ -412,6 +412,9 @@ fn crash_case(step: &str, name: &str) {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(completes(&acs).len(), 1, "{step}: exactly one DUStateChangeComplete\n{}", second.log_text());
     let installed = d.join(format!("containers/{name}/config.json")).exists();
+    if let Some(e) = expect {
+        assert_eq!(installed, e, "{step}");
+    }
     assert_eq!(r[0].fault.fault_code == 0, installed, "{step}: the result tells the truth: {r:?}");
     let eus = value(&path, "Device.SoftwareModules.ExecutionUnitNumberOfEntries");
     assert_eq!(eus, if installed { "1" } else { "0" }, "{step}");
@@ -419,10 +422,15 @@ fn crash_case(step: &str, name: &str) {
 
 #[test]
 fn kill_while_the_container_archive_is_unpacked() {
-    crash_case("du_child_running", "eu-crash-a");
+    crash_case("du_child_running", "eu-crash-a", None);
 }
 
 #[test]
 fn kill_after_the_bundle_is_in_place_before_the_result_is_stored() {
-    crash_case("du_applied", "eu-crash-b");
+    crash_case("du_applied", "eu-crash-b", Some(true));
+}
+
+#[test]
+fn kill_after_applying_is_stored_before_the_archive_is_unpacked() {
+    crash_case("du_applying", "eu-crash-c", Some(false));
 }
