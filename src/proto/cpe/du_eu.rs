@@ -105,10 +105,10 @@ impl Cpe {
     /// the agent alone it stays as it was.
     pub fn eu_started(&mut self, boot: bool) {
         if boot {
-            for e in &mut self.durable.du.eus {
+            for e in self.durable.du.eus.iter_mut().filter(|e| e.requested != e.auto_start) {
                 e.requested = e.auto_start;
+                self.dirty = true;
             }
-            self.dirty = true;
         }
     }
 
