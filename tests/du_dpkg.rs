@@ -93,10 +93,10 @@ fn dpkg_exec_env_installs_updates_and_removes_in_its_own_root() {
     ee.uninstall(&target("hello", "1.10")).unwrap();
     assert_eq!(ee.installed_version("hello").unwrap(), None);
     assert!(!d.join("root/usr/share/hello/version").exists());
-    // Not a package: 9030; hostile names are refused before any command.
+    // Not a package: 9025; hostile names are refused before any command.
     let junk = d.join("junk.deb");
     std::fs::write(&junk, b"#!/bin/sh\nrm -rf /\n").unwrap();
-    assert_eq!(ee.inspect(&junk).unwrap_err().fault_code, 9030);
+    assert_eq!(ee.inspect(&junk).unwrap_err().fault_code, 9025);
     assert!(ee.uninstall(&target("--admindir=/", "1")).is_err());
     assert_eq!(ee.installed_version("$(reboot)").unwrap(), None);
 }
@@ -194,7 +194,7 @@ fn change_du_state_installs_updates_and_uninstalls_through_sessions() {
     let daemon = Daemon::start(d, &path);
     let r = wait_complete(&acs, "first");
     let codes: Vec<u32> = r.iter().map(|r| r.fault.fault_code).collect();
-    assert_eq!(codes, vec![0, 9016, 9030, 9023], "{r:#?}\n{}", daemon.log_text());
+    assert_eq!(codes, vec![0, 9016, 9025, 9028], "{r:#?}\n{}", daemon.log_text());
     assert_eq!(r[0].current_state, "Installed");
     assert_eq!(r[0].version, "1.0");
     assert_eq!(r[0].deployment_unit_ref, "Device.SoftwareModules.DeploymentUnit.1");
@@ -243,7 +243,7 @@ fn change_du_state_installs_updates_and_uninstalls_through_sessions() {
     let r = wait_complete(&acs, "second");
     let got: Vec<(u32, &str, &str)> =
         r.iter().map(|r| (r.fault.fault_code, r.current_state.as_str(), r.version.as_str())).collect();
-    assert_eq!(got, vec![(0, "Installed", "2.0"), (9027, "Installed", "2.0"), (0, "Uninstalled", "2.0")], "{r:#?}");
+    assert_eq!(got, vec![(0, "Installed", "2.0"), (9032, "Installed", "2.0"), (0, "Uninstalled", "2.0")], "{r:#?}");
     assert!(r.iter().all(|x| x.uuid == uuid));
     assert!(!d.join("root/usr/share/hello/version").exists());
     wait_settled(d);

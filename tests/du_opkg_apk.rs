@@ -88,7 +88,7 @@ fn opkg_exec_env_reads_a_real_ipk_and_drives_opkg_by_argv() {
     assert!(!d.join("scratch").exists(), "scratch removed");
     let junk = d.join("junk");
     std::fs::write(&junk, "not a tar").unwrap();
-    assert_eq!(ee.inspect(&junk).unwrap_err().fault_code, 9030);
+    assert_eq!(ee.inspect(&junk).unwrap_err().fault_code, 9025);
     assert_eq!(ee.installed_version("foo").unwrap(), None);
     ee.install(&file, &target("foo")).unwrap();
     assert_eq!(ee.installed_version("foo").unwrap().as_deref(), Some("1.2-r3"));
@@ -136,7 +136,7 @@ fn apk_exec_env_drives_apk_by_argv_and_reads_its_output() {
     std::fs::write(&file, "ADBd").unwrap();
     let p = ee.inspect(&file).unwrap();
     assert_eq!((p.name.as_str(), p.version.as_str()), ("bar", "2.0-r1"));
-    assert_eq!(ee.inspect(&d.join("empty")).unwrap_err().fault_code, 9030);
+    assert_eq!(ee.inspect(&d.join("empty")).unwrap_err().fault_code, 9025);
     ee.install(&file, &target("bar")).unwrap();
     assert_eq!(ee.installed_version("bar").unwrap().as_deref(), Some("2.0-r1"));
     assert_eq!(ee.compare("2.0-r1", "1.0").unwrap(), Ordering::Greater);
@@ -182,6 +182,6 @@ fn du_state_change_policy_filters() {
     assert!(!m.autonomous_du_wanted("Uninstall", 0) && m.autonomous_du_wanted("Update", 0));
     set(&mut m, "ResultTypeFilter", "Failure");
     assert!(!m.autonomous_du_wanted("Update", 0) && m.autonomous_du_wanted("Update", 9018));
-    set(&mut m, "FaultCodeFilter", "9030");
-    assert!(!m.autonomous_du_wanted("Update", 9018) && m.autonomous_du_wanted("Update", 9030));
+    set(&mut m, "FaultCodeFilter", "9025");
+    assert!(!m.autonomous_du_wanted("Update", 9018) && m.autonomous_du_wanted("Update", 9025));
 }

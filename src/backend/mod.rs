@@ -15,6 +15,7 @@ pub mod replay;
 #[cfg(feature = "replay")]
 mod replay_hal;
 pub mod software_modules;
+mod software_modules_eu;
 pub mod uci;
 #[cfg(feature = "xmpp")]
 pub mod xmpp;

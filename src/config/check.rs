@@ -117,7 +117,22 @@ const SINGLE: &[(&str, &[&str])] = &[
     ),
     (
         "software_modules",
-        &["dpkg_root", "dpkg_enable", "opkg_command", "opkg_enable", "apk_command", "apk_enable", "tar_command"],
+        &[
+            "dpkg_root",
+            "dpkg_enable",
+            "opkg_command",
+            "opkg_enable",
+            "apk_command",
+            "apk_enable",
+            "tar_command",
+            "crun_root",
+            "crun_enable",
+            "crun_command",
+            "crun_state_dir",
+            "crun_cgroup_manager",
+            "crun_args",
+            "crun_host_network",
+        ],
     ),
 ];
 

@@ -59,10 +59,15 @@
 //! | | `upload_config_file` | file sent for Upload `1 Vendor Configuration File` (and `3 ... 1`) | none: type refused |
 //! | | `upload_log_file` | file sent for Upload `2 Vendor Log File` (and `4 ... 1`) | none: type refused |
 //! | `software_modules` | `dpkg_root` | directory the `dpkg` ExecEnv installs Debian packages into (its own root and database); ChangeDUState is refused (9000) when no ExecEnv is configured | none |
-//! | | `dpkg_enable` | ExecEnv `dpkg` enabled (a disabled one refuses operations with 9029) | 1 |
+//! | | `dpkg_enable` | ExecEnv `dpkg` enabled (a disabled one refuses operations with 9024) | 1 |
 //! | | `opkg_command`, `opkg_enable` | the opkg program (OpenWrt <= 24.10, e.g. `/bin/opkg`): an `opkg` ExecEnv installing into the running system | none, 1 |
 //! | | `tar_command` | tar used to read `.ipk` control files | tar |
 //! | | `apk_command`, `apk_enable` | the apk program (OpenWrt 25, e.g. `/usr/bin/apk`): an `apk` ExecEnv (signatures checked) | none, 1 |
+//! | | `crun_root`, `crun_enable` | directory the `crun` ExecEnv unpacks container DUs into (one bundle per DU: `control`, `rootfs/`, `config.json`): an OCI container ExecEnv | none, 1 |
+//! | | `crun_command`, `crun_state_dir` | the crun program; its `--root` (container state) | crun, `<crun_root>/.crun` |
+//! | | `crun_cgroup_manager` | crun `--cgroup-manager` (`cgroupfs`, `systemd` or `disabled`; MemoryInUse is read from `cgroupfs` cgroups) | cgroupfs |
+//! | | `crun_args` | the container's command when the DU's `control` has no `Exec` (space-separated) | /bin/sh |
+//! | | `crun_host_network` | containers share the host's network (else a network namespace of their own, loopback only) | 0 |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
 //! | `backend` (any number) | `root`, `socket` or `command`, `timeout` | an external backend serving the subtree `root` (`backends.rs`, docs/external-backend.md) | none |
 //!
@@ -221,6 +226,16 @@ pub struct SoftwareModulesConfig {
     /// The apk program (OpenWrt 25); none: no apk ExecEnv.
     pub apk_command: Option<String>,
     pub apk_enable: bool,
+    /// Where the crun ExecEnv keeps its bundles; none: no crun ExecEnv.
+    pub crun_root: Option<PathBuf>,
+    pub crun_enable: bool,
+    pub crun_command: String,
+    /// crun's `--root`; none: `<crun_root>/.crun`.
+    pub crun_state_dir: Option<PathBuf>,
+    pub crun_cgroup_manager: String,
+    /// The default container command (space-separated).
+    pub crun_args: String,
+    pub crun_host_network: bool,
 }
 
 /// `xmpp` section: the XMPP connection of connection requests (TR-069 Amd 6 Annex K;
@@ -564,6 +579,13 @@ fn software_modules(r: &Reader<'_>) -> Result<SoftwareModulesConfig, ConfigError
         tar_command: r.string("tar_command", "tar"),
         apk_command: r.nonempty("apk_command"),
         apk_enable: r.bool("apk_enable", true)?,
+        crun_root: r.nonempty("crun_root").map(PathBuf::from),
+        crun_enable: r.bool("crun_enable", true)?,
+        crun_command: r.string("crun_command", "crun"),
+        crun_state_dir: r.nonempty("crun_state_dir").map(PathBuf::from),
+        crun_cgroup_manager: r.string("crun_cgroup_manager", "cgroupfs"),
+        crun_args: r.string("crun_args", "/bin/sh"),
+        crun_host_network: r.bool("crun_host_network", false)?,
     })
 }
 

@@ -119,6 +119,8 @@ impl Shell {
         self.cpe.handle_parameters_written(self.now(), list);
         #[cfg(feature = "diagnostics")]
         self.diagnostics_written();
+        #[cfg(feature = "software-modules")]
+        self.eu_written(list);
         self.mirror_config(list);
         self.persist();
     }

@@ -75,6 +75,12 @@ pub enum Input {
     /// What ExecEnv `env` has installed of its units (instance, version), observed at
     /// DU `generation`.
     DuObserved { generation: u64, env: u32, seen: Vec<(u32, Option<String>)> },
+    /// A start (`active`) or stop of ExecutionUnit `instance` ended.
+    #[cfg(feature = "software-modules")]
+    EuDone { instance: u32, active: bool, result: Result<(), String>, seen: Box<du::EuSeen> },
+    /// What an ExecutionUnit is doing now.
+    #[cfg(feature = "software-modules")]
+    EuObserved(Box<du::EuSeen>),
     /// A diagnostic test run ended.
     #[cfg(feature = "diagnostics")]
     DiagnosticDone(Box<(crate::backend::diagnostics::Run, crate::backend::diagnostics::Outcome)>),
@@ -271,6 +277,9 @@ impl Shell {
             #[cfg(feature = "xmpp")]
             xmpp,
         };
+        shell.cpe.eu_started(boot);
+        #[cfg(feature = "software-modules")]
+        shell.observe_eus();
         shell.settle_applies(boot);
         shell.clean_download_dir();
         shell.reload_heartbeat();
@@ -333,7 +342,10 @@ impl Shell {
                 let changes = self.model.take_value_changes();
                 self.cpe.handle_value_changes(self.now(), changes);
                 #[cfg(feature = "software-modules")]
-                self.observe_du();
+                {
+                    self.observe_du();
+                    self.observe_eus();
+                }
             }
             Action::ApplyBackends => {
                 // Committed platform changes reach the running system now the ACS is done.
@@ -367,6 +379,10 @@ impl Shell {
             // Without the feature no XMPP settings reach the brain, so it never connects.
             #[cfg(not(feature = "xmpp"))]
             Action::XmppConnect(_) | Action::XmppDisconnect => {}
+            #[cfg(feature = "software-modules")]
+            Action::RunEu { instance, active } => self.run_eu(instance, active),
+            #[cfg(not(feature = "software-modules"))]
+            Action::RunEu { .. } => {}
         }
     }
 
@@ -411,6 +427,10 @@ impl Shell {
             Input::Du { job, op, done } => self.du_input(job, op, done),
             #[cfg(feature = "software-modules")]
             Input::DuObserved { generation, env, seen } => self.du_observed(generation, env, &seen),
+            #[cfg(feature = "software-modules")]
+            Input::EuDone { instance, active, result, seen } => self.eu_done(instance, active, result, *seen),
+            #[cfg(feature = "software-modules")]
+            Input::EuObserved(seen) => self.eu_seen(*seen),
             #[cfg(not(feature = "software-modules"))]
             Input::Du { .. } | Input::DuObserved { .. } => {}
             #[cfg(feature = "xmpp")]

@@ -18,40 +18,44 @@ use crate::proto::fault::FaultCode;
 use crate::proto::rpc::{Body, Fault, FaultStruct, OpResultStruct, OperationStruct};
 use core::cmp::Ordering;
 
+pub use super::du_eu::{EuStatus, ExecutionUnit, EU_PATH};
 pub use super::du_state::{DeploymentUnit, DuJob, DuOp, DuState, OpPhase, Package, Target};
 
 /// ChangeDUState requests held at most (accepted and not yet acknowledged): more get 9004.
 pub const MAX_DU_JOBS: usize = 8;
 /// Operations in one ChangeDUState at most: more get 9004 (the state file stays small).
 pub const MAX_DU_OPERATIONS: usize = 16;
-/// Deployment units installed at most: an Install beyond gets 9032.
+/// Deployment units installed at most: an Install beyond gets 9027.
 pub const MAX_DEPLOYMENT_UNITS: usize = 64;
 /// The path of ExecEnv instances (`ExecutionEnvRef`).
 pub const EXEC_ENV_PATH: &str = "Device.SoftwareModules.ExecEnv.";
 /// The path of DeploymentUnit instances (`DeploymentUnitRef`).
 pub const DU_PATH: &str = "Device.SoftwareModules.DeploymentUnit.";
 
-/// DU fault codes (TR-069 Amd 6 A.5.1 Table 19).
+/// DU fault codes (TR-069 Amd 6 A.5.1; the numbering as the CPEFaultCodeType documentation
+/// of cwmp-1-2.xsd lists it).
 pub mod code {
     use crate::proto::fault::FaultCode;
     pub const INVALID_UUID_FORMAT: FaultCode = FaultCode(9022);
-    pub const UNKNOWN_DU: FaultCode = FaultCode(9023);
-    pub const INVALID_DU_STATE: FaultCode = FaultCode(9024);
-    pub const DOWNGRADE_NOT_PERMITTED: FaultCode = FaultCode(9025);
-    pub const VERSION_NOT_SPECIFIED: FaultCode = FaultCode(9026);
-    pub const VERSION_ALREADY_EXISTS: FaultCode = FaultCode(9027);
-    pub const UNKNOWN_EXEC_ENV: FaultCode = FaultCode(9028);
-    pub const DISABLED_EXEC_ENV: FaultCode = FaultCode(9029);
-    pub const DU_EXEC_ENV_MISMATCH: FaultCode = FaultCode(9030);
-    pub const DUPLICATE_DU: FaultCode = FaultCode(9031);
-    pub const SYSTEM_RESOURCES_EXCEEDED: FaultCode = FaultCode(9032);
+    pub const UNKNOWN_EXEC_ENV: FaultCode = FaultCode(9023);
+    pub const DISABLED_EXEC_ENV: FaultCode = FaultCode(9024);
+    pub const DU_EXEC_ENV_MISMATCH: FaultCode = FaultCode(9025);
+    pub const DUPLICATE_DU: FaultCode = FaultCode(9026);
+    pub const SYSTEM_RESOURCES_EXCEEDED: FaultCode = FaultCode(9027);
+    pub const UNKNOWN_DU: FaultCode = FaultCode(9028);
+    pub const INVALID_DU_STATE: FaultCode = FaultCode(9029);
+    pub const DOWNGRADE_NOT_PERMITTED: FaultCode = FaultCode(9030);
+    pub const VERSION_NOT_SPECIFIED: FaultCode = FaultCode(9031);
+    pub const VERSION_ALREADY_EXISTS: FaultCode = FaultCode(9032);
 }
 
 /// A configured execution environment, in ExecEnv instance order (instance = index + 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecEnvInfo {
     pub name: String,
     pub enabled: bool,
+    /// Its deployment units run as containers (one ExecutionUnit each).
+    pub containers: bool,
 }
 
 /// A DU fault with its detail.
@@ -152,7 +156,7 @@ impl Cpe {
     /// an apply is handed to the shell.
     pub(super) fn plan_du(&mut self) {
         while !self.du.busy {
-            let Some((job, i)) = self.durable.du.next_op() else { return };
+            let Some((job, i)) = self.durable.du.next_op() else { return self.plan_eu() };
             let Some(op) = self.du_op(job, i).cloned() else { return };
             match op.phase {
                 OpPhase::Applying => {
@@ -189,7 +193,7 @@ impl Cpe {
 
     /// The DU file of `op` was fetched and inspected (`Ok`), or could not be (`Err`).
     /// `cmp` orders the new version against the installed one (Update; by the ExecEnv's
-    /// own version rules). The package checks (9025, 9026, 9027, 9030, 9031) come here.
+    /// own version rules). The package checks (9030, 9031, 9032, 9025, 9026) come here.
     pub fn handle_du_fetched(
         &mut self,
         now: Now,
@@ -240,6 +244,11 @@ impl Cpe {
             (Ok(()), Some(t)) => d.apply(&op.op, t),
             _ => None,
         };
+        if let (Ok(()), Some(t)) = (&result, &target) {
+            let uninstall = matches!(op.op, OperationStruct::Uninstall { .. });
+            self.eu_follow(t.exec_env, instance, t, uninstall);
+        }
+        let d = &mut self.durable.du;
         let uuid = target.as_ref().map(|t| t.uuid.clone()).or_else(|| op.op_uuid()).unwrap_or_default();
         let env = target.as_ref().map(|t| t.exec_env);
         let present = d
@@ -267,7 +276,10 @@ impl Cpe {
             version: installed_version.or(target.map(|t| t.version)).unwrap_or_default(),
             current_state: current_state.into(),
             resolved: true,
-            execution_unit_ref_list: String::new(),
+            execution_unit_ref_list: instance
+                .filter(|_| current_state == "Installed")
+                .map(|n| super::du_eu::eu_refs(d, n))
+                .unwrap_or_default(),
             start_time: op.start_time.clone(),
             complete_time,
             fault,

@@ -66,6 +66,8 @@ impl Cpe {
             });
             if version.is_none() {
                 d.units.remove(pos);
+                // Its execution units went with it.
+                d.eus.retain(|e| e.du != *instance);
             }
         }
         if !out.is_empty() {

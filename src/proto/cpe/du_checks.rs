@@ -26,8 +26,8 @@ impl Cpe {
         }
     }
 
-    /// The checks an operation passes before any IO (A.4.1.9; faults 9022, 9023, 9028, 9029,
-    /// 9031, 9032).
+    /// The checks an operation passes before any IO (A.4.1.9; faults 9022, 9028, 9023, 9024,
+    /// 9026, 9027).
     pub(super) fn check(&self, op: &OperationStruct) -> Result<Step, FaultStruct> {
         let units = &self.durable.du.units;
         let bad_uuid = |u: &Option<String>| u.as_ref().is_some_and(|u| !u.is_empty() && !valid_uuid(u));

@@ -13,6 +13,7 @@ impl core::fmt::Display for DuRecordError {
     }
 }
 
+use super::du_eu::ExecutionUnit;
 use super::du_state::{DeploymentUnit, DuJob, DuOp, DuState, OpPhase, Target};
 use crate::proto::rpc::{FaultStruct, OpResultStruct, OperationStruct};
 
@@ -26,7 +27,7 @@ fn unopt(s: &str) -> Option<String> {
 
 /// The records of `d`.
 pub fn encode(d: &DuState) -> Vec<Vec<String>> {
-    let mut out = vec![vec!["next".into(), d.next_id.to_string(), d.last_instance.to_string()]];
+    let mut out = vec![vec!["next".into(), d.next_id.to_string(), d.last_instance.to_string(), d.last_eu.to_string()]];
     for u in &d.units {
         let (i, e) = (u.instance.to_string(), u.exec_env.to_string());
         out.push(vec![
@@ -39,6 +40,11 @@ pub fn encode(d: &DuState) -> Vec<Vec<String>> {
             u.url.clone(),
             e,
         ]);
+    }
+    for e in &d.eus {
+        let flag = |b: bool| if b { "1" } else { "0" }.to_string();
+        let (i, du) = (e.instance.to_string(), e.du.to_string());
+        out.push(vec!["eu".into(), i, du, e.name.clone(), flag(e.requested), flag(e.auto_start)]);
     }
     for j in &d.jobs {
         for (n, o) in j.ops.iter().enumerate() {
@@ -144,7 +150,17 @@ pub fn decode(records: &[Vec<String>]) -> Result<DuState, DuRecordError> {
             "next" => {
                 d.next_id = num(1)?;
                 d.last_instance = small(2)?;
+                // Absent in state files written before execution units existed.
+                d.last_eu = if s(3).is_empty() { 0 } else { small(3)? };
             }
+            "eu" => d.eus.push(ExecutionUnit {
+                instance: small(1)?,
+                du: small(2)?,
+                name: s(3).into(),
+                requested: s(4) == "1",
+                auto_start: s(5) == "1",
+                ..ExecutionUnit::default()
+            }),
             "unit" => d.units.push(DeploymentUnit {
                 instance: small(1)?,
                 uuid: s(2).into(),
@@ -218,7 +234,15 @@ mod tests {
 
     #[test]
     fn records_round_trip_every_phase_and_hostile_strings() {
-        let mut d = DuState { next_id: 7, last_instance: 3, ..DuState::default() };
+        let mut d = DuState { next_id: 7, last_instance: 3, last_eu: 9, ..DuState::default() };
+        d.eus.push(ExecutionUnit {
+            instance: 9,
+            du: 3,
+            name: "n".into(),
+            requested: true,
+            auto_start: true,
+            ..Default::default()
+        });
         d.units.push(DeploymentUnit {
             instance: 3,
             uuid: "u".into(),
@@ -264,5 +288,7 @@ mod tests {
         assert_eq!(decode(&encode(&d)).unwrap(), d);
         assert!(decode(&[vec!["op".into(), "1".into()]]).is_err());
         assert!(decode(&[vec!["bogus".into()]]).is_err());
+        let old = decode(&[vec!["next".into(), "1".into(), "2".into()]]).unwrap();
+        assert_eq!((old.last_instance, old.last_eu), (2, 0), "a state file without execution units");
     }
 }

@@ -136,6 +136,10 @@ pub struct DuState {
     pub last_instance: u32,
     /// AutonomousDUStateChangeComplete results not yet acknowledged (A.4.2.5).
     pub autonomous: Vec<OpResultStruct>,
+    /// The execution units of container deployment units.
+    pub eus: Vec<super::du_eu::ExecutionUnit>,
+    /// The highest ExecutionUnit instance number given so far.
+    pub last_eu: u32,
 }
 
 impl DuState {

@@ -19,8 +19,8 @@ fn now() -> Now {
 fn brain(durable: Durable) -> Cpe {
     let mut cpe = Cpe::new(durable, Settings::default(), false, now());
     cpe.set_exec_envs(vec![
-        ExecEnvInfo { name: "dpkg".into(), enabled: true },
-        ExecEnvInfo { name: "off".into(), enabled: false },
+        ExecEnvInfo { name: "dpkg".into(), enabled: true, containers: false },
+        ExecEnvInfo { name: "off".into(), enabled: false, containers: false },
     ]);
     cpe
 }
@@ -131,7 +131,7 @@ fn several_operations_give_one_result_each_in_order() {
     actions(&mut cpe);
     assert!(cpe.deployment_units().is_empty());
     let r = results(&mut cpe);
-    assert_eq!(r, vec![(9023, "Uninstalled".into()), (0, "Installed".into()), (0, "Uninstalled".into())]);
+    assert_eq!(r, vec![(9028, "Uninstalled".into()), (0, "Installed".into()), (0, "Uninstalled".into())]);
 }
 
 #[test]
@@ -195,16 +195,16 @@ fn every_du_fault_the_rules_decide() {
     };
     assert_eq!(one(&mut cpe, bad_uuid, None).0, 9022);
     assert_eq!(one(&mut cpe, uninstall("x; rm -rf /"), None).0, 9022);
-    assert_eq!(one(&mut cpe, update(UUID), None).0, 9023);
-    assert_eq!(one(&mut cpe, one_version(&uuid, "9.9"), None).0, 9023);
-    assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", "0.9"), Ordering::Less))).0, 9025);
-    assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", ""), Ordering::Greater))).0, 9026);
-    assert_eq!(one(&mut cpe, install("http://h/u.deb"), Some((pkg("other", ""), Ordering::Greater))).0, 9026);
-    assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", "1.0"), Ordering::Equal))), (9027, "Installed".into()));
-    assert_eq!(one(&mut cpe, install_in("Device.SoftwareModules.ExecEnv.7."), None).0, 9028);
-    assert_eq!(one(&mut cpe, install_in("Device.IP."), None).0, 9028);
-    assert_eq!(one(&mut cpe, install_in("Device.SoftwareModules.ExecEnv.2"), None).0, 9029);
-    assert_eq!(one(&mut cpe, install("http://h/u.deb"), Some((pkg("hello", "3"), Ordering::Greater))).0, 9031);
+    assert_eq!(one(&mut cpe, update(UUID), None).0, 9028);
+    assert_eq!(one(&mut cpe, one_version(&uuid, "9.9"), None).0, 9028);
+    assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", "0.9"), Ordering::Less))).0, 9030);
+    assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", ""), Ordering::Greater))).0, 9031);
+    assert_eq!(one(&mut cpe, install("http://h/u.deb"), Some((pkg("other", ""), Ordering::Greater))).0, 9031);
+    assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("hello", "1.0"), Ordering::Equal))), (9032, "Installed".into()));
+    assert_eq!(one(&mut cpe, install_in("Device.SoftwareModules.ExecEnv.7."), None).0, 9023);
+    assert_eq!(one(&mut cpe, install_in("Device.IP."), None).0, 9023);
+    assert_eq!(one(&mut cpe, install_in("Device.SoftwareModules.ExecEnv.2"), None).0, 9024);
+    assert_eq!(one(&mut cpe, install("http://h/u.deb"), Some((pkg("hello", "3"), Ordering::Greater))).0, 9026);
     let dup = OperationStruct::Install {
         url: "http://h/u.deb".into(),
         uuid: Some(uuid.to_uppercase()),
@@ -212,7 +212,7 @@ fn every_du_fault_the_rules_decide() {
         password: None,
         execution_env_ref: Some("Device.SoftwareModules.ExecEnv.1.".into()),
     };
-    assert_eq!(one(&mut cpe, dup, None).0, 9031);
+    assert_eq!(one(&mut cpe, dup, None).0, 9026);
     assert_eq!(one(&mut cpe, update(&uuid), Some((pkg("other", "5"), Ordering::Greater))).0, 9003);
     assert_eq!(one(&mut cpe, install("ftp://h/p.ipk"), None).0, 9013);
     assert_eq!(one(&mut cpe, install("file:///etc/shadow"), None).0, 9013);
@@ -235,7 +235,7 @@ fn resources_exceeded_when_the_inventory_is_full() {
         });
     }
     let mut cpe = brain(d);
-    assert_eq!(one(&mut cpe, install("http://h/u.deb"), None).0, 9032);
+    assert_eq!(one(&mut cpe, install("http://h/u.deb"), None).0, 9027);
 }
 
 #[test]

@@ -32,6 +32,8 @@ pub mod du;
 mod du_autonomous;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 mod du_checks;
+#[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
+mod du_eu;
 pub mod du_record;
 mod du_state;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
@@ -164,6 +166,8 @@ pub enum Action {
     XmppConnect(u64),
     /// Close the XMPP connection (disabled or reconfigured).
     XmppDisconnect,
+    /// Start (`active`) or stop ExecutionUnit `instance`; report `handle_eu_done`.
+    RunEu { instance: u32, active: bool },
 }
 
 /// Why the agent reboots (for the log).

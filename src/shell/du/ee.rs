@@ -18,7 +18,7 @@ pub trait ExecEnv: Send + Sync {
     /// `ExecEnv.{i}.Type` (e.g. "Debian dpkg").
     fn kind(&self) -> &str;
     /// Reads name, version and vendor from a DU file; a file this ExecEnv cannot install
-    /// is fault 9030.
+    /// is fault 9025.
     fn inspect(&self, file: &Path) -> Result<Package, FaultStruct>;
     /// Orders two versions by this ExecEnv's rules.
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, FaultStruct>;
@@ -30,7 +30,30 @@ pub trait ExecEnv: Send + Sync {
     /// After a restart, before the state is read: waits until no run of the package manager
     /// that the killed agent started is still going (it is not killed with the agent).
     fn wait_idle(&self) {}
+    /// True when each deployment unit is one container: an ExecutionUnit with a lifecycle.
+    fn containers(&self) -> bool {
+        false
+    }
+    /// Starts the execution unit `name` (blocks until it runs or failed to).
+    fn start_unit(&self, name: &str) -> Result<(), String> {
+        Err(format!("{name}: this ExecEnv has no execution units"))
+    }
+    /// Stops the execution unit `name` (blocks until it stopped or failed to).
+    fn stop_unit(&self, name: &str) -> Result<(), String> {
+        Err(format!("{name}: this ExecEnv has no execution units"))
+    }
+    /// Whether execution unit `name` runs now and the host pid of its first process (0:
+    /// none); `None` when that cannot be read.
+    fn unit_running(&self, _name: &str) -> Option<(bool, u32)> {
+        None
+    }
+    /// What is served of execution unit `name` besides its state.
+    fn unit_usage(&self, _name: &str) -> UnitUsage {
+        UnitUsage::default()
+    }
 }
+
+pub use crate::backend::software_modules::UnitUsage;
 
 /// Output of a finished command.
 #[derive(Debug)]
@@ -111,7 +134,7 @@ pub fn valid_version(s: &str) -> bool {
         && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'+' | b'-' | b'~' | b':' | b'_'))
 }
 
-/// The checks of a package read from a file: a hostile name or version is refused (9030).
+/// The checks of a package read from a file: a hostile name or version is refused (9025).
 pub fn checked(p: Package) -> Result<Package, FaultStruct> {
     if !valid_package_name(&p.name) {
         return Err(du_fault(code::DU_EXEC_ENV_MISMATCH, "the package name is not valid"));

@@ -7,8 +7,14 @@
 #[cfg(feature = "software-modules")]
 pub mod apk;
 #[cfg(feature = "software-modules")]
+pub mod crun;
+#[cfg(feature = "software-modules")]
 pub mod dpkg;
 pub mod ee;
+#[cfg(feature = "software-modules")]
+mod eu;
+#[cfg(feature = "software-modules")]
+pub mod oci;
 #[cfg(feature = "software-modules")]
 pub mod opkg;
 
@@ -24,6 +30,8 @@ use crate::shell::transfer::fetch::{self, Target as FileTarget};
 use crate::shell::transfer::{apply, Direction, Phase, Transfer};
 use core::cmp::Ordering;
 use ee::ExecEnv;
+#[cfg(feature = "software-modules")]
+pub use eu::EuSeen;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -38,7 +46,8 @@ pub enum DuDone {
 /// Without feature `software-modules` there is no ExecEnv (the configuration is ignored).
 #[cfg(not(feature = "software-modules"))]
 pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
-    if config.software_modules.dpkg_root.is_some() || config.software_modules.opkg_command.is_some() {
+    let sm = &config.software_modules;
+    if sm.dpkg_root.is_some() || sm.opkg_command.is_some() || sm.apk_command.is_some() || sm.crun_root.is_some() {
         log::warn!("software_modules configured, but this build has no feature software-modules");
     }
     Vec::new()
@@ -60,12 +69,28 @@ pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
     if let Some(program) = &sm.apk_command {
         out.push((Arc::new(apk::Apk { name: "apk".into(), program: program.clone() }), sm.apk_enable));
     }
+    if let Some(root) = &sm.crun_root {
+        let e = crun::Crun {
+            name: "crun".into(),
+            program: sm.crun_command.clone(),
+            root: root.clone(),
+            state_dir: sm.crun_state_dir.clone().unwrap_or_else(|| root.join(".crun")),
+            tar: sm.tar_command.clone(),
+            cgroup_manager: sm.crun_cgroup_manager.clone(),
+            default_args: sm.crun_args.split_whitespace().map(str::to_string).collect(),
+            host_network: sm.crun_host_network,
+        };
+        out.push((Arc::new(e), sm.crun_enable));
+    }
     out
 }
 
 /// What the brain knows of the ExecEnvs.
 pub fn exec_env_infos(config: &Config) -> Vec<ExecEnvInfo> {
-    exec_envs(config).iter().map(|(e, enabled)| ExecEnvInfo { name: e.name().into(), enabled: *enabled }).collect()
+    exec_envs(config)
+        .iter()
+        .map(|(e, enabled)| ExecEnvInfo { name: e.name().into(), enabled: *enabled, containers: e.containers() })
+        .collect()
 }
 
 /// The shared view of `Device.SoftwareModules`.
@@ -78,7 +103,7 @@ pub fn attach_backend(model: &mut crate::model::Model, config: &Config, state: &
         .map(|(e, enabled)| ExecEnvView { name: e.name().into(), kind: e.kind().into(), enabled: *enabled })
         .collect::<Vec<_>>();
     let serve = !envs.is_empty();
-    let view = Arc::new(Mutex::new(SoftwareModulesView { envs, units: Vec::new() }));
+    let view = Arc::new(Mutex::new(SoftwareModulesView { envs, ..SoftwareModulesView::default() }));
     #[cfg(feature = "software-modules")]
     if serve {
         model.add_backend(Box::new(SoftwareModulesBackend::new(view.clone())), state);
@@ -88,12 +113,23 @@ pub fn attach_backend(model: &mut crate::model::Model, config: &Config, state: &
     view
 }
 
-/// Copies the brain's DU inventory into the served view.
+/// Copies the brain's DU inventory and execution units into the served view (what the
+/// ExecEnv reported of a unit stays).
 pub fn refresh(view: &View, cpe: &crate::proto::cpe::Cpe) {
     if let Ok(mut v) = view.lock() {
         if v.units != cpe.deployment_units() {
             v.units = cpe.deployment_units().to_vec();
         }
+        let old = core::mem::take(&mut v.eus);
+        v.eus = cpe
+            .execution_units()
+            .iter()
+            .map(|eu| {
+                let seen = old.iter().find(|o| o.eu.instance == eu.instance);
+                let (usage, pid) = seen.map(|o| (o.usage.clone(), o.pid)).unwrap_or_default();
+                crate::backend::software_modules::EuView { eu: eu.clone(), usage, pid }
+            })
+            .collect();
     }
 }
 
@@ -102,7 +138,7 @@ fn du_file(config: &Config, job: u64, op: usize) -> (PathBuf, PathBuf) {
     (done.with_extension("part"), done)
 }
 
-/// A download fault as a DU fault: no room is 9032.
+/// A download fault as a DU fault: no room is 9027.
 fn fetch_fault(f: FaultStruct) -> FaultStruct {
     if f.fault_code == FaultCode::FILE_TRANSFER_FAILURE.0 {
         return du_fault(code::SYSTEM_RESOURCES_EXCEEDED, &f.fault_string);
@@ -264,6 +300,8 @@ impl Shell {
             DuDone::Applied(r) => {
                 self.cpe.handle_du_applied(now, job, op, r);
                 crate::shell::transfer::crash_point("du_applied");
+                #[cfg(feature = "software-modules")]
+                self.observe_eus();
             }
             DuDone::Settled(v) => self.cpe.handle_du_settled(now, job, op, v),
         }
