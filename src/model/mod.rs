@@ -7,11 +7,16 @@
 //! notification.
 //!
 //! Submodules: [`tree`] (schema index and backend ownership), `walk` (names, rows, values),
+//! `addressing` (instance wildcards and `[alias]` names, InstanceMode),
 //! [`instances`] (instance numbers and Alias), `refs` (reference parameters), `read`
-//! (GetParameterValues/Names/Attributes), `write` (SetParameterValues, AddObject,
-//! DeleteObject), `attributes` (SetParameterAttributes), [`notify`], [`state`] (what it
+//! (GetParameterValues/Names/Attributes), `write` (SetParameterValues), `rows` (AddObject,
+//! DeleteObject, AutoCreateInstances), `attributes` (SetParameterAttributes), [`notify`], [`state`] (what it
 //! keeps across restarts). It imports no codec, configuration, state file or backend.
 
+mod addressing;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod addressing_tests;
 mod attributes;
 mod cursor;
 pub mod instances;
@@ -20,6 +25,7 @@ pub mod notify;
 pub use crate::proto::path;
 mod read;
 mod refs;
+mod rows;
 pub mod state;
 pub mod tree;
 mod walk;
@@ -75,6 +81,11 @@ pub struct Model {
     pending_apply: Vec<usize>,
     /// The backend whose prepare refused the last transaction.
     refused_by: Option<usize>,
+    /// ManagementServer.InstanceMode is InstanceAlias: answers name rows by `[alias]`.
+    instance_alias_mode: bool,
+    /// ManagementServer.AutoCreateInstances: SetParameterValues creates the rows `[alias]`
+    /// names that are not there.
+    auto_create_instances: bool,
 }
 
 impl core::fmt::Debug for Model {
@@ -97,9 +108,19 @@ impl Model {
             notify_snapshot: BTreeMap::new(),
             pending_apply: Vec::new(),
             refused_by: None,
+            instance_alias_mode: false,
+            auto_create_instances: false,
         };
         m.restore_values(state, 0);
+        m.refresh_addressing();
         m
+    }
+
+    /// Reads InstanceMode and AutoCreateInstances again (after a start or a write), so
+    /// that answers do not read them per request.
+    fn refresh_addressing(&mut self) {
+        self.instance_alias_mode = self.text("InstanceMode") == "InstanceAlias";
+        self.auto_create_instances = self.text("AutoCreateInstances") == "true";
     }
 
     /// Adds a backend after the ones already there (earlier ones win for the same
@@ -108,6 +129,7 @@ impl Model {
         self.backends.push(backend);
         self.rebuild();
         self.restore_values(state, self.backends.len().saturating_sub(1));
+        self.refresh_addressing();
     }
 
     /// Serves a real device's dump (or any backend) beside the agent's own parameters

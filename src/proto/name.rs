@@ -96,6 +96,13 @@ impl Name {
         self.parsed.is_ok()
     }
 
+    /// True when the name holds an instance wildcard `*` or an `[alias]` reference (TR-069
+    /// Amd 6 3.6.1): the engine resolves those by their own path, plain names by the fast
+    /// one. Reads the kept parse; allocates nothing.
+    pub fn is_addressed(&self) -> bool {
+        matches!(&self.parsed, Ok((segs, _)) if segs.iter().any(|s| matches!(s, Seg::Wildcard | Seg::Alias(..))))
+    }
+
     /// The parsed form, borrowed from the text (no validation again); the error when the
     /// text is not a name.
     pub fn path(&self) -> Result<Path<'_>, PathError> {
@@ -160,6 +167,10 @@ mod tests {
             assert_eq!(Name::new(text).as_str(), text);
         }
         assert_eq!(Name::default().path().unwrap(), path::parse("").unwrap());
+        assert!(Name::new("Device.WiFi.SSID.*.").is_addressed());
+        assert!(Name::new("Device.WiFi.SSID.[lan].SSID").is_addressed());
+        assert!(!Name::new("Device.WiFi.SSID.1.SSID").is_addressed());
+        assert!(!Name::new("Device.WiFi.SSID.*").is_addressed(), "not a name");
         assert_eq!(Name::new("Device..X").path(), Err(PathError::EmptySegment));
         assert_eq!(Name::new("a".repeat(300)).path(), Err(PathError::TooLong));
     }

@@ -1,0 +1,197 @@
+//! Instance wildcards and Alias-based addressing (TR-069 Amd 6 3.6.1, A.3.2.1-A.3.2.7;
+//! TR-181 `ManagementServer.AliasBasedAddressing`, `InstanceMode`, `AutoCreateInstances`,
+//! `InstanceWildcardsSupported`).
+//!
+//! A name may hold `*` in place of an instance number (every row of that table, in
+//! GetParameterValues, GetParameterNames, GetParameterAttributes and SetParameterAttributes)
+//! and `[alias]` in place of one (the row whose Alias parameter has that value, in every RPC
+//! that takes a name). Such names are resolved here, walking the rows of the tables on the
+//! way (the instance index and each row's Alias), never the whole tree; plain names keep
+//! the fast path of `walk`. With `InstanceMode` = `InstanceAlias` the names answered name
+//! rows by `[alias]` ([`Model::addressed_name`]).
+
+use super::walk::{Place, RowCache, Target};
+use super::Model;
+use crate::proto::path::{Path, Segment};
+use std::collections::HashMap;
+
+/// Why an addressed name resolves to nothing.
+#[derive(Debug)]
+pub(super) enum Miss {
+    /// It names nothing present (9005).
+    Name,
+    /// `[alias]` names no row of a table that is there: the row AutoCreateInstances would
+    /// create below `parent` (A.3.2.1).
+    Alias { parent: Place, row: usize, alias: String },
+}
+
+/// Row names already translated to their `[alias]` form, for one answer.
+pub(super) type AliasCache = HashMap<String, Option<String>>;
+
+impl Model {
+    /// Every place a name with wildcards (when `wildcards`) and `[alias]` references
+    /// designates. A name without a wildcard designates exactly one place or misses; with
+    /// one, the rows it stands for are every row listed, and a wildcard matching no row
+    /// gives no place (an empty answer, not a fault), while a name the schema does not
+    /// have is still 9005.
+    pub(super) fn resolve_addressed(
+        &self,
+        parsed: &Path<'_>,
+        wildcards: bool,
+        rows: &mut RowCache,
+    ) -> Result<Vec<Target>, Miss> {
+        let wild = parsed.has_wildcard();
+        if wild && !wildcards {
+            return Err(Miss::Name);
+        }
+        let mut segs = parsed.segments.iter().peekable();
+        let Some(Segment::Name(first)) = segs.next() else { return Err(Miss::Name) };
+        let root_path = format!("{first}.");
+        let roots = self.tree.roots();
+        let root = roots.iter().copied().find(|r| self.tree.object(*r).is_some_and(|o| o.path == root_path));
+        let mut obj = root.ok_or(Miss::Name)?;
+        let mut places = vec![Place { obj, name: root_path, ..Place::default() }];
+        while let Some(seg) = segs.next() {
+            let last = segs.peek().is_none();
+            let Segment::Name(s) = seg else { return Err(Miss::Name) };
+            let spec = self.tree.object(obj).ok_or(Miss::Name)?;
+            if last && !parsed.partial {
+                let i = spec.params.iter().position(|p| p.name == *s).ok_or(Miss::Name)?;
+                let param = spec.params.get(i).ok_or(Miss::Name)?;
+                let found: Vec<Target> = places
+                    .into_iter()
+                    .filter(|p| self.value(p, param).is_some())
+                    .map(|p| Target::Param(p, i))
+                    .collect();
+                return if found.is_empty() && !wild { Err(Miss::Name) } else { Ok(found) };
+            }
+            let table_row = self.tree.find(&format!("{}{s}.{{i}}.", spec.path)).filter(|r| self.tree.is_present(*r));
+            let Some(row) = table_row else {
+                let child = self.tree.find(&format!("{}{s}.", spec.path)).filter(|c| self.tree.is_present(*c));
+                obj = child.ok_or(Miss::Name)?;
+                places = places.iter().map(|p| self.child(p, obj, None)).collect();
+                continue;
+            };
+            let Some(instance) = segs.next() else {
+                let tables = places.into_iter().map(|parent| {
+                    let name = format!("{}{s}.", parent.name);
+                    Target::Table { parent, row, name }
+                });
+                return Ok(tables.collect());
+            };
+            let mut next = Vec::with_capacity(places.len());
+            for parent in places {
+                self.instances_of(&parent, row, s, instance, rows, &mut next)?;
+                if next.is_empty() && !wild {
+                    return Err(match instance {
+                        Segment::Alias(a) => Miss::Alias { parent, row, alias: a.to_string() },
+                        _ => Miss::Name,
+                    });
+                }
+            }
+            if segs.peek().is_none() && !parsed.partial {
+                return Err(Miss::Name);
+            }
+            obj = row;
+            places = next;
+        }
+        Ok(places.into_iter().map(Target::Object).collect())
+    }
+
+    /// The rows of table `leaf` (row object `row`) below `parent` that `instance` (a
+    /// number, `*` or `[alias]`) stands for, appended to `out`.
+    fn instances_of(
+        &self,
+        parent: &Place,
+        row: usize,
+        leaf: &str,
+        instance: &Segment<'_>,
+        rows: &mut RowCache,
+        out: &mut Vec<Place>,
+    ) -> Result<(), Miss> {
+        let table = format!("{}{leaf}.", parent.name);
+        if !rows.contains_key(&table) {
+            let listed = self.rows(row, parent);
+            rows.insert(table.clone(), listed);
+        }
+        let listed = rows.get(&table).map(Vec::as_slice).unwrap_or(&[]);
+        match instance {
+            Segment::Instance(n) => {
+                out.extend(listed.iter().find(|(m, _)| m == n).map(|r| self.child(parent, row, Some(r.clone()))));
+            }
+            Segment::Wildcard => out.extend(listed.iter().map(|r| self.child(parent, row, Some(r.clone())))),
+            Segment::Alias(a) => {
+                if self.alias_param(row).is_none() {
+                    return Err(Miss::Name);
+                }
+                let mut places = listed.iter().map(|r| self.child(parent, row, Some(r.clone())));
+                out.extend(places.find(|p| self.alias_of(p).as_deref() == Some(*a)));
+            }
+            _ => return Err(Miss::Name),
+        }
+        Ok(())
+    }
+
+    /// The index of the Alias parameter of row object `row`, if its table has one.
+    pub(super) fn alias_param(&self, row: usize) -> Option<usize> {
+        self.tree.object(row).filter(|o| o.multi)?.params.iter().position(|p| p.name.as_ref() == "Alias")
+    }
+
+    /// The Alias of the row at `place` (served by its backend, or the engine's).
+    pub(super) fn alias_of(&self, place: &Place) -> Option<String> {
+        let spec = self.tree.object(place.obj)?.params.get(self.alias_param(place.obj)?)?;
+        self.value(place, spec).map(|(v, _)| v)
+    }
+
+    /// Whether some row of the table `row` below `parent` has Alias `alias`.
+    pub(super) fn alias_in_use(&self, row: usize, parent: &Place, alias: &str) -> bool {
+        self.rows(row, parent)
+            .into_iter()
+            .any(|r| self.alias_of(&self.child(parent, row, Some(r))).as_deref() == Some(alias))
+    }
+
+    /// `name` (an object or parameter name with instance numbers) as answered: unchanged in
+    /// InstanceNumber mode; in InstanceAlias mode each row of a table with an Alias
+    /// parameter named by `[alias]` (TR-069 Amd 6 3.6.1).
+    pub(super) fn addressed_name(&self, name: &str, cache: &mut AliasCache) -> String {
+        if !self.instance_alias_mode {
+            return name.to_string();
+        }
+        let mut out = String::with_capacity(name.len() + 16);
+        let mut start = 0;
+        for (i, b) in name.bytes().enumerate() {
+            if b != b'.' {
+                continue;
+            }
+            let seg = name.get(start..i).unwrap_or("");
+            let prefix = name.get(..=i).unwrap_or("");
+            let is_number = !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit());
+            match is_number.then(|| self.row_alias(prefix, cache)).flatten() {
+                Some(alias) => {
+                    out.push('[');
+                    out.push_str(&alias);
+                    out.push(']');
+                }
+                None => out.push_str(seg),
+            }
+            out.push('.');
+            start = i + 1;
+        }
+        out.push_str(name.get(start..).unwrap_or(""));
+        out
+    }
+
+    /// The Alias of the row named `row_name` (`Device.NAT.PortMapping.3.`), when its table
+    /// has an Alias parameter and the value can stand in a name.
+    fn row_alias(&self, row_name: &str, cache: &mut AliasCache) -> Option<String> {
+        if let Some(known) = cache.get(row_name) {
+            return known.clone();
+        }
+        let alias = match self.resolve(row_name) {
+            Ok(Target::Object(place)) => self.alias_of(&place).filter(|a| crate::proto::path::valid_alias(a)),
+            _ => None,
+        };
+        cache.insert(row_name.to_string(), alias.clone());
+        alias
+    }
+}
