@@ -25,8 +25,8 @@ pub(super) enum Miss {
     Alias { parent: Place, row: usize, alias: String },
 }
 
-/// Row names already translated to their `[alias]` form, for one answer.
-pub(super) type AliasCache = HashMap<String, Option<String>>;
+/// The usable Alias of each row, by table name then instance number, for one answer.
+pub(super) type AliasCache = HashMap<String, HashMap<u32, String>>;
 
 impl Model {
     /// Every place a name with wildcards (when `wildcards`) and `[alias]` references
@@ -124,8 +124,16 @@ impl Model {
                 if self.alias_param(row).is_none() {
                     return Err(Miss::Name);
                 }
-                let mut places = listed.iter().map(|r| self.child(parent, row, Some(r.clone())));
-                out.extend(places.find(|p| self.alias_of(p).as_deref() == Some(*a)));
+                let places = listed.iter().map(|r| self.child(parent, row, Some(r.clone())));
+                let mut matching = places.filter(|p| self.alias_of(p).as_deref() == Some(*a));
+                let first = matching.next();
+                if first.is_some() && matching.next().is_some() {
+                    // A backend serving the same Alias on several rows (real devices do):
+                    // the name designates no single instance.
+                    log::info!("{}[{a}]: Alias not unique in the table", parent.name);
+                    return Err(Miss::Name);
+                }
+                out.extend(first);
             }
             _ => return Err(Miss::Name),
         }
@@ -182,16 +190,35 @@ impl Model {
     }
 
     /// The Alias of the row named `row_name` (`Device.NAT.PortMapping.3.`), when its table
-    /// has an Alias parameter and the value can stand in a name.
+    /// has an Alias parameter and the value can stand in a name and is unique in the table
+    /// (else the row keeps its number). Each table's rows are read once per answer.
     fn row_alias(&self, row_name: &str, cache: &mut AliasCache) -> Option<String> {
-        if let Some(known) = cache.get(row_name) {
-            return known.clone();
+        let table = super::walk::row_table(row_name);
+        let number: u32 = row_name.get(table.len()..)?.trim_end_matches('.').parse().ok()?;
+        if !cache.contains_key(table) {
+            let aliases = self.table_aliases(table);
+            cache.insert(table.to_string(), aliases);
         }
-        let alias = match self.resolve(row_name) {
-            Ok(Target::Object(place)) => self.alias_of(&place).filter(|a| crate::proto::path::valid_alias(a)),
-            _ => None,
-        };
-        cache.insert(row_name.to_string(), alias.clone());
-        alias
+        cache.get(table)?.get(&number).cloned()
+    }
+
+    /// The usable Alias of every row of the table named `table`, by instance number.
+    fn table_aliases(&self, table: &str) -> HashMap<u32, String> {
+        let Ok(Target::Table { parent, row, .. }) = self.resolve(table) else { return HashMap::new() };
+        let mut by_alias: HashMap<String, Vec<u32>> = HashMap::new();
+        for r in self.rows(row, &parent) {
+            let number = r.0;
+            let alias = self.alias_of(&self.child(&parent, row, Some(r)));
+            if let Some(a) = alias.filter(|a| crate::proto::path::valid_alias(a)) {
+                by_alias.entry(a).or_default().push(number);
+            }
+        }
+        by_alias
+            .into_iter()
+            .filter_map(|(a, n)| match n.as_slice() {
+                [one] => Some((*one, a)),
+                _ => None,
+            })
+            .collect()
     }
 }

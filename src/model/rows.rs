@@ -56,7 +56,7 @@ impl Model {
                 return Err(Fault::new(FaultCode::INVALID_ARGUMENTS));
             }
         }
-        let (number, status) = self.add_row(row, &parent, &name, alias)?;
+        let (number, status) = self.add_row(row, &parent, &name, alias, state)?;
         log::info!("AddObject {name}: instance {number}");
         self.set_parameter_key(parameter_key, state);
         self.save_instances(state);
@@ -65,7 +65,14 @@ impl Model {
 
     /// Adds a row to table `name` (row object `row` below `parent`), with `alias` as its
     /// Alias if given: (InstanceNumber, Status).
-    fn add_row(&mut self, row: usize, parent: &Place, name: &str, alias: Option<&str>) -> Result<(u32, u8), Fault> {
+    fn add_row(
+        &mut self,
+        row: usize,
+        parent: &Place,
+        name: &str,
+        alias: Option<&str>,
+        state: &mut ModelState,
+    ) -> Result<(u32, u8), Fault> {
         if !self.table_writable(row, parent) {
             // As icwmp and easycwmp do: a table that cannot grow is not a valid AddObject name.
             log::info!("AddObject {name}: rows cannot be added");
@@ -92,7 +99,18 @@ impl Model {
         let key = key.ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
         let number = self.instances.borrow_mut().numbers(name, &[key], |_| None).first().copied().unwrap_or(0);
         if let Some(a) = alias {
-            self.instances.borrow_mut().set_alias(name, number, a);
+            // Written as SetParameterValues would (the engine's Alias, or the backend's):
+            // validated, unique, kept. Refused: the row goes again.
+            let pv =
+                ParameterValueStruct { name: format!("{name}{number}.Alias"), value: a.to_string(), value_type: None };
+            match self.check_and_set(&[pv]) {
+                Ok((_, kept)) => state.values.extend(kept),
+                Err(_) => {
+                    log::info!("{name}[{a}]: the Alias cannot be set: the row is deleted again");
+                    self.undo_created(&[format!("{name}{number}.")], state);
+                    return Err(Fault::new(FaultCode::INVALID_ARGUMENTS));
+                }
+            }
         }
         Ok((number, status))
     }
@@ -150,7 +168,7 @@ impl Model {
     /// are not there (outermost first, so `A.[x].B.[y].P` can create both). Returns the
     /// names of the rows added and the highest Status of their additions. A row that
     /// cannot be added is left to the value check, which answers the name with 9005.
-    pub(super) fn auto_create(&mut self, list: &[ParameterValueStruct]) -> (Vec<String>, u8) {
+    pub(super) fn auto_create(&mut self, list: &[ParameterValueStruct], state: &mut ModelState) -> (Vec<String>, u8) {
         let (mut created, mut status) = (Vec::new(), 0);
         if !self.auto_create_instances {
             return (created, status);
@@ -165,7 +183,7 @@ impl Model {
                 let miss = self.resolve_addressed(&parsed, false, &mut RowCache::default());
                 let Err(super::addressing::Miss::Alias { parent, row, alias }) = miss else { break };
                 let table = self.child(&parent, row, None).name;
-                match self.add_row(row, &parent, &table, Some(&alias)) {
+                match self.add_row(row, &parent, &table, Some(&alias), state) {
                     Ok((number, s)) => {
                         log::info!("SetParameterValues: {table}[{alias}] created as instance {number}");
                         created.push(format!("{table}{number}."));

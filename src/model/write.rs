@@ -72,12 +72,14 @@ impl Model {
     ) -> Result<u8, Fault> {
         // AutoCreateInstances (A.3.2.1): rows `[alias]` names that are not there are added
         // first, and deleted again when the values are refused.
-        let (created, created_status) = self.auto_create(list);
+        let (created, created_status) = self.auto_create(list, state);
         let (status, kept) = match self.check_and_set(list) {
             Ok(done) => done,
             Err(fault) => {
-                self.undo_created(&created, state);
-                self.save_instances(state);
+                if !created.is_empty() {
+                    self.undo_created(&created, state);
+                    self.save_instances(state);
+                }
                 return Err(fault);
             }
         };
@@ -90,7 +92,10 @@ impl Model {
 
     /// Checks every value, then writes them in one transaction: the Status and the values
     /// to keep in the state (those of volatile backends).
-    fn check_and_set(&mut self, list: &[ParameterValueStruct]) -> Result<(u8, Vec<(String, String)>), Fault> {
+    pub(super) fn check_and_set(
+        &mut self,
+        list: &[ParameterValueStruct],
+    ) -> Result<(u8, Vec<(String, String)>), Fault> {
         let mut faults = Vec::new();
         let mut writes = Vec::new();
         let mut seen = HashSet::new();
