@@ -30,6 +30,8 @@ printf 'GET http://198.51.100.7:40001?ts=1700000000&id=1&un=u&cn=c%%20d&sig=0123
 printf '\x14\x00\x00\x00\x03\x00\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/netlink_parse/done
 printf 'next\t3\t2\nunit\t2\tu\thello\t1.0\tacme\thttp://h/a\t1\nop\t1\tk\t0\tapplying\tinstall\t+http://h/a\t\t\t\t\t\t+\tu\thello\t1.0\tacme\t1\t0\t0001-01-01T00:00:00Z\t\t\t\t\t\t\t\t\t\t\n' > fuzz/corpus/du_parse/records
 printf 'Package: hello\nVersion: 1.0-1\nMaintainer: A <a@b>\n' > fuzz/corpus/du_parse/control
+printf 'Device.IP.Interface.*.IPv4Address.[lan-v4].IPAddress' > fuzz/corpus/name_path/addressed
+printf 'Device.NAT.PortMapping.[web].' > fuzz/corpus/name_path/alias
 for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
