@@ -20,6 +20,8 @@ struct Net {
     ifaces: BTreeMap<String, Vec<String>>,
     listed: usize,
     next: u32,
+    /// Added to every IPAddress's last byte (a platform-side change).
+    bump: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -51,10 +53,11 @@ impl Backend for Fake {
     }
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let key = at.key().unwrap_or("").to_string();
+        let bump = self.0.borrow().bump;
         Ok(match (at.object, param) {
             (IF, "Enable") | (ADDR, "Enable") => Some(Value::Text("true".into())),
             (IF, "Name") => Some(Value::Text(key)),
-            (ADDR, "IPAddress") => Some(Value::Text(format!("10.0.0.{}", key.len()))),
+            (ADDR, "IPAddress") => Some(Value::Text(format!("10.0.0.{}", key.len() + bump))),
             _ => None,
         })
     }
@@ -267,4 +270,23 @@ fn instance_alias_mode_names_rows_by_alias() {
         ["Device.IP.Interface.[lan].", "Device.IP.Interface.[cpe-2]."]
     );
     assert_eq!(spv(&mut m, &mut state, "Device.ManagementServer.InstanceMode", "Other"), Err(vec![9003, 9007]));
+}
+
+#[test]
+fn value_changes_name_rows_by_alias_in_instance_alias_mode() {
+    let (mut m, fake, mut state) = model();
+    spv(&mut m, &mut state, "Device.IP.Interface.1.Alias", "lan").unwrap();
+    spv(&mut m, &mut state, "Device.ManagementServer.InstanceMode", "InstanceAlias").unwrap();
+    let attr = SetParameterAttributesStruct {
+        name: "Device.IP.Interface.1.IPv4Address.2.IPAddress".into(),
+        notification_change: true,
+        notification: Some(2),
+        access_list_change: false,
+        access_list: Vec::new(),
+    };
+    m.set_parameter_attributes(&[attr], &mut state).unwrap();
+    m.resync_notifications();
+    fake.0.borrow_mut().bump = 1;
+    let changed: Vec<String> = m.take_value_changes().into_iter().map(|(p, _)| p.name).collect();
+    assert_eq!(changed, ["Device.IP.Interface.[lan].IPv4Address.[cpe-2].IPAddress"]);
 }
