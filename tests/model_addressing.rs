@@ -223,9 +223,21 @@ fn auto_create_instances() {
     assert_eq!(codes(&f), [9003, 9007]);
     assert_eq!(mem.0.borrow().rows.len(), 3);
     assert_eq!(gpv(&m, &["Device.Users.User.[dave]."]), Err(9005));
-    // A name that is no table row is still 9005, AutoCreateInstances or not.
-    let f = spv(&mut m, &mut state, &[("Device.Users.[x].Username", "x")]).unwrap_err();
-    assert_eq!(codes(&f), [9003, 9005]);
+    // A name that is no parameter of a table row is still 9005, AutoCreateInstances or not,
+    // and creates nothing.
+    for name in [
+        "Device.Users.[x].Username",
+        "Device.Users.User.[eve]",
+        "Device.Users.User.[eve].",
+        "Device.Users.User.[eve].Nope",
+    ] {
+        let calls = mem.0.borrow().calls.len();
+        let f = spv(&mut m, &mut state, &[(name, "x")]).unwrap_err();
+        assert_eq!(codes(&f), [9003, 9005], "{name}");
+        let adds = mem.0.borrow().calls[calls..].iter().filter(|c| *c == "add").count();
+        assert_eq!(adds, 0, "{name}: a row added");
+        assert_eq!(mem.0.borrow().rows.len(), 3, "{name}");
+    }
 }
 
 #[test]

@@ -79,6 +79,10 @@ impl Model {
                 });
                 return Ok(tables.collect());
             };
+            if segs.peek().is_none() && !parsed.partial {
+                // A row is an object: its name ends with a dot.
+                return Err(Miss::Name);
+            }
             let mut next = Vec::with_capacity(places.len());
             for parent in places {
                 self.instances_of(&parent, row, s, instance, rows, &mut next)?;
@@ -88,9 +92,6 @@ impl Model {
                         _ => Miss::Name,
                     });
                 }
-            }
-            if segs.peek().is_none() && !parsed.partial {
-                return Err(Miss::Name);
             }
             obj = row;
             places = next;

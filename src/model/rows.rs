@@ -175,10 +175,15 @@ impl Model {
         }
         for p in list {
             let name = Name::new(p.name.as_str());
-            let Ok(parsed) = name.path().map_err(drop).and_then(|n| if name.is_addressed() { Ok(n) } else { Err(()) })
+            // Only parameter names with an `[alias]` can create rows.
+            let Ok(parsed) =
+                name.path().map_err(drop).and_then(|n| if name.is_addressed() && !n.partial { Ok(n) } else { Err(()) })
             else {
                 continue;
             };
+            if !self.schema_has_parameter(&parsed.schema_form()) {
+                continue;
+            }
             for _ in 0..parsed.segments.len() {
                 let miss = self.resolve_addressed(&parsed, false, &mut RowCache::default());
                 let Err(super::addressing::Miss::Alias { parent, row, alias }) = miss else { break };
@@ -197,6 +202,16 @@ impl Model {
             }
         }
         (created, status)
+    }
+
+    /// Whether the schema path `path` (`Device.Users.User.{i}.Enable`) is a parameter of
+    /// the tree: a row is created only for a name that can then be written.
+    fn schema_has_parameter(&self, path: &str) -> bool {
+        let Some((object, param)) = path.rfind('.').and_then(|i| Some((path.get(..=i)?, path.get(i + 1..)?))) else {
+            return false;
+        };
+        let obj = self.tree.find(object).and_then(|o| self.tree.object(o));
+        obj.is_some_and(|o| o.params.iter().any(|p| p.name.as_ref() == param))
     }
 
     /// Deletes again the rows [`Model::auto_create`] added (the request was refused).

@@ -24,6 +24,8 @@ enum Seg {
 pub struct Name {
     text: String,
     parsed: Result<(Vec<Seg>, bool), PathError>,
+    /// A segment is `*` or `[alias]` (noted while parsing: the engine asks per name).
+    addressed: bool,
 }
 
 /// Names are equal when their texts are (the parse follows from the text).
@@ -50,7 +52,7 @@ impl PartialEq<&str> for Name {
 /// The empty name: the whole tree.
 impl Default for Name {
     fn default() -> Name {
-        Name { text: String::new(), parsed: Ok((Vec::new(), true)) }
+        Name { text: String::new(), parsed: Ok((Vec::new(), true)), addressed: false }
     }
 }
 
@@ -64,6 +66,7 @@ fn span(text: &str, part: &str) -> (u16, u16) {
 impl Name {
     pub fn new(text: impl Into<String>) -> Name {
         let text = text.into();
+        let mut addressed = false;
         let parsed = path::parse(&text).map(|p| {
             let segs = p
                 .segments
@@ -74,17 +77,21 @@ impl Name {
                         Seg::Name(a, b)
                     }
                     Segment::Alias(n) => {
+                        addressed = true;
                         let (a, b) = span(&text, n);
                         Seg::Alias(a, b)
                     }
                     Segment::Instance(i) => Seg::Instance(i),
-                    Segment::Wildcard => Seg::Wildcard,
+                    Segment::Wildcard => {
+                        addressed = true;
+                        Seg::Wildcard
+                    }
                     Segment::Placeholder => Seg::Placeholder,
                 })
                 .collect();
             (segs, p.partial)
         });
-        Name { text, parsed }
+        Name { text, parsed, addressed }
     }
 
     pub fn as_str(&self) -> &str {
@@ -98,9 +105,9 @@ impl Name {
 
     /// True when the name holds an instance wildcard `*` or an `[alias]` reference (TR-069
     /// Amd 6 3.6.1): the engine resolves those by their own path, plain names by the fast
-    /// one. Reads the kept parse; allocates nothing.
+    /// one. Noted while parsing: reading it costs nothing.
     pub fn is_addressed(&self) -> bool {
-        matches!(&self.parsed, Ok((segs, _)) if segs.iter().any(|s| matches!(s, Seg::Wildcard | Seg::Alias(..))))
+        self.addressed
     }
 
     /// The parsed form, borrowed from the text (no validation again); the error when the
