@@ -90,6 +90,16 @@ fn tables_rows_and_placeholders() {
     assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.5.Alias"), shared);
     let ambiguous = format!("Device.Bridging.Bridge.1.Port.[{shared}].Name");
     assert_eq!(m.get_parameter_values(&[ambiguous.into()]).unwrap_err().fault_code, 9005);
+    // A backend-served Alias written by the ACS: valid and unique in its table, or 9007.
+    let mut m = m;
+    let mut state = ModelState::default();
+    let alias = |v: &str| vec![pv("Device.Bridging.Bridge.1.Port.4.Alias", v, None)];
+    for bad in [shared.as_str(), "9port", ""] {
+        let f = m.set_parameter_values(&alias(bad), "k", &mut state).unwrap_err();
+        assert_eq!((f.fault_code, codes(&f)), (9003, vec![9007]), "{bad:?}");
+    }
+    m.set_parameter_values(&alias("uplink"), "k", &mut state).unwrap();
+    assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.[uplink].Name"), "eth0.3");
     for bad in [
         "Device.Bridging.Bridge.{i}.Port.",
         "Device.Bridging.Bridge.[nope].",

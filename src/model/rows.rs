@@ -224,6 +224,23 @@ impl Model {
         }
     }
 
+    /// Whether a row of the table of the row at `place`, other than it, has Alias `alias`
+    /// (Alias values a backend serves).
+    pub(super) fn alias_used_by_another(&self, place: &Place, alias: &str) -> bool {
+        let parent = Place {
+            obj: self.tree.parent.get(place.obj).copied().flatten().unwrap_or(0),
+            // `A.B.1.Port.4.` -> the object holding the table, `A.B.1.`.
+            name: row_table(row_table(&place.name)).to_string(),
+            keys: place.keys.get(..place.keys.len().saturating_sub(1)).unwrap_or(&[]).to_vec(),
+            numbers: place.numbers.get(..place.numbers.len().saturating_sub(1)).unwrap_or(&[]).to_vec(),
+        };
+        let own = place.numbers.last().copied();
+        self.rows(place.obj, &parent).into_iter().filter(|r| Some(r.0) != own).any(|r| {
+            let other = self.child(&parent, place.obj, Some(r));
+            self.alias_of(&other).as_deref() == Some(alias)
+        })
+    }
+
     /// Whether row `number` of `table` may take `alias` as its Alias (engine-served): a
     /// valid Alias (TR-181: not empty, starting with a letter), used by no other row, and
     /// not of the `cpe-<n>` form the engine gives other rows by default.

@@ -53,9 +53,13 @@ impl Model {
         }
         let value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
         let typed = if spec.reference { self.references_in(&value)? } else { Value::Text(value.clone()) };
-        if source.is_none() && spec.name == "Alias" {
-            let refused =
-                place.numbers.last().is_some_and(|n| !self.alias_acceptable(row_table(&place.name), *n, &value));
+        if spec.name == "Alias" && self.alias_param(place.obj).is_some() {
+            let refused = match source {
+                None => {
+                    place.numbers.last().is_some_and(|n| !self.alias_acceptable(row_table(&place.name), *n, &value))
+                }
+                Some(_) => !crate::proto::path::valid_alias(&value) || self.alias_used_by_another(&place, &value),
+            };
             if refused {
                 return Err(FaultCode::INVALID_PARAMETER_VALUE);
             }
