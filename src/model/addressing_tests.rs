@@ -2,8 +2,6 @@
 //! two-level table (`Device.IP.Interface.{i}.IPv4Address.{i}.`) served from memory.
 
 use super::{Model, ModelState};
-use crate::backend::agent::{AgentBackend, Identity};
-use crate::config::Config;
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use crate::proto::name::Name;
 use crate::proto::rpc::{ParameterValueStruct, SetParameterAttributesStruct};
@@ -11,12 +9,15 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+const MS: &str = "Device.ManagementServer.";
 const IF: &str = "Device.IP.Interface.{i}.";
 const ADDR: &str = "Device.IP.Interface.{i}.IPv4Address.{i}.";
 
-/// Interfaces by key, each with its address keys; counts every `instances` call.
+/// Interfaces by key, each with its address keys; counts every `instances` call. Serves
+/// the two ManagementServer parameters addressing reads too (written at once).
 #[derive(Debug, Default)]
 struct Net {
+    management: BTreeMap<String, String>,
     ifaces: BTreeMap<String, Vec<String>>,
     listed: usize,
     next: u32,
@@ -32,12 +33,13 @@ impl Backend for Fake {
         "fake"
     }
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device.IP." | IF | ADDR)
+        matches!(object, "Device.IP." | IF | ADDR | MS)
     }
     fn parameters(&self, object: &str) -> Vec<String> {
         let list: &[&str] = match object {
             IF => &["Enable", "Name"],
             ADDR => &["Enable", "IPAddress"],
+            MS => &["InstanceMode", "AutoCreateInstances"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
@@ -54,6 +56,9 @@ impl Backend for Fake {
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let key = at.key().unwrap_or("").to_string();
         let bump = self.0.borrow().bump;
+        if at.object == MS {
+            return Ok(self.0.borrow().management.get(param).cloned().map(Value::Text));
+        }
         Ok(match (at.object, param) {
             (IF, "Enable") | (ADDR, "Enable") => Some(Value::Text("true".into())),
             (IF, "Name") => Some(Value::Text(key)),
@@ -64,7 +69,10 @@ impl Backend for Fake {
     fn creatable(&self, _at: &Location) -> bool {
         true
     }
-    fn set(&mut self, _at: &Location, _param: &str, _value: &Value) -> Result<()> {
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        if at.object == MS {
+            self.0.borrow_mut().management.insert(param.to_string(), value.to_string());
+        }
         Ok(())
     }
     fn add(&mut self, at: &Location) -> Result<String> {
@@ -94,12 +102,11 @@ fn model() -> (Model, Fake, ModelState) {
         let mut n = fake.0.borrow_mut();
         n.ifaces.insert("lan".into(), vec!["lan-a".into(), "lan-bb".into()]);
         n.ifaces.insert("wan".into(), Vec::new());
+        n.management.insert("InstanceMode".into(), "InstanceNumber".into());
+        n.management.insert("AutoCreateInstances".into(), "false".into());
     }
-    let cfg = Config::parse("config acs\n\toption url 'http://acs/'\n").unwrap();
     let state = ModelState::default();
-    let agent = AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into());
-    let mut m = Model::new(Box::new(agent), &state);
-    m.add_backend(Box::new(fake.clone()), &state);
+    let m = Model::new(Box::new(fake.clone()), &state);
     (m, fake, state)
 }
 
