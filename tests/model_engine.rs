@@ -100,6 +100,25 @@ fn tables_rows_and_placeholders() {
     }
     m.set_parameter_values(&alias("uplink"), "k", &mut state).unwrap();
     assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.[uplink].Name"), "eth0.3");
+    // InstanceAlias mode: rows with a unique Alias are named by it, the others keep their number.
+    let mode = vec![pv("Device.ManagementServer.InstanceMode", "InstanceAlias", None)];
+    m.set_parameter_values(&mode, "k", &mut state).unwrap();
+    let names: Vec<String> = m
+        .get_parameter_values(&[
+            "Device.Bridging.Bridge.1.Port.4.Name".into(),
+            "Device.Bridging.Bridge.1.Port.5.Name".into(),
+        ])
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("Device.Bridging.Bridge.[{bridge}].Port.[uplink].Name"),
+            format!("Device.Bridging.Bridge.[{bridge}].Port.5.Name")
+        ]
+    );
     for bad in [
         "Device.Bridging.Bridge.{i}.Port.",
         "Device.Bridging.Bridge.[nope].",

@@ -13,7 +13,6 @@
 use super::walk::{Place, RowCache, Target};
 use super::Model;
 use crate::proto::path::{Path, Segment};
-use std::collections::HashMap;
 
 /// Why an addressed name resolves to nothing.
 #[derive(Debug)]
@@ -25,8 +24,9 @@ pub(super) enum Miss {
     Alias { parent: Place, row: usize, alias: String },
 }
 
-/// The usable Alias of each row, by table name then instance number, for one answer.
-pub(super) type AliasCache = HashMap<String, HashMap<u32, String>>;
+/// The usable Alias of each row, by table name: (instance number, Alias) by number, for
+/// one answer. Vectors: an answer meets few tables (and no hash map code is added for it).
+pub(super) type AliasCache = Vec<(String, Vec<(u32, String)>)>;
 
 impl Model {
     /// Every place a name with wildcards (when `wildcards`) and `[alias]` references
@@ -196,30 +196,38 @@ impl Model {
     fn row_alias(&self, row_name: &str, cache: &mut AliasCache) -> Option<String> {
         let table = super::walk::row_table(row_name);
         let number: u32 = row_name.get(table.len()..)?.trim_end_matches('.').parse().ok()?;
-        if !cache.contains_key(table) {
-            let aliases = self.table_aliases(table);
-            cache.insert(table.to_string(), aliases);
-        }
-        cache.get(table)?.get(&number).cloned()
+        let i = match cache.iter().position(|(t, _)| t == table) {
+            Some(i) => i,
+            None => {
+                cache.push((table.to_string(), self.table_aliases(table)));
+                cache.len().saturating_sub(1)
+            }
+        };
+        let rows = &cache.get(i)?.1;
+        let j = rows.binary_search_by_key(&number, |r| r.0).ok()?;
+        rows.get(j).map(|r| r.1.clone())
     }
 
-    /// The usable Alias of every row of the table named `table`, by instance number.
-    fn table_aliases(&self, table: &str) -> HashMap<u32, String> {
-        let Ok(Target::Table { parent, row, .. }) = self.resolve(table) else { return HashMap::new() };
-        let mut by_alias: HashMap<String, Vec<u32>> = HashMap::new();
+    /// The usable Alias of every row of the table named `table`: (number, Alias), by number.
+    fn table_aliases(&self, table: &str) -> Vec<(u32, String)> {
+        let Ok(Target::Table { parent, row, .. }) = self.resolve(table) else { return Vec::new() };
+        let mut all: Vec<(String, u32)> = Vec::new();
         for r in self.rows(row, &parent) {
             let number = r.0;
             let alias = self.alias_of(&self.child(&parent, row, Some(r)));
             if let Some(a) = alias.filter(|a| crate::proto::path::valid_alias(a)) {
-                by_alias.entry(a).or_default().push(number);
+                all.push((a, number));
             }
         }
-        by_alias
-            .into_iter()
-            .filter_map(|(a, n)| match n.as_slice() {
-                [one] => Some((*one, a)),
-                _ => None,
-            })
-            .collect()
+        all.sort_unstable();
+        // Sorted by Alias: a value shared by several rows has an equal neighbour.
+        let shared = |i: usize| {
+            let a = all.get(i).map(|r| &r.0);
+            (i > 0 && all.get(i - 1).map(|r| &r.0) == a) || all.get(i + 1).map(|r| &r.0) == a
+        };
+        let mut out: Vec<(u32, String)> =
+            (0..all.len()).filter(|i| !shared(*i)).filter_map(|i| all.get(i)).map(|(a, n)| (*n, a.clone())).collect();
+        out.sort_unstable_by_key(|r| r.0);
+        out
     }
 }
