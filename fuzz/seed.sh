@@ -37,6 +37,8 @@ printf '\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00
 printf '0 ok 1 test\n3 ok a%%20b %%-\n4 err notwritable read only\nnotify Device.X.1.Y\n' > fuzz/corpus/plugin_line/replies
 printf 'Package: app\nVersion: 1.0~rc1\nDescription: x\nExec: /bin/app -x "y"\n' > fuzz/corpus/oci_parse/control
 printf '1.10\n1.9a~b\n{"ociVersion": "1.0.0", "id": "app", "pid": 42, "status": "running"}\n' > fuzz/corpus/oci_parse/state
+printf 'Device.IP.Interface.*.IPv4Address.[lan-v4].IPAddress' > fuzz/corpus/name_path/addressed
+printf 'Device.NAT.PortMapping.[web].' > fuzz/corpus/name_path/alias
 for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)

@@ -79,10 +79,50 @@ fn tables_rows_and_placeholders() {
     assert!(numbers.windows(2).all(|w| w[0].parse::<u32>().unwrap() < w[1].parse::<u32>().unwrap()), "{numbers:?}");
     assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.4.Name"), "eth0.3", "the dump's numbering is kept");
     assert_eq!(value(&m, "Device.Bridging.Bridge.1.PortNumberOfEntries"), ports.len().to_string());
+    // Instance wildcards and aliases address the dump's rows (TR-069 Amd 6 3.6.1).
+    let wild = m.get_parameter_values(&["Device.Bridging.Bridge.1.Port.*.Name".into()]).unwrap();
+    assert_eq!(wild.len(), ports.len());
+    let bridge = value(&m, "Device.Bridging.Bridge.1.Alias");
+    let by_alias = format!("Device.Bridging.Bridge.[{bridge}].Port.4.Name");
+    assert_eq!(m.get_parameter_values(&[by_alias.into()]).unwrap()[0].name, "Device.Bridging.Bridge.1.Port.4.Name");
+    // The dump serves the same Alias on every port: such an alias designates no instance.
+    let shared = value(&m, "Device.Bridging.Bridge.1.Port.4.Alias");
+    assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.5.Alias"), shared);
+    let ambiguous = format!("Device.Bridging.Bridge.1.Port.[{shared}].Name");
+    assert_eq!(m.get_parameter_values(&[ambiguous.into()]).unwrap_err().fault_code, 9005);
+    // A backend-served Alias written by the ACS: valid and unique in its table, or 9007.
+    let mut m = m;
+    let mut state = ModelState::default();
+    let alias = |v: &str| vec![pv("Device.Bridging.Bridge.1.Port.4.Alias", v, None)];
+    for bad in [shared.as_str(), "9port", ""] {
+        let f = m.set_parameter_values(&alias(bad), "k", &mut state).unwrap_err();
+        assert_eq!((f.fault_code, codes(&f)), (9003, vec![9007]), "{bad:?}");
+    }
+    m.set_parameter_values(&alias("uplink"), "k", &mut state).unwrap();
+    assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.[uplink].Name"), "eth0.3");
+    // InstanceAlias mode: rows with a unique Alias are named by it, the others keep their number.
+    let mode = vec![pv("Device.ManagementServer.InstanceMode", "InstanceAlias", None)];
+    m.set_parameter_values(&mode, "k", &mut state).unwrap();
+    let names: Vec<String> = m
+        .get_parameter_values(&[
+            "Device.Bridging.Bridge.1.Port.4.Name".into(),
+            "Device.Bridging.Bridge.1.Port.5.Name".into(),
+        ])
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("Device.Bridging.Bridge.[{bridge}].Port.[uplink].Name"),
+            format!("Device.Bridging.Bridge.[{bridge}].Port.5.Name")
+        ]
+    );
     for bad in [
         "Device.Bridging.Bridge.{i}.Port.",
-        "Device.Bridging.Bridge.*.Port.",
-        "Device.Bridging.Bridge.[cpe-1].",
+        "Device.Bridging.Bridge.[nope].",
+        "Device.Bridging.Bridge.*",
         "Device.Bridging.Bridge.99.",
         "Device.Bridging.Bridge.1",
     ] {

@@ -1,5 +1,6 @@
 //! SetParameterAttributes on the engine (TR-069 Amd 6 A.3.2.4; requirements section 11):
-//! partial paths apply to every parameter below; NotificationChange and AccessListChange
+//! partial paths apply to every parameter below, and names with instance wildcards to every
+//! row they match (3.6.1); NotificationChange and AccessListChange
 //! are independent; an empty Notification element is accepted when NotificationChange is
 //! false; active notification on a canDeny parameter is refused with 9009, and so is
 //! turning off a forceEnabled one. Lightweight notification (values 3 to 6, Annex M) is
@@ -10,6 +11,7 @@ use super::walk::Item;
 use super::Model;
 use super::ModelState;
 use crate::proto::fault::FaultCode;
+use crate::proto::name::Name;
 use crate::proto::rpc::{Fault, SetParameterAttributesStruct};
 use crate::schema::Notify;
 
@@ -53,23 +55,25 @@ impl Model {
                 return Err(Fault::new(FaultCode::INVALID_PARAMETER_VALUE));
             }
             let access = s.access_list_change.then(|| s.access_list.clone());
-            let target = self.resolve(&s.name)?;
+            let targets = self.resolve_all(&Name::new(s.name.as_str()))?;
             if notification.is_some_and(|n| (3..=6).contains(&n)) {
                 log::info!("SetParameterAttributes {}: lightweight notification refused (9009)", s.name);
                 return Err(Fault::new(FaultCode::NOTIFICATION_REQUEST_REJECTED));
             }
             let mut refused = false;
-            self.walk_target(&target, &mut |item| {
-                let Item::Param { place, spec, .. } = item else { return };
-                if let Some(n) = notification {
-                    let active = super::notify::is_active(n);
-                    refused |=
-                        (active && spec.notify == Notify::CanDeny) || (n != 2 && spec.notify == Notify::ForceEnabled);
-                }
-                let name = format!("{}{}", place.name, spec.name);
-                let current = self.notification(&name, spec);
-                changes.push((name, current, notification, access.clone()));
-            });
+            for target in &targets {
+                self.walk_target(target, &mut |item| {
+                    let Item::Param { place, spec, .. } = item else { return };
+                    if let Some(n) = notification {
+                        let active = super::notify::is_active(n);
+                        refused |= (active && spec.notify == Notify::CanDeny)
+                            || (n != 2 && spec.notify == Notify::ForceEnabled);
+                    }
+                    let name = format!("{}{}", place.name, spec.name);
+                    let current = self.notification(&name, spec);
+                    changes.push((name, current, notification, access.clone()));
+                });
+            }
             if refused {
                 log::info!("SetParameterAttributes {}: notification refused (9009)", s.name);
                 return Err(Fault::new(FaultCode::NOTIFICATION_REQUEST_REJECTED));

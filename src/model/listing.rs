@@ -10,6 +10,7 @@
 //! the item itself and everything below; objects with a trailing dot; hidden parameters
 //! read back empty.
 
+use super::addressing::AliasCache;
 use super::cursor::Cursor;
 use super::walk::{Item, Place, Target};
 use super::Model;
@@ -47,10 +48,14 @@ impl Model {
         let owners: Vec<Option<usize>> = targets.iter().map(|t| self.target_owner(t)).collect();
         let mut out = Listing::new(ListKind::Values);
         let mut name = String::new();
+        let mut aliases = AliasCache::default();
         let mut cursor = Cursor::over(self, targets, true);
         while let Some(item) = cursor.next() {
             if let Item::Param { place, spec, value, .. } = item {
                 full_name(&mut name, place, spec);
+                if self.instance_alias_mode {
+                    name = self.addressed_name(&name, &mut aliases);
+                }
                 out.push_value(&name, shown(spec, &value), spec.base.value_type()).map_err(too_large)?;
             }
         }
@@ -58,17 +63,33 @@ impl Model {
         Ok(out)
     }
 
-    /// The GetParameterNames answer for `path`, taken in one walk.
+    /// The GetParameterNames answer for `path`, taken in one walk. A path with instance
+    /// wildcards answers as the paths of every row it matches would, one after the other
+    /// (NextLevel true: the direct children of each matched object; A.3.2.3).
     pub fn parameter_names(&self, path: &Name, next_level: bool) -> Result<Listing, Fault> {
-        let target = self.resolve_name(path)?;
         let mut out = Listing::new(ListKind::Names);
+        let mut aliases = AliasCache::default();
+        for target in self.resolve_all(path)? {
+            self.names_of(target, next_level, &mut out, &mut aliases)?;
+        }
+        Ok(out)
+    }
+
+    /// The GetParameterNames entries of one target, appended to `out`.
+    fn names_of(
+        &self,
+        target: Target,
+        next_level: bool,
+        out: &mut Listing,
+        aliases: &mut AliasCache,
+    ) -> Result<(), Fault> {
         match &target {
             Target::Param(..) if next_level => return Err(Fault::new(FaultCode::INVALID_ARGUMENTS)),
             Target::Root if next_level => {
                 for o in self.tree.roots().iter().filter_map(|r| self.tree.object(*r)) {
                     out.push_name(&o.path, false).map_err(too_large)?;
                 }
-                return Ok(out);
+                return Ok(());
             }
             _ => {}
         }
@@ -97,10 +118,13 @@ impl Model {
                     continue;
                 }
             }
+            if self.instance_alias_mode {
+                name = self.addressed_name(&name, aliases);
+            }
             out.push_name(&name, writable).map_err(too_large)?;
         }
         self.walk_failure(&owners)?;
-        Ok(out)
+        Ok(())
     }
 
     /// The Writable of a GetParameterNames entry.

@@ -7,11 +7,16 @@
 //! notification.
 //!
 //! Submodules: [`tree`] (schema index and backend ownership), `walk` (names, rows, values),
+//! `addressing` (instance wildcards and `[alias]` names, InstanceMode),
 //! [`instances`] (instance numbers and Alias), `refs` (reference parameters), `read`
-//! (GetParameterValues/Names/Attributes), `write` (SetParameterValues, AddObject,
-//! DeleteObject), `attributes` (SetParameterAttributes), [`notify`], [`state`] (what it
+//! (GetParameterValues/Names/Attributes), `write` (SetParameterValues), `rows` (AddObject,
+//! DeleteObject, AutoCreateInstances), `attributes` (SetParameterAttributes), [`notify`], [`state`] (what it
 //! keeps across restarts). It imports no codec, configuration, state file or backend.
 
+mod addressing;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod addressing_tests;
 mod attributes;
 mod cursor;
 pub mod instances;
@@ -20,6 +25,7 @@ pub mod notify;
 pub use crate::proto::path;
 mod read;
 mod refs;
+mod rows;
 pub mod state;
 pub mod tree;
 mod walk;
@@ -86,6 +92,11 @@ pub struct Model {
     /// walked, and its fault: a name it leaves unresolved, or a partial path inside what it
     /// owns, gets this fault rather than 9005 or a silently short answer.
     backend_failure: std::cell::Cell<Option<(usize, crate::proto::fault::FaultCode)>>,
+    /// ManagementServer.InstanceMode is InstanceAlias: answers name rows by `[alias]`.
+    instance_alias_mode: bool,
+    /// ManagementServer.AutoCreateInstances: SetParameterValues creates the rows `[alias]`
+    /// names that are not there.
+    auto_create_instances: bool,
 }
 
 impl core::fmt::Debug for Model {
@@ -111,10 +122,20 @@ impl Model {
             default_access: Vec::new(),
             ms_cache: RefCell::new(None),
             backend_failure: std::cell::Cell::new(None),
+            instance_alias_mode: false,
+            auto_create_instances: false,
         };
         m.restore_rows(state, 0);
         m.restore_values(state, 0);
+        m.refresh_addressing();
         m
+    }
+
+    /// Reads InstanceMode and AutoCreateInstances again (after a start or a write), so
+    /// that answers do not read them per request.
+    fn refresh_addressing(&mut self) {
+        self.instance_alias_mode = self.text("InstanceMode") == "InstanceAlias";
+        self.auto_create_instances = self.text("AutoCreateInstances") == "true";
     }
 
     /// Adds a backend after the ones already there (earlier ones win for the same
@@ -124,6 +145,7 @@ impl Model {
         self.rebuild();
         self.restore_rows(state, self.backends.len().saturating_sub(1));
         self.restore_values(state, self.backends.len().saturating_sub(1));
+        self.refresh_addressing();
     }
 
     /// Serves a real device's dump (or any backend) beside the agent's own parameters

@@ -1,6 +1,7 @@
 //! Value-change detection for parameters with a non-zero Notification attribute (TR-069
 //! Amd 6 A.3.2.4 notification values, 3.7.1.5 event "4 VALUE CHANGE"): the model keeps a
-//! snapshot of their values; changes since the snapshot are reported once. The agent takes a
+//! snapshot of their values; changes since the snapshot are reported once (rows named by
+//! `[alias]` when InstanceMode is InstanceAlias). The agent takes a
 //! new snapshot after each session, so the ACS's own changes are not reported back.
 
 use super::walk::Target;
@@ -47,6 +48,14 @@ impl Model {
                 if known {
                     changed.push((p, n));
                 }
+            }
+        }
+        // InstanceMode InstanceAlias: the Inform names rows by `[alias]` too (Amd 6 3.6.1);
+        // the snapshot keeps instance numbers, which do not change with an Alias.
+        if self.instance_alias_mode {
+            let mut aliases = super::addressing::AliasCache::default();
+            for (p, _) in &mut changed {
+                p.name = self.addressed_name(&p.name, &mut aliases);
             }
         }
         changed

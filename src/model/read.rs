@@ -46,18 +46,22 @@ impl Model {
         }
     }
 
+    /// GetParameterAttributes; names may hold instance wildcards and `[alias]` references.
     pub fn get_parameter_attributes(&self, names: &[Name]) -> Result<Vec<ParameterAttributeStruct>, Fault> {
         let mut out = Vec::new();
+        let mut aliases = super::addressing::AliasCache::default();
         for n in names {
-            let target = self.resolve_name(n)?;
-            self.walk_target(&target, &mut |item| {
-                if let Item::Param { place, spec, .. } = item {
-                    let name = format!("{}{}", place.name, spec.name);
-                    let access_list = self.access_list(&name).to_vec();
-                    let notification = self.notification(&name, spec);
-                    out.push(ParameterAttributeStruct { name, notification, access_list });
-                }
-            });
+            for target in self.resolve_all(n)? {
+                self.walk_target(&target, &mut |item| {
+                    if let Item::Param { place, spec, .. } = item {
+                        let name = format!("{}{}", place.name, spec.name);
+                        let access_list = self.access_list(&name).to_vec();
+                        let notification = self.notification(&name, spec);
+                        let name = self.addressed_name(&name, &mut aliases);
+                        out.push(ParameterAttributeStruct { name, notification, access_list });
+                    }
+                });
+            }
         }
         Ok(out)
     }

@@ -173,6 +173,19 @@ impl Model {
         self.noting_failures(|| self.resolve_parsed(name.as_str(), name.path(), &mut RowCache::default()))
     }
 
+    /// Resolves a requested name that may hold instance wildcards: every place it
+    /// designates (GetParameterNames, GetParameterAttributes, SetParameterAttributes).
+    pub(super) fn resolve_all(&self, name: &Name) -> Result<Vec<Target>, Fault> {
+        if !name.is_addressed() {
+            return self.resolve_name(name).map(|t| vec![t]);
+        }
+        let parsed = name.path().map_err(|_| no_name())?;
+        self.resolve_addressed(&parsed, true, &mut RowCache::default()).map_err(|_| {
+            log::info!("{:.64}: names nothing", name.as_str());
+            no_name()
+        })
+    }
+
     /// Resolves every name of one request; each table's rows are listed once for all of
     /// them (an ACS naming every leaf names the same rows thousands of times).
     /// The object part of a parameter name is resolved once per request too: many names
@@ -206,6 +219,11 @@ impl Model {
         let mut objects: std::collections::HashMap<&str, Option<Place>> = Default::default();
         let mut out = Vec::with_capacity(names.len());
         for n in names {
+            if n.is_addressed() {
+                let parsed = n.path().map_err(|_| no_name())?;
+                out.extend(self.resolve_addressed(&parsed, true, &mut rows).map_err(|_| no_name())?);
+                continue;
+            }
             let name = n.as_str();
             let split = name.rfind('.').filter(|&i| i + 1 < name.len() && n.is_name());
             let Some((object, param)) = split.and_then(|i| Some((name.get(..=i)?, name.get(i + 1..)?))) else {
@@ -248,8 +266,13 @@ impl Model {
             no_name()
         })?;
         if parsed.has_wildcard() || parsed.has_alias() {
-            log::info!("{name}: instance wildcards and alias addressing are not supported");
-            return Err(no_name());
+            // One place or nothing: a wildcard is refused here (SetParameterValues,
+            // AddObject, DeleteObject: 9005, Amd 6 3.6.1).
+            let mut found = self.resolve_addressed(&parsed, false, rows).map_err(|_| no_name())?;
+            return match (found.pop(), found.is_empty()) {
+                (Some(t), true) => Ok(t),
+                _ => Err(no_name()),
+            };
         }
         let mut segs = parsed.segments.iter().peekable();
         let Some(Segment::Name(first)) = segs.next() else {

@@ -1,5 +1,5 @@
-//! SetParameterValues, AddObject and DeleteObject on the engine (TR-069 Amd 6 A.3.2.1,
-//! A.3.2.6, A.3.2.7; requirements section 12).
+//! SetParameterValues on the engine (TR-069 Amd 6 A.3.2.1; requirements section 12), and
+//! the transaction AddObject and DeleteObject (`rows`) share.
 //!
 //! SetParameterValues is all-or-nothing across backends: every parameter is resolved and
 //! validated against the schema first (9005 unknown, 9008 not writable, 9006/9007 bad
@@ -36,7 +36,7 @@ fn spv_fault(name: &str, code: FaultCode) -> SetParameterValuesFault {
     }
 }
 
-fn hal_fault(e: &HalError) -> Fault {
+pub(super) fn hal_fault(e: &HalError) -> Fault {
     Fault::new(e.fault())
 }
 
@@ -53,11 +53,14 @@ impl Model {
         }
         let value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
         let typed = if spec.reference { self.references_in(&value)? } else { Value::Text(value.clone()) };
-        if source.is_none() && spec.name == "Alias" {
-            let taken = place.numbers.last().is_some_and(|n| {
-                self.instances.borrow().alias_taken(row_table(&place.name), *n, &value) || value.is_empty()
-            });
-            if taken {
+        if spec.name == "Alias" && self.alias_param(place.obj).is_some() {
+            let refused = match source {
+                None => {
+                    place.numbers.last().is_some_and(|n| !self.alias_acceptable(row_table(&place.name), *n, &value))
+                }
+                Some(_) => !crate::proto::path::valid_alias(&value) || self.alias_used_by_another(&place, &value),
+            };
+            if refused {
                 return Err(FaultCode::INVALID_PARAMETER_VALUE);
             }
         }
@@ -71,13 +74,47 @@ impl Model {
         parameter_key: &str,
         state: &mut ModelState,
     ) -> Result<u8, Fault> {
+        // AutoCreateInstances (A.3.2.1): rows `[alias]` names that are not there are added
+        // first, and deleted again when the values are refused.
+        let (created, created_status) = self.auto_create(list, state);
+        let (status, kept) = match self.check_and_set(list) {
+            Ok(done) => done,
+            Err(fault) => {
+                if !created.is_empty() {
+                    self.undo_created(&created, state);
+                    self.save_instances(state);
+                }
+                return Err(fault);
+            }
+        };
+        state.values.extend(kept);
+        self.set_parameter_key(parameter_key, state);
+        self.save_instances(state);
+        self.refresh_addressing();
+        Ok(status.max(created_status))
+    }
+
+    /// Checks every value, then writes them in one transaction: the Status and the values
+    /// to keep in the state (those of volatile backends).
+    pub(super) fn check_and_set(
+        &mut self,
+        list: &[ParameterValueStruct],
+    ) -> Result<(u8, Vec<(String, String)>), Fault> {
         let mut faults = Vec::new();
         let mut writes = Vec::new();
         let mut seen = HashSet::new();
+        let mut aliases = HashSet::new();
         for p in list {
             let checked =
                 if seen.insert(p.name.as_str()) { self.check_write(p) } else { Err(FaultCode::INVALID_ARGUMENTS) };
             match checked {
+                // Two rows of one table given the same Alias in one request: the second is refused.
+                Ok(w)
+                    if w.backend.is_none()
+                        && !aliases.insert((row_table(&w.place.name).to_string(), w.value.clone())) =>
+                {
+                    faults.push(spv_fault(&p.name, FaultCode::INVALID_PARAMETER_VALUE))
+                }
                 Ok(w) => writes.push(w),
                 Err(code) => faults.push(spv_fault(&p.name, code)),
             }
@@ -87,21 +124,20 @@ impl Model {
             return Err(Fault { set_parameter_values_faults: faults, ..Fault::new(FaultCode::INVALID_ARGUMENTS) });
         }
         let status = self.transaction(&writes)?;
+        let mut kept = Vec::new();
         for w in &writes {
             if w.backend.is_none() {
                 if let Some(n) = w.place.numbers.last() {
                     self.instances.borrow_mut().set_alias(row_table(&w.place.name), *n, &w.value);
                 }
             } else if w.backend.and_then(|b| self.backend(b)).is_some_and(|b| b.volatile()) {
-                state.values.insert(w.name.clone(), w.value.clone());
+                kept.push((w.name.clone(), w.value.clone()));
             }
         }
-        self.set_parameter_key(parameter_key, state);
-        self.save_instances(state);
-        Ok(status)
+        Ok((status, kept))
     }
 
-    fn set_parameter_key(&mut self, key: &str, state: &mut ModelState) {
+    pub(super) fn set_parameter_key(&mut self, key: &str, state: &mut ModelState) {
         self.parameter_key = key.to_string();
         state.parameter_key = key.to_string();
     }
@@ -146,7 +182,11 @@ impl Model {
 
     /// Runs `stage` inside a transaction on `touched`; commits only if every backend staged
     /// and prepared. Returns the Status.
-    fn run(&mut self, touched: &[usize], stage: impl FnOnce(&mut Model) -> Result<(), Fault>) -> Result<u8, Fault> {
+    pub(super) fn run(
+        &mut self,
+        touched: &[usize],
+        stage: impl FnOnce(&mut Model) -> Result<(), Fault>,
+    ) -> Result<u8, Fault> {
         for &b in touched {
             if let Some(Err(e)) = self.backend_mut(b).map(|be| be.begin()) {
                 self.abort(touched);
@@ -190,91 +230,6 @@ impl Model {
                 be.abort();
             }
         }
-    }
-
-    /// AddObject: a new row in a writable table; returns (InstanceNumber, Status).
-    pub fn add_object(
-        &mut self,
-        object_name: &str,
-        parameter_key: &str,
-        state: &mut ModelState,
-    ) -> Result<(u32, u8), Fault> {
-        let Ok(Target::Table { parent, row, name }) = self.resolve(object_name) else {
-            log::info!("AddObject {object_name:.64}: not a table");
-            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
-        };
-        if !self.table_writable(row, &parent) {
-            // As icwmp and easycwmp do: a table that cannot grow is not a valid AddObject name.
-            log::info!("AddObject {name}: rows cannot be added");
-            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
-        }
-        let spec = self.tree.object(row).cloned().ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
-        let live = self.rows(row, &parent);
-        if spec.max_entries.is_some_and(|m| live.len() >= m as usize) {
-            return Err(Fault::new(FaultCode::RESOURCES_EXCEEDED));
-        }
-        let owner = *self.tree.serving(row).first().ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
-        let mut key = None;
-        let status = self.run(&[owner], |m| {
-            let at = Location { object: &spec.path, keys: &parent.keys };
-            match m.backend_mut(owner).map(|be| be.add(&at)) {
-                Some(Ok(k)) => {
-                    key = Some(k);
-                    Ok(())
-                }
-                Some(Err(e)) => Err(hal_fault(&e)),
-                None => Err(Fault::new(FaultCode::INTERNAL_ERROR)),
-            }
-        })?;
-        let key = key.ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
-        let number = self.instances.borrow_mut().numbers(&name, &[key], |_| None).first().copied().unwrap_or(0);
-        log::info!("AddObject {name}: instance {number}");
-        self.set_parameter_key(parameter_key, state);
-        self.save_instances(state);
-        Ok((number, status))
-    }
-
-    /// DeleteObject: removes a row of a writable table (and everything below); Status.
-    pub fn delete_object(
-        &mut self,
-        object_name: &str,
-        parameter_key: &str,
-        state: &mut ModelState,
-    ) -> Result<u8, Fault> {
-        let target = self.resolve(object_name);
-        let Ok(Target::Object(place)) = target else {
-            log::info!("DeleteObject {object_name:.64}: no such row");
-            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
-        };
-        let is_row = self.tree.object(place.obj).is_some_and(|o| o.multi);
-        let parent = Place {
-            obj: self.tree.parent.get(place.obj).copied().flatten().unwrap_or(0),
-            keys: place.keys.get(..place.keys.len().saturating_sub(1)).unwrap_or(&[]).to_vec(),
-            ..Place::default()
-        };
-        if !is_row || !self.table_writable(place.obj, &parent) {
-            log::info!("DeleteObject {object_name}: rows cannot be deleted");
-            return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
-        }
-        let owner = *self.tree.serving(place.obj).first().ok_or_else(|| Fault::new(FaultCode::INTERNAL_ERROR))?;
-        let path = self.tree.object(place.obj).map(|o| o.path.to_string()).unwrap_or_default();
-        let status = self.run(&[owner], |m| {
-            let at = Location { object: &path, keys: &place.keys };
-            match m.backend_mut(owner).map(|be| be.delete(&at)) {
-                Some(Ok(())) => Ok(()),
-                Some(Err(e)) => Err(hal_fault(&e)),
-                None => Err(Fault::new(FaultCode::INTERNAL_ERROR)),
-            }
-        })?;
-        if let Some(n) = place.numbers.last() {
-            self.instances.borrow_mut().remove(row_table(&place.name), *n);
-        }
-        self.attributes.retain(|k, _| !k.starts_with(&place.name));
-        state.attributes.retain(|k, _| !k.starts_with(&place.name));
-        state.values.retain(|k, _| !k.starts_with(&place.name));
-        self.set_parameter_key(parameter_key, state);
-        self.save_instances(state);
-        Ok(status)
     }
 
     /// Recreates the rows a volatile backend kept in the state (at start, before their

@@ -24,6 +24,8 @@ enum Seg {
 pub struct Name {
     text: String,
     parsed: Result<(Vec<Seg>, bool), PathError>,
+    /// A segment is `*` or `[alias]` (noted while parsing: the engine asks per name).
+    addressed: bool,
 }
 
 /// Names are equal when their texts are (the parse follows from the text).
@@ -50,7 +52,7 @@ impl PartialEq<&str> for Name {
 /// The empty name: the whole tree.
 impl Default for Name {
     fn default() -> Name {
-        Name { text: String::new(), parsed: Ok((Vec::new(), true)) }
+        Name { text: String::new(), parsed: Ok((Vec::new(), true)), addressed: false }
     }
 }
 
@@ -64,6 +66,7 @@ fn span(text: &str, part: &str) -> (u16, u16) {
 impl Name {
     pub fn new(text: impl Into<String>) -> Name {
         let text = text.into();
+        let mut addressed = false;
         let parsed = path::parse(&text).map(|p| {
             let segs = p
                 .segments
@@ -74,17 +77,21 @@ impl Name {
                         Seg::Name(a, b)
                     }
                     Segment::Alias(n) => {
+                        addressed = true;
                         let (a, b) = span(&text, n);
                         Seg::Alias(a, b)
                     }
                     Segment::Instance(i) => Seg::Instance(i),
-                    Segment::Wildcard => Seg::Wildcard,
+                    Segment::Wildcard => {
+                        addressed = true;
+                        Seg::Wildcard
+                    }
                     Segment::Placeholder => Seg::Placeholder,
                 })
                 .collect();
             (segs, p.partial)
         });
-        Name { text, parsed }
+        Name { text, parsed, addressed }
     }
 
     pub fn as_str(&self) -> &str {
@@ -94,6 +101,13 @@ impl Name {
     /// True when the text is a name (its parse succeeded).
     pub fn is_name(&self) -> bool {
         self.parsed.is_ok()
+    }
+
+    /// True when the name holds an instance wildcard `*` or an `[alias]` reference (TR-069
+    /// Amd 6 3.6.1): the engine resolves those by their own path, plain names by the fast
+    /// one. Noted while parsing: reading it costs nothing.
+    pub fn is_addressed(&self) -> bool {
+        self.addressed
     }
 
     /// The parsed form, borrowed from the text (no validation again); the error when the
@@ -160,6 +174,10 @@ mod tests {
             assert_eq!(Name::new(text).as_str(), text);
         }
         assert_eq!(Name::default().path().unwrap(), path::parse("").unwrap());
+        assert!(Name::new("Device.WiFi.SSID.*.").is_addressed());
+        assert!(Name::new("Device.WiFi.SSID.[lan].SSID").is_addressed());
+        assert!(!Name::new("Device.WiFi.SSID.1.SSID").is_addressed());
+        assert!(!Name::new("Device.WiFi.SSID.*").is_addressed(), "not a name");
         assert_eq!(Name::new("Device..X").path(), Err(PathError::EmptySegment));
         assert_eq!(Name::new("a".repeat(300)).path(), Err(PathError::TooLong));
     }

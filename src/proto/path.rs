@@ -40,6 +40,9 @@ pub enum PathError {
     BadCharacter,
     BadInstance,
     BadAlias,
+    /// `*` as the last segment of a parameter name (`Device.IP.Interface.*`): a wildcard
+    /// stands for an instance, which is an object, never a parameter (Amd 6 3.6.1).
+    WildcardLast,
 }
 
 impl fmt::Display for PathError {
@@ -50,6 +53,7 @@ impl fmt::Display for PathError {
             PathError::BadCharacter => "character not allowed in a name",
             PathError::BadInstance => "instance number out of range or with a leading zero",
             PathError::BadAlias => "bad [alias] reference",
+            PathError::WildcardLast => "instance wildcard as the last segment of a parameter name",
         })
     }
 }
@@ -62,8 +66,7 @@ fn segment(s: &str) -> Result<Segment<'_>, PathError> {
         _ => {}
     }
     if let Some(alias) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        let ok = !alias.is_empty() && alias.len() <= 64 && !alias.contains(['[', ']', '.']);
-        return if ok { Ok(Segment::Alias(alias)) } else { Err(PathError::BadAlias) };
+        return if valid_alias(alias) { Ok(Segment::Alias(alias)) } else { Err(PathError::BadAlias) };
     }
     // Every character a name may hold is ASCII: bytes are enough (a non-ASCII byte fails).
     let name_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
@@ -83,6 +86,19 @@ fn segment(s: &str) -> Result<Segment<'_>, PathError> {
         return Err(PathError::BadCharacter);
     }
     Ok(Segment::Name(s))
+}
+
+/// Longest Alias value (TR-181 `Alias` data type: string(64)).
+pub const MAX_ALIAS: usize = 64;
+
+/// Whether `alias` can be an Alias value, and so appear as `[alias]` in a name: TR-181's
+/// constraints under Alias-based addressing (not empty, at most 64 characters, starting
+/// with a letter) plus what a name cannot carry inside a segment (`.`, `[`, `]`) and no
+/// control character.
+pub fn valid_alias(alias: &str) -> bool {
+    alias.len() <= MAX_ALIAS
+        && alias.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && !alias.chars().any(|c| matches!(c, '.' | '[' | ']') || c.is_control())
 }
 
 /// Parses a name; "" is the root (partial, no segments).
@@ -105,6 +121,9 @@ pub fn parse(text: &str) -> Result<Path<'_>, PathError> {
         }
     }
     segments.push(segment(body.get(start..).unwrap_or(""))?);
+    if !partial && segments.last() == Some(&Segment::Wildcard) {
+        return Err(PathError::WildcardLast);
+    }
     Ok(Path { segments, partial })
 }
 
@@ -173,6 +192,36 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert_eq!(parse(&"a".repeat(257)), Err(PathError::TooLong));
+    }
+
+    #[test]
+    fn wildcards_and_aliases() {
+        let p = parse("Device.IP.Interface.*.IPv4Address.*.IPAddress").unwrap();
+        assert!(p.has_wildcard() && !p.has_alias());
+        assert_eq!(p.to_string(), "Device.IP.Interface.*.IPv4Address.*.IPAddress");
+        let a = parse("Device.NAT.PortMapping.[web-1_x:y].").unwrap();
+        assert_eq!(a.segments.last(), Some(&Segment::Alias("web-1_x:y")));
+        assert_eq!(parse("Device.IP.Interface.*"), Err(PathError::WildcardLast));
+        assert!(parse("Device.IP.Interface.*.").is_ok());
+        let long = format!("Device.X.[a{}].", "b".repeat(MAX_ALIAS - 1));
+        assert!(parse(&long).is_ok());
+        let too_long = format!("Device.X.[a{}].", "b".repeat(MAX_ALIAS));
+        assert_eq!(parse(&too_long), Err(PathError::BadAlias));
+        for bad in ["Device.X.[].", "Device.X.[1a].", "Device.X.[a\tb].", "Device.X.[-a]."] {
+            assert_eq!(parse(bad), Err(PathError::BadAlias), "{bad:?}");
+        }
+        for bad in [
+            "Device.X.[",
+            "Device.X.[.",
+            "Device.X.[a.b].",
+            "Device.X.**.",
+            "Device.X.*a.",
+            "Device.X.a*.",
+            "Device.X.[a]b.",
+            "Device.X.[[a]].",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
