@@ -3,6 +3,7 @@
 //! UCI; Linux sysfs, procfs and netlink).
 
 pub mod agent;
+pub mod dhcp;
 #[cfg(feature = "replay")]
 pub mod csv;
 #[cfg(feature = "diagnostics")]

@@ -160,10 +160,19 @@ fn text(value: &[u8], max: usize) -> Option<String> {
     ok.then(|| String::from_utf8_lossy(value).into_owned())
 }
 
-/// A decimal number in `min..=max`, sent as text (as dnsmasq and ISC dhcpd configurations
-/// give it).
+/// A number in `min..=max`: decimal text (TR-069 gives the sub-options as the parameter's
+/// value), else a 1-, 2- or 4-byte big-endian integer, as dnsmasq encodes an unquoted
+/// number (text wins where both readings exist).
 fn number(value: &[u8], min: u32, max: u32) -> Option<u32> {
-    let n: u32 = text(value, 10)?.parse().ok()?;
+    let n = match text(value, 10).and_then(|t| t.parse::<u32>().ok()) {
+        Some(n) => n,
+        None => match value {
+            [a] => u32::from(*a),
+            [a, b] => u32::from(u16::from_be_bytes([*a, *b])),
+            [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]),
+            _ => return None,
+        },
+    };
     (min..=max).contains(&n).then_some(n)
 }
 

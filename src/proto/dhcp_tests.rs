@@ -62,6 +62,9 @@ fn option43_bad_values_are_dropped_bad_lengths_refused() {
     let opt = v4(&[(1, &[b'h'; 300][..255]), (3, b"65536"), (4, b"65535")]);
     let d = parse_option43(&opt).unwrap();
     assert_eq!((d.url, d.retry_minimum_wait_interval, d.retry_interval_multiplier), (None, None, Some(65_535)));
+    let binary = parse_option43(&v4(&[(3, &[7]), (4, &[0x0b, 0xb8]), (1, b"http://a/")])).unwrap();
+    assert_eq!((binary.retry_minimum_wait_interval, binary.retry_interval_multiplier), (Some(7), Some(3000)));
+    assert_eq!(parse_option43(&v4(&[(3, &[0, 0, 1])])).unwrap().retry_minimum_wait_interval, None);
     assert_eq!(parse_option43(&[1]), Err(DhcpError::Truncated));
     assert_eq!(parse_option43(&[1, 5, b'h']), Err(DhcpError::Truncated));
     assert_eq!(parse_option43(&vec![0; MAX_OPTION_BYTES + 1]), Err(DhcpError::TooLong));

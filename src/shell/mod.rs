@@ -15,6 +15,7 @@ pub mod coding;
 pub mod control;
 #[cfg(feature = "diagnostics")]
 mod diagnostics;
+mod dhcp;
 mod dispatch;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 pub mod du;
@@ -140,6 +141,8 @@ pub struct Shell {
     /// The diagnostics backend's tests, shared with the runs.
     #[cfg(feature = "diagnostics")]
     diagnostics: crate::backend::diagnostics::Store,
+    /// What the DHCP client hooks reported (ACS discovery, Annex F), served by the agent.
+    dhcp: crate::backend::dhcp::DhcpStore,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -195,6 +198,8 @@ impl Shell {
         let state_file = persist::StateFile::new(state_path.clone(), state_path.exists().then_some(&state));
         let replay = config.agent.replay_file.as_deref().map(load_replay).transpose()?;
         let own = crate::backend::agent::AgentBackend::new(&config, identity(&config, replay.as_ref()), "/".into());
+        let dhcp = own.dhcp_store();
+        dhcp::load(&config.agent.state_file, &dhcp);
         let mut model = Model::new(Box::new(own), &state.model);
         #[cfg(feature = "diagnostics")]
         let diagnostics = crate::backend::diagnostics::Store::default();
@@ -243,6 +248,7 @@ impl Shell {
             software_modules,
             #[cfg(feature = "diagnostics")]
             diagnostics,
+            dhcp,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
