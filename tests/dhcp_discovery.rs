@@ -85,7 +85,9 @@ fn option43_from_dnsmasq_gives_the_acs_url_and_a_bootstrap_inform() {
     cfg.periodic_enable = false;
     let config = cfg.write(dir.path());
     let mut d = Daemon::start(dir.path(), &config);
-    wait_for("the control socket", || call(&dir.path().join("control.sock"), &Request::Get(vec!["Device.ManagementServer.URL".into()])).is_ok());
+    wait_for("the control socket", || {
+        call(&dir.path().join("control.sock"), &Request::Get(vec!["Device.ManagementServer.URL".into()])).is_ok()
+    });
     assert_eq!(get(dir.path(), "Device.ManagementServer.URL"), "", "no URL before DHCP");
     std::thread::sleep(Duration::from_millis(300));
     assert!(acs.sessions().is_empty(), "no session without a URL");
@@ -93,8 +95,13 @@ fn option43_from_dnsmasq_gives_the_acs_url_and_a_bootstrap_inform() {
     let y = pair.x.replace('x', "y");
     let out = run_udhcpc(&pair.b, &y, &config);
     assert!(out.status.success(), "udhcpc: {}", String::from_utf8_lossy(&out.stderr));
-    let bootstrap = |s: &[cwmpd::testacs::SessionRecord]| s.iter().any(|r| r.event_codes().contains(&"0 BOOTSTRAP".into()));
-    assert!(acs.wait_until(Duration::from_secs(15), bootstrap), "no BOOTSTRAP Inform at the DHCP URL: {}", d.log_text());
+    let bootstrap =
+        |s: &[cwmpd::testacs::SessionRecord]| s.iter().any(|r| r.event_codes().contains(&"0 BOOTSTRAP".into()));
+    assert!(
+        acs.wait_until(Duration::from_secs(15), bootstrap),
+        "no BOOTSTRAP Inform at the DHCP URL: {}",
+        d.log_text()
+    );
     assert_eq!(get(dir.path(), "Device.ManagementServer.URL"), url);
     assert_eq!(get(dir.path(), "Device.DeviceInfo.ProvisioningCode"), "PC-DHCP");
     assert_eq!(get(dir.path(), "Device.ManagementServer.CWMPRetryMinimumWaitInterval"), "7", "{}", d.log_text());
@@ -127,18 +134,23 @@ fn a_configured_url_wins_and_off_ignores_dhcp() {
         o.extend_from_slice(url.as_bytes());
         Request::DhcpAcs { v6: false, option: o }
     };
-    for (mode, configured, want) in
-        [("on", "http://127.0.0.1:9/conf", "http://127.0.0.1:9/conf"), ("off", "", ""), ("force", "http://127.0.0.1:9/conf", "http://127.0.0.1:9/dhcp")]
-    {
+    for (mode, configured, want) in [
+        ("on", "http://127.0.0.1:9/conf", "http://127.0.0.1:9/conf"),
+        ("off", "", ""),
+        ("force", "http://127.0.0.1:9/conf", "http://127.0.0.1:9/dhcp"),
+    ] {
         let dir = TempDir::new("dhcpmode");
         let mut cfg = DaemonConfig::new(configured);
         cfg.periodic_enable = false;
         let config = cfg.write(dir.path());
         let text = std::fs::read_to_string(&config).unwrap();
-        let text = text.replacen("config acs 'acs'\n", &format!("config acs 'acs'\n\toption dhcp_discovery '{mode}'\n"), 1);
+        let text =
+            text.replacen("config acs 'acs'\n", &format!("config acs 'acs'\n\toption dhcp_discovery '{mode}'\n"), 1);
         std::fs::write(&config, text).unwrap();
         let d = Daemon::start(dir.path(), &config);
-        wait_for("the control socket", || call(&dir.path().join("control.sock"), &Request::Get(vec!["Device.ManagementServer.URL".into()])).is_ok());
+        wait_for("the control socket", || {
+            call(&dir.path().join("control.sock"), &Request::Get(vec!["Device.ManagementServer.URL".into()])).is_ok()
+        });
         let answer = call(&dir.path().join("control.sock"), &option("http://127.0.0.1:9/dhcp")).unwrap();
         assert!(answer.starts_with("ok"), "{mode}: {answer}");
         assert_eq!(get(dir.path(), "Device.ManagementServer.URL"), want, "{mode}: {}", d.log_text());

@@ -3,9 +3,9 @@
 //! UCI; Linux sysfs, procfs and netlink).
 
 pub mod agent;
-pub mod dhcp;
 #[cfg(feature = "replay")]
 pub mod csv;
+pub mod dhcp;
 #[cfg(feature = "diagnostics")]
 pub mod diagnostics;
 pub mod linux;

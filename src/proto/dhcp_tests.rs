@@ -52,12 +52,7 @@ fn option43_pad_end_unknown_and_split_values() {
 
 #[test]
 fn option43_bad_values_are_dropped_bad_lengths_refused() {
-    let opt = v4(&[
-        (1, b"ftp://acs/"),
-        (2, b"a\nb"),
-        (3, b"0"),
-        (4, b"999"),
-    ]);
+    let opt = v4(&[(1, b"ftp://acs/"), (2, b"a\nb"), (3, b"0"), (4, b"999")]);
     assert_eq!(parse_option43(&opt).unwrap(), AcsDiscovery::default());
     let opt = v4(&[(1, &[b'h'; 300][..255]), (3, b"65536"), (4, b"65535")]);
     let d = parse_option43(&opt).unwrap();
@@ -101,9 +96,19 @@ fn option125_device_and_gateway_identity() {
     opt.push(u8::try_from(subs.len()).unwrap());
     opt.extend(&subs);
     let dev = parse_option125(&opt, false).unwrap();
-    assert_eq!(dev, DeviceIdentity { manufacturer_oui: "00D09E".into(), serial_number: "SN1".into(), product_class: "STB".into() });
+    assert_eq!(
+        dev,
+        DeviceIdentity { manufacturer_oui: "00D09E".into(), serial_number: "SN1".into(), product_class: "STB".into() }
+    );
     let gw = parse_option125(&opt, true).unwrap();
-    assert_eq!(gw, DeviceIdentity { manufacturer_oui: "A1B2C3".into(), serial_number: "GW9".into(), product_class: "Router".into() });
+    assert_eq!(
+        gw,
+        DeviceIdentity {
+            manufacturer_oui: "A1B2C3".into(),
+            serial_number: "GW9".into(),
+            product_class: "Router".into()
+        }
+    );
     assert_eq!(parse_option125(&opt[..7], false), Err(DhcpError::NoBbfEnterprise));
     assert_eq!(parse_option125(&opt[..opt.len() - 1], false), Err(DhcpError::Truncated));
     let bad_oui = [3561u32.to_be_bytes().to_vec(), vec![4, 1, 2, b'x', b'y']].concat();

@@ -13,9 +13,9 @@ pub mod acs_client;
 pub mod clock;
 pub mod coding;
 pub mod control;
+mod dhcp;
 #[cfg(feature = "diagnostics")]
 mod diagnostics;
-mod dhcp;
 mod dispatch;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 pub mod du;

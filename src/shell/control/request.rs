@@ -47,11 +47,17 @@ pub enum Request {
     },
     /// ACS discovery options from a DHCP client hook (TR-069 Amd 6 3.1): the payload of
     /// DHCPv4 option 43 (`v6` false) or DHCPv6 option 17.
-    DhcpAcs { v6: bool, option: Vec<u8> },
+    DhcpAcs {
+        v6: bool,
+        option: Vec<u8>,
+    },
     /// The DHCPv4 option 125 this LAN device received from its gateway (Annex F).
     DhcpGateway(Vec<u8>),
     /// A LAN client's DHCPv4 option 125 (Annex F), by MAC address; `None` when it left.
-    ManageableDevice { mac: String, option: Option<Vec<u8>> },
+    ManageableDevice {
+        mac: String,
+        option: Option<Vec<u8>>,
+    },
 }
 
 /// The usage of every verb, for errors and `--help`.
@@ -425,8 +431,10 @@ mod tests {
     /// from the characters the wire form escapes.
     #[test]
     fn random_arguments_and_lines_survive_or_are_refused() {
-        const PIECES: &[&str] =
-            &["", " ", "  ", "\t", "\n", "\r", "\\", "\\s", "s", "a", "é", "true", "0", "7", "http://x", "Device.", "v4", "0a", ":"];
+        const PIECES: &[&str] = &[
+            "", " ", "  ", "\t", "\n", "\r", "\\", "\\s", "s", "a", "é", "true", "0", "7", "http://x", "Device.", "v4",
+            "0a", ":",
+        ];
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         let mut next = |n: usize| {
             state ^= state << 13;
