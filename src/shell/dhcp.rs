@@ -49,6 +49,15 @@ pub(super) fn load(state_file: &Path, store: &DhcpStore) {
     }
 }
 
+/// ManagementServer.ManageableDeviceNotificationLimit as served (0 when unreadable).
+pub(super) fn notification_limit(model: &crate::model::Model) -> u32 {
+    let name = crate::proto::name::Name::from("Device.ManagementServer.ManageableDeviceNotificationLimit".to_string());
+    match model.parameter_values(&[name]) {
+        Ok(list) => list.iter().next().and_then(|p| p.value.parse().ok()).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
 impl Shell {
     /// `dhcp-acs`: option 43 or 17 from a DHCP client hook.
     pub(super) fn dhcp_acs(&mut self, v6: bool, option: Vec<u8>) -> String {

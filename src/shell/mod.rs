@@ -253,6 +253,7 @@ impl Shell {
         shell.settle_applies(boot);
         shell.clean_download_dir();
         shell.reload_heartbeat();
+        shell.cpe.set_manageable_device_notification_limit(dhcp::notification_limit(&shell.model));
         Ok(shell)
     }
 
@@ -351,6 +352,7 @@ impl Shell {
             c.disabled = !ms.enable_cwmp || !ms.http_connection_request_enable;
         }
         self.cpe.set_settings(self.now(), s);
+        self.cpe.set_manageable_device_notification_limit(dhcp::notification_limit(&self.model));
         self.reload_heartbeat();
         self.reload_stun();
     }

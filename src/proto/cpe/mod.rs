@@ -38,6 +38,7 @@ mod du_state;
 mod du_uuid;
 mod inputs;
 mod jobs;
+mod manageable;
 mod stun;
 
 pub use diagnostics::DiagnosticKind;
@@ -211,6 +212,7 @@ pub struct Cpe {
     dirty: bool,
     heartbeat: heartbeat::Heartbeat,
     stun: stun::StunClient,
+    manageable: manageable::NotificationLimit,
     /// Software-module jobs: the running step and the configured ExecEnvs.
     du: du::DuRuntime,
 }
@@ -263,6 +265,7 @@ impl Cpe {
             actions: VecDeque::new(),
             dirty: true,
             heartbeat: heartbeat::Heartbeat::default(),
+            manageable: manageable::NotificationLimit::default(),
             stun: stun::StunClient::default(),
             du: du::DuRuntime::default(),
         };
@@ -365,6 +368,7 @@ impl Cpe {
         deadlines.push(self.wall_deadline(self.durable.reboot_at));
         deadlines.push(self.heartbeat_deadline());
         deadlines.push(self.stun_deadline());
+        deadlines.push(self.manageable.deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -397,6 +401,7 @@ impl Cpe {
         }
         self.heartbeat_timeout();
         self.stun_timeout();
+        self.manageable_timeout(now);
         let expired = self.durable.transfers.expire(wall(now));
         if !expired.is_empty() {
             self.completion_events();
