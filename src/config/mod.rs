@@ -535,7 +535,17 @@ mod tests {
         assert_eq!(c.acs.retry_min_wait, 5);
         assert_eq!(c.connection_request.port, 7547);
         assert_eq!(c.agent.reboot_command, vec!["/sbin/reboot"]);
+        assert_eq!(c.acs.dhcp_discovery, DhcpDiscovery::On);
         assert!(Config::parse("").is_ok());
+        for (word, mode) in [("off", DhcpDiscovery::Off), ("on", DhcpDiscovery::On), ("force", DhcpDiscovery::Force)] {
+            let c = Config::parse(&format!("config acs 'acs'\n\toption dhcp_discovery '{word}'\n")).unwrap();
+            assert_eq!(c.acs.dhcp_discovery, mode);
+        }
+        let e = Config::parse("config acs\n\toption dhcp_discovery 'enable'\n").unwrap_err();
+        assert_eq!(e.to_string(), "<config>:2: option dhcp_discovery: 'enable' is not off, on or force");
+        let c = Config::parse("config acs 'acs'\n\toption dhcp_discovery 'off'\n").unwrap();
+        assert!(c.warnings()[0].ends_with("until one is set"), "{:?}", c.warnings());
+        assert!(Config::parse("").unwrap().warnings()[0].ends_with("or DHCP gives one"));
     }
 
     #[test]
