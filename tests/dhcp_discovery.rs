@@ -158,3 +158,56 @@ fn a_configured_url_wins_and_off_ignores_dhcp() {
         assert!(mode == "off" || bad.starts_with("error:"), "{mode}: {bad}");
     }
 }
+
+/// The odhcp6c and dhclient hooks, run as their DHCP clients run them (arguments and
+/// environment), hand option 17 and dhclient's colon hex to the daemon; a hostile value
+/// is passed as one argument, refused by the agent, never evaluated.
+#[test]
+fn the_dhcpv6_and_dhclient_hooks_hand_over_the_option_and_evaluate_nothing() {
+    let dir = TempDir::new("dhcphooks");
+    let mut cfg = DaemonConfig::new("");
+    cfg.periodic_enable = false;
+    let config = cfg.write(dir.path());
+    let d = Daemon::start(dir.path(), &config);
+    wait_for("the control socket", || {
+        call(&dir.path().join("control.sock"), &Request::Get(vec!["Device.".into()])).is_ok()
+    });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |script: &str, args: &[&str], env: &[(&str, &str)]| {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!(". {}", root.join(script).display()))
+            .arg("hook")
+            .args(args)
+            .envs(env.iter().copied())
+            .env("CWMPD_BIN", env!("CARGO_BIN_EXE_cwmpd"))
+            .env("CWMPD_CONFIG", &config)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{script}");
+    };
+    // DHCPv6 option 17: enterprise 3561, sub-option 1 (two-byte code and length).
+    let url6 = "http://[::1]:9/v6";
+    let mut o17 = vec![0, 0, 0x0d, 0xe9, 0, 1, 0, u8::try_from(url6.len()).unwrap()];
+    o17.extend_from_slice(url6.as_bytes());
+    let hex: String = o17.iter().map(|b| format!("{b:02x}")).collect();
+    run("platform/openwrt/files/cwmpd.odhcp6c", &["wan6", "bound"], &[("OPTION_17", &hex)]);
+    assert_eq!(get(dir.path(), "Device.ManagementServer.URL"), url6, "{}", d.log_text());
+    // dhclient: colon hex of single-digit bytes.
+    let url4 = "http://127.0.0.1:9/dhclient";
+    let mut o43 = vec![1, u8::try_from(url4.len()).unwrap()];
+    o43.extend_from_slice(url4.as_bytes());
+    let colon: Vec<String> = o43.iter().map(|b| format!("{b:x}")).collect();
+    run(
+        "platform/linux/dhclient-exit-hook",
+        &[],
+        &[("reason", "BOUND"), ("new_vendor_encapsulated_options", &colon.join(":"))],
+    );
+    assert_eq!(get(dir.path(), "Device.ManagementServer.URL"), url4, "{}", d.log_text());
+    // Hostile text where hex belongs: one refused argument, nothing run.
+    let marker = dir.path().join("evaluated");
+    let hostile = format!("$(touch {m}); touch {m}; `touch {m}`", m = marker.display());
+    run("platform/openwrt/files/cwmpd.udhcpc", &["bound"], &[("opt43", &hostile), ("opt125", &hostile)]);
+    assert!(!marker.exists(), "the hook evaluated the option");
+    assert_eq!(get(dir.path(), "Device.ManagementServer.URL"), url4);
+}
