@@ -59,7 +59,7 @@ impl Cpe {
     /// A held change of the count whose time has come: an Active Notification now, if it
     /// has not been reported in between.
     pub(super) fn manageable_timeout(&mut self, now: Now) {
-        if !self.manageable.held.is_some_and(|t| t <= now.instant) {
+        if self.manageable.held.is_none_or(|t| t > now.instant) {
             return;
         }
         self.manageable.held = None;
