@@ -113,6 +113,17 @@ fn option43_from_dnsmasq_gives_the_acs_url_and_a_bootstrap_inform() {
     assert_eq!(get(dir.path(), "Device.GatewayInfo.ManufacturerOUI"), "A1B2C3");
     assert_eq!(get(dir.path(), "Device.GatewayInfo.SerialNumber"), "GW-0042");
     assert_eq!(get(dir.path(), "Device.GatewayInfo.ProductClass"), "HomeGateway");
+    // GatewayInfo starts with active notification (TR-181 forceDefaultEnabled): reported.
+    let gateway_reported = |s: &[cwmpd::testacs::SessionRecord]| {
+        s.iter().any(|r| {
+            r.event_codes().contains(&"4 VALUE CHANGE".into())
+                && r.inform
+                    .parameter_list
+                    .iter()
+                    .any(|p| p.name == "Device.GatewayInfo.SerialNumber" && p.value == "GW-0042")
+        })
+    };
+    assert!(acs.wait_until(Duration::from_secs(15), gateway_reported), "GatewayInfo not notified: {}", d.log_text());
 
     // The URL is kept: after a restart it is there before any DHCP exchange, and the ACS
     // is not new (no second BOOTSTRAP).
