@@ -3,8 +3,8 @@
 //! Annex F gateway identity in option 125); busybox `udhcpc` in the peer namespace runs the
 //! shipped OpenWrt hook (platform/openwrt/files/cwmpd.udhcpc), which hands the raw options
 //! to the real `cwmpd` over its control socket. The daemon, started without an ACS URL,
-//! ends with ManagementServer.URL from DHCP and a 0 BOOTSTRAP Inform at that URL; the value
-//! survives a restart; a configured URL is not overridden (`dhcp_discovery` on).
+//! ends with ManagementServer.URL from DHCP and a 0 BOOTSTRAP Inform at that URL; the values
+//! survive a restart; a configured URL is not overridden (`dhcp_discovery` on).
 #![cfg(feature = "testacs")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -135,6 +135,8 @@ fn option43_from_dnsmasq_gives_the_acs_url_and_a_bootstrap_inform() {
     assert!(acs.wait_sessions(before + 1, Duration::from_secs(15)), "no Inform after restart: {}", d.log_text());
     let last = acs.sessions().last().unwrap().event_codes();
     assert!(!last.contains(&"0 BOOTSTRAP".into()), "{last:?}");
+    assert_eq!(get(dir.path(), "Device.GatewayInfo.SerialNumber"), "GW-0042", "kept too");
+    assert!(!last.contains(&"4 VALUE CHANGE".into()), "a restart changes nothing: {last:?}");
 }
 
 /// `dhcp_discovery` on: a configured URL is not overridden; off: DHCP is ignored.

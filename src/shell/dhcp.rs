@@ -1,8 +1,10 @@
 //! DHCP values handed over by the DHCP client hooks through the control socket (TR-069
 //! Amd 6 section 3.1 ACS discovery; Annex F identities): parsed by [`crate::proto::dhcp`],
-//! kept in the agent backend's [`DhcpStore`], the ACS discovery option persisted beside
-//! the state file (`<state_file>.dhcp`, the request line itself, read back through the
-//! same control parser). A new URL reaches the brain as a settings change: BOOTSTRAP.
+//! kept in the agent backend's [`DhcpStore`]. The ACS discovery option and the gateway's
+//! option 125 are persisted beside the state file (`<state_file>.dhcp`: their request
+//! lines, read back at start through the same control parser), so a restart neither
+//! forgets the URL nor reports GatewayInfo as changed. A new URL reaches the brain as a
+//! settings change: BOOTSTRAP.
 
 use super::Shell;
 use crate::backend::dhcp::DhcpStore;
@@ -33,20 +35,48 @@ fn acs_values(v6: bool, option: &[u8]) -> Result<AcsDiscovery, String> {
     Ok(found)
 }
 
-/// Reads the saved option at start (before the brain's settings are derived).
-pub(super) fn load(state_file: &Path, store: &DhcpStore) {
-    let path = saved_path(state_file);
-    let Ok(text) = std::fs::read_to_string(&path) else { return };
-    match control::parse(&text) {
-        Ok(Request::DhcpAcs { v6, option }) => match acs_values(v6, &option) {
-            Ok(found) => {
-                log::info!("DHCP: ACS URL {} (saved)", found.url.as_deref().unwrap_or(""));
-                store.lock().acs = found;
-            }
-            Err(e) => log::warn!("{}: {e}", path.display()),
-        },
-        _ => log::warn!("{}: not a saved DHCP option; ignored", path.display()),
+/// The options kept across restarts, as their control requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Saved {
+    acs: Option<(bool, Vec<u8>)>,
+    gateway: Option<Vec<u8>>,
+}
+
+impl Saved {
+    fn text(&self) -> String {
+        let acs = self.acs.clone().map(|(v6, option)| Request::DhcpAcs { v6, option });
+        let gateway = self.gateway.clone().map(Request::DhcpGateway);
+        acs.into_iter().chain(gateway).map(|r| control::format(&r)).collect()
     }
+}
+
+/// Reads the saved options at start (before the brain's settings are derived); a line
+/// that no longer parses is skipped with a warning.
+pub(super) fn load(state_file: &Path, store: &DhcpStore) -> Saved {
+    let path = saved_path(state_file);
+    let mut saved = Saved::default();
+    let Ok(text) = std::fs::read_to_string(&path) else { return saved };
+    for line in text.lines().take(2) {
+        match control::parse(line) {
+            Ok(Request::DhcpAcs { v6, option }) => match acs_values(v6, &option) {
+                Ok(found) => {
+                    log::info!("DHCP: ACS URL {} (saved)", found.url.as_deref().unwrap_or(""));
+                    store.lock().acs = found;
+                    saved.acs = Some((v6, option));
+                }
+                Err(e) => log::warn!("{}: {e}", path.display()),
+            },
+            Ok(Request::DhcpGateway(option)) => match parse_option125(&option, true) {
+                Ok(gw) => {
+                    store.lock().gateway = gw;
+                    saved.gateway = Some(option);
+                }
+                Err(e) => log::warn!("{}: {e}", path.display()),
+            },
+            _ => log::warn!("{}: not a saved DHCP option; ignored", path.display()),
+        }
+    }
+    saved
 }
 
 /// ManagementServer.ManageableDeviceNotificationLimit as served (0 when unreadable).
@@ -75,11 +105,7 @@ impl Shell {
         if self.dhcp.lock().acs == found {
             return "ok\n".into();
         }
-        let line = control::format(&Request::DhcpAcs { v6, option });
-        let path = saved_path(&self.config.agent.state_file);
-        if let Err(e) = crate::shell::persist::write_atomic(&path, line.as_bytes(), 0o600) {
-            log::warn!("DHCP: cannot save {}: {e}", path.display());
-        }
+        self.save_dhcp(|s| s.acs = Some((v6, option)));
         log::info!(
             "DHCP: ACS URL {}, ProvisioningCode {:?}, retry {:?}/{:?}",
             found.url.as_deref().unwrap_or(""),
@@ -94,13 +120,26 @@ impl Shell {
         "ok\n".into()
     }
 
+    /// Changes the saved options and writes them (atomically; a failure is logged).
+    fn save_dhcp(&mut self, change: impl FnOnce(&mut Saved)) {
+        change(&mut self.dhcp_saved);
+        let path = saved_path(&self.config.agent.state_file);
+        if let Err(e) = crate::shell::persist::write_atomic(&path, self.dhcp_saved.text().as_bytes(), 0o600) {
+            log::warn!("DHCP: cannot save {}: {e}", path.display());
+        }
+    }
+
     /// `dhcp-gateway`: the option 125 this device received (Device.GatewayInfo, Annex F).
     pub(super) fn dhcp_gateway(&mut self, option: &[u8]) -> String {
         match parse_option125(option, true) {
+            Ok(gw) if self.dhcp.lock().gateway == gw => "ok\n".into(),
             Ok(gw) => {
                 log::info!("DHCP: gateway {} {} {}", gw.manufacturer_oui, gw.product_class, gw.serial_number);
                 self.dhcp.lock().gateway = gw;
-                self.cpe.handle_platform_changed(self.now());
+                self.save_dhcp(|s| s.gateway = Some(option.to_vec()));
+                // Compared at once: the values after a session are the ACS's (resynced),
+                // and a session may be running now (the BOOTSTRAP the same lease caused).
+                self.cpe.check_values_now(self.now());
                 "ok\n".into()
             }
             Err(e) => format!("error: DHCP option 125: {e}\n"),
@@ -122,7 +161,7 @@ impl Shell {
                 Err(e) => format!("error: DHCP option 125: {e}\n"),
             },
         };
-        self.cpe.handle_platform_changed(self.now());
+        self.cpe.check_values_now(self.now());
         answer
     }
 }

@@ -143,6 +143,8 @@ pub struct Shell {
     diagnostics: crate::backend::diagnostics::Store,
     /// What the DHCP client hooks reported (ACS discovery, Annex F), served by the agent.
     dhcp: crate::backend::dhcp::DhcpStore,
+    /// The DHCP options kept across restarts.
+    dhcp_saved: dhcp::Saved,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -199,7 +201,7 @@ impl Shell {
         let replay = config.agent.replay_file.as_deref().map(load_replay).transpose()?;
         let own = crate::backend::agent::AgentBackend::new(&config, identity(&config, replay.as_ref()), "/".into());
         let dhcp = own.dhcp_store();
-        dhcp::load(&config.agent.state_file, &dhcp);
+        let dhcp_saved = dhcp::load(&config.agent.state_file, &dhcp);
         let mut model = Model::new(Box::new(own), &state.model);
         #[cfg(feature = "diagnostics")]
         let diagnostics = crate::backend::diagnostics::Store::default();
@@ -249,6 +251,7 @@ impl Shell {
             #[cfg(feature = "diagnostics")]
             diagnostics,
             dhcp,
+            dhcp_saved,
         };
         shell.settle_applies(boot);
         shell.clean_download_dir();
