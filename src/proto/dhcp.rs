@@ -14,8 +14,6 @@
 pub const MAX_OPTION_BYTES: usize = 1024;
 /// The Broadband Forum's IANA enterprise number (TR-069 Amd 6 3.1, Annex F).
 pub const BBF_ENTERPRISE: u32 = 3561;
-/// The vendor class the CPE announces in DHCPv4 option 60 (and DHCPv6 option 16).
-pub const VENDOR_CLASS: &str = "dslforum.org";
 /// Longest URL kept (TR-181 ManagementServer.URL is string(256)).
 const MAX_URL: usize = 256;
 /// Longest ProvisioningCode kept (TR-181 DeviceInfo.ProvisioningCode is string(64)).
