@@ -28,7 +28,8 @@
 //!   faults, parameter names, events, retry and schedules, connection-request decisions
 //!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
 //!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the
-//!   ICMP, DNS and UDP Echo Plus codecs of the diagnostics [`proto::diag`], the transfer queue.
+//!   ICMP, DNS and UDP Echo Plus codecs of the diagnostics [`proto::diag`], the DHCP options
+//!   of ACS discovery and Annex F [`proto::dhcp`], the transfer queue.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, notifications.
 //! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) and

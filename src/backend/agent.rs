@@ -145,6 +145,9 @@ pub struct AgentBackend {
     /// ManagementServer.InformParameter.{i}.
     inform: InformParameters,
     root: PathBuf,
+    /// What DHCP gave (TR-069 Amd 6 3.1, Annex F), shared with the shell.
+    dhcp: super::dhcp::DhcpStore,
+    dhcp_discovery: crate::config::DhcpDiscovery,
 }
 
 fn bool_text(b: bool) -> String {
@@ -213,7 +216,24 @@ impl AgentBackend {
             own: BTreeMap::new(),
             inform: InformParameters::default(),
             root,
+            dhcp: super::dhcp::DhcpStore::default(),
+            dhcp_discovery: a.dhcp_discovery,
         }
+    }
+
+    /// The store of DHCP-learnt values this backend serves; the shell fills it.
+    pub fn dhcp_store(&self) -> super::dhcp::DhcpStore {
+        self.dhcp.clone()
+    }
+
+    /// A parameter DHCP may give (ManagementServer URL and CWMPRetry*, DeviceInfo
+    /// ProvisioningCode): written by the ACS, from DHCP or `configured`, as the
+    /// `dhcp_discovery` option orders them.
+    fn with_dhcp(&self, full: &str, name: &str, configured: Option<String>) -> Option<String> {
+        let url_written = self.values.get(&format!("{MS}URL")).is_some_and(|u| !u.is_empty());
+        let url_set = url_written || self.defaults.get("URL").is_some_and(|u| !u.is_empty());
+        let written = self.values.get(full).cloned();
+        super::dhcp::effective(self.dhcp_discovery, url_set, written, self.dhcp.acs_value(name), configured)
     }
 
     pub fn identity(&self) -> &Identity {
@@ -232,7 +252,7 @@ impl AgentBackend {
             "HardwareVersion" => &id.hardware_version,
             "SoftwareVersion" => &id.software_version,
             "ProvisioningCode" => {
-                return Some(self.values.get(&format!("{DI}{name}")).cloned().unwrap_or(id.provisioning_code.clone()))
+                return self.with_dhcp(&format!("{DI}{name}"), name, Some(id.provisioning_code.clone()))
             }
             "UpTime" => return super::linux::identity::uptime(&self.root),
             _ => return None,
@@ -247,6 +267,9 @@ impl AgentBackend {
             "ConnectionRequestURL" => Some(self.connection_request_url.clone()),
             "InformParameterNumberOfEntries" => Some(self.inform.keys().len().to_string()),
             p if self.own.contains_key(p) => self.own.get(p).cloned(),
+            "URL" | "CWMPRetryMinimumWaitInterval" | "CWMPRetryIntervalMultiplier" => {
+                self.with_dhcp(&format!("{MS}{name}"), name, self.defaults.get(name).cloned())
+            }
             _ => self.values.get(&format!("{MS}{name}")).or_else(|| self.defaults.get(name)).cloned(),
         }
     }
@@ -259,6 +282,7 @@ impl Backend for AgentBackend {
 
     fn serves(&self, object: &str) -> bool {
         matches!(object, "Device." | DI | MS | SDM | ATC | HBP | DUSC | IP)
+            || matches!(object, super::dhcp::GATEWAY_INFO | super::dhcp::MANAGEABLE_DEVICE)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -274,16 +298,20 @@ impl Backend for AgentBackend {
             HBP => &["Enable", "ReportingInterval", "InitiationTime"],
             DUSC => &["Enable", "OperationTypeFilter", "ResultTypeFilter", "FaultCodeFilter"],
             IP => inform_parameter::PARAMS,
+            super::dhcp::GATEWAY_INFO => super::dhcp::IDENTITY_PARAMS,
+            super::dhcp::MANAGEABLE_DEVICE => &["ManufacturerOUI", "SerialNumber", "ProductClass", "Host"],
             _ => &[],
         };
         list.iter().map(|s| s.to_string()).collect()
     }
 
-    /// One SupportedDataModel row: the Device:2 model of the compiled schema.
+    /// One SupportedDataModel row: the Device:2 model of the compiled schema; the
+    /// ManageableDevice rows by MAC address (Annex F).
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
         match at.object {
             SDM => Ok(vec!["device2".to_string()]),
             IP => Ok(self.inform.keys()),
+            super::dhcp::MANAGEABLE_DEVICE => Ok(self.dhcp.device_keys()),
             _ => Err(HalError::new(ErrorKind::NotFound, at.object)),
         }
     }
@@ -292,6 +320,9 @@ impl Backend for AgentBackend {
         if (at.object, param) == (MS, "ConnReqXMPPConnection") {
             let key = self.management_server(param).unwrap_or_default();
             return Ok(Some(if key.is_empty() { Value::Refs(Vec::new()) } else { Value::row(XMPP_CONNECTION, &key) }));
+        }
+        if matches!(at.object, super::dhcp::GATEWAY_INFO | super::dhcp::MANAGEABLE_DEVICE) {
+            return Ok(self.dhcp.value(at.object, at.key(), param));
         }
         Ok(self.text(at, param).map(Value::Text))
     }

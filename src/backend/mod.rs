@@ -5,6 +5,7 @@
 pub mod agent;
 #[cfg(feature = "replay")]
 pub mod csv;
+pub mod dhcp;
 #[cfg(feature = "diagnostics")]
 pub mod diagnostics;
 pub mod inform_parameter;

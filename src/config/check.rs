@@ -26,6 +26,7 @@ const SINGLE: &[(&str, &[&str])] = &[
             "client_key",
             "insecure",
             "session_timeout",
+            "dhcp_discovery",
         ],
     ),
     (

@@ -47,6 +47,8 @@ pub enum ConfigProblem {
     UrlPath(String),
     LogLevel(String),
     Platform(String),
+    /// `dhcp_discovery` not off, on or force.
+    DhcpDiscovery(String),
     /// An `apply` section without a vendor file type `X <OUI> <name>` or a command.
     Apply,
     /// `acs.url` without a host.
@@ -100,6 +102,7 @@ impl fmt::Display for ConfigProblem {
             ConfigProblem::UrlPath(v) => write!(f, "option path: '{v}' must start with / and hold no spaces"),
             ConfigProblem::LogLevel(v) => write!(f, "option log_level: '{v}' is not error/warn/info/debug"),
             ConfigProblem::Platform(v) => write!(f, "option platform: '{v}' is not auto, openwrt, linux or none"),
+            ConfigProblem::DhcpDiscovery(v) => write!(f, "option dhcp_discovery: '{v}' is not off, on or force"),
             ConfigProblem::Apply => f.write_str("apply: file_type 'X <OUI> <name>' and command are required"),
             ConfigProblem::UrlHost(v) => write!(f, "option url: '{v}' has no host name or address"),
             ConfigProblem::UrlPort { url, port } => {

@@ -17,6 +17,7 @@
 //! | | `client_cert`, `client_key` | PEM client certificate and key | none |
 //! | | `insecure` | skip TLS verification (bool; logged as a warning) | 0 |
 //! | | `session_timeout` | seconds to wait for each ACS reply (>= 30) | 30 |
+//! | | `dhcp_discovery` | ACS discovery by DHCP (TR-069 3.1: option 43 / DHCPv6 17 via `cwmpd dhcp-acs`): `off` ignores it; `on` uses the DHCP URL (and its ProvisioningCode and retry values) only while neither `url` nor the ACS set a URL; `force` puts DHCP's values over both | on |
 //! | `cpe` | `manufacturer`, `manufacturer_oui` (6 upper-case hex), `product_class`, `serial_number`, `model_name`, `description`, `hardware_version`, `software_version`, `provisioning_code` | DeviceInfo identity | a replayed dump's DeviceInfo, else the host |
 //! | `connection_request` | `enable` | HTTP connection requests (bool) | 1 |
 //! | | `address`, `port` | listener address and port (0 = any free port) | 0.0.0.0, 7547 |
@@ -87,6 +88,12 @@ pub mod write_back;
 
 pub use error::{ConfigError, ConfigProblem};
 
+/// Checks an ACS URL as the `url` option is checked (scheme, host, port), for URLs that
+/// come from elsewhere (DHCP).
+pub fn check_acs_url(url: &str) -> Result<(), ConfigProblem> {
+    check::acs_url(url)
+}
+
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use uci::UciSection;
@@ -110,6 +117,21 @@ pub struct AcsConfig {
     pub client_key: Option<PathBuf>,
     pub insecure: bool,
     pub session_timeout: u32,
+    /// How an ACS URL learnt from DHCP is used (TR-069 Amd 6 3.1).
+    pub dhcp_discovery: DhcpDiscovery,
+}
+
+/// The `dhcp_discovery` option: whether DHCP may give ManagementServer.URL and its
+/// companions, and over what.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DhcpDiscovery {
+    /// DHCP values are ignored.
+    Off,
+    /// Used only while no URL is configured and the ACS has written none.
+    #[default]
+    On,
+    /// Used over the configured and the ACS-written values.
+    Force,
 }
 
 /// `cpe` section: identity overrides (empty = from the host).
@@ -349,8 +371,13 @@ impl Config {
     /// prints these, the daemon logs them): one line each.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if self.acs.url.is_empty() {
+        if self.acs.url.is_empty() && self.acs.dhcp_discovery == DhcpDiscovery::Off {
             out.push("no ACS URL (option url of the 'acs' section): no session is opened until one is set".to_string());
+        } else if self.acs.url.is_empty() {
+            out.push(
+                "no ACS URL (option url of the 'acs' section): no session is opened until one is set or DHCP gives one"
+                    .to_string(),
+            );
         }
         out.extend(backends::warnings(&self.backends));
         out
@@ -423,6 +450,12 @@ fn acs(r: &Reader<'_>) -> Result<AcsConfig, ConfigError> {
         client_key: r.nonempty("client_key").map(PathBuf::from),
         insecure: r.bool("insecure", false)?,
         session_timeout: r.number("session_timeout", 30, 30, 3600)?,
+        dhcp_discovery: match r.string("dhcp_discovery", "on").trim() {
+            "off" => DhcpDiscovery::Off,
+            "on" | "" => DhcpDiscovery::On,
+            "force" => DhcpDiscovery::Force,
+            other => return Err(r.error("dhcp_discovery", ConfigProblem::DhcpDiscovery(other.to_string()))),
+        },
     })
 }
 
@@ -615,7 +648,17 @@ mod tests {
         assert_eq!(c.acs.retry_min_wait, 5);
         assert_eq!(c.connection_request.port, 7547);
         assert_eq!(c.agent.reboot_command, vec!["/sbin/reboot"]);
+        assert_eq!(c.acs.dhcp_discovery, DhcpDiscovery::On);
         assert!(Config::parse("").is_ok());
+        for (word, mode) in [("off", DhcpDiscovery::Off), ("on", DhcpDiscovery::On), ("force", DhcpDiscovery::Force)] {
+            let c = Config::parse(&format!("config acs 'acs'\n\toption dhcp_discovery '{word}'\n")).unwrap();
+            assert_eq!(c.acs.dhcp_discovery, mode);
+        }
+        let e = Config::parse("config acs\n\toption dhcp_discovery 'enable'\n").unwrap_err();
+        assert_eq!(e.to_string(), "<config>:2: option dhcp_discovery: 'enable' is not off, on or force");
+        let c = Config::parse("config acs 'acs'\n\toption dhcp_discovery 'off'\n").unwrap();
+        assert!(c.warnings().first().is_some_and(|w| w.ends_with("until one is set")), "{:?}", c.warnings());
+        assert!(Config::parse("").unwrap().warnings().first().is_some_and(|w| w.ends_with("or DHCP gives one")));
     }
 
     #[test]

@@ -373,6 +373,12 @@ impl Model {
             && (success || faults.trim().is_empty() || faults.split(',').any(|c| c.trim() == fault_code.to_string()))
     }
 
+    /// Drops the cached ManagementServer settings, for a value a backend changed outside the
+    /// engine's write paths (the ACS URL a DHCP hook hands over, `crate::shell`'s dhcp.rs).
+    pub fn settings_changed(&self) {
+        self.ms_cache.replace(None);
+    }
+
     pub fn management_server(&self) -> ManagementServer {
         if let Some(ms) = self.ms_cache.borrow().as_ref() {
             return ms.clone();

@@ -14,6 +14,7 @@
 //! - [`event`], [`retry`], [`schedule`]: Inform events, back-off, periodic/scheduled times.
 //! - [`cr`]: connection-request decisions (request heads, Digest, rate limit, per-source
 //!   throttle, connection table, burst logging, Annex G UDP connection requests).
+//! - [`dhcp`]: the DHCP options of ACS discovery (3.1) and Annex F identities.
 //! - [`stun`]: the STUN messages of Annex G (RFC 3489 requests, RFC 3489/5389 answers).
 //! - [`transfer`]: the transfer queue (admission, windows, phases) and its records.
 
@@ -21,6 +22,7 @@
 
 pub mod cpe;
 pub mod cr;
+pub mod dhcp;
 #[cfg(feature = "diagnostics")]
 pub mod diag;
 pub mod event;

@@ -91,6 +91,8 @@ impl Shell {
         log::warn!("factory reset (FactoryReset RPC)");
         self.state = State::default();
         self.persist();
+        // What DHCP gave is learnt again after the reset, not kept through it.
+        let _ = std::fs::remove_file(super::dhcp::saved_path(&self.config.agent.state_file));
         run_command(&self.config.agent.factory_reset_command, &self.config.agent.boot_marker);
     }
 }

@@ -62,6 +62,9 @@ impl Shell {
             Request::AutonomousTransferComplete { download, fault_code, file_size, url, file_type } => {
                 self.autonomous(download, fault_code, file_size, url, file_type)
             }
+            Request::DhcpAcs { v6, option } => self.dhcp_acs(v6, option),
+            Request::DhcpGateway(option) => self.dhcp_gateway(&option),
+            Request::ManageableDevice { mac, option } => self.manageable_device(&mac, option.as_deref()),
             Request::Inform => {
                 let event = local_inform_event(&self.model.device_id().oui);
                 log::info!("control socket: Inform requested ({})", event.as_str());

@@ -13,6 +13,7 @@ pub mod acs_client;
 pub mod clock;
 pub mod coding;
 pub mod control;
+mod dhcp;
 #[cfg(feature = "diagnostics")]
 mod diagnostics;
 mod dispatch;
@@ -156,6 +157,10 @@ pub struct Shell {
     /// The XMPP connection of connection requests (Annex K).
     #[cfg(feature = "xmpp")]
     xmpp: xmpp::XmppSide,
+    /// What the DHCP client hooks reported (ACS discovery, Annex F), served by the agent.
+    dhcp: crate::backend::dhcp::DhcpStore,
+    /// The DHCP options kept across restarts.
+    dhcp_saved: dhcp::Saved,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -213,6 +218,8 @@ impl Shell {
         let state_file = persist::StateFile::new(state_path.clone(), state_path.exists().then_some(&state));
         let replay = config.agent.replay_file.as_deref().map(load_replay).transpose()?;
         let own = crate::backend::agent::AgentBackend::new(&config, identity(&config, replay.as_ref()), "/".into());
+        let dhcp = own.dhcp_store();
+        let dhcp_saved = dhcp::load(&config.agent.state_file, &dhcp);
         let mut model = Model::new(Box::new(own), &state.model);
         model.set_default_access(config.agent.subscriber_access);
         #[cfg(feature = "diagnostics")]
@@ -276,6 +283,8 @@ impl Shell {
             diagnostics,
             #[cfg(feature = "xmpp")]
             xmpp,
+            dhcp,
+            dhcp_saved,
         };
         shell.cpe.eu_started(boot);
         #[cfg(feature = "software-modules")]
@@ -283,6 +292,7 @@ impl Shell {
         shell.settle_applies(boot);
         shell.clean_download_dir();
         shell.reload_heartbeat();
+        shell.cpe.set_manageable_device_notification_limit(dhcp::notification_limit(&shell.model));
         Ok(shell)
     }
 
@@ -395,6 +405,7 @@ impl Shell {
             c.disabled = !ms.enable_cwmp || !ms.http_connection_request_enable;
         }
         self.cpe.set_settings(self.now(), s);
+        self.cpe.set_manageable_device_notification_limit(dhcp::notification_limit(&self.model));
         self.reload_heartbeat();
         self.reload_stun();
         #[cfg(feature = "xmpp")]

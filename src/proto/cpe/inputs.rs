@@ -82,7 +82,7 @@ impl Cpe {
         for (p, n) in changes {
             log::info!("value change: {} (notification {n})", p.name);
             // Active notification (TR-069 Amd 6 3.7.1.5): 2, and the active lightweight 5, 6.
-            active |= matches!(n, 2 | 5 | 6);
+            active |= matches!(n, 2 | 5 | 6) && self.manageable.admit(&p.name, now.instant);
             self.changes.insert(p.name.clone(), p);
         }
         if !active {

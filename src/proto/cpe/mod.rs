@@ -40,6 +40,7 @@ mod du_state;
 mod du_uuid;
 mod inputs;
 mod jobs;
+mod manageable;
 mod stun;
 mod xmpp;
 
@@ -223,6 +224,7 @@ pub struct Cpe {
     heartbeat: heartbeat::Heartbeat,
     stun: stun::StunClient,
     xmpp: xmpp::XmppLink,
+    manageable: manageable::NotificationLimit,
     /// Software-module jobs: the running step and the configured ExecEnvs.
     du: du::DuRuntime,
 }
@@ -275,6 +277,7 @@ impl Cpe {
             actions: VecDeque::new(),
             dirty: true,
             heartbeat: heartbeat::Heartbeat::default(),
+            manageable: manageable::NotificationLimit::default(),
             stun: stun::StunClient::default(),
             xmpp: xmpp::XmppLink::default(),
             du: du::DuRuntime::default(),
@@ -379,6 +382,7 @@ impl Cpe {
         deadlines.push(self.heartbeat_deadline());
         deadlines.push(self.stun_deadline());
         deadlines.push(self.xmpp_deadline());
+        deadlines.push(self.manageable.deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -412,6 +416,7 @@ impl Cpe {
         self.heartbeat_timeout();
         self.stun_timeout();
         self.xmpp_timeout();
+        self.manageable_timeout(now);
         let expired = self.durable.transfers.expire(wall(now));
         if !expired.is_empty() {
             self.completion_events();

@@ -405,3 +405,29 @@ fn a_reboot_waits_for_an_apply_in_progress() {
     r.cpe.handle_apply_done(r.now, 0, FaultStruct::default(), ApplySettle::Result);
     assert!(r.actions().contains(&Action::Reboot(RebootCause::RebootRpc)), "once it ended");
 }
+
+#[test]
+fn manageable_device_count_changes_respect_the_notification_limit() {
+    let count = super::manageable::NUMBER_OF_ENTRIES;
+    let mut r = Rig::known();
+    r.cpe.set_manageable_device_notification_limit(60);
+    r.cpe.handle_value_changes(r.now, vec![(change(count), 2)]);
+    let s = r.session();
+    assert_eq!((Rig::codes(&s), s.changed.len()), (vec!["4 VALUE CHANGE"], 1));
+    r.end(true);
+    r.at(10_000);
+    r.cpe.handle_value_changes(r.now, vec![(change(count), 2)]);
+    assert!(no_session(&r.actions()), "inside the limit: held");
+    let (t, s) = r.next_session();
+    assert_eq!((t, Rig::codes(&s)), (60_000, vec!["4 VALUE CHANGE"]), "60 s after the first");
+    r.end(true);
+    // A held change that an Inform reported meanwhile starts nothing when the limit ends.
+    r.at(70_000);
+    r.cpe.handle_value_changes(r.now, vec![(change(count), 2)]);
+    assert!(no_session(&r.actions()));
+    r.cpe.handle_connection_request(r.now);
+    assert_eq!(r.session().changed, vec![change(count)]);
+    r.end(true);
+    r.at(120_000);
+    assert!(no_session(&r.actions()), "already reported");
+}

@@ -34,6 +34,8 @@ pub enum ControlError {
     NotBoolean(String),
     /// A number argument (`FAULTCODE`, `FILESIZE`) that is not an unsigned 32-bit number.
     NotNumber { field: &'static str, value: String },
+    /// A DHCP option that is not hex or is too long.
+    BadOption(crate::proto::dhcp::DhcpError),
     /// A wire field with an unknown escape or a raw control character.
     BadEscape,
     /// A request longer than [`MAX_REQUEST`].
@@ -57,6 +59,7 @@ impl fmt::Display for ControlError {
             ControlError::NotNumber { field, value } => {
                 write!(f, "{field} '{}' is not a number (0-4294967295)", escape(value))
             }
+            ControlError::BadOption(e) => write!(f, "DHCP option: {e}"),
             ControlError::BadEscape => {
                 f.write_str("malformed request field (escapes: \\\\ \\s \\t \\n \\r; no raw tab or newline)")
             }

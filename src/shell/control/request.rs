@@ -11,7 +11,14 @@
 //! inform
 //! request-download FILETYPE...           (the words of the FileType, TR-069 A.3.2.8)
 //! autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE...
+//! dhcp-acs v4|v6 HEX                     (option 43 / option 17 payload, from a DHCP hook)
+//! dhcp-gateway HEX                       (option 125 of the offer a LAN device received)
+//! manageable-device add MAC HEX | del MAC   (option 125 a LAN client sent, Annex F)
 //! ```
+//!
+//! HEX is the option payload as the DHCP client writes it (`0a1b...` or `a:1b:...`),
+//! decoded and bounded here ([`crate::proto::dhcp::decode_hex`]); the values inside are
+//! parsed by the agent, never by a shell.
 
 use super::ControlError;
 
@@ -38,13 +45,36 @@ pub enum Request {
         url: String,
         file_type: String,
     },
+    /// ACS discovery options from a DHCP client hook (TR-069 Amd 6 3.1): the payload of
+    /// DHCPv4 option 43 (`v6` false) or DHCPv6 option 17.
+    DhcpAcs {
+        v6: bool,
+        option: Vec<u8>,
+    },
+    /// The DHCPv4 option 125 this LAN device received from its gateway (Annex F).
+    DhcpGateway(Vec<u8>),
+    /// A LAN client's DHCPv4 option 125 (Annex F), by MAC address; `None` when it left.
+    ManageableDevice {
+        mac: String,
+        option: Option<Vec<u8>>,
+    },
 }
 
 /// The usage of every verb, for errors and `--help`.
-pub const USAGE: &str = "get [NAME...] | names [PATH [true|false]] | set NAME VALUE | inform | request-download FILETYPE | autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE";
+pub const USAGE: &str = "get [NAME...] | names [PATH [true|false]] | set NAME VALUE | inform | request-download FILETYPE | autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE | dhcp-acs v4|v6 HEX | dhcp-gateway HEX | manageable-device add MAC HEX | manageable-device del MAC";
 
 /// The verbs [`Request::from_args`] knows.
-pub const VERBS: &[&str] = &["get", "names", "set", "inform", "request-download", "autonomous-transfer-complete"];
+pub const VERBS: &[&str] = &[
+    "get",
+    "names",
+    "set",
+    "inform",
+    "request-download",
+    "autonomous-transfer-complete",
+    "dhcp-acs",
+    "dhcp-gateway",
+    "manageable-device",
+];
 
 fn usage(verb: &str) -> ControlError {
     ControlError::Usage(match verb {
@@ -53,6 +83,9 @@ fn usage(verb: &str) -> ControlError {
         "set" => "set NAME VALUE",
         "inform" => "inform",
         "request-download" => "request-download FILETYPE",
+        "dhcp-acs" => "dhcp-acs v4|v6 HEX",
+        "dhcp-gateway" => "dhcp-gateway HEX",
+        "manageable-device" => "manageable-device add MAC HEX | manageable-device del MAC",
         _ => "autonomous-transfer-complete download|upload FAULTCODE FILESIZE URL FILETYPE",
     })
 }
@@ -67,6 +100,30 @@ fn boolean(word: &str) -> Result<bool, ControlError> {
 
 fn number(field: &'static str, word: &str) -> Result<u32, ControlError> {
     word.parse().map_err(|_| ControlError::NotNumber { field, value: word.to_string() })
+}
+
+/// A non-empty DHCP option payload in hex.
+fn option_hex(verb: &str, word: &str) -> Result<Vec<u8>, ControlError> {
+    match crate::proto::dhcp::decode_hex(word) {
+        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+        Ok(_) => Err(usage(verb)),
+        Err(e) => Err(ControlError::BadOption(e)),
+    }
+}
+
+/// A MAC address of six colon-separated bytes of one or two hex digits (`2:0:0:a:b:c` as
+/// ISC dhcpd's `binary-to-ascii` writes it), as `02:00:00:0a:0b:0c`.
+fn mac_address(verb: &str, word: &str) -> Result<String, ControlError> {
+    let bytes: Vec<String> = word
+        .split(':')
+        .filter(|b| (1..=2).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_hexdigit()))
+        .map(|b| format!("{:0>2}", b.to_ascii_lowercase()))
+        .collect();
+    if bytes.len() == 6 && word.split(':').count() == 6 {
+        Ok(bytes.join(":"))
+    } else {
+        Err(usage(verb))
+    }
 }
 
 /// The FileType: the remaining words joined by single spaces, refused when empty.
@@ -112,6 +169,17 @@ impl Request {
                     file_type: file_type(verb, words)?,
                 })
             }
+            ("dhcp-acs", [family, hex]) => match family.as_str() {
+                "v4" | "v6" => Ok(Request::DhcpAcs { v6: family == "v6", option: option_hex(verb, hex)? }),
+                _ => Err(usage(verb)),
+            },
+            ("dhcp-gateway", [hex]) => Ok(Request::DhcpGateway(option_hex(verb, hex)?)),
+            ("manageable-device", [op, mac, hex]) if op == "add" => {
+                Ok(Request::ManageableDevice { mac: mac_address(verb, mac)?, option: Some(option_hex(verb, hex)?) })
+            }
+            ("manageable-device", [op, mac]) if op == "del" => {
+                Ok(Request::ManageableDevice { mac: mac_address(verb, mac)?, option: None })
+            }
             (v, _) if VERBS.contains(&v) => Err(usage(v)),
             (v, _) => Err(ControlError::UnknownVerb(v.to_string())),
         }
@@ -140,6 +208,21 @@ impl Request {
                     url.clone(),
                     file_type.clone(),
                 ]);
+            }
+            Request::DhcpAcs { v6, option } => args.extend([
+                "dhcp-acs".to_string(),
+                if *v6 { "v6" } else { "v4" }.to_string(),
+                crate::proto::dhcp::encode_hex(option),
+            ]),
+            Request::DhcpGateway(option) => {
+                args.extend(["dhcp-gateway".to_string(), crate::proto::dhcp::encode_hex(option)])
+            }
+            Request::ManageableDevice { mac, option } => {
+                args.extend(["manageable-device".to_string()]);
+                match option {
+                    Some(o) => args.extend(["add".to_string(), mac.clone(), crate::proto::dhcp::encode_hex(o)]),
+                    None => args.extend(["del".to_string(), mac.clone()]),
+                }
             }
         }
         args
@@ -228,6 +311,11 @@ mod tests {
                 url: "http://lan/a b".into(),
                 file_type: "X 00D09E Tone".into(),
             },
+            Request::DhcpAcs { v6: false, option: vec![1, 3, b'h', b'i', b'!'] },
+            Request::DhcpAcs { v6: true, option: vec![0, 0, 0x0d, 0xe9] },
+            Request::DhcpGateway(vec![255]),
+            Request::ManageableDevice { mac: "02:00:00:00:00:0a".into(), option: Some(vec![0]) },
+            Request::ManageableDevice { mac: "02:00:00:00:00:0a".into(), option: None },
         ];
         for r in reqs {
             let line = format(&r);
@@ -277,12 +365,41 @@ mod tests {
             "set A \\q",
             "set A b\\",
             "set A b\tc",
+            "dhcp-acs v4",
+            "dhcp-acs v4 ",
+            "dhcp-acs v5 0102",
+            "dhcp-acs v4 010",
+            "dhcp-acs v4 01 02",
+            "dhcp-acs v4 0x01",
+            "dhcp-gateway",
+            "dhcp-gateway zz",
+            "manageable-device add 02:00:00:00:00:0a",
+            "manageable-device add 02:00:00:00:00:0g 01",
+            "manageable-device del 02-00-00-00-00-0a",
+            "manageable-device del 02:00:00:00:00:0a:0b",
+            "manageable-device del 02:00:00:00:00:",
+            "manageable-device del 020:00:00:00:00:0a",
+            "manageable-device del 02:00:00:00:00:0a 01",
+            "manageable-device put 02:00:00:00:00:0a 01",
         ];
         for line in bad {
             assert!(parse(line).is_err(), "{line:?}");
         }
         assert!(matches!(parse("names A maybe"), Err(ControlError::NotBoolean(w)) if w == "maybe"));
         assert!(matches!(parse("frob"), Err(ControlError::UnknownVerb(w)) if w == "frob"));
+        assert_eq!(
+            parse("dhcp-acs v4 01:2:AB\n").unwrap(),
+            Request::DhcpAcs { v6: false, option: vec![1, 2, 0xab] },
+            "dhclient's form"
+        );
+        assert_eq!(
+            parse("manageable-device del 02:AB:00:00:00:0A").unwrap(),
+            Request::ManageableDevice { mac: "02:ab:00:00:00:0a".into(), option: None }
+        );
+        assert_eq!(
+            parse("manageable-device add 2:ab:0:0:0:A 01").unwrap(),
+            Request::ManageableDevice { mac: "02:ab:00:00:00:0a".into(), option: Some(vec![1]) }
+        );
         for (level, want) in [("true", true), ("1", true), ("false", false), ("0", false)] {
             let r = parse(&std::format!("names Device. {level}")).unwrap();
             assert_eq!(r, Request::Names { path: "Device.".into(), next_level: want });
@@ -314,8 +431,10 @@ mod tests {
     /// from the characters the wire form escapes.
     #[test]
     fn random_arguments_and_lines_survive_or_are_refused() {
-        const PIECES: &[&str] =
-            &["", " ", "  ", "\t", "\n", "\r", "\\", "\\s", "s", "a", "é", "true", "0", "7", "http://x", "Device."];
+        const PIECES: &[&str] = &[
+            "", " ", "  ", "\t", "\n", "\r", "\\", "\\s", "s", "a", "é", "true", "0", "7", "http://x", "Device.", "v4",
+            "0a", ":",
+        ];
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         let mut next = |n: usize| {
             state ^= state << 13;
