@@ -58,6 +58,18 @@ fn rows_add_their_parameters_to_the_informs_they_name() {
     assert!(m.inform_parameter_values(&["4 VALUE CHANGE"], &forced).is_empty(), "never for VALUE CHANGE alone");
     let count = m.get_parameter_values(&["Device.ManagementServer.InformParameterNumberOfEntries".into()]).unwrap();
     assert_eq!(count[0].value, "2");
+    // A pattern with an instance wildcard adds every row it matches.
+    add_row(&mut m, &mut state, "Device.ManagementServer.InformParameter.*.EventList", "2 PERIODIC");
+    let periodic = m.inform_parameter_values(&["2 PERIODIC"], &forced);
+    assert_eq!(
+        names(&periodic),
+        [
+            "Device.ManagementServer.PeriodicInformInterval",
+            "Device.ManagementServer.InformParameter.1.EventList",
+            "Device.ManagementServer.InformParameter.2.EventList",
+            "Device.ManagementServer.InformParameter.3.EventList",
+        ]
+    );
 }
 
 #[test]
