@@ -5,6 +5,12 @@
 //! - [`icmp`]: ICMP and ICMPv6 echo requests and replies, and the errors that quote an echo
 //!   (RFC 792, RFC 4443), for IPPing.
 //! - [`dns`]: DNS queries and responses (RFC 1035), for NSLookupDiagnostics.
+//! - [`http`]: the test URL, GET/PUT request heads, response heads and chunked bodies
+//!   (RFC 9112), for DownloadDiagnostics and UploadDiagnostics.
+//! - [`tr143`]: the TR-143 measurement rules of those two (timestamps, full loading,
+//!   time-based tests and their IncrementalResult intervals).
 
 pub mod dns;
+pub mod http;
 pub mod icmp;
+pub mod tr143;
