@@ -16,6 +16,8 @@ pub fn run(run: &Run) -> Outcome {
         },
         DiagnosticKind::NsLookup => super::nslookup::lookup(run),
         DiagnosticKind::TraceRoute => super::traceroute::trace(run),
+        DiagnosticKind::Download => super::http::run(run, super::http::Direction::Download),
+        DiagnosticKind::Upload => super::http::run(run, super::http::Direction::Upload),
     }
 }
 

@@ -25,10 +25,20 @@ pub enum DiagnosticKind {
     TraceRoute,
     /// `Device.DNS.Diagnostics.NSLookupDiagnostics.`
     NsLookup,
+    /// `Device.IP.Diagnostics.DownloadDiagnostics.`
+    Download,
+    /// `Device.IP.Diagnostics.UploadDiagnostics.`
+    Upload,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 3] = [DiagnosticKind::IpPing, DiagnosticKind::TraceRoute, DiagnosticKind::NsLookup];
+    pub const ALL: [DiagnosticKind; 5] = [
+        DiagnosticKind::IpPing,
+        DiagnosticKind::TraceRoute,
+        DiagnosticKind::NsLookup,
+        DiagnosticKind::Download,
+        DiagnosticKind::Upload,
+    ];
 
     /// The object path of the test (schema path, ends in `.`).
     pub fn object(self) -> &'static str {
@@ -36,6 +46,8 @@ impl DiagnosticKind {
             DiagnosticKind::IpPing => "Device.IP.Diagnostics.IPPing.",
             DiagnosticKind::TraceRoute => "Device.IP.Diagnostics.TraceRoute.",
             DiagnosticKind::NsLookup => "Device.DNS.Diagnostics.NSLookupDiagnostics.",
+            DiagnosticKind::Download => "Device.IP.Diagnostics.DownloadDiagnostics.",
+            DiagnosticKind::Upload => "Device.IP.Diagnostics.UploadDiagnostics.",
         }
     }
 }

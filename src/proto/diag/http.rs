@@ -103,6 +103,29 @@ pub fn put_request(t: &Target, length: u64) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The PUT request head of a time-based upload: the length is not known in advance, so the
+/// body is chunked and ends with a last chunk when the test's time is up.
+pub fn put_chunked_request(t: &Target) -> Vec<u8> {
+    format!(
+        "PUT {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: cwmpd\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+        t.path,
+        host_header(t)
+    )
+    .into_bytes()
+}
+
+/// One chunk of `data` with its framing (RFC 9112 7.1), written again and again by a
+/// time-based upload.
+pub fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// The last chunk and the end of an empty trailer section.
+pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
 /// How the body of a response is delimited (RFC 9112 6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
@@ -315,6 +338,14 @@ mod tests {
         assert!(get.starts_with("GET /f HTTP/1.1\r\nHost: [::1]:81\r\n") && get.ends_with("\r\n\r\n"), "{get}");
         let put = String::from_utf8(put_request(&parse_url("http://h/u").unwrap(), 1234)).unwrap();
         assert!(put.starts_with("PUT /u HTTP/1.1\r\nHost: h\r\n") && put.contains("\r\nContent-Length: 1234\r\n"));
+        let put = String::from_utf8(put_chunked_request(&parse_url("http://h/u").unwrap())).unwrap();
+        assert!(put.contains("\r\nTransfer-Encoding: chunked\r\n") && !put.contains("Content-Length"));
+        // What the upload sends is what a server's chunked walker accepts.
+        let mut body = chunk(b"hello");
+        body.extend_from_slice(&chunk(&[7u8; 300]));
+        body.extend_from_slice(LAST_CHUNK);
+        let fed = Chunks::default().feed(&body).unwrap();
+        assert_eq!((fed.data, fed.consumed, fed.done), (305, body.len(), true));
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub struct Meter {
     increments: Vec<Increment>,
     /// The open interval's start.
     interval_start: Option<Mark>,
+    /// Interval boundaries passed: boundary k is at BOMTime + offset + k * interval, on
+    /// the nominal grid (a late wake-up does not shift the ones after it).
+    boundaries: u64,
 }
 
 impl Meter {
@@ -94,6 +97,7 @@ impl Meter {
             full_end: None,
             increments: Vec::new(),
             interval_start: None,
+            boundaries: 0,
         }
     }
 
@@ -137,7 +141,10 @@ impl Meter {
         }
         if self.first_bom.is_none() {
             self.first_bom = Some(mark);
-            self.interval_start = self.time_based.filter(|t| t.interval > 0 && t.offset == 0).map(|_| mark);
+            if self.time_based.is_some_and(|t| t.interval > 0 && t.offset == 0) {
+                self.interval_start = Some(mark);
+                self.boundaries = 1;
+            }
         }
         if self.full_end.is_none() && self.connections.iter().all(|k| k.bom.is_some()) {
             self.full_start = Some(mark);
@@ -168,11 +175,7 @@ impl Meter {
         if t.interval == 0 || self.increments.len() >= t.max_rows {
             return Some(end);
         }
-        let next = match self.interval_start {
-            Some(s) => s.at.saturating_add(t.interval),
-            None => bom.saturating_add(t.offset),
-        };
-        Some(next.min(end))
+        Some(self.boundary(t, bom).min(end))
     }
 
     /// The loop woke at `at`: closes the interval due (opening the next), and says whether
@@ -181,10 +184,7 @@ impl Meter {
         let (Some(t), Some(bom)) = (self.time_based, self.first_bom) else { return false };
         let end = bom.at.saturating_add(t.duration);
         if t.interval > 0 && self.increments.len() < t.max_rows {
-            let due = match self.interval_start {
-                Some(s) => s.at.saturating_add(t.interval),
-                None => bom.at.saturating_add(t.offset),
-            };
+            let due = self.boundary(t, bom.at);
             // An interval closes at its boundary only when the whole of it fits the test.
             if at >= due && due <= end {
                 let mark = Mark { at, bytes: self.bytes, counters: sample() };
@@ -192,9 +192,15 @@ impl Meter {
                     self.increments.push(Increment { start, end: mark });
                 }
                 self.interval_start = Some(mark);
+                self.boundaries = self.boundaries.saturating_add(1);
             }
         }
         at >= end
+    }
+
+    /// The next interval boundary on the nominal grid.
+    fn boundary(&self, t: TimeBased, bom: Micros) -> Micros {
+        bom.saturating_add(t.offset).saturating_add(t.interval.saturating_mul(self.boundaries))
     }
 
     /// Whether every connection has ended.
