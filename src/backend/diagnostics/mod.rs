@@ -309,4 +309,6 @@ impl Backend for DiagnosticsBackend {
 }
 
 #[cfg(test)]
+mod http_tests;
+#[cfg(test)]
 mod tests;

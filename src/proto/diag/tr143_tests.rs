@@ -21,12 +21,10 @@ fn counter() -> impl FnMut() -> Counters {
 fn one_connection_size_based() {
     let mut m = Meter::new(1, None);
     let samples = std::cell::Cell::new(0);
-    let mut s = {
-        let mut c = counter();
-        || {
-            samples.set(samples.get() + 1);
-            c()
-        }
+    let mut c = counter();
+    let mut s = || {
+        samples.set(samples.get() + 1);
+        c()
     };
     m.tcp_open_request(0, 100);
     m.tcp_open_response(0, 350);
