@@ -3,7 +3,7 @@
 //! the test parameters, the TCP connections (non-blocking connect through nix, bound to the
 //! `Interface` device with SO_BINDTODEVICE, `DSCP` in IP_TOS / IPV6_TCLASS,
 //! `EthernetPriority` as SO_PRIORITY, the family from `ProtocolVersion`), and the interface
-//! byte counters (`/sys/class/net/IF/statistics`). The transfer loop is in `http_loop`, the
+//! byte counters (`/proc/thread-self/net/dev`, the values of `/sys/class/net/IF/statistics`). The transfer loop is in `http_loop`, the
 //! result parameters in `http_results`, the rules of the measurement in
 //! `crate::proto::diag::tr143`. No curl process; HTTP only (FTP is not among the transports).
 
@@ -171,35 +171,58 @@ fn open(to: SocketAddr, p: &Params) -> Result<TcpStream, Errno> {
     }
 }
 
-/// The byte counters of one network device, re-read in place (sysfs regenerates a file
-/// read at offset 0): no allocation per sample.
+/// The byte counters of one network device, from `/proc/thread-self/net/dev` (the network
+/// namespace of the calling thread; the same as `/sys/class/net/IF/statistics` rx_bytes
+/// and tx_bytes, which show the namespace sysfs was mounted in), re-read in place into a
+/// buffer kept for the run: no allocation per sample.
 #[derive(Debug)]
 pub struct IfCounters {
-    rx: std::fs::File,
-    tx: std::fs::File,
+    dev: String,
+    file: std::fs::File,
+    buf: std::cell::RefCell<Vec<u8>>,
 }
 
 impl IfCounters {
+    /// `None` when the namespace has no device `dev`.
     pub fn open(dev: &str) -> Option<IfCounters> {
-        if dev.is_empty() || dev.contains('/') || dev.starts_with('.') {
-            return None;
-        }
-        let base = format!("/sys/class/net/{dev}/statistics");
-        let rx = std::fs::File::open(format!("{base}/rx_bytes")).ok()?;
-        let tx = std::fs::File::open(format!("{base}/tx_bytes")).ok()?;
-        Some(IfCounters { rx, tx })
+        let file =
+            std::fs::File::open("/proc/thread-self/net/dev").or_else(|_| std::fs::File::open("/proc/net/dev")).ok()?;
+        let c = IfCounters { dev: dev.to_string(), file, buf: std::cell::RefCell::new(vec![0u8; 16 * 1024]) };
+        c.sample()?;
+        Some(c)
     }
 
-    fn value(f: &std::fs::File) -> u64 {
-        let mut buf = [0u8; 32];
-        let n = f.read_at(&mut buf, 0).unwrap_or(0);
-        let text = std::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or("");
-        text.trim().parse().unwrap_or(0)
+    fn sample(&self) -> Option<Counters> {
+        let mut buf = self.buf.borrow_mut();
+        loop {
+            let n = self.file.read_at(&mut buf, 0).ok()?;
+            if n < buf.len() {
+                return net_dev_counters(buf.get(..n)?, &self.dev);
+            }
+            let more = buf.len().saturating_mul(2);
+            buf.resize(more, 0);
+        }
     }
 
     pub fn read(&self) -> Counters {
-        Counters { received: Self::value(&self.rx), sent: Self::value(&self.tx) }
+        self.sample().unwrap_or_default()
     }
+}
+
+/// The received and sent bytes of `dev` in the text of `/proc/net/dev` (after the two
+/// heading lines, `dev: rx_bytes rx_packets … (8 receive fields) tx_bytes …`).
+pub fn net_dev_counters(text: &[u8], dev: &str) -> Option<Counters> {
+    let text = std::str::from_utf8(text).ok()?;
+    text.lines().skip(2).find_map(|line| {
+        let (name, fields) = line.split_once(':')?;
+        if name.trim() != dev {
+            return None;
+        }
+        let mut f = fields.split_ascii_whitespace().map(|v| v.parse::<u64>().ok());
+        let received = f.next()??;
+        let sent = f.nth(7)??;
+        Some(Counters { received, sent })
+    })
 }
 
 /// What the loop needs of the URL: the request head it sends.

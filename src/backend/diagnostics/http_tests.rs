@@ -100,3 +100,16 @@ fn run_parameters() {
     assert_eq!((tb.duration, tb.interval, tb.offset), (10_000_000, 2_000_000, 0));
     assert!(p.per_connection_results);
 }
+
+#[test]
+fn proc_net_dev_counters() {
+    let text = b"Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    lo:  123456     100    0    0    0     0          0         0   123456     100    0    0    0     0       0          0\ncwd1x: 9999 7 0 0 0 0 0 0 5555 3 0 0 0 0 0 0\n";
+    let c = http::net_dev_counters(text, "cwd1x").unwrap();
+    assert_eq!((c.received, c.sent), (9999, 5555));
+    assert_eq!(http::net_dev_counters(text, "lo").unwrap().sent, 123456);
+    assert_eq!(http::net_dev_counters(text, "eth0"), None);
+    assert_eq!(http::net_dev_counters(b"a\nb\nx: 1 2\n", "x"), None, "a short line");
+    let live = http::IfCounters::open("lo").expect("every namespace has lo");
+    assert!(live.read().received >= c.received.min(0));
+    assert!(http::IfCounters::open("cwmpd-nodev0").is_none());
+}
