@@ -4,9 +4,9 @@
 //! namespace, the diagnostic in the prober's namespace bound to its veth (`Interface`, so
 //! the TotalBytes counters are the veth's), and `iperf3` over the same path. The goodput
 //! (TestBytes over EOMTime - BOMTime) must be within 5% of iperf3's, the rate at the
-//! interface (TotalBytes over the same time) within 5% of the tbf rate. Also IPv6, and the
-//! error states of a path that has no route, a host name that does not resolve, an
-//! Interface that is no device, and a 404.
+//! interface (TotalBytes over the same time) within 5% of the tbf rate. Also IPv6, DSCP on
+//! the wire, and the error states of a path that has no route, a host name that does not
+//! resolve, an Interface that is no device, and a 404.
 //!
 //! Needs root, iproute2 and iperf3: prints `skipped: ...` without them, and fails instead
 //! when `CI` is set.
@@ -166,5 +166,28 @@ fn error_states_in_a_namespace() {
     assert_eq!(run("http://192.0.2.2:8080/bytes/10", Some("nodev0")), "Error_Other", "an Interface that is no device");
     assert_eq!(run("http://192.0.2.2:8080/missing", None), "Error_TransferFailed", "404");
     assert_eq!(run("http://192.0.2.2:8081/f", None), "Error_InitConnectionFailed", "nothing listens");
+    let sniffer = {
+        let b = pair.b.clone();
+        std::thread::spawn(move || Pair::within(&b, sniff_tcp_tos))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
     assert_eq!(run("http://192.0.2.2:8080/bytes/10", None), "Complete");
+    assert_eq!(sniffer.join().unwrap(), Some(10 << 2), "DSCP 10 on the test's TCP segments");
+}
+
+/// The TOS byte of the first TCP segment to port 8080 a raw socket of the target namespace
+/// sees, within 3 s.
+fn sniff_tcp_tos() -> Option<u8> {
+    use nix::sys::socket::{self, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType};
+    use std::os::fd::AsRawFd;
+    let fd = socket::socket(AddressFamily::Inet, SockType::Raw, SockFlag::empty(), SockProtocol::Tcp).ok()?;
+    socket::setsockopt(&fd, sockopt::ReceiveTimeout, &nix::sys::time::TimeVal::new(3, 0)).ok()?;
+    let mut buf = [0u8; 1500];
+    loop {
+        let n = socket::recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()).ok()?;
+        let ihl = usize::from(buf[0] & 0x0f) * 4;
+        if n >= ihl + 4 && u16::from_be_bytes([buf[ihl + 2], buf[ihl + 3]]) == 8080 {
+            return Some(buf[1]);
+        }
+    }
 }

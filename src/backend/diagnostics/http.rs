@@ -152,7 +152,7 @@ pub(super) fn connect_error(e: Errno) -> &'static str {
 
 /// A non-blocking TCP socket towards `to`, marked and bound as the test asks, its connect
 /// started (completion is seen as writability by the loop).
-fn open(to: SocketAddr, p: &Params) -> Result<TcpStream, Errno> {
+pub(super) fn open(to: SocketAddr, p: &Params) -> Result<TcpStream, Errno> {
     let af = if to.is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
     let fd: OwnedFd = socket::socket(af, SockType::Stream, SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, None)?;
     if let Some(dev) = &p.interface {

@@ -117,3 +117,26 @@ fn proc_net_dev_counters() {
     assert!(after.received >= before.received + 1000 && after.sent >= before.sent + 1000, "{before:?} {after:?}");
     assert!(http::IfCounters::open("cwmpd-nodev0").is_none());
 }
+
+/// DSCP and EthernetPriority are on the test's sockets (IP_TOS / IPV6_TCLASS, SO_PRIORITY).
+#[test]
+fn socket_marks() {
+    use nix::sys::socket::{getsockopt, sockopt};
+    let l4 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let l6 = std::net::TcpListener::bind("[::1]:0").unwrap();
+    let mut p = http::Params::from_run(
+        &Run { kind: DiagnosticKind::Download, generation: 0, config: BTreeMap::new(), cancel: Default::default() },
+        http::Direction::Download,
+    )
+    .unwrap();
+    p.dscp = 46;
+    p.ethernet_priority = 5;
+    let s = http::open(l4.local_addr().unwrap(), &p).unwrap();
+    assert_eq!(getsockopt(&s, sockopt::Ipv4Tos).unwrap(), 46 << 2);
+    assert_eq!(getsockopt(&s, sockopt::Priority).unwrap(), 5);
+    let s = http::open(l6.local_addr().unwrap(), &p).unwrap();
+    assert_eq!(getsockopt(&s, sockopt::Ipv6TClass).unwrap(), 46 << 2);
+    assert_eq!(getsockopt(&s, sockopt::Priority).unwrap(), 5);
+    p.interface = Some("cwmpd-nodev0".into());
+    assert_eq!(http::open(l4.local_addr().unwrap(), &p).unwrap_err(), nix::errno::Errno::ENODEV);
+}
