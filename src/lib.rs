@@ -27,7 +27,8 @@
 //!   jobs. Also the session state machine, the SOAP codec [`proto::soap`], typed RPCs and
 //!   faults, parameter names, events, retry and schedules, connection-request decisions
 //!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
-//!   ICMP and DNS codecs of the diagnostics [`proto::diag`], the transfer queue.
+//!   ICMP, DNS and HTTP codecs and the TR-143 measurement rules of the diagnostics
+//!   [`proto::diag`], the transfer queue.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, notifications.
 //! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) and
