@@ -4,19 +4,23 @@
 //! boundary, the end of a time-based test) or every 100 ms to look at the cancel flag.
 //! Downloads read into one 256 KiB buffer that is never copied out (only a response head
 //! is kept); uploads write from one prepared 256 KiB buffer. Nothing is allocated per read
-//! or per write. What happens is reported to the [`Meter`] with its monotonic time.
+//! or per write (the sending side is in `http_send.rs`). What happens is reported to the
+//! [`Meter`] with its monotonic time.
 
 use super::http::{connect_error, Direction, Params};
-use crate::proto::diag::http::{chunk, parse_head, Chunks, Framing, Target, LAST_CHUNK, MAX_HEAD};
+use crate::proto::diag::http::{chunk, parse_head, Chunks, Framing, Target, MAX_HEAD};
 use crate::proto::diag::tr143::{Counters, Meter, Micros};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags};
 use nix::sys::socket::{self, sockopt};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::net::TcpStream;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+#[path = "http_send.rs"]
+mod send;
 
 /// The read buffer and the upload's data buffer.
 pub const BUFFER: usize = 256 * 1024;
@@ -250,68 +254,6 @@ impl<S: FnMut() -> Counters> Loop<'_, S> {
         Ok(())
     }
 
-    fn send_request(&mut self, c: usize, conn: &mut Conn, mut s: &TcpStream, mut sent: usize) -> Result<(), Fail> {
-        while let Some(rest) = self.request.get(sent..).filter(|r| !r.is_empty()) {
-            match s.write(rest) {
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return Err("Error_NoResponse"),
-            }
-            self.progress = true;
-        }
-        if sent < self.request.len() {
-            conn.phase = Phase::Request(sent);
-            return Ok(());
-        }
-        let now = self.clock.now();
-        self.meter.request_sent(c, now);
-        conn.phase = match (self.p.direction, self.p.time_based) {
-            (Direction::Download, _) => Phase::Response,
-            (Direction::Upload, Some(_)) => Phase::Upload(Source::Chunked { pos: 0, stopping: false, last: None }),
-            (Direction::Upload, None) if self.p.file_length == 0 => {
-                self.meter.data(c, now, sent as u64, self.sample);
-                Phase::Response
-            }
-            (Direction::Upload, None) => Phase::Upload(Source::Fixed(self.p.file_length)),
-        };
-        conn.pending = sent as u64;
-        Ok(())
-    }
-
-    /// Writes body bytes until the socket is full or the body is sent.
-    fn send_body(&mut self, c: usize, conn: &mut Conn, mut s: &TcpStream, mut src: Source) -> Result<(), Fail> {
-        let mut writes = 0u32;
-        loop {
-            let chunk: &[u8] = match src {
-                Source::Fixed(0) | Source::Chunked { last: Some(LAST_CHUNK_LEN), .. } => {
-                    conn.phase = Phase::Response;
-                    return Ok(());
-                }
-                Source::Fixed(left) => {
-                    self.data.get(..usize::try_from(left).unwrap_or(usize::MAX).min(BUFFER)).unwrap_or(&[])
-                }
-                Source::Chunked { last: Some(off), .. } => LAST_CHUNK.get(off..).unwrap_or(&[]),
-                Source::Chunked { pos, .. } => self.data.get(pos..).unwrap_or(&[]),
-            };
-            let n = match s.write(chunk) {
-                Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => return Err("Error_NoTransferComplete"),
-            };
-            self.progress = true;
-            let counted = (n as u64).saturating_add(std::mem::take(&mut conn.pending));
-            self.meter.data(c, self.clock.now(), counted, self.sample);
-            src = advance(src, n, self.data.len());
-            if n < chunk.len() || self.due(self.clock.now(), &mut writes) {
-                break;
-            }
-        }
-        conn.phase = Phase::Upload(src);
-        Ok(())
-    }
-
     /// Reads what is there: the response head, then (download) the body.
     fn receive(&mut self, c: usize, conn: &mut Conn, s: &TcpStream) -> Result<(), Fail> {
         // Lent out for the reads (no copy, no allocation) and always put back.
@@ -430,23 +372,8 @@ impl<S: FnMut() -> Counters> Loop<'_, S> {
     }
 }
 
-const LAST_CHUNK_LEN: usize = LAST_CHUNK.len();
 /// Full-buffer reads (or writes) on one connection before the others get their turn.
 const MAX_RUN: u32 = 16;
-
-/// The upload source after `n` more bytes were written (`frame`: the chunk's length).
-fn advance(src: Source, n: usize, frame: usize) -> Source {
-    match src {
-        Source::Fixed(left) => Source::Fixed(left.saturating_sub(n as u64)),
-        Source::Chunked { last: Some(off), stopping, pos } => {
-            Source::Chunked { pos, stopping, last: Some(off.saturating_add(n)) }
-        }
-        Source::Chunked { pos, stopping, last: None } => {
-            let pos = pos.saturating_add(n) % frame.max(1);
-            Source::Chunked { pos, stopping, last: (stopping && pos == 0).then_some(0) }
-        }
-    }
-}
 
 /// Takes `bytes` of a download body: whether the body is complete.
 fn consume(body: &mut Body, bytes: &[u8]) -> Result<bool, Fail> {
