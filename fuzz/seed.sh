@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option}
+mkdir -p fuzz/corpus/{soap_decode,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 [ -d ../shared/spec/samples ] && cp ../shared/spec/samples/*.xml fuzz/corpus/soap_decode/ || true
@@ -24,6 +24,8 @@ cp tests/fixtures/linux/proc/meminfo fuzz/corpus/netlink_parse/ 2>/dev/null || t
 printf 'exit 0\n' > fuzz/corpus/apply_status/exit
 printf '\x45\x00\x00\x1c\x00\x00\x00\x00\x40\x01\x00\x00\xc0\x00\x02\x01\xc0\x00\x02\x02\x00\x00\xf7\xfc\x00\x02\x00\x01' > fuzz/corpus/icmp_echo/reply
 printf '\x00\x07\x85\x80\x00\x01\x00\x01\x00\x00\x00\x00\x01a\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x07' > fuzz/corpus/dns_answer/a
+printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > fuzz/corpus/http_diag_response/head
+printf '\x0a5;x=y\r\nhello\r\n0\r\nT: v\r\n\r\n' > fuzz/corpus/http_diag_response/chunks
 printf 'gzip\0\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/http_coding/empty
 printf '\x01\x01\x00\x0c\x21\x12\xa4\x42abcdefghijkl\x00\x20\x00\x08\x00\x01\xa1\x47\xe1\x12\xa6\x43' > fuzz/corpus/stun_message/xor
 printf 'GET http://198.51.100.7:40001?ts=1700000000&id=1&un=u&cn=c%%20d&sig=0123456789abcdef0123456789abcdef01234567 HTTP/1.1\r\nHost: h\r\n\r\n' > fuzz/corpus/udp_conn_request/get
@@ -45,7 +47,7 @@ printf '\x00\x00\x0d\xe9\x0e\x04\x06A1B2C3\x05\x04GW-1' > fuzz/corpus/dhcp_optio
 printf '1:10:68:74:74:70' > fuzz/corpus/dhcp_option/hex
 printf 'dhcp-acs v4 0103687474\n' > fuzz/corpus/control_request/dhcp
 printf 'manageable-device add 2:0:0:a:b:c 00000de9\n' > fuzz/corpus/control_request/device
-for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse dhcp_option; do
+for t in soap_decode uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse dhcp_option http_diag_response; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

@@ -27,9 +27,9 @@
 //!   jobs. Also the session state machine, the SOAP codec [`proto::soap`], typed RPCs and
 //!   faults, parameter names, events, retry and schedules, connection-request decisions
 //!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
-//!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the
-//!   ICMP, DNS and UDP Echo Plus codecs of the diagnostics [`proto::diag`], the DHCP options
-//!   of ACS discovery and Annex F [`proto::dhcp`], the transfer queue.
+//!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the ICMP, DNS, UDP Echo Plus and
+//!   HTTP codecs and the TR-143 measurement rules of the diagnostics [`proto::diag`], the DHCP
+//!   options of ACS discovery and Annex F [`proto::dhcp`], the transfer queue.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, notifications.
 //! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) and

@@ -16,7 +16,12 @@
 //! socket. `Device.IP.Diagnostics.UDPEchoConfig.` is a backend of its own
 //! ([`udpecho_config`], the responder thread in [`udpecho_server`]): configuration, kept
 //! across restarts, not a test.
+//! [`http`] runs DownloadDiagnostics and UploadDiagnostics over TCP.
 
+pub mod http;
+mod http_loop;
+pub mod http_params;
+mod http_results;
 pub mod ipping;
 pub mod marking;
 pub mod nslookup;
@@ -147,6 +152,16 @@ impl Store {
     }
 }
 
+/// The stored rows of the result table at `object` (rows of an extra table are tagged).
+fn table_rows<'a>(
+    spec: &'static Spec,
+    results: &'a Results,
+    object: &str,
+) -> impl Iterator<Item = &'a BTreeMap<String, String>> + 'a {
+    let table = params::table_at(spec, object);
+    results.rows.iter().filter(move |r| table.is_some_and(|t| http_params::row_in(spec, t, r)))
+}
+
 fn default_value(name: &str, default: &str) -> Value {
     if name == params::INTERFACE {
         Value::Refs(Vec::new())
@@ -167,16 +182,20 @@ impl DiagnosticsBackend {
         DiagnosticsBackend { store, staged: Vec::new() }
     }
 
-    fn row<'a>(results: &'a Results, at: &Location) -> Option<&'a BTreeMap<String, String>> {
+    fn row<'a>(spec: &'static Spec, results: &'a Results, at: &Location) -> Option<&'a BTreeMap<String, String>> {
         let n: usize = at.key()?.parse().ok()?;
-        results.rows.get(n.checked_sub(1)?)
+        table_rows(spec, results, at.object).nth(n.checked_sub(1)?)
     }
 
-    fn value(&self, spec: &Spec, table: bool, at: &Location, param: &str) -> Option<Value> {
+    fn value(&self, spec: &'static Spec, table: bool, at: &Location, param: &str) -> Option<Value> {
         let g = self.store.lock();
         let t = g.tests.get(&spec.kind);
         if table {
-            return t.and_then(|t| Self::row(&t.results, at)).and_then(|r| r.get(param)).cloned().map(Value::Text);
+            return t
+                .and_then(|t| Self::row(spec, &t.results, at))
+                .and_then(|r| r.get(param))
+                .cloned()
+                .map(Value::Text);
         }
         if param == STATE {
             return Some(Value::Text(t.map(|t| t.state.as_str()).filter(|s| !s.is_empty()).unwrap_or("None").into()));
@@ -184,9 +203,9 @@ impl DiagnosticsBackend {
         if let Some((n, d)) = spec.config.iter().find(|(n, _)| *n == param) {
             return Some(t.and_then(|t| t.config.get(*n).cloned()).unwrap_or_else(|| default_value(n, d)));
         }
-        if let Some(tab) = spec.table.as_ref().filter(|tab| tab.count == param) {
-            let _ = tab;
-            return Some(Value::Text(t.map_or(0, |t| t.results.rows.len()).to_string()));
+        if let Some(tab) = http_params::tables(spec).find(|tab| tab.count == param) {
+            let rows = t.map_or(0, |t| t.results.rows.iter().filter(|r| http_params::row_in(spec, tab, r)).count());
+            return Some(Value::Text(rows.to_string()));
         }
         let (_, d) = spec.results.iter().find(|(n, _)| *n == param)?;
         let v = t.and_then(|t| t.results.values.get(param).cloned()).unwrap_or_else(|| d.to_string());
@@ -209,12 +228,12 @@ impl Backend for DiagnosticsBackend {
         }
         match params::by_object(object) {
             Some((spec, true)) => {
-                spec.table.as_ref().map_or(Vec::new(), |t| t.params.iter().map(|p| p.to_string()).collect())
+                params::table_at(spec, object).map_or(Vec::new(), |t| t.params.iter().map(|p| p.to_string()).collect())
             }
             Some((spec, false)) => std::iter::once(STATE)
                 .chain(spec.config.iter().map(|(n, _)| *n))
                 .chain(spec.results.iter().map(|(n, _)| *n))
-                .chain(spec.table.as_ref().map(|t| t.count))
+                .chain(http_params::tables(spec).map(|t| t.count))
                 .map(str::to_string)
                 .collect(),
             None => Vec::new(),
@@ -225,7 +244,8 @@ impl Backend for DiagnosticsBackend {
         let Some((spec, true)) = params::by_object(at.object) else {
             return Err(HalError::new(ErrorKind::NotFound, at.object));
         };
-        let rows = self.store.lock().tests.get(&spec.kind).map_or(0, |t| t.results.rows.len());
+        let rows =
+            self.store.lock().tests.get(&spec.kind).map_or(0, |t| table_rows(spec, &t.results, at.object).count());
         Ok((1..=rows).map(|n| n.to_string()).collect())
     }
 
@@ -253,6 +273,9 @@ impl Backend for DiagnosticsBackend {
         };
         if !self.writable(at, param) {
             return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
+        }
+        if http_params::refused(spec.kind, param, value.as_text().unwrap_or("")) {
+            return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}", at.object)));
         }
         if param == STATE && !matches!(value.as_text(), Some("Requested" | "Canceled")) {
             return Err(HalError::new(ErrorKind::InvalidValue, format!("{}{param}", at.object)));
@@ -295,5 +318,7 @@ impl Backend for DiagnosticsBackend {
     }
 }
 
+#[cfg(test)]
+mod http_tests;
 #[cfg(test)]
 mod tests;

@@ -144,7 +144,8 @@ const SERVER_SELECTION: Spec = Spec {
 };
 
 /// The tests this build runs (a test is served only once it really runs).
-pub const SPECS: &[Spec] = &[IPPING, TRACEROUTE, NSLOOKUP, UDPECHO, SERVER_SELECTION];
+pub const SPECS: &[Spec] =
+    &[IPPING, TRACEROUTE, NSLOOKUP, UDPECHO, SERVER_SELECTION, super::http_params::DOWNLOAD, super::http_params::UPLOAD];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.kind == kind)
@@ -157,10 +158,15 @@ pub fn by_object(object: &str) -> Option<(&'static Spec, bool)> {
         if object == base {
             return Some((s, false));
         }
-        let t = s.table.as_ref()?;
         let rest = object.strip_prefix(base)?;
-        (rest.strip_prefix(t.name) == Some(".{i}.")).then_some((s, true))
+        super::http_params::tables(s).any(|t| rest.strip_prefix(t.name) == Some(".{i}.")).then_some((s, true))
     })
+}
+
+/// The result table at `object` (`….RouteHops.{i}.`) of `spec`.
+pub fn table_at(spec: &'static Spec, object: &str) -> Option<&'static Table> {
+    let rest = object.strip_prefix(spec.kind.object())?;
+    super::http_params::tables(spec).find(|t| rest.strip_prefix(t.name) == Some(".{i}."))
 }
 
 /// The result table's schema path (`….RouteHops.{i}.`).
@@ -178,10 +184,10 @@ pub const SUPPORTED: &[(&str, Option<DiagnosticKind>)] = &[
     ("IPv6PingSupported", Some(DiagnosticKind::IpPing)),
     ("IPv4TraceRouteSupported", Some(DiagnosticKind::TraceRoute)),
     ("IPv6TraceRouteSupported", Some(DiagnosticKind::TraceRoute)),
-    ("IPv4DownloadDiagnosticsSupported", None),
-    ("IPv6DownloadDiagnosticsSupported", None),
-    ("IPv4UploadDiagnosticsSupported", None),
-    ("IPv6UploadDiagnosticsSupported", None),
+    ("IPv4DownloadDiagnosticsSupported", Some(DiagnosticKind::Download)),
+    ("IPv6DownloadDiagnosticsSupported", Some(DiagnosticKind::Download)),
+    ("IPv4UploadDiagnosticsSupported", Some(DiagnosticKind::Upload)),
+    ("IPv6UploadDiagnosticsSupported", Some(DiagnosticKind::Upload)),
     ("IPv4UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
     ("IPv6UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
     ("IPLayerCapacitySupported", None),

@@ -18,6 +18,8 @@ pub fn run(run: &Run) -> Outcome {
         DiagnosticKind::TraceRoute => super::traceroute::trace(run),
         DiagnosticKind::UdpEcho => super::udpecho::echo(run),
         DiagnosticKind::ServerSelection => super::server_selection::select(run),
+        DiagnosticKind::Download => super::http::run(run, super::http::Direction::Download),
+        DiagnosticKind::Upload => super::http::run(run, super::http::Direction::Upload),
     }
 }
 

@@ -29,15 +29,21 @@ pub enum DiagnosticKind {
     UdpEcho,
     /// `Device.IP.Diagnostics.ServerSelectionDiagnostics.`
     ServerSelection,
+    /// `Device.IP.Diagnostics.DownloadDiagnostics.`
+    Download,
+    /// `Device.IP.Diagnostics.UploadDiagnostics.`
+    Upload,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 5] = [
+    pub const ALL: [DiagnosticKind; 7] = [
         DiagnosticKind::IpPing,
         DiagnosticKind::TraceRoute,
         DiagnosticKind::NsLookup,
         DiagnosticKind::UdpEcho,
         DiagnosticKind::ServerSelection,
+        DiagnosticKind::Download,
+        DiagnosticKind::Upload,
     ];
 
     /// The object path of the test (schema path, ends in `.`).
@@ -48,6 +54,8 @@ impl DiagnosticKind {
             DiagnosticKind::NsLookup => "Device.DNS.Diagnostics.NSLookupDiagnostics.",
             DiagnosticKind::UdpEcho => "Device.IP.Diagnostics.UDPEchoDiagnostics.",
             DiagnosticKind::ServerSelection => "Device.IP.Diagnostics.ServerSelectionDiagnostics.",
+            DiagnosticKind::Download => "Device.IP.Diagnostics.DownloadDiagnostics.",
+            DiagnosticKind::Upload => "Device.IP.Diagnostics.UploadDiagnostics.",
         }
     }
 }
