@@ -8,8 +8,8 @@ pub mod csv;
 pub mod dhcp;
 #[cfg(feature = "diagnostics")]
 pub mod diagnostics;
-pub mod inform_parameter;
 pub mod external;
+pub mod inform_parameter;
 pub mod linux;
 #[cfg(feature = "replay")]
 pub mod replay;

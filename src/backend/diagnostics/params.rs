@@ -144,8 +144,15 @@ const SERVER_SELECTION: Spec = Spec {
 };
 
 /// The tests this build runs (a test is served only once it really runs).
-pub const SPECS: &[Spec] =
-    &[IPPING, TRACEROUTE, NSLOOKUP, UDPECHO, SERVER_SELECTION, super::http_params::DOWNLOAD, super::http_params::UPLOAD];
+pub const SPECS: &[Spec] = &[
+    IPPING,
+    TRACEROUTE,
+    NSLOOKUP,
+    UDPECHO,
+    SERVER_SELECTION,
+    super::http_params::DOWNLOAD,
+    super::http_params::UPLOAD,
+];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.kind == kind)

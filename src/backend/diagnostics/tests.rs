@@ -40,7 +40,14 @@ fn serves_every_ipping_parameter_of_the_schema() {
     assert_eq!(all.len(), crate::schema::object(trace).unwrap().params.len(), "no RouteHops before a run");
     let flags = m.get_parameter_values(&["Device.IP.Diagnostics.".into()]).unwrap();
     let on: Vec<&str> = flags.iter().filter(|p| p.value == "true").map(|p| p.name.as_str()).collect();
-    for test in ["Ping", "TraceRoute", "DownloadDiagnostics", "UploadDiagnostics", "UDPEchoDiagnostics", "ServerSelectionDiagnostics"] {
+    for test in [
+        "Ping",
+        "TraceRoute",
+        "DownloadDiagnostics",
+        "UploadDiagnostics",
+        "UDPEchoDiagnostics",
+        "ServerSelectionDiagnostics",
+    ] {
         for family in ["IPv4", "IPv6"] {
             assert!(on.contains(&format!("Device.IP.Diagnostics.{family}{test}Supported").as_str()), "{on:?}");
         }

@@ -15,5 +15,5 @@
 pub mod dns;
 pub mod http;
 pub mod icmp;
-pub mod udpecho;
 pub mod tr143;
+pub mod udpecho;
