@@ -15,7 +15,7 @@
 //!   shell (one smol loop) ──inputs with now──> proto::cpe::Cpe (the brain)
 //!        │  <──actions, next deadline─────────  events, retry, schedules, jobs
 //!        │──> proto::session + proto::soap     (one session's messages, the codec)
-//!        │──> model::Model ──hal::Backend──> backend::{agent, linux, uci, replay}
+//!        │──> model::Model ──hal::Backend──> backend::{agent, linux, uci, external, ...}
 //!        └──> shell::persist (state file), shell::transfer (downloads, apply supervisor)
 //! ```
 //!
@@ -29,11 +29,14 @@
 //!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
 //!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the ICMP, DNS, UDP Echo Plus and
 //!   HTTP codecs and the TR-143 measurement rules of the diagnostics [`proto::diag`], the DHCP
-//!   options of ACS discovery and Annex F [`proto::dhcp`], the transfer queue.
+//!   options of ACS discovery and Annex F [`proto::dhcp`], the FTP client (`proto::ftp`,
+//!   feature `ftp`), the transfer queue.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
-//!   snapshot per answer, transactions across backends, instance numbers, notifications.
+//!   snapshot per answer, transactions across backends, instance numbers, instance
+//!   wildcards and alias-based addressing, notifications.
 //! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) and
-//!   value validation. [`hal`]: the backend trait, typed values and references, ErrorKind.
+//!   value validation. [`hal`]: the backend trait, typed values and references, ErrorKind,
+//!   and the line codec of the external-backend (plugin) protocol (`hal::plugin`).
 //! - [`clock`]: the time types the core is handed ([`clock::Now`]) and xsd:dateTime.
 //!
 //! IO:
@@ -42,12 +45,17 @@
 //!   ACS client with HTTP compression (`acs_client`, `coding`), the connection-request
 //!   listener (`listener`), the UDP connection-request/STUN port (`udp`), the control socket
 //!   (`control`, `local`), the state file (`persist`), the OS clock, randomness, the logger,
-//!   HTTP transfers and the apply supervisor (`transfer`), diagnostics runs
-//!   (`diagnostics`) and the ChangeDUState runs over the dpkg/opkg/apk ExecEnvs (`du`).
+//!   HTTP and FTP transfers and the apply supervisor (`transfer`), diagnostics runs
+//!   (`diagnostics`), the ChangeDUState runs and ExecutionUnits over the dpkg/opkg/apk/crun
+//!   ExecEnvs (`du`), the XMPP connection thread (`xmpp`), the DHCP hooks' options (`dhcp`).
 //! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
-//!   parameters (`agent`), the Linux host (`linux`: sysfs, procfs, netlink), OpenWrt
-//!   (`uci`), `Device.SoftwareModules` (`software_modules`), the TR-143 diagnostics objects
-//!   with their socket runs (`diagnostics`), and a replayed device dump (`replay`).
+//!   parameters (`agent`, with ManagementServer.InformParameter in `inform_parameter` and
+//!   the DHCP-learnt GatewayInfo/ManageableDevice in `dhcp`), the Linux host (`linux`:
+//!   sysfs, procfs, netlink), OpenWrt (`uci`, with installed mapping files), external
+//!   backends (`external`: plugins over a Unix socket or a child's stdio),
+//!   `Device.SoftwareModules` (`software_modules`), the TR-143 diagnostics objects with their
+//!   socket runs (`diagnostics`), `Device.XMPP` (`xmpp`), and a replayed device dump
+//!   (`replay`).
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
 //!
 //! Cargo features beside the default `tls`: `compression` (gzip/deflate to the ACS),
@@ -61,7 +69,8 @@
 //! coverage report), the crash hooks of the kill tests (feature `crash-hooks`).
 //!
 //! Binaries: `cwmpd` (`src/main.rs`: the daemon, its CLI and the hidden apply-supervisor
-//! mode), `cwmpd-testacs` and `cwmpd-coverage`.
+//! mode), `cwmpd-testacs`, `cwmpd-coverage` and `cwmpd-test-plugin` (a test double of an
+//! external backend, for the tests).
 
 pub mod backend;
 pub mod clock;
