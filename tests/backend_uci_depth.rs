@@ -275,6 +275,46 @@ fn static_leases_belong_to_the_pool_of_their_network() {
 }
 
 #[test]
+fn static_leases_are_added_and_deleted_as_host_sections() {
+    let dir = root("static-add");
+    let mut b = UciBackend::new(dir.clone());
+    let before = file(&dir, "dhcp");
+    b.begin().unwrap();
+    let iot = vec!["iot".to_string()];
+    let key = b.add(&Location { object: STATIC, keys: &iot }).unwrap();
+    let wan = vec!["wan".to_string()];
+    let refused = b.add(&Location { object: STATIC, keys: &wan }).unwrap_err();
+    assert!(refused.to_string().contains("no static network"), "{refused}");
+    let k = vec!["iot".to_string(), key.clone()];
+    let at = Location { object: STATIC, keys: &k };
+    b.set(&at, "Chaddr", &Value::from("02:aa:bb:cc:dd:02")).unwrap();
+    b.set(&at, "Enable", &Value::from("true")).unwrap();
+    assert!(b.set(&at, "Enable", &Value::from("false")).is_err(), "dnsmasq has no per-host switch");
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    assert_eq!(
+        file(&dir, "dhcp").strip_prefix(before.as_str()).unwrap(),
+        format!("\nconfig host '{key}'\n\toption ip '10.20.0.0'\n\toption mac '02:aa:bb:cc:dd:02'\n")
+    );
+    let b = set_commit(&dir, STATIC, &["iot", &key], "Yiaddr", "10.20.0.22");
+    assert_eq!(rows(&b, STATIC, &["iot"]), ["sensor".to_string(), key.clone()]);
+    assert_eq!(get(&b, STATIC, &["iot", &key], "Yiaddr").as_deref(), Some("10.20.0.22"));
+    assert_eq!(get(&b, STATIC, &["iot", &key], "Enable").as_deref(), Some("true"));
+
+    // DeleteObject removes the section; the other pool's lease is untouched.
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let k = vec!["iot".to_string(), "sensor".to_string()];
+    b.delete(&Location { object: STATIC, keys: &k }).unwrap();
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(rows(&b, STATIC, &["iot"]), [key]);
+    assert_eq!(rows(&b, STATIC, &["lan"]).len(), 1);
+    assert!(!file(&dir, "dhcp").contains("02:aa:bb:cc:dd:01"));
+}
+
+#[test]
 fn firewall_rules_nat_and_port_ranges() {
     let dir = root("fw");
     let b = UciBackend::new(dir.clone());

@@ -72,6 +72,12 @@ fn pool_network(view: &View, section: &Section) -> Option<(u32, u32)> {
     Some((u32::from(addr) & mask, !mask))
 }
 
+/// The network address of the pool's interface (`192.168.1.0` of `192.168.1.1/24`): what a
+/// new static lease of the pool holds until its Yiaddr is set.
+pub fn pool_network_address(view: &View, pool: &Section) -> Option<Ipv4Addr> {
+    pool_network(view, pool).map(|(base, _)| Ipv4Addr::from(base))
+}
+
 /// Whether `ip` is an IPv4 address inside the network of the pool's interface.
 pub fn within_pool(view: &View, pool: &Section, ip: Option<&str>) -> bool {
     let (Some((base, host)), Some(addr)) = (pool_network(view, pool), ip.and_then(|i| i.parse::<Ipv4Addr>().ok()))

@@ -202,6 +202,7 @@ fn table(words: &[&str], line: usize) -> Result<Place, MapError> {
             Some(("rows", "parent")) => *parent_rows = true,
             Some(("parent", o)) => *parent = Some(o.to_string()),
             Some(("within", o)) => *within = Some(o.to_string()),
+            Some(("add", "")) => *add = Some(Vec::new()),
             Some(("add", a)) => *add = Some(pairs(a, ':').ok_or_else(|| bad("add=option:value,..."))?),
             _ => return Err(bad(&format!("unknown table option '{w}'"))),
         }
@@ -275,6 +276,8 @@ mod tests {
         assert_eq!(radio.param("AutoChannelEnable").unwrap().codec, Codec::AutoChannel);
         let pm = map.iter().find(|e| e.object == "Device.NAT.PortMapping.{i}.").unwrap();
         assert!(matches!(&pm.place, Place::Table { add: Some(a), .. } if a.len() == 5));
+        let lease = map.iter().find(|e| e.object == "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.").unwrap();
+        assert!(matches!(&lease.place, Place::Table { add: Some(a), within: Some(_), .. } if a.is_empty()));
     }
 
     #[test]
@@ -283,5 +286,6 @@ mod tests {
         assert_eq!(parse("table X. p t\n\nparam A b nosuch").unwrap_err().line, 3);
         assert_eq!(parse("table X. p t\nparam A b text bogus").unwrap_err().line, 2);
         assert!(parse("frobnicate").is_err());
+        assert_eq!(parse("table X. p t add=a").unwrap_err().line, 1);
     }
 }
