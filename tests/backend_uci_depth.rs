@@ -315,6 +315,50 @@ fn static_leases_are_added_and_deleted_as_host_sections() {
 }
 
 #[test]
+fn pool_netmask_ra_flags_and_root_login() {
+    let dir = root("flags");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, POOL, &["lan"], "SubnetMask").as_deref(), Some("255.255.255.0"));
+    assert_eq!(get(&b, POOL, &["wan"], "SubnetMask"), None, "no static network");
+    let before = file(&dir, "dhcp");
+    set_commit(&dir, POOL, &["iot"], "SubnetMask", "255.255.255.0");
+    assert_eq!(file(&dir, "dhcp"), before, "the interface's mask is what dnsmasq uses already");
+    let b = set_commit(&dir, POOL, &["iot"], "SubnetMask", "255.255.255.128");
+    assert!(file(&dir, "dhcp").contains("\toption ra 'disabled'\n\toption netmask '255.255.255.128'\n"));
+    assert_eq!(get(&b, POOL, &["iot"], "SubnetMask").as_deref(), Some("255.255.255.128"));
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let iot = vec!["iot".to_string()];
+    assert!(b.set(&Location { object: POOL, keys: &iot }, "SubnetMask", &Value::from("255.0.255.0")).is_err());
+    b.abort();
+
+    let ra = "Device.RouterAdvertisement.InterfaceSetting.{i}.";
+    let flag = |b: &UciBackend, key: &str, name: &str| get(b, ra, &[key], name).unwrap();
+    assert_eq!(flag(&b, "lan", "AdvManagedFlag"), "true");
+    assert_eq!(flag(&b, "lan", "AdvOtherConfigFlag"), "true");
+    assert_eq!(flag(&b, "lan", "AdvMobileAgentFlag"), "false");
+    assert_eq!(flag(&b, "iot", "AdvManagedFlag"), "false", "odhcpd's default is other-config only");
+    assert_eq!(flag(&b, "iot", "AdvOtherConfigFlag"), "true");
+    let b = set_commit(&dir, ra, &["iot"], "AdvOtherConfigFlag", "false");
+    assert!(file(&dir, "dhcp").contains("\tlist ra_flags 'none'\n"), "an absent list would mean other-config");
+    assert_eq!(flag(&b, "iot", "AdvOtherConfigFlag"), "false");
+    let b = set_commit(&dir, ra, &["iot"], "AdvMobileAgentFlag", "true");
+    let text = file(&dir, "dhcp");
+    assert!(text.contains("\tlist ra_flags 'home-agent'\n") && !text.contains("'none'"), "{text}");
+    assert_eq!(flag(&b, "iot", "AdvMobileAgentFlag"), "true");
+    let b = set_commit(&dir, ra, &["lan"], "AdvManagedFlag", "false");
+    assert!(!file(&dir, "dhcp").contains("managed-config"));
+    assert_eq!(flag(&b, "lan", "AdvOtherConfigFlag"), "true");
+
+    let ssh = "Device.SSH.Server.{i}.";
+    let servers = rows(&b, ssh, &[]);
+    assert_eq!(get(&b, ssh, &[&servers[0]], "AllowRootLogin").as_deref(), Some("true"));
+    let b = set_commit(&dir, ssh, &[&servers[0]], "AllowRootLogin", "false");
+    assert!(file(&dir, "dropbear").contains("\toption RootLogin '0'\n"));
+    assert_eq!(get(&b, ssh, &[&servers[0]], "AllowRootLogin").as_deref(), Some("false"));
+}
+
+#[test]
 fn firewall_rules_nat_and_port_ranges() {
     let dir = root("fw");
     let b = UciBackend::new(dir.clone());

@@ -184,11 +184,40 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             let items = section.list(p.option.as_deref()?);
             Some(items.iter().find_map(|i| dhcp_option_values(i, *code)).unwrap_or_default())
         }
+        Codec::Flag(item) => Some(bool_text(flags(section, p).contains(&item.as_str()))),
+        Codec::PoolNetmask => match value {
+            Some(mask) => mask.parse::<Ipv4Addr>().ok().map(|m| m.to_string()),
+            None => pool_network(view, section).map(|(_, host)| Ipv4Addr::from(!host).to_string()),
+        },
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
     };
     text.map(Value::Text)
+}
+
+/// The items of a flag list (its `default=` words when absent), `none` dropped.
+fn flags<'a>(section: &Section<'a>, p: &'a Param) -> Vec<&'a str> {
+    let Some(option) = p.option.as_deref() else {
+        return Vec::new();
+    };
+    let mut items = section.list(option);
+    if items.is_empty() {
+        items = p.default.as_deref().map(|d| d.split(',').collect()).unwrap_or_default();
+    }
+    items.retain(|i| *i != "none");
+    items
+}
+
+fn write_flag(section: &Section, p: &Param, option: &str, item: &str, on: bool) -> Vec<Edit> {
+    let mut items: Vec<String> = flags(section, p).into_iter().filter(|i| *i != item).map(str::to_string).collect();
+    if on {
+        items.push(item.to_string());
+    }
+    if items.is_empty() {
+        items.push("none".to_string());
+    }
+    vec![Edit::List(option.to_string(), items)]
 }
 
 /// Percent of the maximum power (in mW) `d` dB below it is, rounded (100 * 10^(-d/10)):
@@ -351,7 +380,10 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         |encoded: &str| option.is_some_and(|o| section.option(o).is_none()) && p.default.as_deref() == Some(encoded);
     // A UCI value that already reads as `value` is kept (`psk2+ccmp`, `ipv6 auto`, `on`).
     let same = || read(view, section, "", p) == Some(Value::Text(value.to_string()));
-    if matches!(p.codec, Codec::Enum(_) | Codec::Bool | Codec::NotBool | Codec::DhcpOption(_))
+    if matches!(
+        p.codec,
+        Codec::Enum(_) | Codec::Bool | Codec::NotBool | Codec::DhcpOption(_) | Codec::Flag(_) | Codec::PoolNetmask
+    )
         && option.is_some()
         && same()
     {
@@ -400,6 +432,12 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             _ => return Err(invalid(format!("{} must be a multiple of {f}", p.name))),
         },
         (Codec::DhcpOption(code), Some(o)) => write_dhcp_option(section, o, *code, value)?,
+        (Codec::Flag(item), Some(o)) => write_flag(section, p, o, item, boolean(value) == "1"),
+        (Codec::PoolNetmask, Some(o)) => {
+            let mask: Ipv4Addr = value.parse().map_err(|_| invalid("SubnetMask"))?;
+            prefix_of(mask).ok_or_else(|| invalid("SubnetMask is not contiguous"))?;
+            set(o, value)
+        }
         (Codec::Country, Some(o)) => match value.get(..2) {
             Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
             _ => return Err(invalid("RegulatoryDomain")),

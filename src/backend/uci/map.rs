@@ -70,6 +70,11 @@ pub enum Codec {
     /// The values of one DHCP option in dnsmasq's `dhcp_option` list (`6,192.168.1.1,9.9.9.9`
     /// or `option:dns-server,...`) <-> a comma-separated list; an empty value removes it.
     DhcpOption(u8),
+    /// Whether a UCI list holds the item (odhcpd `ra_flags`: `managed-config`...): an absent
+    /// list reads as its `default=` words; clearing the last item writes `none`.
+    Flag(String),
+    /// The DHCP pool's `netmask` override, else the mask of its interface's network.
+    PoolNetmask,
 }
 
 /// Where the rows or the object live.
@@ -154,6 +159,7 @@ fn codec(text: &str) -> Option<Codec> {
             "word" => arg.parse().ok().map(Codec::Word),
             "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
+            "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => None,
         };
     }
@@ -177,6 +183,7 @@ fn codec(text: &str) -> Option<Codec> {
         "standards" => Codec::Standards,
         "rates" => Codec::Rates,
         "country" => Codec::Country,
+        "pool-netmask" => Codec::PoolNetmask,
         _ => return None,
     })
 }
@@ -287,5 +294,6 @@ mod tests {
         assert_eq!(parse("table X. p t\nparam A b text bogus").unwrap_err().line, 2);
         assert!(parse("frobnicate").is_err());
         assert_eq!(parse("table X. p t add=a").unwrap_err().line, 1);
+        assert_eq!(parse("table X. p t\nparam A b flag()").unwrap_err().line, 2);
     }
 }
