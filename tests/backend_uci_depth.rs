@@ -350,6 +350,12 @@ fn pool_netmask_ra_flags_and_root_login() {
     assert!(!file(&dir, "dhcp").contains("managed-config"));
     assert_eq!(flag(&b, "lan", "AdvOtherConfigFlag"), "true");
 
+    let v6 = "Device.DHCPv6.Server.Pool.{i}.";
+    assert_eq!(get(&b, v6, &["lan"], "IANAEnable").as_deref(), Some("true"), "odhcpd's default");
+    let b = set_commit(&dir, v6, &["lan"], "IAPDEnable", "false");
+    assert!(file(&dir, "dhcp").contains("\toption dhcpv6_pd '0'\n"));
+    assert_eq!(get(&b, v6, &["lan"], "IAPDEnable").as_deref(), Some("false"));
+
     let ssh = "Device.SSH.Server.{i}.";
     let servers = rows(&b, ssh, &[]);
     assert_eq!(get(&b, ssh, &[&servers[0]], "AllowRootLogin").as_deref(), Some("true"));
@@ -453,6 +459,12 @@ fn ipv6_ra_dhcpv6_ppp_vlans_and_bridges() {
 fn services_clients_and_shapers() {
     let dir = root("services");
     let b = UciBackend::new(dir.clone());
+    let v6 = "Device.DHCPv6.Server.Pool.{i}.";
+    assert_eq!(get(&b, v6, &["lan"], "IANAEnable").as_deref(), Some("true"), "odhcpd's default");
+    let b = set_commit(&dir, v6, &["lan"], "IAPDEnable", "false");
+    assert!(file(&dir, "dhcp").contains("\toption dhcpv6_pd '0'\n"));
+    assert_eq!(get(&b, v6, &["lan"], "IAPDEnable").as_deref(), Some("false"));
+
     let ssh = "Device.SSH.Server.{i}.";
     let servers = rows(&b, ssh, &[]);
     assert_eq!(servers.len(), 1);

@@ -383,8 +383,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     if matches!(
         p.codec,
         Codec::Enum(_) | Codec::Bool | Codec::NotBool | Codec::DhcpOption(_) | Codec::Flag(_) | Codec::PoolNetmask
-    )
-        && option.is_some()
+    ) && option.is_some()
         && same()
     {
         return Ok(Vec::new());
