@@ -392,6 +392,25 @@ fn firewall_rules_nat_and_port_ranges() {
     assert!(!text.contains("6000") && text.contains("\toption target 'ACCEPT'\n\toption proto 'udp'\n"), "{text}");
     assert_eq!(get(&b, RULE, &[c, "block_range"], "DestPort").as_deref(), Some("-1"));
 
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCP").as_deref(), Some("18"), "!AF21");
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCPExclude").as_deref(), Some("true"));
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "DSCP").as_deref(), Some("8"), "cs1");
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "DSCPExclude").as_deref(), Some("false"));
+    let b = set_commit(&dir, RULE, &[c, "block_range"], "DSCP", "46");
+    assert!(file(&dir, "firewall").contains("\toption dscp '!46'\n"), "the negation is kept");
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCPExclude").as_deref(), Some("true"));
+    set_commit(&dir, RULE, &[c, "block_range"], "DSCPExclude", "false");
+    assert!(file(&dir, "firewall").contains("\toption dscp '46'\n"));
+    let b = set_commit(&dir, RULE, &[c, "block_range"], "DSCP", "-1");
+    assert!(!file(&dir, "firewall").contains("dscp '46'"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCP").as_deref(), Some("-1"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCPExclude"), None, "no DSCP match");
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let k = vec![c.to_string(), "block_range".to_string()];
+    assert!(b.set(&Location { object: RULE, keys: &k }, "DSCPExclude", &Value::from("true")).is_err());
+    b.abort();
+
     // AddObject: a disabled ACCEPT rule.
     let mut b = UciBackend::new(dir.clone());
     b.begin().unwrap();

@@ -189,11 +189,49 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             Some(mask) => mask.parse::<Ipv4Addr>().ok().map(|m| m.to_string()),
             None => pool_network(view, section).map(|(_, host)| Ipv4Addr::from(!host).to_string()),
         },
+        Codec::Dscp => match value {
+            None => Some("-1".to_string()),
+            Some(v) => dscp_of(v.strip_prefix('!').unwrap_or(v)).map(|n| n.to_string()),
+        },
+        Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
     };
     text.map(Value::Text)
+}
+
+/// A DSCP class name (`CS0`-`CS7`, `AF11`-`AF43`, `EF`) or number (decimal or `0x`) as its value.
+fn dscp_of(text: &str) -> Option<u8> {
+    let upper = text.to_ascii_uppercase();
+    let digit = |i: usize, max: u32| upper.chars().nth(i).and_then(|c| c.to_digit(10)).filter(|d| *d <= max);
+    let n = match upper.as_bytes() {
+        [b'C', b'S', _] => digit(2, 7)?.saturating_mul(8),
+        [b'A', b'F', _, _] => {
+            let (class, drop) = (digit(2, 4)?, digit(3, 3)?);
+            if class == 0 || drop == 0 {
+                return None;
+            }
+            class.saturating_mul(8).saturating_add(drop.saturating_mul(2))
+        }
+        _ if upper == "EF" => 46,
+        _ => match upper.strip_prefix("0X") {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => upper.parse().ok()?,
+        },
+    };
+    u8::try_from(n).ok().filter(|n| *n <= 63)
+}
+
+fn write_negated(section: &Section, option: &str, name: &str, on: bool) -> Result<Vec<Edit>> {
+    let Some(current) = section.option(option) else {
+        return match on {
+            true => Err(invalid(format!("{name}: nothing to exclude without {option}"))),
+            false => Ok(Vec::new()),
+        };
+    };
+    let bare = current.strip_prefix('!').unwrap_or(current);
+    Ok(set(option, if on { format!("!{bare}") } else { bare.to_string() }))
 }
 
 /// The items of a flag list (its `default=` words when absent), `none` dropped.
@@ -382,7 +420,14 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let same = || read(view, section, "", p) == Some(Value::Text(value.to_string()));
     if matches!(
         p.codec,
-        Codec::Enum(_) | Codec::Bool | Codec::NotBool | Codec::DhcpOption(_) | Codec::Flag(_) | Codec::PoolNetmask
+        Codec::Enum(_)
+            | Codec::Bool
+            | Codec::NotBool
+            | Codec::DhcpOption(_)
+            | Codec::Flag(_)
+            | Codec::PoolNetmask
+            | Codec::Dscp
+            | Codec::Negated
     ) && option.is_some()
         && same()
     {
@@ -437,6 +482,13 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             prefix_of(mask).ok_or_else(|| invalid("SubnetMask is not contiguous"))?;
             set(o, value)
         }
+        (Codec::Dscp, Some(o)) if value == "-1" => vec![Edit::Delete(o.to_string())],
+        (Codec::Dscp, Some(o)) => {
+            let n = value.parse::<u8>().ok().filter(|n| *n <= 63).ok_or_else(|| invalid("DSCP"))?;
+            let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
+            set(o, format!("{}{n}", if negated { "!" } else { "" }))
+        }
+        (Codec::Negated, Some(o)) => write_negated(section, o, &p.name, boolean(value) == "1")?,
         (Codec::Country, Some(o)) => match value.get(..2) {
             Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
             _ => return Err(invalid("RegulatoryDomain")),
@@ -562,6 +614,19 @@ fn write_port(section: &Section, p: &Param, option: &str, value: &str) -> Result
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dscp_classes_and_numbers() {
+        let cases = [("CS0", 0), ("cs1", 8), ("CS7", 56), ("AF11", 10), ("af21", 18), ("AF43", 38), ("EF", 46)];
+        for (text, n) in cases {
+            assert_eq!(dscp_of(text), Some(n), "{text}");
+        }
+        assert_eq!(dscp_of("0x12"), Some(18));
+        assert_eq!(dscp_of("63"), Some(63));
+        for bad in ["64", "CS8", "AF44", "AF01", "AF5", "0x40", "", "ef1"] {
+            assert_eq!(dscp_of(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn lease_times_and_masks() {

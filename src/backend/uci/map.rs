@@ -75,6 +75,11 @@ pub enum Codec {
     Flag(String),
     /// The DHCP pool's `netmask` override, else the mask of its interface's network.
     PoolNetmask,
+    /// fw4 `dscp` match (`AF21`, `CS1`, `EF`, `0x12`, `18`; `!` negates) <-> DSCP number,
+    /// -1 (absent) for none; a write keeps the `!`.
+    Dscp,
+    /// Whether the option's match is negated (`!` prefix); absent when the option is.
+    Negated,
 }
 
 /// Where the rows or the object live.
@@ -184,6 +189,8 @@ fn codec(text: &str) -> Option<Codec> {
         "rates" => Codec::Rates,
         "country" => Codec::Country,
         "pool-netmask" => Codec::PoolNetmask,
+        "dscp" => Codec::Dscp,
+        "negated" => Codec::Negated,
         _ => return None,
     })
 }
