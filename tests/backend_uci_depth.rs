@@ -411,6 +411,16 @@ fn firewall_rules_nat_and_port_ranges() {
     assert!(b.set(&Location { object: RULE, keys: &k }, "DSCPExclude", &Value::from("true")).is_err());
     b.abort();
 
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DestIP").as_deref(), Some("198.51.100.7"), "!198.51.100.7");
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DestIPExclude").as_deref(), Some("true"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "SourceIPExclude").as_deref(), Some("false"));
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "SourceMACExclude"), None, "no MAC match");
+    set_commit(&dir, RULE, &[c, "block_range"], "DestIP", "198.51.100.8");
+    assert!(file(&dir, "firewall").contains("\toption dest_ip '!198.51.100.8'\n"), "the negation is kept");
+    let b = set_commit(&dir, RULE, &[c, "block_range"], "SourceMACExclude", "true");
+    assert!(file(&dir, "firewall").contains("\toption src_mac '!02:00:00:00:00:0b'\n"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "SourceMAC").as_deref(), Some("02:00:00:00:00:0b"));
+
     // AddObject: a disabled ACCEPT rule.
     let mut b = UciBackend::new(dir.clone());
     b.begin().unwrap();

@@ -194,6 +194,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             Some(v) => dscp_of(v.strip_prefix('!').unwrap_or(v)).map(|n| n.to_string()),
         },
         Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
+        Codec::MatchText => value.map(|v| v.strip_prefix('!').unwrap_or(v).to_string()),
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
@@ -487,6 +488,11 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let n = value.parse::<u8>().ok().filter(|n| *n <= 63).ok_or_else(|| invalid("DSCP"))?;
             let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
             set(o, format!("{}{n}", if negated { "!" } else { "" }))
+        }
+        (Codec::MatchText, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
+        (Codec::MatchText, Some(o)) => {
+            let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
+            set(o, format!("{}{value}", if negated { "!" } else { "" }))
         }
         (Codec::Negated, Some(o)) => write_negated(section, o, &p.name, boolean(value) == "1")?,
         (Codec::Country, Some(o)) => match value.get(..2) {

@@ -80,6 +80,8 @@ pub enum Codec {
     Dscp,
     /// Whether the option's match is negated (`!` prefix); absent when the option is.
     Negated,
+    /// A firewall match value without its `!` negation; a write keeps the `!`.
+    MatchText,
 }
 
 /// Where the rows or the object live.
@@ -191,6 +193,7 @@ fn codec(text: &str) -> Option<Codec> {
         "pool-netmask" => Codec::PoolNetmask,
         "dscp" => Codec::Dscp,
         "negated" => Codec::Negated,
+        "match-text" => Codec::MatchText,
         _ => return None,
     })
 }
