@@ -421,6 +421,17 @@ fn firewall_rules_nat_and_port_ranges() {
     assert!(file(&dir, "firewall").contains("\toption src_mac '!02:00:00:00:00:0b'\n"));
     assert_eq!(get(&b, RULE, &[c, "block_range"], "SourceMAC").as_deref(), Some("02:00:00:00:00:0b"));
 
+    // A negated port range keeps its '!' through range edits.
+    set_commit(&dir, RULE, &[c, "iot_dns"], "DestPort", "5353");
+    let b = set_commit(&dir, RULE, &[c, "iot_dns"], "DestPortExclude", "true");
+    assert!(file(&dir, "firewall").contains("\toption dest_port '!5353'\n"));
+    let b2 = set_commit(&dir, RULE, &[c, "iot_dns"], "DestPortRangeMax", "5354");
+    assert!(file(&dir, "firewall").contains("\toption dest_port '!5353-5354'\n"));
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "DestPort").as_deref(), Some("5353"));
+    assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "DestPortRangeMax").as_deref(), Some("5354"));
+    assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "DestPortExclude").as_deref(), Some("true"));
+    assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "SourcePortExclude"), None, "no source port match");
+
     // AddObject: a disabled ACCEPT rule.
     let mut b = UciBackend::new(dir.clone());
     b.begin().unwrap();

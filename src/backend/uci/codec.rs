@@ -161,10 +161,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::HtMode => width_of(value?).map(str::to_string),
         // The default (-1 for firewall rules) is what an absent option or range end reads.
         Codec::PortStart => {
-            number(section.option(p.option.as_deref()?)?.split([':', '-']).next()).map(|n| n.to_string())
+            number(unnegated(section.option(p.option.as_deref()?)?).split([':', '-']).next()).map(|n| n.to_string())
         }
         Codec::PortEnd => {
-            let end = number(section.option(p.option.as_deref()?)?.split([':', '-']).nth(1));
+            let end = number(unnegated(section.option(p.option.as_deref()?)?).split([':', '-']).nth(1));
             Some(end.map_or_else(|| p.default.clone().unwrap_or_else(|| "0".to_string()), |n| n.to_string()))
         }
         Codec::Fixed(v) => Some(v.clone()),
@@ -191,10 +191,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Dscp => match value {
             None => Some("-1".to_string()),
-            Some(v) => dscp_of(v.strip_prefix('!').unwrap_or(v)).map(|n| n.to_string()),
+            Some(v) => dscp_of(unnegated(v)).map(|n| n.to_string()),
         },
         Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
-        Codec::MatchText => value.map(|v| v.strip_prefix('!').unwrap_or(v).to_string()),
+        Codec::MatchText => value.map(|v| unnegated(v).to_string()),
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
@@ -231,7 +231,7 @@ fn write_negated(section: &Section, option: &str, name: &str, on: bool) -> Resul
             false => Ok(Vec::new()),
         };
     };
-    let bare = current.strip_prefix('!').unwrap_or(current);
+    let bare = unnegated(current);
     Ok(set(option, if on { format!("!{bare}") } else { bare.to_string() }))
 }
 
@@ -601,8 +601,14 @@ fn write_htmode(section: &Section, option: &str, value: &str) -> Result<Vec<Edit
     Ok(set(option, format!("{family}{width}")))
 }
 
+/// A firewall match value without its `!` negation.
+fn unnegated(value: &str) -> &str {
+    value.strip_prefix('!').unwrap_or(value)
+}
+
 fn write_port(section: &Section, p: &Param, option: &str, value: &str) -> Result<Vec<Edit>> {
-    let current = section.option(option).unwrap_or("");
+    let raw = section.option(option).unwrap_or("");
+    let (negation, current) = if raw.starts_with('!') { ("!", unnegated(raw)) } else { ("", raw) };
     let mut parts = current.split([':', '-']);
     let (start, end) = (parts.next().unwrap_or(""), parts.next());
     let text = match (&p.codec, end) {
@@ -613,7 +619,7 @@ fn write_port(section: &Section, p: &Param, option: &str, value: &str) -> Result
         (_, _) if start.is_empty() => return Err(invalid("ExternalPortEndRange without ExternalPort")),
         (_, _) => format!("{start}-{value}"),
     };
-    Ok(set(option, text))
+    Ok(set(option, format!("{negation}{text}")))
 }
 
 #[cfg(test)]
