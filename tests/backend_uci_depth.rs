@@ -356,6 +356,19 @@ fn pool_netmask_ra_flags_and_root_login() {
     assert!(file(&dir, "dhcp").contains("\toption dhcpv6_pd '0'\n"));
     assert_eq!(get(&b, v6, &["lan"], "IAPDEnable").as_deref(), Some("false"));
 
+    assert_eq!(flag(&b, "lan", "RDNSS"), "fd00:1::53", "the IPv4 item is not an RA server");
+    assert_eq!(flag(&b, "iot", "RDNSS"), "");
+    let b = set_commit(&dir, ra, &["lan"], "RDNSS", "fd00:1::54,fd00:1::55");
+    assert!(
+        file(&dir, "dhcp").contains("\tlist dns '192.168.1.53'\n\tlist dns 'fd00:1::54'\n\tlist dns 'fd00:1::55'\n")
+    );
+    assert_eq!(flag(&b, "lan", "RDNSS"), "fd00:1::54,fd00:1::55");
+    let mut b2 = UciBackend::new(dir.clone());
+    b2.begin().unwrap();
+    let lan = vec!["lan".to_string()];
+    assert!(b2.set(&Location { object: ra, keys: &lan }, "RDNSS", &Value::from("192.168.1.9")).is_err());
+    b2.abort();
+
     let ssh = "Device.SSH.Server.{i}.";
     let servers = rows(&b, ssh, &[]);
     assert_eq!(get(&b, ssh, &[&servers[0]], "AllowRootLogin").as_deref(), Some("true"));
@@ -432,6 +445,15 @@ fn firewall_rules_nat_and_port_ranges() {
     assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "DestPortExclude").as_deref(), Some("true"));
     assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "SourcePortExclude"), None, "no source port match");
 
+    // A negated protocol: the number without the '!', kept when the protocol changes.
+    assert_eq!(get(&b2, RULE, &[c, "block_range"], "ProtocolExclude").as_deref(), Some("false"));
+    set_commit(&dir, RULE, &[c, "block_range"], "ProtocolExclude", "true");
+    assert!(file(&dir, "firewall").contains("\toption proto '!tcp'\n"));
+    let b2 = set_commit(&dir, RULE, &[c, "block_range"], "Protocol", "17");
+    assert!(file(&dir, "firewall").contains("\toption proto '!udp'\n"));
+    assert_eq!(get(&b2, RULE, &[c, "block_range"], "Protocol").as_deref(), Some("17"));
+    assert_eq!(get(&b2, RULE, &[c, "block_range"], "ProtocolExclude").as_deref(), Some("true"));
+
     // AddObject: a disabled ACCEPT rule.
     let mut b = UciBackend::new(dir.clone());
     b.begin().unwrap();
@@ -499,12 +521,6 @@ fn ipv6_ra_dhcpv6_ppp_vlans_and_bridges() {
 fn services_clients_and_shapers() {
     let dir = root("services");
     let b = UciBackend::new(dir.clone());
-    let v6 = "Device.DHCPv6.Server.Pool.{i}.";
-    assert_eq!(get(&b, v6, &["lan"], "IANAEnable").as_deref(), Some("true"), "odhcpd's default");
-    let b = set_commit(&dir, v6, &["lan"], "IAPDEnable", "false");
-    assert!(file(&dir, "dhcp").contains("\toption dhcpv6_pd '0'\n"));
-    assert_eq!(get(&b, v6, &["lan"], "IAPDEnable").as_deref(), Some("false"));
-
     let ssh = "Device.SSH.Server.{i}.";
     let servers = rows(&b, ssh, &[]);
     assert_eq!(servers.len(), 1);

@@ -11,7 +11,7 @@ use super::doc::{Doc, Section};
 use super::map::{Codec, Param};
 use crate::hal::{ErrorKind, HalError, Reference, Result, Value};
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The documents a conversion may consult, by package (committed or staged).
 pub type View<'a> = HashMap<&'a str, &'a Doc>;
@@ -145,7 +145,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Key => Some(key.to_string()),
         Codec::List => Some(section.list(p.option.as_deref()?).join(",")),
         Codec::Enum(pairs) => {
-            let base = value?.split('+').next().unwrap_or("");
+            let base = unnegated(value?).split('+').next().unwrap_or("");
             pairs.iter().find(|(u, _)| u == base).map(|(_, t)| t.clone())
         }
         Codec::Ipaddr => {
@@ -195,6 +195,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
         Codec::MatchText => value.map(|v| unnegated(v).to_string()),
+        Codec::Ipv6Items => {
+            let items = section.list(p.option.as_deref()?);
+            Some(items.into_iter().filter(|i| i.parse::<Ipv6Addr>().is_ok()).collect::<Vec<_>>().join(","))
+        }
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
@@ -429,6 +433,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::PoolNetmask
             | Codec::Dscp
             | Codec::Negated
+            | Codec::Ipv6Items
     ) && option.is_some()
         && same()
     {
@@ -447,6 +452,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             vec![Edit::List(o.to_string(), items)]
         }
         (Codec::Enum(pairs), Some(o)) => match pairs.iter().find(|(_, t)| t == value) {
+            Some((u, _)) if section.option(o).is_some_and(|v| v.starts_with('!')) => set(o, format!("!{u}")),
             Some((u, _)) => set(o, u.clone()),
             None => return Err(invalid(format!("{} {value} not supported by this platform", p.name))),
         },
@@ -488,6 +494,14 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let n = value.parse::<u8>().ok().filter(|n| *n <= 63).ok_or_else(|| invalid("DSCP"))?;
             let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
             set(o, format!("{}{n}", if negated { "!" } else { "" }))
+        }
+        (Codec::Ipv6Items, Some(o)) => {
+            let new: Vec<&str> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            if new.iter().any(|a| a.parse::<Ipv6Addr>().is_err()) {
+                return Err(invalid(format!("{}: IPv6 addresses expected", p.name)));
+            }
+            let kept = section.list(o).into_iter().filter(|i| i.parse::<Ipv6Addr>().is_err());
+            vec![Edit::List(o.to_string(), kept.chain(new).map(str::to_string).collect())]
         }
         (Codec::MatchText, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
         (Codec::MatchText, Some(o)) => {

@@ -82,6 +82,9 @@ pub enum Codec {
     Negated,
     /// A firewall match value without its `!` negation; a write keeps the `!`.
     MatchText,
+    /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
+    /// write replaces them and keeps the others.
+    Ipv6Items,
 }
 
 /// Where the rows or the object live.
@@ -194,6 +197,7 @@ fn codec(text: &str) -> Option<Codec> {
         "dscp" => Codec::Dscp,
         "negated" => Codec::Negated,
         "match-text" => Codec::MatchText,
+        "ipv6-items" => Codec::Ipv6Items,
         _ => return None,
     })
 }
