@@ -275,6 +275,109 @@ fn static_leases_belong_to_the_pool_of_their_network() {
 }
 
 #[test]
+fn static_leases_are_added_and_deleted_as_host_sections() {
+    let dir = root("static-add");
+    let mut b = UciBackend::new(dir.clone());
+    let before = file(&dir, "dhcp");
+    b.begin().unwrap();
+    let iot = vec!["iot".to_string()];
+    let key = b.add(&Location { object: STATIC, keys: &iot }).unwrap();
+    let wan = vec!["wan".to_string()];
+    let refused = b.add(&Location { object: STATIC, keys: &wan }).unwrap_err();
+    assert!(refused.to_string().contains("no static network"), "{refused}");
+    let k = vec!["iot".to_string(), key.clone()];
+    let at = Location { object: STATIC, keys: &k };
+    b.set(&at, "Chaddr", &Value::from("02:aa:bb:cc:dd:02")).unwrap();
+    b.set(&at, "Enable", &Value::from("true")).unwrap();
+    assert!(b.set(&at, "Enable", &Value::from("false")).is_err(), "dnsmasq has no per-host switch");
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    assert_eq!(
+        file(&dir, "dhcp").strip_prefix(before.as_str()).unwrap(),
+        format!("\nconfig host '{key}'\n\toption ip '10.20.0.0'\n\toption mac '02:aa:bb:cc:dd:02'\n")
+    );
+    let b = set_commit(&dir, STATIC, &["iot", &key], "Yiaddr", "10.20.0.22");
+    assert_eq!(rows(&b, STATIC, &["iot"]), ["sensor".to_string(), key.clone()]);
+    assert_eq!(get(&b, STATIC, &["iot", &key], "Yiaddr").as_deref(), Some("10.20.0.22"));
+    assert_eq!(get(&b, STATIC, &["iot", &key], "Enable").as_deref(), Some("true"));
+
+    // DeleteObject removes the section; the other pool's lease is untouched.
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let k = vec!["iot".to_string(), "sensor".to_string()];
+    b.delete(&Location { object: STATIC, keys: &k }).unwrap();
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(rows(&b, STATIC, &["iot"]), [key]);
+    assert_eq!(rows(&b, STATIC, &["lan"]).len(), 1);
+    assert!(!file(&dir, "dhcp").contains("02:aa:bb:cc:dd:01"));
+}
+
+#[test]
+fn pool_netmask_ra_flags_and_root_login() {
+    let dir = root("flags");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, POOL, &["lan"], "SubnetMask").as_deref(), Some("255.255.255.0"));
+    assert_eq!(get(&b, POOL, &["wan"], "SubnetMask"), None, "no static network");
+    let before = file(&dir, "dhcp");
+    set_commit(&dir, POOL, &["iot"], "SubnetMask", "255.255.255.0");
+    assert_eq!(file(&dir, "dhcp"), before, "the interface's mask is what dnsmasq uses already");
+    let b = set_commit(&dir, POOL, &["iot"], "SubnetMask", "255.255.255.128");
+    assert!(file(&dir, "dhcp").contains("\toption ra 'disabled'\n\toption netmask '255.255.255.128'\n"));
+    assert_eq!(get(&b, POOL, &["iot"], "SubnetMask").as_deref(), Some("255.255.255.128"));
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let iot = vec!["iot".to_string()];
+    assert!(b.set(&Location { object: POOL, keys: &iot }, "SubnetMask", &Value::from("255.0.255.0")).is_err());
+    b.abort();
+
+    let ra = "Device.RouterAdvertisement.InterfaceSetting.{i}.";
+    let flag = |b: &UciBackend, key: &str, name: &str| get(b, ra, &[key], name).unwrap();
+    assert_eq!(flag(&b, "lan", "AdvManagedFlag"), "true");
+    assert_eq!(flag(&b, "lan", "AdvOtherConfigFlag"), "true");
+    assert_eq!(flag(&b, "lan", "AdvMobileAgentFlag"), "false");
+    assert_eq!(flag(&b, "iot", "AdvManagedFlag"), "false", "odhcpd's default is other-config only");
+    assert_eq!(flag(&b, "iot", "AdvOtherConfigFlag"), "true");
+    let b = set_commit(&dir, ra, &["iot"], "AdvOtherConfigFlag", "false");
+    assert!(file(&dir, "dhcp").contains("\tlist ra_flags 'none'\n"), "an absent list would mean other-config");
+    assert_eq!(flag(&b, "iot", "AdvOtherConfigFlag"), "false");
+    let b = set_commit(&dir, ra, &["iot"], "AdvMobileAgentFlag", "true");
+    let text = file(&dir, "dhcp");
+    assert!(text.contains("\tlist ra_flags 'home-agent'\n") && !text.contains("'none'"), "{text}");
+    assert_eq!(flag(&b, "iot", "AdvMobileAgentFlag"), "true");
+    let b = set_commit(&dir, ra, &["lan"], "AdvManagedFlag", "false");
+    assert!(!file(&dir, "dhcp").contains("managed-config"));
+    assert_eq!(flag(&b, "lan", "AdvOtherConfigFlag"), "true");
+
+    let v6 = "Device.DHCPv6.Server.Pool.{i}.";
+    assert_eq!(get(&b, v6, &["lan"], "IANAEnable").as_deref(), Some("true"), "odhcpd's default");
+    let b = set_commit(&dir, v6, &["lan"], "IAPDEnable", "false");
+    assert!(file(&dir, "dhcp").contains("\toption dhcpv6_pd '0'\n"));
+    assert_eq!(get(&b, v6, &["lan"], "IAPDEnable").as_deref(), Some("false"));
+
+    assert_eq!(flag(&b, "lan", "RDNSS"), "fd00:1::53", "the IPv4 item is not an RA server");
+    assert_eq!(flag(&b, "iot", "RDNSS"), "");
+    let b = set_commit(&dir, ra, &["lan"], "RDNSS", "fd00:1::54,fd00:1::55");
+    assert!(
+        file(&dir, "dhcp").contains("\tlist dns '192.168.1.53'\n\tlist dns 'fd00:1::54'\n\tlist dns 'fd00:1::55'\n")
+    );
+    assert_eq!(flag(&b, "lan", "RDNSS"), "fd00:1::54,fd00:1::55");
+    let mut b2 = UciBackend::new(dir.clone());
+    b2.begin().unwrap();
+    let lan = vec!["lan".to_string()];
+    assert!(b2.set(&Location { object: ra, keys: &lan }, "RDNSS", &Value::from("192.168.1.9")).is_err());
+    b2.abort();
+
+    let ssh = "Device.SSH.Server.{i}.";
+    let servers = rows(&b, ssh, &[]);
+    assert_eq!(get(&b, ssh, &[&servers[0]], "AllowRootLogin").as_deref(), Some("true"));
+    let b = set_commit(&dir, ssh, &[&servers[0]], "AllowRootLogin", "false");
+    assert!(file(&dir, "dropbear").contains("\toption RootLogin '0'\n"));
+    assert_eq!(get(&b, ssh, &[&servers[0]], "AllowRootLogin").as_deref(), Some("false"));
+}
+
+#[test]
 fn firewall_rules_nat_and_port_ranges() {
     let dir = root("fw");
     let b = UciBackend::new(dir.clone());
@@ -301,6 +404,55 @@ fn firewall_rules_nat_and_port_ranges() {
     let text = file(&dir, "firewall");
     assert!(!text.contains("6000") && text.contains("\toption target 'ACCEPT'\n\toption proto 'udp'\n"), "{text}");
     assert_eq!(get(&b, RULE, &[c, "block_range"], "DestPort").as_deref(), Some("-1"));
+
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCP").as_deref(), Some("18"), "!AF21");
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCPExclude").as_deref(), Some("true"));
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "DSCP").as_deref(), Some("8"), "cs1");
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "DSCPExclude").as_deref(), Some("false"));
+    let b = set_commit(&dir, RULE, &[c, "block_range"], "DSCP", "46");
+    assert!(file(&dir, "firewall").contains("\toption dscp '!46'\n"), "the negation is kept");
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCPExclude").as_deref(), Some("true"));
+    set_commit(&dir, RULE, &[c, "block_range"], "DSCPExclude", "false");
+    assert!(file(&dir, "firewall").contains("\toption dscp '46'\n"));
+    let b = set_commit(&dir, RULE, &[c, "block_range"], "DSCP", "-1");
+    assert!(!file(&dir, "firewall").contains("dscp '46'"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCP").as_deref(), Some("-1"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DSCPExclude"), None, "no DSCP match");
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let k = vec![c.to_string(), "block_range".to_string()];
+    assert!(b.set(&Location { object: RULE, keys: &k }, "DSCPExclude", &Value::from("true")).is_err());
+    b.abort();
+
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DestIP").as_deref(), Some("198.51.100.7"), "!198.51.100.7");
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "DestIPExclude").as_deref(), Some("true"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "SourceIPExclude").as_deref(), Some("false"));
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "SourceMACExclude"), None, "no MAC match");
+    set_commit(&dir, RULE, &[c, "block_range"], "DestIP", "198.51.100.8");
+    assert!(file(&dir, "firewall").contains("\toption dest_ip '!198.51.100.8'\n"), "the negation is kept");
+    let b = set_commit(&dir, RULE, &[c, "block_range"], "SourceMACExclude", "true");
+    assert!(file(&dir, "firewall").contains("\toption src_mac '!02:00:00:00:00:0b'\n"));
+    assert_eq!(get(&b, RULE, &[c, "block_range"], "SourceMAC").as_deref(), Some("02:00:00:00:00:0b"));
+
+    // A negated port range keeps its '!' through range edits.
+    set_commit(&dir, RULE, &[c, "iot_dns"], "DestPort", "5353");
+    let b = set_commit(&dir, RULE, &[c, "iot_dns"], "DestPortExclude", "true");
+    assert!(file(&dir, "firewall").contains("\toption dest_port '!5353'\n"));
+    let b2 = set_commit(&dir, RULE, &[c, "iot_dns"], "DestPortRangeMax", "5354");
+    assert!(file(&dir, "firewall").contains("\toption dest_port '!5353-5354'\n"));
+    assert_eq!(get(&b, RULE, &[c, "iot_dns"], "DestPort").as_deref(), Some("5353"));
+    assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "DestPortRangeMax").as_deref(), Some("5354"));
+    assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "DestPortExclude").as_deref(), Some("true"));
+    assert_eq!(get(&b2, RULE, &[c, "iot_dns"], "SourcePortExclude"), None, "no source port match");
+
+    // A negated protocol: the number without the '!', kept when the protocol changes.
+    assert_eq!(get(&b2, RULE, &[c, "block_range"], "ProtocolExclude").as_deref(), Some("false"));
+    set_commit(&dir, RULE, &[c, "block_range"], "ProtocolExclude", "true");
+    assert!(file(&dir, "firewall").contains("\toption proto '!tcp'\n"));
+    let b2 = set_commit(&dir, RULE, &[c, "block_range"], "Protocol", "17");
+    assert!(file(&dir, "firewall").contains("\toption proto '!udp'\n"));
+    assert_eq!(get(&b2, RULE, &[c, "block_range"], "Protocol").as_deref(), Some("17"));
+    assert_eq!(get(&b2, RULE, &[c, "block_range"], "ProtocolExclude").as_deref(), Some("true"));
 
     // AddObject: a disabled ACCEPT rule.
     let mut b = UciBackend::new(dir.clone());

@@ -11,7 +11,10 @@ use super::doc::{Doc, Section};
 use super::map::{Codec, Param};
 use crate::hal::{ErrorKind, HalError, Reference, Result, Value};
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+mod lists;
+use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
 
 /// The documents a conversion may consult, by package (committed or staged).
 pub type View<'a> = HashMap<&'a str, &'a Doc>;
@@ -70,6 +73,12 @@ fn pool_network(view: &View, section: &Section) -> Option<(u32, u32)> {
     let iface = view.get("network")?.section(section.option("interface")?)?;
     let (addr, mask) = network_of(&iface)?;
     Some((u32::from(addr) & mask, !mask))
+}
+
+/// The network address of the pool's interface (`192.168.1.0` of `192.168.1.1/24`): what a
+/// new static lease of the pool holds until its Yiaddr is set.
+pub fn pool_network_address(view: &View, pool: &Section) -> Option<Ipv4Addr> {
+    pool_network(view, pool).map(|(base, _)| Ipv4Addr::from(base))
 }
 
 /// Whether `ip` is an IPv4 address inside the network of the pool's interface.
@@ -139,7 +148,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Key => Some(key.to_string()),
         Codec::List => Some(section.list(p.option.as_deref()?).join(",")),
         Codec::Enum(pairs) => {
-            let base = value?.split('+').next().unwrap_or("");
+            let base = unnegated(value?).split('+').next().unwrap_or("");
             pairs.iter().find(|(u, _)| u == base).map(|(_, t)| t.clone())
         }
         Codec::Ipaddr => {
@@ -155,10 +164,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::HtMode => width_of(value?).map(str::to_string),
         // The default (-1 for firewall rules) is what an absent option or range end reads.
         Codec::PortStart => {
-            number(section.option(p.option.as_deref()?)?.split([':', '-']).next()).map(|n| n.to_string())
+            number(unnegated(section.option(p.option.as_deref()?)?).split([':', '-']).next()).map(|n| n.to_string())
         }
         Codec::PortEnd => {
-            let end = number(section.option(p.option.as_deref()?)?.split([':', '-']).nth(1));
+            let end = number(unnegated(section.option(p.option.as_deref()?)?).split([':', '-']).nth(1));
             Some(end.map_or_else(|| p.default.clone().unwrap_or_else(|| "0".to_string()), |n| n.to_string()))
         }
         Codec::Fixed(v) => Some(v.clone()),
@@ -177,6 +186,21 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::DhcpOption(code) => {
             let items = section.list(p.option.as_deref()?);
             Some(items.iter().find_map(|i| dhcp_option_values(i, *code)).unwrap_or_default())
+        }
+        Codec::Flag(item) => Some(bool_text(flags(section, p).contains(&item.as_str()))),
+        Codec::PoolNetmask => match value {
+            Some(mask) => mask.parse::<Ipv4Addr>().ok().map(|m| m.to_string()),
+            None => pool_network(view, section).map(|(_, host)| Ipv4Addr::from(!host).to_string()),
+        },
+        Codec::Dscp => match value {
+            None => Some("-1".to_string()),
+            Some(v) => dscp_of(unnegated(v)).map(|n| n.to_string()),
+        },
+        Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
+        Codec::MatchText => value.map(|v| unnegated(v).to_string()),
+        Codec::Ipv6Items => {
+            let items = section.list(p.option.as_deref()?);
+            Some(items.into_iter().filter(|i| i.parse::<Ipv6Addr>().is_ok()).collect::<Vec<_>>().join(","))
         }
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
@@ -345,8 +369,18 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         |encoded: &str| option.is_some_and(|o| section.option(o).is_none()) && p.default.as_deref() == Some(encoded);
     // A UCI value that already reads as `value` is kept (`psk2+ccmp`, `ipv6 auto`, `on`).
     let same = || read(view, section, "", p) == Some(Value::Text(value.to_string()));
-    if matches!(p.codec, Codec::Enum(_) | Codec::Bool | Codec::NotBool | Codec::DhcpOption(_))
-        && option.is_some()
+    if matches!(
+        p.codec,
+        Codec::Enum(_)
+            | Codec::Bool
+            | Codec::NotBool
+            | Codec::DhcpOption(_)
+            | Codec::Flag(_)
+            | Codec::PoolNetmask
+            | Codec::Dscp
+            | Codec::Negated
+            | Codec::Ipv6Items
+    ) && option.is_some()
         && same()
     {
         return Ok(Vec::new());
@@ -364,6 +398,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             vec![Edit::List(o.to_string(), items)]
         }
         (Codec::Enum(pairs), Some(o)) => match pairs.iter().find(|(_, t)| t == value) {
+            Some((u, _)) if section.option(o).is_some_and(|v| v.starts_with('!')) => set(o, format!("!{u}")),
             Some((u, _)) => set(o, u.clone()),
             None => return Err(invalid(format!("{} {value} not supported by this platform", p.name))),
         },
@@ -394,6 +429,32 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             _ => return Err(invalid(format!("{} must be a multiple of {f}", p.name))),
         },
         (Codec::DhcpOption(code), Some(o)) => write_dhcp_option(section, o, *code, value)?,
+        (Codec::Flag(item), Some(o)) => write_flag(section, p, o, item, boolean(value) == "1"),
+        (Codec::PoolNetmask, Some(o)) => {
+            let mask: Ipv4Addr = value.parse().map_err(|_| invalid("SubnetMask"))?;
+            prefix_of(mask).ok_or_else(|| invalid("SubnetMask is not contiguous"))?;
+            set(o, value)
+        }
+        (Codec::Dscp, Some(o)) if value == "-1" => vec![Edit::Delete(o.to_string())],
+        (Codec::Dscp, Some(o)) => {
+            let n = value.parse::<u8>().ok().filter(|n| *n <= 63).ok_or_else(|| invalid("DSCP"))?;
+            let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
+            set(o, format!("{}{n}", if negated { "!" } else { "" }))
+        }
+        (Codec::Ipv6Items, Some(o)) => {
+            let new: Vec<&str> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            if new.iter().any(|a| a.parse::<Ipv6Addr>().is_err()) {
+                return Err(invalid(format!("{}: IPv6 addresses expected", p.name)));
+            }
+            let kept = section.list(o).into_iter().filter(|i| i.parse::<Ipv6Addr>().is_err());
+            vec![Edit::List(o.to_string(), kept.chain(new).map(str::to_string).collect())]
+        }
+        (Codec::MatchText, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
+        (Codec::MatchText, Some(o)) => {
+            let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
+            set(o, format!("{}{value}", if negated { "!" } else { "" }))
+        }
+        (Codec::Negated, Some(o)) => write_negated(section, o, &p.name, boolean(value) == "1")?,
         (Codec::Country, Some(o)) => match value.get(..2) {
             Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
             _ => return Err(invalid("RegulatoryDomain")),
@@ -501,7 +562,8 @@ fn write_htmode(section: &Section, option: &str, value: &str) -> Result<Vec<Edit
 }
 
 fn write_port(section: &Section, p: &Param, option: &str, value: &str) -> Result<Vec<Edit>> {
-    let current = section.option(option).unwrap_or("");
+    let raw = section.option(option).unwrap_or("");
+    let (negation, current) = if raw.starts_with('!') { ("!", unnegated(raw)) } else { ("", raw) };
     let mut parts = current.split([':', '-']);
     let (start, end) = (parts.next().unwrap_or(""), parts.next());
     let text = match (&p.codec, end) {
@@ -512,7 +574,7 @@ fn write_port(section: &Section, p: &Param, option: &str, value: &str) -> Result
         (_, _) if start.is_empty() => return Err(invalid("ExternalPortEndRange without ExternalPort")),
         (_, _) => format!("{start}-{value}"),
     };
-    Ok(set(option, text))
+    Ok(set(option, format!("{negation}{text}")))
 }
 
 #[cfg(test)]

@@ -70,6 +70,21 @@ pub enum Codec {
     /// The values of one DHCP option in dnsmasq's `dhcp_option` list (`6,192.168.1.1,9.9.9.9`
     /// or `option:dns-server,...`) <-> a comma-separated list; an empty value removes it.
     DhcpOption(u8),
+    /// Whether a UCI list holds the item (odhcpd `ra_flags`: `managed-config`...): an absent
+    /// list reads as its `default=` words; clearing the last item writes `none`.
+    Flag(String),
+    /// The DHCP pool's `netmask` override, else the mask of its interface's network.
+    PoolNetmask,
+    /// fw4 `dscp` match (`AF21`, `CS1`, `EF`, `0x12`, `18`; `!` negates) <-> DSCP number,
+    /// -1 (absent) for none; a write keeps the `!`.
+    Dscp,
+    /// Whether the option's match is negated (`!` prefix); absent when the option is.
+    Negated,
+    /// A firewall match value without its `!` negation; a write keeps the `!`.
+    MatchText,
+    /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
+    /// write replaces them and keeps the others.
+    Ipv6Items,
 }
 
 /// Where the rows or the object live.
@@ -158,6 +173,7 @@ fn codec(text: &str) -> Option<Codec> {
             "word" => arg.parse().ok().map(Codec::Word),
             "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
+            "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => None,
         };
     }
@@ -181,6 +197,11 @@ fn codec(text: &str) -> Option<Codec> {
         "standards" => Codec::Standards,
         "rates" => Codec::Rates,
         "country" => Codec::Country,
+        "pool-netmask" => Codec::PoolNetmask,
+        "dscp" => Codec::Dscp,
+        "negated" => Codec::Negated,
+        "match-text" => Codec::MatchText,
+        "ipv6-items" => Codec::Ipv6Items,
         _ => return None,
     })
 }
@@ -206,6 +227,7 @@ fn table(words: &[&str], line: usize) -> Result<Place, MapError> {
             Some(("rows", "parent")) => *parent_rows = true,
             Some(("parent", o)) => *parent = Some(o.to_string()),
             Some(("within", o)) => *within = Some(o.to_string()),
+            Some(("add", "")) => *add = Some(Vec::new()),
             Some(("add", a)) => *add = Some(pairs(a, ':').ok_or_else(|| bad("add=option:value,..."))?),
             _ => return Err(bad(&format!("unknown table option '{w}'"))),
         }
@@ -279,6 +301,8 @@ mod tests {
         assert_eq!(radio.param("AutoChannelEnable").unwrap().codec, Codec::AutoChannel);
         let pm = map.iter().find(|e| e.object == "Device.NAT.PortMapping.{i}.").unwrap();
         assert!(matches!(&pm.place, Place::Table { add: Some(a), .. } if a.len() == 5));
+        let lease = map.iter().find(|e| e.object == "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.").unwrap();
+        assert!(matches!(&lease.place, Place::Table { add: Some(a), within: Some(_), .. } if a.is_empty()));
     }
 
     #[test]
@@ -287,5 +311,7 @@ mod tests {
         assert_eq!(parse("table X. p t\n\nparam A b nosuch").unwrap_err().line, 3);
         assert_eq!(parse("table X. p t\nparam A b text bogus").unwrap_err().line, 2);
         assert!(parse("frobnicate").is_err());
+        assert_eq!(parse("table X. p t add=a").unwrap_err().line, 1);
+        assert_eq!(parse("table X. p t\nparam A b flag()").unwrap_err().line, 2);
     }
 }

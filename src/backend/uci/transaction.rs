@@ -54,10 +54,13 @@ impl UciBackend {
 
     pub(super) fn stage_add(&mut self, at: &Location) -> Result<String> {
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
-        let Place::Table { kind, add: Some(options), .. } = &entry.place else {
+        let Place::Table { kind, add: Some(options), within, .. } = &entry.place else {
             return Err(HalError::new(ErrorKind::Denied, format!("{} cannot grow", at.object)));
         };
-        let (kind, options, package) = (kind.clone(), options.clone(), entry.package.clone());
+        let (kind, mut options, package) = (kind.clone(), options.clone(), entry.package.clone());
+        if let Some(option) = within {
+            options.push((option.clone(), self.pool_placeholder(at)?));
+        }
         let doc = self.staged_doc(&package)?;
         let count = doc.sections().len();
         let mut position = count.saturating_add(1);
@@ -73,6 +76,20 @@ impl UciBackend {
             return Err(HalError::new(ErrorKind::ResourcesExceeded, format!("{package}: too many sections")));
         }
         Ok(name)
+    }
+
+    /// The address a new row of a `within=` table holds so that it is a row of the pool it
+    /// was added to: the network address of the parent pool's interface.
+    fn pool_placeholder(&self, at: &Location) -> Result<String> {
+        let no_network = || HalError::new(ErrorKind::Denied, format!("{}: the pool has no static network", at.object));
+        let table = super::parent_table(at.object).ok_or_else(no_network)?;
+        let pentry = self.entry(table).ok_or_else(|| not_found(table))?;
+        let view = self.view(true);
+        let pool = match (self.doc(&view, &pentry.package)?, at.keys.last()) {
+            (Some(doc), Some(key)) => doc.section(key).ok_or_else(|| not_found(format!("{table}{key}")))?,
+            _ => return Err(not_found(table)),
+        };
+        codec::pool_network_address(&view, &pool).map(|a| a.to_string()).ok_or_else(no_network)
     }
 
     pub(super) fn stage_delete(&mut self, at: &Location) -> Result<()> {
