@@ -166,23 +166,24 @@ fn check_event_list(text: &str) -> Result<()> {
 /// ParameterName: a parameter path of the data model, `*` only in place of instance
 /// numbers, never a Forced Inform parameter (each refused with 9007).
 pub fn check_parameter_name(text: &str) -> Result<()> {
+    use crate::proto::path::{self, Segment};
     let bad = || invalid(format!("{TABLE}ParameterName: '{text:.64}' is not a parameter path"));
     if text.is_empty() {
         return Ok(());
     }
-    let segments: Vec<&str> = text.split('.').collect();
-    let Some((last, objects)) = segments.split_last() else { return Err(bad()) };
-    if objects.first() != Some(&"Device") || !is_identifier(last) {
+    // The engine's own name grammar; a parameter, not a partial path, under Device.
+    let parsed = path::parse(text).map_err(|_| bad())?;
+    let Some((Segment::Name(last), objects)) = parsed.segments.split_last() else { return Err(bad()) };
+    if parsed.partial || objects.first() != Some(&Segment::Name("Device")) {
         return Err(bad());
     }
     let mut schema_object = String::with_capacity(text.len() + 8);
     for seg in objects {
-        if *seg == "*" || (!seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit())) {
-            schema_object.push_str("{i}");
-        } else if is_identifier(seg) {
-            schema_object.push_str(seg);
-        } else {
-            return Err(bad());
+        match seg {
+            Segment::Name(n) => schema_object.push_str(n),
+            Segment::Instance(_) | Segment::Wildcard => schema_object.push_str("{i}"),
+            // Only `*` may stand for an instance here (no `[alias]`, no `{i}`).
+            Segment::Alias(_) | Segment::Placeholder => return Err(bad()),
         }
         schema_object.push('.');
     }
@@ -198,12 +199,6 @@ pub fn check_parameter_name(text: &str) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -226,6 +221,7 @@ mod tests {
             "Device..UpTime",
             "Device.DeviceInfo.SoftwareVersion",
             "Device.ManagementServer.ConnectionRequestURL",
+            "Device.DeviceInfo.VendorLogFile.[cpe-1].Name",
         ] {
             assert_eq!(check_parameter_name(bad).unwrap_err().kind, ErrorKind::InvalidValue, "{bad}");
         }
