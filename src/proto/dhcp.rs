@@ -100,7 +100,7 @@ pub fn decode_hex(text: &str) -> Result<Vec<u8>, DhcpError> {
 
 /// Lowercase hex of `bytes`, the form [`decode_hex`] reads back.
 pub fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    super::cr::digest::hex(bytes)
 }
 
 /// Sub-options with a one-byte code and a one-byte length (DHCPv4 43 and 125 data). Pad

@@ -30,7 +30,7 @@ pub fn uuid5(namespace: &[u8; 16], name: &[u8]) -> String {
     if let Some(v) = b.get_mut(8) {
         *v = (*v & 0x3f) | 0x80;
     }
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex = crate::proto::cr::digest::hex(&b);
     let part = |a: usize, z: usize| hex.get(a..z).unwrap_or_default().to_string();
     format!("{}-{}-{}-{}-{}", part(0, 8), part(8, 12), part(12, 16), part(16, 20), part(20, 32))
 }
