@@ -8,6 +8,7 @@ use cwmpd::backend::agent::{AgentBackend, Identity};
 use cwmpd::config::Config;
 use cwmpd::model::Model;
 use cwmpd::model::ModelState;
+use cwmpd::proto::name::Name;
 use cwmpd::proto::rpc::{ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 
 fn model() -> (Model, ModelState) {
@@ -185,4 +186,28 @@ fn management_server_parameters_of_2_19_are_served() {
     m.set_parameter_values(&[pv(&format!("{ms}HTTPConnectionRequestEnable"), "false", None)], "k", &mut state).unwrap();
     assert!(!m.management_server().http_connection_request_enable, "the write is seen");
     assert!(m.management_server().enable_cwmp);
+}
+
+/// Names listed one by one (what many ACSes send): answered in the request's order, in any
+/// order of the object's own; a schema parameter the device does not have among them fails
+/// the whole request with 9005, even when it sits between names that are there.
+#[test]
+fn get_parameter_values_of_named_leaves() {
+    let (m, _) = model();
+    let info = m.get_parameter_values(&["Device.DeviceInfo.".into()]).unwrap();
+    let leaves: Vec<String> =
+        info.iter().map(|p| p.name.to_string()).filter(|n| n.matches('.').count() == 2).rev().collect();
+    assert!(leaves.len() > 3);
+    let names: Vec<Name> = leaves.iter().map(|n| n.as_str().into()).collect();
+    let got = m.get_parameter_values(&names).unwrap();
+    assert_eq!(got.iter().map(|p| p.name.to_string()).collect::<Vec<_>>(), leaves, "the request's order");
+    let schema = cwmpd::schema::object("Device.DeviceInfo.").unwrap();
+    let absent = schema
+        .params
+        .iter()
+        .map(|p| format!("Device.DeviceInfo.{}", p.name))
+        .find(|n| !leaves.contains(n) && m.get_parameter_values(&[n.as_str().into()]).is_err())
+        .expect("a DeviceInfo parameter this backend does not serve");
+    let mixed: Vec<Name> = [&leaves[0], &absent, &leaves[1]].iter().map(|n| n.as_str().into()).collect();
+    assert_eq!(m.get_parameter_values(&mixed).unwrap_err().fault_code, 9005);
 }

@@ -18,6 +18,8 @@ enum Frame {
     Rows { parent: Place, row: usize, rows: Vec<(u32, String)>, next: usize, name: String },
     /// A single parameter target, not yet emitted.
     Param { place: Place, param: usize, done: bool },
+    /// Parameters named one by one at one place, and the next to emit.
+    Params { place: Place, params: Vec<usize>, next: usize },
 }
 
 /// What the last step produced, referring to the top frame.
@@ -39,6 +41,8 @@ pub struct Cursor<'m> {
     pending: Option<(usize, String, Option<usize>)>,
     /// Frames deeper than this are announced, not entered (GetParameterNames NextLevel).
     depth_limit: Option<usize>,
+    /// A parameter of a `Target::Params` had no value.
+    missing: bool,
 }
 
 impl<'m> Cursor<'m> {
@@ -67,6 +71,7 @@ impl<'m> Cursor<'m> {
             params_only,
             pending: None,
             depth_limit: None,
+            missing: false,
         }
     }
 
@@ -74,6 +79,13 @@ impl<'m> Cursor<'m> {
     pub(super) fn next_level(mut self) -> Self {
         self.depth_limit = Some(1);
         self
+    }
+
+    /// Whether a parameter named by a [`Target::Params`] was absent: the request names
+    /// something that is not there (9005), found while walking instead of by a read of
+    /// its own while resolving.
+    pub fn missing(&self) -> bool {
+        self.missing
     }
 
     /// Pushes the frames of the next target; what it emits first.
@@ -94,6 +106,10 @@ impl<'m> Cursor<'m> {
                 self.stack.push(Frame::Param { place, param, done: false });
                 Emit::Nothing
             }
+            Target::Params(place, params) => {
+                self.stack.push(Frame::Params { place, params, next: 0 });
+                Emit::Nothing
+            }
         }
     }
 
@@ -112,6 +128,21 @@ impl<'m> Cursor<'m> {
                 match spec.and_then(|s| m.value(place, s)) {
                     Some((value, source)) => Emit::Param { param: *param, value, source },
                     None => Emit::Nothing,
+                }
+            }
+            Frame::Params { place, params, next } => {
+                let Some(&param) = params.get(*next) else {
+                    self.stack.pop();
+                    return Emit::Nothing;
+                };
+                *next += 1;
+                let spec = m.tree.object(place.obj).and_then(|o| o.params.get(param));
+                match spec.and_then(|s| m.value(place, s)) {
+                    Some((value, source)) => Emit::Param { param, value, source },
+                    None => {
+                        self.missing = true;
+                        Emit::Nothing
+                    }
                 }
             }
             Frame::Object { place, param, child } => {
@@ -189,7 +220,10 @@ impl<'m> Cursor<'m> {
         let top = self.stack.last()?;
         let m = self.model;
         Some(match (top, self.pending.take()) {
-            (Frame::Object { place, .. } | Frame::Param { place, .. }, Some((param, value, source))) => {
+            (
+                Frame::Object { place, .. } | Frame::Param { place, .. } | Frame::Params { place, .. },
+                Some((param, value, source)),
+            ) => {
                 let spec = m.tree.object(place.obj).and_then(|o| o.params.get(param))?;
                 Item::Param { place, spec, value, source }
             }

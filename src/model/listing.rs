@@ -59,6 +59,13 @@ impl Model {
                 out.push_value(&name, shown(spec, &value), spec.base.value_type()).map_err(too_large)?;
             }
         }
+        if cursor.missing() {
+            // A named parameter without a value: the backend's fault if one failed (a
+            // dead external backend: 9002), else "no such name".
+            let code = self.backend_failure.take().map_or(FaultCode::INVALID_PARAMETER_NAME, |(_, c)| c);
+            log::info!("GetParameterValues: a named parameter is absent");
+            return Err(Fault::new(code));
+        }
         self.walk_failure(&owners)?;
         Ok(out)
     }

@@ -37,6 +37,12 @@ pub(super) enum Target {
     Table { parent: Place, row: usize, name: String },
     /// A parameter: its place and index in the object's parameters.
     Param(Place, usize),
+    /// Parameters named one by one at one place (an ACS naming every leaf): their
+    /// indices, in the request's order. Unlike `Param`, their values are not looked at
+    /// while resolving: a walk that finds one absent reports it ([`Cursor::missing`]).
+    ///
+    /// [`Cursor::missing`]: super::cursor::Cursor::missing
+    Params(Place, Vec<usize>),
 }
 
 /// The rows of each table listed while resolving one request, by concrete table name.
@@ -200,7 +206,7 @@ impl Model {
         let obj = match target {
             Target::Object(place) => place.obj,
             Target::Table { row, .. } => *row,
-            Target::Root | Target::Param(..) => return None,
+            Target::Root | Target::Param(..) | Target::Params(..) => return None,
         };
         self.tree.serving(obj).first().copied()
     }
@@ -218,6 +224,7 @@ impl Model {
         let mut rows = RowCache::default();
         let mut objects: std::collections::HashMap<&str, Option<Place>> = Default::default();
         let mut out = Vec::with_capacity(names.len());
+        let mut hint = 0;
         for n in names {
             if n.is_addressed() {
                 let parsed = n.path().map_err(|_| no_name())?;
@@ -230,6 +237,15 @@ impl Model {
                 out.push(self.resolve_parsed(name, n.path(), &mut rows)?);
                 continue;
             };
+            // The same object as the name before (the common case): no lookup at all.
+            if let Some(Target::Params(at, list)) = out.last_mut() {
+                if at.name == object {
+                    if let Some(i) = self.param_index(at, param, &mut hint) {
+                        list.push(i);
+                        continue;
+                    }
+                }
+            }
             if !objects.contains_key(object) {
                 let place = match self.resolve_parsed(object, path::parse(object), &mut rows) {
                     Ok(Target::Object(place)) => Some(place),
@@ -238,8 +254,12 @@ impl Model {
                 objects.insert(object, place);
             }
             let place = objects.get(object).and_then(Option::as_ref);
-            match place.and_then(|p| self.param_at(p, param)) {
-                Some(i) => out.push(Target::Param(place.cloned().unwrap_or_default(), i)),
+            match place.and_then(|p| Some((p, self.param_index(p, param, &mut hint)?))) {
+                Some((p, i)) => match out.last_mut() {
+                    // Consecutive names of one object share its place (no copy per name).
+                    Some(Target::Params(at, list)) if at.name == p.name => list.push(i),
+                    _ => out.push(Target::Params(p.clone(), vec![i])),
+                },
                 // Not a parameter of an object: resolved in full for the exact answer.
                 None => out.push(self.resolve_parsed(name, n.path(), &mut rows)?),
             }
@@ -247,12 +267,20 @@ impl Model {
         Ok(out)
     }
 
-    /// The index of parameter `name` of the object at `place`, if it has a value there.
-    fn param_at(&self, place: &Place, name: &str) -> Option<usize> {
-        let obj = self.tree.object(place.obj)?;
-        let i = obj.params.iter().position(|p| p.name.as_ref() == name)?;
-        self.value(place, obj.params.get(i)?)?;
-        Some(i)
+    /// The index of parameter `name` of the object at `place`. `hint` is where the last
+    /// search ended: names come in the object's own order more often than not, so the
+    /// search starts there and wraps around.
+    fn param_index(&self, place: &Place, name: &str, hint: &mut usize) -> Option<usize> {
+        let params = &self.tree.object(place.obj)?.params;
+        let start = (*hint).min(params.len());
+        let (tail, head) = (params.get(start..)?, params.get(..start)?);
+        let found = tail
+            .iter()
+            .position(|p| p.name.as_ref() == name)
+            .map(|i| i + start)
+            .or_else(|| head.iter().position(|p| p.name.as_ref() == name))?;
+        *hint = found + 1;
+        Some(found)
     }
 
     fn resolve_parsed(
@@ -292,7 +320,8 @@ impl Model {
                 self.value(&place, spec).ok_or_else(no_name)?;
                 return Ok(Target::Param(place, i));
             }
-            if let Some(row) = self.tree.find(&format!("{}{s}.{{i}}.", obj.path)).filter(|r| self.tree.is_present(*r)) {
+            let child = self.child_named(place.obj, s);
+            if let Some(row) = child.filter(|c| self.tree.object(*c).is_some_and(|o| o.multi)) {
                 let table = format!("{}{s}.", place.name);
                 match segs.next() {
                     None => return Ok(Target::Table { parent: place, row, name: table }),
@@ -311,10 +340,27 @@ impl Model {
                 }
                 continue;
             }
-            let child = self.tree.find(&format!("{}{s}.", obj.path)).filter(|c| self.tree.is_present(*c));
             place = self.child(&place, child.ok_or_else(no_name)?, None);
         }
         Ok(Target::Object(place))
+    }
+
+    /// The child object of `obj` whose name is `leaf` (`Interface` under `Device.IP.`: the
+    /// table's row object `Device.IP.Interface.{i}.`, or a single object), found among the
+    /// object's children without building its path.
+    /// A table wins over a single object of the same name (a replayed dump can list both).
+    fn child_named(&self, obj: usize, leaf: &str) -> Option<usize> {
+        let parent_len = self.tree.object(obj)?.path.len();
+        let mut single = None;
+        for &c in self.tree.children(obj).iter().filter(|c| self.tree.is_present(**c)) {
+            let rest = self.tree.object(c).and_then(|o| o.path.get(parent_len..)).unwrap_or("");
+            match rest.strip_prefix(leaf) {
+                Some(".{i}.") => return Some(c),
+                Some(".") => single = Some(c),
+                _ => {}
+            }
+        }
+        single
     }
 
     /// Visits what a target designates: the object itself first, then everything below

@@ -67,30 +67,28 @@ impl Name {
     pub fn new(text: impl Into<String>) -> Name {
         let text = text.into();
         let mut addressed = false;
-        let parsed = path::parse(&text).map(|p| {
-            let segs = p
-                .segments
-                .iter()
-                .map(|s| match *s {
-                    Segment::Name(n) => {
-                        let (a, b) = span(&text, n);
-                        Seg::Name(a, b)
-                    }
-                    Segment::Alias(n) => {
-                        addressed = true;
-                        let (a, b) = span(&text, n);
-                        Seg::Alias(a, b)
-                    }
-                    Segment::Instance(i) => Seg::Instance(i),
-                    Segment::Wildcard => {
-                        addressed = true;
-                        Seg::Wildcard
-                    }
-                    Segment::Placeholder => Seg::Placeholder,
-                })
-                .collect();
-            (segs, p.partial)
-        });
+        let mut segs = Vec::with_capacity(8);
+        let parsed = path::visit(&text, |s| {
+            segs.push(match s {
+                Segment::Name(n) => {
+                    let (a, b) = span(&text, n);
+                    Seg::Name(a, b)
+                }
+                Segment::Alias(n) => {
+                    addressed = true;
+                    let (a, b) = span(&text, n);
+                    Seg::Alias(a, b)
+                }
+                Segment::Instance(i) => Seg::Instance(i),
+                Segment::Wildcard => {
+                    addressed = true;
+                    Seg::Wildcard
+                }
+                Segment::Placeholder => Seg::Placeholder,
+            })
+        })
+        .map(|partial| (segs, partial));
+        let addressed = addressed && parsed.is_ok();
         Name { text, parsed, addressed }
     }
 

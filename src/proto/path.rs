@@ -58,34 +58,56 @@ impl fmt::Display for PathError {
     }
 }
 
+/// Bytes an element name may hold after its first (TR-106 3.1: letters, digits, `_`, `-`).
+fn name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// An instance number: 1 to 2^32-1, digits only, no leading zero (TR-106 3.6.1).
+fn instance(s: &str) -> Result<Segment<'_>, PathError> {
+    let mut n: u32 = 0;
+    for b in s.bytes() {
+        let d = u32::from(b.wrapping_sub(b'0'));
+        n = n.checked_mul(10).and_then(|n| n.checked_add(d)).ok_or(PathError::BadInstance)?;
+    }
+    if s.starts_with('0') {
+        return Err(PathError::BadInstance);
+    }
+    Ok(Segment::Instance(n))
+}
+
+/// One segment, classified by its first byte (a hot path: every name of every request).
 fn segment(s: &str) -> Result<Segment<'_>, PathError> {
-    let first = char::from(*s.as_bytes().first().ok_or(PathError::EmptySegment)?);
-    match s {
-        "*" => return Ok(Segment::Wildcard),
-        "{i}" => return Ok(Segment::Placeholder),
+    let bytes = s.as_bytes();
+    let first = *bytes.first().ok_or(PathError::EmptySegment)?;
+    match first {
+        b'*' if bytes.len() == 1 => return Ok(Segment::Wildcard),
+        b'{' if s == "{i}" => return Ok(Segment::Placeholder),
+        b'[' => {
+            let alias = s.get(1..s.len() - 1).filter(|_| s.ends_with(']') && s.len() >= 2);
+            return match alias {
+                Some(a) if valid_alias(a) => Ok(Segment::Alias(a)),
+                _ => Err(PathError::BadAlias),
+            };
+        }
         _ => {}
     }
-    if let Some(alias) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        return if valid_alias(alias) { Ok(Segment::Alias(alias)) } else { Err(PathError::BadAlias) };
-    }
     // Every character a name may hold is ASCII: bytes are enough (a non-ASCII byte fails).
-    let name_chars = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if first.is_ascii_digit() {
-        if s.bytes().all(|b| b.is_ascii_digit()) {
-            if first == '0' {
-                return Err(PathError::BadInstance);
-            }
-            return s.parse::<u32>().map(Segment::Instance).map_err(|_| PathError::BadInstance);
+        if bytes.iter().all(u8::is_ascii_digit) {
+            return instance(s);
         }
         // TR-106 3.1 wants a letter or `_` first, but devices list vendor names such as
         // `X_TP_HW_QOS.Common.8021pMark`: a name GetParameterNames can list is one
         // GetParameterValues accepts. Not all digits, so never mistaken for an instance.
-        return if name_chars(s) { Ok(Segment::Name(s)) } else { Err(PathError::BadCharacter) };
-    }
-    if !(first.is_ascii_alphabetic() || first == '_') || !name_chars(s) {
+    } else if !(first.is_ascii_alphabetic() || first == b'_') {
         return Err(PathError::BadCharacter);
     }
-    Ok(Segment::Name(s))
+    if bytes.iter().all(|&b| name_byte(b)) {
+        Ok(Segment::Name(s))
+    } else {
+        Err(PathError::BadCharacter)
+    }
 }
 
 /// Longest Alias value (TR-181 `Alias` data type: string(64)).
@@ -103,28 +125,38 @@ pub fn valid_alias(alias: &str) -> bool {
 
 /// Parses a name; "" is the root (partial, no segments).
 pub fn parse(text: &str) -> Result<Path<'_>, PathError> {
+    let mut segments = Vec::with_capacity(8);
+    let partial = visit(text, |s| segments.push(s))?;
+    Ok(Path { segments, partial })
+}
+
+/// Checks a name and hands its segments to `each` in order, without collecting them;
+/// whether it is partial ("" or ending in "."). [`parse`] and the codec's
+/// [`super::name::Name`] are both built on it.
+pub fn visit<'a>(text: &'a str, mut each: impl FnMut(Segment<'a>)) -> Result<bool, PathError> {
     if text.len() > MAX_NAME {
         return Err(PathError::TooLong);
     }
     if text.is_empty() {
-        return Ok(Path { segments: Vec::new(), partial: true });
+        return Ok(true);
     }
     let partial = text.ends_with('.');
     let body = if partial { text.get(..text.len() - 1).unwrap_or("") } else { text };
     // One pass over the bytes ('.' is ASCII, so every cut is a character boundary).
-    let mut segments = Vec::with_capacity(8);
-    let mut start = 0;
-    for (i, b) in body.bytes().enumerate() {
-        if b == b'.' {
-            segments.push(segment(body.get(start..i).unwrap_or(""))?);
-            start = i + 1;
+    let (bytes, mut start) = (body.as_bytes(), 0);
+    let last = loop {
+        let end = bytes.get(start..).and_then(|rest| rest.iter().position(|&b| b == b'.')).map(|p| start + p);
+        let seg = segment(body.get(start..end.unwrap_or(bytes.len())).unwrap_or(""))?;
+        each(seg);
+        match end {
+            Some(e) => start = e + 1,
+            None => break seg,
         }
-    }
-    segments.push(segment(body.get(start..).unwrap_or(""))?);
-    if !partial && segments.last() == Some(&Segment::Wildcard) {
+    };
+    if !partial && last == Segment::Wildcard {
         return Err(PathError::WildcardLast);
     }
-    Ok(Path { segments, partial })
+    Ok(partial)
 }
 
 impl Path<'_> {
