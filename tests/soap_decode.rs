@@ -164,3 +164,44 @@ fn an_overlong_id_is_cut_and_stays_stable() {
     let env = stable(raw.as_bytes());
     assert_eq!(env.header.id.unwrap(), "a".repeat(250), "cut at 256 characters, then trimmed");
 }
+
+/// The GetParameterValues fast path (`soap::lift`) gives the envelope the general parser
+/// gives, takes the plain form, and leaves every other form (comments, CDATA, entities,
+/// a look-alike array inside a comment, another RPC's ParameterNames) to the general path.
+#[test]
+fn parameter_names_fast_path_agrees_with_the_parser() {
+    use soap::decode::decode_without_lift;
+    let acsrs = String::from_utf8(fixture("acsrs-gpv.xml")).unwrap();
+    let many: String = (1..=3000).map(|i| format!("<string>Device.X.{i}.Y</string>\n")).collect();
+    let big = acsrs
+        .replace("<string>Device.DeviceInfo.SerialNumber</string><string>Device.ManagementServer.</string>", &many);
+    let decoy = acsrs.replace(
+        "<soapenv:Body>",
+        "<!-- GetParameterValues <ParameterNames><string>Decoy</string></ParameterNames> --><soapenv:Body>",
+    );
+    let variants = [
+        (acsrs.clone(), true),
+        (big.clone(), true),
+        (acsrs.replace("<string>Device.Dev", "<string> \n Device.Dev"), true),
+        (acsrs.replace("<string>Device.Dev", "<!----><string>Device.Dev"), false),
+        (acsrs.replace("Device.ManagementServer.", "<![CDATA[Device.ManagementServer.]]>"), false),
+        (acsrs.replace("Device.ManagementServer.", "Device.Management&#83;erver."), false),
+        (acsrs.replace("Device.ManagementServer.", "Device.Bad Name"), false),
+        (decoy.clone(), true),
+        (acsrs.replace("GetParameterValues", "GetParameterAttributes"), false),
+        (acsrs.replace("</ParameterNames>", "</ParameterNames><ParameterNames/>"), true),
+    ];
+    for (i, (text, plain)) in variants.iter().enumerate() {
+        assert_eq!(soap::lift::parameter_names(text, 256).is_some(), *plain, "variant {i}");
+        let (fast, general) = (soap::decode(text.as_bytes()), decode_without_lift(text.as_bytes()));
+        assert_eq!(fast.is_ok(), general.is_ok(), "variant {i}: {fast:?} / {general:?}");
+        if let (Ok(f), Ok(g)) = (fast, general) {
+            assert_eq!(f, g, "variant {i}");
+        }
+    }
+    let Body::GetParameterValues { parameter_names } = soap::decode(big.as_bytes()).unwrap().body else { panic!() };
+    assert_eq!(parameter_names.len(), 3000);
+    assert_eq!(parameter_names[2999].as_str(), "Device.X.3000.Y");
+    let Body::GetParameterValues { parameter_names } = soap::decode(decoy.as_bytes()).unwrap().body else { panic!() };
+    assert_eq!(parameter_names.len(), 2, "the array in the comment is not the one read");
+}

@@ -45,6 +45,9 @@ pub(super) enum Target {
     Params(Place, Vec<usize>),
 }
 
+/// The object names of one request resolved so far, and their places (`None`: nothing).
+type ObjectPlaces<'n> = std::collections::HashMap<&'n str, Option<Place>>;
+
 /// The rows of each table listed while resolving one request, by concrete table name.
 pub(super) type RowCache = std::collections::HashMap<String, Vec<(u32, String)>>;
 
@@ -222,7 +225,7 @@ impl Model {
 
     fn resolve_names_once(&self, names: &[Name]) -> Result<Vec<Target>, Fault> {
         let mut rows = RowCache::default();
-        let mut objects: std::collections::HashMap<&str, Option<Place>> = Default::default();
+        let mut objects = ObjectPlaces::default();
         let mut out = Vec::with_capacity(names.len());
         let mut hint = 0;
         for n in names {
@@ -247,10 +250,7 @@ impl Model {
                 }
             }
             if !objects.contains_key(object) {
-                let place = match self.resolve_parsed(object, path::parse(object), &mut rows) {
-                    Ok(Target::Object(place)) => Some(place),
-                    _ => None,
-                };
+                let place = self.resolve_object(object, &objects, &mut rows);
                 objects.insert(object, place);
             }
             let place = objects.get(object).and_then(Option::as_ref);
@@ -265,6 +265,28 @@ impl Model {
             }
         }
         Ok(out)
+    }
+
+    /// The place of object name `object` (ending in "."). When a prefix of it was resolved
+    /// for an earlier name of the request (`Device.IP.Interface.1.` before
+    /// `Device.IP.Interface.1.IPv4Address.1.`), only the rest is walked from there.
+    fn resolve_object(&self, object: &str, known: &ObjectPlaces<'_>, rows: &mut RowCache) -> Option<Place> {
+        let inner = object.get(..object.len().saturating_sub(1)).unwrap_or("");
+        let mut cut = inner.len();
+        while let Some(j) = inner.get(..cut).and_then(|p| p.rfind('.')) {
+            if let Some(Some(base)) = object.get(..=j).and_then(|prefix| known.get(prefix)) {
+                let rest = path::parse(object.get(j + 1..)?).ok()?;
+                return match self.resolve_from(base.clone(), rest.segments.iter().peekable(), true, rows) {
+                    Ok(Target::Object(place)) => Some(place),
+                    _ => None,
+                };
+            }
+            cut = j;
+        }
+        match self.resolve_parsed(object, path::parse(object), rows) {
+            Ok(Target::Object(place)) => Some(place),
+            _ => None,
+        }
     }
 
     /// The index of parameter `name` of the object at `place`. `hint` is where the last
@@ -309,12 +331,24 @@ impl Model {
         let root_path = format!("{first}.");
         let root =
             self.tree.roots().iter().copied().find(|r| self.tree.object(*r).is_some_and(|o| o.path == root_path));
-        let mut place = Place { obj: root.ok_or_else(no_name)?, name: root_path, ..Place::default() };
+        let place = Place { obj: root.ok_or_else(no_name)?, name: root_path, ..Place::default() };
+        self.resolve_from(place, segs, parsed.partial, rows)
+    }
+
+    /// Resolves the segments `segs` below `place` (the rest of a name whose start
+    /// resolved to `place`).
+    fn resolve_from<'s>(
+        &self,
+        mut place: Place,
+        mut segs: core::iter::Peekable<impl Iterator<Item = &'s Segment<'s>>>,
+        partial: bool,
+        rows: &mut RowCache,
+    ) -> Result<Target, Fault> {
         while let Some(seg) = segs.next() {
             let last = segs.peek().is_none();
             let Segment::Name(s) = seg else { return Err(no_name()) };
             let obj = self.tree.object(place.obj).ok_or_else(no_name)?;
-            if last && !parsed.partial {
+            if last && !partial {
                 let i = obj.params.iter().position(|p| p.name == *s).ok_or_else(no_name)?;
                 let spec = obj.params.get(i).ok_or_else(no_name)?;
                 self.value(&place, spec).ok_or_else(no_name)?;
@@ -335,7 +369,7 @@ impl Model {
                     }
                     Some(_) => return Err(no_name()),
                 }
-                if segs.peek().is_none() && !parsed.partial {
+                if segs.peek().is_none() && !partial {
                     return Err(no_name());
                 }
                 continue;

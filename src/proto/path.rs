@@ -63,6 +63,28 @@ fn name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+const DIGIT: u8 = 2;
+
+/// Per byte: 0 not a name byte, 1 a name byte, [`DIGIT`] a digit (one load per byte in
+/// the hot loop of [`visit`]). Built at compile time: `b` stays below 256.
+#[allow(clippy::indexing_slicing)]
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() || c == b'_' || c == b'-' {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// An instance number: 1 to 2^32-1, digits only, no leading zero (TR-106 3.6.1).
 fn instance(s: &str) -> Result<Segment<'_>, PathError> {
     let mut n: u32 = 0;
@@ -143,16 +165,29 @@ pub fn visit<'a>(text: &'a str, mut each: impl FnMut(Segment<'a>)) -> Result<boo
     let partial = text.ends_with('.');
     let body = if partial { text.get(..text.len() - 1).unwrap_or("") } else { text };
     // One pass over the bytes ('.' is ASCII, so every cut is a character boundary).
-    let (bytes, mut start) = (body.as_bytes(), 0);
-    let last = loop {
-        let end = bytes.get(start..).and_then(|rest| rest.iter().position(|&b| b == b'.')).map(|p| start + p);
-        let seg = segment(body.get(start..end.unwrap_or(bytes.len())).unwrap_or(""))?;
-        each(seg);
-        match end {
-            Some(e) => start = e + 1,
-            None => break seg,
+    // One pass over the bytes ('.' is ASCII, so every cut is a character boundary),
+    // noting per segment whether it is all name bytes and all digits: the common segments
+    // are then classified without a second look ('.' ends the last one too).
+    let (mut start, mut names, mut digits) = (0, true, true);
+    let mut last = Segment::Placeholder;
+    let bytes = body.as_bytes();
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied().unwrap_or(b'.');
+        if b != b'.' {
+            let class = CLASS.get(usize::from(b)).copied().unwrap_or(0);
+            names &= class != 0;
+            digits &= class == DIGIT;
+            continue;
         }
-    };
+        let part = body.get(start..i).unwrap_or("");
+        last = match part.as_bytes().first() {
+            Some(f) if names && !digits && (f.is_ascii_alphanumeric() || *f == b'_') => Segment::Name(part),
+            Some(_) if names && digits => instance(part)?,
+            _ => segment(part)?,
+        };
+        each(last);
+        (start, names, digits) = (i + 1, true, true);
+    }
     if !partial && last == Segment::Wildcard {
         return Err(PathError::WildcardLast);
     }

@@ -5,9 +5,11 @@
 //! must hold exactly one element: a `soap:Fault` or a CWMP RPC element, decoded by the
 //! per-RPC decoders in `rpc_*.rs`. Nothing here panics on any input (fuzzed).
 
-use super::xml::{parse_bool, El, SOAP_ENV_NS};
-use super::{rpc_du, rpc_params, rpc_session, rpc_transfer};
+use super::rpc_params::NAME_MAX;
+use super::xml::{parse_bool, El, MAX_LIST_ENTRIES, SOAP_ENV_NS};
+use super::{lift, rpc_du, rpc_params, rpc_session, rpc_transfer};
 use crate::proto::fault::FaultCode;
+use crate::proto::name::Name;
 use crate::proto::rpc::{Body, CwmpNamespace, Envelope, Fault, Header};
 use core::fmt;
 
@@ -88,8 +90,52 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         return Err(DecodeError::bare(DecodeErrorKind::TooLarge));
     }
     let text = core::str::from_utf8(bytes).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    if let Some(env) = lift::parameter_names(text, NAME_MAX).and_then(|l| decode_lifted(text, &l)) {
+        return Ok(env);
+    }
     let doc =
         roxmltree::Document::parse(text).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    decode_doc(&doc)
+}
+
+/// [`decode`] without the fast path of [`lift`]: always the general parser. The two must
+/// agree on every input (the `soap_lift` fuzz target and the tests compare them).
+#[doc(hidden)]
+pub fn decode_without_lift(bytes: &[u8]) -> Result<Envelope, DecodeError> {
+    if bytes.len() > MAX_ENVELOPE_BYTES {
+        return Err(DecodeError::bare(DecodeErrorKind::TooLarge));
+    }
+    let text = core::str::from_utf8(bytes).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    let doc =
+        roxmltree::Document::parse(text).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    decode_doc(&doc)
+}
+
+/// A GetParameterValues whose names were lifted out of the text ([`lift`]): the rest parsed,
+/// the names put back. `None` (the caller parses the whole text) unless the element the
+/// decoder reads is the one the names came from and the rest decodes.
+fn decode_lifted(text: &str, lifted: &lift::Lifted<'_>) -> Option<Envelope> {
+    if lifted.names.len() > MAX_LIST_ENTRIES {
+        return None;
+    }
+    let rest = lifted.remainder(text);
+    let doc = roxmltree::Document::parse(&rest).ok()?;
+    let body = El(doc.root_element()).elements().find(|e| is_soap(*e, "Body"))?;
+    let list = body.elements().next()?.opt_child("ParameterNames")?;
+    if list.0.range().start != lifted.element_start {
+        return None;
+    }
+    let mut env = decode_doc(&doc).ok()?;
+    let Body::GetParameterValues { parameter_names } = &mut env.body else { return None };
+    if !parameter_names.is_empty() {
+        return None;
+    }
+    *parameter_names = lifted.names.iter().map(|n| Name::new(*n)).collect();
+    Some(env)
+}
+
+/// Decodes a parsed envelope.
+fn decode_doc(doc: &roxmltree::Document<'_>) -> Result<Envelope, DecodeError> {
     let root = El(doc.root_element());
     if !is_soap(root, "Envelope") {
         return Err(DecodeError::bare(DecodeErrorKind::NotSoap("root is not soap:Envelope".into())));

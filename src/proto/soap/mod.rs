@@ -8,6 +8,7 @@
 
 pub mod decode;
 pub mod encode;
+pub mod lift;
 mod rpc_du;
 mod rpc_params;
 mod rpc_session;
