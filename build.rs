@@ -10,6 +10,11 @@
 //! compiles all of TR-181 Device:2.19 plus the service models mounted under
 //! `Device.Services.` (tests, demo and the replay backend use it).
 //!
+//! The `service-*` features add one service model each to a router build (for a plugin or a
+//! first-party backend to serve), and `CWMPD_VENDOR_SCHEMA` (files separated by `:`) adds an
+//! integrator's vendor objects, checked by `build/vendor_schema.rs` (README "Service models
+//! and plugins").
+//!
 //! With `full-schema`, the effective profile membership (`FO` records) is compiled too, for
 //! the coverage report. Facets are deduplicated: parameters share one static `Facets` per distinct set.
 //!
@@ -20,6 +25,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
+
+#[path = "build/vendor_schema.rs"]
+mod vendor_schema;
 
 const TR181: &str = "datamodel/tr-181-2-19.schema";
 const SERVICES: &[&str] = &[
@@ -35,6 +43,15 @@ const SELECTION_SOFTWARE_MODULES: &str = "datamodel/build-objects-software-modul
 const DIAGNOSTICS: &str = "datamodel/build-objects-diagnostics.list";
 /// Added to the selection by the `xmpp` feature.
 const XMPP: &str = "datamodel/build-objects-xmpp.list";
+/// The service models a router build compiles when asked: (feature, schema, root object).
+const SERVICE_FEATURES: &[(&str, &str, &str)] = &[
+    ("CARGO_FEATURE_SERVICE_VOICE", "datamodel/tr-104-2-0.schema", "Device.Services.VoiceService."),
+    ("CARGO_FEATURE_SERVICE_STB", "datamodel/tr-135-1-4.schema", "Device.Services.STBService."),
+    ("CARGO_FEATURE_SERVICE_STORAGE", "datamodel/tr-140-1-3.schema", "Device.Services.StorageService."),
+    ("CARGO_FEATURE_SERVICE_FEMTO", "datamodel/tr-196-2-1.schema", "Device.Services.FAPService."),
+];
+/// Vendor schema files to compile too (`:`-separated paths), e.g. for a plugin's `X_` objects.
+const VENDOR_ENV: &str = "CWMPD_VENDOR_SCHEMA";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
@@ -306,11 +323,42 @@ fn emit(objects: &[Object]) -> String {
     out + &body
 }
 
+/// The service models of the enabled `service-*` features, read into `objects`; their roots
+/// as selection lines.
+fn service_models(objects: &mut Vec<Object>) -> String {
+    let mut list = String::new();
+    for (feature, file, root) in SERVICE_FEATURES {
+        if std::env::var_os(feature).is_some() {
+            read_model(file, "Device.Services.", objects);
+            list += &format!("{root}\n");
+        }
+    }
+    list
+}
+
+/// The vendor schema files of `CWMPD_VENDOR_SCHEMA`, checked and read into `objects`; their
+/// objects as selection lines.
+fn vendor_models(objects: &mut Vec<Object>) -> String {
+    println!("cargo:rerun-if-env-changed={VENDOR_ENV}");
+    let files = std::env::var(VENDOR_ENV).unwrap_or_default();
+    let mut list = String::new();
+    for file in files.split(':').filter(|f| !f.is_empty()) {
+        println!("cargo:rerun-if-changed={file}");
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{VENDOR_ENV}: {file}: {e}"));
+        let known = objects.iter().map(|o| o.path.clone()).collect();
+        let paths = vendor_schema::check(&text, &known).unwrap_or_else(|e| panic!("{VENDOR_ENV}: {file}: {e}"));
+        read_model(file, "", objects);
+        paths.iter().for_each(|p| list += &format!("={p}\n"));
+    }
+    list
+}
+
 fn main() {
     for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, UCI_MAP].iter().chain(SERVICES) {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/vendor_schema.rs");
     let full = std::env::var_os("CARGO_FEATURE_FULL_SCHEMA").is_some();
     let mut objects = Vec::new();
     read_model(TR181, "", &mut objects);
@@ -318,8 +366,11 @@ fn main() {
         for s in SERVICES {
             read_model(s, "Device.Services.", &mut objects);
         }
+        vendor_models(&mut objects);
     } else {
         let mut list = std::fs::read_to_string(SELECTION).unwrap_or_else(|e| panic!("{SELECTION}: {e}"));
+        list += &service_models(&mut objects);
+        list += &vendor_models(&mut objects);
         if std::env::var_os("CARGO_FEATURE_SOFTWARE_MODULES").is_some() {
             let more = SELECTION_SOFTWARE_MODULES;
             list.push_str(&std::fs::read_to_string(more).unwrap_or_else(|e| panic!("{more}: {e}")));

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response,vendor_schema}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -39,6 +39,7 @@ printf "\x07<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stre
 printf '\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00pad' > fuzz/corpus/udp_echo_plus/request
 printf '0 ok 1 test\n3 ok a%%20b %%-\n4 err notwritable read only\nnotify Device.X.1.Y\n' > fuzz/corpus/plugin_line/replies
 printf 'Package: app\nVersion: 1.0~rc1\nDescription: x\nExec: /bin/app -x "y"\n' > fuzz/corpus/oci_parse/control
+cp examples/plugins/x_example_sensor.schema fuzz/corpus/vendor_schema/
 printf '1.10\n1.9a~b\n{"ociVersion": "1.0.0", "id": "app", "pid": 42, "status": "running"}\n' > fuzz/corpus/oci_parse/state
 printf 'Device.IP.Interface.*.IPv4Address.[lan-v4].IPAddress' > fuzz/corpus/name_path/addressed
 printf 'Device.NAT.PortMapping.[web].' > fuzz/corpus/name_path/alias

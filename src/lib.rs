@@ -62,15 +62,18 @@
 //! `diagnostics`, `software-modules` (each over 40-60 KB on mipsel, so opt-in), `ftp` (FTP
 //! transfers, `proto::ftp` and `shell::transfer::ftp`: 37 KB, opt-in for the mipsel
 //! budget), `xmpp` (Annex K XMPP connection requests: [`proto::xmpp`], `shell::xmpp`,
-//! `backend::xmpp`: 66 KB), `replay`, `full-schema`.
+//! `backend::xmpp`: 66 KB), `replay`, `full-schema`, and one per service model compiled for
+//! a plugin or a first-party backend (`service-voice`, `service-stb`, `service-storage`,
+//! `service-femto`; vendor `X_` objects from `CWMPD_VENDOR_SCHEMA` files, `build.rs`).
 //!
 //! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file
 //! server used by the demo and the tests), `coverage` (feature `full-schema`: the TR-181
 //! coverage report), the crash hooks of the kill tests (feature `crash-hooks`).
 //!
 //! Binaries: `cwmpd` (`src/main.rs`: the daemon, its CLI and the hidden apply-supervisor
-//! mode), `cwmpd-testacs`, `cwmpd-coverage` and `cwmpd-test-plugin` (a test double of an
-//! external backend, for the tests).
+//! mode), `cwmpd-testacs`, `cwmpd-coverage`, `cwmpd-test-plugin` and
+//! `cwmpd-test-plugin-service` (test doubles of an external backend, for the tests; the
+//! second serves whole TR-135 and TR-196 trees from data files).
 
 pub mod backend;
 pub mod clock;

@@ -43,7 +43,11 @@ fn one(r: &Reader<'_>, name: String) -> Result<ExternalConfig, ConfigError> {
         return Err(bad(r, "root", format!("backend {name}: root '{root}' is not an object path ending in '.'")));
     }
     if !crate::schema::objects().iter().any(|o| o.path.starts_with(root.as_str())) {
-        return Err(bad(r, "root", format!("backend {name}: no object under '{root}' in the compiled schema")));
+        // A service model or vendor objects are compiled on request (README "Service models
+        // and plugins").
+        let hint = " (build with its service-* feature or CWMPD_VENDOR_SCHEMA)";
+        let hint = if root.starts_with("Device.Services.") || root.contains("X_") { hint } else { "" };
+        return Err(bad(r, "root", format!("backend {name}: no object under '{root}' in the compiled schema{hint}")));
     }
     let endpoint = match (r.nonempty("socket"), r.text("command")) {
         (Some(path), None) => Endpoint::Socket(PathBuf::from(path)),
