@@ -205,6 +205,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
+        Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
     };
     text.map(Value::Text)
 }
@@ -388,7 +389,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
-        (Codec::Key | Codec::SelfRef(_), _) | (_, None) => return Err(not_writable()),
+        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_), _) | (_, None) => return Err(not_writable()),
         (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
         (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
         (Codec::Bool, Some(o)) => set(o, boolean(value)),

@@ -85,6 +85,8 @@ pub enum Codec {
     /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
     /// write replaces them and keeps the others.
     Ipv6Items,
+    /// Runtime state of the row's netifd interface (ubus, sysfs): read-only.
+    Runtime(super::runtime::Source),
 }
 
 /// Where the rows or the object live.
@@ -174,7 +176,7 @@ fn codec(text: &str) -> Option<Codec> {
             "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
-            _ => None,
+            _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
     Some(match text {

@@ -34,6 +34,7 @@ pub mod dns;
 pub mod doc;
 pub mod extra;
 pub mod map;
+pub mod runtime;
 pub mod store;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -64,6 +65,8 @@ pub struct UciBackend {
     pending: bool,
     /// DNS server rows renamed in the current transaction ([`dns`]).
     dns_renames: dns::Renames,
+    /// netifd's runtime state (ubus) for the `netifd…`/`netdev` codecs.
+    netifd: runtime::Netifd,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -114,6 +117,7 @@ impl UciBackend {
         packages.dedup();
         let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
         let backend = UciBackend {
+            netifd: runtime::Netifd::new(root.clone()),
             root,
             reload: vec![RELOAD_CONFIG.to_string()],
             map,
@@ -272,6 +276,9 @@ impl UciBackend {
             }
             _ => None,
         };
+        if let Codec::Runtime(source) = &p.codec {
+            return Ok(self.netifd.get(&key, source).map(Value::Text));
+        }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
 

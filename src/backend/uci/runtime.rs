@@ -1,0 +1,161 @@
+//! Runtime state of netifd interfaces for the UCI-mapped rows (issue 16 item 2): the
+//! `netifd…` codecs of `tr181-uci.map` read a field of the interface's entry in netifd's
+//! `network.interface dump` (asked over ubus with [`crate::backend::ubus`], one call per
+//! [`FRESH`] for every row and parameter), and `netdev(file)` reads
+//! `<root>/sys/class/net/<l3_device>/<file>` of the interface's layer-3 device (counters,
+//! MTU). A field netifd does not report, or no ubusd at all, makes the parameter absent.
+//!
+//! Field paths: members separated by `/`; a number indexes an array (`-1` is its last item),
+//! `*` takes every item, `*key=value` the items whose member `key` is `value`. Several
+//! values are joined with `,` (TR-181 lists), duplicates dropped.
+//!
+//! Map syntax: `netifd(path)` the value as text; `netifd-mask(path)` a prefix length as a
+//! dotted mask; `netifd-enum(path;a=A,b=B,*=X,-=Y)` mapped values (`*`: any other value,
+//! `-`: the interface is known but the field absent); `netdev(file)`.
+
+use crate::backend::ubus::Client;
+use crate::proto::ubus::blob::Value;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long one `network.interface dump` answers for.
+pub const FRESH: Duration = Duration::from_secs(2);
+/// The bound of one ubus call.
+pub const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What a runtime codec reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Text(String),
+    Mask(String),
+    Enum(String, Vec<(String, String)>),
+    NetDev(String),
+}
+
+/// Parses the codec `name(arg)` when it is a runtime one.
+pub fn parse(name: &str, arg: &str) -> Option<Source> {
+    match name {
+        "netifd" => Some(Source::Text(arg.to_string())),
+        "netifd-mask" => Some(Source::Mask(arg.to_string())),
+        "netifd-enum" => {
+            let (path, pairs) = arg.split_once(';')?;
+            let pairs: Option<Vec<_>> =
+                pairs.split(',').map(|p| p.split_once('=').map(|(a, b)| (a.to_string(), b.to_string()))).collect();
+            Some(Source::Enum(path.to_string(), pairs?))
+        }
+        "netdev" if !arg.contains("..") => Some(Source::NetDev(arg.to_string())),
+        _ => None,
+    }
+}
+
+/// The values at `path` below `v`, as text.
+pub fn field(v: &Value, path: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    collect(v, path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().as_slice(), &mut out);
+    let mut seen = Vec::new();
+    out.retain(|s| {
+        let new = !seen.contains(s);
+        seen.push(s.clone());
+        new
+    });
+    out
+}
+
+fn collect(v: &Value, path: &[&str], out: &mut Vec<String>) {
+    let Some((first, rest)) = path.split_first() else {
+        match v {
+            Value::Array(items) => items.iter().filter_map(Value::text).for_each(|t| out.push(t)),
+            other => out.extend(other.text()),
+        }
+        return;
+    };
+    match (v, *first) {
+        (Value::Array(items), sel) if sel.starts_with('*') => {
+            let filter = sel.get(1..).and_then(|f| f.split_once('='));
+            for item in items {
+                let keep = filter.is_none_or(|(k, want)| item.get(k).and_then(Value::text).as_deref() == Some(want));
+                if keep {
+                    collect(item, rest, out);
+                }
+            }
+        }
+        (Value::Array(items), n) => {
+            let index = match n.parse::<i64>() {
+                Ok(-1) => items.len().checked_sub(1),
+                Ok(i) => usize::try_from(i).ok(),
+                Err(_) => None,
+            };
+            if let Some(item) = index.and_then(|i| items.get(i)) {
+                collect(item, rest, out);
+            }
+        }
+        (table, name) => {
+            if let Some(member) = table.get(name) {
+                collect(member, rest, out);
+            }
+        }
+    }
+}
+
+/// The value a runtime source gives for one netifd interface's `status` entry.
+pub fn read(status: &Value, source: &Source, sysfs: impl Fn(&str, &str) -> Option<String>) -> Option<String> {
+    let joined = |path: &str| Some(field(status, path).join(",")).filter(|s| !s.is_empty());
+    match source {
+        Source::Text(path) => joined(path),
+        Source::Mask(path) => {
+            let len: u32 = joined(path)?.parse().ok().filter(|n| *n <= 32)?;
+            let mask = u32::MAX.checked_shl(32u32.saturating_sub(len)).unwrap_or(0);
+            Some(std::net::Ipv4Addr::from(mask).to_string())
+        }
+        Source::Enum(path, pairs) => {
+            let key = joined(path).unwrap_or_else(|| "-".to_string());
+            let hit = pairs.iter().find(|(k, _)| *k == key);
+            hit.or_else(|| pairs.iter().find(|(k, _)| k == "*" && key != "-")).map(|(_, v)| v.clone())
+        }
+        Source::NetDev(file) => sysfs(&field(status, "l3_device").into_iter().next()?, file),
+    }
+}
+
+/// netifd's interfaces, asked over ubus and kept for [`FRESH`].
+#[derive(Debug)]
+pub struct Netifd {
+    root: PathBuf,
+    client: Client,
+    cache: Mutex<Option<(Instant, Option<Value>)>>,
+}
+
+impl Netifd {
+    /// The ubus socket and sysfs under `root` (`/` on a router).
+    pub fn new(root: PathBuf) -> Self {
+        let socket = root.join(crate::backend::ubus::SOCKET.trim_start_matches('/'));
+        Netifd { root, client: Client::new(socket, TIMEOUT), cache: Mutex::new(None) }
+    }
+
+    fn dump(&self) -> Option<Value> {
+        let mut cache = self.cache.lock().ok()?;
+        if let Some((at, v)) = cache.as_ref() {
+            if at.elapsed() < FRESH {
+                return v.clone();
+            }
+        }
+        let v = self.client.call("network.interface", "dump", Vec::new()).ok();
+        *cache = Some((Instant::now(), v.clone()));
+        v
+    }
+
+    /// The value of `source` for the interface `name`.
+    pub fn get(&self, name: &str, source: &Source) -> Option<String> {
+        let dump = self.dump()?;
+        let Some(Value::Array(all)) = dump.get("interface") else { return None };
+        let status = all.iter().find(|i| i.get("interface").and_then(Value::text).as_deref() == Some(name))?;
+        let sysfs = |dev: &str, file: &str| {
+            if dev.contains('/') || dev.starts_with('.') {
+                return None;
+            }
+            let path = self.root.join("sys/class/net").join(dev).join(file);
+            std::fs::read_to_string(path).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+        };
+        read(status, source, sysfs)
+    }
+}

@@ -1,0 +1,301 @@
+//! The native ubus client (src/backend/ubus.rs over src/proto/ubus) against a test double
+//! of ubusd written here (there is no ubusd on Debian), and the netifd runtime state it
+//! gives the UCI-mapped PPP and DHCPv4 client rows (issue 16 items 1 and 2): PPP Status,
+//! ConnectionStatus, LastConnectionError, IPCP, Stats (sysfs of the l3 device), DHCPv4
+//! client lease. Every served value is validated against its Device:2.19 definition.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use cwmpd::backend::ubus::{Client, Error};
+use cwmpd::backend::uci::UciBackend;
+use cwmpd::hal::{Backend, Location};
+use cwmpd::proto::ubus::blob::Value;
+use cwmpd::proto::ubus::{frame_len, msg, Attr, Message, HEAD_LEN};
+use cwmpd::schema;
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const NETWORK: &str = "config interface 'loopback'
+\toption device 'lo'
+\toption proto 'static'
+\toption ipaddr '127.0.0.1'
+\toption netmask '255.0.0.0'
+
+config interface 'wan'
+\toption device 'eth1'
+\toption proto 'pppoe'
+\toption username 'user@isp.example'
+\toption password 'ppp secret'
+
+config interface 'wan2'
+\toption device 'eth3'
+\toption proto 'pppoe'
+\toption username 'wrong@isp.example'
+
+config interface 'wanb'
+\toption device 'eth2'
+\toption proto 'dhcp'
+
+config interface 'wan6'
+\toption device '@wan'
+\toption proto 'dhcpv6'
+\toption clientid '00030001020000c0ffee'
+";
+
+fn s(v: &str) -> Value {
+    Value::String(v.into())
+}
+
+fn t(members: Vec<(&str, Value)>) -> Value {
+    Value::Table(members.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
+}
+
+/// What netifd answers to `ubus call network.interface dump`, as documented for 23.05/24.10.
+fn dump() -> Vec<(String, Value)> {
+    let wan = t(vec![
+        ("interface", s("wan")),
+        ("up", Value::Int8(1)),
+        ("pending", Value::Int8(0)),
+        ("uptime", Value::Int32(3600)),
+        ("l3_device", s("pppoe-wan")),
+        ("proto", s("pppoe")),
+        (
+            "ipv4-address",
+            Value::Array(vec![t(vec![
+                ("address", s("198.51.100.7")),
+                ("mask", Value::Int32(32)),
+                ("ptpaddress", s("198.51.100.1")),
+            ])]),
+        ),
+        ("route", Value::Array(vec![t(vec![("target", s("0.0.0.0")), ("nexthop", s("198.51.100.1"))])])),
+        ("dns-server", Value::Array(vec![s("198.51.100.53"), s("198.51.100.54")])),
+        ("data", t(vec![])),
+    ]);
+    let wan2 = t(vec![
+        ("interface", s("wan2")),
+        ("up", Value::Int8(0)),
+        ("errors", Value::Array(vec![t(vec![("subsystem", s("pppoe")), ("code", s("AUTH_FAILED"))])])),
+    ]);
+    let wanb = t(vec![
+        ("interface", s("wanb")),
+        ("up", Value::Int8(1)),
+        ("uptime", Value::Int32(100)),
+        ("l3_device", s("eth2")),
+        ("ipv4-address", Value::Array(vec![t(vec![("address", s("203.0.113.20")), ("mask", Value::Int32(24))])])),
+        (
+            "route",
+            Value::Array(vec![
+                t(vec![("target", s("0.0.0.0")), ("mask", Value::Int32(0)), ("nexthop", s("203.0.113.1"))]),
+                t(vec![("target", s("10.0.0.0")), ("mask", Value::Int32(8)), ("nexthop", s("203.0.113.254"))]),
+            ]),
+        ),
+        ("dns-server", Value::Array(vec![s("203.0.113.1"), s("203.0.113.1")])),
+        ("data", t(vec![("leasetime", Value::Int32(43200)), ("dhcpserver", s("203.0.113.1"))])),
+    ]);
+    vec![("interface".to_string(), Value::Array(vec![wan, wan2, wanb]))]
+}
+
+fn read_msg(c: &mut UnixStream) -> Option<Message> {
+    let mut head = [0u8; HEAD_LEN];
+    c.read_exact(&mut head).ok()?;
+    let mut bytes = head.to_vec();
+    bytes.resize(frame_len(&head).ok()?, 0);
+    c.read_exact(&mut bytes[HEAD_LEN..]).ok()?;
+    Message::decode(&bytes).ok()
+}
+
+/// A test double of ubusd with netifd's `network.interface` object (id 0x42): HELLO, LOOKUP
+/// answered with DATA + STATUS, INVOKE of `dump` with DATA + STATUS, anything else a STATUS
+/// error. Counts the INVOKEs.
+fn fake_ubusd(socket: &Path) -> Arc<AtomicUsize> {
+    std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
+    let listener = UnixListener::bind(socket).unwrap();
+    let invokes = Arc::new(AtomicUsize::new(0));
+    let count = invokes.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { return };
+            let count = count.clone();
+            std::thread::spawn(move || {
+                c.write_all(&Message::new(msg::HELLO, 0, 0x1234, vec![]).encode()).unwrap();
+                while let Some(m) = read_msg(&mut c) {
+                    let reply = |kind, attrs| Message::new(kind, m.seq, m.peer, attrs).encode();
+                    let mut out = Vec::new();
+                    match (m.kind, m.attrs.first()) {
+                        (msg::LOOKUP, Some(Attr::ObjPath(p))) if p == "network.interface" => {
+                            out.extend(reply(msg::DATA, vec![Attr::ObjPath(p.clone()), Attr::ObjId(0x42)]));
+                            out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                        }
+                        (msg::LOOKUP, _) => out.extend(reply(msg::STATUS, vec![Attr::Status(4)])),
+                        (msg::INVOKE, _) => {
+                            count.fetch_add(1, Ordering::SeqCst);
+                            let dump_of_42 = m.peer == 0x42
+                                && m.attrs.contains(&Attr::ObjId(0x42))
+                                && m.attrs.contains(&Attr::Method("dump".into()));
+                            if dump_of_42 {
+                                out.extend(reply(msg::DATA, vec![Attr::ObjId(0x42), Attr::Data(dump())]));
+                                out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                            } else {
+                                out.extend(reply(msg::STATUS, vec![Attr::Status(3)]));
+                            }
+                        }
+                        _ => out.extend(reply(msg::STATUS, vec![Attr::Status(1)])),
+                    }
+                    if c.write_all(&out).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    invokes
+}
+
+fn root(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("cwmpd-wan-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("etc/config")).unwrap();
+    std::fs::write(dir.join("etc/config/network"), NETWORK).unwrap();
+    let stats = dir.join("sys/class/net/pppoe-wan/statistics");
+    std::fs::create_dir_all(&stats).unwrap();
+    std::fs::write(dir.join("sys/class/net/pppoe-wan/mtu"), "1492\n").unwrap();
+    for (f, v) in [
+        ("tx_bytes", "1000"),
+        ("rx_bytes", "5000"),
+        ("tx_packets", "10"),
+        ("rx_packets", "50"),
+        ("tx_errors", "0"),
+        ("rx_errors", "1"),
+        ("tx_dropped", "2"),
+        ("rx_dropped", "3"),
+        ("multicast", "4"),
+    ] {
+        std::fs::write(stats.join(f), format!("{v}\n")).unwrap();
+    }
+    dir
+}
+
+fn socket(root: &Path) -> PathBuf {
+    root.join("var/run/ubus/ubus.sock")
+}
+
+fn get(b: &UciBackend, object: &str, key: &str, param: &str) -> Option<String> {
+    let keys = vec![key.to_string()];
+    b.get(&Location { object, keys: &keys }, param).unwrap().map(|v| v.to_string())
+}
+
+const PPP: &str = "Device.PPP.Interface.{i}.";
+const IPCP: &str = "Device.PPP.Interface.{i}.IPCP.";
+const STATS: &str = "Device.PPP.Interface.{i}.Stats.";
+const DHCP: &str = "Device.DHCPv4.Client.{i}.";
+
+#[test]
+fn client_calls_through_the_double_and_reports_statuses() {
+    let dir = root("client");
+    let invokes = fake_ubusd(&socket(&dir));
+    let c = Client::new(socket(&dir), Duration::from_secs(2));
+    let reply = c.call("network.interface", "dump", vec![]).unwrap();
+    assert_eq!(reply, Value::Table(dump()));
+    assert!(matches!(c.call("network.nothing", "dump", vec![]), Err(Error::Status(4))));
+    assert!(matches!(c.call("network.interface", "nosuch", vec![]), Err(Error::Status(3))));
+    assert_eq!(invokes.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn client_refuses_garbage_and_gives_up_at_its_timeout() {
+    let dir = root("bad");
+    let path = socket(&dir);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let listener = UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for (i, conn) in listener.incoming().enumerate() {
+            let mut c = conn.unwrap();
+            if i == 0 {
+                // version 1 and a huge length: not a ubus frame
+                c.write_all(&[1, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xff, 0xff, 0xff]).unwrap();
+            }
+            conns.push(c); // the second one stays silent
+        }
+    });
+    let c = Client::new(&path, Duration::from_millis(300));
+    assert!(matches!(c.call("network.interface", "dump", vec![]), Err(Error::Protocol(_))));
+    let start = Instant::now();
+    assert!(matches!(c.call("network.interface", "dump", vec![]), Err(Error::Io(_))));
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    let none = Client::new(dir.join("var/run/ubus/absent.sock"), Duration::from_millis(300));
+    assert!(matches!(none.call("network.interface", "dump", vec![]), Err(Error::Io(_))));
+}
+
+#[test]
+fn ppp_and_dhcp_client_runtime_state_comes_from_netifd() {
+    let dir = root("runtime");
+    let invokes = fake_ubusd(&socket(&dir));
+    let b = UciBackend::new(dir.clone());
+    assert!(b.problems().iter().all(|p| p.ends_with(": missing") && !p.contains("network")), "{:?}", b.problems());
+    let expect = [
+        (PPP, "wan", "Status", "Up"),
+        (PPP, "wan", "ConnectionStatus", "Connected"),
+        (PPP, "wan", "LastConnectionError", "ERROR_NONE"),
+        (PPP, "wan", "LastChange", "3600"),
+        (PPP, "wan", "CurrentMRUSize", "1492"),
+        (PPP, "wan", "IPCPEnable", "true"),
+        (IPCP, "wan", "LocalIPAddress", "198.51.100.7"),
+        (IPCP, "wan", "RemoteIPAddress", "198.51.100.1"),
+        (IPCP, "wan", "DNSServers", "198.51.100.53,198.51.100.54"),
+        (STATS, "wan", "BytesSent", "1000"),
+        (STATS, "wan", "BytesReceived", "5000"),
+        (STATS, "wan", "PacketsSent", "10"),
+        (STATS, "wan", "PacketsReceived", "50"),
+        (STATS, "wan", "ErrorsSent", "0"),
+        (STATS, "wan", "ErrorsReceived", "1"),
+        (STATS, "wan", "DiscardPacketsSent", "2"),
+        (STATS, "wan", "DiscardPacketsReceived", "3"),
+        (STATS, "wan", "MulticastPacketsReceived", "4"),
+        (PPP, "wan2", "Status", "Down"),
+        (PPP, "wan2", "ConnectionStatus", "Disconnected"),
+        (PPP, "wan2", "LastConnectionError", "ERROR_AUTHENTICATION_FAILURE"),
+        (DHCP, "wanb", "Status", "Enabled"),
+        (DHCP, "wanb", "DHCPStatus", "Bound"),
+        (DHCP, "wanb", "IPAddress", "203.0.113.20"),
+        (DHCP, "wanb", "SubnetMask", "255.255.255.0"),
+        (DHCP, "wanb", "IPRouters", "203.0.113.1"),
+        (DHCP, "wanb", "DNSServers", "203.0.113.1"),
+        (DHCP, "wanb", "DHCPServer", "203.0.113.1"),
+        ("Device.DHCPv6.Client.{i}.", "wan6", "DUID", "00030001020000c0ffee"),
+    ];
+    for (object, key, param, want) in expect {
+        let got = get(&b, object, key, param);
+        assert_eq!(got.as_deref(), Some(want), "{object}{param} of {key}");
+        let spec = schema::object(object).and_then(|o| o.param(param)).unwrap();
+        let ok = schema::value::canonical(spec, want, None);
+        assert!(ok.is_ok(), "{object}{param} = {want}: {ok:?}");
+        let keys = vec![key.to_string()];
+        let fixed = param == "IPCPEnable"; // writable, but only as true
+        assert!(fixed || !b.writable(&Location { object, keys: &keys }, param), "{param} is runtime state");
+    }
+    // No lease time remaining, no counters without an l3 device, no IPCP of a link down.
+    assert!(!b.parameters(DHCP).iter().any(|p| p == "LeaseTimeRemaining"));
+    assert_eq!(get(&b, STATS, "wan2", "BytesSent"), None);
+    assert_eq!(get(&b, IPCP, "wan2", "LocalIPAddress"), None);
+    assert_eq!(get(&b, PPP, "wan2", "LastChange"), None);
+    // One dump answered all of that (kept for 2 s).
+    assert_eq!(invokes.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn without_ubusd_runtime_parameters_are_absent() {
+    let dir = root("noubus");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, PPP, "wan", "Status"), None);
+    assert_eq!(get(&b, STATS, "wan", "BytesSent"), None);
+    assert_eq!(get(&b, DHCP, "wanb", "IPAddress"), None);
+    // configuration is served as before
+    assert_eq!(get(&b, PPP, "wan", "Username").as_deref(), Some("user@isp.example"));
+    assert_eq!(get(&b, PPP, "wan", "Password").as_deref(), Some(""));
+}
