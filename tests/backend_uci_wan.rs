@@ -24,6 +24,17 @@ const NETWORK: &str = "config interface 'loopback'
 \toption ipaddr '127.0.0.1'
 \toption netmask '255.0.0.0'
 
+config interface 'lan'
+\toption device 'br-lan'
+\toption proto 'static'
+\toption ipaddr '192.168.1.1/24'
+
+config interface 'guest'
+\toption device 'br-guest'
+\toption proto 'static'
+\toption ipaddr '10.9.0.1'
+\toption netmask '255.255.255.0'
+
 config interface 'wan'
 \toption device 'eth1'
 \toption proto 'pppoe'
@@ -43,6 +54,29 @@ config interface 'wan6'
 \toption device '@wan'
 \toption proto 'dhcpv6'
 \toption clientid '00030001020000c0ffee'
+";
+
+const DHCP_CONFIG: &str = "config dnsmasq
+\toption domain 'lan'
+\toption leasefile '/tmp/dhcp.leases'
+
+config dhcp 'lan'
+\toption interface 'lan'
+\toption start '100'
+\toption limit '150'
+
+config dhcp 'guest'
+\toption interface 'guest'
+";
+
+/// dnsmasq's lease file: expiry, MAC, address, host name, client id (written from its
+/// documented format); a DHCPv6 `duid` line and an IPv6 lease it also holds are skipped.
+const LEASES: &str = "1733580000 02:aa:bb:cc:dd:01 192.168.1.23 laptop 01:02:aa:bb:cc:dd:01
+0 02:aa:bb:cc:dd:02 192.168.1.24 printer *
+1733580000 02:aa:bb:cc:dd:02 192.168.1.25 printer *
+1733583600 02:aa:bb:cc:dd:09 10.9.0.50 * *
+duid 00:01:00:01:2c:aa:bb:cc:02:aa:bb:cc:dd:01
+1733580000 1234567 2001:db8::5 phone 00:03:00:01:02:aa:bb:cc:dd:03
 ";
 
 fn s(v: &str) -> Value {
@@ -161,6 +195,9 @@ fn root(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("etc/config")).unwrap();
     std::fs::write(dir.join("etc/config/network"), NETWORK).unwrap();
+    std::fs::write(dir.join("etc/config/dhcp"), DHCP_CONFIG).unwrap();
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    std::fs::write(dir.join("tmp/dhcp.leases"), LEASES).unwrap();
     let stats = dir.join("sys/class/net/pppoe-wan/statistics");
     std::fs::create_dir_all(&stats).unwrap();
     std::fs::write(dir.join("sys/class/net/pppoe-wan/mtu"), "1492\n").unwrap();
@@ -298,4 +335,47 @@ fn without_ubusd_runtime_parameters_are_absent() {
     // configuration is served as before
     assert_eq!(get(&b, PPP, "wan", "Username").as_deref(), Some("user@isp.example"));
     assert_eq!(get(&b, PPP, "wan", "Password").as_deref(), Some(""));
+}
+
+fn keys_of(b: &UciBackend, object: &str, keys: &[&str]) -> Vec<String> {
+    let k: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+    b.instances(&Location { object, keys: &k }).unwrap()
+}
+
+const CLIENT: &str = "Device.DHCPv4.Server.Pool.{i}.Client.{i}.";
+const ADDR: &str = "Device.DHCPv4.Server.Pool.{i}.Client.{i}.IPv4Address.{i}.";
+const OPT: &str = "Device.DHCPv4.Server.Pool.{i}.Client.{i}.Option.{i}.";
+
+#[test]
+fn dhcp_pool_clients_come_from_the_dnsmasq_lease_file() {
+    let dir = root("leases");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(keys_of(&b, CLIENT, &["lan"]), ["02:aa:bb:cc:dd:01", "02:aa:bb:cc:dd:02"]);
+    assert_eq!(keys_of(&b, CLIENT, &["guest"]), ["02:aa:bb:cc:dd:09"]);
+    assert_eq!(keys_of(&b, ADDR, &["lan", "02:aa:bb:cc:dd:02"]), ["192.168.1.24", "192.168.1.25"]);
+    assert_eq!(keys_of(&b, OPT, &["lan", "02:aa:bb:cc:dd:01"]), ["61"]);
+    assert!(keys_of(&b, OPT, &["lan", "02:aa:bb:cc:dd:02"]).is_empty());
+    let rows: [(&str, &[&str], &str, &str); 9] = [
+        (CLIENT, &["lan", "02:aa:bb:cc:dd:01"], "Chaddr", "02:aa:bb:cc:dd:01"),
+        (CLIENT, &["lan", "02:aa:bb:cc:dd:01"], "Active", "false"), // expired in 2024
+        (CLIENT, &["lan", "02:aa:bb:cc:dd:02"], "Active", "true"),  // one infinite lease
+        (ADDR, &["lan", "02:aa:bb:cc:dd:01", "192.168.1.23"], "IPAddress", "192.168.1.23"),
+        (ADDR, &["lan", "02:aa:bb:cc:dd:01", "192.168.1.23"], "LeaseTimeRemaining", "2024-12-07T14:00:00Z"),
+        (ADDR, &["lan", "02:aa:bb:cc:dd:02", "192.168.1.24"], "LeaseTimeRemaining", "9999-12-31T23:59:59Z"),
+        (ADDR, &["guest", "02:aa:bb:cc:dd:09", "10.9.0.50"], "IPAddress", "10.9.0.50"),
+        (OPT, &["lan", "02:aa:bb:cc:dd:01", "61"], "Tag", "61"),
+        (OPT, &["lan", "02:aa:bb:cc:dd:01", "61"], "Value", "0102aabbccdd01"),
+    ];
+    for (object, keys, param, want) in rows {
+        let k: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        let at = Location { object, keys: &k };
+        assert_eq!(b.get(&at, param).unwrap().map(|v| v.to_string()).as_deref(), Some(want), "{object}{param}");
+        let spec = schema::object(object).and_then(|o| o.param(param)).unwrap();
+        assert!(schema::value::canonical(spec, want, None).is_ok(), "{object}{param} = {want}");
+        assert!(!b.writable(&at, param));
+        assert!(b.parameters(object).iter().any(|p| p == param));
+    }
+    // No lease file: no clients, no error.
+    std::fs::remove_file(dir.join("tmp/dhcp.leases")).unwrap();
+    assert!(keys_of(&b, CLIENT, &["lan"]).is_empty());
 }

@@ -159,3 +159,48 @@ impl Netifd {
         read(status, source, sysfs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn status() -> Value {
+        let route = |t: &str, n: &str| {
+            Value::Table(vec![("target".into(), Value::String(t.into())), ("nexthop".into(), Value::String(n.into()))])
+        };
+        Value::Table(vec![
+            ("up".into(), Value::Int8(1)),
+            ("l3_device".into(), Value::String("pppoe-wan".into())),
+            ("route".into(), Value::Array(vec![route("10.0.0.0", "192.0.2.9"), route("0.0.0.0", "192.0.2.1")])),
+            ("errors".into(), Value::Array(vec![Value::Table(vec![("code".into(), Value::String("X".into()))])])),
+            ("ipv4-address".into(), Value::Array(vec![Value::Table(vec![("mask".into(), Value::Int32(20))])])),
+        ])
+    }
+
+    #[test]
+    fn paths_select_filter_and_index() {
+        let s = status();
+        assert_eq!(field(&s, "route/*/nexthop"), ["192.0.2.9", "192.0.2.1"]);
+        assert_eq!(field(&s, "route/*target=0.0.0.0/nexthop"), ["192.0.2.1"]);
+        assert_eq!(field(&s, "route/-1/target"), ["0.0.0.0"]);
+        assert_eq!(field(&s, "route/7/target"), Vec::<String>::new());
+        assert_eq!(field(&s, "up"), ["true"]);
+        assert!(field(&s, "nothing/here").is_empty());
+    }
+
+    #[test]
+    fn sources_convert() {
+        let s = status();
+        let none = |_: &str, _: &str| None;
+        assert_eq!(read(&s, &parse("netifd-mask", "ipv4-address/0/mask").unwrap(), none).unwrap(), "255.255.240.0");
+        let e = parse("netifd-enum", "errors/-1/code;AUTH_FAILED=A,*=U,-=N").unwrap();
+        assert_eq!(read(&s, &e, none).as_deref(), Some("U"));
+        let e = parse("netifd-enum", "missing;a=b,-=N").unwrap();
+        assert_eq!(read(&s, &e, none).as_deref(), Some("N"));
+        let dev = parse("netdev", "mtu").unwrap();
+        assert_eq!(read(&s, &dev, |d, f| Some(format!("{d}/{f}"))).as_deref(), Some("pppoe-wan/mtu"));
+        assert_eq!(parse("netdev", "../../etc/shadow"), None);
+        assert_eq!(parse("netifd-enum", "up"), None);
+    }
+}
