@@ -379,3 +379,66 @@ fn dhcp_pool_clients_come_from_the_dnsmasq_lease_file() {
     std::fs::remove_file(dir.join("tmp/dhcp.leases")).unwrap();
     assert!(keys_of(&b, CLIENT, &["lan"]).is_empty());
 }
+
+const FIXTURE_2410: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config/network");
+
+fn commit(dir: &Path, object: &str, key: &str, param: &str, value: &str) -> UciBackend {
+    let mut b = UciBackend::new(dir.to_path_buf());
+    let keys = vec![key.to_string()];
+    b.begin().unwrap();
+    b.set(&Location { object, keys: &keys }, param, &cwmpd::hal::Value::from(value)).unwrap();
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    UciBackend::new(dir.to_path_buf())
+}
+
+#[test]
+fn transition_tunnels_and_dhcpv6_options_map_onto_netifd_options() {
+    let dir = root("tunnels");
+    std::fs::copy(FIXTURE_2410, dir.join("etc/config/network")).unwrap();
+    let b = UciBackend::new(dir.clone());
+    let rd = "Device.IPv6rd.InterfaceSetting.{i}.";
+    let ds = "Device.DSLite.InterfaceSetting.{i}.";
+    let map = "Device.MAP.Domain.{i}.";
+    let rule = "Device.MAP.Domain.{i}.Rule.{i}.";
+    let v6 = "Device.DHCPv6.Client.{i}.";
+    let rows: [(&str, &[&str], &str, &str); 16] = [
+        (rd, &["wan6rd"], "Enable", "false"),
+        (rd, &["wan6rd"], "BorderRelayIPv4Addresses", "192.0.2.1"),
+        (rd, &["wan6rd"], "SPIPv6Prefix", "2001:db8::/32"),
+        (rd, &["wan6rd"], "IPv4MaskLength", "0"),
+        (rd, &["wan6rd"], "AllTrafficToBorderRelay", "true"),
+        (ds, &["wands"], "EndpointAddress", "2001:db8:ffff::1"),
+        (ds, &["wands"], "Origin", "Static"),
+        (map, &["wanmap"], "TransportMode", "Encapsulation"),
+        (map, &["wanmap"], "BRIPv6Prefix", "2001:db8:ffff::2/128"),
+        (map, &["wanmap"], "WANInterface", "@ref(Device.IP.Interface.{i}.|wan)"),
+        (rule, &["wanmap", "wanmap"], "IPv6Prefix", "2001:db8:100::/40"),
+        (rule, &["wanmap", "wanmap"], "IPv4Prefix", "198.51.100.0/24"),
+        (rule, &["wanmap", "wanmap"], "EABitsLength", "16"),
+        (rule, &["wanmap", "wanmap"], "PSIDLength", "8"),
+        (rule, &["wanmap", "wanmap"], "PSIDOffset", "6"),
+        (v6, &["wan6"], "RequestedOptions", "23,24"),
+    ];
+    for (object, keys, param, want) in rows {
+        let k: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        let got = b.get(&Location { object, keys: &k }, param).unwrap().map(|v| v.to_string());
+        assert_eq!(got.as_deref(), Some(want), "{object}{param}");
+        if !want.starts_with('@') {
+            let spec = schema::object(object).and_then(|o| o.param(param)).unwrap();
+            assert!(schema::value::canonical(spec, want, None).is_ok(), "{object}{param} = {want}");
+        }
+    }
+    assert_eq!(keys_of(&b, rule, &["wanmap"]), ["wanmap"]);
+    // Writes: a prefix sets both options, a fixed-length one the address alone, words stay
+    // one option.
+    commit(&dir, rd, "wan6rd", "SPIPv6Prefix", "2001:db8:40::/28");
+    commit(&dir, map, "wanmap", "BRIPv6Prefix", "2001:db8:ffff::9/128");
+    let b = commit(&dir, v6, "wan6", "RequestedOptions", "23,24,64");
+    let text = std::fs::read_to_string(dir.join("etc/config/network")).unwrap();
+    assert!(text.contains("\toption ip6prefix '2001:db8:40::'\n\toption ip6prefixlen '28'\n"), "{text}");
+    assert!(text.contains("\toption peeraddr '2001:db8:ffff::9'\n"), "{text}");
+    assert!(text.contains("\toption reqopts '23 24 64'\n"), "{text}");
+    assert_eq!(get(&b, rd, "wan6rd", "SPIPv6Prefix").as_deref(), Some("2001:db8:40::/28"));
+    assert!(text.contains("# IPv6 transition tunnels"), "comments kept");
+}
