@@ -62,6 +62,7 @@ const DHCP_CONFIG: &str = "config dnsmasq
 
 config dhcp 'lan'
 \toption interface 'lan'
+\toption dhcpv6 'server'
 \toption start '100'
 \toption limit '150'
 
@@ -129,7 +130,38 @@ fn dump() -> Vec<(String, Value)> {
         ("dns-server", Value::Array(vec![s("203.0.113.1"), s("203.0.113.1")])),
         ("data", t(vec![("leasetime", Value::Int32(43200)), ("dhcpserver", s("203.0.113.1"))])),
     ]);
-    vec![("interface".to_string(), Value::Array(vec![wan, wan2, wanb]))]
+    let lan = t(vec![("interface", s("lan")), ("up", Value::Int8(1)), ("l3_device", s("br-lan"))]);
+    vec![("interface".to_string(), Value::Array(vec![wan, wan2, wanb, lan]))]
+}
+
+/// What odhcpd answers to `ubus call dhcp ipv6leases`: one client with an address (IA_NA)
+/// and a delegated prefix (IA_PD), one whose lease is not bound, one on another device.
+fn ipv6leases() -> Vec<(String, Value)> {
+    let addr = |a: &str, p: i32, v: i32| {
+        t(vec![("address", s(a)), ("preferred-lifetime", Value::Int32(p)), ("valid-lifetime", Value::Int32(v))])
+    };
+    let client = t(vec![
+        ("duid", s("00010001c0ffee0002aabbccdd01")),
+        ("iaid", Value::Int32(1)),
+        ("flags", Value::Array(vec![s("bound")])),
+        ("ipv6-addr", Value::Array(vec![addr("fd00:1::100", 3600, 7200)])),
+        (
+            "ipv6-prefix",
+            Value::Array(vec![t(vec![
+                ("address", s("fd00:2::")),
+                ("prefix-length", Value::Int32(62)),
+                ("preferred-lifetime", Value::Int32(-1)),
+                ("valid-lifetime", Value::Int32(-1)),
+            ])]),
+        ),
+    ]);
+    let idle = t(vec![("duid", s("00030001020000000002")), ("flags", Value::Array(vec![]))]);
+    let other = t(vec![("duid", s("0003000102000000aaaa"))]);
+    let device = t(vec![
+        ("br-lan", t(vec![("leases", Value::Array(vec![client, idle]))])),
+        ("br-guest", t(vec![("leases", Value::Array(vec![other]))])),
+    ]);
+    vec![("device".to_string(), device)]
 }
 
 fn read_msg(c: &mut UnixStream) -> Option<Message> {
@@ -159,8 +191,9 @@ fn fake_ubusd(socket: &Path) -> Arc<AtomicUsize> {
                     let reply = |kind, attrs| Message::new(kind, m.seq, m.peer, attrs).encode();
                     let mut out = Vec::new();
                     match (m.kind, m.attrs.first()) {
-                        (msg::LOOKUP, Some(Attr::ObjPath(p))) if p == "network.interface" => {
-                            out.extend(reply(msg::DATA, vec![Attr::ObjPath(p.clone()), Attr::ObjId(0x42)]));
+                        (msg::LOOKUP, Some(Attr::ObjPath(p))) if p == "network.interface" || p == "dhcp" => {
+                            let id = if p == "dhcp" { 0x43 } else { 0x42 };
+                            out.extend(reply(msg::DATA, vec![Attr::ObjPath(p.clone()), Attr::ObjId(id)]));
                             out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
                         }
                         (msg::LOOKUP, _) => out.extend(reply(msg::STATUS, vec![Attr::Status(4)])),
@@ -169,8 +202,12 @@ fn fake_ubusd(socket: &Path) -> Arc<AtomicUsize> {
                             let dump_of_42 = m.peer == 0x42
                                 && m.attrs.contains(&Attr::ObjId(0x42))
                                 && m.attrs.contains(&Attr::Method("dump".into()));
+                            let leases_of_43 = m.peer == 0x43 && m.attrs.contains(&Attr::Method("ipv6leases".into()));
                             if dump_of_42 {
                                 out.extend(reply(msg::DATA, vec![Attr::ObjId(0x42), Attr::Data(dump())]));
+                                out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                            } else if leases_of_43 {
+                                out.extend(reply(msg::DATA, vec![Attr::ObjId(0x43), Attr::Data(ipv6leases())]));
                                 out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
                             } else {
                                 out.extend(reply(msg::STATUS, vec![Attr::Status(3)]));
@@ -441,4 +478,37 @@ fn transition_tunnels_and_dhcpv6_options_map_onto_netifd_options() {
     assert!(text.contains("\toption reqopts '23 24 64'\n"), "{text}");
     assert_eq!(get(&b, rd, "wan6rd", "SPIPv6Prefix").as_deref(), Some("2001:db8:40::/28"));
     assert!(text.contains("# IPv6 transition tunnels"), "comments kept");
+}
+
+#[test]
+fn dhcpv6_pool_clients_come_from_odhcpd_over_ubus() {
+    let dir = root("odhcpd");
+    let _ = fake_ubusd(&socket(&dir));
+    let b = UciBackend::new(dir.clone());
+    let client = "Device.DHCPv6.Server.Pool.{i}.Client.{i}.";
+    let addr = "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Address.{i}.";
+    let prefix = "Device.DHCPv6.Server.Pool.{i}.Client.{i}.IPv6Prefix.{i}.";
+    let duid = "00010001c0ffee0002aabbccdd01";
+    assert_eq!(keys_of(&b, "Device.DHCPv6.Server.Pool.{i}.", &[]), ["lan"]);
+    assert_eq!(keys_of(&b, client, &["lan"]), [duid, "00030001020000000002"]);
+    assert_eq!(keys_of(&b, addr, &["lan", duid]), ["fd00:1::100"]);
+    assert_eq!(keys_of(&b, prefix, &["lan", duid]), ["fd00:2::/62"]);
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let read = |object: &str, keys: &[&str], param: &str| {
+        let k: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        let v = b.get(&Location { object, keys: &k }, param).unwrap().map(|v| v.to_string()).unwrap();
+        let spec = schema::object(object).and_then(|o| o.param(param)).unwrap();
+        assert!(schema::value::canonical(spec, &v, None).is_ok(), "{object}{param} = {v}");
+        v
+    };
+    assert_eq!(read(client, &["lan", duid], "Active"), "true");
+    assert_eq!(read(client, &["lan", "00030001020000000002"], "Active"), "false");
+    assert_eq!(read(addr, &["lan", duid, "fd00:1::100"], "IPAddress"), "fd00:1::100");
+    let valid = cwmpd::clock::parse_date_time(&read(addr, &["lan", duid, "fd00:1::100"], "ValidLifetime")).unwrap();
+    assert!((before + 7200..=before + 7205).contains(&valid), "{valid} vs {before}");
+    assert_eq!(read(prefix, &["lan", duid, "fd00:2::/62"], "Prefix"), "fd00:2::/62");
+    assert_eq!(read(prefix, &["lan", duid, "fd00:2::/62"], "ValidLifetime"), "9999-12-31T23:59:59Z");
+    // The guest pool has no dhcpv6 server here, and no ubusd means no clients.
+    let quiet = UciBackend::new(root("odhcpd-none"));
+    assert!(keys_of(&quiet, client, &["lan"]).is_empty());
 }

@@ -29,12 +29,14 @@
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
 pub mod check;
+pub mod clients;
 pub mod codec;
 pub mod dns;
 pub mod doc;
 pub mod extra;
 pub mod leases;
 pub mod map;
+pub mod odhcpd;
 pub mod runtime;
 pub mod store;
 
@@ -310,18 +312,6 @@ impl UciBackend {
         }
     }
 
-    /// `f` of the dnsmasq leases of the pool `at.keys[0]` (none when the lease file or the
-    /// pool is missing).
-    fn with_pool_leases<T: Default>(&self, at: &Location, f: impl FnOnce(&[&leases::Lease]) -> T) -> T {
-        let view = self.view(false);
-        let Some(dhcp) = view.get("dhcp") else { return T::default() };
-        let Some(pool) = at.keys.first().and_then(|k| dhcp.section(k)) else { return T::default() };
-        let file = select(dhcp, "@dnsmasq[0]").and_then(|s| s.option("leasefile")).unwrap_or(leases::LEASE_FILE);
-        let text = std::fs::read_to_string(self.root.join(file.trim_start_matches('/'))).unwrap_or_default();
-        let all = leases::parse(&text);
-        f(&leases::of_pool(&view, &pool, &all))
-    }
-
     /// Re-reads the files that changed on disk since they were read.
     pub fn refresh(&mut self) {
         let root = self.root.clone();
@@ -346,15 +336,15 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some() || object == dns::SERVER || leases::serves(object)
+        self.entry(object).is_some() || object == dns::SERVER || clients::serves(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
         if object == dns::SERVER {
             return dns::PARAMS.iter().map(|p| p.to_string()).collect();
         }
-        if leases::serves(object) {
-            return leases::parameters(object).iter().map(|p| p.to_string()).collect();
+        if clients::serves(object) {
+            return clients::parameters(object);
         }
         self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
     }
@@ -366,8 +356,8 @@ impl hal::Backend for UciBackend {
                 .map(|d| dns::rows(d).iter().map(dns::Row::key).collect())
                 .unwrap_or_default());
         }
-        if leases::serves(at.object) {
-            return Ok(self.with_pool_leases(at, |l| leases::instances(at.object, l, at.keys)));
+        if clients::serves(at.object) {
+            return Ok(self.client_instances(at));
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -395,9 +385,8 @@ impl hal::Backend for UciBackend {
             };
             return Ok(dns::read(&dns::find(doc, &dns::Renames::new(), at.key().unwrap_or(""))?, param));
         }
-        if leases::serves(at.object) {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            return Ok(self.with_pool_leases(at, |l| leases::get(at.object, param, l, at.keys, now)));
+        if clients::serves(at.object) {
+            return Ok(self.client_get(at, param));
         }
         self.value(&self.view(false), at, param)
     }

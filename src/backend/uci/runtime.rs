@@ -117,36 +117,41 @@ pub fn read(status: &Value, source: &Source, sysfs: impl Fn(&str, &str) -> Optio
     }
 }
 
-/// netifd's interfaces, asked over ubus and kept for [`FRESH`].
+/// A cached answer: object, method, when, what.
+type Answer = (&'static str, &'static str, Instant, Option<Value>);
+
+/// Answers of ubus calls (netifd's interfaces, odhcpd's leases), each kept for [`FRESH`].
 #[derive(Debug)]
 pub struct Netifd {
     root: PathBuf,
     client: Client,
-    cache: Mutex<Option<(Instant, Option<Value>)>>,
+    cache: Mutex<Vec<Answer>>,
 }
 
 impl Netifd {
     /// The ubus socket and sysfs under `root` (`/` on a router).
     pub fn new(root: PathBuf) -> Self {
         let socket = root.join(crate::backend::ubus::SOCKET.trim_start_matches('/'));
-        Netifd { root, client: Client::new(socket, TIMEOUT), cache: Mutex::new(None) }
+        Netifd { root, client: Client::new(socket, TIMEOUT), cache: Mutex::new(Vec::new()) }
     }
 
-    fn dump(&self) -> Option<Value> {
+    /// `ubus call <object> <method>` (no arguments), answered from the cache when fresh.
+    pub fn call(&self, object: &'static str, method: &'static str) -> Option<Value> {
         let mut cache = self.cache.lock().ok()?;
-        if let Some((at, v)) = cache.as_ref() {
+        if let Some((_, _, at, v)) = cache.iter().find(|(o, m, _, _)| *o == object && *m == method) {
             if at.elapsed() < FRESH {
                 return v.clone();
             }
         }
-        let v = self.client.call("network.interface", "dump", Vec::new()).ok();
-        *cache = Some((Instant::now(), v.clone()));
+        let v = self.client.call(object, method, Vec::new()).ok();
+        cache.retain(|(o, m, _, _)| *o != object || *m != method);
+        cache.push((object, method, Instant::now(), v.clone()));
         v
     }
 
     /// The value of `source` for the interface `name`.
     pub fn get(&self, name: &str, source: &Source) -> Option<String> {
-        let dump = self.dump()?;
+        let dump = self.call("network.interface", "dump")?;
         let Some(Value::Array(all)) = dump.get("interface") else { return None };
         let status = all.iter().find(|i| i.get("interface").and_then(Value::text).as_deref() == Some(name))?;
         let sysfs = |dev: &str, file: &str| {
