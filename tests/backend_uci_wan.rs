@@ -49,6 +49,10 @@ config interface 'wan2'
 config interface 'wanb'
 \toption device 'eth2'
 \toption proto 'dhcp'
+\toption hostname 'gw-7'
+\toption vendorid 'acme'
+\toption clientid '01:02:aa:bb:cc:dd:07'
+\toption reqopts '121 43 121'
 
 config interface 'wan6'
 \toption device '@wan'
@@ -511,4 +515,32 @@ fn dhcpv6_pool_clients_come_from_odhcpd_over_ubus() {
     // The guest pool has no dhcpv6 server here, and no ubusd means no clients.
     let quiet = UciBackend::new(root("odhcpd-none"));
     assert!(keys_of(&quiet, client, &["lan"]).is_empty());
+}
+
+#[test]
+fn dhcpv4_client_sent_and_requested_options_come_from_the_interface() {
+    let b = UciBackend::new(root("opts"));
+    let sent = "Device.DHCPv4.Client.{i}.SentOption.{i}.";
+    let req = "Device.DHCPv4.Client.{i}.ReqOption.{i}.";
+    assert_eq!(keys_of(&b, sent, &["wanb"]), ["12", "60", "61"]);
+    assert_eq!(keys_of(&b, req, &["wanb"]), ["121", "43"]);
+    let rows: [(&str, &str, &str, &str); 7] = [
+        (sent, "12", "Value", "67772d37"),
+        (sent, "60", "Value", "61636d65"),
+        (sent, "61", "Value", "0102aabbccdd07"),
+        (sent, "61", "Tag", "61"),
+        (sent, "12", "Enable", "true"),
+        (req, "43", "Order", "2"),
+        (req, "121", "Tag", "121"),
+    ];
+    for (object, tag, param, want) in rows {
+        let k = vec!["wanb".to_string(), tag.to_string()];
+        let at = Location { object, keys: &k };
+        assert_eq!(b.get(&at, param).unwrap().map(|v| v.to_string()).as_deref(), Some(want), "{object}{param}");
+        let spec = schema::object(object).and_then(|o| o.param(param)).unwrap();
+        assert!(schema::value::canonical(spec, want, None).is_ok(), "{object}{param} = {want}");
+        assert!(!b.writable(&at, param));
+    }
+    // A PPP interface is no DHCP client; a hostname '*' (the system's) is no row.
+    assert!(keys_of(&b, sent, &["wan"]).is_empty());
 }

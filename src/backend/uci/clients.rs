@@ -1,19 +1,25 @@
-//! The DHCP servers' clients under the UCI-mapped pools: one place for the backend's
-//! hooks (`serves`, `parameters`, `instances`, `get`), dispatching to [`super::leases`]
-//! (dnsmasq's lease file, DHCPv4) and [`super::odhcpd`] (odhcpd over ubus, DHCPv6). The
-//! pool is the `dhcp` section keyed by the first row key.
+//! Rows derived from files and answers rather than one UCI section each: the DHCP
+//! servers' clients under the UCI-mapped pools and the DHCPv4 client's sent and requested
+//! options. One place for the backend's hooks (`serves`, `parameters`, `instances`, `get`),
+//! dispatching to [`super::leases`] (dnsmasq's lease file, DHCPv4), [`super::odhcpd`]
+//! (odhcpd over ubus, DHCPv6) and [`super::sentopts`] (the client interface's options). The
+//! pool (or client interface) is the section keyed by the first row key.
 
-use super::{leases, odhcpd, select, UciBackend};
+use super::{leases, odhcpd, select, sentopts, UciBackend};
 use crate::hal::{Location, Value};
 
 /// Whether a pool-client table or object is served here.
 pub fn serves(object: &str) -> bool {
-    leases::serves(object) || odhcpd::serves(object)
+    leases::serves(object) || odhcpd::serves(object) || sentopts::serves(object)
 }
 
 /// Its parameters.
 pub fn parameters(object: &str) -> Vec<String> {
-    let names = if leases::serves(object) { leases::parameters(object) } else { odhcpd::parameters(object) };
+    let names = match (leases::serves(object), sentopts::serves(object)) {
+        (true, _) => leases::parameters(object),
+        (_, true) => sentopts::parameters(object),
+        _ => odhcpd::parameters(object),
+    };
     names.iter().map(|p| p.to_string()).collect()
 }
 
@@ -46,7 +52,19 @@ impl UciBackend {
         f(&odhcpd::leases(&reply, &device))
     }
 
+    /// The `network` section of the DHCPv4 client row `at.keys[0]`.
+    fn client_section(&self, at: &Location) -> Option<super::doc::Section<'_>> {
+        let doc = self.files.get("network").and_then(|l| match l {
+            super::store::Loaded::Ready { doc, .. } => Some(doc),
+            _ => None,
+        })?;
+        doc.section(at.keys.first()?).filter(|s| s.option("proto") == Some("dhcp"))
+    }
+
     pub(super) fn client_instances(&self, at: &Location) -> Vec<String> {
+        if sentopts::serves(at.object) {
+            return self.client_section(at).map(|s| sentopts::instances(at.object, &s)).unwrap_or_default();
+        }
         match leases::serves(at.object) {
             true => self.with_v4(at, |l| leases::instances(at.object, l, at.keys)),
             false => self.with_v6(at, |l| odhcpd::instances(at.object, l, at.keys)),
@@ -54,6 +72,10 @@ impl UciBackend {
     }
 
     pub(super) fn client_get(&self, at: &Location, param: &str) -> Option<Value> {
+        if sentopts::serves(at.object) {
+            let s = self.client_section(at)?;
+            return sentopts::get(at.object, param, &s, at.key()?);
+        }
         match leases::serves(at.object) {
             true => self.with_v4(at, |l| leases::get(at.object, param, l, at.keys, now())),
             false => {

@@ -38,6 +38,7 @@ pub mod leases;
 pub mod map;
 pub mod odhcpd;
 pub mod runtime;
+pub mod sentopts;
 pub mod store;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
