@@ -5,6 +5,8 @@
 //! client lease. Every served value is validated against its Device:2.19 definition.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod engine_support;
+
 use cwmpd::backend::ubus::{Client, Error};
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::hal::{Backend, Location};
@@ -543,4 +545,29 @@ fn dhcpv4_client_sent_and_requested_options_come_from_the_interface() {
     }
     // A PPP interface is no DHCP client; a hostname '*' (the system's) is no row.
     assert!(keys_of(&b, sent, &["wan"]).is_empty());
+}
+
+/// Through the engine (a full-schema build asks for every parameter of the schema):
+/// instance numbers, NumberOfEntries and GetParameterValues of partial paths over the
+/// derived rows and the runtime state.
+#[test]
+fn the_engine_numbers_pool_clients_and_serves_ppp_runtime() {
+    use cwmpd::backend::agent::{AgentBackend, Identity};
+    use cwmpd::model::{Model, ModelState};
+    let dir = root("engine");
+    let _ = fake_ubusd(&socket(&dir));
+    let cfg = engine_support::config();
+    let state = ModelState::default();
+    let agent = AgentBackend::new(&cfg, Identity::from_host(&cfg, Path::new("/nonexistent")), "/".into());
+    let mut m = Model::new(Box::new(agent), &state);
+    m.add_backend(Box::new(UciBackend::new(dir.clone())), &state);
+    let values = m.get_parameter_values(&["Device.DHCPv4.Server.Pool.1.".into()]).unwrap();
+    let find = |name: &str| values.iter().find(|v| v.name == name).map(|v| v.value.clone());
+    assert_eq!(find("Device.DHCPv4.Server.Pool.1.ClientNumberOfEntries").as_deref(), Some("2"));
+    assert_eq!(find("Device.DHCPv4.Server.Pool.1.Client.2.Chaddr").as_deref(), Some("02:aa:bb:cc:dd:02"));
+    assert_eq!(find("Device.DHCPv4.Server.Pool.1.Client.2.IPv4AddressNumberOfEntries").as_deref(), Some("2"));
+    let ppp = m.get_parameter_values(&["Device.PPP.Interface.".into()]).unwrap();
+    let up = ppp.iter().find(|v| v.name.ends_with(".IPCP.LocalIPAddress")).map(|v| v.value.clone());
+    assert_eq!(up.as_deref(), Some("198.51.100.7"));
+    assert!(ppp.iter().any(|v| v.name.ends_with(".Stats.BytesSent") && v.value == "1000"));
 }

@@ -257,7 +257,9 @@ impl UciBackend {
 
     fn value(&self, view: &View, at: &Location, name: &str) -> Result<Option<Value>> {
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
-        let p = self.param(entry, name)?;
+        // A schema parameter the mapping does not name is absent here, not an error (a
+        // full-schema build asks for every one of them).
+        let Some(p) = entry.param(name) else { return Ok(None) };
         let Some((section, key)) = self.section(view, entry, at)? else {
             return Ok(None);
         };
