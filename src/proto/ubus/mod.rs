@@ -73,7 +73,7 @@ pub fn frame_len(head: &[u8]) -> Result<usize, Error> {
     }
     let word: [u8; 4] = head.get(8..12).and_then(|w| w.try_into().ok()).ok_or(Error("truncated header"))?;
     let len = (u32::from_be_bytes(word) & 0x00ff_ffff) as usize;
-    if len < 4 || len > MAX_MSG_LEN {
+    if !(4..=MAX_MSG_LEN).contains(&len) {
         return Err(Error("message length out of range"));
     }
     Ok(8usize.saturating_add(len))
