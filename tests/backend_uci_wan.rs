@@ -102,6 +102,7 @@ fn dump() -> Vec<(String, Value)> {
         ("pending", Value::Int8(0)),
         ("uptime", Value::Int32(3600)),
         ("l3_device", s("pppoe-wan")),
+        ("device", s("eth1")),
         ("proto", s("pppoe")),
         (
             "ipv4-address",
@@ -241,6 +242,13 @@ fn root(tag: &str) -> PathBuf {
     std::fs::write(dir.join("etc/config/dhcp"), DHCP_CONFIG).unwrap();
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     std::fs::write(dir.join("tmp/dhcp.leases"), LEASES).unwrap();
+    // the kernel's PPPoE sessions (drivers/net/ppp/pppoe.c: id in hex, peer MAC, device)
+    std::fs::create_dir_all(dir.join("proc/net")).unwrap();
+    std::fs::write(
+        dir.join("proc/net/pppoe"),
+        "Id       Address              Device\n000012ab 02:00:5e:00:53:01 eth1\n",
+    )
+    .unwrap();
     let stats = dir.join("sys/class/net/pppoe-wan/statistics");
     std::fs::create_dir_all(&stats).unwrap();
     std::fs::write(dir.join("sys/class/net/pppoe-wan/mtu"), "1492\n").unwrap();
@@ -325,6 +333,7 @@ fn ppp_and_dhcp_client_runtime_state_comes_from_netifd() {
         (PPP, "wan", "LastChange", "3600"),
         (PPP, "wan", "CurrentMRUSize", "1492"),
         (PPP, "wan", "IPCPEnable", "true"),
+        ("Device.PPP.Interface.{i}.PPPoE.", "wan", "SessionID", "4779"),
         (IPCP, "wan", "LocalIPAddress", "198.51.100.7"),
         (IPCP, "wan", "RemoteIPAddress", "198.51.100.1"),
         (IPCP, "wan", "DNSServers", "198.51.100.53,198.51.100.54"),

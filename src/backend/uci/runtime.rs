@@ -31,6 +31,8 @@ pub enum Source {
     Mask(String),
     Enum(String, Vec<(String, String)>),
     NetDev(String),
+    /// The PPPoE session id of the interface's device in `/proc/net/pppoe`.
+    PppoeSession,
 }
 
 /// Parses the codec `name(arg)` when it is a runtime one.
@@ -45,6 +47,7 @@ pub fn parse(name: &str, arg: &str) -> Option<Source> {
             Some(Source::Enum(path.to_string(), pairs?))
         }
         "netdev" if !arg.contains("..") => Some(Source::NetDev(arg.to_string())),
+        "pppoe-session" if arg.is_empty() => Some(Source::PppoeSession),
         _ => None,
     }
 }
@@ -114,7 +117,22 @@ pub fn read(status: &Value, source: &Source, sysfs: impl Fn(&str, &str) -> Optio
             hit.or_else(|| pairs.iter().find(|(k, _)| k == "*" && key != "-")).map(|(_, v)| v.clone())
         }
         Source::NetDev(file) => sysfs(&field(status, "l3_device").into_iter().next()?, file),
+        Source::PppoeSession => {
+            let device = field(status, "device").into_iter().next()?;
+            pppoe_session(&sysfs("", "/proc/net/pppoe")?, &device).map(|id| id.to_string())
+        }
     }
+}
+
+/// The session id of `device` in the text of `/proc/net/pppoe` (`Id Address Device`
+/// lines, the id in hex; the header line and malformed lines are skipped).
+pub fn pppoe_session(text: &str, device: &str) -> Option<u16> {
+    text.lines().find_map(|line| {
+        let mut w = line.split_whitespace();
+        let (id, _mac, dev) = (w.next()?, w.next()?, w.next()?);
+        let id = u16::from_str_radix(id, 16).ok().filter(|n| *n != 0)?;
+        (dev == device).then_some(id)
+    })
 }
 
 /// A cached answer: object, method, when, what.
@@ -158,7 +176,10 @@ impl Netifd {
             if dev.contains('/') || dev.starts_with('.') {
                 return None;
             }
-            let path = self.root.join("sys/class/net").join(dev).join(file);
+            let path = match file.strip_prefix('/') {
+                Some(proc_file) if dev.is_empty() => self.root.join(proc_file),
+                _ => self.root.join("sys/class/net").join(dev).join(file),
+            };
             std::fs::read_to_string(path).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
         };
         read(status, source, sysfs)
@@ -207,5 +228,8 @@ mod tests {
         assert_eq!(read(&s, &dev, |d, f| Some(format!("{d}/{f}"))).as_deref(), Some("pppoe-wan/mtu"));
         assert_eq!(parse("netdev", "../../etc/shadow"), None);
         assert_eq!(parse("netifd-enum", "up"), None);
+        let proc = "Id       Address              Device\n000012ab 02:00:00:00:00:01 wan.7\nzz 1 eth9\n";
+        assert_eq!(pppoe_session(proc, "wan.7"), Some(0x12ab));
+        assert_eq!(pppoe_session(proc, "eth9"), None);
     }
 }
