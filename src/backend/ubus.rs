@@ -14,6 +14,9 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Messages read for one request before giving up (a peer that never ends it).
+const MAX_REPLIES: usize = 4096;
+
 /// Where ubusd listens on OpenWrt.
 pub const SOCKET: &str = "/var/run/ubus/ubus.sock";
 
@@ -97,7 +100,7 @@ impl Connection {
         self.seq = self.seq.wrapping_add(1);
         self.stream.write_all(&Message::new(kind, self.seq, peer, attrs).encode())?;
         let mut data = Vec::new();
-        loop {
+        for _ in 0..MAX_REPLIES {
             let m = self.read()?;
             if m.seq != self.seq {
                 continue; // not ours (a notification): skipped
@@ -114,6 +117,7 @@ impl Connection {
                 _ => {}
             }
         }
+        Err(Error::Protocol(format!("no STATUS after {MAX_REPLIES} messages")))
     }
 
     fn lookup(&mut self, object: &str) -> Result<u32, Error> {

@@ -16,7 +16,7 @@
 use crate::backend::ubus::Client;
 use crate::proto::ubus::blob::Value;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long one `network.interface dump` answers for.
@@ -46,7 +46,7 @@ pub fn parse(name: &str, arg: &str) -> Option<Source> {
                 pairs.split(',').map(|p| p.split_once('=').map(|(a, b)| (a.to_string(), b.to_string()))).collect();
             Some(Source::Enum(path.to_string(), pairs?))
         }
-        "netdev" if !arg.contains("..") => Some(Source::NetDev(arg.to_string())),
+        "netdev" if !arg.contains("..") && !arg.starts_with('/') => Some(Source::NetDev(arg.to_string())),
         "pppoe-session" if arg.is_empty() => Some(Source::PppoeSession),
         _ => None,
     }
@@ -136,7 +136,7 @@ pub fn pppoe_session(text: &str, device: &str) -> Option<u16> {
 }
 
 /// A cached answer: object, method, when, what.
-type Answer = (&'static str, &'static str, Instant, Option<Value>);
+type Answer = (&'static str, &'static str, Instant, Option<Arc<Value>>);
 
 /// Answers of ubus calls (netifd's interfaces, odhcpd's leases), each kept for [`FRESH`].
 #[derive(Debug)]
@@ -154,14 +154,23 @@ impl Netifd {
     }
 
     /// `ubus call <object> <method>` (no arguments), answered from the cache when fresh.
-    pub fn call(&self, object: &'static str, method: &'static str) -> Option<Value> {
+    pub fn call(&self, object: &'static str, method: &'static str) -> Option<Arc<Value>> {
         let mut cache = self.cache.lock().ok()?;
         if let Some((_, _, at, v)) = cache.iter().find(|(o, m, _, _)| *o == object && *m == method) {
             if at.elapsed() < FRESH {
                 return v.clone();
             }
         }
-        let v = self.client.call(object, method, Vec::new()).ok();
+        // One line when a call starts failing (not one per parameter, not while it fails).
+        let failing = cache.iter().any(|(o, m, _, v)| *o == object && *m == method && v.is_none());
+        let v = match self.client.call(object, method, Vec::new()) {
+            Ok(v) => Some(Arc::new(v)),
+            Err(e) if !failing => {
+                log::info!("uci: ubus {object} {method}: {e} (its runtime parameters are absent)");
+                None
+            }
+            Err(_) => None,
+        };
         cache.retain(|(o, m, _, _)| *o != object || *m != method);
         cache.push((object, method, Instant::now(), v.clone()));
         v
@@ -227,6 +236,7 @@ mod tests {
         let dev = parse("netdev", "mtu").unwrap();
         assert_eq!(read(&s, &dev, |d, f| Some(format!("{d}/{f}"))).as_deref(), Some("pppoe-wan/mtu"));
         assert_eq!(parse("netdev", "../../etc/shadow"), None);
+        assert_eq!(parse("netdev", "/etc/shadow"), None);
         assert_eq!(parse("netifd-enum", "up"), None);
         let proc = "Id       Address              Device\n000012ab 02:00:00:00:00:01 wan.7\nzz 1 eth9\n";
         assert_eq!(pppoe_session(proc, "wan.7"), Some(0x12ab));
