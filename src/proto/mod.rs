@@ -17,6 +17,7 @@
 //! - [`dhcp`]: the DHCP options of ACS discovery (3.1) and Annex F identities.
 //! - [`stun`]: the STUN messages of Annex G (RFC 3489 requests, RFC 3489/5389 answers).
 //! - [`transfer`]: the transfer queue (admission, windows, phases) and its records.
+//! - [`ubus`]: the OpenWrt ubus socket protocol (blob/blobmsg attributes, messages).
 
 #![deny(clippy::disallowed_methods)]
 
@@ -39,4 +40,5 @@ pub mod session;
 pub mod soap;
 pub mod stun;
 pub mod transfer;
+pub mod ubus;
 pub mod xmpp;

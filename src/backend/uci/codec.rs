@@ -205,6 +205,14 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
+        Codec::Words => value.map(|v| v.split_whitespace().collect::<Vec<_>>().join(",")),
+        Codec::Prefix(len) => match (value?, section.option(len)) {
+            (v, _) if v.contains('/') => Some(v.to_string()),
+            (v, _) if len.parse::<u8>().is_ok() => Some(format!("{v}/{len}")),
+            (v, Some(l)) => Some(format!("{v}/{l}")),
+            (_, None) => None,
+        },
+        Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
     };
     text.map(Value::Text)
 }
@@ -388,11 +396,24 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
-        (Codec::Key | Codec::SelfRef(_), _) | (_, None) => return Err(not_writable()),
+        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_), _) | (_, None) => return Err(not_writable()),
         (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
         (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
         (Codec::Bool, Some(o)) => set(o, boolean(value)),
         (Codec::NotBool, Some(o)) => set(o, if boolean(value) == "1" { "0" } else { "1" }),
+        (Codec::Words | Codec::Prefix(_), Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
+        (Codec::Words, Some(o)) => {
+            let items: Vec<&str> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            set(o, items.join(" "))
+        }
+        (Codec::Prefix(len), Some(o)) => match value.split_once('/') {
+            Some((addr, l)) if l == len => set(o, addr),
+            Some(_) if len.parse::<u8>().is_ok() => set(o, value),
+            Some((addr, l)) if l.parse::<u8>().is_ok() => {
+                vec![Edit::Set(o.to_string(), addr.to_string()), Edit::Set(len.clone(), l.to_string())]
+            }
+            _ => return Err(invalid(format!("{}: address/length expected", p.name))),
+        },
         (Codec::List, Some(o)) => {
             let items = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
             vec![Edit::List(o.to_string(), items)]

@@ -85,6 +85,15 @@ pub enum Codec {
     /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
     /// write replaces them and keeps the others.
     Ipv6Items,
+    /// A space-separated option (netifd's `reqopts '23 24'`) <-> comma-separated list; a
+    /// write keeps it one option.
+    Words,
+    /// An address option plus its prefix-length option (`ip6prefix` + `ip6prefixlen`) <->
+    /// `addr/len`; a value already holding `/len` is read as is. A number instead of the
+    /// option is a fixed length (`prefix(128)`: a MAP-E BR address is a /128).
+    Prefix(String),
+    /// Runtime state of the row's netifd interface (ubus, sysfs): read-only.
+    Runtime(super::runtime::Source),
 }
 
 /// Where the rows or the object live.
@@ -174,7 +183,8 @@ fn codec(text: &str) -> Option<Codec> {
             "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
-            _ => None,
+            "prefix" => Some(Codec::Prefix(arg.to_string())).filter(|_| !arg.is_empty()),
+            _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
     Some(match text {
@@ -184,6 +194,7 @@ fn codec(text: &str) -> Option<Codec> {
         "uint" => Codec::Uint,
         "key" => Codec::Key,
         "list" => Codec::List,
+        "words" => Codec::Words,
         "ipaddr" => Codec::Ipaddr,
         "netmask" => Codec::Netmask,
         "dhcp-min" => Codec::DhcpMin,

@@ -29,11 +29,16 @@
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
 pub mod check;
+pub mod clients;
 pub mod codec;
 pub mod dns;
 pub mod doc;
 pub mod extra;
+pub mod leases;
 pub mod map;
+pub mod odhcpd;
+pub mod runtime;
+pub mod sentopts;
 pub mod store;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -64,6 +69,8 @@ pub struct UciBackend {
     pending: bool,
     /// DNS server rows renamed in the current transaction ([`dns`]).
     dns_renames: dns::Renames,
+    /// netifd's runtime state (ubus) for the `netifd…`/`netdev` codecs.
+    netifd: runtime::Netifd,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -114,6 +121,7 @@ impl UciBackend {
         packages.dedup();
         let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
         let backend = UciBackend {
+            netifd: runtime::Netifd::new(root.clone()),
             root,
             reload: vec![RELOAD_CONFIG.to_string()],
             map,
@@ -249,7 +257,9 @@ impl UciBackend {
 
     fn value(&self, view: &View, at: &Location, name: &str) -> Result<Option<Value>> {
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
-        let p = self.param(entry, name)?;
+        // A schema parameter the mapping does not name is absent here, not an error (a
+        // full-schema build asks for every one of them).
+        let Some(p) = entry.param(name) else { return Ok(None) };
         let Some((section, key)) = self.section(view, entry, at)? else {
             return Ok(None);
         };
@@ -272,6 +282,9 @@ impl UciBackend {
             }
             _ => None,
         };
+        if let Codec::Runtime(source) = &p.codec {
+            return Ok(self.netifd.get(&key, source).map(Value::Text));
+        }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
 
@@ -326,12 +339,15 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some() || object == dns::SERVER
+        self.entry(object).is_some() || object == dns::SERVER || clients::serves(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
         if object == dns::SERVER {
             return dns::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if clients::serves(object) {
+            return clients::parameters(object);
         }
         self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
     }
@@ -342,6 +358,9 @@ impl hal::Backend for UciBackend {
                 .dns_doc(false)?
                 .map(|d| dns::rows(d).iter().map(dns::Row::key).collect())
                 .unwrap_or_default());
+        }
+        if clients::serves(at.object) {
+            return Ok(self.client_instances(at));
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -368,6 +387,9 @@ impl hal::Backend for UciBackend {
                 return Err(not_found(at.object));
             };
             return Ok(dns::read(&dns::find(doc, &dns::Renames::new(), at.key().unwrap_or(""))?, param));
+        }
+        if clients::serves(at.object) {
+            return Ok(self.client_get(at, param));
         }
         self.value(&self.view(false), at, param)
     }
