@@ -79,6 +79,7 @@ pub mod config;
 pub mod coverage;
 pub mod hal;
 pub mod model;
+pub mod plugins;
 pub mod proto;
 pub mod schema;
 pub mod shell;

@@ -1,0 +1,238 @@
+//! End to end: TR-104 voice through the external backend with the reference plugin
+//! `cwmpd-baresip` (issue 17 item 4; docs/external-backend.md "The baresip plugin"): a real
+//! SIP registration on loopback. The test writes a kamailio configuration (registrar,
+//! in-memory usrloc, digest authentication against a static password in the routing
+//! script), starts kamailio and baresip (ctrl_tcp, no accounts), and cwmpd with the plugin
+//! as its `Device.Services.VoiceService.` backend. The test ACS writes the SIP client's
+//! credentials and the registrar (TR-104 Issue 2 `SIP.Client.{i}`, `SIP.Network.{i}`), the
+//! plugin rewrites baresip's accounts file and reloads baresip after the session, baresip
+//! registers, and the ACS reads `SIP.Client.1.Status` = `Up`; kamailio's location table
+//! (`kamcmd ul.dump`) holds the binding. A wrong password then reads `Error_Registration`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod support;
+
+use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
+use cwmpd::testacs::script::Expect;
+use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{free_port, Daemon, DaemonConfig, TempDir};
+
+const WAIT: Duration = Duration::from_secs(20);
+const PLUGIN: &str = env!("CARGO_BIN_EXE_cwmpd-baresip");
+const CLIENT: &str = "Device.Services.VoiceService.1.SIP.Client.1.";
+const NETWORK: &str = "Device.Services.VoiceService.1.SIP.Network.1.";
+
+fn skip_or_fail(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("the baresip test cannot run under CI: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+fn tool(name: &str) -> Option<PathBuf> {
+    ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.exists())
+}
+
+/// A child process stopped with SIGTERM (kamailio then stops its workers) on drop.
+struct Proc(Child, &'static str, PathBuf);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let end = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < end && matches!(self.0.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        if std::thread::panicking() {
+            eprintln!("---- {} log ----\n{}", self.1, std::fs::read_to_string(&self.2).unwrap_or_default());
+        }
+    }
+}
+
+fn spawn(program: &Path, args: &[&str], log: PathBuf, what: &'static str) -> Proc {
+    let out = std::fs::File::create(&log).unwrap();
+    let err = out.try_clone().unwrap();
+    let child = Command::new(program).args(args).stdin(Stdio::null()).stdout(out).stderr(err).spawn().unwrap();
+    Proc(child, what, log)
+}
+
+/// kamailio: a registrar on 127.0.0.1:`port` (UDP) for alice, password `secret`, digest
+/// authentication (the realm is the To domain), bindings in memory only.
+fn kamailio_cfg(dir: &Path, port: u16) -> PathBuf {
+    let text = format!(
+        "#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\nauto_aliases=no\nlisten=udp:127.0.0.1:{port}\n\
+         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:/usr/lib/kamailio/modules/:/usr/lib64/kamailio/modules/\"\n\
+         loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"textops.so\"\n\
+         loadmodule \"maxfwd.so\"\nloadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nloadmodule \"auth.so\"\n\
+         loadmodule \"ctl.so\"\nloadmodule \"kex.so\"\n\
+         modparam(\"ctl\", \"binrpc\", \"unix:{ctl}\")\nmodparam(\"usrloc\", \"db_mode\", 0)\n\
+         request_route {{\n\
+         \tif (!mf_process_maxfwd_header(\"10\")) {{ sl_send_reply(\"483\", \"Too Many Hops\"); exit; }}\n\
+         \tif (!is_method(\"REGISTER\")) {{ sl_send_reply(\"405\", \"Method Not Allowed\"); exit; }}\n\
+         \t$var(pw) = \"\";\n\
+         \tif ($au == \"alice\") {{ $var(pw) = \"secret\"; }}\n\
+         \tif ($var(pw) == \"\" || !pv_www_authenticate(\"$td\", \"$var(pw)\", \"0\")) {{ www_challenge(\"$td\", \"0\"); exit; }}\n\
+         \tif (!save(\"location\")) {{ sl_reply_error(); }}\n\
+         \texit;\n}}\n",
+        ctl = dir.join("kam.ctl").display()
+    );
+    let path = dir.join("kamailio.cfg");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// baresip's configuration directory: SIP on 127.0.0.1:`sip`, ctrl_tcp on `ctrl`, no account.
+fn baresip_dir(dir: &Path, sip: u16, ctrl: u16) -> PathBuf {
+    let bs = dir.join("baresip");
+    std::fs::create_dir_all(&bs).unwrap();
+    let modules = ["/usr/lib/baresip/modules", "/usr/lib/x86_64-linux-gnu/baresip/modules", "/usr/local/lib/baresip/modules"]
+        .into_iter()
+        .find(|d| Path::new(d).join("ctrl_tcp.so").exists())
+        .unwrap_or("/usr/lib/baresip/modules");
+    let config = format!(
+        "poll_method\t\tpoll\nsip_listen\t\t127.0.0.1:{sip}\nmodule_path\t\t{modules}\nmodule\t\t\tg711.so\n\
+         module_app\t\taccount.so\nmodule_app\t\tmenu.so\nmodule_app\t\tctrl_tcp.so\nctrl_tcp_listen\t\t127.0.0.1:{ctrl}\n"
+    );
+    std::fs::write(bs.join("config"), config).unwrap();
+    std::fs::write(bs.join("accounts"), "").unwrap();
+    bs
+}
+
+fn spv(values: &[(&str, &str, ValueType)], key: &str) -> Body {
+    Body::SetParameterValues {
+        parameter_list: values
+            .iter()
+            .map(|(n, v, t)| ParameterValueStruct { name: (*n).into(), value: (*v).into(), value_type: Some(*t) })
+            .collect(),
+        parameter_key: key.into(),
+    }
+}
+
+fn inform_now(config: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).arg("inform").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Reads the client's Status in new sessions until it is `want` (or WAIT passes); the
+/// values read, in order.
+fn status_until(acs: &TestAcs, cfg: &Path, want: &str) -> Vec<String> {
+    let name = format!("{CLIENT}Status");
+    let end = Instant::now() + WAIT;
+    let mut seen = Vec::new();
+    while Instant::now() < end {
+        let n = acs.sessions().len();
+        acs.push(Body::GetParameterValues { parameter_names: vec![name.clone().into()] }, None);
+        inform_now(cfg);
+        assert!(acs.wait_until(WAIT, |s| s.get(n).is_some_and(|s| s.completed)), "session {n}");
+        let s = &acs.sessions()[n];
+        let Some(Body::GetParameterValuesResponse { parameter_list }) = &s.exchanges[0].answer else {
+            panic!("{:?}", s.exchanges[0].answer)
+        };
+        seen.push(parameter_list[0].value.clone());
+        if parameter_list[0].value == want {
+            return seen;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    seen
+}
+
+fn ul_dump(kamcmd: &Path, dir: &Path) -> String {
+    let ctl = format!("unix:{}", dir.join("kam.ctl").display());
+    let out = Command::new(kamcmd).args(["-s", &ctl, "ul.dump"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
+    let (Some(kamailio), Some(kamcmd), Some(baresip)) = (tool("kamailio"), tool("kamcmd"), tool("baresip")) else {
+        return skip_or_fail("kamailio, kamcmd or baresip not installed (apt-get install kamailio baresip-core)");
+    };
+    let dir = TempDir::new("voice");
+    let (kam_port, sip_port, ctrl_port) = (free_port(), free_port(), free_port());
+    let cfg = kamailio_cfg(dir.path(), kam_port);
+    let run = dir.path().display().to_string();
+    let _kam = spawn(
+        &kamailio,
+        &["-f", cfg.to_str().unwrap(), "-DD", "-E", "-Y", &run, "-P", &format!("{run}/kam.pid")],
+        dir.path().join("kamailio.log"),
+        "kamailio",
+    );
+    let bs = baresip_dir(dir.path(), sip_port, ctrl_port);
+    let _bs = spawn(&baresip, &["-f", bs.to_str().unwrap()], dir.path().join("baresip.log"), "baresip");
+
+    let acs = TestAcs::start(TestAcsConfig {
+        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
+        ..TestAcsConfig::default()
+    })
+    .unwrap();
+    let port = kam_port.to_string();
+    acs.push(
+        spv(
+            &[
+                (&format!("{NETWORK}Enable"), "true", ValueType::Boolean),
+                (&format!("{NETWORK}RegistrarServer"), "127.0.0.1", ValueType::String),
+                (&format!("{NETWORK}RegistrarServerPort"), &port, ValueType::UnsignedInt),
+                (&format!("{NETWORK}RegisterExpires"), "60", ValueType::UnsignedInt),
+                (&format!("{CLIENT}Enable"), "true", ValueType::Boolean),
+                (&format!("{CLIENT}AuthUserName"), "alice", ValueType::String),
+                (&format!("{CLIENT}AuthPassword"), "secret", ValueType::String),
+                (&format!("{CLIENT}RegisterURI"), "sip:alice@127.0.0.1", ValueType::String),
+            ],
+            "voice-1",
+        ),
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
+    let mut c = DaemonConfig::new(&acs.url());
+    c.extra_agent = format!(
+        "\toption platform 'none'\n\nconfig backend 'voice'\n\toption root 'Device.Services.VoiceService.'\n\
+         \toption command '{PLUGIN} --config-dir {} --ctrl 127.0.0.1:{ctrl_port}'\n\toption timeout '5000'\n",
+        bs.display()
+    );
+    let conf = c.write(dir.path());
+    let d = Daemon::start(dir.path(), &conf);
+    assert!(acs.wait_until(WAIT, |s| s.first().is_some_and(|s| s.completed)), "{}", d.log_text());
+    for e in &acs.sessions()[0].exchanges {
+        assert!(e.check.is_ok(), "{:?}: {:?}\n{}", e.expect, e.answer, d.log_text());
+    }
+
+    // Applied after the session: the accounts file, then baresip reloaded and registered.
+    let started = Instant::now();
+    let seen = status_until(&acs, &conf, "Up");
+    assert_eq!(seen.last().map(String::as_str), Some("Up"), "{seen:?}\n{}", d.log_text());
+    eprintln!("registered {:?} after the session; statuses read: {seen:?}", started.elapsed());
+    let accounts = std::fs::read_to_string(bs.join("accounts")).unwrap();
+    assert!(accounts.contains(&format!("<sip:alice@127.0.0.1>;auth_user=alice;auth_pass=secret;outbound=\"sip:127.0.0.1:{kam_port};transport=udp\";regint=60")), "{accounts}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(bs.join("accounts")).unwrap().permissions().mode() & 0o777, 0o600);
+    let dump = ul_dump(&kamcmd, dir.path());
+    assert!(dump.contains("AoR: alice") && dump.contains(&format!("@127.0.0.1:{sip_port}")), "{dump}");
+    // The password is write-only: it reads back empty.
+    let n = acs.sessions().len();
+    acs.push(Body::GetParameterValues { parameter_names: vec![format!("{CLIENT}AuthPassword").into()] }, None);
+    inform_now(&conf);
+    assert!(acs.wait_until(WAIT, |s| s.get(n).is_some_and(|s| s.completed)));
+    let Some(Body::GetParameterValuesResponse { parameter_list }) = &acs.sessions()[n].exchanges[0].answer else { panic!() };
+    assert_eq!(parameter_list[0].value, "");
+
+    // A wrong password: kamailio refuses the registration.
+    let n = acs.sessions().len();
+    acs.push(
+        spv(&[(&format!("{CLIENT}AuthPassword"), "wrong", ValueType::String)], "voice-2"),
+        Some(Expect::Response("SetParameterValuesResponse".into())),
+    );
+    inform_now(&conf);
+    assert!(acs.wait_until(WAIT, |s| s.get(n).is_some_and(|s| s.completed)));
+    let seen = status_until(&acs, &conf, "Error_Registration");
+    assert_eq!(seen.last().map(String::as_str), Some("Error_Registration"), "{seen:?}\n{}", d.log_text());
+    assert!(!d.log_text().contains("secret") && !d.log_text().contains("wrong"), "no password in the log");
+}
