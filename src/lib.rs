@@ -70,7 +70,8 @@
 //!
 //! Binaries: `cwmpd` (`src/main.rs`: the daemon, its CLI and the hidden apply-supervisor
 //! mode), `cwmpd-testacs`, `cwmpd-coverage` and `cwmpd-test-plugin` (a test double of an
-//! external backend, for the tests).
+//! external backend, for the tests); `cwmpd-baresip` (feature `baresip`): the reference
+//! TR-104 plugin for baresip, its sans-IO parts in [`plugins`].
 
 pub mod backend;
 pub mod clock;

@@ -94,10 +94,11 @@ fn kamailio_cfg(dir: &Path, port: u16) -> PathBuf {
 fn baresip_dir(dir: &Path, sip: u16, ctrl: u16) -> PathBuf {
     let bs = dir.join("baresip");
     std::fs::create_dir_all(&bs).unwrap();
-    let modules = ["/usr/lib/baresip/modules", "/usr/lib/x86_64-linux-gnu/baresip/modules", "/usr/local/lib/baresip/modules"]
-        .into_iter()
-        .find(|d| Path::new(d).join("ctrl_tcp.so").exists())
-        .unwrap_or("/usr/lib/baresip/modules");
+    let modules =
+        ["/usr/lib/baresip/modules", "/usr/lib/x86_64-linux-gnu/baresip/modules", "/usr/local/lib/baresip/modules"]
+            .into_iter()
+            .find(|d| Path::new(d).join("ctrl_tcp.so").exists())
+            .unwrap_or("/usr/lib/baresip/modules");
     let config = format!(
         "poll_method\t\tpoll\nsip_listen\t\t127.0.0.1:{sip}\nmodule_path\t\t{modules}\nmodule\t\t\tg711.so\n\
          module_app\t\taccount.so\nmodule_app\t\tmenu.so\nmodule_app\t\tctrl_tcp.so\nctrl_tcp_listen\t\t127.0.0.1:{ctrl}\n"
@@ -221,7 +222,9 @@ fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
     acs.push(Body::GetParameterValues { parameter_names: vec![format!("{CLIENT}AuthPassword").into()] }, None);
     inform_now(&conf);
     assert!(acs.wait_until(WAIT, |s| s.get(n).is_some_and(|s| s.completed)));
-    let Some(Body::GetParameterValuesResponse { parameter_list }) = &acs.sessions()[n].exchanges[0].answer else { panic!() };
+    let Some(Body::GetParameterValuesResponse { parameter_list }) = &acs.sessions()[n].exchanges[0].answer else {
+        panic!()
+    };
     assert_eq!(parameter_list[0].value, "");
 
     // A wrong password: kamailio refuses the registration.

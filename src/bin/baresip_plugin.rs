@@ -18,9 +18,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use cwmpd::hal::plugin;
+use cwmpd::plugins::baresip::accounts;
 use cwmpd::plugins::baresip::ctrl::{self, Message, Netstrings};
 use cwmpd::plugins::baresip::store::{self, Runtime, Store, CLIENT, NETWORK, ROOT};
-use cwmpd::plugins::baresip::accounts;
 use std::io::{BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::OpenOptionsExt;
@@ -77,12 +77,7 @@ impl Plugin {
         let keys: Vec<u32> = lock(&self.shared).committed.clients.keys().copied().collect();
         let paths: Vec<String> = keys
             .iter()
-            .flat_map(|k| {
-                [
-                    format!("{ROOT}1.SIP.Client.{k}.Status"),
-                    format!("{ROOT}1.CallControl.Line.{k}."),
-                ]
-            })
+            .flat_map(|k| [format!("{ROOT}1.SIP.Client.{k}.Status"), format!("{ROOT}1.CallControl.Line.{k}.")])
             .collect();
         self.send(&plugin::line(["notify"].into_iter().chain(paths.iter().map(String::as_str))));
     }
@@ -281,7 +276,11 @@ fn main() {
         Err(_) => {
             let existing = std::fs::read_to_string(&accounts_path).unwrap_or_default();
             let imported = Store::import(&accounts::parse(&existing));
-            log(&format!("no state file; {} account(s) imported from {}", imported.clients.len(), accounts_path.display()));
+            log(&format!(
+                "no state file; {} account(s) imported from {}",
+                imported.clients.len(),
+                accounts_path.display()
+            ));
             imported
         }
     };

@@ -49,7 +49,8 @@ impl Account {
 
 /// The file for `accounts`, with a header comment.
 pub fn file(accounts: &[Account]) -> String {
-    let mut out = String::from("# Written by cwmpd-baresip from Device.Services.VoiceService (TR-104); edits are replaced.\n");
+    let mut out =
+        String::from("# Written by cwmpd-baresip from Device.Services.VoiceService (TR-104); edits are replaced.\n");
     for a in accounts {
         out.push_str(&a.line());
         out.push('\n');

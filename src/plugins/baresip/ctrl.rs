@@ -100,10 +100,20 @@ pub enum Json {
 /// What baresip sent.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
-    Response { ok: bool, data: String, token: String },
+    Response {
+        ok: bool,
+        data: String,
+        token: String,
+    },
     /// An event: its `type` (REGISTER_OK, CALL_INCOMING…), `class`, `accountaor`, and for
     /// a call its `direction` (`incoming`/`outgoing`) and `id`.
-    Event { kind: String, class: String, aor: String, direction: String, id: String },
+    Event {
+        kind: String,
+        class: String,
+        aor: String,
+        direction: String,
+        id: String,
+    },
 }
 
 /// Parses one payload; `None` when it is not a JSON object or neither kind of message.
@@ -374,7 +384,11 @@ mod tests {
         assert_eq!((kind.as_str(), class.as_str(), aor.as_str()), ("REGISTER_FAIL", "register", "sip:bob@h"));
         assert_eq!(registration_event(&kind), Some(Registration::Failed));
         assert_eq!(parse(br#"{"a":"\ud83d\ude00"} x"#), None);
-        assert_eq!(parse(br#"{"event":true,"type":"\ud83d\ude00"}"#).map(|m| matches!(m, Message::Event { kind, .. } if kind == "\u{1f600}")), Some(true));
+        assert_eq!(
+            parse(br#"{"event":true,"type":"\ud83d\ude00"}"#)
+                .map(|m| matches!(m, Message::Event { kind, .. } if kind == "\u{1f600}")),
+            Some(true)
+        );
         assert_eq!(parse(b"[1]"), None);
         assert_eq!(parse(br#"{"event":false}"#), None);
     }

@@ -372,7 +372,9 @@ pub fn set(store: &mut Store, object: &str, param: &str, value: &str, keys: &[St
                 "RegistrarServerTransport" => n.registrar_transport = transport(value)?,
                 "OutboundProxy" => n.outbound_proxy = text(value)?,
                 "OutboundProxyPort" => n.outbound_proxy_port = parse_port(value)?,
-                "RegisterExpires" => n.register_expires = value.parse().map_err(|_| ("invalid", "not a number".into()))?,
+                "RegisterExpires" => {
+                    n.register_expires = value.parse().map_err(|_| ("invalid", "not a number".into()))?
+                }
                 _ => return ro(),
             }
         }
@@ -460,7 +462,7 @@ pub fn load(text: &str) -> Store {
         let f: Vec<String> = line.split(' ').filter_map(plugin::unescape).collect();
         let field = |i: usize| f.get(i).map(String::as_str).unwrap_or_default();
         if field(0) == "next" {
-            s.next = field(1).parse().unwrap_or(1);
+            s.next = s.next.max(field(1).parse().unwrap_or(1));
             continue;
         }
         let Ok(key) = field(1).parse::<u32>() else { continue };

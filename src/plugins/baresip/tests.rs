@@ -95,6 +95,9 @@ fn the_state_file_round_trips_and_import_reads_accounts() {
     let acc = super::accounts::parse("<sip:bob@h>;auth_user=bob;auth_pass=pw;outbound=\"sip:p:5070;transport=tcp\"\n");
     let imported = Store::import(&acc);
     let a = imported.account(1).unwrap();
-    assert_eq!((a.aor.as_str(), a.auth_pass.as_str(), a.outbound.as_str()), ("sip:bob@h", "pw", "sip:p:5070;transport=tcp"));
+    assert_eq!(
+        (a.aor.as_str(), a.auth_pass.as_str(), a.outbound.as_str()),
+        ("sip:bob@h", "pw", "sip:p:5070;transport=tcp")
+    );
     assert_eq!(Store::import(&[]), Store::seed());
 }
