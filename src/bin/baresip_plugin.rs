@@ -25,6 +25,7 @@ use std::io::{BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -47,6 +48,15 @@ struct Plugin {
     replies: Mutex<Receiver<(String, bool, String)>>,
     accounts: PathBuf,
     state: PathBuf,
+    /// Numbers the plugin's own ctrl_tcp commands.
+    tokens: AtomicU32,
+    /// Held while baresip is reloaded.
+    applying: Mutex<()>,
+}
+
+/// Whether protocol version 1 is in the range cwmpd offers in `hello`.
+fn speaks_1(min: &str, max: &str) -> bool {
+    min.parse::<u32>().is_ok_and(|m| m <= 1) && max.parse::<u32>().is_ok_and(|m| m >= 1)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -83,7 +93,7 @@ impl Plugin {
     }
 
     /// One request line from cwmpd; the answer line.
-    fn answer(&self, text: &str) -> String {
+    fn answer(self: &Arc<Self>, text: &str) -> String {
         let fields: Vec<String> = text.split(' ').map(|f| plugin::unescape(f).unwrap_or_default()).collect();
         let field = |i: usize| fields.get(i).map(String::as_str).unwrap_or_default();
         let args = fields.get(2..).unwrap_or(&[]);
@@ -96,18 +106,21 @@ impl Plugin {
         plugin::line(out.iter().map(String::as_str))
     }
 
-    fn handle(&self, verb: &str, args: &[String]) -> Result<Vec<String>, store::Refusal> {
+    fn handle(self: &Arc<Self>, verb: &str, args: &[String]) -> Result<Vec<String>, store::Refusal> {
         let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
         let keys = |from: usize| args.get(from..).unwrap_or(&[]);
         let no_tx = || ("denied", "no transaction".to_string());
         if verb == "apply" {
-            self.apply();
+            // Answered at once; the reload runs on its own thread (one at a time), so a slow
+            // baresip never makes cwmpd's request time out.
+            let me = self.clone();
+            std::thread::spawn(move || me.apply());
             return Ok(vec![]);
         }
         let mut guard = lock(&self.shared);
         let s = &mut *guard;
         match verb {
-            "hello" if arg(2) == ROOT && arg(0) == "1" => Ok(vec!["1".into(), "cwmpd-baresip".into()]),
+            "hello" if arg(2) == ROOT && speaks_1(arg(0), arg(1)) => Ok(vec!["1".into(), "cwmpd-baresip".into()]),
             "hello" => Err(("denied", format!("serves {ROOT} with protocol 1"))),
             "instances" => Ok(store::instances(&s.committed, arg(0))),
             "get" => Ok(store::get(&s.committed, &s.runtime, arg(0), arg(1), keys(2)).into_iter().collect()),
@@ -142,11 +155,12 @@ impl Plugin {
     }
 
     /// One ctrl_tcp command; its data when baresip answered ok.
-    fn command(&self, command: &str, params: &str, token: &str) -> Option<String> {
+    fn command(&self, command: &str, params: &str) -> Option<String> {
+        let token = format!("cmd-{}", self.tokens.fetch_add(1, Ordering::Relaxed));
         {
             let mut ctrl = lock(&self.ctrl);
             let stream = ctrl.as_mut()?;
-            stream.write_all(&ctrl::command(command, params, token)).ok()?;
+            stream.write_all(&ctrl::command(command, params, &token)).ok()?;
         }
         let replies = lock(&self.replies);
         let deadline = std::time::Instant::now() + CTRL_WAIT;
@@ -161,20 +175,21 @@ impl Plugin {
 
     /// Reloads baresip: every user agent it runs deleted, every account created again.
     fn apply(&self) {
-        let Some(list) = self.command("reginfo", "", "apply-list") else {
+        let _one = lock(&self.applying);
+        let Some(list) = self.command("reginfo", "") else {
             log("apply: baresip's ctrl_tcp not reachable; baresip reads the accounts file when it starts");
             return;
         };
         let running = ctrl::reginfo(&list);
         for (aor, _) in &running {
-            if self.command("uadel", aor, "apply-del").is_none() {
+            if self.command("uadel", aor).is_none() {
                 log("apply: uadel refused");
             }
             lock(&self.shared).runtime.registrations.remove(aor);
         }
         let wanted = lock(&self.shared).committed.accounts();
         for a in &wanted {
-            if self.command("uanew", &a.line(), "apply-new").is_none() {
+            if self.command("uanew", &a.line()).is_none() {
                 log(&format!("apply: uanew {} refused", a.aor));
             }
         }
@@ -185,10 +200,9 @@ impl Plugin {
     /// What baresip sent on the control connection.
     fn on_message(&self, msg: Message, replies: &Sender<(String, bool, String)>) {
         match msg {
-            Message::Response { ok, data, token } if token == "reginfo" => {
+            Message::Response { data, token, .. } if token == "reginfo" => {
                 let regs = ctrl::reginfo(&data);
                 lock(&self.shared).runtime.registrations = regs.into_iter().collect();
-                let _ = ok;
                 self.notify_status();
             }
             Message::Response { ok, data, token } => drop(replies.send((token, ok, data))),
@@ -292,6 +306,8 @@ fn main() {
         replies: Mutex::new(rx),
         accounts: accounts_path,
         state,
+        tokens: AtomicU32::new(1),
+        applying: Mutex::new(()),
     });
     let p = plugin.clone();
     std::thread::spawn(move || p.ctrl_loop(addr, tx));
