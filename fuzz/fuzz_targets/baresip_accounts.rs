@@ -2,7 +2,7 @@
 //! baresip's `accounts` file and the plugin's state file never panic; an imported
 //! configuration's state file reads back the same configuration.
 #![no_main]
-use cwmpd::plugins::baresip::{accounts, store};
+use cwmpd::plugins::baresip::{accounts, state, store};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -10,8 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let parsed = accounts::parse(text);
     let imported = store::Store::import(&parsed);
     let _ = accounts::file(&imported.accounts());
-    let loaded = store::load(text);
+    let loaded = state::load(text);
     let _ = loaded.accounts();
-    let again = store::load(&store::save(&loaded));
-    assert_eq!(store::save(&again), store::save(&loaded));
+    let again = state::load(&state::save(&loaded));
+    assert_eq!(state::save(&again), state::save(&loaded));
 });

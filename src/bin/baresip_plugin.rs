@@ -20,6 +20,7 @@
 use cwmpd::hal::plugin;
 use cwmpd::plugins::baresip::accounts;
 use cwmpd::plugins::baresip::ctrl::{self, Message, Netstrings};
+use cwmpd::plugins::baresip::state;
 use cwmpd::plugins::baresip::store::{self, Runtime, Store, CLIENT, NETWORK, ROOT};
 use std::io::{BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -149,7 +150,7 @@ impl Plugin {
 
     /// The state file and baresip's accounts file for `store`.
     fn persist(&self, store: &Store) -> Result<(), String> {
-        write_atomic(&self.state, &store::save(store)).map_err(|e| format!("{}: {e}", self.state.display()))?;
+        write_atomic(&self.state, &state::save(store)).map_err(|e| format!("{}: {e}", self.state.display()))?;
         write_atomic(&self.accounts, &accounts::file(&store.accounts()))
             .map_err(|e| format!("{}: {e}", self.accounts.display()))
     }
@@ -286,7 +287,7 @@ fn main() {
     let state = opt("--state").map(PathBuf::from).unwrap_or_else(|| dir.join("cwmpd-voice.state"));
     let accounts_path = dir.join("accounts");
     let committed = match std::fs::read_to_string(&state) {
-        Ok(text) => store::load(&text),
+        Ok(text) => state::load(&text),
         Err(_) => {
             let existing = std::fs::read_to_string(&accounts_path).unwrap_or_default();
             let imported = Store::import(&accounts::parse(&existing));

@@ -12,13 +12,11 @@
 //! `ProxyServer` and `RegistrarServer` (with port and transport); `regint` is
 //! `RegisterExpires`. A client or its network disabled: no account line.
 //!
-//! The state file keeps what the ACS wrote: one escaped line (`hal::plugin` field escaping)
-//! per value, `<table> <key> <param> <value>`.
+//! The state file (what the ACS wrote) is `super::state`.
 
 use super::accounts::{self, Account};
 use super::calls::Calls;
 use super::ctrl::Registration;
-use crate::hal::plugin;
 use std::collections::BTreeMap;
 
 pub const ROOT: &str = "Device.Services.VoiceService.";
@@ -413,73 +411,4 @@ pub fn delete(store: &mut Store, object: &str, keys: &[String]) -> Result<(), Re
     } else {
         Err(("notfound", format!("row {key}")))
     }
-}
-
-/// The state file's text.
-pub fn save(store: &Store) -> String {
-    let mut out = format!("next {}\n", store.next);
-    let empty = Runtime::default();
-    let mut put = |table: &str, object: &str, key: u32, params: &[&str]| {
-        let keys = [SERVICE_KEY.to_string(), key.to_string()];
-        for p in params {
-            let v = if *p == "AuthPassword" {
-                store.clients.get(&key).map(|c| c.auth_pass.clone())
-            } else {
-                get(store, &empty, object, p, &keys)
-            };
-            if let Some(v) = v {
-                out.push_str(&plugin::line([table, &key.to_string(), p, &v]));
-            }
-        }
-    };
-    // Networks first: a client's Network reference is checked against them on load.
-    for k in store.networks.keys() {
-        put("network", NETWORK, *k, &NETWORK_PARAMS);
-    }
-    for k in store.clients.keys() {
-        put("client", CLIENT, *k, &["Enable", "AuthUserName", "AuthPassword", "RegisterURI", "Network"]);
-    }
-    out
-}
-
-const NETWORK_PARAMS: [&str; 10] = [
-    "Enable",
-    "ProxyServer",
-    "ProxyServerPort",
-    "ProxyServerTransport",
-    "RegistrarServer",
-    "RegistrarServerPort",
-    "RegistrarServerTransport",
-    "OutboundProxy",
-    "OutboundProxyPort",
-    "RegisterExpires",
-];
-
-/// A configuration read back from [`save`]'s text; lines it cannot use are skipped.
-pub fn load(text: &str) -> Store {
-    let mut s = Store::default();
-    for line in text.lines() {
-        let f: Vec<String> = line.split(' ').filter_map(plugin::unescape).collect();
-        let field = |i: usize| f.get(i).map(String::as_str).unwrap_or_default();
-        if field(0) == "next" {
-            s.next = s.next.max(field(1).parse().unwrap_or(1));
-            continue;
-        }
-        let Ok(key) = field(1).parse::<u32>() else { continue };
-        let keys = [SERVICE_KEY.to_string(), key.to_string()];
-        let object = match field(0) {
-            "client" => {
-                s.clients.entry(key).or_default();
-                CLIENT
-            }
-            "network" => {
-                s.networks.entry(key).or_default();
-                NETWORK
-            }
-            _ => continue,
-        };
-        let _ = set(&mut s, object, field(2), field(3), &keys);
-        s.next = s.next.max(key.saturating_add(1));
-    }
-    s
 }

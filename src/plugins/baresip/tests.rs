@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use super::ctrl::Registration;
+use super::state;
 use super::store::{self, Runtime, Store, CLIENT, NETWORK};
 
 fn keys(k: u32) -> Vec<String> {
@@ -90,8 +91,8 @@ fn writes_are_checked_and_the_password_is_write_only() {
 fn the_state_file_round_trips_and_import_reads_accounts() {
     let mut s = configured();
     store::add(&mut s, NETWORK).unwrap();
-    let text = store::save(&s);
-    assert_eq!(store::load(&text), s);
+    let text = state::save(&s);
+    assert_eq!(state::load(&text), s);
     let acc = super::accounts::parse("<sip:bob@h>;auth_user=bob;auth_pass=pw;outbound=\"sip:p:5070;transport=tcp\"\n");
     let imported = Store::import(&acc);
     let a = imported.account(1).unwrap();
