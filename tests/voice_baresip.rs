@@ -7,7 +7,10 @@
 //! credentials and the registrar (TR-104 Issue 2 `SIP.Client.{i}`, `SIP.Network.{i}`), the
 //! plugin rewrites baresip's accounts file and reloads baresip after the session, baresip
 //! registers, and the ACS reads `SIP.Client.1.Status` = `Up`; kamailio's location table
-//! (`kamcmd ul.dump`) holds the binding. A wrong password then reads `Error_Registration`.
+//! (`kamcmd ul.dump`) holds the binding. A second baresip then calls alice through kamailio
+//! and hangs up unanswered: alice's `CallControl.Line.1` counts the received call, shows
+//! `Alerting`, then a failed call and `Idle`. A wrong password then reads
+//! `Error_Registration`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
@@ -24,6 +27,7 @@ const WAIT: Duration = Duration::from_secs(20);
 const PLUGIN: &str = env!("CARGO_BIN_EXE_cwmpd-baresip");
 const CLIENT: &str = "Device.Services.VoiceService.1.SIP.Client.1.";
 const NETWORK: &str = "Device.Services.VoiceService.1.SIP.Network.1.";
+const LINE: &str = "Device.Services.VoiceService.1.CallControl.Line.1.";
 
 fn skip_or_fail(why: &str) {
     if std::env::var_os("CI").is_some() {
@@ -66,7 +70,8 @@ fn spawn(program: &Path, args: &[&str], log: PathBuf, what: &'static str) -> Pro
 }
 
 /// kamailio: a registrar on 127.0.0.1:`port` (UDP) for alice, password `secret`, digest
-/// authentication (the realm is the To domain), bindings in memory only.
+/// authentication of REGISTER (the realm is the To domain), bindings in memory only; other
+/// requests are relayed without authentication (an INVITE to a registered user).
 fn kamailio_cfg(dir: &Path, port: u16) -> PathBuf {
     let text = format!(
         "#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\nauto_aliases=no\nlisten=udp:127.0.0.1:{port}\n\
@@ -77,7 +82,10 @@ fn kamailio_cfg(dir: &Path, port: u16) -> PathBuf {
          modparam(\"ctl\", \"binrpc\", \"unix:{ctl}\")\nmodparam(\"usrloc\", \"db_mode\", 0)\n\
          request_route {{\n\
          \tif (!mf_process_maxfwd_header(\"10\")) {{ sl_send_reply(\"483\", \"Too Many Hops\"); exit; }}\n\
-         \tif (!is_method(\"REGISTER\")) {{ sl_send_reply(\"405\", \"Method Not Allowed\"); exit; }}\n\
+         \tif (is_method(\"CANCEL\") || is_method(\"ACK\")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}\n\
+         \tif (!is_method(\"REGISTER\")) {{\n\
+         \t\tif (is_method(\"INVITE\") && !lookup(\"location\")) {{ sl_send_reply(\"404\", \"Not Found\"); exit; }}\n\
+         \t\tt_relay();\n\t\texit;\n\t}}\n\
          \t$var(pw) = \"\";\n\
          \tif ($au == \"alice\") {{ $var(pw) = \"secret\"; }}\n\
          \tif ($var(pw) == \"\" || !pv_www_authenticate(\"$td\", \"$var(pw)\", \"0\")) {{ www_challenge(\"$td\", \"0\"); exit; }}\n\
@@ -90,21 +98,25 @@ fn kamailio_cfg(dir: &Path, port: u16) -> PathBuf {
     path
 }
 
-/// baresip's configuration directory: SIP on 127.0.0.1:`sip`, ctrl_tcp on `ctrl`, no account.
-fn baresip_dir(dir: &Path, sip: u16, ctrl: u16) -> PathBuf {
-    let bs = dir.join("baresip");
+/// baresip's configuration directory `name`: SIP on 127.0.0.1:`sip`, ctrl_tcp on `ctrl`
+/// (none when 0), the `accounts` given.
+fn baresip_dir(dir: &Path, name: &str, sip: u16, ctrl: u16, accounts: &str) -> PathBuf {
+    let bs = dir.join(name);
     std::fs::create_dir_all(&bs).unwrap();
     let modules =
         ["/usr/lib/baresip/modules", "/usr/lib/x86_64-linux-gnu/baresip/modules", "/usr/local/lib/baresip/modules"]
             .into_iter()
             .find(|d| Path::new(d).join("ctrl_tcp.so").exists())
             .unwrap_or("/usr/lib/baresip/modules");
-    let config = format!(
+    let mut config = format!(
         "poll_method\t\tpoll\nsip_listen\t\t127.0.0.1:{sip}\nmodule_path\t\t{modules}\nmodule\t\t\tg711.so\n\
-         module_app\t\taccount.so\nmodule_app\t\tmenu.so\nmodule_app\t\tctrl_tcp.so\nctrl_tcp_listen\t\t127.0.0.1:{ctrl}\n"
+         module_app\t\taccount.so\nmodule_app\t\tmenu.so\n"
     );
+    if ctrl != 0 {
+        config.push_str(&format!("module_app\t\tctrl_tcp.so\nctrl_tcp_listen\t\t127.0.0.1:{ctrl}\n"));
+    }
     std::fs::write(bs.join("config"), config).unwrap();
-    std::fs::write(bs.join("accounts"), "").unwrap();
+    std::fs::write(bs.join("accounts"), accounts).unwrap();
     bs
 }
 
@@ -126,7 +138,12 @@ fn inform_now(config: &Path) {
 /// Reads the client's Status in new sessions until it is `want` (or WAIT passes); the
 /// values read, in order.
 fn status_until(acs: &TestAcs, cfg: &Path, want: &str) -> Vec<String> {
-    let name = format!("{CLIENT}Status");
+    value_until(acs, cfg, &format!("{CLIENT}Status"), want)
+}
+
+/// Reads `name` in new sessions until it is `want` (or WAIT passes); the values read.
+fn value_until(acs: &TestAcs, cfg: &Path, name: &str, want: &str) -> Vec<String> {
+    let name = name.to_string();
     let end = Instant::now() + WAIT;
     let mut seen = Vec::new();
     while Instant::now() < end {
@@ -168,7 +185,7 @@ fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
         dir.path().join("kamailio.log"),
         "kamailio",
     );
-    let bs = baresip_dir(dir.path(), sip_port, ctrl_port);
+    let bs = baresip_dir(dir.path(), "baresip", sip_port, ctrl_port, "");
     let _bs = spawn(&baresip, &["-f", bs.to_str().unwrap()], dir.path().join("baresip.log"), "baresip");
 
     let acs = TestAcs::start(TestAcsConfig {
@@ -226,6 +243,30 @@ fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
         panic!()
     };
     assert_eq!(parameter_list[0].value, "");
+
+    // A call from bob (a second baresip, no account registered) rings alice's line and is
+    // cancelled: the line counts a received call that failed (never connected).
+    let bob = baresip_dir(
+        dir.path(),
+        "bob",
+        free_port(),
+        0,
+        &format!("<sip:bob@127.0.0.1>;outbound=\"sip:127.0.0.1:{kam_port}\";regint=0\n"),
+    );
+    let caller = spawn(
+        &baresip,
+        &["-f", bob.to_str().unwrap(), "-e", "/dial sip:alice@127.0.0.1"],
+        dir.path().join("bob.log"),
+        "baresip (bob)",
+    );
+    let received = value_until(&acs, &conf, &format!("{LINE}Stats.IncomingCalls.CallsReceived"), "1");
+    assert_eq!(received.last().map(String::as_str), Some("1"), "{received:?}\n{}", d.log_text());
+    let status = value_until(&acs, &conf, &format!("{LINE}CallStatus"), "Alerting");
+    assert_eq!(status.last().map(String::as_str), Some("Alerting"), "{status:?}");
+    drop(caller);
+    let failed = value_until(&acs, &conf, &format!("{LINE}Stats.IncomingCalls.CallsFailed"), "1");
+    assert_eq!(failed.last().map(String::as_str), Some("1"), "{failed:?}\n{}", d.log_text());
+    assert_eq!(value_until(&acs, &conf, &format!("{LINE}CallStatus"), "Idle").last().map(String::as_str), Some("Idle"));
 
     // A wrong password: kamailio refuses the registration.
     let n = acs.sessions().len();
