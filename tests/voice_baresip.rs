@@ -75,7 +75,7 @@ fn spawn(program: &Path, args: &[&str], log: PathBuf, what: &'static str) -> Pro
 fn kamailio_cfg(dir: &Path, port: u16) -> PathBuf {
     let text = format!(
         "#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\nauto_aliases=no\nlisten=udp:127.0.0.1:{port}\n\
-         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:/usr/lib/kamailio/modules/:/usr/lib64/kamailio/modules/\"\n\
+         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:/usr/lib/aarch64-linux-gnu/kamailio/modules/:/usr/lib/kamailio/modules/:/usr/lib64/kamailio/modules/\"\n\
          loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"textops.so\"\n\
          loadmodule \"maxfwd.so\"\nloadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nloadmodule \"auth.so\"\n\
          loadmodule \"ctl.so\"\nloadmodule \"kex.so\"\n\
