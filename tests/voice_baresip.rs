@@ -9,15 +9,16 @@
 //! registers, and the ACS reads `SIP.Client.1.Status` = `Up`; kamailio's location table
 //! (`kamcmd ul.dump`) holds the binding. A second baresip then calls alice through kamailio
 //! and hangs up unanswered: alice's `CallControl.Line.1` counts the received call, shows
-//! `Alerting`, then a failed call and `Idle`. A wrong password then reads
-//! `Error_Registration`.
+//! `Alerting`, then a failed call and `Idle`. A wrong password then gives
+//! `Error_Registration`, pushed by the plugin as an active notification (TR-069 Amd 6
+//! 3.7.1.5 `4 VALUE CHANGE`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 
-use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
+use cwmpd::proto::rpc::{Body, ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 use cwmpd::testacs::script::Expect;
-use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
+use cwmpd::testacs::{AcsAuth, SessionRecord, TestAcs, TestAcsConfig};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -147,16 +148,27 @@ fn value_until(acs: &TestAcs, cfg: &Path, name: &str, want: &str) -> Vec<String>
     let end = Instant::now() + WAIT;
     let mut seen = Vec::new();
     while Instant::now() < end {
-        let n = acs.sessions().len();
+        // Every answer for `name` so far, in whichever session took the request (a VALUE
+        // CHANGE session may take it).
+        let answers = |all: &[SessionRecord]| -> Vec<String> {
+            all.iter()
+                .filter(|s| s.completed)
+                .flat_map(|s| &s.exchanges)
+                .filter_map(|e| match &e.answer {
+                    Some(Body::GetParameterValuesResponse { parameter_list }) => {
+                        parameter_list.iter().find(|p| p.name == name).map(|p| p.value.clone())
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let before = answers(&acs.sessions()).len();
         acs.push(Body::GetParameterValues { parameter_names: vec![name.clone().into()] }, None);
         inform_now(cfg);
-        assert!(acs.wait_until(WAIT, |s| s.get(n).is_some_and(|s| s.completed)), "session {n}");
-        let s = &acs.sessions()[n];
-        let Some(Body::GetParameterValuesResponse { parameter_list }) = &s.exchanges[0].answer else {
-            panic!("{:?}", s.exchanges[0].answer)
-        };
-        seen.push(parameter_list[0].value.clone());
-        if parameter_list[0].value == want {
+        assert!(acs.wait_until(WAIT, |s| answers(s).len() > before), "{name}");
+        let value = answers(&acs.sessions())[before].clone();
+        seen.push(value.clone());
+        if value == want {
             return seen;
         }
         std::thread::sleep(Duration::from_millis(300));
@@ -268,15 +280,38 @@ fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
     assert_eq!(failed.last().map(String::as_str), Some("1"), "{failed:?}\n{}", d.log_text());
     assert_eq!(value_until(&acs, &conf, &format!("{LINE}CallStatus"), "Idle").last().map(String::as_str), Some("Idle"));
 
-    // A wrong password: kamailio refuses the registration.
+    // A wrong password: kamailio refuses the registration. Status under active notification:
+    // the plugin's notice brings a `4 VALUE CHANGE` Inform carrying the new Status.
     let n = acs.sessions().len();
+    let status = format!("{CLIENT}Status");
+    acs.push(
+        Body::SetParameterAttributes {
+            parameter_list: vec![SetParameterAttributesStruct {
+                name: status.clone(),
+                notification_change: true,
+                notification: Some(2),
+                access_list_change: false,
+                access_list: vec![],
+            }],
+        },
+        Some(Expect::Response("SetParameterAttributesResponse".into())),
+    );
     acs.push(
         spv(&[(&format!("{CLIENT}AuthPassword"), "wrong", ValueType::String)], "voice-2"),
         Some(Expect::Response("SetParameterValuesResponse".into())),
     );
     inform_now(&conf);
     assert!(acs.wait_until(WAIT, |s| s.get(n).is_some_and(|s| s.completed)));
+    let notified = |s: &SessionRecord| {
+        s.event_codes().iter().any(|e| e == "4 VALUE CHANGE")
+            && s.inform.parameter_list.iter().any(|p| p.name == status && p.value == "Error_Registration")
+    };
+    assert!(
+        acs.wait_until(WAIT, |s| s.iter().skip(n + 1).any(notified)),
+        "no VALUE CHANGE Inform with Error_Registration\n{}",
+        d.log_text()
+    );
     let seen = status_until(&acs, &conf, "Error_Registration");
-    assert_eq!(seen.last().map(String::as_str), Some("Error_Registration"), "{seen:?}\n{}", d.log_text());
+    assert_eq!(seen.last().map(String::as_str), Some("Error_Registration"), "{seen:?}");
     assert!(!d.log_text().contains("secret") && !d.log_text().contains("wrong"), "no password in the log");
 }
