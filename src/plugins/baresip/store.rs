@@ -161,9 +161,13 @@ impl Store {
         let c = self.clients.get(&key).filter(|c| c.enable)?;
         let n = self.networks.get(&network_key(&c.network)?).filter(|n| n.enable)?;
         let uri = c.register_uri.trim();
-        let uri = uri.strip_prefix("sip:").unwrap_or(uri);
+        let (scheme, uri) = match (uri.strip_prefix("sips:"), uri.strip_prefix("sip:")) {
+            (Some(rest), _) => ("sips", rest),
+            (None, Some(rest)) => ("sip", rest),
+            (None, None) => ("sip", uri),
+        };
         let aor = match uri.split_once('@') {
-            Some((user, domain)) if !user.is_empty() && !domain.is_empty() => format!("sip:{user}@{domain}"),
+            Some((user, domain)) if !user.is_empty() && !domain.is_empty() => format!("{scheme}:{user}@{domain}"),
             _ if !c.auth_user.is_empty() && !n.registrar.is_empty() => format!("sip:{}@{}", c.auth_user, n.registrar),
             _ => return None,
         };

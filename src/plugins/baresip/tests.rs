@@ -38,6 +38,10 @@ fn a_configured_client_gives_an_account_line() {
     store::set(&mut p, NETWORK, "ProxyServer", "proxy.example.com", &keys(1)).unwrap();
     store::set(&mut p, NETWORK, "ProxyServerTransport", "TCP", &keys(1)).unwrap();
     assert_eq!(p.account(1).unwrap().outbound, "sip:proxy.example.com:5060;transport=tcp");
+    store::set(&mut p, CLIENT, "RegisterURI", "sips:alice@example.com", &keys(1)).unwrap();
+    assert_eq!(p.account(1).unwrap().aor, "sips:alice@example.com");
+    store::set(&mut p, CLIENT, "RegisterURI", "alice@example.com", &keys(1)).unwrap();
+    assert_eq!(p.account(1).unwrap().aor, "sip:alice@example.com");
     // Without a RegisterURI: AuthUserName at the registrar.
     store::set(&mut p, CLIENT, "RegisterURI", "", &keys(1)).unwrap();
     assert_eq!(p.account(1).unwrap().aor, "sip:alice@127.0.0.1");
