@@ -315,3 +315,72 @@ fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
     assert_eq!(seen.last().map(String::as_str), Some("Error_Registration"), "{seen:?}");
     assert!(!d.log_text().contains("secret") && !d.log_text().contains("wrong"), "no password in the log");
 }
+
+/// The plugin alone (no baresip running): the protocol on its standard input and output,
+/// a committed change written to the state file and the accounts file, kept across a
+/// restart; Status `Initializing` while baresip's ctrl_tcp cannot be reached.
+#[test]
+fn the_plugin_commits_to_the_accounts_file_and_keeps_its_state() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = TempDir::new("voice-plugin");
+    let bs = dir.path().join("bs");
+    std::fs::create_dir_all(&bs).unwrap();
+    std::fs::write(bs.join("accounts"), "<sip:bob@example.net>;auth_pass=old;regint=120\n").unwrap();
+    let ctrl = format!("127.0.0.1:{}", free_port());
+    let run = |lines: &[&str]| -> Vec<String> {
+        let mut child = Command::new(PLUGIN)
+            .args(["--config-dir", bs.to_str().unwrap(), "--ctrl", &ctrl])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut answers = Vec::new();
+        for l in lines {
+            writeln!(stdin, "{l}").unwrap();
+            let mut a = String::new();
+            // Skip change notices.
+            while a.is_empty() || a.starts_with("notify") {
+                a.clear();
+                out.read_line(&mut a).unwrap();
+            }
+            answers.push(a.trim_end().to_string());
+        }
+        drop(stdin);
+        child.wait().unwrap();
+        answers
+    };
+    let c = "Device.Services.VoiceService.{i}.SIP.Client.{i}.";
+    let n = "Device.Services.VoiceService.{i}.SIP.Network.{i}.";
+    let got = run(&[
+        "0 hello 1 1 Device.Services.VoiceService.",
+        &format!("1 instances {c} 1"),
+        &format!("2 get {c} RegisterURI 1 1"),
+        "3 begin",
+        &format!("4 set {c} AuthPassword new%20pw 1 1"),
+        &format!("5 set {c} AuthPassword newpw 1 1"),
+        &format!("6 set {n} RegistrarServer registrar.example.net 1 1"),
+        "7 prepare",
+        "8 commit",
+        &format!("9 get {c} Status 1 1"),
+        &format!("10 get {c} AuthPassword 1 1"),
+    ]);
+    assert_eq!(got[0], "0 ok 1 cwmpd-baresip");
+    assert_eq!(got[1], "1 ok 1", "one account imported");
+    assert_eq!(got[2], "2 ok sip:bob@example.net");
+    assert!(got[4].starts_with("4 err invalid"), "{}", got[4]);
+    assert_eq!(&got[5..9], ["5 ok", "6 ok", "7 ok", "8 ok now"]);
+    assert_eq!(got[9], "9 ok Initializing");
+    assert_eq!(got[10], "10 ok %-", "write-only");
+    let accounts = std::fs::read_to_string(bs.join("accounts")).unwrap();
+    assert!(
+        accounts.contains("<sip:bob@example.net>;auth_pass=newpw;outbound=\"sip:registrar.example.net"),
+        "{accounts}"
+    );
+    // Restarted: the committed values come from the state file, not the accounts file.
+    std::fs::write(bs.join("accounts"), "").unwrap();
+    let got = run(&["0 hello 1 1 Device.Services.VoiceService.", &format!("1 get {n} RegistrarServer 1 1")]);
+    assert_eq!(got[1], "1 ok registrar.example.net");
+}
