@@ -289,14 +289,9 @@ fn main() {
     let committed = match std::fs::read_to_string(&state) {
         Ok(text) => state::load(&text),
         Err(_) => {
-            let existing = std::fs::read_to_string(&accounts_path).unwrap_or_default();
-            let imported = Store::import(&accounts::parse(&existing));
-            log(&format!(
-                "no state file; {} account(s) imported from {}",
-                imported.clients.len(),
-                accounts_path.display()
-            ));
-            imported
+            let existing = accounts::parse(&std::fs::read_to_string(&accounts_path).unwrap_or_default());
+            log(&format!("no state file; {} account(s) imported from {}", existing.len(), accounts_path.display()));
+            Store::import(&existing)
         }
     };
     let (tx, rx) = channel();
