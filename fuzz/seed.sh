@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -52,7 +52,9 @@ printf 'manageable-device add 2:0:0:a:b:c 00000de9\n' > fuzz/corpus/control_requ
 printf '\x00\x04\x00\x01\x00\x00\x00\x00\x00\x00\x00\x20\x02\x00\x00\x1anetwork.interface.wan\x00\x00\x00' > fuzz/corpus/ubus_message/lookup
 printf 'ipv4-address/0/address\x00\x00\x81\x00\x00\x30\x00\x0cipv4-address\x00\x00\x00\x82\x00\x00\x18\x00\x00\x00\x00\x83\x00\x00\x10\x00\x07address\x00a\x00\x00\x00' > fuzz/corpus/ubus_message/table
 printf '1733580000 02:aa:bb:cc:dd:01 192.168.1.23 laptop 01:02:aa:bb:cc:dd:01\n0 02:aa:bb:cc:dd:02 192.168.1.24 * *\nduid 00:01:00:01\n' > fuzz/corpus/dhcp_leases/dnsmasq
-for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse dhcp_option http_diag_response ubus_message dhcp_leases; do
+printf '97:{"event":true,"type":"REGISTERING","class":"register","accountaor":"sip:bob@127.0.0.1:25070"},79:{"response":true,"ok":true,"data":"\\n--- User Agents (0) ---\\n\\n","token":"t1"},' > fuzz/corpus/baresip_ctrl/events
+printf '# c\n<sip:alice@h:5070;transport=tcp>;auth_user=a;auth_pass=p;outbound="sip:p:5060;transport=udp";regint=60\nnext 3\nnetwork 1 Enable true\nclient 1 Network Device.Services.VoiceService.1.SIP.Network.1\n' > fuzz/corpus/baresip_accounts/accounts
+for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

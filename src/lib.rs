@@ -73,7 +73,8 @@
 //! Binaries: `cwmpd` (`src/main.rs`: the daemon, its CLI and the hidden apply-supervisor
 //! mode), `cwmpd-testacs`, `cwmpd-coverage`, `cwmpd-test-plugin` and
 //! `cwmpd-test-plugin-service` (test doubles of an external backend, for the tests; the
-//! second serves whole TR-135 and TR-196 trees from data files).
+//! second serves whole TR-135 and TR-196 trees from data files); `cwmpd-baresip` (feature
+//! `baresip`): the reference TR-104 plugin for baresip, its sans-IO parts in [`plugins`].
 
 pub mod backend;
 pub mod clock;
@@ -82,6 +83,7 @@ pub mod config;
 pub mod coverage;
 pub mod hal;
 pub mod model;
+pub mod plugins;
 pub mod proto;
 pub mod schema;
 pub mod shell;
