@@ -45,6 +45,7 @@ pub mod socket;
 pub mod tz;
 pub mod watch;
 
+pub use net::status as net_status;
 pub use objects::OBJECTS;
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};

@@ -85,6 +85,9 @@ pub enum Codec {
     /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
     /// write replaces them and keeps the others.
     Ipv6Items,
+    /// A runtime value of the row's Linux netdev (sysfs/procfs, [`super::runtime`]);
+    /// always read-only.
+    Netdev(String),
 }
 
 /// Where the rows or the object live.
@@ -174,6 +177,7 @@ fn codec(text: &str) -> Option<Codec> {
             "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
+            "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => None,
         };
     }
@@ -242,8 +246,8 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
-    let mut p =
-        Param { name: name.to_string(), option, codec, default: None, read_only: false, hidden: false, at: None, line };
+    let read_only = matches!(codec, Codec::Netdev(_));
+    let mut p = Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {
         match f.split_once('=') {
             Some(("default", v)) => p.default = Some(v.to_string()),

@@ -28,12 +28,14 @@
 //! Must not: pass anything to a shell, log a value (keys and passphrases), write a file
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
+pub mod bridging;
 pub mod check;
 pub mod codec;
 pub mod dns;
 pub mod doc;
 pub mod extra;
 pub mod map;
+pub mod runtime;
 pub mod store;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -272,6 +274,9 @@ impl UciBackend {
             }
             _ => None,
         };
+        if let Codec::Netdev(arg) = &p.codec {
+            return Ok(runtime::read(&self.root, &target, arg).map(Value::Text));
+        }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
 
@@ -326,12 +331,15 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some() || object == dns::SERVER
+        self.entry(object).is_some() || object == dns::SERVER || bridging::serves(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
         if object == dns::SERVER {
             return dns::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if bridging::serves(object) {
+            return bridging::parameters(object);
         }
         self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
     }
@@ -342,6 +350,10 @@ impl hal::Backend for UciBackend {
                 .dns_doc(false)?
                 .map(|d| dns::rows(d).iter().map(dns::Row::key).collect())
                 .unwrap_or_default());
+        }
+        if at.object == bridging::PORT {
+            let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
+            return bridging::ports(doc, at.key().unwrap_or(""));
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -368,6 +380,10 @@ impl hal::Backend for UciBackend {
                 return Err(not_found(at.object));
             };
             return Ok(dns::read(&dns::find(doc, &dns::Renames::new(), at.key().unwrap_or(""))?, param));
+        }
+        if bridging::serves(at.object) {
+            let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
+            return bridging::value(&self.root, doc, at.object, at.keys, param);
         }
         self.value(&self.view(false), at, param)
     }
