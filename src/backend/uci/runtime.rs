@@ -71,7 +71,12 @@ pub fn read_dev(root: &Path, dev: &str, arg: &str) -> Option<String> {
     transform(&text, parts)
 }
 
-/// Applies the transforms after the file (module doc).
+/// Applies the comma-separated `transforms` of a `netdev(file,...)` argument to a file's
+/// text (module doc); `None` when the text does not fit them.
+pub fn apply(text: &str, transforms: &str) -> Option<String> {
+    transform(text, transforms.split(',').filter(|t| !t.is_empty()))
+}
+
 fn transform<'a>(text: &str, transforms: impl Iterator<Item = &'a str>) -> Option<String> {
     let mut value = text.to_string();
     let mut mapped = None;
