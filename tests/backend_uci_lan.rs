@@ -213,7 +213,8 @@ const NETNS_NETWORK: &str = "config device 'br'\n\toption name 'br-lan'\n\toptio
     \tlist ports 'lan1'\n\tlist ports 'lan2'\n\toption vlan_filtering '1'\n\n\
     config bridge-vlan\n\toption device 'br-lan'\n\toption vlan '1'\n\tlist ports 'lan1:u*'\n\tlist ports 'lan2:u*'\n\n\
     config device 'w7'\n\toption name 'wan.7'\n\toption type '8021q'\n\toption ifname 'wan'\n\toption vid '7'\n\n\
-    config interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\toption ipaddr '192.0.2.254/24'\n";
+    config interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\toption ipaddr '198.51.100.1/24'\n\n\
+    config route\n\toption interface 'lan'\n\toption target '203.0.113.0/24'\n\toption gateway '198.51.100.2'\n";
 
 /// Env var naming the root the inner run reads (set only by [`netns_bridge_and_vlan`]).
 const INNER: &str = "CWMPD_LAN_NETNS_ROOT";
@@ -270,6 +271,9 @@ fn netns_bridge_and_vlan() {
     }
     n(&["link", "set", "p2", "down"]);
     n(&["addr", "add", "192.0.2.1/24", "dev", "p1"]);
+    // what netifd does for the `lan` interface and its static route
+    n(&["addr", "add", "198.51.100.1/24", "dev", "br-lan"]);
+    n(&["route", "add", "203.0.113.0/24", "via", "198.51.100.2", "dev", "br-lan"]);
 
     let dir = std::env::temp_dir().join(format!("cwmpd-lan-netns-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
@@ -336,5 +340,85 @@ fn netns_inner() {
     let nd = get(&b, ND, &["lan"], "Enable");
     let v6 = fs::read_to_string("/proc/sys/net/ipv6/conf/br-lan/disable_ipv6").ok();
     assert_eq!(nd, v6.map(|t| (t.trim() == "0").to_string()));
+    // One table: the UCI route (not repeated as the kernel's), then the kernel's own routes,
+    // their Interface the UCI interface of the netdev.
+    let r4 = rows(&b, V4, &["main"]);
+    assert_eq!(r4.iter().filter(|k| k.starts_with("203.0.113.0/24")).count(), 0, "{r4:?}");
+    assert_eq!(r4.iter().filter(|k| !k.contains(' ')).count(), 1, "{r4:?}");
+    let lan = r4.iter().find(|k| k.starts_with("198.51.100.0/24 - br-lan")).expect("connected route");
+    assert_eq!(get(&b, V4, &["main", lan], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|lan)"));
+    assert_eq!(get(&b, V4, &["main", lan], "StaticRoute").as_deref(), Some("false"));
     println!("inner checks done");
+}
+
+const V4: &str = "Device.Routing.Router.{i}.IPv4Forwarding.{i}.";
+const V6: &str = "Device.Routing.Router.{i}.IPv6Forwarding.{i}.";
+
+/// The UCI rows of a forwarding table (kernel rows have blanks in their keys).
+fn uci_routes(b: &UciBackend, table: &str) -> Vec<String> {
+    rows(b, table, &["main"]).into_iter().filter(|k| !k.contains(' ')).collect()
+}
+
+#[test]
+fn static_routes_are_rows_of_the_forwarding_tables_and_round_trip_through_uci() {
+    let dir = root("routes");
+    let b = UciBackend::new(dir.clone());
+    let r4 = uci_routes(&b, V4);
+    assert_eq!(r4.len(), 1);
+    let g = |t: &str, k: &str, p: &str| get(&b, t, &["main", k], p);
+    assert_eq!(g(V4, &r4[0], "DestIPAddress").as_deref(), Some("172.16.0.0"));
+    assert_eq!(g(V4, &r4[0], "DestSubnetMask").as_deref(), Some("255.255.0.0"));
+    assert_eq!(g(V4, &r4[0], "GatewayIPAddress").as_deref(), Some("192.168.1.254"));
+    assert_eq!(g(V4, &r4[0], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|lan)"));
+    assert_eq!(g(V4, &r4[0], "StaticRoute").as_deref(), Some("true"));
+    assert_eq!(g(V4, &r4[0], "Enable").as_deref(), Some("true"));
+    assert_eq!(g(V4, &r4[0], "Status").as_deref(), Some("Enabled"));
+    assert_eq!(g(V4, &r4[0], "Type").as_deref(), Some("Normal"));
+    assert_eq!(g(V4, &r4[0], "ForwardingMetric").as_deref(), Some("0"));
+    let r6 = uci_routes(&b, V6);
+    assert_eq!(g(V6, &r6[0], "DestIPPrefix").as_deref(), Some("2001:db8:100::/48"));
+    assert_eq!(g(V6, &r6[0], "NextHop").as_deref(), Some("fe80::1"));
+
+    // The mask goes into the target's prefix; AddObject makes a disabled route section.
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    let at = keys(&["main", &r4[0]]);
+    w.set(&Location { object: V4, keys: &at }, "DestSubnetMask", &Value::from("255.255.255.0")).unwrap();
+    w.set(&Location { object: V4, keys: &at }, "DestIPAddress", &Value::from("172.16.9.0")).unwrap();
+    w.set(&Location { object: V4, keys: &at }, "ForwardingMetric", &Value::from("20")).unwrap();
+    assert!(w.set(&Location { object: V4, keys: &at }, "DestSubnetMask", &Value::from("255.0.255.0")).is_err());
+    let new = w.add(&Location { object: V4, keys: &keys(&["main"]) }).unwrap();
+    let nk = keys(&["main", &new]);
+    w.set(&Location { object: V4, keys: &nk }, "DestIPAddress", &Value::from("10.1.0.0")).unwrap();
+    w.set(&Location { object: V4, keys: &nk }, "DestSubnetMask", &Value::from("255.255.0.0")).unwrap();
+    w.set(&Location { object: V4, keys: &nk }, "GatewayIPAddress", &Value::from("192.168.1.2")).unwrap();
+    w.set(&Location { object: V4, keys: &nk }, "Interface", &Value::row("Device.IP.Interface.{i}.", "lan")).unwrap();
+    let r6k = keys(&["main", &r6[0]]);
+    w.delete(&Location { object: V6, keys: &r6k }).unwrap();
+    w.prepare().unwrap();
+    w.commit().unwrap();
+    let text = fs::read_to_string(dir.join("etc/config/network")).unwrap();
+    assert!(text.contains("\toption target '172.16.9.0/24'\n"), "{text}");
+    assert!(text.contains("\toption metric '20'\n"), "{text}");
+    assert!(text.contains("\toption disabled '1'\n\toption target '10.1.0.0'\n\toption netmask '255.255.0.0'\n"), "{text}");
+    assert!(!text.contains("config route6"), "{text}");
+    let b = UciBackend::new(dir.clone());
+    let r4 = uci_routes(&b, V4);
+    assert_eq!(r4.len(), 2);
+    let g = |k: &str, p: &str| get(&b, V4, &["main", k], p);
+    assert_eq!(g(&new, "Enable").as_deref(), Some("false"));
+    assert_eq!(g(&new, "Status").as_deref(), Some("Disabled"));
+    assert_eq!(g(&new, "DestSubnetMask").as_deref(), Some("255.255.0.0"));
+    assert!(uci_routes(&b, V6).is_empty());
+
+    // Kernel rows (of this host's namespace, if any) are read-only and keep their table.
+    for k in rows(&b, V4, &["main"]).into_iter().filter(|k| k.contains(' ')) {
+        let at = keys(&["main", &k]);
+        assert!(!b.writable(&Location { object: V4, keys: &at }, "Enable"), "{k}");
+        assert!(get(&b, V4, &["main", &k], "DestIPAddress").is_some());
+        let mut w = UciBackend::new(dir.clone());
+        w.begin().unwrap();
+        assert!(w.delete(&Location { object: V4, keys: &at }).is_err());
+    }
+    let _ = fs::remove_dir_all(dir);
 }

@@ -85,6 +85,9 @@ pub enum Codec {
     /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
     /// write replaces them and keeps the others.
     Ipv6Items,
+    /// The mask of a route: the `netmask` option, else the prefix of the address option
+    /// named (`target`), else /32 (netifd's host route).
+    NetmaskOf(String),
     /// A runtime value of the row's Linux netdev (sysfs/procfs, [`super::runtime`]);
     /// always read-only.
     Netdev(String),
@@ -177,6 +180,7 @@ fn codec(text: &str) -> Option<Codec> {
             "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
+            "netmask" => Some(Codec::NetmaskOf(arg.to_string())).filter(|_| !arg.is_empty()),
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => None,
         };

@@ -35,6 +35,7 @@ pub mod dns;
 pub mod doc;
 pub mod extra;
 pub mod map;
+pub mod routing;
 pub mod runtime;
 pub mod store;
 
@@ -66,6 +67,8 @@ pub struct UciBackend {
     pending: bool,
     /// DNS server rows renamed in the current transaction ([`dns`]).
     dns_renames: dns::Renames,
+    /// The kernel's routes beside the UCI ones ([`routing`]).
+    kernel: crate::backend::linux::LinuxBackend,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -116,6 +119,7 @@ impl UciBackend {
         packages.dedup();
         let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
         let backend = UciBackend {
+            kernel: crate::backend::linux::LinuxBackend::with_root(root.clone()),
             root,
             reload: vec![RELOAD_CONFIG.to_string()],
             map,
@@ -371,7 +375,14 @@ impl hal::Backend for UciBackend {
             let parent = at.key().unwrap_or("");
             return Ok(rows.filter(|s| s.id == parent).map(|s| s.id.to_string()).collect());
         }
-        Ok(rows.map(|s| s.id.to_string()).collect())
+        let mut keys: Vec<String> = rows.map(|s| s.id.to_string()).collect();
+        if at.object == routing::V4 || at.object == routing::V6 {
+            match self.kernel_routes(at) {
+                Ok(kernel) => keys.extend(kernel),
+                Err(e) => log::debug!("uci: kernel routes: {e}"),
+            }
+        }
+        Ok(keys)
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
@@ -385,12 +396,18 @@ impl hal::Backend for UciBackend {
             let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
             return bridging::value(&self.root, doc, at.object, at.keys, param);
         }
+        if routing::is_kernel_row(at) {
+            return self.kernel_route_value(at, param);
+        }
         self.value(&self.view(false), at, param)
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
         if at.object == dns::SERVER {
             return matches!(param, "Enable" | "DNSServer" | "Interface");
+        }
+        if routing::is_kernel_row(at) {
+            return false;
         }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
@@ -430,6 +447,9 @@ impl hal::Backend for UciBackend {
     fn delete(&mut self, at: &Location) -> Result<()> {
         if at.object == dns::SERVER {
             return self.stage_dns_delete(at);
+        }
+        if routing::is_kernel_row(at) {
+            return Err(routing::read_only(at));
         }
         self.stage_delete(at)
     }
