@@ -7,6 +7,7 @@
 //! test makes (`ip netns exec` remounts /sys for it, so the test binary re-runs itself there).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod engine_support;
 #[path = "netns_support/mod.rs"]
 mod netns_support;
 
@@ -420,5 +421,57 @@ fn static_routes_are_rows_of_the_forwarding_tables_and_round_trip_through_uci() 
         w.begin().unwrap();
         assert!(w.delete(&Location { object: V4, keys: &at }).is_err());
     }
+    let _ = fs::remove_dir_all(dir);
+}
+
+/// The engine over the agent, this backend and the Linux one (netlink off, canned sysfs):
+/// the router row comes from the Linux backend, its forwarding rows from UCI; AddObject
+/// and SetParameterValues of a route land in the file; whole subtrees read without a fault.
+#[test]
+fn the_engine_serves_the_lan_objects_with_numbers() {
+    use cwmpd::backend::agent::{AgentBackend, Identity};
+    use cwmpd::backend::linux::LinuxBackend;
+    use cwmpd::model::{Model, ModelState};
+    use cwmpd::proto::rpc::ParameterValueStruct;
+    let dir = root("engine");
+    let cfg = engine_support::config();
+    let mut state = ModelState::default();
+    let agent = AgentBackend::new(&cfg, Identity::from_host(&cfg, Path::new("/nonexistent")), "/".into());
+    let mut m = Model::new(Box::new(agent), &state);
+    m.add_backend(Box::new(UciBackend::new(dir.clone()).with_reload_command(vec![])), &state);
+    m.add_backend(Box::new(LinuxBackend::with_root(dir.clone()).netlink(false)), &state);
+    let value = |m: &Model, name: &str| m.get_parameter_values(&[name.into()]).unwrap().remove(0).value;
+    let fwd = "Device.Routing.Router.1.IPv4Forwarding.1.";
+    assert_eq!(value(&m, &format!("{fwd}DestIPAddress")), "172.16.0.0");
+    let lan = value(&m, &format!("{fwd}Interface"));
+    assert!(lan.starts_with("Device.IP.Interface."), "{lan}");
+    assert_eq!(value(&m, &format!("{lan}.Name")), "lan");
+    assert_eq!(value(&m, "Device.Bridging.Bridge.1.PortNumberOfEntries"), "4");
+    assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.2.Name"), "lan1");
+    assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.2.Stats.BytesSent"), "2000");
+    assert_eq!(value(&m, "Device.Bridging.Bridge.1.STP.MaxAge"), "2000");
+    assert_eq!(value(&m, "Device.IP.ULAPrefix"), "fd12:3456:789a::/48");
+    for subtree in ["Device.Bridging.", "Device.Ethernet.", "Device.IP.", "Device.Routing.", "Device.NeighborDiscovery."] {
+        let all = m.get_parameter_values(&[subtree.into()]).unwrap_or_else(|f| panic!("{subtree}: {f:?}"));
+        assert!(!all.is_empty(), "{subtree}");
+    }
+
+    let (n, _) = m.add_object("Device.Routing.Router.1.IPv4Forwarding.", "add", &mut state).unwrap();
+    let row = format!("Device.Routing.Router.1.IPv4Forwarding.{n}.");
+    let pv = |p: &str, v: &str| ParameterValueStruct { name: format!("{row}{p}"), value: v.into(), value_type: None };
+    let set = [
+        pv("DestIPAddress", "10.66.0.0"),
+        pv("DestSubnetMask", "255.255.0.0"),
+        pv("GatewayIPAddress", "192.168.1.66"),
+        pv("Interface", &lan),
+        pv("Enable", "true"),
+    ];
+    m.set_parameter_values(&set, "set", &mut state).unwrap();
+    let text = fs::read_to_string(dir.join("etc/config/network")).unwrap();
+    assert!(text.contains("\toption target '10.66.0.0'\n\toption netmask '255.255.0.0'\n"), "{text}");
+    assert!(text.contains("\toption interface 'lan'\n"), "{text}");
+    assert_eq!(value(&m, &format!("{row}Status")), "Enabled");
+    m.delete_object(&row, "del", &mut state).unwrap();
+    assert!(!fs::read_to_string(dir.join("etc/config/network")).unwrap().contains("10.66.0.0"));
     let _ = fs::remove_dir_all(dir);
 }

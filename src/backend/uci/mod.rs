@@ -271,7 +271,7 @@ impl UciBackend {
         // ExternalPort, say).
         let unset = || match p.codec {
             _ if p.read_only || p.option.is_none() => None,
-            Codec::Text => Some(Value::Text(String::new())),
+            Codec::Text | Codec::Ipaddr | Codec::NetmaskOf(_) => Some(Value::Text(String::new())),
             Codec::Ref(_) => Some(Value::Refs(Vec::new())),
             Codec::PortStart | Codec::PortEnd => {
                 Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
