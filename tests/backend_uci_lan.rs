@@ -264,7 +264,7 @@ fn netns_bridge_and_vlan() {
     if let Err(e) = &vlan {
         eprintln!("skipped: the 802.1Q device (kernel without 8021q: {e})");
     }
-    for dev in ["br-lan", "lan1", "lan2", "wan"] {
+    for dev in ["lo", "br-lan", "lan1", "lan2", "wan"] {
         n(&["link", "set", dev, "up"]);
     }
     if vlan.is_ok() {
@@ -299,6 +299,7 @@ fn netns_bridge_and_vlan() {
 #[test]
 fn netns_inner() {
     let Some(dir) = std::env::var_os(INNER).map(PathBuf::from) else { return };
+    let b_root = dir.clone();
     let b = UciBackend::new(dir);
     assert_eq!(rows(&b, PORT, &["br"]), ["br-lan", "lan1", "lan2"]);
     let port = |p: &str, param: &str| get(&b, PORT, &["br", p], param);
@@ -349,6 +350,25 @@ fn netns_inner() {
     let lan = r4.iter().find(|k| k.starts_with("198.51.100.0/24 - br-lan")).expect("connected route");
     assert_eq!(get(&b, V4, &["main", lan], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|lan)"));
     assert_eq!(get(&b, V4, &["main", lan], "StaticRoute").as_deref(), Some("false"));
+    // IP.ActivePort of the Linux backend: a listener and a connection to it
+    let linux = cwmpd::backend::linux::LinuxBackend::with_root(b_root.clone());
+    let listener = std::net::TcpListener::bind("192.0.2.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = std::net::TcpStream::connect(("192.0.2.1", port)).unwrap();
+    let cport = client.local_addr().unwrap().port();
+    let ap = "Device.IP.ActivePort.{i}.";
+    let ports = linux.instances(&Location { object: ap, keys: &[] }).unwrap();
+    let listen = format!("192.0.2.1:{port} 0.0.0.0:0");
+    let conn = format!("192.0.2.1:{cport} 192.0.2.1:{port}");
+    assert!(ports.contains(&listen) && ports.contains(&conn), "{ports:?}");
+    let ap_get = |k: &str, p: &str| linux.get(&Location { object: ap, keys: &keys(&[k]) }, p).unwrap().unwrap().to_string();
+    assert_eq!(ap_get(&listen, "Status"), "LISTEN");
+    assert_eq!(ap_get(&conn, "Status"), "ESTABLISHED");
+    assert_eq!(ap_get(&conn, "RemotePort"), port.to_string());
+    assert_eq!(ap_get(&conn, "LocalIPAddress"), "192.0.2.1");
+    let ip = |p: &str| linux.get(&Location { object: "Device.IP.", keys: &[] }, p).unwrap().unwrap().to_string();
+    assert_eq!((ip("IPv4Capable"), ip("IPv4Status")), ("true".to_string(), "Enabled".to_string()));
+    drop(client);
     println!("inner checks done");
 }
 

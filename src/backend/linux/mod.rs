@@ -8,7 +8,7 @@
 //! VendorLogFile.{i}; Ethernet.Interface.{i} (+ Stats; physical netdevs, those with a
 //! `device` link), Ethernet.Link.{i} (+ Stats; one per bridge and per physical netdev outside
 //! a bridge),
-//! InterfaceStack.{i}; IP.Interface.{i} (+ Stats, IPv4Address.{i}, IPv6Address.{i});
+//! InterfaceStack.{i}; IP. (IPv4/IPv6 switches) and IP.ActivePort.{i} (`ports`); IP.Interface.{i} (+ Stats, IPv4Address.{i}, IPv6Address.{i});
 //! Routing.Router.{i} (one row, key `main`) with IPv4Forwarding.{i}/IPv6Forwarding.{i};
 //! Hosts.Host.{i} (+ IPv4Address.{i}, IPv6Address.{i}); DNS.Client.Server.{i}; Time and
 //! Time.Client.{i}. It does NOT serve the DeviceInfo identity parameters, UpTime or
@@ -38,6 +38,7 @@ mod ip;
 mod net;
 pub mod netlink;
 mod objects;
+mod ports;
 pub mod procfs;
 pub mod rtnl;
 mod sensors;
@@ -46,6 +47,7 @@ pub mod tz;
 pub mod watch;
 
 pub use net::status as net_status;
+pub use ports::{parse as parse_proc_net_tcp, ActivePort};
 pub use objects::OBJECTS;
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};

@@ -148,6 +148,8 @@ impl LinuxBackend {
             // A bridge's lower layer would be its Bridging.Bridge port, not served here.
             "LowerLayers" => return Ok(self.kind(ifname).physical.then(|| reference(ETH_INTERFACE, ifname))),
             "MTU" => self.net(ifname, "mtu").and_then(|m| m.parse::<u32>().ok()).map(|m| m.to_string()),
+            // IFF_NOARP
+            "NoARP" => self.net(ifname, "flags").map(|_| (self.flags(ifname) & 0x80 != 0).to_string()),
             _ => self.common(ifname, param),
         };
         Ok(text.map(Value::Text))
