@@ -350,6 +350,17 @@ fn netns_inner() {
     let lan = r4.iter().find(|k| k.starts_with("198.51.100.0/24 - br-lan")).expect("connected route");
     assert_eq!(get(&b, V4, &["main", lan], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|lan)"));
     assert_eq!(get(&b, V4, &["main", lan], "StaticRoute").as_deref(), Some("false"));
+    // The UCI interface `lan` shows br-lan's IPv6 link-local address and Type.
+    let v6 = rows(&b, "Device.IP.Interface.{i}.IPv6Address.{i}.", &["lan"]);
+    let on = fs::read_to_string("/proc/sys/net/ipv6/conf/br-lan/disable_ipv6").is_ok_and(|t| t.trim() == "0");
+    if on {
+        let ll = v6.iter().find(|k| k.starts_with("br-lan/fe80::")).unwrap_or_else(|| panic!("{v6:?}"));
+        let addr = get(&b, "Device.IP.Interface.{i}.IPv6Address.{i}.", &["lan", ll], "IPAddress").unwrap();
+        assert!(addr.starts_with("fe80::"), "{addr}");
+    }
+    assert_eq!(get(&b, IPIF, &["lan"], "Type").as_deref(), Some("Normal"));
+    assert_eq!(get(&b, IPIF, &["lan"], "Loopback").as_deref(), Some("false"));
+    assert_eq!(get(&b, IPIF, &["lan"], "Router").as_deref(), Some("@ref(Device.Routing.Router.{i}.|main)"));
     // IP.ActivePort of the Linux backend: a listener and a connection to it
     let linux = cwmpd::backend::linux::LinuxBackend::with_root(b_root.clone());
     let listener = std::net::TcpListener::bind("192.0.2.1:0").unwrap();
@@ -361,7 +372,8 @@ fn netns_inner() {
     let listen = format!("192.0.2.1:{port} 0.0.0.0:0");
     let conn = format!("192.0.2.1:{cport} 192.0.2.1:{port}");
     assert!(ports.contains(&listen) && ports.contains(&conn), "{ports:?}");
-    let ap_get = |k: &str, p: &str| linux.get(&Location { object: ap, keys: &keys(&[k]) }, p).unwrap().unwrap().to_string();
+    let ap_get =
+        |k: &str, p: &str| linux.get(&Location { object: ap, keys: &keys(&[k]) }, p).unwrap().unwrap().to_string();
     assert_eq!(ap_get(&listen, "Status"), "LISTEN");
     assert_eq!(ap_get(&conn, "Status"), "ESTABLISHED");
     assert_eq!(ap_get(&conn, "RemotePort"), port.to_string());
@@ -421,7 +433,10 @@ fn static_routes_are_rows_of_the_forwarding_tables_and_round_trip_through_uci() 
     let text = fs::read_to_string(dir.join("etc/config/network")).unwrap();
     assert!(text.contains("\toption target '172.16.9.0/24'\n"), "{text}");
     assert!(text.contains("\toption metric '20'\n"), "{text}");
-    assert!(text.contains("\toption disabled '1'\n\toption target '10.1.0.0'\n\toption netmask '255.255.0.0'\n"), "{text}");
+    assert!(
+        text.contains("\toption disabled '1'\n\toption target '10.1.0.0'\n\toption netmask '255.255.0.0'\n"),
+        "{text}"
+    );
     assert!(!text.contains("config route6"), "{text}");
     let b = UciBackend::new(dir.clone());
     let r4 = uci_routes(&b, V4);
@@ -471,7 +486,9 @@ fn the_engine_serves_the_lan_objects_with_numbers() {
     assert_eq!(value(&m, "Device.Bridging.Bridge.1.Port.2.Stats.BytesSent"), "2000");
     assert_eq!(value(&m, "Device.Bridging.Bridge.1.STP.MaxAge"), "2000");
     assert_eq!(value(&m, "Device.IP.ULAPrefix"), "fd12:3456:789a::/48");
-    for subtree in ["Device.Bridging.", "Device.Ethernet.", "Device.IP.", "Device.Routing.", "Device.NeighborDiscovery."] {
+    for subtree in
+        ["Device.Bridging.", "Device.Ethernet.", "Device.IP.", "Device.Routing.", "Device.NeighborDiscovery."]
+    {
         let all = m.get_parameter_values(&[subtree.into()]).unwrap_or_else(|f| panic!("{subtree}: {f:?}"));
         assert!(!all.is_empty(), "{subtree}");
     }
@@ -493,5 +510,21 @@ fn the_engine_serves_the_lan_objects_with_numbers() {
     assert_eq!(value(&m, &format!("{row}Status")), "Enabled");
     m.delete_object(&row, "del", &mut state).unwrap();
     assert!(!fs::read_to_string(dir.join("etc/config/network")).unwrap().contains("10.66.0.0"));
+    let _ = fs::remove_dir_all(dir);
+}
+
+/// IP.Interface rows of UCI show their netdev: IPv6 addresses and Type from the kernel (the
+/// namespace's), LowerLayers from the configuration.
+#[test]
+fn ip_interface_rows_show_their_netdev() {
+    let dir = root("netdev");
+    let b = UciBackend::new(dir.clone());
+    let ll = |k: &str| get(&b, IPIF, &[k], "LowerLayers");
+    assert_eq!(ll("wan").as_deref(), Some("@ref(Device.PPP.Interface.{i}.|wan)"));
+    assert_eq!(ll("lan").as_deref(), Some("@ref(Device.Ethernet.Link.{i}.|br-lan.1)"));
+    assert_eq!(ll("wan6").as_deref(), Some(""), "an alias has no lower layer of its own");
+    // no such netdevs here: no addresses, no Type
+    assert!(rows(&b, "Device.IP.Interface.{i}.IPv6Address.{i}.", &["lan"]).is_empty());
+    assert_eq!(get(&b, IPIF, &["lan"], "Type"), None);
     let _ = fs::remove_dir_all(dir);
 }

@@ -47,8 +47,8 @@ pub mod tz;
 pub mod watch;
 
 pub use net::status as net_status;
-pub use ports::{parse as parse_proc_net_tcp, ActivePort};
 pub use objects::OBJECTS;
+pub use ports::{parse as parse_proc_net_tcp, ActivePort};
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::path::{Path, PathBuf};

@@ -31,6 +31,7 @@
 pub mod bridging;
 pub mod check;
 pub mod codec;
+pub mod delegate;
 pub mod dns;
 pub mod doc;
 pub mod extra;
@@ -255,7 +256,9 @@ impl UciBackend {
 
     fn value(&self, view: &View, at: &Location, name: &str) -> Result<Option<Value>> {
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
-        let p = self.param(entry, name)?;
+        // A parameter of the object the mapping does not have is absent (the engine asks
+        // for every parameter of the schema), not a missing row.
+        let Some(p) = entry.param(name) else { return Ok(None) };
         let Some((section, key)) = self.section(view, entry, at)? else {
             return Ok(None);
         };
@@ -335,7 +338,10 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some() || object == dns::SERVER || bridging::serves(object)
+        self.entry(object).is_some()
+            || object == dns::SERVER
+            || bridging::serves(object)
+            || object == delegate::IPV6_ADDRESS
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -345,7 +351,15 @@ impl hal::Backend for UciBackend {
         if bridging::serves(object) {
             return bridging::parameters(object);
         }
-        self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
+        if object == delegate::IPV6_ADDRESS {
+            return delegate::IPV6_PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        let mut names: Vec<String> =
+            self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+        if object == delegate::IP_INTERFACE && !names.is_empty() {
+            names.extend(delegate::FROM_NETDEV.iter().chain(&["LowerLayers"]).map(|p| p.to_string()));
+        }
+        names
     }
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
@@ -358,6 +372,9 @@ impl hal::Backend for UciBackend {
         if at.object == bridging::PORT {
             let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
             return bridging::ports(doc, at.key().unwrap_or(""));
+        }
+        if at.object == delegate::IPV6_ADDRESS {
+            return self.ipv6_rows(at);
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -398,6 +415,9 @@ impl hal::Backend for UciBackend {
         }
         if routing::is_kernel_row(at) {
             return self.kernel_route_value(at, param);
+        }
+        if delegate::handles(at.object, param) {
+            return self.netdev_value(at, param);
         }
         self.value(&self.view(false), at, param)
     }

@@ -115,7 +115,10 @@ mod tests {
             "192.168.1.0/24 - br-lan 0",
             "0.0.0.0/0 100.64.0.1 pppoe-wan 0",
         ]);
-        assert_eq!(kernel_keys(Some(&doc), kernel, false), ["192.168.1.0/24 - br-lan 0", "0.0.0.0/0 100.64.0.1 pppoe-wan 0"]);
+        assert_eq!(
+            kernel_keys(Some(&doc), kernel, false),
+            ["192.168.1.0/24 - br-lan 0", "0.0.0.0/0 100.64.0.1 pppoe-wan 0"]
+        );
         let kernel6 = k(&["2001:db8:100::/48 fe80::1 br-lan 1024", "::/0 fe80::2 pppoe-wan 512"]);
         assert_eq!(kernel_keys(Some(&doc), kernel6, true), ["::/0 fe80::2 pppoe-wan 512"]);
         let keys = k(&["main", "1.2.3.0/24 - eth0 0"]);
