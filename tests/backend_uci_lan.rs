@@ -381,7 +381,7 @@ fn netns_inner() {
     let ip = |p: &str| linux.get(&Location { object: "Device.IP.", keys: &[] }, p).unwrap().unwrap().to_string();
     assert_eq!((ip("IPv4Capable"), ip("IPv4Status")), ("true".to_string(), "Enabled".to_string()));
     drop(client);
-    println!("inner checks done");
+    eprintln!("inner checks done");
 }
 
 const V4: &str = "Device.Routing.Router.{i}.IPv4Forwarding.{i}.";

@@ -124,7 +124,7 @@ fn status(root: &Path, dev: &str) -> &'static str {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::backend::uci::doc::Doc;
