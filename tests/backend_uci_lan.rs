@@ -274,6 +274,7 @@ fn netns_bridge_and_vlan() {
     n(&["addr", "add", "192.0.2.1/24", "dev", "p1"]);
     // what netifd does for the `lan` interface and its static route
     n(&["addr", "add", "198.51.100.1/24", "dev", "br-lan"]);
+    let _ = with(&["addr", "add", "2001:db8:7::1/64", "dev", "br-lan", "nodad"]);
     n(&["route", "add", "203.0.113.0/24", "via", "198.51.100.2", "dev", "br-lan"]);
 
     let dir = std::env::temp_dir().join(format!("cwmpd-lan-netns-{}", std::process::id()));
@@ -357,6 +358,15 @@ fn netns_inner() {
         let ll = v6.iter().find(|k| k.starts_with("br-lan/fe80::")).unwrap_or_else(|| panic!("{v6:?}"));
         let addr = get(&b, "Device.IP.Interface.{i}.IPv6Address.{i}.", &["lan", ll], "IPAddress").unwrap();
         assert!(addr.starts_with("fe80::"), "{addr}");
+    }
+    let prefix = "Device.IP.Interface.{i}.IPv6Prefix.{i}.";
+    if on {
+        assert_eq!(rows(&b, prefix, &["lan"]), ["2001:db8:7::/64"]);
+        let p = |param: &str| get(&b, prefix, &["lan", "2001:db8:7::/64"], param);
+        assert_eq!(p("Prefix").as_deref(), Some("2001:db8:7::/64"));
+        assert_eq!((p("Origin").as_deref(), p("StaticType").as_deref()), (Some("Static"), Some("Static")));
+        assert_eq!(p("PrefixStatus").as_deref(), Some("Preferred"));
+        assert_eq!(p("ValidLifetime").as_deref(), Some("9999-12-31T23:59:59Z"));
     }
     assert_eq!(get(&b, IPIF, &["lan"], "Type").as_deref(), Some("Normal"));
     assert_eq!(get(&b, IPIF, &["lan"], "Loopback").as_deref(), Some("false"));

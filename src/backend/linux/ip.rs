@@ -77,7 +77,7 @@ impl LinuxBackend {
         self.netdevs(|_| true).into_iter().filter_map(|n| Some((self.ifindex(&n)?, n))).collect()
     }
 
-    fn addresses(&self, ifname: &str, v6: bool) -> Result<Vec<(String, Address)>> {
+    pub(super) fn addresses(&self, ifname: &str, v6: bool) -> Result<Vec<(String, Address)>> {
         let Some(index) = self.ifindex(ifname) else { return Err(missing("netdev", ifname)) };
         let all = if v6 { &self.dumps.addresses6 } else { &self.dumps.addresses4 }.get_or(|| {
             let dump = self.dump(RTM_GETADDR, family(v6))?;
@@ -326,7 +326,7 @@ fn origin(a: &Address) -> Option<&'static str> {
 }
 
 /// A lifetime in seconds from now as dateTime (`None` when the wall clock is unknown).
-fn lifetime(seconds: Option<u32>) -> Option<String> {
+pub(super) fn lifetime(seconds: Option<u32>) -> Option<String> {
     match seconds? {
         rtnl::INFINITY_LIFE_TIME => Some(FOREVER.to_string()),
         s => SystemClock::default().now().unix.map(|now| format_date_time(now.saturating_add(i64::from(s)))),

@@ -39,6 +39,7 @@ mod net;
 pub mod netlink;
 mod objects;
 mod ports;
+pub mod prefixes;
 pub mod procfs;
 pub mod rtnl;
 mod sensors;

@@ -342,6 +342,7 @@ impl hal::Backend for UciBackend {
             || object == dns::SERVER
             || bridging::serves(object)
             || object == delegate::IPV6_ADDRESS
+            || object == delegate::IPV6_PREFIX
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -353,6 +354,9 @@ impl hal::Backend for UciBackend {
         }
         if object == delegate::IPV6_ADDRESS {
             return delegate::IPV6_PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if object == delegate::IPV6_PREFIX {
+            return delegate::PREFIX_PARAMS.iter().map(|p| p.to_string()).collect();
         }
         let mut names: Vec<String> =
             self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
@@ -375,6 +379,9 @@ impl hal::Backend for UciBackend {
         }
         if at.object == delegate::IPV6_ADDRESS {
             return self.ipv6_rows(at);
+        }
+        if at.object == delegate::IPV6_PREFIX {
+            return self.prefix_rows(at);
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
