@@ -371,6 +371,14 @@ fn netns_inner() {
     assert_eq!(get(&b, IPIF, &["lan"], "Type").as_deref(), Some("Normal"));
     assert_eq!(get(&b, IPIF, &["lan"], "Loopback").as_deref(), Some("false"));
     assert_eq!(get(&b, IPIF, &["lan"], "Router").as_deref(), Some("@ref(Device.Routing.Router.{i}.|main)"));
+    // On OpenWrt the Linux backend's references to IP interfaces name UCI interfaces.
+    let stack = "Device.InterfaceStack.{i}.";
+    let owrt = cwmpd::backend::linux::LinuxBackend::with_root(b_root.clone()).openwrt_interfaces(true);
+    let higher = owrt.get(&Location { object: stack, keys: &keys(&["ip:br-lan/link:br-lan"]) }, "HigherLayer");
+    assert_eq!(higher.unwrap().unwrap().to_string(), "@ref(Device.IP.Interface.{i}.|lan)");
+    let plain = linux_plain(&b_root);
+    let higher = plain.get(&Location { object: stack, keys: &keys(&["ip:br-lan/link:br-lan"]) }, "HigherLayer");
+    assert_eq!(higher.unwrap().unwrap().to_string(), "@ref(Device.IP.Interface.{i}.|br-lan)");
     // IP.ActivePort of the Linux backend: a listener and a connection to it
     let linux = cwmpd::backend::linux::LinuxBackend::with_root(b_root.clone());
     let listener = std::net::TcpListener::bind("192.0.2.1:0").unwrap();
@@ -537,4 +545,8 @@ fn ip_interface_rows_show_their_netdev() {
     assert!(rows(&b, "Device.IP.Interface.{i}.IPv6Address.{i}.", &["lan"]).is_empty());
     assert_eq!(get(&b, IPIF, &["lan"], "Type"), None);
     let _ = fs::remove_dir_all(dir);
+}
+
+fn linux_plain(root: &Path) -> cwmpd::backend::linux::LinuxBackend {
+    cwmpd::backend::linux::LinuxBackend::with_root(root.to_path_buf())
 }

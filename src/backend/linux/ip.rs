@@ -9,9 +9,9 @@
 
 use super::cache::Cache;
 use super::netlink::{AF_INET, AF_INET6, AF_UNSPEC, RTM_GETADDR, RTM_GETNEIGH, RTM_GETROUTE};
-use super::objects::{IPV6_ADDRESS, IPV6_FORWARDING, IP_INTERFACE};
+use super::objects::{IPV6_ADDRESS, IPV6_FORWARDING};
 use super::rtnl::{self, Address, Neighbour, Route};
-use super::{etc, reference, socket, LinuxBackend};
+use super::{etc, socket, LinuxBackend};
 use crate::clock::format_date_time;
 use crate::hal::{ErrorKind, HalError, Location, Result, Value};
 use crate::shell::clock::SystemClock;
@@ -154,7 +154,7 @@ impl LinuxBackend {
             "NextHop" if v6 => Some(gateway),
             "ForwardingPolicy" => Some("-1".to_string()),
             "Interface" => {
-                let row = r.oif.and_then(|i| self.ifname(i)).map(|n| reference(IP_INTERFACE, &n));
+                let row = r.oif.and_then(|i| self.ifname(i)).map(|n| self.ip_interface_ref(&n));
                 return Ok(Some(row.unwrap_or(Value::Refs(Vec::new()))));
             }
             "Origin" => Some(route_origin(r.protocol, v6).to_string()),
@@ -251,7 +251,7 @@ impl LinuxBackend {
                     .first()
                     .and_then(|n| self.ifname(n.index))
                     .filter(|n| self.kind(n).is_ip())
-                    .map(|n| reference(IP_INTERFACE, &n)))
+                    .map(|n| self.ip_interface_ref(&n)))
             }
             "HostName" => lease.and_then(|l| l.hostname),
             "Active" => Some(neighbours.iter().any(|n| n.reachable()).to_string()),

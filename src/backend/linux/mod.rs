@@ -38,6 +38,7 @@ mod ip;
 mod net;
 pub mod netlink;
 mod objects;
+mod openwrt;
 mod ports;
 pub mod prefixes;
 pub mod procfs;
@@ -76,6 +77,8 @@ pub struct LinuxBackend {
     cpu: Mutex<procfs::CpuMeter>,
     /// Recent netlink readings (one dump serves a whole table walk).
     dumps: ip::Dumps,
+    /// IP.Interface references name OpenWrt interfaces ([`openwrt`]).
+    openwrt: bool,
 }
 
 /// dnsmasq lease files looked for when none is configured (OpenWrt, Debian).
@@ -118,6 +121,7 @@ impl LinuxBackend {
             resolv_conf: strings(DEFAULT_RESOLV),
             cpu: Mutex::new(procfs::CpuMeter::default()),
             dumps: ip::Dumps::default(),
+            openwrt: false,
         }
     }
 

@@ -8,7 +8,7 @@
 //! and leaves absent what sysfs does not say (LastChange); the configured speed and duplex
 //! come from ethtool netlink (`ethtool.rs`).
 
-use super::objects::{ETH_INTERFACE, ETH_LINK, IP_INTERFACE, ROUTER};
+use super::objects::{ETH_INTERFACE, ETH_LINK, ROUTER};
 use super::{ethtool, reference, LinuxBackend};
 use crate::hal::{ErrorKind, HalError, Result, Value};
 
@@ -224,7 +224,7 @@ impl LinuxBackend {
         };
         let (table, ifname) = layer.split_once(':').unwrap_or(("", layer));
         let table = match table {
-            "ip" => IP_INTERFACE,
+            "ip" => return Ok(Some(self.ip_interface_ref(ifname))),
             "link" => ETH_LINK,
             _ => ETH_INTERFACE,
         };

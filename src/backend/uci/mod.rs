@@ -120,7 +120,7 @@ impl UciBackend {
         packages.dedup();
         let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
         let backend = UciBackend {
-            kernel: crate::backend::linux::LinuxBackend::with_root(root.clone()),
+            kernel: crate::backend::linux::LinuxBackend::with_root(root.clone()).openwrt_interfaces(true),
             root,
             reload: vec![RELOAD_CONFIG.to_string()],
             map,

@@ -11,13 +11,12 @@
 //! the UCI interface whose layer-3 device it is.
 
 use super::doc::{Doc, Section};
-use super::{runtime, UciBackend};
-use crate::hal::{Backend, ErrorKind, HalError, Location, Reference, Result, Value};
+use super::UciBackend;
+use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::net::Ipv4Addr;
 
 pub const V4: &str = "Device.Routing.Router.{i}.IPv4Forwarding.{i}.";
 pub const V6: &str = "Device.Routing.Router.{i}.IPv6Forwarding.{i}.";
-const IP_INTERFACE: &str = "Device.IP.Interface.{i}.";
 
 /// Whether `at` is a row of the kernel's in a forwarding table.
 pub fn is_kernel_row(at: &Location) -> bool {
@@ -66,27 +65,10 @@ impl UciBackend {
         Ok(kernel_keys(self.dns_doc(false)?, kernel, at.object == V6))
     }
 
-    /// A kernel row's value: the Linux backend's, its Interface given as the UCI interface.
+    /// A kernel row's value: the Linux backend's (its Interface names the UCI interface:
+    /// `LinuxBackend::openwrt_interfaces`).
     pub(super) fn kernel_route_value(&self, at: &Location, param: &str) -> Result<Option<Value>> {
-        let value = self.kernel.get(at, param)?;
-        let Some(Value::Refs(items)) = value else { return Ok(value) };
-        let doc = self.dns_doc(false)?;
-        let iface = |dev: &str| {
-            doc?.sections()
-                .iter()
-                .find(|s| s.kind == "interface" && runtime::netdev_of(s).as_deref() == Some(dev))
-                .map(|s| s.id.to_string())
-        };
-        let items = items
-            .into_iter()
-            .filter_map(|r| match r {
-                Reference::Row { table, key, dot } if table == IP_INTERFACE => {
-                    iface(&key).map(|key| Reference::Row { table, key, dot })
-                }
-                other => Some(other),
-            })
-            .collect();
-        Ok(Some(Value::Refs(items)))
+        self.kernel.get(at, param)
     }
 }
 
