@@ -379,6 +379,19 @@ fn netns_inner() {
     let plain = linux_plain(&b_root);
     let higher = plain.get(&Location { object: stack, keys: &keys(&["ip:br-lan/link:br-lan"]) }, "HigherLayer");
     assert_eq!(higher.unwrap().unwrap().to_string(), "@ref(Device.IP.Interface.{i}.|br-lan)");
+    // Hosts: the peer's MAC was learnt on lan1 by the broadcasts above; as a neighbour of
+    // br-lan it is a host attached through lan1 (a veth: Ethernet, not a physical port).
+    let mac = fs::read_to_string("/sys/class/net/p1/address").unwrap().trim().to_string();
+    let out = std::process::Command::new("ip")
+        .args(["neigh", "replace", "198.51.100.9", "lladdr", &mac, "dev", "br-lan", "nud", "reachable"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(owrt.attachment(&mac, "br-lan"), "lan1");
+    let host = |p: &str| owrt.get(&Location { object: "Device.Hosts.Host.{i}.", keys: &keys(&[&mac]) }, p).unwrap();
+    assert_eq!(host("InterfaceType").unwrap().to_string(), "Ethernet");
+    assert_eq!(host("Layer1Interface"), None);
+    assert_eq!(host("Layer3Interface").unwrap().to_string(), "@ref(Device.IP.Interface.{i}.|lan)");
     // IP.ActivePort of the Linux backend: a listener and a connection to it
     let linux = cwmpd::backend::linux::LinuxBackend::with_root(b_root.clone());
     let listener = std::net::TcpListener::bind("192.0.2.1:0").unwrap();

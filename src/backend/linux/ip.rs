@@ -56,7 +56,7 @@ fn family(v6: bool) -> u8 {
 }
 
 impl LinuxBackend {
-    fn dump(&self, kind: u16, family: u8) -> Result<Vec<Vec<u8>>> {
+    pub(super) fn dump(&self, kind: u16, family: u8) -> Result<Vec<Vec<u8>>> {
         if self.netlink {
             socket::dump(kind, family)
         } else {
@@ -68,7 +68,7 @@ impl LinuxBackend {
         self.line(&format!("/sys/class/net/{ifname}/ifindex"))?.parse().ok()
     }
 
-    fn ifname(&self, index: u32) -> Option<String> {
+    pub(super) fn ifname(&self, index: u32) -> Option<String> {
         self.netdevs(|_| true).into_iter().find(|n| self.ifindex(n) == Some(index))
     }
 
@@ -252,6 +252,10 @@ impl LinuxBackend {
                     .and_then(|n| self.ifname(n.index))
                     .filter(|n| self.kind(n).is_ip())
                     .map(|n| self.ip_interface_ref(&n)))
+            }
+            "Layer1Interface" | "InterfaceType" => {
+                let via = neighbours.first().and_then(|n| self.ifname(n.index));
+                return Ok(via.and_then(|v| self.host_layer1(key, &v, param)));
             }
             "HostName" => lease.and_then(|l| l.hostname),
             "Active" => Some(neighbours.iter().any(|n| n.reachable()).to_string()),

@@ -33,6 +33,7 @@
 mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod hosts;
 pub mod identity;
 mod ip;
 mod net;

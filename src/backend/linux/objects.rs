@@ -131,7 +131,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
             "ForwardingMetric",
         ],
     ),
-    (HOST, &["PhysAddress", "IPAddress", "Layer3Interface", "HostName", "Active"]),
+    (HOST, &["PhysAddress", "IPAddress", "Layer1Interface", "Layer3Interface", "InterfaceType", "HostName", "Active"]),
     (HOST_IPV4, &["IPAddress"]),
     (HOST_IPV6, &["IPAddress"]),
     (DNS, &["SupportedRecordTypes"]),
