@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -21,6 +21,10 @@ printf '\x05\x00aa:bb:cc:dd:ee:ff' > fuzz/corpus/schema_value/mac
 printf '\x00\x00((25[0-5]|2[0-4][0-9])\\.){3}\x00192.168.1.1' > fuzz/corpus/schema_value/pattern
 for f in tests/fixtures/openwrt/etc/config/*; do printf '\x00' | cat - "$f" > "fuzz/corpus/uci_doc/$(basename "$f")"; done
 for f in tests/fixtures/openwrt-24.10/etc/config/*; do cat "$f" > "fuzz/corpus/uci_codec/$(basename "$f")"; printf '\x01true' >> "fuzz/corpus/uci_codec/$(basename "$f")"; done
+cp tests/fixtures/openwrt-24.10/etc/config/network fuzz/corpus/uci_lan/network
+printf '\x014294967301,32' >> fuzz/corpus/uci_lan/network
+printf '  sl  local_address rem_address   st\n   0: 0100007F:0050 00000000:0000 0A 0 0 0\n   1: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 01 0\n' > fuzz/corpus/proc_net_tcp/tcp
+printf '\x07\x00\x00\x00\x05\x00\x00\x00\x02\x00\x00\x00\x0a\x00\x02\x00\x02\x00\x00\x00\x00\x07\x00\x00' > fuzz/corpus/bridge_fdb/entry
 cp tests/fixtures/linux/proc/meminfo fuzz/corpus/netlink_parse/ 2>/dev/null || true
 printf 'exit 0\n' > fuzz/corpus/apply_status/exit
 printf '\x45\x00\x00\x1c\x00\x00\x00\x00\x40\x01\x00\x00\xc0\x00\x02\x01\xc0\x00\x02\x02\x00\x00\xf7\xfc\x00\x02\x00\x01' > fuzz/corpus/icmp_echo/reply

@@ -42,7 +42,9 @@ fn key_sets(b: &UciBackend, object: &str) -> Vec<Vec<String>> {
     };
     let table = &object[..last + 4];
     let parents = match table[..last].rfind("{i}.") {
-        Some(prev) => key_sets(b, &table[..prev + 4]),
+        Some(prev) if b.serves(&table[..prev + 4]) => key_sets(b, &table[..prev + 4]),
+        // A parent table of another backend (Routing.Router: the Linux backend's `main`)
+        Some(_) => vec![vec!["main".to_string()]],
         None => vec![Vec::new()],
     };
     let mut out = Vec::new();

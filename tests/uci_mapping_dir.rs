@@ -1,6 +1,6 @@
 //! Mapping files an integrator installs (issue 17; src/backend/uci/extra.rs): a temporary
-//! `mapping.d` adds `Device.Routing.Router.{i}.IPv4Forwarding.{i}.` over OpenWrt's `route`
-//! sections without a rebuild; the engine reads it and a SetParameterValues lands in the
+//! `mapping.d` adds `Device.Routing.Babel.InterfaceSetting.{i}.` over the babeld package's
+//! `interface` sections without a rebuild; the engine reads it and a SetParameterValues lands in the
 //! UCI file; a file with a schema problem is left out and `cwmpd --check` names its line.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -12,17 +12,14 @@ use cwmpd::model::{Model, ModelState};
 use cwmpd::proto::rpc::ParameterValueStruct;
 use std::path::{Path, PathBuf};
 
-const ROUTES: &str = "\
-# Static IPv4 routes (OpenWrt `config route`), one router.
-table Device.Routing.Router.{i}. network globals
-param Enable - fixed(true) ro
-table Device.Routing.Router.{i}.IPv4Forwarding.{i}. network route
-param Enable disabled notbool default=0
-param StaticRoute - fixed(true) ro
-param DestIPAddress target text
-param DestSubnetMask netmask text
-param GatewayIPAddress gateway text
-param Interface interface ref(Device.IP.Interface.{i}.)
+const BABEL: &str = "\
+# Babel routing (the babeld package), one row per interface section.
+table Device.Routing.Babel.InterfaceSetting.{i}. babeld interface
+param Enable ignore notbool default=0
+
+param SplitHorizonEnabled split_horizon bool default=1
+param McastHelloInterval hello_interval uint ro
+param UpdateInterval update_interval uint ro
 ";
 
 fn root(tag: &str) -> PathBuf {
@@ -35,9 +32,8 @@ fn root(tag: &str) -> PathBuf {
         let e = e.unwrap();
         std::fs::copy(e.path(), config.join(e.file_name())).unwrap();
     }
-    let mut network = std::fs::read_to_string(config.join("network")).unwrap();
-    network.push_str("\nconfig route 'office'\n\toption interface 'wan'\n\toption target '10.20.0.0'\n\toption netmask '255.255.0.0'\n\toption gateway '192.0.2.1'\n");
-    std::fs::write(config.join("network"), network).unwrap();
+    let babeld = "config interface 'mesh'\n\toption ifname 'wlan1'\n\toption hello_interval '4'\n";
+    std::fs::write(config.join("babeld"), babeld).unwrap();
     std::fs::create_dir_all(root.join("mapping.d")).unwrap();
     root
 }
@@ -59,31 +55,30 @@ fn value(m: &Model, name: &str) -> String {
 #[test]
 fn an_installed_mapping_file_adds_an_object_without_a_rebuild() {
     let root = root("add");
-    let fwd = "Device.Routing.Router.1.IPv4Forwarding.1.";
+    let row = "Device.Routing.Babel.InterfaceSetting.1.";
     // Without the file the object is not served.
-    assert!(model(&root).get_parameter_values(&[format!("{fwd}DestIPAddress").as_str().into()]).is_err());
-    std::fs::write(root.join("mapping.d/50-routes.map"), ROUTES).unwrap();
+    assert!(model(&root).get_parameter_values(&[format!("{row}Enable").as_str().into()]).is_err());
+    std::fs::write(root.join("mapping.d/50-babel.map"), BABEL).unwrap();
     let mut m = model(&root);
-    assert_eq!(value(&m, &format!("{fwd}DestIPAddress")), "10.20.0.0");
-    assert_eq!(value(&m, &format!("{fwd}GatewayIPAddress")), "192.0.2.1");
-    assert_eq!(value(&m, &format!("{fwd}Enable")), "true");
-    assert!(value(&m, &format!("{fwd}Interface")).starts_with("Device.IP.Interface."));
+    assert_eq!(value(&m, &format!("{row}Enable")), "true");
+    assert_eq!(value(&m, &format!("{row}McastHelloInterval")), "4");
+    assert_eq!(value(&m, &format!("{row}SplitHorizonEnabled")), "true");
     let mut state = ModelState::default();
     let pv =
-        ParameterValueStruct { name: format!("{fwd}GatewayIPAddress"), value: "192.0.2.9".into(), value_type: None };
+        ParameterValueStruct { name: format!("{row}SplitHorizonEnabled"), value: "false".into(), value_type: None };
     m.set_parameter_values(&[pv], "k", &mut state).unwrap();
-    let network = std::fs::read_to_string(root.join("etc/config/network")).unwrap();
-    assert!(network.contains("option gateway '192.0.2.9'"), "{network}");
+    let babeld = std::fs::read_to_string(root.join("etc/config/babeld")).unwrap();
+    assert!(babeld.contains("option split_horizon '0'"), "{babeld}");
     std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
 fn a_mapping_file_with_a_schema_problem_is_left_out_and_check_names_its_line() {
     let root = root("bad");
-    let bad = ROUTES.replace("param GatewayIPAddress", "param GatewayIPAdress");
-    std::fs::write(root.join("mapping.d/50-routes.map"), bad).unwrap();
+    let bad = BABEL.replace("param SplitHorizonEnabled", "param SplitHorizonEnabeld");
+    std::fs::write(root.join("mapping.d/50-babel.map"), bad).unwrap();
     let m = model(&root);
-    let name = "Device.Routing.Router.1.IPv4Forwarding.1.DestIPAddress";
+    let name = "Device.Routing.Babel.InterfaceSetting.1.Enable";
     assert!(m.get_parameter_values(&[name.into()]).is_err(), "the whole file is left out");
     let config = root.join("cwmpd.conf");
     std::fs::write(
@@ -100,7 +95,7 @@ fn a_mapping_file_with_a_schema_problem_is_left_out_and_check_names_its_line() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains(
-            "50-routes.map:9: GatewayIPAdress is not a parameter of Device.Routing.Router.{i}.IPv4Forwarding.{i}."
+            "50-babel.map:5: SplitHorizonEnabeld is not a parameter of Device.Routing.Babel.InterfaceSetting.{i}."
         ),
         "{err}"
     );

@@ -39,7 +39,11 @@ pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &
 fn add_linux_backend(model: &mut Model, config: &Config, state: &State) {
     let root = config.agent.platform_root.clone();
     log::info!("platform backend: Linux below {}", root.display());
-    model.add_backend(Box::new(crate::backend::linux::LinuxBackend::with_root(root)), &state.model);
+    // On OpenWrt the IP.Interface rows are UCI's: references name netifd interfaces.
+    let openwrt = matches!(config.agent.platform, crate::config::Platform::OpenWrt)
+        || (matches!(config.agent.platform, crate::config::Platform::Auto) && root.join("etc/config/network").exists());
+    let linux = crate::backend::linux::LinuxBackend::with_root(root).openwrt_interfaces(openwrt);
+    model.add_backend(Box::new(linux), &state.model);
 }
 
 /// The external backends (`backend` sections) before the platform's, so a plugin's subtree

@@ -9,9 +9,9 @@
 
 use super::cache::Cache;
 use super::netlink::{AF_INET, AF_INET6, AF_UNSPEC, RTM_GETADDR, RTM_GETNEIGH, RTM_GETROUTE};
-use super::objects::{IPV6_ADDRESS, IPV6_FORWARDING, IP_INTERFACE};
+use super::objects::{IPV6_ADDRESS, IPV6_FORWARDING};
 use super::rtnl::{self, Address, Neighbour, Route};
-use super::{etc, reference, socket, LinuxBackend};
+use super::{etc, socket, LinuxBackend};
 use crate::clock::format_date_time;
 use crate::hal::{ErrorKind, HalError, Location, Result, Value};
 use crate::shell::clock::SystemClock;
@@ -56,7 +56,7 @@ fn family(v6: bool) -> u8 {
 }
 
 impl LinuxBackend {
-    fn dump(&self, kind: u16, family: u8) -> Result<Vec<Vec<u8>>> {
+    pub(super) fn dump(&self, kind: u16, family: u8) -> Result<Vec<Vec<u8>>> {
         if self.netlink {
             socket::dump(kind, family)
         } else {
@@ -68,7 +68,7 @@ impl LinuxBackend {
         self.line(&format!("/sys/class/net/{ifname}/ifindex"))?.parse().ok()
     }
 
-    fn ifname(&self, index: u32) -> Option<String> {
+    pub(super) fn ifname(&self, index: u32) -> Option<String> {
         self.netdevs(|_| true).into_iter().find(|n| self.ifindex(n) == Some(index))
     }
 
@@ -77,7 +77,7 @@ impl LinuxBackend {
         self.netdevs(|_| true).into_iter().filter_map(|n| Some((self.ifindex(&n)?, n))).collect()
     }
 
-    fn addresses(&self, ifname: &str, v6: bool) -> Result<Vec<(String, Address)>> {
+    pub(super) fn addresses(&self, ifname: &str, v6: bool) -> Result<Vec<(String, Address)>> {
         let Some(index) = self.ifindex(ifname) else { return Err(missing("netdev", ifname)) };
         let all = if v6 { &self.dumps.addresses6 } else { &self.dumps.addresses4 }.get_or(|| {
             let dump = self.dump(RTM_GETADDR, family(v6))?;
@@ -154,7 +154,7 @@ impl LinuxBackend {
             "NextHop" if v6 => Some(gateway),
             "ForwardingPolicy" => Some("-1".to_string()),
             "Interface" => {
-                let row = r.oif.and_then(|i| self.ifname(i)).map(|n| reference(IP_INTERFACE, &n));
+                let row = r.oif.and_then(|i| self.ifname(i)).map(|n| self.ip_interface_ref(&n));
                 return Ok(Some(row.unwrap_or(Value::Refs(Vec::new()))));
             }
             "Origin" => Some(route_origin(r.protocol, v6).to_string()),
@@ -251,7 +251,11 @@ impl LinuxBackend {
                     .first()
                     .and_then(|n| self.ifname(n.index))
                     .filter(|n| self.kind(n).is_ip())
-                    .map(|n| reference(IP_INTERFACE, &n)))
+                    .map(|n| self.ip_interface_ref(&n)))
+            }
+            "Layer1Interface" | "InterfaceType" => {
+                let via = neighbours.first().and_then(|n| self.ifname(n.index));
+                return Ok(via.and_then(|v| self.host_layer1(key, &v, param)));
             }
             "HostName" => lease.and_then(|l| l.hostname),
             "Active" => Some(neighbours.iter().any(|n| n.reachable()).to_string()),
@@ -326,7 +330,7 @@ fn origin(a: &Address) -> Option<&'static str> {
 }
 
 /// A lifetime in seconds from now as dateTime (`None` when the wall clock is unknown).
-fn lifetime(seconds: Option<u32>) -> Option<String> {
+pub(super) fn lifetime(seconds: Option<u32>) -> Option<String> {
     match seconds? {
         rtnl::INFINITY_LIFE_TIME => Some(FOREVER.to_string()),
         s => SystemClock::default().now().unix.map(|now| format_date_time(now.saturating_add(i64::from(s)))),

@@ -8,7 +8,7 @@
 //! VendorLogFile.{i}; Ethernet.Interface.{i} (+ Stats; physical netdevs, those with a
 //! `device` link), Ethernet.Link.{i} (+ Stats; one per bridge and per physical netdev outside
 //! a bridge),
-//! InterfaceStack.{i}; IP.Interface.{i} (+ Stats, IPv4Address.{i}, IPv6Address.{i});
+//! InterfaceStack.{i}; IP. (IPv4/IPv6 switches) and IP.ActivePort.{i} (`ports`); IP.Interface.{i} (+ Stats, IPv4Address.{i}, IPv6Address.{i});
 //! Routing.Router.{i} (one row, key `main`) with IPv4Forwarding.{i}/IPv6Forwarding.{i};
 //! Hosts.Host.{i} (+ IPv4Address.{i}, IPv6Address.{i}); DNS.Client.Server.{i}; Time and
 //! Time.Client.{i}. It does NOT serve the DeviceInfo identity parameters, UpTime or
@@ -33,11 +33,15 @@
 mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod hosts;
 pub mod identity;
 mod ip;
 mod net;
 pub mod netlink;
 mod objects;
+mod openwrt;
+mod ports;
+pub mod prefixes;
 pub mod procfs;
 pub mod rtnl;
 mod sensors;
@@ -45,7 +49,9 @@ pub mod socket;
 pub mod tz;
 pub mod watch;
 
+pub use net::status as net_status;
 pub use objects::OBJECTS;
+pub use ports::{parse as parse_proc_net_tcp, ActivePort};
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::path::{Path, PathBuf};
@@ -72,6 +78,8 @@ pub struct LinuxBackend {
     cpu: Mutex<procfs::CpuMeter>,
     /// Recent netlink readings (one dump serves a whole table walk).
     dumps: ip::Dumps,
+    /// IP.Interface references name OpenWrt interfaces ([`openwrt`]).
+    openwrt: bool,
 }
 
 /// dnsmasq lease files looked for when none is configured (OpenWrt, Debian).
@@ -114,6 +122,7 @@ impl LinuxBackend {
             resolv_conf: strings(DEFAULT_RESOLV),
             cpu: Mutex::new(procfs::CpuMeter::default()),
             dumps: ip::Dumps::default(),
+            openwrt: false,
         }
     }
 

@@ -8,7 +8,7 @@
 //! and leaves absent what sysfs does not say (LastChange); the configured speed and duplex
 //! come from ethtool netlink (`ethtool.rs`).
 
-use super::objects::{ETH_INTERFACE, ETH_LINK, IP_INTERFACE, ROUTER};
+use super::objects::{ETH_INTERFACE, ETH_LINK, ROUTER};
 use super::{ethtool, reference, LinuxBackend};
 use crate::hal::{ErrorKind, HalError, Result, Value};
 
@@ -148,6 +148,8 @@ impl LinuxBackend {
             // A bridge's lower layer would be its Bridging.Bridge port, not served here.
             "LowerLayers" => return Ok(self.kind(ifname).physical.then(|| reference(ETH_INTERFACE, ifname))),
             "MTU" => self.net(ifname, "mtu").and_then(|m| m.parse::<u32>().ok()).map(|m| m.to_string()),
+            // IFF_NOARP
+            "NoARP" => self.net(ifname, "flags").map(|_| (self.flags(ifname) & 0x80 != 0).to_string()),
             _ => self.common(ifname, param),
         };
         Ok(text.map(Value::Text))
@@ -222,7 +224,7 @@ impl LinuxBackend {
         };
         let (table, ifname) = layer.split_once(':').unwrap_or(("", layer));
         let table = match table {
-            "ip" => IP_INTERFACE,
+            "ip" => return Ok(Some(self.ip_interface_ref(ifname))),
             "link" => ETH_LINK,
             _ => ETH_INTERFACE,
         };

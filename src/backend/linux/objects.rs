@@ -44,6 +44,8 @@ pub const ETH_INTERFACE_STATS: &str = "Device.Ethernet.Interface.{i}.Stats.";
 pub const ETH_LINK: &str = "Device.Ethernet.Link.{i}.";
 pub const ETH_LINK_STATS: &str = "Device.Ethernet.Link.{i}.Stats.";
 pub const STACK: &str = "Device.InterfaceStack.{i}.";
+pub const IP: &str = "Device.IP.";
+pub const ACTIVE_PORT: &str = "Device.IP.ActivePort.{i}.";
 pub const IP_INTERFACE: &str = "Device.IP.Interface.{i}.";
 pub const IP_INTERFACE_STATS: &str = "Device.IP.Interface.{i}.Stats.";
 pub const IPV4_ADDRESS: &str = "Device.IP.Interface.{i}.IPv4Address.{i}.";
@@ -83,7 +85,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
         ],
     ),
     (ETH_INTERFACE_STATS, ETHERNET_STATS),
-    (ETH_LINK, &["Enable", "Status", "Name", "LowerLayers", "MTU", "MACAddress"]),
+    (ETH_LINK, &["Enable", "Status", "Name", "LowerLayers", "MTU", "MACAddress", "NoARP"]),
     (ETH_LINK_STATS, STATS),
     (STACK, &["HigherLayer", "LowerLayer"]),
     (
@@ -91,6 +93,8 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
         &["Enable", "IPv6Enable", "Status", "Name", "LowerLayers", "Router", "MaxMTUSize", "Type", "Loopback"],
     ),
     (IP_INTERFACE_STATS, STATS),
+    (IP, &["IPv4Capable", "IPv4Enable", "IPv4Status", "IPv6Capable", "IPv6Enable", "IPv6Status"]),
+    (ACTIVE_PORT, &["LocalIPAddress", "LocalPort", "RemoteIPAddress", "RemotePort", "Status"]),
     (IPV4_ADDRESS, &["Enable", "Status", "IPAddress", "SubnetMask", "AddressingType"]),
     (
         IPV6_ADDRESS,
@@ -127,7 +131,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
             "ForwardingMetric",
         ],
     ),
-    (HOST, &["PhysAddress", "IPAddress", "Layer3Interface", "HostName", "Active"]),
+    (HOST, &["PhysAddress", "IPAddress", "Layer1Interface", "Layer3Interface", "InterfaceType", "HostName", "Active"]),
     (HOST_IPV4, &["IPAddress"]),
     (HOST_IPV6, &["IPAddress"]),
     (DNS, &["SupportedRecordTypes"]),
@@ -149,6 +153,7 @@ impl LinuxBackend {
             ETH_LINK => self.netdevs(net::Kind::is_link),
             STACK => self.stack(),
             IP_INTERFACE => self.netdevs(net::Kind::is_ip),
+            ACTIVE_PORT => self.active_port_keys(),
             IPV4_ADDRESS => self.address_keys(parent, false)?,
             IPV6_ADDRESS => self.address_keys(parent, true)?,
             ROUTER => vec!["main".to_string()],
@@ -177,6 +182,8 @@ impl LinuxBackend {
             ETH_INTERFACE_STATS | ETH_LINK_STATS | IP_INTERFACE_STATS => text(self.stats(key, param)),
             STACK => self.stack_layer(key, param),
             IP_INTERFACE => self.ip_interface(key, param),
+            IP => Ok(self.ip_switches(param).map(Value::Text)),
+            ACTIVE_PORT => Ok(self.active_port(key, param).map(Value::Text)),
             IPV4_ADDRESS | IPV6_ADDRESS => text(self.address(at, param)),
             ROUTER => Ok(matches!(param, "Enable" | "Status").then(|| Value::Text(router(param)))),
             IPV4_FORWARDING | IPV6_FORWARDING => self.forwarding(at, param),

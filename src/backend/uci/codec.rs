@@ -156,6 +156,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             ipv4_cidr(text).map(|(a, _)| a.to_string())
         }
         Codec::Netmask => network_of(section).map(|(_, m)| Ipv4Addr::from(m).to_string()),
+        Codec::NetmaskOf(addr) => match value {
+            Some(mask) => mask.parse::<Ipv4Addr>().ok().map(|m| m.to_string()),
+            None => ipv4_cidr(section.option(addr)?).map(|(_, p)| Ipv4Addr::from(mask_of(p.unwrap_or(32))).to_string()),
+        },
         Codec::Ref(table) => return value.filter(|v| !v.is_empty()).map(|v| Value::row(table, v)),
         Codec::SelfRef(table) => return Some(Value::row(table, key)),
         Codec::DhcpMin | Codec::DhcpMax => dhcp_address(view, section, p).map(|a| Ipv4Addr::from(a).to_string()),
@@ -202,6 +206,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             let items = section.list(p.option.as_deref()?);
             Some(items.into_iter().filter(|i| i.parse::<Ipv6Addr>().is_ok()).collect::<Vec<_>>().join(","))
         }
+        // Runtime state, read by the backend (super::runtime), not from the file.
+        Codec::Netdev(_) => None,
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
@@ -396,7 +402,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
-        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_), _) | (_, None) => return Err(not_writable()),
+        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_) | Codec::Netdev(_), _) | (_, None) => return Err(not_writable()),
         (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
         (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
         (Codec::Bool, Some(o)) => set(o, boolean(value)),
@@ -425,7 +431,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         },
         (Codec::Ref(table), Some(_)) => return Err(invalid(format!("reference to {table} expected"))),
         (Codec::Ipaddr, Some(o)) => write_ipaddr(section, o, value)?,
-        (Codec::Netmask, Some(o)) => write_netmask(section, o, value)?,
+        (Codec::Netmask, Some(o)) => write_netmask(section, o, value, "ipaddr")?,
+        (Codec::NetmaskOf(addr), Some(o)) => write_netmask(section, o, value, addr)?,
         (Codec::DhcpMin | Codec::DhcpMax, Some(_)) => write_dhcp(view, section, p, value)?,
         (Codec::LeaseTime, Some(o)) => set(o, lease_text(value)?),
         (Codec::AutoChannel, Some(o)) => write_autochannel(section, o, value == "true"),
@@ -504,11 +511,13 @@ fn write_ipaddr(section: &Section, option: &str, value: &str) -> Result<Vec<Edit
     Ok(set(option, prefix.map_or_else(|| value.to_string(), |p| format!("{value}/{p}"))))
 }
 
-fn write_netmask(section: &Section, option: &str, value: &str) -> Result<Vec<Edit>> {
+/// A mask written as the prefix of the address option (`ipaddr`, a route's `target`) when
+/// that has one and no mask option is set, else as the mask option.
+fn write_netmask(section: &Section, option: &str, value: &str, address: &str) -> Result<Vec<Edit>> {
     let mask: Ipv4Addr = value.parse().map_err(|_| invalid("SubnetMask"))?;
     let prefix = prefix_of(mask).ok_or_else(|| invalid("SubnetMask is not contiguous"))?;
-    match section.option("ipaddr").and_then(ipv4_cidr) {
-        Some((addr, Some(_))) if section.option(option).is_none() => Ok(set("ipaddr", format!("{addr}/{prefix}"))),
+    match section.option(address).and_then(ipv4_cidr) {
+        Some((addr, Some(_))) if section.option(option).is_none() => Ok(set(address, format!("{addr}/{prefix}"))),
         _ => Ok(set(option, value)),
     }
 }

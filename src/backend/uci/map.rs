@@ -94,6 +94,12 @@ pub enum Codec {
     Prefix(String),
     /// Runtime state of the row's netifd interface (ubus, sysfs): read-only.
     Runtime(super::runtime::Source),
+    /// The mask of a route: the `netmask` option, else the prefix of the address option
+    /// named (`target`), else /32 (netifd's host route).
+    NetmaskOf(String),
+    /// A runtime value of the row's Linux netdev (sysfs/procfs, [`super::netdev`]);
+    /// always read-only.
+    Netdev(String),
 }
 
 /// Where the rows or the object live.
@@ -184,6 +190,8 @@ fn codec(text: &str) -> Option<Codec> {
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
             "prefix" => Some(Codec::Prefix(arg.to_string())).filter(|_| !arg.is_empty()),
+            "netmask" => Some(Codec::NetmaskOf(arg.to_string())).filter(|_| !arg.is_empty()),
+            "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -253,8 +261,9 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
+    let read_only = matches!(codec, Codec::Netdev(_));
     let mut p =
-        Param { name: name.to_string(), option, codec, default: None, read_only: false, hidden: false, at: None, line };
+        Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {
         match f.split_once('=') {
             Some(("default", v)) => p.default = Some(v.to_string()),

@@ -28,15 +28,19 @@
 //! Must not: pass anything to a shell, log a value (keys and passphrases), write a file
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
+pub mod bridging;
 pub mod check;
 pub mod clients;
 pub mod codec;
+pub mod delegate;
 pub mod dns;
 pub mod doc;
 pub mod extra;
 pub mod leases;
 pub mod map;
+pub mod netdev;
 pub mod odhcpd;
+pub mod routing;
 pub mod runtime;
 pub mod sentopts;
 pub mod store;
@@ -71,6 +75,8 @@ pub struct UciBackend {
     dns_renames: dns::Renames,
     /// netifd's runtime state (ubus) for the `netifd…`/`netdev` codecs.
     netifd: runtime::Netifd,
+    /// The kernel's routes beside the UCI ones ([`routing`]).
+    kernel: crate::backend::linux::LinuxBackend,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -122,6 +128,7 @@ impl UciBackend {
         let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
         let backend = UciBackend {
             netifd: runtime::Netifd::new(root.clone()),
+            kernel: crate::backend::linux::LinuxBackend::with_root(root.clone()).openwrt_interfaces(true),
             root,
             reload: vec![RELOAD_CONFIG.to_string()],
             map,
@@ -275,7 +282,7 @@ impl UciBackend {
         // ExternalPort, say).
         let unset = || match p.codec {
             _ if p.read_only || p.option.is_none() => None,
-            Codec::Text => Some(Value::Text(String::new())),
+            Codec::Text | Codec::Ipaddr | Codec::NetmaskOf(_) => Some(Value::Text(String::new())),
             Codec::Ref(_) => Some(Value::Refs(Vec::new())),
             Codec::PortStart | Codec::PortEnd => {
                 Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
@@ -284,6 +291,9 @@ impl UciBackend {
         };
         if let Codec::Runtime(source) = &p.codec {
             return Ok(self.netifd.get(&key, source).map(Value::Text));
+        }
+        if let Codec::Netdev(arg) = &p.codec {
+            return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
@@ -339,7 +349,12 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some() || object == dns::SERVER || clients::serves(object)
+        self.entry(object).is_some()
+            || clients::serves(object)
+            || object == dns::SERVER
+            || bridging::serves(object)
+            || object == delegate::IPV6_ADDRESS
+            || object == delegate::IPV6_PREFIX
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -349,7 +364,21 @@ impl hal::Backend for UciBackend {
         if clients::serves(object) {
             return clients::parameters(object);
         }
-        self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
+        if bridging::serves(object) {
+            return bridging::parameters(object);
+        }
+        if object == delegate::IPV6_ADDRESS {
+            return delegate::IPV6_PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if object == delegate::IPV6_PREFIX {
+            return delegate::PREFIX_PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        let mut names: Vec<String> =
+            self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+        if object == delegate::IP_INTERFACE && !names.is_empty() {
+            names.extend(delegate::FROM_NETDEV.iter().chain(&["LowerLayers"]).map(|p| p.to_string()));
+        }
+        names
     }
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
@@ -361,6 +390,16 @@ impl hal::Backend for UciBackend {
         }
         if clients::serves(at.object) {
             return Ok(self.client_instances(at));
+        }
+        if at.object == bridging::PORT {
+            let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
+            return bridging::ports(doc, at.key().unwrap_or(""));
+        }
+        if at.object == delegate::IPV6_ADDRESS {
+            return self.ipv6_rows(at);
+        }
+        if at.object == delegate::IPV6_PREFIX {
+            return self.prefix_rows(at);
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -378,7 +417,14 @@ impl hal::Backend for UciBackend {
             let parent = at.key().unwrap_or("");
             return Ok(rows.filter(|s| s.id == parent).map(|s| s.id.to_string()).collect());
         }
-        Ok(rows.map(|s| s.id.to_string()).collect())
+        let mut keys: Vec<String> = rows.map(|s| s.id.to_string()).collect();
+        if at.object == routing::V4 || at.object == routing::V6 {
+            match self.kernel_routes(at) {
+                Ok(kernel) => keys.extend(kernel),
+                Err(e) => log::debug!("uci: kernel routes: {e}"),
+            }
+        }
+        Ok(keys)
     }
 
     fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
@@ -391,12 +437,25 @@ impl hal::Backend for UciBackend {
         if clients::serves(at.object) {
             return Ok(self.client_get(at, param));
         }
+        if bridging::serves(at.object) {
+            let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
+            return bridging::value(&self.root, doc, at.object, at.keys, param);
+        }
+        if routing::is_kernel_row(at) {
+            return self.kernel_route_value(at, param);
+        }
+        if delegate::handles(at.object, param) {
+            return self.netdev_value(at, param);
+        }
         self.value(&self.view(false), at, param)
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
         if at.object == dns::SERVER {
             return matches!(param, "Enable" | "DNSServer" | "Interface");
+        }
+        if routing::is_kernel_row(at) {
+            return false;
         }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
@@ -436,6 +495,9 @@ impl hal::Backend for UciBackend {
     fn delete(&mut self, at: &Location) -> Result<()> {
         if at.object == dns::SERVER {
             return self.stage_dns_delete(at);
+        }
+        if routing::is_kernel_row(at) {
+            return Err(routing::read_only(at));
         }
         self.stage_delete(at)
     }

@@ -1,7 +1,7 @@
 //! Runtime state of netifd interfaces for the UCI-mapped rows (issue 16 item 2): the
 //! `netifd…` codecs of `tr181-uci.map` read a field of the interface's entry in netifd's
 //! `network.interface dump` (asked over ubus with [`crate::backend::ubus`], one call per
-//! [`FRESH`] for every row and parameter), and `netdev(file)` reads
+//! [`FRESH`] for every row and parameter), and `netifd-dev(file)` reads
 //! `<root>/sys/class/net/<l3_device>/<file>` of the interface's layer-3 device (counters,
 //! MTU). A field netifd does not report, or no ubusd at all, makes the parameter absent.
 //!
@@ -11,7 +11,7 @@
 //!
 //! Map syntax: `netifd(path)` the value as text; `netifd-mask(path)` a prefix length as a
 //! dotted mask; `netifd-enum(path;a=A,b=B,*=X,-=Y)` mapped values (`*`: any other value,
-//! `-`: the interface is known but the field absent); `netdev(file)`.
+//! `-`: the interface is known but the field absent); `netifd-dev(file)`.
 
 use crate::backend::ubus::Client;
 use crate::proto::ubus::blob::Value;
@@ -46,7 +46,7 @@ pub fn parse(name: &str, arg: &str) -> Option<Source> {
                 pairs.split(',').map(|p| p.split_once('=').map(|(a, b)| (a.to_string(), b.to_string()))).collect();
             Some(Source::Enum(path.to_string(), pairs?))
         }
-        "netdev" if !arg.contains("..") && !arg.starts_with('/') => Some(Source::NetDev(arg.to_string())),
+        "netifd-dev" if !arg.contains("..") && !arg.starts_with('/') => Some(Source::NetDev(arg.to_string())),
         "pppoe-session" if arg.is_empty() => Some(Source::PppoeSession),
         _ => None,
     }
@@ -233,10 +233,10 @@ mod tests {
         assert_eq!(read(&s, &e, none).as_deref(), Some("U"));
         let e = parse("netifd-enum", "missing;a=b,-=N").unwrap();
         assert_eq!(read(&s, &e, none).as_deref(), Some("N"));
-        let dev = parse("netdev", "mtu").unwrap();
+        let dev = parse("netifd-dev", "mtu").unwrap();
         assert_eq!(read(&s, &dev, |d, f| Some(format!("{d}/{f}"))).as_deref(), Some("pppoe-wan/mtu"));
-        assert_eq!(parse("netdev", "../../etc/shadow"), None);
-        assert_eq!(parse("netdev", "/etc/shadow"), None);
+        assert_eq!(parse("netifd-dev", "../../etc/shadow"), None);
+        assert_eq!(parse("netifd-dev", "/etc/shadow"), None);
         assert_eq!(parse("netifd-enum", "up"), None);
         let proc = "Id       Address              Device\n000012ab 02:00:00:00:00:01 wan.7\nzz 1 eth9\n";
         assert_eq!(pppoe_session(proc, "wan.7"), Some(0x12ab));
