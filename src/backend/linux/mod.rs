@@ -30,13 +30,14 @@
 //! tests run on canned trees. Netlink always talks to the running kernel (of the current
 //! network namespace); [`LinuxBackend::netlink`] turns it off for canned trees.
 
-mod cache;
+pub mod cache;
 pub mod etc;
 pub mod ethtool;
 pub mod identity;
 mod ip;
 mod net;
 pub mod netlink;
+pub mod nl80211;
 mod objects;
 pub mod procfs;
 pub mod rtnl;
@@ -44,6 +45,7 @@ mod sensors;
 pub mod socket;
 pub mod tz;
 pub mod watch;
+pub mod wifi;
 
 pub use objects::OBJECTS;
 
