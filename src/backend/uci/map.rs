@@ -85,6 +85,10 @@ pub enum Codec {
     /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
     /// write replaces them and keeps the others.
     Ipv6Items,
+    /// WiFi runtime state of the row's radio or interface (`super::wifi`): sysfs counters
+    /// and operstate of its netdev, nl80211 channel, width, noise and station; read-only,
+    /// absent when the platform does not tell.
+    Wifi(String),
 }
 
 /// Where the rows or the object live.
@@ -174,6 +178,7 @@ fn codec(text: &str) -> Option<Codec> {
             "dhcp-option" => arg.parse().ok().map(Codec::DhcpOption),
             "scaled" => arg.parse().ok().filter(|f| *f > 0).map(Codec::Scaled),
             "flag" => Some(Codec::Flag(arg.to_string())).filter(|_| !arg.is_empty()),
+            "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => None,
         };
     }

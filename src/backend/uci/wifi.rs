@@ -1,0 +1,224 @@
+//! The runtime side of `Device.WiFi.` on OpenWrt (TR-181 Device:2.19): what the mapped
+//! radios (`wifi-device`) and interfaces (`wifi-iface`) are doing now, beside what UCI
+//! configures. Map lines with the `wifi(<field>)` codec read it (SSID.{i}.Status, BSSID,
+//! SSID.{i}.Stats, Radio.{i}.Status, ChannelsInUse, CurrentOperatingChannelBandwidth,
+//! Radio.{i}.Stats, EndPoint.{i}.Stats), and this file serves the
+//! `AccessPoint.{i}.AssociatedDevice.{i}.` table (+ `Stats.`) itself: its rows are the
+//! stations nl80211 reports, keyed by MAC address.
+//!
+//! Sources: the netdev of an interface (`/sys/class/net/<ifname>/operstate`, `address`,
+//! `statistics/*`, below the backend's root) and the kernel's nl80211
+//! ([`crate::backend::linux::wifi`]). The netdev of a `wifi-iface` is its `ifname` option,
+//! else the one nl80211 interface of the same mode serving its SSID. A radio's values come
+//! from its interfaces (counters summed). Whatever cannot be found is absent, never made up:
+//! with no nl80211 (no WiFi hardware) there are no stations and no channel.
+
+use super::doc::{Doc, Section};
+use crate::backend::linux::nl80211::{self, Station, IFTYPE_AP, IFTYPE_STATION};
+use crate::backend::linux::wifi::Snapshot;
+use std::path::Path;
+
+/// The stations of an access point.
+pub const ASSOCIATED: &str = "Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.";
+pub const ASSOCIATED_STATS: &str = "Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.Stats.";
+pub const ASSOCIATED_PARAMS: [&str; 10] = [
+    "MACAddress",
+    "OperatingStandard",
+    "AuthenticationState",
+    "LastDataDownlinkRate",
+    "LastDataUplinkRate",
+    "AssociationTime",
+    "SignalStrength",
+    "Noise",
+    "SNR",
+    "Active",
+];
+pub const ASSOCIATED_STATS_PARAMS: [&str; 7] = [
+    "BytesSent",
+    "BytesReceived",
+    "PacketsSent",
+    "PacketsReceived",
+    "ErrorsSent",
+    "RetransCount",
+    "FailedRetransCount",
+];
+
+/// What a runtime read needs: the backend's root, the nl80211 snapshot, the wireless file.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub root: &'a Path,
+    pub snap: &'a Snapshot,
+    pub doc: &'a Doc,
+}
+
+fn on(v: Option<&str>) -> bool {
+    matches!(v, Some("1" | "yes" | "on" | "true" | "enabled"))
+}
+
+impl Ctx<'_> {
+    /// The netdev of a `wifi-iface` section.
+    pub fn ifname(&self, iface: &Section) -> Option<String> {
+        if let Some(name) = iface.option("ifname").filter(|n| sane(n)) {
+            return Some(name.to_string());
+        }
+        let ssid = iface.option("ssid")?.as_bytes();
+        let kind = if iface.option("mode") == Some("sta") { IFTYPE_STATION } else { IFTYPE_AP };
+        let mut found =
+            self.snap.interfaces.iter().filter(|i| i.iftype == Some(kind) && i.ssid.as_deref() == Some(ssid));
+        let first = found.next()?;
+        found.next().is_none().then(|| first.ifname.clone()).filter(|n| sane(n))
+    }
+
+    fn sysfs(&self, ifname: &str, file: &str) -> Option<String> {
+        let path = self.root.join("sys/class/net").join(ifname).join(file);
+        std::fs::read_to_string(path).ok().map(|t| t.trim().to_string())
+    }
+
+    fn counter(&self, ifname: &str, file: &str) -> Option<u64> {
+        self.sysfs(ifname, &format!("statistics/{file}"))?.parse().ok()
+    }
+
+    /// The `wifi-iface` sections of radio `key`.
+    fn interfaces_of(&self, key: &str) -> Vec<Section<'_>> {
+        self.doc.sections().into_iter().filter(|s| s.kind == "wifi-iface" && s.option("device") == Some(key)).collect()
+    }
+
+    /// The netdevs of the enabled interfaces of radio `key`.
+    fn radio_netdevs(&self, key: &str) -> Vec<String> {
+        self.interfaces_of(key).iter().filter(|s| !on(s.option("disabled"))).filter_map(|s| self.ifname(s)).collect()
+    }
+
+    /// The value of `field` for the `wifi-device` or `wifi-iface` section.
+    pub fn read(&self, section: &Section, field: &str) -> Option<String> {
+        let (name, bits32) = match field.strip_suffix(":32") {
+            Some(n) => (n, true),
+            None => (field, false),
+        };
+        let wrap = |n: u64| if bits32 { n & u64::from(u32::MAX) } else { n };
+        if section.kind == "wifi-device" {
+            return self.radio(section, name).or_else(|| {
+                // Every enabled interface must be counted, or the sum would be a lie.
+                let enabled = self.interfaces_of(section.id).into_iter().filter(|s| !on(s.option("disabled")));
+                let counts: Option<Vec<u64>> = enabled.map(|s| self.counter(&self.ifname(&s)?, name)).collect();
+                counts
+                    .filter(|c| !c.is_empty())
+                    .map(|c| wrap(c.iter().fold(0u64, |a, n| a.wrapping_add(*n))).to_string())
+            });
+        }
+        let disabled = on(section.option("disabled"))
+            || section.option("device").and_then(|r| self.doc.section(r)).is_some_and(|r| on(r.option("disabled")));
+        if name == "status" && disabled {
+            return Some("Down".into());
+        }
+        let dev = self.ifname(section)?;
+        let uplink = || self.snap.stations_of(&dev).first().cloned();
+        match name {
+            "status" => self.sysfs(&dev, "operstate").as_deref().and_then(status).map(str::to_string),
+            "bssid" if section.option("mode") == Some("sta") => uplink().map(|s| nl80211::mac_text(&s.mac)),
+            "bssid" => self.sysfs(&dev, "address").filter(|a| a.len() == 17),
+            "sta-signal" => uplink().and_then(|s| signal(&s)).map(|v| v.to_string()),
+            // Downlink: what the AP sends to this station is what it receives.
+            "sta-down-rate" => {
+                uplink().and_then(|s| s.rx_rate?.kbps).filter(|k| (1000..=600_000).contains(k)).map(|k| k.to_string())
+            }
+            "sta-up-rate" => {
+                uplink().and_then(|s| s.tx_rate?.kbps).filter(|k| (1000..=600_000).contains(k)).map(|k| k.to_string())
+            }
+            _ => self.counter(&dev, name).map(|n| wrap(n).to_string()),
+        }
+    }
+
+    /// Radio-level runtime: from the first of its interfaces nl80211 knows.
+    fn radio(&self, radio: &Section, name: &str) -> Option<String> {
+        let devs = self.radio_netdevs(radio.id);
+        let operating = || devs.iter().find_map(|d| self.snap.interface(d).filter(|i| i.freq.is_some()));
+        match name {
+            "status" if on(radio.option("disabled")) => Some("Down".into()),
+            "status" => {
+                let states: Vec<String> = devs.iter().filter_map(|d| self.sysfs(d, "operstate")).collect();
+                match states.iter().any(|s| s == "up") {
+                    true => Some("Up".into()),
+                    false => (!states.is_empty()).then(|| "Down".into()),
+                }
+            }
+            "channel" => operating()?.freq.and_then(nl80211::channel).map(|c| c.to_string()),
+            "width" => operating()?.width.and_then(nl80211::width_text).map(str::to_string),
+            "center0" => operating()?.center1.and_then(nl80211::channel).map(|c| c.to_string()),
+            "center1" => operating()?.center2.and_then(nl80211::channel).map(|c| c.to_string()),
+            "noise" => devs.iter().find_map(|d| self.snap.survey_in_use(d)?.noise).map(|n| n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The stations of access point `key` (a `wifi-iface` section), in the kernel's order.
+    pub fn stations(&self, key: &str) -> Vec<Station> {
+        let Some(iface) = self.doc.section(key).filter(|s| s.kind == "wifi-iface") else {
+            return Vec::new();
+        };
+        self.ifname(&iface).map(|d| self.snap.stations_of(&d).to_vec()).unwrap_or_default()
+    }
+
+    /// The noise (dBm) on the channel of access point `key`.
+    pub fn noise(&self, key: &str) -> Option<i8> {
+        let iface = self.doc.section(key)?;
+        self.snap.survey_in_use(&self.ifname(&iface)?)?.noise
+    }
+}
+
+/// A netdev name that stays one path component.
+fn sane(name: &str) -> bool {
+    !name.is_empty() && name.len() < 16 && !name.contains('/') && !name.starts_with('.')
+}
+
+/// TR-181 Status of an `operstate` (RFC 2863 names, as sysfs writes them).
+fn status(operstate: &str) -> Option<&'static str> {
+    Some(match operstate {
+        "up" => "Up",
+        "down" => "Down",
+        "dormant" => "Dormant",
+        "notpresent" => "NotPresent",
+        "lowerlayerdown" => "LowerLayerDown",
+        "unknown" => "Unknown",
+        _ => return None,
+    })
+}
+
+/// The signal of a station in dBm (average when the driver keeps one), within -200..0.
+fn signal(s: &Station) -> Option<i8> {
+    s.signal_avg.or(s.signal).filter(|v| *v < 0)
+}
+
+/// One parameter of an AssociatedDevice row (or of its Stats with `stats`): `noise` is the
+/// channel's, `now` the Unix time (AssociationTime).
+pub fn station_param(s: &Station, param: &str, stats: bool, noise: Option<i8>, now: i64) -> Option<String> {
+    let rate = |r: Option<nl80211::Rate>| r?.kbps.filter(|k| *k >= 1000).map(|k| k.to_string());
+    if stats {
+        return match param {
+            "BytesSent" => s.tx_bytes.map(|n| n.to_string()),
+            "BytesReceived" => s.rx_bytes.map(|n| n.to_string()),
+            "PacketsSent" => s.tx_packets.map(|n| n.to_string()),
+            "PacketsReceived" => s.rx_packets.map(|n| n.to_string()),
+            "ErrorsSent" | "FailedRetransCount" => s.tx_failed.map(|n| n.to_string()),
+            "RetransCount" => s.tx_retries.map(|n| n.to_string()),
+            _ => None,
+        };
+    }
+    match param {
+        "MACAddress" => Some(nl80211::mac_text(&s.mac)),
+        "OperatingStandard" => s.tx_rate.and_then(|r| r.standard).map(str::to_string),
+        "AuthenticationState" => s.authorized.map(|a| a.to_string()),
+        // Downlink is AP -> station: the AP's transmit rate to it.
+        "LastDataDownlinkRate" => rate(s.tx_rate),
+        "LastDataUplinkRate" => rate(s.rx_rate),
+        "AssociationTime" => s.connected_s.map(|c| crate::clock::format_date_time(now.saturating_sub(i64::from(c)))),
+        "SignalStrength" => signal(s).map(|v| v.to_string()),
+        "Noise" => noise.filter(|n| *n < 0).map(|n| n.to_string()),
+        "SNR" => {
+            let snr = i16::from(signal(s)?) - i16::from(noise.filter(|n| *n < 0)?);
+            u16::try_from(snr).ok().map(|v| v.to_string())
+        }
+        // Listed by the kernel: associated now.
+        "Active" => Some("true".into()),
+        _ => None,
+    }
+}
