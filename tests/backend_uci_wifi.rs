@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use cwmpd::backend::linux::nl80211::{self, fixture, Interface, IFTYPE_AP, IFTYPE_STATION};
+use cwmpd::backend::linux::nl80211_wiphy as wiphy;
 use cwmpd::backend::linux::wifi::{Runtime, Snapshot};
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::hal::{Backend, ErrorKind, Location, Value};
@@ -77,6 +78,13 @@ fn root(tag: &str) -> PathBuf {
         &[("tx_bytes", 7), ("rx_bytes", 8), ("tx_packets", 1), ("rx_packets", 2), ("tx_errors", 0)],
     );
     netdev(&dir, "phy1-ap0", "up", "02:11:22:33:44:57", &[("tx_bytes", 9)]);
+    // radio0 (path platform/soc/18000000.wifi) is phy1, found through its device link.
+    let device = dir.join("sys/devices/platform/soc/18000000.wifi");
+    fs::create_dir_all(&device).unwrap();
+    let phy = dir.join("sys/class/ieee80211/phy1");
+    fs::create_dir_all(&phy).unwrap();
+    fs::write(phy.join("index"), "1\n").unwrap();
+    std::os::unix::fs::symlink(&device, phy.join("device")).unwrap();
     dir
 }
 
@@ -115,7 +123,20 @@ fn snapshot() -> Snapshot {
             nl80211::survey(&fixture::survey(5200, -99, false)).unwrap(),
         ],
     )]);
-    Snapshot { interfaces: vec![ap, sta], stations, surveys }
+    // wiphy 0 (radio1, through its AP's interface): 5 GHz, VHT 160; wiphy 1 (radio0): 2.4 GHz HE.
+    let five = wiphy::fixture::band(
+        wiphy::BAND_5GHZ,
+        &[(5180, false), (5200, false), (5260, false), (5845, true)],
+        &[60, 90, 120, 240],
+        Some(0x09ef),
+        Some(0x0000_0004),
+        Some(0x0c),
+    );
+    let two: Vec<(u32, bool)> = (0..13).map(|i| (2412 + 5 * i, false)).collect();
+    let two = wiphy::fixture::band(wiphy::BAND_2GHZ, &two, &[10, 20, 55, 110, 60, 540], Some(0x19ef), None, Some(0x02));
+    let parts = [wiphy::fixture::part(0, &[five]), wiphy::fixture::part(1, &[two])];
+    let wiphys = wiphy::merge(parts.iter().filter_map(|p| wiphy::part(p)));
+    Snapshot { interfaces: vec![ap, sta], stations, surveys, wiphys }
 }
 
 fn backend(dir: &Path) -> UciBackend {
@@ -205,6 +226,26 @@ fn radio_channel_width_noise_and_summed_counters() {
         get(&b, radio, &["radio0"], "TransmitPowerSupported").as_deref().map(|s| s.starts_with("-1,1,2,")),
         Some(true)
     );
+}
+
+#[test]
+fn radio_capabilities_from_the_wiphy() {
+    let b = backend(&root("caps"));
+    let radio = "Device.WiFi.Radio.{i}.";
+    let r = |key: &str, p: &str| get(&b, radio, &[key], p);
+    assert_eq!(r("radio1", "SupportedFrequencyBands").as_deref(), Some("5GHz"));
+    assert_eq!(r("radio1", "SupportedStandards").as_deref(), Some("a,n,ac,ax"));
+    assert_eq!(r("radio1", "PossibleChannels").as_deref(), Some("36,40,52"));
+    assert_eq!(r("radio1", "SupportedDataTransmitRates").as_deref(), Some("6,9,12,24"));
+    assert_eq!(r("radio1", "SupportedOperatingChannelBandwidths").as_deref(), Some("20MHz,40MHz,80MHz,160MHz"));
+    assert_eq!(r("radio0", "SupportedFrequencyBands").as_deref(), Some("2.4GHz"));
+    assert_eq!(r("radio0", "SupportedStandards").as_deref(), Some("b,g,n,ax"));
+    assert_eq!(r("radio0", "PossibleChannels").as_deref(), Some("1,2,3,4,5,6,7,8,9,10,11,12,13"));
+    assert_eq!(r("radio0", "SupportedDataTransmitRates").as_deref(), Some("1,2,5.5,6,11,54"));
+    assert_eq!(r("radio0", "SupportedOperatingChannelBandwidths").as_deref(), Some("20MHz,40MHz"));
+    // Without nl80211 the capabilities are unknown.
+    let b = UciBackend::new(root("nocaps")).with_wifi_runtime(Runtime::fixed(Snapshot::default()));
+    assert_eq!(get(&b, radio, &["radio0"], "PossibleChannels"), None);
 }
 
 #[test]

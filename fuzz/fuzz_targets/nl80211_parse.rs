@@ -1,8 +1,8 @@
 //! The nl80211 generic-netlink parsers of the WiFi runtime (GET_INTERFACE, GET_STATION and
-//! GET_SURVEY answers, the CTRL_CMD_GETFAMILY reply): over the input as one payload and
+//! GET_SURVEY answers, GET_WIPHY split-dump parts, the CTRL_CMD_GETFAMILY reply): over the input as one payload and
 //! over every message of it as a datagram. Never panic.
 #![no_main]
-use cwmpd::backend::linux::{netlink, nl80211};
+use cwmpd::backend::linux::{netlink, nl80211, nl80211_wiphy};
 use libfuzzer_sys::fuzz_target;
 
 fn parse(payload: &[u8]) {
@@ -16,6 +16,11 @@ fn parse(payload: &[u8]) {
         let _ = nl80211::mac_text(&s.mac);
     }
     let _ = nl80211::survey(payload);
+    for w in nl80211_wiphy::merge(nl80211_wiphy::part(payload)) {
+        for b in &w.bands {
+            let _ = (b.channels(), b.standards(), b.widths(), nl80211_wiphy::band_name(b.id));
+        }
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

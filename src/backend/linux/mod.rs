@@ -38,6 +38,7 @@ mod ip;
 mod net;
 pub mod netlink;
 pub mod nl80211;
+pub mod nl80211_wiphy;
 mod objects;
 pub mod procfs;
 pub mod rtnl;

@@ -1,6 +1,7 @@
 //! The WiFi runtime state the kernel's nl80211 tells (Linux `include/uapi/linux/nl80211.h`),
 //! read over generic netlink for TR-181 Device:2.19 `Device.WiFi.`: every wireless
-//! interface (GET_INTERFACE dump), and of each access point or station interface its
+//! interface (GET_INTERFACE dump), every wiphy's bands and capabilities (GET_WIPHY split
+//! dump, [`super::nl80211_wiphy`]), and of each access point or station interface its
 //! stations (GET_STATION dump) and channel surveys (GET_SURVEY dump).
 //!
 //! One [`Snapshot`] is taken per [`cache::TTL`] (a GetParameterValues over the
@@ -10,6 +11,7 @@
 
 use super::cache::Cache;
 use super::nl80211::{self, Interface, Station, Survey, IFTYPE_AP, IFTYPE_STATION};
+use super::nl80211_wiphy::{self, Wiphy};
 use super::socket;
 use crate::hal::Result;
 use std::collections::HashMap;
@@ -23,6 +25,7 @@ pub struct Snapshot {
     pub stations: HashMap<u32, Vec<Station>>,
     /// Channel surveys by ifindex.
     pub surveys: HashMap<u32, Vec<Survey>>,
+    pub wiphys: Vec<Wiphy>,
 }
 
 impl Snapshot {
@@ -32,6 +35,10 @@ impl Snapshot {
 
     pub fn stations_of(&self, ifname: &str) -> &[Station] {
         self.interface(ifname).and_then(|i| self.stations.get(&i.ifindex)).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn wiphy(&self, index: u32) -> Option<&Wiphy> {
+        self.wiphys.iter().find(|w| w.index == index)
     }
 
     /// The survey of the channel `ifname` operates on.
@@ -82,6 +89,9 @@ fn read() -> Snapshot {
     };
     let mut s =
         Snapshot { interfaces: answers.iter().filter_map(|p| nl80211::interface(p)).collect(), ..Snapshot::default() };
+    if let Ok(parts) = socket::generic_dump(&|seq| nl80211_wiphy::request(family, seq)) {
+        s.wiphys = nl80211_wiphy::merge(parts.iter().filter_map(|p| nl80211_wiphy::part(p)));
+    }
     for i in &s.interfaces {
         if !matches!(i.iftype, Some(IFTYPE_AP | IFTYPE_STATION)) {
             continue;

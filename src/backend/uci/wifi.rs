@@ -15,6 +15,7 @@
 
 use super::doc::{Doc, Section};
 use crate::backend::linux::nl80211::{self, Station, IFTYPE_AP, IFTYPE_STATION};
+use crate::backend::linux::nl80211_wiphy::{self as wiphy, Band, Wiphy};
 use crate::backend::linux::wifi::Snapshot;
 use std::path::Path;
 
@@ -145,9 +146,74 @@ impl Ctx<'_> {
             "width" => operating()?.width.and_then(nl80211::width_text).map(str::to_string),
             "center0" => operating()?.center1.and_then(nl80211::channel).map(|c| c.to_string()),
             "center1" => operating()?.center2.and_then(nl80211::channel).map(|c| c.to_string()),
+            "bands" | "standards" | "channels" | "rates" | "widths" => self.capability(radio, name),
             "noise" => devs.iter().find_map(|d| self.snap.survey_in_use(d)?.noise).map(|n| n.to_string()),
             _ => None,
         }
+    }
+
+    /// The wiphy of a radio: that of its interfaces nl80211 knows, else the one its `phy`
+    /// option names, else the one whose device is at its `path` (`+n`: the n-th of it).
+    fn wiphy_of(&self, radio: &Section) -> Option<&Wiphy> {
+        let from_interfaces = self
+            .interfaces_of(radio.id)
+            .iter()
+            .filter_map(|s| self.ifname(s))
+            .find_map(|d| self.snap.interface(&d)?.wiphy);
+        self.snap.wiphy(from_interfaces.or_else(|| self.phy_index(radio))?)
+    }
+
+    fn phy_index(&self, radio: &Section) -> Option<u32> {
+        let class = self.root.join("sys/class/ieee80211");
+        let index = |phy: &Path| std::fs::read_to_string(phy.join("index")).ok()?.trim().parse::<u32>().ok();
+        if let Some(phy) = radio.option("phy").filter(|p| sane(p)) {
+            return index(&class.join(phy));
+        }
+        let path = radio.option("path")?;
+        let (dev, nth) = match path.rsplit_once('+') {
+            Some((d, n)) => (d, n.parse::<usize>().ok()?),
+            None => (path, 0),
+        };
+        let suffix = format!("/{dev}");
+        let mut found: Vec<u32> = std::fs::read_dir(class)
+            .ok()?
+            .flatten()
+            .filter(|e| {
+                std::fs::canonicalize(e.path().join("device")).is_ok_and(|l| l.to_string_lossy().ends_with(&suffix))
+            })
+            .filter_map(|e| index(&e.path()))
+            .collect();
+        found.sort_unstable();
+        found.get(nth).copied()
+    }
+
+    /// Radio capabilities from its wiphy; channels, rates and widths of the configured band.
+    fn capability(&self, radio: &Section, name: &str) -> Option<String> {
+        let w = self.wiphy_of(radio)?;
+        let band = match (radio.option("band"), radio.option("hwmode")) {
+            (Some("2g"), _) | (None, Some("11g" | "11b")) => Some(wiphy::BAND_2GHZ),
+            (Some("5g"), _) | (None, Some("11a")) => Some(wiphy::BAND_5GHZ),
+            (Some("6g"), _) => Some(wiphy::BAND_6GHZ),
+            _ => None,
+        };
+        let used: Vec<&Band> =
+            w.bands.iter().filter(|b| !b.freqs.is_empty() && band.is_none_or(|id| b.id == id)).collect();
+        let text = match name {
+            "bands" => join(w.bands.iter().filter(|b| !b.freqs.is_empty()).filter_map(|b| wiphy::band_name(b.id))),
+            "standards" => ordered(&STANDARDS, w.bands.iter().flat_map(|b| b.standards())),
+            "channels" => join(used.iter().flat_map(|b| b.channels()).map(|c| c.to_string())),
+            "rates" => {
+                let mut r: Vec<u32> = used.iter().flat_map(|b| b.rates.iter().copied()).collect();
+                r.sort_unstable();
+                r.dedup();
+                join(
+                    r.iter().map(|r| if r % 10 == 0 { (r / 10).to_string() } else { format!("{}.{}", r / 10, r % 10) }),
+                )
+            }
+            "widths" => ordered(&WIDTHS, used.iter().flat_map(|b| b.widths())),
+            _ => String::new(),
+        };
+        Some(text).filter(|t| !t.is_empty())
     }
 
     /// The stations of access point `key` (a `wifi-iface` section), in the kernel's order.
@@ -163,6 +229,19 @@ impl Ctx<'_> {
         let iface = self.doc.section(key)?;
         self.snap.survey_in_use(&self.ifname(&iface)?)?.noise
     }
+}
+
+const STANDARDS: [&str; 7] = ["a", "b", "g", "n", "ac", "ax", "be"];
+const WIDTHS: [&str; 5] = ["20MHz", "40MHz", "80MHz", "160MHz", "80+80MHz"];
+
+fn join<S: AsRef<str>>(items: impl Iterator<Item = S>) -> String {
+    items.map(|s| s.as_ref().to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// The items of `order` that `present` holds, in that order.
+fn ordered<'a>(order: &[&'a str], present: impl Iterator<Item = &'a str>) -> String {
+    let present: Vec<&str> = present.collect();
+    join(order.iter().filter(|o| present.contains(o)))
 }
 
 /// A netdev name that stays one path component.
