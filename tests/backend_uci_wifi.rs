@@ -365,3 +365,55 @@ fn wps_pin_is_write_only() {
     let b = backend(&dir);
     assert_eq!(get(&b, "Device.WiFi.AccessPoint.{i}.WPS.", &["default_radio0"], "PIN").as_deref(), Some(""));
 }
+
+fn set_commit(dir: &Path, object: &str, key: &str, param: &str, value: &str) -> Result<(), ErrorKind> {
+    let mut b = backend(dir);
+    let k = vec![key.to_string()];
+    b.begin().unwrap();
+    let r = b.set(&Location { object, keys: &k }, param, &Value::from(value)).and_then(|_| b.prepare());
+    match r {
+        Ok(()) => {
+            b.commit().unwrap();
+            Ok(())
+        }
+        Err(e) => {
+            b.abort();
+            Err(e.kind)
+        }
+    }
+}
+
+#[test]
+fn encryption_mode_is_the_cipher_suffix() {
+    let dir = root("cipher");
+    let sec = "Device.WiFi.AccessPoint.{i}.Security.";
+    let b = backend(&dir);
+    // sae-mixed (no suffix): CCMP; psk2+ccmp: AES.
+    assert_eq!(get(&b, sec, &["default_radio0"], "EncryptionMode").as_deref(), Some("AES"));
+    assert_eq!(get(&b, sec, &["default_radio1"], "EncryptionMode").as_deref(), Some("AES"));
+    let before = fs::read_to_string(dir.join("etc/config/wireless")).unwrap();
+    set_commit(&dir, sec, "default_radio0", "EncryptionMode", "AES").unwrap();
+    assert_eq!(fs::read_to_string(dir.join("etc/config/wireless")).unwrap(), before, "same value: file unchanged");
+    set_commit(&dir, sec, "iot", "EncryptionMode", "TKIP,AES").unwrap();
+    let text = fs::read_to_string(dir.join("etc/config/wireless")).unwrap();
+    assert!(text.contains("\toption encryption 'psk2+tkip+ccmp'\n"), "{text}");
+    assert_eq!(get(&backend(&dir), sec, &["iot"], "EncryptionMode").as_deref(), Some("TKIP,AES"));
+    assert_eq!(get(&backend(&dir), sec, &["iot"], "ModeEnabled").as_deref(), Some("WPA2-Personal"));
+    assert_eq!(set_commit(&dir, sec, "iot", "EncryptionMode", "WEP"), Err(ErrorKind::InvalidValue));
+}
+
+#[test]
+fn extension_channel_of_ht40_radios() {
+    let dir = root("ext");
+    let radio = "Device.WiFi.Radio.{i}.";
+    let path = dir.join("etc/config/wireless");
+    fs::write(&path, fs::read_to_string(&path).unwrap().replace("option htmode 'HE20'", "option htmode 'HT40+'"))
+        .unwrap();
+    let b = backend(&dir);
+    assert_eq!(get(&b, radio, &["radio0"], "ExtensionChannel").as_deref(), Some("AboveControlChannel"));
+    assert_eq!(get(&b, radio, &["radio0"], "OperatingChannelBandwidth").as_deref(), Some("40MHz"));
+    assert_eq!(get(&b, radio, &["radio1"], "ExtensionChannel"), None);
+    set_commit(&dir, radio, "radio0", "ExtensionChannel", "BelowControlChannel").unwrap();
+    assert!(fs::read_to_string(&path).unwrap().contains("\toption htmode 'HT40-'\n"));
+    assert_eq!(set_commit(&dir, radio, "radio1", "ExtensionChannel", "Auto"), Err(ErrorKind::InvalidValue));
+}

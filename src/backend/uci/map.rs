@@ -89,6 +89,10 @@ pub enum Codec {
     /// and operstate of its netdev, nl80211 channel, width, noise and station; read-only,
     /// absent when the platform does not tell.
     Wifi(String),
+    /// The cipher suffix of `encryption` <-> EncryptionMode (`AES`, `TKIP`, `TKIP,AES`).
+    Cipher,
+    /// `htmode` `HT40+`/`HT40-`/`HT40` <-> ExtensionChannel.
+    ExtChannel,
 }
 
 /// Where the rows or the object live.
@@ -202,6 +206,8 @@ fn codec(text: &str) -> Option<Codec> {
         "standards" => Codec::Standards,
         "rates" => Codec::Rates,
         "country" => Codec::Country,
+        "cipher" => Codec::Cipher,
+        "extchannel" => Codec::ExtChannel,
         "pool-netmask" => Codec::PoolNetmask,
         "dscp" => Codec::Dscp,
         "negated" => Codec::Negated,
