@@ -75,7 +75,11 @@ impl Ctx<'_> {
         std::fs::read_to_string(path).ok().map(|t| t.trim().to_string())
     }
 
+    /// A counter of `statistics/` (a field of a mapping file cannot leave that directory).
     fn counter(&self, ifname: &str, file: &str) -> Option<u64> {
+        if file.is_empty() || !file.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return None;
+        }
         self.sysfs(ifname, &format!("statistics/{file}"))?.parse().ok()
     }
 
