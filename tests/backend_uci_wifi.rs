@@ -161,6 +161,9 @@ fn ssid_status_bssid_and_counters_from_the_netdev() {
     assert_eq!(get(&b, ssid, &["default_radio0"], "Status").as_deref(), Some("Up"));
     assert_eq!(get(&b, ssid, &["iot"], "Status").as_deref(), Some("Dormant"));
     assert_eq!(get(&b, ssid, &["default_radio0"], "BSSID").as_deref(), Some("02:11:22:33:44:55"));
+    // MACAddress: the netdev's, else the configured one; none for radio1's AP without sysfs.
+    assert_eq!(get(&b, ssid, &["iot"], "MACAddress").as_deref(), Some("02:11:22:33:44:56"));
+    assert_eq!(get(&b, ssid, &["uplink"], "MACAddress"), None);
     assert_eq!(get(&b, ssid, &["default_radio0"], "Upstream").as_deref(), Some("false"));
     assert_eq!(get(&b, ssid, &["uplink"], "Upstream").as_deref(), Some("true"));
     // A station's BSSID is the AP it is associated with.
@@ -301,6 +304,12 @@ fn without_nl80211_there_are_no_stations_and_no_channel() {
         assert_eq!(get(&b, "Device.WiFi.Radio.{i}.", &["radio1"], "ChannelsInUse"), None);
         assert_eq!(get(&b, "Device.WiFi.Radio.{i}.Stats.", &["radio1"], "Noise"), None);
         assert_eq!(get(&b, "Device.WiFi.EndPoint.{i}.Stats.", &["uplink"], "SignalStrength"), None);
+        // The configured address stands when no netdev is known.
+        assert_eq!(
+            get(&b, "Device.WiFi.SSID.{i}.", &["default_radio1"], "MACAddress"),
+            None,
+            "no macaddr option, no netdev"
+        );
         // sysfs still tells what the ifname option names.
         assert_eq!(get(&b, "Device.WiFi.SSID.{i}.", &["default_radio0"], "Status").as_deref(), Some("Up"));
     }
@@ -416,4 +425,22 @@ fn extension_channel_of_ht40_radios() {
     set_commit(&dir, radio, "radio0", "ExtensionChannel", "BelowControlChannel").unwrap();
     assert!(fs::read_to_string(&path).unwrap().contains("\toption htmode 'HT40-'\n"));
     assert_eq!(set_commit(&dir, radio, "radio1", "ExtensionChannel", "Auto"), Err(ErrorKind::InvalidValue));
+}
+
+#[test]
+fn mac_address_is_the_netdevs_else_the_configured_one() {
+    let dir = root("mac");
+    let path = dir.join("etc/config/wireless");
+    let text = fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        "config wifi-iface 'default_radio1'\n",
+        "config wifi-iface 'default_radio1'\n\toption macaddr '02:00:00:00:00:aa'\n",
+    );
+    let text = text.replace("config wifi-iface 'uplink'\n", "config wifi-iface 'uplink'\n\toption macaddr 'random'\n");
+    fs::write(&path, text).unwrap();
+    let b = UciBackend::new(dir).with_wifi_runtime(Runtime::fixed(Snapshot::default()));
+    let ssid = "Device.WiFi.SSID.{i}.";
+    assert_eq!(get(&b, ssid, &["default_radio1"], "MACAddress").as_deref(), Some("02:00:00:00:00:aa"));
+    assert_eq!(get(&b, ssid, &["default_radio0"], "MACAddress").as_deref(), Some("02:11:22:33:44:55"));
+    assert_eq!(get(&b, ssid, &["uplink"], "MACAddress"), None);
 }

@@ -115,12 +115,17 @@ impl Ctx<'_> {
         if name == "status" && disabled {
             return Some("Down".into());
         }
+        if name == "mac" {
+            // The netdev's address, else the configured one (`macaddr random` is none).
+            let configured = section.option("macaddr").filter(|m| is_mac(m)).map(str::to_string);
+            return self.ifname(section).and_then(|d| self.sysfs(&d, "address")).filter(|a| is_mac(a)).or(configured);
+        }
         let dev = self.ifname(section)?;
         let uplink = || self.snap.stations_of(&dev).first().cloned();
         match name {
             "status" => self.sysfs(&dev, "operstate").as_deref().and_then(status).map(str::to_string),
             "bssid" if section.option("mode") == Some("sta") => uplink().map(|s| nl80211::mac_text(&s.mac)),
-            "bssid" => self.sysfs(&dev, "address").filter(|a| a.len() == 17),
+            "bssid" => self.sysfs(&dev, "address").filter(|a| is_mac(a)),
             "sta-signal" => uplink().and_then(|s| signal(&s)).map(|v| v.to_string()),
             // Downlink: what the AP sends to this station is what it receives.
             "sta-down-rate" => {
@@ -246,6 +251,13 @@ fn join<S: AsRef<str>>(items: impl Iterator<Item = S>) -> String {
 fn ordered<'a>(order: &[&'a str], present: impl Iterator<Item = &'a str>) -> String {
     let present: Vec<&str> = present.collect();
     join(order.iter().filter(|o| present.contains(o)))
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+fn is_mac(text: &str) -> bool {
+    text.len() == 17
+        && text.split(':').count() == 6
+        && text.split(':').all(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// A netdev name that stays one path component.
