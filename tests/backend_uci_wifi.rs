@@ -134,7 +134,12 @@ fn snapshot() -> Snapshot {
     );
     let two: Vec<(u32, bool)> = (0..13).map(|i| (2412 + 5 * i, false)).collect();
     let two = wiphy::fixture::band(wiphy::BAND_2GHZ, &two, &[10, 20, 55, 110, 60, 540], Some(0x19ef), None, Some(0x02));
-    let parts = [wiphy::fixture::part(0, &[five]), wiphy::fixture::part(1, &[two])];
+    let combination = wiphy::fixture::combination(&[(8, &[IFTYPE_AP as u16]), (1, &[IFTYPE_STATION as u16])], 8);
+    let parts = [
+        wiphy::fixture::part(0, &[five]),
+        wiphy::fixture::part(1, &[two]),
+        wiphy::fixture::limits_part(0, &[combination], 256),
+    ];
     let wiphys = wiphy::merge(parts.iter().filter_map(|p| wiphy::part(p)));
     Snapshot { interfaces: vec![ap, sta], stations, surveys, wiphys }
 }
@@ -246,6 +251,11 @@ fn radio_capabilities_from_the_wiphy() {
     assert_eq!(r("radio0", "PossibleChannels").as_deref(), Some("1,2,3,4,5,6,7,8,9,10,11,12,13"));
     assert_eq!(r("radio0", "SupportedDataTransmitRates").as_deref(), Some("1,2,5.5,6,11,54"));
     assert_eq!(r("radio0", "SupportedOperatingChannelBandwidths").as_deref(), Some("20MHz,40MHz"));
+    assert_eq!(
+        (r("radio1", "MaxSupportedSSIDs").as_deref(), r("radio1", "MaxSupportedAssociations").as_deref()),
+        (Some("8"), Some("256"))
+    );
+    assert_eq!((r("radio0", "MaxSupportedSSIDs"), r("radio0", "MaxSupportedAssociations")), (None, None));
     // Without nl80211 the capabilities are unknown.
     let b = UciBackend::new(root("nocaps")).with_wifi_runtime(Runtime::fixed(Snapshot::default()));
     assert_eq!(get(&b, radio, &["radio0"], "PossibleChannels"), None);

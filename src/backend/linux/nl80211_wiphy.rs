@@ -3,7 +3,8 @@
 //! NL80211_CMD_NEW_WIPHY messages per wiphy): the bands a radio has, their channels, legacy
 //! rates and HT/VHT/HE/EHT capabilities, for TR-181 Device:2.19 `Device.WiFi.Radio.{i}.`
 //! SupportedFrequencyBands, SupportedStandards, PossibleChannels,
-//! SupportedDataTransmitRates and SupportedOperatingChannelBandwidths.
+//! SupportedDataTransmitRates, SupportedOperatingChannelBandwidths, MaxSupportedSSIDs (AP
+//! interfaces its interface combinations allow) and MaxSupportedAssociations.
 //!
 //! No I/O, no panics: the parts of one wiphy are merged with [`merge`]; an attribute of the
 //! wrong size is left out.
@@ -15,6 +16,14 @@ pub const CMD_GET_WIPHY: u8 = 1;
 const ATTR_WIPHY: u16 = 1;
 const ATTR_WIPHY_BANDS: u16 = 22;
 const ATTR_SPLIT_WIPHY_DUMP: u16 = 174;
+const ATTR_INTERFACE_COMBINATIONS: u16 = 120;
+const ATTR_MAX_AP_ASSOC_STA: u16 = 202;
+const COMB_LIMITS: u16 = 1;
+const COMB_MAXNUM: u16 = 2;
+const LIMIT_MAX: u16 = 1;
+const LIMIT_TYPES: u16 = 2;
+/// `NL80211_IFTYPE_AP`.
+const IFTYPE_AP: u16 = 3;
 const BAND_ATTR_FREQS: u16 = 1;
 const BAND_ATTR_RATES: u16 = 2;
 const BAND_ATTR_HT_CAPA: u16 = 4;
@@ -69,6 +78,27 @@ pub struct Band {
 pub struct Wiphy {
     pub index: u32,
     pub bands: Vec<Band>,
+    /// The most AP interfaces one interface combination allows.
+    pub max_ssids: Option<u32>,
+    /// Stations the driver supports in AP mode, when it says.
+    pub max_assoc: Option<u32>,
+}
+
+/// The most AP interfaces of the combinations in an INTERFACE_COMBINATIONS attribute.
+fn max_aps(data: &[u8]) -> Option<u32> {
+    attributes(data)
+        .filter_map(|comb| {
+            let total = attributes(comb.data).find(|a| a.kind == COMB_MAXNUM).and_then(|a| u32_attr(a.data))?;
+            let limits = attributes(comb.data).find(|a| a.kind == COMB_LIMITS)?;
+            let aps = attributes(limits.data)
+                .filter(|l| {
+                    attributes(l.data).any(|a| a.kind == LIMIT_TYPES && attributes(a.data).any(|t| t.kind == IFTYPE_AP))
+                })
+                .filter_map(|l| attributes(l.data).find(|a| a.kind == LIMIT_MAX).and_then(|a| u32_attr(a.data)))
+                .fold(0u32, u32::saturating_add);
+            Some(aps.min(total)).filter(|n| *n > 0)
+        })
+        .max()
 }
 
 fn band(id: u16, data: &[u8]) -> Band {
@@ -109,9 +139,14 @@ fn band(id: u16, data: &[u8]) -> Band {
 pub fn part(payload: &[u8]) -> Option<Wiphy> {
     let attrs: Vec<_> = attributes(payload.get(4..)?).collect();
     let index = attrs.iter().find(|a| a.kind == ATTR_WIPHY).and_then(|a| u32_attr(a.data))?;
-    let mut w = Wiphy { index, bands: Vec::new() };
-    for a in attrs.iter().filter(|a| a.kind == ATTR_WIPHY_BANDS) {
-        w.bands.extend(attributes(a.data).map(|b| band(b.kind, b.data)));
+    let mut w = Wiphy { index, ..Wiphy::default() };
+    for a in &attrs {
+        match a.kind {
+            ATTR_WIPHY_BANDS => w.bands.extend(attributes(a.data).map(|b| band(b.kind, b.data))),
+            ATTR_INTERFACE_COMBINATIONS => w.max_ssids = max_aps(a.data),
+            ATTR_MAX_AP_ASSOC_STA => w.max_assoc = u32_attr(a.data).filter(|n| *n > 0),
+            _ => {}
+        }
     }
     Some(w)
 }
@@ -123,13 +158,15 @@ pub fn merge(parts: impl IntoIterator<Item = Wiphy>) -> Vec<Wiphy> {
         let w = match out.iter_mut().find(|w| w.index == p.index) {
             Some(w) => w,
             None => {
-                out.push(Wiphy { index: p.index, bands: Vec::new() });
+                out.push(Wiphy { index: p.index, ..Wiphy::default() });
                 match out.last_mut() {
                     Some(w) => w,
                     None => continue,
                 }
             }
         };
+        w.max_ssids = w.max_ssids.or(p.max_ssids);
+        w.max_assoc = w.max_assoc.or(p.max_assoc);
         for b in p.bands {
             match w.bands.iter_mut().find(|x| x.id == b.id) {
                 Some(x) => {
@@ -248,6 +285,34 @@ pub mod fixture {
         nest(id, &inner)
     }
 
+    /// The limits and maximum of one interface combination: `(max, iftypes)` per limit.
+    pub fn combination(limits: &[(u32, &[u16])], maxnum: u32) -> Vec<u8> {
+        let limits: Vec<Vec<u8>> = limits
+            .iter()
+            .enumerate()
+            .map(|(i, (max, types))| {
+                let types: Vec<Vec<u8>> = types.iter().map(|t| attr(*t, &[])).collect();
+                nest(
+                    u16::try_from(i + 1).unwrap_or(0),
+                    &[attr(LIMIT_MAX, &max.to_ne_bytes()), nest(LIMIT_TYPES, &types)],
+                )
+            })
+            .collect();
+        nest(1, &[nest(COMB_LIMITS, &limits), attr(COMB_MAXNUM, &maxnum.to_ne_bytes())])
+    }
+
+    /// A NEW_WIPHY part with interface combinations and the AP station limit.
+    pub fn limits_part(index: u32, combinations: &[Vec<u8>], max_assoc: u32) -> Vec<u8> {
+        payload(
+            3,
+            &[
+                attr(ATTR_WIPHY, &index.to_ne_bytes()),
+                nest(ATTR_INTERFACE_COMBINATIONS, combinations),
+                attr(ATTR_MAX_AP_ASSOC_STA, &max_assoc.to_ne_bytes()),
+            ],
+        )
+    }
+
     /// A NEW_WIPHY part of wiphy `index` holding `bands`.
     pub fn part(index: u32, bands: &[Vec<u8>]) -> Vec<u8> {
         payload(3, &[attr(ATTR_WIPHY, &index.to_ne_bytes()), nest(ATTR_WIPHY_BANDS, bands)])
@@ -312,6 +377,20 @@ mod tests {
         assert_eq!(all[0].bands.len(), 1);
         assert_eq!((all[0].bands[0].channels(), all[0].bands[0].ht), (vec![1, 6], Some(2)));
         assert_eq!(all[1].bands[0].id, BAND_5GHZ);
+    }
+
+    #[test]
+    fn interface_combinations_and_station_limit() {
+        // 16 AP/mesh interfaces, 2 stations, at most 16 in all; or 1 AP and 1 station.
+        let big = fixture::combination(&[(16, &[3, 7]), (2, &[2])], 16);
+        let small = fixture::combination(&[(1, &[3]), (1, &[2])], 2);
+        let sta_only = fixture::combination(&[(4, &[2])], 4);
+        let w = part(&fixture::limits_part(0, &[small.clone(), big, sta_only], 128)).unwrap();
+        assert_eq!((w.max_ssids, w.max_assoc), (Some(16), Some(128)));
+        let w = part(&fixture::limits_part(0, &[small], 0)).unwrap();
+        assert_eq!((w.max_ssids, w.max_assoc), (Some(1), None));
+        let merged = merge([part(&fixture::part(0, &[five_g()])).unwrap(), w]);
+        assert_eq!((merged.len(), merged[0].max_ssids, merged[0].bands.len()), (1, Some(1), 1));
     }
 
     #[test]

@@ -156,6 +156,8 @@ impl Ctx<'_> {
             "center0" => operating()?.center1.and_then(nl80211::channel).map(|c| c.to_string()),
             "center1" => operating()?.center2.and_then(nl80211::channel).map(|c| c.to_string()),
             "bands" | "standards" | "channels" | "rates" | "widths" => self.capability(radio, name),
+            "max-ssids" => self.wiphy_of(radio)?.max_ssids.map(|n| n.to_string()),
+            "max-assoc" => self.wiphy_of(radio)?.max_assoc.map(|n| n.to_string()),
             "noise" => devs.iter().find_map(|d| self.snap.survey_in_use(d)?.noise).map(|n| n.to_string()),
             _ => None,
         }
