@@ -363,7 +363,8 @@ impl UciBackend {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let stats = at.object == wifi::ASSOCIATED_STATS;
-        Ok(wifi::station_param(s, param, stats, ctx.noise(ap), now).map(Value::Text))
+        let channel = wifi::Channel { noise: ctx.noise(ap), band: ctx.band(ap) };
+        Ok(wifi::station_param(s, param, stats, channel, now).map(Value::Text))
     }
 }
 

@@ -235,6 +235,11 @@ impl Ctx<'_> {
         self.ifname(&iface).map(|d| self.snap.stations_of(&d).to_vec()).unwrap_or_default()
     }
 
+    /// The configured band (`2g`, `5g`, `6g`) of the radio of access point `key`.
+    pub fn band(&self, key: &str) -> Option<&str> {
+        self.doc.section(self.doc.section(key)?.option("device")?)?.option("band")
+    }
+
     /// The noise (dBm) on the channel of access point `key`.
     pub fn noise(&self, key: &str) -> Option<i8> {
         let iface = self.doc.section(key)?;
@@ -285,9 +290,28 @@ fn signal(s: &Station) -> Option<i8> {
     s.signal_avg.or(s.signal).filter(|v| *v < 0)
 }
 
-/// One parameter of an AssociatedDevice row (or of its Stats with `stats`): `noise` is the
-/// channel's, `now` the Unix time (AssociationTime).
-pub fn station_param(s: &Station, param: &str, stats: bool, noise: Option<i8>, now: i64) -> Option<String> {
+/// The standard of a transmit rate: its MCS family, else (a legacy rate) 802.11a on 5 GHz,
+/// 802.11b up to 11 Mb/s on 2.4 GHz, 802.11g above.
+fn standard(rate: &nl80211::Rate, band: Option<&str>) -> Option<&'static str> {
+    match (rate.standard, band) {
+        (Some(s), _) => Some(s),
+        (None, Some("5g")) => Some("a"),
+        (None, Some("2g")) => rate.kbps.map(|k| if k <= 11_000 { "b" } else { "g" }),
+        _ => None,
+    }
+}
+
+/// Where a station is: the noise on its AP's channel and the AP radio's band.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Channel<'a> {
+    pub noise: Option<i8>,
+    pub band: Option<&'a str>,
+}
+
+/// One parameter of an AssociatedDevice row (or of its Stats with `stats`); `now` is the
+/// Unix time (AssociationTime).
+pub fn station_param(s: &Station, param: &str, stats: bool, at: Channel, now: i64) -> Option<String> {
+    let noise = at.noise;
     let rate = |r: Option<nl80211::Rate>| r?.kbps.filter(|k| *k >= 1000).map(|k| k.to_string());
     if stats {
         return match param {
@@ -302,7 +326,7 @@ pub fn station_param(s: &Station, param: &str, stats: bool, noise: Option<i8>, n
     }
     match param {
         "MACAddress" => Some(nl80211::mac_text(&s.mac)),
-        "OperatingStandard" => s.tx_rate.and_then(|r| r.standard).map(str::to_string),
+        "OperatingStandard" => s.tx_rate.and_then(|r| standard(&r, at.band)).map(str::to_string),
         "AuthenticationState" => s.authorized.map(|a| a.to_string()),
         // Downlink is AP -> station: the AP's transmit rate to it.
         "LastDataDownlinkRate" => rate(s.tx_rate),
@@ -317,5 +341,41 @@ pub fn station_param(s: &Station, param: &str, stats: bool, noise: Option<i8>, n
         // Listed by the kernel: associated now.
         "Active" => Some("true".into()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use nl80211::Rate;
+
+    #[test]
+    fn legacy_rates_take_the_standard_of_the_band() {
+        let legacy = |kbps| Rate { kbps: Some(kbps), standard: None, width: 20 };
+        assert_eq!(standard(&legacy(54_000), Some("5g")), Some("a"));
+        assert_eq!(standard(&legacy(11_000), Some("2g")), Some("b"));
+        assert_eq!(standard(&legacy(24_000), Some("2g")), Some("g"));
+        assert_eq!(standard(&legacy(24_000), None), None);
+        let vht = Rate { kbps: Some(866_700), standard: Some("ac"), width: 80 };
+        assert_eq!(standard(&vht, Some("5g")), Some("ac"));
+    }
+
+    #[test]
+    fn station_values_stay_in_their_ranges() {
+        let s = Station { mac: [2, 0, 0, 0, 0, 1], signal: Some(-40), tx_rate: None, ..Station::default() };
+        let at = Channel { noise: Some(-95), band: Some("2g") };
+        assert_eq!(station_param(&s, "SNR", false, at, 0).as_deref(), Some("55"));
+        // A signal below the noise has no SNR; a positive "noise" is no noise.
+        let weak = Station { signal: Some(-99), ..s.clone() };
+        assert_eq!(station_param(&weak, "SNR", false, at, 0), None);
+        let odd = Channel { noise: Some(3), band: None };
+        assert_eq!((station_param(&s, "Noise", false, odd, 0), station_param(&s, "SNR", false, odd, 0)), (None, None));
+        // Rates under 1 Mb/s are outside the schema's range; no connected time, no AssociationTime.
+        let slow = Station { rx_rate: Some(Rate { kbps: Some(500), standard: None, width: 20 }), ..s.clone() };
+        assert_eq!(station_param(&slow, "LastDataUplinkRate", false, at, 0), None);
+        assert_eq!(station_param(&s, "AssociationTime", false, at, 100), None);
+        let s = Station { connected_s: Some(40), ..s };
+        assert_eq!(station_param(&s, "AssociationTime", false, at, 100).as_deref(), Some("1970-01-01T00:01:00Z"));
     }
 }
