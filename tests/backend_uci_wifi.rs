@@ -7,6 +7,8 @@
 //! stations and no channel (absent, never made up).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod engine_support;
+
 use cwmpd::backend::linux::nl80211::{self, fixture, Interface, IFTYPE_AP, IFTYPE_STATION};
 use cwmpd::backend::linux::nl80211_wiphy as wiphy;
 use cwmpd::backend::linux::wifi::{Runtime, Snapshot};
@@ -453,4 +455,25 @@ fn mac_address_is_the_netdevs_else_the_configured_one() {
     assert_eq!(get(&b, ssid, &["default_radio1"], "MACAddress").as_deref(), Some("02:00:00:00:00:aa"));
     assert_eq!(get(&b, ssid, &["default_radio0"], "MACAddress").as_deref(), Some("02:11:22:33:44:55"));
     assert_eq!(get(&b, ssid, &["uplink"], "MACAddress"), None);
+}
+
+#[test]
+fn the_engine_numbers_stations_and_counts_them() {
+    use cwmpd::backend::agent::{AgentBackend, Identity};
+    use cwmpd::model::{Model, ModelState};
+    let dir = root("model");
+    let state = ModelState::default();
+    let cfg = engine_support::config();
+    let agent = AgentBackend::new(&cfg, Identity::from_host(&cfg, Path::new("/nonexistent")), "/".into());
+    let mut m = Model::new(Box::new(agent), &state);
+    m.add_backend(Box::new(backend(&dir)), &state);
+    let value = |name: &str| m.get_parameter_values(&[name.into()]).unwrap().remove(0).value;
+    // AccessPoint rows in file order: default_radio0, default_radio1, iot.
+    assert_eq!(value("Device.WiFi.AccessPoint.2.AssociatedDeviceNumberOfEntries"), "2");
+    assert_eq!(value("Device.WiFi.AccessPoint.1.AssociatedDeviceNumberOfEntries"), "0");
+    assert_eq!(value("Device.WiFi.AccessPoint.2.AssociatedDevice.2.MACAddress"), "02:aa:00:00:00:02");
+    assert_eq!(value("Device.WiFi.AccessPoint.2.AssociatedDevice.1.Stats.BytesReceived"), "5000000000");
+    assert_eq!(value("Device.WiFi.Radio.2.ChannelsInUse"), "36");
+    let all = m.get_parameter_values(&["Device.WiFi.AccessPoint.2.AssociatedDevice.".into()]).unwrap();
+    assert_eq!(all.len(), 2 * (10 + 7), "{all:?}");
 }
