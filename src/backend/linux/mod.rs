@@ -30,7 +30,7 @@
 //! tests run on canned trees. Netlink always talks to the running kernel (of the current
 //! network namespace); [`LinuxBackend::netlink`] turns it off for canned trees.
 
-mod cache;
+pub mod cache;
 pub mod etc;
 pub mod ethtool;
 pub mod hosts;
@@ -38,6 +38,8 @@ pub mod identity;
 mod ip;
 mod net;
 pub mod netlink;
+pub mod nl80211;
+pub mod nl80211_wiphy;
 mod objects;
 mod openwrt;
 mod ports;
@@ -48,6 +50,7 @@ mod sensors;
 pub mod socket;
 pub mod tz;
 pub mod watch;
+pub mod wifi;
 
 pub use net::status as net_status;
 pub use objects::OBJECTS;

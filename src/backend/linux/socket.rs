@@ -1,7 +1,8 @@
 //! The one netlink socket exchange of the Linux backend: send an RTM_GET* dump request over
 //! an AF_NETLINK/NETLINK_ROUTE socket (nix, blocking, with a receive timeout) and collect
 //! the payloads of the answer until NLMSG_DONE (rtnetlink(7), multi-part messages); and
-//! the one-datagram generic-netlink request/answer the ethtool module needs.
+//! the one-datagram generic-netlink request/answer the ethtool module needs, and the
+//! generic-netlink dumps of nl80211 (`wifi.rs`).
 //!
 //! It must not block the agent for long nor grow without bound: the receive times out
 //! after [`TIMEOUT_SECS`], and a dump stops with an error beyond [`MAX_MESSAGES`] or
@@ -53,6 +54,18 @@ fn exchange(protocol: SockProtocol, build: &dyn Fn(u32) -> Vec<u8>) -> Result<(O
 /// payload of every message of the answer, in order.
 pub fn dump(kind: u16, family: u8) -> Result<Vec<Vec<u8>>> {
     let (fd, seq) = exchange(SockProtocol::NetlinkRoute, &|seq| netlink::dump_request(kind, family, seq))?;
+    drain(&fd, seq)
+}
+
+/// A generic-netlink dump (NLM_F_DUMP request built by `build` for its sequence number):
+/// the payloads of every message of the answer, in order (nl80211 stations, surveys).
+pub fn generic_dump(build: &dyn Fn(u32) -> Vec<u8>) -> Result<Vec<Vec<u8>>> {
+    let (fd, seq) = exchange(SockProtocol::NetlinkGeneric, build)?;
+    drain(&fd, seq)
+}
+
+/// Receives the datagrams of a dump answering `seq` until NLMSG_DONE, within the limits.
+fn drain(fd: &OwnedFd, seq: u32) -> Result<Vec<Vec<u8>>> {
     let mut buf = vec![0u8; DATAGRAM];
     let mut out = Vec::new();
     let mut total = 0usize;

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
+mod wifi;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
 
 /// The documents a conversion may consult, by package (committed or staged).
@@ -116,7 +117,8 @@ fn lease_seconds(text: &str) -> Option<i64> {
 }
 
 fn width_of(htmode: &str) -> Option<&'static str> {
-    let digits = htmode.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    // `HT40+`/`HT40-` name the secondary channel (ExtensionChannel), not the width.
+    let digits = htmode.trim_start_matches(|c: char| c.is_ascii_alphabetic()).trim_end_matches(['+', '-']);
     Some(match digits {
         "20" => "20MHz",
         "40" => "40MHz",
@@ -208,6 +210,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         }
         // Runtime state, read by the backend (super::runtime), not from the file.
         Codec::Netdev(_) => None,
+        // Runtime state: read by the backend (`super::wifi`), not from the file.
+        Codec::Wifi(_) => None,
+        Codec::Cipher => wifi::cipher_of(value?).map(str::to_string),
+        Codec::ExtChannel => wifi::extension_of(value?).map(str::to_string),
         Codec::Country => {
             value.filter(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())).map(|v| format!("{v} "))
         }
@@ -394,6 +400,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::Dscp
             | Codec::Negated
             | Codec::Ipv6Items
+            | Codec::Cipher
+            | Codec::ExtChannel
     ) && option.is_some()
         && same()
     {
@@ -402,7 +410,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
-        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_) | Codec::Netdev(_), _) | (_, None) => return Err(not_writable()),
+        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_) | Codec::Netdev(_) | Codec::Wifi(_), _) | (_, None) => return Err(not_writable()),
         (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
         (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
         (Codec::Bool, Some(o)) => set(o, boolean(value)),
@@ -483,6 +491,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             set(o, format!("{}{value}", if negated { "!" } else { "" }))
         }
         (Codec::Negated, Some(o)) => write_negated(section, o, &p.name, boolean(value) == "1")?,
+        (Codec::Cipher, Some(o)) => wifi::write_cipher(section.option(o), o, value)?,
+        (Codec::ExtChannel, Some(o)) => wifi::write_extension(section.option(o), o, value)?,
         (Codec::Country, Some(o)) => match value.get(..2) {
             Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
             _ => return Err(invalid("RegulatoryDomain")),

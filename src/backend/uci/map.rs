@@ -100,6 +100,14 @@ pub enum Codec {
     /// A runtime value of the row's Linux netdev (sysfs/procfs, [`super::netdev`]);
     /// always read-only.
     Netdev(String),
+    /// WiFi runtime state of the row's radio or interface (`super::wifi`): sysfs counters
+    /// and operstate of its netdev, nl80211 channel, width, noise and station; read-only,
+    /// absent when the platform does not tell.
+    Wifi(String),
+    /// The cipher suffix of `encryption` <-> EncryptionMode (`AES`, `TKIP`, `TKIP,AES`).
+    Cipher,
+    /// `htmode` `HT40+`/`HT40-`/`HT40` <-> ExtensionChannel.
+    ExtChannel,
 }
 
 /// Where the rows or the object live.
@@ -192,6 +200,7 @@ fn codec(text: &str) -> Option<Codec> {
             "prefix" => Some(Codec::Prefix(arg.to_string())).filter(|_| !arg.is_empty()),
             "netmask" => Some(Codec::NetmaskOf(arg.to_string())).filter(|_| !arg.is_empty()),
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
+            "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -216,6 +225,8 @@ fn codec(text: &str) -> Option<Codec> {
         "standards" => Codec::Standards,
         "rates" => Codec::Rates,
         "country" => Codec::Country,
+        "cipher" => Codec::Cipher,
+        "extchannel" => Codec::ExtChannel,
         "pool-netmask" => Codec::PoolNetmask,
         "dscp" => Codec::Dscp,
         "negated" => Codec::Negated,

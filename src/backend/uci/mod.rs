@@ -44,6 +44,7 @@ pub mod routing;
 pub mod runtime;
 pub mod sentopts;
 pub mod store;
+pub mod wifi;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
 use codec::View;
@@ -77,6 +78,8 @@ pub struct UciBackend {
     netifd: runtime::Netifd,
     /// The kernel's routes beside the UCI ones ([`routing`]).
     kernel: crate::backend::linux::LinuxBackend,
+    /// Where the WiFi runtime state comes from ([`wifi`]).
+    wifi: crate::backend::linux::wifi::Runtime,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -136,6 +139,7 @@ impl UciBackend {
             staged: HashMap::new(),
             pending: false,
             dns_renames: dns::Renames::new(),
+            wifi: Default::default(),
         };
         for p in backend.problems() {
             log::warn!("uci: {p}");
@@ -159,6 +163,13 @@ impl UciBackend {
             log::info!("uci mapping: {} objects from {}", entries.len(), dir.display());
         }
         self.map.extend(entries);
+        self
+    }
+
+    /// Takes the WiFi runtime state from `runtime` (a fixed snapshot in tests) instead of
+    /// the kernel's nl80211.
+    pub fn with_wifi_runtime(mut self, runtime: crate::backend::linux::wifi::Runtime) -> Self {
+        self.wifi = runtime;
         self
     }
 
@@ -277,6 +288,11 @@ impl UciBackend {
             },
             None => section,
         };
+        if let Codec::Wifi(field) = &p.codec {
+            let Some(doc) = self.doc(view, &entry.package)? else { return Ok(None) };
+            let snap = self.wifi.snapshot();
+            return Ok(wifi::Ctx { root: &self.root, snap: &snap, doc }.read(&target, field).map(Value::Text));
+        }
         // A writable option that is not set is unset configuration, not a missing parameter:
         // it reads as the empty value of its type, so the ACS can set it (a new row's
         // ExternalPort, say).
@@ -340,6 +356,41 @@ impl UciBackend {
     }
 }
 
+/// The AccessPoint.{i}.AssociatedDevice.{i}. table and its Stats ([`wifi`]).
+fn wifi_station_object(object: &str) -> bool {
+    object == wifi::ASSOCIATED || object == wifi::ASSOCIATED_STATS
+}
+
+impl UciBackend {
+    /// The stations of access point `ap` (a wifi-iface key).
+    fn wifi_stations(&self, ap: &str) -> Result<Vec<crate::backend::linux::nl80211::Station>> {
+        let view = self.view(false);
+        let Some(doc) = self.doc(&view, "wireless")? else { return Ok(Vec::new()) };
+        let snap = self.wifi.snapshot();
+        Ok(wifi::Ctx { root: &self.root, snap: &snap, doc }.stations(ap))
+    }
+
+    fn wifi_station_param(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        let (Some(ap), Some(mac)) = (at.keys.first(), at.keys.get(1)) else {
+            return Err(not_found(at.object));
+        };
+        let view = self.view(false);
+        let Some(doc) = self.doc(&view, "wireless")? else { return Err(not_found(at.object)) };
+        let snap = self.wifi.snapshot();
+        let ctx = wifi::Ctx { root: &self.root, snap: &snap, doc };
+        let stations = ctx.stations(ap);
+        let Some(s) = stations.iter().find(|s| crate::backend::linux::nl80211::mac_text(&s.mac) == *mac) else {
+            return Err(not_found(format!("{}{mac}", at.object)));
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let stats = at.object == wifi::ASSOCIATED_STATS;
+        let channel = wifi::Channel { noise: ctx.noise(ap), band: ctx.band(ap) };
+        Ok(wifi::station_param(s, param, stats, channel, now).map(Value::Text))
+    }
+}
+
 mod dns_transaction;
 mod transaction;
 
@@ -355,11 +406,17 @@ impl hal::Backend for UciBackend {
             || bridging::serves(object)
             || object == delegate::IPV6_ADDRESS
             || object == delegate::IPV6_PREFIX
+            || wifi_station_object(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
         if object == dns::SERVER {
             return dns::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if wifi_station_object(object) {
+            let names: &[&str] =
+                if object == wifi::ASSOCIATED { &wifi::ASSOCIATED_PARAMS } else { &wifi::ASSOCIATED_STATS_PARAMS };
+            return names.iter().map(|p| p.to_string()).collect();
         }
         if clients::serves(object) {
             return clients::parameters(object);
@@ -400,6 +457,10 @@ impl hal::Backend for UciBackend {
         }
         if at.object == delegate::IPV6_PREFIX {
             return self.prefix_rows(at);
+        }
+        if at.object == wifi::ASSOCIATED {
+            let stations = self.wifi_stations(at.key().unwrap_or(""))?;
+            return Ok(stations.iter().map(|s| crate::backend::linux::nl80211::mac_text(&s.mac)).collect());
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -446,6 +507,9 @@ impl hal::Backend for UciBackend {
         }
         if delegate::handles(at.object, param) {
             return self.netdev_value(at, param);
+        }
+        if wifi_station_object(at.object) {
+            return self.wifi_station_param(at, param);
         }
         self.value(&self.view(false), at, param)
     }
