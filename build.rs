@@ -35,6 +35,9 @@ const SELECTION_SOFTWARE_MODULES: &str = "datamodel/build-objects-software-modul
 const DIAGNOSTICS: &str = "datamodel/build-objects-diagnostics.list";
 /// Added to the selection by the `xmpp` feature.
 const XMPP: &str = "datamodel/build-objects-xmpp.list";
+/// Added to the selection by the `storage` feature (with the TR-140 schema read).
+const STORAGE: &str = "datamodel/build-objects-storage.list";
+const TR140: &str = "datamodel/tr-140-1-3.schema";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
@@ -307,7 +310,8 @@ fn emit(objects: &[Object]) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, UCI_MAP].iter().chain(SERVICES) {
+    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, STORAGE, UCI_MAP].iter().chain(SERVICES)
+    {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -329,6 +333,10 @@ fn main() {
         }
         if std::env::var_os("CARGO_FEATURE_XMPP").is_some() {
             list += &std::fs::read_to_string(XMPP).unwrap_or_else(|e| panic!("{XMPP}: {e}"));
+        }
+        if std::env::var_os("CARGO_FEATURE_STORAGE").is_some() {
+            list += &std::fs::read_to_string(STORAGE).unwrap_or_else(|e| panic!("{STORAGE}: {e}"));
+            read_model(TR140, "Device.Services.", &mut objects);
         }
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();

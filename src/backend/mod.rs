@@ -17,6 +17,8 @@ pub mod replay;
 mod replay_hal;
 pub mod software_modules;
 mod software_modules_eu;
+#[cfg(feature = "storage")]
+pub mod storage;
 pub mod uci;
 #[cfg(feature = "xmpp")]
 pub mod xmpp;
