@@ -1,5 +1,5 @@
 //! TR-140 storage on real devices: a file attached as a loop device, formatted with
-//! mkfs.ext4, mounted in a temporary directory; the engine over the storage backend serves
+//! mkfs.ext4 (and one with mkfs.vfat -F 32), mounted in a temporary directory; the engine over the storage backend serves
 //! it as a PhysicalMedium and a LogicalVolume whose values are checked against the truth
 //! (the image's size, `df`'s figures before and after writing a file). A Folder added and
 //! named through the engine lands in the smb.conf include at apply, and a real Samba
@@ -60,6 +60,12 @@ impl Drop for Disk {
 }
 
 fn attach(tag: &str, bytes: u64) -> Disk {
+    attach_with(tag, bytes, &["mkfs.ext4", "-q", "-F"], true)
+}
+
+/// A loop device over a new image of `bytes`, formatted by `mkfs` (device appended), mounted
+/// when `mount`.
+fn attach_with(tag: &str, bytes: u64, mkfs: &[&str], mount: bool) -> Disk {
     let dir = std::env::temp_dir().join(format!("cwmpd-storage-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("mnt")).unwrap();
@@ -67,9 +73,12 @@ fn attach(tag: &str, bytes: u64) -> Disk {
     std::fs::File::create(&image).unwrap().set_len(bytes).unwrap();
     let device = run("losetup", &["--find", "--show", image.to_str().unwrap()]).trim().to_string();
     let mut disk = Disk { dir, device, mounted: false };
-    run("mkfs.ext4", &["-q", "-F", &disk.device]);
-    run("mount", &[&disk.device, disk.dir.join("mnt").to_str().unwrap()]);
-    disk.mounted = true;
+    let (program, args) = mkfs.split_first().unwrap();
+    run(program, &[args, &[disk.device.as_str()]].concat());
+    if mount {
+        run("mount", &[&disk.device, disk.dir.join("mnt").to_str().unwrap()]);
+        disk.mounted = true;
+    }
     disk
 }
 
@@ -147,6 +156,38 @@ fn loop_device_is_a_physical_medium_and_a_logical_volume() {
     assert_eq!(value(&m, &format!("{lv}UsedSpace")), (used_after / 1_000_000).to_string());
     let supported = value(&m, &format!("{SVC}Capabilities.SupportedFileSystemTypes"));
     assert!(supported.split(',').any(|f| f == "ext4"), "{supported}");
+}
+
+#[test]
+fn vfat_volume_reads_as_fat32() {
+    if !ready() {
+        return;
+    }
+    if !have("mkfs.vfat") {
+        skip_or_fail("needs mkfs.vfat (Debian package dosfstools)");
+        return;
+    }
+    let kernel_vfat =
+        std::fs::read_to_string("/proc/filesystems").unwrap_or_default().lines().any(|l| l.ends_with("\tvfat"));
+    if !kernel_vfat {
+        // The boot-sector check still runs on the real, unmounted device: a kernel without
+        // vfat cannot mount it, and no package installs a kernel module in a container.
+        let disk = attach_with("vfat", 64 << 20, &["mkfs.vfat", "-F", "32"], false);
+        let fat32 = cwmpd::backend::storage::volume::file_system("vfat", Path::new(&disk.device));
+        assert_eq!(fat32, Some("FAT32"));
+        let disk16 = attach_with("fat16", 16 << 20, &["mkfs.vfat", "-F", "16"], false);
+        let fat16 = cwmpd::backend::storage::volume::file_system("vfat", Path::new(&disk16.device));
+        assert_eq!(fat16, Some("FAT16"));
+        eprintln!("note: kernel without vfat: FAT32/FAT16 checked on unmounted devices only");
+        return;
+    }
+    let disk = attach_with("vfat", 64 << 20, &["mkfs.vfat", "-F", "32"], true);
+    let m = model(&disk.dir.join("shares.conf"));
+    let lv = row_named(&values(&m, SVC), &format!("{SVC}LogicalVolume."), disk.device.trim_start_matches("/dev/"));
+    assert_eq!(value(&m, &format!("{lv}FileSystem")), "FAT32");
+    let (size, used) = df(&disk.dir.join("mnt"));
+    assert_eq!(value(&m, &format!("{lv}Capacity")), (size / 1_000_000).to_string());
+    assert_eq!(value(&m, &format!("{lv}UsedSpace")), (used / 1_000_000).to_string());
 }
 
 /// A free TCP port on 127.0.0.1.

@@ -6,9 +6,11 @@
 //!   and the kernel NFS server run);
 //! - `PhysicalMedium.{i}` from the block devices ([`block`]);
 //! - `LogicalVolume.{i}` from the mounted file systems ([`volume`], [`mountinfo`]);
-//! - `LogicalVolume.{i}.Folder.{i}`: the SMB shares whose path lies on the volume, in the
+//! - `LogicalVolume.{i}.Folder.{i}`: the SMB shares whose path lies on the volume (the
+//!   first share of a folder: Name is the row's unique key), in the
 //!   platform's SMB configuration ([`shares`]: UCI `samba4`/`ksmbd` on OpenWrt, an
-//!   `smb.conf` include on Debian, [`smbconf`]). Folders are what is writable: AddObject
+//!   `smb.conf` include on Debian, [`smbconf`]), then the NFS exports ([`exports`],
+//!   read-only). Folders are what is writable: AddObject
 //!   and DeleteObject, `Name` (the folder's path on the volume, created at commit),
 //!   `UserAccountAccess` (0: guests allowed, 2: authenticated SMB access; the bit of FTP/HTTP
 //!   access is refused, there are no such servers) and, in the include, `Enable`.
@@ -24,13 +26,16 @@
 //! ACS-supplied string to a shell.
 
 pub mod block;
+pub mod exports;
+mod folders;
 pub mod mountinfo;
 pub mod shares;
 pub mod smbconf;
 pub mod volume;
 
 use crate::hal::{Applied, Backend, ErrorKind, HalError, Location, Result, Value};
-use shares::{Field, Flavor, Shares};
+pub use folders::folder_path;
+use shares::{Flavor, Shares};
 use std::path::{Path, PathBuf};
 
 pub const SERVICE: &str = "Device.Services.StorageService.{i}.";
@@ -54,6 +59,8 @@ const PHYSICAL_PARAMS: &[&str] = &[
 ];
 const VOLUME_PARAMS: &[&str] =
     &["Name", "Status", "Enable", "PhysicalReference", "FileSystem", "Capacity", "UsedSpace"];
+/// Key prefix of the Folder rows that are NFS exports (read-only).
+pub(crate) const NFS: &str = "nfs:";
 const FOLDER_PARAMS: &[&str] = &["Name", "Enable", "UserAccountAccess"];
 
 /// Samba's reload on a Debian host (an argv, never a shell line).
@@ -140,30 +147,6 @@ impl StorageBackend {
         self.shares.as_mut().ok_or_else(|| HalError::new(ErrorKind::Denied, "no SMB configuration on this platform"))
     }
 
-    /// The committed shares on the volume `at.keys[1]`, with their folder names.
-    fn folders(&self, at: &Location, staged: bool) -> Result<Vec<(shares::Share, String)>> {
-        let Some(s) = &self.shares else { return Ok(Vec::new()) };
-        let all = volume::volumes(&self.root);
-        let here = at.keys.get(1).ok_or_else(|| not_found(FOLDER))?;
-        let mut out = Vec::new();
-        for share in s.list(staged)? {
-            if let Some((v, name)) = volume::holding(&all, &share.path) {
-                if &v.name == here {
-                    out.push((share, name));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn folder(&self, at: &Location, staged: bool) -> Result<(shares::Share, String, volume::Volume)> {
-        let key = at.keys.get(2).ok_or_else(|| not_found(FOLDER))?;
-        let v = self.volume(at.keys.get(1))?;
-        let (share, name) =
-            self.folders(at, staged)?.into_iter().find(|(s, _)| &s.key == key).ok_or_else(|| not_found(FOLDER))?;
-        Ok((share, name, v))
-    }
-
     fn physical(&self, key: &str, param: &str) -> Option<Value> {
         let d = block::disk(&self.root, key)?;
         match param {
@@ -220,45 +203,6 @@ impl StorageBackend {
             _ => None,
         }
     }
-
-    fn set_folder(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
-        let (share, _, v) = self.folder(at, true)?;
-        match param {
-            "Name" => {
-                let path = folder_path(&v.mount_point, value)?;
-                self.shares_mut()?.set(&share.key, Field::Path, &path)?;
-                self.staged_dirs.push(self.root.join(path.trim_start_matches('/')));
-                Ok(())
-            }
-            "Enable" => {
-                self.shares_mut()?.set(&share.key, Field::Available, if value == "true" { "yes" } else { "no" })
-            }
-            "UserAccountAccess" => {
-                let guest = match value {
-                    "0" => "yes",
-                    "2" => "no",
-                    _ => return Err(HalError::new(ErrorKind::InvalidValue, "no FTP/HTTP servers: bit 0 unsupported")),
-                };
-                self.shares_mut()?.set(&share.key, Field::Guest, guest)
-            }
-            _ => Err(HalError::new(ErrorKind::NotWritable, format!("{FOLDER}{param}"))),
-        }
-    }
-}
-
-/// The share path of folder `name` (`/music`) on the volume mounted at `mount_point`;
-/// refused when it leaves the volume or cannot be stored.
-pub fn folder_path(mount_point: &str, name: &str) -> Result<String> {
-    let bad = !name.starts_with('/')
-        || name.split('/').any(|c| c == ".." || c == ".")
-        || name.contains(['\n', '\r', '\0', '\\'])
-        || name.contains("//");
-    if bad {
-        return Err(HalError::new(ErrorKind::InvalidValue, "folder name: an absolute path on the volume"));
-    }
-    let base = mount_point.trim_end_matches('/');
-    let rest = name.trim_end_matches('/');
-    Ok(if base.is_empty() && rest.is_empty() { "/".into() } else { format!("{base}{rest}") })
 }
 
 /// Whether an SMB server runs: a process named `smbd`, or the ksmbd user daemon.
@@ -315,6 +259,7 @@ impl Backend for StorageBackend {
                 match param {
                     "Name" => Some(name.into()),
                     "Enable" => Some(b(share.available)),
+                    "UserAccountAccess" if share.key.starts_with(NFS) => None,
                     "UserAccountAccess" => Some(if share.guest { "0" } else { "2" }.into()),
                     _ => None,
                 }
@@ -325,7 +270,12 @@ impl Backend for StorageBackend {
 
     fn writable(&self, at: &Location, param: &str) -> bool {
         let uci = matches!(self.shares.as_ref().map(Shares::flavor), Some(Flavor::Uci { .. }));
-        at.object == FOLDER && self.shares.is_some() && (param != "Enable" || !uci) && FOLDER_PARAMS.contains(&param)
+        let nfs = at.key().is_some_and(|k| k.starts_with(NFS));
+        at.object == FOLDER
+            && self.shares.is_some()
+            && !nfs
+            && (param != "Enable" || !uci)
+            && FOLDER_PARAMS.contains(&param)
     }
 
     fn creatable(&self, at: &Location) -> bool {
@@ -354,7 +304,12 @@ impl Backend for StorageBackend {
         }
         Self::service(at)?;
         let v = self.volume(at.keys.get(1))?;
-        self.shares_mut()?.add(&v.mount_point)
+        let shares = self.shares_mut()?;
+        let key = shares.free_key()?;
+        let path = folder_path(&v.mount_point, &format!("/{key}"))?;
+        shares.add(&key, &path)?;
+        self.staged_dirs.push(self.root.join(path.trim_start_matches('/')));
+        Ok(key)
     }
 
     fn delete(&mut self, at: &Location) -> Result<()> {
@@ -362,6 +317,9 @@ impl Backend for StorageBackend {
             return Err(HalError::new(ErrorKind::Denied, format!("{} cannot shrink", at.object)));
         }
         let (share, _, _) = self.folder(at, true)?;
+        if share.key.starts_with(NFS) {
+            return Err(HalError::new(ErrorKind::Denied, "NFS exports are read-only"));
+        }
         self.shares_mut()?.delete(&share.key)
     }
 

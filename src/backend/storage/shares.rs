@@ -13,7 +13,7 @@
 //!   Samba is told to reload (`smbcontrol smbd reload-config`).
 //!
 //! A share's key is its UCI section id or its section name. A Folder added by the ACS
-//! becomes the share `cwmpdN` (the smallest free N). Must not: run anything through a
+//! becomes the share `cwmpdN` (the smallest free N) of the folder `/cwmpdN` on its volume. Must not: run anything through a
 //! shell, write a file before commit (UCI) or apply (include), or over a file changed on
 //! disk since it was read.
 
@@ -254,14 +254,18 @@ impl Shares {
         self.staged_text()?.set(key, field, value)
     }
 
-    /// Stages a new share on `path`; returns its key.
-    pub fn add(&mut self, path: &str) -> Result<String> {
-        let kind = self.kind().to_string();
+    /// The key a new share gets: `cwmpdN`, the smallest N not taken (case ignored).
+    pub fn free_key(&self) -> Result<String> {
         let taken: Vec<String> = self.list(true)?.into_iter().map(|s| s.key.to_ascii_lowercase()).collect();
         let key = (1u32..=4096).map(|n| format!("cwmpd{n}")).find(|k| !taken.contains(k));
-        let key = key.ok_or_else(|| HalError::new(ErrorKind::ResourcesExceeded, "no free share name"))?;
-        match self.staged_text()?.add(&kind, &key, path) {
-            true => Ok(key),
+        key.ok_or_else(|| HalError::new(ErrorKind::ResourcesExceeded, "no free share name"))
+    }
+
+    /// Stages a new share `key` (from [`Shares::free_key`]) on `path`.
+    pub fn add(&mut self, key: &str, path: &str) -> Result<()> {
+        let kind = self.kind().to_string();
+        match self.staged_text()?.add(&kind, key, path) {
+            true => Ok(()),
             false => Err(invalid("share path cannot be stored")),
         }
     }

@@ -66,7 +66,7 @@ pub fn valid_share_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_SHARE_NAME
         && storable(s)
-        && !s.contains(['[', ']', '/', '\\', '"', ':', '|', '<', '>', '*', '?', ';', ',', '=', '+'])
+        && !s.contains(['[', ']', '/', '\\', '"', ':', '|', '<', '>', '*', '?', ';', ',', '=', '+', '#'])
         && !["global", "homes", "printers"].contains(&s.to_ascii_lowercase().as_str())
 }
 
@@ -170,6 +170,10 @@ impl SmbDoc {
         if let Some(prev) = at.checked_sub(1).and_then(|p| self.lines.get_mut(p)) {
             if !prev.raw.ends_with('\n') {
                 prev.raw.push('\n');
+                // A last line ending in `\` would continue into the new one.
+                if prev.raw.trim_end().ends_with('\\') {
+                    prev.raw.push('\n');
+                }
             }
         }
     }

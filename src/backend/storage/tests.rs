@@ -138,7 +138,10 @@ fn folder_writes_land_in_uci_at_commit() {
         text.contains("\toption path '/mnt/usb/audio'\n\toption guest_ok 'no'\n\toption read_only 'yes'\n"),
         "{text}"
     );
-    assert!(text.contains("config sambashare 'cwmpd1'\n\toption name 'cwmpd1'\n\toption path '/mnt/usb'\n"), "{text}");
+    assert!(
+        text.contains("config sambashare 'cwmpd1'\n\toption name 'cwmpd1'\n\toption path '/mnt/usb/cwmpd1'\n"),
+        "{text}"
+    );
     assert!(root.join("mnt/usb/audio").is_dir(), "the folder is created at commit");
     assert_eq!(get(&b, FOLDER, &f.iter().map(String::as_str).collect::<Vec<_>>(), "Name").as_deref(), Some("/audio"));
     b.begin().unwrap();
@@ -148,7 +151,7 @@ fn folder_writes_land_in_uci_at_commit() {
     b.begin().unwrap();
     b.delete(&Location { object: FOLDER, keys: &keys(&["1", "sda1", "cwmpd1"]) }).unwrap();
     b.commit().unwrap();
-    assert_eq!(b.instances(&Location { object: FOLDER, keys: &v }).unwrap(), [music.clone()], "key unchanged");
+    assert_eq!(b.instances(&Location { object: FOLDER, keys: &v }).unwrap(), [music], "key unchanged");
     fs::remove_dir_all(root).unwrap();
 }
 
@@ -172,4 +175,78 @@ fn folder_paths_stay_on_the_volume() {
     for bad in ["a", "/a/../b", "/a//b", "/a\nb", "/."] {
         assert!(folder_path("/mnt/usb", bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn ksmbd_anonymous_shares_keep_their_keys() {
+    let root = canned("ksmbd");
+    fs::remove_file(root.join("etc/config/samba4")).unwrap();
+    let ksmbd = "config globals\n\toption workgroup 'WORKGROUP'\n\nconfig share\n\toption name 'a'\n\toption path '/mnt/usb/a'\n\nconfig share\n\toption name 'b'\n\toption path '/mnt/usb/b'\n\toption guest_ok 'yes'\n";
+    fs::write(root.join("etc/config/ksmbd"), ksmbd).unwrap();
+    let mut b = backend(&root);
+    let v = keys(&["1", "sda1"]);
+    let before = b.instances(&Location { object: FOLDER, keys: &v }).unwrap();
+    assert_eq!(before.len(), 2, "{before:?}");
+    let second = keys(&["1", "sda1", &before[1]]);
+    assert_eq!(get(&b, FOLDER, &["1", "sda1", &before[1]], "UserAccountAccess").as_deref(), Some("0"));
+    b.begin().unwrap();
+    b.delete(&Location { object: FOLDER, keys: &keys(&["1", "sda1", &before[0]]) }).unwrap();
+    b.commit().unwrap();
+    assert_eq!(b.instances(&Location { object: FOLDER, keys: &v }).unwrap(), [before[1].clone()], "key kept");
+    assert_eq!(get(&b, FOLDER, &["1", "sda1", &second[2]], "Name").as_deref(), Some("/b"));
+    let text = fs::read_to_string(root.join("etc/config/ksmbd")).unwrap();
+    assert!(text.starts_with("config globals\n") && !text.contains("'/mnt/usb/a'"), "{text}");
+    let again = StorageBackend::for_platform(root.clone(), true, Vec::new());
+    assert_eq!(
+        again.instances(&Location { object: FOLDER, keys: &v }).unwrap(),
+        [before[1].clone()],
+        "after a re-read"
+    );
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn debian_include_is_written_at_apply() {
+    let root = canned("include");
+    fs::create_dir_all(root.join("etc/samba")).unwrap();
+    let include = root.join(shares::SMB_INCLUDE);
+    fs::write(&include, "# mine\n[old]\n\tpath = /mnt/usb/old\n").unwrap();
+    let mut b = StorageBackend::new(root.clone()).with_shares(Flavor::SmbInclude(include.clone()), Vec::new());
+    let v = keys(&["1", "sda1"]);
+    assert_eq!(b.instances(&Location { object: FOLDER, keys: &v }).unwrap(), ["old"]);
+    let old = keys(&["1", "sda1", "old"]);
+    assert!(b.writable(&Location { object: FOLDER, keys: &old }, "Enable"));
+    b.begin().unwrap();
+    b.set(&Location { object: FOLDER, keys: &old }, "Enable", &Value::from("false")).unwrap();
+    b.commit().unwrap();
+    assert_eq!(get(&b, FOLDER, &["1", "sda1", "old"], "Enable").as_deref(), Some("false"), "committed");
+    assert!(!fs::read_to_string(&include).unwrap().contains("available"), "not before apply");
+    b.apply().unwrap();
+    assert_eq!(fs::read_to_string(&include).unwrap(), "# mine\n[old]\n\tpath = /mnt/usb/old\n\tavailable = no\n");
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn nfs_exports_are_read_only_folders() {
+    let root = canned("nfs");
+    fs::write(root.join("etc/exports"), "/mnt/usb/music *(ro)\n/mnt/usb/nfsonly 10.0.0.0/8(rw)\n/elsewhere *(ro)\n")
+        .unwrap();
+    let mut b = backend(&root);
+    let v = keys(&["1", "sda1"]);
+    let rows = b.instances(&Location { object: FOLDER, keys: &v }).unwrap();
+    assert_eq!(rows.len(), 2, "the SMB share of /music, then the NFS-only folder: {rows:?}");
+    assert_eq!(rows[1], "nfs:/mnt/usb/nfsonly");
+    let nfs = keys(&["1", "sda1", "nfs:/mnt/usb/nfsonly"]);
+    let at = Location { object: FOLDER, keys: &nfs };
+    assert_eq!(get(&b, FOLDER, &["1", "sda1", "nfs:/mnt/usb/nfsonly"], "Name").as_deref(), Some("/nfsonly"));
+    assert_eq!(get(&b, FOLDER, &["1", "sda1", "nfs:/mnt/usb/nfsonly"], "UserAccountAccess"), None);
+    assert!(!b.writable(&at, "Name"));
+    b.begin().unwrap();
+    assert_eq!(b.delete(&at).unwrap_err().kind, ErrorKind::Denied);
+    assert_eq!(b.set(&at, "Name", &Value::from("/x")).unwrap_err().kind, ErrorKind::NotWritable);
+    let music = keys(&["1", "sda1", &rows[0]]);
+    let taken = b.set(&Location { object: FOLDER, keys: &music }, "Name", &Value::from("/nfsonly/"));
+    assert_eq!(taken.unwrap_err().kind, ErrorKind::InvalidValue, "Name is unique on the volume");
+    b.abort();
+    fs::remove_dir_all(root).unwrap();
 }

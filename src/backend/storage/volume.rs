@@ -85,6 +85,8 @@ pub fn supported(root: &Path) -> Vec<&'static str> {
 }
 
 /// (capacity, used) in bytes of the file system mounted at `path`.
+// c_ulong and fsblkcnt_t are 32 bits on some targets (mipsel), 64 on x86_64.
+#[allow(clippy::useless_conversion)]
 pub fn space(path: &Path) -> Option<(u64, u64)> {
     let s = nix::sys::statvfs::statvfs(path).ok()?;
     let frsize = u64::from(s.fragment_size());
