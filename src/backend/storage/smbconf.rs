@@ -79,7 +79,7 @@ impl SmbDoc {
         let mut pending = String::new();
         for piece in text.split_inclusive('\n') {
             pending.push_str(piece);
-            if pending.trim_end_matches(['\n', '\r']).ends_with('\\') && piece.ends_with('\n') {
+            if piece.trim_end_matches(['\n', '\r']).ends_with('\\') && piece.ends_with('\n') {
                 continue;
             }
             let raw = core::mem::take(&mut pending);
@@ -237,5 +237,15 @@ mod tests {
         let again = SmbDoc::parse(&d.write()).unwrap_or_default();
         assert_eq!(again.get("new", "path"), Some("/mnt/x"));
         assert!(again.write().contains("docs\r\n[new]\n\tpath = /mnt/x\n"), "{}", again.write());
+    }
+
+    #[test]
+    fn new_section_after_a_dangling_continuation() {
+        // Found by the fuzz target: a last line ending in `\` without a line end.
+        let mut d = SmbDoc::parse("[a]\npath = /x\n/\t\\").unwrap_or_default();
+        assert!(d.add_section("v", &[("path", "/y")]));
+        let again = SmbDoc::parse(&d.write()).unwrap_or_default();
+        assert_eq!(again.shares(), ["a", "v"], "{:?}", d.write());
+        assert_eq!(again.get("v", "path"), Some("/y"));
     }
 }
