@@ -170,10 +170,10 @@ impl SmbDoc {
         if let Some(prev) = at.checked_sub(1).and_then(|p| self.lines.get_mut(p)) {
             if !prev.raw.ends_with('\n') {
                 prev.raw.push('\n');
-                // A last line ending in `\` would continue into the new one.
-                if prev.raw.trim_end().ends_with('\\') {
-                    prev.raw.push('\n');
-                }
+            }
+            // A last line ending in `\` would continue into the new one: a blank line ends it.
+            if prev.raw.trim_end_matches(['\n', '\r']).ends_with('\\') {
+                prev.raw.push('\n');
             }
         }
     }
@@ -247,5 +247,8 @@ mod tests {
         let again = SmbDoc::parse(&d.write()).unwrap_or_default();
         assert_eq!(again.shares(), ["a", "v"], "{:?}", d.write());
         assert_eq!(again.get("v", "path"), Some("/y"));
+        let mut d = SmbDoc::parse("[a]\npath\0 = /\\\n").unwrap_or_default();
+        assert!(d.set("a", "path", "/z"));
+        assert_eq!(SmbDoc::parse(&d.write()).unwrap_or_default().get("a", "path"), Some("/z"), "{:?}", d.write());
     }
 }
