@@ -52,6 +52,9 @@ const SERVICE_FEATURES: &[(&str, &str, &str)] = &[
 ];
 /// Vendor schema files to compile too (`:`-separated paths), e.g. for a plugin's `X_` objects.
 const VENDOR_ENV: &str = "CWMPD_VENDOR_SCHEMA";
+/// Added to the selection by the `storage` feature (with the TR-140 schema read).
+const STORAGE: &str = "datamodel/build-objects-storage.list";
+const TR140: &str = "datamodel/tr-140-1-3.schema";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 
 struct Object {
@@ -354,7 +357,8 @@ fn vendor_models(objects: &mut Vec<Object>) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, UCI_MAP].iter().chain(SERVICES) {
+    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, STORAGE, UCI_MAP].iter().chain(SERVICES)
+    {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
@@ -380,6 +384,13 @@ fn main() {
         }
         if std::env::var_os("CARGO_FEATURE_XMPP").is_some() {
             list += &std::fs::read_to_string(XMPP).unwrap_or_else(|e| panic!("{XMPP}: {e}"));
+        }
+        if std::env::var_os("CARGO_FEATURE_STORAGE").is_some() {
+            list += &std::fs::read_to_string(STORAGE).unwrap_or_else(|e| panic!("{STORAGE}: {e}"));
+            // `service-storage` has read the model already (the whole of it).
+            if std::env::var_os("CARGO_FEATURE_SERVICE_STORAGE").is_none() {
+                read_model(TR140, "Device.Services.", &mut objects);
+            }
         }
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();

@@ -54,17 +54,19 @@
 //!   sysfs, procfs, netlink), OpenWrt (`uci`, with installed mapping files), external
 //!   backends (`external`: plugins over a Unix socket or a child's stdio),
 //!   `Device.SoftwareModules` (`software_modules`), the TR-143 diagnostics objects with their
-//!   socket runs (`diagnostics`), `Device.XMPP` (`xmpp`), and a replayed device dump
-//!   (`replay`).
+//!   socket runs (`diagnostics`), `Device.XMPP` (`xmpp`), TR-140
+//!   `Device.Services.StorageService` from block devices, mounts and the SMB/NFS
+//!   configuration (`storage`), and a replayed device dump (`replay`).
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
 //!
 //! Cargo features beside the default `tls`: `compression` (gzip/deflate to the ACS),
 //! `diagnostics`, `software-modules` (each over 40-60 KB on mipsel, so opt-in), `ftp` (FTP
 //! transfers, `proto::ftp` and `shell::transfer::ftp`: 37 KB, opt-in for the mipsel
 //! budget), `xmpp` (Annex K XMPP connection requests: [`proto::xmpp`], `shell::xmpp`,
-//! `backend::xmpp`: 66 KB), `replay`, `full-schema`, and one per service model compiled for
-//! a plugin or a first-party backend (`service-voice`, `service-stb`, `service-storage`,
-//! `service-femto`; vendor `X_` objects from `CWMPD_VENDOR_SCHEMA` files, `build.rs`).
+//! `backend::xmpp`: 66 KB), `storage` (TR-140 StorageService, `backend::storage`: 60 KB),
+//! `replay`, `full-schema`, and one per service model compiled for a plugin or a
+//! first-party backend (`service-voice`, `service-stb`, `service-storage`, `service-femto`;
+//! vendor `X_` objects from `CWMPD_VENDOR_SCHEMA` files, `build.rs`).
 //!
 //! Not in a router build: [`testacs`] (feature `testacs`: the scriptable test ACS and file
 //! server used by the demo and the tests), `coverage` (feature `full-schema`: the TR-181

@@ -18,6 +18,8 @@ mod replay_hal;
 pub mod software_modules;
 mod software_modules_eu;
 pub mod ubus;
+#[cfg(feature = "storage")]
+pub mod storage;
 pub mod uci;
 #[cfg(feature = "xmpp")]
 pub mod xmpp;

@@ -5,11 +5,14 @@
 //! [`Value::Refs`]: a row of a single-level table by its schema table path and key, e.g.
 //! (`Device.WiFi.Radio.{i}.`, `radio0`); the engine serves it as `Device.WiFi.Radio.1`
 //! (`Device.WiFi.Radio.1.` when the row reference carries `dot`: real devices write both
-//! forms, and the form the ACS wrote is the form it reads back).
+//! forms, and the form the ACS wrote is the form it reads back). A row of a nested table
+//! (`Device.Services.StorageService.{i}.PhysicalMedium.{i}.`) is named the same way when
+//! the referring object lies in the same outer rows (TR-106 relative `targetParent`s such
+//! as TR-140's `.PhysicalMedium.`): the outer instance numbers are the referrer's.
 //! A written reference is checked (a strong reference must name an existing object: 9007)
 //! and handed to the backend in the same typed form.
 
-use super::walk::Target;
+use super::walk::{Place, Target};
 use super::Model;
 use crate::hal::{Reference, Value};
 use crate::proto::fault::FaultCode;
@@ -17,31 +20,39 @@ use crate::proto::fault::FaultCode;
 impl Model {
     /// A backend value as served: text as it is; every reference replaced by the row's
     /// name (a reference to a row that no longer exists is dropped from the list).
-    pub(super) fn value_out(&self, value: Value) -> String {
+    pub(super) fn value_out(&self, value: Value, at: &Place) -> String {
         match value {
             Value::Text(t) => t,
             Value::Refs(items) => {
-                let names: Vec<String> = items.iter().filter_map(|r| self.reference_out(r)).collect();
+                let names: Vec<String> = items.iter().filter_map(|r| self.reference_out(r, at)).collect();
                 names.join(",")
             }
         }
     }
 
-    fn reference_out(&self, item: &Reference) -> Option<String> {
+    fn reference_out(&self, item: &Reference, at: &Place) -> Option<String> {
         let (table, key, dot) = match item {
             Reference::Path(p) => return Some(p.clone()),
             Reference::Row { table, key, dot } => (table, key, if *dot { "." } else { "" }),
         };
         let row = self.tree.find(table)?;
-        let name = super::tree::table_path(table);
-        if name.contains("{i}") {
+        let parent = self.tree.parent.get(row).copied().flatten()?;
+        let parent_path = self.tree.object(parent)?.path.to_string();
+        let outer = parent_path.matches("{i}").count();
+        let referrer = self.tree.object(at.obj)?.path.to_string();
+        // The outer rows must be the referrer's: same schema prefix up to the parent.
+        if outer > 0 && !(referrer.starts_with(&parent_path) && at.keys.len() >= outer) {
             return None;
         }
-        let parent = self.tree.parent.get(row).copied().flatten()?;
-        let parent_name = self.tree.object(parent)?.path.to_string();
-        let root = super::walk::Place { obj: parent, name: parent_name, ..Default::default() };
+        let numbers = at.numbers.get(..outer)?;
+        let root = Place {
+            obj: parent,
+            name: crate::hal::instantiate(&parent_path, numbers),
+            keys: at.keys.get(..outer)?.to_vec(),
+            numbers: numbers.to_vec(),
+        };
         let number = self.rows(row, &root).into_iter().find(|(_, k)| k == key)?.0;
-        Some(format!("{name}{number}{dot}"))
+        Some(format!("{}{number}{dot}", root.name.clone() + super::tree::table_path(table).get(parent_path.len()..)?))
     }
 
     /// Checks the items of a written reference and types them for the backend.

@@ -125,7 +125,7 @@ impl Model {
         let at = Location { object: &obj.path, keys: &place.keys };
         for &b in self.tree.serving(place.obj) {
             match self.backend(b).map(|be| be.get(&at, &spec.name)) {
-                Some(Ok(Some(v))) => return Some((self.value_out(v), Some(b))),
+                Some(Ok(Some(v))) => return Some((self.value_out(v, place), Some(b))),
                 Some(Err(e)) => {
                     log::warn!("{}{}: {e}", place.name, spec.name);
                     self.backend_failure.set(Some((b, e.fault())));

@@ -33,6 +33,12 @@ pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &
     if linux {
         add_linux_backend(model, config, state);
     }
+    #[cfg(feature = "storage")]
+    if linux {
+        let storage = crate::backend::storage::StorageBackend::for_platform(root, openwrt, a.reload_command.clone());
+        log::info!("platform backend: TR-140 storage");
+        model.add_backend(Box::new(storage), &state.model);
+    }
 }
 
 /// The Linux host backend (sysfs, procfs, netlink) below `agent.platform_root`.
