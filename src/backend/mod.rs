@@ -17,6 +17,7 @@ pub mod replay;
 mod replay_hal;
 pub mod software_modules;
 mod software_modules_eu;
+pub mod system;
 pub mod uci;
 #[cfg(feature = "xmpp")]
 pub mod xmpp;

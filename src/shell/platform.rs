@@ -39,7 +39,8 @@ pub(super) fn add_platform_backends(model: &mut Model, config: &Config, state: &
 fn add_linux_backend(model: &mut Model, config: &Config, state: &State) {
     let root = config.agent.platform_root.clone();
     log::info!("platform backend: Linux below {}", root.display());
-    model.add_backend(Box::new(crate::backend::linux::LinuxBackend::with_root(root)), &state.model);
+    model.add_backend(Box::new(crate::backend::linux::LinuxBackend::with_root(root.clone())), &state.model);
+    model.add_backend(Box::new(crate::backend::system::SystemBackend::new(root)), &state.model);
 }
 
 /// The external backends (`backend` sections) before the platform's, so a plugin's subtree

@@ -1,0 +1,331 @@
+//! The system backend (issue 16, TR-181 Device:2.19): what the running system's own files
+//! say about its accounts, firmware, USB devices and LEDs, read below a configurable root
+//! (`/` on a device, a canned tree in tests). Read-only.
+//!
+//! - `Users.User.{i}` / `Group.{i}` / `SupportedShell.{i}`: `/etc/passwd`, `/etc/shadow`
+//!   (Enable: the password is not locked), `/etc/group`, `/etc/shells` ([`users`]);
+//! - `SSH.AuthorizedKey.{i}`: dropbear's `/etc/dropbear/authorized_keys` (root's keys);
+//! - `DeviceInfo.FirmwareImage.{i}`: the running image (one row, key `active`) from
+//!   `/etc/openwrt_release` or `/etc/os-release`; `DeviceInfo.NetworkProperties` from
+//!   `/proc/sys/net/ipv4/tcp_rmem` and `tcp_available_congestion_control` ([`info`]);
+//! - `LEDs.LED.{i}`: `/sys/class/leds/<name>` (key: the name);
+//! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]).
+//!
+//! What the files do not tell is absent, never guessed (module docs of [`users`], [`usb`]).
+
+pub mod info;
+pub mod usb;
+pub mod users;
+
+use crate::hal::{Backend, ErrorKind, HalError, Location, Reference, Result, Value};
+use std::path::PathBuf;
+
+pub const USER: &str = "Device.Users.User.{i}.";
+pub const GROUP: &str = "Device.Users.Group.{i}.";
+pub const SHELL: &str = "Device.Users.SupportedShell.{i}.";
+pub const SSH_KEY: &str = "Device.SSH.AuthorizedKey.{i}.";
+pub const FIRMWARE: &str = "Device.DeviceInfo.FirmwareImage.{i}.";
+pub const NETWORK_PROPERTIES: &str = "Device.DeviceInfo.NetworkProperties.";
+pub const LED: &str = "Device.LEDs.LED.{i}.";
+pub const USB_HOST: &str = "Device.USB.USBHosts.Host.{i}.";
+pub const USB_DEVICE: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.";
+pub const USB_CONFIG: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.";
+pub const USB_INTERFACE: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.";
+
+/// Every served object with the parameters it can provide.
+pub const OBJECTS: &[(&str, &[&str])] = &[
+    (USER, &["Enable", "UserID", "Username", "Password", "GroupParticipation", "Shell"]),
+    (GROUP, &["GroupID", "Groupname"]),
+    (SHELL, &["Enable", "Name"]),
+    (SSH_KEY, &["User", "Key"]),
+    (FIRMWARE, &["Name", "Version", "Available", "Status"]),
+    (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
+    (LED, &["Name", "Status", "Reason", "MaxBrightness"]),
+    (USB_HOST, &["Name", "Type", "PowerManagementEnable", "USBVersion"]),
+    (
+        USB_DEVICE,
+        &[
+            "DeviceNumber",
+            "USBVersion",
+            "DeviceClass",
+            "DeviceSubClass",
+            "DeviceVersion",
+            "DeviceProtocol",
+            "ProductID",
+            "VendorID",
+            "Manufacturer",
+            "ProductClass",
+            "SerialNumber",
+            "Port",
+            "Rate",
+            "MaxChildren",
+            "IsSuspended",
+            "IsSelfPowered",
+        ],
+    ),
+    (USB_CONFIG, &["ConfigurationNumber"]),
+    (USB_INTERFACE, &["InterfaceNumber", "InterfaceClass", "InterfaceSubClass", "InterfaceProtocol"]),
+];
+
+const USB: &str = "/sys/bus/usb/devices";
+const LEDS: &str = "/sys/class/leds";
+const AUTHORIZED_KEYS: &str = "/etc/dropbear/authorized_keys";
+
+/// The system backend; see the module doc.
+#[derive(Debug)]
+pub struct SystemBackend {
+    root: PathBuf,
+}
+
+fn not_found(at: &Location) -> HalError {
+    HalError::new(ErrorKind::NotFound, format!("{} {:?}", at.object, at.keys))
+}
+
+fn bool_text(b: bool) -> String {
+    if b { "true" } else { "false" }.to_string()
+}
+
+impl SystemBackend {
+    /// A backend reading every file below `root`.
+    pub fn new(root: PathBuf) -> Self {
+        SystemBackend { root }
+    }
+
+    fn read(&self, abs: &str) -> Option<String> {
+        use std::io::Read;
+        let file = std::fs::File::open(self.root.join(abs.trim_start_matches('/'))).ok()?;
+        let mut text = String::new();
+        file.take(crate::backend::linux::MAX_FILE).read_to_string(&mut text).ok()?;
+        Some(text)
+    }
+
+    /// The trimmed first line of a file (sysfs attributes).
+    fn line(&self, abs: &str) -> Option<String> {
+        self.read(abs).map(|t| t.lines().next().unwrap_or("").trim().to_string())
+    }
+
+    fn dir(&self, abs: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.root.join(abs.trim_start_matches('/')))
+            .map(|rd| rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn accounts(&self) -> Vec<users::Account> {
+        users::parse_passwd(&self.read("/etc/passwd").unwrap_or_default())
+    }
+
+    fn groups(&self) -> Vec<users::Group> {
+        users::parse_group(&self.read("/etc/group").unwrap_or_default())
+    }
+
+    fn shells(&self) -> Vec<String> {
+        users::parse_shells(&self.read("/etc/shells").unwrap_or_default())
+    }
+
+    /// root's authorized keys: (key, line) per `type blob [comment]` line; the key is the
+    /// blob's last 24 characters (stable when other lines come and go).
+    fn ssh_keys(&self) -> Vec<(String, String)> {
+        let text = self.read(AUTHORIZED_KEYS).unwrap_or_default();
+        let lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let mut out: Vec<(String, String)> = Vec::new();
+        for line in lines {
+            let Some(blob) = line.split_whitespace().find(|w| w.len() > 40) else { continue };
+            let key: String = blob.chars().rev().take(24).collect::<Vec<_>>().into_iter().rev().collect();
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, line.to_string()));
+            }
+        }
+        out
+    }
+
+    fn firmware(&self) -> Option<(String, String)> {
+        info::firmware(self.read("/etc/openwrt_release").as_deref(), self.read("/etc/os-release").as_deref())
+    }
+
+    /// The rows of `at.object` below the parent rows `at.keys`.
+    fn rows(&self, at: &Location) -> Result<Vec<String>> {
+        let k = |i: usize| at.keys.get(i).map(String::as_str).unwrap_or("");
+        Ok(match at.object {
+            USER => self.accounts().into_iter().map(|a| a.name).collect(),
+            GROUP => self.groups().into_iter().map(|g| g.name).collect(),
+            SHELL => self.shells(),
+            SSH_KEY => self.ssh_keys().into_iter().map(|(k, _)| k).collect(),
+            FIRMWARE => self.firmware().map(|_| "active".to_string()).into_iter().collect(),
+            LED => self.dir(LEDS),
+            USB_HOST => self.dir(USB).into_iter().filter(|n| n.starts_with("usb")).collect(),
+            USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
+            USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
+            USB_INTERFACE => self.dir(USB).into_iter().filter(|n| usb::is_interface_of(n, k(1), k(2))).collect(),
+            _ => return Err(not_found(at)),
+        })
+    }
+
+    /// Whether every key of `at` names an existing row (each level checked against its
+    /// parent's rows, so a key never reaches a path unchecked).
+    fn exists(&self, at: &Location) -> Result<bool> {
+        let mut table = String::new();
+        for (depth, (segment, key)) in at.object.split("{i}.").zip(at.keys).enumerate() {
+            table.push_str(segment);
+            table.push_str("{i}.");
+            let parents = at.keys.get(..depth).unwrap_or(&[]);
+            if !self.rows(&Location { object: &table, keys: parents })?.iter().any(|r| r == key) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn value(&self, at: &Location, param: &str) -> Option<Value> {
+        let key = at.key().unwrap_or("");
+        let text = match at.object {
+            USER => return self.user(key, param),
+            GROUP => {
+                let g = self.groups().into_iter().find(|g| g.name == key)?;
+                Some(if param == "GroupID" { g.gid.to_string() } else { g.name })
+            }
+            SHELL => Some(if param == "Enable" { "true".to_string() } else { key.to_string() }),
+            SSH_KEY => match param {
+                "User" => return Some(Value::row(USER, "root")),
+                _ => self.ssh_keys().into_iter().find(|(k, _)| k == key).map(|(_, l)| l),
+            },
+            FIRMWARE => {
+                let (name, version) = self.firmware()?;
+                Some(match param {
+                    "Name" => name,
+                    "Version" => version,
+                    "Available" => "true".to_string(),
+                    _ => "Active".to_string(),
+                })
+            }
+            NETWORK_PROPERTIES => match param {
+                "MaxTCPWindowSize" => {
+                    info::max_tcp_window(&self.read("/proc/sys/net/ipv4/tcp_rmem")?).map(|n| n.to_string())
+                }
+                _ => info::tcp_implementation(&self.read("/proc/sys/net/ipv4/tcp_available_congestion_control")?),
+            },
+            LED => self.led(key, param),
+            USB_HOST => self.usb_host(key, param),
+            USB_DEVICE => self.usb_device(key, param),
+            USB_CONFIG => (param == "ConfigurationNumber").then(|| key.to_string()),
+            USB_INTERFACE => self.usb_interface(key, param),
+            _ => None,
+        };
+        text.map(Value::Text)
+    }
+
+    fn user(&self, key: &str, param: &str) -> Option<Value> {
+        let a = self.accounts().into_iter().find(|a| a.name == key)?;
+        let text = match param {
+            "Enable" => bool_text(!users::shadow_locked(&self.read("/etc/shadow")?, key)?),
+            "UserID" => a.uid.to_string(),
+            "Username" => a.name,
+            // Secured (TR-181): never read back.
+            "Password" => String::new(),
+            "GroupParticipation" => {
+                let groups = self.groups();
+                let row = |g: &str| Reference::Row { table: GROUP.to_string(), key: g.to_string(), dot: false };
+                return Some(Value::Refs(users::groups_of(&a, &groups).into_iter().map(row).collect()));
+            }
+            "Shell" => {
+                let known = self.shells().contains(&a.shell);
+                return Some(if known { Value::row(SHELL, &a.shell) } else { Value::Refs(Vec::new()) });
+            }
+            _ => return None,
+        };
+        Some(Value::Text(text))
+    }
+
+    fn led(&self, key: &str, param: &str) -> Option<String> {
+        let dir = format!("{LEDS}/{key}");
+        let trigger = self.read(&format!("{dir}/trigger"));
+        let active = trigger.as_deref().and_then(info::led_trigger).filter(|t| *t != "none");
+        match param {
+            "Name" => Some(key.to_string()),
+            "Status" => info::led_status(&self.line(&format!("{dir}/brightness"))?, active).map(str::to_string),
+            "Reason" => active.map(|t| format!("trigger {t}")),
+            "MaxBrightness" => self.line(&format!("{dir}/max_brightness"))?.parse::<u32>().ok().map(|n| n.to_string()),
+            _ => None,
+        }
+    }
+
+    fn usb_host(&self, key: &str, param: &str) -> Option<String> {
+        let attr = |a: &str| self.line(&format!("{USB}/{key}/{a}"));
+        match param {
+            "Name" => Some(key.to_string()),
+            "Type" => Some(usb::host_type(&attr("product").unwrap_or_default()).to_string()),
+            "PowerManagementEnable" => attr("power/control").map(|c| bool_text(c == "auto")),
+            "USBVersion" => attr("version").map(|v| v.chars().take(4).collect()),
+            _ => None,
+        }
+    }
+
+    fn usb_device(&self, key: &str, param: &str) -> Option<String> {
+        let attr = |a: &str| self.line(&format!("{USB}/{key}/{a}"));
+        let number = |a: &str| attr(a)?.parse::<u32>().ok().map(|n| n.to_string());
+        match param {
+            "DeviceNumber" => number("devnum"),
+            "USBVersion" => attr("version").map(|v| v.chars().take(4).collect()),
+            "DeviceClass" => usb::hex8(&attr("bDeviceClass")?),
+            "DeviceSubClass" => usb::hex8(&attr("bDeviceSubClass")?),
+            "DeviceProtocol" => usb::hex8(&attr("bDeviceProtocol")?),
+            "DeviceVersion" => usb::hex16(&attr("bcdDevice")?).map(|n| n.to_string()),
+            "ProductID" => usb::hex16(&attr("idProduct")?).map(|n| n.to_string()),
+            "VendorID" => usb::hex16(&attr("idVendor")?).map(|n| n.to_string()),
+            "Manufacturer" => attr("manufacturer").map(|s| s.chars().take(64).collect()),
+            "ProductClass" => attr("product").map(|s| s.chars().take(64).collect()),
+            "SerialNumber" => attr("serial").map(|s| s.chars().take(64).collect()),
+            "Port" => usb::port(key).filter(|p| *p <= 255).map(|p| p.to_string()),
+            "Rate" => usb::rate(&attr("speed")?).map(str::to_string),
+            "MaxChildren" => number("maxchild"),
+            "IsSuspended" => attr("power/runtime_status").map(|s| bool_text(s == "suspended")),
+            "IsSelfPowered" => usb::self_powered(&attr("bmAttributes")?).map(bool_text),
+            _ => None,
+        }
+    }
+
+    fn usb_interface(&self, key: &str, param: &str) -> Option<String> {
+        let attr = |a: &str| self.line(&format!("{USB}/{key}/{a}"));
+        match param {
+            "InterfaceNumber" => u32::from_str_radix(&attr("bInterfaceNumber")?, 16).ok().map(|n| n.to_string()),
+            "InterfaceClass" => usb::hex8(&attr("bInterfaceClass")?),
+            "InterfaceSubClass" => usb::hex8(&attr("bInterfaceSubClass")?),
+            "InterfaceProtocol" => usb::hex8(&attr("bInterfaceProtocol")?),
+            _ => None,
+        }
+    }
+}
+
+impl Backend for SystemBackend {
+    fn name(&self) -> &str {
+        "system"
+    }
+
+    fn serves(&self, object: &str) -> bool {
+        OBJECTS.iter().any(|(o, _)| *o == object)
+    }
+
+    fn parameters(&self, object: &str) -> Vec<String> {
+        let params = OBJECTS.iter().find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
+        params.iter().map(|p| (*p).to_string()).collect()
+    }
+
+    fn writable(&self, _at: &Location, _param: &str) -> bool {
+        false
+    }
+
+    fn instances(&self, at: &Location) -> Result<Vec<String>> {
+        if !self.exists(at)? {
+            return Err(not_found(at));
+        }
+        self.rows(at)
+    }
+
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        if !self.serves(at.object) || !self.exists(at)? {
+            return Err(not_found(at));
+        }
+        Ok(self.value(at, param))
+    }
+}

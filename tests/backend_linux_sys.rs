@@ -1,0 +1,160 @@
+//! The system backend (issue 16: Users, SSH.AuthorizedKey, DeviceInfo.FirmwareImage and
+//! NetworkProperties, LEDs, USB) against a canned OpenWrt 24.10 tree
+//! (tests/fixtures/system: account files, release file, sysctls, sysfs LEDs and USB devices
+//! written for these tests from the files' documented formats): exact values, every served
+//! value valid for its Device:2.19 definition, unknown rows refused, nothing writable.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use cwmpd::backend::system::{self, SystemBackend};
+use cwmpd::hal::{Backend, Location, Value};
+use cwmpd::schema;
+use std::path::PathBuf;
+
+fn backend() -> SystemBackend {
+    SystemBackend::new(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/system")))
+}
+
+fn k(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|s| s.to_string()).collect()
+}
+
+fn rows(b: &SystemBackend, object: &str, parents: &[&str]) -> Vec<String> {
+    b.instances(&Location { object, keys: &k(parents) }).unwrap()
+}
+
+fn get(b: &SystemBackend, object: &str, keys: &[&str], param: &str) -> Option<String> {
+    b.get(&Location { object, keys: &k(keys) }, param).unwrap().map(|v| v.to_string())
+}
+
+#[test]
+fn users_groups_and_shells_come_from_the_account_files() {
+    let b = backend();
+    assert_eq!(rows(&b, system::USER, &[]), ["root", "daemon", "ftp", "network", "nobody", "alice"]);
+    assert_eq!(get(&b, system::USER, &["root"], "UserID").as_deref(), Some("0"));
+    assert_eq!(get(&b, system::USER, &["alice"], "UserID").as_deref(), Some("1000"));
+    assert_eq!(get(&b, system::USER, &["alice"], "Username").as_deref(), Some("alice"));
+    assert_eq!(get(&b, system::USER, &["root"], "Enable").as_deref(), Some("true"));
+    assert_eq!(get(&b, system::USER, &["alice"], "Enable").as_deref(), Some("false"), "locked password");
+    assert_eq!(get(&b, system::USER, &["root"], "Password").as_deref(), Some(""), "never read back");
+    assert_eq!(
+        get(&b, system::USER, &["alice"], "GroupParticipation").as_deref(),
+        Some("@ref(Device.Users.Group.{i}.|alice),@ref(Device.Users.Group.{i}.|users)")
+    );
+    assert_eq!(
+        get(&b, system::USER, &["root"], "Shell").as_deref(),
+        Some("@ref(Device.Users.SupportedShell.{i}.|/bin/ash)")
+    );
+    assert_eq!(get(&b, system::USER, &["nobody"], "Shell").as_deref(), Some(""), "/bin/false is no login shell");
+    assert_eq!(rows(&b, system::GROUP, &[]).len(), 8);
+    assert_eq!(get(&b, system::GROUP, &["network"], "GroupID").as_deref(), Some("101"));
+    assert_eq!(rows(&b, system::SHELL, &[]), ["/bin/ash", "/bin/sh"]);
+    assert_eq!(get(&b, system::SHELL, &["/bin/sh"], "Name").as_deref(), Some("/bin/sh"));
+    let keys = rows(&b, system::SSH_KEY, &[]);
+    assert_eq!(keys.len(), 2);
+    assert!(get(&b, system::SSH_KEY, &[&keys[0]], "Key").unwrap().starts_with("ssh-ed25519 AAAAC3"));
+    assert_eq!(get(&b, system::SSH_KEY, &[&keys[1]], "User").as_deref(), Some("@ref(Device.Users.User.{i}.|root)"));
+}
+
+#[test]
+fn firmware_network_properties_and_leds() {
+    let b = backend();
+    assert_eq!(rows(&b, system::FIRMWARE, &[]), ["active"]);
+    assert_eq!(get(&b, system::FIRMWARE, &["active"], "Name").as_deref(), Some("OpenWrt 24.10.0 r28427-6df0e3d02a"));
+    assert_eq!(get(&b, system::FIRMWARE, &["active"], "Version").as_deref(), Some("24.10.0"));
+    assert_eq!(get(&b, system::FIRMWARE, &["active"], "Status").as_deref(), Some("Active"));
+    assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "MaxTCPWindowSize").as_deref(), Some("6291456"));
+    assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "TCPImplementation").as_deref(), Some("New Reno"));
+    assert_eq!(rows(&b, system::LED, &[]), ["blue:wlan", "green:power"]);
+    assert_eq!(get(&b, system::LED, &["green:power"], "Status").as_deref(), Some("InUse"));
+    assert_eq!(get(&b, system::LED, &["green:power"], "Reason"), None, "no trigger: lit by hand");
+    assert_eq!(get(&b, system::LED, &["blue:wlan"], "Reason").as_deref(), Some("trigger phy0tpt"));
+    assert_eq!(get(&b, system::LED, &["blue:wlan"], "MaxBrightness").as_deref(), Some("255"));
+}
+
+#[test]
+fn usb_hosts_devices_configurations_and_interfaces() {
+    let b = backend();
+    assert_eq!(rows(&b, system::USB_HOST, &[]), ["usb1", "usb2"]);
+    assert_eq!(get(&b, system::USB_HOST, &["usb1"], "Type").as_deref(), Some("EHCI"));
+    assert_eq!(get(&b, system::USB_HOST, &["usb2"], "Type").as_deref(), Some("xHCI"));
+    assert_eq!(get(&b, system::USB_HOST, &["usb2"], "USBVersion").as_deref(), Some("3.00"));
+    assert_eq!(get(&b, system::USB_HOST, &["usb1"], "PowerManagementEnable").as_deref(), Some("true"));
+    assert_eq!(rows(&b, system::USB_DEVICE, &["usb1"]), ["1-1", "1-1.2"]);
+    assert!(rows(&b, system::USB_DEVICE, &["usb2"]).is_empty());
+    let d = |key: &str, p: &str| get(&b, system::USB_DEVICE, &["usb1", key], p);
+    assert_eq!(d("1-1.2", "VendorID").as_deref(), Some("1921"));
+    assert_eq!(d("1-1.2", "ProductID").as_deref(), Some("21863"));
+    assert_eq!(d("1-1.2", "DeviceVersion").as_deref(), Some("4352"));
+    assert_eq!(d("1-1.2", "Port").as_deref(), Some("2"));
+    assert_eq!(d("1-1.2", "Rate").as_deref(), Some("High"));
+    assert_eq!(d("1-1.2", "IsSuspended").as_deref(), Some("true"));
+    assert_eq!(d("1-1.2", "IsSelfPowered").as_deref(), Some("false"));
+    assert_eq!(d("1-1", "IsSelfPowered").as_deref(), Some("true"));
+    assert_eq!(d("1-1", "DeviceClass").as_deref(), Some("09"));
+    assert_eq!(d("1-1", "SerialNumber"), None);
+    assert_eq!(rows(&b, system::USB_CONFIG, &["usb1", "1-1.2"]), ["1"]);
+    assert_eq!(rows(&b, system::USB_INTERFACE, &["usb1", "1-1.2", "1"]), ["1-1.2:1.0"]);
+    let i = |p: &str| get(&b, system::USB_INTERFACE, &["usb1", "1-1.2", "1", "1-1.2:1.0"], p);
+    assert_eq!(i("InterfaceClass").as_deref(), Some("08"));
+    assert_eq!(i("InterfaceProtocol").as_deref(), Some("50"));
+    // A device of another bus, a path out of the tree, an unknown user: not found.
+    assert!(b.get(&Location { object: system::USB_DEVICE, keys: &k(&["usb2", "1-1.2"]) }, "Port").is_err());
+    assert!(b.get(&Location { object: system::USB_DEVICE, keys: &k(&["usb1", "../../.."]) }, "Port").is_err());
+    assert!(b.get(&Location { object: system::USER, keys: &k(&["mallory"]) }, "UserID").is_err());
+}
+
+/// Every row of a (possibly nested) table, as key lists.
+fn key_sets(b: &SystemBackend, object: &str) -> Vec<Vec<String>> {
+    let Some(last) = object.rfind("{i}.") else {
+        return vec![Vec::new()];
+    };
+    let parents = match object[..last].rfind("{i}.") {
+        Some(prev) => key_sets(b, &object[..prev + 4]),
+        None => vec![Vec::new()],
+    };
+    let mut out = Vec::new();
+    for p in parents {
+        for key in b.instances(&Location { object: &object[..last + 4], keys: &p }).unwrap() {
+            let mut v = p.clone();
+            v.push(key);
+            out.push(v);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_served_value_is_valid_and_read_only() {
+    let b = backend();
+    let mut served = 0;
+    for (object, params) in system::OBJECTS {
+        let spec = schema::object(object).unwrap_or_else(|| panic!("{object} not in the schema"));
+        for keys in key_sets(&b, object) {
+            for param in *params {
+                let p = spec.param(param).unwrap_or_else(|| panic!("{object}{param} not in the schema"));
+                let at = Location { object, keys: &keys };
+                assert!(!b.writable(&at, param), "{object}{param}");
+                match b.get(&at, param).unwrap() {
+                    Some(Value::Text(t)) if p.hidden => assert!(t.is_empty(), "{object}{param} read back"),
+                    Some(Value::Text(t)) => {
+                        let ok = schema::value::canonical(p, &t, None);
+                        assert!(ok.is_ok(), "{object}{param} {keys:?} = {t:?}: {ok:?}");
+                        served += 1;
+                    }
+                    Some(Value::Refs(_)) => served += 1,
+                    None => {}
+                }
+            }
+        }
+    }
+    assert!(served > 100, "{served}");
+}
+
+#[test]
+fn a_missing_tree_serves_empty_tables() {
+    let b = SystemBackend::new(PathBuf::from("/nonexistent"));
+    for (object, _) in system::OBJECTS.iter().filter(|(o, _)| o.ends_with("{i}.") && o.matches("{i}").count() == 1) {
+        assert!(rows(&b, object, &[]).is_empty(), "{object}");
+    }
+    assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "MaxTCPWindowSize"), None);
+}
