@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
+mod zones;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
 
 /// The documents a conversion may consult, by package (committed or staged).
@@ -158,6 +159,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Netmask => network_of(section).map(|(_, m)| Ipv4Addr::from(m).to_string()),
         Codec::Ref(table) => return value.filter(|v| !v.is_empty()).map(|v| Value::row(table, v)),
         Codec::SelfRef(table) => return Some(Value::row(table, key)),
+        Codec::Zone(table) => return zones::read_zone(view, table, value),
+        Codec::AllZones => Some(bool_text(value == Some("*"))),
         Codec::DhcpMin | Codec::DhcpMax => dhcp_address(view, section, p).map(|a| Ipv4Addr::from(a).to_string()),
         Codec::LeaseTime => lease_seconds(value?).map(|s| s.to_string()),
         Codec::AutoChannel => value.map(|v| bool_text(v == "auto")),
@@ -355,7 +358,10 @@ fn set(option: &str, value: impl Into<String>) -> Vec<Edit> {
 pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result<Vec<Edit>> {
     match (value, &p.codec, p.option.as_deref()) {
         (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
-        (Value::Refs(_), Codec::Ref(_), None) => Err(HalError::new(ErrorKind::NotWritable, p.name.clone())),
+        (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
+        (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
+            Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
+        }
         (Value::Refs(_), _, _) => Err(invalid(format!("{} is not a reference", p.name))),
         (Value::Text(text), _, _) => write_text(view, section, p, text),
     }
@@ -402,7 +408,10 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             Some((u, _)) => set(o, u.clone()),
             None => return Err(invalid(format!("{} {value} not supported by this platform", p.name))),
         },
-        (Codec::Ref(table), Some(_)) => return Err(invalid(format!("reference to {table} expected"))),
+        (Codec::Ref(table) | Codec::Zone(table), Some(_)) => {
+            return Err(invalid(format!("reference to {table} expected")))
+        }
+        (Codec::AllZones, Some(o)) => zones::write_all_zones(section.option(o), o, boolean(value) == "1")?,
         (Codec::Ipaddr, Some(o)) => write_ipaddr(section, o, value)?,
         (Codec::Netmask, Some(o)) => write_netmask(section, o, value)?,
         (Codec::DhcpMin | Codec::DhcpMax, Some(_)) => write_dhcp(view, section, p, value)?,

@@ -93,13 +93,18 @@ fn parent_table(object: &str) -> Option<&str> {
 fn row_matches(place: &Place, section: &Section) -> bool {
     match place {
         Place::Table { kind, filter, .. } => {
-            section.kind == kind
-                && filter
-                    .as_ref()
-                    .is_none_or(|(opt, values)| values.iter().any(|v| section.option(opt).map_or(v == "-", |o| o == v)))
+            section.kind == kind && filter.iter().all(|(opt, values)| option_matches(section.option(opt), values))
         }
         Place::Object { .. } => true,
     }
+}
+
+/// Whether an option's value is one of `values` (`-`: absent), or none of them when the
+/// first is written `!v`.
+fn option_matches(value: Option<&str>, values: &[String]) -> bool {
+    let exclude = values.first().is_some_and(|v| v.starts_with('!'));
+    let hit = values.iter().any(|v| value.map_or(v.trim_start_matches('!') == "-", |o| o == v.trim_start_matches('!')));
+    hit != exclude
 }
 
 impl UciBackend {
@@ -266,7 +271,7 @@ impl UciBackend {
         let unset = || match p.codec {
             _ if p.read_only || p.option.is_none() => None,
             Codec::Text => Some(Value::Text(String::new())),
-            Codec::Ref(_) => Some(Value::Refs(Vec::new())),
+            Codec::Ref(_) | Codec::Zone(_) => Some(Value::Refs(Vec::new())),
             Codec::PortStart | Codec::PortEnd => {
                 Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
             }
