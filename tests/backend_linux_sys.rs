@@ -5,6 +5,7 @@
 //! value valid for its Device:2.19 definition, unknown rows refused, nothing writable.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+use cwmpd::backend::system::accounts::{PasswordInput, UserTools};
 use cwmpd::backend::system::{self, SystemBackend};
 use cwmpd::hal::{Backend, Location, Value};
 use cwmpd::schema;
@@ -124,7 +125,7 @@ fn key_sets(b: &SystemBackend, object: &str) -> Vec<Vec<String>> {
 }
 
 #[test]
-fn every_served_value_is_valid_and_read_only() {
+fn every_served_value_is_valid_and_only_accounts_are_writable() {
     let b = backend();
     let mut served = 0;
     for (object, params) in system::OBJECTS {
@@ -133,7 +134,9 @@ fn every_served_value_is_valid_and_read_only() {
             for param in *params {
                 let p = spec.param(param).unwrap_or_else(|| panic!("{object}{param} not in the schema"));
                 let at = Location { object, keys: &keys };
-                assert!(!b.writable(&at, param), "{object}{param}");
+                let writable = *object == system::USER && matches!(*param, "Enable" | "Password");
+                assert_eq!(b.writable(&at, param), writable, "{object}{param}");
+                assert!(!writable || p.writable, "{object}{param} is read-only in the schema");
                 match b.get(&at, param).unwrap() {
                     Some(Value::Text(t)) if p.hidden => assert!(t.is_empty(), "{object}{param} read back"),
                     Some(Value::Text(t)) => {
@@ -157,4 +160,110 @@ fn a_missing_tree_serves_empty_tables() {
         assert!(rows(&b, object, &[]).is_empty(), "{object}");
     }
     assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "MaxTCPWindowSize"), None);
+}
+
+fn skip_or_fail(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("account tools test cannot run under CI: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+/// A scratch root with the fixture's account files, and shadow-utils driven onto it.
+fn scratch(tag: &str) -> Option<(PathBuf, UserTools)> {
+    let have = |t: &str| std::process::Command::new(t).arg("--help").output().is_ok();
+    if !have("usermod") || !have("chpasswd") {
+        skip_or_fail("usermod/chpasswd (shadow-utils) not installed");
+        return None;
+    }
+    // chpasswd -R chroots: root only.
+    if !std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().any(|l| l.starts_with("Uid:\t0\t")) {
+        skip_or_fail("chpasswd -R needs root");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("cwmpd-sysusers-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("etc")).unwrap();
+    for f in ["passwd", "group", "shadow", "shells"] {
+        std::fs::copy(format!("{}/tests/fixtures/system/etc/{f}", env!("CARGO_MANIFEST_DIR")), dir.join("etc").join(f))
+            .unwrap();
+    }
+    let d = dir.to_str().unwrap().to_string();
+    let tools = UserTools {
+        password: ["chpasswd", "-c", "SHA512", "-R", &d].iter().map(|s| s.to_string()).collect(),
+        password_input: PasswordInput::Colon,
+        lock: ["usermod", "-P", &d, "-L", "{user}"].iter().map(|s| s.to_string()).collect(),
+        unlock: ["usermod", "-P", &d, "-U", "{user}"].iter().map(|s| s.to_string()).collect(),
+    };
+    Some((dir, tools))
+}
+
+fn set(b: &mut SystemBackend, user: &str, param: &str, value: &str) -> cwmpd::hal::Result<()> {
+    b.set(&Location { object: system::USER, keys: &k(&[user]) }, param, &Value::from(value))
+}
+
+fn shadow_line(dir: &std::path::Path, user: &str) -> String {
+    let text = std::fs::read_to_string(dir.join("etc/shadow")).unwrap();
+    text.lines().find(|l| l.starts_with(&format!("{user}:"))).unwrap().to_string()
+}
+
+#[test]
+fn enable_and_password_are_written_by_the_tools_after_the_session() {
+    let Some((dir, tools)) = scratch("write") else { return };
+    let mut b = SystemBackend::new(dir.clone()).with_user_tools(tools);
+    let root_before = shadow_line(&dir, "root");
+    b.begin().unwrap();
+    set(&mut b, "alice", "Enable", "true").unwrap();
+    set(&mut b, "root", "Password", "n3w pass:word").unwrap();
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    assert_eq!(shadow_line(&dir, "root"), root_before, "nothing runs before the session ends");
+    assert_eq!(get(&b, system::USER, &["alice"], "Enable").as_deref(), Some("false"));
+    b.apply().unwrap();
+    assert_eq!(get(&b, system::USER, &["alice"], "Enable").as_deref(), Some("true"));
+    let root_after = shadow_line(&dir, "root");
+    assert!(root_after.starts_with("root:$6$") && root_after != root_before, "{root_after}");
+    assert!(!std::fs::read_to_string(dir.join("etc/shadow")).unwrap().contains("n3w"));
+    assert_eq!(get(&b, system::USER, &["root"], "Password").as_deref(), Some(""));
+    b.apply().unwrap(); // nothing pending: no tool runs
+
+    // Disabling locks the password; an aborted transaction runs nothing.
+    b.begin().unwrap();
+    set(&mut b, "root", "Enable", "false").unwrap();
+    b.commit().unwrap();
+    b.apply().unwrap();
+    assert!(shadow_line(&dir, "root").starts_with("root:!$6$"));
+    b.begin().unwrap();
+    set(&mut b, "root", "Enable", "true").unwrap();
+    b.abort();
+    b.apply().unwrap();
+    assert_eq!(get(&b, system::USER, &["root"], "Enable").as_deref(), Some("false"));
+}
+
+#[test]
+fn a_failing_tool_reverts_the_lock_changes_already_made() {
+    let Some((dir, mut tools)) = scratch("fail") else { return };
+    tools.password = vec!["false".to_string()];
+    let mut b = SystemBackend::new(dir.clone()).with_user_tools(tools);
+    b.begin().unwrap();
+    set(&mut b, "root", "Password", "another one").unwrap();
+    set(&mut b, "alice", "Enable", "true").unwrap();
+    b.commit().unwrap();
+    let e = b.apply().unwrap_err().to_string();
+    assert!(e.contains("nothing changed") && !e.contains("another one"), "{e}");
+    assert!(shadow_line(&dir, "alice").starts_with("alice:!"), "alice unlocked, then locked again");
+}
+
+#[test]
+fn account_writes_are_checked_when_staged() {
+    let mut b = backend();
+    b.begin().unwrap();
+    assert!(set(&mut b, "alice", "Password", "two\nlines").is_err());
+    assert!(set(&mut b, "alice", "Password", "").is_err());
+    assert!(set(&mut b, "mallory", "Enable", "true").is_err(), "no such account");
+    assert!(set(&mut b, "alice", "Username", "bob").is_err(), "renaming is not offered");
+    assert!(set(&mut b, "alice", "Shell", "/bin/ash").is_err());
+    assert!(b.writable(&Location { object: system::USER, keys: &k(&["alice"]) }, "Password"));
+    assert!(!b.writable(&Location { object: system::GROUP, keys: &k(&["users"]) }, "Groupname"));
+    b.abort();
 }

@@ -12,7 +12,12 @@
 //! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]).
 //!
 //! What the files do not tell is absent, never guessed (module docs of [`users`], [`usb`]).
+//!
+//! Writable: `Users.User.{i}.Enable` and `.Password`, staged in the transaction and run
+//! through the system's account tools after the session ([`accounts`]: argvs, never a
+//! shell; what a failure leaves is in its module doc). Everything else is read-only.
 
+pub mod accounts;
 pub mod info;
 pub mod usb;
 pub mod users;
@@ -75,6 +80,11 @@ const AUTHORIZED_KEYS: &str = "/etc/dropbear/authorized_keys";
 #[derive(Debug)]
 pub struct SystemBackend {
     root: PathBuf,
+    tools: accounts::UserTools,
+    /// Changes of the open transaction.
+    staged: Vec<accounts::Op>,
+    /// Committed changes the next `apply` runs.
+    pending: Vec<accounts::Op>,
 }
 
 fn not_found(at: &Location) -> HalError {
@@ -87,8 +97,29 @@ fn bool_text(b: bool) -> String {
 
 impl SystemBackend {
     /// A backend reading every file below `root`.
+    /// The account tools are busybox's when the root holds `/etc/openwrt_release`, else
+    /// shadow-utils'.
     pub fn new(root: PathBuf) -> Self {
-        SystemBackend { root }
+        let openwrt = root.join("etc/openwrt_release").exists();
+        let tools = if openwrt { accounts::UserTools::busybox() } else { accounts::UserTools::shadow_utils() };
+        SystemBackend { root, tools, staged: Vec::new(), pending: Vec::new() }
+    }
+
+    /// Other account tools (an integrator's, a test's scratch root).
+    pub fn with_user_tools(mut self, tools: accounts::UserTools) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    /// Stages an account change, replacing an earlier one of the same kind for the user.
+    fn stage(&mut self, op: accounts::Op) {
+        use accounts::Op;
+        let same = |a: &Op, b: &Op| match (a, b) {
+            (Op::Lock(u, _), Op::Lock(v, _)) | (Op::Password(u, _), Op::Password(v, _)) => u == v,
+            _ => false,
+        };
+        self.staged.retain(|o| !same(o, &op));
+        self.staged.push(op);
     }
 
     fn read(&self, abs: &str) -> Option<String> {
@@ -311,8 +342,54 @@ impl Backend for SystemBackend {
         params.iter().map(|p| (*p).to_string()).collect()
     }
 
-    fn writable(&self, _at: &Location, _param: &str) -> bool {
-        false
+    fn writable(&self, at: &Location, param: &str) -> bool {
+        at.object == USER && matches!(param, "Enable" | "Password")
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.staged.clear();
+        Ok(())
+    }
+
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        if !self.writable(at, param) {
+            return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
+        }
+        if !self.exists(at)? {
+            return Err(not_found(at));
+        }
+        let user = at.key().unwrap_or("").to_string();
+        let text = value.as_text().unwrap_or("");
+        let invalid = |m: &str| HalError::new(ErrorKind::InvalidValue, format!("{user}: {m}"));
+        let op = match (param, text) {
+            ("Enable", "true" | "1") => accounts::Op::Lock(user.clone(), false),
+            ("Enable", _) => accounts::Op::Lock(user.clone(), true),
+            (_, p) if accounts::acceptable_password(p) => accounts::Op::Password(user.clone(), p.to_string()),
+            _ => return Err(invalid("empty password or control characters")),
+        };
+        // An account without a line in the shadow file has no password to lock.
+        if matches!(op, accounts::Op::Lock(..)) && self.user(&user, "Enable").is_none() {
+            return Err(invalid("the account has no password to lock or unlock"));
+        }
+        self.stage(op);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<crate::hal::Applied> {
+        self.pending.append(&mut self.staged);
+        Ok(crate::hal::Applied::Now)
+    }
+
+    fn abort(&mut self) {
+        self.staged.clear();
+    }
+
+    fn apply(&mut self) -> Result<()> {
+        let ops = std::mem::take(&mut self.pending);
+        if ops.is_empty() {
+            return Ok(());
+        }
+        accounts::apply(&self.tools, ops)
     }
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {
