@@ -65,6 +65,15 @@ fn firmware_network_properties_and_leds() {
     assert_eq!(get(&b, system::FIRMWARE, &["active"], "Status").as_deref(), Some("Active"));
     assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "MaxTCPWindowSize").as_deref(), Some("6291456"));
     assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "TCPImplementation").as_deref(), Some("New Reno"));
+    assert_eq!(rows(&b, system::CPU, &[]), ["cpu0", "cpu1"]);
+    // One reading: the utilization since boot (2352+75 user, 1152+79 system of 72635 ticks).
+    assert_eq!(get(&b, system::CPU, &["cpu0"], "UserModeUtilization").as_deref(), Some("3"));
+    assert_eq!(get(&b, system::CPU, &["cpu0"], "SystemModeUtilization").as_deref(), Some("1"));
+    assert_eq!(get(&b, system::CPU, &["cpu0"], "IdleModeUtilization").as_deref(), Some("94"));
+    assert_eq!(get(&b, system::CPU, &["cpu0"], "CPUUtilization").as_deref(), Some("6"));
+    let total: u64 = get(&b, system::MEMORY, &[], "TotalPersistent").unwrap().parse().unwrap();
+    let free: u64 = get(&b, system::MEMORY, &[], "FreePersistent").unwrap().parse().unwrap();
+    assert!(total > 0 && free <= total, "{free} of {total} KiB");
     assert_eq!(rows(&b, system::LED, &[]), ["blue:wlan", "green:power"]);
     assert_eq!(get(&b, system::LED, &["green:power"], "Status").as_deref(), Some("InUse"));
     assert_eq!(get(&b, system::LED, &["green:power"], "Reason"), None, "no trigger: lit by hand");

@@ -1,7 +1,8 @@
 //! The pure readers of [`super::SystemBackend`]'s DeviceInfo and LEDs parameters (TR-181
 //! Device:2.19): `DeviceInfo.FirmwareImage.{i}` from the release file (`/etc/openwrt_release`,
 //! else `/etc/os-release`), `DeviceInfo.NetworkProperties` from the TCP sysctls, and the
-//! values of `LEDs.LED.{i}` from `/sys/class/leds/<name>/{brightness,trigger}`.
+//! values of `LEDs.LED.{i}` from `/sys/class/leds/<name>/{brightness,trigger}`, and the
+//! per-CPU utilizations of `DeviceInfo.ProcessStatus.CPU.{i}` from `/proc/stat`.
 
 /// The value of `key` in a shell-style release file (`DISTRIB_RELEASE='23.05.3'`).
 pub fn release_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
@@ -58,6 +59,37 @@ pub fn led_status(brightness: &str, trigger: Option<&str>) -> Option<&'static st
     Some(if on || trigger.is_some_and(|t| t != "none") { "InUse" } else { "Disabled" })
 }
 
+/// The `cpuN` lines of `/proc/stat` (not the `cpu` total).
+pub fn cpu_names(stat: &str) -> Vec<String> {
+    let names = stat.lines().filter_map(|l| l.split_whitespace().next());
+    names.filter(|n| n.len() > 3 && n.starts_with("cpu")).map(str::to_string).collect()
+}
+
+/// Ticks of CPU `name` as (user, system, idle, total): user+nice, system+irq+softirq,
+/// idle+iowait, and all eight of proc(5)'s fields (steal included).
+pub fn cpu_ticks(stat: &str, name: &str) -> Option<[u64; 4]> {
+    let line = stat.lines().find(|l| l.split_whitespace().next() == Some(name))?;
+    let f: Vec<u64> = line.split_whitespace().skip(1).map_while(|v| v.parse().ok()).take(8).collect();
+    let at = |i: usize| f.get(i).copied().unwrap_or(0);
+    let total = f.iter().fold(0u64, |a, v| a.saturating_add(*v));
+    Some([
+        at(0).saturating_add(at(1)),
+        at(2).saturating_add(at(5)).saturating_add(at(6)),
+        f.get(3).copied()?.saturating_add(at(4)),
+        total,
+    ])
+}
+
+/// Percentages (user, system, idle, busy) of the ticks between two readings.
+pub fn cpu_percent(before: [u64; 4], after: [u64; 4]) -> Option<[u64; 4]> {
+    let [u0, s0, i0, t0] = before;
+    let [u1, s1, i1, t1] = after;
+    let total = t1.checked_sub(t0).filter(|t| *t > 0)?;
+    let pct = |a: u64, b: u64| a.saturating_sub(b).min(total).saturating_mul(100) / total;
+    let idle = pct(i1, i0);
+    Some([pct(u1, u0), pct(s1, s0), idle, 100u64.saturating_sub(idle)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +109,10 @@ mod tests {
         assert_eq!(led_status("0\n", Some("none")), Some("Disabled"));
         assert_eq!(led_status("0", Some("netdev")), Some("InUse"));
         assert_eq!(led_status("255", None), Some("InUse"));
+        let stat = "cpu  10 0 10 80 0 0 0 0\ncpu0 5 0 5 40 0 0 0 0 0 0\ncpu1 5 0 5 40\nintr 1\n";
+        assert_eq!(cpu_names(stat), ["cpu0", "cpu1"]);
+        assert_eq!(cpu_ticks(stat, "cpu0"), Some([5, 5, 40, 50]));
+        assert_eq!(cpu_percent([0; 4], [5, 5, 40, 50]), Some([10, 10, 80, 20]));
+        assert_eq!(cpu_percent([5, 5, 40, 50], [5, 5, 40, 50]), None);
     }
 }

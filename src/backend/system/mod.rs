@@ -31,6 +31,8 @@ pub const SHELL: &str = "Device.Users.SupportedShell.{i}.";
 pub const SSH_KEY: &str = "Device.SSH.AuthorizedKey.{i}.";
 pub const FIRMWARE: &str = "Device.DeviceInfo.FirmwareImage.{i}.";
 pub const NETWORK_PROPERTIES: &str = "Device.DeviceInfo.NetworkProperties.";
+pub const CPU: &str = "Device.DeviceInfo.ProcessStatus.CPU.{i}.";
+pub const MEMORY: &str = "Device.DeviceInfo.MemoryStatus.";
 pub const LED: &str = "Device.LEDs.LED.{i}.";
 pub const USB_HOST: &str = "Device.USB.USBHosts.Host.{i}.";
 pub const USB_DEVICE: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.";
@@ -45,6 +47,8 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (SSH_KEY, &["User", "Key"]),
     (FIRMWARE, &["Name", "Version", "Available", "Status"]),
     (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
+    (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
+    (MEMORY, &["TotalPersistent", "FreePersistent"]),
     (LED, &["Name", "Status", "Reason", "MaxBrightness"]),
     (USB_HOST, &["Name", "Type", "PowerManagementEnable", "USBVersion"]),
     (
@@ -85,7 +89,13 @@ pub struct SystemBackend {
     staged: Vec<accounts::Op>,
     /// Committed changes the next `apply` runs.
     pending: Vec<accounts::Op>,
+    /// Per CPU: the reading utilizations are measured from, and the last result.
+    cpu: std::sync::Mutex<std::collections::HashMap<String, ([u64; 4], Option<[u64; 4]>)>>,
 }
+
+/// Fewest ticks (USER_HZ 100: one second) a CPU utilization is measured over; a reading
+/// sooner than that repeats the last result.
+const CPU_WINDOW_TICKS: u64 = 100;
 
 fn not_found(at: &Location) -> HalError {
     HalError::new(ErrorKind::NotFound, format!("{} {:?}", at.object, at.keys))
@@ -102,7 +112,7 @@ impl SystemBackend {
     pub fn new(root: PathBuf) -> Self {
         let openwrt = root.join("etc/openwrt_release").exists();
         let tools = if openwrt { accounts::UserTools::busybox() } else { accounts::UserTools::shadow_utils() };
-        SystemBackend { root, tools, staged: Vec::new(), pending: Vec::new() }
+        SystemBackend { root, tools, staged: Vec::new(), pending: Vec::new(), cpu: Default::default() }
     }
 
     /// Other account tools (an integrator's, a test's scratch root).
@@ -184,6 +194,7 @@ impl SystemBackend {
             SHELL => self.shells(),
             SSH_KEY => self.ssh_keys().into_iter().map(|(k, _)| k).collect(),
             FIRMWARE => self.firmware().map(|_| "active".to_string()).into_iter().collect(),
+            CPU => info::cpu_names(&self.read("/proc/stat").unwrap_or_default()),
             LED => self.dir(LEDS),
             USB_HOST => self.dir(USB).into_iter().filter(|n| n.starts_with("usb")).collect(),
             USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
@@ -237,6 +248,14 @@ impl SystemBackend {
                 _ => info::tcp_implementation(&self.read("/proc/sys/net/ipv4/tcp_available_congestion_control")?),
             },
             LED => self.led(key, param),
+            CPU if param == "Name" => Some(key.to_string()),
+            CPU => {
+                let i = ["UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]
+                    .iter()
+                    .position(|p| *p == param)?;
+                self.cpu_percent(key)?.get(i).map(|v| v.to_string())
+            }
+            MEMORY => self.persistent(param),
             USB_HOST => self.usb_host(key, param),
             USB_DEVICE => self.usb_device(key, param),
             USB_CONFIG => (param == "ConfigurationNumber").then(|| key.to_string()),
@@ -244,6 +263,32 @@ impl SystemBackend {
             _ => None,
         };
         text.map(Value::Text)
+    }
+
+    /// Utilizations of CPU `key` since the previous measurement (since boot the first time:
+    /// a `get` never waits).
+    fn cpu_percent(&self, key: &str) -> Option<[u64; 4]> {
+        let now = info::cpu_ticks(&self.read("/proc/stat")?, key)?;
+        let mut meters = self.cpu.lock().ok()?;
+        let (base, last) = meters.entry(key.to_string()).or_insert(([0; 4], None));
+        let elapsed = now.get(3).zip(base.get(3)).map_or(0, |(n, b)| n.saturating_sub(*b));
+        if last.is_none() || elapsed >= CPU_WINDOW_TICKS {
+            if let Some(p) = info::cpu_percent(*base, now) {
+                *last = Some(p);
+                *base = now;
+            }
+        }
+        *last
+    }
+
+    /// TotalPersistent/FreePersistent (KiB): the file system of OpenWrt's writable overlay
+    /// (`/overlay`), else of the root.
+    fn persistent(&self, param: &str) -> Option<String> {
+        let dir = ["overlay", ""].iter().map(|d| self.root.join(d)).find(|p| p.is_dir())?;
+        let fs = nix::sys::statvfs::statvfs(&dir).ok()?;
+        let blocks = if param == "TotalPersistent" { fs.blocks() } else { fs.blocks_available() };
+        let kib = u64::from(blocks).saturating_mul(u64::from(fs.fragment_size())) / 1024;
+        Some(u32::try_from(kib).unwrap_or(u32::MAX).to_string())
     }
 
     fn user(&self, key: &str, param: &str) -> Option<Value> {
