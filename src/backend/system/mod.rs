@@ -90,8 +90,11 @@ pub struct SystemBackend {
     /// Committed changes the next `apply` runs.
     pending: Vec<accounts::Op>,
     /// Per CPU: the reading utilizations are measured from, and the last result.
-    cpu: std::sync::Mutex<std::collections::HashMap<String, ([u64; 4], Option<[u64; 4]>)>>,
+    cpu: std::sync::Mutex<std::collections::HashMap<String, CpuMeter>>,
 }
+
+/// The reading a CPU's utilizations are measured from, and the last result.
+type CpuMeter = ([u64; 4], Option<[u64; 4]>);
 
 /// Fewest ticks (USER_HZ 100: one second) a CPU utilization is measured over; a reading
 /// sooner than that repeats the last result.
@@ -287,6 +290,8 @@ impl SystemBackend {
         let dir = ["overlay", ""].iter().map(|d| self.root.join(d)).find(|p| p.is_dir())?;
         let fs = nix::sys::statvfs::statvfs(&dir).ok()?;
         let blocks = if param == "TotalPersistent" { fs.blocks() } else { fs.blocks_available() };
+        // fsblkcnt_t and c_ulong are 32 bits on some targets (mipsel), 64 on others.
+        #[allow(clippy::useless_conversion)]
         let kib = u64::from(blocks).saturating_mul(u64::from(fs.fragment_size())) / 1024;
         Some(u32::try_from(kib).unwrap_or(u32::MAX).to_string())
     }
