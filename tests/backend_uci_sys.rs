@@ -184,3 +184,20 @@ fn zones_read_and_write_as_interface_references() {
     b.commit().unwrap();
     assert!(firewall(&dir).contains("\toption dest 'lan'\n"));
 }
+
+#[test]
+fn relay_forwarding_rows_are_the_dnsmasq_servers_for_every_domain() {
+    let b = UciBackend::new(root("relay"));
+    let fwd = "Device.DNS.Relay.Forwarding.{i}.";
+    assert_eq!(rows(&b, fwd), ["9.9.9.9", "2620:fe::fe"], "the /corp.example/ server is for one domain");
+    assert_eq!(get(&b, fwd, &["2620:fe::fe"], "DNSServer").as_deref(), Some("2620:fe::fe"));
+    assert_eq!(get(&b, fwd, &["9.9.9.9"], "Status").as_deref(), Some("Enabled"));
+    assert_eq!(get(&b, fwd, &["9.9.9.9"], "Type").as_deref(), Some("Static"));
+    assert!(b.get(&Location { object: fwd, keys: &k(&["8.8.8.8"]) }, "DNSServer").is_err());
+    assert!(!b.writable(&Location { object: fwd, keys: &k(&["9.9.9.9"]) }, "DNSServer"));
+    for p in ["Enable", "Status", "DNSServer", "Type"] {
+        let spec = cwmpd::schema::object(fwd).and_then(|o| o.param(p)).unwrap();
+        let v = get(&b, fwd, &["9.9.9.9"], p).unwrap();
+        assert!(cwmpd::schema::value::canonical(spec, &v, None).is_ok(), "{p} = {v}");
+    }
+}

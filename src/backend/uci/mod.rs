@@ -34,6 +34,7 @@ pub mod dns;
 pub mod doc;
 pub mod extra;
 pub mod map;
+pub mod relay;
 pub mod store;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -331,12 +332,15 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        self.entry(object).is_some() || object == dns::SERVER
+        self.entry(object).is_some() || object == dns::SERVER || object == relay::FORWARDING
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
         if object == dns::SERVER {
             return dns::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if object == relay::FORWARDING {
+            return relay::PARAMS.iter().map(|p| p.to_string()).collect();
         }
         self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
     }
@@ -347,6 +351,9 @@ impl hal::Backend for UciBackend {
                 .dns_doc(false)?
                 .map(|d| dns::rows(d).iter().map(dns::Row::key).collect())
                 .unwrap_or_default());
+        }
+        if at.object == relay::FORWARDING {
+            return self.forwarding_rows();
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -373,6 +380,9 @@ impl hal::Backend for UciBackend {
                 return Err(not_found(at.object));
             };
             return Ok(dns::read(&dns::find(doc, &dns::Renames::new(), at.key().unwrap_or(""))?, param));
+        }
+        if at.object == relay::FORWARDING {
+            return self.forwarding_get(at.key().unwrap_or(""), param);
         }
         self.value(&self.view(false), at, param)
     }
