@@ -140,9 +140,13 @@ fn zones_read_and_write_as_interface_references() {
     assert_eq!(rule(&b, "SourceInterface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|lan)"));
     assert_eq!(rule(&b, "DestInterface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|wan)"));
     assert_eq!(rule(&b, "SourceAllInterfaces").as_deref(), Some("false"));
+    assert_eq!(rule(&b, "Order").as_deref(), Some("4"), "the fourth rule section");
+    assert_eq!(get(&b, RULE, &[&chain[0], "iot_dns"], "Order").as_deref(), Some("3"));
+    assert!(!b.writable(&Location { object: RULE, keys: &k(&[&chain[0], "iot_dns"]) }, "Order"));
     let pm = rows(&b, PM);
     assert_eq!(get(&b, PM, &[&pm[0]], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|wan)"));
     assert_eq!(get(&b, PM, &[&pm[0]], "AllInterfaces").as_deref(), Some("false"));
+    assert_eq!(get(&b, PM, &[&pm[0]], "RemainingLeaseTime").as_deref(), Some("0"));
     assert_eq!(get(&b, DMZ, &["dmz"], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|wan)"));
     let nat = "Device.NAT.InterfaceSetting.{i}.";
     let mut nets: Vec<String> = rows(&b, nat).iter().filter_map(|z| get(&b, nat, &[z], "Interface")).collect();

@@ -161,6 +161,11 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::SelfRef(table) => return Some(Value::row(table, key)),
         Codec::Zone(table) => return zones::read_zone(view, table, value),
         Codec::AllZones => Some(bool_text(value == Some("*"))),
+        Codec::Position(package) => {
+            let doc = view.get(package.as_str())?;
+            let same = doc.sections().into_iter().filter(|s| s.kind == section.kind).position(|s| s.id == section.id);
+            same.map(|i| i.saturating_add(1).to_string())
+        }
         Codec::DhcpMin | Codec::DhcpMax => dhcp_address(view, section, p).map(|a| Ipv4Addr::from(a).to_string()),
         Codec::LeaseTime => lease_seconds(value?).map(|s| s.to_string()),
         Codec::AutoChannel => value.map(|v| bool_text(v == "auto")),
@@ -432,7 +437,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let items: Option<Vec<String>> = value.split(',').filter(|s| !s.trim().is_empty()).map(kbps_of).collect();
             vec![Edit::List(o.to_string(), items.ok_or_else(|| invalid(format!("{} {value}", p.name)))?)]
         }
-        (Codec::Word(_), Some(_)) => return Err(not_writable()),
+        (Codec::Word(_), Some(_)) | (Codec::Position(_), _) => return Err(not_writable()),
         (Codec::Scaled(f), Some(o)) => match value.parse::<u64>() {
             Ok(n) if n % f == 0 => set(o, (n / f).to_string()),
             _ => return Err(invalid(format!("{} must be a multiple of {f}", p.name))),

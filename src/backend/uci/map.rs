@@ -80,6 +80,9 @@ pub enum Codec {
     Zone(String),
     /// Whether an fw4 zone option is `*` (every zone): the *AllInterfaces parameters.
     AllZones,
+    /// The 1-based position of the section among the package's sections of its type (fw4
+    /// evaluates rules in file order), read-only.
+    Position(String),
     /// fw4 `dscp` match (`AF21`, `CS1`, `EF`, `0x12`, `18`; `!` negates) <-> DSCP number,
     /// -1 (absent) for none; a write keeps the `!`.
     Dscp,
@@ -174,6 +177,7 @@ fn codec(text: &str) -> Option<Codec> {
             "enum" => pairs(arg, '=').map(Codec::Enum),
             "ref" => Some(Codec::Ref(arg.to_string())),
             "zone" => Some(Codec::Zone(arg.to_string())),
+            "position" => Some(Codec::Position(arg.to_string())),
             "selfref" => Some(Codec::SelfRef(arg.to_string())),
             "fixed" => Some(Codec::Fixed(arg.to_string())),
             "percent-dbm" => arg.parse().ok().map(Codec::PercentDbm),

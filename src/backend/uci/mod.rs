@@ -394,7 +394,7 @@ impl hal::Backend for UciBackend {
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
         };
-        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_) | Codec::Word(_));
+        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_) | Codec::Word(_) | Codec::Position(_));
         !p.read_only && !derived && (p.option.is_some() || matches!(p.codec, Codec::Fixed(_)))
     }
 
