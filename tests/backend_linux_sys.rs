@@ -63,6 +63,10 @@ fn firmware_network_properties_and_leds() {
     assert_eq!(get(&b, system::FIRMWARE, &["active"], "Name").as_deref(), Some("OpenWrt 24.10.0 r28427-6df0e3d02a"));
     assert_eq!(get(&b, system::FIRMWARE, &["active"], "Version").as_deref(), Some("24.10.0"));
     assert_eq!(get(&b, system::FIRMWARE, &["active"], "Status").as_deref(), Some("Active"));
+    let active = Some("@ref(Device.DeviceInfo.FirmwareImage.{i}.|active)");
+    assert_eq!(get(&b, system::DEVICE_INFO, &[], "ActiveFirmwareImage").as_deref(), active);
+    assert_eq!(get(&b, system::DEVICE_INFO, &[], "BootFirmwareImage").as_deref(), active);
+    assert_eq!(get(&b, system::DEVICE_INFO, &[], "Manufacturer"), None, "the agent's");
     assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "MaxTCPWindowSize").as_deref(), Some("6291456"));
     assert_eq!(get(&b, system::NETWORK_PROPERTIES, &[], "TCPImplementation").as_deref(), Some("New Reno"));
     assert_eq!(rows(&b, system::CPU, &[]), ["cpu0", "cpu1"]);

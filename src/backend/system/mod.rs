@@ -6,7 +6,8 @@
 //!   (Enable: the password is not locked), `/etc/group`, `/etc/shells` ([`users`]);
 //! - `SSH.AuthorizedKey.{i}`: dropbear's `/etc/dropbear/authorized_keys` (root's keys);
 //! - `DeviceInfo.FirmwareImage.{i}`: the running image (one row, key `active`) from
-//!   `/etc/openwrt_release` or `/etc/os-release`; `DeviceInfo.NetworkProperties` from
+//!   `/etc/openwrt_release` or `/etc/os-release`, which DeviceInfo.ActiveFirmwareImage and
+//!   BootFirmwareImage name; `DeviceInfo.NetworkProperties` from
 //!   `/proc/sys/net/ipv4/tcp_rmem` and `tcp_available_congestion_control` ([`info`]);
 //! - `LEDs.LED.{i}`: `/sys/class/leds/<name>` (key: the name);
 //! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]).
@@ -29,6 +30,7 @@ pub const USER: &str = "Device.Users.User.{i}.";
 pub const GROUP: &str = "Device.Users.Group.{i}.";
 pub const SHELL: &str = "Device.Users.SupportedShell.{i}.";
 pub const SSH_KEY: &str = "Device.SSH.AuthorizedKey.{i}.";
+pub const DEVICE_INFO: &str = "Device.DeviceInfo.";
 pub const FIRMWARE: &str = "Device.DeviceInfo.FirmwareImage.{i}.";
 pub const NETWORK_PROPERTIES: &str = "Device.DeviceInfo.NetworkProperties.";
 pub const CPU: &str = "Device.DeviceInfo.ProcessStatus.CPU.{i}.";
@@ -45,6 +47,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (GROUP, &["GroupID", "Groupname"]),
     (SHELL, &["Enable", "Name"]),
     (SSH_KEY, &["User", "Key"]),
+    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage"]),
     (FIRMWARE, &["Name", "Version", "Available", "Status"]),
     (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
     (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
@@ -235,6 +238,12 @@ impl SystemBackend {
                 "User" => return Some(Value::row(USER, "root")),
                 _ => self.ssh_keys().into_iter().find(|(k, _)| k == key).map(|(_, l)| l),
             },
+            // The running image is the one that boots next: no second bank.
+            DEVICE_INFO => {
+                return matches!(param, "ActiveFirmwareImage" | "BootFirmwareImage")
+                    .then(|| self.firmware().map(|_| Value::row(FIRMWARE, "active")))
+                    .flatten()
+            }
             FIRMWARE => {
                 let (name, version) = self.firmware()?;
                 Some(match param {
