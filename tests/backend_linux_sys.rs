@@ -280,3 +280,44 @@ fn account_writes_are_checked_when_staged() {
     assert!(!b.writable(&Location { object: system::GROUP, keys: &k(&["users"]) }, "Groupname"));
     b.abort();
 }
+
+mod engine_support;
+
+/// Through the engine: references become paths with instance numbers, the writes of a
+/// SetParameterValues run after the session.
+#[test]
+fn the_engine_serves_users_with_paths_and_applies_writes_after_the_session() {
+    use cwmpd::backend::agent::{AgentBackend, Identity};
+    use cwmpd::model::{Model, ModelState};
+    use cwmpd::proto::rpc::ParameterValueStruct;
+    let Some((dir, tools)) = scratch("engine") else { return };
+    let mut state = ModelState::default();
+    let cfg = engine_support::config();
+    let agent = AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into());
+    let mut m = Model::new(Box::new(agent), &state);
+    m.add_backend(Box::new(SystemBackend::new(dir.clone()).with_user_tools(tools)), &state);
+    let values = m.get_parameter_values(&["Device.Users.".into()]).unwrap();
+    let find = |name: &str| values.iter().find(|v| v.name == name).map(|v| v.value.clone());
+    assert_eq!(find("Device.Users.UserNumberOfEntries").as_deref(), Some("6"));
+    let alice = values.iter().find(|v| v.name.ends_with(".Username") && v.value == "alice").unwrap();
+    let row = alice.name.trim_end_matches("Username").to_string();
+    let groups = find(&format!("{row}GroupParticipation")).unwrap();
+    assert!(groups.split(',').all(|g| g.starts_with("Device.Users.Group.")) && groups.contains(','), "{groups}");
+    let shell = find("Device.Users.User.1.Shell").unwrap();
+    assert!(shell.starts_with("Device.Users.SupportedShell."), "{shell}");
+    assert_eq!(find(&format!("{shell}.Name")).as_deref(), Some("/bin/ash"));
+    let pv = |n: String, v: &str| ParameterValueStruct { name: n, value: v.into(), value_type: None };
+    m.set_parameter_values(
+        &[pv(format!("{row}Enable"), "true"), pv(format!("{row}Password"), "via the engine")],
+        "k",
+        &mut state,
+    )
+    .unwrap();
+    assert!(shadow_line(&dir, "alice").starts_with("alice:!"), "not before the session ends");
+    m.apply_pending();
+    let line = shadow_line(&dir, "alice");
+    assert!(line.starts_with("alice:$6$"), "{line}");
+    let f = m.set_parameter_values(&[pv(format!("{row}Username"), "bob")], "k2", &mut state).unwrap_err();
+    assert_eq!(f.fault_code, 9003, "{f:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
