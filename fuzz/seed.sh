@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -51,6 +51,7 @@ printf '\x01\x10http://acs.test/\x02\x03PC1\x03\x015\x04\x0b\xb8\xff' > fuzz/cor
 printf '\x00\x00\x0d\xe9\x00\x01\x00\x0bhttp://a/b/' > fuzz/corpus/dhcp_option/opt17
 printf '\x00\x00\x0d\xe9\x0e\x04\x06A1B2C3\x05\x04GW-1' > fuzz/corpus/dhcp_option/opt125
 printf '1:10:68:74:74:70' > fuzz/corpus/dhcp_option/hex
+for f in passwd group shadow shells openwrt_release; do cp tests/fixtures/system/etc/$f fuzz/corpus/account_files/; done
 printf 'dhcp-acs v4 0103687474\n' > fuzz/corpus/control_request/dhcp
 printf 'manageable-device add 2:0:0:a:b:c 00000de9\n' > fuzz/corpus/control_request/device
 printf '\x00\x04\x00\x01\x00\x00\x00\x00\x00\x00\x00\x20\x02\x00\x00\x1anetwork.interface.wan\x00\x00\x00' > fuzz/corpus/ubus_message/lookup
@@ -65,7 +66,7 @@ printf '\x07\x01\x00\x00\x08\x00\x03\x00\x05\x00\x00\x00\x0c\x00\x04\x00wlan0\x0
 printf '29 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n41 29 7:3 / /mnt/usb\\040disk ro master:2 - vfat /dev/loop3 ro\n' > fuzz/corpus/mountinfo/lines
 printf '\x00# shares\n[global]\n\tworkgroup = HOME\n; c\n[Music]\n   path = /mnt/usb/music\n   guest ok = yes\n[docs]\npath = /srv/\\\n docs\r\n\x01/mnt/new' > fuzz/corpus/smbconf/conf
 printf '# exports\n/srv/nfs 192.168.1.0/24(rw,sync) \\\n  10.0.0.1(ro)\n"/mnt/usb/my files" *(ro)\n/mnt/a\\040b\n' > fuzz/corpus/exports/lines
-for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports; do
+for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

@@ -118,10 +118,6 @@ fn reads_interfaces_dhcp_time_users() {
     assert_eq!(rows(&b, "Device.Time.Client.{i}.", &[]), ["ntp"]);
     let servers = get(&b, "Device.Time.Client.{i}.", &["ntp"], "Servers").unwrap();
     assert_eq!(servers, "0.openwrt.pool.ntp.org,1.openwrt.pool.ntp.org,2.openwrt.pool.ntp.org,3.openwrt.pool.ntp.org");
-    let user = anonymous_id("login", 2);
-    assert_eq!(rows(&b, "Device.Users.User.{i}.", &[]), [user.as_str()]);
-    assert_eq!(get(&b, "Device.Users.User.{i}.", &[&user], "Username").as_deref(), Some("root"));
-    assert_eq!(get(&b, "Device.Users.User.{i}.", &[&user], "Password").as_deref(), Some(""));
 }
 
 #[test]

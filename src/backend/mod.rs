@@ -20,6 +20,7 @@ mod software_modules_eu;
 pub mod ubus;
 #[cfg(feature = "storage")]
 pub mod storage;
+pub mod system;
 pub mod uci;
 #[cfg(feature = "xmpp")]
 pub mod xmpp;

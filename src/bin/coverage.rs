@@ -21,14 +21,15 @@ fn main() {
     let agent = AgentBackend::new(&config, Identity::default(), "/".into());
     let uci = UciBackend::new("/nonexistent".into());
     let linux = LinuxBackend::with_root("/nonexistent".into());
+    let system = cwmpd::backend::system::SystemBackend::new("/nonexistent".into());
     #[cfg(feature = "diagnostics")]
     let diagnostics = cwmpd::backend::diagnostics::DiagnosticsBackend::default();
     #[cfg(feature = "diagnostics")]
     let udpecho = cwmpd::backend::diagnostics::udpecho_config::UdpEchoConfigBackend::new();
     #[cfg_attr(not(feature = "diagnostics"), allow(unused_mut))]
     let mut backends: Vec<&dyn Backend> = match platform.as_str() {
-        "openwrt" => vec![&agent, &uci, &linux],
-        "linux" => vec![&agent, &linux],
+        "openwrt" => vec![&agent, &uci, &linux, &system],
+        "linux" => vec![&agent, &linux, &system],
         other => {
             eprintln!("unknown platform {other}: openwrt or linux");
             std::process::exit(2)

@@ -264,6 +264,10 @@ mod tests {
             assert!(params.iter().all(|p| o.param(p).is_some()), "{path}");
             assert!(linux.serves(path));
         }
+        for (path, params) in crate::backend::system::OBJECTS {
+            let o = super::object(path).unwrap_or_else(|| panic!("{path} not compiled"));
+            assert!(params.iter().all(|p| o.param(p).is_some()), "{path}");
+        }
         let uci = crate::backend::uci::UciBackend::new("/nonexistent".into());
         for o in objects() {
             let _ = uci.parameters(&o.path);

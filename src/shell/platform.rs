@@ -48,8 +48,9 @@ fn add_linux_backend(model: &mut Model, config: &Config, state: &State) {
     // On OpenWrt the IP.Interface rows are UCI's: references name netifd interfaces.
     let openwrt = matches!(config.agent.platform, crate::config::Platform::OpenWrt)
         || (matches!(config.agent.platform, crate::config::Platform::Auto) && root.join("etc/config/network").exists());
-    let linux = crate::backend::linux::LinuxBackend::with_root(root).openwrt_interfaces(openwrt);
+    let linux = crate::backend::linux::LinuxBackend::with_root(root.clone()).openwrt_interfaces(openwrt);
     model.add_backend(Box::new(linux), &state.model);
+    model.add_backend(Box::new(crate::backend::system::SystemBackend::new(root)), &state.model);
 }
 
 /// The external backends (`backend` sections) before the platform's, so a plugin's subtree

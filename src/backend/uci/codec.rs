@@ -15,6 +15,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
 mod wifi;
+mod zones;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
 
 /// The documents a conversion may consult, by package (committed or staged).
@@ -164,6 +165,13 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Ref(table) => return value.filter(|v| !v.is_empty()).map(|v| Value::row(table, v)),
         Codec::SelfRef(table) => return Some(Value::row(table, key)),
+        Codec::Zone(table) => return zones::read_zone(view, table, value),
+        Codec::AllZones => Some(bool_text(value == Some("*"))),
+        Codec::Position(package) => {
+            let doc = view.get(package.as_str())?;
+            let same = doc.sections().into_iter().filter(|s| s.kind == section.kind).position(|s| s.id == section.id);
+            same.map(|i| i.saturating_add(1).to_string())
+        }
         Codec::DhcpMin | Codec::DhcpMax => dhcp_address(view, section, p).map(|a| Ipv4Addr::from(a).to_string()),
         Codec::LeaseTime => lease_seconds(value?).map(|s| s.to_string()),
         Codec::AutoChannel => value.map(|v| bool_text(v == "auto")),
@@ -375,7 +383,10 @@ fn set(option: &str, value: impl Into<String>) -> Vec<Edit> {
 pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result<Vec<Edit>> {
     match (value, &p.codec, p.option.as_deref()) {
         (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
-        (Value::Refs(_), Codec::Ref(_), None) => Err(HalError::new(ErrorKind::NotWritable, p.name.clone())),
+        (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
+        (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
+            Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
+        }
         (Value::Refs(_), _, _) => Err(invalid(format!("{} is not a reference", p.name))),
         (Value::Text(text), _, _) => write_text(view, section, p, text),
     }
@@ -437,7 +448,10 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             Some((u, _)) => set(o, u.clone()),
             None => return Err(invalid(format!("{} {value} not supported by this platform", p.name))),
         },
-        (Codec::Ref(table), Some(_)) => return Err(invalid(format!("reference to {table} expected"))),
+        (Codec::Ref(table) | Codec::Zone(table), Some(_)) => {
+            return Err(invalid(format!("reference to {table} expected")))
+        }
+        (Codec::AllZones, Some(o)) => zones::write_all_zones(section.option(o), o, boolean(value) == "1")?,
         (Codec::Ipaddr, Some(o)) => write_ipaddr(section, o, value)?,
         (Codec::Netmask, Some(o)) => write_netmask(section, o, value, "ipaddr")?,
         (Codec::NetmaskOf(addr), Some(o)) => write_netmask(section, o, value, addr)?,
@@ -459,7 +473,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let items: Option<Vec<String>> = value.split(',').filter(|s| !s.trim().is_empty()).map(kbps_of).collect();
             vec![Edit::List(o.to_string(), items.ok_or_else(|| invalid(format!("{} {value}", p.name)))?)]
         }
-        (Codec::Word(_), Some(_)) => return Err(not_writable()),
+        (Codec::Word(_), Some(_)) | (Codec::Position(_), _) => return Err(not_writable()),
         (Codec::Scaled(f), Some(o)) => match value.parse::<u64>() {
             Ok(n) if n % f == 0 => set(o, (n / f).to_string()),
             _ => return Err(invalid(format!("{} must be a multiple of {f}", p.name))),

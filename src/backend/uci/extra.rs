@@ -48,7 +48,7 @@ pub fn check(text: &str, file: &str, before: &[Entry]) -> Result<Vec<Entry>, Vec
             if spec.param(&p.name).is_none() {
                 bad(p.line, format!("{} is not a parameter of {}", p.name, e.object));
             }
-            if let Codec::Ref(t) | Codec::SelfRef(t) = &p.codec {
+            if let Codec::Ref(t) | Codec::SelfRef(t) | Codec::Zone(t) = &p.codec {
                 if !schema::object(t).is_some_and(|o| o.multi) {
                     bad(p.line, format!("{t} is not a table row of the compiled schema"));
                 }

@@ -75,6 +75,14 @@ pub enum Codec {
     Flag(String),
     /// The DHCP pool's `netmask` override, else the mask of its interface's network.
     PoolNetmask,
+    /// An fw4 zone name (`src`, `dest`) <-> a reference to the zone's first network, a row
+    /// of the table; `*` reads as no reference.
+    Zone(String),
+    /// Whether an fw4 zone option is `*` (every zone): the *AllInterfaces parameters.
+    AllZones,
+    /// The 1-based position of the section among the package's sections of its type (fw4
+    /// evaluates rules in file order), read-only.
+    Position(String),
     /// fw4 `dscp` match (`AF21`, `CS1`, `EF`, `0x12`, `18`; `!` negates) <-> DSCP number,
     /// -1 (absent) for none; a write keeps the `!`.
     Dscp,
@@ -115,8 +123,9 @@ pub enum Codec {
 pub enum Place {
     Table {
         kind: String,
-        /// Rows whose option is one of the values (`-` = option absent).
-        filter: Option<(String, Vec<String>)>,
+        /// Rows whose option is one of the values (`-` = option absent), for every
+        /// `where=` of the line; values written `!v1|v2` exclude instead.
+        filter: Vec<(String, Vec<String>)>,
         /// The row is the parent row's own section, with the same key.
         parent_rows: bool,
         /// AddObject creates a named section with these options; `None`: not creatable.
@@ -190,6 +199,8 @@ fn codec(text: &str) -> Option<Codec> {
         return match name {
             "enum" => pairs(arg, '=').map(Codec::Enum),
             "ref" => Some(Codec::Ref(arg.to_string())),
+            "zone" => Some(Codec::Zone(arg.to_string())),
+            "position" => Some(Codec::Position(arg.to_string())),
             "selfref" => Some(Codec::SelfRef(arg.to_string())),
             "fixed" => Some(Codec::Fixed(arg.to_string())),
             "percent-dbm" => arg.parse().ok().map(Codec::PercentDbm),
@@ -228,6 +239,7 @@ fn codec(text: &str) -> Option<Codec> {
         "cipher" => Codec::Cipher,
         "extchannel" => Codec::ExtChannel,
         "pool-netmask" => Codec::PoolNetmask,
+        "all-zones" => Codec::AllZones,
         "dscp" => Codec::Dscp,
         "negated" => Codec::Negated,
         "match-text" => Codec::MatchText,
@@ -241,7 +253,7 @@ fn table(words: &[&str], line: usize) -> Result<Place, MapError> {
     let kind = words.get(3).ok_or_else(|| bad("table needs a section type"))?;
     let mut place = Place::Table {
         kind: kind.to_string(),
-        filter: None,
+        filter: Vec::new(),
         parent_rows: false,
         add: None,
         parent: None,
@@ -252,7 +264,7 @@ fn table(words: &[&str], line: usize) -> Result<Place, MapError> {
         match w.split_once('=') {
             Some(("where", f)) => {
                 let (opt, values) = f.split_once(':').ok_or_else(|| bad("where=option:v1|v2"))?;
-                *filter = Some((opt.to_string(), values.split('|').map(str::to_string).collect()));
+                filter.push((opt.to_string(), values.split('|').map(str::to_string).collect()));
             }
             Some(("rows", "parent")) => *parent_rows = true,
             Some(("parent", o)) => *parent = Some(o.to_string()),

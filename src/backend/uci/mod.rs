@@ -43,6 +43,7 @@ pub mod odhcpd;
 pub mod routing;
 pub mod runtime;
 pub mod sentopts;
+pub mod relay;
 pub mod store;
 pub mod wifi;
 
@@ -109,13 +110,18 @@ fn parent_table(object: &str) -> Option<&str> {
 fn row_matches(place: &Place, section: &Section) -> bool {
     match place {
         Place::Table { kind, filter, .. } => {
-            section.kind == kind
-                && filter
-                    .as_ref()
-                    .is_none_or(|(opt, values)| values.iter().any(|v| section.option(opt).map_or(v == "-", |o| o == v)))
+            section.kind == kind && filter.iter().all(|(opt, values)| option_matches(section.option(opt), values))
         }
         Place::Object { .. } => true,
     }
+}
+
+/// Whether an option's value is one of `values` (`-`: absent), or none of them when the
+/// first is written `!v`.
+fn option_matches(value: Option<&str>, values: &[String]) -> bool {
+    let exclude = values.first().is_some_and(|v| v.starts_with('!'));
+    let hit = values.iter().any(|v| value.map_or(v.trim_start_matches('!') == "-", |o| o == v.trim_start_matches('!')));
+    hit != exclude
 }
 
 impl UciBackend {
@@ -299,7 +305,7 @@ impl UciBackend {
         let unset = || match p.codec {
             _ if p.read_only || p.option.is_none() => None,
             Codec::Text | Codec::Ipaddr | Codec::NetmaskOf(_) => Some(Value::Text(String::new())),
-            Codec::Ref(_) => Some(Value::Refs(Vec::new())),
+            Codec::Ref(_) | Codec::Zone(_) => Some(Value::Refs(Vec::new())),
             Codec::PortStart | Codec::PortEnd => {
                 Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
             }
@@ -407,11 +413,15 @@ impl hal::Backend for UciBackend {
             || object == delegate::IPV6_ADDRESS
             || object == delegate::IPV6_PREFIX
             || wifi_station_object(object)
+            || object == relay::FORWARDING
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
         if object == dns::SERVER {
             return dns::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if object == relay::FORWARDING {
+            return relay::PARAMS.iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -462,6 +472,9 @@ impl hal::Backend for UciBackend {
             let stations = self.wifi_stations(at.key().unwrap_or(""))?;
             return Ok(stations.iter().map(|s| crate::backend::linux::nl80211::mac_text(&s.mac)).collect());
         }
+        if at.object == relay::FORWARDING {
+            return self.forwarding_rows();
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -511,6 +524,9 @@ impl hal::Backend for UciBackend {
         if wifi_station_object(at.object) {
             return self.wifi_station_param(at, param);
         }
+        if at.object == relay::FORWARDING {
+            return self.forwarding_get(at.key().unwrap_or(""), param);
+        }
         self.value(&self.view(false), at, param)
     }
 
@@ -524,7 +540,7 @@ impl hal::Backend for UciBackend {
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
         };
-        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_) | Codec::Word(_));
+        let derived = matches!(p.codec, Codec::Key | Codec::SelfRef(_) | Codec::Word(_) | Codec::Position(_));
         !p.read_only && !derived && (p.option.is_some() || matches!(p.codec, Codec::Fixed(_)))
     }
 

@@ -1,0 +1,467 @@
+//! The system backend (issue 16, TR-181 Device:2.19): what the running system's own files
+//! say about its accounts, firmware, USB devices and LEDs, read below a configurable root
+//! (`/` on a device, a canned tree in tests). Read-only.
+//!
+//! - `Users.User.{i}` / `Group.{i}` / `SupportedShell.{i}`: `/etc/passwd`, `/etc/shadow`
+//!   (Enable: the password is not locked), `/etc/group`, `/etc/shells` ([`users`]);
+//! - `SSH.AuthorizedKey.{i}`: dropbear's `/etc/dropbear/authorized_keys` (root's keys);
+//! - `DeviceInfo.FirmwareImage.{i}`: the running image (one row, key `active`) from
+//!   `/etc/openwrt_release` or `/etc/os-release`, which DeviceInfo.ActiveFirmwareImage and
+//!   BootFirmwareImage name; `DeviceInfo.NetworkProperties` from
+//!   `/proc/sys/net/ipv4/tcp_rmem` and `tcp_available_congestion_control` ([`info`]);
+//! - `LEDs.LED.{i}`: `/sys/class/leds/<name>` (key: the name);
+//! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]).
+//!
+//! What the files do not tell is absent, never guessed (module docs of [`users`], [`usb`]).
+//!
+//! Writable: `Users.User.{i}.Enable` and `.Password`, staged in the transaction and run
+//! through the system's account tools after the session ([`accounts`]: argvs, never a
+//! shell; what a failure leaves is in its module doc). Everything else is read-only.
+
+pub mod accounts;
+pub mod info;
+pub mod usb;
+pub mod users;
+
+use crate::hal::{Backend, ErrorKind, HalError, Location, Reference, Result, Value};
+use std::path::PathBuf;
+
+pub const USER: &str = "Device.Users.User.{i}.";
+pub const GROUP: &str = "Device.Users.Group.{i}.";
+pub const SHELL: &str = "Device.Users.SupportedShell.{i}.";
+pub const SSH_KEY: &str = "Device.SSH.AuthorizedKey.{i}.";
+pub const DEVICE_INFO: &str = "Device.DeviceInfo.";
+pub const FIRMWARE: &str = "Device.DeviceInfo.FirmwareImage.{i}.";
+pub const NETWORK_PROPERTIES: &str = "Device.DeviceInfo.NetworkProperties.";
+pub const CPU: &str = "Device.DeviceInfo.ProcessStatus.CPU.{i}.";
+pub const MEMORY: &str = "Device.DeviceInfo.MemoryStatus.";
+pub const LED: &str = "Device.LEDs.LED.{i}.";
+pub const USB_HOST: &str = "Device.USB.USBHosts.Host.{i}.";
+pub const USB_DEVICE: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.";
+pub const USB_CONFIG: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.";
+pub const USB_INTERFACE: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.Configuration.{i}.Interface.{i}.";
+
+/// Every served object with the parameters it can provide.
+pub const OBJECTS: &[(&str, &[&str])] = &[
+    (USER, &["Enable", "UserID", "Username", "Password", "GroupParticipation", "Shell"]),
+    (GROUP, &["GroupID", "Groupname"]),
+    (SHELL, &["Enable", "Name"]),
+    (SSH_KEY, &["User", "Key"]),
+    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage"]),
+    (FIRMWARE, &["Name", "Version", "Available", "Status"]),
+    (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
+    (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
+    (MEMORY, &["TotalPersistent", "FreePersistent"]),
+    (LED, &["Name", "Status", "Reason", "MaxBrightness"]),
+    (USB_HOST, &["Name", "Type", "PowerManagementEnable", "USBVersion"]),
+    (
+        USB_DEVICE,
+        &[
+            "DeviceNumber",
+            "USBVersion",
+            "DeviceClass",
+            "DeviceSubClass",
+            "DeviceVersion",
+            "DeviceProtocol",
+            "ProductID",
+            "VendorID",
+            "Manufacturer",
+            "ProductClass",
+            "SerialNumber",
+            "Port",
+            "Rate",
+            "MaxChildren",
+            "IsSuspended",
+            "IsSelfPowered",
+        ],
+    ),
+    (USB_CONFIG, &["ConfigurationNumber"]),
+    (USB_INTERFACE, &["InterfaceNumber", "InterfaceClass", "InterfaceSubClass", "InterfaceProtocol"]),
+];
+
+const USB: &str = "/sys/bus/usb/devices";
+const LEDS: &str = "/sys/class/leds";
+const AUTHORIZED_KEYS: &str = "/etc/dropbear/authorized_keys";
+
+/// The system backend; see the module doc.
+#[derive(Debug)]
+pub struct SystemBackend {
+    root: PathBuf,
+    tools: accounts::UserTools,
+    /// Changes of the open transaction.
+    staged: Vec<accounts::Op>,
+    /// Committed changes the next `apply` runs.
+    pending: Vec<accounts::Op>,
+    /// Per CPU: the reading utilizations are measured from, and the last result.
+    cpu: std::sync::Mutex<std::collections::HashMap<String, CpuMeter>>,
+}
+
+/// The reading a CPU's utilizations are measured from, and the last result.
+type CpuMeter = ([u64; 4], Option<[u64; 4]>);
+
+/// Fewest ticks (USER_HZ 100: one second) a CPU utilization is measured over; a reading
+/// sooner than that repeats the last result.
+const CPU_WINDOW_TICKS: u64 = 100;
+
+fn not_found(at: &Location) -> HalError {
+    HalError::new(ErrorKind::NotFound, format!("{} {:?}", at.object, at.keys))
+}
+
+fn bool_text(b: bool) -> String {
+    if b { "true" } else { "false" }.to_string()
+}
+
+impl SystemBackend {
+    /// A backend reading every file below `root`.
+    /// The account tools are busybox's when the root holds `/etc/openwrt_release`, else
+    /// shadow-utils'.
+    pub fn new(root: PathBuf) -> Self {
+        let openwrt = root.join("etc/openwrt_release").exists();
+        let tools = if openwrt { accounts::UserTools::busybox() } else { accounts::UserTools::shadow_utils() };
+        SystemBackend { root, tools, staged: Vec::new(), pending: Vec::new(), cpu: Default::default() }
+    }
+
+    /// Other account tools (an integrator's, a test's scratch root).
+    pub fn with_user_tools(mut self, tools: accounts::UserTools) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    /// Stages an account change, replacing an earlier one of the same kind for the user.
+    fn stage(&mut self, op: accounts::Op) {
+        use accounts::Op;
+        let same = |a: &Op, b: &Op| match (a, b) {
+            (Op::Lock(u, _), Op::Lock(v, _)) | (Op::Password(u, _), Op::Password(v, _)) => u == v,
+            _ => false,
+        };
+        self.staged.retain(|o| !same(o, &op));
+        self.staged.push(op);
+    }
+
+    fn read(&self, abs: &str) -> Option<String> {
+        use std::io::Read;
+        let file = std::fs::File::open(self.root.join(abs.trim_start_matches('/'))).ok()?;
+        let mut text = String::new();
+        file.take(crate::backend::linux::MAX_FILE).read_to_string(&mut text).ok()?;
+        Some(text)
+    }
+
+    /// The trimmed first line of a file (sysfs attributes).
+    fn line(&self, abs: &str) -> Option<String> {
+        self.read(abs).map(|t| t.lines().next().unwrap_or("").trim().to_string())
+    }
+
+    fn dir(&self, abs: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.root.join(abs.trim_start_matches('/')))
+            .map(|rd| rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn accounts(&self) -> Vec<users::Account> {
+        users::parse_passwd(&self.read("/etc/passwd").unwrap_or_default())
+    }
+
+    fn groups(&self) -> Vec<users::Group> {
+        users::parse_group(&self.read("/etc/group").unwrap_or_default())
+    }
+
+    fn shells(&self) -> Vec<String> {
+        users::parse_shells(&self.read("/etc/shells").unwrap_or_default())
+    }
+
+    /// root's authorized keys: (key, line) per `type blob [comment]` line; the key is the
+    /// blob's last 24 characters (stable when other lines come and go).
+    fn ssh_keys(&self) -> Vec<(String, String)> {
+        let text = self.read(AUTHORIZED_KEYS).unwrap_or_default();
+        let lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let mut out: Vec<(String, String)> = Vec::new();
+        for line in lines {
+            let Some(blob) = line.split_whitespace().find(|w| w.len() > 40) else { continue };
+            let key: String = blob.chars().rev().take(24).collect::<Vec<_>>().into_iter().rev().collect();
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, line.to_string()));
+            }
+        }
+        out
+    }
+
+    fn firmware(&self) -> Option<(String, String)> {
+        info::firmware(self.read("/etc/openwrt_release").as_deref(), self.read("/etc/os-release").as_deref())
+    }
+
+    /// The rows of `at.object` below the parent rows `at.keys`.
+    fn rows(&self, at: &Location) -> Result<Vec<String>> {
+        let k = |i: usize| at.keys.get(i).map(String::as_str).unwrap_or("");
+        Ok(match at.object {
+            USER => self.accounts().into_iter().map(|a| a.name).collect(),
+            GROUP => self.groups().into_iter().map(|g| g.name).collect(),
+            SHELL => self.shells(),
+            SSH_KEY => self.ssh_keys().into_iter().map(|(k, _)| k).collect(),
+            FIRMWARE => self.firmware().map(|_| "active".to_string()).into_iter().collect(),
+            CPU => info::cpu_names(&self.read("/proc/stat").unwrap_or_default()),
+            LED => self.dir(LEDS),
+            USB_HOST => self.dir(USB).into_iter().filter(|n| n.starts_with("usb")).collect(),
+            USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
+            USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
+            USB_INTERFACE => self.dir(USB).into_iter().filter(|n| usb::is_interface_of(n, k(1), k(2))).collect(),
+            _ => return Err(not_found(at)),
+        })
+    }
+
+    /// Whether every key of `at` names an existing row (each level checked against its
+    /// parent's rows, so a key never reaches a path unchecked).
+    fn exists(&self, at: &Location) -> Result<bool> {
+        let mut table = String::new();
+        for (depth, (segment, key)) in at.object.split("{i}.").zip(at.keys).enumerate() {
+            table.push_str(segment);
+            table.push_str("{i}.");
+            let parents = at.keys.get(..depth).unwrap_or(&[]);
+            if !self.rows(&Location { object: &table, keys: parents })?.iter().any(|r| r == key) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn value(&self, at: &Location, param: &str) -> Option<Value> {
+        let key = at.key().unwrap_or("");
+        let text = match at.object {
+            USER => return self.user(key, param),
+            GROUP => {
+                let g = self.groups().into_iter().find(|g| g.name == key)?;
+                Some(if param == "GroupID" { g.gid.to_string() } else { g.name })
+            }
+            SHELL => Some(if param == "Enable" { "true".to_string() } else { key.to_string() }),
+            SSH_KEY => match param {
+                "User" => return Some(Value::row(USER, "root")),
+                _ => self.ssh_keys().into_iter().find(|(k, _)| k == key).map(|(_, l)| l),
+            },
+            // The running image is the one that boots next: no second bank.
+            DEVICE_INFO => {
+                return matches!(param, "ActiveFirmwareImage" | "BootFirmwareImage")
+                    .then(|| self.firmware().map(|_| Value::row(FIRMWARE, "active")))
+                    .flatten()
+            }
+            FIRMWARE => {
+                let (name, version) = self.firmware()?;
+                Some(match param {
+                    "Name" => name,
+                    "Version" => version,
+                    "Available" => "true".to_string(),
+                    _ => "Active".to_string(),
+                })
+            }
+            NETWORK_PROPERTIES => match param {
+                "MaxTCPWindowSize" => {
+                    info::max_tcp_window(&self.read("/proc/sys/net/ipv4/tcp_rmem")?).map(|n| n.to_string())
+                }
+                _ => info::tcp_implementation(&self.read("/proc/sys/net/ipv4/tcp_available_congestion_control")?),
+            },
+            LED => self.led(key, param),
+            CPU if param == "Name" => Some(key.to_string()),
+            CPU => {
+                let i = ["UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]
+                    .iter()
+                    .position(|p| *p == param)?;
+                self.cpu_percent(key)?.get(i).map(|v| v.to_string())
+            }
+            MEMORY => self.persistent(param),
+            USB_HOST => self.usb_host(key, param),
+            USB_DEVICE => self.usb_device(key, param),
+            USB_CONFIG => (param == "ConfigurationNumber").then(|| key.to_string()),
+            USB_INTERFACE => self.usb_interface(key, param),
+            _ => None,
+        };
+        text.map(Value::Text)
+    }
+
+    /// Utilizations of CPU `key` since the previous measurement (since boot the first time:
+    /// a `get` never waits).
+    fn cpu_percent(&self, key: &str) -> Option<[u64; 4]> {
+        let now = info::cpu_ticks(&self.read("/proc/stat")?, key)?;
+        let mut meters = self.cpu.lock().ok()?;
+        let (base, last) = meters.entry(key.to_string()).or_insert(([0; 4], None));
+        let elapsed = now.get(3).zip(base.get(3)).map_or(0, |(n, b)| n.saturating_sub(*b));
+        if last.is_none() || elapsed >= CPU_WINDOW_TICKS {
+            if let Some(p) = info::cpu_percent(*base, now) {
+                *last = Some(p);
+                *base = now;
+            }
+        }
+        *last
+    }
+
+    /// TotalPersistent/FreePersistent (KiB): the file system of OpenWrt's writable overlay
+    /// (`/overlay`), else of the root.
+    fn persistent(&self, param: &str) -> Option<String> {
+        let dir = ["overlay", ""].iter().map(|d| self.root.join(d)).find(|p| p.is_dir())?;
+        let fs = nix::sys::statvfs::statvfs(&dir).ok()?;
+        let blocks = if param == "TotalPersistent" { fs.blocks() } else { fs.blocks_available() };
+        // fsblkcnt_t and c_ulong are 32 bits on some targets (mipsel), 64 on others.
+        #[allow(clippy::useless_conversion)]
+        let kib = u64::from(blocks).saturating_mul(u64::from(fs.fragment_size())) / 1024;
+        Some(u32::try_from(kib).unwrap_or(u32::MAX).to_string())
+    }
+
+    fn user(&self, key: &str, param: &str) -> Option<Value> {
+        let a = self.accounts().into_iter().find(|a| a.name == key)?;
+        let text = match param {
+            "Enable" => bool_text(!users::shadow_locked(&self.read("/etc/shadow")?, key)?),
+            "UserID" => a.uid.to_string(),
+            "Username" => a.name,
+            // Secured (TR-181): never read back.
+            "Password" => String::new(),
+            "GroupParticipation" => {
+                let groups = self.groups();
+                let row = |g: &str| Reference::Row { table: GROUP.to_string(), key: g.to_string(), dot: false };
+                return Some(Value::Refs(users::groups_of(&a, &groups).into_iter().map(row).collect()));
+            }
+            "Shell" => {
+                let known = self.shells().contains(&a.shell);
+                return Some(if known { Value::row(SHELL, &a.shell) } else { Value::Refs(Vec::new()) });
+            }
+            _ => return None,
+        };
+        Some(Value::Text(text))
+    }
+
+    fn led(&self, key: &str, param: &str) -> Option<String> {
+        let dir = format!("{LEDS}/{key}");
+        let trigger = self.read(&format!("{dir}/trigger"));
+        let active = trigger.as_deref().and_then(info::led_trigger).filter(|t| *t != "none");
+        match param {
+            "Name" => Some(key.to_string()),
+            "Status" => info::led_status(&self.line(&format!("{dir}/brightness"))?, active).map(str::to_string),
+            "Reason" => active.map(|t| format!("trigger {t}")),
+            "MaxBrightness" => self.line(&format!("{dir}/max_brightness"))?.parse::<u32>().ok().map(|n| n.to_string()),
+            _ => None,
+        }
+    }
+
+    fn usb_host(&self, key: &str, param: &str) -> Option<String> {
+        let attr = |a: &str| self.line(&format!("{USB}/{key}/{a}"));
+        match param {
+            "Name" => Some(key.to_string()),
+            "Type" => Some(usb::host_type(&attr("product").unwrap_or_default()).to_string()),
+            "PowerManagementEnable" => attr("power/control").map(|c| bool_text(c == "auto")),
+            "USBVersion" => attr("version").map(|v| v.chars().take(4).collect()),
+            _ => None,
+        }
+    }
+
+    fn usb_device(&self, key: &str, param: &str) -> Option<String> {
+        let attr = |a: &str| self.line(&format!("{USB}/{key}/{a}"));
+        let number = |a: &str| attr(a)?.parse::<u32>().ok().map(|n| n.to_string());
+        match param {
+            "DeviceNumber" => number("devnum"),
+            "USBVersion" => attr("version").map(|v| v.chars().take(4).collect()),
+            "DeviceClass" => usb::hex8(&attr("bDeviceClass")?),
+            "DeviceSubClass" => usb::hex8(&attr("bDeviceSubClass")?),
+            "DeviceProtocol" => usb::hex8(&attr("bDeviceProtocol")?),
+            "DeviceVersion" => usb::hex16(&attr("bcdDevice")?).map(|n| n.to_string()),
+            "ProductID" => usb::hex16(&attr("idProduct")?).map(|n| n.to_string()),
+            "VendorID" => usb::hex16(&attr("idVendor")?).map(|n| n.to_string()),
+            "Manufacturer" => attr("manufacturer").map(|s| s.chars().take(64).collect()),
+            "ProductClass" => attr("product").map(|s| s.chars().take(64).collect()),
+            "SerialNumber" => attr("serial").map(|s| s.chars().take(64).collect()),
+            "Port" => usb::port(key).filter(|p| *p <= 255).map(|p| p.to_string()),
+            "Rate" => usb::rate(&attr("speed")?).map(str::to_string),
+            "MaxChildren" => number("maxchild"),
+            "IsSuspended" => attr("power/runtime_status").map(|s| bool_text(s == "suspended")),
+            "IsSelfPowered" => usb::self_powered(&attr("bmAttributes")?).map(bool_text),
+            _ => None,
+        }
+    }
+
+    fn usb_interface(&self, key: &str, param: &str) -> Option<String> {
+        let attr = |a: &str| self.line(&format!("{USB}/{key}/{a}"));
+        match param {
+            "InterfaceNumber" => u32::from_str_radix(&attr("bInterfaceNumber")?, 16).ok().map(|n| n.to_string()),
+            "InterfaceClass" => usb::hex8(&attr("bInterfaceClass")?),
+            "InterfaceSubClass" => usb::hex8(&attr("bInterfaceSubClass")?),
+            "InterfaceProtocol" => usb::hex8(&attr("bInterfaceProtocol")?),
+            _ => None,
+        }
+    }
+}
+
+impl Backend for SystemBackend {
+    fn name(&self) -> &str {
+        "system"
+    }
+
+    fn serves(&self, object: &str) -> bool {
+        OBJECTS.iter().any(|(o, _)| *o == object)
+    }
+
+    fn parameters(&self, object: &str) -> Vec<String> {
+        let params = OBJECTS.iter().find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
+        params.iter().map(|p| (*p).to_string()).collect()
+    }
+
+    fn writable(&self, at: &Location, param: &str) -> bool {
+        at.object == USER && matches!(param, "Enable" | "Password")
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.staged.clear();
+        Ok(())
+    }
+
+    fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
+        if !self.writable(at, param) {
+            return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object)));
+        }
+        if !self.exists(at)? {
+            return Err(not_found(at));
+        }
+        let user = at.key().unwrap_or("").to_string();
+        let text = value.as_text().unwrap_or("");
+        let invalid = |m: &str| HalError::new(ErrorKind::InvalidValue, format!("{user}: {m}"));
+        let op = match (param, text) {
+            ("Enable", "true" | "1") => accounts::Op::Lock(user.clone(), false),
+            ("Enable", _) => accounts::Op::Lock(user.clone(), true),
+            (_, p) if accounts::acceptable_password(p) => accounts::Op::Password(user.clone(), p.to_string()),
+            _ => return Err(invalid("empty password or control characters")),
+        };
+        // An account without a line in the shadow file has no password to lock.
+        if matches!(op, accounts::Op::Lock(..)) && self.user(&user, "Enable").is_none() {
+            return Err(invalid("the account has no password to lock or unlock"));
+        }
+        self.stage(op);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<crate::hal::Applied> {
+        self.pending.append(&mut self.staged);
+        Ok(crate::hal::Applied::Now)
+    }
+
+    fn abort(&mut self) {
+        self.staged.clear();
+    }
+
+    fn apply(&mut self) -> Result<()> {
+        let ops = std::mem::take(&mut self.pending);
+        if ops.is_empty() {
+            return Ok(());
+        }
+        accounts::apply(&self.tools, ops)
+    }
+
+    fn instances(&self, at: &Location) -> Result<Vec<String>> {
+        if !self.exists(at)? {
+            return Err(not_found(at));
+        }
+        self.rows(at)
+    }
+
+    fn get(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        if !self.serves(at.object) || !self.exists(at)? {
+            return Err(not_found(at));
+        }
+        Ok(self.value(at, param))
+    }
+}
