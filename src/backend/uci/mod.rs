@@ -105,7 +105,7 @@ fn row_matches(place: &Place, section: &Section) -> bool {
 impl UciBackend {
     /// A backend over `<root>/etc/config/*`, with the shipped mapping.
     pub fn new(root: PathBuf) -> Self {
-        let map = map::parse(map::SHIPPED).unwrap_or_else(|e| {
+        let map = map::shipped().unwrap_or_else(|e| {
             log::error!("uci: {e}");
             Vec::new()
         });
