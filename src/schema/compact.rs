@@ -6,10 +6,10 @@
 //! 8 bytes a parameter instead of a 32-byte `ParamSpec` with pointers and 124-byte facet
 //! sets with `i128` bounds (mipsel).
 //!
-//! [`facets`] and [`decode`] expand them once, at the first schema lookup, into the
-//! [`Facets`], [`ObjectSpec`] and [`ParamSpec`] values the rest of the crate reads (names
-//! and defaults borrow the static blob; the facets' item lists live as long as the
-//! program). The flag bits are those `build.rs` (`fn param`) writes: the base type in bits 0-3
+//! [`facets`], [`params`] and [`decode`] expand them once, at the first schema lookup, into
+//! the [`Facets`], [`ParamSpec`] and [`ObjectSpec`] values the rest of the crate reads
+//! (names and defaults borrow the static blob, objects their parameters; the facets' item
+//! lists live as long as the program). The flag bits are those `build.rs` (`fn param`) writes: the base type in bits 0-3
 //! (in [`Base`]'s declaration order), the notify attribute (TR-106 3.8.1) in bits 4-5, then
 //! writable, hidden, command, forced inform, reference and deprecated.
 
@@ -139,19 +139,28 @@ pub fn facets(strs: &'static str, ends: &[impl Copy + Into<u32>], bounds: &[[u16
         .collect()
 }
 
-/// Expands the compact tables into the schema's objects, in table order.
-pub fn decode(
+/// Expands the parameter records, in table order.
+pub fn params(
     strs: &'static str,
     ends: &[impl Copy + Into<u32>],
     facets: &'static [Facets],
-    params: &[[u16; 4]],
+    records: &[[u16; 4]],
+) -> Vec<ParamSpec> {
+    records.iter().map(|r| param(strs, ends, facets, *r)).collect()
+}
+
+/// Expands the object records, in table order; each borrows its parameters from `params`
+/// (what [`params`] expanded), so that cloning an object stays cheap.
+pub fn decode(
+    strs: &'static str,
+    ends: &[impl Copy + Into<u32>],
+    params: &'static [ParamSpec],
     objects: &[Obj],
 ) -> Vec<ObjectSpec> {
     objects
         .iter()
         .map(|o| {
             let first = usize::from(o.first);
-            let records = params.get(first..first.saturating_add(usize::from(o.count))).unwrap_or(&[]);
             ObjectSpec {
                 path: Cow::Borrowed(string(strs, ends, usize::from(o.path))),
                 writable: o.writable,
@@ -159,7 +168,7 @@ pub fn decode(
                 max_entries: o.max_entries,
                 num_entries: opt_string(strs, ends, o.num_entries),
                 enable: opt_string(strs, ends, o.enable),
-                params: Cow::Owned(records.iter().map(|r| param(strs, ends, facets, *r)).collect()),
+                params: Cow::Borrowed(params.get(first..first.saturating_add(usize::from(o.count))).unwrap_or(&[])),
             }
         })
         .collect()
@@ -187,7 +196,8 @@ mod tests {
             multi: false,
             max_entries: Some(4),
         }];
-        let out = decode(strs, ends, &FACETS, &[[1, 4, 0, flags], [2, 0, 7, 7 | 1 << 11]], &objects);
+        let params = params(strs, ends, &FACETS, &[[1, 4, 0, flags], [2, 0, 7, 7 | 1 << 11]]);
+        let out = decode(strs, ends, Box::leak(params.into_boxed_slice()), &objects);
         let o = out.first().unwrap();
         assert_eq!((o.path.as_ref(), o.num_entries, o.enable), ("Device.X.", Some("NumberOfEntries"), Some("Enable")));
         assert_eq!((o.writable, o.multi, o.max_entries), (true, false, Some(4)));

@@ -225,10 +225,12 @@ mod tables {
 pub fn objects() -> &'static [ObjectSpec] {
     static DECODED: std::sync::OnceLock<Vec<ObjectSpec>> = std::sync::OnceLock::new();
     static FACETS: std::sync::OnceLock<Vec<Facets>> = std::sync::OnceLock::new();
+    static PARAMS: std::sync::OnceLock<Vec<ParamSpec>> = std::sync::OnceLock::new();
     DECODED.get_or_init(|| {
         let facets =
             FACETS.get_or_init(|| compact::facets(tables::STRS, tables::STR_END, tables::BOUNDS, tables::FACETS));
-        compact::decode(tables::STRS, tables::STR_END, facets, tables::PARAMS, tables::OBJECTS)
+        let params = PARAMS.get_or_init(|| compact::params(tables::STRS, tables::STR_END, facets, tables::PARAMS));
+        compact::decode(tables::STRS, tables::STR_END, params, tables::OBJECTS)
     })
 }
 
