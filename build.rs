@@ -16,7 +16,12 @@
 //! and plugins").
 //!
 //! With `full-schema`, the effective profile membership (`FO` records) is compiled too, for
-//! the coverage report. Facets are deduplicated: parameters share one static `Facets` per distinct set.
+//! the coverage report.
+//!
+//! The tables are compact (`src/schema/compact.rs` expands them at the first lookup): every
+//! distinct string once in one blob, records of `u16` numbers (a parameter is 8 bytes),
+//! facet sets deduplicated and encoded as `u16` streams, and the shipped UCI mapping as
+//! numbers of its words.
 //!
 //! The input is the committed, generated schema: a malformed file must stop the build, so
 //! this script panics with the file name instead of handling errors.
@@ -182,55 +187,58 @@ fn trim_to_mapped(o: &mut Object, mapped: &BTreeSet<String>) {
     o.params.retain(|p| mapped.contains(&p.name) || p.name == "Alias" || p.name.ends_with("NumberOfEntries"));
 }
 
-fn bounds(v: Option<&String>) -> String {
-    let Some(v) = v else { return "&[]".into() };
-    let mut out = String::from("&[");
+/// The numbers of a size or range facet's alternatives in the bound table (`BOUNDS`: per
+/// `min..max[/step]`, the numbers of the strings holding min and max (+ 1, 0: none) and
+/// step (+ 1, 0: 1)).
+fn bounds(v: Option<&String>, t: &mut Tables) -> Vec<u16> {
+    let Some(v) = v else { return Vec::new() };
+    let mut out = Vec::new();
     for b in v.split(',') {
         let (b, step) = b.split_once('/').unwrap_or((b, ""));
         let (lo, hi) = b.split_once("..").unwrap_or((b, b));
-        let opt = |s: &str| if s.is_empty() { "None".to_string() } else { format!("Some({s})") };
-        let step = if step.is_empty() { "1".to_string() } else { step.to_string() };
-        write!(out, "Bound{{min:{},max:{},step:{}}},", opt(lo), opt(hi), step).unwrap();
+        let mut num = |s: &str| {
+            assert!(s.is_empty() || s.parse::<i128>().is_ok(), "{s}: not a number");
+            t.strings.opt((!s.is_empty()).then_some(s))
+        };
+        let bound = [num(lo), num(hi), num(step)];
+        let n = t.bounds.len();
+        let i = *t.bounds.entry(bound).or_insert(n);
+        assert!(i < 0x10000, "more than 65,536 bounds");
+        out.push(i as u16);
     }
-    out.push(']');
     out
 }
 
-fn strs(v: Option<&String>) -> String {
-    match v {
-        None => "&[]".into(),
-        Some(v) => format!("&[{}]", items(v).iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(",")),
-    }
+fn strs(v: Option<&String>, t: &mut Tables) -> Vec<u16> {
+    v.map(|v| items(v).iter().map(|s| t.strings.id(s) as u16).collect()).unwrap_or_default()
 }
 
-fn facets(p: &Param) -> String {
+/// A facet set as `src/schema/compact.rs` (`facets`) reads it: one `u16` (bit 0: list; bit
+/// 1 + n: list n is not empty, in the order listsize, items, size, range, enums, enumro,
+/// patterns), then each non-empty list as its length and its items (bound numbers, then
+/// string numbers).
+fn facets(p: &Param, t: &mut Tables) -> Vec<u16> {
     let o = &p.opts;
-    format!(
-        "Facets{{list:{},listsize:{},items:{},size:{},range:{},enums:{},enumro:{},patterns:{}}}",
-        o.contains_key("list"),
-        bounds(o.get("listsize")),
-        bounds(o.get("items")),
-        bounds(o.get("size")),
-        bounds(o.get("range")),
-        strs(o.get("enum")),
-        strs(o.get("enumro")),
-        strs(o.get("pattern")),
-    )
-}
-
-fn base(b: &str) -> &'static str {
-    match b {
-        "base64" => "Base64",
-        "boolean" => "Boolean",
-        "dateTime" => "DateTime",
-        "decimal" => "Decimal",
-        "hexBinary" => "HexBinary",
-        "int" => "Int",
-        "long" => "Long",
-        "unsignedInt" => "UnsignedInt",
-        "unsignedLong" => "UnsignedLong",
-        _ => "String",
+    let lists = [
+        bounds(o.get("listsize"), t),
+        bounds(o.get("items"), t),
+        bounds(o.get("size"), t),
+        bounds(o.get("range"), t),
+        strs(o.get("enum"), t),
+        strs(o.get("enumro"), t),
+        strs(o.get("pattern"), t),
+    ];
+    let mut head = u16::from(o.contains_key("list"));
+    let mut out = vec![0];
+    for (n, l) in lists.iter().enumerate() {
+        if !l.is_empty() {
+            head |= 2 << n;
+            out.push(u16::try_from(l.len()).unwrap());
+            out.extend(l);
+        }
     }
+    out[0] = head;
+    out
 }
 
 /// A default as the wire carries it: the schema writes a list parameter's default as
@@ -243,32 +251,97 @@ fn wire_default(d: &str, list: bool) -> String {
     }
 }
 
-fn param(p: &Param, facet_index: &mut BTreeMap<String, usize>) -> String {
-    let f = facets(p);
-    let n = facet_index.len();
-    let idx = *facet_index.entry(f).or_insert(n);
+/// What the parameter records refer to by number: strings, bounds and facet sets.
+#[derive(Default)]
+struct Tables {
+    strings: Strings,
+    bounds: BTreeMap<[usize; 3], usize>,
+    /// Encoded facet set -> its number.
+    facets: BTreeMap<Vec<u16>, usize>,
+}
+
+/// Every distinct string of the compiled tables, numbered in order of first use: the
+/// records refer to a string by its number (`u16`), the strings are one blob.
+#[derive(Default)]
+struct Strings {
+    index: BTreeMap<String, usize>,
+    order: Vec<String>,
+}
+
+impl Strings {
+    fn id(&mut self, s: &str) -> usize {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        let i = self.order.len();
+        assert!(i < 0xffff, "more than 65,534 distinct schema strings");
+        self.index.insert(s.to_string(), i);
+        self.order.push(s.to_string());
+        i
+    }
+
+    /// `id + 1`, 0 for none.
+    fn opt(&mut self, s: Option<&str>) -> usize {
+        s.map_or(0, |s| self.id(s) + 1)
+    }
+
+    /// The blob, the end offset of each string and the offset type (`u16` when it fits).
+    fn emit(&self) -> String {
+        let blob: String = self.order.concat();
+        let off = if blob.len() <= 0xffff { "u16" } else { "u32" };
+        let mut ends = Vec::with_capacity(self.order.len());
+        let mut end = 0;
+        for s in &self.order {
+            end += s.len();
+            ends.push(end.to_string());
+        }
+        format!("pub static STRS: &str = {blob:?};\npub static STR_END: &[{off}] = &[{}];\n", ends.join(","))
+    }
+}
+
+fn base_code(b: &str) -> u16 {
+    match b {
+        "base64" => 0,
+        "boolean" => 1,
+        "dateTime" => 2,
+        "decimal" => 3,
+        "hexBinary" => 4,
+        "int" => 5,
+        "long" => 6,
+        "unsignedInt" => 8,
+        "unsignedLong" => 9,
+        _ => 7, // string
+    }
+}
+
+/// One parameter record: `[name, default + 1 (0: none), facets, flags]`; flags as
+/// `src/schema/compact.rs` reads them (base type bits 0-3, notify bits 4-5, then writable,
+/// hidden, command, forced inform, reference, deprecated).
+fn param(p: &Param, t: &mut Tables) -> String {
+    let f = facets(p, t);
+    let n = t.facets.len();
+    let idx = *t.facets.entry(f).or_insert(n);
+    assert!(idx < 0x10000, "more than 65,536 facet sets");
     let o = &p.opts;
-    let notify = match o.get("notify").map(String::as_str) {
-        Some("forceEnabled") => "ForceEnabled",
-        Some("forceDefaultEnabled") => "ForceDefaultEnabled",
-        Some("canDeny") => "CanDeny",
-        _ => "Normal",
+    let notify: u16 = match o.get("notify").map(String::as_str) {
+        Some("forceEnabled") => 1,
+        Some("forceDefaultEnabled") => 2,
+        Some("canDeny") => 3,
+        _ => 0,
     };
-    let default = match o.get("default") {
-        Some(d) => format!("Some({:?})", wire_default(&unescape(d), o.contains_key("list"))),
-        None => "None".into(),
-    };
-    format!(
-        "ParamSpec{{name:Cow::Borrowed({:?}),base:Base::{},writable:{},facets:&F{idx},notify:Notify::{notify},hidden:{},command:{},forced_inform:{},reference:{},deprecated:{},default:{default}}},",
-        p.name,
-        base(&p.base),
+    let default = o.get("default").map(|d| wire_default(&unescape(d), o.contains_key("list")));
+    let default = t.strings.opt(default.as_deref());
+    let bits = [
         p.access == "W",
         o.contains_key("hidden") || o.contains_key("secured"),
         o.contains_key("command"),
         o.contains_key("fi"),
         o.contains_key("pathref"),
         o.contains_key("status"),
-    )
+    ];
+    let flags =
+        bits.iter().enumerate().fold(base_code(&p.base) | notify << 4, |f, (i, b)| f | u16::from(*b) << (6 + i));
+    format!("[{},{default},{idx},{flags}],", t.strings.id(&p.name))
 }
 
 /// Effective profile membership (`FO` records): (profile, object, requirement, params).
@@ -298,32 +371,69 @@ fn emit_profiles(profiles: &[(String, String, String, Vec<String>)]) -> String {
     out + "];\n"
 }
 
-fn emit(objects: &[Object]) -> String {
-    let mut facet_index = BTreeMap::new();
-    let mut body = String::from("pub static OBJECTS: &[ObjectSpec] = &[\n");
+/// The compact tables (`src/schema/compact.rs` decodes them): the string blob, the facet
+/// sets, one `[u16; 4]` record a parameter and one `Obj` an object.
+fn emit(objects: &[Object], t: &mut Tables) -> String {
+    let mut params = String::from("pub static PARAMS: &[[u16; 4]] = &[\n");
+    let mut objs = String::from("pub static OBJECTS: &[Obj] = &[\n");
+    let mut first = 0usize;
     for o in objects {
-        let params: String = o.params.iter().map(|p| param(p, &mut facet_index)).collect();
-        let opt = |s: &str| if s.is_empty() { "None".to_string() } else { format!("Some({s:?})") };
+        for p in &o.params {
+            params.push_str(&param(p, t));
+        }
+        params.push('\n');
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         let max = if o.max_entries == "unbounded" { "None".to_string() } else { format!("Some({})", o.max_entries) };
+        let count = o.params.len();
+        assert!(first + count <= 0xffff, "more than 65,535 parameters");
         writeln!(
-            body,
-            "ObjectSpec{{path:Cow::Borrowed({:?}),writable:{},multi:{},max_entries:{max},num_entries:{},enable:{},params:Cow::Borrowed(&[{params}])}},",
-            o.path,
+            objs,
+            "Obj{{path:{},num_entries:{},enable:{},first:{first},count:{count},writable:{},multi:{},max_entries:{max}}},",
+            t.strings.id(&o.path),
+            t.strings.opt(opt(&o.num).as_deref()),
+            t.strings.opt(opt(&o.enable).as_deref()),
             o.writable,
             o.multi,
-            opt(&o.num),
-            opt(&o.enable)
         )
         .unwrap();
+        first += count;
     }
-    body.push_str("];\n");
-    let mut out = String::new();
-    let mut by_index: Vec<(&String, &usize)> = facet_index.iter().collect();
-    by_index.sort_by_key(|(_, i)| **i);
-    for (f, i) in by_index {
-        writeln!(out, "static F{i}: Facets = {f};").unwrap();
+    params.push_str("];\n");
+    objs.push_str("];\n");
+    let mut sets: Vec<(&Vec<u16>, &usize)> = t.facets.iter().collect();
+    sets.sort_by_key(|(_, i)| **i);
+    let stream: Vec<String> = sets.iter().flat_map(|(f, _)| f.iter().map(u16::to_string)).collect();
+    let mut bounds: Vec<(&[usize; 3], &usize)> = t.bounds.iter().collect();
+    bounds.sort_by_key(|(_, i)| **i);
+    let bounds: Vec<String> = bounds.iter().map(|(b, _)| format!("[{},{},{}]", b[0], b[1], b[2])).collect();
+    format!(
+        "pub static FACETS: &[u16] = &[{}];\npub static BOUNDS: &[[u16; 3]] = &[{}];\n",
+        stream.join(","),
+        bounds.join(",")
+    ) + &params
+        + &objs
+}
+
+/// The shipped mapping as `src/backend/uci/map.rs` (`shipped`) reads it: its words are
+/// strings of the schema's string table (a parameter's name is already there), and per
+/// non-empty line one `u16` (line number step from the previous such line << 4 | word
+/// count) is followed by its words' numbers. About 12 bytes a `param` line instead of its
+/// 35 to 60 bytes of text.
+fn compact_map(text: &str, words: &mut Strings) -> String {
+    let mut stream = Vec::new();
+    let mut previous = 0;
+    for (i, l) in text.lines().enumerate() {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if w.is_empty() {
+            continue;
+        }
+        let step = i + 1 - previous;
+        previous = i + 1;
+        assert!(step < 0x1000 && w.len() < 0x10, "{UCI_MAP} line {}: too long a gap or line", i + 1);
+        stream.push((step << 4 | w.len()).to_string());
+        stream.extend(w.iter().map(|w| words.id(w).to_string()));
     }
-    out + &body
+    format!("pub static MAP_LINES: &[u16] = &[{}];\n", stream.join(","))
 }
 
 /// The service models of the enabled `service-*` features, read into `objects`; their roots
@@ -420,7 +530,10 @@ fn main() {
         .lines()
         .map(|l| if l.trim_start().starts_with('#') { "\n".to_string() } else { format!("{l}\n") })
         .collect();
-    std::fs::write(Path::new(&out).join("tr181-uci.map"), bare).unwrap_or_else(|e| panic!("{e}"));
-    let text = emit(&objects) + &emit_profiles(&profiles) + &format!("pub const MODEL_URN: &str = {spec:?};\n");
+    std::fs::write(Path::new(&out).join("tr181-uci.map"), &bare).unwrap_or_else(|e| panic!("{e}"));
+    let mut t = Tables::default();
+    let tables = emit(&objects, &mut t) + &compact_map(&bare, &mut t.strings);
+    let text =
+        tables + &t.strings.emit() + &emit_profiles(&profiles) + &format!("pub const MODEL_URN: &str = {spec:?};\n");
     std::fs::write(Path::new(&out).join("schema_tables.rs"), text).unwrap_or_else(|e| panic!("{e}"));
 }

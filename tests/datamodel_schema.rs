@@ -295,3 +295,84 @@ fn committed_schemas_match_a_fresh_generation() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A size or range facet as the schema writes it (`min..max[/step]`, alternatives joined by
+/// `,`), in the compiled form.
+#[cfg(feature = "full-schema")]
+fn bounds(v: Option<&str>) -> Vec<cwmpd::schema::Bound> {
+    let num = |s: &str| (!s.is_empty()).then(|| s.parse::<i128>().unwrap());
+    v.map(|v| {
+        v.split(',')
+            .map(|b| {
+                let (b, step) = b.split_once('/').unwrap_or((b, ""));
+                let (lo, hi) = b.split_once("..").unwrap_or((b, b));
+                cwmpd::schema::Bound { min: num(lo), max: num(hi), step: num(step).unwrap_or(1) }
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The compact compiled tables (build.rs, src/schema/compact.rs) give back every object and
+/// parameter record of TR-181 Device:2.19 as the schema file has it.
+#[cfg(feature = "full-schema")]
+#[test]
+fn compiled_tables_hold_every_tr181_record() {
+    use cwmpd::schema::{self, Base, Notify};
+    let schema = load("tr-181-2-19.schema");
+    for r in records(&schema, "O") {
+        let o = schema::object(&r.pos[0]).unwrap_or_else(|| panic!("{} not compiled", r.pos[0]));
+        assert_eq!((o.writable, o.multi), (r.pos[1] == "W", r.pos[2] == "1"), "{r:?}");
+        assert_eq!(o.max_entries, r.pos[4].parse().ok(), "{r:?}");
+        assert_eq!((o.num_entries, o.enable), (r.opt("num"), r.opt("enable")), "{r:?}");
+    }
+    let bases = [
+        ("base64", Base::Base64),
+        ("boolean", Base::Boolean),
+        ("dateTime", Base::DateTime),
+        ("decimal", Base::Decimal),
+        ("hexBinary", Base::HexBinary),
+        ("int", Base::Int),
+        ("long", Base::Long),
+        ("string", Base::String),
+        ("unsignedInt", Base::UnsignedInt),
+        ("unsignedLong", Base::UnsignedLong),
+    ];
+    let mut checked = 0;
+    for r in records(&schema, "P") {
+        let (object, name) = r.pos[0].split_at(r.pos[0].rfind('.').unwrap() + 1);
+        let p = schema::object(object).and_then(|o| o.param(name)).unwrap_or_else(|| panic!("{r:?} not compiled"));
+        let base = bases.iter().find(|(b, _)| *b == r.pos[1]).map_or(Base::String, |(_, b)| *b);
+        assert_eq!((p.base, p.writable), (base, r.pos[2] == "W"), "{r:?}");
+        let has = |k: &str| r.opt(k).is_some();
+        assert_eq!(
+            (p.hidden, p.command, p.forced_inform, p.reference, p.deprecated),
+            (has("hidden") || has("secured"), has("command"), has("fi"), has("pathref"), has("status")),
+            "{r:?}"
+        );
+        let notify = match r.opt("notify") {
+            Some("forceEnabled") => Notify::ForceEnabled,
+            Some("forceDefaultEnabled") => Notify::ForceDefaultEnabled,
+            Some("canDeny") => Notify::CanDeny,
+            _ => Notify::Normal,
+        };
+        assert_eq!(p.notify, notify, "{r:?}");
+        let default = r.opt("default").map(unescape);
+        let default = match default.as_deref().and_then(|d| d.strip_prefix('[')?.strip_suffix(']')) {
+            Some(items) if has("list") => Some(items.split(',').map(str::trim).collect::<Vec<_>>().join(",")),
+            _ => default,
+        };
+        assert_eq!(p.default, default.as_deref(), "{r:?}");
+        let f = p.facets;
+        assert_eq!(f.list, has("list"), "{r:?}");
+        let strs = |k: &str| r.opt(k).map(list).unwrap_or_default();
+        let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(owned(f.enums), strs("enum"), "{r:?}");
+        assert_eq!((owned(f.enumro), owned(f.patterns)), (strs("enumro"), strs("pattern")), "{r:?}");
+        assert_eq!(f.size, bounds(r.opt("size")), "{r:?}");
+        assert_eq!(f.range, bounds(r.opt("range")), "{r:?}");
+        assert_eq!((f.listsize, f.items), (&bounds(r.opt("listsize"))[..], &bounds(r.opt("items"))[..]), "{r:?}");
+        checked += 1;
+    }
+    assert_eq!(checked, 7210);
+}

@@ -10,6 +10,7 @@
 
 #![deny(clippy::disallowed_methods)]
 
+mod compact;
 pub mod pattern;
 pub mod value;
 
@@ -214,21 +215,41 @@ pub fn profiles() -> &'static [ProfileItem] {
 }
 
 mod tables {
-    use super::{Base, Bound, Facets, Notify, ObjectSpec, ParamSpec, ProfileItem};
-    use std::borrow::Cow;
+    use super::compact::Obj;
+    use super::ProfileItem;
     include!(concat!(env!("OUT_DIR"), "/schema_tables.rs"));
 }
 
-/// Every compiled object, in schema order (an object precedes its children).
+/// Every compiled object, in schema order (an object precedes its children). The compact
+/// tables are expanded on the first call (about 32 bytes of RAM a parameter on mipsel).
 pub fn objects() -> &'static [ObjectSpec] {
-    tables::OBJECTS
+    static DECODED: std::sync::OnceLock<Vec<ObjectSpec>> = std::sync::OnceLock::new();
+    static FACETS: std::sync::OnceLock<Vec<Facets>> = std::sync::OnceLock::new();
+    static PARAMS: std::sync::OnceLock<Vec<ParamSpec>> = std::sync::OnceLock::new();
+    DECODED.get_or_init(|| {
+        let facets =
+            FACETS.get_or_init(|| compact::facets(tables::STRS, tables::STR_END, tables::BOUNDS, tables::FACETS));
+        let params = PARAMS.get_or_init(|| compact::params(tables::STRS, tables::STR_END, facets, tables::PARAMS));
+        compact::decode(tables::STRS, tables::STR_END, params, tables::OBJECTS)
+    })
+}
+
+/// String number `i` of the compiled string table ("" if there is none).
+pub(crate) fn string(i: u16) -> &'static str {
+    compact::string(tables::STRS, tables::STR_END, usize::from(i))
+}
+
+/// The shipped OpenWrt mapping, tokenized by build.rs (`compact_map`): per non-empty line,
+/// `line step << 4 | word count`, then the words as numbers for [`string`].
+pub(crate) fn uci_map_lines() -> &'static [u16] {
+    tables::MAP_LINES
 }
 
 /// The compiled object with this schema path.
 pub fn object(path: &str) -> Option<&'static ObjectSpec> {
     static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> = std::sync::OnceLock::new();
-    let index = INDEX.get_or_init(|| tables::OBJECTS.iter().enumerate().map(|(i, o)| (o.path.as_ref(), i)).collect());
-    index.get(path).and_then(|i| tables::OBJECTS.get(*i))
+    let index = INDEX.get_or_init(|| objects().iter().enumerate().map(|(i, o)| (o.path.as_ref(), i)).collect());
+    index.get(path).and_then(|i| objects().get(*i))
 }
 
 /// The schema path of a concrete name: instance numbers become `{i}`

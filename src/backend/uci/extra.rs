@@ -101,7 +101,7 @@ pub fn load_dir(dir: &Path, shipped: &[Entry]) -> (Vec<Entry>, Vec<String>) {
 
 /// The problems of the mapping files of `dir` (`cwmpd --check`).
 pub fn check_dir(dir: &Path) -> Vec<String> {
-    let shipped = map::parse(map::SHIPPED).unwrap_or_default();
+    let shipped = map::shipped().unwrap_or_default();
     load_dir(dir, &shipped).1
 }
 
@@ -111,7 +111,7 @@ mod tests {
     use super::*;
 
     fn shipped() -> Vec<Entry> {
-        map::parse(map::SHIPPED).unwrap()
+        map::shipped().unwrap()
     }
 
     #[test]

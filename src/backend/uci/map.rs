@@ -8,9 +8,27 @@
 
 use core::fmt;
 
-/// The mapping shipped with cwmpd (`platform/openwrt/tr181-uci.map` without its comment
-/// lines, written by build.rs).
+/// The mapping shipped with cwmpd as text (`platform/openwrt/tr181-uci.map` without its
+/// comment lines, written by build.rs). The agent reads [`shipped`] instead: a binary that
+/// uses this constant carries the text (about 13 KB) besides the compact form.
 pub const SHIPPED: &str = include_str!(concat!(env!("OUT_DIR"), "/tr181-uci.map"));
+
+/// The shipped mapping, parsed: the same entries, with the same line numbers, as
+/// `parse(SHIPPED)`, decoded from the compact form build.rs compiles (`compact_map`: its
+/// words are numbers into the schema's string table).
+pub fn shipped() -> Result<Vec<Entry>, MapError> {
+    let mut entries = Vec::new();
+    let mut stream = crate::schema::uci_map_lines().iter();
+    let mut line = 0usize;
+    let mut words: Vec<&str> = Vec::new();
+    while let Some(head) = stream.next() {
+        line = line.saturating_add(usize::from(head >> 4));
+        words.clear();
+        words.extend(stream.by_ref().take(usize::from(head & 0xf)).map(|w| crate::schema::string(*w)));
+        parse_line(&words, line, &mut entries)?;
+    }
+    Ok(entries)
+}
 
 /// How a parameter's value is converted between UCI and TR-181 canonical text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,32 +321,37 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
 pub fn parse(text: &str) -> Result<Vec<Entry>, MapError> {
     let mut entries: Vec<Entry> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
-        let line = i.saturating_add(1);
         let words: Vec<&str> = raw.split_whitespace().collect();
-        let bad = |m: &str| MapError { line, message: m.to_string() };
-        match words.first().copied() {
-            None => {}
-            Some(w) if w.starts_with('#') => {}
-            Some(kw @ ("table" | "object")) => {
-                let (Some(object), Some(package)) = (words.get(1), words.get(2)) else {
-                    return Err(bad("table/object <path> <package> ..."));
-                };
-                let place = if kw == "table" {
-                    table(&words, line)?
-                } else {
-                    Place::Object { section: words.get(3).ok_or_else(|| bad("object needs a section"))?.to_string() }
-                };
-                let (object, package) = (object.to_string(), package.to_string());
-                entries.push(Entry { object, package, place, params: Vec::new(), line });
-            }
-            Some("param") => {
-                let p = param(&words, line)?;
-                entries.last_mut().ok_or_else(|| bad("param before any table/object"))?.params.push(p);
-            }
-            Some(w) => return Err(bad(&format!("unknown keyword '{w}'"))),
-        }
+        parse_line(&words, i.saturating_add(1), &mut entries)?;
     }
     Ok(entries)
+}
+
+/// One line's words: a new entry or a parameter of the last one.
+fn parse_line(words: &[&str], line: usize, entries: &mut Vec<Entry>) -> Result<(), MapError> {
+    let bad = |m: &str| MapError { line, message: m.to_string() };
+    match words.first().copied() {
+        None => {}
+        Some(w) if w.starts_with('#') => {}
+        Some(kw @ ("table" | "object")) => {
+            let (Some(object), Some(package)) = (words.get(1), words.get(2)) else {
+                return Err(bad("table/object <path> <package> ..."));
+            };
+            let place = if kw == "table" {
+                table(words, line)?
+            } else {
+                Place::Object { section: words.get(3).ok_or_else(|| bad("object needs a section"))?.to_string() }
+            };
+            let (object, package) = (object.to_string(), package.to_string());
+            entries.push(Entry { object, package, place, params: Vec::new(), line });
+        }
+        Some("param") => {
+            let p = param(words, line)?;
+            entries.last_mut().ok_or_else(|| bad("param before any table/object"))?.params.push(p);
+        }
+        Some(w) => return Err(bad(&format!("unknown keyword '{w}'"))),
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -337,8 +360,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn compact_form_is_the_text() {
+        let map = shipped().unwrap();
+        assert_eq!(map, parse(SHIPPED).unwrap());
+        assert!(map.iter().map(|e| e.params.len()).sum::<usize>() > 200);
+    }
+
+    #[test]
     fn shipped_map_parses() {
-        let map = parse(SHIPPED).unwrap();
+        let map = shipped().unwrap();
         let radio = map.iter().find(|e| e.object == "Device.WiFi.Radio.{i}.").unwrap();
         assert_eq!(radio.package, "wireless");
         assert_eq!(radio.param("AutoChannelEnable").unwrap().codec, Codec::AutoChannel);

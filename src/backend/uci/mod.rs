@@ -127,7 +127,7 @@ fn option_matches(value: Option<&str>, values: &[String]) -> bool {
 impl UciBackend {
     /// A backend over `<root>/etc/config/*`, with the shipped mapping.
     pub fn new(root: PathBuf) -> Self {
-        let map = map::parse(map::SHIPPED).unwrap_or_else(|e| {
+        let map = map::shipped().unwrap_or_else(|e| {
             log::error!("uci: {e}");
             Vec::new()
         });
