@@ -101,6 +101,21 @@ fn kamailio_cfg(dir: &Path, port: u16) -> PathBuf {
 
 /// baresip's configuration directory `name`: SIP on 127.0.0.1:`sip`, ctrl_tcp on `ctrl`
 /// (none when 0), the `accounts` given.
+/// A port for baresip's `sip_listen`: baresip binds UDP and TCP there and its TLS transport
+/// on the next port, so both must be free (a single free port raced other tests' listeners).
+fn free_sip_port() -> u16 {
+    loop {
+        let p = free_port();
+        let free = |port: u16| {
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+                && std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
+        };
+        if p < u16::MAX && free(p) && free(p + 1) {
+            return p;
+        }
+    }
+}
+
 fn baresip_dir(dir: &Path, name: &str, sip: u16, ctrl: u16, accounts: &str) -> PathBuf {
     let bs = dir.join(name);
     std::fs::create_dir_all(&bs).unwrap();
@@ -188,7 +203,7 @@ fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
         return skip_or_fail("kamailio, kamcmd or baresip not installed (apt-get install kamailio baresip-core)");
     };
     let dir = TempDir::new("voice");
-    let (kam_port, sip_port, ctrl_port) = (free_port(), free_port(), free_port());
+    let (kam_port, sip_port, ctrl_port) = (free_port(), free_sip_port(), free_port());
     let cfg = kamailio_cfg(dir.path(), kam_port);
     let run = dir.path().display().to_string();
     let _kam = spawn(
@@ -261,7 +276,7 @@ fn the_acs_configures_a_sip_client_and_baresip_registers_with_kamailio() {
     let bob = baresip_dir(
         dir.path(),
         "bob",
-        free_port(),
+        free_sip_port(),
         0,
         &format!("<sip:bob@127.0.0.1>;outbound=\"sip:127.0.0.1:{kam_port}\";regint=0\n"),
     );
