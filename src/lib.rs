@@ -30,12 +30,15 @@
 //!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the ICMP, DNS, UDP Echo Plus and
 //!   HTTP codecs and the TR-143 measurement rules of the diagnostics [`proto::diag`], the DHCP
 //!   options of ACS discovery and Annex F [`proto::dhcp`], the FTP client (`proto::ftp`,
-//!   feature `ftp`), the transfer queue.
+//!   feature `ftp`), the ubus socket protocol (blob/blobmsg messages, [`proto::ubus`]), the
+//!   transfer queue. The SOAP decoder lifts a plain GetParameterValues name array out of the
+//!   text before the XML parser sees the rest (`proto::soap::lift`).
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, instance
 //!   wildcards and alias-based addressing, notifications.
-//! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) and
-//!   value validation. [`hal`]: the backend trait, typed values and references, ErrorKind,
+//! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) as
+//!   compact records (one string blob, 8-byte parameter records, expanded once at the first
+//!   lookup: `schema::compact`) and value validation. [`hal`]: the backend trait, typed values and references, ErrorKind,
 //!   and the line codec of the external-backend (plugin) protocol (`hal::plugin`).
 //! - [`clock`]: the time types the core is handed ([`clock::Now`]) and xsd:dateTime.
 //!
@@ -51,7 +54,10 @@
 //! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
 //!   parameters (`agent`, with ManagementServer.InformParameter in `inform_parameter` and
 //!   the DHCP-learnt GatewayInfo/ManageableDevice in `dhcp`), the Linux host (`linux`:
-//!   sysfs, procfs, netlink), OpenWrt (`uci`, with installed mapping files), external
+//!   sysfs, procfs, netlink, nl80211 for WiFi stations and radios), the system's accounts,
+//!   firmware, CPUs, LEDs and USB (`system`), OpenWrt (`uci`, with installed mapping
+//!   files; runtime state from netifd over the native ubus client `ubus`, from sysfs, lease
+//!   files and nl80211; bridge ports, static routes beside the kernel's), external
 //!   backends (`external`: plugins over a Unix socket or a child's stdio),
 //!   `Device.SoftwareModules` (`software_modules`), the TR-143 diagnostics objects with their
 //!   socket runs (`diagnostics`), `Device.XMPP` (`xmpp`), TR-140
