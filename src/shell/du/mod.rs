@@ -16,6 +16,8 @@ mod eu;
 #[cfg(feature = "software-modules")]
 pub mod oci;
 #[cfg(feature = "software-modules")]
+pub mod oci_image;
+#[cfg(feature = "software-modules")]
 pub mod opkg;
 
 use super::{Input, Shell};
