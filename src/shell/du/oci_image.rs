@@ -5,6 +5,8 @@
 //! the only algorithm accepted) and turned into `blobs/sha256/HEX`, and layer entry names
 //! confined to the root with whiteouts (`.wh.NAME`, `.wh..wh..opq`) recognised.
 //!
+//! [`blob_matches`] verifies a blob against its digest.
+//!
 //! Not yet wired into [`super::crun`]: unpacking the layers and verifying blob digests is the
 //! next step (see the issue).
 
@@ -201,6 +203,14 @@ pub fn blob_path(digest: &str) -> Option<PathBuf> {
     let hex = digest.strip_prefix("sha256:")?;
     let ok = hex.len() == 64 && hex.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
     ok.then(|| Path::new("blobs/sha256").join(hex))
+}
+
+/// True when `blob` hashes to `digest` (`sha256:HEX`, the form [`blob_path`] accepts).
+pub fn blob_matches(blob: &[u8], digest: &str) -> bool {
+    let Some(want) = digest.strip_prefix("sha256:").filter(|_| blob_path(digest).is_some()) else { return false };
+    let got = ring::digest::digest(&ring::digest::SHA256, blob);
+    let hex: String = got.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    hex == want
 }
 
 /// The digest of a descriptor object (`digest` member), checked for form.

@@ -52,6 +52,16 @@ fn index_manifest_and_config() {
 }
 
 #[test]
+fn blob_digest_is_verified() {
+    // sha256("abc"), FIPS 180-2 appendix B.1.
+    let abc = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    assert!(blob_matches(b"abc", abc));
+    assert!(!blob_matches(b"abd", abc));
+    assert!(!blob_matches(b"abc", &abc.to_uppercase()));
+    assert!(!blob_matches(b"abc", "sha256:ba78"));
+}
+
+#[test]
 fn blob_paths_and_layer_entries_stay_in_the_root() {
     let hex = D1.trim_start_matches("sha256:");
     assert_eq!(blob_path(D1), Some(PathBuf::from(format!("blobs/sha256/{hex}"))));
