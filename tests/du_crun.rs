@@ -107,6 +107,7 @@ fn crun_for(d: &Path, command: &str) -> Crun {
         cgroup_manager: "cgroupfs".into(),
         default_args: vec!["/bin/sh".into()],
         host_network: false,
+        timeout: Duration::from_secs(120),
     }
 }
 

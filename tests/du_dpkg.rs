@@ -75,7 +75,7 @@ fn dpkg_exec_env_installs_updates_and_removes_in_its_own_root() {
     }
     let dir = TempDir::new("dpkg-ee");
     let d = dir.path();
-    let ee = Dpkg { name: "dpkg".into(), root: d.join("root") };
+    let ee = Dpkg { name: "dpkg".into(), root: d.join("root"), timeout: Duration::from_secs(120) };
     let v1 = deb(d, "hello", "1.0-1");
     let v2 = deb(d, "hello", "1.10");
     let p = ee.inspect(&v1).unwrap();

@@ -15,6 +15,7 @@ use cwmpd::shell::du::ee::ExecEnv;
 use cwmpd::shell::du::opkg::Opkg;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 use support::TempDir;
 
 fn sh(dir: &Path, name: &str, body: &str) -> String {
@@ -81,7 +82,13 @@ fn opkg_exec_env_reads_a_real_ipk_and_drives_opkg_by_argv() {
             db = db.display()
         ),
     );
-    let ee = Opkg { name: "opkg".into(), program: fake, tar: "tar".into(), scratch: d.join("scratch") };
+    let ee = Opkg {
+        name: "opkg".into(),
+        program: fake,
+        tar: "tar".into(),
+        scratch: d.join("scratch"),
+        timeout: Duration::from_secs(120),
+    };
     let file = ipk(d, "foo", "1.2-r3");
     let p = ee.inspect(&file).unwrap();
     assert_eq!((p.name.as_str(), p.version.as_str(), p.vendor.as_str()), ("foo", "1.2-r3", "Jane <j@example.org>"));
@@ -131,7 +138,7 @@ fn apk_exec_env_drives_apk_by_argv_and_reads_its_output() {
             db = db.display()
         ),
     );
-    let ee = Apk { name: "apk".into(), program: fake };
+    let ee = Apk { name: "apk".into(), program: fake, timeout: Duration::from_secs(120) };
     let file = d.join("bar.apk");
     std::fs::write(&file, "ADBd").unwrap();
     let p = ee.inspect(&file).unwrap();

@@ -133,6 +133,7 @@ const SINGLE: &[(&str, &[&str])] = &[
             "crun_cgroup_manager",
             "crun_args",
             "crun_host_network",
+            "command_timeout",
         ],
     ),
 ];

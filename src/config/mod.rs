@@ -69,6 +69,7 @@
 //! | | `crun_cgroup_manager` | crun `--cgroup-manager` (`cgroupfs`, `systemd` or `disabled`; MemoryInUse is read from `cgroupfs` cgroups) | cgroupfs |
 //! | | `crun_args` | the container's command when the DU's `control` has no `Exec` (space-separated) | /bin/sh |
 //! | | `crun_host_network` | containers share the host's network (else a network namespace of their own, loopback only) | 0 |
+//! | | `command_timeout` | seconds one ExecEnv command (dpkg, opkg, apk, tar, crun) may run; then its process group is killed and the step fails (9002; an ExecutionUnit start fails) | 120 |
 //! | `apply` (any number) | `file_type`, `command` | argv for a vendor Download type `X <OUI> <name>`, file path appended | none |
 //! | `backend` (any number) | `root`, `socket` or `command`, `timeout` | an external backend serving the subtree `root` (`backends.rs`, docs/external-backend.md) | none |
 //!
@@ -234,6 +235,9 @@ pub struct TransferConfig {
     pub upload_log_file: Option<PathBuf>,
 }
 
+/// Seconds an ExecEnv command may run when `command_timeout` is not set.
+pub const DEFAULT_COMMAND_TIMEOUT: u32 = 120;
+
 /// `software_modules` section (TR-069 Amd 6 A.4.1.9; TR-181 Device.SoftwareModules).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SoftwareModulesConfig {
@@ -258,6 +262,8 @@ pub struct SoftwareModulesConfig {
     /// The default container command (space-separated).
     pub crun_args: String,
     pub crun_host_network: bool,
+    /// Seconds one ExecEnv command (dpkg, opkg, apk, tar, crun) may run before it is killed.
+    pub command_timeout: u32,
 }
 
 /// `xmpp` section: the XMPP connection of connection requests (TR-069 Amd 6 Annex K;
@@ -619,6 +625,7 @@ fn software_modules(r: &Reader<'_>) -> Result<SoftwareModulesConfig, ConfigError
         crun_cgroup_manager: r.string("crun_cgroup_manager", "cgroupfs"),
         crun_args: r.string("crun_args", "/bin/sh"),
         crun_host_network: r.bool("crun_host_network", false)?,
+        command_timeout: r.number("command_timeout", DEFAULT_COMMAND_TIMEOUT, 1, 86_400)?,
     })
 }
 

@@ -22,6 +22,8 @@ use std::path::Path;
 pub struct Apk {
     pub name: String,
     pub program: String,
+    /// How long one command may run before it is killed (a hung tool fails the step, 9002).
+    pub timeout: std::time::Duration,
 }
 
 fn argv(program: &str, args: &[&str]) -> Vec<String> {
@@ -104,7 +106,7 @@ impl ExecEnv for Apk {
     }
 
     fn inspect(&self, file: &Path) -> Result<Package, FaultStruct> {
-        let out = run(&adbdump_argv(&self.program, file))?;
+        let out = run(&adbdump_argv(&self.program, file), self.timeout)?;
         let p = parse_adbdump(&out.stdout);
         if !out.success || p.name.is_empty() {
             return Err(du_fault(code::DU_EXEC_ENV_MISMATCH, "not an apk package"));
@@ -113,12 +115,12 @@ impl ExecEnv for Apk {
     }
 
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, FaultStruct> {
-        let out = run(&version_test_argv(&self.program, a, b))?;
+        let out = run(&version_test_argv(&self.program, a, b), self.timeout)?;
         parse_version_test(&out.stdout).ok_or(du_fault(FaultCode::INTERNAL_ERROR, "apk version -t: no answer"))
     }
 
     fn install(&self, file: &Path, _target: &Target) -> Result<(), FaultStruct> {
-        let out = run(&add_argv(&self.program, file))?;
+        let out = run(&add_argv(&self.program, file), self.timeout)?;
         if out.success {
             Ok(())
         } else {
@@ -128,7 +130,7 @@ impl ExecEnv for Apk {
 
     fn uninstall(&self, target: &Target) -> Result<(), FaultStruct> {
         let argv = del_argv(&self.program, &target.name).ok_or(du_fault(FaultCode::INTERNAL_ERROR, "bad name"))?;
-        let out = run(&argv)?;
+        let out = run(&argv, self.timeout)?;
         if out.success {
             Ok(())
         } else {
@@ -138,7 +140,7 @@ impl ExecEnv for Apk {
 
     fn installed_version(&self, name: &str) -> Result<Option<String>, FaultStruct> {
         let Some(argv) = list_installed_argv(&self.program, name) else { return Ok(None) };
-        Ok(parse_list_installed(&run(&argv)?.stdout, name))
+        Ok(parse_list_installed(&run(&argv, self.timeout)?.stdout, name))
     }
 }
 

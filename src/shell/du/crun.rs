@@ -15,12 +15,13 @@
 //! leading `-` or `.`), so it can be neither an option nor a path outside the root. Every
 //! command is an argument vector.
 
-use super::ee::{checked, run, run_step, valid_package_name, ExecEnv, UnitUsage};
+use super::ee::{checked, run, run_step, timed_out, valid_package_name, wait_or_kill, ExecEnv, UnitUsage};
 use super::oci::{self, Control, SpecOptions};
 use crate::proto::cpe::du::{code, du_fault, Package, Target};
 use crate::proto::fault::FaultCode;
 use crate::proto::rpc::FaultStruct;
 use core::cmp::Ordering;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,6 +43,8 @@ pub struct Crun {
     /// The command of a container whose `control` has none.
     pub default_args: Vec<String>,
     pub host_network: bool,
+    /// How long one command may run before it is killed (a hung tool fails the step, 9002).
+    pub timeout: Duration,
 }
 
 fn s(p: &Path) -> String {
@@ -72,7 +75,7 @@ impl Crun {
         let private = std::fs::Permissions::from_mode(0o700);
         std::fs::set_permissions(&self.root, private).map_err(io("crun_root"))?;
         let mismatch = |why: &str| du_fault(code::DU_EXEC_ENV_MISMATCH, &format!("not a container archive: {why}"));
-        let out = run_step(&[self.tar.clone(), "-xf".into(), s(file), "-C".into(), s(dir)], step)?;
+        let out = run_step(&[self.tar.clone(), "-xf".into(), s(file), "-C".into(), s(dir)], step, self.timeout)?;
         if !out.success {
             return Err(mismatch("tar failed"));
         }
@@ -104,8 +107,8 @@ impl Crun {
 
     /// Removes the container of `name` whatever its state (KILL, then delete).
     fn remove_container(&self, name: &str) {
-        let _ = run(&self.crun("kill", &[name, "KILL"]));
-        let _ = run(&self.crun("delete", &["--force", name]));
+        let _ = run(&self.crun("kill", &[name, "KILL"]), self.timeout);
+        let _ = run(&self.crun("delete", &["--force", name]), self.timeout);
     }
 
     /// Moves `dir` aside and deletes it.
@@ -122,7 +125,7 @@ impl Crun {
     /// `crun state NAME`'s status and pid; `None` when crun cannot be run, `Some("")` when
     /// it knows no such container.
     fn state(&self, name: &str) -> Option<(String, u32)> {
-        let out = run(&self.crun("state", &[name])).ok()?;
+        let out = run(&self.crun("state", &[name]), self.timeout).ok()?;
         if !out.success {
             return Some((String::new(), 0));
         }
@@ -229,20 +232,26 @@ impl ExecEnv for Crun {
         let dir = self.bundle(name).filter(|d| d.is_dir()).ok_or(format!("{name}: no bundle"))?;
         std::fs::create_dir_all(&self.state_dir).map_err(|e| format!("crun state directory: {e}"))?;
         // A container left from an earlier run (stopped, or created and never started).
-        let _ = run(&self.crun("delete", &["--force", name]));
+        let _ = run(&self.crun("delete", &["--force", name]), self.timeout);
         let log_path = dir.join("output.log");
         let log = std::fs::File::create(&log_path).map_err(|e| format!("output.log: {e}"))?;
         let err = log.try_clone().map_err(|e| format!("output.log: {e}"))?;
         let argv = self.crun("create", &["--bundle", &s(&dir), name]);
         let (prog, args) = argv.split_first().ok_or("empty command")?;
         // The container keeps crun's stdout and stderr: they go to its output.log.
-        let created = Command::new(prog)
+        let cannot = |e: std::io::Error| format!("cannot run {prog}: {e}");
+        let mut child = Command::new(prog)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(err))
-            .status()
-            .map_err(|e| format!("cannot run {prog}: {e}"))?;
+            .process_group(0)
+            .spawn()
+            .map_err(cannot)?;
+        let Some(created) = wait_or_kill(&mut child, prog, self.timeout).map_err(cannot)? else {
+            let _ = run(&self.crun("delete", &["--force", name]), self.timeout);
+            return Err(timed_out(prog, self.timeout).fault_string);
+        };
         let last_line = || {
             let text = std::fs::read_to_string(&log_path).unwrap_or_default();
             text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").chars().take(200).collect::<String>()
@@ -250,10 +259,10 @@ impl ExecEnv for Crun {
         if !created.success() {
             return Err(format!("crun create failed: {}", last_line()));
         }
-        let out = run(&self.crun("start", &[name])).map_err(|f| f.fault_string)?;
+        let out = run(&self.crun("start", &[name]), self.timeout).map_err(|f| f.fault_string)?;
         if !out.success {
             let line = out.stderr.lines().next().unwrap_or("").chars().take(200).collect::<String>();
-            let _ = run(&self.crun("delete", &["--force", name]));
+            let _ = run(&self.crun("delete", &["--force", name]), self.timeout);
             return Err(format!("crun start failed: {line}"));
         }
         match self.status(name).as_deref() {
@@ -267,15 +276,15 @@ impl ExecEnv for Crun {
             return Err(format!("{name}: bad unit name"));
         }
         if self.status(name).as_deref() == Some("running") {
-            let _ = run(&self.crun("kill", &[name, "TERM"]));
+            let _ = run(&self.crun("kill", &[name, "TERM"]), self.timeout);
             if !self.wait_stopped(name, SHUTDOWN_DELAY) {
-                let _ = run(&self.crun("kill", &[name, "KILL"]));
+                let _ = run(&self.crun("kill", &[name, "KILL"]), self.timeout);
                 if !self.wait_stopped(name, Duration::from_secs(2)) {
                     return Err("the container does not stop".into());
                 }
             }
         }
-        let out = run(&self.crun("delete", &["--force", name])).map_err(|f| f.fault_string)?;
+        let out = run(&self.crun("delete", &["--force", name]), self.timeout).map_err(|f| f.fault_string)?;
         match self.status(name).as_deref() {
             Some("") => Ok(()),
             _ => Err(format!("crun delete failed: {}", out.stderr.lines().next().unwrap_or(""))),

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct Dpkg {
     pub name: String,
     pub root: PathBuf,
+    /// How long one command may run before it is killed (a hung tool fails the step, 9002).
+    pub timeout: std::time::Duration,
 }
 
 /// Parses `dpkg-deb -f FILE Package Version Maintainer` output (RFC 822 style fields; a
@@ -83,7 +85,7 @@ impl ExecEnv for Dpkg {
 
     fn inspect(&self, file: &Path) -> Result<Package, FaultStruct> {
         let argv = ["dpkg-deb", "-f", &Self::s(file), "Package", "Version", "Maintainer"].map(String::from);
-        let out = run(&argv)?;
+        let out = run(&argv, self.timeout)?;
         if !out.success {
             return Err(du_fault(code::DU_EXEC_ENV_MISMATCH, "not a Debian package"));
         }
@@ -93,7 +95,7 @@ impl ExecEnv for Dpkg {
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, FaultStruct> {
         for (op, ord) in [("lt", Ordering::Less), ("gt", Ordering::Greater)] {
             let argv = ["dpkg", "--compare-versions", a, op, b].map(String::from);
-            if run(&argv)?.success {
+            if run(&argv, self.timeout)?.success {
                 return Ok(ord);
             }
         }
@@ -102,7 +104,7 @@ impl ExecEnv for Dpkg {
 
     fn install(&self, file: &Path, _target: &Target) -> Result<(), FaultStruct> {
         self.prepare()?;
-        let out = run_step(&self.dpkg(&["--install".into(), Self::s(file)]), "du_child_running")?;
+        let out = run_step(&self.dpkg(&["--install".into(), Self::s(file)]), "du_child_running", self.timeout)?;
         if out.success {
             Ok(())
         } else {
@@ -114,7 +116,7 @@ impl ExecEnv for Dpkg {
         if !super::ee::valid_package_name(&target.name) {
             return Err(du_fault(FaultCode::INTERNAL_ERROR, "bad package name"));
         }
-        let out = run(&self.dpkg(&["--purge".into(), target.name.clone()]))?;
+        let out = run(&self.dpkg(&["--purge".into(), target.name.clone()]), self.timeout)?;
         if out.success {
             Ok(())
         } else {
@@ -128,7 +130,7 @@ impl ExecEnv for Dpkg {
     fn wait_idle(&self) {
         let argv = self.dpkg(&["--configure".into(), "--pending".into()]);
         for _ in 0..120 {
-            match run(&argv) {
+            match run(&argv, self.timeout) {
                 Ok(out) if !out.success && out.stderr.contains("lock") => {
                     std::thread::sleep(std::time::Duration::from_secs(1));
                 }
@@ -144,7 +146,7 @@ impl ExecEnv for Dpkg {
         }
         let admin = format!("--admindir={}", Self::s(&self.admindir()));
         let argv = ["dpkg-query", &admin, "-W", "-f=${Status}\t${Version}", name].map(String::from);
-        let out = run(&argv)?;
+        let out = run(&argv, self.timeout)?;
         if !out.success {
             return Ok(None);
         }

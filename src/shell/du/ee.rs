@@ -8,8 +8,10 @@ use crate::proto::cpe::du::{code, du_fault, Package, Target};
 use crate::proto::fault::FaultCode;
 use crate::proto::rpc::FaultStruct;
 use core::cmp::Ordering;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// A place deployment units are installed into.
 pub trait ExecEnv: Send + Sync {
@@ -63,14 +65,15 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs `argv` (no shell; stdin closed) and captures its output. Failing to start is 9002.
-pub fn run(argv: &[String]) -> Result<Output, FaultStruct> {
-    run_step(argv, "")
+/// Runs `argv` (no shell; stdin closed) and captures its output. Failing to start is 9002;
+/// so is a command still running after `timeout` (its process group is killed first).
+pub fn run(argv: &[String], timeout: Duration) -> Result<Output, FaultStruct> {
+    run_step(argv, "", timeout)
 }
 
 /// [`run`], with the test crash hook `step` between the start and the end of the command
 /// (an install: the package manager outlives a killed agent).
-pub fn run_step(argv: &[String], step: &str) -> Result<Output, FaultStruct> {
+pub fn run_step(argv: &[String], step: &str, timeout: Duration) -> Result<Output, FaultStruct> {
     let (prog, args) = argv.split_first().ok_or(du_fault(FaultCode::INTERNAL_ERROR, "empty command"))?;
     let io = |e: std::io::Error| du_fault(FaultCode::INTERNAL_ERROR, &format!("cannot run {prog}: {e}"));
     let (mut out, mut err) = (unnamed_file().map_err(io)?, unnamed_file().map_err(io)?);
@@ -80,13 +83,68 @@ pub fn run_step(argv: &[String], step: &str) -> Result<Output, FaultStruct> {
         .stdout(Stdio::from(out.try_clone().map_err(io)?))
         .stderr(Stdio::from(err.try_clone().map_err(io)?))
         .env("LC_ALL", "C")
+        .process_group(0)
         .spawn()
         .map_err(io)?;
     if !step.is_empty() {
         crate::shell::transfer::crash_point(step);
     }
-    let status = child.wait().map_err(io)?;
+    let status = wait_or_kill(&mut child, prog, timeout).map_err(io)?.ok_or_else(|| timed_out(prog, timeout))?;
     Ok(Output { success: status.success(), stdout: read_back(&mut out), stderr: read_back(&mut err) })
+}
+
+/// The fault of a command killed for running longer than `timeout` (9002).
+pub fn timed_out(prog: &str, timeout: Duration) -> FaultStruct {
+    du_fault(FaultCode::INTERNAL_ERROR, &format!("{prog} did not end within {} s: killed", timeout.as_secs()))
+}
+
+/// Waits for `child` (started with `process_group(0)`) at most `timeout`; then kills its
+/// whole process group with SIGKILL, reaps it, logs that once and returns `None`.
+pub fn wait_or_kill(child: &mut Child, prog: &str, timeout: Duration) -> std::io::Result<Option<ExitStatus>> {
+    let end = Instant::now() + timeout;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            hung(prog, false);
+            return Ok(Some(status));
+        }
+        let now = Instant::now();
+        if now >= end {
+            break;
+        }
+        std::thread::sleep(pause.min(end.saturating_duration_since(now)));
+        pause = pause.saturating_mul(2).min(Duration::from_millis(50));
+    }
+    let group = i32::try_from(child.id()).map(nix::unistd::Pid::from_raw);
+    if let Ok(pg) = group {
+        let _ = nix::sys::signal::killpg(pg, nix::sys::signal::Signal::SIGKILL);
+    }
+    let _ = child.kill();
+    child.wait()?;
+    if hung(prog, true) {
+        log::warn!("{prog} did not end within {} s: its process group was killed", timeout.as_secs());
+    }
+    Ok(None)
+}
+
+/// Records whether `prog` just hung; true when that is news (one log line per burst of
+/// hung runs: a runtime that hangs is polled again and again until it answers).
+fn hung(prog: &str, now: bool) -> bool {
+    static HUNG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut list) = HUNG.lock() else { return true };
+    let known = list.iter().position(|p| p == prog);
+    match (known, now) {
+        (None, true) => {
+            list.push(prog.to_string());
+            true
+        }
+        (Some(i), false) => {
+            list.swap_remove(i);
+            log::info!("{prog} ends in time again");
+            false
+        }
+        _ => false,
+    }
 }
 
 /// A temporary file already unlinked: the command's output goes there rather than to a

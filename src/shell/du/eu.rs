@@ -9,6 +9,10 @@ use super::{exec_envs, refresh};
 use crate::backend::software_modules::UnitUsage;
 use crate::proto::cpe::du::EU_PATH;
 use crate::proto::rpc::ParameterValueStruct;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// Observations queued on the job worker and not yet done (32-bit: MIPS).
+static OBSERVING: AtomicU32 = AtomicU32::new(0);
 
 /// What the shell read of one execution unit.
 #[derive(Debug)]
@@ -68,7 +72,12 @@ impl Shell {
 
     /// Asks the ExecEnvs what each execution unit is doing (on the job worker, so after any
     /// start or stop already queued there; the brain ignores it for a unit in transition).
+    /// At most one round of observations is queued at a time: a hung runtime takes up to
+    /// `command_timeout` per call, and the poll must not pile rounds up behind it.
     pub(in crate::shell) fn observe_eus(&mut self) {
+        if OBSERVING.load(Ordering::Acquire) > 0 {
+            return;
+        }
         let envs = exec_envs(&self.config);
         for eu in self.cpe.execution_units() {
             let Some(du) = self.cpe.deployment_units().iter().find(|u| u.instance == eu.du) else { continue };
@@ -76,8 +85,10 @@ impl Shell {
                 continue;
             };
             let (ee, name, instance) = (ee.clone(), eu.name.clone(), eu.instance);
+            OBSERVING.fetch_add(1, Ordering::AcqRel);
             self.job_worker.run(move || {
                 let seen = EuSeen { instance, state: ee.unit_running(&name), usage: ee.unit_usage(&name) };
+                OBSERVING.fetch_sub(1, Ordering::AcqRel);
                 Input::EuObserved(Box::new(seen))
             });
         }

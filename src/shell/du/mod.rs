@@ -16,6 +16,8 @@ mod eu;
 #[cfg(feature = "software-modules")]
 pub mod oci;
 #[cfg(feature = "software-modules")]
+pub mod oci_image;
+#[cfg(feature = "software-modules")]
 pub mod opkg;
 
 use super::{Input, Shell};
@@ -58,16 +60,20 @@ pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
 pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
     let sm = &config.software_modules;
     let mut out: Vec<(Arc<dyn ExecEnv>, bool)> = Vec::new();
+    // 0: a configuration built by hand (`Default`), not read: the documented default.
+    let secs = if sm.command_timeout == 0 { crate::config::DEFAULT_COMMAND_TIMEOUT } else { sm.command_timeout };
+    let timeout = std::time::Duration::from_secs(u64::from(secs));
     if let Some(root) = &sm.dpkg_root {
-        out.push((Arc::new(dpkg::Dpkg { name: "dpkg".into(), root: root.clone() }), sm.dpkg_enable));
+        out.push((Arc::new(dpkg::Dpkg { name: "dpkg".into(), root: root.clone(), timeout }), sm.dpkg_enable));
     }
     if let Some(program) = &sm.opkg_command {
         let scratch = config.transfer.download_dir.join("opkg-control");
-        let e = opkg::Opkg { name: "opkg".into(), program: program.clone(), tar: sm.tar_command.clone(), scratch };
+        let e =
+            opkg::Opkg { name: "opkg".into(), program: program.clone(), tar: sm.tar_command.clone(), scratch, timeout };
         out.push((Arc::new(e), sm.opkg_enable));
     }
     if let Some(program) = &sm.apk_command {
-        out.push((Arc::new(apk::Apk { name: "apk".into(), program: program.clone() }), sm.apk_enable));
+        out.push((Arc::new(apk::Apk { name: "apk".into(), program: program.clone(), timeout }), sm.apk_enable));
     }
     if let Some(root) = &sm.crun_root {
         let e = crun::Crun {
@@ -79,6 +85,7 @@ pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
             cgroup_manager: sm.crun_cgroup_manager.clone(),
             default_args: sm.crun_args.split_whitespace().map(str::to_string).collect(),
             host_network: sm.crun_host_network,
+            timeout,
         };
         out.push((Arc::new(e), sm.crun_enable));
     }

@@ -25,6 +25,8 @@ pub struct Opkg {
     pub tar: String,
     /// Scratch directory for unpacking control files.
     pub scratch: PathBuf,
+    /// How long one command may run before it is killed (a hung tool fails the step, 9002).
+    pub timeout: std::time::Duration,
 }
 
 fn s(p: &Path) -> String {
@@ -81,12 +83,12 @@ impl Opkg {
         std::fs::create_dir_all(dir).map_err(|e| du_fault(FaultCode::INTERNAL_ERROR, &format!("scratch: {e}")))?;
         let mismatch = || du_fault(code::DU_EXEC_ENV_MISMATCH, "not an opkg package");
         let outer = [self.tar.clone(), "-xzf".into(), s(file), "-C".into(), s(dir), "./control.tar.gz".into()];
-        if !run(&outer)?.success {
+        if !run(&outer, self.timeout)?.success {
             return Err(mismatch());
         }
         let inner =
             [self.tar.clone(), "-xzf".into(), s(&dir.join("control.tar.gz")), "-C".into(), s(dir), "./control".into()];
-        if !run(&inner)?.success {
+        if !run(&inner, self.timeout)?.success {
             return Err(mismatch());
         }
         let text = std::fs::read_to_string(dir.join("control")).map_err(|_| mismatch());
@@ -110,7 +112,7 @@ impl ExecEnv for Opkg {
 
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, FaultStruct> {
         for (op, ord) in [("<<", Ordering::Less), (">>", Ordering::Greater)] {
-            if run(&compare_argv(&self.program, a, op, b))?.success {
+            if run(&compare_argv(&self.program, a, op, b), self.timeout)?.success {
                 return Ok(ord);
             }
         }
@@ -118,7 +120,7 @@ impl ExecEnv for Opkg {
     }
 
     fn install(&self, file: &Path, _target: &Target) -> Result<(), FaultStruct> {
-        let out = run(&install_argv(&self.program, file))?;
+        let out = run(&install_argv(&self.program, file), self.timeout)?;
         if out.success {
             Ok(())
         } else {
@@ -128,7 +130,7 @@ impl ExecEnv for Opkg {
 
     fn uninstall(&self, target: &Target) -> Result<(), FaultStruct> {
         let argv = remove_argv(&self.program, &target.name).ok_or(du_fault(FaultCode::INTERNAL_ERROR, "bad name"))?;
-        let out = run(&argv)?;
+        let out = run(&argv, self.timeout)?;
         if out.success {
             Ok(())
         } else {
@@ -138,7 +140,7 @@ impl ExecEnv for Opkg {
 
     fn installed_version(&self, name: &str) -> Result<Option<String>, FaultStruct> {
         let Some(argv) = status_argv(&self.program, name) else { return Ok(None) };
-        Ok(parse_status(&run(&argv)?.stdout, name))
+        Ok(parse_status(&run(&argv, self.timeout)?.stdout, name))
     }
 }
 
