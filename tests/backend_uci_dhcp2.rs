@@ -129,3 +129,38 @@ fn fixed_parameters_refuse_other_values() {
     assert!(b.set(&loc, "Peer", &Value::from("true")).is_err());
     b.abort();
 }
+
+/// dropbear.init's pid file of the section (`dropbear -P /var/run/dropbear.<section>.pid`):
+/// PID while `/proc/<pid>` exists, ActivationDate the file's modification time.
+#[test]
+fn ssh_server_pid_and_activation_date_come_from_the_pid_file() {
+    let dir = root("pid");
+    let ssh = "Device.SSH.Server.{i}.";
+    let b = UciBackend::new(dir.clone());
+    let key = b.instances(&Location { object: ssh, keys: &[] }).unwrap().remove(0);
+    assert!(b.parameters(ssh).iter().any(|p| p == "PID"));
+    // Not running: absent, not 0 and not a guess.
+    assert_eq!(get(&b, ssh, &key, "PID"), None);
+    assert_eq!(get(&b, ssh, &key, "ActivationDate"), None);
+    fs::create_dir_all(dir.join("var/run")).unwrap();
+    let pidfile = dir.join(format!("var/run/dropbear.{key}.pid"));
+    fs::write(&pidfile, "4242\n").unwrap();
+    // A stale file: its process is gone.
+    assert_eq!(get(&b, ssh, &key, "PID"), None);
+    fs::create_dir_all(dir.join("proc/4242")).unwrap();
+    assert_eq!(get(&b, ssh, &key, "PID").as_deref(), Some("4242"));
+    let since = get(&b, ssh, &key, "ActivationDate").unwrap();
+    let unix = cwmpd::clock::parse_date_time(&since).unwrap();
+    let mtime = fs::metadata(&pidfile).unwrap().modified().unwrap();
+    let want = mtime.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert_eq!(u64::try_from(unix).unwrap(), want);
+    for (param, value) in [("PID", "4242"), ("ActivationDate", since.as_str())] {
+        let spec = schema::object(ssh).and_then(|o| o.param(param)).unwrap();
+        assert!(schema::value::canonical(spec, value, None).is_ok(), "{param} = {value}");
+        let k = keys(&key);
+        assert!(!b.writable(&Location { object: ssh, keys: &k }, param), "{param}");
+    }
+    // A pid file that holds no process id.
+    fs::write(&pidfile, "dropbear\n").unwrap();
+    assert_eq!(get(&b, ssh, &key, "PID"), None);
+}

@@ -217,7 +217,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             Some(items.into_iter().filter(|i| i.parse::<Ipv6Addr>().is_ok()).collect::<Vec<_>>().join(","))
         }
         // Runtime state, read by the backend (super::runtime), not from the file.
-        Codec::Netdev(_) => None,
+        Codec::Netdev(_) | Codec::PidFile(_) => None,
         // Runtime state: read by the backend (`super::wifi`), not from the file.
         Codec::Wifi(_) => None,
         Codec::Cipher => wifi::cipher_of(value?).map(str::to_string),
@@ -421,9 +421,11 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
-        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_) | Codec::Netdev(_) | Codec::Wifi(_), _) | (_, None) => {
-            return Err(not_writable())
-        }
+        (
+            Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_) | Codec::Netdev(_) | Codec::Wifi(_) | Codec::PidFile(_),
+            _,
+        )
+        | (_, None) => return Err(not_writable()),
         (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
         (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
         (Codec::Bool, Some(o)) => set(o, boolean(value)),

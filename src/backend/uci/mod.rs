@@ -40,6 +40,7 @@ pub mod leases;
 pub mod map;
 pub mod netdev;
 pub mod odhcpd;
+pub mod pidfile;
 pub mod relay;
 pub mod routing;
 pub mod runtime;
@@ -316,6 +317,9 @@ impl UciBackend {
         }
         if let Codec::Netdev(arg) = &p.codec {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
+        }
+        if let Codec::PidFile(arg) = &p.codec {
+            return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
