@@ -40,7 +40,6 @@ pub mod leases;
 pub mod map;
 pub mod netdev;
 pub mod odhcpd;
-pub mod pidfile;
 pub mod relay;
 pub mod routing;
 pub mod runtime;
@@ -402,6 +401,7 @@ impl UciBackend {
 }
 
 mod dns_transaction;
+mod pidfile;
 mod transaction;
 
 impl hal::Backend for UciBackend {
