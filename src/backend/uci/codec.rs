@@ -217,7 +217,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             Some(items.into_iter().filter(|i| i.parse::<Ipv6Addr>().is_ok()).collect::<Vec<_>>().join(","))
         }
         // Runtime state, read by the backend (super::runtime), not from the file.
-        Codec::Netdev(_) => None,
+        Codec::Netdev(_) | Codec::PidFile(_) => None,
         // Runtime state: read by the backend (`super::wifi`), not from the file.
         Codec::Wifi(_) => None,
         Codec::Cipher => wifi::cipher_of(value?).map(str::to_string),
@@ -513,6 +513,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             Some(c) if c.bytes().all(|b| b.is_ascii_uppercase()) => set(o, c),
             _ => return Err(invalid("RegulatoryDomain")),
         },
+        // A daemon's runtime state (super::pidfile)
+        (Codec::PidFile(_), Some(_)) => return Err(not_writable()),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

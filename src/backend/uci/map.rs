@@ -134,6 +134,9 @@ pub enum Codec {
     Cipher,
     /// `htmode` `HT40+`/`HT40-`/`HT40` <-> ExtensionChannel.
     ExtChannel,
+    /// `field:path` of the row's daemon pid file (`super::pidfile`): its process id or
+    /// start time; always read-only.
+    PidFile(String),
 }
 
 /// Where the rows or the object live.
@@ -230,6 +233,7 @@ fn codec(text: &str) -> Option<Codec> {
             "netmask" => Some(Codec::NetmaskOf(arg.to_string())).filter(|_| !arg.is_empty()),
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
+            "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -302,7 +306,7 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
-    let read_only = matches!(codec, Codec::Netdev(_));
+    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_));
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {

@@ -317,6 +317,9 @@ impl UciBackend {
         if let Codec::Netdev(arg) = &p.codec {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
         }
+        if let Codec::PidFile(arg) = &p.codec {
+            return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
+        }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
 
@@ -398,6 +401,7 @@ impl UciBackend {
 }
 
 mod dns_transaction;
+mod pidfile;
 mod transaction;
 
 impl hal::Backend for UciBackend {
