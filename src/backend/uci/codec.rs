@@ -421,7 +421,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
     let edits = match (&p.codec, option) {
         (Codec::Fixed(v), _) if v == value => Vec::new(),
         (Codec::Fixed(v), _) => return Err(invalid(format!("{} is always {v} here", p.name))),
-        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_) | Codec::Netdev(_) | Codec::Wifi(_), _) | (_, None) => return Err(not_writable()),
+        (Codec::Key | Codec::SelfRef(_) | Codec::Runtime(_) | Codec::Netdev(_) | Codec::Wifi(_), _) | (_, None) => {
+            return Err(not_writable())
+        }
         (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
         (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
         (Codec::Bool, Some(o)) => set(o, boolean(value)),

@@ -1,0 +1,76 @@
+//! hwmon limit and history attributes as TR-181 Device:2.19
+//! DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. LowAlarmValue/HighAlarmValue and
+//! MinValue/MaxValue (src/backend/linux/sensors.rs), from a sysfs tree this test writes;
+//! every value is checked against the schema's type and range.
+
+use cwmpd::backend::linux::LinuxBackend;
+use cwmpd::hal::{Backend, Location};
+use std::path::{Path, PathBuf};
+
+const SENSOR: &str = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.";
+
+fn write(root: &Path, file: &str, text: &str) {
+    let path = root.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn tree(name: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("cwmpd-fw2-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    write(&root, "sys/class/hwmon/hwmon0/name", "lm75\n");
+    write(&root, "sys/class/hwmon/hwmon0/temp1_input", "41500\n");
+    write(&root, "sys/class/hwmon/hwmon0/temp1_min", "-10000\n");
+    write(&root, "sys/class/hwmon/hwmon0/temp1_max", "80000\n");
+    write(&root, "sys/class/hwmon/hwmon0/temp1_lowest", "20250\n");
+    write(&root, "sys/class/hwmon/hwmon0/temp1_highest", "66600\n");
+    // A chip with only an input: no limits, no history.
+    write(&root, "sys/class/hwmon/hwmon1/temp2_input", "30000\n");
+    write(&root, "sys/class/thermal/thermal_zone0/temp", "50000\n");
+    write(&root, "sys/class/thermal/thermal_zone0/type", "cpu-thermal\n");
+    root
+}
+
+fn get(b: &LinuxBackend, key: &str, param: &str) -> Option<String> {
+    let keys = [key.to_string()];
+    b.get(&Location { object: SENSOR, keys: &keys }, param).unwrap().map(|v| v.to_string())
+}
+
+/// The schema's (type, range) of a TemperatureSensor parameter.
+fn schema_range(param: &str) -> (String, i64) {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/datamodel/tr-181-2-19.schema")).unwrap();
+    let path = format!("{SENSOR}{param}");
+    let line = text.lines().find(|l| l.split('\t').nth(1) == Some(path.as_str())).unwrap();
+    let fields: Vec<&str> = line.split('\t').collect();
+    let range = fields.iter().find_map(|f| f.strip_prefix("range=")).unwrap();
+    (fields[2].to_string(), range.split("..").next().unwrap().parse().unwrap())
+}
+
+#[test]
+fn hwmon_limits_and_history() {
+    let root = tree("limits");
+    let b = LinuxBackend::with_root(root.clone()).netlink(false);
+    let expected = [("LowAlarmValue", "-10"), ("HighAlarmValue", "80"), ("MinValue", "20"), ("MaxValue", "67")];
+    for (param, value) in expected {
+        let got = get(&b, "hwmon0/temp1", param);
+        assert_eq!(got.as_deref(), Some(value), "{param}");
+        let (base, low) = schema_range(param);
+        assert_eq!(base, "int", "{param}");
+        assert!(value.parse::<i64>().unwrap() >= low, "{param} below the schema's range");
+        assert_eq!(get(&b, "hwmon1/temp2", param), None, "{param} of a chip without it");
+        assert_eq!(get(&b, "thermal_zone0", param), None, "{param} of a thermal zone");
+    }
+    assert_eq!(get(&b, "hwmon0/temp1", "Value").as_deref(), Some("42"));
+    // An unreadable limit (the driver reports garbage) is absent, not zero.
+    write(&root, "sys/class/hwmon/hwmon0/temp1_max", "n/a\n");
+    assert_eq!(get(&b, "hwmon0/temp1", "HighAlarmValue"), None);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn limits_are_served_parameters() {
+    let (_, names) = cwmpd::backend::linux::OBJECTS.iter().find(|(o, _)| *o == SENSOR).unwrap();
+    for param in ["LowAlarmValue", "HighAlarmValue", "MinValue", "MaxValue"] {
+        assert!(names.contains(&param), "{param}");
+    }
+}
