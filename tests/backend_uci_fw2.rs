@@ -1,7 +1,7 @@
 //! Issue 16, firewall (fw4) on OpenWrt 24.10 (tests/fixtures/openwrt-24.10/etc/config plus a
 //! rule this test appends): Firewall.AdvancedLevel, Chain.{i}.Rule.{i}. SourceMask/DestMask
 //! (the prefix half of an address match) and Source/DestInterfaceExclude (zone matches cannot
-//! be negated). Values checked against the schema's records; writes round-trip through UCI
+//! be negated), DeviceInfo.HostName (system.@system[0].hostname). Values checked against the schema's records; writes round-trip through UCI
 //! with the exact file lines.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -23,7 +23,7 @@ fn root(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("cwmpd-ucifw2-{tag}-{}-{n}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("etc/config")).unwrap();
-    for f in ["dhcp", "firewall", "network"] {
+    for f in ["dhcp", "firewall", "network", "system"] {
         fs::copy(Path::new(FIXTURES).join(f), dir.join("etc/config").join(f)).unwrap();
     }
     let mut text = fs::read_to_string(dir.join("etc/config/firewall")).unwrap();
@@ -159,4 +159,24 @@ fn advanced_level_is_the_one_level() {
         other => panic!("{other:?}"),
     }
     assert_eq!(get(&b, "Device.Firewall.", &[], "Config").as_deref(), Some("Advanced"));
+}
+
+#[test]
+fn host_name_is_the_system_hostname() {
+    let dir = root("host");
+    let info = "Device.DeviceInfo.";
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, info, &[], "HostName").as_deref(), Some("OpenWrt"));
+    let (base, opts) = schema("Device.DeviceInfo.HostName");
+    assert_eq!((base.as_str(), opts[0].as_str()), ("string", "W"));
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    b.set(&Location { object: info, keys: &[] }, "HostName", &Value::from("router-7")).unwrap();
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    let text = fs::read_to_string(dir.join("etc/config/system")).unwrap();
+    assert!(text.contains("\toption hostname 'router-7'\n"), "{text}");
+    assert!(!text.contains("'OpenWrt'"), "{text}");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, info, &[], "HostName").as_deref(), Some("router-7"));
 }
