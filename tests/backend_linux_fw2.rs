@@ -1,11 +1,18 @@
 //! hwmon limit and history attributes as TR-181 Device:2.19
 //! DeviceInfo.TemperatureStatus.TemperatureSensor.{i}. LowAlarmValue/HighAlarmValue and
 //! MinValue/MaxValue (src/backend/linux/sensors.rs), from a sysfs tree this test writes;
-//! every value is checked against the schema's type and range.
+//! every value is checked against the schema's type and range. Ethernet.Interface.{i}.
+//! EEE and MDI-X (src/backend/linux/ethtool_state.rs) from the kernel, over a veth pair in
+//! namespaces the test creates.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use cwmpd::backend::linux::LinuxBackend;
 use cwmpd::hal::{Backend, Location};
 use std::path::{Path, PathBuf};
+
+#[path = "netns_support/mod.rs"]
+mod netns_support;
 
 const SENSOR: &str = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.";
 
@@ -73,4 +80,38 @@ fn limits_are_served_parameters() {
     for param in ["LowAlarmValue", "HighAlarmValue", "MinValue", "MaxValue"] {
         assert!(names.contains(&param), "{param}");
     }
+}
+
+/// The schema's enumeration of an Ethernet.Interface parameter.
+fn schema_enum(param: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/datamodel/tr-181-2-19.schema")).unwrap();
+    let path = format!("Device.Ethernet.Interface.{{i}}.{param}");
+    let line = text.lines().find(|l| l.split('\t').nth(1) == Some(path.as_str())).unwrap();
+    let e = line.split('\t').find_map(|f| f.strip_prefix("enum=")).unwrap_or("true,false");
+    e.split(',').map(str::to_string).collect()
+}
+
+#[test]
+fn veth_has_no_eee_and_no_mdix() {
+    let Some(pair) = netns_support::setup("eee", &[]) else { return };
+    let x = pair.x.clone();
+    // The exchange itself (sysfs in this thread is still the host's: no backend row here).
+    let values = netns_support::Pair::within(&pair.a, move || {
+        use cwmpd::backend::linux::ethtool_state::{eee, link_info};
+        let eee = eee(&x).unwrap();
+        let (mdix, current) = link_info(&x).unwrap();
+        let mut out: Vec<(&str, Option<String>)> =
+            ["EEECapability", "EEEEnable", "EEEStatus"].iter().map(|p| (*p, eee.value(p))).collect();
+        out.push(("MDIX", mdix.map(str::to_string)));
+        out.push(("CurrentMDIX", Some(current.to_string())));
+        out
+    });
+    for (param, value) in &values {
+        if let Some(v) = value {
+            assert!(schema_enum(param).contains(v), "{param}={v} not in the schema");
+        }
+    }
+    // veth implements neither get_eee nor an MDI-X control: the kernel says EOPNOTSUPP / 0.
+    let got: Vec<Option<&str>> = values.iter().map(|(_, v)| v.as_deref()).collect();
+    assert_eq!(got, [Some("false"), Some("false"), Some("Unsupported"), None, Some("Unsupported")]);
 }

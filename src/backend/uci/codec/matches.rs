@@ -75,6 +75,7 @@ pub(super) fn write_mask(current: Option<&str>, option: &str, name: &str, value:
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
