@@ -115,3 +115,24 @@ fn veth_has_no_eee_and_no_mdix() {
     let got: Vec<Option<&str>> = values.iter().map(|(_, v)| v.as_deref()).collect();
     assert_eq!(got, [Some("false"), Some("false"), Some("Unsupported"), None, Some("Unsupported")]);
 }
+
+#[test]
+fn model_number_is_the_device_tree_board_name() {
+    use cwmpd::backend::system::SystemBackend;
+    let root = std::env::temp_dir().join(format!("cwmpd-fw2-dt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    // The kernel's property: NUL-terminated strings, most specific first.
+    write(&root, "proc/device-tree/compatible", "tplink,archer-c7-v2\0qca,qca9558\0");
+    let at = Location { object: "Device.DeviceInfo.", keys: &[] };
+    let b = SystemBackend::new(root.clone());
+    let got = b.get(&at, "ModelNumber").unwrap().map(|v| v.to_string());
+    assert_eq!(got.as_deref(), Some("tplink,archer-c7-v2"));
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/datamodel/tr-181-2-19.schema")).unwrap();
+    let line = text.lines().find(|l| l.starts_with("P\tDevice.DeviceInfo.ModelNumber\t")).unwrap();
+    assert!(line.contains("size=..64") && line.split('\t').nth(2) == Some("string"), "{line}");
+    // Too long for the schema (..64), or not a device-tree machine: absent.
+    write(&root, "proc/device-tree/compatible", &format!("{}\0", "x".repeat(65)));
+    assert_eq!(b.get(&at, "ModelNumber").unwrap(), None);
+    std::fs::remove_dir_all(&root).unwrap();
+    assert_eq!(b.get(&at, "ModelNumber").unwrap(), None);
+}
