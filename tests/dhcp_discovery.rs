@@ -138,15 +138,8 @@ fn option43_from_dnsmasq_gives_the_acs_url_and_a_bootstrap_inform() {
     let last = acs.sessions().last().unwrap().event_codes();
     assert!(!last.contains(&"0 BOOTSTRAP".into()), "{last:?}");
     assert_eq!(get(dir.path(), "Device.GatewayInfo.SerialNumber"), "GW-0042", "kept too");
-    let params: Vec<String> = acs
-        .sessions()
-        .last()
-        .unwrap()
-        .inform
-        .parameter_list
-        .iter()
-        .map(|p| format!("{}={}", p.name, p.value))
-        .collect();
+    let params: Vec<String> =
+        acs.sessions().last().unwrap().inform.parameter_list.iter().map(|p| format!("{}={}", p.name, p.value)).collect();
     assert!(!last.contains(&"4 VALUE CHANGE".into()), "a restart changes nothing: {last:?} {params:?}");
 }
 

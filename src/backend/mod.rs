@@ -17,10 +17,10 @@ pub mod replay;
 mod replay_hal;
 pub mod software_modules;
 mod software_modules_eu;
+pub mod ubus;
 #[cfg(feature = "storage")]
 pub mod storage;
 pub mod system;
-pub mod ubus;
 pub mod uci;
 #[cfg(feature = "xmpp")]
 pub mod xmpp;

@@ -40,10 +40,10 @@ pub mod leases;
 pub mod map;
 pub mod netdev;
 pub mod odhcpd;
-pub mod relay;
 pub mod routing;
 pub mod runtime;
 pub mod sentopts;
+pub mod relay;
 pub mod store;
 pub mod wifi;
 
