@@ -21,6 +21,7 @@ printf '\x05\x00aa:bb:cc:dd:ee:ff' > fuzz/corpus/schema_value/mac
 printf '\x00\x00((25[0-5]|2[0-4][0-9])\\.){3}\x00192.168.1.1' > fuzz/corpus/schema_value/pattern
 for f in tests/fixtures/openwrt/etc/config/*; do printf '\x00' | cat - "$f" > "fuzz/corpus/uci_doc/$(basename "$f")"; done
 for f in tests/fixtures/openwrt-24.10/etc/config/*; do cat "$f" > "fuzz/corpus/uci_codec/$(basename "$f")"; printf '\x01true' >> "fuzz/corpus/uci_codec/$(basename "$f")"; done
+printf "config rule 'm'\n\toption src_ip '!10.0.0.0/255.255.0.0'\n\toption dest_ip 'fd00::/64'\n\x01/16" > fuzz/corpus/uci_codec/fw_masks
 cp tests/fixtures/openwrt-24.10/etc/config/network fuzz/corpus/uci_lan/network
 printf '\x014294967301,32' >> fuzz/corpus/uci_lan/network
 printf '  sl  local_address rem_address   st\n   0: 0100007F:0050 00000000:0000 0A 0 0 0\n   1: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 01 0\n' > fuzz/corpus/proc_net_tcp/tcp

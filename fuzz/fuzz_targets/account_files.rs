@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(users::parse_shells(&text).iter().all(|s| s.starts_with('/')));
     let _ = info::firmware(Some(&text), Some(&text));
     let _ = (info::max_tcp_window(&text), info::tcp_implementation(&text));
+    let _ = info::model_number(&text);
     let _ = info::led_status(&text, info::led_trigger(&text));
     assert!(usb::hex8(&text).is_none_or(|h| h.len() == 2));
     let _ = (usb::rate(&text), usb::host_type(&text), usb::port(&text), usb::hex16(&text), usb::self_powered(&text));

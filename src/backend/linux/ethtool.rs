@@ -19,12 +19,12 @@ const ETHTOOL_A_LINKMODES_HEADER: u16 = 1;
 const ETHTOOL_A_LINKMODES_AUTONEG: u16 = 2;
 const ETHTOOL_A_LINKMODES_SPEED: u16 = 5;
 const ETHTOOL_A_LINKMODES_DUPLEX: u16 = 6;
-const ETHTOOL_A_HEADER_DEV_NAME: u16 = 2;
+pub(super) const ETHTOOL_A_HEADER_DEV_NAME: u16 = 2;
 /// `NLA_F_NESTED`.
-const NESTED: u16 = 0x8000;
+pub(super) const NESTED: u16 = 0x8000;
 const NLM_F_REQUEST: u16 = 0x1;
 /// Longest interface name with its NUL (`IFNAMSIZ`).
-const IFNAMSIZ: usize = 16;
+pub(super) const IFNAMSIZ: usize = 16;
 
 /// The configured link mode of one device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl LinkModes {
     }
 }
 
-fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
+pub(super) fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
     let len = 4usize.saturating_add(data.len());
     let mut out = u16::try_from(len).unwrap_or(u16::MAX).to_ne_bytes().to_vec();
     out.extend_from_slice(&kind.to_ne_bytes());
@@ -66,7 +66,7 @@ fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
 }
 
 /// A generic-netlink request: nlmsghdr, genlmsghdr (command, version 1), attributes.
-fn request(family: u16, command: u8, seq: u32, attrs: &[u8]) -> Vec<u8> {
+pub(super) fn request(family: u16, command: u8, seq: u32, attrs: &[u8]) -> Vec<u8> {
     let len = HEADER_LEN.saturating_add(4).saturating_add(attrs.len());
     let mut out = u32::try_from(len).unwrap_or(0).to_ne_bytes().to_vec();
     out.extend_from_slice(&family.to_ne_bytes());

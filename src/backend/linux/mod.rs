@@ -33,6 +33,7 @@
 pub mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod ethtool_state;
 pub mod hosts;
 pub mod identity;
 mod ip;

@@ -6,10 +6,10 @@
 //!
 //! It reads sysfs only (addresses and routes come from netlink, `ip.rs`), writes nothing,
 //! and leaves absent what sysfs does not say (LastChange); the configured speed and duplex
-//! come from ethtool netlink (`ethtool.rs`).
+//! come from ethtool netlink (`ethtool.rs`; EEE and MDI-X: `ethtool_state.rs`).
 
 use super::objects::{ETH_INTERFACE, ETH_LINK, ROUTER};
-use super::{ethtool, reference, LinuxBackend};
+use super::{ethtool, ethtool_state, reference, LinuxBackend};
 use crate::hal::{ErrorKind, HalError, Result, Value};
 
 const IFF_UP: u32 = 0x1;
@@ -129,6 +129,11 @@ impl LinuxBackend {
             "DuplexMode" if self.netlink => {
                 ethtool::link_modes(ifname).and_then(|m| m.duplex_mode()).map(str::to_string)
             }
+            "EEECapability" | "EEEEnable" | "EEEStatus" if self.netlink => {
+                ethtool_state::eee(ifname).and_then(|e| e.value(param))
+            }
+            "MDIX" if self.netlink => ethtool_state::link_info(ifname).and_then(|(m, _)| m).map(str::to_string),
+            "CurrentMDIX" if self.netlink => ethtool_state::link_info(ifname).map(|(_, c)| c.to_string()),
             "CurrentBitRate" => self.net(ifname, "speed").and_then(|s| s.parse::<u32>().ok()).map(|s| s.to_string()),
             "CurrentDuplexMode" => self.net(ifname, "duplex").map(|d| {
                 match d.as_str() {

@@ -67,7 +67,10 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (MEMORY, &["Total", "Free"]),
     (PROCESS_STATUS, &["CPUUsage"]),
     (PROCESS, &["PID", "Command", "Size", "Priority", "CPUTime", "State"]),
-    (SENSOR, &["Enable", "Status", "Name", "Value", "LastUpdate"]),
+    (
+        SENSOR,
+        &["Enable", "Status", "Name", "Value", "LastUpdate", "LowAlarmValue", "HighAlarmValue", "MinValue", "MaxValue"],
+    ),
     (LOG_FILE, &["Name", "MaximumSize", "Persistent"]),
     (
         ETH_INTERFACE,
@@ -82,6 +85,11 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
             "CurrentBitRate",
             "DuplexMode",
             "CurrentDuplexMode",
+            "EEECapability",
+            "EEEEnable",
+            "EEEStatus",
+            "MDIX",
+            "CurrentMDIX",
         ],
     ),
     (ETH_INTERFACE_STATS, ETHERNET_STATS),

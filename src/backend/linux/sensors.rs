@@ -4,7 +4,11 @@
 //! Celsius; and DeviceInfo.VendorLogFile.{i} for the log files the integrator configured
 //! (key and Name: the path; Persistent: whether it lives outside a tmpfs).
 //!
-//! Read-only: alarms, polling and reset are not offered (the kernel keeps no history).
+//! Read-only. hwmon's limit and history attributes (Documentation/hwmon/sysfs-interface.rst)
+//! give LowAlarmValue/HighAlarmValue (`tempM_min`/`tempM_max`: the alarm limits) and
+//! MinValue/MaxValue (`tempM_lowest`/`tempM_highest`: the history since the chip's reset);
+//! thermal zones have neither. Alarm times, polling and reset are not offered (the kernel
+//! keeps no times).
 
 use super::LinuxBackend;
 use crate::hal::{ErrorKind, HalError, Result};
@@ -15,6 +19,10 @@ pub fn celsius(millidegrees: &str) -> Option<i64> {
     let m: i64 = millidegrees.trim().parse().ok()?;
     Some(m.saturating_add(500).div_euclid(1000)).filter(|c| *c >= -274)
 }
+
+/// TR-181 parameter and the hwmon attribute suffix (`tempM_<suffix>`, millidegrees) it reads.
+pub const HWMON_LIMITS: [(&str, &str); 4] =
+    [("LowAlarmValue", "min"), ("HighAlarmValue", "max"), ("MinValue", "lowest"), ("MaxValue", "highest")];
 
 impl LinuxBackend {
     pub(super) fn sensors(&self) -> Vec<String> {
@@ -57,8 +65,15 @@ impl LinuxBackend {
             "Name" => Some(name.chars().take(256).collect()),
             "Value" => value.map(|v| v.to_string()),
             "LastUpdate" => value.and(SystemClock::default().now().unix).map(crate::clock::format_date_time),
-            _ => None,
+            _ => self.hwmon_limit(&input, param).map(|v| v.to_string()),
         })
+    }
+
+    /// A limit or history attribute of a hwmon sensor (`HWMON_LIMITS`), in degrees.
+    fn hwmon_limit(&self, input: &str, param: &str) -> Option<i64> {
+        let (_, suffix) = HWMON_LIMITS.iter().find(|(p, _)| *p == param)?;
+        let base = input.strip_prefix("/sys/class/hwmon/")?.strip_suffix("_input")?;
+        self.line(&format!("/sys/class/hwmon/{base}_{suffix}")).and_then(|t| celsius(&t))
     }
 
     pub(super) fn logs(&self) -> Vec<String> {

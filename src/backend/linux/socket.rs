@@ -96,6 +96,24 @@ pub fn generic(build: &dyn Fn(u32) -> Vec<u8>) -> Result<Vec<Vec<u8>>> {
     Ok(out)
 }
 
+/// Like [`generic`], but the kernel's error answer is `Ok(Err(errno))` (ethtool: EOPNOTSUPP
+/// when the driver lacks the operation).
+pub fn generic_or_errno(build: &dyn Fn(u32) -> Vec<u8>) -> Result<core::result::Result<Vec<Vec<u8>>, i32>> {
+    let (fd, seq) = exchange(SockProtocol::NetlinkGeneric, build)?;
+    let mut buf = vec![0u8; DATAGRAM];
+    let n = recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()).map_err(|e| internal("recv", e))?;
+    let mut out = Vec::new();
+    for message in netlink::messages(buf.get(..n).unwrap_or(&[])) {
+        match message {
+            Err(NetlinkError::Kernel(errno)) => return Ok(Err(errno)),
+            Err(e) => return Err(internal("generic", e)),
+            Ok(m) if m.seq == seq => out.push(m.payload.to_vec()),
+            Ok(_) => {}
+        }
+    }
+    Ok(Ok(out))
+}
+
 /// Adds the payloads of `datagram` answering `seq` to `out`; true once NLMSG_DONE came.
 pub fn collect(datagram: &[u8], seq: u32, out: &mut Vec<Vec<u8>>) -> Result<bool> {
     for message in netlink::messages(datagram) {

@@ -25,6 +25,14 @@ pub fn firmware(openwrt_release: Option<&str>, os_release: Option<&str>) -> Opti
         .or_else(|| os_release.and_then(|t| pick(t, "PRETTY_NAME", "VERSION_ID")))
 }
 
+/// DeviceInfo.ModelNumber: the board's first device-tree `compatible` string (what OpenWrt
+/// calls the board name, `tplink,archer-c7-v2`), at most 64 characters.
+pub fn model_number(compatible: &str) -> Option<String> {
+    let first = compatible.split('\0').next()?.trim();
+    (!first.is_empty() && first.chars().count() <= 64 && first.chars().all(|c| c.is_ascii_graphic()))
+        .then(|| first.to_string())
+}
+
 /// The largest TCP receive window the stack offers: the maximum of `tcp_rmem`
 /// (`min default max`, bytes).
 pub fn max_tcp_window(tcp_rmem: &str) -> Option<u32> {

@@ -7,7 +7,8 @@
 //! - `SSH.AuthorizedKey.{i}`: dropbear's `/etc/dropbear/authorized_keys` (root's keys);
 //! - `DeviceInfo.FirmwareImage.{i}`: the running image (one row, key `active`) from
 //!   `/etc/openwrt_release` or `/etc/os-release`, which DeviceInfo.ActiveFirmwareImage and
-//!   BootFirmwareImage name; `DeviceInfo.NetworkProperties` from
+//!   BootFirmwareImage name; DeviceInfo.ModelNumber from `/proc/device-tree/compatible`;
+//!   `DeviceInfo.NetworkProperties` from
 //!   `/proc/sys/net/ipv4/tcp_rmem` and `tcp_available_congestion_control` ([`info`]);
 //! - `LEDs.LED.{i}`: `/sys/class/leds/<name>` (key: the name);
 //! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]).
@@ -47,7 +48,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (GROUP, &["GroupID", "Groupname"]),
     (SHELL, &["Enable", "Name"]),
     (SSH_KEY, &["User", "Key"]),
-    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage"]),
+    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage", "ModelNumber"]),
     (FIRMWARE, &["Name", "Version", "Available", "Status"]),
     (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
     (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
@@ -238,6 +239,9 @@ impl SystemBackend {
                 "User" => return Some(Value::row(USER, "root")),
                 _ => self.ssh_keys().into_iter().find(|(k, _)| k == key).map(|(_, l)| l),
             },
+            DEVICE_INFO if param == "ModelNumber" => {
+                return self.read("/proc/device-tree/compatible").and_then(|c| info::model_number(&c)).map(Value::Text)
+            }
             // The running image is the one that boots next: no second bank.
             DEVICE_INFO => {
                 return matches!(param, "ActiveFirmwareImage" | "BootFirmwareImage")

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
+mod matches;
 mod wifi;
 mod zones;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
@@ -164,7 +165,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             None => ipv4_cidr(section.option(addr)?).map(|(_, p)| Ipv4Addr::from(mask_of(p.unwrap_or(32))).to_string()),
         },
         Codec::Ref(table) => return value.filter(|v| !v.is_empty()).map(|v| Value::row(table, v)),
-        Codec::SelfRef(table) => return Some(Value::row(table, key)),
+        // Of an object (no row key): the row its section is in the table (Firewall.AdvancedLevel).
+        Codec::SelfRef(table) => return Some(Value::row(table, if key.is_empty() { section.id } else { key })),
         Codec::Zone(table) => return zones::read_zone(view, table, value),
         Codec::AllZones => Some(bool_text(value == Some("*"))),
         Codec::Position(package) => {
@@ -212,6 +214,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
         Codec::MatchText => value.map(|v| unnegated(v).to_string()),
+        Codec::MatchAddr => value.map(matches::match_address),
+        Codec::MatchMask => value.and_then(matches::match_mask),
         Codec::Ipv6Items => {
             let items = section.list(p.option.as_deref()?);
             Some(items.into_iter().filter(|i| i.parse::<Ipv6Addr>().is_ok()).collect::<Vec<_>>().join(","))
@@ -506,6 +510,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
             set(o, format!("{}{value}", if negated { "!" } else { "" }))
         }
+        (Codec::MatchAddr, Some(o)) => matches::write_address(section.option(o), o, value),
+        (Codec::MatchMask, Some(o)) => matches::write_mask(section.option(o), o, &p.name, value)?,
         (Codec::Negated, Some(o)) => write_negated(section, o, &p.name, boolean(value) == "1")?,
         (Codec::Cipher, Some(o)) => wifi::write_cipher(section.option(o), o, value)?,
         (Codec::ExtChannel, Some(o)) => wifi::write_extension(section.option(o), o, value)?,
