@@ -292,7 +292,9 @@ pub fn layer_entry(name: &str) -> Option<Entry> {
         return Some(Entry::Opaque(parent));
     }
     match file.strip_prefix(".wh.") {
-        Some("") => None,
+        // A whiteout names one entry of its directory: never itself or its parent
+        // (`.wh..` and `.wh...`, found by the `oci_image` fuzz target).
+        Some("" | "." | "..") => None,
         Some(target) => Some(Entry::Remove(parent.join(target))),
         None => Some(Entry::Put(rel)),
     }

@@ -70,7 +70,7 @@ fn blob_paths_and_layer_entries_stay_in_the_root() {
     assert_eq!(layer_entry("etc/.wh.motd"), Some(Entry::Remove("etc/motd".into())));
     assert_eq!(layer_entry("var/cache/.wh..wh..opq"), Some(Entry::Opaque("var/cache".into())));
     assert_eq!(layer_entry(".wh..wh..opq"), Some(Entry::Opaque(PathBuf::new())));
-    for bad in ["../x", "a/../../x", "/etc/passwd", "", ".", "a/.wh."] {
+    for bad in ["../x", "a/../../x", "/etc/passwd", "", ".", "a/.wh.", ".wh..", "a/.wh..."] {
         assert_eq!(layer_entry(bad), None, "{bad:?}");
     }
 }
