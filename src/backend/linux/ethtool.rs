@@ -7,13 +7,14 @@
 //! ETHTOOL_MSG_LINKMODES_GET for one device), plus [`link_modes`] which runs them over the
 //! socket module. Read-only; a kernel without ethtool netlink gives `None`.
 
-use super::netlink::{attributes, HEADER_LEN};
+pub(super) use super::genl::attr;
+pub use super::genl::family_id;
+use super::genl::{self, NLM_F_REQUEST};
+#[cfg(test)]
+use super::genl::{CTRL_ATTR_FAMILY_ID, GENL_ID_CTRL};
+use super::netlink::attributes;
 use super::socket;
 
-const GENL_ID_CTRL: u16 = 0x10;
-const CTRL_CMD_GETFAMILY: u8 = 3;
-const CTRL_ATTR_FAMILY_ID: u16 = 1;
-const CTRL_ATTR_FAMILY_NAME: u16 = 2;
 const ETHTOOL_MSG_LINKMODES_GET: u8 = 4;
 const ETHTOOL_A_LINKMODES_HEADER: u16 = 1;
 const ETHTOOL_A_LINKMODES_AUTONEG: u16 = 2;
@@ -22,7 +23,6 @@ const ETHTOOL_A_LINKMODES_DUPLEX: u16 = 6;
 pub(super) const ETHTOOL_A_HEADER_DEV_NAME: u16 = 2;
 /// `NLA_F_NESTED`.
 pub(super) const NESTED: u16 = 0x8000;
-const NLM_F_REQUEST: u16 = 0x1;
 /// Longest interface name with its NUL (`IFNAMSIZ`).
 pub(super) const IFNAMSIZ: usize = 16;
 
@@ -56,37 +56,14 @@ impl LinkModes {
     }
 }
 
-pub(super) fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-    let len = 4usize.saturating_add(data.len());
-    let mut out = u16::try_from(len).unwrap_or(u16::MAX).to_ne_bytes().to_vec();
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(data);
-    out.resize(len.saturating_add(3) & !3, 0);
-    out
-}
-
 /// A generic-netlink request: nlmsghdr, genlmsghdr (command, version 1), attributes.
 pub(super) fn request(family: u16, command: u8, seq: u32, attrs: &[u8]) -> Vec<u8> {
-    let len = HEADER_LEN.saturating_add(4).saturating_add(attrs.len());
-    let mut out = u32::try_from(len).unwrap_or(0).to_ne_bytes().to_vec();
-    out.extend_from_slice(&family.to_ne_bytes());
-    out.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&0u32.to_ne_bytes());
-    out.extend_from_slice(&[command, 1, 0, 0]);
-    out.extend_from_slice(attrs);
-    out
+    genl::message(family, NLM_F_REQUEST, command, seq, attrs)
 }
 
 /// CTRL_CMD_GETFAMILY for "ethtool".
 pub fn family_request(seq: u32) -> Vec<u8> {
-    request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, seq, &attr(CTRL_ATTR_FAMILY_NAME, b"ethtool\0"))
-}
-
-/// The family id in a CTRL_CMD_NEWFAMILY payload (after nlmsghdr).
-pub fn family_id(payload: &[u8]) -> Option<u16> {
-    let a = attributes(payload.get(4..)?).find(|a| a.kind == CTRL_ATTR_FAMILY_ID)?;
-    Some(u16::from_ne_bytes(<[u8; 2]>::try_from(a.data).ok()?))
+    genl::family_request(b"ethtool\0", seq)
 }
 
 /// ETHTOOL_MSG_LINKMODES_GET for device `ifname` (`None` for a name the kernel cannot have).

@@ -10,16 +10,13 @@
 //! attributes come from [`super::netlink::attributes`], which checks every length; a value
 //! of the wrong size is left out (absent), never guessed.
 
-use super::netlink::{attributes, u32_attr, Attr, HEADER_LEN};
+use super::genl::{self, GENL_HEADER, NLM_F_REQUEST};
+pub use super::genl::{attr, family_id, message};
+#[cfg(test)]
+use super::genl::{CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
+use super::netlink::{attributes, u32_attr, Attr};
 
-const GENL_ID_CTRL: u16 = 0x10;
-const CTRL_CMD_GETFAMILY: u8 = 3;
-const CTRL_ATTR_FAMILY_ID: u16 = 1;
-const CTRL_ATTR_FAMILY_NAME: u16 = 2;
-const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_DUMP: u16 = 0x300;
-/// Length of `struct genlmsghdr` (cmd, version, reserved).
-const GENL_HEADER: usize = 4;
 
 pub const CMD_GET_INTERFACE: u8 = 5;
 pub const CMD_GET_STATION: u8 = 17;
@@ -80,39 +77,9 @@ pub const IFTYPE_AP: u32 = 3;
 /// `NLA_F_NESTED`.
 const NESTED: u16 = 0x8000;
 
-/// One attribute, padded to 4 bytes.
-pub fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-    let len = 4usize.saturating_add(data.len());
-    let mut out = u16::try_from(len).unwrap_or(u16::MAX).to_ne_bytes().to_vec();
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(data);
-    out.resize(len.saturating_add(3) & !3, 0);
-    out
-}
-
-/// A generic-netlink message: nlmsghdr with `flags`, genlmsghdr (command, version 1),
-/// attributes.
-pub fn message(family: u16, flags: u16, command: u8, seq: u32, attrs: &[u8]) -> Vec<u8> {
-    let len = HEADER_LEN.saturating_add(GENL_HEADER).saturating_add(attrs.len());
-    let mut out = u32::try_from(len).unwrap_or(0).to_ne_bytes().to_vec();
-    out.extend_from_slice(&family.to_ne_bytes());
-    out.extend_from_slice(&flags.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&0u32.to_ne_bytes());
-    out.extend_from_slice(&[command, 1, 0, 0]);
-    out.extend_from_slice(attrs);
-    out
-}
-
 /// CTRL_CMD_GETFAMILY for "nl80211".
 pub fn family_request(seq: u32) -> Vec<u8> {
-    message(GENL_ID_CTRL, NLM_F_REQUEST, CTRL_CMD_GETFAMILY, seq, &attr(CTRL_ATTR_FAMILY_NAME, b"nl80211\0"))
-}
-
-/// The family id in a CTRL_CMD_NEWFAMILY payload (after nlmsghdr).
-pub fn family_id(payload: &[u8]) -> Option<u16> {
-    let a = attributes(payload.get(GENL_HEADER..)?).find(|a| a.kind == CTRL_ATTR_FAMILY_ID)?;
-    Some(u16::from_ne_bytes(<[u8; 2]>::try_from(a.data).ok()?))
+    genl::family_request(b"nl80211\0", seq)
 }
 
 /// A dump of `command` (GET_INTERFACE: every interface; GET_STATION, GET_SURVEY: of the
