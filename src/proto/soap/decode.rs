@@ -86,26 +86,30 @@ impl fmt::Display for DecodeError {
 
 /// Decodes one envelope.
 pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
-    if bytes.len() > MAX_ENVELOPE_BYTES {
-        return Err(DecodeError::bare(DecodeErrorKind::TooLarge));
-    }
-    let text = core::str::from_utf8(bytes).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    let text = envelope_text(bytes)?;
     if let Some(env) = lift::parameter_names(text, NAME_MAX).and_then(|l| decode_lifted(text, &l)) {
         return Ok(env);
     }
-    let doc =
-        roxmltree::Document::parse(text).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
-    decode_doc(&doc)
+    decode_text(text)
 }
 
 /// [`decode`] without the fast path of [`lift`]: always the general parser. The two must
 /// agree on every input (the `soap_lift` fuzz target and the tests compare them).
 #[doc(hidden)]
 pub fn decode_without_lift(bytes: &[u8]) -> Result<Envelope, DecodeError> {
+    decode_text(envelope_text(bytes)?)
+}
+
+/// The envelope's bytes as text: at most [`MAX_ENVELOPE_BYTES`], UTF-8.
+fn envelope_text(bytes: &[u8]) -> Result<&str, DecodeError> {
     if bytes.len() > MAX_ENVELOPE_BYTES {
         return Err(DecodeError::bare(DecodeErrorKind::TooLarge));
     }
-    let text = core::str::from_utf8(bytes).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
+    core::str::from_utf8(bytes).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))
+}
+
+/// Parses and decodes the whole text with the general XML parser.
+fn decode_text(text: &str) -> Result<Envelope, DecodeError> {
     let doc =
         roxmltree::Document::parse(text).map_err(|e| DecodeError::bare(DecodeErrorKind::NotXml(e.to_string())))?;
     decode_doc(&doc)
