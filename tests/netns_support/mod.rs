@@ -3,6 +3,8 @@
 //! test prints `skipped: ...`, and fails instead when `CI` is set.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod netemu;
+
 use std::process::Command;
 
 pub fn skip_or_fail(why: &str) {
@@ -166,4 +168,181 @@ impl Chain {
         }
         Ok(chain)
     }
+}
+
+/// Namespaces `cwd{pid}{tag}{i}` joined by veth links made one by one ([`Net::link`]):
+/// link L has 192.0.2.(32L+1)/27 and 2001:db8:L::1/64 on its left node's side
+/// (device `cwd{pid}{tag}{L}l`), .(32L+2) and ::2 on the right's (`...{L}r`); at most 8
+/// links. Every node forwards, answers ICMP without rate limits. Deleted on drop.
+pub struct Net {
+    pub ns: Vec<String>,
+    prefix: String,
+    links: usize,
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        for ns in &self.ns {
+            let _ = ip(&["netns", "del", ns]);
+        }
+    }
+}
+
+impl Net {
+    pub fn new(tag: &str, nodes: usize) -> Result<Net, String> {
+        let prefix = format!("cwd{}{tag}", std::process::id());
+        let mut net = Net { ns: Vec::new(), prefix, links: 0 };
+        for i in 0..nodes {
+            let ns = format!("{}{i}", net.prefix);
+            ip(&["netns", "add", &ns])?;
+            net.ns.push(ns.clone());
+            ip(&["-n", &ns, "link", "set", "lo", "up"])?;
+            Pair::within(&ns, forwarding_on)?;
+        }
+        Ok(net)
+    }
+
+    /// `A - R1 - ... - Rn - B`: nodes 0..=routers+1 joined by links 0..=routers, every node
+    /// routing towards both ends.
+    pub fn chain(tag: &str, routers: usize) -> Result<Net, String> {
+        let mut net = Net::new(tag, routers + 2)?;
+        for l in 0..=routers {
+            net.link(l, l + 1)?;
+        }
+        for node in 0..net.ns.len() {
+            for l in 0..=routers {
+                // Link l joins nodes l and l+1: links right of the node go via the next
+                // node, links left of it via the previous one.
+                let (via_link, side) = if l > node {
+                    (node, "r")
+                } else if l + 1 < node {
+                    (node - 1, "l")
+                } else {
+                    continue;
+                };
+                net.route(
+                    node,
+                    &["-4", "route", "add", &format!("192.0.2.{}/27", 32 * l), "via", &Net::v4(via_link, side)],
+                )?;
+                net.route(
+                    node,
+                    &["-6", "route", "add", &format!("2001:db8:{l}::/64"), "via", &Net::v6(via_link, side)],
+                )?;
+            }
+        }
+        Ok(net)
+    }
+
+    /// Joins `left` and `right` by the next link; returns its number.
+    pub fn link(&mut self, left: usize, right: usize) -> Result<usize, String> {
+        let l = self.links;
+        assert!(l < 8, "at most 8 links");
+        let (ld, rd) = (self.dev(l, "l"), self.dev(l, "r"));
+        ip(&[
+            "link",
+            "add",
+            &ld,
+            "netns",
+            &self.ns[left],
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &rd,
+            "netns",
+            &self.ns[right],
+        ])?;
+        for (node, dev, side) in [(left, &ld, "l"), (right, &rd, "r")] {
+            let ns = &self.ns[node];
+            ip(&["-n", ns, "addr", "add", &format!("{}/27", Net::v4(l, side)), "dev", dev])?;
+            ip(&["-n", ns, "addr", "add", &format!("{}/64", Net::v6(l, side)), "dev", dev, "nodad"])?;
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+        }
+        self.links += 1;
+        Ok(l)
+    }
+
+    /// `cwd{pid}{tag}{suffix}`: a name of this net's own (for devices, at most 15 bytes).
+    pub fn name(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.prefix)
+    }
+
+    /// The device of link `l` on side `"l"` or `"r"`.
+    pub fn dev(&self, l: usize, side: &str) -> String {
+        format!("{}{l}{side}", self.prefix)
+    }
+
+    /// The IPv4 address of link `l`'s side `"l"` (.1) or `"r"` (.2).
+    pub fn v4(l: usize, side: &str) -> String {
+        format!("192.0.2.{}", 32 * l + if side == "l" { 1 } else { 2 })
+    }
+
+    pub fn v6(l: usize, side: &str) -> String {
+        format!("2001:db8:{l}::{}", if side == "l" { 1 } else { 2 })
+    }
+
+    /// `ip -n NODE ARGS...` (ARGS such as `-4 route add default via ...`).
+    pub fn route(&self, node: usize, args: &[&str]) -> Result<(), String> {
+        let mut all = vec!["-n", &self.ns[node]];
+        all.extend_from_slice(args);
+        ip(&all)
+    }
+
+    /// A default route (both families) for `node` via side `side` of link `l`.
+    pub fn default_via(&self, node: usize, l: usize, side: &str) -> Result<(), String> {
+        self.route(node, &["-4", "route", "add", "default", "via", &Net::v4(l, side)])?;
+        self.route(node, &["-6", "route", "add", "default", "via", &Net::v6(l, side)])
+    }
+}
+
+fn forwarding_on() -> Result<(), String> {
+    for (file, value) in [
+        ("/proc/sys/net/ipv4/ip_forward", "1"),
+        ("/proc/sys/net/ipv6/conf/all/forwarding", "1"),
+        ("/proc/sys/net/ipv4/icmp_ratelimit", "0"),
+        ("/proc/sys/net/ipv6/icmp/ratelimit", "0"),
+    ] {
+        std::fs::write(file, value).map_err(|e| format!("{file}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Whether TUN devices can be made here (for [`netemu`]): /dev/net/tun opens.
+pub fn tun_available() -> bool {
+    std::fs::OpenOptions::new().read(true).write(true).open("/dev/net/tun").is_ok()
+}
+
+/// Runs a diagnostic the way an ACS has it run: its parameters under `object` (such as
+/// `Device.IP.Diagnostics.IPPing.`) and `DiagnosticsState` = `Requested` written in one
+/// SetParameterValues through the model (schema checks included), the run snapshotted by
+/// the diagnostics store and carried out by cwmpd's worker function inside namespace `ns`,
+/// its outcome stored, and every parameter of `object` read back by GetParameterValues
+/// (names relative to `object`, `RouteHops.1.HostAddress` included). The run's thread is
+/// real-time ([`netemu::realtime`]) where the scheduler allows: what is measured is then
+/// the path and cwmpd's timestamps, not how late a loaded machine wakes a thread.
+pub fn tr181_run(ns: &str, object: &str, set: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    use cwmpd::backend::diagnostics::{run, Change, DiagnosticsBackend, Store};
+    use cwmpd::model::{Model, ModelState};
+    use cwmpd::proto::rpc::ParameterValueStruct;
+    let mut state = ModelState::default();
+    let store = Store::default();
+    let mut model = Model::new(Box::new(DiagnosticsBackend::new(store.clone())), &state);
+    let pv =
+        |n: &str, v: &str| ParameterValueStruct { name: format!("{object}{n}"), value: v.into(), value_type: None };
+    let mut list: Vec<ParameterValueStruct> = set.iter().map(|(n, v)| pv(n, v)).collect();
+    list.push(pv("DiagnosticsState", "Requested"));
+    model.set_parameter_values(&list, "netns", &mut state).unwrap();
+    let changes = store.take_changes();
+    assert!(matches!(changes.as_slice(), [(_, Change::Requested)]), "{changes:?}");
+    let job = store.start(changes[0].0).unwrap();
+    let outcome = {
+        let job = job.clone();
+        Pair::within(ns, move || {
+            netemu::realtime();
+            run::run(&job)
+        })
+    };
+    assert!(store.finish(&job, outcome));
+    let values = model.get_parameter_values(&[object.into()]).unwrap();
+    values.into_iter().map(|p| (p.name.strip_prefix(object).unwrap_or(&p.name).to_string(), p.value)).collect()
 }
