@@ -1,53 +1,74 @@
 //! TraceRoute over a chain of three routers made of network namespaces (TR-181
 //! `Device.IP.Diagnostics.TraceRoute.`; issue "TR-143 diagnostics" item 4): every hop with
-//! its address, IPv4 and IPv6, and MaxHopCount.
+//! its address and its round trip, IPv4 and IPv6, and MaxHopCount. Each router holds what
+//! comes from the prober's side 5 ms on a line of `netns_support::netemu` (the kernel has no
+//! sch_netem), so hop h answers after h - 1 lines. Driven as an ACS drives it
+//! (`netns_support::tr181_run`: SetParameterValues with Requested, the run, GetParameterValues).
+//!
+//! Needs root, `ip` (iproute2) and /dev/net/tun: prints `skipped: ...` without them, and
+//! fails instead when `CI` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod netns_support;
 
-use netns_support::{skip_or_fail, Chain, Pair};
-use std::process::Command;
+use netns_support::netemu::{one_at_a_time, Line, NetEmu};
+use netns_support::{built, netemu_ready, tr181_run, Net};
+use std::time::Duration;
 
-fn traceroute_run(host: &str) -> cwmpd::backend::diagnostics::Run {
-    use cwmpd::hal::Value;
-    let config = [("Host", host), ("NumberOfTries", "2"), ("Timeout", "1000"), ("MaxHopCount", "8"), ("DSCP", "0")];
-    cwmpd::backend::diagnostics::Run {
-        kind: cwmpd::proto::cpe::DiagnosticKind::TraceRoute,
-        generation: 1,
-        config: config.into_iter().map(|(k, v)| (k.to_string(), Value::Text(v.to_string()))).collect(),
-        cancel: Default::default(),
+const TRACE: &str = "Device.IP.Diagnostics.TraceRoute.";
+const LINE_MS: u64 = 5;
+
+/// A - R1 - R2 - R3 - B, each router's line on what arrives from A's side.
+fn chain() -> Result<(Net, Vec<NetEmu>), String> {
+    let net = Net::chain("t", 3)?;
+    let mut lines = Vec::new();
+    for k in 1..=3 {
+        let emu = NetEmu::start(&net.ns[k], &net.name(&format!("e{k}")), Line::delay(Duration::from_millis(LINE_MS)))?;
+        emu.divert(&["iif", &net.dev(k - 1, "r")])?;
+        lines.push(emu);
     }
+    Ok((net, lines))
 }
 
-/// TraceRoute over three routers finds every hop with its address, IPv4 and IPv6; a hop
-/// limit below the chain ends in Error_MaxHopCountExceeded.
+/// Every hop once with its address (the line gives back the hop it cost), hop h no sooner
+/// than 5 (h - 1) ms and before one more line's worth (the fastest of its tries), IPv4 and
+/// IPv6; a hop limit below the chain ends in Error_MaxHopCountExceeded.
 #[test]
 fn traceroute_finds_every_hop_of_a_chain() {
-    use cwmpd::backend::diagnostics::traceroute::trace;
-    if Command::new("ip").arg("-V").output().is_err() {
-        return skip_or_fail("no `ip` command (apt-get install iproute2)");
+    let _serial = one_at_a_time();
+    if !netemu_ready() {
+        return;
     }
-    let chain = match Chain::new() {
-        Ok(c) => c,
-        Err(e) => return skip_or_fail(&format!("cannot build the router chain: {e}")),
-    };
-    let a = chain.0[0].clone();
+    let Some((net, lines)) = built(chain()) else { return };
     for (dest, hops) in [
-        ("192.0.2.194", ["192.0.2.2", "192.0.2.66", "192.0.2.130", "192.0.2.194"]),
-        ("2001:db8:3::2", ["2001:db8:0::2", "2001:db8:1::2", "2001:db8:2::2", "2001:db8:3::2"]),
+        (Net::v4(3, "r"), [0, 1, 2, 3].map(|l| Net::v4(l, "r"))),
+        (Net::v6(3, "r"), [0, 1, 2, 3].map(|l| Net::v6(l, "r"))),
     ] {
-        let o = Pair::within(&a, move || trace(&traceroute_run(dest)));
-        eprintln!("traceroute {dest}: {} {:?}", o.state, o.results.rows);
-        assert_eq!(o.state, "Complete", "{o:?}");
-        let found: Vec<String> = o.results.rows.iter().map(|r| r["HostAddress"].clone()).collect();
-        let want: Vec<String> = hops.iter().map(|h| h.parse::<std::net::IpAddr>().unwrap().to_string()).collect();
-        assert_eq!(found, want);
-        // One time per answered try (a first IPv6 try may wait out neighbour discovery).
-        assert!(o.results.rows.iter().all(|r| (1..=2).contains(&r["RTTimes"].split(',').count())), "{o:?}");
-        assert!(o.results.rows.iter().all(|r| r["ErrorCode"] == "0"), "{o:?}");
+        let set = [("Host", dest.as_str()), ("NumberOfTries", "3"), ("Timeout", "1000"), ("MaxHopCount", "8")];
+        let v = tr181_run(&net.ns[0], TRACE, &set);
+        assert_eq!(v["DiagnosticsState"], "Complete", "{v:?}");
+        assert_eq!(v["RouteHopsNumberOfEntries"], "4", "{v:?}");
+        for (h, want) in hops.iter().enumerate() {
+            let hop = |p: &str| v[&format!("RouteHops.{}.{p}", h + 1)].clone();
+            let want = want.parse::<std::net::IpAddr>().unwrap().to_string();
+            let times: Vec<u64> = hop("RTTimes").split(',').map(|t| t.parse().unwrap()).collect();
+            eprintln!("{dest} hop {}: {} {times:?} ms", h + 1, hop("HostAddress"));
+            assert_eq!(hop("HostAddress"), want, "hop {}", h + 1);
+            assert_eq!(hop("ErrorCode"), "0");
+            // One time per answered try (a first IPv6 try may wait out neighbour discovery).
+            assert!((1..=3).contains(&times.len()), "hop {}: {times:?}", h + 1);
+            let fastest = *times.iter().min().unwrap();
+            let crossed = LINE_MS * h as u64;
+            assert!((crossed..crossed + LINE_MS).contains(&fastest), "hop {}: {times:?} ms", h + 1);
+        }
     }
-    let mut short = traceroute_run("192.0.2.194");
-    short.config.insert("MaxHopCount".into(), cwmpd::hal::Value::Text("2".into()));
-    let o = Pair::within(&a, move || trace(&short));
-    assert_eq!((o.state, o.results.rows.len()), ("Error_MaxHopCountExceeded", 2));
+    assert!(lines.iter().all(|l| l.passed() > 0 && l.dropped() == 0));
+
+    let far = Net::v4(3, "r");
+    let set = [("Host", far.as_str()), ("NumberOfTries", "1"), ("Timeout", "1000"), ("MaxHopCount", "2")];
+    let v = tr181_run(&net.ns[0], TRACE, &set);
+    assert_eq!(
+        (v["DiagnosticsState"].as_str(), v["RouteHopsNumberOfEntries"].as_str()),
+        ("Error_MaxHopCountExceeded", "2")
+    );
 }

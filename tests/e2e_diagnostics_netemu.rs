@@ -32,11 +32,7 @@ fn pv(name: &str, value: &str, t: ValueType) -> ParameterValueStruct {
 
 /// A - R - B with the line in R on what comes from A.
 fn line() -> Result<(Net, NetEmu), String> {
-    let mut net = Net::new("e", 3)?;
-    net.link(0, 1)?;
-    net.link(1, 2)?;
-    net.default_via(0, 0, "r")?;
-    net.default_via(2, 1, "l")?;
+    let net = Net::via_router("e")?;
     let emu = NetEmu::start(&net.ns[1], &net.name("e"), Line { delay: Duration::from_millis(20), loss: 0.1, seed: 3 })?;
     emu.divert(&["iif", &net.dev(0, "r")])?;
     Ok((net, emu))

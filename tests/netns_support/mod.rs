@@ -106,70 +106,6 @@ fn netem_available() -> bool {
     loadable.unwrap_or(false) && Command::new("modprobe").arg("sch_netem").status().is_ok_and(|s| s.success())
 }
 
-/// Namespaces `a`, three routers and `b` in a line (links 192.0.2.0/26, .64/26, .128/26,
-/// .192/26 and 2001:db8:N::/64), forwarding on, ICMP rate limits off. Deleted on drop.
-pub struct Chain(pub Vec<String>);
-
-impl Drop for Chain {
-    fn drop(&mut self) {
-        for ns in &self.0 {
-            let _ = ip(&["netns", "del", ns]);
-        }
-    }
-}
-
-impl Chain {
-    pub fn new() -> Result<Chain, String> {
-        let id = std::process::id();
-        let chain = Chain((0..5).map(|i| format!("cwd{id}c{i}")).collect());
-        for ns in &chain.0 {
-            ip(&["netns", "add", ns])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
-        for link in 0..4usize {
-            let (left, right) = (&chain.0[link], &chain.0[link + 1]);
-            let (l, r) = (format!("cwd{id}l{link}"), format!("cwd{id}r{link}"));
-            ip(&["link", "add", &l, "netns", left, "type", "veth", "peer", "name", &r, "netns", right])?;
-            let base = link * 64;
-            for (ns, dev, host) in [(left, &l, 1), (right, &r, 2)] {
-                ip(&["-n", ns, "addr", "add", &format!("192.0.2.{}/26", base + host), "dev", dev])?;
-                ip(&["-n", ns, "addr", "add", &format!("2001:db8:{link}::{host}/64"), "dev", dev, "nodad"])?;
-                ip(&["-n", ns, "link", "set", dev, "up"])?;
-            }
-        }
-        for (i, ns) in chain.0.iter().enumerate() {
-            // Towards b: via the next node; towards a: via the previous one.
-            if i < 4 {
-                let (v4, v6) = (format!("192.0.2.{}", i * 64 + 2), format!("2001:db8:{i}::2"));
-                for link in i + 1..4 {
-                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
-                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
-                }
-            }
-            if i > 0 {
-                let (v4, v6) = (format!("192.0.2.{}", (i - 1) * 64 + 1), format!("2001:db8:{}::1", i - 1));
-                for link in 0..i - 1 {
-                    ip(&["-n", ns, "route", "add", &format!("192.0.2.{}/26", link * 64), "via", &v4])?;
-                    ip(&["-n", ns, "route", "add", &format!("2001:db8:{link}::/64"), "via", &v6])?;
-                }
-            }
-            let ns = ns.clone();
-            Pair::within(&ns, || {
-                for (file, value) in [
-                    ("/proc/sys/net/ipv4/ip_forward", "1"),
-                    ("/proc/sys/net/ipv6/conf/all/forwarding", "1"),
-                    ("/proc/sys/net/ipv4/icmp_ratelimit", "0"),
-                    ("/proc/sys/net/ipv6/icmp/ratelimit", "0"),
-                ] {
-                    std::fs::write(file, value).map_err(|e| format!("{file}: {e}"))?;
-                }
-                Ok::<(), String>(())
-            })?;
-        }
-        Ok(chain)
-    }
-}
-
 /// Namespaces `cwd{pid}{tag}{i}` joined by veth links made one by one ([`Net::link`]):
 /// link L has 192.0.2.(32L+1)/27 and 2001:db8:L::1/64 on its left node's side
 /// (device `cwd{pid}{tag}{L}l`), .(32L+2) and ::2 on the right's (`...{L}r`); at most 8
@@ -230,6 +166,16 @@ impl Net {
                 )?;
             }
         }
+        Ok(net)
+    }
+
+    /// `A - R - B`: nodes 0, 1, 2 on links 0 and 1, A and B routing everything via R.
+    pub fn via_router(tag: &str) -> Result<Net, String> {
+        let mut net = Net::new(tag, 3)?;
+        net.link(0, 1)?;
+        net.link(1, 2)?;
+        net.default_via(0, 0, "r")?;
+        net.default_via(2, 1, "l")?;
         Ok(net)
     }
 
@@ -310,6 +256,25 @@ fn forwarding_on() -> Result<(), String> {
 /// Whether TUN devices can be made here (for [`netemu`]): /dev/net/tun opens.
 pub fn tun_available() -> bool {
     std::fs::OpenOptions::new().read(true).write(true).open("/dev/net/tun").is_ok()
+}
+
+/// Whether namespaces with emulated lines can be made: `ip` and /dev/net/tun; otherwise
+/// says why ([`skip_or_fail`]).
+pub fn netemu_ready() -> bool {
+    if Command::new("ip").arg("-V").output().is_err() {
+        skip_or_fail("no `ip` command (apt-get install iproute2)");
+        return false;
+    }
+    if !tun_available() {
+        skip_or_fail("cannot open /dev/net/tun (root and the tun driver needed)");
+        return false;
+    }
+    true
+}
+
+/// What a topology builder made, or `None` after [`skip_or_fail`] said why it could not.
+pub fn built<T>(what: Result<T, String>) -> Option<T> {
+    what.map_err(|e| skip_or_fail(&format!("cannot build the namespaces (root, netns, veth, tun needed): {e}"))).ok()
 }
 
 /// Runs a diagnostic the way an ACS has it run: its parameters under `object` (such as

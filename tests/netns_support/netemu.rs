@@ -180,6 +180,14 @@ fn open_tun(name: &str) -> Result<File, String> {
     Ok(file)
 }
 
+/// One test of a process at a time (hold the guard for the test): lines, probers and
+/// responders run at real-time priority, and several tests' worth of them on a two-core
+/// machine would delay one another.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Puts the calling thread under SCHED_FIFO (priority 10): on a machine shared by
 /// builders, a thread at normal priority can wake tens of milliseconds after its timer,
 /// and the test would measure the scheduler instead of the line (netem's hrtimers run in
