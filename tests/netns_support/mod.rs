@@ -1,6 +1,9 @@
 //! Network namespaces for the diagnostics tests: made by the test, deleted on drop; a
-//! thread enters one with setns(2). Needs root and iproute2 (`ip`, `tc`): without them a
-//! test prints `skipped: ...`, and fails instead when `CI` is set.
+//! thread enters one with setns(2). [`Pair`]: two namespaces on a veth; [`Net`]: any number
+//! joined link by link (a chain of routers, a router with hosts), with delay and loss from
+//! [`netemu`] lines (the kernel has no sch_netem); [`tr181_run`] runs a diagnostic through
+//! the model in a namespace. Needs root and iproute2 (`ip`, `tc`): without them a test
+//! prints `skipped: ...`, and fails instead when `CI` is set.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod netemu;
@@ -24,7 +27,9 @@ pub fn ip(args: &[&str]) -> Result<(), String> {
 }
 
 /// Two namespaces `a` (prober) and `b` (target) joined by veth `x` (in a) / `y` (in b):
-/// 192.0.2.1 / 2001:db8::1 and 192.0.2.2 / 2001:db8::2; netem on `x`. Deleted on drop.
+/// 192.0.2.1 / 2001:db8::1 and 192.0.2.2 / 2001:db8::2; netem on `x` where the kernel has
+/// sch_netem (none here nor in CI: delay and loss come from [`netemu`] lines on a [`Net`]).
+/// Deleted on drop.
 pub struct Pair {
     pub a: String,
     pub b: String,
@@ -82,7 +87,7 @@ pub fn setup(tag: &str, netem: &[&str]) -> Option<Pair> {
     }
     if !netem.is_empty() && !netem_available() {
         // A kernel module, not a package: CI cannot install it, so this skips everywhere.
-        eprintln!("skipped: this kernel has no sch_netem qdisc (the held-responder test covers delay and loss)");
+        eprintln!("skipped: this kernel has no sch_netem qdisc (netemu lines stand in for it: Net, netemu::NetEmu)");
         return None;
     }
     match Pair::new(tag, netem) {
