@@ -14,21 +14,15 @@
 mod netns_support;
 mod support;
 
-use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
-use cwmpd::testacs::script::Expect;
-use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
+use cwmpd::proto::rpc::ValueType;
 use netns_support::netemu::{realtime, Line, NetEmu};
-use netns_support::{skip_or_fail, tun_available, Net, Pair};
+use netns_support::{built, netemu_ready, Net, Pair};
 use std::time::Duration;
+use support::diag::{completed, digest_acs, request};
 use support::{Daemon, DaemonConfig, TempDir};
 
-const WAIT: Duration = Duration::from_secs(20);
 const PING: &str = "Device.IP.Diagnostics.IPPing.";
 const REPS: u64 = 40;
-
-fn pv(name: &str, value: &str, t: ValueType) -> ParameterValueStruct {
-    ParameterValueStruct { name: format!("{PING}{name}"), value: value.into(), value_type: Some(t) }
-}
 
 /// A - R - B with the line in R on what comes from A.
 fn line() -> Result<(Net, NetEmu), String> {
@@ -40,60 +34,34 @@ fn line() -> Result<(Net, NetEmu), String> {
 
 #[test]
 fn ipping_through_cwmpd_over_the_emulated_line() {
-    if std::process::Command::new("ip").arg("-V").output().is_err() {
-        return skip_or_fail("no `ip` command (apt-get install iproute2)");
+    if !netemu_ready() {
+        return;
     }
-    if !tun_available() {
-        return skip_or_fail("cannot open /dev/net/tun (root and the tun driver needed)");
-    }
-    let (net, emu) = match line() {
-        Ok(l) => l,
-        Err(e) => return skip_or_fail(&format!("cannot build the namespaces (root, netns, veth, tun needed): {e}")),
-    };
+    let Some((net, emu)) = built(line()) else { return };
     let dir = TempDir::new("diag-netemu");
-    let target = Net::v4(1, "r");
+    let (target, path) = (Net::v4(1, "r"), dir.path().to_path_buf());
     // The ACS's threads and the daemon start from a thread in A, so they live in A; the
     // daemon inherits the real-time priority (netemu::realtime) so that its round trips are
     // not how late a loaded machine wakes it.
-    let path = dir.path().to_path_buf();
     let (acs, d) = Pair::within(&net.ns[0], move || {
         realtime();
-        let acs = TestAcs::start(TestAcsConfig {
-            auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
-            ..TestAcsConfig::default()
-        })
-        .unwrap();
+        let acs = digest_acs();
         acs.set_reply_delay(Duration::from_millis(300));
-        acs.push(
-            Body::SetParameterValues {
-                parameter_list: vec![
-                    pv("Host", &target, ValueType::String),
-                    pv("NumberOfRepetitions", &REPS.to_string(), ValueType::UnsignedInt),
-                    pv("Timeout", "150", ValueType::UnsignedInt),
-                    pv("DiagnosticsState", "Requested", ValueType::String),
-                ],
-                parameter_key: "netemu-1".into(),
-            },
-            Some(Expect::Response("SetParameterValuesResponse".into())),
-        );
+        let reps = REPS.to_string();
+        let params = [
+            ("Host", target.as_str(), ValueType::String),
+            ("NumberOfRepetitions", reps.as_str(), ValueType::UnsignedInt),
+            ("Timeout", "150", ValueType::UnsignedInt),
+        ];
+        request(&acs, PING, &params, "netemu-1");
         let cfg = DaemonConfig::new(&acs.url()).write(&path);
         let d = Daemon::start(&path, &cfg);
         (acs, d)
     });
-    assert!(acs.wait_sessions(1, WAIT), "no first session\n{}", d.log_text());
-    acs.push(Body::GetParameterValues { parameter_names: vec![PING.into()] }, None);
-    assert!(acs.wait_sessions(2, WAIT), "no session after the test\n{}", d.log_text());
-    let second = &acs.sessions()[1];
-    assert_eq!(second.event_codes(), vec!["8 DIAGNOSTICS COMPLETE".to_string()]);
-    let Some(Body::GetParameterValuesResponse { parameter_list }) = &second.exchanges[0].answer else {
-        panic!("{:?}", second.exchanges[0].answer)
-    };
-    let value = |n: &str| {
-        parameter_list.iter().find(|p| p.name == format!("{PING}{n}")).map(|p| p.value.clone()).unwrap_or_default()
-    };
-    let num = |n: &str| value(n).parse::<u64>().unwrap();
-    assert_eq!(value("DiagnosticsState"), "Complete", "{parameter_list:?}\n{}", d.log_text());
-    assert_eq!(value("IPAddressUsed"), Net::v4(0, "l"));
+    let v = completed(&acs, &d, PING);
+    let num = |n: &str| v[n].parse::<u64>().unwrap();
+    assert_eq!(v["DiagnosticsState"], "Complete", "{v:?}\n{}", d.log_text());
+    assert_eq!(v["IPAddressUsed"], Net::v4(0, "l"));
     let (ok, failed) = (num("SuccessCount"), num("FailureCount"));
     let (min, avg, max) =
         (num("MinimumResponseTimeDetailed"), num("AverageResponseTimeDetailed"), num("MaximumResponseTimeDetailed"));

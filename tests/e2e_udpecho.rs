@@ -9,13 +9,12 @@ mod support;
 
 use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
 use cwmpd::testacs::script::Expect;
-use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
+use support::diag::{completed, digest_acs, request, WAIT};
 use support::{Daemon, DaemonConfig, TempDir};
 
-const WAIT: Duration = Duration::from_secs(20);
 const CONFIG: &str = "Device.IP.Diagnostics.UDPEchoConfig.";
 const ECHO: &str = "Device.IP.Diagnostics.UDPEchoDiagnostics.";
 const REPS: u32 = 10;
@@ -23,14 +22,6 @@ const SIZE: u32 = 100;
 
 fn pv(name: String, value: &str, t: ValueType) -> ParameterValueStruct {
     ParameterValueStruct { name, value: value.into(), value_type: Some(t) }
-}
-
-fn acs() -> TestAcs {
-    TestAcs::start(TestAcsConfig {
-        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
-        ..TestAcsConfig::default()
-    })
-    .unwrap()
 }
 
 /// `cwmpd get NAME` over the daemon's control socket: the value.
@@ -53,7 +44,7 @@ fn udpecho_between_two_daemons_counters_agree() {
     let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     // The responder: its ACS enables UDPEchoConfig with Echo Plus on `port`.
     let dir_a = TempDir::new("udpecho-responder");
-    let acs_a = acs();
+    let acs_a = digest_acs();
     acs_a.push(
         Body::SetParameterValues {
             parameter_list: vec![
@@ -72,39 +63,24 @@ fn udpecho_between_two_daemons_counters_agree() {
 
     // The client: its ACS requests the test in one SetParameterValues.
     let dir_b = TempDir::new("udpecho-client");
-    let acs_b = acs();
+    let acs_b = digest_acs();
     acs_b.set_reply_delay(Duration::from_millis(200));
-    let set = |n: &str, v: &str, t| pv(format!("{ECHO}{n}"), v, t);
-    acs_b.push(
-        Body::SetParameterValues {
-            parameter_list: vec![
-                set("Host", "127.0.0.1", ValueType::String),
-                set("Port", &port.to_string(), ValueType::UnsignedInt),
-                set("NumberOfRepetitions", &REPS.to_string(), ValueType::UnsignedInt),
-                set("Timeout", "1000", ValueType::UnsignedInt),
-                set("DataBlockSize", &SIZE.to_string(), ValueType::UnsignedInt),
-                set("InterTransmissionTime", "20", ValueType::UnsignedInt),
-                set("EnableIndividualPacketResults", "true", ValueType::Boolean),
-                set("DiagnosticsState", "Requested", ValueType::String),
-            ],
-            parameter_key: "echo-test".into(),
-        },
-        Some(Expect::Response("SetParameterValuesResponse".into())),
-    );
+    let (port_text, reps, size) = (port.to_string(), REPS.to_string(), SIZE.to_string());
+    let params = [
+        ("Host", "127.0.0.1", ValueType::String),
+        ("Port", port_text.as_str(), ValueType::UnsignedInt),
+        ("NumberOfRepetitions", reps.as_str(), ValueType::UnsignedInt),
+        ("Timeout", "1000", ValueType::UnsignedInt),
+        ("DataBlockSize", size.as_str(), ValueType::UnsignedInt),
+        ("InterTransmissionTime", "20", ValueType::UnsignedInt),
+        ("EnableIndividualPacketResults", "true", ValueType::Boolean),
+    ];
+    request(&acs_b, ECHO, &params, "echo-test");
     let cfg_b = DaemonConfig::new(&acs_b.url()).write(dir_b.path());
     let b = Daemon::start(dir_b.path(), &cfg_b);
-    assert!(acs_b.wait_sessions(1, WAIT), "client: no session\n{}", b.log_text());
-    acs_b.push(Body::GetParameterValues { parameter_names: vec![ECHO.into()] }, None);
-    assert!(acs_b.wait_sessions(2, WAIT), "client: no session after the test\n{}", b.log_text());
-    let second = &acs_b.sessions()[1];
-    assert_eq!(second.event_codes(), vec!["8 DIAGNOSTICS COMPLETE".to_string()]);
-    let Some(Body::GetParameterValuesResponse { parameter_list }) = &second.exchanges[0].answer else {
-        panic!("{:?}", second.exchanges[0].answer)
-    };
-    let value = |n: &str| {
-        parameter_list.iter().find(|p| p.name == format!("{ECHO}{n}")).map(|p| p.value.clone()).unwrap_or_default()
-    };
-    assert_eq!(value("DiagnosticsState"), "Complete", "{parameter_list:?}\n{}", b.log_text());
+    let v = completed(&acs_b, &b, ECHO);
+    let value = |n: &str| v.get(n).cloned().unwrap_or_default();
+    assert_eq!(value("DiagnosticsState"), "Complete", "{v:?}\n{}", b.log_text());
     assert_eq!((value("SuccessCount"), value("FailureCount")), (REPS.to_string(), "0".into()));
     assert_eq!(value("IndividualPacketResultNumberOfEntries"), REPS.to_string());
     let last = |n: &str| value(&format!("IndividualPacketResult.{REPS}.{n}"));

@@ -290,6 +290,7 @@ pub fn built<T>(what: Result<T, String>) -> Option<T> {
 /// (names relative to `object`, `RouteHops.1.HostAddress` included). The run's thread is
 /// real-time ([`netemu::realtime`]) where the scheduler allows: what is measured is then
 /// the path and cwmpd's timestamps, not how late a loaded machine wakes a thread.
+#[cfg(feature = "diagnostics")]
 pub fn tr181_run(ns: &str, object: &str, set: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
     use cwmpd::backend::diagnostics::{run, Change, DiagnosticsBackend, Store};
     use cwmpd::model::{Model, ModelState};

@@ -252,12 +252,21 @@ fn restore_hop(packet: &mut [u8]) {
             let ihl = (usize::from(packet[0] & 0x0f) * 4).clamp(20, packet.len());
             packet[8] = packet[8].saturating_add(1);
             packet[10..12].copy_from_slice(&[0, 0]);
-            let sum = cwmpd::proto::diag::icmp::checksum(&packet[..ihl]).to_be_bytes();
+            let sum = header_checksum(&packet[..ihl]).to_be_bytes();
             packet[10..12].copy_from_slice(&sum);
         }
         Some(6) if packet.len() >= 40 => packet[7] = packet[7].saturating_add(1),
         _ => {}
     }
+}
+
+/// The Internet checksum (RFC 1071) of an IPv4 header whose checksum field is zero.
+fn header_checksum(header: &[u8]) -> u16 {
+    let mut sum: u32 = header.chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]))).sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
 }
 
 /// xorshift64*: the drop decisions, reproducible from the seed.

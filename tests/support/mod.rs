@@ -2,6 +2,9 @@
 //! the real `cwmpd` binary started against a test ACS on loopback.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "testacs")]
+pub mod diag;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
