@@ -19,7 +19,8 @@ use cwmpd::backend::diagnostics::http::{transfer, Direction, Params, IDLE_TIMEOU
 use cwmpd::backend::diagnostics::run::Family;
 use cwmpd::backend::diagnostics::Outcome;
 use cwmpd::clock::parse_date_time;
-use netns_support::{ip, setup, skip_or_fail, Pair};
+use netns_support::netemu::{one_at_a_time, realtime, Line, NetEmu};
+use netns_support::{built, ip, netemu_ready, setup, skip_or_fail, Net, Pair};
 use std::net::TcpListener;
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
@@ -86,6 +87,8 @@ fn within(a: f64, b: f64, pct: f64) -> bool {
 
 #[test]
 fn throughput_against_tbf_and_iperf3() {
+    // Not beside the real-time threads of the delay-line test: the rates would suffer.
+    let _serial = one_at_a_time();
     if Command::new("iperf3").arg("--version").output().is_err() {
         skip_or_fail("no iperf3 (apt-get install iperf3)");
         return;
@@ -151,6 +154,7 @@ fn throughput_against_tbf_and_iperf3() {
 
 #[test]
 fn error_states_in_a_namespace() {
+    let _serial = one_at_a_time();
     let Some(pair) = setup("e", &[]) else { return };
     let l = Pair::within(&pair.b, || TcpListener::bind("192.0.2.2:8080").unwrap());
     diag_http_server::serve(l);
@@ -190,4 +194,72 @@ fn sniff_tcp_tos() -> Option<u8> {
             return Some(buf[1]);
         }
     }
+}
+
+/// TCP through an emulated line (`netns_support::netemu`; the kernel has no sch_netem):
+/// A - R - B, R holding what goes from A to B 20 ms. The handshake (TCPOpenRequestTime to
+/// TCPOpenResponseTime: the SYN crosses the line) and the request (ROMTime to BOMTime: the
+/// GET crosses it) each take the line's delay, within 5% or 0.5 ms; IPv4 and IPv6. The
+/// server ([`answer_at_once`]) and the prober run at real-time priority
+/// (`netemu::realtime`).
+#[test]
+fn handshake_and_request_times_over_a_delay_line() {
+    const DELAY_US: f64 = 20_000.0;
+    let _serial = one_at_a_time();
+    if !netemu_ready() {
+        return;
+    }
+    let line = || {
+        let net = Net::via_router("t")?;
+        let emu = NetEmu::start(&net.ns[1], &net.name("e"), Line::delay(std::time::Duration::from_millis(20)))?;
+        emu.divert(&["iif", &net.dev(0, "r")])?;
+        Ok::<_, String>((net, emu))
+    };
+    let Some((net, emu)) = built(line()) else { return };
+    let (v4, v6) = (Net::v4(1, "r"), Net::v6(1, "r"));
+    let (b4, b6) = (format!("{v4}:8080"), format!("[{v6}]:8080"));
+    Pair::within(&net.ns[2], move || {
+        realtime();
+        answer_at_once(TcpListener::bind(b4).unwrap());
+        answer_at_once(TcpListener::bind(b6).unwrap());
+    });
+    for url in [format!("http://{v4}:8080/f"), format!("http://[{v6}]:8080/f")] {
+        let o = {
+            let url = url.clone();
+            Pair::within(&net.ns[0], move || {
+                realtime();
+                transfer(&params(Direction::Download, &url, None), &AtomicBool::new(false))
+            })
+        };
+        assert_eq!(o.state, "Complete", "{url}: {o:?}");
+        let at = |n: &str| micros(&o.results.values[n]);
+        let open = at("TCPOpenResponseTime") - at("TCPOpenRequestTime");
+        let request = at("BOMTime") - at("ROMTime");
+        eprintln!("{url} over a 20 ms line: TCP open {open} us, ROM to BOM {request} us");
+        assert!(open >= DELAY_US && within(open, DELAY_US, 5.0), "open {open} us");
+        assert!(request >= DELAY_US && within(request, DELAY_US, 5.0), "request {request} us");
+        assert!(num(&o, "TestBytesReceived") > 1000.0, "the body and its head");
+    }
+    assert!(emu.passed() > 0 && emu.dropped() == 0);
+}
+
+/// Answers every GET on `l` with a 1000-byte body and closes, all on one thread started
+/// here (no thread start or allocation between a request's arrival and its answer).
+fn answer_at_once(l: TcpListener) {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        for mut c in l.incoming().flatten() {
+            let _ = c.set_nodelay(true);
+            let mut have = 0;
+            while !buf[..have].windows(4).any(|w| w == b"\r\n\r\n") {
+                match c.read(&mut buf[have..]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => have += n,
+                }
+            }
+            let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+            let _ = c.write_all(&[0u8; 1000]);
+        }
+    });
 }

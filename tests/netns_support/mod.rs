@@ -113,7 +113,8 @@ fn netem_available() -> bool {
 
 /// Namespaces `cwd{pid}{tag}{i}` joined by veth links made one by one ([`Net::link`]):
 /// link L has 192.0.2.(32L+1)/27 and 2001:db8:L::1/64 on its left node's side
-/// (device `cwd{pid}{tag}{L}l`), .(32L+2) and ::2 on the right's (`...{L}r`); at most 8
+/// (device `cwd{pid}{tag}{L}l`, MAC 02:cd:00:00:LL:01), .(32L+2) and ::2 on the right's
+/// (`...{L}r`, ...:02), each side's neighbour entry for the other permanent; at most 8
 /// links. Every node forwards, answers ICMP without rate limits. Deleted on drop.
 pub struct Net {
     pub ns: Vec<String>,
@@ -189,25 +190,24 @@ impl Net {
         let l = self.links;
         assert!(l < 8, "at most 8 links");
         let (ld, rd) = (self.dev(l, "l"), self.dev(l, "r"));
-        ip(&[
-            "link",
-            "add",
-            &ld,
-            "netns",
-            &self.ns[left],
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &rd,
-            "netns",
-            &self.ns[right],
-        ])?;
-        for (node, dev, side) in [(left, &ld, "l"), (right, &rd, "r")] {
-            let ns = &self.ns[node];
+        let (lm, rm) = (format!("02:cd:00:00:{l:02x}:01"), format!("02:cd:00:00:{l:02x}:02"));
+        let (left_ns, right_ns) = (&self.ns[left], &self.ns[right]);
+        ip(&["link", "add", &ld, "address", &lm, "netns", left_ns, "type", "veth"]
+            .into_iter()
+            .chain(["peer", "name", &rd, "address", &rm, "netns", right_ns])
+            .collect::<Vec<_>>())?;
+        for (ns, dev, side) in [(left_ns, &ld, "l"), (right_ns, &rd, "r")] {
             ip(&["-n", ns, "addr", "add", &format!("{}/27", Net::v4(l, side)), "dev", dev])?;
             ip(&["-n", ns, "addr", "add", &format!("{}/64", Net::v6(l, side)), "dev", dev, "nodad"])?;
             ip(&["-n", ns, "link", "set", dev, "up"])?;
+        }
+        // Each side knows the other's hardware address from the start: a first neighbour
+        // discovery between fresh namespaces can take a second (a lost first solicitation),
+        // which a measured round trip would include.
+        for (ns, dev, other, mac) in [(left_ns, &ld, "r", &rm), (right_ns, &rd, "l", &lm)] {
+            for addr in [Net::v4(l, other), Net::v6(l, other)] {
+                ip(&["-n", ns, "neigh", "replace", &addr, "lladdr", mac, "dev", dev, "nud", "permanent"])?;
+            }
         }
         self.links += 1;
         Ok(l)
@@ -246,8 +246,13 @@ impl Net {
     }
 }
 
+/// Forwarding on, ICMP rate limits off, and no duplicate address detection for the devices
+/// made afterwards: a tentative link-local address holds up the first IPv6 neighbour
+/// exchange for about two seconds.
 fn forwarding_on() -> Result<(), String> {
     for (file, value) in [
+        ("/proc/sys/net/ipv6/conf/all/accept_dad", "0"),
+        ("/proc/sys/net/ipv6/conf/default/accept_dad", "0"),
         ("/proc/sys/net/ipv4/ip_forward", "1"),
         ("/proc/sys/net/ipv6/conf/all/forwarding", "1"),
         ("/proc/sys/net/ipv4/icmp_ratelimit", "0"),
