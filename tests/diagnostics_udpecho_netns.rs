@@ -16,7 +16,8 @@ mod netns_support;
 use cwmpd::backend::diagnostics::run::Family;
 use cwmpd::backend::diagnostics::udpecho::{run_test, Params};
 use cwmpd::backend::diagnostics::udpecho_server::{EchoConfig, EchoServer, RECONFIGURE};
-use netns_support::{setup, skip_or_fail, Pair};
+use netns_support::netemu::{one_at_a_time, realtime, Line, NetEmu};
+use netns_support::{built, netemu_ready, setup, skip_or_fail, tr181_run, Net, Pair};
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -49,6 +50,7 @@ fn successes(ns: &str, host: &'static str) -> u32 {
 /// (IPv4 and IPv6); a source it refuses is not counted.
 #[test]
 fn responder_honours_interface_and_source() {
+    let _serial = one_at_a_time();
     let Some(pair) = setup("u", &[]) else { return };
     let y = format!("{}y", pair.x.trim_end_matches('x'));
     let on = EchoConfig { enable: true, interface: Some(y), port: PORT, echo_plus: true, source: None };
@@ -103,6 +105,7 @@ fn responder_honours_interface_and_source() {
 /// leaves none marked 5.
 #[test]
 fn dscp_and_ethernet_priority_on_the_way_out() {
+    let _serial = one_at_a_time();
     use cwmpd::backend::diagnostics::marking;
     if Command::new("nft").arg("--version").output().is_err() {
         return skip_or_fail("no `nft` command (apt-get install nftables)");
@@ -156,4 +159,64 @@ fn dscp_and_ethernet_priority_on_the_way_out() {
         .collect();
     eprintln!("nft counters (priority 5 and DSCP 46, all): {packets:?}");
     assert_eq!(packets, vec![5, 6], "{text}");
+}
+
+/// UDP Echo Plus over an emulated line (`netns_support::netemu`; the kernel has no
+/// sch_netem): A - R - B, R holding what goes from A to B 20 ms and dropping 20% of it, the
+/// responder in B. Driven through the model (`tr181_run`): the failures are exactly the
+/// datagrams the line dropped, the responder counted exactly the others, and the average
+/// round trip is the line's delay within 5% or 0.5 ms.
+#[test]
+fn udpecho_delay_and_loss_over_a_line() {
+    const REPS: usize = 50;
+    let _serial = one_at_a_time();
+    if !netemu_ready() {
+        return;
+    }
+    let line = || {
+        let net = Net::via_router("l")?;
+        let emu =
+            NetEmu::start(&net.ns[1], &net.name("e"), Line { delay: Duration::from_millis(20), loss: 0.2, seed: 11 })?;
+        emu.divert(&["iif", &net.dev(0, "r")])?;
+        Ok::<_, String>((net, emu))
+    };
+    let Some((net, emu)) = built(line()) else { return };
+    // The responder's thread starts in B at real-time priority (netemu::realtime).
+    let server = Pair::within(&net.ns[2], || {
+        realtime();
+        let mut s = EchoServer::default();
+        s.configure(EchoConfig { enable: true, interface: None, port: PORT, echo_plus: true, source: None });
+        s
+    });
+    for _ in 0..100 {
+        if server.listening_port().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (host, port, reps) = (Net::v4(1, "r"), PORT.to_string(), REPS.to_string());
+    let set = [
+        ("Host", host.as_str()),
+        ("Port", port.as_str()),
+        ("NumberOfRepetitions", reps.as_str()),
+        ("Timeout", "150"),
+        ("InterTransmissionTime", "5"),
+    ];
+    let v = tr181_run(&net.ns[0], "Device.IP.Diagnostics.UDPEchoDiagnostics.", &set);
+    let num = |n: &str| v[n].parse::<u64>().unwrap();
+    let (ok, failed) = (num("SuccessCount"), num("FailureCount"));
+    let (min, avg, max) = (num("MinimumResponseTime"), num("AverageResponseTime"), num("MaximumResponseTime"));
+    eprintln!("UDP echo over a 20 ms 20% line: avg {avg} us (min {min} max {max}), {ok} ok / {failed} failed");
+    assert_eq!(v["DiagnosticsState"], "Complete", "{v:?}");
+    assert_eq!(ok + failed, REPS as u64);
+    assert_eq!(failed as usize, emu.dropped(), "every failure is a datagram the line dropped");
+    let c = server.counters();
+    assert_eq!(
+        (u64::from(c.packets_received), u64::from(c.packets_responded)),
+        (ok, ok),
+        "the responder saw the others"
+    );
+    // Binomial(50, 0.2): mean 10, sd 2.8; outside 2..=19 has probability < 0.3%.
+    assert!((2..=19).contains(&failed), "{failed} failures of {REPS} at 20% loss");
+    assert!(avg.abs_diff(20_000) <= 1_000 && min >= 20_000, "average {avg} us, minimum {min} us for a 20 ms line");
 }
