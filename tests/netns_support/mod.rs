@@ -246,9 +246,8 @@ impl Net {
     }
 }
 
-/// Forwarding on, ICMP rate limits off, and no duplicate address detection for the devices
-/// made afterwards: a tentative link-local address holds up the first IPv6 neighbour
-/// exchange for about two seconds.
+/// Forwarding on, ICMP rate limits off, and no duplicate address detection on the devices
+/// made afterwards (every address is the test's own: usable at once, link-local included).
 fn forwarding_on() -> Result<(), String> {
     for (file, value) in [
         ("/proc/sys/net/ipv6/conf/all/accept_dad", "0"),
