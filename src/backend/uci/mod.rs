@@ -38,6 +38,7 @@ pub mod doc;
 pub mod extra;
 pub mod leases;
 pub mod map;
+pub mod mqtt;
 pub mod netdev;
 pub mod odhcpd;
 pub mod relay;
@@ -57,7 +58,7 @@ use store::Loaded;
 
 /// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
 /// their file the tables are empty, and that is not a problem worth a log line.
-pub const OPTIONAL_PACKAGES: [&str; 3] = ["ddns", "sqm", "upnpd"];
+pub const OPTIONAL_PACKAGES: [&str; 4] = ["ddns", "sqm", "upnpd", "mosquitto"];
 
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
@@ -418,6 +419,7 @@ impl hal::Backend for UciBackend {
             || object == delegate::IPV6_PREFIX
             || wifi_station_object(object)
             || object == relay::FORWARDING
+            || mqtt::serves(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -426,6 +428,9 @@ impl hal::Backend for UciBackend {
         }
         if object == relay::FORWARDING {
             return relay::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if mqtt::serves(object) {
+            return mqtt::parameters(object).iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -479,6 +484,9 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_rows();
         }
+        if mqtt::serves(at.object) {
+            return self.mqtt_rows(at);
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -530,6 +538,9 @@ impl hal::Backend for UciBackend {
         }
         if at.object == relay::FORWARDING {
             return self.forwarding_get(at.key().unwrap_or(""), param);
+        }
+        if mqtt::serves(at.object) {
+            return self.mqtt_get(at, param);
         }
         self.value(&self.view(false), at, param)
     }

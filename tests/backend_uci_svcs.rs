@@ -1,0 +1,285 @@
+//! Issue 16, services domain on OpenWrt 24.10 (tests/fixtures/openwrt-24.10/etc/config):
+//! `Device.Syslog.Action.{i}.` from logd's `log_*` options of the system section, and
+//! `Device.MQTT.Broker.{i}.` with its bridges, their servers and subscriptions from
+//! mosquitto's UCI configuration. Every value is checked exactly and against its Device:2.19
+//! definition; the writable ones round-trip through the files with exact lines.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use cwmpd::backend::uci::UciBackend;
+use cwmpd::hal::{Backend, Location, Value};
+use cwmpd::schema;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
+const ACTION: &str = "Device.Syslog.Action.{i}.";
+const REMOTE: &str = "Device.Syslog.Action.{i}.LogRemote.";
+const LOGFILE: &str = "Device.Syslog.Action.{i}.LogFile.";
+const BROKER: &str = "Device.MQTT.Broker.{i}.";
+const BRIDGE: &str = "Device.MQTT.Broker.{i}.Bridge.{i}.";
+const SERVER: &str = "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.";
+const SUBSCRIPTION: &str = "Device.MQTT.Broker.{i}.Bridge.{i}.Subscription.{i}.";
+
+fn root(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("cwmpd-uci-svcs-{tag}-{}-{n}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("etc/config")).unwrap();
+    for f in fs::read_dir(FIXTURES).unwrap() {
+        let f = f.unwrap();
+        fs::copy(f.path(), dir.join("etc/config").join(f.file_name())).unwrap();
+    }
+    dir
+}
+
+fn owned(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|s| s.to_string()).collect()
+}
+
+fn get(b: &UciBackend, object: &str, keys: &[&str], param: &str) -> Option<String> {
+    let k = owned(keys);
+    b.get(&Location { object, keys: &k }, param).unwrap().map(|v| v.to_string())
+}
+
+fn rows(b: &UciBackend, object: &str, parents: &[&str]) -> Vec<String> {
+    let k = owned(parents);
+    b.instances(&Location { object, keys: &k }).unwrap()
+}
+
+fn file(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join("etc/config").join(name)).unwrap()
+}
+
+fn set_commit(dir: &Path, object: &str, keys: &[&str], param: &str, value: &str) -> UciBackend {
+    let mut b = UciBackend::new(dir.to_path_buf());
+    let k = owned(keys);
+    b.begin().unwrap();
+    b.set(&Location { object, keys: &k }, param, &Value::from(value)).unwrap_or_else(|e| panic!("{param}: {e}"));
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    UciBackend::new(dir.to_path_buf())
+}
+
+/// Reads each (object, keys, param) and checks the exact value, the schema and writability.
+fn check(b: &UciBackend, expect: &[(&str, &[&str], &str, &str, bool)]) {
+    for (object, keys, param, want, writable) in expect {
+        let got = get(b, object, keys, param);
+        assert_eq!(got.as_deref(), Some(*want), "{object}{param} of {keys:?}");
+        let spec = schema::object(object).and_then(|o| o.param(param)).unwrap();
+        if !(spec.hidden && want.is_empty()) {
+            let ok = schema::value::canonical(spec, want, None);
+            assert!(ok.is_ok(), "{object}{param} = {want}: {ok:?}");
+        }
+        let k = owned(keys);
+        assert_eq!(b.writable(&Location { object, keys: &k }, param), *writable, "{object}{param}");
+        assert!(!writable || spec.writable, "{object}{param} is read-only in the schema");
+    }
+}
+
+#[test]
+fn syslog_action_from_the_log_options() {
+    let b = UciBackend::new(root("syslog"));
+    assert!(b.problems().is_empty(), "{:?}", b.problems());
+    let actions = rows(&b, ACTION, &[]);
+    assert_eq!(actions.len(), 1, "one system section");
+    let a = actions[0].as_str();
+    let k: &[&str] = &[a];
+    check(
+        &b,
+        &[
+            (LOGFILE, k, "FilePath", "/var/log/messages", true),
+            (REMOTE, k, "Enable", "true", true),
+            (REMOTE, k, "Address", "192.0.2.10", true),
+            (REMOTE, k, "Port", "5140", true),
+            (REMOTE, k, "Protocol", "TCP", true),
+        ],
+    );
+    // Not served: no data source (no switch for the file log, no runtime state of logread).
+    assert_eq!(get(&b, LOGFILE, k, "Enable"), None);
+    assert_eq!(get(&b, REMOTE, k, "Status"), None);
+}
+
+#[test]
+fn syslog_defaults_are_what_log_init_assumes() {
+    let dir = root("syslog-defaults");
+    let text = file(&dir, "system");
+    let text: String = text
+        .lines()
+        .filter(|l| !l.contains("log_port") && !l.contains("log_proto"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(dir.join("etc/config/system"), text).unwrap();
+    let b = UciBackend::new(dir);
+    let a = rows(&b, ACTION, &[]).remove(0);
+    assert_eq!(get(&b, REMOTE, &[&a], "Port").as_deref(), Some("514"));
+    assert_eq!(get(&b, REMOTE, &[&a], "Protocol").as_deref(), Some("UDP"));
+}
+
+#[test]
+fn syslog_writes_go_to_the_system_section() {
+    let dir = root("syslog-write");
+    let a = rows(&UciBackend::new(dir.clone()), ACTION, &[]).remove(0);
+    let before = file(&dir, "system");
+    set_commit(&dir, REMOTE, &[&a], "Protocol", "TCP");
+    assert_eq!(file(&dir, "system"), before, "same value: file unchanged");
+    set_commit(&dir, REMOTE, &[&a], "Address", "198.51.100.7");
+    set_commit(&dir, REMOTE, &[&a], "Port", "514");
+    set_commit(&dir, REMOTE, &[&a], "Protocol", "UDP");
+    let b = set_commit(&dir, REMOTE, &[&a], "Enable", "false");
+    let text = file(&dir, "system");
+    for line in [
+        "\toption log_ip '198.51.100.7'\n",
+        "\toption log_port '514'\n",
+        "\toption log_proto 'udp'\n",
+        "\toption log_remote '0'\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    assert_eq!(get(&b, REMOTE, &[&a], "Enable").as_deref(), Some("false"));
+    let b = set_commit(&dir, LOGFILE, &[&a], "FilePath", "/tmp/system.log");
+    assert!(file(&dir, "system").contains("\toption log_file '/tmp/system.log'\n"));
+    assert_eq!(get(&b, LOGFILE, &[&a], "FilePath").as_deref(), Some("/tmp/system.log"));
+    // logd speaks UDP and TCP only.
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let k = owned(&[&a]);
+    assert!(b.set(&Location { object: REMOTE, keys: &k }, "Protocol", &Value::from("TLS")).is_err());
+    b.abort();
+}
+
+#[test]
+fn mqtt_broker_and_bridge_from_mosquitto_uci() {
+    let dir = root("mqtt");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(rows(&b, BROKER, &[]), ["owrt"]);
+    assert_eq!(rows(&b, BRIDGE, &["owrt"]), ["cloud"]);
+    let br: &[&str] = &["owrt"];
+    let bg: &[&str] = &["owrt", "cloud"];
+    check(
+        &b,
+        &[
+            (BROKER, br, "Name", "owrt", false),
+            (BROKER, br, "Port", "1884", true),
+            (BRIDGE, bg, "Name", "cloud", true),
+            (BRIDGE, bg, "ProtocolVersion", "5.0", true),
+            (BRIDGE, bg, "CleanSession", "true", true),
+            (BRIDGE, bg, "KeepAliveTime", "120", true),
+            (BRIDGE, bg, "ClientID", "gw-site7", true),
+            (BRIDGE, bg, "Username", "site7", true),
+            (BRIDGE, bg, "Password", "", true),
+            (BRIDGE, bg, "ConnectRetryTime", "10", false),
+            (BRIDGE, bg, "ServerSelectionAlgorithm", "RoundRobin", true),
+        ],
+    );
+    assert_eq!(rows(&b, SERVER, bg), ["mqtt1.example.net:8883", "mqtt2.example.net"]);
+    let s1: &[&str] = &["owrt", "cloud", "mqtt1.example.net:8883"];
+    let s2: &[&str] = &["owrt", "cloud", "mqtt2.example.net"];
+    check(
+        &b,
+        &[
+            (SERVER, s1, "Enable", "true", false),
+            (SERVER, s1, "Address", "mqtt1.example.net", false),
+            (SERVER, s1, "Port", "8883", false),
+            (SERVER, s1, "Priority", "0", false),
+            (SERVER, s2, "Address", "mqtt2.example.net", false),
+            (SERVER, s2, "Port", "1883", false),
+            (SERVER, s2, "Priority", "1", false),
+        ],
+    );
+    assert_eq!(rows(&b, SUBSCRIPTION, bg), ["sensors/# out 1 home/ site7/", "commands/# in 2", "status"]);
+    let t1: &[&str] = &["owrt", "cloud", "sensors/# out 1 home/ site7/"];
+    let t2: &[&str] = &["owrt", "cloud", "commands/# in 2"];
+    let t3: &[&str] = &["owrt", "cloud", "status"];
+    check(
+        &b,
+        &[
+            (SUBSCRIPTION, t1, "Enable", "true", false),
+            (SUBSCRIPTION, t1, "Topic", "sensors/#", false),
+            (SUBSCRIPTION, t1, "Direction", "out", false),
+            (SUBSCRIPTION, t1, "QoS", "1", false),
+            (SUBSCRIPTION, t1, "LocalPrefix", "home/", false),
+            (SUBSCRIPTION, t1, "RemotePrefix", "site7/", false),
+            (SUBSCRIPTION, t2, "Direction", "in", false),
+            (SUBSCRIPTION, t2, "QoS", "2", false),
+            (SUBSCRIPTION, t2, "LocalPrefix", "", false),
+            (SUBSCRIPTION, t3, "Direction", "out", false),
+            (SUBSCRIPTION, t3, "QoS", "0", false),
+        ],
+    );
+    // The secret stays in the file, never read back.
+    assert!(file(&dir, "mosquitto").contains("bridge-secret"));
+    let k = owned(&["owrt", "cloud", "nosuch"]);
+    assert!(b.get(&Location { object: SERVER, keys: &k }, "Address").is_err());
+}
+
+#[test]
+fn mqtt_writes_and_defaults() {
+    let dir = root("mqtt-write");
+    let bg: &[&str] = &["owrt", "cloud"];
+    let before = file(&dir, "mosquitto");
+    set_commit(&dir, BRIDGE, bg, "ProtocolVersion", "5.0");
+    assert_eq!(file(&dir, "mosquitto"), before, "same value: file unchanged");
+    set_commit(&dir, BRIDGE, bg, "ProtocolVersion", "3.1");
+    set_commit(&dir, BRIDGE, bg, "ServerSelectionAlgorithm", "Priority");
+    set_commit(&dir, BRIDGE, bg, "KeepAliveTime", "30");
+    let b = set_commit(&dir, BROKER, &["owrt"], "Port", "1883");
+    let text = file(&dir, "mosquitto");
+    for line in [
+        "\toption protocol_version 'mqttv31'\n",
+        "\toption round_robin '0'\n",
+        "\toption keepalive_interval '30'\n",
+        "\toption port '1883'\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    // The port is the general mosquitto section's, not the owrt one's.
+    let general = &text[text.find("config mosquitto 'mosquitto'").unwrap()..text.find("config persistence").unwrap()];
+    assert!(general.contains("option port '1883'"), "{general}");
+    assert_eq!(get(&b, BRIDGE, bg, "ServerSelectionAlgorithm").as_deref(), Some("Priority"));
+    // Options removed: what mosquitto assumes.
+    let stripped: String = text
+        .lines()
+        .filter(|l| {
+            !["protocol_version", "round_robin", "keepalive_interval", "cleansession", "restart_timeout"]
+                .iter()
+                .any(|o| l.contains(o))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(dir.join("etc/config/mosquitto"), stripped).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, BRIDGE, bg, "ProtocolVersion").as_deref(), Some("3.1.1"));
+    assert_eq!(get(&b, BRIDGE, bg, "ServerSelectionAlgorithm").as_deref(), Some("Priority"));
+    assert_eq!(get(&b, BRIDGE, bg, "KeepAliveTime").as_deref(), Some("60"));
+    assert_eq!(get(&b, BRIDGE, bg, "CleanSession").as_deref(), Some("false"));
+    assert_eq!(get(&b, BRIDGE, bg, "ConnectRetryTime").as_deref(), Some("5"));
+    // A version mosquitto has no name for is refused.
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    let k = owned(bg);
+    assert!(b.set(&Location { object: BRIDGE, keys: &k }, "ProtocolVersion", &Value::from("4.0")).is_err());
+    b.abort();
+}
+
+#[test]
+fn mqtt_rows_need_uci_mode_and_a_usable_bridge() {
+    let dir = root("mqtt-modes");
+    let text = file(&dir, "mosquitto");
+    // A bridge without an address is skipped by the init script; so is its row.
+    let extra = "\nconfig bridge 'broken'\n\toption connection 'broken'\n\tlist topic 'x'\n";
+    fs::write(dir.join("etc/config/mosquitto"), format!("{text}{extra}")).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(rows(&b, BRIDGE, &["owrt"]), ["cloud"]);
+    // use_uci 0: mosquitto runs /etc/mosquitto/mosquitto.conf, the UCI file is not its
+    // configuration: no broker.
+    fs::write(dir.join("etc/config/mosquitto"), text.replace("option use_uci '1'", "option use_uci '0'")).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert!(rows(&b, BROKER, &[]).is_empty());
+    // Not installed: no rows and no problem line.
+    fs::remove_file(dir.join("etc/config/mosquitto")).unwrap();
+    let b = UciBackend::new(dir);
+    assert!(b.problems().is_empty(), "{:?}", b.problems());
+    assert!(rows(&b, BROKER, &[]).is_empty());
+}
