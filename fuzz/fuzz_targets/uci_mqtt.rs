@@ -1,0 +1,30 @@
+//! mosquitto bridge items of the UCI backend (src/backend/uci/mqtt.rs): for any mosquitto
+//! file, never panics; every server row has an address and a port in 1..65535, every
+//! subscription row a direction mosquitto knows and a QoS of 0..2, and row keys are unique.
+#![no_main]
+use cwmpd::backend::uci::{doc::Doc, mqtt};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let Ok(doc) = Doc::parse(&text) else { return };
+    for s in doc.sections() {
+        for object in [mqtt::SERVER, mqtt::SUBSCRIPTION] {
+            let rows = mqtt::rows(object, &s);
+            for (i, key) in rows.iter().enumerate() {
+                assert!(!rows[..i].contains(key), "duplicate row key");
+                for param in mqtt::parameters(object) {
+                    assert!(mqtt::read(object, &s, key, param).is_some(), "{param} of a row");
+                }
+            }
+        }
+        for key in mqtt::servers(&s) {
+            let port: u16 = mqtt::read(mqtt::SERVER, &s, key, "Port").unwrap_or_default().parse().unwrap_or(0);
+            assert!(port > 0);
+        }
+        for key in mqtt::topics(&s) {
+            let qos = mqtt::read(mqtt::SUBSCRIPTION, &s, key, "QoS").unwrap_or_default();
+            assert!(matches!(qos.as_str(), "0" | "1" | "2"));
+        }
+    }
+});
