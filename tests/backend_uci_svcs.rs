@@ -283,3 +283,49 @@ fn mqtt_rows_need_uci_mode_and_a_usable_bridge() {
     assert!(b.problems().is_empty(), "{:?}", b.problems());
     assert!(rows(&b, BROKER, &[]).is_empty());
 }
+
+const HTTP_ACCESS: &str = "Device.UserInterface.HTTPAccess.{i}.";
+
+#[test]
+fn http_access_rows_are_uhttpd_listen_items() {
+    let dir = root("uhttpd");
+    let b = UciBackend::new(dir.clone());
+    let keys = rows(&b, HTTP_ACCESS, &[]);
+    assert_eq!(keys, ["main/http/0.0.0.0:80", "main/http/[::]:80", "main/https/0.0.0.0:443", "main/https/[::]:443"]);
+    // Without procfs under the root nothing tells whether uhttpd listens: no Status.
+    assert_eq!(get(&b, HTTP_ACCESS, &["main/http/0.0.0.0:80"], "Status"), None);
+    // uhttpd listens on port 80 of both families, nothing on 443 (no certificate yet).
+    fs::create_dir_all(dir.join("proc/net")).unwrap();
+    let head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    let v4 = format!(
+        "{head}   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4101 1 0 100 0 0 10 0\n   1: 0101A8C0:01BB 0201A8C0:C350 01 00000000:00000000 00:00000000 00000000     0        0 4102 1 0 20 4 30 10 -1\n"
+    );
+    let v6 = format!(
+        "{head}   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4103 1 0 100 0 0 10 0\n"
+    );
+    fs::write(dir.join("proc/net/tcp"), v4).unwrap();
+    fs::write(dir.join("proc/net/tcp6"), v6).unwrap();
+    let k80: &[&str] = &["main/http/0.0.0.0:80"];
+    let k80v6: &[&str] = &["main/http/[::]:80"];
+    let k443: &[&str] = &["main/https/0.0.0.0:443"];
+    check(
+        &b,
+        &[
+            (HTTP_ACCESS, k80, "Enable", "true", false),
+            (HTTP_ACCESS, k80, "Protocol", "HTTP", false),
+            (HTTP_ACCESS, k80, "Port", "80", false),
+            (HTTP_ACCESS, k80, "Status", "Up", false),
+            (HTTP_ACCESS, k80v6, "Status", "Up", false),
+            (HTTP_ACCESS, k443, "Protocol", "HTTPS", false),
+            (HTTP_ACCESS, k443, "Port", "443", false),
+            // An established connection to 443 is not a listener.
+            (HTTP_ACCESS, k443, "Status", "Down", false),
+        ],
+    );
+    assert!(b.get(&Location { object: HTTP_ACCESS, keys: &owned(&["main/http/1.2.3.4:80"]) }, "Port").is_err());
+    // Not installed (no LuCI): no rows, no problem line.
+    fs::remove_file(dir.join("etc/config/uhttpd")).unwrap();
+    let b = UciBackend::new(dir);
+    assert!(b.problems().is_empty(), "{:?}", b.problems());
+    assert!(rows(&b, HTTP_ACCESS, &[]).is_empty());
+}

@@ -46,6 +46,7 @@ pub mod routing;
 pub mod runtime;
 pub mod sentopts;
 pub mod store;
+pub mod uhttpd;
 pub mod wifi;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -58,7 +59,7 @@ use store::Loaded;
 
 /// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
 /// their file the tables are empty, and that is not a problem worth a log line.
-pub const OPTIONAL_PACKAGES: [&str; 4] = ["ddns", "sqm", "upnpd", "mosquitto"];
+pub const OPTIONAL_PACKAGES: [&str; 5] = ["ddns", "sqm", "upnpd", "mosquitto", "uhttpd"];
 
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
@@ -133,6 +134,7 @@ impl UciBackend {
             Vec::new()
         });
         let mut packages: Vec<String> = map.iter().map(|e| e.package.clone()).collect();
+        packages.push(uhttpd::PACKAGE.to_string());
         packages.sort();
         packages.dedup();
         let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
@@ -420,6 +422,7 @@ impl hal::Backend for UciBackend {
             || wifi_station_object(object)
             || object == relay::FORWARDING
             || mqtt::serves(object)
+            || object == uhttpd::HTTP_ACCESS
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -431,6 +434,9 @@ impl hal::Backend for UciBackend {
         }
         if mqtt::serves(object) {
             return mqtt::parameters(object).iter().map(|p| p.to_string()).collect();
+        }
+        if object == uhttpd::HTTP_ACCESS {
+            return uhttpd::PARAMS.iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -487,6 +493,9 @@ impl hal::Backend for UciBackend {
         if mqtt::serves(at.object) {
             return self.mqtt_rows(at);
         }
+        if at.object == uhttpd::HTTP_ACCESS {
+            return self.http_access_rows();
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -541,6 +550,9 @@ impl hal::Backend for UciBackend {
         }
         if mqtt::serves(at.object) {
             return self.mqtt_get(at, param);
+        }
+        if at.object == uhttpd::HTTP_ACCESS {
+            return self.http_access_get(at, param);
         }
         self.value(&self.view(false), at, param)
     }

@@ -1,13 +1,23 @@
-//! mosquitto bridge items of the UCI backend (src/backend/uci/mqtt.rs): for any mosquitto
-//! file, never panics; every server row has an address and a port in 1..65535, every
-//! subscription row a direction mosquitto knows and a QoS of 0..2, and row keys are unique.
+//! List-item rows of the services domain of the UCI backend: mosquitto bridge addresses and
+//! topics (src/backend/uci/mqtt.rs) and uhttpd listen items (src/backend/uci/uhttpd.rs). For
+//! any file, never panics; every server row has an address and a port in 1..65535, every
+//! subscription row a direction mosquitto knows and a QoS of 0..2, every HTTPAccess row a
+//! protocol and a port, and row keys are unique.
 #![no_main]
-use cwmpd::backend::uci::{doc::Doc, mqtt};
+use cwmpd::backend::uci::{doc::Doc, mqtt, uhttpd};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let Ok(doc) = Doc::parse(&text) else { return };
+    let access = uhttpd::rows(&doc);
+    for (i, key) in access.iter().enumerate() {
+        assert!(!access[..i].contains(key), "duplicate HTTPAccess key");
+        for param in ["Enable", "Protocol", "Port"] {
+            assert!(uhttpd::read(key, param, None).is_some(), "{param} of {key}");
+        }
+        assert!(uhttpd::read(key, "Status", Some(&[])).as_deref() == Some("Down"));
+    }
     for s in doc.sections() {
         for object in [mqtt::SERVER, mqtt::SUBSCRIPTION] {
             let rows = mqtt::rows(object, &s);
