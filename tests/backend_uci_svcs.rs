@@ -1,14 +1,19 @@
 //! Issue 16, services domain on OpenWrt 24.10 (tests/fixtures/openwrt-24.10/etc/config):
 //! `Device.Syslog.Action.{i}.` from logd's `log_*` options of the system section, and
 //! `Device.MQTT.Broker.{i}.` with its bridges, their servers and subscriptions from
-//! mosquitto's UCI configuration. Every value is checked exactly and against its Device:2.19
+//! mosquitto's UCI configuration, `Device.UserInterface.HTTPAccess.{i}.` from uhttpd's listen
+//! items, and `Device.DNS.SD.Service.{i}.` from umdns over ubus (a test double of ubusd).
+//! Every value is checked exactly and against its Device:2.19
 //! definition; the writable ones round-trip through the files with exact lines.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::hal::{Backend, Location, Value};
+use cwmpd::proto::ubus;
 use cwmpd::schema;
 use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -328,4 +333,116 @@ fn http_access_rows_are_uhttpd_listen_items() {
     let b = UciBackend::new(dir);
     assert!(b.problems().is_empty(), "{:?}", b.problems());
     assert!(rows(&b, HTTP_ACCESS, &[]).is_empty());
+}
+
+const SD_SERVICE: &str = "Device.DNS.SD.Service.{i}.";
+const SD_TEXT: &str = "Device.DNS.SD.Service.{i}.TextRecord.{i}.";
+
+/// `umdns browse` as umdns answers it (ubus.c `umdns_browse`, cache.c `cache_dump_records`):
+/// a table per service type without `.local`, a table per instance with its records.
+fn browse() -> Vec<(String, ubus::blob::Value)> {
+    use ubus::blob::Value as V;
+    let s = |v: &str| V::String(v.to_string());
+    let ssh = V::Table(vec![
+        ("port".into(), V::Int32(22)),
+        ("txt".into(), s("daemon=dropbear")),
+        ("ipv4".into(), s("192.168.1.1")),
+    ]);
+    let printer = V::Table(vec![
+        ("host".into(), s("printer.local")),
+        ("port".into(), V::Int32(631)),
+        ("txt".into(), s("rp=ipp/print")),
+        ("txt".into(), s("Color=T")),
+        ("txt".into(), s("air")),
+        ("ipv6".into(), s("fd00::20")),
+    ]);
+    vec![
+        ("_ssh._tcp".into(), V::Table(vec![("OpenWrt".into(), ssh)])),
+        ("_ipp._tcp".into(), V::Table(vec![("Office Printer".into(), printer)])),
+    ]
+}
+
+fn read_msg(c: &mut UnixStream) -> Option<ubus::Message> {
+    let mut head = [0u8; ubus::HEAD_LEN];
+    c.read_exact(&mut head).ok()?;
+    let mut bytes = head.to_vec();
+    bytes.resize(ubus::frame_len(&head).ok()?, 0);
+    c.read_exact(&mut bytes[ubus::HEAD_LEN..]).ok()?;
+    ubus::Message::decode(&bytes).ok()
+}
+
+/// A test double of ubusd holding umdns's object (id 0x61, method `browse`).
+fn fake_umdns(socket: &Path) {
+    use ubus::{msg, Attr, Message};
+    fs::create_dir_all(socket.parent().unwrap()).unwrap();
+    let listener = UnixListener::bind(socket).unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { return };
+            std::thread::spawn(move || {
+                c.write_all(&Message::new(msg::HELLO, 0, 0x99, vec![]).encode()).unwrap();
+                while let Some(m) = read_msg(&mut c) {
+                    let reply = |kind, attrs| Message::new(kind, m.seq, m.peer, attrs).encode();
+                    let mut out = Vec::new();
+                    match (m.kind, m.attrs.first()) {
+                        (msg::LOOKUP, Some(Attr::ObjPath(p))) if p == "umdns" => {
+                            out.extend(reply(msg::DATA, vec![Attr::ObjPath(p.clone()), Attr::ObjId(0x61)]));
+                            out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                        }
+                        (msg::LOOKUP, _) => out.extend(reply(msg::STATUS, vec![Attr::Status(4)])),
+                        (msg::INVOKE, _) if m.attrs.contains(&Attr::Method("browse".into())) => {
+                            out.extend(reply(msg::DATA, vec![Attr::ObjId(0x61), Attr::Data(browse())]));
+                            out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                        }
+                        _ => out.extend(reply(msg::STATUS, vec![Attr::Status(3)])),
+                    }
+                    if c.write_all(&out).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn dns_sd_services_come_from_umdns_browse() {
+    let dir = root("umdns");
+    // No ubusd (or no umdns): no rows, nothing made up.
+    let b = UciBackend::new(dir.clone());
+    assert!(rows(&b, SD_SERVICE, &[]).is_empty());
+    fake_umdns(&dir.join("var/run/ubus/ubus.sock"));
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(rows(&b, SD_SERVICE, &[]), ["_ssh._tcp/OpenWrt", "_ipp._tcp/Office Printer"]);
+    let ssh: &[&str] = &["_ssh._tcp/OpenWrt"];
+    let ipp: &[&str] = &["_ipp._tcp/Office Printer"];
+    check(
+        &b,
+        &[
+            (SD_SERVICE, ssh, "InstanceName", "OpenWrt", false),
+            (SD_SERVICE, ssh, "ApplicationProtocol", "ssh", false),
+            (SD_SERVICE, ssh, "TransportProtocol", "TCP", false),
+            (SD_SERVICE, ssh, "Domain", "local", false),
+            (SD_SERVICE, ssh, "Port", "22", false),
+            (SD_SERVICE, ipp, "InstanceName", "Office Printer", false),
+            (SD_SERVICE, ipp, "ApplicationProtocol", "ipp", false),
+            (SD_SERVICE, ipp, "Port", "631", false),
+            (SD_SERVICE, ipp, "Target", "printer.local", false),
+        ],
+    );
+    // Older umdns names no SRV target: absent.
+    assert_eq!(get(&b, SD_SERVICE, ssh, "Target"), None);
+    assert_eq!(rows(&b, SD_TEXT, ipp), ["rp=ipp/print", "Color=T", "air"]);
+    check(
+        &b,
+        &[
+            (SD_TEXT, &["_ipp._tcp/Office Printer", "rp=ipp/print"], "Key", "rp", false),
+            (SD_TEXT, &["_ipp._tcp/Office Printer", "rp=ipp/print"], "Value", "ipp/print", false),
+            (SD_TEXT, &["_ipp._tcp/Office Printer", "air"], "Key", "air", false),
+            (SD_TEXT, &["_ipp._tcp/Office Printer", "air"], "Value", "", false),
+            (SD_TEXT, &["_ssh._tcp/OpenWrt", "daemon=dropbear"], "Value", "dropbear", false),
+        ],
+    );
+    let k = owned(&["_ssh._tcp/OpenWrt", "air"]);
+    assert!(b.get(&Location { object: SD_TEXT, keys: &k }, "Key").is_err());
 }

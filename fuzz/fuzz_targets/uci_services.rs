@@ -2,12 +2,26 @@
 //! topics (src/backend/uci/mqtt.rs) and uhttpd listen items (src/backend/uci/uhttpd.rs). For
 //! any file, never panics; every server row has an address and a port in 1..65535, every
 //! subscription row a direction mosquitto knows and a QoS of 0..2, every HTTPAccess row a
-//! protocol and a port, and row keys are unique.
+//! protocol and a port, and row keys are unique. The same bytes as a blobmsg table are an
+//! `umdns browse` answer (src/backend/uci/mdns.rs): every service row has its names and a
+//! known transport, text record keys fit the schema.
 #![no_main]
-use cwmpd::backend::uci::{doc::Doc, mqtt, uhttpd};
+use cwmpd::backend::uci::{doc::Doc, mdns, mqtt, uhttpd};
+use cwmpd::proto::ubus::blob;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    if let Ok(table) = blob::decode_table(data) {
+        let browse = blob::Value::Table(table);
+        for (key, records) in mdns::services(&browse) {
+            for param in ["InstanceName", "ApplicationProtocol", "TransportProtocol", "Domain"] {
+                assert!(mdns::service_param(&key, records, param).is_some(), "{param} of {key}");
+            }
+            for t in mdns::text_records(records) {
+                assert!(mdns::text_param(&t, "Key").is_some_and(|k| k.len() <= 255) || t.len() > 255);
+            }
+        }
+    }
     let text = String::from_utf8_lossy(data);
     let Ok(doc) = Doc::parse(&text) else { return };
     let access = uhttpd::rows(&doc);

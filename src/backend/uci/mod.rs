@@ -38,6 +38,7 @@ pub mod doc;
 pub mod extra;
 pub mod leases;
 pub mod map;
+pub mod mdns;
 pub mod mqtt;
 pub mod netdev;
 pub mod odhcpd;
@@ -423,6 +424,7 @@ impl hal::Backend for UciBackend {
             || object == relay::FORWARDING
             || mqtt::serves(object)
             || object == uhttpd::HTTP_ACCESS
+            || mdns::serves(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -437,6 +439,9 @@ impl hal::Backend for UciBackend {
         }
         if object == uhttpd::HTTP_ACCESS {
             return uhttpd::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if mdns::serves(object) {
+            return mdns::parameters(object).iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -496,6 +501,9 @@ impl hal::Backend for UciBackend {
         if at.object == uhttpd::HTTP_ACCESS {
             return self.http_access_rows();
         }
+        if mdns::serves(at.object) {
+            return self.mdns_rows(at);
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -553,6 +561,9 @@ impl hal::Backend for UciBackend {
         }
         if at.object == uhttpd::HTTP_ACCESS {
             return self.http_access_get(at, param);
+        }
+        if mdns::serves(at.object) {
+            return self.mdns_get(at, param);
         }
         self.value(&self.view(false), at, param)
     }
