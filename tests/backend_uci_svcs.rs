@@ -21,6 +21,7 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/open
 const ACTION: &str = "Device.Syslog.Action.{i}.";
 const REMOTE: &str = "Device.Syslog.Action.{i}.LogRemote.";
 const LOGFILE: &str = "Device.Syslog.Action.{i}.LogFile.";
+const SOURCE: &str = "Device.Syslog.Source.{i}.";
 const BROKER: &str = "Device.MQTT.Broker.{i}.";
 const BRIDGE: &str = "Device.MQTT.Broker.{i}.Bridge.{i}.";
 const SERVER: &str = "Device.MQTT.Broker.{i}.Bridge.{i}.Server.{i}.";
@@ -99,8 +100,17 @@ fn syslog_action_from_the_log_options() {
             (REMOTE, k, "Address", "192.0.2.10", true),
             (REMOTE, k, "Port", "5140", true),
             (REMOTE, k, "Protocol", "TCP", true),
+            (SOURCE, k, "KernelMessages", "true", false),
+            (SOURCE, k, "SystemMessages", "true", false),
+            (SOURCE, k, "Severity", "All", false),
+            (SOURCE, k, "FacilityLevel", "All", false),
+            ("Device.Syslog.Source.{i}.Network.", k, "Enable", "false", false),
         ],
     );
+    assert_eq!(rows(&b, SOURCE, &[]), actions);
+    let at = Location { object: ACTION, keys: &owned(k) };
+    assert_eq!(b.get(&at, "SourceRef").unwrap(), Some(Value::row(SOURCE, a)));
+    assert!(!b.writable(&at, "SourceRef"));
     // Not served: no data source (no switch for the file log, no runtime state of logread).
     assert_eq!(get(&b, LOGFILE, k, "Enable"), None);
     assert_eq!(get(&b, REMOTE, k, "Status"), None);
