@@ -381,8 +381,51 @@ fn read_msg(c: &mut UnixStream) -> Option<ubus::Message> {
     ubus::Message::decode(&bytes).ok()
 }
 
-/// A test double of ubusd holding umdns's object (id 0x61, method `browse`).
-fn fake_umdns(socket: &Path) {
+/// procd's `service list`: logd and its remote `logread` instance running, mosquitto's
+/// instance stopped (it crashed), no umdns.
+fn service_list() -> Vec<(String, ubus::blob::Value)> {
+    use ubus::blob::Value as V;
+    let argv = |words: &[&str]| V::Array(words.iter().map(|w| V::String(w.to_string())).collect());
+    let instance = |running: bool, command: &[&str]| {
+        V::Table(vec![("running".into(), V::Int8(i8::from(running))), ("command".into(), argv(command))])
+    };
+    let log = V::Table(vec![(
+        "instances".into(),
+        V::Table(vec![
+            ("instance1".into(), instance(true, &["/sbin/logd", "-S", "64"])),
+            (
+                "instance2".into(),
+                instance(true, &["/sbin/logread", "-f", "-F", "/var/log/messages", "-p", "/var/run/logread.1.pid"]),
+            ),
+            (
+                "instance3".into(),
+                instance(
+                    true,
+                    &[
+                        "/sbin/logread",
+                        "-f",
+                        "-h",
+                        "OpenWrt",
+                        "-r",
+                        "192.0.2.10",
+                        "5140",
+                        "-p",
+                        "/var/run/logread.2.pid",
+                    ],
+                ),
+            ),
+        ]),
+    )]);
+    let mosquitto = V::Table(vec![(
+        "instances".into(),
+        V::Table(vec![("instance1".into(), instance(false, &["mosquitto", "-c", "/tmp/mosquitto.generated.conf"]))]),
+    )]);
+    vec![("log".into(), log), ("mosquitto".into(), mosquitto)]
+}
+
+/// A test double of ubusd holding umdns's object (id 0x61, method `browse`) and procd's
+/// `service` (id 0x62, method `list`).
+fn fake_ubusd(socket: &Path) {
     use ubus::{msg, Attr, Message};
     fs::create_dir_all(socket.parent().unwrap()).unwrap();
     let listener = UnixListener::bind(socket).unwrap();
@@ -395,13 +438,18 @@ fn fake_umdns(socket: &Path) {
                     let reply = |kind, attrs| Message::new(kind, m.seq, m.peer, attrs).encode();
                     let mut out = Vec::new();
                     match (m.kind, m.attrs.first()) {
-                        (msg::LOOKUP, Some(Attr::ObjPath(p))) if p == "umdns" => {
-                            out.extend(reply(msg::DATA, vec![Attr::ObjPath(p.clone()), Attr::ObjId(0x61)]));
+                        (msg::LOOKUP, Some(Attr::ObjPath(p))) if p == "umdns" || p == "service" => {
+                            let id = if p == "umdns" { 0x61 } else { 0x62 };
+                            out.extend(reply(msg::DATA, vec![Attr::ObjPath(p.clone()), Attr::ObjId(id)]));
                             out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
                         }
                         (msg::LOOKUP, _) => out.extend(reply(msg::STATUS, vec![Attr::Status(4)])),
                         (msg::INVOKE, _) if m.attrs.contains(&Attr::Method("browse".into())) => {
                             out.extend(reply(msg::DATA, vec![Attr::ObjId(0x61), Attr::Data(browse())]));
+                            out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                        }
+                        (msg::INVOKE, _) if m.attrs.contains(&Attr::Method("list".into())) => {
+                            out.extend(reply(msg::DATA, vec![Attr::ObjId(0x62), Attr::Data(service_list())]));
                             out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
                         }
                         _ => out.extend(reply(msg::STATUS, vec![Attr::Status(3)])),
@@ -421,7 +469,7 @@ fn dns_sd_services_come_from_umdns_browse() {
     // No ubusd (or no umdns): no rows, nothing made up.
     let b = UciBackend::new(dir.clone());
     assert!(rows(&b, SD_SERVICE, &[]).is_empty());
-    fake_umdns(&dir.join("var/run/ubus/ubus.sock"));
+    fake_ubusd(&dir.join("var/run/ubus/ubus.sock"));
     let b = UciBackend::new(dir.clone());
     assert_eq!(rows(&b, SD_SERVICE, &[]), ["_ssh._tcp/OpenWrt", "_ipp._tcp/Office Printer"]);
     let ssh: &[&str] = &["_ssh._tcp/OpenWrt"];
@@ -455,4 +503,27 @@ fn dns_sd_services_come_from_umdns_browse() {
     );
     let k = owned(&["_ssh._tcp/OpenWrt", "air"]);
     assert!(b.get(&Location { object: SD_TEXT, keys: &k }, "Key").is_err());
+}
+
+#[test]
+fn service_status_comes_from_procd() {
+    let dir = root("procd");
+    let b = UciBackend::new(dir.clone());
+    let a = rows(&b, ACTION, &[]).remove(0);
+    // Without ubusd nobody can tell: absent.
+    assert_eq!(get(&b, "Device.Syslog.", &[], "Status"), None);
+    assert_eq!(get(&b, REMOTE, &[&a], "Status"), None);
+    assert_eq!(get(&b, BROKER, &["owrt"], "Status"), None);
+    fake_ubusd(&dir.join("var/run/ubus/ubus.sock"));
+    let b = UciBackend::new(dir);
+    check(
+        &b,
+        &[
+            ("Device.Syslog.", &[], "Status", "Enabled", false),
+            (REMOTE, &[&a], "Status", "Enabled", false),
+            (BROKER, &["owrt"], "Status", "Disabled", false),
+            // umdns is configured but procd runs no instance of it
+            ("Device.DNS.SD.", &[], "Status", "Disabled", false),
+        ],
+    );
 }

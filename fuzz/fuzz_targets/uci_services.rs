@@ -4,15 +4,17 @@
 //! subscription row a direction mosquitto knows and a QoS of 0..2, every HTTPAccess row a
 //! protocol and a port, and row keys are unique. The same bytes as a blobmsg table are an
 //! `umdns browse` answer (src/backend/uci/mdns.rs): every service row has its names and a
-//! known transport, text record keys fit the schema.
+//! known transport, text record keys fit the schema; as procd's `service list`, a status.
 #![no_main]
-use cwmpd::backend::uci::{doc::Doc, mdns, mqtt, uhttpd};
+use cwmpd::backend::uci::{doc::Doc, mdns, mqtt, procd, uhttpd};
 use cwmpd::proto::ubus::blob;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(table) = blob::decode_table(data) {
         let browse = blob::Value::Table(table);
+        // The same table as procd's `service list` (src/backend/uci/procd.rs).
+        assert!(matches!(procd::status(&browse, "log:-r"), "Enabled" | "Disabled"));
         for (key, records) in mdns::services(&browse) {
             for param in ["InstanceName", "ApplicationProtocol", "TransportProtocol", "Domain"] {
                 assert!(mdns::service_param(&key, records, param).is_some(), "{param} of {key}");

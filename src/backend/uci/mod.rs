@@ -42,6 +42,7 @@ pub mod mdns;
 pub mod mqtt;
 pub mod netdev;
 pub mod odhcpd;
+pub mod procd;
 pub mod relay;
 pub mod routing;
 pub mod runtime;
@@ -60,7 +61,7 @@ use store::Loaded;
 
 /// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
 /// their file the tables are empty, and that is not a problem worth a log line.
-pub const OPTIONAL_PACKAGES: [&str; 5] = ["ddns", "sqm", "upnpd", "mosquitto", "uhttpd"];
+pub const OPTIONAL_PACKAGES: [&str; 6] = ["ddns", "sqm", "upnpd", "mosquitto", "uhttpd", "umdns"];
 
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
@@ -320,6 +321,9 @@ impl UciBackend {
         }
         if let Codec::Netdev(arg) = &p.codec {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
+        }
+        if let Codec::Procd(spec) = &p.codec {
+            return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status(&l, spec).to_string())));
         }
         if let Codec::PidFile(arg) = &p.codec {
             return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
