@@ -59,8 +59,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use store::Loaded;
 
-/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
-/// their file the tables are empty, and that is not a problem worth a log line.
+/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd, mosquitto,
+/// uhttpd, umdns): without their file the tables are empty, and that is not a problem worth
+/// a log line.
 pub const OPTIONAL_PACKAGES: [&str; 6] = ["ddns", "sqm", "upnpd", "mosquitto", "uhttpd", "umdns"];
 
 /// The default reload command (procd's `reload_config`).
