@@ -143,6 +143,9 @@ pub enum Codec {
     /// `field:path` of the row's daemon pid file (`super::pidfile`): its process id or
     /// start time; always read-only.
     PidFile(String),
+    /// `service[:arg]`: whether procd runs an instance of the service (with that argument),
+    /// `Enabled`/`Disabled` (`super::procd`); always read-only.
+    Procd(String),
 }
 
 /// Where the rows or the object live.
@@ -240,6 +243,7 @@ fn codec(text: &str) -> Option<Codec> {
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
+            "procd" => Some(Codec::Procd(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -314,7 +318,7 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
-    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_));
+    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_));
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {

@@ -38,13 +38,17 @@ pub mod doc;
 pub mod extra;
 pub mod leases;
 pub mod map;
+pub mod mdns;
+pub mod mqtt;
 pub mod netdev;
 pub mod odhcpd;
+pub mod procd;
 pub mod relay;
 pub mod routing;
 pub mod runtime;
 pub mod sentopts;
 pub mod store;
+pub mod uhttpd;
 pub mod wifi;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -55,9 +59,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use store::Loaded;
 
-/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
-/// their file the tables are empty, and that is not a problem worth a log line.
-pub const OPTIONAL_PACKAGES: [&str; 3] = ["ddns", "sqm", "upnpd"];
+/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd, mosquitto,
+/// uhttpd, umdns): without their file the tables are empty, and that is not a problem worth
+/// a log line.
+pub const OPTIONAL_PACKAGES: [&str; 6] = ["ddns", "sqm", "upnpd", "mosquitto", "uhttpd", "umdns"];
 
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
@@ -132,6 +137,7 @@ impl UciBackend {
             Vec::new()
         });
         let mut packages: Vec<String> = map.iter().map(|e| e.package.clone()).collect();
+        packages.push(uhttpd::PACKAGE.to_string());
         packages.sort();
         packages.dedup();
         let files = packages.into_iter().map(|p| (p.clone(), store::load(&root, &p))).collect();
@@ -317,6 +323,9 @@ impl UciBackend {
         if let Codec::Netdev(arg) = &p.codec {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
         }
+        if let Codec::Procd(spec) = &p.codec {
+            return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status(&l, spec).to_string())));
+        }
         if let Codec::PidFile(arg) = &p.codec {
             return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
         }
@@ -418,6 +427,9 @@ impl hal::Backend for UciBackend {
             || object == delegate::IPV6_PREFIX
             || wifi_station_object(object)
             || object == relay::FORWARDING
+            || mqtt::serves(object)
+            || object == uhttpd::HTTP_ACCESS
+            || mdns::serves(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -426,6 +438,15 @@ impl hal::Backend for UciBackend {
         }
         if object == relay::FORWARDING {
             return relay::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if mqtt::serves(object) {
+            return mqtt::parameters(object).iter().map(|p| p.to_string()).collect();
+        }
+        if object == uhttpd::HTTP_ACCESS {
+            return uhttpd::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if mdns::serves(object) {
+            return mdns::parameters(object).iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -479,6 +500,15 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_rows();
         }
+        if mqtt::serves(at.object) {
+            return self.mqtt_rows(at);
+        }
+        if at.object == uhttpd::HTTP_ACCESS {
+            return self.http_access_rows();
+        }
+        if mdns::serves(at.object) {
+            return self.mdns_rows(at);
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -530,6 +560,15 @@ impl hal::Backend for UciBackend {
         }
         if at.object == relay::FORWARDING {
             return self.forwarding_get(at.key().unwrap_or(""), param);
+        }
+        if mqtt::serves(at.object) {
+            return self.mqtt_get(at, param);
+        }
+        if at.object == uhttpd::HTTP_ACCESS {
+            return self.http_access_get(at, param);
+        }
+        if mdns::serves(at.object) {
+            return self.mdns_get(at, param);
         }
         self.value(&self.view(false), at, param)
     }
