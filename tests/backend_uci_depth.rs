@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
-const FILES: [&str; 10] =
-    ["ddns", "dhcp", "dropbear", "firewall", "network", "rpcd", "sqm", "system", "upnpd", "wireless"];
+const FILES: [&str; 11] =
+    ["ddns", "dhcp", "dropbear", "firewall", "network", "qos", "rpcd", "sqm", "system", "upnpd", "wireless"];
 
 fn root(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);

@@ -237,6 +237,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             (_, None) => None,
         },
         Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
+        Codec::Qdisc(_) | Codec::Sysctl(_) => None, // read by the backend (qos.rs)
     };
     text.map(Value::Text)
 }
@@ -521,6 +522,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         },
         // A daemon's runtime state (super::pidfile)
         (Codec::PidFile(_), Some(_)) => return Err(not_writable()),
+        (Codec::Qdisc(_) | Codec::Sysctl(_), _) => return Err(not_writable()),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -143,6 +143,12 @@ pub enum Codec {
     /// `field:path` of the row's daemon pid file (`super::pidfile`): its process id or
     /// start time; always read-only.
     PidFile(String),
+    /// A counter of the root qdisc of the netdev the option names (`bytes`, `packets`,
+    /// `drops`, `qlen`: [`super::qos`], rtnetlink); always read-only.
+    Qdisc(String),
+    /// An integer of a file under `<root>/proc/sys/` (a kernel setting such as the conntrack
+    /// timeouts, [`super::qos`]); always read-only.
+    Sysctl(String),
 }
 
 /// Where the rows or the object live.
@@ -240,6 +246,8 @@ fn codec(text: &str) -> Option<Codec> {
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
+            "qdisc" => Some(Codec::Qdisc(arg.to_string())).filter(|_| !arg.is_empty()),
+            "sysctl" => Some(Codec::Sysctl(arg.to_string())).filter(|_| !arg.is_empty() && !arg.contains("..")),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -314,7 +322,7 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
-    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_));
+    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Qdisc(_) | Codec::Sysctl(_));
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {

@@ -55,9 +55,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use store::Loaded;
 
-/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd): without
-/// their file the tables are empty, and that is not a problem worth a log line.
-pub const OPTIONAL_PACKAGES: [&str; 3] = ["ddns", "sqm", "upnpd"];
+/// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd,
+/// qos-scripts): without their file the tables are empty, and that is not a problem worth
+/// a log line.
+pub const OPTIONAL_PACKAGES: [&str; 4] = ["ddns", "sqm", "upnpd", "qos"];
 
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
@@ -320,6 +321,12 @@ impl UciBackend {
         if let Codec::PidFile(arg) = &p.codec {
             return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
         }
+        if let Codec::Qdisc(field) = &p.codec {
+            return Ok(qos::read(&target, p.option.as_deref(), field).map(Value::Text));
+        }
+        if let Codec::Sysctl(file) = &p.codec {
+            return Ok(qos::sysctl(&self.root, file).map(Value::Text));
+        }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
 
@@ -402,6 +409,7 @@ impl UciBackend {
 
 mod dns_transaction;
 mod pidfile;
+mod qos;
 mod transaction;
 
 impl hal::Backend for UciBackend {
