@@ -333,3 +333,103 @@ fn queue_stats_are_the_root_qdisc_counters_over_rtnetlink() {
     assert_eq!(packets + drops + qlen, 30, "{values:?}");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+const SERVICE: &str = "Device.Firewall.Service.{i}.";
+const PINHOLE: &str = "Device.Firewall.Pinhole.{i}.";
+
+#[test]
+fn input_rules_are_services_and_ipv6_forward_rules_to_a_host_are_pinholes() {
+    let dir = root("fw");
+    // Rules that are neither: an outbound IPv6 accept, an ICMPv6 forward to every host, an
+    // input rule without a port, a MARK rule.
+    let mut fw = file(&dir, "firewall");
+    fw.push_str(concat!(
+        "\nconfig rule 'out6'\n\toption src 'lan'\n\toption dest 'wan'\n\toption dest_ip '2001:db8::5'\n",
+        "\toption family 'ipv6'\n\toption target 'ACCEPT'\n",
+        "\nconfig rule 'icmp6_fwd'\n\toption src 'wan'\n\toption dest '*'\n\toption proto 'icmp'\n",
+        "\toption family 'ipv6'\n\toption target 'ACCEPT'\n",
+        "\nconfig rule 'mark'\n\toption src 'lan'\n\toption dest_port '80'\n\toption target 'MARK'\n\toption set_mark '1'\n",
+        "\nconfig rule 'ssh'\n\toption src 'wan'\n\toption dest_port '22 2222'\n\tlist src_ip '198.51.100.7'\n",
+        "\tlist src_ip '203.0.113.0/24'\n\toption target 'ACCEPT'\n",
+    ));
+    fs::write(dir.join("etc/config/firewall"), fw).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert!(b.problems().is_empty(), "{:?}", b.problems());
+
+    let mut services = rows(&b, SERVICE);
+    services.sort();
+    assert_eq!(services.len(), 3, "{services:?}");
+    assert!(services.contains(&"iot_dns".to_string()) && services.contains(&"ssh".to_string()));
+    let renew = services.iter().find(|k| !["iot_dns", "ssh"].contains(&k.as_str())).unwrap().clone();
+    assert_eq!(get(&b, SERVICE, &[&renew], "DestPort").as_deref(), Some("68"));
+    assert_eq!(get(&b, SERVICE, &[&renew], "Protocol").as_deref(), Some("17"));
+    assert_eq!(get(&b, SERVICE, &[&renew], "IPVersion").as_deref(), Some("4"));
+    assert_eq!(get(&b, SERVICE, &[&renew], "Action").as_deref(), Some("Accept"));
+    assert_eq!(get(&b, SERVICE, &[&renew], "Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|wan)"));
+    assert_eq!(get(&b, SERVICE, &["iot_dns"], "Protocol").as_deref(), Some("6,17"), "fw4's default: tcp udp");
+    assert_eq!(get(&b, SERVICE, &["ssh"], "DestPort").as_deref(), Some("22,2222"));
+    assert_eq!(get(&b, SERVICE, &["ssh"], "SourcePrefixes").as_deref(), Some("198.51.100.7/32,203.0.113.0/24"));
+    assert_eq!(get(&b, SERVICE, &["ssh"], "Action").as_deref(), Some("Accept"));
+    let sp = ["Enable", "Status", "DestPort", "Protocol", "IPVersion", "SourcePrefixes", "Action"];
+    assert_schema_valid(&b, SERVICE, &sp);
+
+    assert_eq!(rows(&b, PINHOLE), ["nas_v6"]);
+    let ph = |p: &str| get(&b, PINHOLE, &["nas_v6"], p);
+    assert_eq!(ph("DestIP").as_deref(), Some("2001:db8:1::10"));
+    assert_eq!(ph("DestPort").as_deref(), Some("443"));
+    assert_eq!(ph("DestPortRangeMax").as_deref(), Some("-1"));
+    assert_eq!(ph("SourcePort").as_deref(), Some("-1"));
+    assert_eq!(ph("Protocol").as_deref(), Some("6"));
+    assert_eq!(ph("IPVersion").as_deref(), Some("6"));
+    assert_eq!(ph("LeaseDuration").as_deref(), Some("0"));
+    assert_eq!(ph("Description").as_deref(), Some("NAS-IPv6-HTTPS"));
+    assert_eq!(ph("SourcePrefixes").as_deref(), Some(""));
+    assert_eq!(ph("Interface").as_deref(), Some("@ref(Device.IP.Interface.{i}.|wan)"));
+    let pp = [
+        "Enable",
+        "Status",
+        "Description",
+        "DestIP",
+        "DestPort",
+        "DestPortRangeMax",
+        "SourcePort",
+        "SourcePortRangeMax",
+        "Protocol",
+        "SourcePrefixes",
+        "IPVersion",
+        "LeaseDuration",
+        "RemainingLeaseTime",
+    ];
+    assert_schema_valid(&b, PINHOLE, &pp);
+
+    // Writes go to the rule section; what reads the same leaves the file alone.
+    let before = file(&dir, "firewall");
+    set_commit(&dir, SERVICE, &["iot_dns"], &[("Protocol", "6,17"), ("DestPort", "53")]);
+    assert_eq!(file(&dir, "firewall"), before);
+    let b = set_commit(
+        &dir,
+        SERVICE,
+        &["ssh"],
+        &[("DestPort", "22"), ("Protocol", "6"), ("SourcePrefixes", "2001:db8::/32")],
+    );
+    let fw = file(&dir, "firewall");
+    assert!(fw.contains("\toption dest_port '22'\n"), "{fw}");
+    assert!(fw.contains("\toption proto 'tcp'\n"));
+    assert!(fw.contains("\tlist src_ip '2001:db8::/32'\n") && !fw.contains("list src_ip '198.51.100.7'"), "{fw}");
+    assert_eq!(get(&b, SERVICE, &["ssh"], "SourcePrefixes").as_deref(), Some("2001:db8::/32"));
+    let b = set_commit(&dir, PINHOLE, &["nas_v6"], &[("DestPort", "8443"), ("Protocol", "6,17"), ("Enable", "false")]);
+    let fw = file(&dir, "firewall");
+    assert!(fw.contains("\toption dest_port '8443'\n\toption proto 'tcp udp'\n"), "{fw}");
+    assert_eq!(get(&b, PINHOLE, &["nas_v6"], "Status").as_deref(), Some("Disabled"));
+    // The same sections stay Chain rules.
+    let chain = rows(&b, "Device.Firewall.Chain.{i}.");
+    let rules = b.instances(&Location { object: "Device.Firewall.Chain.{i}.Rule.{i}.", keys: &chain }).unwrap();
+    assert!(rules.contains(&"nas_v6".to_string()) && rules.contains(&"ssh".to_string()));
+    // A static pinhole has no lease to set.
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    let k = keys(&["nas_v6"]);
+    assert!(w.set(&Location { object: PINHOLE, keys: &k }, "LeaseDuration", &Value::from("3600")).is_err());
+    w.abort();
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -15,6 +15,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
 mod matches;
+mod services;
 mod wifi;
 mod zones;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
@@ -238,6 +239,9 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
         Codec::Qdisc(_) | Codec::Sysctl(_) => None, // read by the backend (qos.rs)
+        Codec::Protocols => services::read_protocols(value),
+        Codec::Ports => services::read_ports(value),
+        Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
     };
     text.map(Value::Text)
 }
@@ -418,6 +422,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::Ipv6Items
             | Codec::Cipher
             | Codec::ExtChannel
+            | Codec::Protocols
+            | Codec::Ports
+            | Codec::Prefixes
     ) && option.is_some()
         && same()
     {
@@ -523,6 +530,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         // A daemon's runtime state (super::pidfile)
         (Codec::PidFile(_), Some(_)) => return Err(not_writable()),
         (Codec::Qdisc(_) | Codec::Sysctl(_), _) => return Err(not_writable()),
+        (Codec::Protocols, Some(o)) => services::write_protocols(o, value)?,
+        (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
+        (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

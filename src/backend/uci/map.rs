@@ -149,6 +149,12 @@ pub enum Codec {
     /// An integer of a file under `<root>/proc/sys/` (a kernel setting such as the conntrack
     /// timeouts, [`super::qos`]); always read-only.
     Sysctl(String),
+    /// fw4 `proto` words (absent: `tcp udp`) <-> a list of protocol numbers (`codec::services`).
+    Protocols,
+    /// A space-separated port option <-> a list of ports, -1 when absent.
+    Ports,
+    /// `src_ip` addresses and prefixes <-> a list of IPPrefix (an address is its /32, /128).
+    Prefixes,
 }
 
 /// Where the rows or the object live.
@@ -259,6 +265,9 @@ fn codec(text: &str) -> Option<Codec> {
         "key" => Codec::Key,
         "list" => Codec::List,
         "words" => Codec::Words,
+        "protocols" => Codec::Protocols,
+        "ports" => Codec::Ports,
+        "prefixes" => Codec::Prefixes,
         "ipaddr" => Codec::Ipaddr,
         "netmask" => Codec::Netmask,
         "dhcp-min" => Codec::DhcpMin,

@@ -307,7 +307,8 @@ impl UciBackend {
             _ if p.read_only || p.option.is_none() => None,
             Codec::Text | Codec::Ipaddr | Codec::NetmaskOf(_) => Some(Value::Text(String::new())),
             Codec::Ref(_) | Codec::Zone(_) => Some(Value::Refs(Vec::new())),
-            Codec::PortStart | Codec::PortEnd => {
+            // Only an absent option is "no port": a list (`22 80`) has no single port.
+            Codec::PortStart | Codec::PortEnd if p.option.as_deref().and_then(|o| target.option(o)).is_none() => {
                 Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
             }
             _ => None,
