@@ -433,3 +433,65 @@ fn input_rules_are_services_and_ipv6_forward_rules_to_a_host_are_pinholes() {
     w.abort();
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn rule_set_matches_are_references_to_firewall_sets() {
+    let dir = root("sets");
+    let mut fw = file(&dir, "firewall");
+    fw.push_str(concat!(
+        "\nconfig rule 'drop_blocked'\n\toption src 'wan'\n\toption ipset 'blocked'\n\toption target 'DROP'\n",
+        "\nconfig rule 'not_voip'\n\toption src 'lan'\n\toption dest 'wan'\n\toption ipset '!voip6 dest'\n",
+        "\toption family 'ipv6'\n\toption target 'REJECT'\n",
+        "\nconfig rule 'unknown_set'\n\toption src 'lan'\n\toption ipset 'nosuchset'\n\toption target 'DROP'\n",
+    ));
+    fs::write(dir.join("etc/config/firewall"), fw).unwrap();
+    let b = UciBackend::new(dir.clone());
+    let chain = rows(&b, "Device.Firewall.Chain.{i}.");
+    let c = chain[0].as_str();
+    let rule = "Device.Firewall.Chain.{i}.Rule.{i}.";
+    let voip = rows(&b, SET).into_iter().find(|k| k != "blocked_hosts").unwrap();
+    let blocked = "@ref(Device.Firewall.Set.{i}.|blocked_hosts)".to_string();
+    let voip_ref = format!("@ref(Device.Firewall.Set.{{i}}.|{voip})");
+    let read = |b: &UciBackend, r: &str| {
+        ["SourceMatchSet", "SourceMatchSetExclude", "DestMatchSet", "DestMatchSetExclude"]
+            .map(|p| get(b, rule, &[c, r], p))
+    };
+    // `blocked` matches src_ip: the direction comes from the set.
+    assert_eq!(
+        read(&b, "drop_blocked"),
+        [Some(blocked.clone()), Some(String::new()), Some(String::new()), Some(String::new())]
+    );
+    assert_eq!(
+        read(&b, "not_voip"),
+        [Some(String::new()), Some(String::new()), Some(String::new()), Some(voip_ref.clone())]
+    );
+    assert_eq!(read(&b, "unknown_set"), [None, None, None, None], "an unknown set: absent");
+    assert_eq!(
+        read(&b, "iot_dns"),
+        [Some(String::new()), Some(String::new()), Some(String::new()), Some(String::new())]
+    );
+
+    // Write: the reference names the set and the direction; clearing another one is no-op.
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    let k = keys(&[c, "drop_blocked"]);
+    let at = Location { object: rule, keys: &k };
+    let set_ref = |key: &str| {
+        Value::Refs(vec![cwmpd::hal::Reference::Row { table: SET.to_string(), key: key.to_string(), dot: false }])
+    };
+    w.set(&at, "DestMatchSet", &Value::Refs(Vec::new())).unwrap();
+    w.set(&at, "SourceMatchSetExclude", &set_ref(&voip)).unwrap();
+    w.prepare().unwrap();
+    w.commit().unwrap();
+    assert!(file(&dir, "firewall").contains("\toption ipset '!voip6 src'\n"), "{}", file(&dir, "firewall"));
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, rule, &[c, "drop_blocked"], "SourceMatchSetExclude"), Some(voip_ref));
+    assert_eq!(get(&b, rule, &[c, "drop_blocked"], "SourceMatchSet").as_deref(), Some(""));
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    w.set(&at, "SourceMatchSetExclude", &Value::Refs(Vec::new())).unwrap();
+    w.prepare().unwrap();
+    w.commit().unwrap();
+    assert!(!file(&dir, "firewall").contains("voip6 src"));
+    fs::remove_dir_all(&dir).unwrap();
+}

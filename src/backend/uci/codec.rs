@@ -16,6 +16,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 mod lists;
 mod matches;
 mod services;
+mod sets;
 mod wifi;
 mod zones;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
@@ -242,6 +243,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Protocols => services::read_protocols(value),
         Codec::Ports => services::read_ports(value),
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
+        Codec::MatchSet(want) => return sets::read(view, value, want),
     };
     text.map(Value::Text)
 }
@@ -393,6 +395,7 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
     match (value, &p.codec, p.option.as_deref()) {
         (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
         (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
+        (Value::Refs(refs), Codec::MatchSet(want), Some(o)) => sets::write(view, section, o, want, refs),
         (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
             Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
         }
@@ -533,6 +536,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Protocols, Some(o)) => services::write_protocols(o, value)?,
         (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
+        (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -155,6 +155,9 @@ pub enum Codec {
     Ports,
     /// `src_ip` addresses and prefixes <-> a list of IPPrefix (an address is its /32, /128).
     Prefixes,
+    /// A rule's `ipset` match as a reference to a Firewall.Set row, for the direction of
+    /// the argument (`src`, `dest`; `!` for the Exclude parameters: `codec::sets`).
+    MatchSet(String),
 }
 
 /// Where the rows or the object live.
@@ -252,6 +255,7 @@ fn codec(text: &str) -> Option<Codec> {
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
+            "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
             "qdisc" => Some(Codec::Qdisc(arg.to_string())).filter(|_| !arg.is_empty()),
             "sysctl" => Some(Codec::Sysctl(arg.to_string())).filter(|_| !arg.is_empty() && !arg.contains("..")),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
