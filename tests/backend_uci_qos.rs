@@ -495,3 +495,23 @@ fn rule_set_matches_are_references_to_firewall_sets() {
     assert!(!file(&dir, "firewall").contains("voip6 src"));
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn dmz_source_prefix_is_the_redirect_source_match() {
+    let dir = root("dmz");
+    let dmz = "Device.Firewall.DMZ.{i}.";
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, dmz, &["dmz"], "SourcePrefix").as_deref(), Some(""), "no src_ip: every source");
+    let b = set_commit(&dir, dmz, &["dmz"], &[("SourcePrefix", "198.51.100.0/24")]);
+    assert!(file(&dir, "firewall").contains("\tlist src_ip '198.51.100.0/24'\n"), "{}", file(&dir, "firewall"));
+    assert_eq!(get(&b, dmz, &["dmz"], "SourcePrefix").as_deref(), Some("198.51.100.0/24"));
+    let fw = file(&dir, "firewall").replace("\tlist src_ip '198.51.100.0/24'\n", "\toption src_ip '203.0.113.7'\n");
+    fs::write(dir.join("etc/config/firewall"), fw).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, dmz, &["dmz"], "SourcePrefix").as_deref(), Some("203.0.113.7/32"));
+    assert_schema_valid(&b, dmz, &["SourcePrefix"]);
+    let b = set_commit(&dir, dmz, &["dmz"], &[("SourcePrefix", "")]);
+    assert!(!file(&dir, "firewall").contains("203.0.113.7"));
+    assert_eq!(get(&b, dmz, &["dmz"], "SourcePrefix").as_deref(), Some(""));
+    fs::remove_dir_all(&dir).unwrap();
+}
