@@ -50,6 +50,7 @@ pub mod procfs;
 pub mod rtnl;
 mod sensors;
 pub mod socket;
+pub mod tc;
 pub mod tz;
 pub mod watch;
 pub mod wifi;

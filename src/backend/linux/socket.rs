@@ -57,6 +57,13 @@ pub fn dump(kind: u16, family: u8) -> Result<Vec<Vec<u8>>> {
     drain(&fd, seq)
 }
 
+/// An rtnetlink dump whose request `build` makes for its sequence number (RTM_GETQDISC:
+/// its `tcmsg` is longer than the headers `netlink::dump_request` knows); the payloads.
+pub fn route_dump(build: &dyn Fn(u32) -> Vec<u8>) -> Result<Vec<Vec<u8>>> {
+    let (fd, seq) = exchange(SockProtocol::NetlinkRoute, build)?;
+    drain(&fd, seq)
+}
+
 /// A generic-netlink dump (NLM_F_DUMP request built by `build` for its sequence number):
 /// the payloads of every message of the answer, in order (nl80211 stations, surveys).
 pub fn generic_dump(build: &dyn Fn(u32) -> Vec<u8>) -> Result<Vec<Vec<u8>>> {

@@ -15,6 +15,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
 mod matches;
+mod services;
+mod sets;
 mod wifi;
 mod zones;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
@@ -238,6 +240,11 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
         Codec::Procd(_) => None,   // read by the backend from procd (procd.rs)
+        Codec::Qdisc(_) | Codec::Sysctl(_) => None, // read by the backend (qos.rs)
+        Codec::Protocols => services::read_protocols(value),
+        Codec::Ports => services::read_ports(value),
+        Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
+        Codec::MatchSet(want) => return sets::read(view, value, want),
     };
     text.map(Value::Text)
 }
@@ -389,6 +396,7 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
     match (value, &p.codec, p.option.as_deref()) {
         (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
         (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
+        (Value::Refs(refs), Codec::MatchSet(want), Some(o)) => sets::write(view, section, o, want, refs),
         (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
             Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
         }
@@ -418,6 +426,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::Ipv6Items
             | Codec::Cipher
             | Codec::ExtChannel
+            | Codec::Protocols
+            | Codec::Ports
+            | Codec::Prefixes
     ) && option.is_some()
         && same()
     {
@@ -524,6 +535,11 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::PidFile(_), Some(_)) => return Err(not_writable()),
         // Runtime state of procd (super::procd)
         (Codec::Procd(_), Some(_)) => return Err(not_writable()),
+        (Codec::Qdisc(_) | Codec::Sysctl(_), _) => return Err(not_writable()),
+        (Codec::Protocols, Some(o)) => services::write_protocols(o, value)?,
+        (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
+        (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
+        (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

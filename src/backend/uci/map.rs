@@ -146,6 +146,21 @@ pub enum Codec {
     /// `service[:arg]`: whether procd runs an instance of the service (with that argument),
     /// `Enabled`/`Disabled` (`super::procd`); always read-only.
     Procd(String),
+    /// A counter of the root qdisc of the netdev the option names (`bytes`, `packets`,
+    /// `drops`, `qlen`: [`super::qos`], rtnetlink); always read-only.
+    Qdisc(String),
+    /// An integer of a file under `<root>/proc/sys/` (a kernel setting such as the conntrack
+    /// timeouts, [`super::qos`]); always read-only.
+    Sysctl(String),
+    /// fw4 `proto` words (absent: `tcp udp`) <-> a list of protocol numbers (`codec::services`).
+    Protocols,
+    /// A space-separated port option <-> a list of ports, -1 when absent.
+    Ports,
+    /// `src_ip` addresses and prefixes <-> a list of IPPrefix (an address is its /32, /128).
+    Prefixes,
+    /// A rule's `ipset` match as a reference to a Firewall.Set row, for the direction of
+    /// the argument (`src`, `dest`; `!` for the Exclude parameters: `codec::sets`).
+    MatchSet(String),
 }
 
 /// Where the rows or the object live.
@@ -244,6 +259,9 @@ fn codec(text: &str) -> Option<Codec> {
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
             "procd" => Some(Codec::Procd(arg.to_string())).filter(|_| !arg.is_empty()),
+            "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
+            "qdisc" => Some(Codec::Qdisc(arg.to_string())).filter(|_| !arg.is_empty()),
+            "sysctl" => Some(Codec::Sysctl(arg.to_string())).filter(|_| !arg.is_empty() && !arg.contains("..")),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -255,6 +273,9 @@ fn codec(text: &str) -> Option<Codec> {
         "key" => Codec::Key,
         "list" => Codec::List,
         "words" => Codec::Words,
+        "protocols" => Codec::Protocols,
+        "ports" => Codec::Ports,
+        "prefixes" => Codec::Prefixes,
         "ipaddr" => Codec::Ipaddr,
         "netmask" => Codec::Netmask,
         "dhcp-min" => Codec::DhcpMin,
@@ -318,7 +339,7 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
-    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_));
+    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_));
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {

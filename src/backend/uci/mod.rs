@@ -60,9 +60,9 @@ use std::path::PathBuf;
 use store::Loaded;
 
 /// Packages of optional OpenWrt software (ddns-scripts, sqm-scripts, miniupnpd, mosquitto,
-/// uhttpd, umdns): without their file the tables are empty, and that is not a problem worth
-/// a log line.
-pub const OPTIONAL_PACKAGES: [&str; 6] = ["ddns", "sqm", "upnpd", "mosquitto", "uhttpd", "umdns"];
+/// uhttpd, umdns, qos-scripts): without their file the tables are empty, and that is not a
+/// problem worth a log line.
+pub const OPTIONAL_PACKAGES: [&str; 7] = ["ddns", "sqm", "upnpd", "mosquitto", "uhttpd", "umdns", "qos"];
 
 /// The default reload command (procd's `reload_config`).
 pub const RELOAD_CONFIG: &str = "/sbin/reload_config";
@@ -312,7 +312,8 @@ impl UciBackend {
             _ if p.read_only || p.option.is_none() => None,
             Codec::Text | Codec::Ipaddr | Codec::NetmaskOf(_) => Some(Value::Text(String::new())),
             Codec::Ref(_) | Codec::Zone(_) => Some(Value::Refs(Vec::new())),
-            Codec::PortStart | Codec::PortEnd => {
+            // Only an absent option is "no port": a list (`22 80`) has no single port.
+            Codec::PortStart | Codec::PortEnd if p.option.as_deref().and_then(|o| target.option(o)).is_none() => {
                 Some(Value::Text(p.default.clone().unwrap_or_else(|| "0".to_string())))
             }
             _ => None,
@@ -328,6 +329,12 @@ impl UciBackend {
         }
         if let Codec::PidFile(arg) = &p.codec {
             return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
+        }
+        if let Codec::Qdisc(field) = &p.codec {
+            return Ok(qos::read(&target, p.option.as_deref(), field).map(Value::Text));
+        }
+        if let Codec::Sysctl(file) = &p.codec {
+            return Ok(qos::sysctl(&self.root, file).map(Value::Text));
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
@@ -411,6 +418,7 @@ impl UciBackend {
 
 mod dns_transaction;
 mod pidfile;
+mod qos;
 mod transaction;
 
 impl hal::Backend for UciBackend {
