@@ -140,6 +140,7 @@ fn request(names: &[String]) -> Vec<u8> {
 }
 
 /// One request decoded, answered and streamed: the work of a session's GetParameterValues.
+#[inline(never)]
 fn answer(model: &Model, request: &[u8]) -> usize {
     let env = cwmpd::proto::soap::decode(request).unwrap();
     let Body::GetParameterValues { parameter_names } = &env.body else { panic!("not a GetParameterValues") };

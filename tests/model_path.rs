@@ -87,3 +87,42 @@ fn the_model_refuses_misplaced_wildcards_aliases_and_non_names_with_9005() {
         assert_eq!(m.get_parameter_names(bad, false).unwrap_err().fault_code, 9005, "{bad}");
     }
 }
+
+/// An ACS naming every leaf gets what the partial path gives, in any order, and a bad name
+/// among good ones (resolved alongside the tree, not parsed: issue 18) still fails the
+/// request with 9005.
+#[test]
+fn every_leaf_named_answers_like_the_partial_path_and_bad_names_among_them_are_9005() {
+    let cfg = cwmpd::config::Config::parse("").unwrap();
+    let state = cwmpd::model::ModelState::default();
+    let m = cwmpd::model::Model::new(
+        Box::new(cwmpd::backend::agent::AgentBackend::new(&cfg, Default::default(), "/".into())),
+        &state,
+    );
+    let all = m.get_parameter_values(&["Device.".into()]).unwrap();
+    let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
+    assert!(names.len() > 20, "{}", names.len());
+    let request: Vec<cwmpd::proto::name::Name> = names.iter().map(|n| n.as_str().into()).collect();
+    let named = m.get_parameter_values(&request).unwrap();
+    assert_eq!(named.iter().map(|p| p.name.clone()).collect::<Vec<_>>(), names);
+    let mut reversed = request.clone();
+    reversed.reverse();
+    assert_eq!(m.get_parameter_values(&reversed).unwrap().len(), names.len());
+    let first = names.first().unwrap().clone();
+    let object = first.get(..=first.rfind('.').unwrap()).unwrap().to_string();
+    for bad in [
+        format!("{object}Up Time"),
+        format!("{object}{}", "X".repeat(MAX_NAME)),
+        format!("{first}."),
+        format!("{object}*"),
+        format!("{object}[a]"),
+        format!("{object}NoSuchParameter"),
+        format!("{object}.X"),
+        "Device.ManagementServer.InformParameter.01.Enable".to_string(),
+        "Device.ManagementServer.InformParameter.1.Enable".to_string(),
+    ] {
+        let mut with_bad = request.clone();
+        with_bad.insert(1, bad.as_str().into());
+        assert_eq!(m.get_parameter_values(&with_bad).unwrap_err().fault_code, 9005, "{bad}");
+    }
+}

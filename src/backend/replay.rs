@@ -87,7 +87,7 @@ pub struct ReplayTree {
     /// Scratch buffer for building names on reads.
     pub(super) scratch: std::cell::RefCell<Scratch>,
     /// Row keys (instance numbers as text) of every concrete table (`Device.IP.Interface.`).
-    pub(super) tables: HashMap<String, Vec<String>>,
+    pub(super) tables: HashMap<String, Vec<String>, FastHash>,
     /// Schema paths (`{i}` form) of every object in the dump.
     pub(super) objects: std::collections::HashSet<String>,
     /// Changes staged by the HAL transaction.

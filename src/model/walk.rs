@@ -45,9 +45,6 @@ pub(super) enum Target {
     Params(Place, Vec<usize>),
 }
 
-/// The object names of one request resolved so far, and their places (`None`: nothing).
-type ObjectPlaces<'n> = std::collections::HashMap<&'n str, Option<Place>>;
-
 /// The rows of each table listed while resolving one request, by concrete table name.
 pub(super) type RowCache = std::collections::HashMap<String, Vec<(u32, String)>>;
 
@@ -95,15 +92,19 @@ impl Model {
     pub(super) fn child(&self, parent: &Place, child: usize, row: Option<(u32, String)>) -> Place {
         let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
         let child_path = self.tree.object(child).map(|o| o.path.as_ref()).unwrap_or("");
-        let mut p =
-            Place { obj: child, name: format!("{}{}", parent.name, leaf(child_path, parent_path)), ..parent.clone() };
+        let leaf = leaf(child_path, parent_path);
+        // Sized once for the row number too; the parent's name is not cloned to be replaced.
+        let mut name = String::with_capacity(parent.name.len() + leaf.len() + 12);
+        name.push_str(&parent.name);
+        name.push_str(leaf);
+        let (mut keys, mut numbers) = (parent.keys.clone(), parent.numbers.clone());
         if let Some((n, k)) = row {
-            p.name.push_str(&n.to_string());
-            p.name.push('.');
-            p.keys.push(k);
-            p.numbers.push(n);
+            push_number(&mut name, n);
+            name.push('.');
+            keys.push(k);
+            numbers.push(n);
         }
-        p
+        Place { obj: child, name, keys, numbers }
     }
 
     /// The value of `spec` at `place` and the backend it came from (`None`: computed by the
@@ -225,68 +226,98 @@ impl Model {
 
     fn resolve_names_once(&self, names: &[Name]) -> Result<Vec<Target>, Fault> {
         let mut rows = RowCache::default();
-        let mut objects = ObjectPlaces::default();
+        // The places from a root down to the object of the last parameter name: an ACS
+        // naming every leaf names them in tree order, so the next object is below one of
+        // them (the walk alongside the tree: no name parsed, no place looked up by name).
+        let mut chain: Vec<Place> = Vec::new();
         let mut out = Vec::with_capacity(names.len());
         let mut hint = 0;
         for n in names {
-            if n.is_addressed() {
-                let parsed = n.path().map_err(|_| no_name())?;
-                out.extend(self.resolve_addressed(&parsed, true, &mut rows).map_err(|_| no_name())?);
-                continue;
-            }
             let name = n.as_str();
-            let split = name.rfind('.').filter(|&i| i + 1 < name.len() && n.is_name());
-            let Some((object, param)) = split.and_then(|i| Some((name.get(..=i)?, name.get(i + 1..)?))) else {
-                out.push(self.resolve_parsed(name, n.path(), &mut rows)?);
-                continue;
-            };
-            // The same object as the name before (the common case): no lookup at all.
-            if let Some(Target::Params(at, list)) = out.last_mut() {
-                if at.name == object {
-                    if let Some(i) = self.param_index(at, param, &mut hint) {
-                        list.push(i);
-                        continue;
-                    }
+            // The same object as the name before (the common case): its text equals a place
+            // already resolved and the rest a parameter's schema name, so it is a valid
+            // name without a parse, and needs no lookup at all.
+            if let (Some(Target::Params(at, list)), true) = (out.last_mut(), name.len() <= path::MAX_NAME) {
+                // A schema parameter name holds no dot: equal to one, the rest is one segment.
+                let param = name.strip_prefix(at.name.as_str());
+                if let Some(i) = param.and_then(|p| self.param_index(at, p, &mut hint)) {
+                    list.push(i);
+                    continue;
                 }
             }
-            if !objects.contains_key(object) {
-                let place = self.resolve_object(object, &objects, &mut rows);
-                objects.insert(object, place);
-            }
-            let place = objects.get(object).and_then(Option::as_ref);
-            match place.and_then(|p| Some((p, self.param_index(p, param, &mut hint)?))) {
-                Some((p, i)) => match out.last_mut() {
-                    // Consecutive names of one object share its place (no copy per name).
-                    Some(Target::Params(at, list)) if at.name == p.name => list.push(i),
-                    _ => out.push(Target::Params(p.clone(), vec![i])),
-                },
-                // Not a parameter of an object: resolved in full for the exact answer.
+            // Tried first: a name it resolves has only schema names and instance numbers
+            // (no `*`, no `[alias]`), so the others are asked about only when it fails.
+            let split = name.rfind('.').filter(|&i| i + 1 < name.len() && name.len() <= path::MAX_NAME);
+            let found = split.and_then(|i| {
+                let (object, param) = (name.get(..=i)?, name.get(i + 1..)?);
+                let place = self.descend(object, &mut chain, &mut rows)?;
+                Some((place, self.param_index(place, param, &mut hint)?))
+            });
+            match found {
+                // Consecutive names of one object share its place (no copy per name).
+                Some((p, i)) => {
+                    // Room for an object's parameters without regrowing (most have fewer).
+                    let mut list = Vec::with_capacity(16);
+                    list.push(i);
+                    out.push(Target::Params(p.clone(), list));
+                }
+                None if n.is_addressed() => {
+                    let parsed = n.path().map_err(|_| no_name())?;
+                    out.extend(self.resolve_addressed(&parsed, true, &mut rows).map_err(|_| no_name())?);
+                }
+                // Not a parameter of an object (or not a name): resolved in full for the
+                // exact answer.
                 None => out.push(self.resolve_parsed(name, n.path(), &mut rows)?),
             }
         }
         Ok(out)
     }
 
-    /// The place of object name `object` (ending in "."). When a prefix of it was resolved
-    /// for an earlier name of the request (`Device.IP.Interface.1.` before
-    /// `Device.IP.Interface.1.IPv4Address.1.`), only the rest is walked from there.
-    fn resolve_object(&self, object: &str, known: &ObjectPlaces<'_>, rows: &mut RowCache) -> Option<Place> {
-        let inner = object.get(..object.len().saturating_sub(1)).unwrap_or("");
-        let mut cut = inner.len();
-        while let Some(j) = inner.get(..cut).and_then(|p| p.rfind('.')) {
-            if let Some(Some(base)) = object.get(..=j).and_then(|prefix| known.get(prefix)) {
-                let rest = path::parse(object.get(j + 1..)?).ok()?;
-                return match self.resolve_from(base.clone(), rest.segments.iter().peekable(), true, rows) {
-                    Ok(Target::Object(place)) => Some(place),
-                    _ => None,
-                };
+    /// The place of object name `object` (ending in "."), reached from the deepest place
+    /// of `chain` that is a prefix of it, one segment at a time; `chain` ends with it
+    /// afterwards. Each segment is matched against the schema's names and the table's
+    /// instance numbers, so a text that resolves is a valid name. `None`: not plainly an
+    /// object of the tree (the caller resolves the name in full for the exact fault).
+    fn descend<'c>(&self, object: &str, chain: &'c mut Vec<Place>, rows: &mut RowCache) -> Option<&'c Place> {
+        while chain.last().is_some_and(|top| !object.starts_with(top.name.as_str())) {
+            chain.pop();
+        }
+        if chain.is_empty() {
+            let root_path = object.get(..=object.find('.')?)?;
+            let root = self
+                .tree
+                .roots()
+                .iter()
+                .copied()
+                .find(|r| self.tree.object(*r).is_some_and(|o| o.path.as_ref() == root_path))?;
+            chain.push(Place { obj: root, name: root_path.to_string(), ..Place::default() });
+        }
+        loop {
+            let top = chain.last()?;
+            let rest = object.get(top.name.len()..)?;
+            if rest.is_empty() {
+                break;
             }
-            cut = j;
+            let (segment, after) = rest.split_once('.')?;
+            let child = self.child_named(top.obj, segment)?;
+            let next = if self.tree.object(child).is_some_and(|o| o.multi) {
+                let number = after.split_once('.').map(|(n, _)| n)?;
+                let n = match path::parse_instance(number)? {
+                    Segment::Instance(n) => n,
+                    _ => return None,
+                };
+                let listed = match rows.entry(format!("{}{segment}.", top.name)) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(self.rows(child, top)),
+                };
+                let found = listed.iter().find(|(m, _)| *m == n).cloned()?;
+                self.child(top, child, Some(found))
+            } else {
+                self.child(top, child, None)
+            };
+            chain.push(next);
         }
-        match self.resolve_parsed(object, path::parse(object), rows) {
-            Ok(Target::Object(place)) => Some(place),
-            _ => None,
-        }
+        chain.last()
     }
 
     /// The index of parameter `name` of the object at `place`. `hint` is where the last
@@ -360,10 +391,10 @@ impl Model {
                 match segs.next() {
                     None => return Ok(Target::Table { parent: place, row, name: table }),
                     Some(Segment::Instance(n)) => {
-                        if !rows.contains_key(&table) {
-                            rows.insert(table.clone(), self.rows(row, &place));
-                        }
-                        let listed = rows.get(&table).map(Vec::as_slice).unwrap_or(&[]);
+                        let listed = match rows.entry(table) {
+                            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                            std::collections::hash_map::Entry::Vacant(e) => e.insert(self.rows(row, &place)),
+                        };
                         let found = listed.iter().find(|(m, _)| m == n).cloned().ok_or_else(no_name)?;
                         place = self.child(&place, row, Some(found));
                     }
@@ -405,6 +436,25 @@ impl Model {
             visit(item);
         }
     }
+}
+
+/// Appends `n` in decimal to `out` (no formatter, no temporary string).
+fn push_number(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            // `rest % 10` is below 10: the cast keeps it.
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    out.push_str(core::str::from_utf8(digits.get(at..).unwrap_or(&[])).unwrap_or(""));
 }
 
 /// The table path of a row name: `Device.NAT.PortMapping.3.` -> `Device.NAT.PortMapping.`.

@@ -1,6 +1,9 @@
-//! A requested parameter or object name, parsed once where the request is decoded (the
-//! codec edge, TR-069 Amd 6 A.3.2.1 names; rules in [`super::path`]): the engine takes it
-//! as it is and never parses the text again.
+//! A requested parameter or object name as the request carries it (TR-069 Amd 6 A.3.2.1
+//! names; rules in [`super::path`]), judged where the engine needs it. An ACS naming every
+//! leaf sends thousands of names that differ from the one before only in the parameter: the
+//! engine matches those against places it has already resolved and schema names (equal
+//! texts are valid texts), so no name is parsed on the way in; the rest are parsed when
+//! resolved ([`Name::path`]).
 //!
 //! Building a [`Name`] never fails: a text that is not a name keeps its error, and the
 //! engine answers it with 9005 (Invalid parameter name) like any name that designates
@@ -8,30 +11,34 @@
 
 use super::path::{self, Path, PathError, Segment};
 use core::fmt;
+use core::ops::Range;
+use std::sync::Arc;
 
-/// A segment as offsets into the name's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Seg {
-    Name(u16, u16),
-    Instance(u32),
-    Alias(u16, u16),
-    Wildcard,
-    Placeholder,
+/// A requested name: its text, judged when asked. The text is a range of a shared buffer:
+/// the names of one request's array share the one the codec lifted them from
+/// ([`Name::many`]), so thousands of names are one allocation, not thousands.
+#[derive(Clone)]
+pub struct Name {
+    buf: Arc<str>,
+    range: Range<usize>,
 }
 
-/// A parsed name: its text and segments, or why it is not a name.
-#[derive(Debug, Clone)]
-pub struct Name {
-    text: String,
-    parsed: Result<(Vec<Seg>, bool), PathError>,
-    /// A segment is `*` or `[alias]` (noted while parsing: the engine asks per name).
-    addressed: bool,
+impl Default for Name {
+    fn default() -> Name {
+        Name::new("")
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// Names are equal when their texts are (the parse follows from the text).
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        self.text == other.text
+        self.as_str() == other.as_str()
     }
 }
 
@@ -39,94 +46,68 @@ impl Eq for Name {}
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        self.text == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        self.text == *other
+        self.as_str() == *other
     }
-}
-
-/// The empty name: the whole tree.
-impl Default for Name {
-    fn default() -> Name {
-        Name { text: String::new(), parsed: Ok((Vec::new(), true)), addressed: false }
-    }
-}
-
-/// The offsets of `part` (a slice of `text`) in `text`.
-fn span(text: &str, part: &str) -> (u16, u16) {
-    let start = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    let start = u16::try_from(start).unwrap_or(u16::MAX);
-    (start, start.saturating_add(u16::try_from(part.len()).unwrap_or(u16::MAX)))
 }
 
 impl Name {
     pub fn new(text: impl Into<String>) -> Name {
-        let text = text.into();
-        let mut addressed = false;
-        let mut segs = Vec::with_capacity(8);
-        let parsed = path::visit(&text, |s| {
-            segs.push(match s {
-                Segment::Name(n) => {
-                    let (a, b) = span(&text, n);
-                    Seg::Name(a, b)
+        let buf: Arc<str> = Arc::from(text.into());
+        let range = 0..buf.len();
+        Name { buf, range }
+    }
+
+    /// The names `parts` (slices of `text`), sharing one copy of `text`. A part that is
+    /// not a slice of `text` is copied on its own.
+    pub fn many(text: &str, parts: &[&str]) -> Vec<Name> {
+        let buf: Arc<str> = Arc::from(text);
+        let base = text.as_ptr() as usize;
+        parts
+            .iter()
+            .map(|p| {
+                let start = (p.as_ptr() as usize).wrapping_sub(base);
+                let range = start..start.wrapping_add(p.len());
+                match buf.get(range.clone()) {
+                    // Inside `text`'s bytes: a slice of it.
+                    Some(_) if start <= text.len() => Name { buf: buf.clone(), range },
+                    _ => Name::new(*p),
                 }
-                Segment::Alias(n) => {
-                    addressed = true;
-                    let (a, b) = span(&text, n);
-                    Seg::Alias(a, b)
-                }
-                Segment::Instance(i) => Seg::Instance(i),
-                Segment::Wildcard => {
-                    addressed = true;
-                    Seg::Wildcard
-                }
-                Segment::Placeholder => Seg::Placeholder,
             })
-        })
-        .map(|partial| (segs, partial));
-        let addressed = addressed && parsed.is_ok();
-        Name { text, parsed, addressed }
+            .collect()
     }
 
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.buf.get(self.range.clone()).unwrap_or("")
     }
 
-    /// True when the text is a name (its parse succeeded).
+    /// True when the text is a name.
     pub fn is_name(&self) -> bool {
-        self.parsed.is_ok()
+        path::plain(self.as_str()).is_some() || path::visit(self.as_str(), |_| {}).is_ok()
     }
 
     /// True when the name holds an instance wildcard `*` or an `[alias]` reference (TR-069
     /// Amd 6 3.6.1): the engine resolves those by their own path, plain names by the fast
-    /// one. Noted while parsing: reading it costs nothing.
+    /// one.
     pub fn is_addressed(&self) -> bool {
-        self.addressed
+        if !self.as_str().bytes().any(|b| b == b'*' || b == b'[') {
+            return false;
+        }
+        let mut addressed = false;
+        let parsed = path::visit(self.as_str(), |s| addressed |= matches!(s, Segment::Alias(_) | Segment::Wildcard));
+        addressed && parsed.is_ok()
     }
 
-    /// The parsed form, borrowed from the text (no validation again); the error when the
-    /// text is not a name.
+    /// The parsed form, borrowed from the text; the error when the text is not a name.
+    /// The engine's fast resolution of a request naming many parameters compares texts
+    /// with the places it has already resolved and never asks for it.
     pub fn path(&self) -> Result<Path<'_>, PathError> {
-        let (segs, partial) = match &self.parsed {
-            Ok((segs, partial)) => (segs.as_slice(), *partial),
-            Err(e) => return Err(*e),
-        };
-        let part = |a: u16, b: u16| self.text.get(usize::from(a)..usize::from(b)).unwrap_or("");
-        let segments = segs
-            .iter()
-            .map(|s| match *s {
-                Seg::Name(a, b) => Segment::Name(part(a, b)),
-                Seg::Alias(a, b) => Segment::Alias(part(a, b)),
-                Seg::Instance(i) => Segment::Instance(i),
-                Seg::Wildcard => Segment::Wildcard,
-                Seg::Placeholder => Segment::Placeholder,
-            })
-            .collect();
-        Ok(Path { segments, partial })
+        path::parse(self.as_str())
     }
 }
 
@@ -150,13 +131,13 @@ impl From<&String> for Name {
 
 impl AsRef<str> for Name {
     fn as_ref(&self) -> &str {
-        &self.text
+        self.as_str()
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
@@ -166,7 +147,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parsed_once_and_borrowed_back() {
+    fn judged_when_asked() {
         for text in ["", "Device.", "Device.IP.Interface.12.IPv4Address.[lan].IPAddress", "Device.WiFi.SSID.*."] {
             assert_eq!(Name::new(text).path().unwrap(), path::parse(text).unwrap(), "{text}");
             assert_eq!(Name::new(text).as_str(), text);

@@ -134,7 +134,7 @@ fn decode_lifted(text: &str, lifted: &lift::Lifted<'_>) -> Option<Envelope> {
     if !parameter_names.is_empty() {
         return None;
     }
-    *parameter_names = lifted.names.iter().map(|n| Name::new(*n)).collect();
+    *parameter_names = Name::many(text.get(lifted.content.clone())?, &lifted.names);
     Some(env)
 }
 

@@ -49,6 +49,22 @@ fn plain(b: u8) -> bool {
     (0x20..0x7f).contains(&b) && !matches!(b, b'&' | b'<' | b'>')
 }
 
+/// Per byte: whether it is [`plain`] and not a space (one load in the fast item loop).
+#[allow(clippy::indexing_slicing)]
+static TIGHT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = !matches!(b as u8, b'&' | b'<' | b'>');
+        b += 1;
+    }
+    t
+};
+
+fn tight_byte(b: u8) -> bool {
+    TIGHT.get(usize::from(b)).copied().unwrap_or(false)
+}
+
 fn skip_space(t: &[u8], mut i: usize) -> usize {
     while t.get(i).is_some_and(|b| xml_space(*b)) {
         i += 1;
@@ -84,6 +100,14 @@ pub fn parameter_names(text: &str, max_len: usize) -> Option<Lifted<'_>> {
         let body = i + ITEM_OPEN.len();
         if !rest.starts_with(ITEM_OPEN) {
             return None;
+        }
+        // The common item, `<string>NAME</string>` with no white space, in one pass.
+        let tight = t.get(body..)?.iter().position(|b| !tight_byte(*b))?;
+        let closed = text.get(body + tight..).is_some_and(|r| r.starts_with(ITEM_CLOSE));
+        if closed && (1..=max_len).contains(&tight) {
+            names.push(text.get(body..body + tight)?);
+            i = body + tight + ITEM_CLOSE.len();
+            continue;
         }
         let len = t.get(body..)?.iter().position(|b| !plain(*b) && !xml_space(*b))?;
         let end = body + len;

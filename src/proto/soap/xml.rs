@@ -139,7 +139,7 @@ pub fn escape_into(out: &mut String, text: &str) {
     let mut run = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if SPECIAL.get(usize::from(b)) != Some(&true) {
+        if !special(b) {
             i += 1;
             continue;
         }
@@ -165,6 +165,13 @@ pub fn escape_into(out: &mut String, text: &str) {
         run = i;
     }
     out.push_str(text.get(run..).unwrap_or(""));
+}
+
+/// Whether byte `b` may need a replacement: one load, no bounds check (a `u8` always
+/// indexes a 256-entry table), no `Option` compared per byte of every value sent.
+#[allow(clippy::indexing_slicing)]
+fn special(b: u8) -> bool {
+    SPECIAL[usize::from(b)]
 }
 
 /// Bytes that may need a replacement in [`escape_into`] (indexes checked at compile time).
