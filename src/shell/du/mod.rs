@@ -9,16 +9,24 @@ pub mod apk;
 #[cfg(feature = "software-modules")]
 pub mod crun;
 #[cfg(feature = "software-modules")]
+mod crun_image;
+#[cfg(feature = "software-modules")]
 pub mod dpkg;
 pub mod ee;
 #[cfg(feature = "software-modules")]
 mod eu;
 #[cfg(feature = "software-modules")]
+pub mod gunzip;
+#[cfg(feature = "software-modules")]
 pub mod oci;
 #[cfg(feature = "software-modules")]
 pub mod oci_image;
 #[cfg(feature = "software-modules")]
+pub mod oci_layer;
+#[cfg(feature = "software-modules")]
 pub mod opkg;
+#[cfg(feature = "software-modules")]
+pub mod tar;
 
 use super::{Input, Shell};
 #[cfg(feature = "software-modules")]
