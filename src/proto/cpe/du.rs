@@ -167,7 +167,7 @@ impl Cpe {
                 OpPhase::Pending => {
                     let start = self.now.date_time();
                     self.durable.du.with_op(job, i, |o| o.start_time = start);
-                    match self.check(&op.op) {
+                    match self.check(&op.op).map_err(|f| self.state_fault(job, i, &op.op, f)) {
                         Err(f) => self.op_done(job, i, Err(f)),
                         Ok(Step::Fetch) => {
                             self.du.busy = true;
