@@ -11,15 +11,15 @@
 //! `/sys/fs/cgroup/unified` in a private mount namespace first (crun then uses cgroup v1).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod crun_support;
+mod du_support;
 mod support;
 
-use crun_support::*;
 use cwmpd::proto::cpe::du::Target;
 use cwmpd::proto::rpc::{Body, OperationStruct, ParameterValueStruct};
 use cwmpd::shell::du::ee::ExecEnv;
 use cwmpd::testacs::files::{FileServer, ServeMode};
 use cwmpd::testacs::AcsAuth;
+use du_support::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -143,7 +143,10 @@ fn a_unit_uninstalled_earlier_in_the_request_is_in_an_invalid_state() {
     cpe.handle_du_applied(now(), 1, 0, Ok(()));
     // Operations 2 and 3 name the unit operation 1 removed: 9029 without IO; a UUID never
     // installed stays 9028.
-    assert_eq!(actions(&mut cpe).iter().filter(|a| matches!(a, Action::FetchDu { .. } | Action::ApplyDu { .. })).count(), 0);
+    assert_eq!(
+        actions(&mut cpe).iter().filter(|a| matches!(a, Action::FetchDu { .. } | Action::ApplyDu { .. })).count(),
+        0
+    );
     let body = cpe.du_completes().pop().unwrap();
     let Body::DUStateChangeComplete { results: list, .. } = body else { panic!() };
     let got: Vec<(u32, &str)> = list.iter().map(|r| (r.fault.fault_code, r.current_state.as_str())).collect();

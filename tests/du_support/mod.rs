@@ -1,6 +1,6 @@
-//! Helpers shared by the crun ExecEnv tests (`du_crun.rs`, `du_crun_image.rs`): the skip
-//! rule, crun (or its hybrid-cgroup wrapper), a static test program, the test ACS and
-//! `cwmpd` command-line helpers, and the kill -9 case.
+//! Helpers shared by the ExecEnv tests (`du_crun.rs`, `du_crun_image.rs`,
+//! `du_dpkg_eu.rs`): the skip rule, crun (or its hybrid-cgroup wrapper), a static test
+//! program, the test ACS and `cwmpd` command-line helpers, and the kill -9 case.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use super::support::{Daemon, DaemonConfig, TempDir};
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 pub fn skip_or_fail(why: &str) -> bool {
     if std::env::var_os("CI").is_some() {
-        panic!("the crun ExecEnv test cannot run under CI: {why}");
+        panic!("this ExecEnv test cannot run under CI: {why}");
     }
     eprintln!("skipped: {why}");
     true
@@ -104,11 +104,16 @@ pub fn acs() -> TestAcs {
 }
 
 pub fn config(d: &Path, acs: &TestAcs, command: &str) -> PathBuf {
+    let options = format!("\toption crun_root '{}/containers'\n\toption crun_command '{command}'\n", d.display());
+    config_with(d, acs, &options)
+}
+
+/// A daemon configuration with these `software_modules` options.
+pub fn config_with(d: &Path, acs: &TestAcs, options: &str) -> PathBuf {
     let mut cfg = DaemonConfig::new(&acs.url());
     cfg.extra_agent = format!(
         "\toption notification_poll '1'\n\nconfig transfer 'transfer'\n\toption download_dir '{d}/dl'\n\n\
-         config software_modules 'software_modules'\n\toption crun_root '{d}/containers'\n\
-         \toption crun_command '{command}'\n",
+         config software_modules 'software_modules'\n{options}",
         d = d.display()
     );
     cfg.write(d)
