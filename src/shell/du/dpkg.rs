@@ -126,15 +126,7 @@ impl ExecEnv for Dpkg {
         if !super::ee::valid_package_name(&target.name) {
             return Err(du_fault(FaultCode::INTERNAL_ERROR, "bad package name"));
         }
-        // Its services stop before their scripts go (a package's prerm may not stop them).
-        let services = self.services();
-        for name in self.unit_names(&target.name) {
-            if services.running(&name).is_some_and(|(on, _)| on) {
-                if let Err(e) = services.stop(&name) {
-                    log::warn!("before removing {}: {e}", target.name);
-                }
-            }
-        }
+        self.services().stop_running(&target.name, &self.unit_names(&target.name));
         let out = run(&self.dpkg(&["--purge".into(), target.name.clone()]), self.timeout)?;
         if out.success {
             Ok(())

@@ -80,12 +80,19 @@ pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
     }
     if let Some(program) = &sm.opkg_command {
         let scratch = config.transfer.download_dir.join("opkg-control");
-        let e =
-            opkg::Opkg { name: "opkg".into(), program: program.clone(), tar: sm.tar_command.clone(), scratch, timeout };
+        let e = opkg::Opkg {
+            name: "opkg".into(),
+            program: program.clone(),
+            tar: sm.tar_command.clone(),
+            scratch,
+            timeout,
+            services_root: PathBuf::from("/"),
+        };
         out.push((Arc::new(e), sm.opkg_enable));
     }
     if let Some(program) = &sm.apk_command {
-        out.push((Arc::new(apk::Apk { name: "apk".into(), program: program.clone(), timeout }), sm.apk_enable));
+        let e = apk::Apk { name: "apk".into(), program: program.clone(), timeout, services_root: PathBuf::from("/") };
+        out.push((Arc::new(e), sm.apk_enable));
     }
     if let Some(root) = &sm.crun_root {
         let e = crun::Crun {

@@ -83,6 +83,18 @@ impl InitScripts {
         }
     }
 
+    /// Before package `package` is removed: stops those of its services `names` that run
+    /// (a package's own removal scripts may not).
+    pub fn stop_running(&self, package: &str, names: &[String]) {
+        for name in names {
+            if self.running(name).is_some_and(|(on, _)| on) {
+                if let Err(e) = self.stop(name) {
+                    log::warn!("before removing {package}: {e}");
+                }
+            }
+        }
+    }
+
     /// Whether service `name` runs (pid unknown: 0); `None` when that cannot be told.
     pub fn running(&self, name: &str) -> Option<(bool, u32)> {
         let out = self.action(name, self.status_action).ok()?;
