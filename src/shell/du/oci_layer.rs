@@ -4,7 +4,8 @@
 //!
 //! The layout (already unpacked from the DU file) is read from `index.json`: its first
 //! manifest, the image config and the layers, each blob checked against its sha256 digest
-//! before any byte of it is used. The layers (tar, or gzip tar) are applied in order to a
+//! before any byte of it is used, and each a regular file of the layout (a symbolic link
+//! there, to a file of the host whose digest is known, is refused). The layers (tar, or gzip tar) are applied in order to a
 //! fresh directory:
 //! - a name leaving the root (`..`, absolute) refuses the image; so does an entry whose
 //!   parent in the root is a symbolic link: no symbolic link is ever followed, whatever its
@@ -55,9 +56,29 @@ pub struct Image {
 /// The largest index, manifest or config read.
 const MAX_JSON: u64 = 1024 * 1024;
 
+/// `layout/rel` when it is a regular file reached through real directories: a link in the
+/// unpacked archive (to a file of the host) is never read.
+fn regular(layout: &Path, rel: &Path) -> Result<PathBuf, LayerError> {
+    let mut at = layout.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        let m = at.symlink_metadata().map_err(|_| refused(format!("{} missing", rel.display())))?;
+        let last = at.as_path() == layout.join(rel).as_path();
+        if (last && !m.is_file()) || (!last && !m.is_dir()) {
+            return Err(refused(format!("{} is not a regular file", rel.display())));
+        }
+    }
+    Ok(at)
+}
+
+/// The blob file of `digest` under `layout`.
+fn blob_file(layout: &Path, digest: &str) -> Result<PathBuf, LayerError> {
+    regular(layout, &oi::blob_path(digest).ok_or_else(|| refused("bad digest"))?)
+}
+
 /// Reads the blob of `digest` under `layout`, checked against the digest.
 fn small_blob(layout: &Path, digest: &str) -> Result<String, LayerError> {
-    let path = layout.join(oi::blob_path(digest).ok_or_else(|| refused("bad digest"))?);
+    let path = blob_file(layout, digest)?;
     let mut data = Vec::new();
     std::fs::File::open(&path)
         .and_then(|f| f.take(MAX_JSON + 1).read_to_end(&mut data))
@@ -89,7 +110,7 @@ fn file_matches(path: &Path, digest: &str) -> io::Result<bool> {
 /// also applies its layers there (a fresh directory) within `budget` bytes.
 pub fn unpack_layout(layout: &Path, rootfs: Option<&Path>, budget: u64) -> Result<Image, LayerError> {
     let mut index = String::new();
-    std::fs::File::open(layout.join("index.json"))
+    std::fs::File::open(regular(layout, Path::new("index.json"))?)
         .and_then(|f| f.take(MAX_JSON).read_to_string(&mut index))
         .map_err(|_| refused("no readable index.json"))?;
     let manifest_digest = oi::parse_index(&index).ok_or_else(|| refused("index.json names no manifest"))?;
@@ -100,7 +121,7 @@ pub fn unpack_layout(layout: &Path, rootfs: Option<&Path>, budget: u64) -> Resul
     let described = oi::describe(&index, &manifest_text, &config_text);
     let Some(rootfs) = rootfs else { return Ok(Image { described, config }) };
     for (digest, _) in &manifest.layers {
-        let path = layout.join(oi::blob_path(digest).ok_or_else(|| refused("bad digest"))?);
+        let path = blob_file(layout, digest)?;
         if !file_matches(&path, digest).map_err(|_| refused(format!("layer {digest} missing")))? {
             return Err(refused(format!("layer {digest} does not match its digest")));
         }
@@ -108,7 +129,7 @@ pub fn unpack_layout(layout: &Path, rootfs: Option<&Path>, budget: u64) -> Resul
     std::fs::create_dir_all(rootfs).map_err(io_err("rootfs"))?;
     let mut apply = Apply { root: rootfs.to_path_buf(), budget, dirs: Vec::new(), dropped: 0 };
     for (digest, _) in &manifest.layers {
-        let path = layout.join(oi::blob_path(digest).ok_or_else(|| refused("bad digest"))?);
+        let path = blob_file(layout, digest)?;
         let file = io::BufReader::new(std::fs::File::open(&path).map_err(io_err("layer"))?);
         apply.layer(layer_stream(file)?)?;
     }

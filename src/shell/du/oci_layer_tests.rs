@@ -150,6 +150,15 @@ fn a_layout_is_read_verified_and_unpacked() {
     let again = d.0.join("rootfs2");
     assert!(matches!(unpack_layout(&layout, Some(&again), 1 << 20), Err(LayerError::Refused(_))));
     assert!(!again.exists());
+    // A blob that is a link to a file elsewhere is never read, even when that file's bytes
+    // match the digest (a host file an attacker knows).
+    let host = d.0.join("host-file");
+    std::fs::write(&host, layer(&[("bin/app", b'0', 0o755, "app"), ("etc/old", b'0', 0o644, "o")])).unwrap();
+    let blob = layout.join("blobs/sha256").join(hex);
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(&host, &blob).unwrap();
+    let err = unpack_layout(&layout, Some(&d.0.join("rootfs3")), 1 << 20).unwrap_err();
+    assert!(matches!(&err, LayerError::Refused(w) if w.contains("not a regular file")), "{err:?}");
     std::fs::remove_file(layout.join("index.json")).unwrap();
     assert!(matches!(unpack_layout(&layout, None, 0), Err(LayerError::Refused(_))));
 }
