@@ -11,73 +11,30 @@
 //! `/sys/fs/cgroup/unified` in a private mount namespace first (crun then uses cgroup v1).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod du_support;
 mod support;
 
 use cwmpd::proto::cpe::du::Target;
-use cwmpd::proto::rpc::{Body, OpResultStruct, OperationStruct, ParameterValueStruct};
-use cwmpd::shell::du::crun::Crun;
+use cwmpd::proto::rpc::{Body, OperationStruct, ParameterValueStruct};
 use cwmpd::shell::du::ee::ExecEnv;
 use cwmpd::testacs::files::{FileServer, ServeMode};
-use cwmpd::testacs::{AcsAuth, TestAcs, TestAcsConfig};
+use cwmpd::testacs::AcsAuth;
+use du_support::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{Daemon, DaemonConfig, TempDir};
-
-fn skip_or_fail(why: &str) -> bool {
-    if std::env::var_os("CI").is_some() {
-        panic!("the crun ExecEnv test cannot run under CI: {why}");
-    }
-    eprintln!("skipped: {why}");
-    true
-}
-
-fn tool_missing() -> bool {
-    if !Command::new("crun").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        return skip_or_fail("crun not installed");
-    }
-    if unsafe_not_root() {
-        return skip_or_fail("not root: crun needs namespaces and cgroups this test does not map");
-    }
-    false
-}
-
-fn unsafe_not_root() -> bool {
-    !nix::unistd::geteuid().is_root()
-}
-
-/// The crun to configure: `crun`, or on a hybrid cgroup host the wrapper described above.
-fn crun_command(d: &Path) -> String {
-    let hybrid =
-        std::fs::read_to_string("/sys/fs/cgroup/unified/cgroup.controllers").is_ok_and(|c| !c.trim().is_empty());
-    if !hybrid {
-        return "crun".into();
-    }
-    let w = d.join("crun-hybrid");
-    std::fs::write(
-        &w,
-        "#!/bin/sh\nexec unshare --mount --propagation private /bin/sh -c \
-         'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun \"$@\"' crun \"$@\"\n",
-    )
-    .unwrap();
-    Command::new("chmod").arg("0755").arg(&w).status().unwrap();
-    w.display().to_string()
-}
+use support::{Daemon, TempDir};
 
 /// A statically linked program that prints a line and waits for SIGTERM.
 fn static_program(d: &Path) -> Option<PathBuf> {
-    let src = d.join("eu.c");
-    std::fs::write(
-        &src,
+    compile_static(
+        d,
+        "eu",
         "#include <signal.h>\n#include <stdio.h>\n#include <unistd.h>\n\
          static void on_term(int s) { (void)s; _exit(0); }\n\
          int main(int argc, char **argv) { signal(SIGTERM, on_term);\n\
          printf(\"eu up %s\\n\", argc > 1 ? argv[1] : \"\"); fflush(stdout); for (;;) pause(); }\n",
     )
-    .unwrap();
-    let bin = d.join("eu");
-    let out = Command::new("cc").args(["-static", "-Os", "-o"]).arg(&bin).arg(&src).output().ok()?;
-    out.status.success().then_some(bin)
 }
 
 /// A container DU `<name>-<version>.tar.gz`: `control` and `rootfs/bin/eu`.
@@ -95,40 +52,6 @@ fn container_du(d: &Path, program: &Path, name: &str, version: &str) -> PathBuf 
         Command::new("tar").arg("-czf").arg(&out).arg("-C").arg(&tree).args(["control", "rootfs"]).output().unwrap();
     assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
     out
-}
-
-fn crun_for(d: &Path, command: &str) -> Crun {
-    Crun {
-        name: "crun".into(),
-        program: command.into(),
-        root: d.join("containers"),
-        state_dir: d.join("containers/.crun"),
-        tar: "tar".into(),
-        cgroup_manager: "cgroupfs".into(),
-        default_args: vec!["/bin/sh".into()],
-        host_network: false,
-        timeout: Duration::from_secs(120),
-    }
-}
-
-/// `crun state NAME`'s status as crun itself prints it ("" when it has no such container).
-fn crun_status(command: &str, state_dir: &Path, name: &str) -> String {
-    let out =
-        Command::new(command).arg(format!("--root={}", state_dir.display())).args(["state", name]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("\"status\": \"").map(|r| r.trim_end_matches(['"', ',']).to_string()))
-        .unwrap_or_default()
-}
-
-/// Removes a container a failed test may leave running.
-struct Cleanup(String, PathBuf, String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let root = format!("--root={}", self.1.display());
-        let _ = Command::new(&self.0).args([root.as_str(), "delete", "--force", self.2.as_str()]).output();
-    }
 }
 
 #[test]
@@ -200,98 +123,6 @@ fn crun_exec_env_installs_starts_stops_and_removes_a_container() {
     assert!(ee.stop_unit("-h").is_err());
     assert_eq!(ee.unit_running("$(reboot)"), None);
     assert!(ee.uninstall(&Target { name: "../x".into(), ..Target::default() }).is_err());
-}
-
-fn acs() -> TestAcs {
-    TestAcs::start(TestAcsConfig {
-        auth: AcsAuth::Digest { username: "cpe".into(), password: "cpe-secret".into() },
-        ..TestAcsConfig::default()
-    })
-    .unwrap()
-}
-
-fn config(d: &Path, acs: &TestAcs, command: &str) -> PathBuf {
-    let mut cfg = DaemonConfig::new(&acs.url());
-    cfg.extra_agent = format!(
-        "\toption notification_poll '1'\n\nconfig transfer 'transfer'\n\toption download_dir '{d}/dl'\n\n\
-         config software_modules 'software_modules'\n\toption crun_root '{d}/containers'\n\
-         \toption crun_command '{command}'\n",
-        d = d.display()
-    );
-    cfg.write(d)
-}
-
-fn completes(acs: &TestAcs) -> Vec<(String, Vec<OpResultStruct>)> {
-    let mut out = Vec::new();
-    for s in acs.sessions() {
-        for r in s.cpe_requests {
-            if let Body::DUStateChangeComplete { results, command_key } = r {
-                out.push((command_key, results));
-            }
-        }
-    }
-    out
-}
-
-fn wait_complete(acs: &TestAcs, key: &str) -> Vec<OpResultStruct> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some((_, r)) = completes(acs).into_iter().find(|(k, _)| k == key) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "no DUStateChangeComplete for {key}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn change(key: &str, operations: Vec<OperationStruct>) -> Body {
-    Body::ChangeDUState { operations, command_key: key.into() }
-}
-
-fn install(url: String) -> OperationStruct {
-    OperationStruct::Install {
-        url,
-        uuid: None,
-        username: None,
-        password: None,
-        execution_env_ref: Some("Device.SoftwareModules.ExecEnv.1".into()),
-    }
-}
-
-fn cli(config: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The value of one parameter from `cwmpd get` output (NAME TYPE VALUE, tab-separated).
-fn value(config: &Path, name: &str) -> String {
-    let out = cli(config, &["get", name]);
-    out.lines().find_map(|l| l.strip_prefix(name)?.split('\t').nth(2).map(str::to_string)).unwrap_or_default()
-}
-
-fn wait_value(config: &Path, name: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = value(config, name);
-        if v == want {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{name} is {v:?}, not {want:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn wait_settled(d: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let text = std::fs::read_to_string(d.join("state")).unwrap_or_default();
-        if !text.lines().any(|l| l.starts_with("du\top\t")) && !text.contains("DU STATE") {
-            return;
-        }
-        assert!(Instant::now() < deadline, "DU state not settled");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
@@ -386,52 +217,21 @@ fn requested_state_runs_the_container_through_the_acs() {
     drop(daemon);
 }
 
-/// kill -9 at `step` of an install, restart: exactly one DUStateChangeComplete, and it tells
-/// whether the bundle is in place (`expect`: the outcome when only one is true to life).
-fn crash_case(step: &str, name: &str, expect: Option<bool>) {
-    if tool_missing() {
-        return;
-    }
-    let dir = TempDir::new(&format!("crun-crash-{step}"));
-    let d = dir.path();
-    let Some(program) = static_program(d) else {
-        skip_or_fail("cc -static cannot build the test program (gcc and libc6-dev needed)");
-        return;
-    };
-    let command = crun_command(d);
-    let acs = acs();
-    let files = FileServer::start(AcsAuth::None).unwrap();
-    files.add("/c.tar.gz", std::fs::read(container_du(d, &program, name, "3.1")).unwrap(), ServeMode::Normal);
-    acs.push(change("k", vec![install(files.url("/c.tar.gz"))]), None);
-    let path = config(d, &acs, &command);
-    let mut first = Daemon::start_env(d, &path, &[("CWMPD_TEST_CRASH_AT", step)]);
-    assert!(first.wait_exit(Duration::from_secs(30)).is_some(), "crash hook {step} not reached\n{}", first.log_text());
-    assert!(completes(&acs).is_empty());
-    let second = Daemon::start(d, &path);
-    let r = wait_complete(&acs, "k");
-    wait_settled(d);
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(completes(&acs).len(), 1, "{step}: exactly one DUStateChangeComplete\n{}", second.log_text());
-    let installed = d.join(format!("containers/{name}/config.json")).exists();
-    if let Some(e) = expect {
-        assert_eq!(installed, e, "{step}");
-    }
-    assert_eq!(r[0].fault.fault_code == 0, installed, "{step}: the result tells the truth: {r:?}");
-    let eus = value(&path, "Device.SoftwareModules.ExecutionUnitNumberOfEntries");
-    assert_eq!(eus, if installed { "1" } else { "0" }, "{step}");
+/// The kill -9 case with a container DU of this file's program.
+fn crash_case_du(step: &str, name: &str, expect: Option<bool>) {
+    crash_case(step, name, expect, |d| Some(std::fs::read(container_du(d, &static_program(d)?, name, "3.1")).unwrap()));
 }
-
 #[test]
 fn kill_while_the_container_archive_is_unpacked() {
-    crash_case("du_child_running", "eu-crash-a", None);
+    crash_case_du("du_child_running", "eu-crash-a", None);
 }
 
 #[test]
 fn kill_after_the_bundle_is_in_place_before_the_result_is_stored() {
-    crash_case("du_applied", "eu-crash-b", Some(true));
+    crash_case_du("du_applied", "eu-crash-b", Some(true));
 }
 
 #[test]
 fn kill_after_applying_is_stored_before_the_archive_is_unpacked() {
-    crash_case("du_applying", "eu-crash-c", Some(false));
+    crash_case_du("du_applying", "eu-crash-c", Some(false));
 }

@@ -88,6 +88,7 @@ fn opkg_exec_env_reads_a_real_ipk_and_drives_opkg_by_argv() {
         tar: "tar".into(),
         scratch: d.join("scratch"),
         timeout: Duration::from_secs(120),
+        services_root: d.join("no-root"),
     };
     let file = ipk(d, "foo", "1.2-r3");
     let p = ee.inspect(&file).unwrap();
@@ -114,6 +115,8 @@ fn opkg_exec_env_reads_a_real_ipk_and_drives_opkg_by_argv() {
             "compare-versions|1.0|<<|2.0|".into(),
             "compare-versions|3|<<|3|".into(),
             "compare-versions|3|>>|3|".into(),
+            // Its services, stopped before the removal when they run.
+            "files|foo|".into(),
             "remove|foo|".into(),
         ]
     );
@@ -138,7 +141,8 @@ fn apk_exec_env_drives_apk_by_argv_and_reads_its_output() {
             db = db.display()
         ),
     );
-    let ee = Apk { name: "apk".into(), program: fake, timeout: Duration::from_secs(120) };
+    let ee =
+        Apk { name: "apk".into(), program: fake, timeout: Duration::from_secs(120), services_root: d.join("none") };
     let file = d.join("bar.apk");
     std::fs::write(&file, "ADBd").unwrap();
     let p = ee.inspect(&file).unwrap();
@@ -159,10 +163,92 @@ fn apk_exec_env_drives_apk_by_argv_and_reads_its_output() {
             format!("add|{f}|"),
             "list|--installed|bar|".into(),
             "version|-t|2.0-r1|1.0|".into(),
+            "info|-L|bar|".into(),
             "del|bar|".into(),
             "list|--installed|bar|".into(),
         ]
     );
+}
+
+/// A procd-style init script `ROOT/etc/init.d/NAME` that logs its action and keeps its
+/// running state in a file.
+fn init_script(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join("etc/init.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = root.join(format!("{name}.running"));
+    let body = format!(
+        "#!/bin/sh
+echo \"$1\" >> '{log}'
+case \"$1\" in
+start) touch '{st}';;
+stop) rm -f '{st}';;
+\
+         running) [ -e '{st}' ];;
+*) exit 1;;
+esac
+",
+        log = root.join(format!("{name}.log")).display(),
+        st = state.display()
+    );
+    std::fs::write(dir.join(name), body).unwrap();
+    Command::new("chmod").arg("+x").arg(dir.join(name)).status().unwrap();
+    state
+}
+
+/// The services of an opkg or apk package are its init scripts: `opkg files` / `apk info
+/// -L` lists them, `/etc/init.d/NAME start|stop|running` drives and reads them, and a
+/// running service is stopped before the package is removed.
+#[test]
+fn opkg_and_apk_services_are_execution_units() {
+    let dir = TempDir::new("openwrt-eu");
+    let d = dir.path();
+    let root = d.join("root");
+    let foo = init_script(&root, "foo");
+    let bar = init_script(&root, "bar");
+    let opkg = sh(
+        d,
+        "opkg",
+        "case \"$1\" in
+files) printf 'Package foo (1.2-r3) is installed on root and has the following files:\\n/etc/init.d/foo\\n/usr/bin/foo\\n';;
+esac
+",
+    );
+    let apk = sh(
+        d,
+        "apk",
+        "case \"$1\" in
+info) printf 'bar-2.0-r1 contains:\\netc/init.d/bar\\nusr/bin/bar\\n\\n';;
+esac
+",
+    );
+    let timeout = Duration::from_secs(60);
+    let o = Opkg {
+        name: "opkg".into(),
+        program: opkg,
+        tar: "tar".into(),
+        scratch: d.join("scratch"),
+        timeout,
+        services_root: root.clone(),
+    };
+    let a = Apk { name: "apk".into(), program: apk, timeout, services_root: root.clone() };
+    let envs: [(&dyn ExecEnv, &str, &Path); 2] = [(&o, "foo", &foo), (&a, "bar", &bar)];
+    for (ee, name, state) in envs {
+        assert_eq!(ee.unit_names(name), [name]);
+        assert_eq!(ee.unit_running(name), Some((false, 0)));
+        ee.start_unit(name).unwrap();
+        assert!(state.exists());
+        assert_eq!(ee.unit_running(name), Some((true, 0)));
+        ee.stop_unit(name).unwrap();
+        assert!(!state.exists());
+        ee.start_unit(name).unwrap();
+        ee.uninstall(&target(name)).unwrap();
+        assert!(!state.exists(), "{name} stopped before removal");
+        assert!(ee.start_unit("../../bin/sh").is_err() && ee.unit_running("-x").is_none());
+        let actions = std::fs::read_to_string(root.join(format!("{name}.log"))).unwrap();
+        let want = "running\nstart\nrunning\nrunning\nstop\nrunning\nstart\nrunning\nrunning\nstop\nrunning\n";
+        assert_eq!(actions, want, "{name}");
+    }
+    assert_eq!(log(d), vec!["files|foo|", "files|foo|", "remove|foo|", "info|-L|bar|", "info|-L|bar|", "del|bar|"]);
 }
 
 /// ManagementServer.DUStateChangeComplPolicy decides which autonomous changes are reported

@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let c = oci::parse_control(&text);
     if oci::valid_args(&c.exec) {
         let o = oci::SpecOptions { host_network: false, rootless_uid: None, cgroups_path: Some(format!("/cwmpd/{}", c.package.name)) };
-        let spec = oci::spec_json(&c.exec, &o);
+        let env: Vec<String> = text.lines().skip(1).map(str::to_string).collect();
+        let env = if oci::valid_env(&env) { env } else { Vec::new() };
+        let p = oci::Process { args: &c.exec, env: &env, cwd: text.lines().next().unwrap_or_default(), user: (1, 2) };
+        let spec = oci::spec_json(&p, &o);
         assert!(!spec.bytes().any(|b| b < 0x20 && b != b'\n'));
     }
     let quoted = oci::json_str(&text);

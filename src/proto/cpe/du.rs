@@ -80,6 +80,8 @@ pub(super) struct DuRuntime {
     /// one is stale.
     pub(super) generation: u64,
     pub(super) envs: Vec<ExecEnvInfo>,
+    /// The execution units the shell found for operation (job, op) just applied.
+    pub(super) units: Option<(u64, usize, Vec<String>)>,
 }
 
 /// What the next step of an operation is, once its checks passed.
@@ -167,7 +169,7 @@ impl Cpe {
                 OpPhase::Pending => {
                     let start = self.now.date_time();
                     self.durable.du.with_op(job, i, |o| o.start_time = start);
-                    match self.check(&op.op) {
+                    match self.check(&op.op).map_err(|f| self.state_fault(job, i, &op.op, f)) {
                         Err(f) => self.op_done(job, i, Err(f)),
                         Ok(Step::Fetch) => {
                             self.du.busy = true;
@@ -246,7 +248,8 @@ impl Cpe {
         };
         if let (Ok(()), Some(t)) = (&result, &target) {
             let uninstall = matches!(op.op, OperationStruct::Uninstall { .. });
-            self.eu_follow(t.exec_env, instance, t, uninstall);
+            let units = self.du.units.take().filter(|(j, n, _)| (*j, *n) == (job, i)).map(|(_, _, u)| u);
+            self.eu_follow(t.exec_env, instance, t, uninstall, units);
         }
         let d = &mut self.durable.du;
         let uuid = target.as_ref().map(|t| t.uuid.clone()).or_else(|| op.op_uuid()).unwrap_or_default();

@@ -85,6 +85,34 @@ impl Cpe {
         }
     }
 
+    /// Fault 9029 (Invalid Deployment Unit State) instead of `f` (9028) for an Update or
+    /// Uninstall naming by UUID a unit that an earlier operation `n` of the same request
+    /// uninstalled: that unit is in the TR-181 `DeploymentUnit.{i}.Status` state
+    /// `Uninstalled`, from which no operation leads (an Update or Uninstall needs
+    /// `Installed`), rather than unknown: it existed when the ACS sent the request. A UUID
+    /// gone before the request (or never installed) stays 9028.
+    pub(super) fn state_fault(&self, job: u64, i: usize, op: &OperationStruct, f: FaultStruct) -> FaultStruct {
+        let uuid = match op {
+            OperationStruct::Update { uuid: Some(u), .. } | OperationStruct::Uninstall { uuid: u, .. } => u,
+            _ => return f,
+        };
+        if f.fault_code != code::UNKNOWN_DU.0 || uuid.is_empty() {
+            return f;
+        }
+        let Some(j) = self.durable.du.jobs.iter().find(|j| j.id == job) else { return f };
+        let earlier = j.ops.iter().take(i).position(|o| {
+            matches!(o.op, OperationStruct::Uninstall { .. })
+                && o.result.as_ref().is_some_and(|r| r.fault.fault_code == 0 && r.uuid.eq_ignore_ascii_case(uuid))
+        });
+        match earlier {
+            Some(n) => du_fault(
+                code::INVALID_DU_STATE,
+                &format!("the deployment unit is Uninstalled (operation {} of this request)", n + 1),
+            ),
+            None => f,
+        }
+    }
+
     /// The DU an Update names: by UUID, else by URL (A.4.1.9 UpdateOpStruct); a Version
     /// given must be the installed one.
     pub(super) fn find_update(

@@ -1,7 +1,8 @@
 //! Execution units in the brain (TR-181 2.19 Device.SoftwareModules.ExecutionUnit.{i};
 //! TR-157 Amd 1 section on the EU state machine): which units exist (one per deployment unit
-//! of an ExecEnv that runs containers), their stable instance numbers, the state the ACS
-//! requested and the state they are in.
+//! of an ExecEnv that runs containers; one per service of a package, as the shell finds
+//! them), their stable instance numbers, the state the ACS requested and the state they
+//! are in.
 //!
 //! `Status` moves Idle -> Starting -> Active and Active -> Stopping -> Idle. A change of
 //! `RequestedState` is a job beside sessions ([`Action::RunEu`]); it runs only between DU
@@ -47,7 +48,7 @@ pub struct ExecutionUnit {
     pub instance: u32,
     /// The DeploymentUnit instance it belongs to.
     pub du: u32,
-    /// `EUID`, `Name`, `ExecEnvLabel`: the container's name in its ExecEnv.
+    /// `EUID`, `Name`, `ExecEnvLabel`: the container's or the service's name in its ExecEnv.
     pub name: String,
     /// `RequestedState`: true for Active.
     pub requested: bool,
@@ -72,11 +73,17 @@ impl ExecutionUnit {
 }
 
 impl DuState {
-    /// A unit was installed in an ExecEnv that runs containers: its one execution unit.
-    pub fn add_eu(&mut self, t: &Target, du: u32) -> u32 {
+    /// A unit was installed: its execution unit `name` (a container, a service).
+    pub fn add_eu(&mut self, name: &str, du: u32) -> u32 {
         self.last_eu = self.last_eu.saturating_add(1);
         let instance = self.last_eu;
-        self.eus.push(ExecutionUnit { instance, du, name: t.name.clone(), observed: true, ..ExecutionUnit::default() });
+        self.eus.push(ExecutionUnit {
+            instance,
+            du,
+            name: name.to_string(),
+            observed: true,
+            ..ExecutionUnit::default()
+        });
         instance
     }
 
@@ -191,9 +198,24 @@ impl Cpe {
         self.actions.push_back(Action::RunEu { instance, active });
     }
 
-    /// A DU operation succeeded on unit `du` in ExecEnv `env`: the units follow (one EU
-    /// created on Install, stopped by an Update, gone with an Uninstall).
-    pub(super) fn eu_follow(&mut self, env: u32, du: Option<u32>, t: &Target, uninstall: bool) {
+    /// The shell found these execution units for the unit operation `op` of `job`
+    /// installed (told just before its result): a package's services.
+    pub fn handle_du_units(&mut self, job: u64, op: usize, names: Vec<String>) {
+        self.du.units = Some((job, op, names));
+    }
+
+    /// A DU operation succeeded on unit `du` in ExecEnv `env`: the units follow (created on
+    /// Install, stopped by an Update of a container, gone with an Uninstall). `units`: the
+    /// names the shell found (a package's services: an Update adds new ones and drops those
+    /// gone); without them a container ExecEnv has one unit named after the DU.
+    pub(super) fn eu_follow(
+        &mut self,
+        env: u32,
+        du: Option<u32>,
+        t: &Target,
+        uninstall: bool,
+        units: Option<Vec<String>>,
+    ) {
         let containers = usize::try_from(env)
             .ok()
             .and_then(|i| i.checked_sub(1))
@@ -204,13 +226,17 @@ impl Cpe {
             d.eus.retain(|e| e.du != t.instance);
             return;
         }
-        let Some(du) = du.filter(|_| containers) else { return };
-        if d.eus_of(du).next().is_none() {
-            d.add_eu(t, du);
-        } else {
-            // An update replaced the bundle: the container was removed with the old one.
-            for e in d.eus.iter_mut().filter(|e| e.du == du) {
-                e.status = EuStatus::Idle;
+        let Some(du) = du else { return };
+        let names = units.unwrap_or_else(|| if containers { vec![t.name.clone()] } else { Vec::new() });
+        d.eus.retain(|e| e.du != du || names.contains(&e.name));
+        for name in &names {
+            if !d.eus_of(du).any(|e| e.name == *name) {
+                d.add_eu(name, du);
+            } else if containers {
+                // An update replaced the bundle: the container was removed with the old one.
+                for e in d.eus.iter_mut().filter(|e| e.du == du) {
+                    e.status = EuStatus::Idle;
+                }
             }
         }
     }

@@ -174,3 +174,56 @@ fn a_container_du_removed_outside_the_acs_takes_its_unit_along() {
     assert_eq!(gone.len(), 1);
     assert!(cpe.deployment_units().is_empty() && cpe.execution_units().is_empty());
 }
+
+/// Runs an Update of unit `uuid` to version `v` whose apply finds the services `units`.
+fn updated(cpe: &mut Cpe, uuid: &str, name: &str, v: &str, units: &[&str]) -> String {
+    let op =
+        OperationStruct::Update { uuid: Some(uuid.into()), version: None, url: None, username: None, password: None };
+    let body = Body::ChangeDUState { operations: vec![op], command_key: format!("u{v}") };
+    cpe.handle_du_request(now(), &body).unwrap().unwrap();
+    let Some(Action::FetchDu { job, op }) = actions(cpe).pop() else { panic!("no fetch") };
+    let p = Package { name: name.into(), version: v.into(), vendor: "v".into() };
+    cpe.handle_du_fetched(now(), job, op, Ok((p, Ordering::Greater)));
+    assert_eq!(actions(cpe), vec![Action::ApplyDu { job, op }]);
+    cpe.handle_du_units(job, op, units.iter().map(|u| u.to_string()).collect());
+    cpe.handle_du_applied(now(), job, op, Ok(()));
+    let done = cpe.du_completes().pop().unwrap();
+    let Body::DUStateChangeComplete { results, .. } = &done else { panic!() };
+    let refs = results[0].execution_unit_ref_list.clone();
+    cpe.handle_acknowledged(now(), &done);
+    refs
+}
+
+#[test]
+fn a_package_du_has_one_execution_unit_per_service_the_shell_found() {
+    let mut cpe = brain(Durable::default(), false);
+    let body =
+        Body::ChangeDUState { operations: vec![install("Device.SoftwareModules.ExecEnv.1")], command_key: "i".into() };
+    cpe.handle_du_request(now(), &body).unwrap().unwrap();
+    let Some(Action::FetchDu { job, op }) = actions(&mut cpe).pop() else { panic!("no fetch") };
+    let p = Package { name: "pkg".into(), version: "1".into(), vendor: "v".into() };
+    cpe.handle_du_fetched(now(), job, op, Ok((p, Ordering::Greater)));
+    actions(&mut cpe);
+    // Names told for another operation are not taken.
+    cpe.handle_du_units(job + 7, op, vec!["stale".into()]);
+    cpe.handle_du_units(job, op, vec!["svc".into(), "web".into()]);
+    cpe.handle_du_applied(now(), job, op, Ok(()));
+    let done = cpe.du_completes().pop().unwrap();
+    let Body::DUStateChangeComplete { results, .. } = &done else { panic!() };
+    assert_eq!(
+        results[0].execution_unit_ref_list,
+        "Device.SoftwareModules.ExecutionUnit.1,Device.SoftwareModules.ExecutionUnit.2"
+    );
+    cpe.handle_acknowledged(now(), &done);
+    let uuid = cpe.deployment_units()[0].uuid.clone();
+    let names = |cpe: &Cpe| cpe.execution_units().iter().map(|e| (e.instance, e.name.clone())).collect::<Vec<_>>();
+    assert_eq!(names(&cpe), vec![(1, "svc".to_string()), (2, "web".to_string())]);
+    // An Update keeps the services still there (same instance), drops those gone, adds new.
+    let refs = updated(&mut cpe, &uuid, "pkg", "2", &["web", "cron"]);
+    assert_eq!(names(&cpe), vec![(2, "web".to_string()), (3, "cron".to_string())]);
+    assert_eq!(refs, "Device.SoftwareModules.ExecutionUnit.2,Device.SoftwareModules.ExecutionUnit.3");
+    // RequestedState drives a service like a container: after the observation, a RunEu.
+    cpe.handle_eu_observed(now(), 2, false);
+    cpe.handle_eu_written(now(), 2, Some(true), None);
+    assert_eq!(actions(&mut cpe), vec![Action::RunEu { instance: 2, active: true }]);
+}

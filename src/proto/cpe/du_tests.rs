@@ -135,6 +135,37 @@ fn several_operations_give_one_result_each_in_order() {
 }
 
 #[test]
+fn a_unit_uninstalled_earlier_in_the_request_is_in_an_invalid_state() {
+    let (mut cpe, uuid) = with_hello();
+    let upper = uuid.to_uppercase();
+    request(&mut cpe, "k", vec![uninstall(&uuid), update(&uuid), uninstall(&upper), uninstall(UUID)]).unwrap();
+    assert_eq!(actions(&mut cpe), vec![Action::Persist, Action::ApplyDu { job: 1, op: 0 }]);
+    cpe.handle_du_applied(now(), 1, 0, Ok(()));
+    // Operations 2 and 3 name the unit operation 1 removed: 9029 without IO; a UUID never
+    // installed stays 9028.
+    assert_eq!(
+        actions(&mut cpe).iter().filter(|a| matches!(a, Action::FetchDu { .. } | Action::ApplyDu { .. })).count(),
+        0
+    );
+    let body = cpe.du_completes().pop().unwrap();
+    let Body::DUStateChangeComplete { results: list, .. } = body else { panic!() };
+    let got: Vec<(u32, &str)> = list.iter().map(|r| (r.fault.fault_code, r.current_state.as_str())).collect();
+    assert_eq!(got, vec![(0, "Uninstalled"), (9029, "Failed"), (9029, "Uninstalled"), (9028, "Uninstalled")]);
+    assert!(list[1].fault.fault_string.contains("operation 1"), "{:?}", list[1].fault);
+    cpe.handle_acknowledged(now(), &Body::DUStateChangeComplete { results: list, command_key: "k".into() });
+    // In a later request the unit is simply gone: 9028.
+    request(&mut cpe, "k2", vec![update(&uuid)]).unwrap();
+    actions(&mut cpe);
+    assert_eq!(results(&mut cpe), vec![(9028, "Failed".into())]);
+    // A failed Uninstall leaves the unit Installed: a later operation is not 9029.
+    let (mut cpe, uuid) = with_hello();
+    request(&mut cpe, "k3", vec![uninstall(&uuid), uninstall(&uuid)]).unwrap();
+    actions(&mut cpe);
+    cpe.handle_du_applied(now(), 1, 0, Err(du_fault(FaultCode::INTERNAL_ERROR, "dpkg failed")));
+    assert_eq!(actions(&mut cpe), vec![Action::Persist, Action::ApplyDu { job: 1, op: 1 }]);
+}
+
+#[test]
 fn one_job_at_a_time_in_acceptance_order() {
     let mut cpe = brain(Durable::default());
     request(&mut cpe, "a", vec![install("http://h/a.deb")]).unwrap();

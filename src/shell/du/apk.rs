@@ -9,13 +9,15 @@
 //! - installed version: `apk list --installed NAME`, lines `NAME-VERSION ARCH {ORIGIN}
 //!   (LICENSE) [installed]`.
 //! - version order: `apk version -t A B` prints `<`, `=` or `>`.
+//! - services (execution units): `apk info -L NAME`, the init scripts among the files, run
+//!   as `/etc/init.d/NAME start|stop|running` (see [`super::services`]).
 
 use super::ee::{checked, failed, run, valid_package_name, ExecEnv};
 use crate::proto::cpe::du::{code, du_fault, Package, Target};
 use crate::proto::fault::FaultCode;
 use crate::proto::rpc::FaultStruct;
 use core::cmp::Ordering;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The apk ExecEnv; `program` is `apk` (a path in tests).
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub struct Apk {
     pub program: String,
     /// How long one command may run before it is killed (a hung tool fails the step, 9002).
     pub timeout: std::time::Duration,
+    /// Where the packages' init scripts are (`ROOT/etc/init.d/NAME`): `/` on a device.
+    pub services_root: PathBuf,
 }
 
 fn argv(program: &str, args: &[&str]) -> Vec<String> {
@@ -96,6 +100,23 @@ pub fn parse_version_test(text: &str) -> Option<Ordering> {
     }
 }
 
+/// `apk info -L NAME`: the package's files (its services are the init scripts among them).
+pub fn files_argv(program: &str, name: &str) -> Option<Vec<String>> {
+    valid_package_name(name).then(|| argv(program, &["info", "-L", name]))
+}
+
+impl Apk {
+    /// OpenWrt's procd init scripts: `running` tells whether a service runs.
+    fn services(&self) -> super::services::InitScripts {
+        super::services::InitScripts {
+            root: self.services_root.clone(),
+            status_action: "running",
+            env: Vec::new(),
+            timeout: self.timeout,
+        }
+    }
+}
+
 impl ExecEnv for Apk {
     fn name(&self) -> &str {
         &self.name
@@ -129,6 +150,7 @@ impl ExecEnv for Apk {
     }
 
     fn uninstall(&self, target: &Target) -> Result<(), FaultStruct> {
+        self.services().stop_running(&target.name, &self.unit_names(&target.name));
         let argv = del_argv(&self.program, &target.name).ok_or(du_fault(FaultCode::INTERNAL_ERROR, "bad name"))?;
         let out = run(&argv, self.timeout)?;
         if out.success {
@@ -136,6 +158,27 @@ impl ExecEnv for Apk {
         } else {
             Err(failed("apk del", &out))
         }
+    }
+
+    /// The package's init scripts (`apk info -L NAME`): its services.
+    fn unit_names(&self, package: &str) -> Vec<String> {
+        let Some(argv) = files_argv(&self.program, package) else { return Vec::new() };
+        match run(&argv, self.timeout) {
+            Ok(out) if out.success => super::services::init_scripts(&out.stdout),
+            _ => Vec::new(),
+        }
+    }
+
+    fn start_unit(&self, name: &str) -> Result<(), String> {
+        self.services().start(name)
+    }
+
+    fn stop_unit(&self, name: &str) -> Result<(), String> {
+        self.services().stop(name)
+    }
+
+    fn unit_running(&self, name: &str) -> Option<(bool, u32)> {
+        self.services().running(name)
     }
 
     fn installed_version(&self, name: &str) -> Result<Option<String>, FaultStruct> {

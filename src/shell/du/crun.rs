@@ -1,7 +1,8 @@
 //! The `crun` execution environment (OCI runtime spec 1.0; TR-181 2.19
 //! Device.SoftwareModules ExecEnv, DeploymentUnit and ExecutionUnit): a deployment unit is a
-//! root filesystem archive (see [`super::oci`]) unpacked into a bundle of its own under the
-//! configured root; its one execution unit is a container run by `crun` from that bundle.
+//! root filesystem archive (see [`super::oci`]) or an OCI image layout (see
+//! [`super::crun_image`]) unpacked into a bundle of its own under the configured root; its
+//! one execution unit is a container run by `crun` from that bundle.
 //!
 //! - install / update: the archive is unpacked into `ROOT/.new-NAME`, `config.json` is
 //!   written there, and the directory is renamed to `ROOT/NAME` (an update first removes the
@@ -67,7 +68,10 @@ impl Crun {
 
     /// Unpacks `file` into the fresh directory `dir` and reads its `control`; a file that is
     /// not a container archive is 9025.
-    fn unpack(&self, file: &Path, dir: &Path, step: &str) -> Result<Control, FaultStruct> {
+    ///
+    /// An OCI image layout (no `control`, an `index.json`) is read by
+    /// [`Crun::unpack_image`]: its layers are applied into `rootfs` only with `layers`.
+    fn unpack(&self, file: &Path, dir: &Path, step: &str, layers: bool) -> Result<Control, FaultStruct> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir).map_err(io("unpack directory"))?;
@@ -78,6 +82,9 @@ impl Crun {
         let out = run_step(&[self.tar.clone(), "-xf".into(), s(file), "-C".into(), s(dir)], step, self.timeout)?;
         if !out.success {
             return Err(mismatch("tar failed"));
+        }
+        if !dir.join("control").exists() && dir.join("index.json").exists() {
+            return self.unpack_image(dir, layers);
         }
         let text = std::fs::read_to_string(dir.join("control")).map_err(|_| mismatch("no control file"))?;
         if !dir.join("rootfs").is_dir() {
@@ -93,7 +100,7 @@ impl Crun {
 
     fn spec(&self, name: &str, c: &Control) -> Result<String, FaultStruct> {
         let args = if c.exec.is_empty() { &self.default_args } else { &c.exec };
-        if !oci::valid_args(args) {
+        if !oci::valid_image_args(args) {
             return Err(du_fault(FaultCode::INTERNAL_ERROR, "no valid container command (crun_args)"));
         }
         let uid = nix::unistd::geteuid().as_raw();
@@ -102,7 +109,8 @@ impl Crun {
             rootless_uid: (uid != 0).then_some(uid),
             cgroups_path: (self.cgroup_manager == "cgroupfs").then(|| format!("/cwmpd/{name}")),
         };
-        Ok(oci::spec_json(args, &o))
+        let process = oci::Process { args, env: &c.env, cwd: &c.cwd, user: c.user };
+        Ok(oci::spec_json(&process, &o))
     }
 
     /// Removes the container of `name` whatever its state (KILL, then delete).
@@ -181,7 +189,7 @@ impl ExecEnv for Crun {
 
     fn inspect(&self, file: &Path) -> Result<Package, FaultStruct> {
         let dir = self.root.join(".inspect");
-        let r = self.unpack(file, &dir, "");
+        let r = self.unpack(file, &dir, "", false);
         let _ = std::fs::remove_dir_all(&dir);
         Ok(r?.package)
     }
@@ -194,7 +202,7 @@ impl ExecEnv for Crun {
         let name = &target.name;
         let dest = self.bundle(name).ok_or(du_fault(FaultCode::INTERNAL_ERROR, "bad unit name"))?;
         let new = self.root.join(format!(".new-{name}"));
-        let c = self.unpack(file, &new, "du_child_running")?;
+        let c = self.unpack(file, &new, "du_child_running", true)?;
         if c.package.name != *name {
             let _ = std::fs::remove_dir_all(&new);
             return Err(du_fault(FaultCode::INTERNAL_ERROR, "the file changed since it was inspected"));

@@ -61,6 +61,16 @@ impl Dpkg {
         Ok(())
     }
 
+    /// The package's LSB init scripts in the root, with `DPKG_ROOT` set.
+    fn services(&self) -> super::services::InitScripts {
+        super::services::InitScripts {
+            root: self.root.clone(),
+            status_action: "status",
+            env: vec![("DPKG_ROOT".into(), Self::s(&self.root))],
+            timeout: self.timeout,
+        }
+    }
+
     fn dpkg(&self, args: &[String]) -> Vec<String> {
         let mut v = vec![
             "dpkg".to_string(),
@@ -116,6 +126,7 @@ impl ExecEnv for Dpkg {
         if !super::ee::valid_package_name(&target.name) {
             return Err(du_fault(FaultCode::INTERNAL_ERROR, "bad package name"));
         }
+        self.services().stop_running(&target.name, &self.unit_names(&target.name));
         let out = run(&self.dpkg(&["--purge".into(), target.name.clone()]), self.timeout)?;
         if out.success {
             Ok(())
@@ -138,6 +149,31 @@ impl ExecEnv for Dpkg {
             }
         }
         log::warn!("dpkg in {} still locked after 120 s", Self::s(&self.root));
+    }
+
+    /// The package's init scripts (`dpkg-query -L`): its services.
+    fn unit_names(&self, package: &str) -> Vec<String> {
+        if !super::ee::valid_package_name(package) {
+            return Vec::new();
+        }
+        let admin = format!("--admindir={}", Self::s(&self.admindir()));
+        let argv = ["dpkg-query", &admin, "-L", package].map(String::from);
+        match run(&argv, self.timeout) {
+            Ok(out) if out.success => super::services::init_scripts(&out.stdout),
+            _ => Vec::new(),
+        }
+    }
+
+    fn start_unit(&self, name: &str) -> Result<(), String> {
+        self.services().start(name)
+    }
+
+    fn stop_unit(&self, name: &str) -> Result<(), String> {
+        self.services().stop(name)
+    }
+
+    fn unit_running(&self, name: &str) -> Option<(bool, u32)> {
+        self.services().running(name)
     }
 
     fn installed_version(&self, name: &str) -> Result<Option<String>, FaultStruct> {

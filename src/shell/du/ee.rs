@@ -49,6 +49,15 @@ pub trait ExecEnv: Send + Sync {
     fn unit_running(&self, _name: &str) -> Option<(bool, u32)> {
         None
     }
+    /// The execution units deployment unit `package` has once installed: for a container
+    /// ExecEnv its one container, for a package ExecEnv its services.
+    fn unit_names(&self, package: &str) -> Vec<String> {
+        if self.containers() {
+            vec![package.to_string()]
+        } else {
+            Vec::new()
+        }
+    }
     /// What is served of execution unit `name` besides its state.
     fn unit_usage(&self, _name: &str) -> UnitUsage {
         UnitUsage::default()
@@ -61,6 +70,8 @@ pub use crate::backend::software_modules::UnitUsage;
 #[derive(Debug)]
 pub struct Output {
     pub success: bool,
+    /// The exit status (`None`: ended by a signal).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -74,6 +85,15 @@ pub fn run(argv: &[String], timeout: Duration) -> Result<Output, FaultStruct> {
 /// [`run`], with the test crash hook `step` between the start and the end of the command
 /// (an install: the package manager outlives a killed agent).
 pub fn run_step(argv: &[String], step: &str, timeout: Duration) -> Result<Output, FaultStruct> {
+    run_full(argv, &[], step, timeout)
+}
+
+/// [`run`] with extra environment variables.
+pub fn run_env(argv: &[String], env: &[(String, String)], timeout: Duration) -> Result<Output, FaultStruct> {
+    run_full(argv, env, "", timeout)
+}
+
+fn run_full(argv: &[String], env: &[(String, String)], step: &str, timeout: Duration) -> Result<Output, FaultStruct> {
     let (prog, args) = argv.split_first().ok_or(du_fault(FaultCode::INTERNAL_ERROR, "empty command"))?;
     let io = |e: std::io::Error| du_fault(FaultCode::INTERNAL_ERROR, &format!("cannot run {prog}: {e}"));
     let (mut out, mut err) = (unnamed_file().map_err(io)?, unnamed_file().map_err(io)?);
@@ -83,6 +103,7 @@ pub fn run_step(argv: &[String], step: &str, timeout: Duration) -> Result<Output
         .stdout(Stdio::from(out.try_clone().map_err(io)?))
         .stderr(Stdio::from(err.try_clone().map_err(io)?))
         .env("LC_ALL", "C")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .process_group(0)
         .spawn()
         .map_err(io)?;
@@ -90,7 +111,12 @@ pub fn run_step(argv: &[String], step: &str, timeout: Duration) -> Result<Output
         crate::shell::transfer::crash_point(step);
     }
     let status = wait_or_kill(&mut child, prog, timeout).map_err(io)?.ok_or_else(|| timed_out(prog, timeout))?;
-    Ok(Output { success: status.success(), stdout: read_back(&mut out), stderr: read_back(&mut err) })
+    Ok(Output {
+        success: status.success(),
+        code: status.code(),
+        stdout: read_back(&mut out),
+        stderr: read_back(&mut err),
+    })
 }
 
 /// The fault of a command killed for running longer than `timeout` (9002).

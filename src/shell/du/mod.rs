@@ -9,16 +9,26 @@ pub mod apk;
 #[cfg(feature = "software-modules")]
 pub mod crun;
 #[cfg(feature = "software-modules")]
+mod crun_image;
+#[cfg(feature = "software-modules")]
 pub mod dpkg;
 pub mod ee;
 #[cfg(feature = "software-modules")]
 mod eu;
 #[cfg(feature = "software-modules")]
+pub mod gunzip;
+#[cfg(feature = "software-modules")]
 pub mod oci;
 #[cfg(feature = "software-modules")]
 pub mod oci_image;
 #[cfg(feature = "software-modules")]
+pub mod oci_layer;
+#[cfg(feature = "software-modules")]
 pub mod opkg;
+#[cfg(feature = "software-modules")]
+pub mod services;
+#[cfg(feature = "software-modules")]
+pub mod tar;
 
 use super::{Input, Shell};
 #[cfg(feature = "software-modules")]
@@ -41,8 +51,10 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug)]
 pub enum DuDone {
     Fetched(Result<(Package, Ordering), FaultStruct>),
-    Applied(Result<(), FaultStruct>),
-    Settled(Option<String>),
+    /// The result, and the unit's execution units when it is installed.
+    Applied(Result<(), FaultStruct>, Vec<String>),
+    /// The version installed after a restart, and its execution units.
+    Settled(Option<String>, Vec<String>),
 }
 
 /// Without feature `software-modules` there is no ExecEnv (the configuration is ignored).
@@ -68,12 +80,19 @@ pub fn exec_envs(config: &Config) -> Vec<(Arc<dyn ExecEnv>, bool)> {
     }
     if let Some(program) = &sm.opkg_command {
         let scratch = config.transfer.download_dir.join("opkg-control");
-        let e =
-            opkg::Opkg { name: "opkg".into(), program: program.clone(), tar: sm.tar_command.clone(), scratch, timeout };
+        let e = opkg::Opkg {
+            name: "opkg".into(),
+            program: program.clone(),
+            tar: sm.tar_command.clone(),
+            scratch,
+            timeout,
+            services_root: PathBuf::from("/"),
+        };
         out.push((Arc::new(e), sm.opkg_enable));
     }
     if let Some(program) = &sm.apk_command {
-        out.push((Arc::new(apk::Apk { name: "apk".into(), program: program.clone(), timeout }), sm.apk_enable));
+        let e = apk::Apk { name: "apk".into(), program: program.clone(), timeout, services_root: PathBuf::from("/") };
+        out.push((Arc::new(e), sm.apk_enable));
     }
     if let Some(root) = &sm.crun_root {
         let e = crun::Crun {
@@ -227,17 +246,21 @@ impl Shell {
         let t: Target = o.target.clone().unwrap_or_default();
         let Some(ee) = self.exec_env(t.exec_env) else {
             let f = du_fault(code::UNKNOWN_EXEC_ENV, "");
-            return self.du_done(job, op, move || DuDone::Applied(Err(f)));
+            return self.du_done(job, op, move || DuDone::Applied(Err(f), Vec::new()));
         };
         let (_, file) = du_file(&self.config, job, op);
         crate::shell::transfer::crash_point("du_applying");
         self.du_done(job, op, move || {
-            let r = match o.op {
-                OperationStruct::Uninstall { .. } => ee.uninstall(&t),
-                _ => ee.install(&file, &t),
+            let (r, units) = match o.op {
+                OperationStruct::Uninstall { .. } => (ee.uninstall(&t), Vec::new()),
+                _ => {
+                    let r = ee.install(&file, &t);
+                    let units = if r.is_ok() { ee.unit_names(&t.name) } else { Vec::new() };
+                    (r, units)
+                }
             };
             let _ = std::fs::remove_file(&file);
-            DuDone::Applied(r)
+            DuDone::Applied(r, units)
         });
     }
 
@@ -249,10 +272,11 @@ impl Shell {
         let (_, file) = du_file(&self.config, job, op);
         self.du_done(job, op, move || {
             let _ = std::fs::remove_file(&file);
-            DuDone::Settled(ee.and_then(|e| {
-                e.wait_idle();
-                e.installed_version(&t.name).ok().flatten()
-            }))
+            let Some(e) = ee else { return DuDone::Settled(None, Vec::new()) };
+            e.wait_idle();
+            let installed = e.installed_version(&t.name).ok().flatten();
+            let units = if installed.is_some() { e.unit_names(&t.name) } else { Vec::new() };
+            DuDone::Settled(installed, units)
         });
     }
 
@@ -304,13 +328,19 @@ impl Shell {
         let now = self.now();
         match done {
             DuDone::Fetched(r) => self.cpe.handle_du_fetched(now, job, op, r),
-            DuDone::Applied(r) => {
+            DuDone::Applied(r, units) => {
+                self.cpe.handle_du_units(job, op, units);
                 self.cpe.handle_du_applied(now, job, op, r);
                 crate::shell::transfer::crash_point("du_applied");
                 #[cfg(feature = "software-modules")]
                 self.observe_eus();
             }
-            DuDone::Settled(v) => self.cpe.handle_du_settled(now, job, op, v),
+            DuDone::Settled(v, units) => {
+                self.cpe.handle_du_units(job, op, units);
+                self.cpe.handle_du_settled(now, job, op, v);
+                #[cfg(feature = "software-modules")]
+                self.observe_eus();
+            }
         }
     }
 }

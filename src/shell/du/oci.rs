@@ -12,13 +12,46 @@ use super::dpkg::parse_fields;
 use crate::proto::cpe::du::Package;
 use core::cmp::Ordering;
 
-/// What a DU's `control` says.
+/// What a DU's `control` says (or, for an OCI image, its annotations and config).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Control {
     pub package: Package,
     pub description: String,
     /// The container's command (empty: the configured default).
     pub exec: Vec<String>,
+    /// The container's environment (empty: `PATH` alone).
+    pub env: Vec<String>,
+    /// The container's working directory (empty: `/`).
+    pub cwd: String,
+    /// The uid and gid the container's process runs as.
+    pub user: (u32, u32),
+}
+
+/// The process of a container's `config.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process<'a> {
+    pub args: &'a [String],
+    pub env: &'a [String],
+    pub cwd: &'a str,
+    pub user: (u32, u32),
+}
+
+/// The environment of a container whose DU gives none.
+pub const DEFAULT_PATH: &str = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// An image's command: 1 to 32 words of at most 256 bytes, the first an absolute path or a
+/// bare program name (looked up in the container's `PATH` by the runtime, never a shell).
+pub fn valid_image_args(args: &[String]) -> bool {
+    let first = args.first().is_some_and(|a| a.starts_with('/') || (!a.is_empty() && !a.contains('/')));
+    first && args.len() <= 32 && args.iter().all(|a| a.len() <= 256 && !a.contains('\0'))
+}
+
+/// An image's environment: at most 64 `NAME=value` entries of at most 1024 bytes.
+pub fn valid_env(env: &[String]) -> bool {
+    env.len() <= 64
+        && env
+            .iter()
+            .all(|e| e.len() <= 1024 && !e.contains('\0') && e.split_once('=').is_some_and(|(k, _)| !k.is_empty()))
 }
 
 /// Reads a `control` file.
@@ -73,8 +106,12 @@ pub struct SpecOptions {
 /// `CAP_NET_BIND_SERVICE`, no new privileges, its own pid/ipc/uts/mount namespaces and,
 /// unless configured, its own network namespace (loopback only); /proc, a small /dev and a
 /// /tmp in memory.
-pub fn spec_json(args: &[String], o: &SpecOptions) -> String {
-    let args = args.iter().map(|a| json_str(a)).collect::<Vec<_>>().join(",");
+pub fn spec_json(p: &Process, o: &SpecOptions) -> String {
+    let args = p.args.iter().map(|a| json_str(a)).collect::<Vec<_>>().join(",");
+    let env = if p.env.is_empty() { vec![DEFAULT_PATH.to_string()] } else { p.env.to_vec() };
+    let env = env.iter().map(|e| json_str(e)).collect::<Vec<_>>().join(",");
+    let cwd = json_str(if p.cwd.is_empty() { "/" } else { p.cwd });
+    let (uid, gid) = p.user;
     let caps = r#"["CAP_KILL","CAP_NET_BIND_SERVICE"]"#;
     let mut ns = vec!["pid", "ipc", "uts", "mount"];
     if !o.host_network {
@@ -93,8 +130,8 @@ pub fn spec_json(args: &[String], o: &SpecOptions) -> String {
     let cgroups = o.cgroups_path.as_deref().map(|p| format!(r#","cgroupsPath":{}"#, json_str(p))).unwrap_or_default();
     format!(
         concat!(
-            r#"{{"ociVersion":"1.0.0","process":{{"terminal":false,"user":{{"uid":0,"gid":0}},"args":[{args}],"#,
-            r#""env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"cwd":"/","#,
+            r#"{{"ociVersion":"1.0.0","process":{{"terminal":false,"user":{{"uid":{uid},"gid":{gid}}},"args":[{args}],"#,
+            r#""env":[{env}],"cwd":{cwd},"#,
             r#""capabilities":{{"bounding":{caps},"effective":{caps},"permitted":{caps}}},"#,
             r#""rlimits":[{{"type":"RLIMIT_NOFILE","hard":1024,"soft":1024}}],"noNewPrivileges":true}},"#,
             r#""root":{{"path":"rootfs","readonly":true}},"hostname":"eu","#,
@@ -107,6 +144,10 @@ pub fn spec_json(args: &[String], o: &SpecOptions) -> String {
             "\n"
         ),
         args = args,
+        uid = uid,
+        gid = gid,
+        env = env,
+        cwd = cwd,
         caps = caps,
         ns = ns,
         maps = maps,
@@ -207,12 +248,19 @@ mod tests {
         assert!(!valid_args(&["app".to_string()]));
         assert!(!valid_args(&[]));
         let o = SpecOptions { host_network: false, rootless_uid: None, cgroups_path: Some("/cwmpd/app".into()) };
-        let spec = spec_json(&c.exec, &o);
+        let process = Process { args: &c.exec, env: &[], cwd: "", user: (0, 0) };
+        let spec = spec_json(&process, &o);
+        assert!(spec.contains(r#""env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"cwd":"/""#), "{spec}");
+        let image = Process { args: &c.exec, env: &["A=\"1".to_string()], cwd: "/srv", user: (7, 8) };
+        let spec2 = spec_json(&image, &o);
+        assert!(spec2.contains(r#""user":{"uid":7,"gid":8}"#) && spec2.contains(r#""env":["A=\"1"],"cwd":"/srv""#));
+        assert!(valid_image_args(&["sh".to_string()]) && !valid_image_args(&["bin/sh".to_string()]));
+        assert!(valid_env(&["A=1".to_string()]) && !valid_env(&["=1".to_string()]) && !valid_env(&["A".to_string()]));
         assert!(spec.contains(r#""args":["/bin/app","-x","\"y\""]"#), "{spec}");
         assert!(spec.contains(r#"{"type":"network"}"#) && !spec.contains(r#"{"type":"user"}"#));
         assert!(spec.contains(r#""cgroupsPath":"/cwmpd/app""#));
         let host =
-            spec_json(&c.exec, &SpecOptions { host_network: true, rootless_uid: Some(1000), cgroups_path: None });
+            spec_json(&process, &SpecOptions { host_network: true, rootless_uid: Some(1000), cgroups_path: None });
         assert!(!host.contains("network") && host.contains(r#""hostID":1000"#) && !host.contains("cgroupsPath"));
         assert_eq!(json_str("a\"b\\c\n"), r#""a\"b\\c\u000a""#);
         let state =

@@ -5,10 +5,9 @@
 //! the only algorithm accepted) and turned into `blobs/sha256/HEX`, and layer entry names
 //! confined to the root with whiteouts (`.wh.NAME`, `.wh..wh..opq`) recognised.
 //!
-//! [`blob_matches`] verifies a blob against its digest.
-//!
-//! Not yet wired into [`super::crun`]: unpacking the layers and verifying blob digests is the
-//! next step (see the issue).
+//! [`blob_matches`] verifies a blob against its digest; [`describe`] reads the image's
+//! annotations (annotations.md) and [`resolve_user`] its `User`. The layers are applied to a
+//! root by [`super::oci_layer`].
 
 use std::path::{Component, Path, PathBuf};
 
@@ -245,11 +244,14 @@ pub fn parse_manifest(text: &str) -> Option<Manifest> {
     Some(Manifest { config, layers })
 }
 
-/// The process of an image config: Entrypoint then Cmd is the command; Env the environment.
+/// The process of an image config: Entrypoint then Cmd is the command; Env the environment;
+/// WorkingDir and User as written (config.md "Properties").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageConfig {
     pub args: Vec<String>,
     pub env: Vec<String>,
+    pub working_dir: String,
+    pub user: String,
 }
 
 pub fn parse_image_config(text: &str) -> Option<ImageConfig> {
@@ -259,9 +261,92 @@ pub fn parse_image_config(text: &str) -> Option<ImageConfig> {
         None | Some(Json::Null) => Some(Vec::new()),
         Some(x) => x.strings(),
     };
+    let text = |k: &str| match c.get(k) {
+        None | Some(Json::Null) => Some(String::new()),
+        Some(x) => x.as_str().map(str::to_string),
+    };
     let mut args = list("Entrypoint")?;
     args.extend(list("Cmd")?);
-    Some(ImageConfig { args, env: list("Env")? })
+    Some(ImageConfig { args, env: list("Env")?, working_dir: text("WorkingDir")?, user: text("User")? })
+}
+
+/// The string members of an object member `key` (annotations, labels).
+fn string_map<'a>(v: Option<&'a Json>, key: &str) -> Vec<(&'a str, &'a str)> {
+    match v.and_then(|v| v.get(key)) {
+        Some(Json::Obj(m)) => m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What the image says of itself (annotations.md, `org.opencontainers.image.*`): title,
+/// version, vendor, description. Looked up in the manifest's annotations, then in those of
+/// the index's descriptor of it, then in the config's `Labels` (where `docker build` puts
+/// them); each value on one line, at most 256 characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Described {
+    pub title: String,
+    pub version: String,
+    pub vendor: String,
+    pub description: String,
+}
+
+pub fn describe(index: &str, manifest: &str, config: &str) -> Described {
+    let (i, m, c) = (parse_json(index), parse_json(manifest), parse_json(config));
+    let descriptor = match i.as_ref().and_then(|i| i.get("manifests")) {
+        Some(Json::Arr(a)) => a.first(),
+        _ => None,
+    };
+    let maps = [
+        string_map(m.as_ref(), "annotations"),
+        string_map(descriptor, "annotations"),
+        string_map(c.as_ref().and_then(|c| c.get("config")), "Labels"),
+    ];
+    let find = |k: &str| {
+        let key = format!("org.opencontainers.image.{k}");
+        let v = maps.iter().flatten().find(|(name, _)| *name == key).map(|(_, v)| *v).unwrap_or("");
+        v.chars().map(|c| if c.is_control() { ' ' } else { c }).take(256).collect::<String>().trim().to_string()
+    };
+    Described {
+        title: find("title"),
+        version: find("version"),
+        vendor: find("vendor"),
+        description: find("description"),
+    }
+}
+
+/// The uid and gid of an image config's `User` (`uid`, `uid:gid`, `name`, `name:group`;
+/// empty: root), names looked up in the image's own `/etc/passwd` and `/etc/group` text.
+pub fn resolve_user(user: &str, passwd: &str, group: &str) -> Option<(u32, u32)> {
+    if user.is_empty() {
+        return Some((0, 0));
+    }
+    let (u, g) = match user.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (user, None),
+    };
+    let (uid, primary) = match u.parse::<u32>() {
+        Ok(n) => (n, id_rows(passwd).find(|r| r.1 == n).and_then(|r| r.2)),
+        Err(_) => id_rows(passwd).find(|r| r.0 == u).map(|r| (r.1, r.2))?,
+    };
+    let gid = match g {
+        None => primary.unwrap_or(0),
+        Some(g) => match g.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => id_rows(group).find(|r| r.0 == g)?.1,
+        },
+    };
+    Some((uid, gid))
+}
+
+/// `name:password:id[:gid...]` rows of a passwd or group file.
+fn id_rows(table: &str) -> impl Iterator<Item = (&str, u32, Option<u32>)> {
+    table.lines().filter_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let _password = f.next()?;
+        let id = f.next()?.parse().ok()?;
+        Some((name, id, f.next().and_then(|g| g.parse().ok())))
+    })
 }
 
 /// What a layer entry does to the root (layer.md "Whiteouts").

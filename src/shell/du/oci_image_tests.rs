@@ -74,3 +74,25 @@ fn blob_paths_and_layer_entries_stay_in_the_root() {
         assert_eq!(layer_entry(bad), None, "{bad:?}");
     }
 }
+
+#[test]
+fn users_and_annotations() {
+    let passwd = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001::/srv:/bin/false\nbroken\n";
+    let group = "root:x:0:\nstaff:x:50:app\n";
+    assert_eq!(resolve_user("", passwd, group), Some((0, 0)));
+    assert_eq!(resolve_user("app", passwd, group), Some((1000, 1001)));
+    assert_eq!(resolve_user("app:staff", passwd, group), Some((1000, 50)));
+    assert_eq!(resolve_user("1000", passwd, group), Some((1000, 1001)), "the primary group of a known uid");
+    assert_eq!(resolve_user("7:8", "", ""), Some((7, 8)));
+    assert_eq!(resolve_user("7", "", ""), Some((7, 0)));
+    assert_eq!(resolve_user("nobody", passwd, group), None);
+    assert_eq!(resolve_user("app:nogroup", passwd, group), None);
+    let index = r#"{"manifests": [{"digest": "x", "annotations": {"org.opencontainers.image.vendor": "Index Co"}}]}"#;
+    let manifest =
+        r#"{"annotations": {"org.opencontainers.image.title": "app", "org.opencontainers.image.description": "a\nb"}}"#;
+    let config = r#"{"config": {"Labels": {"org.opencontainers.image.version": "1.2", "org.opencontainers.image.title": "label"}}}"#;
+    let d = describe(index, manifest, config);
+    assert_eq!((d.title.as_str(), d.version.as_str(), d.vendor.as_str()), ("app", "1.2", "Index Co"));
+    assert_eq!(d.description, "a b", "one line");
+    assert_eq!(describe("", "", ""), Described::default());
+}

@@ -8,6 +8,8 @@
 //! - install / update: `opkg install FILE`; uninstall: `opkg remove NAME`.
 //! - installed version: `opkg status NAME` (`Package:`/`Version:`/`Status: install ... installed`).
 //! - version order: `opkg compare-versions A << B` / `A >> B` (exit status 0 when true).
+//! - services (execution units): `opkg files NAME`, the init scripts among the files, run
+//!   as `/etc/init.d/NAME start|stop|running` (see [`super::services`]).
 
 use super::dpkg::parse_fields;
 use super::ee::{checked, failed, run, valid_package_name, ExecEnv};
@@ -27,6 +29,8 @@ pub struct Opkg {
     pub scratch: PathBuf,
     /// How long one command may run before it is killed (a hung tool fails the step, 9002).
     pub timeout: std::time::Duration,
+    /// Where the packages' init scripts are (`ROOT/etc/init.d/NAME`): `/` on a device.
+    pub services_root: PathBuf,
 }
 
 fn s(p: &Path) -> String {
@@ -97,6 +101,23 @@ impl Opkg {
     }
 }
 
+/// `opkg files NAME`: the package's files (its services are the init scripts among them).
+pub fn files_argv(program: &str, name: &str) -> Option<Vec<String>> {
+    valid_package_name(name).then(|| vec![program.into(), "files".into(), name.into()])
+}
+
+impl Opkg {
+    /// OpenWrt's procd init scripts: `running` tells whether a service runs.
+    fn services(&self) -> super::services::InitScripts {
+        super::services::InitScripts {
+            root: self.services_root.clone(),
+            status_action: "running",
+            env: Vec::new(),
+            timeout: self.timeout,
+        }
+    }
+}
+
 impl ExecEnv for Opkg {
     fn name(&self) -> &str {
         &self.name
@@ -129,6 +150,7 @@ impl ExecEnv for Opkg {
     }
 
     fn uninstall(&self, target: &Target) -> Result<(), FaultStruct> {
+        self.services().stop_running(&target.name, &self.unit_names(&target.name));
         let argv = remove_argv(&self.program, &target.name).ok_or(du_fault(FaultCode::INTERNAL_ERROR, "bad name"))?;
         let out = run(&argv, self.timeout)?;
         if out.success {
@@ -136,6 +158,27 @@ impl ExecEnv for Opkg {
         } else {
             Err(failed("opkg remove", &out))
         }
+    }
+
+    /// The package's init scripts (`opkg files NAME`): its services.
+    fn unit_names(&self, package: &str) -> Vec<String> {
+        let Some(argv) = files_argv(&self.program, package) else { return Vec::new() };
+        match run(&argv, self.timeout) {
+            Ok(out) if out.success => super::services::init_scripts(&out.stdout),
+            _ => Vec::new(),
+        }
+    }
+
+    fn start_unit(&self, name: &str) -> Result<(), String> {
+        self.services().start(name)
+    }
+
+    fn stop_unit(&self, name: &str) -> Result<(), String> {
+        self.services().stop(name)
+    }
+
+    fn unit_running(&self, name: &str) -> Option<(bool, u32)> {
+        self.services().running(name)
     }
 
     fn installed_version(&self, name: &str) -> Result<Option<String>, FaultStruct> {
