@@ -33,6 +33,7 @@ pub mod check;
 pub mod clients;
 pub mod codec;
 pub mod delegate;
+pub mod dhcpopt;
 pub mod dns;
 pub mod doc;
 pub mod extra;
@@ -40,10 +41,12 @@ pub mod leases;
 pub mod map;
 pub mod netdev;
 pub mod odhcpd;
+pub mod poolopt;
 pub mod relay;
 pub mod routing;
 pub mod runtime;
 pub mod sentopts;
+pub mod sentopts6;
 pub mod store;
 pub mod wifi;
 
@@ -418,6 +421,7 @@ impl hal::Backend for UciBackend {
             || object == delegate::IPV6_PREFIX
             || wifi_station_object(object)
             || object == relay::FORWARDING
+            || object == poolopt::OPTION
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -426,6 +430,9 @@ impl hal::Backend for UciBackend {
         }
         if object == relay::FORWARDING {
             return relay::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if object == poolopt::OPTION {
+            return poolopt::PARAMS.iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -479,6 +486,9 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_rows();
         }
+        if at.object == poolopt::OPTION {
+            return self.pool_option_rows(at);
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -531,6 +541,9 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_get(at.key().unwrap_or(""), param);
         }
+        if at.object == poolopt::OPTION {
+            return self.pool_option_get(at, param);
+        }
         self.value(&self.view(false), at, param)
     }
 
@@ -540,6 +553,9 @@ impl hal::Backend for UciBackend {
         }
         if routing::is_kernel_row(at) {
             return false;
+        }
+        if at.object == poolopt::OPTION {
+            return matches!(param, "Enable" | "Value");
         }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
@@ -565,6 +581,9 @@ impl hal::Backend for UciBackend {
     fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
         if at.object == dns::SERVER {
             return self.stage_dns_set(at, param, value);
+        }
+        if at.object == poolopt::OPTION {
+            return self.pool_option_set(at, param, value);
         }
         self.stage_set(at, param, value)
     }

@@ -1,0 +1,179 @@
+//! DHCP rows of the OpenWrt UCI backend (issue 16, helper lan3) over the OpenWrt 24.10
+//! fixture: `DHCPv4.Server.Pool.{i}.Option.{i}.` (dnsmasq `dhcp_option` items as tag and
+//! hexBinary value, writable through the item's text, Enable moving the item to
+//! `dhcp_option_disabled`) and `DHCPv6.Client.{i}.SentOption.{i}.` (odhcp6c's `userclass`,
+//! `vendorclass`, `clientid`), every value validated against Device:2.19.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use cwmpd::backend::uci::UciBackend;
+use cwmpd::hal::{Backend, ErrorKind, Location, Value};
+use cwmpd::schema;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
+const OPTION: &str = "Device.DHCPv4.Server.Pool.{i}.Option.{i}.";
+const POOL: &str = "Device.DHCPv4.Server.Pool.{i}.";
+const SENT6: &str = "Device.DHCPv6.Client.{i}.SentOption.{i}.";
+
+fn root(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("cwmpd-lan3-{tag}-{}-{n}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("etc/config")).unwrap();
+    for f in fs::read_dir(FIXTURES).unwrap() {
+        let f = f.unwrap();
+        fs::copy(f.path(), dir.join("etc/config").join(f.file_name())).unwrap();
+    }
+    dir
+}
+
+fn keys(k: &[&str]) -> Vec<String> {
+    k.iter().map(|s| s.to_string()).collect()
+}
+
+fn rows(b: &UciBackend, object: &str, parent: &[&str]) -> Vec<String> {
+    b.instances(&Location { object, keys: &keys(parent) }).unwrap()
+}
+
+fn get(b: &UciBackend, object: &str, k: &[&str], param: &str) -> Option<String> {
+    b.get(&Location { object, keys: &keys(k) }, param).unwrap().map(|v| v.to_string())
+}
+
+fn dhcp(dir: &Path) -> String {
+    fs::read_to_string(dir.join("etc/config/dhcp")).unwrap()
+}
+
+fn set(b: &mut UciBackend, object: &str, k: &[&str], param: &str, value: &str) -> cwmpd::hal::Result<()> {
+    b.set(&Location { object, keys: &keys(k) }, param, &Value::from(value))
+}
+
+/// Sets one value in a transaction of its own and commits it.
+fn commit(dir: &Path, object: &str, k: &[&str], param: &str, value: &str) -> UciBackend {
+    let mut b = UciBackend::new(dir.to_path_buf());
+    b.begin().unwrap();
+    set(&mut b, object, k, param, value).unwrap_or_else(|e| panic!("{param} = {value}: {e}"));
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    UciBackend::new(dir.to_path_buf())
+}
+
+fn assert_valid(object: &str, param: &str, value: &str) {
+    let spec = schema::object(object).and_then(|o| o.param(param)).unwrap_or_else(|| panic!("{object}{param}"));
+    let ok = schema::value::canonical(spec, value, None);
+    assert!(ok.is_ok(), "{object}{param} = {value:?}: {ok:?}");
+}
+
+#[test]
+fn pool_options_are_the_dnsmasq_items_with_their_values_in_hex() {
+    let b = UciBackend::new(root("read"));
+    assert!(b.serves(OPTION));
+    assert_eq!(b.parameters(OPTION), ["Enable", "Tag", "Value"]);
+    assert_eq!(rows(&b, OPTION, &["lan"]), ["6", "3", "42"]);
+    assert_eq!(rows(&b, OPTION, &["iot"]), ["26", "15"]);
+    assert!(rows(&b, OPTION, &["wan"]).is_empty());
+    let expect: [(&[&str], &str, &str); 9] = [
+        (&["lan", "6"], "Value", "c0a80135c0a80101"),
+        (&["lan", "3"], "Value", "c0a80101"),
+        (&["lan", "3"], "Tag", "3"),
+        (&["lan", "42"], "Value", "c0a80101"),
+        (&["lan", "42"], "Enable", "true"),
+        (&["iot", "26"], "Value", "0578"),
+        (&["iot", "15"], "Value", "696f742e6c616e"),
+        (&["iot", "15"], "Tag", "15"),
+        (&["iot", "15"], "Enable", "false"),
+    ];
+    for (k, param, want) in expect {
+        assert_eq!(get(&b, OPTION, k, param).as_deref(), Some(want), "{k:?} {param}");
+        assert_valid(OPTION, param, want);
+    }
+    let at = |k: &[&str]| keys(k);
+    let row = at(&["lan", "6"]);
+    let loc = Location { object: OPTION, keys: &row };
+    assert!(b.writable(&loc, "Value") && b.writable(&loc, "Enable") && !b.writable(&loc, "Tag"));
+    assert!(!b.creatable(&Location { object: OPTION, keys: &at(&["lan"]) }));
+    // The map's DNSServers reads the same item.
+    assert_eq!(get(&b, POOL, &["lan"], "DNSServers").as_deref(), Some("192.168.1.53,192.168.1.1"));
+}
+
+#[test]
+fn option_values_write_the_item_text_dnsmasq_reads_back() {
+    let dir = root("write");
+    let before = dhcp(&dir);
+    // The same value (any case) leaves the file alone.
+    let b = commit(&dir, OPTION, &["lan", "6"], "Value", "C0A80135C0A80101");
+    assert_eq!(dhcp(&dir), before);
+    let b2 = commit(&dir, OPTION, &["lan", "6"], "Value", "c0a80101");
+    assert!(dhcp(&dir).contains("\tlist dhcp_option '6,192.168.1.1'\n"), "{}", dhcp(&dir));
+    assert_eq!(get(&b2, OPTION, &["lan", "6"], "Value").as_deref(), Some("c0a80101"));
+    assert_eq!(get(&b2, POOL, &["lan"], "DNSServers").as_deref(), Some("192.168.1.1"));
+    drop(b);
+    // A named tag keeps its name; a number keeps its size.
+    commit(&dir, OPTION, &["lan", "3"], "Value", "c0a801fe");
+    assert!(dhcp(&dir).contains("\tlist dhcp_option 'option:router,192.168.1.254'\n"));
+    let b = commit(&dir, OPTION, &["iot", "26"], "Value", "05dc");
+    assert!(dhcp(&dir).contains("\tlist dhcp_option '26,1500'\n"));
+    assert_eq!(get(&b, OPTION, &["iot", "26"], "Value").as_deref(), Some("05dc"));
+    // Values dnsmasq cannot send as such are refused, nothing staged.
+    let mut b = UciBackend::new(dir.clone());
+    b.begin().unwrap();
+    for (k, v) in [(["lan", "6"], "c0a801"), (["iot", "26"], "0005dc"), (["iot", "15"], "2c2c"), (["lan", "6"], "")] {
+        let e = set(&mut b, OPTION, &k, "Value", v).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidValue, "{k:?} {v}");
+    }
+    assert!(set(&mut b, OPTION, &["lan", "6"], "Tag", "7").is_err());
+    assert!(set(&mut b, OPTION, &["lan", "77"], "Value", "00").is_err());
+    let e = b.delete(&Location { object: OPTION, keys: &keys(&["lan", "6"]) }).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Denied);
+    b.abort();
+}
+
+#[test]
+fn enable_moves_the_item_between_dnsmasq_list_and_the_disabled_one() {
+    let dir = root("enable");
+    let b = commit(&dir, OPTION, &["lan", "42"], "Enable", "false");
+    let text = dhcp(&dir);
+    assert!(!text.contains("list dhcp_option '42,"), "{text}");
+    assert!(text.contains("\tlist dhcp_option_disabled '42,192.168.1.1'\n"), "{text}");
+    assert_eq!(get(&b, OPTION, &["lan", "42"], "Enable").as_deref(), Some("false"));
+    assert_eq!(rows(&b, OPTION, &["lan"]), ["6", "3", "42"]);
+    let b = commit(&dir, OPTION, &["iot", "15"], "Enable", "true");
+    let text = dhcp(&dir);
+    assert!(text.contains("\tlist dhcp_option 'option:domain-name,iot.lan'\n"), "{text}");
+    assert!(!text.contains("dhcp_option_disabled 'option:domain-name"), "{text}");
+    assert_eq!(get(&b, OPTION, &["iot", "15"], "Enable").as_deref(), Some("true"));
+    // Enabling an enabled row changes nothing.
+    let before = dhcp(&dir);
+    commit(&dir, OPTION, &["iot", "26"], "Enable", "true");
+    assert_eq!(dhcp(&dir), before);
+}
+
+#[test]
+fn dhcpv6_client_sent_options_are_odhcp6c_user_and_vendor_class() {
+    let dir = root("sent6");
+    let b = UciBackend::new(dir.clone());
+    assert!(b.serves(SENT6));
+    assert_eq!(rows(&b, SENT6, &["wan6"]), ["15", "16"]);
+    let expect: [(&str, &str, &str); 5] = [
+        ("15", "Value", "000861636d652d637065"),
+        ("15", "Tag", "15"),
+        ("16", "Value", "00000de9000c64736c666f72756d2e6f7267"),
+        ("16", "Enable", "true"),
+        ("16", "Tag", "16"),
+    ];
+    for (tag, param, want) in expect {
+        assert_eq!(get(&b, SENT6, &["wan6", tag], param).as_deref(), Some(want), "{tag} {param}");
+        assert_valid(SENT6, param, want);
+        assert!(!b.writable(&Location { object: SENT6, keys: &keys(&["wan6", tag]) }, param));
+    }
+    // The DUID odhcp6c is given (-c) is option 1; a DHCPv4 interface has no such rows.
+    let network = fs::read_to_string(dir.join("etc/config/network")).unwrap();
+    let network = network.replace("\toption userclass 'acme-cpe'\n", "\toption clientid '00030001020000c0ffee'\n");
+    fs::write(dir.join("etc/config/network"), network).unwrap();
+    let b = UciBackend::new(dir);
+    assert_eq!(rows(&b, SENT6, &["wan6"]), ["1", "16"]);
+    assert_eq!(get(&b, SENT6, &["wan6", "1"], "Value").as_deref(), Some("00030001020000c0ffee"));
+    assert!(rows(&b, SENT6, &["lan"]).is_empty());
+}
