@@ -2,8 +2,12 @@
 //! fixture: `DHCPv4.Server.Pool.{i}.Option.{i}.` (dnsmasq `dhcp_option` items as tag and
 //! hexBinary value, writable through the item's text, Enable moving the item to
 //! `dhcp_option_disabled`) and `DHCPv6.Client.{i}.SentOption.{i}.` (odhcp6c's `userclass`,
-//! `vendorclass`, `clientid`), every value validated against Device:2.19.
+//! `vendorclass`, `clientid`) and `Routing.RouteInformation.InterfaceSetting.{i}.` (RA routes
+//! of a namespace the test makes), every value validated against Device:2.19.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+#[path = "netns_support/mod.rs"]
+mod netns_support;
 
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::hal::{Backend, ErrorKind, Location, Value};
@@ -176,4 +180,104 @@ fn dhcpv6_client_sent_options_are_odhcp6c_user_and_vendor_class() {
     assert_eq!(rows(&b, SENT6, &["wan6"]), ["1", "16"]);
     assert_eq!(get(&b, SENT6, &["wan6", "1"], "Value").as_deref(), Some("00030001020000c0ffee"));
     assert!(rows(&b, SENT6, &["lan"]).is_empty());
+}
+
+const ROUTE_INFO: &str = "Device.Routing.RouteInformation.InterfaceSetting.{i}.";
+/// Env var naming the root the inner run reads (set only by [`netns_ra_routes`]).
+const INNER: &str = "CWMPD_LAN3_NETNS_ROOT";
+
+/// Routes a Router Advertisement would install (RTPROT_RA, RFC 4191 preference, expiry) on
+/// veth `v0` of a namespace of the test's own; the test binary re-runs [`netns_ra_inner`]
+/// inside it with `ip netns exec` (which mounts the namespace's sysfs).
+#[test]
+fn netns_ra_routes() {
+    use netns_support::{ip, skip_or_fail};
+    if std::process::Command::new("ip").arg("-V").output().is_err() {
+        return skip_or_fail("no `ip` command (apt-get install iproute2)");
+    }
+    let ns = format!("cwlan3{}", std::process::id());
+    if let Err(e) = ip(&["netns", "add", &ns]) {
+        return skip_or_fail(&format!("cannot make a namespace (root needed): {e}"));
+    }
+    struct Gone(String);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            let _ = ip(&["netns", "del", &self.0]);
+        }
+    }
+    let _gone = Gone(ns.clone());
+    let n = |args: &[&str]| {
+        let mut v = vec!["-n", ns.as_str()];
+        v.extend_from_slice(args);
+        ip(&v).unwrap_or_else(|e| panic!("{e}"))
+    };
+    n(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+    n(&["link", "set", "v0", "up"]);
+    n(&["link", "set", "v1", "up"]);
+    n(&["-6", "route", "add", "2001:db8:5::/64", "via", "fe80::1", "dev", "v0", "proto", "ra", "pref", "high"]);
+    n(&[
+        "-6", "route", "add", "default", "via", "fe80::2", "dev", "v0", "proto", "ra", "pref", "low", "expires", "1800",
+    ]);
+    // A static route is not RA route information.
+    n(&["-6", "route", "add", "2001:db8:9::/64", "via", "fe80::3", "dev", "v0", "proto", "static"]);
+    let dir = std::env::temp_dir().join(format!("cwmpd-lan3-netns-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("etc/config")).unwrap();
+    fs::write(
+        dir.join("etc/config/network"),
+        "config interface 'wan6'\n\toption device 'v0'\n\toption proto 'dhcpv6'\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/sys", dir.join("sys")).unwrap();
+    std::os::unix::fs::symlink("/proc", dir.join("proc")).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns])
+        .arg(exe)
+        .args(["netns_ra_inner", "--exact", "--nocapture", "--test-threads", "1"])
+        .env(INNER, &dir)
+        .output()
+        .unwrap();
+    let _ = fs::remove_dir_all(&dir);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("inner checks done"), "{text}");
+}
+
+/// The checks inside the namespace (does nothing unless [`netns_ra_routes`] runs it).
+#[test]
+fn netns_ra_inner() {
+    use cwmpd::backend::linux::LinuxBackend;
+    let Some(dir) = std::env::var_os(INNER).map(PathBuf::from) else { return };
+    let b = LinuxBackend::with_root(dir).openwrt_interfaces(true);
+    assert!(b.serves(ROUTE_INFO));
+    let mut rows = b.instances(&Location { object: ROUTE_INFO, keys: &[] }).unwrap();
+    rows.sort();
+    assert_eq!(rows, ["2001:db8:5::/64 fe80::1 v0 1024", "::/0 fe80::2 v0 1024"]);
+    let get = |key: &str, param: &str| {
+        let k = vec![key.to_string()];
+        b.get(&Location { object: ROUTE_INFO, keys: &k }, param).unwrap()
+    };
+    let specific = "2001:db8:5::/64 fe80::1 v0 1024";
+    let default = "::/0 fe80::2 v0 1024";
+    let expect = [
+        (specific, "Status", "ForwardingEntryCreated"),
+        (specific, "SourceRouter", "fe80::1"),
+        (specific, "PreferredRouteFlag", "High"),
+        (specific, "Prefix", "2001:db8:5::/64"),
+        (specific, "RouteLifetime", "9999-12-31T23:59:59Z"),
+        (default, "SourceRouter", "fe80::2"),
+        (default, "PreferredRouteFlag", "Low"),
+        (default, "Prefix", "::/0"),
+    ];
+    for (key, param, want) in expect {
+        assert_eq!(get(key, param).map(|v| v.to_string()).as_deref(), Some(want), "{key} {param}");
+        assert_valid(ROUTE_INFO, param, want);
+    }
+    // Expires in 1800 s: a date about half an hour from now.
+    let life = get(default, "RouteLifetime").unwrap().to_string();
+    assert_valid(ROUTE_INFO, "RouteLifetime", &life);
+    assert!(life.starts_with("20") && life.ends_with('Z') && !life.starts_with("9999"), "{life}");
+    assert_eq!(get(specific, "Interface"), Some(Value::row("Device.IP.Interface.{i}.", "wan6")));
+    assert!(!b.writable(&Location { object: ROUTE_INFO, keys: &[specific.to_string()] }, "Prefix"));
+    println!("inner checks done");
 }

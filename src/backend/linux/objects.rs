@@ -147,6 +147,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (DNS_SERVER, &["Enable", "Status", "DNSServer", "Interface", "Type"]),
     (TIME, &["Enable", "Status", "CurrentLocalTime", "LocalTimeZone"]),
     (TIME_CLIENT, &["Enable", "Servers"]),
+    (super::routeinfo::ROUTE_INFO, super::routeinfo::PARAMS),
 ];
 
 impl LinuxBackend {
@@ -172,6 +173,7 @@ impl LinuxBackend {
             HOST_IPV6 => self.host_address_keys(parent, true)?,
             DNS_SERVER => self.dns_servers(),
             TIME_CLIENT => self.time_clients(),
+            super::routeinfo::ROUTE_INFO => self.route_info_keys()?,
             _ => return Err(not_found(at)),
         })
     }
@@ -214,6 +216,7 @@ impl LinuxBackend {
             }),
             TIME => Ok(self.time(param).map(Value::Text)),
             TIME_CLIENT => text(self.time_client(key, param)),
+            super::routeinfo::ROUTE_INFO => self.route_info(at, param),
             _ => Err(not_found(at)),
         }
     }
