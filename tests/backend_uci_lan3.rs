@@ -8,6 +8,7 @@
 
 #[path = "netns_support/mod.rs"]
 mod netns_support;
+mod wan_support;
 
 use cwmpd::backend::uci::UciBackend;
 use cwmpd::hal::{Backend, ErrorKind, Location, Value};
@@ -280,4 +281,20 @@ fn netns_ra_inner() {
     assert_eq!(get(specific, "Interface"), Some(Value::row("Device.IP.Interface.{i}.", "wan6")));
     assert!(!b.writable(&Location { object: ROUTE_INFO, keys: &[specific.to_string()] }, "Prefix"));
     println!("inner checks done");
+}
+
+#[test]
+fn ip_interface_last_change_is_netifd_uptime() {
+    let dir = wan_support::root("lan3-uptime");
+    let _invokes = wan_support::fake_ubusd(&wan_support::socket(&dir));
+    let b = UciBackend::new(dir);
+    let ip = "Device.IP.Interface.{i}.";
+    assert!(b.parameters(ip).iter().any(|p| p == "LastChange"));
+    assert_eq!(wan_support::get(&b, ip, "wan", "LastChange").as_deref(), Some("3600"));
+    assert_eq!(wan_support::get(&b, ip, "wanb", "LastChange").as_deref(), Some("100"));
+    assert_valid(ip, "LastChange", "3600");
+    // Down (wan2), or up without an uptime in the answer (lan): absent.
+    assert_eq!(wan_support::get(&b, ip, "wan2", "LastChange"), None);
+    assert_eq!(wan_support::get(&b, ip, "lan", "LastChange"), None);
+    assert!(!b.writable(&Location { object: ip, keys: &keys(&["wan"]) }, "LastChange"));
 }
