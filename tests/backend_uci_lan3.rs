@@ -298,3 +298,59 @@ fn ip_interface_last_change_is_netifd_uptime() {
     assert_eq!(wan_support::get(&b, ip, "lan", "LastChange"), None);
     assert!(!b.writable(&Location { object: ip, keys: &keys(&["wan"]) }, "LastChange"));
 }
+
+const OPTION6: &str = "Device.DHCPv6.Server.Pool.{i}.Option.{i}.";
+
+#[test]
+fn dhcpv6_pool_options_are_odhcpd_dns_and_domain_lists() {
+    let dir = root("pool6");
+    let b = UciBackend::new(dir.clone());
+    assert!(b.serves(OPTION6));
+    assert_eq!(rows(&b, OPTION6, &["lan"]), ["23", "24"]);
+    assert!(rows(&b, OPTION6, &["iot"]).is_empty());
+    let expect = [
+        ("23", "Value", "fd000001000000000000000000000053"),
+        ("24", "Value", "036c616e0004686f6d65046172706100"),
+        ("24", "Tag", "24"),
+        ("23", "Enable", "true"),
+    ];
+    for (tag, param, want) in expect {
+        assert_eq!(get(&b, OPTION6, &["lan", tag], param).as_deref(), Some(want), "{tag} {param}");
+        assert_valid(OPTION6, param, want);
+    }
+    let row = keys(&["lan", "23"]);
+    let at = Location { object: OPTION6, keys: &row };
+    assert!(b.writable(&at, "Value") && !b.writable(&at, "Enable") && !b.writable(&at, "Tag"));
+    // Same value: file unchanged.
+    let before = dhcp(&dir);
+    commit(&dir, OPTION6, &["lan", "24"], "Value", "036C616E0004686F6D65046172706100");
+    assert_eq!(dhcp(&dir), before);
+    // New servers replace the IPv6 items; dnsmasq's IPv4 item stays.
+    let b = commit(
+        &dir,
+        OPTION6,
+        &["lan", "23"],
+        "Value",
+        "fd000001000000000000000000000054fd000001000000000000000000000055",
+    );
+    let text = dhcp(&dir);
+    assert!(text.contains("\tlist dns '192.168.1.53'\n\tlist dns 'fd00:1::54'\n\tlist dns 'fd00:1::55'\n"), "{text}");
+    assert_eq!(
+        get(&b, "Device.RouterAdvertisement.InterfaceSetting.{i}.", &["lan"], "RDNSS").as_deref(),
+        Some("fd00:1::54,fd00:1::55")
+    );
+    let b = commit(&dir, OPTION6, &["lan", "24"], "Value", "04636f7270076578616d706c6500");
+    assert!(dhcp(&dir).contains("\tlist domain 'corp.example'\n"), "{}", dhcp(&dir));
+    assert_eq!(get(&b, OPTION6, &["lan", "24"], "Value").as_deref(), Some("04636f7270076578616d706c6500"));
+    let mut b = UciBackend::new(dir);
+    b.begin().unwrap();
+    for (tag, v) in [("23", "fd00"), ("24", "c00c"), ("24", "zz")] {
+        assert_eq!(
+            set(&mut b, OPTION6, &["lan", tag], "Value", v).unwrap_err().kind,
+            ErrorKind::InvalidValue,
+            "{tag} {v}"
+        );
+    }
+    assert!(set(&mut b, OPTION6, &["lan", "23"], "Enable", "false").is_err());
+    b.abort();
+}

@@ -41,6 +41,7 @@ pub mod leases;
 pub mod map;
 pub mod netdev;
 pub mod odhcpd;
+pub mod pool6opt;
 pub mod poolopt;
 pub mod relay;
 pub mod routing;
@@ -422,6 +423,7 @@ impl hal::Backend for UciBackend {
             || wifi_station_object(object)
             || object == relay::FORWARDING
             || object == poolopt::OPTION
+            || object == pool6opt::OPTION
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -433,6 +435,9 @@ impl hal::Backend for UciBackend {
         }
         if object == poolopt::OPTION {
             return poolopt::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if object == pool6opt::OPTION {
+            return pool6opt::PARAMS.iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -489,6 +494,9 @@ impl hal::Backend for UciBackend {
         if at.object == poolopt::OPTION {
             return self.pool_option_rows(at);
         }
+        if at.object == pool6opt::OPTION {
+            return self.pool6_option_rows(at);
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -544,6 +552,9 @@ impl hal::Backend for UciBackend {
         if at.object == poolopt::OPTION {
             return self.pool_option_get(at, param);
         }
+        if at.object == pool6opt::OPTION {
+            return self.pool6_option_get(at, param);
+        }
         self.value(&self.view(false), at, param)
     }
 
@@ -556,6 +567,9 @@ impl hal::Backend for UciBackend {
         }
         if at.object == poolopt::OPTION {
             return matches!(param, "Enable" | "Value");
+        }
+        if at.object == pool6opt::OPTION {
+            return param == "Value";
         }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
@@ -584,6 +598,9 @@ impl hal::Backend for UciBackend {
         }
         if at.object == poolopt::OPTION {
             return self.pool_option_set(at, param, value);
+        }
+        if at.object == pool6opt::OPTION {
+            return self.pool6_option_set(at, param, value);
         }
         self.stage_set(at, param, value)
     }
