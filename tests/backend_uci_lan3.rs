@@ -354,3 +354,22 @@ fn dhcpv6_pool_options_are_odhcpd_dns_and_domain_lists() {
     assert!(set(&mut b, OPTION6, &["lan", "23"], "Enable", "false").is_err());
     b.abort();
 }
+
+/// The kernel answers LINKMODES_GET for a device of a namespace the test makes: veth
+/// reports no link modes (its ethtool operations give speed and duplex only), so the three
+/// lists are empty; loopback has no link settings at all.
+#[test]
+fn netns_link_modes_exchange() {
+    let Some(pair) = netns_support::setup("lm", &[]) else { return };
+    let x = pair.x.clone();
+    let (veth, lo) = netns_support::Pair::within(&pair.a, move || {
+        (cwmpd::backend::linux::ethtool_modes::modes(&x), cwmpd::backend::linux::ethtool_modes::modes("lo"))
+    });
+    let veth = veth.expect("veth answers LINKMODES_GET");
+    for param in ["SupportedLinkModes", "AdvertisedLinkModes", "LinkPartnerAdvertisedLinkModes"] {
+        assert_eq!(veth.value(param).as_deref(), Some(""), "{param}");
+        assert_valid("Device.Ethernet.Interface.{i}.", param, "");
+        assert_valid("Device.Ethernet.Interface.{i}.", param, "10,11,15,16,29,30,103");
+    }
+    assert_eq!(lo, None);
+}

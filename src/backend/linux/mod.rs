@@ -34,6 +34,7 @@
 pub mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod ethtool_modes;
 pub mod ethtool_state;
 mod genl;
 pub mod hosts;

@@ -134,6 +134,9 @@ impl LinuxBackend {
             }
             "MDIX" if self.netlink => ethtool_state::link_info(ifname).and_then(|(m, _)| m).map(str::to_string),
             "CurrentMDIX" if self.netlink => ethtool_state::link_info(ifname).map(|(_, c)| c.to_string()),
+            "SupportedLinkModes" | "AdvertisedLinkModes" | "LinkPartnerAdvertisedLinkModes" if self.netlink => {
+                super::ethtool_modes::modes(ifname).and_then(|m| m.value(param))
+            }
             "CurrentBitRate" => self.net(ifname, "speed").and_then(|s| s.parse::<u32>().ok()).map(|s| s.to_string()),
             "CurrentDuplexMode" => self.net(ifname, "duplex").map(|d| {
                 match d.as_str() {
