@@ -6,6 +6,8 @@
 //! of a namespace the test makes), every value validated against Device:2.19.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+#[path = "engine_support/mod.rs"]
+mod engine_support;
 #[path = "netns_support/mod.rs"]
 mod netns_support;
 mod wan_support;
@@ -372,4 +374,80 @@ fn netns_link_modes_exchange() {
         assert_valid("Device.Ethernet.Interface.{i}.", param, "10,11,15,16,29,30,103");
     }
     assert_eq!(lo, None);
+}
+
+const VLAN_PORT: &str = "Device.Bridging.Bridge.{i}.VLANPort.{i}.";
+
+fn network(dir: &Path) -> String {
+    fs::read_to_string(dir.join("etc/config/network")).unwrap()
+}
+
+#[test]
+fn vlan_ports_are_the_bridge_vlan_port_items() {
+    let dir = root("vlanport");
+    let b = UciBackend::new(dir.clone());
+    let bridges = rows(&b, "Device.Bridging.Bridge.{i}.", &[]);
+    let br = bridges[0].as_str();
+    let vlans = rows(&b, "Device.Bridging.Bridge.{i}.VLAN.{i}.", &[br]);
+    let ports = rows(&b, "Device.Bridging.Bridge.{i}.Port.{i}.", &[br]);
+    let untagged_vlan = vlans[0].as_str();
+    let lan1 = format!("{untagged_vlan}/lan1");
+    assert_eq!(
+        rows(&b, VLAN_PORT, &[br]),
+        [lan1.clone(), format!("{untagged_vlan}/lan2"), "iot_vlan/lan3".to_string()]
+    );
+    let at = |key: &str, param: &str| {
+        b.get(&Location { object: VLAN_PORT, keys: &keys(&[br, key]) }, param).unwrap().unwrap()
+    };
+    assert_eq!(at(&lan1, "Untagged").to_string(), "true");
+    assert_eq!(at("iot_vlan/lan3", "Untagged").to_string(), "false");
+    assert_eq!(at(&lan1, "Enable").to_string(), "true");
+    for (k, p) in [(&lan1, "Untagged"), (&lan1, "Enable")] {
+        assert_valid(VLAN_PORT, p, &at(k, p).to_string());
+    }
+    assert_eq!(at("iot_vlan/lan3", "VLAN"), Value::row("Device.Bridging.Bridge.{i}.VLAN.{i}.", "iot_vlan"));
+    assert_eq!(at(&lan1, "VLAN"), Value::row("Device.Bridging.Bridge.{i}.VLAN.{i}.", untagged_vlan));
+    assert_eq!(at("iot_vlan/lan3", "Port"), Value::row("Device.Bridging.Bridge.{i}.Port.{i}.", "lan3"));
+    assert!(ports.iter().any(|p| p == "lan3"));
+    let loc = keys(&[br, &lan1]);
+    let l = Location { object: VLAN_PORT, keys: &loc };
+    assert!(b.writable(&l, "Untagged") && !b.writable(&l, "VLAN") && !b.writable(&l, "Port"));
+    assert!(!b.creatable(&Location { object: VLAN_PORT, keys: &keys(&[br]) }));
+
+    // Untagged rewrites the item, its PVID flag kept; the same value leaves the file alone.
+    let before = network(&dir);
+    commit(&dir, VLAN_PORT, &[br, &lan1], "Untagged", "true");
+    assert_eq!(network(&dir), before);
+    commit(&dir, VLAN_PORT, &[br, &lan1], "Untagged", "false");
+    assert!(network(&dir).contains("\tlist ports 'lan1:*'\n\tlist ports 'lan2:u*'\n"), "{}", network(&dir));
+    let b = commit(&dir, VLAN_PORT, &[br, "iot_vlan/lan3"], "Untagged", "true");
+    assert!(network(&dir).contains("\tlist ports 'lan3:u'\n"), "{}", network(&dir));
+    assert_eq!(get(&b, VLAN_PORT, &[br, "iot_vlan/lan3"], "Untagged").as_deref(), Some("true"));
+    assert_eq!(get(&b, "Device.Bridging.Bridge.{i}.Port.{i}.", &[br, "lan1"], "PVID").as_deref(), Some("1"));
+    let mut b = UciBackend::new(dir);
+    b.begin().unwrap();
+    assert!(set(&mut b, VLAN_PORT, &[br, "iot_vlan/lan9"], "Untagged", "true").is_err());
+    assert!(set(&mut b, VLAN_PORT, &[br, "iot_vlan/lan3"], "Port", "").is_err());
+    b.abort();
+}
+
+/// Through the engine: the references are numbered rows of the same bridge.
+#[test]
+fn vlan_port_references_are_rows_of_the_same_bridge() {
+    use cwmpd::backend::agent::{AgentBackend, Identity};
+    use cwmpd::model::{Model, ModelState};
+    let dir = root("vlanport-model");
+    let state = ModelState::default();
+    let cfg = engine_support::config();
+    let mut m = Model::new(
+        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, Path::new("/nonexistent")), "/".into())),
+        &state,
+    );
+    m.add_backend(Box::new(UciBackend::new(dir)), &state);
+    let value = |name: &str| m.get_parameter_values(&[name.into()]).unwrap().remove(0).value;
+    assert_eq!(value("Device.Bridging.Bridge.1.VLANPortNumberOfEntries"), "3");
+    assert_eq!(value("Device.Bridging.Bridge.1.VLANPort.3.VLAN"), "Device.Bridging.Bridge.1.VLAN.2");
+    assert_eq!(value("Device.Bridging.Bridge.1.VLANPort.3.Port"), "Device.Bridging.Bridge.1.Port.4");
+    assert_eq!(value("Device.Bridging.Bridge.1.VLANPort.1.Port"), "Device.Bridging.Bridge.1.Port.2");
+    assert_eq!(value("Device.Bridging.Bridge.1.VLANPort.1.Untagged"), "true");
 }

@@ -49,6 +49,7 @@ pub mod runtime;
 pub mod sentopts;
 pub mod sentopts6;
 pub mod store;
+pub mod vlanport;
 pub mod wifi;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -424,6 +425,7 @@ impl hal::Backend for UciBackend {
             || object == relay::FORWARDING
             || object == poolopt::OPTION
             || object == pool6opt::OPTION
+            || object == vlanport::VLAN_PORT
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -438,6 +440,9 @@ impl hal::Backend for UciBackend {
         }
         if object == pool6opt::OPTION {
             return pool6opt::PARAMS.iter().map(|p| p.to_string()).collect();
+        }
+        if object == vlanport::VLAN_PORT {
+            return vlanport::PARAMS.iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -497,6 +502,9 @@ impl hal::Backend for UciBackend {
         if at.object == pool6opt::OPTION {
             return self.pool6_option_rows(at);
         }
+        if at.object == vlanport::VLAN_PORT {
+            return self.vlan_port_rows(at);
+        }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
             return Err(not_found(format!("{} is not a table", at.object)));
@@ -555,6 +563,9 @@ impl hal::Backend for UciBackend {
         if at.object == pool6opt::OPTION {
             return self.pool6_option_get(at, param);
         }
+        if at.object == vlanport::VLAN_PORT {
+            return self.vlan_port_get(at, param);
+        }
         self.value(&self.view(false), at, param)
     }
 
@@ -570,6 +581,9 @@ impl hal::Backend for UciBackend {
         }
         if at.object == pool6opt::OPTION {
             return param == "Value";
+        }
+        if at.object == vlanport::VLAN_PORT {
+            return param == "Untagged";
         }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
@@ -601,6 +615,9 @@ impl hal::Backend for UciBackend {
         }
         if at.object == pool6opt::OPTION {
             return self.pool6_option_set(at, param, value);
+        }
+        if at.object == vlanport::VLAN_PORT {
+            return self.vlan_port_set(at, param, value);
         }
         self.stage_set(at, param, value)
     }
