@@ -221,6 +221,7 @@ fn netns_ra_routes() {
     n(&[
         "-6", "route", "add", "default", "via", "fe80::2", "dev", "v0", "proto", "ra", "pref", "low", "expires", "1800",
     ]);
+    n(&["-6", "addr", "add", "2001:db8:5::10/64", "dev", "v0", "nodad"]);
     // A static route is not RA route information.
     n(&["-6", "route", "add", "2001:db8:9::/64", "via", "fe80::3", "dev", "v0", "proto", "static"]);
     let dir = std::env::temp_dir().join(format!("cwmpd-lan3-netns-{}", std::process::id()));
@@ -253,9 +254,9 @@ fn netns_ra_inner() {
     let Some(dir) = std::env::var_os(INNER).map(PathBuf::from) else { return };
     let b = LinuxBackend::with_root(dir).openwrt_interfaces(true);
     assert!(b.serves(ROUTE_INFO));
-    let mut rows = b.instances(&Location { object: ROUTE_INFO, keys: &[] }).unwrap();
-    rows.sort();
-    assert_eq!(rows, ["2001:db8:5::/64 fe80::1 v0 1024", "::/0 fe80::2 v0 1024"]);
+    let mut ra = b.instances(&Location { object: ROUTE_INFO, keys: &[] }).unwrap();
+    ra.sort();
+    assert_eq!(ra, ["2001:db8:5::/64 fe80::1 v0 1024", "::/0 fe80::2 v0 1024"]);
     let get = |key: &str, param: &str| {
         let k = vec![key.to_string()];
         b.get(&Location { object: ROUTE_INFO, keys: &k }, param).unwrap()
@@ -282,6 +283,21 @@ fn netns_ra_inner() {
     assert!(life.starts_with("20") && life.ends_with('Z') && !life.starts_with("9999"), "{life}");
     assert_eq!(get(specific, "Interface"), Some(Value::row("Device.IP.Interface.{i}.", "wan6")));
     assert!(!b.writable(&Location { object: ROUTE_INFO, keys: &[specific.to_string()] }, "Prefix"));
+
+    // IPv6Address.Prefix of the UCI interface on v0: the IPv6Prefix row holding it.
+    let uci = UciBackend::new(std::env::var_os(INNER).map(PathBuf::from).unwrap());
+    let v6 = "Device.IP.Interface.{i}.IPv6Address.{i}.";
+    let addrs = rows(&uci, v6, &["wan6"]);
+    assert!(addrs.iter().any(|a| a == "v0/2001:db8:5::10"), "{addrs:?}");
+    assert_eq!(rows(&uci, "Device.IP.Interface.{i}.IPv6Prefix.{i}.", &["wan6"]), ["2001:db8:5::/64"]);
+    for a in &addrs {
+        let prefix = uci.get(&Location { object: v6, keys: &keys(&["wan6", a]) }, "Prefix").unwrap();
+        let want = match a.as_ref() {
+            "v0/2001:db8:5::10" => Value::row("Device.IP.Interface.{i}.IPv6Prefix.{i}.", "2001:db8:5::/64"),
+            _ => Value::Refs(Vec::new()), // link-local
+        };
+        assert_eq!(prefix, Some(want), "{a}");
+    }
     println!("inner checks done");
 }
 
