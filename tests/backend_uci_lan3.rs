@@ -375,14 +375,17 @@ fn dhcpv6_pool_options_are_odhcpd_dns_and_domain_lists() {
 
 /// The kernel answers LINKMODES_GET for a device of a namespace the test makes: veth
 /// reports no link modes (its ethtool operations give speed and duplex only), so the three
-/// lists are empty; loopback has no link settings at all.
+/// lists are empty; loopback has no link settings at all; neither has pause operations.
 #[test]
 fn netns_link_modes_exchange() {
     let Some(pair) = netns_support::setup("lm", &[]) else { return };
     let x = pair.x.clone();
-    let (veth, lo) = netns_support::Pair::within(&pair.a, move || {
-        (cwmpd::backend::linux::ethtool_modes::modes(&x), cwmpd::backend::linux::ethtool_modes::modes("lo"))
+    let (veth, lo, pause) = netns_support::Pair::within(&pair.a, move || {
+        use cwmpd::backend::linux::{ethtool_modes, ethtool_pause};
+        (ethtool_modes::modes(&x), ethtool_modes::modes("lo"), ethtool_pause::pause(&x))
     });
+    // veth has no pause operations: FlowControl and the pause counters are absent.
+    assert_eq!(pause, None);
     let veth = veth.expect("veth answers LINKMODES_GET");
     for param in ["SupportedLinkModes", "AdvertisedLinkModes", "LinkPartnerAdvertisedLinkModes"] {
         assert_eq!(veth.value(param).as_deref(), Some(""), "{param}");

@@ -35,6 +35,7 @@ pub mod cache;
 pub mod etc;
 pub mod ethtool;
 pub mod ethtool_modes;
+pub mod ethtool_pause;
 pub mod ethtool_state;
 mod genl;
 pub mod hosts;

@@ -158,6 +158,9 @@ impl LinuxBackend {
             "MTU" => self.net(ifname, "mtu").and_then(|m| m.parse::<u32>().ok()).map(|m| m.to_string()),
             // IFF_NOARP
             "NoARP" => self.net(ifname, "flags").map(|_| (self.flags(ifname) & 0x80 != 0).to_string()),
+            "FlowControl" | "PausePacketsSent" | "PausePacketsReceived" if self.netlink => {
+                super::ethtool_pause::pause(ifname).and_then(|p| p.value(param))
+            }
             _ => self.common(ifname, param),
         };
         Ok(text.map(Value::Text))

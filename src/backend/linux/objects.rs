@@ -20,6 +20,22 @@ const STATS: &[&str] = &[
     "UnknownProtoPacketsReceived",
 ];
 
+/// Ethernet.Link.Stats: the counters and the driver's pause frames ([`super::ethtool_pause`]).
+const LINK_STATS: &[&str] = &[
+    "BytesSent",
+    "BytesReceived",
+    "PacketsSent",
+    "PacketsReceived",
+    "ErrorsSent",
+    "ErrorsReceived",
+    "DiscardPacketsSent",
+    "DiscardPacketsReceived",
+    "MulticastPacketsReceived",
+    "UnknownProtoPacketsReceived",
+    "PausePacketsSent",
+    "PausePacketsReceived",
+];
+
 const ETHERNET_STATS: &[&str] = &[
     "BytesSent",
     "BytesReceived",
@@ -96,8 +112,8 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
         ],
     ),
     (ETH_INTERFACE_STATS, ETHERNET_STATS),
-    (ETH_LINK, &["Enable", "Status", "Name", "LowerLayers", "MTU", "MACAddress", "NoARP"]),
-    (ETH_LINK_STATS, STATS),
+    (ETH_LINK, &["Enable", "Status", "Name", "LowerLayers", "MTU", "MACAddress", "NoARP", "FlowControl"]),
+    (ETH_LINK_STATS, LINK_STATS),
     (STACK, &["HigherLayer", "LowerLayer"]),
     (
         IP_INTERFACE,
@@ -192,6 +208,8 @@ impl LinuxBackend {
             LOG_FILE => text(self.log(key, param)),
             ETH_INTERFACE => text(self.ethernet_interface(key, param)),
             ETH_LINK => self.ethernet_link(key, param),
+            // The driver's pause frame counters (ethtool), beside the Link's own
+            ETH_LINK_STATS if param.starts_with("Pause") => self.ethernet_link(key, param),
             ETH_INTERFACE_STATS | ETH_LINK_STATS | IP_INTERFACE_STATS => text(self.stats(key, param)),
             STACK => self.stack_layer(key, param),
             IP_INTERFACE => self.ip_interface(key, param),
