@@ -4,7 +4,7 @@
 //! `dhcp_option_disabled`) and `DHCPv6.Client.{i}.SentOption.{i}.` (odhcp6c's `userclass`,
 //! `vendorclass`, `clientid`) and `Routing.RouteInformation.InterfaceSetting.{i}.` (RA routes
 //! of a namespace the test makes), every value validated against Device:2.19.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::print_stdout)]
 
 #[path = "engine_support/mod.rs"]
 mod engine_support;
