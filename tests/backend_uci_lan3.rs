@@ -470,3 +470,50 @@ fn vlan_port_references_are_rows_of_the_same_bridge() {
     assert_eq!(value("Device.Bridging.Bridge.1.VLANPort.1.Port"), "Device.Bridging.Bridge.1.Port.2");
     assert_eq!(value("Device.Bridging.Bridge.1.VLANPort.1.Untagged"), "true");
 }
+
+const LAG: &str = "Device.Ethernet.LAG.{i}.";
+
+/// proto-bonding interfaces are LAG rows; their netdev (`bonding-<interface>`) state comes
+/// from sysfs (canned here, as the bonding driver shows it).
+#[test]
+fn bonding_interfaces_are_lags() {
+    let dir = root("lag");
+    let net = dir.join("sys/class/net/bonding-nas");
+    fs::create_dir_all(net.join("statistics")).unwrap();
+    fs::write(net.join("operstate"), "up\n").unwrap();
+    fs::write(net.join("address"), "02:00:5e:10:00:01\n").unwrap();
+    for (f, v) in [("tx_bytes", "7000"), ("rx_bytes", "9000"), ("rx_errors", "4294967298"), ("multicast", "3")] {
+        fs::write(net.join("statistics").join(f), format!("{v}\n")).unwrap();
+    }
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(rows(&b, LAG, &[]), ["nas"]);
+    let stats = "Device.Ethernet.LAG.{i}.Stats.";
+    let expect = [
+        (LAG, "Enable", "true"),
+        (LAG, "Name", "nas"),
+        (LAG, "Status", "Up"),
+        (LAG, "MACAddress", "02:00:5e:10:00:01"),
+        (stats, "BytesSent", "7000"),
+        (stats, "BytesReceived", "9000"),
+        (stats, "ErrorsReceived", "2"), // StatsCounter32 wraps
+        (stats, "MulticastPacketsReceived", "3"),
+    ];
+    for (object, param, want) in expect {
+        assert_eq!(get(&b, object, &["nas"], param).as_deref(), Some(want), "{object}{param}");
+        assert_valid(object, param, want);
+    }
+    assert_eq!(get(&b, stats, &["nas"], "PacketsSent"), None, "no such counter file");
+    assert_eq!(get(&b, LAG, &["nas"], "LastChange"), None, "no netifd here");
+    // The IP interface on it reads the same netdev.
+    assert_eq!(get(&b, "Device.IP.Interface.{i}.", &["nas"], "Status").as_deref(), Some("Up"));
+    let at = keys(&["nas"]);
+    let l = Location { object: LAG, keys: &at };
+    assert!(b.writable(&l, "Enable") && !b.writable(&l, "Status") && !b.writable(&l, "MACAddress"));
+    let b = commit(&dir, LAG, &["nas"], "Enable", "false");
+    assert!(network(&dir).contains("\toption miimon '100'\n\toption disabled '1'\n"), "{}", network(&dir));
+    assert_eq!(get(&b, LAG, &["nas"], "Enable").as_deref(), Some("false"));
+    // Without the netdev (not up): Down, no counters.
+    fs::remove_dir_all(dir.join("sys")).unwrap();
+    assert_eq!(get(&b, LAG, &["nas"], "Status").as_deref(), Some("Down"));
+    assert_eq!(get(&b, stats, &["nas"], "BytesSent"), None);
+}
