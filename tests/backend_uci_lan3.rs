@@ -503,12 +503,21 @@ fn bonding_interfaces_are_lags() {
         assert_valid(object, param, want);
     }
     assert_eq!(get(&b, stats, &["nas"], "PacketsSent"), None, "no such counter file");
+    let lower = b.get(&Location { object: LAG, keys: &keys(&["nas"]) }, "LowerLayers").unwrap().unwrap();
+    let eth = |d: &str| cwmpd::hal::Reference::Row {
+        table: "Device.Ethernet.Interface.{i}.".into(),
+        key: d.into(),
+        dot: false,
+    };
+    assert_eq!(lower, Value::Refs(vec![eth("lan4"), eth("lan5")]));
+    assert!(b.parameters(LAG).iter().any(|p| p == "LowerLayers"));
     assert_eq!(get(&b, LAG, &["nas"], "LastChange"), None, "no netifd here");
     // The IP interface on it reads the same netdev.
     assert_eq!(get(&b, "Device.IP.Interface.{i}.", &["nas"], "Status").as_deref(), Some("Up"));
     let at = keys(&["nas"]);
     let l = Location { object: LAG, keys: &at };
     assert!(b.writable(&l, "Enable") && !b.writable(&l, "Status") && !b.writable(&l, "MACAddress"));
+    assert!(!b.writable(&l, "LowerLayers"));
     let b = commit(&dir, LAG, &["nas"], "Enable", "false");
     assert!(network(&dir).contains("\toption miimon '100'\n\toption disabled '1'\n"), "{}", network(&dir));
     assert_eq!(get(&b, LAG, &["nas"], "Enable").as_deref(), Some("false"));

@@ -37,6 +37,7 @@ pub mod dhcpopt;
 pub mod dns;
 pub mod doc;
 pub mod extra;
+pub mod lag;
 pub mod leases;
 pub mod map;
 pub mod netdev;
@@ -463,6 +464,9 @@ impl hal::Backend for UciBackend {
         }
         let mut names: Vec<String> =
             self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+        if object == lag::LAG && !names.is_empty() {
+            names.push("LowerLayers".to_string());
+        }
         if object == delegate::IP_INTERFACE && !names.is_empty() {
             names.extend(delegate::FROM_NETDEV.iter().chain(&["LowerLayers"]).map(|p| p.to_string()));
         }
@@ -565,6 +569,11 @@ impl hal::Backend for UciBackend {
         }
         if at.object == vlanport::VLAN_PORT {
             return self.vlan_port_get(at, param);
+        }
+        if lag::handles(at.object, param) {
+            let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
+            let section = at.key().and_then(|k| doc.section(k)).ok_or_else(|| not_found(at.object))?;
+            return Ok(Some(lag::lower_layers(&section)));
         }
         self.value(&self.view(false), at, param)
     }
