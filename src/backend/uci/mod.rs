@@ -33,16 +33,20 @@ pub mod check;
 pub mod clients;
 pub mod codec;
 pub mod delegate;
+#[cfg(feature = "lan-extra")]
 pub mod dhcpopt;
 pub mod dns;
 pub mod doc;
 pub mod extra;
 pub mod lag;
+mod lan3;
 pub mod leases;
 pub mod map;
 pub mod netdev;
 pub mod odhcpd;
+#[cfg(feature = "lan-extra")]
 pub mod pool6opt;
+#[cfg(feature = "lan-extra")]
 pub mod poolopt;
 pub mod relay;
 pub mod routing;
@@ -50,6 +54,7 @@ pub mod runtime;
 pub mod sentopts;
 pub mod sentopts6;
 pub mod store;
+#[cfg(feature = "lan-extra")]
 pub mod vlanport;
 pub mod wifi;
 
@@ -424,9 +429,7 @@ impl hal::Backend for UciBackend {
             || object == delegate::IPV6_PREFIX
             || wifi_station_object(object)
             || object == relay::FORWARDING
-            || object == poolopt::OPTION
-            || object == pool6opt::OPTION
-            || object == vlanport::VLAN_PORT
+            || lan3::parameters(object).is_some()
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -436,14 +439,8 @@ impl hal::Backend for UciBackend {
         if object == relay::FORWARDING {
             return relay::PARAMS.iter().map(|p| p.to_string()).collect();
         }
-        if object == poolopt::OPTION {
-            return poolopt::PARAMS.iter().map(|p| p.to_string()).collect();
-        }
-        if object == pool6opt::OPTION {
-            return pool6opt::PARAMS.iter().map(|p| p.to_string()).collect();
-        }
-        if object == vlanport::VLAN_PORT {
-            return vlanport::PARAMS.iter().map(|p| p.to_string()).collect();
+        if let Some(names) = lan3::parameters(object) {
+            return names.iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -500,14 +497,8 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_rows();
         }
-        if at.object == poolopt::OPTION {
-            return self.pool_option_rows(at);
-        }
-        if at.object == pool6opt::OPTION {
-            return self.pool6_option_rows(at);
-        }
-        if at.object == vlanport::VLAN_PORT {
-            return self.vlan_port_rows(at);
+        if let Some(rows) = self.lan3_instances(at) {
+            return rows;
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -561,14 +552,8 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_get(at.key().unwrap_or(""), param);
         }
-        if at.object == poolopt::OPTION {
-            return self.pool_option_get(at, param);
-        }
-        if at.object == pool6opt::OPTION {
-            return self.pool6_option_get(at, param);
-        }
-        if at.object == vlanport::VLAN_PORT {
-            return self.vlan_port_get(at, param);
+        if let Some(value) = self.lan3_get(at, param) {
+            return value;
         }
         if lag::handles(at.object, param) {
             let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
@@ -585,14 +570,8 @@ impl hal::Backend for UciBackend {
         if routing::is_kernel_row(at) {
             return false;
         }
-        if at.object == poolopt::OPTION {
-            return matches!(param, "Enable" | "Value");
-        }
-        if at.object == pool6opt::OPTION {
-            return param == "Value";
-        }
-        if at.object == vlanport::VLAN_PORT {
-            return param == "Untagged";
+        if let Some(w) = lan3::writable(at, param) {
+            return w;
         }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
@@ -619,14 +598,8 @@ impl hal::Backend for UciBackend {
         if at.object == dns::SERVER {
             return self.stage_dns_set(at, param, value);
         }
-        if at.object == poolopt::OPTION {
-            return self.pool_option_set(at, param, value);
-        }
-        if at.object == pool6opt::OPTION {
-            return self.pool6_option_set(at, param, value);
-        }
-        if at.object == vlanport::VLAN_PORT {
-            return self.vlan_port_set(at, param, value);
+        if let Some(done) = self.lan3_set(at, param, value) {
+            return done;
         }
         self.stage_set(at, param, value)
     }
