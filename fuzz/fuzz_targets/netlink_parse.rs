@@ -1,11 +1,11 @@
 //! The Linux backend's parsers of platform input: rtnetlink datagrams (framing, NLMSG_ERROR,
-//! multi-part collection, attributes, ifaddrmsg/rtmsg/ndmsg records, ethtool generic-netlink (link modes, EEE, MDI-X)
+//! multi-part collection, attributes, ifaddrmsg/rtmsg/ndmsg records, ethtool generic-netlink (link modes and their MAU types, pause, EEE, MDI-X)
 //! replies) and the text files it
 //! reads (dnsmasq leases, resolv.conf, NTP configurations, TZ strings and TZif footers,
 //! /proc/stat, /proc/meminfo, /proc/<pid>/stat). Never panic; parsed slices stay inside
 //! the input.
 #![no_main]
-use cwmpd::backend::linux::{etc, ethtool, ethtool_state, netlink, procfs, rtnl, socket, tz};
+use cwmpd::backend::linux::{etc, ethtool, ethtool_modes, ethtool_pause, ethtool_state, netlink, procfs, rtnl, socket, tz};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,6 +17,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = ethtool::family_id(message.payload);
         let _ = ethtool::link_modes_reply(message.payload);
         let _ = ethtool_state::eee_reply(message.payload);
+        let _ = ethtool_modes::reply(message.payload);
+        let _ = ethtool_pause::pause_reply(message.payload);
         let _ = ethtool_state::mdix_reply(message.payload);
         for attr in netlink::attributes(message.payload) {
             assert!(attr.data.len() <= message.payload.len());

@@ -110,7 +110,7 @@ impl LinuxBackend {
         })
     }
 
-    fn routes(&self, v6: bool) -> Result<Arc<Vec<(String, Route)>>> {
+    pub(super) fn routes(&self, v6: bool) -> Result<Arc<Vec<(String, Route)>>> {
         if v6 { &self.dumps.routes6 } else { &self.dumps.routes4 }.get_or(|| self.read_routes(v6))
     }
 
@@ -265,7 +265,7 @@ impl LinuxBackend {
     }
 }
 
-fn prefix(r: &Route) -> String {
+pub(super) fn prefix(r: &Route) -> String {
     let unspecified = if r.family == AF_INET6 { "::" } else { "0.0.0.0" };
     format!("{}/{}", r.destination.map_or(unspecified.to_string(), |d| d.to_string()), r.dst_len)
 }

@@ -10,6 +10,7 @@
 //! a bridge),
 //! InterfaceStack.{i}; IP. (IPv4/IPv6 switches) and IP.ActivePort.{i} (`ports`); IP.Interface.{i} (+ Stats, IPv4Address.{i}, IPv6Address.{i});
 //! Routing.Router.{i} (one row, key `main`) with IPv4Forwarding.{i}/IPv6Forwarding.{i};
+//! Routing.RouteInformation.InterfaceSetting.{i} (RA-learnt routes, [`routeinfo`]);
 //! Hosts.Host.{i} (+ IPv4Address.{i}, IPv6Address.{i}); DNS.Client.Server.{i}; Time and
 //! Time.Client.{i}. It does NOT serve the DeviceInfo identity parameters, UpTime or
 //! ProvisioningCode (the agent's backend does, with the host readers of [`identity`]). What the platform does not tell is absent
@@ -33,6 +34,8 @@
 pub mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod ethtool_modes;
+pub mod ethtool_pause;
 pub mod ethtool_state;
 mod genl;
 pub mod hosts;
@@ -47,6 +50,7 @@ mod openwrt;
 mod ports;
 pub mod prefixes;
 pub mod procfs;
+pub mod routeinfo;
 pub mod rtnl;
 mod sensors;
 pub mod socket;

@@ -134,6 +134,9 @@ impl LinuxBackend {
             }
             "MDIX" if self.netlink => ethtool_state::link_info(ifname).and_then(|(m, _)| m).map(str::to_string),
             "CurrentMDIX" if self.netlink => ethtool_state::link_info(ifname).map(|(_, c)| c.to_string()),
+            "SupportedLinkModes" | "AdvertisedLinkModes" | "LinkPartnerAdvertisedLinkModes" if self.netlink => {
+                super::ethtool_modes::modes(ifname).and_then(|m| m.value(param))
+            }
             "CurrentBitRate" => self.net(ifname, "speed").and_then(|s| s.parse::<u32>().ok()).map(|s| s.to_string()),
             "CurrentDuplexMode" => self.net(ifname, "duplex").map(|d| {
                 match d.as_str() {
@@ -155,6 +158,9 @@ impl LinuxBackend {
             "MTU" => self.net(ifname, "mtu").and_then(|m| m.parse::<u32>().ok()).map(|m| m.to_string()),
             // IFF_NOARP
             "NoARP" => self.net(ifname, "flags").map(|_| (self.flags(ifname) & 0x80 != 0).to_string()),
+            "FlowControl" | "PausePacketsSent" | "PausePacketsReceived" if self.netlink => {
+                super::ethtool_pause::pause(ifname).and_then(|p| p.value(param))
+            }
             _ => self.common(ifname, param),
         };
         Ok(text.map(Value::Text))

@@ -20,6 +20,22 @@ const STATS: &[&str] = &[
     "UnknownProtoPacketsReceived",
 ];
 
+/// Ethernet.Link.Stats: the counters and the driver's pause frames ([`super::ethtool_pause`]).
+const LINK_STATS: &[&str] = &[
+    "BytesSent",
+    "BytesReceived",
+    "PacketsSent",
+    "PacketsReceived",
+    "ErrorsSent",
+    "ErrorsReceived",
+    "DiscardPacketsSent",
+    "DiscardPacketsReceived",
+    "MulticastPacketsReceived",
+    "UnknownProtoPacketsReceived",
+    "PausePacketsSent",
+    "PausePacketsReceived",
+];
+
 const ETHERNET_STATS: &[&str] = &[
     "BytesSent",
     "BytesReceived",
@@ -90,11 +106,14 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
             "EEEStatus",
             "MDIX",
             "CurrentMDIX",
+            "SupportedLinkModes",
+            "AdvertisedLinkModes",
+            "LinkPartnerAdvertisedLinkModes",
         ],
     ),
     (ETH_INTERFACE_STATS, ETHERNET_STATS),
-    (ETH_LINK, &["Enable", "Status", "Name", "LowerLayers", "MTU", "MACAddress", "NoARP"]),
-    (ETH_LINK_STATS, STATS),
+    (ETH_LINK, &["Enable", "Status", "Name", "LowerLayers", "MTU", "MACAddress", "NoARP", "FlowControl"]),
+    (ETH_LINK_STATS, LINK_STATS),
     (STACK, &["HigherLayer", "LowerLayer"]),
     (
         IP_INTERFACE,
@@ -147,6 +166,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (DNS_SERVER, &["Enable", "Status", "DNSServer", "Interface", "Type"]),
     (TIME, &["Enable", "Status", "CurrentLocalTime", "LocalTimeZone"]),
     (TIME_CLIENT, &["Enable", "Servers"]),
+    (super::routeinfo::ROUTE_INFO, super::routeinfo::PARAMS),
 ];
 
 impl LinuxBackend {
@@ -172,6 +192,7 @@ impl LinuxBackend {
             HOST_IPV6 => self.host_address_keys(parent, true)?,
             DNS_SERVER => self.dns_servers(),
             TIME_CLIENT => self.time_clients(),
+            super::routeinfo::ROUTE_INFO => self.route_info_keys()?,
             _ => return Err(not_found(at)),
         })
     }
@@ -187,6 +208,8 @@ impl LinuxBackend {
             LOG_FILE => text(self.log(key, param)),
             ETH_INTERFACE => text(self.ethernet_interface(key, param)),
             ETH_LINK => self.ethernet_link(key, param),
+            // The driver's pause frame counters (ethtool), beside the Link's own
+            ETH_LINK_STATS if param.starts_with("Pause") => self.ethernet_link(key, param),
             ETH_INTERFACE_STATS | ETH_LINK_STATS | IP_INTERFACE_STATS => text(self.stats(key, param)),
             STACK => self.stack_layer(key, param),
             IP_INTERFACE => self.ip_interface(key, param),
@@ -214,6 +237,7 @@ impl LinuxBackend {
             }),
             TIME => Ok(self.time(param).map(Value::Text)),
             TIME_CLIENT => text(self.time_client(key, param)),
+            super::routeinfo::ROUTE_INFO => self.route_info(at, param),
             _ => Err(not_found(at)),
         }
     }

@@ -74,6 +74,11 @@ pub struct Route {
     pub gateway: Option<IpAddr>,
     pub oif: Option<u32>,
     pub priority: Option<u32>,
+    /// RTA_PREF: the RFC 4191 router preference of an RA route (0 medium, 1 high, 3 low).
+    pub pref: Option<u8>,
+    /// RTA_CACHEINFO `rta_expires`: clock ticks (USER_HZ, 1/100 s) until the route expires;
+    /// 0 or absent when it does not.
+    pub expires: Option<i32>,
 }
 
 impl Route {
@@ -100,6 +105,8 @@ pub fn route(payload: &[u8]) -> Option<Route> {
         gateway: None,
         oif: None,
         priority: None,
+        pref: None,
+        expires: None,
     };
     for attr in attributes(payload.get(12..)?) {
         match attr.kind {
@@ -107,7 +114,9 @@ pub fn route(payload: &[u8]) -> Option<Route> {
             4 => r.oif = u32_attr(attr.data),
             5 => r.gateway = ip(family, attr.data),
             6 => r.priority = u32_attr(attr.data),
+            12 => r.expires = attr.data.get(8..12).and_then(u32_attr).and_then(|e| i32::try_from(e).ok()),
             15 => r.table = u32_attr(attr.data).unwrap_or(r.table),
+            20 => r.pref = attr.data.first().copied(),
             _ => {}
         }
     }
@@ -190,6 +199,14 @@ mod tests {
         let r = route(&p).unwrap();
         assert!(r.in_main_table());
         assert_eq!((r.oif, r.gateway.unwrap().to_string()), (Some(7), "10.1.2.1".to_string()));
+        // An RA route (RTPROT_RA) with a high preference expiring in 600 s (60000 ticks).
+        let mut p = vec![10, 64, 0, 0, 254, 9, 0, 1, 0, 0, 0, 0];
+        p.extend(attr(20, &[1]));
+        let cache: Vec<u8> = [0u32, 0, 60000, 0, 0, 0, 0, 0].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        p.extend(attr(12, &cache));
+        let ra = route(&p).unwrap();
+        assert_eq!((ra.protocol, ra.pref, ra.expires), (9, Some(1), Some(60000)));
+        assert_eq!(route(&p[..12]).map(|r| (r.pref, r.expires)), Some((None, None)));
         let mut n = vec![2, 0, 0, 0];
         n.extend_from_slice(&5u32.to_ne_bytes());
         n.extend_from_slice(&[0x80, 0, 0, 0]);

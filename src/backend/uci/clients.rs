@@ -2,19 +2,23 @@
 //! servers' clients under the UCI-mapped pools and the DHCPv4 client's sent and requested
 //! options. One place for the backend's hooks (`serves`, `parameters`, `instances`, `get`),
 //! dispatching to [`super::leases`] (dnsmasq's lease file, DHCPv4), [`super::odhcpd`]
-//! (odhcpd over ubus, DHCPv6) and [`super::sentopts`] (the client interface's options). The
+//! (odhcpd over ubus, DHCPv6), [`super::sentopts`] and [`super::sentopts6`] (the DHCPv4 and
+//! DHCPv6 client interface's options). The
 //! pool (or client interface) is the section keyed by the first row key.
 
-use super::{leases, odhcpd, select, sentopts, UciBackend};
+use super::{leases, odhcpd, select, sentopts, sentopts6, UciBackend};
 use crate::hal::{Location, Value};
 
 /// Whether a pool-client table or object is served here.
 pub fn serves(object: &str) -> bool {
-    leases::serves(object) || odhcpd::serves(object) || sentopts::serves(object)
+    leases::serves(object) || odhcpd::serves(object) || sentopts::serves(object) || object == sentopts6::SENT
 }
 
 /// Its parameters.
 pub fn parameters(object: &str) -> Vec<String> {
+    if object == sentopts6::SENT {
+        return sentopts6::PARAMS.iter().map(|p| p.to_string()).collect();
+    }
     let names = match (leases::serves(object), sentopts::serves(object)) {
         (true, _) => leases::parameters(object),
         (_, true) => sentopts::parameters(object),
@@ -58,10 +62,14 @@ impl UciBackend {
             super::store::Loaded::Ready { doc, .. } => Some(doc),
             _ => None,
         })?;
-        doc.section(at.keys.first()?).filter(|s| s.option("proto") == Some("dhcp"))
+        let proto = if at.object == sentopts6::SENT { "dhcpv6" } else { "dhcp" };
+        doc.section(at.keys.first()?).filter(|s| s.option("proto") == Some(proto))
     }
 
     pub(super) fn client_instances(&self, at: &Location) -> Vec<String> {
+        if at.object == sentopts6::SENT {
+            return self.client_section(at).map(|s| sentopts6::instances(&s)).unwrap_or_default();
+        }
         if sentopts::serves(at.object) {
             return self.client_section(at).map(|s| sentopts::instances(at.object, &s)).unwrap_or_default();
         }
@@ -72,6 +80,9 @@ impl UciBackend {
     }
 
     pub(super) fn client_get(&self, at: &Location, param: &str) -> Option<Value> {
+        if at.object == sentopts6::SENT {
+            return sentopts6::get(param, &self.client_section(at)?, at.key()?);
+        }
         if sentopts::serves(at.object) {
             let s = self.client_section(at)?;
             return sentopts::get(at.object, param, &s, at.key()?);

@@ -18,8 +18,8 @@ pub const PREFIX_PARAMS: [&str; 8] =
     ["Enable", "Status", "PrefixStatus", "Prefix", "Origin", "StaticType", "PreferredLifetime", "ValidLifetime"];
 /// IP.Interface parameters read from the Linux backend for the interface's netdev.
 pub const FROM_NETDEV: [&str; 3] = ["Router", "Type", "Loopback"];
-pub const IPV6_PARAMS: [&str; 7] =
-    ["Enable", "Status", "IPAddressStatus", "IPAddress", "Origin", "PreferredLifetime", "ValidLifetime"];
+pub const IPV6_PARAMS: [&str; 8] =
+    ["Enable", "Status", "IPAddressStatus", "IPAddress", "Origin", "PreferredLifetime", "ValidLifetime", "Prefix"];
 
 /// Whether `(object, param)` is answered here rather than by the mapping.
 pub fn handles(object: &str, param: &str) -> bool {
@@ -89,10 +89,30 @@ impl UciBackend {
             return self.prefix_value(iface, at.key().unwrap_or(""), param);
         }
         let Some(dev) = self.interface_netdev(iface)? else { return Ok(None) };
+        if at.object == IPV6_ADDRESS && param == "Prefix" {
+            return Ok(Some(self.address_prefix(&dev, at.key().unwrap_or(""))));
+        }
         let mut keys = vec![dev];
         keys.extend(at.keys.get(1..).unwrap_or(&[]).iter().cloned());
         // A netdev that is not there (the interface is down) has nothing to read.
         Ok(self.kernel.get(&Location { object: at.object, keys: &keys }, param).unwrap_or(None))
+    }
+
+    /// IPv6Address.Prefix: the IPv6Prefix row (of the same interface) whose network holds
+    /// the address of row `key` (`<netdev>/<address>`), the longest; none for a link-local one.
+    fn address_prefix(&self, dev: &str, key: &str) -> Value {
+        let address = key.rsplit('/').next().and_then(|a| a.parse::<std::net::Ipv6Addr>().ok());
+        let holds = |p: &str| {
+            let len = p.rsplit('/').next().and_then(|l| l.parse::<u8>().ok());
+            address.zip(len).is_some_and(|(a, l)| crate::backend::linux::prefixes::network(a, l) == p)
+        };
+        let mut found: Vec<String> =
+            self.kernel.ipv6_prefixes(dev).into_iter().map(|p| p.prefix).filter(|p| holds(p)).collect();
+        found.sort_by_key(|p| p.rsplit('/').next().and_then(|l| l.parse::<u8>().ok()).unwrap_or(0));
+        match found.pop() {
+            Some(p) => Value::row(IPV6_PREFIX, &p),
+            None => Value::Refs(Vec::new()),
+        }
     }
 
     fn lower_layers(&self, iface: &str) -> Result<Option<Value>> {

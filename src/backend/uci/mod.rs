@@ -33,9 +33,13 @@ pub mod check;
 pub mod clients;
 pub mod codec;
 pub mod delegate;
+#[cfg(feature = "lan-extra")]
+pub mod dhcpopt;
 pub mod dns;
 pub mod doc;
 pub mod extra;
+pub mod lag;
+mod lan3;
 pub mod leases;
 pub mod map;
 pub mod mdns;
@@ -43,12 +47,19 @@ pub mod mqtt;
 pub mod netdev;
 pub mod odhcpd;
 pub mod procd;
+#[cfg(feature = "lan-extra")]
+pub mod pool6opt;
+#[cfg(feature = "lan-extra")]
+pub mod poolopt;
 pub mod relay;
 pub mod routing;
 pub mod runtime;
 pub mod sentopts;
+pub mod sentopts6;
 pub mod store;
 pub mod uhttpd;
+#[cfg(feature = "lan-extra")]
+pub mod vlanport;
 pub mod wifi;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
@@ -438,6 +449,7 @@ impl hal::Backend for UciBackend {
             || mqtt::serves(object)
             || object == uhttpd::HTTP_ACCESS
             || mdns::serves(object)
+            || lan3::parameters(object).is_some()
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
@@ -455,6 +467,9 @@ impl hal::Backend for UciBackend {
         }
         if mdns::serves(object) {
             return mdns::parameters(object).iter().map(|p| p.to_string()).collect();
+        }
+        if let Some(names) = lan3::parameters(object) {
+            return names.iter().map(|p| p.to_string()).collect();
         }
         if wifi_station_object(object) {
             let names: &[&str] =
@@ -475,6 +490,9 @@ impl hal::Backend for UciBackend {
         }
         let mut names: Vec<String> =
             self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+        if object == lag::LAG && !names.is_empty() {
+            names.push("LowerLayers".to_string());
+        }
         if object == delegate::IP_INTERFACE && !names.is_empty() {
             names.extend(delegate::FROM_NETDEV.iter().chain(&["LowerLayers"]).map(|p| p.to_string()));
         }
@@ -516,6 +534,9 @@ impl hal::Backend for UciBackend {
         }
         if mdns::serves(at.object) {
             return self.mdns_rows(at);
+        }
+        if let Some(rows) = self.lan3_instances(at) {
+            return rows;
         }
         let entry = self.entry(at.object).ok_or_else(|| not_found(at.object))?;
         let Place::Table { parent_rows, .. } = &entry.place else {
@@ -578,6 +599,14 @@ impl hal::Backend for UciBackend {
         if mdns::serves(at.object) {
             return self.mdns_get(at, param);
         }
+        if let Some(value) = self.lan3_get(at, param) {
+            return value;
+        }
+        if lag::handles(at.object, param) {
+            let doc = self.dns_doc(false)?.ok_or_else(|| not_found(at.object))?;
+            let section = at.key().and_then(|k| doc.section(k)).ok_or_else(|| not_found(at.object))?;
+            return Ok(Some(lag::lower_layers(&section)));
+        }
         self.value(&self.view(false), at, param)
     }
 
@@ -587,6 +616,9 @@ impl hal::Backend for UciBackend {
         }
         if routing::is_kernel_row(at) {
             return false;
+        }
+        if let Some(w) = lan3::writable(at, param) {
+            return w;
         }
         let Some(p) = self.entry(at.object).and_then(|e| e.param(param)) else {
             return false;
@@ -612,6 +644,9 @@ impl hal::Backend for UciBackend {
     fn set(&mut self, at: &Location, param: &str, value: &Value) -> Result<()> {
         if at.object == dns::SERVER {
             return self.stage_dns_set(at, param, value);
+        }
+        if let Some(done) = self.lan3_set(at, param, value) {
+            return done;
         }
         self.stage_set(at, param, value)
     }

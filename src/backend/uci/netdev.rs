@@ -5,7 +5,7 @@
 //! (TR-181 Device:2.19 `…Stats.`, StatsCounter32/64) from the kernel. Read-only.
 //!
 //! The netdev of a row: a `device` section's `name`; an `interface` section's layer-3
-//! device as netifd makes it: `pppoe-<iface>` (pppoe, pppoa, pptp, l2tp), `br-<iface>` for a
+//! device as netifd makes it: `pppoe-<iface>` (pppoe, pppoa, pptp, l2tp; `bonding-<iface>`), `br-<iface>` for a
 //! pre-21.02 `type bridge` interface, else its `device` (or pre-21.02 `ifname`); an alias
 //! (`@wan`) or no device has none, and the parameter is absent.
 //!
@@ -20,8 +20,9 @@
 use super::doc::Section;
 use std::path::Path;
 
-/// Protocols whose netifd layer-3 device is `<proto>-<interface>`.
-const PPP_PROTOS: [&str; 4] = ["pppoe", "pppoa", "pptp", "l2tp"];
+/// Protocols whose netifd layer-3 device is `<proto>-<interface>` (proto-bonding's
+/// bonding.sh names its link `bonding-<interface>` too).
+const PPP_PROTOS: [&str; 5] = ["pppoe", "pppoa", "pptp", "l2tp", "bonding"];
 
 /// The netdev behind a `device` or `interface` section (module doc).
 pub fn netdev_of(section: &Section) -> Option<String> {
