@@ -294,6 +294,7 @@ impl Client {
         if let Phase::Sending { tx, .. } = &mut self.phase {
             tx.rewind(d.header.seq);
         }
+        self.loads.clear();
     }
 
     /// The test port the server gave, once known.
