@@ -324,4 +324,6 @@ impl Backend for DiagnosticsBackend {
 #[cfg(test)]
 mod http_tests;
 #[cfg(test)]
+mod ipcap_tests;
+#[cfg(test)]
 mod tests;

@@ -85,7 +85,7 @@ pub struct Measurement {
 enum Phase {
     Setup { since: u64 },
     Activation { since: u64, port: u16 },
-    Receiving { port: u16, rx: Receiver, next_status: u64 },
+    Receiving { port: u16, rx: Box<Receiver>, next_status: u64 },
     Sending { port: u16, tx: Box<Sender>, last_status: u64 },
     Done(Result<(), Failure>),
 }
@@ -193,7 +193,7 @@ impl Client {
                 self.phase = match self.cfg.role {
                     Role::Receiver => Phase::Receiving {
                         port,
-                        rx: Receiver::new(now, u64::from(a.sub_interval.max(1)), trial),
+                        rx: Box::new(Receiver::new(now, u64::from(a.sub_interval.max(1)), trial)),
                         next_status: now + trial * 1_000_000,
                     },
                     Role::Sender => {

@@ -113,11 +113,7 @@ impl Search {
             errors = errors.saturating_add(f.reordered).saturating_add(f.duplicated);
         }
         let delay = if p.one_way_delay {
-            if f.delay_var_count > 0 {
-                (f.delay_var_sum.saturating_mul(10) / f.delay_var_count + 5) / 10
-            } else {
-                p.low_thresh
-            }
+            f.delay_var_sum.saturating_mul(10).checked_div(f.delay_var_count).map_or(p.low_thresh, |d| (d + 5) / 10)
         } else if f.rtt_var_sample != NO_DELAY {
             f.rtt_var_sample
         } else {
