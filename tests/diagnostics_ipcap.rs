@@ -2,8 +2,8 @@
 //! test peer `cwmpd-udpst-peer` (the server side of the same protocol, built from the same
 //! sans-IO module): both roles on loopback; both roles through a veth pair the test makes
 //! with a `tc tbf` rate limit of 100 Mbit/s, where MaxIPLayerCapacity must be within 5% of
-//! the rate; and the error states of a closed server port, a name that does not resolve
-//! and an Interface that is no device.
+//! the rate; IPv6; and the error states of a closed server port, a server that never
+//! answers, a name that does not resolve and an Interface that is no device.
 //!
 //! `interop_reference_server` (ignored unless run by hand) runs both roles against the
 //! OB-UDPST server named by `CWMPD_UDPST_SERVER` (`host:port`), e.g. a reference `udpst`
@@ -87,6 +87,17 @@ fn both_roles_on_loopback_and_errors() {
         assert_eq!(out.results.values["TestInterval"], "5");
         eprintln!("loopback {role}: MaxIPLayerCapacity {max} Mbit/s, {rows} sub-intervals");
     }
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port().to_string();
+    let t0 = std::time::Instant::now();
+    let unanswered = measure(&[
+        ("ServerList", "127.0.0.1"),
+        ("Port", &silent_port),
+        ("TimeoutNoTestTraffic", "500"),
+        ("TimeoutNoStatusMessage", "500"),
+    ]);
+    assert_eq!(unanswered.state, "Error_NoResponse");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(2), "{:?}", t0.elapsed());
     let closed = free_port().to_string();
     let refused = measure(&[("ServerList", "127.0.0.1"), ("Port", &closed)]);
     assert_eq!(refused.state, "Error_InitConnectionFailed");
@@ -103,6 +114,25 @@ fn both_roles_on_loopback_and_errors() {
     );
     let no_dev = test(&Params::from_run(&r).unwrap(), &r.cancel);
     assert_eq!(no_dev.state, "Error_Other");
+}
+
+#[test]
+fn ipv6_on_loopback() {
+    let Ok(probe) = std::net::UdpSocket::bind("[::1]:0") else {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    };
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let _p = peer(None, &format!("[::1]:{port}"));
+    let port = port.to_string();
+    let mut o = vec![("ServerList", "::1"), ("Port", port.as_str()), ("ProtocolVersion", "IPv6")];
+    o.extend(SHORT);
+    let out = measure(&o);
+    assert_eq!(out.state, "Complete", "{:?}", out.results.values);
+    assert!(num(&out, "MaxIPLayerCapacity") > 50.0);
+    let v4_only = measure(&[("ServerList", "::1"), ("Port", &port), ("ProtocolVersion", "IPv4")]);
+    assert_eq!(v4_only.state, "Error_CannotResolveHostName", "an IPv6 address with ProtocolVersion IPv4");
 }
 
 #[test]
