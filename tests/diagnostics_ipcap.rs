@@ -165,7 +165,11 @@ fn capacity_within_5_percent_of_tbf() {
         assert_eq!(out.state, "Complete", "{role}: {:?}", out.results.values);
         let max = num(&out, "MaxIPLayerCapacity");
         let eth = num(&out, "MaxETHCapacityNoFCS");
-        eprintln!("tbf 100 Mbit/s {role}: MaxIPLayerCapacity {max}, MaxETHCapacityNoFCS {eth}");
+        let iface = num(&out, "InterfaceEthMbpsAtMax");
+        eprintln!(
+            "tbf 100 Mbit/s {role}: MaxIPLayerCapacity {max}, MaxETHCapacityNoFCS {eth}, InterfaceEthMbpsAtMax {iface}"
+        );
+        assert!((iface - 100.0).abs() <= 5.0, "{role}: the veth's counters say {iface} Mbit/s");
         assert!((max - 100.0).abs() <= 5.0, "{role}: MaxIPLayerCapacity {max} for a 100 Mbit/s tbf");
     }
 }

@@ -8,8 +8,12 @@
 //! then to the test port. The loop sends what is due, drains what arrived, and sleeps to
 //! the next deadline in steps of at most 1 ms (the cancel flag is looked at each step).
 //!
-//! Not spoken: the authenticated mode (AuthenticationEnabled true ends in Error_Other), more
-//! than one connection, and the Ethernet interface counters (`InterfaceEthMbps…` read 0).
+//! With an Interface and LocalInterfaceRateIncluded, the interface's byte counter (received
+//! for the Receiver, sent for the Sender) is read when the test begins and at each sub-interval
+//! recorded, for `InterfaceEthMbps…` (`/proc/net/dev` of the thread's namespace).
+//!
+//! Not spoken: the authenticated mode (AuthenticationEnabled true ends in Error_Other) and
+//! more than one connection.
 
 use super::run::resolve;
 use super::{marking, Outcome, Results, Run};
@@ -35,6 +39,8 @@ pub struct Params {
     pub dscp: u32,
     pub ethernet_priority: u32,
     pub authentication: bool,
+    /// LocalInterfaceRateIncluded: the Interface's counters give InterfaceEthMbps.
+    pub interface_rate: bool,
     pub first_mode: usize,
     pub config: Config,
     /// Echoed as TmaxUsed, TmaxRTTUsed.
@@ -97,6 +103,7 @@ impl Params {
             dscp: run.uint("DSCP"),
             ethernet_priority: run.uint("EthernetPriority"),
             authentication: bool_of("AuthenticationEnabled"),
+            interface_rate: bool_of("LocalInterfaceRateIncluded"),
             first_mode: usize::try_from(run.uint("NumberFirstModeTestSubIntervals")).unwrap_or(0),
             config,
             tmax: run.uint("Tmax"),
@@ -151,15 +158,26 @@ pub fn test(p: &Params, cancel: &AtomicBool) -> Outcome {
     cfg.v6 = ip.is_ipv6();
     let mut client = Client::new(cfg, wall_ns());
     let mut connected = Dest::Control;
-    if let Err(state) = drive(&socket, &mut client, ip, &mut connected, cancel) {
+    let counter = p.interface.as_deref().filter(|_| p.interface_rate).and_then(|dev| {
+        Some(InterfaceRate {
+            counters: super::http::IfCounters::open(dev)?,
+            sent: p.config.role == Role::Sender,
+            last: None,
+            seen: 0,
+            rates: Vec::new(),
+        })
+    });
+    let mut link = Link { s: &socket, ip, at: &mut connected, counter };
+    if let Err(state) = link.drive(&mut client, cancel) {
         return state;
     }
+    let iface = link.counter.map(|c| c.rates).unwrap_or_default();
     let m = match client.outcome() {
         Some(Ok(m)) => m,
         Some(Err(f)) => return failure(f),
         None => return Outcome::error("None"),
     };
-    let r = report(m, ip.is_ipv6(), p.first_mode);
+    let r = report(m, ip.is_ipv6(), p.first_mode, &iface);
     let mut values = r.values;
     values.insert("StatusCode".into(), "0".into());
     values.insert("TmaxUsed".into(), p.tmax.to_string());
@@ -205,34 +223,99 @@ fn open(ip: IpAddr, p: &Params) -> std::io::Result<UdpSocket> {
     Ok(s)
 }
 
-/// Runs the client to its end over `s`; `Err` with the outcome when the socket fails.
-fn drive(s: &UdpSocket, c: &mut Client, ip: IpAddr, at: &mut Dest, cancel: &AtomicBool) -> Result<(), Outcome> {
-    let mut buf = vec![0u8; 65_536];
-    let mut frame = vec![0u8; 65_536];
-    while c.outcome().is_none() {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Outcome::error("None"));
+/// The rate of an interface's byte counter (received for the Receiver, sent for the
+/// Sender) over each sub-interval (InterfaceEthMbps: the kernel counts Ethernet frames
+/// without their FCS), from `/proc/net/dev` of the thread's namespace.
+struct InterfaceRate {
+    counters: super::http::IfCounters,
+    sent: bool,
+    last: Option<(u64, u64)>,
+    seen: usize,
+    rates: Vec<f64>,
+}
+
+impl InterfaceRate {
+    fn read(&self) -> Option<u64> {
+        let c = self.counters.read();
+        Some(if self.sent { c.sent } else { c.received })
+    }
+
+    /// Samples the counter when the test begins and when a sub-interval is recorded.
+    fn sample(&mut self, (subs, testing): (usize, bool)) {
+        if !testing || (self.last.is_some() && subs == self.seen) {
+            return;
         }
-        let now = wall_ns();
-        if c.poll_timeout().is_some_and(|t| t <= now) {
-            c.handle_timeout(now);
+        let (Some(bytes), now) = (self.read(), wall_ns()) else { return };
+        if let Some((t, b)) = self.last.filter(|_| subs > self.seen) {
+            let us = now.saturating_sub(t) / 1000;
+            let mbps = if us == 0 { 0.0 } else { bytes.saturating_sub(b) as f64 * 8.0 / us as f64 };
+            self.rates.extend(std::iter::repeat_n(mbps, subs - self.seen));
         }
-        send_all(s, c, ip, at, &mut frame)?;
-        loop {
-            match s.recv(&mut buf) {
-                Ok(n) => c.handle_datagram(wall_ns(), buf.get(..n).unwrap_or_default()),
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(socket_error(&e)),
+        self.seen = subs;
+        self.last = Some((now, bytes));
+    }
+}
+
+/// The socket, the server's address, the port it is connected to, the interface counter.
+struct Link<'a> {
+    s: &'a UdpSocket,
+    ip: IpAddr,
+    at: &'a mut Dest,
+    counter: Option<InterfaceRate>,
+}
+
+impl Link<'_> {
+    /// Runs the client to its end; `Err` with the outcome when the socket fails.
+    fn drive(&mut self, c: &mut Client, cancel: &AtomicBool) -> Result<(), Outcome> {
+        let (s, ip) = (self.s, self.ip);
+        let mut buf = vec![0u8; 65_536];
+        let mut frame = vec![0u8; 65_536];
+        while c.outcome().is_none() {
+            if let Some(counter) = self.counter.as_mut() {
+                counter.sample(c.progress());
+            }
+            if !step(s, c, ip, self.at, cancel, &mut buf, &mut frame)? {
+                break;
             }
         }
-        send_all(s, c, ip, at, &mut frame)?;
-        let wait = c.poll_timeout().map_or(STEP, |t| Duration::from_nanos(t.saturating_sub(wall_ns())));
-        if !wait.is_zero() {
-            std::thread::sleep(wait.min(STEP));
+        send_all(s, c, ip, self.at, &mut frame)
+    }
+}
+
+/// One pass of the loop: timers, sends, receives, then a sleep to the next deadline;
+/// false when it must stop.
+fn step(
+    s: &UdpSocket,
+    c: &mut Client,
+    ip: IpAddr,
+    at: &mut Dest,
+    cancel: &AtomicBool,
+    buf: &mut [u8],
+    frame: &mut [u8],
+) -> Result<bool, Outcome> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Outcome::error("None"));
+    }
+    // What arrived first, so a datagram that came before a status deadline counts in
+    // the sub-interval that deadline closes.
+    loop {
+        match s.recv(buf) {
+            Ok(n) => c.handle_datagram(wall_ns(), buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(socket_error(&e)),
         }
     }
-    send_all(s, c, ip, at, &mut frame)
+    let now = wall_ns();
+    if c.poll_timeout().is_some_and(|t| t <= now) {
+        c.handle_timeout(now);
+    }
+    send_all(s, c, ip, at, frame)?;
+    let wait = c.poll_timeout().map_or(STEP, |t| Duration::from_nanos(t.saturating_sub(wall_ns())));
+    if !wait.is_zero() {
+        std::thread::sleep(wait.min(STEP));
+    }
+    Ok(c.outcome().is_none())
 }
 
 fn socket_error(e: &std::io::Error) -> Outcome {

@@ -297,6 +297,12 @@ impl Client {
         self.loads.clear();
     }
 
+    /// Sub-intervals recorded so far, and whether the test traffic has begun.
+    pub fn progress(&self) -> (usize, bool) {
+        let testing = matches!(self.phase, Phase::Receiving { .. } | Phase::Sending { .. } | Phase::Done(Ok(())));
+        (self.m.sub_intervals.len(), testing)
+    }
+
     /// The test port the server gave, once known.
     pub fn test_port(&self) -> Option<u16> {
         match &self.phase {

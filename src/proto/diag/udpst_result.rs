@@ -45,7 +45,13 @@ fn range(min: u32, max: u32) -> String {
 }
 
 /// The figures of one sub-interval, named with `suffix` (`AtMax` or none).
-fn figures(m: &Measurement, s: &SubInterval, ip: u32, names: &[(&str, &str)]) -> BTreeMap<String, String> {
+fn figures(
+    m: &Measurement,
+    s: &SubInterval,
+    ip: u32,
+    iface: Option<f64>,
+    names: &[(&str, &str)],
+) -> BTreeMap<String, String> {
     let owd = m.one_way_min_ms.map_or_else(|| "0".into(), |d| seconds_ms(u32::try_from(d.max(0)).unwrap_or(0)));
     let sent = u64::from(s.datagrams) + u64::from(s.loss);
     let mut v = BTreeMap::new();
@@ -66,6 +72,7 @@ fn figures(m: &Measurement, s: &SubInterval, ip: u32, names: &[(&str, &str)]) ->
                 (Some(min), max) if s.rtt_var_min != NO_DELAY => seconds_ms(min.saturating_add(max)),
                 _ => "0".into(),
             },
+            "if" => iface.map_or_else(|| "0".into(), |v| format!("{v:.2}")),
             _ => "0".into(),
         };
         v.insert((*name).to_string(), text);
@@ -103,9 +110,9 @@ fn start(end: u64, s: &SubInterval) -> u64 {
     end.saturating_sub(u64::from(s.delta_us) * 1000)
 }
 
-/// The sub-interval of the highest capacity in `subs`.
-fn best(subs: &[(u64, SubInterval)], ip: u32) -> Option<&(u64, SubInterval)> {
-    subs.iter().max_by(|a, b| a.1.mbps(ip).total_cmp(&b.1.mbps(ip)))
+/// The index of the sub-interval of the highest capacity in `subs`.
+fn best(subs: &[(u64, SubInterval)], ip: u32) -> Option<usize> {
+    subs.iter().enumerate().max_by(|a, b| a.1 .1.mbps(ip).total_cmp(&b.1 .1.mbps(ip))).map(|(i, _)| i)
 }
 
 /// All the sub-intervals summed into one.
@@ -126,8 +133,10 @@ fn total(subs: &[(u64, SubInterval)]) -> SubInterval {
     t
 }
 
-/// The report of a finished test; `first_mode`: NumberFirstModeTestSubIntervals.
-pub fn report(m: &Measurement, v6: bool, first_mode: usize) -> Report {
+/// The report of a finished test; `first_mode`: NumberFirstModeTestSubIntervals; `iface`:
+/// the local interface's rate (Mbit/s at the Ethernet layer, from its counters) during each
+/// sub-interval, when measured (LocalInterfaceRateIncluded).
+pub fn report(m: &Measurement, v6: bool, first_mode: usize, iface: &[f64]) -> Report {
     let ip = IPV4_OVERHEAD + if v6 { IPV6_EXTRA } else { 0 };
     let subs = &m.sub_intervals;
     let mut r = Report::default();
@@ -137,11 +146,12 @@ pub fn report(m: &Measurement, v6: bool, first_mode: usize) -> Report {
     put("BOMTime", time(m.begin));
     put("EOMTime", time(m.end.max(m.begin)));
     put("TestInterval", m.accepted.test_time.to_string());
-    if let Some((end, s)) = best(subs, ip) {
-        r.values.extend(figures(m, s, ip, AT_MAX));
+    if let Some((i, (end, s))) = best(subs, ip).and_then(|i| Some((i, subs.get(i)?))) {
+        let at = iface.get(i).copied();
+        r.values.extend(figures(m, s, ip, at, AT_MAX));
         r.values.insert("TimeOfMax".into(), time(start(*end, s)));
-        r.values.insert("RTTMinAtMax".into(), figures(m, s, ip, &[("rttmin", "x")]).remove("x").unwrap_or_default());
-        r.values.insert("RTTMaxAtMax".into(), figures(m, s, ip, &[("rttmax", "x")]).remove("x").unwrap_or_default());
+        let extra = figures(m, s, ip, at, &[("rttmin", "RTTMinAtMax"), ("rttmax", "RTTMaxAtMax")]);
+        r.values.extend(extra);
     }
     let all = total(subs);
     let summary: &[(&str, &str)] = &[
@@ -156,20 +166,21 @@ pub fn report(m: &Measurement, v6: bool, first_mode: usize) -> Report {
         ("if", "InterfaceEthMbpsSummary"),
     ];
     if !subs.is_empty() {
-        r.values.extend(figures(m, &all, ip, summary));
+        let mean = (!iface.is_empty()).then(|| iface.iter().sum::<f64>() / iface.len() as f64);
+        r.values.extend(figures(m, &all, ip, mean, summary));
     }
-    for (end, s) in subs {
-        let mut row = figures(m, s, ip, INCREMENT);
+    for (i, (end, s)) in subs.iter().enumerate() {
+        let mut row = figures(m, s, ip, iface.get(i).copied(), INCREMENT);
         row.insert("TimeOfSubInterval".into(), time(start(*end, s)));
         r.incremental.push(row);
     }
-    let modes: Vec<&[(u64, SubInterval)]> = match subs.split_at_checked(first_mode) {
-        Some((a, b)) if first_mode > 0 && !b.is_empty() => vec![a, b],
-        _ => vec![subs.as_slice()],
+    let modes: Vec<(usize, &[(u64, SubInterval)])> = match subs.split_at_checked(first_mode) {
+        Some((a, b)) if first_mode > 0 && !b.is_empty() => vec![(0, a), (first_mode, b)],
+        _ => vec![(0, subs.as_slice())],
     };
-    for mode in modes {
-        if let Some((end, s)) = best(mode, ip) {
-            let mut row = figures(m, s, ip, AT_MAX);
+    for (offset, mode) in modes {
+        if let Some((i, (end, s))) = best(mode, ip).and_then(|i| Some((i, mode.get(i)?))) {
+            let mut row = figures(m, s, ip, iface.get(offset + i).copied(), AT_MAX);
             row.insert("TimeOfMax".into(), time(start(*end, s)));
             r.modal.push(row);
         }

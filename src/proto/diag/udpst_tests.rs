@@ -259,13 +259,20 @@ fn check_capacity(role: Role, mbps: f64) {
     let client = run(role, mbps);
     let m = client.outcome().unwrap().unwrap();
     assert!(m.sub_intervals.len() >= 4, "{:?}", m.sub_intervals.len());
-    let r = report(m, false, 0);
+    let r = report(m, false, 0, &[]);
     let max: f64 = r.values["MaxIPLayerCapacity"].parse().unwrap();
     assert!((max - mbps).abs() <= mbps * 0.05, "{role:?}: max {max} for a {mbps} Mbit/s link");
     assert_eq!(r.incremental.len(), m.sub_intervals.len());
     assert_eq!(r.modal.len(), 1);
-    assert_eq!(report(m, false, 2).modal.len(), 2, "NumberFirstModeTestSubIntervals splits the modes");
+    assert_eq!(report(m, false, 2, &[]).modal.len(), 2, "NumberFirstModeTestSubIntervals splits the modes");
     assert!(r.values["EOMTime"] > r.values["BOMTime"]);
+    let iface: Vec<f64> = (0..m.sub_intervals.len()).map(|i| 100.0 + i as f64).collect();
+    let with = report(m, false, 0, &iface);
+    let at: f64 = with.values["InterfaceEthMbpsAtMax"].parse().unwrap();
+    let i = with.incremental.iter().position(|row| row["TimeOfSubInterval"] == with.values["TimeOfMax"]).unwrap();
+    assert_eq!(at, 100.0 + i as f64, "the interface rate of the sub-interval at the maximum");
+    assert_eq!(with.incremental[0]["InterfaceEthMbps"], "100.00");
+    assert_eq!(r.values["InterfaceEthMbpsAtMax"], "0", "not measured");
 }
 
 #[test]
