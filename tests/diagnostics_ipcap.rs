@@ -98,6 +98,17 @@ fn both_roles_on_loopback_and_errors() {
     ]);
     assert_eq!(unanswered.state, "Error_NoResponse");
     assert!(t0.elapsed() < std::time::Duration::from_secs(2), "{:?}", t0.elapsed());
+    let mut o = vec![("ServerList", "no-such-host.invalid, 127.0.0.1"), ("Port", port_text.as_str())];
+    o.extend(SHORT);
+    assert_eq!(measure(&o).state, "Complete", "the second server of the list when the first fails");
+    let r = run_of(&[("ServerList", "127.0.0.1"), ("Port", &port_text)]);
+    let (cancel, params) = (r.cancel.clone(), Params::from_run(&r).unwrap());
+    let t0 = std::time::Instant::now();
+    let running = std::thread::spawn(move || test(&params, &cancel));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    r.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(running.join().unwrap().state, "None", "canceled");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(3), "{:?}", t0.elapsed());
     let closed = free_port().to_string();
     let refused = measure(&[("ServerList", "127.0.0.1"), ("Port", &closed)]);
     assert_eq!(refused.state, "Error_InitConnectionFailed");

@@ -1,7 +1,8 @@
 //! IPLayerCapacityMetrics (TR-181 Issue 2 Amd 19 `Device.IP.Diagnostics.IPLayerCapacityMetrics.`;
 //! TR-471 Issue 4, RFC 9097) over a real UDP socket, on the diagnostics worker thread: the
 //! client state machine of `crate::proto::diag::udpst_client` driven by the wall clock
-//! against the server of `ServerList` (its first entry; `Host` when the list is empty) at
+//! against the servers of `ServerList` in order (the next one is tried when one cannot be
+//! resolved, reached or does not answer; `Host` when the list is empty) at
 //! `Port`, in the `Role` asked for. The socket is bound to `Interface` (SO_BINDTODEVICE),
 //! marked with `DSCP` and `EthernetPriority` ([`super::marking`]), in the `ProtocolVersion`
 //! family; it is connected to the control port for the setup (so a refusal is seen) and
@@ -32,7 +33,8 @@ const STEP: Duration = Duration::from_millis(1);
 /// The test parameters of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
-    pub server: String,
+    /// ServerList (or Host), in the order they are tried.
+    pub servers: Vec<String>,
     pub port: u16,
     pub family: super::run::Family,
     pub interface: Option<String>,
@@ -51,8 +53,11 @@ pub struct Params {
 impl Params {
     /// From a run's snapshot; the `Error_*` state when `Interface` is no device.
     pub fn from_run(run: &Run) -> Result<Params, &'static str> {
-        let server = run.text("ServerList").split(',').map(str::trim).find(|s| !s.is_empty()).unwrap_or("");
-        let server = if server.is_empty() { run.text("Host") } else { server };
+        let mut servers: Vec<String> =
+            run.text("ServerList").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        if servers.is_empty() {
+            servers.push(run.text("Host").to_string());
+        }
         let bool_of = |n: &str| matches!(run.text(n), "true" | "1");
         let sub = run.uint("TestSubInterval").clamp(100, 6000);
         let count = run.uint("NumberTestSubIntervals").clamp(1, 100);
@@ -96,7 +101,7 @@ impl Params {
             ident: u16::try_from(std::process::id() & 0xffff).unwrap_or(1).max(1),
         };
         Ok(Params {
-            server: server.to_string(),
+            servers,
             port: u16::try_from(run.uint("Port")).ok().filter(|p| *p > 0).unwrap_or(DEFAULT_CONTROL_PORT),
             family: run.family(),
             interface: run.interface()?,
@@ -138,7 +143,23 @@ pub fn test(p: &Params, cancel: &AtomicBool) -> Outcome {
     if p.authentication {
         return failed("Error_Other", 50, "authentication is not supported");
     }
-    let Some(ip) = resolve(&p.server, p.family) else {
+    let mut last = failed("Error_CannotResolveHostName", 75, "no server");
+    for server in &p.servers {
+        last = test_server(p, server, cancel);
+        let next = matches!(
+            last.state,
+            "Error_CannotResolveHostName" | "Error_InitConnectionFailed" | "Error_NoResponse" | "Error_NoRouteToHost"
+        );
+        if !next {
+            break;
+        }
+    }
+    last
+}
+
+/// The test against one server.
+fn test_server(p: &Params, server: &str, cancel: &AtomicBool) -> Outcome {
+    let Some(ip) = resolve(server, p.family) else {
         return failed("Error_CannotResolveHostName", 75, "cannot resolve the server");
     };
     let socket = match open(ip, p) {

@@ -100,7 +100,10 @@ fn run_parameters() {
     m.set_parameter_values(&list, "k", &mut st).unwrap();
     let run = store.start(DiagnosticKind::IpLayerCapacity).unwrap();
     let p = ipcap::Params::from_run(&run).unwrap();
-    assert_eq!((p.server.as_str(), p.port, p.dscp, p.ethernet_priority), ("192.0.2.7", 24_601, 46, 5));
+    assert_eq!(
+        (p.servers.join(" "), p.port, p.dscp, p.ethernet_priority),
+        ("192.0.2.7 192.0.2.8".into(), 24_601, 46, 5)
+    );
     let a = p.config.activation;
     assert_eq!(p.config.role, Role::Sender);
     assert_eq!((a.test_time, a.sub_interval, a.trial_interval), (4, 500, 50), "7 x 500 ms rounds up to 4 s");
