@@ -207,6 +207,7 @@ fn test_server(p: &Params, server: &str, cancel: &AtomicBool) -> Outcome {
     values.insert("TimestampResolutionUsed".into(), "1000".into());
     values.insert("ActiveFlows".into(), "1".into());
     let mut rows = r.incremental;
+    rows.truncate(super::ipcap_params::MAX_INCREMENTAL_ROWS);
     rows.extend(r.modal.into_iter().map(|mut row| {
         row.insert(super::http_params::TABLE_TAG.into(), super::ipcap_params::MODAL.name.into());
         row

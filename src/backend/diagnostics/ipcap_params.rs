@@ -12,6 +12,7 @@ use crate::proto::cpe::DiagnosticKind;
 /// The most sub-intervals (`IncrementalResult.{i}.` rows) a test has: NumberTestSubIntervals
 /// is at most 100.
 pub const MAX_INCREMENTAL: &str = "100";
+pub const MAX_INCREMENTAL_ROWS: usize = 100;
 
 pub const IPCAP: Spec = Spec {
     kind: DiagnosticKind::IpLayerCapacity,
