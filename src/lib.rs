@@ -28,7 +28,8 @@
 //!   faults, parameter names, events, retry and schedules, connection-request decisions
 //!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
 //!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the ICMP, DNS, UDP Echo Plus and
-//!   HTTP codecs and the TR-143 measurement rules of the diagnostics [`proto::diag`], the DHCP
+//!   HTTP codecs, the TR-143 measurement rules and the TR-471 UDP speed test (client and
+//!   server state machines, `proto::diag::udpst*`) of the diagnostics [`proto::diag`], the DHCP
 //!   options of ACS discovery and Annex F [`proto::dhcp`], the FTP client (`proto::ftp`,
 //!   feature `ftp`), the ubus socket protocol (blob/blobmsg messages, [`proto::ubus`]), the
 //!   transfer queue. The SOAP decoder lifts a plain GetParameterValues name array out of the
@@ -82,7 +83,9 @@
 //! mode), `cwmpd-testacs`, `cwmpd-coverage`, `cwmpd-test-plugin` and
 //! `cwmpd-test-plugin-service` (test doubles of an external backend, for the tests; the
 //! second serves whole TR-135 and TR-196 trees from data files); `cwmpd-baresip` (feature
-//! `baresip`): the reference TR-104 plugin for baresip, its sans-IO parts in [`plugins`].
+//! `baresip`): the reference TR-104 plugin for baresip, its sans-IO parts in [`plugins`];
+//! `cwmpd-udpst-peer` (feature `diagnostics`): the UDP speed test server the
+//! IPLayerCapacityMetrics tests run against.
 
 pub mod backend;
 pub mod clock;

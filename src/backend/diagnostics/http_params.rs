@@ -142,6 +142,7 @@ pub const EXTRA_TABLES: &[(DiagnosticKind, Table)] = &[
             params: &["TestBytesSent", "TotalBytesReceived", "TotalBytesSent", "StartTime", "EndTime"],
         },
     ),
+    (DiagnosticKind::IpLayerCapacity, super::ipcap_params::MODAL),
 ];
 
 /// The key of a stored row naming its extra table (not a parameter name: never served).

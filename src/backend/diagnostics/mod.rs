@@ -16,12 +16,15 @@
 //! socket. `Device.IP.Diagnostics.UDPEchoConfig.` is a backend of its own
 //! ([`udpecho_config`], the responder thread in [`udpecho_server`]): configuration, kept
 //! across restarts, not a test.
-//! [`http`] runs DownloadDiagnostics and UploadDiagnostics over TCP.
+//! [`http`] runs DownloadDiagnostics and UploadDiagnostics over TCP; [`ipcap`] runs
+//! IPLayerCapacityMetrics (TR-471) against a UDP speed test server (OB-UDPST protocol 20).
 
 pub mod http;
 mod http_loop;
 pub mod http_params;
 mod http_results;
+pub mod ipcap;
+pub mod ipcap_params;
 pub mod ipping;
 pub mod marking;
 pub mod nslookup;
@@ -320,5 +323,7 @@ impl Backend for DiagnosticsBackend {
 
 #[cfg(test)]
 mod http_tests;
+#[cfg(test)]
+mod ipcap_tests;
 #[cfg(test)]
 mod tests;

@@ -152,6 +152,7 @@ pub const SPECS: &[Spec] = &[
     SERVER_SELECTION,
     super::http_params::DOWNLOAD,
     super::http_params::UPLOAD,
+    super::ipcap_params::IPCAP,
 ];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {
@@ -197,7 +198,7 @@ pub const SUPPORTED: &[(&str, Option<DiagnosticKind>)] = &[
     ("IPv6UploadDiagnosticsSupported", Some(DiagnosticKind::Upload)),
     ("IPv4UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
     ("IPv6UDPEchoDiagnosticsSupported", Some(DiagnosticKind::UdpEcho)),
-    ("IPLayerCapacitySupported", None),
+    ("IPLayerCapacitySupported", Some(DiagnosticKind::IpLayerCapacity)),
     ("IPv4ServerSelectionDiagnosticsSupported", Some(DiagnosticKind::ServerSelection)),
     ("IPv6ServerSelectionDiagnosticsSupported", Some(DiagnosticKind::ServerSelection)),
 ];

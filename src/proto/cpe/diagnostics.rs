@@ -33,10 +33,12 @@ pub enum DiagnosticKind {
     Download,
     /// `Device.IP.Diagnostics.UploadDiagnostics.`
     Upload,
+    /// `Device.IP.Diagnostics.IPLayerCapacityMetrics.` (TR-471)
+    IpLayerCapacity,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 7] = [
+    pub const ALL: [DiagnosticKind; 8] = [
         DiagnosticKind::IpPing,
         DiagnosticKind::TraceRoute,
         DiagnosticKind::NsLookup,
@@ -44,6 +46,7 @@ impl DiagnosticKind {
         DiagnosticKind::ServerSelection,
         DiagnosticKind::Download,
         DiagnosticKind::Upload,
+        DiagnosticKind::IpLayerCapacity,
     ];
 
     /// The object path of the test (schema path, ends in `.`).
@@ -56,6 +59,7 @@ impl DiagnosticKind {
             DiagnosticKind::ServerSelection => "Device.IP.Diagnostics.ServerSelectionDiagnostics.",
             DiagnosticKind::Download => "Device.IP.Diagnostics.DownloadDiagnostics.",
             DiagnosticKind::Upload => "Device.IP.Diagnostics.UploadDiagnostics.",
+            DiagnosticKind::IpLayerCapacity => "Device.IP.Diagnostics.IPLayerCapacityMetrics.",
         }
     }
 }

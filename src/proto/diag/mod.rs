@@ -11,9 +11,22 @@
 //!   (RFC 9112), for DownloadDiagnostics and UploadDiagnostics.
 //! - [`tr143`]: the TR-143 measurement rules of those two (timestamps, full loading,
 //!   time-based tests and their IncrementalResult intervals).
+//! - [`udpst`] and [`udpst_data`]: the UDP speed test PDUs of TR-471 (OB-UDPST protocol version 20),
+//!   [`udpst_rate`] its sending-rate table and search, [`udpst_recv`] and [`udpst_send`] the
+//!   two ends of its load, [`udpst_client`] the client state machine of
+//!   IPLayerCapacityMetrics, [`udpst_result`] its TR-181 results, [`udpst_server`] the
+//!   server side (for the test peer).
 
 pub mod dns;
 pub mod http;
 pub mod icmp;
 pub mod tr143;
 pub mod udpecho;
+pub mod udpst;
+pub mod udpst_client;
+pub mod udpst_data;
+pub mod udpst_rate;
+pub mod udpst_recv;
+pub mod udpst_result;
+pub mod udpst_send;
+pub mod udpst_server;
