@@ -16,7 +16,8 @@
 //! socket. `Device.IP.Diagnostics.UDPEchoConfig.` is a backend of its own
 //! ([`udpecho_config`], the responder thread in [`udpecho_server`]): configuration, kept
 //! across restarts, not a test.
-//! [`http`] runs DownloadDiagnostics and UploadDiagnostics over TCP.
+//! [`http`] runs DownloadDiagnostics and UploadDiagnostics over TCP;
+//! [`neighboring_wifi`] runs `Device.WiFi.NeighboringWiFiDiagnostic.` (an nl80211 scan).
 
 pub mod http;
 mod http_loop;
@@ -24,6 +25,7 @@ pub mod http_params;
 mod http_results;
 pub mod ipping;
 pub mod marking;
+pub mod neighboring_wifi;
 pub mod nslookup;
 pub mod params;
 pub mod run;

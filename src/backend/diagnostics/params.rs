@@ -143,6 +143,37 @@ const SERVER_SELECTION: Spec = Spec {
     table: None,
 };
 
+/// `Device.WiFi.NeighboringWiFiDiagnostic.`: no test parameters; one row per BSS heard
+/// (`super::neighboring_wifi`). `Radio` is not served: the scan knows the wiphy, not the
+/// data model's Radio row.
+const NEIGHBORING_WIFI: Spec = Spec {
+    kind: DiagnosticKind::NeighboringWiFi,
+    config: &[],
+    results: &[],
+    table: Some(Table {
+        name: "Result",
+        count: "ResultNumberOfEntries",
+        params: &[
+            "SSID",
+            "BSSID",
+            "Mode",
+            "Channel",
+            "SignalStrength",
+            "SecurityModeEnabled",
+            "EncryptionMode",
+            "OperatingFrequencyBand",
+            "SupportedStandards",
+            "OperatingStandards",
+            "OperatingChannelBandwidth",
+            "BeaconPeriod",
+            "Noise",
+            "BasicDataTransferRates",
+            "SupportedDataTransferRates",
+            "DTIMPeriod",
+        ],
+    }),
+};
+
 /// The tests this build runs (a test is served only once it really runs).
 pub const SPECS: &[Spec] = &[
     IPPING,
@@ -152,6 +183,7 @@ pub const SPECS: &[Spec] = &[
     SERVER_SELECTION,
     super::http_params::DOWNLOAD,
     super::http_params::UPLOAD,
+    NEIGHBORING_WIFI,
 ];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {

@@ -20,6 +20,7 @@ pub fn run(run: &Run) -> Outcome {
         DiagnosticKind::ServerSelection => super::server_selection::select(run),
         DiagnosticKind::Download => super::http::run(run, super::http::Direction::Download),
         DiagnosticKind::Upload => super::http::run(run, super::http::Direction::Upload),
+        DiagnosticKind::NeighboringWiFi => super::neighboring_wifi::scan(&run.cancel),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Diagnostics jobs in the brain (TR-069 Amd 6 3.7.1.5 event `8 DIAGNOSTICS COMPLETE`;
 //! TR-181 Issue 2 Amd 19, the `DiagnosticsState` parameter of every `Device.IP.Diagnostics.*`
-//! test and of `Device.DNS.Diagnostics.NSLookupDiagnostics`).
+//! test, of `Device.DNS.Diagnostics.NSLookupDiagnostics` and of
+//! `Device.WiFi.NeighboringWiFiDiagnostic`).
 //!
 //! The rules: a test the ACS requests (DiagnosticsState = Requested) starts after the session
 //! that requested it has ended, never during one; at most one test runs at a time, beside
@@ -33,10 +34,12 @@ pub enum DiagnosticKind {
     Download,
     /// `Device.IP.Diagnostics.UploadDiagnostics.`
     Upload,
+    /// `Device.WiFi.NeighboringWiFiDiagnostic.`
+    NeighboringWiFi,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 7] = [
+    pub const ALL: [DiagnosticKind; 8] = [
         DiagnosticKind::IpPing,
         DiagnosticKind::TraceRoute,
         DiagnosticKind::NsLookup,
@@ -44,6 +47,7 @@ impl DiagnosticKind {
         DiagnosticKind::ServerSelection,
         DiagnosticKind::Download,
         DiagnosticKind::Upload,
+        DiagnosticKind::NeighboringWiFi,
     ];
 
     /// The object path of the test (schema path, ends in `.`).
@@ -56,6 +60,7 @@ impl DiagnosticKind {
             DiagnosticKind::ServerSelection => "Device.IP.Diagnostics.ServerSelectionDiagnostics.",
             DiagnosticKind::Download => "Device.IP.Diagnostics.DownloadDiagnostics.",
             DiagnosticKind::Upload => "Device.IP.Diagnostics.UploadDiagnostics.",
+            DiagnosticKind::NeighboringWiFi => "Device.WiFi.NeighboringWiFiDiagnostic.",
         }
     }
 }
