@@ -4,7 +4,9 @@
 //! rates and HT/VHT/HE/EHT capabilities, for TR-181 Device:2.19 `Device.WiFi.Radio.{i}.`
 //! SupportedFrequencyBands, SupportedStandards, PossibleChannels,
 //! SupportedDataTransmitRates, SupportedOperatingChannelBandwidths, MaxSupportedSSIDs (AP
-//! interfaces its interface combinations allow) and MaxSupportedAssociations.
+//! interfaces its interface combinations allow), MaxSupportedAssociations, RetryLimit and
+//! LongRetryLimit (dot11ShortRetryLimit, dot11LongRetryLimit) and IEEE80211hSupported
+//! (a combination that detects radar, i.e. DFS).
 //!
 //! No I/O, no panics: the parts of one wiphy are merged with [`merge`]; an attribute of the
 //! wrong size is left out.
@@ -17,6 +19,9 @@ const ATTR_WIPHY: u16 = 1;
 const ATTR_WIPHY_BANDS: u16 = 22;
 const ATTR_SPLIT_WIPHY_DUMP: u16 = 174;
 const ATTR_INTERFACE_COMBINATIONS: u16 = 120;
+const ATTR_WIPHY_RETRY_SHORT: u16 = 61;
+const ATTR_WIPHY_RETRY_LONG: u16 = 62;
+const COMB_RADAR_DETECT_WIDTHS: u16 = 5;
 const ATTR_MAX_AP_ASSOC_STA: u16 = 202;
 const COMB_LIMITS: u16 = 1;
 const COMB_MAXNUM: u16 = 2;
@@ -82,6 +87,18 @@ pub struct Wiphy {
     pub max_ssids: Option<u32>,
     /// Stations the driver supports in AP mode, when it says.
     pub max_assoc: Option<u32>,
+    /// dot11ShortRetryLimit and dot11LongRetryLimit.
+    pub retry_short: Option<u8>,
+    pub retry_long: Option<u8>,
+    /// Whether an interface combination detects radar (DFS); `None`: no combinations.
+    pub dfs: Option<bool>,
+}
+
+/// Whether any combination of an INTERFACE_COMBINATIONS attribute has radar widths.
+fn radar(data: &[u8]) -> bool {
+    attributes(data).any(|comb| {
+        attributes(comb.data).any(|a| a.kind == COMB_RADAR_DETECT_WIDTHS && u32_attr(a.data).is_some_and(|w| w != 0))
+    })
 }
 
 /// The most AP interfaces of the combinations in an INTERFACE_COMBINATIONS attribute.
@@ -143,7 +160,12 @@ pub fn part(payload: &[u8]) -> Option<Wiphy> {
     for a in &attrs {
         match a.kind {
             ATTR_WIPHY_BANDS => w.bands.extend(attributes(a.data).map(|b| band(b.kind, b.data))),
-            ATTR_INTERFACE_COMBINATIONS => w.max_ssids = max_aps(a.data),
+            ATTR_INTERFACE_COMBINATIONS => {
+                w.max_ssids = max_aps(a.data);
+                w.dfs = Some(radar(a.data));
+            }
+            ATTR_WIPHY_RETRY_SHORT => w.retry_short = a.data.first().copied().filter(|_| a.data.len() == 1),
+            ATTR_WIPHY_RETRY_LONG => w.retry_long = a.data.first().copied().filter(|_| a.data.len() == 1),
             ATTR_MAX_AP_ASSOC_STA => w.max_assoc = u32_attr(a.data).filter(|n| *n > 0),
             _ => {}
         }
@@ -167,6 +189,9 @@ pub fn merge(parts: impl IntoIterator<Item = Wiphy>) -> Vec<Wiphy> {
         };
         w.max_ssids = w.max_ssids.or(p.max_ssids);
         w.max_assoc = w.max_assoc.or(p.max_assoc);
+        w.retry_short = w.retry_short.or(p.retry_short);
+        w.retry_long = w.retry_long.or(p.retry_long);
+        w.dfs = w.dfs.or(p.dfs);
         for b in p.bands {
             match w.bands.iter_mut().find(|x| x.id == b.id) {
                 Some(x) => {
@@ -313,6 +338,23 @@ pub mod fixture {
         )
     }
 
+    /// A NEW_WIPHY first part: the retry limits and one combination with these radar widths.
+    pub fn retry_part(index: u32, short: u8, long: u8, radar_widths: u32) -> Vec<u8> {
+        let comb = nest(
+            1,
+            &[attr(COMB_MAXNUM, &1u32.to_ne_bytes()), attr(COMB_RADAR_DETECT_WIDTHS, &radar_widths.to_ne_bytes())],
+        );
+        payload(
+            3,
+            &[
+                attr(ATTR_WIPHY, &index.to_ne_bytes()),
+                attr(ATTR_WIPHY_RETRY_SHORT, &[short]),
+                attr(ATTR_WIPHY_RETRY_LONG, &[long]),
+                nest(ATTR_INTERFACE_COMBINATIONS, &[comb]),
+            ],
+        )
+    }
+
     /// A NEW_WIPHY part of wiphy `index` holding `bands`.
     pub fn part(index: u32, bands: &[Vec<u8>]) -> Vec<u8> {
         payload(3, &[attr(ATTR_WIPHY, &index.to_ne_bytes()), nest(ATTR_WIPHY_BANDS, bands)])
@@ -391,6 +433,15 @@ mod tests {
         assert_eq!((w.max_ssids, w.max_assoc), (Some(1), None));
         let merged = merge([part(&fixture::part(0, &[five_g()])).unwrap(), w]);
         assert_eq!((merged.len(), merged[0].max_ssids, merged[0].bands.len()), (1, Some(1), 1));
+    }
+
+    #[test]
+    fn retry_limits_and_radar_detection() {
+        let w = part(&fixture::retry_part(0, 7, 4, 0x3f)).unwrap();
+        assert_eq!((w.retry_short, w.retry_long, w.dfs), (Some(7), Some(4), Some(true)));
+        let w = merge([part(&fixture::part(0, &[five_g()])).unwrap(), part(&fixture::retry_part(0, 6, 3, 0)).unwrap()]);
+        assert_eq!((w[0].retry_short, w[0].retry_long, w[0].dfs), (Some(6), Some(3), Some(false)));
+        assert_eq!(part(&fixture::part(0, &[])).unwrap().dfs, None);
     }
 
     #[test]

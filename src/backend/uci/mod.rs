@@ -46,6 +46,7 @@ pub mod runtime;
 pub mod sentopts;
 pub mod store;
 pub mod wifi;
+pub mod wifi_state;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
 use codec::View;

@@ -1,0 +1,50 @@
+//! Device.WiFi. values of OpenWrt (TR-181 Device:2.19) that are neither a UCI option nor
+//! a counter, read through the `wifi(<field>)` codec ([`super::wifi::Ctx::read`]):
+//! `AccessPoint.{i}.WPS.Status` from what the `wifi-iface` section asks hostapd for,
+//! `AccessPoint.{i}.Accounting.Enable` (an accounting server is configured), and
+//! `EndPoint.{i}.Profile.{i}.Status` from whether the station interface is associated
+//! (nl80211 lists the AP it is associated with as its one station).
+
+use super::doc::Section;
+use super::wifi::Ctx;
+
+fn on(v: Option<&str>) -> bool {
+    matches!(v, Some("1" | "yes" | "on" | "true" | "enabled"))
+}
+
+/// WPS.Status of an access point: `Disabled` unless WPS is asked for (`wps_pushbutton` or
+/// `wps_label`) with an encryption OpenWrt's hostapd configuration offers WPS with (open,
+/// WPA/WPA2-PSK, WPA2/WPA3 transition: not WEP, enterprise or WPA3-only); then
+/// `Unconfigured` when `wps_not_configured` is set (hostapd's `wps_state=1`), else
+/// `Configured` (`wps_state=2`).
+pub fn wps_status(iface: &Section) -> &'static str {
+    let wanted = on(iface.option("wps_pushbutton")) || on(iface.option("wps_label"));
+    let encryption = iface.option("encryption").unwrap_or("none");
+    let suited = encryption == "none" || encryption.starts_with("psk") || encryption.starts_with("sae-mixed");
+    match (wanted && suited, on(iface.option("wps_not_configured"))) {
+        (false, _) => "Disabled",
+        (true, true) => "Unconfigured",
+        (true, false) => "Configured",
+    }
+}
+
+/// Profile.Status of a station interface's (one) profile: `Disabled` when it or its radio
+/// is, `Active` while associated, else `Available`.
+pub fn profile_status(ctx: &Ctx, iface: &Section, disabled: bool) -> &'static str {
+    if disabled {
+        return "Disabled";
+    }
+    match ctx.ifname(iface) {
+        Some(dev) if !ctx.snap.stations_of(&dev).is_empty() => "Active",
+        _ => "Available",
+    }
+}
+
+/// Accounting.Enable: hostapd reports to RADIUS accounting when `acct_server` is set.
+pub fn accounting(iface: &Section) -> &'static str {
+    if iface.option("acct_server").is_some_and(|s| !s.is_empty()) {
+        "true"
+    } else {
+        "false"
+    }
+}
