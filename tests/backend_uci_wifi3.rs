@@ -164,3 +164,47 @@ fn the_engine_serves_the_profile_reference() {
     assert_eq!(value("Device.WiFi.AccessPoint.1.WPS.Status"), "Configured");
     assert_eq!(value("Device.WiFi.Radio.2.IEEE80211hSupported"), "true");
 }
+
+/// The Radio of a scanning netdev: the `wifi-device` of the `wifi-iface` with that netdev
+/// (by `ifname`, else by nl80211's interface serving its SSID).
+#[test]
+fn radio_of_a_netdev() {
+    use cwmpd::backend::uci::{doc::Doc, wifi_state::radio_of};
+    let text = fs::read_to_string(Path::new(FIXTURES).join("wireless")).unwrap();
+    let text = text.replace("config wifi-iface 'iot'\n", "config wifi-iface 'iot'\n\toption ifname 'phy0-ap1'\n");
+    let doc = Doc::parse(&text).unwrap();
+    let snap = snapshot(false);
+    assert_eq!(radio_of(&doc, &snap, "phy1-ap0").as_deref(), Some("radio1"));
+    assert_eq!(radio_of(&doc, &snap, "phy1-sta0").as_deref(), Some("radio1"));
+    assert_eq!(radio_of(&doc, &snap, "phy0-ap1").as_deref(), Some("radio0"));
+    assert_eq!(radio_of(&doc, &snap, "eth0"), None);
+}
+
+/// A NeighboringWiFiDiagnostic row's Radio, through the engine with the UCI backend: the
+/// reference to the Radio row of the `wifi-device` key the run stored.
+#[cfg(feature = "diagnostics")]
+#[test]
+fn neighbouring_result_names_its_radio() {
+    use cwmpd::backend::diagnostics::{neighboring_wifi, DiagnosticsBackend, Outcome, Results, Store};
+    use cwmpd::backend::linux::nl80211_scan::fixture::{ie, result};
+    use cwmpd::model::{Model, ModelState};
+    use cwmpd::proto::cpe::DiagnosticKind;
+    use cwmpd::proto::rpc::ParameterValueStruct;
+    let dir = root("neighbours", |w| w);
+    let mut state = ModelState::default();
+    let store = Store::default();
+    let mut m = Model::new(Box::new(DiagnosticsBackend::new(store.clone())), &state);
+    m.add_backend(Box::new(backend(&dir, false)), &state);
+    let nw = "Device.WiFi.NeighboringWiFiDiagnostic.";
+    let pv =
+        ParameterValueStruct { name: format!("{nw}DiagnosticsState"), value: "Requested".into(), value_type: None };
+    m.set_parameter_values(&[pv], "k", &mut state).unwrap();
+    let run = store.start(DiagnosticKind::NeighboringWiFi).unwrap();
+    let heard = [result([2, 0, 0, 0, 0, 7], 5180, -7000, 1, &ie(0, b"Other"))];
+    let rows = neighboring_wifi::rows(&heard, &[], Some("radio1"), &mut Vec::new());
+    let results = Results { values: Default::default(), rows };
+    assert!(store.finish(&run, Outcome { state: "Complete", results }));
+    let value = |name: &str| m.get_parameter_values(&[format!("{nw}{name}").into()]).unwrap().remove(0).value;
+    assert_eq!(value("Result.1.Radio"), "Device.WiFi.Radio.2");
+    assert_eq!(value("Result.1.SSID"), "Other");
+}

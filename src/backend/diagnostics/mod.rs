@@ -193,11 +193,12 @@ impl DiagnosticsBackend {
         let g = self.store.lock();
         let t = g.tests.get(&spec.kind);
         if table {
-            return t
-                .and_then(|t| Self::row(spec, &t.results, at))
-                .and_then(|r| r.get(param))
-                .cloned()
-                .map(Value::Text);
+            let v = t.and_then(|t| Self::row(spec, &t.results, at)).and_then(|r| r.get(param))?;
+            return Some(if param == params::RADIO {
+                Value::row(params::RADIO_TABLE, v)
+            } else {
+                Value::Text(v.clone())
+            });
         }
         if param == STATE {
             return Some(Value::Text(t.map(|t| t.state.as_str()).filter(|s| !s.is_empty()).unwrap_or("None").into()));

@@ -2,7 +2,8 @@
 //! radio (nl80211, Linux `include/uapi/linux/nl80211.h`: NL80211_CMD_TRIGGER_SCAN on one
 //! interface of each wiphy, then the NL80211_CMD_GET_SCAN dump) and stores one `Result.{i}.`
 //! row per BSS heard (the sans-IO [`crate::backend::linux::nl80211_scan`]), with the noise of
-//! its channel from the interface's GET_SURVEY dump when the driver keeps one.
+//! its channel from the interface's GET_SURVEY dump when the driver keeps one, and its Radio
+//! (the `wifi-device` of the scanning interface in OpenWrt's wireless file; absent elsewhere).
 //!
 //! The DiagnosticsState rules are those of every test (`crate::proto::cpe::diagnostics`):
 //! the run starts after the session that requested it and ends `Complete`, or `Error` (the
@@ -13,7 +14,10 @@
 
 use super::{Outcome, Results};
 use crate::backend::linux::nl80211::{self, Interface, Survey};
+use crate::backend::linux::wifi::Snapshot;
 use crate::backend::linux::{nl80211_scan, socket};
+use crate::backend::uci::doc::Doc;
+use crate::backend::uci::wifi_state;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -22,6 +26,8 @@ use std::time::Duration;
 pub const SCAN_WAIT: Duration = Duration::from_secs(6);
 const STEP: Duration = Duration::from_millis(100);
 const EBUSY: i32 = 16;
+/// Where the Radio rows (`wifi-device` sections) of the interfaces are configured (OpenWrt).
+const WIRELESS: &str = "/etc/config/wireless";
 
 type Row = BTreeMap<String, String>;
 
@@ -53,14 +59,18 @@ fn scan_rows(cancel: &AtomicBool) -> Option<Vec<Row>> {
         std::thread::sleep(STEP);
         waited = waited.saturating_add(STEP);
     }
+    let wireless = std::fs::read_to_string(WIRELESS).ok().and_then(|t| Doc::parse(&t).ok());
+    let snap = Snapshot { interfaces, ..Snapshot::default() };
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for ifindex in scanning {
+        let ifname = snap.interfaces.iter().find(|i| i.ifindex == ifindex).map(|i| i.ifname.as_str()).unwrap_or("");
+        let radio = wireless.as_ref().and_then(|doc| wifi_state::radio_of(doc, &snap, ifname));
         let dump = |command| socket::generic_dump(&|seq| nl80211::dump_request(family, command, Some(ifindex), seq));
         let surveys: Vec<Survey> =
             dump(nl80211::CMD_GET_SURVEY).unwrap_or_default().iter().filter_map(|p| nl80211::survey(p)).collect();
         let Ok(results) = socket::generic_dump(&|seq| nl80211_scan::request(family, ifindex, seq)) else { continue };
-        out.extend(rows(&results, &surveys, &mut seen));
+        out.extend(rows(&results, &surveys, radio.as_deref(), &mut seen));
     }
     Some(out)
 }
@@ -93,8 +103,9 @@ pub fn per_wiphy(interfaces: &[Interface]) -> Vec<Vec<u32>> {
 }
 
 /// The rows of one interface's GET_SCAN answers (payloads after nlmsghdr), each BSS once
-/// across the radios (`seen`), with the noise its channel's survey has.
-pub fn rows(results: &[Vec<u8>], surveys: &[Survey], seen: &mut Vec<[u8; 6]>) -> Vec<Row> {
+/// across the radios (`seen`), with the noise its channel's survey has and the key of the
+/// interface's Radio row (its `wifi-device`), when the wireless configuration names it.
+pub fn rows(results: &[Vec<u8>], surveys: &[Survey], radio: Option<&str>, seen: &mut Vec<[u8; 6]>) -> Vec<Row> {
     let mut out = Vec::new();
     for bss in results.iter().filter_map(|p| nl80211_scan::bss(p)) {
         if seen.contains(&bss.bssid) {
@@ -102,7 +113,11 @@ pub fn rows(results: &[Vec<u8>], surveys: &[Survey], seen: &mut Vec<[u8; 6]>) ->
         }
         seen.push(bss.bssid);
         let noise = bss.freq.and_then(|f| surveys.iter().find(|s| s.freq == f)?.noise);
-        out.push(bss.result(noise));
+        let mut row = bss.result(noise);
+        if let Some(key) = radio {
+            row.insert(super::params::RADIO.to_string(), key.to_string());
+        }
+        out.push(row);
     }
     out
 }
@@ -126,19 +141,20 @@ mod tests {
         let b = result([2, 0, 0, 0, 0, 2], 5180, -7000, 0x0011, &ie(0, b"Two"));
         let surveys = [Survey { freq: 2412, noise: Some(-95), in_use: false }];
         let mut seen = Vec::new();
-        let first = rows(&[a.clone(), b, vec![34, 1]], &surveys, &mut seen);
+        let first = rows(&[a.clone(), b, vec![34, 1]], &surveys, Some("radio0"), &mut seen);
         assert_eq!(first.len(), 2);
         assert_eq!(first[0].get("Noise").map(String::as_str), Some("-95"));
         assert_eq!(first[1].get("Noise"), None);
         assert_eq!(first[1].get("SecurityModeEnabled").map(String::as_str), Some("WEP"));
         // Heard again by the other radio: not listed twice.
-        assert!(rows(&[a], &[], &mut seen).is_empty());
+        assert_eq!(first[1].get("Radio").map(String::as_str), Some("radio0"));
+        assert!(rows(&[a], &[], None, &mut seen).is_empty());
     }
 
     const NW: &str = "Device.WiFi.NeighboringWiFiDiagnostic.";
 
     /// Through the engine: DiagnosticsState Requested, a run's rows stored, every parameter
-    /// of the schema but Radio served and valid, the rows gone with the next request.
+    /// of the schema served and valid, the rows gone with the next request.
     #[test]
     fn result_rows_through_the_engine() {
         use super::super::{Change, DiagnosticsBackend, Store};
@@ -177,14 +193,16 @@ mod tests {
         let heard =
             [result([2, 0, 0, 0, 0, 9], 5200, -6100, 0x0011, &ies), result([2, 0, 0, 0, 0, 8], 2462, -8000, 1, &[])];
         let surveys = [Survey { freq: 5200, noise: Some(-97), in_use: true }];
-        let rows = rows(&heard, &surveys, &mut Vec::new());
+        let rows = rows(&heard, &surveys, Some("radio1"), &mut Vec::new());
         assert!(store.finish(&run, Outcome { state: "Complete", results: Results { values: BTreeMap::new(), rows } }));
         let all = m.get_parameter_values(&[NW.into()]).unwrap();
         let value = |n: &str| all.iter().find(|p| p.name == format!("{NW}{n}")).map(|p| p.value.as_str());
         assert_eq!((value("DiagnosticsState"), value("ResultNumberOfEntries")), (Some("Complete"), Some("2")));
         let object = crate::schema::object("Device.WiFi.NeighboringWiFiDiagnostic.Result.{i}.").unwrap();
         let first: Vec<_> = all.iter().filter(|p| p.name.starts_with(&format!("{NW}Result.1."))).collect();
-        assert_eq!(first.len(), object.params.len() - 1, "all but Radio: {first:?}");
+        // Radio names no row here (no UCI backend): the reference is dropped, the value empty.
+        assert_eq!(first.len(), object.params.len(), "{first:?}");
+        assert_eq!(value("Result.1.Radio"), Some(""));
         // (DiagnosticsState: `canonical` checks what an ACS may write, and Complete is read-only.)
         for p in all.iter().filter(|p| p.name.contains(".Result.")) {
             let spec = object.param(p.name.rsplit('.').next().unwrap()).unwrap();

@@ -27,6 +27,10 @@ pub struct Table {
 /// The reference parameter of every test (a row of `Device.IP.Interface.{i}.`).
 pub const INTERFACE: &str = "Interface";
 pub const STATE: &str = "DiagnosticsState";
+/// The one result-row parameter that is a reference: a NeighboringWiFiDiagnostic row's
+/// `Radio`, stored as the key of its `Device.WiFi.Radio.{i}.` row.
+pub const RADIO: &str = "Radio";
+pub const RADIO_TABLE: &str = "Device.WiFi.Radio.{i}.";
 
 const IPPING: Spec = Spec {
     kind: DiagnosticKind::IpPing,
@@ -144,8 +148,7 @@ const SERVER_SELECTION: Spec = Spec {
 };
 
 /// `Device.WiFi.NeighboringWiFiDiagnostic.`: no test parameters; one row per BSS heard
-/// (`super::neighboring_wifi`). `Radio` is not served: the scan knows the wiphy, not the
-/// data model's Radio row.
+/// (`super::neighboring_wifi`); `Radio` is a reference ([`RADIO`]).
 const NEIGHBORING_WIFI: Spec = Spec {
     kind: DiagnosticKind::NeighboringWiFi,
     config: &[],
@@ -154,6 +157,7 @@ const NEIGHBORING_WIFI: Spec = Spec {
         name: "Result",
         count: "ResultNumberOfEntries",
         params: &[
+            RADIO,
             "SSID",
             "BSSID",
             "Mode",

@@ -3,10 +3,13 @@
 //! `AccessPoint.{i}.WPS.Status` from what the `wifi-iface` section asks hostapd for,
 //! `AccessPoint.{i}.Accounting.Enable` (an accounting server is configured), and
 //! `EndPoint.{i}.Profile.{i}.Status` from whether the station interface is associated
-//! (nl80211 lists the AP it is associated with as its one station).
+//! (nl80211 lists the AP it is associated with as its one station). Also the Radio row
+//! (`wifi-device` key) of a netdev, for `NeighboringWiFiDiagnostic.Result.{i}.Radio`.
 
-use super::doc::Section;
+use super::doc::{Doc, Section};
 use super::wifi::Ctx;
+use crate::backend::linux::wifi::Snapshot;
+use std::path::Path;
 
 fn on(v: Option<&str>) -> bool {
     matches!(v, Some("1" | "yes" | "on" | "true" | "enabled"))
@@ -47,4 +50,13 @@ pub fn accounting(iface: &Section) -> &'static str {
     } else {
         "false"
     }
+}
+
+/// The `wifi-device` whose `wifi-iface` has the netdev `ifname` (its `ifname` option, else
+/// the one nl80211 interface of its mode serving its SSID: [`Ctx::ifname`]).
+pub fn radio_of(doc: &Doc, snap: &Snapshot, ifname: &str) -> Option<String> {
+    let ctx = Ctx { root: Path::new("/"), snap, doc };
+    let iface =
+        doc.sections().into_iter().find(|s| s.kind == "wifi-iface" && ctx.ifname(s).as_deref() == Some(ifname))?;
+    iface.option("device").map(str::to_string)
 }
