@@ -1,6 +1,7 @@
 //! TR-181 Device:2.19 `Device.WiFi.NeighboringWiFiDiagnostic.`: one run scans with every
 //! radio (nl80211, Linux `include/uapi/linux/nl80211.h`: NL80211_CMD_TRIGGER_SCAN on one
-//! interface of each wiphy, then the NL80211_CMD_GET_SCAN dump) and stores one `Result.{i}.`
+//! interface of each wiphy, flushing older results, with the AP flag on an access point;
+//! then the NL80211_CMD_GET_SCAN dump) and stores one `Result.{i}.`
 //! row per BSS heard (the sans-IO [`crate::backend::linux::nl80211_scan`]), with the noise of
 //! its channel from the interface's GET_SURVEY dump when the driver keeps one, and its Radio
 //! (the `wifi-device` of the scanning interface in OpenWrt's wireless file; absent elsewhere).
@@ -45,7 +46,12 @@ fn scan_rows(cancel: &AtomicBool) -> Option<Vec<Row>> {
     let interfaces: Vec<Interface> = answers.ok()?.iter().filter_map(|p| nl80211::interface(p)).collect();
     let scanning: Vec<u32> = per_wiphy(&interfaces)
         .iter()
-        .filter_map(|candidates| candidates.iter().copied().find(|i| trigger(family, *i)))
+        .filter_map(|candidates| {
+            candidates.iter().copied().find(|i| {
+                let ap = interfaces.iter().any(|x| x.ifindex == *i && x.iftype == Some(nl80211::IFTYPE_AP));
+                trigger(family, *i, ap)
+            })
+        })
         .collect();
     if scanning.is_empty() {
         log::warn!("NeighboringWiFiDiagnostic: no radio accepted a scan");
@@ -76,8 +82,8 @@ fn scan_rows(cancel: &AtomicBool) -> Option<Vec<Row>> {
 }
 
 /// Starts a scan on `ifindex`: true when the kernel accepted it or already scans.
-fn trigger(family: u16, ifindex: u32) -> bool {
-    match socket::generic_or_errno(&|seq| nl80211_scan::trigger_request(family, ifindex, seq)) {
+fn trigger(family: u16, ifindex: u32, ap: bool) -> bool {
+    match socket::generic_or_errno(&|seq| nl80211_scan::trigger_request(family, ifindex, ap, seq)) {
         Ok(Ok(_)) | Ok(Err(EBUSY)) => true,
         Ok(Err(errno)) => {
             log::debug!("NeighboringWiFiDiagnostic: scan on ifindex {ifindex} refused (errno {errno})");

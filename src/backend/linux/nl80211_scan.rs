@@ -18,7 +18,11 @@ pub const CMD_GET_SCAN: u8 = 32;
 pub const CMD_TRIGGER_SCAN: u8 = 33;
 const ATTR_IFINDEX: u16 = 3;
 const ATTR_BSS: u16 = 47;
+const ATTR_SCAN_FLAGS: u16 = 158;
 const NLM_F_ACK: u16 = 0x4;
+/// `enum nl80211_scan_flags`.
+const SCAN_FLAG_FLUSH: u32 = 1 << 1;
+const SCAN_FLAG_AP: u32 = 1 << 2;
 
 const BSS_BSSID: u16 = 1;
 const BSS_FREQUENCY: u16 = 2;
@@ -33,9 +37,12 @@ const CAP_ESS: u16 = 0x0001;
 const CAP_IBSS: u16 = 0x0002;
 const CAP_PRIVACY: u16 = 0x0010;
 
-/// TRIGGER_SCAN on interface `ifindex` (all channels, the wildcard SSID), acknowledged.
-pub fn trigger_request(family: u16, ifindex: u32, seq: u32) -> Vec<u8> {
-    let attrs = attr(ATTR_IFINDEX, &ifindex.to_ne_bytes());
+/// TRIGGER_SCAN on interface `ifindex` (all channels, the wildcard SSID), acknowledged:
+/// the kernel's older results flushed first, and on an access point (`ap`) the AP flag,
+/// without which mac80211 refuses to scan while beaconing (the driver must support it).
+pub fn trigger_request(family: u16, ifindex: u32, ap: bool, seq: u32) -> Vec<u8> {
+    let flags = SCAN_FLAG_FLUSH | if ap { SCAN_FLAG_AP } else { 0 };
+    let attrs = [attr(ATTR_IFINDEX, &ifindex.to_ne_bytes()), attr(ATTR_SCAN_FLAGS, &flags.to_ne_bytes())].concat();
     message(family, NLM_F_REQUEST | NLM_F_ACK, CMD_TRIGGER_SCAN, seq, &attrs)
 }
 

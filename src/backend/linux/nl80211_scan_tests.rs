@@ -7,9 +7,11 @@ const AP: [u8; 6] = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
 
 #[test]
 fn requests_name_the_interface() {
-    let t = trigger_request(0x1c, 7, 9);
-    assert_eq!((t.len(), t[16], u16::from_ne_bytes([t[6], t[7]])), (28, CMD_TRIGGER_SCAN, NLM_F_REQUEST | NLM_F_ACK));
-    assert_eq!(&t[20..28], &[8, 0, 3, 0, 7, 0, 0, 0]);
+    let t = trigger_request(0x1c, 7, false, 9);
+    assert_eq!((t.len(), t[16], u16::from_ne_bytes([t[6], t[7]])), (36, CMD_TRIGGER_SCAN, NLM_F_REQUEST | NLM_F_ACK));
+    assert_eq!(&t[20..36], &[8, 0, 3, 0, 7, 0, 0, 0, 8, 0, 158, 0, 2, 0, 0, 0]);
+    // On an access point: flush and AP.
+    assert_eq!(&trigger_request(0x1c, 7, true, 9)[32..36], &[6, 0, 0, 0]);
     let d = request(0x1c, 7, 9);
     assert_eq!((d[16], u16::from_ne_bytes([d[6], d[7]])), (CMD_GET_SCAN, NLM_F_REQUEST | 0x300));
 }

@@ -58,9 +58,10 @@ const EXT_EHT_OP: u8 = 106;
 const EXT_EHT_CAP: u8 = 108;
 const OUI_WPA: [u8; 4] = [0x00, 0x50, 0xf2, 0x01];
 
-/// AKM suite types (00-0F-AC): IEEE 802.11-2020 Table 9-151.
-const AKM_8021X: [u8; 4] = [1, 3, 5, 11];
-const AKM_8021X_WPA3: [u8; 2] = [12, 13];
+/// AKM suite types (00-0F-AC): IEEE 802.11-2020 Table 9-151. 802.1X with SHA-256 (5) or
+/// Suite B (11, 12, 13) alone is WPA3-Enterprise; beside plain 802.1X (1, FT 3), WPA2's.
+const AKM_8021X: [u8; 2] = [1, 3];
+const AKM_8021X_WPA3: [u8; 4] = [5, 11, 12, 13];
 const AKM_PSK: [u8; 3] = [2, 4, 6];
 const AKM_SAE: [u8; 4] = [8, 9, 24, 25];
 const AKM_OWE: u8 = 18;
@@ -167,7 +168,8 @@ impl Ies {
         if has(rsn_akm, &AKM_8021X_WPA3) && !has(rsn_akm, &AKM_8021X) {
             return "WPA3-Enterprise";
         }
-        match (has(rsn_akm, &AKM_PSK), has(rsn_akm, &AKM_8021X), wpa_psk, wpa_eap) {
+        let rsn_eap = has(rsn_akm, &AKM_8021X) || has(rsn_akm, &AKM_8021X_WPA3);
+        match (has(rsn_akm, &AKM_PSK), rsn_eap, wpa_psk, wpa_eap) {
             (true, _, true, _) => "WPA-WPA2",
             (true, _, false, _) => "WPA2",
             (false, true, _, true) => "WPA-WPA2-Enterprise",

@@ -56,6 +56,8 @@ fn security_modes() {
     assert_eq!(with_rsn(&[2, 8], &[4]).security(true), "WPA2-PSK-WPA3-SAE");
     assert_eq!(with_rsn(&[1], &[4]).security(true), "WPA2-Enterprise");
     assert_eq!(with_rsn(&[12], &[9]).security(true), "WPA3-Enterprise");
+    assert_eq!(with_rsn(&[5], &[4]).security(true), "WPA3-Enterprise");
+    assert_eq!(with_rsn(&[1, 5], &[4]).security(true), "WPA2-Enterprise", "WPA3 transition");
     assert_eq!(with_rsn(&[18], &[4]).security(true), "OWE");
     let mixed = parse(&[ie(48, &rsn(&[2, 4], &[2], IEEE)), wpa(&[2], &[2])].concat());
     assert_eq!((mixed.security(true), mixed.encryption(true).as_str()), ("WPA-WPA2", "TKIP,AES"));
