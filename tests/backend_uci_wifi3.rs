@@ -114,15 +114,20 @@ fn wps_status_follows_the_configuration() {
     assert_eq!(get(&b, WPS, &["default_radio0"], "Status").as_deref(), Some("Configured"));
     assert_eq!(get(&b, WPS, &["default_radio1"], "Status").as_deref(), Some("Disabled"));
     assert_eq!(get(&b, WPS, &["iot"], "Status").as_deref(), Some("Disabled"));
-    let unconfigured = |w: String| {
-        w.replace("\toption wps_pushbutton '1'\n", "\toption wps_pushbutton '1'\n\toption wps_not_configured '1'\n")
+    let other = |w: String| {
+        w.replace("\toption wps_pushbutton '1'\n", "\toption wps_pushbutton '1'\n\toption wps_ap_setup_locked '1'\n")
             .replace("config wifi-iface 'iot'\n", "config wifi-iface 'iot'\n\toption wps_label '1'\n")
+            .replace("option encryption 'psk2'\n", "option encryption 'none'\n")
             .replace("option encryption 'psk2+ccmp'", "option encryption 'wpa2'\n\toption wps_pushbutton '1'")
     };
-    let b = backend(&root("wps2", unconfigured), false);
-    assert_eq!(get(&b, WPS, &["default_radio0"], "Status").as_deref(), Some("Unconfigured"));
-    assert_eq!(get(&b, WPS, &["iot"], "Status").as_deref(), Some("Configured"), "label only, psk2");
+    let b = backend(&root("wps2", other), false);
+    assert_eq!(get(&b, WPS, &["default_radio0"], "Status").as_deref(), Some("SetupLocked"));
+    assert_eq!(get(&b, WPS, &["iot"], "Status").as_deref(), Some("Unconfigured"), "open network, label");
     assert_eq!(get(&b, WPS, &["default_radio1"], "Status").as_deref(), Some("Disabled"), "no WPS with enterprise");
+    let backhaul =
+        |w: String| w.replace("\toption wps_pushbutton '1'\n", "\toption wps_pushbutton '1'\n\toption multi_ap '1'\n");
+    let b = backend(&root("wps3", backhaul), false);
+    assert_eq!(get(&b, WPS, &["default_radio0"], "Status").as_deref(), Some("Disabled"), "Multi-AP backhaul");
 }
 
 #[test]

@@ -15,19 +15,29 @@ fn on(v: Option<&str>) -> bool {
     matches!(v, Some("1" | "yes" | "on" | "true" | "enabled"))
 }
 
-/// WPS.Status of an access point: `Disabled` unless WPS is asked for (`wps_pushbutton` or
-/// `wps_label`) with an encryption OpenWrt's hostapd configuration offers WPS with (open,
-/// WPA/WPA2-PSK, WPA2/WPA3 transition: not WEP, enterprise or WPA3-only); then
-/// `Unconfigured` when `wps_not_configured` is set (hostapd's `wps_state=1`), else
-/// `Configured` (`wps_state=2`).
+/// WPS.Status of an access point, as OpenWrt's hostapd.sh configures it: WPS runs when
+/// `wps_pushbutton` or `wps_label` is set with an open, OWE, PSK or SAE encryption (not
+/// WEP or enterprise) on a BSS that is not a Multi-AP backhaul (`multi_ap 1`); then
+/// `SetupLocked` with `wps_ap_setup_locked` (hostapd `ap_setup_locked`), `Unconfigured` for
+/// an open or OWE network (hostapd.sh's `wps_state=1`), else `Configured` (`wps_state=2`).
 pub fn wps_status(iface: &Section) -> &'static str {
     let wanted = on(iface.option("wps_pushbutton")) || on(iface.option("wps_label"));
     let encryption = iface.option("encryption").unwrap_or("none");
-    let suited = encryption == "none" || encryption.starts_with("psk") || encryption.starts_with("sae-mixed");
-    match (wanted && suited, on(iface.option("wps_not_configured"))) {
-        (false, _) => "Disabled",
-        (true, true) => "Unconfigured",
-        (true, false) => "Configured",
+    let (possible, unconfigured) = match encryption.split('+').next().unwrap_or("") {
+        "none" | "owe" => (true, true),
+        "psk" | "psk2" | "psk-mixed" | "sae" | "sae-mixed" => (true, false),
+        _ => (false, false),
+    };
+    if !(wanted && possible) || iface.option("multi_ap") == Some("1") {
+        return "Disabled";
+    }
+    if on(iface.option("wps_ap_setup_locked")) {
+        return "SetupLocked";
+    }
+    if unconfigured {
+        "Unconfigured"
+    } else {
+        "Configured"
     }
 }
 
