@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu,nl80211_scan}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -70,6 +70,9 @@ printf '\x13\x01\x00\x00\x0a\x00\x06\x00\x02\x00\x00\x00\x00\x01\x00\x00\x14\x00
 printf '\x33\x01\x00\x00\x18\x00\x54\x80\x08\x00\x01\x00\x3c\x14\x00\x00\x05\x00\x02\x00\xa1\x00\x00\x00\x04\x00\x03\x00' > fuzz/corpus/nl80211_parse/survey
 printf '\x03\x01\x00\x00\x08\x00\x01\x00\x00\x00\x00\x00\x20\x00\x16\x80\x1c\x00\x01\x80\x18\x00\x01\x80\x14\x00\x00\x80\x08\x00\x01\x00\x6c\x09\x00\x00\x08\x00\x01\x00\x85\x09\x00\x00' > fuzz/corpus/nl80211_parse/wiphy
 printf '\x07\x01\x00\x00\x08\x00\x03\x00\x05\x00\x00\x00\x0c\x00\x04\x00wlan0\x00\x00\x00\x0b\x00\x34\x00OpenWrt\x00\x08\x00\x26\x00\x6c\x09\x00\x00' > fuzz/corpus/nl80211_parse/interface
+# A NEW_SCAN_RESULTS payload: BSS nest with BSSID, 2437 MHz, capability ESS|Privacy, IEs
+# SSID "Cafe", rates, TIM, an RSNE (CCMP, PSK) and HE Operation with 6 GHz information.
+printf '\x22\x01\x00\x00\x58\x00\x2f\x80\x0a\x00\x01\x00\x02\x11\x22\x33\x44\x55\x00\x00\x08\x00\x02\x00\x85\x09\x00\x00\x06\x00\x05\x00\x11\x04\x00\x00\x3a\x00\x06\x00\x00\x04Cafe\x01\x04\x82\x84\x0c\x12\x05\x04\x00\x02\x00\x00\x30\x14\x01\x00\x00\x0f\xac\x04\x01\x00\x00\x0f\xac\x04\x01\x00\x00\x0f\xac\x02\x00\x00\xff\x0c\x24\x00\x00\x02\x00\xfc\xff\x25\x02\x27\x00\x06\x00\x00' > fuzz/corpus/nl80211_scan/bss
 printf '29 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n41 29 7:3 / /mnt/usb\\040disk ro master:2 - vfat /dev/loop3 ro\n' > fuzz/corpus/mountinfo/lines
 printf '\x00# shares\n[global]\n\tworkgroup = HOME\n; c\n[Music]\n   path = /mnt/usb/music\n   guest ok = yes\n[docs]\npath = /srv/\\\n docs\r\n\x01/mnt/new' > fuzz/corpus/smbconf/conf
 cp tests/fixtures/openwrt-24.10/etc/config/mosquitto tests/fixtures/openwrt-24.10/etc/config/uhttpd fuzz/corpus/uci_services/
@@ -80,7 +83,7 @@ printf 'option:router,192.168.1.1' > fuzz/corpus/dnsmasq_option/router
 printf '252,01:02:0a' > fuzz/corpus/dnsmasq_option/hex
 printf '\x06\xc0\xa8\x01\x01' > fuzz/corpus/dnsmasq_option/bytes
 printf '# exports\n/srv/nfs 192.168.1.0/24(rw,sync) \\\n  10.0.0.1(ro)\n"/mnt/usb/my files" *(ro)\n/mnt/a\\040b\n' > fuzz/corpus/exports/lines
-for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu; do
+for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu nl80211_scan; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

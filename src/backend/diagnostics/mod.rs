@@ -17,7 +17,8 @@
 //! ([`udpecho_config`], the responder thread in [`udpecho_server`]): configuration, kept
 //! across restarts, not a test.
 //! [`http`] runs DownloadDiagnostics and UploadDiagnostics over TCP; [`ipcap`] runs
-//! IPLayerCapacityMetrics (TR-471) against a UDP speed test server (OB-UDPST protocol 20).
+//! IPLayerCapacityMetrics (TR-471) against a UDP speed test server (OB-UDPST protocol 20);
+//! [`neighboring_wifi`] runs `Device.WiFi.NeighboringWiFiDiagnostic.` (an nl80211 scan).
 
 pub mod http;
 mod http_loop;
@@ -27,6 +28,7 @@ pub mod ipcap;
 pub mod ipcap_params;
 pub mod ipping;
 pub mod marking;
+pub mod neighboring_wifi;
 pub mod nslookup;
 pub mod params;
 pub mod run;
@@ -194,11 +196,12 @@ impl DiagnosticsBackend {
         let g = self.store.lock();
         let t = g.tests.get(&spec.kind);
         if table {
-            return t
-                .and_then(|t| Self::row(spec, &t.results, at))
-                .and_then(|r| r.get(param))
-                .cloned()
-                .map(Value::Text);
+            let v = t.and_then(|t| Self::row(spec, &t.results, at)).and_then(|r| r.get(param))?;
+            return Some(if param == params::RADIO {
+                Value::row(params::RADIO_TABLE, v)
+            } else {
+                Value::Text(v.clone())
+            });
         }
         if param == STATE {
             return Some(Value::Text(t.map(|t| t.state.as_str()).filter(|s| !s.is_empty()).unwrap_or("None").into()));

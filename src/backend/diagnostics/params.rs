@@ -27,6 +27,10 @@ pub struct Table {
 /// The reference parameter of every test (a row of `Device.IP.Interface.{i}.`).
 pub const INTERFACE: &str = "Interface";
 pub const STATE: &str = "DiagnosticsState";
+/// The one result-row parameter that is a reference: a NeighboringWiFiDiagnostic row's
+/// `Radio`, stored as the key of its `Device.WiFi.Radio.{i}.` row.
+pub const RADIO: &str = "Radio";
+pub const RADIO_TABLE: &str = "Device.WiFi.Radio.{i}.";
 
 const IPPING: Spec = Spec {
     kind: DiagnosticKind::IpPing,
@@ -143,6 +147,37 @@ const SERVER_SELECTION: Spec = Spec {
     table: None,
 };
 
+/// `Device.WiFi.NeighboringWiFiDiagnostic.`: no test parameters; one row per BSS heard
+/// (`super::neighboring_wifi`); `Radio` is a reference ([`RADIO`]).
+const NEIGHBORING_WIFI: Spec = Spec {
+    kind: DiagnosticKind::NeighboringWiFi,
+    config: &[],
+    results: &[],
+    table: Some(Table {
+        name: "Result",
+        count: "ResultNumberOfEntries",
+        params: &[
+            RADIO,
+            "SSID",
+            "BSSID",
+            "Mode",
+            "Channel",
+            "SignalStrength",
+            "SecurityModeEnabled",
+            "EncryptionMode",
+            "OperatingFrequencyBand",
+            "SupportedStandards",
+            "OperatingStandards",
+            "OperatingChannelBandwidth",
+            "BeaconPeriod",
+            "Noise",
+            "BasicDataTransferRates",
+            "SupportedDataTransferRates",
+            "DTIMPeriod",
+        ],
+    }),
+};
+
 /// The tests this build runs (a test is served only once it really runs).
 pub const SPECS: &[Spec] = &[
     IPPING,
@@ -153,6 +188,7 @@ pub const SPECS: &[Spec] = &[
     super::http_params::DOWNLOAD,
     super::http_params::UPLOAD,
     super::ipcap_params::IPCAP,
+    NEIGHBORING_WIFI,
 ];
 
 pub fn spec(kind: DiagnosticKind) -> Option<&'static Spec> {

@@ -21,6 +21,7 @@ pub fn run(run: &Run) -> Outcome {
         DiagnosticKind::Download => super::http::run(run, super::http::Direction::Download),
         DiagnosticKind::Upload => super::http::run(run, super::http::Direction::Upload),
         DiagnosticKind::IpLayerCapacity => super::ipcap::run(run),
+        DiagnosticKind::NeighboringWiFi => super::neighboring_wifi::scan(&run.cancel),
     }
 }
 

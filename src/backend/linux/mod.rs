@@ -44,6 +44,7 @@ mod ip;
 mod net;
 pub mod netlink;
 pub mod nl80211;
+pub mod nl80211_scan;
 pub mod nl80211_wiphy;
 mod objects;
 mod openwrt;
@@ -58,6 +59,7 @@ pub mod tc;
 pub mod tz;
 pub mod watch;
 pub mod wifi;
+pub mod wifi_ies;
 
 pub use net::status as net_status;
 pub use objects::OBJECTS;

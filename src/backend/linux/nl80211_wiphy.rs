@@ -4,7 +4,9 @@
 //! rates and HT/VHT/HE/EHT capabilities, for TR-181 Device:2.19 `Device.WiFi.Radio.{i}.`
 //! SupportedFrequencyBands, SupportedStandards, PossibleChannels,
 //! SupportedDataTransmitRates, SupportedOperatingChannelBandwidths, MaxSupportedSSIDs (AP
-//! interfaces its interface combinations allow) and MaxSupportedAssociations.
+//! interfaces its interface combinations allow), MaxSupportedAssociations, RetryLimit and
+//! LongRetryLimit (dot11ShortRetryLimit, dot11LongRetryLimit) and IEEE80211hSupported
+//! (a combination that detects radar, i.e. DFS).
 //!
 //! No I/O, no panics: the parts of one wiphy are merged with [`merge`]; an attribute of the
 //! wrong size is left out.
@@ -17,6 +19,9 @@ const ATTR_WIPHY: u16 = 1;
 const ATTR_WIPHY_BANDS: u16 = 22;
 const ATTR_SPLIT_WIPHY_DUMP: u16 = 174;
 const ATTR_INTERFACE_COMBINATIONS: u16 = 120;
+const ATTR_WIPHY_RETRY_SHORT: u16 = 61;
+const ATTR_WIPHY_RETRY_LONG: u16 = 62;
+const COMB_RADAR_DETECT_WIDTHS: u16 = 5;
 const ATTR_MAX_AP_ASSOC_STA: u16 = 202;
 const COMB_LIMITS: u16 = 1;
 const COMB_MAXNUM: u16 = 2;
@@ -82,6 +87,18 @@ pub struct Wiphy {
     pub max_ssids: Option<u32>,
     /// Stations the driver supports in AP mode, when it says.
     pub max_assoc: Option<u32>,
+    /// dot11ShortRetryLimit and dot11LongRetryLimit.
+    pub retry_short: Option<u8>,
+    pub retry_long: Option<u8>,
+    /// Whether an interface combination detects radar (DFS); `None`: no combinations.
+    pub dfs: Option<bool>,
+}
+
+/// Whether any combination of an INTERFACE_COMBINATIONS attribute has radar widths.
+fn radar(data: &[u8]) -> bool {
+    attributes(data).any(|comb| {
+        attributes(comb.data).any(|a| a.kind == COMB_RADAR_DETECT_WIDTHS && u32_attr(a.data).is_some_and(|w| w != 0))
+    })
 }
 
 /// The most AP interfaces of the combinations in an INTERFACE_COMBINATIONS attribute.
@@ -143,7 +160,12 @@ pub fn part(payload: &[u8]) -> Option<Wiphy> {
     for a in &attrs {
         match a.kind {
             ATTR_WIPHY_BANDS => w.bands.extend(attributes(a.data).map(|b| band(b.kind, b.data))),
-            ATTR_INTERFACE_COMBINATIONS => w.max_ssids = max_aps(a.data),
+            ATTR_INTERFACE_COMBINATIONS => {
+                w.max_ssids = max_aps(a.data);
+                w.dfs = Some(radar(a.data));
+            }
+            ATTR_WIPHY_RETRY_SHORT => w.retry_short = a.data.first().copied().filter(|_| a.data.len() == 1),
+            ATTR_WIPHY_RETRY_LONG => w.retry_long = a.data.first().copied().filter(|_| a.data.len() == 1),
             ATTR_MAX_AP_ASSOC_STA => w.max_assoc = u32_attr(a.data).filter(|n| *n > 0),
             _ => {}
         }
@@ -167,6 +189,9 @@ pub fn merge(parts: impl IntoIterator<Item = Wiphy>) -> Vec<Wiphy> {
         };
         w.max_ssids = w.max_ssids.or(p.max_ssids);
         w.max_assoc = w.max_assoc.or(p.max_assoc);
+        w.retry_short = w.retry_short.or(p.retry_short);
+        w.retry_long = w.retry_long.or(p.retry_long);
+        w.dfs = w.dfs.or(p.dfs);
         for b in p.bands {
             match w.bands.iter_mut().find(|x| x.id == b.id) {
                 Some(x) => {
@@ -313,6 +338,23 @@ pub mod fixture {
         )
     }
 
+    /// A NEW_WIPHY first part: the retry limits and one combination with these radar widths.
+    pub fn retry_part(index: u32, short: u8, long: u8, radar_widths: u32) -> Vec<u8> {
+        let comb = nest(
+            1,
+            &[attr(COMB_MAXNUM, &1u32.to_ne_bytes()), attr(COMB_RADAR_DETECT_WIDTHS, &radar_widths.to_ne_bytes())],
+        );
+        payload(
+            3,
+            &[
+                attr(ATTR_WIPHY, &index.to_ne_bytes()),
+                attr(ATTR_WIPHY_RETRY_SHORT, &[short]),
+                attr(ATTR_WIPHY_RETRY_LONG, &[long]),
+                nest(ATTR_INTERFACE_COMBINATIONS, &[comb]),
+            ],
+        )
+    }
+
     /// A NEW_WIPHY part of wiphy `index` holding `bands`.
     pub fn part(index: u32, bands: &[Vec<u8>]) -> Vec<u8> {
         payload(3, &[attr(ATTR_WIPHY, &index.to_ne_bytes()), nest(ATTR_WIPHY_BANDS, bands)])
@@ -320,86 +362,5 @@ pub mod fixture {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-
-    fn two_g() -> Vec<u8> {
-        let freqs: Vec<(u32, bool)> = (0..13).map(|i| (2412 + 5 * i, false)).chain([(2484, true)]).collect();
-        fixture::band(BAND_2GHZ, &freqs, &[10, 20, 55, 110, 60, 540], Some(0x19ef), None, Some(0x02))
-    }
-
-    fn five_g() -> Vec<u8> {
-        let freqs = [(5180, false), (5200, false), (5500, false), (5845, true)];
-        fixture::band(BAND_5GHZ, &freqs, &[60, 120, 240], Some(0x09ef), Some(0x0338_0000 | 0x4), Some(0x0c))
-    }
-
-    #[test]
-    fn request_asks_for_a_split_dump() {
-        let r = request(0x1c, 4);
-        assert_eq!(r.len(), 24);
-        assert_eq!(u32::from_ne_bytes(r[..4].try_into().unwrap()), 24);
-        assert_eq!(r[16], CMD_GET_WIPHY);
-        assert_eq!(&r[20..24], &[4, 0, 174, 0]);
-    }
-
-    #[test]
-    fn bands_channels_rates_and_capabilities() {
-        let w = part(&fixture::part(1, &[two_g()])).unwrap();
-        assert_eq!(w.index, 1);
-        let b = &w.bands[0];
-        assert_eq!(band_name(b.id), Some("2.4GHz"));
-        assert_eq!(b.channels(), (1..=13).collect::<Vec<_>>());
-        assert_eq!(b.rates, [10, 20, 55, 110, 60, 540]);
-        assert_eq!(b.standards(), ["b", "g", "n", "ax"]);
-        assert_eq!(b.widths(), ["20MHz", "40MHz"]);
-        let w = part(&fixture::part(1, &[five_g()])).unwrap();
-        let b = &w.bands[0];
-        assert_eq!(b.channels(), [36, 40, 100]);
-        assert_eq!(b.standards(), ["a", "n", "ac", "ax"]);
-        assert_eq!(b.widths(), ["20MHz", "40MHz", "80MHz", "160MHz"]);
-        let plain = fixture::band(BAND_5GHZ, &[(5180, false)], &[60], Some(0), None, None);
-        let b = &part(&fixture::part(0, &[plain])).unwrap().bands[0];
-        assert_eq!((b.standards(), b.widths()), (vec!["a", "n"], vec!["20MHz"]));
-        assert_eq!(band_name(2), None);
-    }
-
-    #[test]
-    fn split_parts_merge_per_wiphy() {
-        let parts = [
-            fixture::part(0, &[fixture::band(BAND_2GHZ, &[(2412, false)], &[], None, None, None)]),
-            fixture::part(0, &[fixture::band(BAND_2GHZ, &[(2437, false)], &[10], Some(2), None, None)]),
-            fixture::part(1, &[five_g()]),
-            fixture::part(0, &[]),
-        ];
-        let all = merge(parts.iter().filter_map(|p| part(p)));
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[0].bands.len(), 1);
-        assert_eq!((all[0].bands[0].channels(), all[0].bands[0].ht), (vec![1, 6], Some(2)));
-        assert_eq!(all[1].bands[0].id, BAND_5GHZ);
-    }
-
-    #[test]
-    fn interface_combinations_and_station_limit() {
-        // 16 AP/mesh interfaces, 2 stations, at most 16 in all; or 1 AP and 1 station.
-        let big = fixture::combination(&[(16, &[3, 7]), (2, &[2])], 16);
-        let small = fixture::combination(&[(1, &[3]), (1, &[2])], 2);
-        let sta_only = fixture::combination(&[(4, &[2])], 4);
-        let w = part(&fixture::limits_part(0, &[small.clone(), big, sta_only], 128)).unwrap();
-        assert_eq!((w.max_ssids, w.max_assoc), (Some(16), Some(128)));
-        let w = part(&fixture::limits_part(0, &[small], 0)).unwrap();
-        assert_eq!((w.max_ssids, w.max_assoc), (Some(1), None));
-        let merged = merge([part(&fixture::part(0, &[five_g()])).unwrap(), w]);
-        assert_eq!((merged.len(), merged[0].max_ssids, merged[0].bands.len()), (1, Some(1), 1));
-    }
-
-    #[test]
-    fn malformed_parts() {
-        assert_eq!(part(&[3, 1, 0, 0]), None);
-        assert_eq!(part(&[]), None);
-        let whole = fixture::part(2, &[five_g()]);
-        for n in 0..whole.len() {
-            let _ = part(&whole[..n]);
-        }
-    }
-}
+#[path = "nl80211_wiphy_tests.rs"]
+mod tests;

@@ -61,6 +61,7 @@ pub mod uhttpd;
 #[cfg(feature = "lan-extra")]
 pub mod vlanport;
 pub mod wifi;
+pub mod wifi_state;
 
 use crate::hal::{self, Applied, ErrorKind, HalError, Location, Result, Value};
 use codec::View;

@@ -115,6 +115,12 @@ impl Ctx<'_> {
         if name == "status" && disabled {
             return Some("Down".into());
         }
+        match name {
+            "wps-status" => return Some(super::wifi_state::wps_status(section).into()),
+            "acct" => return Some(super::wifi_state::accounting(section).into()),
+            "profile-status" => return Some(super::wifi_state::profile_status(self, section, disabled).into()),
+            _ => {}
+        }
         if name == "mac" {
             // The netdev's address, else the configured one (`macaddr random` is none).
             let configured = section.option("macaddr").filter(|m| is_mac(m)).map(str::to_string);
@@ -158,6 +164,9 @@ impl Ctx<'_> {
             "bands" | "standards" | "channels" | "rates" | "widths" => self.capability(radio, name),
             "max-ssids" => self.wiphy_of(radio)?.max_ssids.map(|n| n.to_string()),
             "max-assoc" => self.wiphy_of(radio)?.max_assoc.map(|n| n.to_string()),
+            "retry" => self.wiphy_of(radio)?.retry_short.filter(|n| *n <= 7).map(|n| n.to_string()),
+            "long-retry" => self.wiphy_of(radio)?.retry_long.map(|n| n.to_string()),
+            "dfs" => self.wiphy_of(radio)?.dfs.map(|d| d.to_string()),
             "noise" => devs.iter().find_map(|d| self.snap.survey_in_use(d)?.noise).map(|n| n.to_string()),
             _ => None,
         }

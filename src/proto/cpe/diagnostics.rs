@@ -1,6 +1,7 @@
 //! Diagnostics jobs in the brain (TR-069 Amd 6 3.7.1.5 event `8 DIAGNOSTICS COMPLETE`;
 //! TR-181 Issue 2 Amd 19, the `DiagnosticsState` parameter of every `Device.IP.Diagnostics.*`
-//! test and of `Device.DNS.Diagnostics.NSLookupDiagnostics`).
+//! test, of `Device.DNS.Diagnostics.NSLookupDiagnostics` and of
+//! `Device.WiFi.NeighboringWiFiDiagnostic`).
 //!
 //! The rules: a test the ACS requests (DiagnosticsState = Requested) starts after the session
 //! that requested it has ended, never during one; at most one test runs at a time, beside
@@ -35,10 +36,12 @@ pub enum DiagnosticKind {
     Upload,
     /// `Device.IP.Diagnostics.IPLayerCapacityMetrics.` (TR-471)
     IpLayerCapacity,
+    /// `Device.WiFi.NeighboringWiFiDiagnostic.`
+    NeighboringWiFi,
 }
 
 impl DiagnosticKind {
-    pub const ALL: [DiagnosticKind; 8] = [
+    pub const ALL: [DiagnosticKind; 9] = [
         DiagnosticKind::IpPing,
         DiagnosticKind::TraceRoute,
         DiagnosticKind::NsLookup,
@@ -47,6 +50,7 @@ impl DiagnosticKind {
         DiagnosticKind::Download,
         DiagnosticKind::Upload,
         DiagnosticKind::IpLayerCapacity,
+        DiagnosticKind::NeighboringWiFi,
     ];
 
     /// The object path of the test (schema path, ends in `.`).
@@ -60,6 +64,7 @@ impl DiagnosticKind {
             DiagnosticKind::Download => "Device.IP.Diagnostics.DownloadDiagnostics.",
             DiagnosticKind::Upload => "Device.IP.Diagnostics.UploadDiagnostics.",
             DiagnosticKind::IpLayerCapacity => "Device.IP.Diagnostics.IPLayerCapacityMetrics.",
+            DiagnosticKind::NeighboringWiFi => "Device.WiFi.NeighboringWiFiDiagnostic.",
         }
     }
 }
