@@ -11,7 +11,9 @@
 //!   `DeviceInfo.NetworkProperties` from
 //!   `/proc/sys/net/ipv4/tcp_rmem` and `tcp_available_congestion_control` ([`info`]);
 //! - `LEDs.LED.{i}`: `/sys/class/leds/<name>` (key: the name);
-//! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]).
+//! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]);
+//! - `Security.Certificate.{i}`: uhttpd's certificate, `/etc/ssl/certs` and the agent's
+//!   own certificate files ([`certs`]).
 //!
 //! What the files do not tell is absent, never guessed (module docs of [`users`], [`usb`]).
 //!
@@ -20,6 +22,7 @@
 //! shell; what a failure leaves is in its module doc). Everything else is read-only.
 
 pub mod accounts;
+pub mod certs;
 pub mod info;
 pub mod usb;
 pub mod users;
@@ -78,6 +81,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     ),
     (USB_CONFIG, &["ConfigurationNumber"]),
     (USB_INTERFACE, &["InterfaceNumber", "InterfaceClass", "InterfaceSubClass", "InterfaceProtocol"]),
+    (certs::CERTIFICATE, certs::PARAMS),
 ];
 
 const USB: &str = "/sys/bus/usb/devices";
@@ -95,6 +99,7 @@ pub struct SystemBackend {
     pending: Vec<accounts::Op>,
     /// Per CPU: the reading utilizations are measured from, and the last result.
     cpu: std::sync::Mutex<std::collections::HashMap<String, CpuMeter>>,
+    certs: certs::Store,
 }
 
 /// The reading a CPU's utilizations are measured from, and the last result.
@@ -119,7 +124,21 @@ impl SystemBackend {
     pub fn new(root: PathBuf) -> Self {
         let openwrt = root.join("etc/openwrt_release").exists();
         let tools = if openwrt { accounts::UserTools::busybox() } else { accounts::UserTools::shadow_utils() };
-        SystemBackend { root, tools, staged: Vec::new(), pending: Vec::new(), cpu: Default::default() }
+        SystemBackend {
+            root,
+            tools,
+            staged: Vec::new(),
+            pending: Vec::new(),
+            cpu: Default::default(),
+            certs: Default::default(),
+        }
+    }
+
+    /// More certificate files for `Security.Certificate` (absolute paths on the device, not
+    /// below the root: the agent's own `ca_file` and `client_cert`).
+    pub fn with_certificate_files(mut self, files: Vec<PathBuf>) -> Self {
+        self.certs = certs::Store::new(files);
+        self
     }
 
     /// Other account tools (an integrator's, a test's scratch root).
@@ -207,6 +226,7 @@ impl SystemBackend {
             USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
             USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
             USB_INTERFACE => self.dir(USB).into_iter().filter(|n| usb::is_interface_of(n, k(1), k(2))).collect(),
+            certs::CERTIFICATE => self.certs.rows(&self.root).into_iter().map(|r| r.key).collect(),
             _ => return Err(not_found(at)),
         })
     }
@@ -276,6 +296,7 @@ impl SystemBackend {
             USB_DEVICE => self.usb_device(key, param),
             USB_CONFIG => (param == "ConfigurationNumber").then(|| key.to_string()),
             USB_INTERFACE => self.usb_interface(key, param),
+            certs::CERTIFICATE => self.certs.value(&self.root, key, param),
             _ => None,
         };
         text.map(Value::Text)

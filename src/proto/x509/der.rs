@@ -19,7 +19,7 @@ pub struct Reader<'a>(pub &'a [u8]);
 
 impl<'a> Reader<'a> {
     /// The next TLV: (tag, contents); `None` at the end or on a malformed header.
-    pub fn next(&mut self) -> Option<(u8, &'a [u8])> {
+    pub fn tlv(&mut self) -> Option<(u8, &'a [u8])> {
         let (&tag, rest) = self.0.split_first()?;
         // High tag numbers (tag byte ...11111) do not occur in a certificate.
         if tag & 0x1f == 0x1f {
@@ -45,14 +45,14 @@ impl<'a> Reader<'a> {
 
     /// The contents of the next TLV when it has tag `tag`.
     pub fn expect(&mut self, tag: u8) -> Option<&'a [u8]> {
-        let (t, body) = self.next()?;
+        let (t, body) = self.tlv()?;
         (t == tag).then_some(body)
     }
 
     /// The contents of the next TLV if it has tag `tag`; otherwise nothing is consumed.
     pub fn optional(&mut self, tag: u8) -> Option<&'a [u8]> {
         let mut ahead = *self;
-        let (t, body) = ahead.next()?;
+        let (t, body) = ahead.tlv()?;
         if t != tag {
             return None;
         }
@@ -163,7 +163,7 @@ pub fn name_text(name: &[u8]) -> Option<String> {
             let mut atv = Reader(set.expect(SEQUENCE)?);
             let oid = oid_text(atv.expect(OID)?)?;
             let encoded = atv.0;
-            let (tag, body) = atv.next()?;
+            let (tag, body) = atv.tlv()?;
             let short = ATTRIBUTE_NAMES.iter().find(|(o, _)| *o == oid).map(|(_, s)| *s);
             atvs.push(match (short, string(tag, body)) {
                 (Some(s), Some(v)) => format!("{s}={}", escape(&v)),
@@ -189,13 +189,13 @@ mod tests {
     #[test]
     fn lengths_short_long_and_refused() {
         let mut r = Reader(&[0x04, 0x02, 1, 2, 0x04, 0x81, 0x01, 9]);
-        assert_eq!(r.next(), Some((0x04, &[1u8, 2][..])));
-        assert_eq!(r.next(), Some((0x04, &[9u8][..])));
-        assert_eq!(r.next(), None);
-        assert_eq!(Reader(&[0x30, 0x80, 0, 0]).next(), None, "indefinite length");
-        assert_eq!(Reader(&[0x30, 0x03, 1]).next(), None, "past the end");
-        assert_eq!(Reader(&[0x1f, 0x01, 0]).next(), None, "high tag number");
-        assert_eq!(Reader(&[0x30, 0x85, 1, 1, 1, 1, 1]).next(), None, "length of five bytes");
+        assert_eq!(r.tlv(), Some((0x04, &[1u8, 2][..])));
+        assert_eq!(r.tlv(), Some((0x04, &[9u8][..])));
+        assert_eq!(r.tlv(), None);
+        assert_eq!(Reader(&[0x30, 0x80, 0, 0]).tlv(), None, "indefinite length");
+        assert_eq!(Reader(&[0x30, 0x03, 1]).tlv(), None, "past the end");
+        assert_eq!(Reader(&[0x1f, 0x01, 0]).tlv(), None, "high tag number");
+        assert_eq!(Reader(&[0x30, 0x85, 1, 1, 1, 1, 1]).tlv(), None, "length of five bytes");
     }
 
     #[test]

@@ -63,8 +63,8 @@ pub fn parse(der: &[u8]) -> Option<Certificate> {
     tbs.expect(SEQUENCE)?; // signature, repeated
     let issuer = der::name_text(tbs.expect(SEQUENCE)?)?;
     let mut validity = Reader(tbs.expect(SEQUENCE)?);
-    let not_before = time(validity.next()?)?;
-    let not_after = time(validity.next()?)?;
+    let not_before = time(validity.tlv()?)?;
+    let not_after = time(validity.tlv()?)?;
     let subject = der::name_text(tbs.expect(SEQUENCE)?)?;
     tbs.expect(SEQUENCE)?; // subjectPublicKeyInfo
     tbs.optional(0x81); // issuerUniqueID
@@ -138,7 +138,7 @@ fn alt_names(extensions: &[u8]) -> Option<Vec<String>> {
         }
         let mut names = Reader(Reader(value).expect(SEQUENCE)?);
         let mut out = Vec::new();
-        while let Some((tag, body)) = names.next() {
+        while let Some((tag, body)) = names.tlv() {
             let text = match tag {
                 0x81 | 0x82 | 0x86 => der::string(0x16, body),
                 0x87 => ip_text(body),
@@ -164,7 +164,7 @@ fn ip_text(body: &[u8]) -> Option<String> {
 pub fn certificates(file: &[u8]) -> Vec<Vec<u8>> {
     if file.first() == Some(&SEQUENCE) {
         let mut r = Reader(file);
-        return match r.next() {
+        return match r.tlv() {
             Some((SEQUENCE, _)) => vec![file.get(..file.len().saturating_sub(r.0.len())).unwrap_or(&[]).to_vec()],
             _ => Vec::new(),
         };
