@@ -163,3 +163,60 @@ fn the_engine_counts_and_numbers_the_certificates() {
     assert_eq!(find("Device.Security.Certificate.1.SerialNumber").as_deref(), Some("01:23:45:67:89:ab:cd:ef:01"));
     assert_eq!(find("Device.Security.Certificate.3.SerialNumber").as_deref(), Some("07"));
 }
+
+fn value(b: &SystemBackend, object: &str, key: &str, param: &str) -> Option<String> {
+    let keys = [key.to_string()];
+    b.get(&Location { object, keys: &keys }, param).unwrap().map(|v| v.to_string())
+}
+
+#[test]
+fn processors_are_the_cpus_with_the_kernel_machine() {
+    use cwmpd::backend::system::device::PROCESSOR;
+    let b = backend();
+    assert_eq!(b.instances(&Location { object: PROCESSOR, keys: &[] }).unwrap(), ["cpu0", "cpu1"]);
+    // The fixture's kernel says `mips` (a ramips board); the order is the agent's own.
+    let order = if cfg!(target_endian = "little") { "mipsel" } else { "mipseb" };
+    assert_eq!(value(&b, PROCESSOR, "cpu1", "Architecture").as_deref(), Some(order));
+    let spec = schema::object(PROCESSOR).unwrap().param("Architecture").unwrap();
+    assert!(schema::value::canonical(spec, order, None).is_ok());
+    // Another root without the sysctl: no machine name is guessed.
+    let dir = scratch("arch");
+    std::fs::create_dir_all(dir.join("proc")).unwrap();
+    std::fs::copy(Path::new(FIXTURE).join("proc/stat"), dir.join("proc/stat")).unwrap();
+    let other = SystemBackend::new(dir.clone());
+    assert_eq!(value(&other, PROCESSOR, "cpu0", "Architecture"), None);
+    std::fs::create_dir_all(dir.join("proc/sys/kernel")).unwrap();
+    std::fs::write(dir.join("proc/sys/kernel/arch"), "riscv64\n").unwrap();
+    assert_eq!(value(&other, PROCESSOR, "cpu0", "Architecture"), None, "not in TR-181's list");
+    std::fs::write(dir.join("proc/sys/kernel/arch"), "aarch64\n").unwrap();
+    assert_eq!(value(&other, PROCESSOR, "cpu0", "Architecture").as_deref(), Some("arm"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_vendor_config_file_is_the_uploaded_one() {
+    use cwmpd::backend::system::device::VENDOR_CONFIG;
+    let dir = scratch("vcf");
+    let file = dir.join("backup.tar.gz");
+    std::fs::write(&file, b"config").unwrap();
+    set_mtime(&file, 1_790_000_000);
+    let none = SystemBackend::new(dir.clone());
+    assert!(none.instances(&Location { object: VENDOR_CONFIG, keys: &[] }).unwrap().is_empty(), "not configured");
+    let b = SystemBackend::new(dir.clone()).with_vendor_config_file(Some(file.clone()), true);
+    assert_eq!(b.instances(&Location { object: VENDOR_CONFIG, keys: &[] }).unwrap(), ["config"]);
+    assert_eq!(value(&b, VENDOR_CONFIG, "config", "Name").as_deref(), Some("backup.tar.gz"));
+    assert_eq!(value(&b, VENDOR_CONFIG, "config", "Date").as_deref(), Some("2026-09-21T14:13:20Z"));
+    assert_eq!(value(&b, VENDOR_CONFIG, "config", "Version").as_deref(), Some(""));
+    assert_eq!(value(&b, VENDOR_CONFIG, "config", "UseForBackupRestore").as_deref(), Some("true"));
+    assert_eq!(value(&b, VENDOR_CONFIG, "config", "Description"), None);
+    let spec = schema::object(VENDOR_CONFIG).unwrap();
+    for p in ["Name", "Date", "Version", "UseForBackupRestore"] {
+        let v = value(&b, VENDOR_CONFIG, "config", p).unwrap();
+        assert!(schema::value::canonical(spec.param(p).unwrap(), &v, None).is_ok(), "{p} = {v:?}");
+    }
+    let upload_only = SystemBackend::new(dir.clone()).with_vendor_config_file(Some(file.clone()), false);
+    assert_eq!(value(&upload_only, VENDOR_CONFIG, "config", "UseForBackupRestore").as_deref(), Some("false"));
+    std::fs::remove_file(&file).unwrap();
+    assert!(b.instances(&Location { object: VENDOR_CONFIG, keys: &[] }).unwrap().is_empty(), "the file is gone");
+    let _ = std::fs::remove_dir_all(dir);
+}

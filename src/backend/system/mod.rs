@@ -13,7 +13,8 @@
 //! - `LEDs.LED.{i}`: `/sys/class/leds/<name>` (key: the name);
 //! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]);
 //! - `Security.Certificate.{i}`: uhttpd's certificate, `/etc/ssl/certs` and the agent's
-//!   own certificate files ([`certs`]).
+//!   own certificate files ([`certs`]);
+//! - `DeviceInfo.Processor.{i}` and `DeviceInfo.VendorConfigFile.{i}` ([`device`]).
 //!
 //! What the files do not tell is absent, never guessed (module docs of [`users`], [`usb`]).
 //!
@@ -23,6 +24,7 @@
 
 pub mod accounts;
 pub mod certs;
+pub mod device;
 pub mod info;
 pub mod usb;
 pub mod users;
@@ -82,6 +84,8 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (USB_CONFIG, &["ConfigurationNumber"]),
     (USB_INTERFACE, &["InterfaceNumber", "InterfaceClass", "InterfaceSubClass", "InterfaceProtocol"]),
     (certs::CERTIFICATE, certs::PARAMS),
+    (device::PROCESSOR, device::PROCESSOR_PARAMS),
+    (device::VENDOR_CONFIG, device::VENDOR_CONFIG_PARAMS),
 ];
 
 const USB: &str = "/sys/bus/usb/devices";
@@ -100,6 +104,7 @@ pub struct SystemBackend {
     /// Per CPU: the reading utilizations are measured from, and the last result.
     cpu: std::sync::Mutex<std::collections::HashMap<String, CpuMeter>>,
     certs: certs::Store,
+    vendor_config: device::VendorConfig,
 }
 
 /// The reading a CPU's utilizations are measured from, and the last result.
@@ -131,6 +136,7 @@ impl SystemBackend {
             pending: Vec::new(),
             cpu: Default::default(),
             certs: Default::default(),
+            vendor_config: Default::default(),
         }
     }
 
@@ -144,6 +150,13 @@ impl SystemBackend {
     /// Other account tools (an integrator's, a test's scratch root).
     pub fn with_user_tools(mut self, tools: accounts::UserTools) -> Self {
         self.tools = tools;
+        self
+    }
+
+    /// The agent's vendor configuration file (`upload_config_file`, an absolute path on the
+    /// device) and whether a Download can restore it (`vendor_config_apply_command` set).
+    pub fn with_vendor_config_file(mut self, file: Option<PathBuf>, restorable: bool) -> Self {
+        self.vendor_config = device::VendorConfig { file, restorable };
         self
     }
 
@@ -227,6 +240,8 @@ impl SystemBackend {
             USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
             USB_INTERFACE => self.dir(USB).into_iter().filter(|n| usb::is_interface_of(n, k(1), k(2))).collect(),
             certs::CERTIFICATE => self.certs.rows(&self.root).into_iter().map(|r| r.key).collect(),
+            device::PROCESSOR => info::cpu_names(&self.read("/proc/stat").unwrap_or_default()),
+            device::VENDOR_CONFIG => self.vendor_config.rows(),
             _ => return Err(not_found(at)),
         })
     }
@@ -297,6 +312,10 @@ impl SystemBackend {
             USB_CONFIG => (param == "ConfigurationNumber").then(|| key.to_string()),
             USB_INTERFACE => self.usb_interface(key, param),
             certs::CERTIFICATE => self.certs.value(&self.root, key, param),
+            device::PROCESSOR => device::machine(&self.root, self.read("/proc/sys/kernel/arch"))
+                .and_then(|m| device::architecture(&m, cfg!(target_endian = "little")))
+                .map(str::to_string),
+            device::VENDOR_CONFIG => self.vendor_config.value(param),
             _ => None,
         };
         text.map(Value::Text)
