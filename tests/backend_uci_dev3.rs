@@ -220,3 +220,52 @@ fn the_vendor_config_file_is_the_uploaded_one() {
     assert!(b.instances(&Location { object: VENDOR_CONFIG, keys: &[] }).unwrap().is_empty(), "the file is gone");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// DeviceInfo.Location.{i} on the engine: the ACS's one row, DataObject written and kept
+/// across a restart, AcquiredTime not made up for the replayed value.
+#[test]
+fn the_acs_location_row_is_written_counted_and_kept() {
+    use cwmpd::backend::agent::{AgentBackend, Identity};
+    use cwmpd::config::Config;
+    use cwmpd::model::{Model, ModelState};
+    use cwmpd::proto::rpc::ParameterValueStruct;
+    const T: &str = "Device.DeviceInfo.Location.";
+    let model = |state: &ModelState| {
+        let cfg = Config::parse("config acs\n\toption url 'http://acs.test/cwmp'\n").unwrap();
+        let identity = Identity::from_host(&cfg, Path::new("/nonexistent"));
+        Model::new(Box::new(AgentBackend::new(&cfg, identity, "/".into())), state)
+    };
+    let geo = "<location-info><Point><pos>52.52 13.40</pos></Point></location-info>";
+    let mut state = ModelState::default();
+    let mut m = model(&state);
+    let (n, _) = m.add_object(T, "k1", &mut state).unwrap();
+    assert_eq!(m.add_object(T, "k2", &mut state).unwrap_err().fault_code, 9004, "one CWMP row");
+    let pv = |name: String, value: &str| ParameterValueStruct { name, value: value.into(), value_type: None };
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    m.set_parameter_values(&[pv(format!("{T}{n}.DataObject"), geo)], "k3", &mut state).unwrap();
+    let f = m.set_parameter_values(&[pv(format!("{T}{n}.Source"), "GPS")], "k4", &mut state).unwrap_err();
+    assert_eq!(f.set_parameter_values_faults[0].fault_code, 9008, "{f:?}");
+    let values = m.get_parameter_values(&["Device.DeviceInfo.".into()]).unwrap();
+    let find = |vals: &[ParameterValueStruct], p: &str| {
+        vals.iter().find(|v| v.name == format!("{T}{n}.{p}")).map(|v| v.value.clone()).unwrap()
+    };
+    assert!(values.iter().any(|v| v.name == "Device.DeviceInfo.LocationNumberOfEntries" && v.value == "1"));
+    assert_eq!(find(&values, "Source"), "External");
+    assert_eq!(find(&values, "ExternalProtocol"), "CWMP");
+    assert_eq!(find(&values, "ExternalSource"), "http://acs.test/cwmp");
+    assert_eq!(find(&values, "DataObject"), geo);
+    let acquired = cwmpd::clock::parse_date_time(&find(&values, "AcquiredTime")).unwrap();
+    assert!(acquired >= before as i64 && acquired <= before as i64 + 60, "{acquired} vs {before}");
+    let spec = schema::object("Device.DeviceInfo.Location.{i}.").unwrap();
+    for p in cwmpd::backend::location::PARAMS {
+        assert!(schema::value::canonical(spec.param(p).unwrap(), &find(&values, p), None).is_ok(), "{p}");
+    }
+    // A restart: the row and its DataObject are back, the time is not invented.
+    let again = model(&state);
+    let values = again.get_parameter_values(&[T.into()]).unwrap();
+    assert_eq!(find(&values, "DataObject"), geo);
+    assert_eq!(find(&values, "AcquiredTime"), "0001-01-01T00:00:00Z");
+    m.delete_object(&format!("{T}{n}."), "k5", &mut state).unwrap();
+    let (n2, _) = m.add_object(T, "k6", &mut state).unwrap();
+    assert!(n2 > n);
+}
