@@ -269,3 +269,16 @@ fn the_acs_location_row_is_written_counted_and_kept() {
     let (n2, _) = m.add_object(T, "k6", &mut state).unwrap();
     assert!(n2 > n);
 }
+
+#[test]
+fn additional_software_version_is_the_revision_and_the_kernel() {
+    let di = |b: &SystemBackend| {
+        let at = Location { object: "Device.DeviceInfo.", keys: &[] };
+        b.get(&at, "AdditionalSoftwareVersion").unwrap().map(|v| v.to_string())
+    };
+    let v = di(&backend());
+    assert_eq!(v.as_deref(), Some("r28427-6df0e3d02a,Linux 6.6.73"));
+    let spec = schema::object("Device.DeviceInfo.").unwrap().param("AdditionalSoftwareVersion").unwrap();
+    assert!(schema::value::canonical(spec, &v.unwrap(), None).is_ok());
+    assert_eq!(di(&SystemBackend::new("/nonexistent".into())), None);
+}

@@ -11,6 +11,9 @@
 //!   i.e. applied), Version empty (TR-181: empty when the file does not say), and
 //!   UseForBackupRestore true when a Download of `3 Vendor Configuration File` can put it
 //!   back (`vendor_config_apply_command` set). Description is not served (no source).
+//! - `DeviceInfo.AdditionalSoftwareVersion`: the firmware's build revision
+//!   (`/etc/openwrt_release` DISTRIB_REVISION) and the running kernel (`Linux` and
+//!   `/proc/sys/kernel/osrelease`), the items that fit the list's 64 characters.
 
 use std::path::{Path, PathBuf};
 
@@ -80,6 +83,21 @@ impl VendorConfig {
     }
 }
 
+/// DeviceInfo.AdditionalSoftwareVersion from the build revision and the kernel release.
+pub fn additional_software_version(revision: Option<&str>, osrelease: Option<&str>) -> Option<String> {
+    let kernel = osrelease.map(str::trim).filter(|r| !r.is_empty()).map(|r| format!("Linux {r}"));
+    let items: Vec<String> =
+        revision.map(str::to_string).into_iter().chain(kernel).filter(|i| !i.contains(',')).collect();
+    let mut out = String::new();
+    for item in items {
+        let sep = if out.is_empty() { "" } else { "," };
+        if out.chars().count() + sep.len() + item.chars().count() <= 64 {
+            out = format!("{out}{sep}{item}");
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +113,16 @@ mod tests {
         assert_eq!(architecture("ppc64le", true), Some("powerpc"));
         assert_eq!(architecture("riscv64", true), None);
         assert_eq!(architecture("armadillo", true), None);
+    }
+
+    #[test]
+    fn additional_software_versions() {
+        let v = additional_software_version(Some("r28427-6df0e3d02a"), Some("6.6.73\n"));
+        assert_eq!(v.as_deref(), Some("r28427-6df0e3d02a,Linux 6.6.73"));
+        assert_eq!(additional_software_version(None, Some("6.1.0-28-amd64")).as_deref(), Some("Linux 6.1.0-28-amd64"));
+        let long = "r".repeat(60);
+        assert_eq!(additional_software_version(Some(&long), Some("6.6.73")).as_deref(), Some(long.as_str()));
+        assert_eq!(additional_software_version(Some("a,b"), Some(" ")), None);
     }
 
     #[test]

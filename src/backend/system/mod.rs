@@ -53,7 +53,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (GROUP, &["GroupID", "Groupname"]),
     (SHELL, &["Enable", "Name"]),
     (SSH_KEY, &["User", "Key"]),
-    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage", "ModelNumber"]),
+    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage", "ModelNumber", "AdditionalSoftwareVersion"]),
     (FIRMWARE, &["Name", "Version", "Available", "Status"]),
     (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
     (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
@@ -274,6 +274,15 @@ impl SystemBackend {
                 "User" => return Some(Value::row(USER, "root")),
                 _ => self.ssh_keys().into_iter().find(|(k, _)| k == key).map(|(_, l)| l),
             },
+            DEVICE_INFO if param == "AdditionalSoftwareVersion" => {
+                let release = self.read("/etc/openwrt_release").unwrap_or_default();
+                let revision = info::release_value(&release, "DISTRIB_REVISION");
+                return device::additional_software_version(
+                    revision,
+                    self.read("/proc/sys/kernel/osrelease").as_deref(),
+                )
+                .map(Value::Text);
+            }
             DEVICE_INFO if param == "ModelNumber" => {
                 return self.read("/proc/device-tree/compatible").and_then(|c| info::model_number(&c)).map(Value::Text)
             }
