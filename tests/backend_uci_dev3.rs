@@ -116,6 +116,10 @@ fn last_modif_and_a_replaced_file_are_seen() {
     std::fs::write(&file, b"not a certificate").unwrap();
     std::fs::create_dir_all(dir.join("etc/ssl/certs/sub.pem")).unwrap();
     assert!(rows(&b).is_empty());
+    // A CA file added to the directory is seen on the next read.
+    let ca = Path::new(FIXTURE).join("etc/ssl/certs/Example_Root_CA.pem");
+    std::fs::copy(ca, dir.join("etc/ssl/certs/new.pem")).unwrap();
+    assert_eq!(rows(&b), ["/etc/ssl/certs/new.pem"]);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -9,8 +9,10 @@
 //! Row key: the file's path on the device, `#n` appended for the n-th certificate of a
 //! file (n > 1). A certificate already listed (same SerialNumber and Issuer, TR-181's
 //! unique key) is listed once, under its first file. LastModif is the file's modification
-//! time. A value longer than TR-181's size for it is absent, never cut. A file is parsed
-//! again only when its modification time or size changed. Read-only (Enable is not
+//! time. A value longer than TR-181's size for it is absent, never cut. The files are
+//! scanned again when a directory's or a named file's modification time or size changed
+//! (a file of `/etc/ssl/certs` rewritten in place, not renamed into place as package
+//! managers do, is seen when the directory changes); a changed file is parsed again. Read-only (Enable is not
 //! served: nothing on the platform switches one certificate off).
 
 use crate::proto::x509::{self, Certificate};
@@ -26,8 +28,8 @@ pub const PARAMS: &[&str] =
 const FILES: &[&str] = &["/etc/uhttpd.crt"];
 const DIRS: &[&str] = &["/etc/ssl/certs"];
 
-/// A parsed file: (modification time in Unix seconds, size) it was read at, its certificates.
-type Parsed = (i64, u64, Vec<Certificate>);
+/// A parsed file: the stamp it was read at, its certificates.
+type Parsed = (Stamp, Vec<Certificate>);
 
 /// One row: key, the file's modification time, the certificate.
 #[derive(Debug, Clone)]
@@ -37,12 +39,21 @@ pub struct Row {
     pub cert: Certificate,
 }
 
+/// What the last scan saw: the stamps it was made at (each directory's and each named
+/// file's), the parsed files, the rows.
+#[derive(Debug, Default)]
+struct Cache {
+    stamps: Vec<Option<Stamp>>,
+    files: HashMap<PathBuf, Parsed>,
+    rows: Vec<Row>,
+}
+
 /// The certificate files and what was parsed of them.
 #[derive(Debug, Default)]
 pub struct Store {
     /// Absolute paths on the device (the agent's own files), read as given.
     extra: Vec<PathBuf>,
-    cache: Mutex<HashMap<PathBuf, Parsed>>,
+    cache: Mutex<Cache>,
 }
 
 /// OpenSSL's `c_rehash` link names: eight hex digits, `.`, optionally `r`, a number.
@@ -60,55 +71,74 @@ impl Store {
         Store { extra, cache: Mutex::default() }
     }
 
-    /// The files to look at: (path on the device, path to open).
+    /// The named files (uhttpd's, the agent's): (path on the device, path to open).
+    fn named(&self, root: &Path) -> Vec<(String, PathBuf)> {
+        let mut out: Vec<(String, PathBuf)> =
+            FILES.iter().map(|f| ((*f).to_string(), root.join(f.trim_start_matches('/')))).collect();
+        out.extend(self.extra.iter().map(|p| (p.display().to_string(), p.clone())));
+        out
+    }
+
+    /// Every file to read: uhttpd's, each directory's (sorted, no hash links), the agent's.
     fn files(&self, root: &Path) -> Vec<(String, PathBuf)> {
-        let below = |p: &str| root.join(p.trim_start_matches('/'));
-        let mut out: Vec<(String, PathBuf)> = FILES.iter().map(|f| ((*f).to_string(), below(f))).collect();
+        let mut out: Vec<(String, PathBuf)> =
+            FILES.iter().map(|f| ((*f).to_string(), root.join(f.trim_start_matches('/')))).collect();
         for dir in DIRS {
-            let mut names: Vec<String> = std::fs::read_dir(below(dir))
+            let below = root.join(dir.trim_start_matches('/'));
+            let mut names: Vec<String> = std::fs::read_dir(&below)
                 .map(|rd| rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
                 .unwrap_or_default();
             names.sort();
-            out.extend(
-                names
-                    .into_iter()
-                    .filter(|n| !is_hash_link(n))
-                    .map(|n| (format!("{dir}/{n}"), below(&format!("{dir}/{n}")))),
-            );
+            out.extend(names.into_iter().filter(|n| !is_hash_link(n)).map(|n| (format!("{dir}/{n}"), below.join(&n))));
         }
         out.extend(self.extra.iter().map(|p| (p.display().to_string(), p.clone())));
         out
     }
 
-    /// Every row, in file order.
-    pub fn rows(&self, root: &Path) -> Vec<Row> {
-        let Ok(mut cache) = self.cache.lock() else { return Vec::new() };
-        let mut fresh: HashMap<PathBuf, Parsed> = HashMap::new();
-        let mut rows: Vec<Row> = Vec::new();
-        for (shown, path) in self.files(root) {
-            let Some((modified, size)) = stamp(&path) else { continue };
-            let parsed = match cache.remove(&path) {
-                Some(p) if p.0 == modified && p.1 == size => p,
-                _ => (modified, size, read(&path, size)),
-            };
-            for (n, cert) in parsed.2.iter().enumerate() {
-                let seen =
-                    rows.iter().any(|r| r.cert.serial_number == cert.serial_number && r.cert.issuer == cert.issuer);
-                if !seen {
-                    let key = if n == 0 { shown.clone() } else { format!("{shown}#{}", n + 1) };
-                    rows.push(Row { key, modified, cert: cert.clone() });
+    /// The stamps deciding whether the last scan still holds: each directory's (a file
+    /// added, removed or renamed into place changes it) and each named file's.
+    fn stamps(&self, root: &Path) -> Vec<Option<Stamp>> {
+        let dirs = DIRS.iter().map(|d| root.join(d.trim_start_matches('/')));
+        dirs.chain(self.named(root).into_iter().map(|(_, p)| p)).map(|p| stamp(&p)).collect()
+    }
+
+    /// Runs `f` over the rows, scanning the files again when a stamp changed.
+    fn with_rows<R>(&self, root: &Path, f: impl FnOnce(&[Row]) -> R) -> Option<R> {
+        let mut cache = self.cache.lock().ok()?;
+        let stamps = self.stamps(root);
+        if cache.stamps != stamps || stamps.iter().all(Option::is_none) {
+            let mut old = std::mem::take(&mut cache.files);
+            let mut files: HashMap<PathBuf, Parsed> = HashMap::new();
+            let mut rows: Vec<Row> = Vec::new();
+            for (shown, path) in self.files(root) {
+                let Some(now) = stamp(&path).filter(|s| s.is_file) else { continue };
+                let parsed = match old.remove(&path) {
+                    Some(p) if p.0 == now => p,
+                    _ => (now.clone(), read(&path, now.size)),
+                };
+                for (n, cert) in parsed.1.iter().enumerate() {
+                    let seen =
+                        rows.iter().any(|r| r.cert.serial_number == cert.serial_number && r.cert.issuer == cert.issuer);
+                    if !seen {
+                        let key = if n == 0 { shown.clone() } else { format!("{shown}#{}", n + 1) };
+                        rows.push(Row { key, modified: now.unix, cert: cert.clone() });
+                    }
                 }
+                files.insert(path, parsed);
             }
-            fresh.insert(path, parsed);
+            *cache = Cache { stamps, files, rows };
         }
-        *cache = fresh;
-        rows
+        Some(f(&cache.rows))
+    }
+
+    /// The row keys, in file order.
+    pub fn keys(&self, root: &Path) -> Vec<String> {
+        self.with_rows(root, |rows| rows.iter().map(|r| r.key.clone()).collect()).unwrap_or_default()
     }
 
     /// The value of `param` for the row `key`, as TR-181 text.
     pub fn value(&self, root: &Path, key: &str, param: &str) -> Option<String> {
-        let row = self.rows(root).into_iter().find(|r| r.key == key)?;
-        value(&row, param)
+        self.with_rows(root, |rows| rows.iter().find(|r| r.key == key).and_then(|r| value(r, param))).flatten()
     }
 }
 
@@ -133,11 +163,20 @@ pub fn value(row: &Row, param: &str) -> Option<String> {
     (text.chars().count() <= max).then_some(text)
 }
 
-/// A regular file's (modification time, size), following links.
-fn stamp(path: &Path) -> Option<(i64, u64)> {
-    let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
-    let secs = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some((i64::try_from(secs).ok()?, meta.len()))
+/// A file's or directory's modification time (exact, and in Unix seconds) and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    modified: std::time::SystemTime,
+    unix: i64,
+    size: u64,
+    is_file: bool,
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?;
+    let unix = i64::try_from(modified.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;
+    Some(Stamp { modified, unix, size: meta.len(), is_file: meta.is_file() })
 }
 
 /// The certificates of a file no larger than the backend's file limit.

@@ -239,7 +239,7 @@ impl SystemBackend {
             USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
             USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
             USB_INTERFACE => self.dir(USB).into_iter().filter(|n| usb::is_interface_of(n, k(1), k(2))).collect(),
-            certs::CERTIFICATE => self.certs.rows(&self.root).into_iter().map(|r| r.key).collect(),
+            certs::CERTIFICATE => self.certs.keys(&self.root),
             device::PROCESSOR => info::cpu_names(&self.read("/proc/stat").unwrap_or_default()),
             device::VENDOR_CONFIG => self.vendor_config.rows(),
             _ => return Err(not_found(at)),
