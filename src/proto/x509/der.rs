@@ -139,8 +139,13 @@ fn escape(value: &str) -> String {
             ',' | '+' | '"' | '\\' | '<' | '>' | ';' => out.push('\\'),
             '#' | ' ' if i == 0 => out.push('\\'),
             ' ' if i == last => out.push('\\'),
-            '\0' => {
-                out.push_str("\\00");
+            // Control characters as `\XX` per UTF-8 octet (RFC 4514 2.4 allows it for any
+            // character): none reaches an XML answer raw.
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{b:02x}"));
+                }
                 continue;
             }
             _ => {}
@@ -243,5 +248,6 @@ mod tests {
         assert_eq!(escape(" a b "), "\\ a b\\ ");
         assert_eq!(escape("x;y<z>\"\\"), "x\\;y\\<z\\>\\\"\\\\");
         assert_eq!(escape("n\0"), "n\\00");
+        assert_eq!(escape("a\u{1}b\u{85}"), "a\\01b\\c2\\85");
     }
 }

@@ -25,7 +25,8 @@ pub struct Certificate {
     pub not_after: String,
     /// The OpenSSL long name of the algorithm (`sha256WithRSAEncryption`), else its OID.
     pub signature_algorithm: String,
-    /// dNSName, rfc822Name, URI and iPAddress entries of the subjectAltName extension.
+    /// dNSName, rfc822Name, URI and iPAddress entries of the subjectAltName extension
+    /// (entries with control characters left out).
     pub subject_alt: Vec<String>,
 }
 
@@ -144,7 +145,7 @@ fn alt_names(extensions: &[u8]) -> Option<Vec<String>> {
                 0x87 => ip_text(body),
                 _ => None, // otherName, x400Address, directoryName, ediPartyName, registeredID
             };
-            out.extend(text);
+            out.extend(text.filter(|t| !t.chars().any(char::is_control)));
         }
         return Some(out);
     }
