@@ -42,5 +42,6 @@ pub mod soap;
 pub mod stun;
 pub mod transfer;
 pub mod ubus;
+#[cfg(feature = "certificates")]
 pub mod x509;
 pub mod xmpp;

@@ -23,6 +23,7 @@
 //! shell; what a failure leaves is in its module doc). Everything else is read-only.
 
 pub mod accounts;
+#[cfg(feature = "certificates")]
 pub mod certs;
 pub mod device;
 pub mod info;
@@ -83,10 +84,15 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     ),
     (USB_CONFIG, &["ConfigurationNumber"]),
     (USB_INTERFACE, &["InterfaceNumber", "InterfaceClass", "InterfaceSubClass", "InterfaceProtocol"]),
-    (certs::CERTIFICATE, certs::PARAMS),
     (device::PROCESSOR, device::PROCESSOR_PARAMS),
     (device::VENDOR_CONFIG, device::VENDOR_CONFIG_PARAMS),
 ];
+
+/// Objects of the `certificates` feature.
+#[cfg(feature = "certificates")]
+const CERT_OBJECTS: &[(&str, &[&str])] = &[(certs::CERTIFICATE, certs::PARAMS)];
+#[cfg(not(feature = "certificates"))]
+const CERT_OBJECTS: &[(&str, &[&str])] = &[];
 
 const USB: &str = "/sys/bus/usb/devices";
 const LEDS: &str = "/sys/class/leds";
@@ -103,6 +109,7 @@ pub struct SystemBackend {
     pending: Vec<accounts::Op>,
     /// Per CPU: the reading utilizations are measured from, and the last result.
     cpu: std::sync::Mutex<std::collections::HashMap<String, CpuMeter>>,
+    #[cfg(feature = "certificates")]
     certs: certs::Store,
     vendor_config: device::VendorConfig,
 }
@@ -135,6 +142,7 @@ impl SystemBackend {
             staged: Vec::new(),
             pending: Vec::new(),
             cpu: Default::default(),
+            #[cfg(feature = "certificates")]
             certs: Default::default(),
             vendor_config: Default::default(),
         }
@@ -142,8 +150,14 @@ impl SystemBackend {
 
     /// More certificate files for `Security.Certificate` (absolute paths on the device, not
     /// below the root: the agent's own `ca_file` and `client_cert`).
+    #[cfg_attr(not(feature = "certificates"), allow(unused_mut))]
     pub fn with_certificate_files(mut self, files: Vec<PathBuf>) -> Self {
-        self.certs = certs::Store::new(files);
+        #[cfg(feature = "certificates")]
+        {
+            self.certs = certs::Store::new(files);
+        }
+        #[cfg(not(feature = "certificates"))]
+        let _ = files;
         self
     }
 
@@ -239,6 +253,7 @@ impl SystemBackend {
             USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
             USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
             USB_INTERFACE => self.dir(USB).into_iter().filter(|n| usb::is_interface_of(n, k(1), k(2))).collect(),
+            #[cfg(feature = "certificates")]
             certs::CERTIFICATE => self.certs.keys(&self.root),
             device::PROCESSOR => info::cpu_names(&self.read("/proc/stat").unwrap_or_default()),
             device::VENDOR_CONFIG => self.vendor_config.rows(),
@@ -320,6 +335,7 @@ impl SystemBackend {
             USB_DEVICE => self.usb_device(key, param),
             USB_CONFIG => (param == "ConfigurationNumber").then(|| key.to_string()),
             USB_INTERFACE => self.usb_interface(key, param),
+            #[cfg(feature = "certificates")]
             certs::CERTIFICATE => self.certs.value(&self.root, key, param),
             device::PROCESSOR => device::machine(&self.root, self.read("/proc/sys/kernel/arch"))
                 .and_then(|m| device::architecture(&m, cfg!(target_endian = "little")))
@@ -446,11 +462,11 @@ impl Backend for SystemBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        OBJECTS.iter().any(|(o, _)| *o == object)
+        OBJECTS.iter().chain(CERT_OBJECTS).any(|(o, _)| *o == object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
-        let params = OBJECTS.iter().find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
+        let params = OBJECTS.iter().chain(CERT_OBJECTS).find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
         params.iter().map(|p| (*p).to_string()).collect()
     }
 
