@@ -6,8 +6,10 @@
 //! following the file, and the count through the engine.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use cwmpd::backend::system::{certs, SystemBackend};
-use cwmpd::hal::{Backend, Location, Value};
+#[cfg(feature = "certificates")]
+use cwmpd::backend::system::certs;
+use cwmpd::backend::system::SystemBackend;
+use cwmpd::hal::{Backend, Location};
 use cwmpd::schema;
 use std::path::{Path, PathBuf};
 
@@ -17,15 +19,18 @@ fn backend() -> SystemBackend {
     SystemBackend::new(PathBuf::from(FIXTURE)).with_certificate_files(vec![Path::new(FIXTURE).join("acs-client.pem")])
 }
 
+#[cfg(feature = "certificates")]
 fn rows(b: &SystemBackend) -> Vec<String> {
     b.instances(&Location { object: certs::CERTIFICATE, keys: &[] }).unwrap()
 }
 
+#[cfg(feature = "certificates")]
 fn get(b: &SystemBackend, key: &str, param: &str) -> Option<String> {
     let keys = [key.to_string()];
     b.get(&Location { object: certs::CERTIFICATE, keys: &keys }, param).unwrap().map(|v| v.to_string())
 }
 
+#[cfg(feature = "certificates")]
 #[test]
 fn rows_are_files_hash_links_skipped_duplicates_once() {
     let b = backend();
@@ -42,6 +47,7 @@ fn rows_are_files_hash_links_skipped_duplicates_once() {
     assert!(rows(&missing).is_empty());
 }
 
+#[cfg(feature = "certificates")]
 #[test]
 fn values_are_the_certificate_fields() {
     let b = backend();
@@ -65,6 +71,7 @@ fn values_are_the_certificate_fields() {
     assert!(b.get(&Location { object: certs::CERTIFICATE, keys: &unknown }, "Subject").is_err());
 }
 
+#[cfg(feature = "certificates")]
 #[test]
 fn every_value_is_valid_for_device_2_19_and_read_only() {
     let b = backend();
@@ -76,7 +83,7 @@ fn every_value_is_valid_for_device_2_19_and_read_only() {
         for param in certs::PARAMS {
             let p = spec.param(param).unwrap_or_else(|| panic!("{param} not in the schema"));
             assert!(!b.writable(&at, param));
-            let Some(Value::Text(t)) = b.get(&at, param).unwrap() else { panic!("{key} {param} absent") };
+            let Some(cwmpd::hal::Value::Text(t)) = b.get(&at, param).unwrap() else { panic!("{key} {param} absent") };
             let ok = schema::value::canonical(p, &t, None);
             assert!(ok.is_ok(), "{key} {param} = {t:?}: {ok:?}");
             served += 1;
@@ -99,6 +106,7 @@ fn set_mtime(path: &Path, unix: u64) {
     f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix)).unwrap();
 }
 
+#[cfg(feature = "certificates")]
 #[test]
 fn last_modif_and_a_replaced_file_are_seen() {
     let dir = scratch("replace");
@@ -123,6 +131,7 @@ fn last_modif_and_a_replaced_file_are_seen() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[cfg(feature = "certificates")]
 #[test]
 fn too_long_values_are_absent_not_cut() {
     let dir = scratch("long");
@@ -152,6 +161,7 @@ fn too_long_values_are_absent_not_cut() {
 
 mod engine_support;
 
+#[cfg(feature = "certificates")]
 #[test]
 fn the_engine_counts_and_numbers_the_certificates() {
     use cwmpd::backend::agent::{AgentBackend, Identity};
