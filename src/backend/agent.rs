@@ -6,9 +6,11 @@
 //!
 //! ConnectionRequestURL is set by the agent itself ([`Backend::set_own`]), never by the ACS;
 //! ParameterKey is the engine's ([`crate::model::ModelState`]), not served here.
+//! `DeviceInfo.Location.{i}`: the ACS's location row ([`super::location`]).
 
 use super::inform_parameter::{self, InformParameters};
 pub use super::linux::identity::Identity;
+use super::location::{self, Locations};
 use crate::config::Config;
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
 use std::collections::BTreeMap;
@@ -26,6 +28,7 @@ const HBP: &str = "Device.ManagementServer.HeartbeatPolicy.";
 const HBP_PARAMS: &[(&str, &str)] =
     &[("Enable", "false"), ("ReportingInterval", "86400"), ("InitiationTime", crate::clock::UNKNOWN_TIME)];
 const IP: &str = inform_parameter::TABLE;
+const LOC: &str = location::TABLE;
 const DUSC: &str = "Device.ManagementServer.DUStateChangeComplPolicy.";
 /// DUStateChangeComplPolicy parameters (AutonomousDUStateChangeComplete) and their defaults.
 const DUSC_PARAMS: &[(&str, &str)] = &[
@@ -144,6 +147,7 @@ pub struct AgentBackend {
     own: BTreeMap<String, String>,
     /// ManagementServer.InformParameter.{i}.
     inform: InformParameters,
+    location: Locations,
     root: PathBuf,
     /// What DHCP gave (TR-069 Amd 6 3.1, Annex F), shared with the shell.
     dhcp: super::dhcp::DhcpStore,
@@ -215,6 +219,7 @@ impl AgentBackend {
             connection_request_url: String::new(),
             own: BTreeMap::new(),
             inform: InformParameters::default(),
+            location: Locations::default(),
             root,
             dhcp: super::dhcp::DhcpStore::default(),
             dhcp_discovery: a.dhcp_discovery,
@@ -281,7 +286,7 @@ impl Backend for AgentBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        matches!(object, "Device." | DI | MS | SDM | ATC | HBP | DUSC | IP)
+        matches!(object, "Device." | DI | MS | SDM | ATC | HBP | DUSC | IP | LOC)
             || matches!(object, super::dhcp::GATEWAY_INFO | super::dhcp::MANAGEABLE_DEVICE)
     }
 
@@ -298,6 +303,7 @@ impl Backend for AgentBackend {
             HBP => &["Enable", "ReportingInterval", "InitiationTime"],
             DUSC => &["Enable", "OperationTypeFilter", "ResultTypeFilter", "FaultCodeFilter"],
             IP => inform_parameter::PARAMS,
+            LOC => location::PARAMS,
             super::dhcp::GATEWAY_INFO => super::dhcp::IDENTITY_PARAMS,
             super::dhcp::MANAGEABLE_DEVICE => &["ManufacturerOUI", "SerialNumber", "ProductClass", "Host"],
             _ => &[],
@@ -311,6 +317,7 @@ impl Backend for AgentBackend {
         match at.object {
             SDM => Ok(vec!["device2".to_string()]),
             IP => Ok(self.inform.keys()),
+            LOC => Ok(self.location.keys()),
             super::dhcp::MANAGEABLE_DEVICE => Ok(self.dhcp.device_keys()),
             _ => Err(HalError::new(ErrorKind::NotFound, at.object)),
         }
@@ -332,7 +339,7 @@ impl Backend for AgentBackend {
     }
 
     fn creatable(&self, at: &Location) -> bool {
-        at.object == IP
+        at.object == IP || at.object == LOC
     }
 
     fn volatile(&self) -> bool {
@@ -342,12 +349,14 @@ impl Backend for AgentBackend {
     fn begin(&mut self) -> Result<()> {
         self.staged.clear();
         self.inform.begin();
+        self.location.begin();
         Ok(())
     }
 
     fn add(&mut self, at: &Location) -> Result<String> {
         match at.object {
             IP => self.inform.add(),
+            LOC => self.location.add(&self.management_server("URL").unwrap_or_default()),
             _ => Err(HalError::new(ErrorKind::Denied, format!("{} cannot grow", at.object))),
         }
     }
@@ -355,6 +364,7 @@ impl Backend for AgentBackend {
     fn delete(&mut self, at: &Location) -> Result<()> {
         match at.object {
             IP => self.inform.delete(at.key()),
+            LOC => self.location.delete(at.key()),
             _ => Err(HalError::new(ErrorKind::Denied, format!("{} cannot shrink", at.object))),
         }
     }
@@ -362,6 +372,7 @@ impl Backend for AgentBackend {
     fn restore_row(&mut self, at: &Location) -> Result<()> {
         match at.object {
             IP => self.inform.restore(at.key()),
+            LOC => self.location.restore(at.key(), &self.management_server("URL").unwrap_or_default()),
             _ => Err(HalError::new(ErrorKind::Denied, format!("{}: no kept rows", at.object))),
         }
     }
@@ -396,6 +407,11 @@ impl Backend for AgentBackend {
         if at.object == IP {
             return self.inform.set(at.key(), param, text);
         }
+        if at.object == LOC {
+            let url = self.management_server("URL").unwrap_or_default();
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            return self.location.set(at.key(), param, text, &url, i64::try_from(now).unwrap_or(i64::MAX));
+        }
         // enumerationRef HTTPCompressionSupported, null value Disabled (TR-181).
         let supported = crate::shell::coding::SUPPORTED.split(',').filter(|s| !s.is_empty());
         if (at.object, param) == (MS, "HTTPCompression") && text != "Disabled" && !supported.clone().any(|s| s == text)
@@ -411,12 +427,14 @@ impl Backend for AgentBackend {
             self.values.insert(name, value);
         }
         self.inform.commit();
+        self.location.commit();
         Ok(crate::hal::Applied::Now)
     }
 
     fn abort(&mut self) {
         self.staged.clear();
         self.inform.abort();
+        self.location.abort();
     }
 
     fn set_own(&mut self, at: &Location, param: &str, value: &str) -> Result<()> {
@@ -444,6 +462,7 @@ impl AgentBackend {
             HBP => self.policy(HBP, HBP_PARAMS, param),
             DUSC => self.policy(DUSC, DUSC_PARAMS, param),
             IP => self.inform.get(at.key(), param),
+            LOC => self.location.get(at.key(), param),
             SDM => match param {
                 "URL" => Some(SDM_URL.to_string()),
                 "URN" => Some(crate::schema::MODEL_URN.to_string()),
@@ -460,6 +479,7 @@ impl AgentBackend {
             MS => !MS_READ_ONLY.contains(&param) && !MS_OWN.contains(&param),
             ATC | HBP | DUSC => true,
             IP => inform_parameter::PARAMS.contains(&param),
+            LOC => param == "DataObject",
             _ => false,
         }
     }

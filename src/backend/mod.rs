@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod external;
 pub mod inform_parameter;
 pub mod linux;
+pub mod location;
 #[cfg(feature = "replay")]
 pub mod replay;
 #[cfg(feature = "replay")]

@@ -18,6 +18,7 @@
 //! - [`stun`]: the STUN messages of Annex G (RFC 3489 requests, RFC 3489/5389 answers).
 //! - [`transfer`]: the transfer queue (admission, windows, phases) and its records.
 //! - [`ubus`]: the OpenWrt ubus socket protocol (blob/blobmsg attributes, messages).
+//! - [`x509`]: an X.509 certificate reader (DER/PEM) for Security.Certificate.
 
 #![deny(clippy::disallowed_methods)]
 
@@ -41,4 +42,6 @@ pub mod soap;
 pub mod stun;
 pub mod transfer;
 pub mod ubus;
+#[cfg(feature = "certificates")]
+pub mod x509;
 pub mod xmpp;

@@ -50,7 +50,13 @@ fn add_linux_backend(model: &mut Model, config: &Config, state: &State) {
         || (matches!(config.agent.platform, crate::config::Platform::Auto) && root.join("etc/config/network").exists());
     let linux = crate::backend::linux::LinuxBackend::with_root(root.clone()).openwrt_interfaces(openwrt);
     model.add_backend(Box::new(linux), &state.model);
-    model.add_backend(Box::new(crate::backend::system::SystemBackend::new(root)), &state.model);
+    let own_certs = [&config.acs.ca_file, &config.acs.client_cert].into_iter().flatten().cloned().collect();
+    let t = &config.transfer;
+    let restorable = !t.vendor_config_apply_command.is_empty();
+    let system = crate::backend::system::SystemBackend::new(root)
+        .with_certificate_files(own_certs)
+        .with_vendor_config_file(t.upload_config_file.clone(), restorable);
+    model.add_backend(Box::new(system), &state.model);
 }
 
 /// The external backends (`backend` sections) before the platform's, so a plugin's subtree

@@ -11,7 +11,10 @@
 //!   `DeviceInfo.NetworkProperties` from
 //!   `/proc/sys/net/ipv4/tcp_rmem` and `tcp_available_congestion_control` ([`info`]);
 //! - `LEDs.LED.{i}`: `/sys/class/leds/<name>` (key: the name);
-//! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]).
+//! - `USB.USBHosts.Host.{i}` and below: `/sys/bus/usb/devices` ([`usb`]);
+//! - `Security.Certificate.{i}`: uhttpd's certificate, `/etc/ssl/certs` and the agent's
+//!   own certificate files ([`certs`]);
+//! - `DeviceInfo.Processor.{i}` and `DeviceInfo.VendorConfigFile.{i}` ([`device`]).
 //!
 //! What the files do not tell is absent, never guessed (module docs of [`users`], [`usb`]).
 //!
@@ -20,6 +23,9 @@
 //! shell; what a failure leaves is in its module doc). Everything else is read-only.
 
 pub mod accounts;
+#[cfg(feature = "certificates")]
+pub mod certs;
+pub mod device;
 pub mod info;
 pub mod usb;
 pub mod users;
@@ -48,7 +54,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (GROUP, &["GroupID", "Groupname"]),
     (SHELL, &["Enable", "Name"]),
     (SSH_KEY, &["User", "Key"]),
-    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage", "ModelNumber"]),
+    (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage", "ModelNumber", "AdditionalSoftwareVersion"]),
     (FIRMWARE, &["Name", "Version", "Available", "Status"]),
     (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
     (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
@@ -78,7 +84,15 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     ),
     (USB_CONFIG, &["ConfigurationNumber"]),
     (USB_INTERFACE, &["InterfaceNumber", "InterfaceClass", "InterfaceSubClass", "InterfaceProtocol"]),
+    (device::PROCESSOR, device::PROCESSOR_PARAMS),
+    (device::VENDOR_CONFIG, device::VENDOR_CONFIG_PARAMS),
 ];
+
+/// Objects of the `certificates` feature.
+#[cfg(feature = "certificates")]
+const CERT_OBJECTS: &[(&str, &[&str])] = &[(certs::CERTIFICATE, certs::PARAMS)];
+#[cfg(not(feature = "certificates"))]
+const CERT_OBJECTS: &[(&str, &[&str])] = &[];
 
 const USB: &str = "/sys/bus/usb/devices";
 const LEDS: &str = "/sys/class/leds";
@@ -95,6 +109,9 @@ pub struct SystemBackend {
     pending: Vec<accounts::Op>,
     /// Per CPU: the reading utilizations are measured from, and the last result.
     cpu: std::sync::Mutex<std::collections::HashMap<String, CpuMeter>>,
+    #[cfg(feature = "certificates")]
+    certs: certs::Store,
+    vendor_config: device::VendorConfig,
 }
 
 /// The reading a CPU's utilizations are measured from, and the last result.
@@ -119,12 +136,41 @@ impl SystemBackend {
     pub fn new(root: PathBuf) -> Self {
         let openwrt = root.join("etc/openwrt_release").exists();
         let tools = if openwrt { accounts::UserTools::busybox() } else { accounts::UserTools::shadow_utils() };
-        SystemBackend { root, tools, staged: Vec::new(), pending: Vec::new(), cpu: Default::default() }
+        SystemBackend {
+            root,
+            tools,
+            staged: Vec::new(),
+            pending: Vec::new(),
+            cpu: Default::default(),
+            #[cfg(feature = "certificates")]
+            certs: Default::default(),
+            vendor_config: Default::default(),
+        }
+    }
+
+    /// More certificate files for `Security.Certificate` (absolute paths on the device, not
+    /// below the root: the agent's own `ca_file` and `client_cert`).
+    #[cfg_attr(not(feature = "certificates"), allow(unused_mut))]
+    pub fn with_certificate_files(mut self, files: Vec<PathBuf>) -> Self {
+        #[cfg(feature = "certificates")]
+        {
+            self.certs = certs::Store::new(files);
+        }
+        #[cfg(not(feature = "certificates"))]
+        let _ = files;
+        self
     }
 
     /// Other account tools (an integrator's, a test's scratch root).
     pub fn with_user_tools(mut self, tools: accounts::UserTools) -> Self {
         self.tools = tools;
+        self
+    }
+
+    /// The agent's vendor configuration file (`upload_config_file`, an absolute path on the
+    /// device) and whether a Download can restore it (`vendor_config_apply_command` set).
+    pub fn with_vendor_config_file(mut self, file: Option<PathBuf>, restorable: bool) -> Self {
+        self.vendor_config = device::VendorConfig { file, restorable };
         self
     }
 
@@ -207,6 +253,10 @@ impl SystemBackend {
             USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
             USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
             USB_INTERFACE => self.dir(USB).into_iter().filter(|n| usb::is_interface_of(n, k(1), k(2))).collect(),
+            #[cfg(feature = "certificates")]
+            certs::CERTIFICATE => self.certs.keys(&self.root),
+            device::PROCESSOR => info::cpu_names(&self.read("/proc/stat").unwrap_or_default()),
+            device::VENDOR_CONFIG => self.vendor_config.rows(),
             _ => return Err(not_found(at)),
         })
     }
@@ -239,6 +289,15 @@ impl SystemBackend {
                 "User" => return Some(Value::row(USER, "root")),
                 _ => self.ssh_keys().into_iter().find(|(k, _)| k == key).map(|(_, l)| l),
             },
+            DEVICE_INFO if param == "AdditionalSoftwareVersion" => {
+                let release = self.read("/etc/openwrt_release").unwrap_or_default();
+                let revision = info::release_value(&release, "DISTRIB_REVISION");
+                return device::additional_software_version(
+                    revision,
+                    self.read("/proc/sys/kernel/osrelease").as_deref(),
+                )
+                .map(Value::Text);
+            }
             DEVICE_INFO if param == "ModelNumber" => {
                 return self.read("/proc/device-tree/compatible").and_then(|c| info::model_number(&c)).map(Value::Text)
             }
@@ -276,6 +335,12 @@ impl SystemBackend {
             USB_DEVICE => self.usb_device(key, param),
             USB_CONFIG => (param == "ConfigurationNumber").then(|| key.to_string()),
             USB_INTERFACE => self.usb_interface(key, param),
+            #[cfg(feature = "certificates")]
+            certs::CERTIFICATE => self.certs.value(&self.root, key, param),
+            device::PROCESSOR => device::machine(&self.root, self.read("/proc/sys/kernel/arch"))
+                .and_then(|m| device::architecture(&m, cfg!(target_endian = "little")))
+                .map(str::to_string),
+            device::VENDOR_CONFIG => self.vendor_config.value(param),
             _ => None,
         };
         text.map(Value::Text)
@@ -397,11 +462,11 @@ impl Backend for SystemBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        OBJECTS.iter().any(|(o, _)| *o == object)
+        OBJECTS.iter().chain(CERT_OBJECTS).any(|(o, _)| *o == object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
-        let params = OBJECTS.iter().find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
+        let params = OBJECTS.iter().chain(CERT_OBJECTS).find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
         params.iter().map(|p| (*p).to_string()).collect()
     }
 
