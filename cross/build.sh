@@ -28,7 +28,7 @@ floor_rustflags=""
 kind=default
 if [[ "${CWMPD_FLOOR:-0}" == 1 ]]; then
   build_std_flags+=(-Z build-std-features=optimize_for_size)
-  floor_rustflags="-C panic=immediate-abort -Z unstable-options"
+  floor_rustflags="-C panic=immediate-abort -Z unstable-options -Z location-detail=none"
   kind=floor
 fi
 

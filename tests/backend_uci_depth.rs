@@ -16,8 +16,20 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
-const FILES: [&str; 12] =
-    ["ddns", "dhcp", "dropbear", "firewall", "network", "rpcd", "sqm", "system", "upnpd", "wireless", "mosquitto", "qos"];
+const FILES: [&str; 12] = [
+    "ddns",
+    "dhcp",
+    "dropbear",
+    "firewall",
+    "network",
+    "rpcd",
+    "sqm",
+    "system",
+    "upnpd",
+    "wireless",
+    "mosquitto",
+    "qos",
+];
 
 fn root(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);

@@ -339,7 +339,8 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
-    let read_only = matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_));
+    let read_only =
+        matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_));
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {

@@ -46,11 +46,11 @@ pub mod mdns;
 pub mod mqtt;
 pub mod netdev;
 pub mod odhcpd;
-pub mod procd;
 #[cfg(feature = "lan-extra")]
 pub mod pool6opt;
 #[cfg(feature = "lan-extra")]
 pub mod poolopt;
+pub mod procd;
 pub mod relay;
 pub mod routing;
 pub mod runtime;
