@@ -32,8 +32,10 @@
 //!   server state machines, `proto::diag::udpst*`) of the diagnostics [`proto::diag`], the DHCP
 //!   options of ACS discovery and Annex F [`proto::dhcp`], the FTP client (`proto::ftp`,
 //!   feature `ftp`), the ubus socket protocol (blob/blobmsg messages, [`proto::ubus`]), the
-//!   transfer queue. The SOAP decoder lifts a plain GetParameterValues name array out of the
-//!   text before the XML parser sees the rest (`proto::soap::lift`).
+//!   transfer queue, the X.509 certificate reader (`proto::x509`, feature `certificates`).
+//!   The SOAP decoder lifts a plain GetParameterValues name array out of the text before
+//!   the XML parser sees the rest (`proto::soap::lift`); names are judged when the engine
+//!   asks ([`proto::name`]), so an ACS naming every leaf is resolved alongside the tree.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, instance
 //!   wildcards and alias-based addressing, notifications.
@@ -51,17 +53,25 @@
 //!   (`control`, `local`), the state file (`persist`), the OS clock, randomness, the logger,
 //!   HTTP and FTP transfers and the apply supervisor (`transfer`), diagnostics runs
 //!   (`diagnostics`), the ChangeDUState runs and ExecutionUnits over the dpkg/opkg/apk/crun
-//!   ExecEnvs (`du`), the XMPP connection thread (`xmpp`), the DHCP hooks' options (`dhcp`).
+//!   ExecEnvs (`du`: OCI image layouts unpacked by cwmpd's own tar and gzip readers in
+//!   `du::oci_layer`, package services as ExecutionUnits in `du::services`), the XMPP
+//!   connection thread (`xmpp`), the DHCP hooks' options (`dhcp`).
 //! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
 //!   parameters (`agent`, with ManagementServer.InformParameter in `inform_parameter` and
 //!   the DHCP-learnt GatewayInfo/ManageableDevice in `dhcp`), the Linux host (`linux`:
-//!   sysfs, procfs, netlink, nl80211 for WiFi stations and radios), the system's accounts,
-//!   firmware, CPUs, LEDs and USB (`system`), OpenWrt (`uci`, with installed mapping
-//!   files; runtime state from netifd over the native ubus client `ubus`, from sysfs, lease
-//!   files and nl80211; bridge ports, static routes beside the kernel's), external
+//!   sysfs, procfs, netlink (tc qdisc statistics in `linux::tc`, RA-learnt routes in
+//!   `linux::routeinfo`, ethtool link modes and pause frames), nl80211 for WiFi stations,
+//!   radios and scans), the system's accounts, firmware, CPUs, LEDs, USB, processors, the
+//!   vendor configuration file and certificates (`system`), the ACS's
+//!   DeviceInfo.Location rows (`location`), OpenWrt (`uci`, with installed mapping
+//!   files; runtime state from netifd and procd over the native ubus client `ubus`, from
+//!   sysfs, lease files and nl80211; bridge ports and VLAN ports, static routes beside the
+//!   kernel's, DHCP option rows, qos-scripts and sqm QoS, logd, mosquitto, uhttpd and umdns
+//!   in modules of their own), external
 //!   backends (`external`: plugins over a Unix socket or a child's stdio),
 //!   `Device.SoftwareModules` (`software_modules`), the TR-143 diagnostics objects with their
-//!   socket runs (`diagnostics`), `Device.XMPP` (`xmpp`), TR-140
+//!   socket runs, TR-471 IPLayerCapacityMetrics and the WiFi NeighboringWiFiDiagnostic
+//!   (`diagnostics`), `Device.XMPP` (`xmpp`), TR-140
 //!   `Device.Services.StorageService` from block devices, mounts and the SMB/NFS
 //!   configuration (`storage`), and a replayed device dump (`replay`).
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
@@ -71,6 +81,8 @@
 //! transfers, `proto::ftp` and `shell::transfer::ftp`: 37 KB, opt-in for the mipsel
 //! budget), `xmpp` (Annex K XMPP connection requests: [`proto::xmpp`], `shell::xmpp`,
 //! `backend::xmpp`: 66 KB), `storage` (TR-140 StorageService, `backend::storage`: 60 KB),
+//! `lan-extra` (DHCP option rows and bridge VLAN ports of the UCI backend: 27 KB),
+//! `certificates` (Device.Security.Certificate with its X.509 reader: 26 KB),
 //! `replay`, `full-schema`, and one per service model compiled for a plugin or a
 //! first-party backend (`service-voice`, `service-stb`, `service-storage`, `service-femto`;
 //! vendor `X_` objects from `CWMPD_VENDOR_SCHEMA` files, `build.rs`).
