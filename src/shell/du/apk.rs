@@ -162,11 +162,7 @@ impl ExecEnv for Apk {
 
     /// The package's init scripts (`apk info -L NAME`): its services.
     fn unit_names(&self, package: &str) -> Vec<String> {
-        let Some(argv) = files_argv(&self.program, package) else { return Vec::new() };
-        match run(&argv, self.timeout) {
-            Ok(out) if out.success => super::services::init_scripts(&out.stdout),
-            _ => Vec::new(),
-        }
+        super::services::listed_scripts(files_argv(&self.program, package), self.timeout)
     }
 
     fn start_unit(&self, name: &str) -> Result<(), String> {

@@ -153,15 +153,10 @@ impl ExecEnv for Dpkg {
 
     /// The package's init scripts (`dpkg-query -L`): its services.
     fn unit_names(&self, package: &str) -> Vec<String> {
-        if !super::ee::valid_package_name(package) {
-            return Vec::new();
-        }
         let admin = format!("--admindir={}", Self::s(&self.admindir()));
-        let argv = ["dpkg-query", &admin, "-L", package].map(String::from);
-        match run(&argv, self.timeout) {
-            Ok(out) if out.success => super::services::init_scripts(&out.stdout),
-            _ => Vec::new(),
-        }
+        let argv = super::ee::valid_package_name(package)
+            .then(|| ["dpkg-query", &admin, "-L", package].map(String::from).to_vec());
+        super::services::listed_scripts(argv, self.timeout)
     }
 
     fn start_unit(&self, name: &str) -> Result<(), String> {

@@ -13,7 +13,7 @@
 //! for a dpkg root of its own it gets `DPKG_ROOT` (as dpkg gives maintainer scripts) so it
 //! can find the package's files there.
 
-use super::ee::{run_env, valid_package_name};
+use super::ee::{run, run_env, valid_package_name};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -30,6 +30,16 @@ pub fn init_scripts(listing: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The services of a package: the init scripts among the files its package manager lists
+/// (`argv`: the file-list command, `None` when the package name was refused); none when the
+/// command fails.
+pub fn listed_scripts(argv: Option<Vec<String>>, timeout: Duration) -> Vec<String> {
+    match argv.map(|argv| run(&argv, timeout)) {
+        Some(Ok(out)) if out.success => init_scripts(&out.stdout),
+        _ => Vec::new(),
+    }
 }
 
 /// How the init scripts of one ExecEnv are run.
