@@ -134,7 +134,12 @@ fn throughput_against_tbf_and_iperf3() {
     assert!(within(u_goodput, iperf_up, 5.0), "upload {u_goodput:.2} vs iperf3 {iperf_up:.2} Mbit/s");
     assert!(within(d_wire, RATE_MBIT, 5.0), "download at the interface {d_wire:.2} Mbit/s vs tbf");
     assert!(within(u_wire, RATE_MBIT, 5.0), "upload at the interface {u_wire:.2} Mbit/s vs tbf");
-    assert!(within(d_goodput, RATE_MBIT, 5.0) && within(u_goodput, RATE_MBIT, 5.0), "goodput vs tbf");
+    // tbf limits frames: of a full 1,514-byte frame (MTU 1500, TCP with timestamps) 1,448
+    // bytes are payload, so the goodput a 100 Mbit/s tbf allows is 95.6 Mbit/s, which the
+    // goodput must reach within 5% (against the raw rate it had 0.6% of slack and failed
+    // under load at 94.97).
+    let ceiling = RATE_MBIT * 1448.0 / 1514.0;
+    assert!(within(d_goodput, ceiling, 5.0) && within(u_goodput, ceiling, 5.0), "goodput vs tbf's payload rate");
     assert_eq!(down.results.values["IPAddressUsed"], "192.0.2.1");
     // The other direction's counter: the ACKs (download) or the file (upload).
     assert!(
