@@ -54,9 +54,11 @@ impl core::hash::Hasher for WordHash {
     fn write(&mut self, bytes: &[u8]) {
         let mut words = bytes.chunks_exact(8);
         for w in &mut words {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(w);
-            self.add(u64::from_le_bytes(b));
+            // A reference to the chunk as an array: one load, no copy call (which opt-level
+            // z may leave out of line, doubling the cost of every lookup).
+            if let Ok(b) = <&[u8; 8]>::try_from(w) {
+                self.add(u64::from_le_bytes(*b));
+            }
         }
         let mut last = [0u8; 8];
         let tail = words.remainder();

@@ -111,7 +111,10 @@ impl Model {
     /// engine); `None` when absent.
     pub(super) fn value(&self, place: &Place, spec: &ParamSpec) -> Option<(String, Option<usize>)> {
         let obj = self.tree.object(place.obj)?;
-        if spec.name.ends_with("NumberOfEntries") {
+        // A count is a read-only unsignedInt: most parameters are passed over without
+        // comparing their name's text.
+        let count = !spec.writable && spec.base == crate::schema::Base::UnsignedInt;
+        if count && spec.name.ends_with("NumberOfEntries") {
             let table =
                 self.tree.children(place.obj).iter().copied().find(|c| {
                     self.tree.object(*c).is_some_and(|o| o.multi && o.num_entries == Some(spec.name.as_ref()))
