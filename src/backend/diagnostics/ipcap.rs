@@ -99,6 +99,7 @@ impl Params {
             response_timeout_ns: u64::from(timeout) * 1_000_000,
             v6: false,
             ident: u16::try_from(std::process::id() & 0xffff).unwrap_or(1).max(1),
+            auth: None,
         };
         Ok(Params {
             servers,
