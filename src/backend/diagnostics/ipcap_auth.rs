@@ -73,6 +73,7 @@ pub fn select(i: &Inputs<'_>, read_file: impl Fn(&str) -> Option<String>) -> Res
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -66,9 +66,8 @@ pub fn hmac_sha256(key: &[u8], data: &[&[u8]]) -> [u8; DIGEST_LEN] {
 /// Derives the client and server keys from the shared `key` and the Setup Request's time.
 pub fn derive(key: &[u8], unix_time: u32) -> Keys {
     let context = unix_time.to_string();
-    let block = |i: u32| {
-        hmac_sha256(key, &[&i.to_be_bytes(), b"UDPSTP", &[0], context.as_bytes(), &512u32.to_be_bytes()])
-    };
+    let block =
+        |i: u32| hmac_sha256(key, &[&i.to_be_bytes(), b"UDPSTP", &[0], context.as_bytes(), &512u32.to_be_bytes()]);
     Keys { client: block(1), server: block(2) }
 }
 

@@ -1,4 +1,5 @@
 //! Tests of the UDP Speed Test authentication: RFC 4231 and OpenSSL KBKDF known answers.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
 use crate::proto::diag::udpst::{Setup, SETUP_LEN};

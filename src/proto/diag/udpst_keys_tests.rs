@@ -1,5 +1,6 @@
 //! Tests of the key file and of the authenticated handshake between the sans-IO client and
 //! server, with a manual wall clock.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::*;
 use crate::proto::diag::udpst::{Activation, Setup, ACTIVATION_OK, SETUP_OK, SR_INDEX_AUTO};
