@@ -13,8 +13,8 @@
 //! for the Receiver, sent for the Sender) is read when the test begins and at each sub-interval
 //! recorded, for `InterfaceEthMbps…` (`/proc/net/dev` of the thread's namespace).
 //!
-//! Not spoken: the authenticated mode (AuthenticationEnabled true ends in Error_Other) and
-//! more than one connection.
+//! AuthenticationEnabled runs the authenticated mode (mode 1) with the key
+//! [`super::ipcap_auth`] chooses. Not spoken: more than one connection.
 
 use super::run::resolve;
 use super::{marking, Outcome, Results, Run};
