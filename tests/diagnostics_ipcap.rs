@@ -2,12 +2,14 @@
 //! test peer `cwmpd-udpst-peer` (the server side of the same protocol, built from the same
 //! sans-IO module): both roles on loopback; both roles through a veth pair the test makes
 //! with a `tc tbf` rate limit of 100 Mbit/s, where MaxIPLayerCapacity must be within 5% of
-//! the rate; IPv6; and the error states of a closed server port, a server that never
-//! answers, a name that does not resolve and an Interface that is no device.
+//! the rate; IPv6; the authenticated mode (right key, wrong key, none, unknown alias); and
+//! the error states of a closed server port, a server that never answers, a name that does
+//! not resolve and an Interface that is no device.
 //!
 //! `interop_reference_server` (ignored unless run by hand) runs both roles against the
 //! OB-UDPST server named by `CWMPD_UDPST_SERVER` (`host:port`), e.g. a reference `udpst`
-//! started with no arguments (it listens on port 24601), and prints the figures.
+//! started with no arguments (it listens on port 24601), and prints the figures; with
+//! `CWMPD_UDPST_KEY=ID,KEY` it authenticates with that key (e.g. `udpst -a KEY`, ID 0).
 //!
 //! The namespace test needs root and iproute2: it prints `skipped: ...` without them, and
 //! fails instead when `CI` is set.
@@ -55,10 +57,14 @@ impl Drop for Peer {
 }
 
 fn peer(ns: Option<&str>, listen: &str) -> Peer {
+    peer_with(ns, listen, &[])
+}
+
+fn peer_with(ns: Option<&str>, listen: &str, extra: &[&str]) -> Peer {
     let bin = env!("CARGO_BIN_EXE_cwmpd-udpst-peer");
     let child = match ns {
-        Some(ns) => Command::new("ip").args(["netns", "exec", ns, bin, listen]).spawn().unwrap(),
-        None => Command::new(bin).arg(listen).spawn().unwrap(),
+        Some(ns) => Command::new("ip").args(["netns", "exec", ns, bin, listen]).args(extra).spawn().unwrap(),
+        None => Command::new(bin).arg(listen).args(extra).spawn().unwrap(),
     };
     std::thread::sleep(std::time::Duration::from_millis(300));
     Peer(child)
@@ -127,6 +133,43 @@ fn both_roles_on_loopback_and_errors() {
     assert_eq!(no_dev.state, "Error_Other");
 }
 
+/// The authenticated mode (OB-UDPST mode 1) against the peer holding key 3 (and, from a
+/// key file, key 4): the right key completes, a wrong key ends in Error_LoginFailed, no
+/// authentication in Error_PasswordRequestFailed, and an alias not in the table in
+/// Error_Other.
+#[test]
+fn authenticated_on_loopback() {
+    let dir = std::env::temp_dir().join(format!("cwmpd-ipcap-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys");
+    std::fs::write(&file, "# test keys\n4,filekey\n").unwrap();
+    let file = file.to_str().unwrap();
+    let port = free_port();
+    let _p = peer_with(None, &format!("127.0.0.1:{port}"), &["--key", "3,s3cret", "--key-file", file]);
+    let port = port.to_string();
+    let base = [("ServerList", "127.0.0.1"), ("Port", port.as_str()), SHORT[0], SHORT[1]];
+    let with = |extra: &[(&'static str, &str)]| {
+        let mut o = base.to_vec();
+        o.extend_from_slice(extra);
+        measure(&o)
+    };
+    let on = ("AuthenticationEnabled", "true");
+    let good = with(&[on, ("AuthenticationCode", "s3cret"), ("AuthenticationAlias", "key-3")]);
+    assert_eq!(good.state, "Complete", "{:?}", good.results.values);
+    assert!(num(&good, "MaxIPLayerCapacity") > 50.0);
+    let from_file = with(&[on, ("AuthenticationKeyFileLocation", file)]);
+    assert_eq!(from_file.state, "Complete", "the key file's only entry: {:?}", from_file.results.values);
+    let wrong = with(&[on, ("AuthenticationCode", "wrong"), ("AuthenticationAlias", "3")]);
+    assert_eq!(wrong.state, "Error_LoginFailed", "{:?}", wrong.results.values);
+    assert_eq!(wrong.results.values["StatusCode"], "107");
+    let none = with(&[]);
+    assert_eq!(none.state, "Error_PasswordRequestFailed", "{:?}", none.results.values);
+    let unknown = with(&[on, ("AuthenticationAlias", "key-9")]);
+    assert_eq!(unknown.state, "Error_Other");
+    assert_eq!(unknown.results.values["StatusMessage"], "AuthenticationAlias is not in the table");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn ipv6_on_loopback() {
     let Ok(probe) = std::net::UdpSocket::bind("[::1]:0") else {
@@ -190,8 +233,15 @@ fn capacity_within_5_percent_of_tbf() {
 fn interop_reference_server() {
     let server = std::env::var("CWMPD_UDPST_SERVER").expect("CWMPD_UDPST_SERVER=host:port");
     let (host, port) = server.rsplit_once(':').unwrap();
+    // CWMPD_UDPST_KEY=ID,KEY: the authenticated mode with that key.
+    let key = std::env::var("CWMPD_UDPST_KEY").ok();
+    let (id, code) = key.as_deref().and_then(|k| k.split_once(',')).unwrap_or(("", ""));
     for role in ["Receiver", "Sender"] {
-        let out = measure(&[("ServerList", host), ("Port", port), ("Role", role)]);
+        let mut o = vec![("ServerList", host), ("Port", port), ("Role", role)];
+        if key.is_some() {
+            o.extend([("AuthenticationEnabled", "true"), ("AuthenticationCode", code), ("AuthenticationAlias", id)]);
+        }
+        let out = measure(&o);
         assert_eq!(out.state, "Complete", "{role}: {:?}", out.results.values);
         let v = &out.results.values;
         eprintln!(

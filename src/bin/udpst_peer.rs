@@ -5,11 +5,14 @@
 //! opens one test socket per test, and runs each test (sending the load downstream, or
 //! measuring it upstream, searching the sending rate in both) on one thread.
 //!
-//! Usage: `cwmpd-udpst-peer [ADDRESS:PORT]` (default `0.0.0.0:24601`). Runs until killed.
+//! Usage: `cwmpd-udpst-peer [ADDRESS:PORT] [--key ID,KEY]... [--key-file FILE]` (default
+//! `0.0.0.0:24601`). With keys (given on the command line or in an OB-UDPST key file) it
+//! requires the authenticated mode (mode 1) and checks each test's digests. Runs until killed.
 
 use cwmpd::backend::diagnostics::ipcap::wall_ns;
 use cwmpd::proto::diag::udpst_client::Out;
-use cwmpd::proto::diag::udpst_server::{answer_setup, Session};
+use cwmpd::proto::diag::udpst_keys::{parse_key_file, KeyEntry};
+use cwmpd::proto::diag::udpst_server::{answer_setup_keyed, Session};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -20,8 +23,33 @@ struct Test {
     client: Option<SocketAddr>,
 }
 
+fn fail(message: &str) -> ! {
+    eprintln!("cwmpd-udpst-peer: {message}");
+    std::process::exit(1);
+}
+
+/// The listening address and the key table from the command line.
+fn arguments() -> (String, Vec<KeyEntry>) {
+    let mut listen = "0.0.0.0:24601".to_string();
+    let mut text = String::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--key" => text.push_str(&args.next().unwrap_or_else(|| fail("--key needs ID,KEY"))),
+            "--key-file" => {
+                let path = args.next().unwrap_or_else(|| fail("--key-file needs a file"));
+                text.push_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("{path}: {e}"))));
+            }
+            _ => listen = a,
+        }
+        text.push('\n');
+    }
+    let table = parse_key_file(&text).unwrap_or_else(|line| fail(&format!("invalid key entry {line}")));
+    (listen, table)
+}
+
 fn main() {
-    let listen = std::env::args().nth(1).unwrap_or_else(|| "0.0.0.0:24601".into());
+    let (listen, table) = arguments();
     let control = match UdpSocket::bind(&listen).and_then(|s| s.set_nonblocking(true).map(|()| s)) {
         Ok(s) => s,
         Err(e) => {
@@ -35,7 +63,7 @@ fn main() {
     let mut frame = vec![0u8; 65_536];
     loop {
         while let Ok((n, from)) = control.recv_from(&mut buf) {
-            if let Some(t) = setup(&control, buf.get(..n).unwrap_or_default(), from) {
+            if let Some(t) = setup(&control, buf.get(..n).unwrap_or_default(), from, &table) {
                 tests.push(t);
             }
         }
@@ -53,16 +81,17 @@ fn main() {
 }
 
 /// Answers a Setup Request from `from` with a new test socket's port.
-fn setup(control: &UdpSocket, b: &[u8], from: SocketAddr) -> Option<Test> {
+fn setup(control: &UdpSocket, b: &[u8], from: SocketAddr, table: &[KeyEntry]) -> Option<Test> {
     let local = control.local_addr().ok()?;
     let socket = UdpSocket::bind(SocketAddr::new(local.ip(), 0)).ok()?;
     socket.set_nonblocking(true).ok()?;
     let _ = nix::sys::socket::setsockopt(&socket, nix::sys::socket::sockopt::RcvBuf, &(1 << 21));
     let _ = nix::sys::socket::setsockopt(&socket, nix::sys::socket::sockopt::SndBuf, &(1 << 21));
     let port = socket.local_addr().ok()?.port();
-    let answer = answer_setup(b, port)?;
+    let now = wall_ns();
+    let (answer, auth) = answer_setup_keyed(b, port, table, now)?;
     control.send_to(&answer, from).ok()?;
-    Some(Test { socket, session: Session::new(wall_ns(), from.is_ipv6()), client: None })
+    Some(Test { socket, session: Session::authenticated(now, from.is_ipv6(), auth), client: None })
 }
 
 /// One pass over a test: what arrived, the timers, what is due.

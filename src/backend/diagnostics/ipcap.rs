@@ -13,8 +13,8 @@
 //! for the Receiver, sent for the Sender) is read when the test begins and at each sub-interval
 //! recorded, for `InterfaceEthMbps…` (`/proc/net/dev` of the thread's namespace).
 //!
-//! Not spoken: the authenticated mode (AuthenticationEnabled true ends in Error_Other) and
-//! more than one connection.
+//! AuthenticationEnabled runs the authenticated mode (mode 1) with the key
+//! [`super::ipcap_auth`] chooses. Not spoken: more than one connection.
 
 use super::run::resolve;
 use super::{marking, Outcome, Results, Run};
@@ -40,7 +40,9 @@ pub struct Params {
     pub interface: Option<String>,
     pub dscp: u32,
     pub ethernet_priority: u32,
-    pub authentication: bool,
+    /// AuthenticationEnabled: the key chosen ([`super::ipcap_auth`]) or why there is none.
+    /// The key itself is also in `config.auth`.
+    pub authentication: Option<Result<(), &'static str>>,
     /// LocalInterfaceRateIncluded: the Interface's counters give InterfaceEthMbps.
     pub interface_rate: bool,
     pub first_mode: usize,
@@ -90,6 +92,15 @@ impl Params {
             ..Activation::default()
         };
         let timeout = run.uint("TimeoutNoTestTraffic").max(run.uint("TimeoutNoStatusMessage")).max(500);
+        let authentication = bool_of("AuthenticationEnabled").then(|| {
+            let inputs = super::ipcap_auth::Inputs {
+                code: run.text("AuthenticationCode"),
+                alias: run.text("AuthenticationAlias"),
+                file: run.text("AuthenticationKeyFileLocation"),
+                table: &[],
+            };
+            super::ipcap_auth::select(&inputs, |path| std::fs::read_to_string(path).ok())
+        });
         let config = Config {
             role: if run.text("Role") == "Sender" { Role::Sender } else { Role::Receiver },
             jumbo: bool_of("JumboFramesPermitted"),
@@ -99,6 +110,7 @@ impl Params {
             response_timeout_ns: u64::from(timeout) * 1_000_000,
             v6: false,
             ident: u16::try_from(std::process::id() & 0xffff).unwrap_or(1).max(1),
+            auth: authentication.as_ref().and_then(|a| a.as_ref().ok()).cloned(),
         };
         Ok(Params {
             servers,
@@ -107,7 +119,7 @@ impl Params {
             interface: run.interface()?,
             dscp: run.uint("DSCP"),
             ethernet_priority: run.uint("EthernetPriority"),
-            authentication: bool_of("AuthenticationEnabled"),
+            authentication: authentication.map(|a| a.map(|_| ())),
             interface_rate: bool_of("LocalInterfaceRateIncluded"),
             first_mode: usize::try_from(run.uint("NumberFirstModeTestSubIntervals")).unwrap_or(0),
             config,
@@ -140,8 +152,8 @@ fn failed(state: &'static str, code: u32, message: &str) -> Outcome {
 
 /// Runs the test; Complete with every result, or an `Error_*` state (`None` if canceled).
 pub fn test(p: &Params, cancel: &AtomicBool) -> Outcome {
-    if p.authentication {
-        return failed("Error_Other", 50, "authentication is not supported");
+    if let Some(Err(why)) = p.authentication {
+        return failed("Error_Other", 50, why);
     }
     let mut last = failed("Error_CannotResolveHostName", 75, "no server");
     for server in &p.servers {

@@ -3,8 +3,9 @@
 //! writable test parameters with the defaults a test starts from, the read-only limits and
 //! results, and the two result tables, `IncrementalResult.{i}.` (the spec's table) and
 //! `ModalResult.{i}.` (an extra table, `http_params::EXTRA_TABLES`).
-//! `IPLayerCapacityAuthCode.{i}.` (keys for the authenticated mode) is not served: this
-//! client speaks the unauthenticated mode only, so its count reads 0.
+//! `IPLayerCapacityAuthCode.{i}.` (keys for the authenticated mode) is not served yet, so
+//! its count reads 0; the key comes from AuthenticationCode or a key file
+//! ([`super::ipcap_auth`]).
 
 use super::params::{Spec, Table, INTERFACE};
 use crate::proto::cpe::DiagnosticKind;

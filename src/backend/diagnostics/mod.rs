@@ -25,6 +25,7 @@ mod http_loop;
 pub mod http_params;
 mod http_results;
 pub mod ipcap;
+pub mod ipcap_auth;
 pub mod ipcap_params;
 pub mod ipping;
 pub mod marking;

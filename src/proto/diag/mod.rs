@@ -15,7 +15,8 @@
 //!   [`udpst_rate`] its sending-rate table and search, [`udpst_recv`] and [`udpst_send`] the
 //!   two ends of its load, [`udpst_client`] the client state machine of
 //!   IPLayerCapacityMetrics, [`udpst_result`] its TR-181 results, [`udpst_server`] the
-//!   server side (for the test peer).
+//!   server side (for the test peer), [`udpst_auth`] the authenticated mode (HMAC-SHA-256
+//!   digests, the per-test key derivation) and [`udpst_keys`] its key file and server check.
 
 pub mod dns;
 pub mod http;
@@ -23,8 +24,10 @@ pub mod icmp;
 pub mod tr143;
 pub mod udpecho;
 pub mod udpst;
+pub mod udpst_auth;
 pub mod udpst_client;
 pub mod udpst_data;
+pub mod udpst_keys;
 pub mod udpst_rate;
 pub mod udpst_recv;
 pub mod udpst_result;

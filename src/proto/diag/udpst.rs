@@ -14,8 +14,9 @@
 //! - Status Feedback (id 0xFEED, 204 bytes): the receiver's trial-interval and
 //!   sub-interval statistics and, from the server, the sending rate the client must use.
 //!
-//! Authentication (mode 1, HMAC-SHA-256) is not spoken: the authentication fields are zero,
-//! which the reference accepts when it has no key configured. The optional header checksum
+//! Authentication (mode 1, HMAC-SHA-256) fills the last 41 bytes of the Setup and Test
+//! Activation PDUs ([`super::udpst_auth`]); unauthenticated, they are zero, which the
+//! reference accepts when it has no key configured. The optional header checksum
 //! is zero (not used) on output and, when a peer sets it, checked on input.
 
 /// Protocol version spoken (OB-UDPST 9.0.0).

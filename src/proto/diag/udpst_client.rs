@@ -12,6 +12,7 @@ use super::udpst::{
     ACTIVATION_OK, ACT_DOWNSTREAM, ACT_UPSTREAM, LOAD_ID, PROTOCOL_VERSION, SETUP_ID, SETUP_OK, STATUS_ID,
     UPSTREAM_BIT,
 };
+use super::udpst_auth::{self as auth, Auth, Keys};
 use super::udpst_recv::Receiver;
 use super::udpst_send::{Datagram, Sender};
 use std::collections::VecDeque;
@@ -40,6 +41,8 @@ pub struct Config {
     pub v6: bool,
     /// Multi-connection identifier (any non-zero value).
     pub ident: u16,
+    /// Authentication mode 1 with this key; `None`: unauthenticated (mode 0).
+    pub auth: Option<Auth>,
 }
 
 /// Where a control or status PDU goes.
@@ -90,6 +93,10 @@ enum Phase {
     Done(Result<(), Failure>),
 }
 
+/// The Setup Response code of a failed authentication (the reference's own code), used
+/// when a server's answer does not carry the server key's digest.
+pub const AUTH_FAILURE: u8 = 7;
+
 /// The client state machine.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -99,6 +106,8 @@ pub struct Client {
     m: Measurement,
     loads: VecDeque<Datagram>,
     last_sub_seq: u32,
+    /// The per-test keys (authenticated mode only).
+    keys: Option<Keys>,
 }
 
 impl Client {
@@ -118,8 +127,14 @@ impl Client {
             modifiers: u8::from(cfg.jumbo) | (u8::from(cfg.traditional_mtu) << 1),
             ..Setup::default()
         };
-        let out = VecDeque::from([Out::Pdu(Dest::Control, setup.encode())]);
+        let mut pdu = setup.encode();
+        let keys = cfg.auth.as_ref().map(|a| auth::derive(&a.key, auth::unix_seconds(now)));
+        if let (Some(a), Some(k)) = (&cfg.auth, &keys) {
+            let _ = auth::sign(&mut pdu, &k.client, a.key_id, auth::unix_seconds(now));
+        }
+        let out = VecDeque::from([Out::Pdu(Dest::Control, pdu)]);
         Client {
+            keys,
             cfg,
             phase: Phase::Setup { since: now },
             out,
@@ -158,6 +173,19 @@ impl Client {
         }
     }
 
+    /// `pdu` signed with the client key (authenticated mode), else as is.
+    fn signed(&self, mut pdu: Vec<u8>, now: u64) -> Vec<u8> {
+        if let (Some(a), Some(k)) = (&self.cfg.auth, &self.keys) {
+            let _ = auth::sign(&mut pdu, &k.client, a.key_id, auth::unix_seconds(now));
+        }
+        pdu
+    }
+
+    /// Whether a server's answer carries the server key's digest (always true unauthenticated).
+    fn server_signed(&self, pdu: &[u8]) -> bool {
+        self.keys.as_ref().is_none_or(|k| auth::verify(pdu, &k.server))
+    }
+
     fn fail(&mut self, f: Failure) {
         self.phase = Phase::Done(Err(f));
     }
@@ -174,11 +202,15 @@ impl Client {
                 if s.response != SETUP_OK {
                     return self.fail(Failure::Rejected(s.response));
                 }
+                if !self.server_signed(b) {
+                    return self.fail(Failure::Rejected(AUTH_FAILURE));
+                }
                 let mut a = self.cfg.activation;
                 a.version = PROTOCOL_VERSION;
                 a.request = if self.cfg.role == Role::Sender { ACT_UPSTREAM } else { ACT_DOWNSTREAM };
                 a.response = 0;
-                self.out.push_back(Out::Pdu(Dest::Test(s.test_port), a.encode()));
+                let pdu = self.signed(a.encode(), now);
+                self.out.push_back(Out::Pdu(Dest::Test(s.test_port), pdu));
                 self.phase = Phase::Activation { since: now, port: s.test_port };
             }
             (Phase::Activation { port, .. }, Some(ACTIVATION_ID)) => {
@@ -186,6 +218,9 @@ impl Client {
                 let Some(a) = Activation::decode(b).filter(|a| a.response != 0) else { return };
                 if a.response != ACTIVATION_OK {
                     return self.fail(Failure::Rejected(a.response));
+                }
+                if !self.server_signed(b) {
+                    return self.fail(Failure::Rejected(AUTH_FAILURE));
                 }
                 self.m.accepted = a;
                 self.m.begin = now;

@@ -9,7 +9,9 @@ use super::udpst::{
     Activation, Load, Setup, Status, ACTION_STOP2, ACTION_TEST, ACTIVATION_ID, ACTIVATION_OK, ACT_DOWNSTREAM,
     ACT_UPSTREAM, LOAD_ID, PROTOCOL_VERSION, SETUP_OK, SR_INDEX_AUTO, SR_INDEX_IS_START, STATUS_ID,
 };
+use super::udpst_auth::{self as auth, Keys};
 use super::udpst_client::Out;
+use super::udpst_keys::{check_setup, KeyEntry};
 use super::udpst_rate::{Feedback, Search, SearchParams, ROWS};
 use super::udpst_recv::Receiver;
 use super::udpst_send::{Datagram, Sender};
@@ -22,16 +24,43 @@ pub const WATCHDOG_NS: u64 = 3_000_000_000;
 
 /// The answer to a Setup Request naming `test_port`; `None` when `b` is not one.
 pub fn answer_setup(b: &[u8], test_port: u16) -> Option<Vec<u8>> {
+    answer_setup_keyed(b, test_port, &[], 0).map(|(pdu, _)| pdu)
+}
+
+/// The per-test authentication of an accepted authenticated Setup: the derived keys and
+/// the key ID the client named.
+pub type TestAuth = (Keys, u8);
+
+/// The answer to a Setup Request received at wall-clock `now_ns` by a server holding the
+/// key `table` (empty: unauthenticated only), and the test's keys when it is authenticated;
+/// an authenticated answer is signed with the server key.
+pub fn answer_setup_keyed(
+    b: &[u8],
+    test_port: u16,
+    table: &[KeyEntry],
+    now_ns: u64,
+) -> Option<(Vec<u8>, Option<TestAuth>)> {
     let mut s = Setup::decode(b).filter(|s| s.request == 1)?;
     s.request = 2;
+    let mut test_auth = None;
     if !(11..=PROTOCOL_VERSION).contains(&s.version) {
         s.version = PROTOCOL_VERSION;
         s.response = SETUP_BAD_VERSION;
     } else {
-        s.response = SETUP_OK;
-        s.test_port = test_port;
+        match check_setup(b, table, auth::unix_seconds(now_ns)) {
+            Ok(keys) => {
+                s.response = SETUP_OK;
+                s.test_port = test_port;
+                test_auth = keys.zip(auth::stamp(b).map(|(_, id)| id));
+            }
+            Err(code) => s.response = code,
+        }
     }
-    Some(s.encode())
+    let mut pdu = s.encode();
+    if let Some((keys, id)) = &test_auth {
+        auth::sign(&mut pdu, &keys.server, *id, auth::unix_seconds(now_ns))?;
+    }
+    Some((pdu, test_auth))
 }
 
 /// The activation as the server accepts it: each value out of the reference's range is
@@ -78,9 +107,16 @@ pub struct Session {
     stopping: bool,
     v6: bool,
     out: VecDeque<Out>,
+    auth: Option<TestAuth>,
 }
 
 impl Session {
+    /// A session of an authenticated test: its Test Activation must carry the client key's
+    /// digest, and the answer carries the server key's.
+    pub fn authenticated(now: u64, v6: bool, auth: Option<TestAuth>) -> Session {
+        Session { auth, ..Session::new(now, v6) }
+    }
+
     /// A session waiting for its Test Activation since `now`.
     pub fn new(now: u64, v6: bool) -> Session {
         Session {
@@ -92,6 +128,7 @@ impl Session {
             stopping: false,
             v6,
             out: VecDeque::new(),
+            auth: None,
         }
     }
 
@@ -124,6 +161,9 @@ impl Session {
         match (&mut self.phase, id) {
             (Phase::Activation, Some(ACTIVATION_ID)) => {
                 let Some(req) = Activation::decode(b).filter(|a| a.response == 0) else { return };
+                if self.auth.as_ref().is_some_and(|(k, _)| !auth::verify(b, &k.client)) {
+                    return;
+                }
                 let mut a = police(req);
                 let start = if a.sr_index == SR_INDEX_AUTO { 0 } else { a.sr_index };
                 let search = Search::new(params(&a), start);
@@ -144,7 +184,11 @@ impl Session {
                     }
                 };
                 self.search = Some(search);
-                self.out.push_back(Out::Pdu(super::udpst_client::Dest::Control, a.encode()));
+                let mut pdu = a.encode();
+                if let Some((k, id)) = &self.auth {
+                    let _ = auth::sign(&mut pdu, &k.server, *id, auth::unix_seconds(now));
+                }
+                self.out.push_back(Out::Pdu(super::udpst_client::Dest::Control, pdu));
             }
             (Phase::Sending(tx), Some(STATUS_ID)) => {
                 let Some(s) = Status::decode(b) else { return };

@@ -212,6 +212,7 @@ fn config(role: Role) -> Config {
         response_timeout_ns: 3_000_000_000,
         v6: false,
         ident: 1,
+        auth: None,
     }
 }
 
