@@ -76,7 +76,6 @@ pub const IPCAP: Spec = Spec {
         ("IPLayerCapSupportedSoftwareVersion", concat!("cwmpd ", env!("CARGO_PKG_VERSION"))),
         ("IPLayerCapSupportedControlProtocolVersion", "20"),
         ("IPLayerCapSupportedMetrics", "IPLR,Sampled_RTT,IPDV,IPRR,RIPR"),
-        ("IPLayerCapacityAuthCodeNumberOfEntries", "0"),
         ("StatusCode", "0"),
         ("StatusMessage", ""),
         ("BOMTime", crate::clock::UNKNOWN_TIME),
