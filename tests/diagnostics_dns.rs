@@ -32,6 +32,7 @@ fn nslookup_run(host: &str, server: &str, timeout_ms: u32, reps: u32) -> cwmpd::
         generation: 1,
         config: config.into_iter().map(|(k, v)| (k.to_string(), Value::Text(v))).collect(),
         cancel: Default::default(),
+        auth_table: Vec::new(),
     }
 }
 

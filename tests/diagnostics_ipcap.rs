@@ -35,7 +35,13 @@ fn run_of(overrides: &[(&str, &str)]) -> Run {
     for (n, v) in overrides {
         config.insert(n.to_string(), Value::Text(v.to_string()));
     }
-    Run { kind: DiagnosticKind::IpLayerCapacity, generation: 1, config, cancel: Arc::new(AtomicBool::new(false)) }
+    Run {
+        kind: DiagnosticKind::IpLayerCapacity,
+        generation: 1,
+        config,
+        cancel: Arc::new(AtomicBool::new(false)),
+        auth_table: Vec::new(),
+    }
 }
 
 fn measure(overrides: &[(&str, &str)]) -> Outcome {

@@ -20,6 +20,14 @@ pub(super) fn value_struct(place: &Place, spec: &ParamSpec, value: String) -> Pa
 }
 
 impl Model {
+    /// The Alias of the row with backend key `key` in concrete table `table` (ending in
+    /// `.`), once the engine has numbered it.
+    pub fn alias_of_key(&self, table: &str, key: &str) -> Option<String> {
+        let instances = self.instances.borrow();
+        let number = instances.number(table, key)?;
+        Some(instances.alias(table, number))
+    }
+
     /// The values `names` select, as typed structs (the snapshot of
     /// [`Model::parameter_values`], converted).
     pub fn get_parameter_values(&self, names: &[Name]) -> Result<Vec<ParameterValueStruct>, Fault> {

@@ -22,11 +22,16 @@ impl Shell {
 
     /// The brain started `kind`: its parameters as they are now, run on a worker.
     pub(super) fn start_diagnostic(&mut self, kind: DiagnosticKind) {
-        let Some(run) = self.diagnostics.start(kind) else {
+        let Some(mut run) = self.diagnostics.start(kind) else {
             // No longer Requested (canceled meanwhile): nothing runs, nothing completes.
             self.cpe.handle_diagnostic_canceled(self.now(), kind);
             return;
         };
+        if kind == DiagnosticKind::IpLayerCapacity {
+            // The AuthCode rows as they are now, by their Alias (the engine's).
+            use crate::backend::diagnostics::ipcap_authcode::{table, TABLE_NAME};
+            run.auth_table = table(&self.diag_auth_keys, |row| self.model.alias_of_key(TABLE_NAME, row));
+        }
         log::info!("diagnostic {} running", kind.object());
         self.diag_worker.run(move || {
             let outcome = run::run(&run);

@@ -154,6 +154,9 @@ pub struct Shell {
     /// The diagnostics backend's tests, shared with the runs.
     #[cfg(feature = "diagnostics")]
     diagnostics: crate::backend::diagnostics::Store,
+    /// The IPLayerCapacityAuthCode keys, shared with their backend.
+    #[cfg(feature = "diagnostics")]
+    diag_auth_keys: crate::backend::diagnostics::ipcap_authcode::AuthKeys,
     /// The XMPP connection of connection requests (Annex K).
     #[cfg(feature = "xmpp")]
     xmpp: xmpp::XmppSide,
@@ -241,6 +244,13 @@ impl Shell {
             Box::new(crate::backend::diagnostics::udpecho_config::UdpEchoConfigBackend::new()),
             &state.model,
         );
+        #[cfg(feature = "diagnostics")]
+        let diag_auth_keys = crate::backend::diagnostics::ipcap_authcode::AuthKeys::default();
+        #[cfg(feature = "diagnostics")]
+        model.add_backend(
+            Box::new(crate::backend::diagnostics::ipcap_authcode::AuthCodeBackend::new(diag_auth_keys.clone())),
+            &state.model,
+        );
         platform::add_platform_backends(&mut model, &config, &state);
         attach_replay(&mut model, replay, &state.model);
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
@@ -281,6 +291,8 @@ impl Shell {
             software_modules,
             #[cfg(feature = "diagnostics")]
             diagnostics,
+            #[cfg(feature = "diagnostics")]
+            diag_auth_keys,
             #[cfg(feature = "xmpp")]
             xmpp,
             dhcp,

@@ -125,7 +125,13 @@ fn socket_marks() {
     let l4 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let l6 = std::net::TcpListener::bind("[::1]:0").unwrap();
     let mut p = http::Params::from_run(
-        &Run { kind: DiagnosticKind::Download, generation: 0, config: BTreeMap::new(), cancel: Default::default() },
+        &Run {
+            kind: DiagnosticKind::Download,
+            generation: 0,
+            config: BTreeMap::new(),
+            cancel: Default::default(),
+            auth_table: Vec::new(),
+        },
         http::Direction::Download,
     )
     .unwrap();

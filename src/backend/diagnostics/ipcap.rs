@@ -97,7 +97,7 @@ impl Params {
                 code: run.text("AuthenticationCode"),
                 alias: run.text("AuthenticationAlias"),
                 file: run.text("AuthenticationKeyFileLocation"),
-                table: &[],
+                table: &run.auth_table,
             };
             super::ipcap_auth::select(&inputs, |path| std::fs::read_to_string(path).ok())
         });

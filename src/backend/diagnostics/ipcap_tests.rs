@@ -15,7 +15,8 @@ const IPC: &str = "Device.IP.Diagnostics.IPLayerCapacityMetrics.";
 fn model() -> (Model, ModelState, Store) {
     let state = ModelState::default();
     let store = Store::default();
-    let m = Model::new(Box::new(DiagnosticsBackend::new(store.clone())), &state);
+    let mut m = Model::new(Box::new(DiagnosticsBackend::new(store.clone())), &state);
+    m.add_backend(Box::new(ipcap_authcode::AuthCodeBackend::new(Default::default())), &state);
     (m, state, store)
 }
 
@@ -31,11 +32,9 @@ fn values(m: &Model, path: &str) -> BTreeMap<String, String> {
 fn every_schema_parameter_and_both_tables() {
     let (mut m, mut st, store) = model();
     let all = values(&m, IPC);
-    // Every parameter but the count of IPLayerCapacityAuthCode, a table not served yet
-    // (absent, not a constant 0).
     let schema = crate::schema::object(IPC).unwrap().params.len();
-    assert_eq!(all.len(), schema - 1, "{all:?}");
-    assert!(!all.contains_key(&format!("{IPC}IPLayerCapacityAuthCodeNumberOfEntries")));
+    assert_eq!(all.len(), schema, "{all:?}");
+    assert_eq!(all[&format!("{IPC}IPLayerCapacityAuthCodeNumberOfEntries")], "0");
     assert_eq!(all[&format!("{IPC}DiagnosticsState")], "None");
     assert_eq!(all[&format!("{IPC}Role")], "Receiver");
     assert_eq!(all[&format!("{IPC}IPLayerCapSupportedControlProtocolVersion")], "20");
@@ -120,4 +119,42 @@ fn run_parameters() {
     m.set_parameter_values(&[pv("TestType", "Search"), pv("DiagnosticsState", "Requested")], "k", &mut st).unwrap();
     let auto = ipcap::Params::from_run(&store.start(DiagnosticKind::IpLayerCapacity).unwrap()).unwrap();
     assert_eq!(auto.config.activation.sr_index, SR_INDEX_AUTO);
+}
+
+/// The AuthCode table: rows added and deleted by the ACS, the key secured (read back empty),
+/// and a test run pairing each key with its row's Alias, which AuthenticationAlias selects.
+#[test]
+fn auth_code_rows_give_a_run_its_keys_by_alias() {
+    let state = ModelState::default();
+    let keys = ipcap_authcode::AuthKeys::default();
+    let mut m = Model::new(Box::new(DiagnosticsBackend::new(Store::default())), &state);
+    m.add_backend(Box::new(ipcap_authcode::AuthCodeBackend::new(keys.clone())), &state);
+    let mut st = ModelState::default();
+    let table = format!("{IPC}IPLayerCapacityAuthCode.");
+    let (n1, _) = m.add_object(&table, "k1", &mut st).unwrap();
+    let (n2, _) = m.add_object(&table, "k2", &mut st).unwrap();
+    let key = |n: u32| ParameterValueStruct {
+        name: format!("{table}{n}.AuthenticationKey"),
+        value: format!("secret-{n}"),
+        value_type: None,
+    };
+    let alias = ParameterValueStruct { name: format!("{table}{n2}.Alias"), value: "key-7".into(), value_type: None };
+    m.set_parameter_values(&[key(n1), key(n2), alias], "k3", &mut st).unwrap();
+    let all = values(&m, &table);
+    assert_eq!(values(&m, IPC)[&format!("{IPC}IPLayerCapacityAuthCodeNumberOfEntries")], "2");
+    assert_eq!(all[&format!("{table}{n1}.AuthenticationKey")], "", "secured: never read back");
+    assert_eq!(all[&format!("{table}{n2}.Alias")], "key-7");
+    let pairs = ipcap_authcode::table(&keys, |row| m.alias_of_key(ipcap_authcode::TABLE_NAME, row));
+    assert_eq!(pairs, [(format!("cpe-{n1}"), format!("secret-{n1}")), ("key-7".into(), format!("secret-{n2}"))]);
+    let inputs = ipcap_auth::Inputs { code: "", alias: "key-7", file: "", table: &pairs };
+    let auth = ipcap_auth::select(&inputs, |_| None).unwrap();
+    assert_eq!((auth.key.as_slice(), auth.key_id), (format!("secret-{n2}").as_bytes(), 7));
+    m.delete_object(&format!("{table}{n1}."), "k4", &mut st).unwrap();
+    assert_eq!(ipcap_authcode::table(&keys, |row| m.alias_of_key(ipcap_authcode::TABLE_NAME, row)).len(), 1);
+    // A restart: the engine recreates the kept row with its key and Alias.
+    let kept = ipcap_authcode::AuthKeys::default();
+    let mut again = Model::new(Box::new(DiagnosticsBackend::new(Store::default())), &st);
+    again.add_backend(Box::new(ipcap_authcode::AuthCodeBackend::new(kept.clone())), &st);
+    let pairs = ipcap_authcode::table(&kept, |row| again.alias_of_key(ipcap_authcode::TABLE_NAME, row));
+    assert_eq!(pairs, [("key-7".to_string(), format!("secret-{n2}"))]);
 }

@@ -26,6 +26,7 @@ pub mod http_params;
 mod http_results;
 pub mod ipcap;
 pub mod ipcap_auth;
+pub mod ipcap_authcode;
 pub mod ipcap_params;
 pub mod ipping;
 pub mod marking;
@@ -83,6 +84,9 @@ pub struct Run {
     pub config: BTreeMap<String, Value>,
     /// Set when the run must stop (canceled or requested again).
     pub cancel: Arc<AtomicBool>,
+    /// IPLayerCapacityMetrics: the (Alias, AuthenticationKey) rows of its AuthCode table
+    /// when the run started (the shell fills it: [`ipcap_authcode::table`]).
+    pub auth_table: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -129,7 +133,7 @@ impl Store {
             .iter()
             .map(|(n, d)| (n.to_string(), t.config.get(*n).cloned().unwrap_or_else(|| default_value(n, d))))
             .collect();
-        Some(Run { kind, generation: t.generation, config, cancel: t.cancel.clone() })
+        Some(Run { kind, generation: t.generation, config, cancel: t.cancel.clone(), auth_table: Vec::new() })
     }
 
     /// Stops the run of `kind` in progress, if any.
