@@ -27,7 +27,7 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The longest sleep between two looks at the socket and the cancel flag.
+/// The longest wait between two looks at the socket and the cancel flag.
 const STEP: Duration = Duration::from_millis(1);
 
 /// The test parameters of one run.
@@ -347,9 +347,19 @@ fn step(
     send_all(s, c, ip, at, frame)?;
     let wait = c.poll_timeout().map_or(STEP, |t| Duration::from_nanos(t.saturating_sub(wall_ns())));
     if !wait.is_zero() {
-        std::thread::sleep(wait.min(STEP));
+        wait_readable(s, wait.min(STEP));
     }
     Ok(c.outcome().is_none())
+}
+
+/// Waits until a datagram arrives or `limit` passes, whichever is first (ppoll(2): the
+/// HTTP tests' poll loop, at nanosecond precision), so a datagram is read and stamped when
+/// it arrives, not after a sleep. An error or a signal only ends the wait early.
+fn wait_readable(s: &UdpSocket, limit: Duration) {
+    use nix::poll::{ppoll, PollFd, PollFlags};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN)];
+    let _ = ppoll(&mut fds, Some(nix::sys::time::TimeSpec::from_duration(limit)), None);
 }
 
 fn socket_error(e: &std::io::Error) -> Outcome {
