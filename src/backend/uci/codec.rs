@@ -15,6 +15,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
 mod matches;
+mod plmn;
 mod services;
 mod sets;
 mod wifi;
@@ -245,6 +246,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Ports => services::read_ports(value),
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
         Codec::MatchSet(want) => return sets::read(view, value, want),
+        Codec::Plmn => plmn::read(&section.list(p.option.as_deref()?)),
     };
     text.map(Value::Text)
 }
@@ -429,6 +431,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::Protocols
             | Codec::Ports
             | Codec::Prefixes
+            | Codec::Plmn
     ) && option.is_some()
         && same()
     {
@@ -441,6 +444,10 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             return Err(not_writable())
         }
         (Codec::Text, Some(o)) if value.is_empty() => vec![Edit::Delete(o.to_string())],
+        // A string parameter kept in a numeric option (Interworking.VenueType) takes digits only.
+        (Codec::Uint, Some(_)) if value.parse::<u64>().is_err() => {
+            return Err(invalid(format!("{} {value}: a number expected", p.name)))
+        }
         (Codec::Text | Codec::Uint | Codec::Channel, Some(o)) => set(o, value),
         (Codec::Bool, Some(o)) => set(o, boolean(value)),
         (Codec::NotBool, Some(o)) => set(o, if boolean(value) == "1" { "0" } else { "1" }),
@@ -540,6 +547,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
+        (Codec::Plmn, Some(o)) => plmn::write(o, value)?,
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -161,6 +161,8 @@ pub enum Codec {
     /// A rule's `ipset` match as a reference to a Firewall.Set row, for the direction of
     /// the argument (`src`, `dest`; `!` for the Exclude parameters: `codec::sets`).
     MatchSet(String),
+    /// hostapd `MCC,MNC` list items (`244,91`) <-> a list of PLMN ids (`24491`).
+    Plmn,
 }
 
 /// Where the rows or the object live.
@@ -299,6 +301,7 @@ fn codec(text: &str) -> Option<Codec> {
         "match-addr" => Codec::MatchAddr,
         "match-mask" => Codec::MatchMask,
         "ipv6-items" => Codec::Ipv6Items,
+        "plmn" => Codec::Plmn,
         _ => return None,
     })
 }

@@ -34,7 +34,7 @@ pub const ASSOCIATED_PARAMS: [&str; 10] = [
     "SNR",
     "Active",
 ];
-pub const ASSOCIATED_STATS_PARAMS: [&str; 7] = [
+pub const ASSOCIATED_STATS_PARAMS: [&str; 8] = [
     "BytesSent",
     "BytesReceived",
     "PacketsSent",
@@ -42,6 +42,7 @@ pub const ASSOCIATED_STATS_PARAMS: [&str; 7] = [
     "ErrorsSent",
     "RetransCount",
     "FailedRetransCount",
+    "ErrorsReceived",
 ];
 
 /// What a runtime read needs: the backend's root, the nl80211 snapshot, the wireless file.
@@ -330,6 +331,9 @@ pub fn station_param(s: &Station, param: &str, stats: bool, at: Channel, now: i6
             "PacketsReceived" => s.rx_packets.map(|n| n.to_string()),
             "ErrorsSent" | "FailedRetransCount" => s.tx_failed.map(|n| n.to_string()),
             "RetransCount" => s.tx_retries.map(|n| n.to_string()),
+            // wifi4: frames from it the kernel dropped (rx_dropped_misc: undecryptable,
+            // replayed, malformed), a StatsCounter32 that wraps.
+            "ErrorsReceived" => s.rx_drop.map(|n| (n & u64::from(u32::MAX)).to_string()),
             _ => None,
         };
     }
