@@ -218,3 +218,35 @@ fn station_receive_errors_come_from_rx_drop_misc() {
     // A driver that does not count drops: absent.
     assert_eq!(errors(&macs[2]), None);
 }
+
+#[test]
+fn guard_interval_is_the_short_gi_option_of_the_width() {
+    const RADIO: &str = "Device.WiFi.Radio.{i}.";
+    let dir = root("gi");
+    let b = UciBackend::new(dir.clone());
+    // radio1 runs VHT80 with short_gi_80 unset (on by default); radio0's HE20 has no setting.
+    assert_eq!(get(&b, RADIO, "radio1", "GuardInterval").as_deref(), Some("Auto"));
+    assert_eq!(get(&b, RADIO, "radio0", "GuardInterval"), None);
+    set(&dir, RADIO, "radio1", "GuardInterval", "800nsec").unwrap();
+    assert!(wireless(&dir).contains("\toption short_gi_80 '0'"));
+    assert_eq!(get(&UciBackend::new(dir.clone()), RADIO, "radio1", "GuardInterval").as_deref(), Some("800nsec"));
+    set(&dir, RADIO, "radio1", "GuardInterval", "Auto").unwrap();
+    assert!(wireless(&dir).contains("\toption short_gi_80 '1'"));
+    let before = wireless(&dir);
+    assert_eq!(set(&dir, RADIO, "radio1", "GuardInterval", "400nsec"), Err(ErrorKind::InvalidValue));
+    assert_eq!(set(&dir, RADIO, "radio0", "GuardInterval", "Auto"), Err(ErrorKind::InvalidValue));
+    assert_eq!(wireless(&dir), before);
+}
+
+#[test]
+fn dgaf_disable_defaults_to_hotspot_2_0() {
+    let dir = root("dgaf");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, HS20, "default_radio1", "DGAFDisable").as_deref(), Some("true"));
+    assert_eq!(get(&b, HS20, "default_radio0", "DGAFDisable").as_deref(), Some("false"));
+    set(&dir, HS20, "default_radio1", "DGAFDisable", "false").unwrap();
+    assert!(wireless(&dir).contains("\toption disable_dgaf '0'"));
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, HS20, "default_radio1", "DGAFDisable").as_deref(), Some("false"));
+    assert_eq!(get(&b, HS20, "default_radio1", "Enable").as_deref(), Some("true"));
+}

@@ -19,6 +19,7 @@ mod plmn;
 mod services;
 mod sets;
 mod wifi;
+mod wifi4;
 mod zones;
 use lists::{dscp_of, flags, unnegated, write_flag, write_negated};
 
@@ -247,6 +248,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
         Codec::MatchSet(want) => return sets::read(view, value, want),
         Codec::Plmn => plmn::read(&section.list(p.option.as_deref()?)),
+        Codec::Guard => wifi4::guard_of(section, value?).map(str::to_string),
+        Codec::BoolOr(other) => wifi4::bool_or(section, p.option.as_deref()?, other).map(bool_text),
     };
     text.map(Value::Text)
 }
@@ -432,6 +435,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::Ports
             | Codec::Prefixes
             | Codec::Plmn
+            | Codec::Guard
+            | Codec::BoolOr(_)
     ) && option.is_some()
         && same()
     {
@@ -548,6 +553,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
         (Codec::Plmn, Some(o)) => plmn::write(o, value)?,
+        (Codec::Guard, Some(o)) => wifi4::write_guard(section.option(o), value)?,
+        (Codec::BoolOr(_), Some(o)) => set(o, boolean(value)),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -163,6 +163,10 @@ pub enum Codec {
     MatchSet(String),
     /// hostapd `MCC,MNC` list items (`244,91`) <-> a list of PLMN ids (`24491`).
     Plmn,
+    /// `short_gi_*` of the width of the `htmode` option <-> GuardInterval (`Auto`, `800nsec`).
+    Guard,
+    /// A boolean option; when absent, the boolean of the named option (false if absent too).
+    BoolOr(String),
 }
 
 /// Where the rows or the object live.
@@ -259,6 +263,7 @@ fn codec(text: &str) -> Option<Codec> {
             "netmask" => Some(Codec::NetmaskOf(arg.to_string())).filter(|_| !arg.is_empty()),
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
+            "bool-or" => Some(Codec::BoolOr(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
             "procd" => Some(Codec::Procd(arg.to_string())).filter(|_| !arg.is_empty()),
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
@@ -302,6 +307,7 @@ fn codec(text: &str) -> Option<Codec> {
         "match-mask" => Codec::MatchMask,
         "ipv6-items" => Codec::Ipv6Items,
         "plmn" => Codec::Plmn,
+        "guard" => Codec::Guard,
         _ => return None,
     })
 }
