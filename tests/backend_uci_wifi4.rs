@@ -22,6 +22,8 @@ const AP: &str = "Device.WiFi.AccessPoint.{i}.";
 const IW: &str = "Device.WiFi.AccessPoint.{i}.Interworking.";
 const ANQP: &str = "Device.WiFi.AccessPoint.{i}.ANQP.";
 const HS20: &str = "Device.WiFi.AccessPoint.{i}.Passpoint.";
+const OSU: &str = "Device.WiFi.AccessPoint.{i}.Passpoint.OSU.";
+const RADIO: &str = "Device.WiFi.Radio.{i}.";
 const STATIONS: &str = "Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.";
 const STA_STATS: &str = "Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.Stats.";
 
@@ -221,7 +223,6 @@ fn station_receive_errors_come_from_rx_drop_misc() {
 
 #[test]
 fn guard_interval_is_the_short_gi_option_of_the_width() {
-    const RADIO: &str = "Device.WiFi.Radio.{i}.";
     let dir = root("gi");
     let b = UciBackend::new(dir.clone());
     // radio1 runs VHT80 with short_gi_80 unset (on by default); radio0's HE20 has no setting.
@@ -249,4 +250,45 @@ fn dgaf_disable_defaults_to_hotspot_2_0() {
     let b = UciBackend::new(dir.clone());
     assert_eq!(get(&b, HS20, "default_radio1", "DGAFDisable").as_deref(), Some("false"));
     assert_eq!(get(&b, HS20, "default_radio1", "Enable").as_deref(), Some("true"));
+}
+
+#[test]
+fn network_auth_type_and_osu_ssid_in_hostapd_formats() {
+    let dir = root("auth-osu");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, ANQP, "default_radio1", "NetworkAuthTypes").as_deref(), Some("0"));
+    assert_eq!(get(&b, ANQP, "default_radio0", "NetworkAuthTypes").as_deref(), Some(""));
+    assert_eq!(get(&b, OSU, "default_radio1", "SSID").as_deref(), Some("Home-OSU"));
+    assert_eq!(get(&b, OSU, "default_radio0", "SSID"), None);
+    // The indicator changes, the redirect URL stays.
+    set(&dir, ANQP, "default_radio1", "NetworkAuthTypes", "2").unwrap();
+    assert!(wireless(&dir).contains("\toption iw_network_auth_type '02https://portal.example.net/terms'"));
+    assert_eq!(set(&dir, ANQP, "default_radio1", "NetworkAuthTypes", "0,1"), Err(ErrorKind::InvalidValue));
+    set(&dir, OSU, "default_radio0", "SSID", "Guest OSU").unwrap();
+    assert!(wireless(&dir).contains("\toption osu_ssid '\"Guest OSU\"'"));
+    assert_eq!(set(&dir, OSU, "default_radio0", "SSID", &"x".repeat(33)), Err(ErrorKind::InvalidValue));
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, OSU, "default_radio0", "SSID").as_deref(), Some("Guest OSU"));
+    assert_eq!(get(&b, ANQP, "default_radio1", "NetworkAuthTypes").as_deref(), Some("2"));
+    // A hex SSID, as hostapd also reads it.
+    let hex = wireless(&dir).replace("'\"Guest OSU\"'", "'4f5355'");
+    fs::write(dir.join("etc/config/wireless"), hex).unwrap();
+    assert_eq!(get(&UciBackend::new(dir), OSU, "default_radio0", "SSID").as_deref(), Some("OSU"));
+}
+
+#[test]
+fn a_radio_with_a_station_interface_is_upstream() {
+    let dir = root("upstream");
+    let b = UciBackend::new(dir.clone());
+    let k = vec!["radio1".to_string()];
+    assert!(!b.writable(&location(RADIO, &k), "Upstream"));
+    // radio1 carries the uplink station; radio0 only access points.
+    assert_eq!(get(&b, RADIO, "radio1", "Upstream").as_deref(), Some("true"));
+    assert_eq!(get(&b, RADIO, "radio0", "Upstream").as_deref(), Some("false"));
+    // A disabled station interface is no uplink; no enabled interface at all: absent.
+    let text = wireless(&dir).replace("\toption ieee80211w '2'\n", "\toption ieee80211w '2'\n\toption disabled '1'\n");
+    let text = text
+        .replace("config wifi-iface 'default_radio1'\n", "config wifi-iface 'default_radio1'\n\toption disabled '1'\n");
+    fs::write(dir.join("etc/config/wireless"), text).unwrap();
+    assert_eq!(get(&UciBackend::new(dir), RADIO, "radio1", "Upstream"), None);
 }

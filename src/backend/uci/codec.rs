@@ -250,6 +250,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Plmn => plmn::read(&section.list(p.option.as_deref()?)),
         Codec::Guard => wifi4::guard_of(section, value?).map(str::to_string),
         Codec::BoolOr(other) => wifi4::bool_or(section, p.option.as_deref()?, other).map(bool_text),
+        Codec::Quoted => wifi4::quoted_of(value?),
+        Codec::AuthType => value.map_or(Some(String::new()), wifi4::auth_type_of),
     };
     text.map(Value::Text)
 }
@@ -437,6 +439,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::Plmn
             | Codec::Guard
             | Codec::BoolOr(_)
+            | Codec::Quoted
+            | Codec::AuthType
     ) && option.is_some()
         && same()
     {
@@ -555,6 +559,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Plmn, Some(o)) => plmn::write(o, value)?,
         (Codec::Guard, Some(o)) => wifi4::write_guard(section.option(o), value)?,
         (Codec::BoolOr(_), Some(o)) => set(o, boolean(value)),
+        (Codec::Quoted, Some(o)) => wifi4::write_quoted(o, value)?,
+        (Codec::AuthType, Some(o)) => wifi4::write_auth_type(section.option(o), o, value)?,
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

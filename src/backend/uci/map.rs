@@ -167,6 +167,10 @@ pub enum Codec {
     Guard,
     /// A boolean option; when absent, the boolean of the named option (false if absent too).
     BoolOr(String),
+    /// A hostapd string option (`"text"` or hex) <-> its text, at most 32 bytes (an SSID).
+    Quoted,
+    /// hostapd `network_auth_type` (`00https://...`) <-> NetworkAuthTypes (`0`..`3`).
+    AuthType,
 }
 
 /// Where the rows or the object live.
@@ -308,6 +312,8 @@ fn codec(text: &str) -> Option<Codec> {
         "ipv6-items" => Codec::Ipv6Items,
         "plmn" => Codec::Plmn,
         "guard" => Codec::Guard,
+        "quoted" => Codec::Quoted,
+        "auth-type" => Codec::AuthType,
         _ => return None,
     })
 }

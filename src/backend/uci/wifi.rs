@@ -165,6 +165,16 @@ impl Ctx<'_> {
             "bands" | "standards" | "channels" | "rates" | "widths" => self.capability(radio, name),
             "max-ssids" => self.wiphy_of(radio)?.max_ssids.map(|n| n.to_string()),
             "max-assoc" => self.wiphy_of(radio)?.max_assoc.map(|n| n.to_string()),
+            // wifi4: the radio carries an uplink when one of its enabled interfaces is a station.
+            "upstream" => {
+                let modes: Vec<bool> = self
+                    .interfaces_of(radio.id)
+                    .iter()
+                    .filter(|s| !on(s.option("disabled")))
+                    .map(|s| s.option("mode") == Some("sta"))
+                    .collect();
+                (!modes.is_empty()).then(|| modes.contains(&true).to_string())
+            }
             "retry" => self.wiphy_of(radio)?.retry_short.filter(|n| *n <= 7).map(|n| n.to_string()),
             "long-retry" => self.wiphy_of(radio)?.retry_long.map(|n| n.to_string()),
             "dfs" => self.wiphy_of(radio)?.dfs.map(|d| d.to_string()),

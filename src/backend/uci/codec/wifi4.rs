@@ -5,6 +5,11 @@
 //!   lets hostapd advertise the short guard interval where the hardware has it, so the rate
 //!   control picks 400 or 800 ns per frame: `Auto`; off: `800nsec`). HE and EHT guard
 //!   intervals are not configurable there, legacy modes have only 800 ns: absent.
+//! - A hostapd string option (`osu_ssid`: `"text"` or hex) <-> its text
+//!   (Passpoint.OSU.SSID; at most 32 bytes, an SSID).
+//! - hostapd.sh's `iw_network_auth_type` (hostapd `network_auth_type`: the indicator as two
+//!   hex digits, then the redirect URL) <-> ANQP.NetworkAuthTypes (`0`..`3`, 802.11-2020
+//!   Table 9-344; OpenWrt configures one, the URL is kept on write).
 //! - A boolean whose absent option takes the value of another option, false when both are
 //!   absent (hostapd.sh's `disable_dgaf` defaults to `hs20`, itself off: Passpoint.DGAFDisable).
 //!
@@ -51,6 +56,49 @@ pub(super) fn bool_or(section: &Section, option: &str, fallback: &str) -> Option
     }
 }
 
+/// The text of a hostapd string value: `"text"`, or the bytes of an even-length hex string.
+pub(super) fn quoted_of(value: &str) -> Option<String> {
+    if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        return Some(inner.to_string());
+    }
+    if value.is_empty() || value.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..value.len()).step_by(2).map(|i| u8::from_str_radix(value.get(i..i + 2)?, 16).ok()).collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// The hostapd string option for an SSID `value` (empty: the option removed).
+pub(super) fn write_quoted(option: &str, value: &str) -> Result<Vec<Edit>> {
+    match value.len() {
+        0 => Ok(vec![Edit::Delete(option.to_string())]),
+        1..=32 if !value.chars().any(char::is_control) => Ok(set(option, format!("\"{value}\""))),
+        _ => Err(invalid(format!("{value:?}: an SSID is 1 to 32 bytes"))),
+    }
+}
+
+/// The indicator of a `network_auth_type` value (`00https://...`): `0`..`3`.
+pub(super) fn auth_type_of(value: &str) -> Option<String> {
+    let n = u8::from_str_radix(value.get(..2)?, 16).ok().filter(|n| *n <= 3)?;
+    Some(n.to_string())
+}
+
+/// The `network_auth_type` for NetworkAuthTypes `value` (one indicator; empty: removed),
+/// keeping the redirect URL of `current`.
+pub(super) fn write_auth_type(current: Option<&str>, option: &str, value: &str) -> Result<Vec<Edit>> {
+    let items: Vec<&str> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let url = current.and_then(|c| c.get(2..)).unwrap_or("");
+    match items.as_slice() {
+        [] => Ok(vec![Edit::Delete(option.to_string())]),
+        [one] => match one.parse::<u8>() {
+            Ok(n) if n <= 3 => Ok(set(option, format!("{n:02x}{url}"))),
+            _ => Err(invalid(format!("NetworkAuthTypes {one}"))),
+        },
+        _ => Err(invalid("NetworkAuthTypes: OpenWrt configures one network authentication type")),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -91,5 +139,25 @@ mod tests {
         assert_eq!(bool_or(&d.section("radio0").unwrap(), "disable_dgaf", "hs20"), Some(false));
         let d = doc("");
         assert_eq!(bool_or(&d.section("radio0").unwrap(), "disable_dgaf", "hs20"), Some(false));
+    }
+
+    #[test]
+    fn hostapd_strings_and_auth_types() {
+        assert_eq!(quoted_of("\"Hotspot OSU\"").as_deref(), Some("Hotspot OSU"));
+        assert_eq!(quoted_of("4f5355").as_deref(), Some("OSU"));
+        assert_eq!((quoted_of("4f535"), quoted_of("zz"), quoted_of(""), quoted_of("ff")), (None, None, None, None));
+        assert_eq!(write_quoted("osu_ssid", "OSU").unwrap(), set("osu_ssid", "\"OSU\""));
+        assert_eq!(write_quoted("osu_ssid", "").unwrap(), vec![Edit::Delete("osu_ssid".into())]);
+        assert!(write_quoted("osu_ssid", &"x".repeat(33)).is_err());
+        assert!(write_quoted("osu_ssid", "a\nb").is_err());
+        assert_eq!(auth_type_of("00https://example.com/terms").as_deref(), Some("0"));
+        assert_eq!(auth_type_of("03").as_deref(), Some("3"));
+        assert_eq!((auth_type_of("04"), auth_type_of("0"), auth_type_of("xx")), (None, None, None));
+        let url = Some("00https://example.com/terms");
+        assert_eq!(write_auth_type(url, "o", "2").unwrap(), set("o", "02https://example.com/terms"));
+        assert_eq!(write_auth_type(None, "o", "1").unwrap(), set("o", "01"));
+        assert_eq!(write_auth_type(url, "o", "").unwrap(), vec![Edit::Delete("o".into())]);
+        assert!(write_auth_type(url, "o", "0,2").is_err());
+        assert!(write_auth_type(url, "o", "4").is_err());
     }
 }
