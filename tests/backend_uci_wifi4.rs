@@ -292,3 +292,25 @@ fn a_radio_with_a_station_interface_is_upstream() {
     fs::write(dir.join("etc/config/wireless"), text).unwrap();
     assert_eq!(get(&UciBackend::new(dir), RADIO, "radio1", "Upstream"), None);
 }
+
+#[test]
+fn venue_and_operator_names_in_english_realms_read_only() {
+    let dir = root("names");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, ANQP, "default_radio1", "VenueName").as_deref(), Some("Home Cafe"));
+    assert_eq!(get(&b, HS20, "default_radio1", "OperatorFriendlyName").as_deref(), Some("Example Operator"));
+    assert_eq!(get(&b, ANQP, "default_radio1", "NAIRealms").as_deref(), Some("example.net,example.org"));
+    assert_eq!(get(&b, ANQP, "default_radio0", "VenueName").as_deref(), Some(""));
+    assert_eq!(get(&b, ANQP, "default_radio0", "NAIRealms").as_deref(), Some(""));
+    let k = vec!["default_radio1".to_string()];
+    assert!(!b.writable(&location(ANQP, &k), "NAIRealms"));
+    // The English name changes in its place; the Finnish one stays.
+    set(&dir, ANQP, "default_radio1", "VenueName", "Corner Cafe").unwrap();
+    assert!(wireless(&dir).contains("\tlist iw_venue_name 'eng:Corner Cafe'\n\tlist iw_venue_name 'fin:Kotikahvila'\n"));
+    set(&dir, HS20, "default_radio0", "OperatorFriendlyName", "Guest Operator").unwrap();
+    assert!(wireless(&dir).contains("\tlist hs20_oper_friendly_name 'eng:Guest Operator'"));
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, ANQP, "default_radio1", "VenueName").as_deref(), Some("Corner Cafe"));
+    assert_eq!(get(&b, HS20, "default_radio0", "OperatorFriendlyName").as_deref(), Some("Guest Operator"));
+    assert_eq!(set(&dir, ANQP, "default_radio1", "NAIRealms", "x.example"), Err(ErrorKind::NotWritable));
+}

@@ -13,6 +13,7 @@ use crate::hal::{ErrorKind, HalError, Reference, Result, Value};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+mod anqp;
 mod lists;
 mod matches;
 mod plmn;
@@ -252,6 +253,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::BoolOr(other) => wifi4::bool_or(section, p.option.as_deref()?, other).map(bool_text),
         Codec::Quoted => wifi4::quoted_of(value?),
         Codec::AuthType => value.map_or(Some(String::new()), wifi4::auth_type_of),
+        Codec::LangName(lang) => anqp::name_of(&section.list(p.option.as_deref()?), lang),
+        Codec::NaiRealms => anqp::realms_of(&section.list(p.option.as_deref()?)),
     };
     text.map(Value::Text)
 }
@@ -441,6 +444,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::BoolOr(_)
             | Codec::Quoted
             | Codec::AuthType
+            | Codec::LangName(_)
     ) && option.is_some()
         && same()
     {
@@ -561,6 +565,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::BoolOr(_), Some(o)) => set(o, boolean(value)),
         (Codec::Quoted, Some(o)) => wifi4::write_quoted(o, value)?,
         (Codec::AuthType, Some(o)) => wifi4::write_auth_type(section.option(o), o, value)?,
+        (Codec::LangName(lang), Some(o)) => anqp::write_name(&section.list(o), o, lang, value)?,
+        (Codec::NaiRealms, _) => return Err(not_writable()),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -171,6 +171,10 @@ pub enum Codec {
     Quoted,
     /// hostapd `network_auth_type` (`00https://...`) <-> NetworkAuthTypes (`0`..`3`).
     AuthType,
+    /// `<lang>:<name>` list items <-> the name in the argument's language (`eng`).
+    LangName(String),
+    /// hostapd `nai_realm` list items -> their realms, read-only.
+    NaiRealms,
 }
 
 /// Where the rows or the object live.
@@ -268,6 +272,7 @@ fn codec(text: &str) -> Option<Codec> {
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             "bool-or" => Some(Codec::BoolOr(arg.to_string())).filter(|_| !arg.is_empty()),
+            "lang-name" => Some(Codec::LangName(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
             "procd" => Some(Codec::Procd(arg.to_string())).filter(|_| !arg.is_empty()),
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
@@ -314,6 +319,7 @@ fn codec(text: &str) -> Option<Codec> {
         "guard" => Codec::Guard,
         "quoted" => Codec::Quoted,
         "auth-type" => Codec::AuthType,
+        "nai-realms" => Codec::NaiRealms,
         _ => return None,
     })
 }
