@@ -22,6 +22,8 @@ printf '\x00\x00((25[0-5]|2[0-4][0-9])\\.){3}\x00192.168.1.1' > fuzz/corpus/sche
 for f in tests/fixtures/openwrt/etc/config/*; do printf '\x00' | cat - "$f" > "fuzz/corpus/uci_doc/$(basename "$f")"; done
 for f in tests/fixtures/openwrt-24.10/etc/config/*; do cat "$f" > "fuzz/corpus/uci_codec/$(basename "$f")"; printf '\x01true' >> "fuzz/corpus/uci_codec/$(basename "$f")"; done
 printf "config rule 'm'\n\toption src_ip '!10.0.0.0/255.255.0.0'\n\toption dest_ip 'fd00::/64'\n\x01/16" > fuzz/corpus/uci_codec/fw_masks
+# wifi4: hostapd formats of a wifi-iface (PLMN items, auth type, quoted SSID, names, realms)
+printf "config wifi-iface 'w'\n\tlist iw_anqp_3gpp_cell_net '244,91'\n\toption iw_network_auth_type '00https://a/'\n\toption osu_ssid '4f5355'\n\tlist iw_venue_name 'eng:Cafe'\n\tlist iw_nai_realm '0,a.example;b.example,13[5:6]'\n\toption htmode 'VHT80'\n\x0124491,310026" > fuzz/corpus/uci_codec/wifi4
 cp tests/fixtures/openwrt-24.10/etc/config/network fuzz/corpus/uci_lan/network
 printf '\x014294967301,32' >> fuzz/corpus/uci_lan/network
 printf '  sl  local_address rem_address   st\n   0: 0100007F:0050 00000000:0000 0A 0 0 0\n   1: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 01 0\n' > fuzz/corpus/proc_net_tcp/tcp
@@ -71,6 +73,8 @@ printf '\x13\x01\x00\x00\x0a\x00\x06\x00\x02\x00\x00\x00\x00\x01\x00\x00\x14\x00
 printf '\x33\x01\x00\x00\x18\x00\x54\x80\x08\x00\x01\x00\x3c\x14\x00\x00\x05\x00\x02\x00\xa1\x00\x00\x00\x04\x00\x03\x00' > fuzz/corpus/nl80211_parse/survey
 printf '\x03\x01\x00\x00\x08\x00\x01\x00\x00\x00\x00\x00\x20\x00\x16\x80\x1c\x00\x01\x80\x18\x00\x01\x80\x14\x00\x00\x80\x08\x00\x01\x00\x6c\x09\x00\x00\x08\x00\x01\x00\x85\x09\x00\x00' > fuzz/corpus/nl80211_parse/wiphy
 printf '\x07\x01\x00\x00\x08\x00\x03\x00\x05\x00\x00\x00\x0c\x00\x04\x00wlan0\x00\x00\x00\x0b\x00\x34\x00OpenWrt\x00\x08\x00\x26\x00\x6c\x09\x00\x00' > fuzz/corpus/nl80211_parse/interface
+# wifi4: a GET_STATION with NL80211_STA_INFO_RX_DROP_MISC (28, u64 12)
+printf '\x13\x01\x00\x00\x0a\x00\x06\x00\x02\x00\x00\x00\x00\x21\x00\x00\x10\x00\x15\x80\x0c\x00\x1c\x00\x0c\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/nl80211_parse/station_drops
 # A NEW_SCAN_RESULTS payload: BSS nest with BSSID, 2437 MHz, capability ESS|Privacy, IEs
 # SSID "Cafe", rates, TIM, an RSNE (CCMP, PSK) and HE Operation with 6 GHz information.
 printf '\x22\x01\x00\x00\x58\x00\x2f\x80\x0a\x00\x01\x00\x02\x11\x22\x33\x44\x55\x00\x00\x08\x00\x02\x00\x85\x09\x00\x00\x06\x00\x05\x00\x11\x04\x00\x00\x3a\x00\x06\x00\x00\x04Cafe\x01\x04\x82\x84\x0c\x12\x05\x04\x00\x02\x00\x00\x30\x14\x01\x00\x00\x0f\xac\x04\x01\x00\x00\x0f\xac\x04\x01\x00\x00\x0f\xac\x02\x00\x00\xff\x0c\x24\x00\x00\x02\x00\xfc\xff\x25\x02\x27\x00\x06\x00\x00' > fuzz/corpus/nl80211_scan/bss

@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
-const AP: &str = "Device.WiFi.AccessPoint.{i}.";
 const IW: &str = "Device.WiFi.AccessPoint.{i}.Interworking.";
 const ANQP: &str = "Device.WiFi.AccessPoint.{i}.ANQP.";
 const HS20: &str = "Device.WiFi.AccessPoint.{i}.Passpoint.";
