@@ -313,3 +313,17 @@ fn venue_and_operator_names_in_english_realms_read_only() {
     assert_eq!(get(&b, HS20, "default_radio0", "OperatorFriendlyName").as_deref(), Some("Guest Operator"));
     assert_eq!(set(&dir, ANQP, "default_radio1", "NAIRealms", "x.example"), Err(ErrorKind::NotWritable));
 }
+
+#[test]
+fn osu_providers_are_the_sections_the_ap_lists() {
+    let dir = root("osu");
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, OSU, "default_radio1", "ServerURIs").as_deref(), Some("https://osu.example.net/signup"));
+    assert_eq!(get(&b, OSU, "default_radio1", "ProviderNAIs").as_deref(), Some("anonymous@example.net"));
+    assert_eq!(get(&b, OSU, "default_radio0", "ServerURIs").as_deref(), Some(""));
+    assert_eq!(set(&dir, OSU, "default_radio1", "ServerURIs", "https://x.example/"), Err(ErrorKind::NotWritable));
+    // A listed name that is no osu-provider section adds nothing (hostapd.sh skips it).
+    let text = wireless(&dir).replace("\tlist osu_provider 'osu_example'\n", "\tlist osu_provider 'radio0'\n");
+    fs::write(dir.join("etc/config/wireless"), text).unwrap();
+    assert_eq!(get(&UciBackend::new(dir), OSU, "default_radio1", "ServerURIs").as_deref(), Some(""));
+}

@@ -255,6 +255,10 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::AuthType => value.map_or(Some(String::new()), wifi4::auth_type_of),
         Codec::LangName(lang) => anqp::name_of(&section.list(p.option.as_deref()?), lang),
         Codec::NaiRealms => anqp::realms_of(&section.list(p.option.as_deref()?)),
+        Codec::Providers(field) => {
+            let doc = view.get("wireless")?;
+            anqp::providers_of(doc, &section.list(p.option.as_deref()?), field)
+        }
     };
     text.map(Value::Text)
 }
@@ -566,7 +570,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Quoted, Some(o)) => wifi4::write_quoted(o, value)?,
         (Codec::AuthType, Some(o)) => wifi4::write_auth_type(section.option(o), o, value)?,
         (Codec::LangName(lang), Some(o)) => anqp::write_name(&section.list(o), o, lang, value)?,
-        (Codec::NaiRealms, _) => return Err(not_writable()),
+        (Codec::NaiRealms | Codec::Providers(_), _) => return Err(not_writable()),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -175,6 +175,8 @@ pub enum Codec {
     LangName(String),
     /// hostapd `nai_realm` list items -> their realms, read-only.
     NaiRealms,
+    /// The named option of each `osu-provider` section the option's list names, read-only.
+    Providers(String),
 }
 
 /// Where the rows or the object live.
@@ -273,6 +275,7 @@ fn codec(text: &str) -> Option<Codec> {
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
             "bool-or" => Some(Codec::BoolOr(arg.to_string())).filter(|_| !arg.is_empty()),
             "lang-name" => Some(Codec::LangName(arg.to_string())).filter(|_| !arg.is_empty()),
+            "providers" => Some(Codec::Providers(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
             "procd" => Some(Codec::Procd(arg.to_string())).filter(|_| !arg.is_empty()),
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),

@@ -6,10 +6,14 @@
 //! - `iw_nai_realm` items (`<encoding>,<realm>[;<realm>...][,<EAP method>...]`, hostapd
 //!   `nai_realm`, 802.11-2020 9.4.5.10) -> ANQP.NAIRealms, read-only (a realm list alone
 //!   cannot say which EAP methods a new realm takes).
+//! - The Online Sign Up providers an AP lists (`osu_provider`: names of `osu-provider`
+//!   sections, as hostapd.sh's append_osu_provider reads them) -> one option of each
+//!   (Passpoint.OSU.ServerURIs `osu_server_uri`, ProviderNAIs `osu_nai`), read-only.
 //!
 //! Must not: do I/O.
 
 use super::{invalid, Edit};
+use crate::backend::uci::doc::Doc;
 use crate::hal::Result;
 
 /// The name in language `lang`; empty when the list is, absent when only other languages
@@ -60,6 +64,18 @@ pub(super) fn realms_of(items: &[&str]) -> Option<String> {
     Some(realms.join(","))
 }
 
+/// Option `field` of each `osu-provider` section `names` lists, in order (sections of
+/// another type are skipped, as hostapd.sh does; a provider without it adds nothing);
+/// absent when a value holds a comma (it cannot be a list item).
+pub(super) fn providers_of(doc: &Doc, names: &[&str], field: &str) -> Option<String> {
+    let values: Vec<&str> = names
+        .iter()
+        .filter_map(|n| doc.section(n).filter(|s| s.kind == "osu-provider"))
+        .filter_map(|s| s.option(field))
+        .collect();
+    (!values.iter().any(|v| v.contains(','))).then(|| values.join(","))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -92,5 +108,19 @@ mod tests {
         assert_eq!(realms_of(&[]).as_deref(), Some(""));
         assert_eq!(realms_of(&["example.com"]), None);
         assert_eq!(realms_of(&["7,example.com"]), None);
+    }
+
+    #[test]
+    fn provider_options_in_list_order() {
+        let text = "config osu-provider 'b'\n\toption osu_server_uri 'https://b.example/osu'\n\toption osu_nai 'anon@b.example'\n\
+                    config osu-provider 'a'\n\toption osu_server_uri 'https://a.example/osu'\n\
+                    config wifi-iface 'w'\n\toption osu_server_uri 'https://not.a.provider/'\n\
+                    config osu-provider 'c'\n\toption osu_nai 'x,y'\n";
+        let doc = Doc::parse(text).unwrap();
+        let uris = providers_of(&doc, &["a", "w", "b", "missing"], "osu_server_uri");
+        assert_eq!(uris.as_deref(), Some("https://a.example/osu,https://b.example/osu"));
+        assert_eq!(providers_of(&doc, &["a", "b"], "osu_nai").as_deref(), Some("anon@b.example"));
+        assert_eq!(providers_of(&doc, &["c"], "osu_nai"), None);
+        assert_eq!(providers_of(&doc, &[], "osu_nai").as_deref(), Some(""));
     }
 }
