@@ -189,6 +189,9 @@ impl SampleSet {
 
     /// SampleSeconds, ReportStartTime and ReportEndTime.
     fn report(&self, param: &str) -> Option<String> {
+        if !matches!(param, "SampleSeconds" | "ReportStartTime" | "ReportEndTime") {
+            return None;
+        }
         let Some(run) = &self.run else {
             return Some(if param == "SampleSeconds" { String::new() } else { crate::clock::UNKNOWN_TIME.into() });
         };

@@ -182,4 +182,8 @@ fn rules_refuse_what_the_agent_cannot_do() {
     assert!(check_set("TimeReference", crate::clock::UNKNOWN_TIME).is_ok());
     assert!(check_param("CalculationMode", "Histogram").is_err());
     assert!(check_param("CalculationMode", "Average").is_ok());
+    let s = store(&[]);
+    assert_eq!(s.set_value("1", "SampleSeconds").unwrap(), "");
+    assert_eq!(s.set_value("1", "ReportStartTime").unwrap(), crate::clock::UNKNOWN_TIME);
+    assert_eq!((s.set_value("1", "Alias"), s.param_value("1", "1", "Alias")), (None, None), "the engine's");
 }
