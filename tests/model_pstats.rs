@@ -31,9 +31,8 @@ fn get(m: &Model, name: &str) -> String {
 }
 
 fn set(m: &mut Model, state: &mut ModelState, name: &str, value: &str) -> Result<u8, u32> {
-    m.set_parameter_values(&[pv(name, value)], "k", state).map_err(|f| {
-        f.set_parameter_values_faults.first().map_or(f.fault_code, |p| p.fault_code)
-    })
+    m.set_parameter_values(&[pv(name, value)], "k", state)
+        .map_err(|f| f.set_parameter_values_faults.first().map_or(f.fault_code, |p| p.fault_code))
 }
 
 #[test]

@@ -314,7 +314,7 @@ mod tests {
         let p = b.add(&at(PARAM, &k1)).unwrap();
         let row = [s1.clone(), p.clone()];
         b.set(&at(SET, &k1), "Name", &Value::from("wan")).unwrap();
-        assert!(b.set(&at(SET, &[s2.clone()]), "Name", &Value::from("wan")).is_err(), "Name is a key");
+        assert!(b.set(&at(SET, std::slice::from_ref(&s2)), "Name", &Value::from("wan")).is_err(), "Name is a key");
         assert!(b.set(&at(SET, &k1), "SampleInterval", &Value::from("4")).is_err());
         assert!(b.set(&at(PARAM, &row), "CalculationMode", &Value::from("Histogram")).is_err());
         assert!(b.set(&at(SET, &k1), "Status", &Value::from("Enabled")).is_err());
@@ -323,7 +323,7 @@ mod tests {
         assert!(b.instances(&at(SET, &[])).unwrap().is_empty(), "nothing before commit");
         b.commit().unwrap();
         assert_eq!(b.instances(&at(SET, &[])).unwrap(), [s1.clone(), s2]);
-        assert_eq!(b.instances(&at(PARAM, &k1)).unwrap(), [p.clone()]);
+        assert_eq!(b.instances(&at(PARAM, &k1)).unwrap(), std::slice::from_ref(&p));
         assert_eq!(b.get(&at(PARAM, &row), "Reference").unwrap(), Some(Value::from("Device.DeviceInfo.UpTime")));
         assert_eq!(b.get(&at(SET, &k1), "Status").unwrap(), Some(Value::from("Disabled")));
         assert_eq!(b.get(&at(ROOT, &[]), "MinSampleInterval").unwrap(), Some(Value::from("5")));

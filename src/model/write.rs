@@ -52,7 +52,8 @@ impl Model {
             return Err(FaultCode::NON_WRITABLE_PARAMETER);
         }
         let value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
-        let typed = if spec.reference { self.references_in(&value, spec.param_ref)? } else { Value::Text(value.clone()) };
+        let typed =
+            if spec.reference { self.references_in(&value, spec.param_ref)? } else { Value::Text(value.clone()) };
         if spec.name == "Alias" && self.alias_param(place.obj).is_some() {
             let refused = match source {
                 None => {

@@ -196,7 +196,8 @@ impl SampleSet {
             return Some(if param == "SampleSeconds" { String::new() } else { crate::clock::UNKNOWN_TIME.into() });
         };
         let time = |at: Option<Instant>| {
-            at.and_then(|at| run.wall(at)).map_or_else(|| crate::clock::UNKNOWN_TIME.into(), crate::clock::format_date_time)
+            at.and_then(|at| run.wall(at))
+                .map_or_else(|| crate::clock::UNKNOWN_TIME.into(), crate::clock::format_date_time)
         };
         Some(match param {
             "SampleSeconds" => {
