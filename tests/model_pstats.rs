@@ -36,6 +36,16 @@ fn set(m: &mut Model, state: &mut ModelState, name: &str, value: &str) -> Result
 }
 
 #[test]
+fn the_schema_says_which_references_name_parameters() {
+    let param = |o: &str, p: &str| cwmpd::schema::object(o).unwrap().param(p).unwrap().clone();
+    let r = param("Device.PeriodicStatistics.SampleSet.{i}.Parameter.{i}.", "Reference");
+    assert!(r.reference && r.param_ref);
+    let lower = param("Device.IP.Interface.{i}.", "LowerLayers");
+    assert!(lower.reference && !lower.param_ref);
+    assert!(!param("Device.DeviceInfo.", "UpTime").param_ref);
+}
+
+#[test]
 fn a_reference_to_a_parameter_is_a_parameter_name() {
     let mut state = ModelState::default();
     let mut m = model(&state);
