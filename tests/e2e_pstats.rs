@@ -89,6 +89,19 @@ fn a_sample_set_collects_triggers_and_survives_a_restart() {
         },
         ok("SetParameterAttributesResponse"),
     );
+    // ForceSample: a preview of the interval just begun, read in the same session.
+    acs.push(
+        Body::SetParameterValues {
+            parameter_list: vec![pv(format!("{SET}ForceSample"), "true", ValueType::Boolean)],
+            parameter_key: "force".into(),
+        },
+        ok("SetParameterValuesResponse"),
+    );
+    let preview = [format!("{PARAM}Values"), format!("{SET}ReportEndTime")];
+    acs.push(
+        Body::GetParameterValues { parameter_names: preview.iter().map(|n| n.as_str().into()).collect() },
+        ok("GetParameterValuesResponse"),
+    );
     let cfg = DaemonConfig::new(&acs.url()).write(dir.path());
     let mut d = Daemon::start(dir.path(), &cfg);
     assert!(acs.wait_sessions(1, WAIT), "no session\n{}", d.log_text());
@@ -106,6 +119,13 @@ fn a_sample_set_collects_triggers_and_survives_a_restart() {
             assert!(x.check.is_ok(), "{:?}: {:?}", x.request, x.check);
         }
     }
+    let answered = acs.sessions()[0].exchanges.iter().find_map(|x| match &x.answer {
+        Some(Body::GetParameterValuesResponse { parameter_list }) => Some(parameter_list.clone()),
+        _ => None,
+    });
+    let answered = answered.expect("the preview was read");
+    assert_eq!(numbers(&answered[0].value).len(), 1, "one preview sample: {answered:?}");
+    assert!(!answered[1].value.starts_with("0001-"), "ReportEndTime of the preview: {answered:?}");
     let values = numbers(&local_get(&cfg, &format!("{PARAM}Values")));
     let seconds = local_get(&cfg, &format!("{SET}SampleSeconds"));
     eprintln!("Trigger {after:?} after the configuration; Values {values:?}; SampleSeconds {seconds}");
