@@ -50,6 +50,8 @@ const DIAGNOSTICS: &str = "datamodel/build-objects-diagnostics.list";
 const XMPP: &str = "datamodel/build-objects-xmpp.list";
 /// Added to the selection by the `lan-extra` feature.
 const LAN_EXTRA: &str = "datamodel/build-objects-lan-extra.list";
+/// Added to the selection by the `periodic-statistics` feature.
+const PSTATS: &str = "datamodel/build-objects-pstats.list";
 /// The service models a router build compiles when asked: (feature, schema, root object).
 const SERVICE_FEATURES: &[(&str, &str, &str)] = &[
     ("CARGO_FEATURE_SERVICE_VOICE", "datamodel/tr-104-2-0.schema", "Device.Services.VoiceService."),
@@ -318,7 +320,7 @@ fn base_code(b: &str) -> u16 {
 
 /// One parameter record: `[name, default + 1 (0: none), facets, flags]`; flags as
 /// `src/schema/compact.rs` reads them (base type bits 0-3, notify bits 4-5, then writable,
-/// hidden, command, forced inform, reference, deprecated).
+/// hidden, command, forced inform, reference, deprecated, reference to a parameter).
 fn param(p: &Param, t: &mut Tables) -> String {
     let f = facets(p, t);
     let n = t.facets.len();
@@ -340,6 +342,7 @@ fn param(p: &Param, t: &mut Tables) -> String {
         o.contains_key("fi"),
         o.contains_key("pathref"),
         o.contains_key("status"),
+        o.get("pathref").is_some_and(|r| r.split(',').nth(1) == Some("parameter")),
     ];
     let flags =
         bits.iter().enumerate().fold(base_code(&p.base) | notify << 4, |f, (i, b)| f | u16::from(*b) << (6 + i));
@@ -469,7 +472,7 @@ fn vendor_models(objects: &mut Vec<Object>) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, LAN_EXTRA, STORAGE, UCI_MAP]
+    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, LAN_EXTRA, PSTATS, STORAGE, UCI_MAP]
         .iter()
         .chain(SERVICES)
     {
@@ -498,6 +501,9 @@ fn main() {
         }
         if std::env::var_os("CARGO_FEATURE_LAN_EXTRA").is_some() {
             list += &std::fs::read_to_string(LAN_EXTRA).unwrap_or_else(|e| panic!("{LAN_EXTRA}: {e}"));
+        }
+        if std::env::var_os("CARGO_FEATURE_PERIODIC_STATISTICS").is_some() {
+            list += &std::fs::read_to_string(PSTATS).unwrap_or_else(|e| panic!("{PSTATS}: {e}"));
         }
         if std::env::var_os("CARGO_FEATURE_XMPP").is_some() {
             list += &std::fs::read_to_string(XMPP).unwrap_or_else(|e| panic!("{XMPP}: {e}"));

@@ -83,6 +83,8 @@
 //! `backend::xmpp`: 66 KB), `storage` (TR-140 StorageService, `backend::storage`: 60 KB),
 //! `lan-extra` (DHCP option rows and bridge VLAN ports of the UCI backend: 27 KB),
 //! `certificates` (Device.Security.Certificate with its X.509 reader: 26 KB),
+//! `periodic-statistics` (Device.PeriodicStatistics on every platform: the rules in
+//! `proto::pstats`, `backend::pstats`, `shell::pstats`: 50 KB; the OpenWrt package enables it),
 //! `replay`, `full-schema`, and one per service model compiled for a plugin or a
 //! first-party backend (`service-voice`, `service-stb`, `service-storage`, `service-femto`;
 //! vendor `X_` objects from `CWMPD_VENDOR_SCHEMA` files, `build.rs`).

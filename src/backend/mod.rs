@@ -12,6 +12,8 @@ pub mod external;
 pub mod inform_parameter;
 pub mod linux;
 pub mod location;
+#[cfg(feature = "periodic-statistics")]
+pub mod pstats;
 #[cfg(feature = "replay")]
 pub mod replay;
 #[cfg(feature = "replay")]

@@ -26,7 +26,9 @@ fn main() {
     let diagnostics = cwmpd::backend::diagnostics::DiagnosticsBackend::default();
     #[cfg(feature = "diagnostics")]
     let udpecho = cwmpd::backend::diagnostics::udpecho_config::UdpEchoConfigBackend::new();
-    #[cfg_attr(not(feature = "diagnostics"), allow(unused_mut))]
+    #[cfg(feature = "periodic-statistics")]
+    let pstats = cwmpd::backend::pstats::PeriodicStatisticsBackend::default();
+    #[cfg_attr(not(any(feature = "diagnostics", feature = "periodic-statistics")), allow(unused_mut))]
     let mut backends: Vec<&dyn Backend> = match platform.as_str() {
         "openwrt" => vec![&agent, &uci, &linux, &system],
         "linux" => vec![&agent, &linux, &system],
@@ -39,6 +41,8 @@ fn main() {
     backends.insert(1, &diagnostics);
     #[cfg(feature = "diagnostics")]
     backends.insert(2, &udpecho);
+    #[cfg(feature = "periodic-statistics")]
+    backends.insert(1, &pstats);
     let c = Coverage::of(&backends);
     println!("## Data-model coverage: {platform}\n");
     print!("{}", c.objects_table());

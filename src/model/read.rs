@@ -28,6 +28,12 @@ impl Model {
         Some(instances.alias(table, number))
     }
 
+    /// The instance number of the row with backend key `key` in concrete table `table`
+    /// (ending in `.`), once the engine has numbered it.
+    pub fn number_of_key(&self, table: &str, key: &str) -> Option<u32> {
+        self.instances.borrow().number(table, key)
+    }
+
     /// The values `names` select, as typed structs (the snapshot of
     /// [`Model::parameter_values`], converted).
     pub fn get_parameter_values(&self, names: &[Name]) -> Result<Vec<ParameterValueStruct>, Fault> {

@@ -11,6 +11,13 @@
 //! as TR-140's `.PhysicalMedium.`): the outer instance numbers are the referrer's.
 //! A written reference is checked (a strong reference must name an existing object: 9007)
 //! and handed to the backend in the same typed form.
+//!
+//! A reference whose schema targetType is `parameter` (TR-106 A.2.3.6 pathRef;
+//! `PeriodicStatistics.SampleSet.{i}.Parameter.{i}.Reference`) names parameters instead:
+//! each item must be a parameter name (instance numbers only) of a parameter the schema
+//! defines, never an object (9007). Such references are weak in TR-181, so the parameter
+//! need not exist now (a row added later, a backend started later); the items reach the
+//! backend as [`Reference::Path`]s, as written.
 
 use super::walk::{Place, Target};
 use super::Model;
@@ -55,8 +62,12 @@ impl Model {
         Some(format!("{}{number}{dot}", root.name.clone() + super::tree::table_path(table).get(parent_path.len()..)?))
     }
 
-    /// Checks the items of a written reference and types them for the backend.
-    pub(super) fn references_in(&self, value: &str) -> Result<Value, FaultCode> {
+    /// Checks the items of a written reference and types them for the backend: parameter
+    /// names when `param` (targetType `parameter`), objects otherwise.
+    pub(super) fn references_in(&self, value: &str, param: bool) -> Result<Value, FaultCode> {
+        if param {
+            return parameter_references(value);
+        }
         let mut out = Vec::new();
         for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let name = if item.ends_with('.') { item.to_string() } else { format!("{item}.") };
@@ -73,4 +84,37 @@ impl Model {
         }
         Ok(Value::Refs(out))
     }
+}
+
+/// The items of a reference to parameters: each a parameter name of the schema (see the
+/// module doc).
+fn parameter_references(value: &str) -> Result<Value, FaultCode> {
+    use crate::proto::path::{self, Segment};
+    let mut out = Vec::new();
+    for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let parsed = path::parse(item).map_err(|_| FaultCode::INVALID_PARAMETER_VALUE)?;
+        let Some((Segment::Name(last), objects)) = parsed.segments.split_last() else {
+            return Err(FaultCode::INVALID_PARAMETER_VALUE);
+        };
+        if parsed.partial {
+            return Err(FaultCode::INVALID_PARAMETER_VALUE);
+        }
+        let mut schema_object = String::with_capacity(item.len() + 8);
+        for seg in objects {
+            match seg {
+                Segment::Name(n) => schema_object.push_str(n),
+                Segment::Instance(_) => schema_object.push_str("{i}"),
+                Segment::Alias(_) | Segment::Wildcard | Segment::Placeholder => {
+                    return Err(FaultCode::INVALID_PARAMETER_VALUE)
+                }
+            }
+            schema_object.push('.');
+        }
+        let known = crate::schema::object(&schema_object).is_some_and(|o| o.param(last).is_some());
+        if !known {
+            return Err(FaultCode::INVALID_PARAMETER_VALUE);
+        }
+        out.push(Reference::Path(item.to_string()));
+    }
+    Ok(Value::Refs(out))
 }

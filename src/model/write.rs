@@ -52,7 +52,8 @@ impl Model {
             return Err(FaultCode::NON_WRITABLE_PARAMETER);
         }
         let value = crate::schema::value::canonical(spec, &p.value, p.value_type)?;
-        let typed = if spec.reference { self.references_in(&value)? } else { Value::Text(value.clone()) };
+        let typed =
+            if spec.reference { self.references_in(&value, spec.param_ref)? } else { Value::Text(value.clone()) };
         if spec.name == "Alias" && self.alias_param(place.obj).is_some() {
             let refused = match source {
                 None => {
@@ -233,22 +234,25 @@ impl Model {
     }
 
     /// Recreates the rows a volatile backend kept in the state (at start, before their
-    /// values): rows of tables directly below single-instance objects, whose paths carry no
-    /// instance number (ManagementServer.InformParameter.{i}).
+    /// values): rows of tables below single-instance objects
+    /// (ManagementServer.InformParameter.{i}) and rows of tables nested in such rows
+    /// (PeriodicStatistics.SampleSet.{i}.Parameter.{i}), outer rows first; a nested row's
+    /// outer keys are those the state keeps for the outer instance numbers.
     pub(super) fn restore_rows(&mut self, state: &ModelState, only: usize) {
         if !self.backend(only).is_some_and(|b| b.volatile()) {
             return;
         }
-        for (table, key, _, _) in &state.instances {
-            if table.split('.').any(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
-                continue;
-            }
-            let row_path = format!("{table}{{i}}.");
+        let depth = |t: &str| t.split('.').filter(|s| crate::proto::path::parse_instance(s).is_some()).count();
+        let mut kept: Vec<&(String, String, u32, String)> = state.instances.iter().collect();
+        kept.sort_by_key(|(table, ..)| depth(table));
+        for (table, key, _, _) in kept {
+            let Some((schema_table, mut keys)) = outer_keys(state, table) else { continue };
+            let row_path = format!("{schema_table}{{i}}.");
             let Some(obj) = self.tree.find(&row_path) else { continue };
             if self.tree.serving(obj).first() != Some(&only) {
                 continue;
             }
-            let keys = [key.clone()];
+            keys.push(key.clone());
             let at = Location { object: &row_path, keys: &keys };
             if let Some(be) = self.backend_mut(only).filter(|be| be.creatable(&at)) {
                 if let Err(e) = be.restore_row(&at) {
@@ -271,7 +275,7 @@ impl Model {
             }
             let path = self.tree.object(place.obj).map(|o| o.path.to_string()).unwrap_or_default();
             let typed = if spec.reference {
-                match self.references_in(value) {
+                match self.references_in(value, spec.param_ref) {
                     Ok(v) => v,
                     Err(_) => {
                         log::warn!("{name}: kept reference {value:.64} names nothing now: not restored");
@@ -291,4 +295,26 @@ impl Model {
             }
         }
     }
+}
+
+/// A kept concrete table path (`Device.A.3.B.`) as its schema path (`Device.A.{i}.B.`) and
+/// the backend keys of its outer rows, from the instance numbers the state keeps.
+fn outer_keys(state: &ModelState, table: &str) -> Option<(String, Vec<String>)> {
+    use crate::proto::path::{parse_instance, Segment};
+    let mut schema = String::with_capacity(table.len() + 8);
+    let mut concrete = String::with_capacity(table.len());
+    let mut keys = Vec::new();
+    for seg in table.split('.').filter(|s| !s.is_empty()) {
+        if let Some(Segment::Instance(n)) = parse_instance(seg) {
+            let outer = state.instances.iter().find(|(t, _, number, _)| *t == concrete && *number == n)?;
+            keys.push(outer.1.clone());
+            schema.push_str("{i}");
+        } else {
+            schema.push_str(seg);
+        }
+        schema.push('.');
+        concrete.push_str(seg);
+        concrete.push('.');
+    }
+    Some((schema, keys))
 }

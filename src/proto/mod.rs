@@ -34,6 +34,8 @@ pub mod ftp;
 pub mod listing;
 pub mod name;
 pub mod path;
+#[cfg(feature = "periodic-statistics")]
+pub mod pstats;
 pub mod retry;
 pub mod rpc;
 pub mod schedule;

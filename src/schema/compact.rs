@@ -11,7 +11,8 @@
 //! (names and defaults borrow the static blob, objects their parameters; the facets' item
 //! lists live as long as the program). The flag bits are those `build.rs` (`fn param`) writes: the base type in bits 0-3
 //! (in [`Base`]'s declaration order), the notify attribute (TR-106 3.8.1) in bits 4-5, then
-//! writable, hidden, command, forced inform, reference and deprecated.
+//! writable, hidden, command, forced inform, reference, deprecated and reference to a
+//! parameter (pathRef targetType `parameter`).
 
 use super::{Base, Bound, Facets, Notify, ObjectSpec, ParamSpec};
 use std::borrow::Cow;
@@ -74,6 +75,7 @@ fn param(strs: &'static str, ends: &[impl Copy + Into<u32>], facets: &'static [F
         forced_inform: bit(9),
         reference: bit(10),
         deprecated: bit(11),
+        param_ref: bit(12),
         default: opt_string(strs, ends, default),
     }
 }

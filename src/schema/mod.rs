@@ -136,6 +136,9 @@ pub struct ParamSpec {
     pub reference: bool,
     /// Deprecated or obsoleted.
     pub deprecated: bool,
+    /// A pathRef whose targetType is `parameter` (TR-106 A.2.3.6): it names parameters, not
+    /// objects, and is kept as written (`reference` is set too).
+    pub param_ref: bool,
     pub default: Option<&'static str>,
 }
 
@@ -154,6 +157,7 @@ impl ParamSpec {
             forced_inform: false,
             reference: false,
             deprecated: false,
+            param_ref: false,
             default: None,
         }
     }

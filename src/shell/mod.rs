@@ -27,6 +27,8 @@ mod local;
 pub mod logger;
 pub mod persist;
 mod platform;
+#[cfg(feature = "periodic-statistics")]
+mod pstats;
 mod session;
 pub mod transfer;
 mod udp;
@@ -160,6 +162,9 @@ pub struct Shell {
     /// The XMPP connection of connection requests (Annex K).
     #[cfg(feature = "xmpp")]
     xmpp: xmpp::XmppSide,
+    /// The periodic statistics' sample sets, shared with their backend.
+    #[cfg(feature = "periodic-statistics")]
+    pstats: crate::backend::pstats::Shared,
     /// What the DHCP client hooks reported (ACS discovery, Annex F), served by the agent.
     dhcp: crate::backend::dhcp::DhcpStore,
     /// The DHCP options kept across restarts.
@@ -251,6 +256,13 @@ impl Shell {
             Box::new(crate::backend::diagnostics::ipcap_authcode::AuthCodeBackend::new(diag_auth_keys.clone())),
             &state.model,
         );
+        #[cfg(feature = "periodic-statistics")]
+        let pstats = crate::backend::pstats::Shared::default();
+        #[cfg(feature = "periodic-statistics")]
+        model.add_backend(
+            Box::new(crate::backend::pstats::PeriodicStatisticsBackend::new(pstats.clone())),
+            &state.model,
+        );
         platform::add_platform_backends(&mut model, &config, &state);
         attach_replay(&mut model, replay, &state.model);
         let boot = persist::first_start_since_boot(&config.agent.boot_marker);
@@ -295,6 +307,8 @@ impl Shell {
             diag_auth_keys,
             #[cfg(feature = "xmpp")]
             xmpp,
+            #[cfg(feature = "periodic-statistics")]
+            pstats,
             dhcp,
             dhcp_saved,
         };
@@ -326,6 +340,8 @@ impl Shell {
     async fn run_loop(&mut self, inputs: &Receiver<Input>) {
         loop {
             let now = self.now();
+            #[cfg(feature = "periodic-statistics")]
+            self.pstats_due();
             self.cpe.handle_timeout(now);
             self.drain_actions();
             if self.shutdown {
@@ -405,6 +421,11 @@ impl Shell {
             Action::RunEu { instance, active } => self.run_eu(instance, active),
             #[cfg(not(feature = "software-modules"))]
             Action::RunEu { .. } => {}
+            #[cfg(feature = "periodic-statistics")]
+            Action::SamplePeriodicStatistics => self.sample_periodic_statistics(),
+            // Without the feature no set is served, so no reading is ever due.
+            #[cfg(not(feature = "periodic-statistics"))]
+            Action::SamplePeriodicStatistics => {}
         }
     }
 

@@ -41,6 +41,7 @@ mod du_uuid;
 mod inputs;
 mod jobs;
 mod manageable;
+mod pstats;
 mod stun;
 mod xmpp;
 
@@ -169,6 +170,9 @@ pub enum Action {
     XmppDisconnect,
     /// Start (`active`) or stop ExecutionUnit `instance`; report `handle_eu_done`.
     RunEu { instance: u32, active: bool },
+    /// Read the parameters the periodic statistics sample now (give the next due time
+    /// back with [`Cpe::set_periodic_statistics_due`]).
+    SamplePeriodicStatistics,
 }
 
 /// Why the agent reboots (for the log).
@@ -227,6 +231,7 @@ pub struct Cpe {
     manageable: manageable::NotificationLimit,
     /// Software-module jobs: the running step and the configured ExecEnvs.
     du: du::DuRuntime,
+    pstats: pstats::StatsTimer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +286,7 @@ impl Cpe {
             stun: stun::StunClient::default(),
             xmpp: xmpp::XmppLink::default(),
             du: du::DuRuntime::default(),
+            pstats: pstats::StatsTimer::default(),
         };
         cpe.boot_events(boot);
         cpe.schedule_periodic();
@@ -383,6 +389,7 @@ impl Cpe {
         deadlines.push(self.stun_deadline());
         deadlines.push(self.xmpp_deadline());
         deadlines.push(self.manageable.deadline());
+        deadlines.push(self.pstats_deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -417,6 +424,7 @@ impl Cpe {
         self.stun_timeout();
         self.xmpp_timeout();
         self.manageable_timeout(now);
+        self.pstats_timeout(now);
         let expired = self.durable.transfers.expire(wall(now));
         if !expired.is_empty() {
             self.completion_events();
