@@ -16,6 +16,8 @@ pub mod location;
 pub mod replay;
 #[cfg(feature = "replay")]
 mod replay_hal;
+#[cfg(feature = "replay")]
+mod replay_index;
 pub mod software_modules;
 mod software_modules_eu;
 #[cfg(feature = "storage")]
