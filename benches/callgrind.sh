@@ -35,8 +35,9 @@ free_port() {
 }
 # wait_for PATTERN COUNT FILE SECONDS: until FILE has COUNT lines matching PATTERN.
 wait_for() {
-  local deadline=$((SECONDS + $4))
-  while (($(grep -c -- "$1" "$3" 2>/dev/null || true) < $2)); do
+  local deadline=$((SECONDS + $4)) seen
+  # grep -c prints nothing for a file not written yet: count that as 0, not as done.
+  while seen=$(grep -c -- "$1" "$3" 2>/dev/null) || true; ((${seen:-0} < $2)); do
     if ((SECONDS >= deadline)); then
       echo "callgrind.sh: timed out after $4 s waiting for '$1' x$2 in $3" >&2
       tail -n 20 "$work"/*.log >&2 || true

@@ -25,19 +25,21 @@ use cwmpd::model::Model;
 use cwmpd::model::ModelState;
 use cwmpd::proto::rpc::{Body, Envelope, Header};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Counts live heap bytes and their peak.
 struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Off under `--callgrind`: the instruction counts are the agent's, not this instrument's.
+static COUNTING: AtomicBool = AtomicBool::new(true);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: forwards to the system allocator unchanged; only counts sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
             let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
@@ -45,7 +47,9 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) };
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        }
     }
 }
 
@@ -88,6 +92,7 @@ fn main() {
     model.attach_replay(tree, &state);
     let args: Vec<String> = std::env::args().collect();
     if let Some(mode) = args.iter().position(|a| a == "--callgrind").and_then(|i| args.get(i + 1)) {
+        COUNTING.store(false, Ordering::Relaxed);
         callgrind(&model, mode, args.iter().any(|a| a == "--build-only"));
         return;
     }

@@ -153,6 +153,7 @@ fn walk(b: &LinuxBackend) -> HashMap<String, String> {
                             refs.iter().try_for_each(|r| check_reference(&path, r, b)).unwrap();
                         }
                         Value::Text(text) => check(&path, text, record).unwrap(),
+                        Value::Shared(text) => check(&path, text, record).unwrap(),
                     }
                     seen.insert(format!("{object}{param}|{}", keys.join("|")), value.to_string());
                 }

@@ -127,6 +127,7 @@ fn every_served_value_is_valid_for_its_schema_definition() {
                 assert!(ok.is_ok(), "{object}{param} {keys:?} = {t:?}: {ok:?}");
                 names.insert(format!("{object}{param}"));
             }
+            Some(Value::Shared(_)) => panic!("{object}{param}: the UCI backend lends no shared text"),
             Some(Value::Refs(_)) => {
                 names.insert(format!("{object}{param}"));
             }

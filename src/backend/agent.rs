@@ -393,8 +393,8 @@ impl Backend for AgentBackend {
                         ))
                     }
                 },
-                Value::Text(t) if t.is_empty() => String::new(),
-                Value::Text(_) => {
+                Value::Text(_) | Value::Shared(_) if value.as_text() == Some("") => String::new(),
+                Value::Text(_) | Value::Shared(_) => {
                     return Err(HalError::new(ErrorKind::InvalidValue, format!("{MS}{param}: not a reference")))
                 }
             };

@@ -18,6 +18,8 @@ pub mod pstats;
 pub mod replay;
 #[cfg(feature = "replay")]
 mod replay_hal;
+#[cfg(feature = "replay")]
+mod replay_index;
 pub mod software_modules;
 mod software_modules_eu;
 #[cfg(feature = "storage")]

@@ -7,6 +7,7 @@
 //! `Value type`). Object rows get a trailing dot; `DeviceID.*` pseudo-rows are skipped.
 
 use super::csv;
+use super::replay_index;
 use crate::proto::rpc::ValueType;
 use core::fmt;
 use std::collections::HashMap;
@@ -19,7 +20,8 @@ pub struct Entry {
     pub name: String,
     pub object: bool,
     pub writable: bool,
-    pub value: String,
+    /// Shared, so a read lends it without a copy (`hal::Value::Shared`).
+    pub value: std::sync::Arc<str>,
     pub value_type: ValueType,
 }
 
@@ -33,39 +35,7 @@ impl fmt::Display for ReplayError {
     }
 }
 
-/// A word-at-a-time multiplicative hash (the FxHash scheme): names are local and short,
-/// so a fast non-keyed hash beats SipHash here (the index is built from a file, not from
-/// network input), and eight bytes per step beat FNV's one.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WordHash(u64);
-
-const SEED: u64 = 0x517c_c1b7_2722_0a95;
-
-impl WordHash {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl core::hash::Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            // A reference to the chunk as an array: one load, no copy call (which opt-level
-            // z may leave out of line, doubling the cost of every lookup).
-            if let Ok(b) = <&[u8; 8]>::try_from(w) {
-                self.add(u64::from_le_bytes(*b));
-            }
-        }
-        let mut last = [0u8; 8];
-        let tail = words.remainder();
-        last.get_mut(..tail.len()).unwrap_or(&mut []).copy_from_slice(tail);
-        self.add(u64::from_le_bytes(last) ^ ((tail.len() as u64) << 59));
-    }
-}
+use super::replay_index::{NameIndex, WordHash};
 
 type FastHash = core::hash::BuildHasherDefault<WordHash>;
 
@@ -78,6 +48,8 @@ pub(super) struct Scratch {
     pub keys: Vec<String>,
     /// `name[..prefix]` is the concrete object name.
     pub prefix: usize,
+    /// The hash of `name[..prefix]`.
+    pub prefix_hash: WordHash,
     pub name: String,
 }
 
@@ -85,7 +57,7 @@ pub(super) struct Scratch {
 #[derive(Debug, Clone, Default)]
 pub struct ReplayTree {
     entries: Vec<Entry>,
-    index: HashMap<String, usize, FastHash>,
+    index: NameIndex,
     /// Scratch buffer for building names on reads.
     pub(super) scratch: std::cell::RefCell<Scratch>,
     /// Row keys (instance numbers as text) of every concrete table (`Device.IP.Interface.`).
@@ -125,6 +97,7 @@ impl ReplayTree {
             column(header, "Value type")?,
         ];
         let mut tree = ReplayTree::default();
+        let empty: std::sync::Arc<str> = "".into();
         for row in rows {
             let field = |i: usize| cols.get(i).and_then(|c| row.get(*c)).map(String::as_str).unwrap_or("");
             let name = field(0).trim();
@@ -137,7 +110,8 @@ impl ReplayTree {
                 name,
                 object,
                 writable: field(2).trim() == "true",
-                value: if object { String::new() } else { field(3).to_string() },
+                // Objects share one empty value.
+                value: if object { empty.clone() } else { field(3).into() },
                 value_type: value_type(field(4)),
             });
         }
@@ -149,20 +123,33 @@ impl ReplayTree {
     }
 
     fn insert(&mut self, e: Entry) {
-        if let Some(&i) = self.index.get(&e.name) {
-            if let Some(slot) = self.entries.get_mut(i) {
-                *slot = e;
-            }
+        let h = replay_index::hash_name(&e.name);
+        if let Some(slot) = self.position(&e.name).and_then(|i| self.entries.get_mut(i)) {
+            *slot = e;
             return;
         }
-        self.index.insert(e.name.clone(), self.entries.len());
+        let entries = &self.entries;
+        let all = |j: usize| entries.get(j).map_or(0, |e| replay_index::hash_name(&e.name));
+        self.index.insert(h, entries.len(), all);
         self.entries.push(e);
+    }
+
+    /// The position of the entry named `name`.
+    fn position(&self, name: &str) -> Option<usize> {
+        let (prefix, param) = replay_index::split(name);
+        self.position_in(WordHash::default().with(prefix.as_bytes()), prefix, param)
+    }
+
+    /// The position of the entry named `prefix` + `param`, `prefix_hash` being the hash of
+    /// `prefix` (kept by a reader between the parameters of one object).
+    pub(super) fn position_in(&self, prefix_hash: WordHash, prefix: &str, param: &str) -> Option<usize> {
+        let h = replay_index::hash(prefix_hash, param);
+        self.index.find(h, |i| self.entries.get(i).is_some_and(|e| replay_index::is(&e.name, prefix, param)))
     }
 
     /// Rebuilds the name index, the table rows and the object set after a change.
     pub(super) fn reindex(&mut self) {
-        self.index =
-            self.entries.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect::<HashMap<_, _, FastHash>>();
+        self.index = NameIndex::of(self.entries.iter().map(|e| e.name.as_str()));
         self.tables.clear();
         self.objects.clear();
         for e in self.entries.iter().filter(|e| e.object) {
@@ -204,7 +191,12 @@ impl ReplayTree {
     }
 
     pub fn get(&self, name: &str) -> Option<&Entry> {
-        self.index.get(name).and_then(|&i| self.entries.get(i))
+        self.position(name).and_then(|i| self.entries.get(i))
+    }
+
+    /// Entry `i` in dump order.
+    pub(super) fn entries_at(&self, i: usize) -> Option<&Entry> {
+        self.entries.get(i)
     }
 
     /// Every entry in dump order.
@@ -213,8 +205,8 @@ impl ReplayTree {
     }
 
     /// Sets a writable parameter's value (already validated by the caller).
-    pub fn set(&mut self, name: &str, value: String) -> bool {
-        match self.index.get(name).and_then(|&i| self.entries.get_mut(i)) {
+    pub fn set(&mut self, name: &str, value: std::sync::Arc<str>) -> bool {
+        match self.position(name).and_then(|i| self.entries.get_mut(i)) {
             Some(e) if !e.object => {
                 e.value = value;
                 true
@@ -235,7 +227,7 @@ mod tests {
         let t = ReplayTree::from_csv(genie).unwrap();
         assert_eq!(t.len(), 3);
         assert!(t.get("Device.").unwrap().object);
-        assert_eq!(t.get("Device.A").unwrap().value, "1,2");
+        assert_eq!(&*t.get("Device.A").unwrap().value, "1,2");
         assert_eq!(t.get("Device.B").unwrap().value_type, ValueType::UnsignedInt);
         let anlix = "Parameter,Object,Object timestamp,Writable,Writable timestamp,Value,Value type,Value timestamp,Notification,Notification timestamp,Access list,Access list timestamp\nDevice.X,false,t,true,t,\"on\",xsd:boolean,t,,,,\n";
         let t = ReplayTree::from_csv(anlix).unwrap();

@@ -62,11 +62,10 @@ impl ReplayTree {
             s.name.clear();
             concrete_into(&mut s.name, at);
             s.prefix = s.name.len();
+            s.prefix_hash = super::replay_index::WordHash::default().with(s.name.as_bytes());
         }
-        let prefix = s.prefix;
-        s.name.truncate(prefix);
-        s.name.push_str(param);
-        self.get(&s.name)
+        let prefix = s.name.get(..s.prefix)?;
+        self.position_in(s.prefix_hash, prefix, param).and_then(|i| self.entries_at(i))
     }
 
     fn next_key(&self, table: &str) -> String {
@@ -87,7 +86,7 @@ impl ReplayTree {
             name: row.clone(),
             object: true,
             writable: true,
-            value: String::new(),
+            value: "".into(),
             value_type: crate::proto::rpc::ValueType::String,
         }];
         if model_row.is_none() {
@@ -100,10 +99,10 @@ impl ReplayTree {
                     name: format!("{row}{}", p.name),
                     object: false,
                     writable: p.writable,
-                    value: String::new(),
+                    value: "".into(),
                     value_type,
                 };
-                fresh.push(Entry { value: initial(row_schema, &e), ..e });
+                fresh.push(Entry { value: initial(row_schema, &e).into(), ..e });
             }
         }
         if let Some(m) = &model_row {
@@ -112,7 +111,7 @@ impl ReplayTree {
                 if rest.split('.').any(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
                     continue;
                 }
-                let value = if e.object { String::new() } else { initial(row_schema, e) };
+                let value = if e.object { "".into() } else { initial(row_schema, e).into() };
                 fresh.push(Entry { name: format!("{row}{rest}"), value, ..e.clone() });
             }
         }
@@ -157,7 +156,7 @@ impl Backend for ReplayTree {
         let written = if self.refs.is_empty() { None } else { self.refs.get(&e.name) };
         Ok(Some(match written {
             Some(r) => Value::Refs(r.clone()),
-            None => Value::Text(e.value.clone()),
+            None => Value::Shared(e.value.clone()),
         }))
     }
 
@@ -225,10 +224,14 @@ impl Backend for ReplayTree {
             match op {
                 Op::Set(name, Value::Text(value)) => {
                     self.refs.remove(&name);
+                    ReplayTree::set(self, &name, value.into());
+                }
+                Op::Set(name, Value::Shared(value)) => {
+                    self.refs.remove(&name);
                     ReplayTree::set(self, &name, value);
                 }
                 Op::Set(name, Value::Refs(r)) => {
-                    if ReplayTree::set(self, &name, String::new()) {
+                    if ReplayTree::set(self, &name, "".into()) {
                         self.refs.insert(name, r);
                     }
                 }

@@ -130,6 +130,9 @@ pub enum Value {
     Text(String),
     /// A reference parameter's items (empty: no reference), comma-separated on the wire.
     Refs(Vec<Reference>),
+    /// Text a backend keeps and lends without a copy (the replay tree's values). Read side
+    /// only: the engine hands writes `Text`.
+    Shared(std::sync::Arc<str>),
 }
 
 impl Value {
@@ -142,6 +145,7 @@ impl Value {
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Value::Text(t) => Some(t),
+            Value::Shared(t) => Some(t),
             Value::Refs(_) => None,
         }
     }
@@ -164,6 +168,7 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let refs = match self {
             Value::Text(t) => return f.write_str(t),
+            Value::Shared(t) => return f.write_str(t),
             Value::Refs(r) => r,
         };
         for (i, r) in refs.iter().enumerate() {

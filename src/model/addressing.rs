@@ -149,7 +149,7 @@ impl Model {
     /// The Alias of the row at `place` (served by its backend, or the engine's).
     pub(super) fn alias_of(&self, place: &Place) -> Option<String> {
         let spec = self.tree.object(place.obj)?.params.get(self.alias_param(place.obj)?)?;
-        self.value(place, spec).map(|(v, _)| v)
+        self.value(place, spec).map(|(v, _)| v.into_string())
     }
 
     /// Whether some row of the table `row` below `parent` has Alias `alias`.

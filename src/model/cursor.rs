@@ -7,6 +7,7 @@
 //! as the HTTP body is written, never held whole in memory; its state is one frame per
 //! level of the tree.
 
+use super::text::Text;
 use super::walk::{Item, Place, Target};
 use super::Model;
 
@@ -26,7 +27,7 @@ enum Frame {
 enum Emit {
     Object,
     Table,
-    Param { param: usize, value: String, source: Option<usize> },
+    Param { param: usize, value: Text, source: Option<usize> },
     Nothing,
 }
 
@@ -38,7 +39,7 @@ pub struct Cursor<'m> {
     stack: Vec<Frame>,
     /// Emit parameters only (GetParameterValues).
     params_only: bool,
-    pending: Option<(usize, String, Option<usize>)>,
+    pending: Option<(usize, Text, Option<usize>)>,
     /// Frames deeper than this are announced, not entered (GetParameterNames NextLevel).
     depth_limit: Option<usize>,
     /// A parameter of a `Target::Params` had no value.

@@ -27,6 +27,7 @@ mod read;
 mod refs;
 mod rows;
 pub mod state;
+pub mod text;
 pub mod tree;
 mod walk;
 mod write;
@@ -258,7 +259,7 @@ impl Model {
         let spec = o.params.get(param)?;
         let place = walk::Place { obj, name: o.path.to_string(), ..Default::default() };
         let (value, _) = self.value(&place, spec)?;
-        Some(read::value_struct(&place, spec, value))
+        Some(read::value_struct(&place, spec, value.into_string()))
     }
 
     /// The value of parameter `param` of the non-table object `object` (a schema path), as
@@ -268,7 +269,7 @@ impl Model {
         let o = self.tree.object(obj)?;
         let spec = o.params.iter().find(|p| p.name.as_ref() == param)?;
         let place = walk::Place { obj, name: o.path.to_string(), ..Default::default() };
-        self.value(&place, spec).map(|(v, _)| v)
+        self.value(&place, spec).map(|(v, _)| v.into_string())
     }
 
     /// Sets ManagementServer.ConnectionRequestURL (the agent's, never the ACS's).

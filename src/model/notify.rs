@@ -30,7 +30,7 @@ impl Model {
             if let Ok(Target::Param(place, i)) = self.resolve(name) {
                 if let Some(spec) = self.tree.object(place.obj).and_then(|o| o.params.get(i)) {
                     if let Some((value, _)) = self.value(&place, spec) {
-                        out.push((super::read::value_struct(&place, spec, value), *n));
+                        out.push((super::read::value_struct(&place, spec, value.into_string()), *n));
                     }
                 }
             }

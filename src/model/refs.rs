@@ -19,6 +19,7 @@
 //! need not exist now (a row added later, a backend started later); the items reach the
 //! backend as [`Reference::Path`]s, as written.
 
+use super::text::Text;
 use super::walk::{Place, Target};
 use super::Model;
 use crate::hal::{Reference, Value};
@@ -27,12 +28,13 @@ use crate::proto::fault::FaultCode;
 impl Model {
     /// A backend value as served: text as it is; every reference replaced by the row's
     /// name (a reference to a row that no longer exists is dropped from the list).
-    pub(super) fn value_out(&self, value: Value, at: &Place) -> String {
+    pub(super) fn value_out(&self, value: Value, at: &Place) -> Text {
         match value {
-            Value::Text(t) => t,
+            Value::Text(t) => Text::Owned(t),
+            Value::Shared(t) => Text::Shared(t),
             Value::Refs(items) => {
                 let names: Vec<String> = items.iter().filter_map(|r| self.reference_out(r, at)).collect();
-                names.join(",")
+                Text::Owned(names.join(","))
             }
         }
     }

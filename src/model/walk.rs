@@ -5,6 +5,7 @@
 //! numbers), and walking a subtree in tree order (an object before its parameters, then its
 //! child objects; rows by instance number).
 
+use super::text::Text;
 use super::tree::table_path;
 use super::Model;
 use crate::hal::Location;
@@ -53,7 +54,7 @@ pub(super) type RowCache = std::collections::HashMap<String, Vec<(u32, String)>>
 pub(super) enum Item<'a> {
     Object(&'a Place),
     Table { parent: &'a Place, row: usize, name: &'a str },
-    Param { place: &'a Place, spec: &'a ParamSpec, value: String, source: Option<usize> },
+    Param { place: &'a Place, spec: &'a ParamSpec, value: Text, source: Option<usize> },
 }
 
 fn no_name() -> Fault {
@@ -109,7 +110,7 @@ impl Model {
 
     /// The value of `spec` at `place` and the backend it came from (`None`: computed by the
     /// engine); `None` when absent.
-    pub(super) fn value(&self, place: &Place, spec: &ParamSpec) -> Option<(String, Option<usize>)> {
+    pub(super) fn value(&self, place: &Place, spec: &ParamSpec) -> Option<(Text, Option<usize>)> {
         let obj = self.tree.object(place.obj)?;
         // A count is a read-only unsignedInt: most parameters are passed over without
         // comparing their name's text.
@@ -120,11 +121,11 @@ impl Model {
                     self.tree.object(*c).is_some_and(|o| o.multi && o.num_entries == Some(spec.name.as_ref()))
                 });
             if let Some(t) = table.filter(|t| !self.tree.serving(*t).is_empty()) {
-                return Some((self.rows(t, place).len().to_string(), None));
+                return Some((self.rows(t, place).len().to_string().into(), None));
             }
         }
         if spec.name.as_ref() == "ParameterKey" && obj.path.as_ref() == super::MANAGEMENT_SERVER {
-            return Some((self.parameter_key.clone(), None));
+            return Some((self.parameter_key.clone().into(), None));
         }
         let at = Location { object: &obj.path, keys: &place.keys };
         for &b in self.tree.serving(place.obj) {
@@ -139,7 +140,7 @@ impl Model {
         }
         if spec.name == "Alias" && obj.multi && !self.tree.serving(place.obj).is_empty() {
             let table = row_table(&place.name);
-            return Some((self.instances.borrow().alias(table, *place.numbers.last()?), None));
+            return Some((self.instances.borrow().alias(table, *place.numbers.last()?).into(), None));
         }
         None
     }
@@ -259,8 +260,9 @@ impl Model {
             match found {
                 // Consecutive names of one object share its place (no copy per name).
                 Some((p, i)) => {
-                    // Room for an object's parameters without regrowing (most have fewer).
-                    let mut list = Vec::with_capacity(16);
+                    // Room for all of the object's parameters: a list that regrows costs more
+                    // than the few bytes it would save.
+                    let mut list = Vec::with_capacity(self.tree.object(p.obj).map_or(16, |o| o.params.len()));
                     list.push(i);
                     out.push(Target::Params(p.clone(), list));
                 }
@@ -309,7 +311,12 @@ impl Model {
                     Segment::Instance(n) => n,
                     _ => return None,
                 };
-                let listed = match rows.entry(format!("{}{segment}.", top.name)) {
+                // The table's name, built by hand: `format!` costs about 900 instructions.
+                let mut table = String::with_capacity(top.name.len() + segment.len() + 1);
+                table.push_str(&top.name);
+                table.push_str(segment);
+                table.push('.');
+                let listed = match rows.entry(table) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => e.insert(self.rows(child, top)),
                 };

@@ -515,7 +515,7 @@ fn identity(config: &Config, replay: Option<&Replay>) -> crate::backend::agent::
             let tree = replay?;
             ["Device.DeviceInfo.", "InternetGatewayDevice.DeviceInfo."]
                 .iter()
-                .find_map(|root| tree.get(&format!("{root}{name}")).filter(|e| !e.object).map(|e| e.value.clone()))
+                .find_map(|root| tree.get(&format!("{root}{name}")).filter(|e| !e.object).map(|e| e.value.to_string()))
         }
         #[cfg(not(feature = "replay"))]
         {

@@ -67,13 +67,13 @@ impl Run {
     pub fn interface(&self) -> Result<Option<String>, &'static str> {
         match self.config.get(super::params::INTERFACE) {
             None => Ok(None),
-            Some(Value::Text(t)) if t.is_empty() => Ok(None),
+            Some(v) if v.as_text() == Some("") => Ok(None),
             Some(Value::Refs(r)) if r.is_empty() => Ok(None),
             Some(Value::Refs(r)) => match r.first() {
                 Some(Reference::Row { key, .. }) if r.len() == 1 && !key.contains('/') => Ok(Some(key.clone())),
                 _ => Err("Error_Other"),
             },
-            Some(Value::Text(_)) => Err("Error_Other"),
+            Some(Value::Text(_) | Value::Shared(_)) => Err("Error_Other"),
         }
     }
 }

@@ -85,8 +85,7 @@ fn device(v: &Value) -> Option<String> {
             Some(Reference::Row { key, .. }) => Some(key.clone()),
             _ => None,
         },
-        Value::Text(t) if !t.is_empty() => Some(t.clone()),
-        Value::Text(_) => None,
+        Value::Text(_) | Value::Shared(_) => v.as_text().filter(|t| !t.is_empty()).map(str::to_string),
     }
 }
 

@@ -416,6 +416,7 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
         }
         (Value::Refs(_), _, _) => Err(invalid(format!("{} is not a reference", p.name))),
         (Value::Text(text), _, _) => write_text(view, section, p, text),
+        (Value::Shared(text), _, _) => write_text(view, section, p, text),
     }
 }
 

@@ -65,6 +65,32 @@ fn tight_byte(b: u8) -> bool {
     TIGHT.get(usize::from(b)).copied().unwrap_or(false)
 }
 
+/// The length of the run of [`tight_byte`]s `t` starts with, eight bytes a step: a word is
+/// tight when no byte is below `!` or above `~` and none is `&`, `<` or `>` (bit tricks on
+/// the whole word, about three instructions a byte where a byte loop takes five).
+fn tight_run(t: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // A high bit where a byte is zero (no false positive below the first real one).
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut words = t.chunks_exact(8);
+    let mut n = 0;
+    for w in &mut words {
+        let Ok(b) = <&[u8; 8]>::try_from(w) else { break };
+        let x = u64::from_le_bytes(*b);
+        // Below 0x21 (space and controls): a borrow into the high bit of a byte that had none.
+        let low = x.wrapping_sub(ONES * 0x21) & !x & HIGH;
+        // 0x7f and above: the high bit set, or set by adding one to the low seven bits.
+        let high = (x | (x & !HIGH).wrapping_add(ONES)) & HIGH;
+        let byte = |c: u8| zero(x ^ (ONES * u64::from(c)));
+        if low | high | byte(b'&') | byte(b'<') | byte(b'>') != 0 {
+            break;
+        }
+        n += 8;
+    }
+    n + t.get(n..).unwrap_or(&[]).iter().position(|b| !tight_byte(*b)).unwrap_or(t.len().saturating_sub(n))
+}
+
 fn skip_space(t: &[u8], mut i: usize) -> usize {
     while t.get(i).is_some_and(|b| xml_space(*b)) {
         i += 1;
@@ -102,7 +128,8 @@ pub fn parameter_names(text: &str, max_len: usize) -> Option<Lifted<'_>> {
             return None;
         }
         // The common item, `<string>NAME</string>` with no white space, in one pass.
-        let tight = t.get(body..)?.iter().position(|b| !tight_byte(*b))?;
+        let tight = tight_run(t.get(body..)?);
+        t.get(body + tight)?;
         let closed = text.get(body + tight..).is_some_and(|r| r.starts_with(ITEM_CLOSE));
         if closed && (1..=max_len).contains(&tight) {
             names.push(text.get(body..body + tight)?);
@@ -144,6 +171,34 @@ mod tests {
         let rest = l.remainder(&text);
         assert!(rest.contains("<ParameterNames a=\"x[2]\"></ParameterNames>"), "{rest}");
         assert_eq!(parameter_names(&gpv("<ParameterNames></ParameterNames>"), 256).unwrap().names.len(), 0);
+    }
+
+    #[test]
+    fn tight_runs_word_at_a_time_are_the_bytewise_runs() {
+        let bytewise = |t: &[u8]| t.iter().position(|b| !tight_byte(*b)).unwrap_or(t.len());
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..40 {
+            for _ in 0..2000 {
+                let t: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        // Mostly name bytes, sometimes any byte.
+                        if seed % 7 == 0 {
+                            (seed >> 24) as u8
+                        } else {
+                            b'!' + (seed >> 32) as u8 % 94
+                        }
+                    })
+                    .collect();
+                assert_eq!(tight_run(&t), bytewise(&t), "{t:?}");
+            }
+        }
+        for b in 0..=255u8 {
+            let t = [b'A', b'B', b'C', b'D', b'E', b'F', b'G', b, b'x'];
+            assert_eq!(tight_run(&t), bytewise(&t), "{b:#x}");
+        }
     }
 
     #[test]

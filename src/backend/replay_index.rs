@@ -1,0 +1,174 @@
+//! The replay tree's index by name (`src/backend/replay.rs`): an open-addressing table of
+//! entry numbers, hashed as object prefix then parameter name.
+//!
+//! A walk reads every parameter of one object in a row (TR-069 Amd 6 A.3.2.2
+//! GetParameterValues of a partial path), so the prefix (`Device.WiFi.SSID.1.`) is hashed
+//! once per object and each read hashes only its parameter's name (`SSID`), then compares
+//! the one entry the slot names. The table holds 4-byte entry numbers, not a second copy of
+//! every name. Names come from a dump file, not from the network: a fast unkeyed hash.
+
+/// A word-at-a-time multiplicative hash (the FxHash scheme), eight bytes a step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WordHash(u64);
+
+const SEED: u64 = 0x517c_c1b7_2722_0a95;
+
+impl WordHash {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+
+    /// The state after `bytes` more (a whole part of a name: the tail word carries its length).
+    pub fn with(mut self, bytes: &[u8]) -> WordHash {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            // A reference to the chunk as an array: one load, no copy call (which opt-level
+            // z may leave out of line, doubling the cost of every lookup).
+            if let Ok(b) = <&[u8; 8]>::try_from(w) {
+                self.add(u64::from_le_bytes(*b));
+            }
+        }
+        let mut last = [0u8; 8];
+        let tail = words.remainder();
+        last.get_mut(..tail.len()).unwrap_or(&mut []).copy_from_slice(tail);
+        self.add(u64::from_le_bytes(last) ^ ((tail.len() as u64) << 59));
+        self
+    }
+}
+
+impl core::hash::Hasher for WordHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        *self = self.with(bytes);
+    }
+}
+
+/// A full name as object prefix (through the last dot) and parameter name (after it; empty
+/// for an object's own name, which ends in a dot).
+pub fn split(name: &str) -> (&str, &str) {
+    let at = name.rfind('.').map_or(0, |i| i + 1);
+    (name.get(..at).unwrap_or(""), name.get(at..).unwrap_or(""))
+}
+
+/// The hash of the name `prefix` + `param`, from the prefix's own hash.
+pub fn hash(prefix: WordHash, param: &str) -> u64 {
+    prefix.with(param.as_bytes()).0
+}
+
+/// The hash of a whole name.
+pub fn hash_name(name: &str) -> u64 {
+    let (prefix, param) = split(name);
+    hash(WordHash::default().with(prefix.as_bytes()), param)
+}
+
+/// Whether `name` is `prefix` followed by `param`.
+pub fn is(name: &str, prefix: &str, param: &str) -> bool {
+    name.len() == prefix.len() + param.len() && name.starts_with(prefix) && name.ends_with(param)
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// Entry numbers by name hash; at most half full.
+#[derive(Debug, Clone, Default)]
+pub struct NameIndex {
+    slots: Vec<u32>,
+    shift: u32,
+    len: usize,
+}
+
+impl NameIndex {
+    /// An index of `names` (entry `i` is the `i`th name).
+    pub fn of<'a>(names: impl Iterator<Item = &'a str>) -> NameIndex {
+        let names: Vec<u64> = names.map(hash_name).collect();
+        let mut index = NameIndex::with_room(names.len());
+        for (i, h) in names.into_iter().enumerate() {
+            index.put(h, i);
+        }
+        index
+    }
+
+    fn with_room(n: usize) -> NameIndex {
+        let size = n.saturating_mul(2).max(16).next_power_of_two();
+        NameIndex { slots: vec![EMPTY; size], shift: 64 - size.trailing_zeros(), len: 0 }
+    }
+
+    /// The slots `h` probes, in order.
+    fn probe(&self, h: u64) -> impl Iterator<Item = usize> + '_ {
+        let mask = self.slots.len().wrapping_sub(1);
+        // The top bits: the multiply mixes upwards.
+        let start = h.checked_shr(self.shift).unwrap_or(0) as usize;
+        (0..self.slots.len()).map(move |k| start.wrapping_add(k) & mask)
+    }
+
+    /// The entry whose hash is `h` and for which `is_it` holds.
+    pub fn find(&self, h: u64, is_it: impl Fn(usize) -> bool) -> Option<usize> {
+        for s in self.probe(h) {
+            match self.slots.get(s).copied() {
+                None | Some(EMPTY) => return None,
+                Some(i) if is_it(i as usize) => return Some(i as usize),
+                Some(_) => {}
+            }
+        }
+        None
+    }
+
+    /// Adds entry `i` with hash `h` (not already in; the caller found no match). Entry
+    /// numbers above `u32::MAX - 1` are not indexed (no dump comes near).
+    pub fn insert(&mut self, h: u64, i: usize, all: impl Fn(usize) -> u64) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let mut bigger = NameIndex::with_room(self.slots.len());
+            for &j in self.slots.iter().filter(|&&j| j != EMPTY) {
+                bigger.put(all(j as usize), j as usize);
+            }
+            *self = bigger;
+        }
+        self.put(h, i);
+    }
+
+    fn put(&mut self, h: u64, i: usize) {
+        let Ok(i) = u32::try_from(i) else { return };
+        let free = self.probe(h).find(|&s| self.slots.get(s) == Some(&EMPTY));
+        if let Some(slot) = free.and_then(|s| self.slots.get_mut(s)) {
+            *slot = i;
+            self.len += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_names() {
+        assert_eq!(split("Device.WiFi.SSID.1.SSID"), ("Device.WiFi.SSID.1.", "SSID"));
+        assert_eq!(split("Device.WiFi."), ("Device.WiFi.", ""));
+        assert_eq!(split("Top"), ("", "Top"));
+    }
+
+    #[test]
+    fn prefix_hash_then_param_is_the_name_hash() {
+        let p = WordHash::default().with(b"Device.DeviceInfo.");
+        assert_eq!(hash(p, "UpTime"), hash_name("Device.DeviceInfo.UpTime"));
+        assert_ne!(hash(p, "UpTime"), hash_name("Device.DeviceInfoU.pTime"));
+    }
+
+    #[test]
+    fn finds_every_name_and_no_other_as_it_grows() {
+        let names: Vec<String> = (0..1000).map(|i| format!("Device.X.{}.P{}", i % 37, i)).collect();
+        let mut index = NameIndex::default();
+        for (i, n) in names.iter().enumerate() {
+            index.insert(hash_name(n), i, |j| hash_name(&names[j]));
+        }
+        let whole = NameIndex::of(names.iter().map(String::as_str));
+        for (i, n) in names.iter().enumerate() {
+            let (p, q) = split(n);
+            assert_eq!(index.find(hash_name(n), |j| is(&names[j], p, q)), Some(i));
+            assert_eq!(whole.find(hash_name(n), |j| is(&names[j], p, q)), Some(i));
+        }
+        assert_eq!(index.find(hash_name("Device.X.1.P2"), |j| is(&names[j], "Device.X.1.", "P2")), None);
+    }
+}
