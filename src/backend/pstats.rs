@@ -127,6 +127,7 @@ impl PeriodicStatisticsBackend {
 fn text_of(value: &Value) -> String {
     match value {
         Value::Text(t) => t.clone(),
+        Value::Shared(t) => t.to_string(),
         Value::Refs(items) => items
             .iter()
             .map(|r| match r {
