@@ -245,6 +245,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Ports => services::read_ports(value),
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
         Codec::MatchSet(want) => return sets::read(view, value, want),
+        Codec::OdhcpdPrefixes(_) => None, // read by the backend (announce.rs)
     };
     text.map(Value::Text)
 }
@@ -540,6 +541,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
+        (Codec::OdhcpdPrefixes(_), _) => return Err(not_writable()),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

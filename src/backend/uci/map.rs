@@ -161,6 +161,10 @@ pub enum Codec {
     /// A rule's `ipset` match as a reference to a Firewall.Set row, for the direction of
     /// the argument (`src`, `dest`; `!` for the Exclude parameters: `codec::sets`).
     MatchSet(String),
+    /// The IPv6Prefix rows of the section's interface odhcpd uses for `ra` (announced),
+    /// `na` (IA_NA addresses) or `pd` (delegated), as nested references ([`super::announce`]);
+    /// always read-only.
+    OdhcpdPrefixes(String),
 }
 
 /// Where the rows or the object live.
@@ -262,6 +266,9 @@ fn codec(text: &str) -> Option<Codec> {
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
             "qdisc" => Some(Codec::Qdisc(arg.to_string())).filter(|_| !arg.is_empty()),
             "sysctl" => Some(Codec::Sysctl(arg.to_string())).filter(|_| !arg.is_empty() && !arg.contains("..")),
+            "odhcpd-prefixes" => {
+                Some(Codec::OdhcpdPrefixes(arg.to_string())).filter(|_| ["ra", "na", "pd"].contains(&arg))
+            }
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }

@@ -28,6 +28,7 @@
 //! Must not: pass anything to a shell, log a value (keys and passphrases), write a file
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
+pub mod announce;
 pub mod bridging;
 pub mod check;
 pub mod clients;
@@ -347,6 +348,9 @@ impl UciBackend {
         }
         if let Codec::Sysctl(file) = &p.codec {
             return Ok(qos::sysctl(&self.root, file).map(Value::Text));
+        }
+        if let Codec::OdhcpdPrefixes(kind) = &p.codec {
+            return self.odhcpd_prefixes(&target, kind);
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }

@@ -1,0 +1,194 @@
+//! References to nested rows served by the OpenWrt backend (issue 16, helper refs): the
+//! IPv6 prefixes odhcpd announces and assigns from (RouterAdvertisement.InterfaceSetting.{i}.
+//! Prefixes, DHCPv6.Server.Pool.{i}.IANAPrefixes / IAPDPrefixes, rows of
+//! `IP.Interface.{i}.IPv6Prefix.{i}.`) and the RA Proxy flag, over real addresses on veth
+//! devices in a network namespace the test makes (a thread enters it with setns(2); the
+//! netdevs' ifindex files are written into the test's root), read from the backend and
+//! through the engine, which names each prefix with its interface's and its own instance
+//! number; every served value is checked against its Device:2.19 definition.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod engine_support;
+#[path = "netns_support/mod.rs"]
+mod netns_support;
+
+use cwmpd::backend::uci::UciBackend;
+use cwmpd::hal::{Backend, Location};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const RA: &str = "Device.RouterAdvertisement.InterfaceSetting.{i}.";
+const POOL6: &str = "Device.DHCPv6.Server.Pool.{i}.";
+const PREFIX: &str = "Device.IP.Interface.{i}.IPv6Prefix.{i}.";
+
+const NETWORK: &str = "config interface 'loopback'\n\toption device 'lo'\n\toption proto 'static'\n\n\
+    config interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\toption ip6assign '60'\n\n\
+    config interface 'iot'\n\toption device 'br-iot'\n\toption proto 'static'\n\n\
+    config interface 'guest'\n\toption device 'br-guest'\n\toption proto 'static'\n";
+
+/// `lan`: odhcpd serves RAs and DHCPv6 (its defaults: IA_NA from every prefix, PD on);
+/// `iot`: RAs relayed, DHCPv6 served without prefix delegation and without assignall;
+/// `guest`: both off.
+const DHCP: &str = "config dhcp 'lan'\n\toption interface 'lan'\n\toption ra 'server'\n\toption dhcpv6 'server'\n\n\
+    config dhcp 'iot'\n\toption interface 'iot'\n\toption ra 'relay'\n\toption dhcpv6 'server'\n\
+    \toption dhcpv6_pd '0'\n\toption dhcpv6_assignall '0'\n\n\
+    config dhcp 'guest'\n\toption interface 'guest'\n\toption ra 'disabled'\n\toption dhcpv6 'disabled'\n";
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn keys(k: &[&str]) -> Vec<String> {
+    k.iter().map(|s| s.to_string()).collect()
+}
+
+fn get(b: &UciBackend, object: &str, k: &[&str], param: &str) -> Option<String> {
+    let keys = keys(k);
+    b.get(&Location { object, keys: &keys }, param).unwrap().map(|v| v.to_string())
+}
+
+/// The typed items a reference parameter holds, as `@ref(...)` texts.
+fn nested(prefixes: &[(&str, &str)]) -> String {
+    let items: Vec<String> = prefixes.iter().map(|(i, p)| format!("@ref({PREFIX}|{i}|{p})")).collect();
+    items.join(",")
+}
+
+/// A namespace with `br-lan` and `br-iot` (veth, up) holding the addresses netifd would give
+/// them; `None` (skipped) without root or iproute2.
+struct Ns(String);
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        let _ = netns_support::ip(&["netns", "del", &self.0]);
+    }
+}
+
+fn namespace() -> Option<Ns> {
+    use netns_support::{ip, skip_or_fail};
+    if std::process::Command::new("ip").arg("-V").output().is_err() {
+        skip_or_fail("no `ip` command (apt-get install iproute2)");
+        return None;
+    }
+    let ns = Ns(format!("cwrefs{}", std::process::id()));
+    if let Err(e) = ip(&["netns", "add", &ns.0]) {
+        skip_or_fail(&format!("cannot make a namespace (root needed): {e}"));
+        return None;
+    }
+    let n = |args: &[&str]| {
+        let mut v = vec!["-n", ns.0.as_str()];
+        v.extend_from_slice(args);
+        ip(&v).unwrap_or_else(|e| panic!("{e}"))
+    };
+    for (dev, peer) in [("br-lan", "p1"), ("br-iot", "p2")] {
+        n(&["link", "add", dev, "type", "veth", "peer", "name", peer]);
+        n(&["link", "set", dev, "up"]);
+        n(&["link", "set", peer, "up"]);
+    }
+    let v6 = |a: &str, d: &str| n(&["-6", "addr", "add", a, "dev", d, "nodad"]);
+    v6("2001:db8:1:10::1/60", "br-lan");
+    v6("fd00:abcd:0:1::1/64", "br-lan");
+    v6("2001:db8:9::1/112", "br-lan");
+    v6("2001:db8:2:20::1/60", "br-iot");
+    Some(ns)
+}
+
+/// A root with the configuration above and the namespace's ifindex files.
+fn root(ns: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cwmpd-refs-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    write(&dir.join("etc/config/network"), NETWORK);
+    write(&dir.join("etc/config/dhcp"), DHCP);
+    for dev in ["br-lan", "br-iot"] {
+        let out = std::process::Command::new("ip").args(["-n", ns, "-o", "link", "show", dev]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let index = text.split(':').next().unwrap().trim().to_string();
+        write(&dir.join(format!("sys/class/net/{dev}/ifindex")), &format!("{index}\n"));
+    }
+    dir
+}
+
+#[test]
+fn odhcpd_prefixes_are_the_interface_prefix_rows_it_uses() {
+    let Some(ns) = namespace() else { return };
+    let dir = root(&ns.0);
+    let inside = dir.clone();
+    netns_support::Pair::within(&ns.0, move || {
+        let b = UciBackend::new(inside.clone());
+        let mut rows = b.instances(&Location { object: PREFIX, keys: &keys(&["lan"]) }).unwrap();
+        rows.sort();
+        assert_eq!(rows, ["2001:db8:1:10::/60", "2001:db8:9::/112", "fd00:abcd:0:1::/64"]);
+        // RAs announce /96 and shorter; IA_NA takes every prefix; PD only those under /64.
+        let lan = |o: &str, p: &str| get(&b, o, &["lan"], p).unwrap();
+        let announced = lan(RA, "Prefixes");
+        let na = lan(POOL6, "IANAPrefixes");
+        let pd = lan(POOL6, "IAPDPrefixes");
+        for (value, want) in [
+            (&announced, vec!["2001:db8:1:10::/60", "fd00:abcd:0:1::/64"]),
+            (&na, vec!["2001:db8:1:10::/60", "2001:db8:9::/112", "fd00:abcd:0:1::/64"]),
+            (&pd, vec!["2001:db8:1:10::/60"]),
+        ] {
+            let mut items: Vec<&str> = value.split(',').collect();
+            items.sort();
+            let want: Vec<String> = want.iter().map(|p| nested(&[("lan", p)])).collect();
+            assert_eq!(items, want, "{value}");
+        }
+        assert_eq!(lan(RA, "AdvNDProxyFlag"), "false");
+        // iot: RAs relayed (the upstream's prefixes, no rows here; Proxy flag set), no PD,
+        // IA_NA from the one address odhcpd elects at run time: not told.
+        assert_eq!(get(&b, RA, &["iot"], "Prefixes"), None);
+        assert_eq!(get(&b, RA, &["iot"], "AdvNDProxyFlag").as_deref(), Some("true"));
+        assert_eq!(get(&b, POOL6, &["iot"], "IAPDPrefixes").as_deref(), Some(""));
+        assert_eq!(get(&b, POOL6, &["iot"], "IANAPrefixes"), None);
+        // guest: both off, nothing used
+        for (o, p) in [(RA, "Prefixes"), (POOL6, "IANAPrefixes"), (POOL6, "IAPDPrefixes")] {
+            assert_eq!(get(&b, o, &["guest"], p).as_deref(), Some(""), "{o}{p}");
+        }
+        assert_eq!(get(&b, RA, &["guest"], "AdvNDProxyFlag").as_deref(), Some("false"));
+        // read-only: no UCI option holds them
+        for (o, p) in [(RA, "Prefixes"), (RA, "AdvNDProxyFlag"), (POOL6, "IANAPrefixes"), (POOL6, "IAPDPrefixes")] {
+            assert!(!b.writable(&Location { object: o, keys: &keys(&["lan"]) }, p), "{o}{p}");
+        }
+
+        // Through the engine: each item is the prefix row of the lan interface's instance.
+        let cfg = engine_support::config();
+        let state = cwmpd::model::ModelState::default();
+        let agent = cwmpd::backend::agent::AgentBackend::new(
+            &cfg,
+            cwmpd::backend::agent::Identity::from_host(&cfg, Path::new("/nonexistent")),
+            "/".into(),
+        );
+        let mut m = cwmpd::model::Model::new(Box::new(agent), &state);
+        m.add_backend(Box::new(UciBackend::new(inside.clone())), &state);
+        let all = m.get_parameter_values(&["Device.".into()]).unwrap();
+        let value = |name: &str| all.iter().find(|p| p.name == name).map(|p| p.value.clone());
+        // The RA row of `lan` is the one whose Interface names the row called `lan`.
+        let row = |name: &str| name.rsplit_once('.').map(|(r, _)| format!("{r}.")).unwrap();
+        let ra = all
+            .iter()
+            .filter(|p| p.name.starts_with("Device.RouterAdvertisement.") && p.name.ends_with(".Interface"))
+            .find(|p| value(&format!("{}.Name", p.value)).as_deref() == Some("lan"))
+            .unwrap();
+        let (ra_row, lan_if) = (row(&ra.name), format!("{}.", ra.value));
+        let listed = value(&format!("{ra_row}Prefixes")).unwrap();
+        let mut named: Vec<String> = listed
+            .split(',')
+            .map(|path| {
+                assert!(path.starts_with(&format!("{lan_if}IPv6Prefix.")), "{path} not under {lan_if}");
+                value(&format!("{path}.Prefix")).unwrap_or_else(|| panic!("{path} names no row"))
+            })
+            .collect();
+        named.sort();
+        assert_eq!(named, ["2001:db8:1:10::/60", "fd00:abcd:0:1::/64"]);
+        // Every served value of these objects fits its Device:2.19 definition.
+        let ours = ["Device.RouterAdvertisement.", "Device.DHCPv6.Server."];
+        for p in all.iter().filter(|p| ours.iter().any(|o| p.name.starts_with(o))) {
+            let path = cwmpd::schema::schema_path(&p.name);
+            let (object, param) = path.rsplit_once('.').unwrap();
+            let spec = cwmpd::schema::object(&format!("{object}.")).and_then(|o| o.param(param)).unwrap();
+            let ok = cwmpd::schema::value::canonical(spec, &p.value, None);
+            assert!(ok.is_ok(), "{} = {:?}: {ok:?}", p.name, p.value);
+        }
+    });
+    let _ = fs::remove_dir_all(&dir);
+}
