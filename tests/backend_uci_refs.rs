@@ -22,9 +22,10 @@ const POOL6: &str = "Device.DHCPv6.Server.Pool.{i}.";
 const PREFIX: &str = "Device.IP.Interface.{i}.IPv6Prefix.{i}.";
 
 const NETWORK: &str = "config interface 'loopback'\n\toption device 'lo'\n\toption proto 'static'\n\n\
-    config interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\toption ip6assign '60'\n\n\
-    config interface 'iot'\n\toption device 'br-iot'\n\toption proto 'static'\n\n\
-    config interface 'guest'\n\toption device 'br-guest'\n\toption proto 'static'\n";
+    config interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\toption ip6assign '60'\n\
+    \toption ipaddr '192.168.1.1'\n\toption netmask '255.255.255.0'\n\n\
+    config interface 'iot'\n\toption device 'br-iot'\n\toption proto 'static'\n\toption ipaddr '192.168.3.1/24'\n\n\
+    config interface 'guest'\n\toption device 'br-guest'\n\toption proto 'static'\n\toption ipaddr '192.168.2.1/24'\n";
 
 /// `lan`: odhcpd serves RAs and DHCPv6 (its defaults: IA_NA from every prefix, PD on);
 /// `iot`: RAs relayed, DHCPv6 served without prefix delegation and without assignall;
@@ -64,13 +65,13 @@ impl Drop for Ns {
     }
 }
 
-fn namespace() -> Option<Ns> {
+fn namespace(tag: &str) -> Option<Ns> {
     use netns_support::{ip, skip_or_fail};
     if std::process::Command::new("ip").arg("-V").output().is_err() {
         skip_or_fail("no `ip` command (apt-get install iproute2)");
         return None;
     }
-    let ns = Ns(format!("cwrefs{}", std::process::id()));
+    let ns = Ns(format!("cwrefs{tag}{}", std::process::id()));
     if let Err(e) = ip(&["netns", "add", &ns.0]) {
         skip_or_fail(&format!("cannot make a namespace (root needed): {e}"));
         return None;
@@ -94,8 +95,8 @@ fn namespace() -> Option<Ns> {
 }
 
 /// A root with the configuration above and the namespace's ifindex files.
-fn root(ns: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cwmpd-refs-{}", std::process::id()));
+fn root(ns: &str, tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cwmpd-refs-{tag}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     write(&dir.join("etc/config/network"), NETWORK);
     write(&dir.join("etc/config/dhcp"), DHCP);
@@ -110,8 +111,8 @@ fn root(ns: &str) -> PathBuf {
 
 #[test]
 fn odhcpd_prefixes_are_the_interface_prefix_rows_it_uses() {
-    let Some(ns) = namespace() else { return };
-    let dir = root(&ns.0);
+    let Some(ns) = namespace("p") else { return };
+    let dir = root(&ns.0, "p");
     let inside = dir.clone();
     netns_support::Pair::within(&ns.0, move || {
         let b = UciBackend::new(inside.clone());
@@ -188,6 +189,50 @@ fn odhcpd_prefixes_are_the_interface_prefix_rows_it_uses() {
             let spec = cwmpd::schema::object(&format!("{object}.")).and_then(|o| o.param(param)).unwrap();
             let ok = cwmpd::schema::value::canonical(spec, &p.value, None);
             assert!(ok.is_ok(), "{} = {:?}: {ok:?}", p.name, p.value);
+        }
+    });
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// dnsmasq's leases (`/tmp/dhcp.leases`: expiry, MAC, address, name, client id): one host
+/// in the lan pool's network, one in the guest pool's.
+const LEASES: &str = "2000000000 02:00:00:00:01:20 192.168.1.120 laptop 01:02:00:00:00:01:20\n\
+    2000000000 02:00:00:00:02:50 192.168.2.50 phone *\n";
+
+#[test]
+fn a_host_names_the_pool_client_row_of_its_lease() {
+    let Some(ns) = namespace("h") else { return };
+    let dir = root(&ns.0, "h");
+    write(&dir.join("tmp/dhcp.leases"), LEASES);
+    let inside = dir.clone();
+    netns_support::Pair::within(&ns.0, move || {
+        let cfg = engine_support::config();
+        let state = cwmpd::model::ModelState::default();
+        let agent = cwmpd::backend::agent::AgentBackend::new(
+            &cfg,
+            cwmpd::backend::agent::Identity::from_host(&cfg, Path::new("/nonexistent")),
+            "/".into(),
+        );
+        let mut m = cwmpd::model::Model::new(Box::new(agent), &state);
+        m.add_backend(Box::new(UciBackend::new(inside.clone())), &state);
+        let linux = cwmpd::backend::linux::LinuxBackend::with_root(inside.clone()).openwrt_interfaces(true);
+        m.add_backend(Box::new(linux), &state);
+        let all = m.get_parameter_values(&["Device.".into()]).unwrap();
+        let value = |name: &str| all.iter().find(|p| p.name == name).map(|p| p.value.clone());
+        let host = |mac: &str| {
+            let p = all.iter().find(|p| p.name.starts_with("Device.Hosts.Host.") && p.value == mac).unwrap();
+            p.name.trim_end_matches("PhysAddress").to_string()
+        };
+        for (mac, pool_if) in [("02:00:00:00:01:20", "lan"), ("02:00:00:00:02:50", "guest")] {
+            let client = value(&format!("{}DHCPClient", host(mac))).unwrap();
+            assert!(client.starts_with("Device.DHCPv4.Server.Pool.") && !client.contains(','), "{mac}: {client}");
+            // the row it names is this host's lease in the pool of the interface holding it
+            assert_eq!(value(&format!("{client}.Chaddr")).as_deref(), Some(mac), "{client}");
+            let pool = client.split(".Client.").next().unwrap();
+            let interface = value(&format!("{pool}.Interface")).unwrap();
+            assert_eq!(value(&format!("{interface}.Name")).as_deref(), Some(pool_if), "{client}");
+            // not on a Wi-Fi port (no wireless configuration here): no station
+            assert_eq!(value(&format!("{}AssociatedDevice", host(mac))), None);
         }
     });
     let _ = fs::remove_dir_all(&dir);
