@@ -237,3 +237,104 @@ fn a_host_names_the_pool_client_row_of_its_lease() {
     });
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A test double of ubusd: every `network.interface.<name>` object exists (LOOKUP answered
+/// with an id); each INVOKE is recorded as `<object> <method>` and answered with STATUS 0.
+fn fake_ubusd(socket: &Path) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use cwmpd::proto::ubus::{frame_len, msg, Attr, Message, HEAD_LEN};
+    use std::io::{Read, Write};
+    fs::create_dir_all(socket.parent().unwrap()).unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(socket).unwrap();
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { return };
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut objects: Vec<String> = Vec::new();
+                c.write_all(&Message::new(msg::HELLO, 0, 0x1234, vec![]).encode()).unwrap();
+                loop {
+                    let mut head = [0u8; HEAD_LEN];
+                    if c.read_exact(&mut head).is_err() {
+                        return;
+                    }
+                    let mut bytes = head.to_vec();
+                    bytes.resize(frame_len(&head).unwrap(), 0);
+                    c.read_exact(&mut bytes[HEAD_LEN..]).unwrap();
+                    let m = Message::decode(&bytes).unwrap();
+                    let reply = |kind, attrs| Message::new(kind, m.seq, m.peer, attrs).encode();
+                    let mut out = Vec::new();
+                    match (m.kind, m.attrs.first()) {
+                        (msg::LOOKUP, Some(Attr::ObjPath(p))) if p.starts_with("network.interface.") => {
+                            objects.push(p.clone());
+                            let id = 0x100 + u32::try_from(objects.len()).unwrap();
+                            out.extend(reply(msg::DATA, vec![Attr::ObjPath(p.clone()), Attr::ObjId(id)]));
+                            out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                        }
+                        (msg::INVOKE, _) => {
+                            let object =
+                                objects.get(usize::try_from(m.peer).unwrap() - 0x101).cloned().unwrap_or_default();
+                            let method = m.attrs.iter().find_map(|a| match a {
+                                Attr::Method(x) => Some(x.clone()),
+                                _ => None,
+                            });
+                            seen.lock().unwrap().push(format!("{object} {}", method.unwrap_or_default()));
+                            out.extend(reply(msg::STATUS, vec![Attr::Status(0)]));
+                        }
+                        _ => out.extend(reply(msg::STATUS, vec![Attr::Status(4)])),
+                    }
+                    if c.write_all(&out).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    calls
+}
+
+#[test]
+fn renew_asks_netifd_after_the_session_and_only_once_committed() {
+    let dir = std::env::temp_dir().join(format!("cwmpd-refs-renew-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    write(
+        &dir.join("etc/config/network"),
+        "config interface 'wan'\n\toption device 'eth1'\n\toption proto 'dhcp'\n\n\
+         config interface 'wan6'\n\toption device 'eth1'\n\toption proto 'dhcpv6'\n",
+    );
+    let calls = fake_ubusd(&dir.join("var/run/ubus/ubus.sock"));
+    let mut b = UciBackend::new(dir.clone());
+    let (v4, v6) = ("Device.DHCPv4.Client.{i}.", "Device.DHCPv6.Client.{i}.");
+    let (wan, wan6) = (keys(&["wan"]), keys(&["wan6"]));
+    let at4 = Location { object: v4, keys: &wan };
+    let at6 = Location { object: v6, keys: &wan6 };
+    assert_eq!(get(&b, v4, &["wan"], "Renew").as_deref(), Some("false"));
+    assert_eq!(get(&b, v6, &["wan6"], "Renew").as_deref(), Some("false"));
+    assert!(b.writable(&at4, "Renew") && b.writable(&at6, "Renew"));
+    // an aborted transaction renews nothing
+    b.begin().unwrap();
+    b.set(&at4, "Renew", &cwmpd::hal::Value::from("true")).unwrap();
+    b.abort();
+    b.apply().unwrap();
+    assert!(calls.lock().unwrap().is_empty());
+    // committed: nothing during the session, each interface once after it
+    b.begin().unwrap();
+    b.set(&at4, "Renew", &cwmpd::hal::Value::from("true")).unwrap();
+    b.set(&at4, "Renew", &cwmpd::hal::Value::from("true")).unwrap();
+    b.set(&at6, "Renew", &cwmpd::hal::Value::from("true")).unwrap();
+    b.prepare().unwrap();
+    b.commit().unwrap();
+    assert!(calls.lock().unwrap().is_empty());
+    b.apply().unwrap();
+    assert_eq!(*calls.lock().unwrap(), ["network.interface.wan renew", "network.interface.wan6 renew"]);
+    // false is no request; the configuration is untouched
+    b.begin().unwrap();
+    b.set(&at4, "Renew", &cwmpd::hal::Value::from("false")).unwrap();
+    b.commit().unwrap();
+    b.apply().unwrap();
+    assert_eq!(calls.lock().unwrap().len(), 2);
+    assert!(fs::read_to_string(dir.join("etc/config/network")).unwrap().contains("option proto 'dhcpv6'\n"));
+    assert_eq!(get(&b, v4, &["wan"], "Renew").as_deref(), Some("false"));
+    let _ = fs::remove_dir_all(&dir);
+}

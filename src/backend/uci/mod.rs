@@ -53,6 +53,7 @@ pub mod pool6opt;
 pub mod poolopt;
 pub mod procd;
 pub mod relay;
+pub mod renew;
 pub mod routing;
 pub mod runtime;
 pub mod sentopts;
@@ -99,6 +100,8 @@ pub struct UciBackend {
     kernel: crate::backend::linux::LinuxBackend,
     /// Where the WiFi runtime state comes from ([`wifi`]).
     wifi: crate::backend::linux::wifi::Runtime,
+    /// DHCP client renewals written ([`renew`]).
+    renews: renew::Renews,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -165,6 +168,7 @@ impl UciBackend {
             pending: false,
             dns_renames: dns::Renames::new(),
             wifi: Default::default(),
+            renews: Default::default(),
         };
         for p in backend.problems() {
             log::warn!("uci: {p}");
@@ -641,6 +645,7 @@ impl hal::Backend for UciBackend {
 
     fn begin(&mut self) -> Result<()> {
         self.staged.clear();
+        self.renews.drop_staged();
         self.dns_renames.clear();
         self.refresh();
         Ok(())
@@ -652,6 +657,9 @@ impl hal::Backend for UciBackend {
         }
         if let Some(done) = self.lan3_set(at, param, value) {
             return done;
+        }
+        if renew::handles(at.object, param) {
+            return self.renews.stage(at.key().unwrap_or(""), value);
         }
         self.stage_set(at, param, value)
     }
@@ -685,15 +693,19 @@ impl hal::Backend for UciBackend {
 
     fn commit(&mut self) -> Result<Applied> {
         self.dns_renames.clear();
-        self.write_staged()
+        let applied = self.write_staged()?;
+        self.renews.commit();
+        Ok(applied)
     }
 
     fn abort(&mut self) {
         self.staged.clear();
+        self.renews.drop_staged();
         self.dns_renames.clear();
     }
 
     fn apply(&mut self) -> Result<()> {
-        self.run_reload()
+        let reloaded = self.run_reload();
+        self.run_renews().and(reloaded)
     }
 }
