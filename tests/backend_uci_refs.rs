@@ -338,3 +338,55 @@ fn renew_asks_netifd_after_the_session_and_only_once_committed() {
     assert_eq!(get(&b, v4, &["wan"], "Renew").as_deref(), Some("false"));
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// 6rd's local endpoint (IPv6rd.InterfaceSetting.{i}.AddressSource): a reference to a nested
+/// row, the IPv4Address row of the `tunlink` interface, written through the engine into UCI.
+#[test]
+fn address_source_round_trips_as_a_nested_row_through_uci() {
+    let dir = std::env::temp_dir().join(format!("cwmpd-refs-6rd-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let network = "config interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n\
+        \toption ipaddr '192.168.1.1/24'\n\n\
+        config interface 'wan'\n\toption device 'eth1'\n\toption proto 'static'\n\toption ipaddr '198.51.100.2/24'\n\n\
+        config interface 'sixrd'\n\toption proto '6rd'\n\toption peeraddr '192.0.2.1'\n\toption tunlink 'wan'\n\n\
+        # the local endpoint given outright: no row named\n\
+        config interface 'sixrd2'\n\toption proto '6rd'\n\toption peeraddr '192.0.2.1'\n\
+        \toption ipaddr '198.51.100.2'\n\toption tunlink 'wan'\n";
+    write(&dir.join("etc/config/network"), network);
+    let script = dir.join("reload.sh");
+    write(&script, "#!/bin/sh\n");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cfg = engine_support::config();
+    let mut state = cwmpd::model::ModelState::default();
+    let agent = cwmpd::backend::agent::AgentBackend::new(
+        &cfg,
+        cwmpd::backend::agent::Identity::from_host(&cfg, Path::new("/nonexistent")),
+        "/".into(),
+    );
+    let mut m = cwmpd::model::Model::new(Box::new(agent), &state);
+    let uci = UciBackend::new(dir.clone()).with_reload_command(vec![script.display().to_string()]);
+    m.add_backend(Box::new(uci), &state);
+    let value = |m: &cwmpd::model::Model, n: &str| m.get_parameter_values(&[n.into()]).map(|mut v| v.remove(0).value);
+    assert_eq!(value(&m, "Device.IP.Interface.2.Name").unwrap(), "wan");
+    let name = "Device.IPv6rd.InterfaceSetting.1.AddressSource";
+    assert_eq!(value(&m, name).unwrap(), "Device.IP.Interface.2.IPv4Address.1");
+    let other = "Device.IPv6rd.InterfaceSetting.2.AddressSource";
+    assert_eq!(value(&m, other).unwrap_err().fault_code, 9005, "absent while ipaddr is given");
+    let pv = |v: &str| cwmpd::proto::rpc::ParameterValueStruct { name: name.into(), value: v.into(), value_type: None };
+    m.set_parameter_values(&[pv("Device.IP.Interface.1.IPv4Address.1")], "k", &mut state).unwrap();
+    let text = fs::read_to_string(dir.join("etc/config/network")).unwrap();
+    assert!(text.contains("\toption tunlink 'lan'\n"), "{text}");
+    assert_eq!(text.matches("tunlink 'wan'").count(), 1, "{text}");
+    assert_eq!(value(&m, name).unwrap(), "Device.IP.Interface.1.IPv4Address.1");
+    // a row that is not there, or a row of another table: 9007, the file untouched
+    for bad in ["Device.IP.Interface.1.IPv4Address.2", "Device.IP.Interface.3.IPv4Address.1", "Device.IP.Interface.1"] {
+        let f = m.set_parameter_values(&[pv(bad)], "k", &mut state).unwrap_err();
+        assert_eq!(f.set_parameter_values_faults.first().map(|x| x.fault_code), Some(9007), "{bad}");
+    }
+    assert_eq!(fs::read_to_string(dir.join("etc/config/network")).unwrap(), text);
+    // no reference: tunlink removed (6rd.sh then looks for the WAN itself)
+    m.set_parameter_values(&[pv("")], "k", &mut state).unwrap();
+    let text = fs::read_to_string(dir.join("etc/config/network")).unwrap();
+    assert!(!text.contains("tunlink 'lan'") && text.contains("option peeraddr"), "{text}");
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -15,6 +15,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
 mod matches;
+mod rowof;
 mod services;
 mod sets;
 mod wifi;
@@ -246,6 +247,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
         Codec::MatchSet(want) => return sets::read(view, value, want),
         Codec::OdhcpdPrefixes(_) => None, // read by the backend (announce.rs)
+        Codec::RowOf(arg) => return rowof::read(section, p.option.as_deref()?, arg),
     };
     text.map(Value::Text)
 }
@@ -398,6 +400,7 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
         (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
         (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
         (Value::Refs(refs), Codec::MatchSet(want), Some(o)) => sets::write(view, section, o, want, refs),
+        (Value::Refs(refs), Codec::RowOf(arg), Some(o)) => rowof::write(o, arg, refs),
         (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
             Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
         }
@@ -542,6 +545,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
         (Codec::OdhcpdPrefixes(_), _) => return Err(not_writable()),
+        (Codec::RowOf(_), Some(_)) => return Err(invalid(format!("{}: reference expected", p.name))),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {
