@@ -133,6 +133,8 @@ fn text_of(value: &Value) -> String {
             .map(|r| match r {
                 Reference::Path(p) => p.clone(),
                 Reference::Row { table, key, .. } => format!("{table}{key}"),
+                // Parameter references are paths; a row form is kept as the log shows it.
+                nested @ Reference::Nested { .. } => Value::Refs(vec![nested.clone()]).to_string(),
             })
             .collect::<Vec<_>>()
             .join(","),

@@ -120,8 +120,12 @@ pub enum Reference {
     /// backend's key of the row. `dot`: the path is served with a trailing dot (real
     /// devices write both forms; the form the ACS wrote is the form it reads back).
     Row { table: String, key: String, dot: bool },
-    /// Any other object, by its full path (a single object, a nested row).
+    /// Any other object, by its full path (a single object).
     Path(String),
+    /// A row of a nested table, from any referrer: the table's schema path and the keys of
+    /// the rows on the way, outermost first (`Device.IP.Interface.{i}.IPv6Prefix.{i}.`,
+    /// [`lan`, `2001:db8::/64`]); the engine names it with the rows' instance numbers.
+    Nested { table: String, keys: Vec<String>, dot: bool },
 }
 
 /// A parameter value as it crosses the boundary.
@@ -139,6 +143,12 @@ impl Value {
     /// A reference to one row: `table` is its schema path (`Device.IP.Interface.{i}.`).
     pub fn row(table: &str, key: &str) -> Value {
         Value::Refs(vec![Reference::Row { table: table.to_string(), key: key.to_string(), dot: false }])
+    }
+
+    /// A reference to one row of a nested table by the keys of its rows, outermost first.
+    pub fn nested(table: &str, keys: &[&str]) -> Value {
+        let keys = keys.iter().map(|k| k.to_string()).collect();
+        Value::Refs(vec![Reference::Nested { table: table.to_string(), keys, dot: false }])
     }
 
     /// The text, for a plain value.
@@ -163,7 +173,8 @@ impl From<&str> for Value {
     }
 }
 
-/// For logs and tests only (never parsed): text as is, a row as `@ref(TABLE|KEY)`.
+/// For logs and tests only (never parsed): text as is, a row as `@ref(TABLE|KEY)`, a nested
+/// row as `@ref(TABLE|OUTER KEY|KEY)`.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let refs = match self {
@@ -178,6 +189,9 @@ impl fmt::Display for Value {
             match r {
                 Reference::Row { table, key, dot } => write!(f, "@ref({table}|{key}){}", if *dot { "." } else { "" })?,
                 Reference::Path(p) => f.write_str(p)?,
+                Reference::Nested { table, keys, dot } => {
+                    write!(f, "@ref({table}|{}){}", keys.join("|"), if *dot { "." } else { "" })?
+                }
             }
         }
         Ok(())

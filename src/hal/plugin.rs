@@ -256,7 +256,8 @@ pub fn flag(fields: &[String]) -> bool {
 }
 
 /// A value as the plugin sees it: text as is; reference items as paths, a row the engine
-/// names by key as `@ref(TABLE|KEY)` (a plugin serving its own tables).
+/// names by key as `@ref(TABLE|KEY)` (a plugin serving its own tables), a row of a nested
+/// table as `@ref(TABLE|OUTER KEY|KEY)`.
 pub fn value_text(value: &Value) -> String {
     value.to_string()
 }

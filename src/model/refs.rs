@@ -9,6 +9,9 @@
 //! (`Device.Services.StorageService.{i}.PhysicalMedium.{i}.`) is named the same way when
 //! the referring object lies in the same outer rows (TR-106 relative `targetParent`s such
 //! as TR-140's `.PhysicalMedium.`): the outer instance numbers are the referrer's.
+//! A [`Reference::Nested`] names a nested row from anywhere (RouterAdvertisement's
+//! `Prefixes` -> `Device.IP.Interface.2.IPv6Prefix.1`) by the keys of every row on its path;
+//! a written nested row is handed to the backend in that form.
 //! A written reference is checked (a strong reference must name an existing object: 9007)
 //! and handed to the backend in the same typed form.
 //!
@@ -43,6 +46,7 @@ impl Model {
         let (table, key, dot) = match item {
             Reference::Path(p) => return Some(p.clone()),
             Reference::Row { table, key, dot } => (table, key, if *dot { "." } else { "" }),
+            Reference::Nested { table, keys, dot } => return self.nested_out(table, keys, *dot),
         };
         let row = self.tree.find(table)?;
         let parent = self.tree.parent.get(row).copied().flatten()?;
@@ -64,6 +68,30 @@ impl Model {
         Some(format!("{}{number}{dot}", root.name.clone() + super::tree::table_path(table).get(parent_path.len()..)?))
     }
 
+    /// The name of the row of nested table `table` whose rows on the way have `keys`
+    /// (outermost first); `None` when one of them is not there.
+    fn nested_out(&self, table: &str, keys: &[String], dot: bool) -> Option<String> {
+        let ends: Vec<usize> = table.match_indices("{i}.").map(|(i, m)| i + m.len()).collect();
+        if ends.len() != keys.len() || ends.is_empty() {
+            return None;
+        }
+        let mut numbers: Vec<u32> = Vec::with_capacity(keys.len());
+        for (end, key) in ends.into_iter().zip(keys) {
+            let row = self.tree.find(table.get(..end)?)?;
+            let parent = self.tree.parent.get(row).copied().flatten()?;
+            let parent_path = self.tree.object(parent)?.path.to_string();
+            let root = Place {
+                obj: parent,
+                name: crate::hal::instantiate(&parent_path, &numbers),
+                keys: keys.get(..numbers.len())?.to_vec(),
+                numbers: numbers.clone(),
+            };
+            numbers.push(self.rows(row, &root).into_iter().find(|(_, k)| k == key)?.0);
+        }
+        let name = crate::hal::instantiate(table, &numbers);
+        Some(if dot { name } else { name.trim_end_matches('.').to_string() })
+    }
+
     /// Checks the items of a written reference and types them for the backend: parameter
     /// names when `param` (targetType `parameter`), objects otherwise.
     pub(super) fn references_in(&self, value: &str, param: bool) -> Result<Value, FaultCode> {
@@ -79,6 +107,10 @@ impl Model {
                     let table = self.tree.object(p.obj).map(|o| o.path.to_string()).unwrap_or_default();
                     let key = p.keys.first().cloned().unwrap_or_default();
                     out.push(Reference::Row { table, key, dot: item.ends_with('.') });
+                }
+                Target::Object(p) if self.tree.object(p.obj).is_some_and(|o| o.multi) => {
+                    let table = self.tree.object(p.obj).map(|o| o.path.to_string()).unwrap_or_default();
+                    out.push(Reference::Nested { table, keys: p.keys, dot: item.ends_with('.') });
                 }
                 Target::Object(_) | Target::Table { .. } => out.push(Reference::Path(item.to_string())),
                 _ => return Err(FaultCode::INVALID_PARAMETER_VALUE),

@@ -257,6 +257,15 @@ impl LinuxBackend {
                 let via = neighbours.first().and_then(|n| self.ifname(n.index));
                 return Ok(via.and_then(|v| self.host_layer1(key, &v, param)));
             }
+            // On OpenWrt: references to the UCI backend's rows (host_refs.rs)
+            "DHCPClient" => {
+                let v4 = self.leases().iter().any(|l| l.mac == key && l.address.is_ipv4());
+                return Ok(self.host_dhcp_clients(key, v4));
+            }
+            "AssociatedDevice" => {
+                let via = neighbours.first().and_then(|n| self.ifname(n.index));
+                return Ok(self.host_station(key, via.map(|v| self.attachment(key, &v)).as_deref()));
+            }
             "HostName" => lease.and_then(|l| l.hostname),
             "Active" => Some(neighbours.iter().any(|n| n.reachable()).to_string()),
             _ => None,

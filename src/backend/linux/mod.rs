@@ -38,6 +38,7 @@ pub mod ethtool_modes;
 pub mod ethtool_pause;
 pub mod ethtool_state;
 mod genl;
+pub mod host_refs;
 pub mod hosts;
 pub mod identity;
 mod ip;

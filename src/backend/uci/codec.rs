@@ -17,6 +17,7 @@ mod anqp;
 mod lists;
 mod matches;
 mod plmn;
+mod rowof;
 mod services;
 mod sets;
 mod wifi;
@@ -259,6 +260,8 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             let doc = view.get("wireless")?;
             anqp::providers_of(doc, &section.list(p.option.as_deref()?), field)
         }
+        Codec::OdhcpdPrefixes(_) => None, // read by the backend (announce.rs)
+        Codec::RowOf(arg) => return rowof::read(section, p.option.as_deref()?, arg),
     };
     text.map(Value::Text)
 }
@@ -411,6 +414,7 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
         (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
         (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
         (Value::Refs(refs), Codec::MatchSet(want), Some(o)) => sets::write(view, section, o, want, refs),
+        (Value::Refs(refs), Codec::RowOf(arg), Some(o)) => rowof::write(o, arg, refs),
         (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
             Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
         }
@@ -572,6 +576,8 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::AuthType, Some(o)) => wifi4::write_auth_type(section.option(o), o, value)?,
         (Codec::LangName(lang), Some(o)) => anqp::write_name(&section.list(o), o, lang, value)?,
         (Codec::NaiRealms | Codec::Providers(_), _) => return Err(not_writable()),
+        (Codec::OdhcpdPrefixes(_), _) => return Err(not_writable()),
+        (Codec::RowOf(_), Some(_)) => return Err(invalid(format!("{}: reference expected", p.name))),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -48,7 +48,12 @@ pub fn check(text: &str, file: &str, before: &[Entry]) -> Result<Vec<Entry>, Vec
             if spec.param(&p.name).is_none() {
                 bad(p.line, format!("{} is not a parameter of {}", p.name, e.object));
             }
-            if let Codec::Ref(t) | Codec::SelfRef(t) | Codec::Zone(t) = &p.codec {
+            let table = match &p.codec {
+                Codec::Ref(t) | Codec::SelfRef(t) | Codec::Zone(t) => Some(t.as_str()),
+                Codec::RowOf(arg) => arg.split(',').next(),
+                _ => None,
+            };
+            if let Some(t) = table {
                 if !schema::object(t).is_some_and(|o| o.multi) {
                     bad(p.line, format!("{t} is not a table row of the compiled schema"));
                 }
@@ -149,6 +154,10 @@ mod tests {
             (
                 "object Device.Time. system @system[0]\nparam Enable x ref(Device.Nope.{i}.)\n",
                 "x.map:2: Device.Nope.{i}. is not a table row",
+            ),
+            (
+                "object Device.Time. system @system[0]\nparam Enable x row-of(Device.Nope.{i}.{i}.,y)\n",
+                "x.map:2: Device.Nope.{i}.{i}. is not a table row",
             ),
             ("object Device.Time. system @system[0]\nparam Enable x nosuch\n", "x.map:2: unknown codec"),
         ];

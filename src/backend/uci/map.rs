@@ -177,6 +177,14 @@ pub enum Codec {
     NaiRealms,
     /// The named option of each `osu-provider` section the option's list names, read-only.
     Providers(String),
+    /// The IPv6Prefix rows of the section's interface odhcpd uses for `ra` (announced),
+    /// `na` (IA_NA addresses) or `pd` (delegated), as nested references ([`super::announce`]);
+    /// always read-only.
+    OdhcpdPrefixes(String),
+    /// `table[,override]`: the option names a section whose own row of the `rows=parent`
+    /// nested table is the reference (`tunlink` -> its IPv4Address row); absent while the
+    /// override option is set, which a write removes (`codec::rowof`).
+    RowOf(String),
 }
 
 /// Where the rows or the object live.
@@ -281,6 +289,10 @@ fn codec(text: &str) -> Option<Codec> {
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
             "qdisc" => Some(Codec::Qdisc(arg.to_string())).filter(|_| !arg.is_empty()),
             "sysctl" => Some(Codec::Sysctl(arg.to_string())).filter(|_| !arg.is_empty() && !arg.contains("..")),
+            "row-of" => Some(Codec::RowOf(arg.to_string())).filter(|_| arg.starts_with("Device.")),
+            "odhcpd-prefixes" => {
+                Some(Codec::OdhcpdPrefixes(arg.to_string())).filter(|_| ["ra", "na", "pd"].contains(&arg))
+            }
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }

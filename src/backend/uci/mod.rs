@@ -28,6 +28,7 @@
 //! Must not: pass anything to a shell, log a value (keys and passphrases), write a file
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
+pub mod announce;
 pub mod bridging;
 pub mod check;
 pub mod clients;
@@ -52,6 +53,7 @@ pub mod pool6opt;
 pub mod poolopt;
 pub mod procd;
 pub mod relay;
+pub mod renew;
 pub mod routing;
 pub mod runtime;
 pub mod sentopts;
@@ -98,6 +100,8 @@ pub struct UciBackend {
     kernel: crate::backend::linux::LinuxBackend,
     /// Where the WiFi runtime state comes from ([`wifi`]).
     wifi: crate::backend::linux::wifi::Runtime,
+    /// DHCP client renewals written ([`renew`]).
+    renews: renew::Renews,
 }
 
 fn not_found(what: impl Into<String>) -> HalError {
@@ -164,6 +168,7 @@ impl UciBackend {
             pending: false,
             dns_renames: dns::Renames::new(),
             wifi: Default::default(),
+            renews: Default::default(),
         };
         for p in backend.problems() {
             log::warn!("uci: {p}");
@@ -347,6 +352,9 @@ impl UciBackend {
         }
         if let Codec::Sysctl(file) = &p.codec {
             return Ok(qos::sysctl(&self.root, file).map(Value::Text));
+        }
+        if let Codec::OdhcpdPrefixes(kind) = &p.codec {
+            return self.odhcpd_prefixes(&target, kind);
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
@@ -637,6 +645,7 @@ impl hal::Backend for UciBackend {
 
     fn begin(&mut self) -> Result<()> {
         self.staged.clear();
+        self.renews.drop_staged();
         self.dns_renames.clear();
         self.refresh();
         Ok(())
@@ -648,6 +657,9 @@ impl hal::Backend for UciBackend {
         }
         if let Some(done) = self.lan3_set(at, param, value) {
             return done;
+        }
+        if renew::handles(at.object, param) {
+            return self.renews.stage(at.key().unwrap_or(""), value);
         }
         self.stage_set(at, param, value)
     }
@@ -681,15 +693,19 @@ impl hal::Backend for UciBackend {
 
     fn commit(&mut self) -> Result<Applied> {
         self.dns_renames.clear();
-        self.write_staged()
+        let applied = self.write_staged()?;
+        self.renews.commit();
+        Ok(applied)
     }
 
     fn abort(&mut self) {
         self.staged.clear();
+        self.renews.drop_staged();
         self.dns_renames.clear();
     }
 
     fn apply(&mut self) -> Result<()> {
-        self.run_reload()
+        let reloaded = self.run_reload();
+        self.run_renews().and(reloaded)
     }
 }
