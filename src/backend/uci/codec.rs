@@ -13,6 +13,7 @@ use crate::hal::{ErrorKind, HalError, Reference, Result, Value};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+mod hosts;
 mod lists;
 mod matches;
 mod services;
@@ -155,7 +156,9 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::List => Some(section.list(p.option.as_deref()?).join(",")),
         Codec::Enum(pairs) => {
             let base = unnegated(value?).split('+').next().unwrap_or("");
-            pairs.iter().find(|(u, _)| u == base).map(|(_, t)| t.clone())
+            // `*` (misc4): any other value the option has
+            let any = || pairs.iter().find(|(u, _)| u == "*");
+            pairs.iter().find(|(u, _)| u == base).or_else(any).map(|(_, t)| t.clone())
         }
         Codec::Ipaddr => {
             let text = value.or_else(|| section.list(p.option.as_deref()?).first().copied())?;
@@ -245,6 +248,11 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Ports => services::read_ports(value),
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
         Codec::MatchSet(want) => return sets::read(view, value, want),
+        Codec::Interval(arg) => super::ddns::read_interval(section, arg, value),
+        Codec::Ddns(_) | Codec::Mtime(_) => None, // read by the backend (super::ddns, super::changed)
+        Codec::Forwarders => return super::relay::forwarders(view.get("dhcp")?, section.id),
+        Codec::HostName => hosts::read_name(value),
+        Codec::HostKind(arg) => hosts::read_kind(value, arg),
     };
     text.map(Value::Text)
 }
@@ -540,6 +548,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
+        (Codec::Interval(arg), Some(o)) => super::ddns::write_interval(section, o, arg, value)?,
+        (Codec::Ddns(_) | Codec::Mtime(_), _) => return Err(not_writable()),
+        (Codec::Forwarders | Codec::HostName | Codec::HostKind(_), Some(_)) => return Err(not_writable()),
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

@@ -161,6 +161,20 @@ pub enum Codec {
     /// A rule's `ipset` match as a reference to a Firewall.Set row, for the direction of
     /// the argument (`src`, `dest`; `!` for the Exclude parameters: `codec::sets`).
     MatchSet(String),
+    /// (misc4) A number option in the unit another option names (`check_interval` +
+    /// `check_unit`, ddns-scripts) <-> seconds: `interval(unit_option:default_unit)`, [`super::ddns`].
+    Interval(String),
+    /// (misc4) ddns-scripts' runtime files of the row's `service` section (`last-update`,
+    /// `client-status`, `host-status`: [`super::ddns`]); always read-only.
+    Ddns(String),
+    /// (misc4) References to the DNS.Relay.Forwarding rows of a `dnsmasq` section ([`super::relay`]).
+    Forwarders,
+    /// (misc4) The option when it holds a host name (absent for an address: `codec::hosts`).
+    HostName,
+    /// (misc4) `Name,Address`: which of the two the option holds.
+    HostKind(String),
+    /// (misc4) The modification time of a file below the root ([`super::changed`]), read-only.
+    Mtime(String),
 }
 
 /// Where the rows or the object live.
@@ -262,6 +276,10 @@ fn codec(text: &str) -> Option<Codec> {
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
             "qdisc" => Some(Codec::Qdisc(arg.to_string())).filter(|_| !arg.is_empty()),
             "sysctl" => Some(Codec::Sysctl(arg.to_string())).filter(|_| !arg.is_empty() && !arg.contains("..")),
+            "interval" => Some(Codec::Interval(arg.to_string())).filter(|_| arg.contains(':')),
+            "ddns" => Some(Codec::Ddns(arg.to_string())).filter(|_| !arg.is_empty()),
+            "host-kind" => Some(Codec::HostKind(arg.to_string())).filter(|_| arg.contains(',')),
+            "mtime" => Some(Codec::Mtime(arg.to_string())).filter(|_| arg.starts_with('/')),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -299,6 +317,8 @@ fn codec(text: &str) -> Option<Codec> {
         "match-addr" => Codec::MatchAddr,
         "match-mask" => Codec::MatchMask,
         "ipv6-items" => Codec::Ipv6Items,
+        "forwarders" => Codec::Forwarders,
+        "host-name" => Codec::HostName,
         _ => return None,
     })
 }
@@ -340,7 +360,11 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
     let read_only =
-        matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_));
+        matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_))
+            || matches!(
+                codec,
+                Codec::Ddns(_) | Codec::Forwarders | Codec::HostName | Codec::HostKind(_) | Codec::Mtime(_)
+            );
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {

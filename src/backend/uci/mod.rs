@@ -29,9 +29,11 @@
 //! outside `commit`, or write over a file that changed on disk since it was read.
 
 pub mod bridging;
+pub mod changed;
 pub mod check;
 pub mod clients;
 pub mod codec;
+pub mod ddns;
 pub mod delegate;
 #[cfg(feature = "lan-extra")]
 pub mod dhcpopt;
@@ -337,7 +339,7 @@ impl UciBackend {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
         }
         if let Codec::Procd(spec) = &p.codec {
-            return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status(&l, spec).to_string())));
+            return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status_text(&l, spec))));
         }
         if let Codec::PidFile(arg) = &p.codec {
             return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
@@ -347,6 +349,12 @@ impl UciBackend {
         }
         if let Codec::Sysctl(file) = &p.codec {
             return Ok(qos::sysctl(&self.root, file).map(Value::Text));
+        }
+        if let Codec::Mtime(path) = &p.codec {
+            return Ok(changed::read(&self.root, path).map(Value::Text));
+        }
+        if let Codec::Ddns(field) = &p.codec {
+            return Ok(ddns::read_runtime(&self.root, &target, &key, field).map(Value::Text));
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
