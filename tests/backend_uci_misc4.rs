@@ -360,3 +360,71 @@ config dnsmasq 'second'
     // The second section's servers are no Forwarding rows: nothing to reference.
     assert_eq!(b.get(&Location { object: cfg, keys: &keys(&["second"]) }, "Forwarders").unwrap(), None);
 }
+
+#[test]
+fn led_blink_cycles_come_from_the_timer_and_pattern_triggers() {
+    use cwmpd::backend::system::{self, leds, SystemBackend};
+    let dir = root("leds");
+    let led = |name: &str, files: &[(&str, &str)]| {
+        let d = dir.join("sys/class/leds").join(name);
+        fs::create_dir_all(&d).unwrap();
+        for (f, v) in files {
+            fs::write(d.join(f), format!("{v}\n")).unwrap();
+        }
+    };
+    let triggers = |active: &str| "none timer heartbeat netdev pattern".replace(active, &format!("[{active}]"));
+    let timer = triggers("timer");
+    led(
+        "green:status",
+        &[
+            ("trigger", &timer),
+            ("brightness", "1"),
+            ("max_brightness", "255"),
+            ("delay_on", "250"),
+            ("delay_off", "750"),
+        ],
+    );
+    let pattern = triggers("pattern");
+    led(
+        "red:alarm",
+        &[
+            ("trigger", &pattern),
+            ("brightness", "0"),
+            ("max_brightness", "255"),
+            ("pattern", "255 500 0 500"),
+            ("repeat", "-1"),
+        ],
+    );
+    let netdev = triggers("netdev");
+    led("blue:wan", &[("trigger", &netdev), ("brightness", "0"), ("max_brightness", "1")]);
+    let b = SystemBackend::new(dir.clone());
+    let rows = |led: &str| b.instances(&Location { object: leds::CYCLE, keys: &keys(&[led]) }).unwrap();
+    assert_eq!(rows("green:status"), ["1", "2"]);
+    assert_eq!(rows("red:alarm"), ["1", "2"]);
+    assert!(rows("blue:wan").is_empty(), "a netdev trigger has no fixed cycle");
+    let v = |k: &[&str], object: &str, param: &str| {
+        let value = b.get(&Location { object, keys: &keys(k) }, param).unwrap().map(|v| v.to_string());
+        let spec = schema::object(object).and_then(|o| o.param(param)).unwrap();
+        if let Some(t) = &value {
+            assert!(schema::value::canonical(spec, t, None).is_ok(), "{object}{param} = {t}");
+        }
+        value
+    };
+    let c = leds::CYCLE;
+    assert_eq!(v(&["green:status", "1"], c, "Duration").as_deref(), Some("250"));
+    assert_eq!(v(&["green:status", "2"], c, "Duration").as_deref(), Some("750"));
+    assert_eq!(v(&["green:status", "2"], c, "Brightness").as_deref(), Some("0"));
+    assert_eq!(v(&["green:status", "1"], c, "Brightness"), None, "the driver's blink level is not in sysfs");
+    assert_eq!(v(&["green:status", "2"], c, "Order").as_deref(), Some("2"));
+    assert_eq!(v(&["green:status", "1"], c, "Enable").as_deref(), Some("true"));
+    assert_eq!(v(&["red:alarm", "1"], c, "Brightness").as_deref(), Some("100"));
+    assert_eq!(v(&["red:alarm", "2"], c, "Duration").as_deref(), Some("500"));
+    assert_eq!(v(&["green:status"], system::LED, "CyclePeriodRepetitions").as_deref(), Some("-1"));
+    assert_eq!(v(&["red:alarm"], system::LED, "CyclePeriodRepetitions").as_deref(), Some("-1"));
+    assert_eq!(v(&["blue:wan"], system::LED, "CyclePeriodRepetitions"), None);
+    // A pattern repeated a given number of times: what is left is not known.
+    fs::write(dir.join("sys/class/leds/red:alarm/repeat"), "3\n").unwrap();
+    assert_eq!(v(&["red:alarm"], system::LED, "CyclePeriodRepetitions"), None);
+    // Unknown LEDs are errors, not rows.
+    assert!(b.get(&Location { object: c, keys: &keys(&["../x", "1"]) }, "Duration").is_err());
+}
