@@ -428,3 +428,51 @@ fn led_blink_cycles_come_from_the_timer_and_pattern_triggers() {
     // Unknown LEDs are errors, not rows.
     assert!(b.get(&Location { object: c, keys: &keys(&["../x", "1"]) }, "Duration").is_err());
 }
+
+#[test]
+fn upnp_port_mappings_come_from_the_miniupnpd_lease_file() {
+    let dir = fixture("upnp", &["firewall", "upnpd", "network"]);
+    let pm = "Device.NAT.PortMapping.{i}.";
+    let rows = |b: &UciBackend| b.instances(&Location { object: pm, keys: &[] }).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(rows(&b).len(), 1, "no lease file: the firewall's redirect only");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let leases = format!(
+        "TCP:8080:192.168.1.20:80:{}:web: camera\nUDP:3074:192.168.1.21:3074:0:console\nbogus line\n",
+        now + 3600
+    );
+    fs::create_dir_all(dir.join("var/run")).unwrap();
+    fs::write(dir.join("var/run/miniupnpd.leases"), leases).unwrap();
+    let b = UciBackend::new(dir.clone());
+    let all = rows(&b);
+    assert_eq!(all[1..], ["upnp:TCP:8080", "upnp:UDP:3074"]);
+    let web = ["upnp:TCP:8080"];
+    let game = ["upnp:UDP:3074"];
+    assert_eq!(get(&b, pm, &web, "Origin").as_deref(), Some("UPnP"));
+    assert_eq!(get(&b, pm, &web, "Protocol").as_deref(), Some("TCP"));
+    assert_eq!(get(&b, pm, &web, "ExternalPort").as_deref(), Some("8080"));
+    assert_eq!(get(&b, pm, &web, "InternalPort").as_deref(), Some("80"));
+    assert_eq!(get(&b, pm, &web, "InternalClient").as_deref(), Some("192.168.1.20"));
+    assert_eq!(get(&b, pm, &web, "Description").as_deref(), Some("web: camera"));
+    assert_eq!(get(&b, pm, &web, "Status").as_deref(), Some("Enabled"));
+    let left: u64 = get(&b, pm, &web, "RemainingLeaseTime").unwrap().parse().unwrap();
+    assert!((3500..=3600).contains(&left), "{left}");
+    assert_eq!(get(&b, pm, &web, "LeaseDuration"), None, "the original duration is not recorded");
+    assert_eq!(get(&b, pm, &game, "LeaseDuration").as_deref(), Some("0"));
+    assert_eq!(get(&b, pm, &game, "RemainingLeaseTime").as_deref(), Some("0"));
+    let firewall_row = [all[0].as_str()];
+    assert_eq!(get(&b, pm, &firewall_row, "Origin"), None, "fw4 does not record who made a redirect");
+    // The client owns them: no writes, no DeleteObject.
+    let ks = keys(&web);
+    let at = Location { object: pm, keys: &ks };
+    assert!(!b.writable(&at, "Enable"));
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    assert_eq!(w.set(&at, "Enable", &Value::from("false")).unwrap_err().kind, cwmpd::hal::ErrorKind::NotWritable);
+    assert_eq!(w.delete(&at).unwrap_err().kind, cwmpd::hal::ErrorKind::Denied);
+    w.abort();
+    // miniupnpd disabled: its leases are no mappings.
+    let off = file(&dir, "upnpd").replace("\toption enabled '1'\n", "\toption enabled '0'\n");
+    fs::write(dir.join("etc/config/upnpd"), off).unwrap();
+    assert_eq!(rows(&UciBackend::new(dir.clone())).len(), 1);
+}

@@ -60,6 +60,7 @@ pub mod sentopts;
 pub mod sentopts6;
 pub mod store;
 pub mod uhttpd;
+pub mod upnp;
 #[cfg(feature = "lan-extra")]
 pub mod vlanport;
 pub mod wifi;
@@ -505,6 +506,9 @@ impl hal::Backend for UciBackend {
         if object == delegate::IP_INTERFACE && !names.is_empty() {
             names.extend(delegate::FROM_NETDEV.iter().chain(&["LowerLayers"]).map(|p| p.to_string()));
         }
+        if object == upnp::PORT_MAPPING && !names.is_empty() {
+            names.extend(upnp::EXTRA_PARAMS.iter().map(|p| p.to_string()));
+        }
         names
     }
 
@@ -570,6 +574,9 @@ impl hal::Backend for UciBackend {
                 Err(e) => log::debug!("uci: kernel routes: {e}"),
             }
         }
+        if at.object == upnp::PORT_MAPPING {
+            keys.extend(self.upnp_keys());
+        }
         Ok(keys)
     }
 
@@ -589,6 +596,9 @@ impl hal::Backend for UciBackend {
         }
         if routing::is_kernel_row(at) {
             return self.kernel_route_value(at, param);
+        }
+        if upnp::is_upnp_row(at) {
+            return self.upnp_value(at, param);
         }
         if delegate::handles(at.object, param) {
             return self.netdev_value(at, param);
@@ -623,7 +633,7 @@ impl hal::Backend for UciBackend {
         if at.object == dns::SERVER {
             return matches!(param, "Enable" | "DNSServer" | "Interface");
         }
-        if routing::is_kernel_row(at) {
+        if routing::is_kernel_row(at) || upnp::is_upnp_row(at) {
             return false;
         }
         if let Some(w) = lan3::writable(at, param) {
@@ -654,6 +664,9 @@ impl hal::Backend for UciBackend {
         if at.object == dns::SERVER {
             return self.stage_dns_set(at, param, value);
         }
+        if upnp::is_upnp_row(at) {
+            return Err(upnp::read_only(at, false));
+        }
         if let Some(done) = self.lan3_set(at, param, value) {
             return done;
         }
@@ -673,6 +686,9 @@ impl hal::Backend for UciBackend {
         }
         if routing::is_kernel_row(at) {
             return Err(routing::read_only(at));
+        }
+        if upnp::is_upnp_row(at) {
+            return Err(upnp::read_only(at, true));
         }
         self.stage_delete(at)
     }
