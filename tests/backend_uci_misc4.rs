@@ -476,3 +476,21 @@ fn upnp_port_mappings_come_from_the_miniupnpd_lease_file() {
     fs::write(dir.join("etc/config/upnpd"), off).unwrap();
     assert_eq!(rows(&UciBackend::new(dir.clone())).len(), 1);
 }
+
+#[test]
+fn ddns_custom_update_url_names_the_server() {
+    let dir = fixture("ddnsurl", &["ddns"]);
+    let k = ["myddns_ipv4"];
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, SERVER, &k, "ServerAddress"), None, "a provider's URL is in its own file");
+    let custom = file(&dir, "ddns").replace(
+        "\toption service_name 'example.com'\n",
+        "\toption update_url 'https://[USERNAME]:[PASSWORD]@dyn.example.net:8443/update?host=[DOMAIN]&ip=[IP]'\n",
+    );
+    fs::write(dir.join("etc/config/ddns"), custom).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, SERVER, &k, "ServerAddress").as_deref(), Some("dyn.example.net"));
+    assert_eq!(get(&b, SERVER, &k, "ServerPort").as_deref(), Some("8443"));
+    let at = Location { object: SERVER, keys: &keys(&k) };
+    assert!(!b.writable(&at, "ServerAddress") && !b.writable(&at, "ServerPort"));
+}

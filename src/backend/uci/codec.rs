@@ -253,6 +253,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Forwarders => return super::relay::forwarders(view.get("dhcp")?, section.id),
         Codec::HostName => hosts::read_name(value),
         Codec::HostKind(arg) => hosts::read_kind(value, arg),
+        Codec::Url(part) => super::ddns::url_part(value?, part),
     };
     text.map(Value::Text)
 }
@@ -550,7 +551,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
         (Codec::Interval(arg), Some(o)) => super::ddns::write_interval(section, o, arg, value)?,
         (Codec::Ddns(_) | Codec::Mtime(_), _) => return Err(not_writable()),
-        (Codec::Forwarders | Codec::HostName | Codec::HostKind(_), Some(_)) => return Err(not_writable()),
+        (Codec::Forwarders | Codec::HostName | Codec::HostKind(_) | Codec::Url(_), Some(_)) => {
+            return Err(not_writable())
+        }
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

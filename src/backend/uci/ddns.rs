@@ -16,6 +16,11 @@
 //!   as `Registered` / `Updating` / `Disabled`. An update file newer than the current uptime is
 //!   from an earlier boot and ignored (the updater does the same). Otherwise absent.
 //!
+//! - The server of a custom `update_url` (codec `url(host)` / `url(port)`, read-only): the
+//!   URL's host (after any `[USERNAME]:[PASSWORD]@`) and its port, else the scheme's (80, 443).
+//!   A section naming a provider (`service_name`) takes the URL from ddns-scripts' provider
+//!   files instead: then absent.
+//!
 //! Reads only below the backend's root; the section name is checked before it names a file.
 
 use super::codec::{uci_bool, Edit};
@@ -125,6 +130,40 @@ pub fn read_runtime(root: &Path, section: &Section, key: &str, field: &str) -> O
     Some(text.to_string())
 }
 
+/// `host` or `port` of an `http`/`https` URL (`http://[USERNAME]:[PASSWORD]@members.example.net:8245/nic/update?..`).
+pub fn url_part(url: &str, part: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default_port = match scheme {
+        "http" => 80u16,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(v6) => {
+            let (h, after) = v6.split_once(']')?;
+            (h, after.strip_prefix(':'))
+        }
+        None => match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        },
+    };
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._:".contains(&b);
+    if host.is_empty() || host.len() > 256 || !host.bytes().all(plain) {
+        return None;
+    }
+    match part {
+        "host" => Some(host.to_string()),
+        "port" => match port {
+            Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).map(|p| p.to_string()),
+            None => Some(default_port.to_string()),
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -139,6 +178,21 @@ mod tests {
         assert_eq!(parse_seconds("+5"), None);
         assert_eq!(parse_btime("cpu  1 2 3\nintr 5\nbtime 1733500000\nprocesses 9\n"), Some(1_733_500_000));
         assert_eq!(parse_btime("cpu 1\n"), None);
+    }
+
+    #[test]
+    fn update_urls() {
+        let u = "http://[USERNAME]:[PASSWORD]@members.example.net/nic/update?hostname=[DOMAIN]&myip=[IP]";
+        assert_eq!(url_part(u, "host").as_deref(), Some("members.example.net"));
+        assert_eq!(url_part(u, "port").as_deref(), Some("80"));
+        let s = "https://ddns.example.org:8443/update?h=[DOMAIN]";
+        assert_eq!(url_part(s, "host").as_deref(), Some("ddns.example.org"));
+        assert_eq!(url_part(s, "port").as_deref(), Some("8443"));
+        assert_eq!(url_part("https://[2001:db8::1]/u", "host").as_deref(), Some("2001:db8::1"));
+        assert_eq!(url_part("https://[2001:db8::1]/u", "port").as_deref(), Some("443"));
+        assert_eq!(url_part("ftp://x/", "host"), None);
+        assert_eq!(url_part("http:///x", "host"), None);
+        assert_eq!(url_part("http://h:0/", "port"), None);
     }
 
     #[test]

@@ -175,6 +175,8 @@ pub enum Codec {
     HostKind(String),
     /// (misc4) The modification time of a file below the root ([`super::changed`]), read-only.
     Mtime(String),
+    /// (misc4) `host` or `port` of the URL the option holds ([`super::ddns::url_part`]), read-only.
+    Url(String),
 }
 
 /// Where the rows or the object live.
@@ -280,6 +282,7 @@ fn codec(text: &str) -> Option<Codec> {
             "ddns" => Some(Codec::Ddns(arg.to_string())).filter(|_| !arg.is_empty()),
             "host-kind" => Some(Codec::HostKind(arg.to_string())).filter(|_| arg.contains(',')),
             "mtime" => Some(Codec::Mtime(arg.to_string())).filter(|_| arg.starts_with('/')),
+            "url" => Some(Codec::Url(arg.to_string())).filter(|_| arg == "host" || arg == "port"),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -363,7 +366,12 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
         matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_))
             || matches!(
                 codec,
-                Codec::Ddns(_) | Codec::Forwarders | Codec::HostName | Codec::HostKind(_) | Codec::Mtime(_)
+                Codec::Ddns(_)
+                    | Codec::Forwarders
+                    | Codec::HostName
+                    | Codec::HostKind(_)
+                    | Codec::Mtime(_)
+                    | Codec::Url(_)
             );
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
