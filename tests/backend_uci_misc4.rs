@@ -494,3 +494,36 @@ fn ddns_custom_update_url_names_the_server() {
     let at = Location { object: SERVER, keys: &keys(&k) };
     assert!(!b.writable(&at, "ServerAddress") && !b.writable(&at, "ServerPort"));
 }
+
+#[test]
+fn dns_relay_config_interface_is_the_one_dnsmasq_interface() {
+    let dir = root("relayif");
+    fs::write(dir.join("etc/config/dhcp"), "config dnsmasq\n\toption domain 'lan'\n").unwrap();
+    let cfg = "Device.DNS.Relay.Config.{i}.";
+    let b = UciBackend::new(dir.clone());
+    let key = b.instances(&Location { object: cfg, keys: &[] }).unwrap();
+    let ks = keys(&[&key[0]]);
+    let at = Location { object: cfg, keys: &ks };
+    assert_eq!(b.get(&at, "Interface").unwrap(), None, "every interface: no one Interface");
+    assert!(b.writable(&at, "Interface"));
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    w.set(&at, "Interface", &Value::row("Device.IP.Interface.{i}.", "lan")).unwrap();
+    w.prepare().unwrap();
+    w.commit().unwrap();
+    assert!(file(&dir, "dhcp").contains("\tlist interface 'lan'\n"), "{}", file(&dir, "dhcp"));
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(b.get(&at, "Interface").unwrap(), Some(Value::row("Device.IP.Interface.{i}.", "lan")));
+    // Two interfaces: no single one.
+    let two =
+        file(&dir, "dhcp").replace("\tlist interface 'lan'\n", "\tlist interface 'lan'\n\tlist interface 'guest'\n");
+    fs::write(dir.join("etc/config/dhcp"), two).unwrap();
+    assert_eq!(UciBackend::new(dir.clone()).get(&at, "Interface").unwrap(), None);
+    // Clearing it removes the list (dnsmasq answers on every interface again).
+    let mut w = UciBackend::new(dir.clone());
+    w.begin().unwrap();
+    w.set(&at, "Interface", &Value::Refs(Vec::new())).unwrap();
+    w.prepare().unwrap();
+    w.commit().unwrap();
+    assert!(!file(&dir, "dhcp").contains("interface"), "{}", file(&dir, "dhcp"));
+}

@@ -254,6 +254,12 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::HostName => hosts::read_name(value),
         Codec::HostKind(arg) => hosts::read_kind(value, arg),
         Codec::Url(part) => super::ddns::url_part(value?, part),
+        Codec::ListRef(table) => {
+            return match section.list(p.option.as_deref()?).as_slice() {
+                [one] => Some(Value::row(table, one)),
+                _ => None,
+            }
+        }
     };
     text.map(Value::Text)
 }
@@ -406,6 +412,13 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
         (Value::Refs(refs), Codec::Ref(table), Some(o)) => write_ref(table, o, refs),
         (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
         (Value::Refs(refs), Codec::MatchSet(want), Some(o)) => sets::write(view, section, o, want, refs),
+        (Value::Refs(refs), Codec::ListRef(table), Some(o)) => Ok(write_ref(table, o, refs)?
+            .into_iter()
+            .map(|e| match e {
+                Edit::Set(o, key) => Edit::List(o, vec![key]),
+                other => other,
+            })
+            .collect()),
         (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
             Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
         }
@@ -551,6 +564,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
         (Codec::Interval(arg), Some(o)) => super::ddns::write_interval(section, o, arg, value)?,
         (Codec::Ddns(_) | Codec::Mtime(_), _) => return Err(not_writable()),
+        (Codec::ListRef(table), Some(_)) => return Err(invalid(format!("reference to {table} expected"))),
         (Codec::Forwarders | Codec::HostName | Codec::HostKind(_) | Codec::Url(_), Some(_)) => {
             return Err(not_writable())
         }

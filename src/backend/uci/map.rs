@@ -177,6 +177,9 @@ pub enum Codec {
     Mtime(String),
     /// (misc4) `host` or `port` of the URL the option holds ([`super::ddns::url_part`]), read-only.
     Url(String),
+    /// (misc4) A UCI list holding one row's key (dnsmasq `interface`) <-> a reference to
+    /// that row of the table; none or several items read absent.
+    ListRef(String),
 }
 
 /// Where the rows or the object live.
@@ -283,6 +286,7 @@ fn codec(text: &str) -> Option<Codec> {
             "host-kind" => Some(Codec::HostKind(arg.to_string())).filter(|_| arg.contains(',')),
             "mtime" => Some(Codec::Mtime(arg.to_string())).filter(|_| arg.starts_with('/')),
             "url" => Some(Codec::Url(arg.to_string())).filter(|_| arg == "host" || arg == "port"),
+            "list-ref" => Some(Codec::ListRef(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
