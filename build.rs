@@ -50,6 +50,8 @@ const DIAGNOSTICS: &str = "datamodel/build-objects-diagnostics.list";
 const XMPP: &str = "datamodel/build-objects-xmpp.list";
 /// Added to the selection by the `lan-extra` feature.
 const LAN_EXTRA: &str = "datamodel/build-objects-lan-extra.list";
+/// Added to the selection by the `gateway-extra` feature.
+const GATEWAY_EXTRA: &str = "datamodel/build-objects-gateway-extra.list";
 /// The service models a router build compiles when asked: (feature, schema, root object).
 const SERVICE_FEATURES: &[(&str, &str, &str)] = &[
     ("CARGO_FEATURE_SERVICE_VOICE", "datamodel/tr-104-2-0.schema", "Device.Services.VoiceService."),
@@ -469,9 +471,10 @@ fn vendor_models(objects: &mut Vec<Object>) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, LAN_EXTRA, STORAGE, UCI_MAP]
-        .iter()
-        .chain(SERVICES)
+    for f in
+        [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, LAN_EXTRA, GATEWAY_EXTRA, STORAGE, UCI_MAP]
+            .iter()
+            .chain(SERVICES)
     {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -498,6 +501,9 @@ fn main() {
         }
         if std::env::var_os("CARGO_FEATURE_LAN_EXTRA").is_some() {
             list += &std::fs::read_to_string(LAN_EXTRA).unwrap_or_else(|e| panic!("{LAN_EXTRA}: {e}"));
+        }
+        if std::env::var_os("CARGO_FEATURE_GATEWAY_EXTRA").is_some() {
+            list += &std::fs::read_to_string(GATEWAY_EXTRA).unwrap_or_else(|e| panic!("{GATEWAY_EXTRA}: {e}"));
         }
         if std::env::var_os("CARGO_FEATURE_XMPP").is_some() {
             list += &std::fs::read_to_string(XMPP).unwrap_or_else(|e| panic!("{XMPP}: {e}"));

@@ -12,7 +12,8 @@
 //!
 //! Other triggers have no fixed cycle (netdev, heartbeat...) and no elements. FadeInterval
 //! and Color are not served (the pattern trigger's interpolation is its own; mono LEDs have no
-//! colour). Rows are keyed by their 1-based Order.
+//! colour). Rows are keyed by their 1-based Order. With the `gateway-extra` cargo feature
+//! (`datamodel/build-objects-gateway-extra.list`); the readers here are always built.
 
 pub const CYCLE: &str = "Device.LEDs.LED.{i}.CycleElement.{i}.";
 pub const CYCLE_PARAMS: &[&str] = &["Enable", "Order", "Duration", "Brightness"];

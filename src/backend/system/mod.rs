@@ -60,8 +60,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
     (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
     (MEMORY, &["TotalPersistent", "FreePersistent"]),
-    (LED, &["Name", "Status", "Reason", "MaxBrightness", "CyclePeriodRepetitions"]),
-    (leds::CYCLE, leds::CYCLE_PARAMS),
+    (LED, LED_PARAMS),
     (USB_HOST, &["Name", "Type", "PowerManagementEnable", "USBVersion"]),
     (
         USB_DEVICE,
@@ -95,6 +94,16 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
 const CERT_OBJECTS: &[(&str, &[&str])] = &[(certs::CERTIFICATE, certs::PARAMS)];
 #[cfg(not(feature = "certificates"))]
 const CERT_OBJECTS: &[(&str, &[&str])] = &[];
+
+/// LED parameters; blink cycles with the `gateway-extra` feature (`leds`).
+#[cfg(feature = "gateway-extra")]
+const LED_PARAMS: &[&str] = &["Name", "Status", "Reason", "MaxBrightness", "CyclePeriodRepetitions"];
+#[cfg(not(feature = "gateway-extra"))]
+const LED_PARAMS: &[&str] = &["Name", "Status", "Reason", "MaxBrightness"];
+#[cfg(feature = "gateway-extra")]
+const CYCLE_OBJECTS: &[(&str, &[&str])] = &[(leds::CYCLE, leds::CYCLE_PARAMS)];
+#[cfg(not(feature = "gateway-extra"))]
+const CYCLE_OBJECTS: &[(&str, &[&str])] = &[];
 
 const USB: &str = "/sys/bus/usb/devices";
 const LEDS: &str = "/sys/class/leds";
@@ -420,7 +429,7 @@ impl SystemBackend {
 
     /// The blink cycle of LED `key` (`leds`), from its active trigger's files.
     fn led_cycle(&self, key: &str) -> Option<leds::Cycle> {
-        if key.is_empty() || key.contains('/') || key.starts_with('.') {
+        if !cfg!(feature = "gateway-extra") || key.is_empty() || key.contains('/') || key.starts_with('.') {
             return None;
         }
         let dir = format!("{LEDS}/{key}");
@@ -481,11 +490,17 @@ impl Backend for SystemBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        OBJECTS.iter().chain(CERT_OBJECTS).any(|(o, _)| *o == object)
+        OBJECTS.iter().chain(CERT_OBJECTS).chain(CYCLE_OBJECTS).any(|(o, _)| *o == object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
-        let params = OBJECTS.iter().chain(CERT_OBJECTS).find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
+        let params = OBJECTS
+            .iter()
+            .chain(CERT_OBJECTS)
+            .chain(CYCLE_OBJECTS)
+            .find(|(o, _)| *o == object)
+            .map(|(_, p)| *p)
+            .unwrap_or(&[]);
         params.iter().map(|p| (*p).to_string()).collect()
     }
 

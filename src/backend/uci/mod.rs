@@ -506,7 +506,7 @@ impl hal::Backend for UciBackend {
         if object == delegate::IP_INTERFACE && !names.is_empty() {
             names.extend(delegate::FROM_NETDEV.iter().chain(&["LowerLayers"]).map(|p| p.to_string()));
         }
-        if object == upnp::PORT_MAPPING && !names.is_empty() {
+        if cfg!(feature = "gateway-extra") && object == upnp::PORT_MAPPING && !names.is_empty() {
             names.extend(upnp::EXTRA_PARAMS.iter().map(|p| p.to_string()));
         }
         names

@@ -12,6 +12,9 @@
 //! RemainingLeaseTime (seconds to the end, 0 for none) and LeaseDuration 0 for a lease without
 //! end (the original duration of a timed lease is not recorded: absent), Interface and
 //! AllInterfaces from the `external_iface` miniupnpd serves. RemoteHost is not recorded.
+//!
+//! With the `gateway-extra` cargo feature (the OpenWrt package enables it); without it the
+//! table holds the firewall's redirects only.
 
 use super::codec::uci_bool;
 use super::doc::Doc;
@@ -78,7 +81,7 @@ pub fn parse(text: &str) -> Vec<Lease> {
 
 /// Whether `at` is one of these rows.
 pub fn is_upnp_row(at: &Location) -> bool {
-    at.object == PORT_MAPPING && at.key().is_some_and(|k| k.starts_with("upnp:"))
+    cfg!(feature = "gateway-extra") && at.object == PORT_MAPPING && at.key().is_some_and(|k| k.starts_with("upnp:"))
 }
 
 /// A write to one of these rows (9008); `delete`: a DeleteObject (9001).
@@ -144,6 +147,9 @@ impl UciBackend {
     }
 
     pub(super) fn upnp_keys(&self) -> Vec<String> {
+        if !cfg!(feature = "gateway-extra") {
+            return Vec::new();
+        }
         self.upnp_leases().0.iter().map(Lease::key).collect()
     }
 
