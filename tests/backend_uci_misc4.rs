@@ -222,6 +222,7 @@ fn ddns_intervals_are_seconds_and_round_trip_through_the_unit_option() {
 }
 
 #[test]
+#[cfg(feature = "gateway-extra")]
 fn ddns_status_and_last_update_come_from_the_updater_files() {
     let dir = fixture("ddnsrun", &["ddns"]);
     let k = ["myddns_ipv4"];

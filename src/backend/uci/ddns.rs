@@ -15,6 +15,7 @@
 //!   the updater runs without one yet, `Disabled` when the section is; `host-status` the same
 //!   as `Registered` / `Updating` / `Disabled`. An update file newer than the current uptime is
 //!   from an earlier boot and ignored (the updater does the same). Otherwise absent.
+//!   With the `gateway-extra` cargo feature (the OpenWrt package enables it).
 //!
 //! - The server of a custom `update_url` (codec `url(host)` / `url(port)`, read-only): the
 //!   URL's host (after any `[USERNAME]:[PASSWORD]@`) and its port, else the scheme's (80, 443).

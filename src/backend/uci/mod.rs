@@ -355,6 +355,9 @@ impl UciBackend {
             return Ok(changed::read(&self.root, path).map(Value::Text));
         }
         if let Codec::Ddns(field) = &p.codec {
+            if !cfg!(feature = "gateway-extra") {
+                return Ok(None);
+            }
             return Ok(ddns::read_runtime(&self.root, &target, &key, field).map(Value::Text));
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
@@ -498,8 +501,12 @@ impl hal::Backend for UciBackend {
         if object == delegate::IPV6_PREFIX {
             return delegate::PREFIX_PARAMS.iter().map(|p| p.to_string()).collect();
         }
-        let mut names: Vec<String> =
-            self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+        // ddns-scripts' runtime state (codec ddns) comes with the `gateway-extra` feature.
+        let built = |p: &&Param| cfg!(feature = "gateway-extra") || !matches!(p.codec, Codec::Ddns(_));
+        let mut names: Vec<String> = self
+            .entry(object)
+            .map(|e| e.params.iter().filter(built).map(|p| p.name.clone()).collect())
+            .unwrap_or_default();
         if object == lag::LAG && !names.is_empty() {
             names.push("LowerLayers".to_string());
         }
