@@ -320,12 +320,18 @@ fn neighbor_discovery_dslite_names_and_map_rule_prefix() {
     assert_eq!(get(&b, ds, &["wands"], "EndpointName").as_deref(), Some("aftr.example.net"));
     assert_eq!(get(&b, ds, &["wands"], "EndpointAddress").as_deref(), Some(""));
 
-    // map.sh's IPv4 prefix option is `ipaddr`.
+    // offset 6: the system ports' block is left out
     let rule = "Device.MAP.Domain.{i}.Rule.{i}.";
+    assert_eq!(get(&b, rule, &["wanmap", "wanmap"], "IncludeSystemPorts").as_deref(), Some("false"));
+    // map.sh's IPv4 prefix option is `ipaddr`.
     let b = set_commit(&dir, rule, &["wanmap", "wanmap"], "IPv4Prefix", "192.0.2.0/26");
     assert!(file(&dir, "network").contains("\toption ipaddr '192.0.2.0'\n"));
     assert!(file(&dir, "network").contains("\toption ip4prefixlen '26'\n"));
     assert_eq!(get(&b, rule, &["wanmap", "wanmap"], "IPv4Prefix").as_deref(), Some("192.0.2.0/26"));
+    let net = file(&dir, "network").replace("\toption offset '6'\n", "\toption offset '0'\n");
+    fs::write(dir.join("etc/config/network"), net).unwrap();
+    let b = UciBackend::new(dir.clone());
+    assert_eq!(get(&b, rule, &["wanmap", "wanmap"], "IncludeSystemPorts").as_deref(), Some("true"));
 }
 
 #[test]
