@@ -52,6 +52,8 @@ const XMPP: &str = "datamodel/build-objects-xmpp.list";
 const LAN_EXTRA: &str = "datamodel/build-objects-lan-extra.list";
 /// Added to the selection by the `periodic-statistics` feature.
 const PSTATS: &str = "datamodel/build-objects-pstats.list";
+/// Added to the selection by the `gateway-extra` feature.
+const GATEWAY_EXTRA: &str = "datamodel/build-objects-gateway-extra.list";
 /// The service models a router build compiles when asked: (feature, schema, root object).
 const SERVICE_FEATURES: &[(&str, &str, &str)] = &[
     ("CARGO_FEATURE_SERVICE_VOICE", "datamodel/tr-104-2-0.schema", "Device.Services.VoiceService."),
@@ -472,9 +474,20 @@ fn vendor_models(objects: &mut Vec<Object>) -> String {
 }
 
 fn main() {
-    for f in [TR181, SELECTION, SELECTION_SOFTWARE_MODULES, DIAGNOSTICS, XMPP, LAN_EXTRA, PSTATS, STORAGE, UCI_MAP]
-        .iter()
-        .chain(SERVICES)
+    for f in [
+        TR181,
+        SELECTION,
+        SELECTION_SOFTWARE_MODULES,
+        DIAGNOSTICS,
+        XMPP,
+        LAN_EXTRA,
+        PSTATS,
+        GATEWAY_EXTRA,
+        STORAGE,
+        UCI_MAP,
+    ]
+    .iter()
+    .chain(SERVICES)
     {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -504,6 +517,9 @@ fn main() {
         }
         if std::env::var_os("CARGO_FEATURE_PERIODIC_STATISTICS").is_some() {
             list += &std::fs::read_to_string(PSTATS).unwrap_or_else(|e| panic!("{PSTATS}: {e}"));
+        }
+        if std::env::var_os("CARGO_FEATURE_GATEWAY_EXTRA").is_some() {
+            list += &std::fs::read_to_string(GATEWAY_EXTRA).unwrap_or_else(|e| panic!("{GATEWAY_EXTRA}: {e}"));
         }
         if std::env::var_os("CARGO_FEATURE_XMPP").is_some() {
             list += &std::fs::read_to_string(XMPP).unwrap_or_else(|e| panic!("{XMPP}: {e}"));

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu,nl80211_scan,x509_cert}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu,nl80211_scan,x509_cert,ddns_runtime,upnp_leases}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -84,12 +84,15 @@ cp tests/fixtures/openwrt-24.10/etc/config/mosquitto tests/fixtures/openwrt-24.1
 printf '# exports\n/srv/nfs 192.168.1.0/24(rw,sync) \\\n  10.0.0.1(ro)\n"/mnt/usb/my files" *(ro)\n/mnt/a\\040b\n' > fuzz/corpus/exports/lines
 # An RTM_NEWQDISC of a root tbf with TCA_STATS2 (basic: 242 bytes, 1 packet; queue: qlen 1, drops 2)
 printf '\x5c\x00\x00\x00\x24\x00\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x01\x80\xff\xff\xff\xff\x01\x00\x00\x00\x08\x00\x01\x00\x74\x62\x66\x00\x30\x00\x07\x80\x14\x00\x01\x00\xf2\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x18\x00\x03\x00\x01\x00\x00\x00\xf2\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/tc_qdisc/tbf
+printf '1234.56 789.01\n' > fuzz/corpus/ddns_runtime/uptime
+printf '9.9.9.9#53@eth1' > fuzz/corpus/ddns_runtime/server
+printf 'TCP:8080:192.168.1.20:80:1733580000:web\nUDP:3074:192.168.1.21:3074:Xbox\n' > fuzz/corpus/upnp_leases/leases
 printf 'option:router,192.168.1.1' > fuzz/corpus/dnsmasq_option/router
 printf '252,01:02:0a' > fuzz/corpus/dnsmasq_option/hex
 printf '\x06\xc0\xa8\x01\x01' > fuzz/corpus/dnsmasq_option/bytes
 printf '# exports\n/srv/nfs 192.168.1.0/24(rw,sync) \\\n  10.0.0.1(ro)\n"/mnt/usb/my files" *(ro)\n/mnt/a\\040b\n' > fuzz/corpus/exports/lines
 cp tests/fixtures/system/etc/uhttpd.crt tests/fixtures/system/etc/ssl/certs/ca-certificates.crt fuzz/corpus/x509_cert/
-for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu nl80211_scan x509_cert; do
+for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu nl80211_scan x509_cert ddns_runtime upnp_leases; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

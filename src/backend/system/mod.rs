@@ -27,6 +27,7 @@ pub mod accounts;
 pub mod certs;
 pub mod device;
 pub mod info;
+pub mod leds;
 pub mod usb;
 pub mod users;
 
@@ -59,7 +60,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (NETWORK_PROPERTIES, &["MaxTCPWindowSize", "TCPImplementation"]),
     (CPU, &["Name", "UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]),
     (MEMORY, &["TotalPersistent", "FreePersistent"]),
-    (LED, &["Name", "Status", "Reason", "MaxBrightness"]),
+    (LED, LED_PARAMS),
     (USB_HOST, &["Name", "Type", "PowerManagementEnable", "USBVersion"]),
     (
         USB_DEVICE,
@@ -93,6 +94,16 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
 const CERT_OBJECTS: &[(&str, &[&str])] = &[(certs::CERTIFICATE, certs::PARAMS)];
 #[cfg(not(feature = "certificates"))]
 const CERT_OBJECTS: &[(&str, &[&str])] = &[];
+
+/// LED parameters; blink cycles with the `gateway-extra` feature (`leds`).
+#[cfg(feature = "gateway-extra")]
+const LED_PARAMS: &[&str] = &["Name", "Status", "Reason", "MaxBrightness", "CyclePeriodRepetitions"];
+#[cfg(not(feature = "gateway-extra"))]
+const LED_PARAMS: &[&str] = &["Name", "Status", "Reason", "MaxBrightness"];
+#[cfg(feature = "gateway-extra")]
+const CYCLE_OBJECTS: &[(&str, &[&str])] = &[(leds::CYCLE, leds::CYCLE_PARAMS)];
+#[cfg(not(feature = "gateway-extra"))]
+const CYCLE_OBJECTS: &[(&str, &[&str])] = &[];
 
 const USB: &str = "/sys/bus/usb/devices";
 const LEDS: &str = "/sys/class/leds";
@@ -249,6 +260,7 @@ impl SystemBackend {
             FIRMWARE => self.firmware().map(|_| "active".to_string()).into_iter().collect(),
             CPU => info::cpu_names(&self.read("/proc/stat").unwrap_or_default()),
             LED => self.dir(LEDS),
+            leds::CYCLE => (1..=self.led_cycle(k(0)).map_or(0, |c| c.elements.len())).map(|i| i.to_string()).collect(),
             USB_HOST => self.dir(USB).into_iter().filter(|n| n.starts_with("usb")).collect(),
             USB_DEVICE => self.dir(USB).into_iter().filter(|n| usb::on_bus(n, k(0))).collect(),
             USB_CONFIG => self.line(&format!("{USB}/{}/bConfigurationValue", k(1))).into_iter().collect(),
@@ -323,6 +335,11 @@ impl SystemBackend {
                 _ => info::tcp_implementation(&self.read("/proc/sys/net/ipv4/tcp_available_congestion_control")?),
             },
             LED => self.led(key, param),
+            leds::CYCLE => {
+                let led = at.keys.first().map(String::as_str).unwrap_or("");
+                let max = self.line(&format!("{LEDS}/{led}/max_brightness")).and_then(|m| m.parse().ok());
+                leds::element_value(&self.led_cycle(led)?, key, param, max)
+            }
             CPU if param == "Name" => Some(key.to_string()),
             CPU => {
                 let i = ["UserModeUtilization", "SystemModeUtilization", "IdleModeUtilization", "CPUUtilization"]
@@ -405,8 +422,19 @@ impl SystemBackend {
             "Status" => info::led_status(&self.line(&format!("{dir}/brightness"))?, active).map(str::to_string),
             "Reason" => active.map(|t| format!("trigger {t}")),
             "MaxBrightness" => self.line(&format!("{dir}/max_brightness"))?.parse::<u32>().ok().map(|n| n.to_string()),
+            "CyclePeriodRepetitions" => self.led_cycle(key)?.repetitions.map(|r| r.to_string()),
             _ => None,
         }
+    }
+
+    /// The blink cycle of LED `key` (`leds`), from its active trigger's files.
+    fn led_cycle(&self, key: &str) -> Option<leds::Cycle> {
+        if !cfg!(feature = "gateway-extra") || key.is_empty() || key.contains('/') || key.starts_with('.') {
+            return None;
+        }
+        let dir = format!("{LEDS}/{key}");
+        let trigger = self.read(&format!("{dir}/trigger"))?;
+        leds::cycle(info::led_trigger(&trigger)?, &|f| self.line(&format!("{dir}/{f}")))
     }
 
     fn usb_host(&self, key: &str, param: &str) -> Option<String> {
@@ -462,11 +490,17 @@ impl Backend for SystemBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        OBJECTS.iter().chain(CERT_OBJECTS).any(|(o, _)| *o == object)
+        OBJECTS.iter().chain(CERT_OBJECTS).chain(CYCLE_OBJECTS).any(|(o, _)| *o == object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
-        let params = OBJECTS.iter().chain(CERT_OBJECTS).find(|(o, _)| *o == object).map(|(_, p)| *p).unwrap_or(&[]);
+        let params = OBJECTS
+            .iter()
+            .chain(CERT_OBJECTS)
+            .chain(CYCLE_OBJECTS)
+            .find(|(o, _)| *o == object)
+            .map(|(_, p)| *p)
+            .unwrap_or(&[]);
         params.iter().map(|p| (*p).to_string()).collect()
     }
 

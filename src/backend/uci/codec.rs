@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod anqp;
+mod hosts;
 mod lists;
 mod matches;
 mod plmn;
@@ -159,7 +160,9 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::List => Some(section.list(p.option.as_deref()?).join(",")),
         Codec::Enum(pairs) => {
             let base = unnegated(value?).split('+').next().unwrap_or("");
-            pairs.iter().find(|(u, _)| u == base).map(|(_, t)| t.clone())
+            // `*` (misc4): any other value the option has
+            let any = || pairs.iter().find(|(u, _)| u == "*");
+            pairs.iter().find(|(u, _)| u == base).or_else(any).map(|(_, t)| t.clone())
         }
         Codec::Ipaddr => {
             let text = value.or_else(|| section.list(p.option.as_deref()?).first().copied())?;
@@ -262,6 +265,18 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         }
         Codec::OdhcpdPrefixes(_) => None, // read by the backend (announce.rs)
         Codec::RowOf(arg) => return rowof::read(section, p.option.as_deref()?, arg),
+        Codec::Interval(arg) => super::ddns::read_interval(section, arg, value),
+        Codec::Ddns(_) | Codec::Mtime(_) => None, // read by the backend (super::ddns, super::changed)
+        Codec::Forwarders => return super::relay::forwarders(view.get("dhcp")?, section.id),
+        Codec::HostName => hosts::read_name(value),
+        Codec::HostKind(arg) => hosts::read_kind(value, arg),
+        Codec::Url(part) => super::ddns::url_part(value?, part),
+        Codec::ListRef(table) => {
+            return match section.list(p.option.as_deref()?).as_slice() {
+                [one] => Some(Value::row(table, one)),
+                _ => None,
+            }
+        }
     };
     text.map(Value::Text)
 }
@@ -415,6 +430,13 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
         (Value::Refs(refs), Codec::Zone(table), Some(o)) => zones::write_zone(view, table, o, refs),
         (Value::Refs(refs), Codec::MatchSet(want), Some(o)) => sets::write(view, section, o, want, refs),
         (Value::Refs(refs), Codec::RowOf(arg), Some(o)) => rowof::write(o, arg, refs),
+        (Value::Refs(refs), Codec::ListRef(table), Some(o)) => Ok(write_ref(table, o, refs)?
+            .into_iter()
+            .map(|e| match e {
+                Edit::Set(o, key) => Edit::List(o, vec![key]),
+                other => other,
+            })
+            .collect()),
         (Value::Refs(_), Codec::Ref(_) | Codec::Zone(_), None) => {
             Err(HalError::new(ErrorKind::NotWritable, p.name.clone()))
         }
@@ -578,6 +600,12 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::NaiRealms | Codec::Providers(_), _) => return Err(not_writable()),
         (Codec::OdhcpdPrefixes(_), _) => return Err(not_writable()),
         (Codec::RowOf(_), Some(_)) => return Err(invalid(format!("{}: reference expected", p.name))),
+        (Codec::Interval(arg), Some(o)) => super::ddns::write_interval(section, o, arg, value)?,
+        (Codec::Ddns(_) | Codec::Mtime(_), _) => return Err(not_writable()),
+        (Codec::ListRef(table), Some(_)) => return Err(invalid(format!("reference to {table} expected"))),
+        (Codec::Forwarders | Codec::HostName | Codec::HostKind(_) | Codec::Url(_), Some(_)) => {
+            return Err(not_writable())
+        }
     };
     if let [Edit::Set(_, v)] = edits.as_slice() {
         if unchanged_default(v) {

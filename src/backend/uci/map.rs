@@ -185,6 +185,25 @@ pub enum Codec {
     /// nested table is the reference (`tunlink` -> its IPv4Address row); absent while the
     /// override option is set, which a write removes (`codec::rowof`).
     RowOf(String),
+    /// (misc4) A number option in the unit another option names (`check_interval` +
+    /// `check_unit`, ddns-scripts) <-> seconds: `interval(unit_option:default_unit)`, [`super::ddns`].
+    Interval(String),
+    /// (misc4) ddns-scripts' runtime files of the row's `service` section (`last-update`,
+    /// `client-status`, `host-status`: [`super::ddns`]); always read-only.
+    Ddns(String),
+    /// (misc4) References to the DNS.Relay.Forwarding rows of a `dnsmasq` section ([`super::relay`]).
+    Forwarders,
+    /// (misc4) The option when it holds a host name (absent for an address: `codec::hosts`).
+    HostName,
+    /// (misc4) `Name,Address`: which of the two the option holds.
+    HostKind(String),
+    /// (misc4) The modification time of a file below the root ([`super::changed`]), read-only.
+    Mtime(String),
+    /// (misc4) `host` or `port` of the URL the option holds ([`super::ddns::url_part`]), read-only.
+    Url(String),
+    /// (misc4) A UCI list holding one row's key (dnsmasq `interface`) <-> a reference to
+    /// that row of the table; none or several items read absent.
+    ListRef(String),
 }
 
 /// Where the rows or the object live.
@@ -293,6 +312,12 @@ fn codec(text: &str) -> Option<Codec> {
             "odhcpd-prefixes" => {
                 Some(Codec::OdhcpdPrefixes(arg.to_string())).filter(|_| ["ra", "na", "pd"].contains(&arg))
             }
+            "interval" => Some(Codec::Interval(arg.to_string())).filter(|_| arg.contains(':')),
+            "ddns" => Some(Codec::Ddns(arg.to_string())).filter(|_| !arg.is_empty()),
+            "host-kind" => Some(Codec::HostKind(arg.to_string())).filter(|_| arg.contains(',')),
+            "mtime" => Some(Codec::Mtime(arg.to_string())).filter(|_| arg.starts_with('/')),
+            "url" => Some(Codec::Url(arg.to_string())).filter(|_| arg == "host" || arg == "port"),
+            "list-ref" => Some(Codec::ListRef(arg.to_string())).filter(|_| !arg.is_empty()),
             _ => super::runtime::parse(name, arg).map(Codec::Runtime),
         };
     }
@@ -335,6 +360,8 @@ fn codec(text: &str) -> Option<Codec> {
         "quoted" => Codec::Quoted,
         "auth-type" => Codec::AuthType,
         "nai-realms" => Codec::NaiRealms,
+        "forwarders" => Codec::Forwarders,
+        "host-name" => Codec::HostName,
         _ => return None,
     })
 }
@@ -376,7 +403,16 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
     let read_only =
-        matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_));
+        matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_))
+            || matches!(
+                codec,
+                Codec::Ddns(_)
+                    | Codec::Forwarders
+                    | Codec::HostName
+                    | Codec::HostKind(_)
+                    | Codec::Mtime(_)
+                    | Codec::Url(_)
+            );
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {

@@ -30,9 +30,11 @@
 
 pub mod announce;
 pub mod bridging;
+pub mod changed;
 pub mod check;
 pub mod clients;
 pub mod codec;
+pub mod ddns;
 pub mod delegate;
 #[cfg(feature = "lan-extra")]
 pub mod dhcpopt;
@@ -60,6 +62,7 @@ pub mod sentopts;
 pub mod sentopts6;
 pub mod store;
 pub mod uhttpd;
+pub mod upnp;
 #[cfg(feature = "lan-extra")]
 pub mod vlanport;
 pub mod wifi;
@@ -342,7 +345,7 @@ impl UciBackend {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
         }
         if let Codec::Procd(spec) = &p.codec {
-            return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status(&l, spec).to_string())));
+            return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status_text(&l, spec))));
         }
         if let Codec::PidFile(arg) = &p.codec {
             return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
@@ -355,6 +358,15 @@ impl UciBackend {
         }
         if let Codec::OdhcpdPrefixes(kind) = &p.codec {
             return self.odhcpd_prefixes(&target, kind);
+        }
+        if let Codec::Mtime(path) = &p.codec {
+            return Ok(changed::read(&self.root, path).map(Value::Text));
+        }
+        if let Codec::Ddns(field) = &p.codec {
+            if !cfg!(feature = "gateway-extra") {
+                return Ok(None);
+            }
+            return Ok(ddns::read_runtime(&self.root, &target, &key, field).map(Value::Text));
         }
         Ok(codec::read(view, &target, &key, p).or_else(unset))
     }
@@ -497,13 +509,20 @@ impl hal::Backend for UciBackend {
         if object == delegate::IPV6_PREFIX {
             return delegate::PREFIX_PARAMS.iter().map(|p| p.to_string()).collect();
         }
-        let mut names: Vec<String> =
-            self.entry(object).map(|e| e.params.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+        // ddns-scripts' runtime state (codec ddns) comes with the `gateway-extra` feature.
+        let built = |p: &&Param| cfg!(feature = "gateway-extra") || !matches!(p.codec, Codec::Ddns(_));
+        let mut names: Vec<String> = self
+            .entry(object)
+            .map(|e| e.params.iter().filter(built).map(|p| p.name.clone()).collect())
+            .unwrap_or_default();
         if object == lag::LAG && !names.is_empty() {
             names.push("LowerLayers".to_string());
         }
         if object == delegate::IP_INTERFACE && !names.is_empty() {
             names.extend(delegate::FROM_NETDEV.iter().chain(&["LowerLayers"]).map(|p| p.to_string()));
+        }
+        if cfg!(feature = "gateway-extra") && object == upnp::PORT_MAPPING && !names.is_empty() {
+            names.extend(upnp::EXTRA_PARAMS.iter().map(|p| p.to_string()));
         }
         names
     }
@@ -570,6 +589,9 @@ impl hal::Backend for UciBackend {
                 Err(e) => log::debug!("uci: kernel routes: {e}"),
             }
         }
+        if at.object == upnp::PORT_MAPPING {
+            keys.extend(self.upnp_keys());
+        }
         Ok(keys)
     }
 
@@ -589,6 +611,9 @@ impl hal::Backend for UciBackend {
         }
         if routing::is_kernel_row(at) {
             return self.kernel_route_value(at, param);
+        }
+        if upnp::is_upnp_row(at) {
+            return self.upnp_value(at, param);
         }
         if delegate::handles(at.object, param) {
             return self.netdev_value(at, param);
@@ -623,7 +648,7 @@ impl hal::Backend for UciBackend {
         if at.object == dns::SERVER {
             return matches!(param, "Enable" | "DNSServer" | "Interface");
         }
-        if routing::is_kernel_row(at) {
+        if routing::is_kernel_row(at) || upnp::is_upnp_row(at) {
             return false;
         }
         if let Some(w) = lan3::writable(at, param) {
@@ -655,6 +680,9 @@ impl hal::Backend for UciBackend {
         if at.object == dns::SERVER {
             return self.stage_dns_set(at, param, value);
         }
+        if upnp::is_upnp_row(at) {
+            return Err(upnp::read_only(at, false));
+        }
         if let Some(done) = self.lan3_set(at, param, value) {
             return done;
         }
@@ -677,6 +705,9 @@ impl hal::Backend for UciBackend {
         }
         if routing::is_kernel_row(at) {
             return Err(routing::read_only(at));
+        }
+        if upnp::is_upnp_row(at) {
+            return Err(upnp::read_only(at, true));
         }
         self.stage_delete(at)
     }

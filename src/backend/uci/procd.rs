@@ -33,6 +33,14 @@ pub fn status(list: &Value, spec: &str) -> &'static str {
     }
 }
 
+/// `status` as text; a spec `service[:arg];On,Off` (misc4) names the words for running and
+/// not running (`sysntpd:-l;Up,Down`: Time.Server.{i}.Status).
+pub fn status_text(list: &Value, spec: &str) -> String {
+    let (spec, words) = spec.split_once(';').unwrap_or((spec, "Enabled,Disabled"));
+    let (on, off) = words.split_once(',').unwrap_or(("Enabled", "Disabled"));
+    if status(list, spec) == "Enabled" { on } else { off }.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +64,8 @@ mod tests {
         assert_eq!(status(&list, "log"), "Enabled");
         assert_eq!(status(&list, "log:-r"), "Disabled", "the remote instance is not running");
         assert_eq!(status(&list, "mosquitto"), "Disabled");
+        assert_eq!(status_text(&list, "log;Up,Down"), "Up");
+        assert_eq!(status_text(&list, "log:-r;Up,Down"), "Down");
+        assert_eq!(status_text(&list, "log"), "Enabled");
     }
 }
