@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
+#[cfg(feature = "qos")]
 mod matches;
 mod services;
 mod sets;
@@ -216,7 +217,9 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
         Codec::MatchText => value.map(|v| unnegated(v).to_string()),
+        #[cfg(feature = "qos")]
         Codec::MatchAddr => value.map(matches::match_address),
+        #[cfg(feature = "qos")]
         Codec::MatchMask => value.and_then(matches::match_mask),
         Codec::Ipv6Items => {
             let items = section.list(p.option.as_deref()?);
@@ -239,8 +242,11 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             (_, None) => None,
         },
         Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
-        Codec::Procd(_) => None,   // read by the backend from procd (procd.rs)
-        Codec::Qdisc(_) | Codec::Sysctl(_) => None, // read by the backend (qos.rs)
+        #[cfg(feature = "services")]
+        Codec::Procd(_) => None, // read by the backend from procd (procd.rs)
+        #[cfg(feature = "qos")]
+        Codec::Qdisc(_) => None, // read by the backend (qos.rs)
+        Codec::Sysctl(_) => None,  // read by the backend (sysctl.rs)
         Codec::Protocols => services::read_protocols(value),
         Codec::Ports => services::read_ports(value),
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
@@ -522,7 +528,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
             set(o, format!("{}{value}", if negated { "!" } else { "" }))
         }
+        #[cfg(feature = "qos")]
         (Codec::MatchAddr, Some(o)) => matches::write_address(section.option(o), o, value),
+        #[cfg(feature = "qos")]
         (Codec::MatchMask, Some(o)) => matches::write_mask(section.option(o), o, &p.name, value)?,
         (Codec::Negated, Some(o)) => write_negated(section, o, &p.name, boolean(value) == "1")?,
         (Codec::Cipher, Some(o)) => wifi::write_cipher(section.option(o), o, value)?,
@@ -534,8 +542,11 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         // A daemon's runtime state (super::pidfile)
         (Codec::PidFile(_), Some(_)) => return Err(not_writable()),
         // Runtime state of procd (super::procd)
+        #[cfg(feature = "services")]
         (Codec::Procd(_), Some(_)) => return Err(not_writable()),
-        (Codec::Qdisc(_) | Codec::Sysctl(_), _) => return Err(not_writable()),
+        #[cfg(feature = "qos")]
+        (Codec::Qdisc(_), _) => return Err(not_writable()),
+        (Codec::Sysctl(_), _) => return Err(not_writable()),
         (Codec::Protocols, Some(o)) => services::write_protocols(o, value)?,
         (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
