@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 mod lists;
-#[cfg(feature = "qos")]
 mod matches;
 mod services;
 mod sets;
@@ -217,9 +216,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         },
         Codec::Negated => value.map(|v| bool_text(v.starts_with('!'))),
         Codec::MatchText => value.map(|v| unnegated(v).to_string()),
-        #[cfg(feature = "qos")]
         Codec::MatchAddr => value.map(matches::match_address),
-        #[cfg(feature = "qos")]
         Codec::MatchMask => value.and_then(matches::match_mask),
         Codec::Ipv6Items => {
             let items = section.list(p.option.as_deref()?);
@@ -528,9 +525,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             let negated = section.option(o).is_some_and(|v| v.starts_with('!'));
             set(o, format!("{}{value}", if negated { "!" } else { "" }))
         }
-        #[cfg(feature = "qos")]
         (Codec::MatchAddr, Some(o)) => matches::write_address(section.option(o), o, value),
-        #[cfg(feature = "qos")]
         (Codec::MatchMask, Some(o)) => matches::write_mask(section.option(o), o, &p.name, value)?,
         (Codec::Negated, Some(o)) => write_negated(section, o, &p.name, boolean(value) == "1")?,
         (Codec::Cipher, Some(o)) => wifi::write_cipher(section.option(o), o, value)?,

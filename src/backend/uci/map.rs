@@ -109,13 +109,10 @@ pub enum Codec {
     /// A firewall match value without its `!` negation; a write keeps the `!`.
     MatchText,
     /// The address of an fw4 address match (`!10.0.0.0/8` -> `10.0.0.0`); a write keeps
-    /// the `!` and the prefix. Feature `qos` (qos-scripts classification).
-    #[cfg(feature = "qos")]
+    /// the `!` and the prefix.
     MatchAddr,
     /// The prefix of an fw4 address match as an IPPrefix without address (`/8`; a dotted
     /// mask reads as its length), empty when it has none; a write keeps the address.
-    /// Feature `qos`.
-    #[cfg(feature = "qos")]
     MatchMask,
     /// The IPv6 addresses of a UCI list that may also hold IPv4 ones (odhcpd `dns`); a
     /// write replaces them and keeps the others.
@@ -326,9 +323,7 @@ fn codec(text: &str) -> Option<Codec> {
         "dscp" => Codec::Dscp,
         "negated" => Codec::Negated,
         "match-text" => Codec::MatchText,
-        #[cfg(feature = "qos")]
         "match-addr" => Codec::MatchAddr,
-        #[cfg(feature = "qos")]
         "match-mask" => Codec::MatchMask,
         "ipv6-items" => Codec::Ipv6Items,
         _ => return None,
