@@ -3,7 +3,9 @@
 //! `src/schema/tables.rs`).
 //!
 //! Only what a build implements goes into the binary: the objects the OpenWrt UCI mapping
-//! serves (`platform/openwrt/tr181-uci.map`) and those named in
+//! serves (`platform/openwrt/tr181-uci.map`, plus the map fragment
+//! `platform/openwrt/tr181-uci-<feature>.map` of each domain feature built in:
+//! `DOMAIN_FEATURES`) and those named in
 //! `datamodel/build-objects.list` (the agent's own and the Linux backend's), with their
 //! ancestors; of an object only the mapping names, only its mapped parameters (and the
 //! engine's `Alias` and `…NumberOfEntries`) are compiled. The `full-schema` feature
