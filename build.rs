@@ -3,7 +3,9 @@
 //! `src/schema/tables.rs`).
 //!
 //! Only what a build implements goes into the binary: the objects the OpenWrt UCI mapping
-//! serves (`platform/openwrt/tr181-uci.map`) and those named in
+//! serves (`platform/openwrt/tr181-uci.map`, plus the map fragment
+//! `platform/openwrt/tr181-uci-<feature>.map` of each domain feature built in:
+//! `DOMAIN_FEATURES`) and those named in
 //! `datamodel/build-objects.list` (the agent's own and the Linux backend's), with their
 //! ancestors; of an object only the mapping names, only its mapped parameters (and the
 //! engine's `Alias` and `…NumberOfEntries`) are compiled. The `full-schema` feature
@@ -67,6 +69,59 @@ const VENDOR_ENV: &str = "CWMPD_VENDOR_SCHEMA";
 const STORAGE: &str = "datamodel/build-objects-storage.list";
 const TR140: &str = "datamodel/tr-140-1-3.schema";
 const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
+/// Cargo features that move an optional-package domain of the OpenWrt backend out of the
+/// floor build: when one is on, its map fragment `platform/openwrt/tr181-uci-<name>.map` is
+/// appended to the shipped mapping and its `datamodel/build-objects-<name>.list` (objects
+/// served by code, not by map lines) to the selection; either file may be absent.
+const DOMAIN_FEATURES: &[&str] = &["qos", "services"];
+
+/// A domain feature's map fragment and object list.
+fn domain_files(feature: &str) -> [String; 2] {
+    [format!("platform/openwrt/tr181-uci-{feature}.map"), format!("datamodel/build-objects-{feature}.list")]
+}
+
+/// Whether cargo builds with `feature` (`CARGO_FEATURE_<NAME>`).
+fn has_feature(feature: &str) -> bool {
+    std::env::var_os(format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"))).is_some()
+}
+
+/// The shipped mapping: `tr181-uci.map`, then the fragment of every domain feature that is
+/// on, each line numbered on from the last; with the name and first line of each part.
+/// The map parser gives each object to its first block only, so a fragment that opens a
+/// block of an object mapped before, or that starts with `param` lines (they would extend
+/// the block before it), stops the build.
+fn shipped_map() -> (String, Vec<(String, usize)>) {
+    let mut text = std::fs::read_to_string(UCI_MAP).unwrap_or_else(|e| panic!("{UCI_MAP}: {e}"));
+    let mut parts = vec![(UCI_MAP.to_string(), 0)];
+    for feature in DOMAIN_FEATURES.iter().filter(|f| has_feature(f)) {
+        let [file, _] = domain_files(feature);
+        let Ok(more) = std::fs::read_to_string(&file) else { continue };
+        let first = more.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+        let opens = first.is_none_or(|l| l.starts_with("table") || l.starts_with("object"));
+        assert!(opens, "{file}: its first line must be a `table` or `object` line, not {first:?}");
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        parts.push((file, text.lines().count()));
+        text += &more;
+    }
+    let mut blocks: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let mut w = l.split_whitespace();
+        if let (Some("table" | "object"), Some(path)) = (w.next(), w.next()) {
+            if let Some(before) = blocks.insert(path, i + 1) {
+                panic!("{path} is mapped twice: {} and {}", place(&parts, before), place(&parts, i + 1));
+            }
+        }
+    }
+    (text, parts)
+}
+
+/// `file line n` of a line of the shipped mapping.
+fn place(parts: &[(String, usize)], line: usize) -> String {
+    let (file, start) = parts.iter().rev().find(|(_, start)| *start < line).unwrap_or(&parts[0]);
+    format!("{file} line {}", line - start)
+}
 
 struct Object {
     path: String,
@@ -164,8 +219,7 @@ fn selected_one(p: &str, selection: &[String]) -> bool {
 
 /// The objects the OpenWrt UCI mapping serves (its `table` and `object` lines) with the
 /// parameters it maps for each.
-fn uci_objects() -> BTreeMap<String, BTreeSet<String>> {
-    let text = std::fs::read_to_string(UCI_MAP).unwrap_or_else(|e| panic!("{UCI_MAP}: {e}"));
+fn uci_objects(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut current = None;
     for l in text.lines() {
@@ -436,11 +490,19 @@ fn compact_map(text: &str, words: &mut Strings) -> String {
         }
         let step = i + 1 - previous;
         previous = i + 1;
-        assert!(step < 0x1000 && w.len() < 0x10, "{UCI_MAP} line {}: too long a gap or line", i + 1);
+        assert!(step < 0x1000 && w.len() < 0x10, "shipped mapping line {}: too long a gap or line", i + 1);
         stream.push((step << 4 | w.len()).to_string());
         stream.extend(w.iter().map(|w| words.id(w).to_string()));
     }
     format!("pub static MAP_LINES: &[u16] = &[{}];\n", stream.join(","))
+}
+
+/// The parts of the shipped mapping for its error messages (`src/backend/uci/map.rs`
+/// `origin`): each file's name (without its directory) and the line before its first.
+fn emit_map_parts(parts: &[(String, usize)]) -> String {
+    let items: Vec<String> =
+        parts.iter().map(|(f, start)| format!("({:?},{start})", f.rsplit('/').next().unwrap_or(f))).collect();
+    format!("pub static MAP_PARTS: &[(&str, u32)] = &[{}];\n", items.join(","))
 }
 
 /// The service models of the enabled `service-*` features, read into `objects`; their roots
@@ -492,6 +554,10 @@ fn main() {
         println!("cargo:rerun-if-changed={f}");
     }
     println!("cargo:rerun-if-changed=build.rs");
+    for f in DOMAIN_FEATURES.iter().flat_map(|f| domain_files(f)).filter(|f| Path::new(f).exists()) {
+        println!("cargo:rerun-if-changed={f}");
+    }
+    let (map, map_parts) = shipped_map();
     println!("cargo:rerun-if-changed=build/vendor_schema.rs");
     let full = std::env::var_os("CARGO_FEATURE_FULL_SCHEMA").is_some();
     let mut objects = Vec::new();
@@ -524,6 +590,10 @@ fn main() {
         if std::env::var_os("CARGO_FEATURE_XMPP").is_some() {
             list += &std::fs::read_to_string(XMPP).unwrap_or_else(|e| panic!("{XMPP}: {e}"));
         }
+        for feature in DOMAIN_FEATURES.iter().filter(|f| has_feature(f)) {
+            let [_, file] = domain_files(feature);
+            list += &std::fs::read_to_string(&file).unwrap_or_default();
+        }
         if std::env::var_os("CARGO_FEATURE_STORAGE").is_some() {
             list += &std::fs::read_to_string(STORAGE).unwrap_or_else(|e| panic!("{STORAGE}: {e}"));
             // `service-storage` has read the model already (the whole of it).
@@ -533,7 +603,7 @@ fn main() {
         }
         let mut selection: Vec<String> =
             list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
-        let uci = uci_objects();
+        let uci = uci_objects(&map);
         let listed: Vec<String> = selection.clone();
         selection.extend(uci.keys().map(|p| format!("={p}")));
         objects = selected(objects, &selection);
@@ -554,14 +624,13 @@ fn main() {
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
     // The mapping compiled into the UCI backend, without its comments (an empty line each, so
     // that errors keep the file's line numbers): about 10 KB less in the binary.
-    let map = std::fs::read_to_string(UCI_MAP).unwrap_or_else(|e| panic!("{UCI_MAP}: {e}"));
     let bare: String = map
         .lines()
         .map(|l| if l.trim_start().starts_with('#') { "\n".to_string() } else { format!("{l}\n") })
         .collect();
     std::fs::write(Path::new(&out).join("tr181-uci.map"), &bare).unwrap_or_else(|e| panic!("{e}"));
     let mut t = Tables::default();
-    let tables = emit(&objects, &mut t) + &compact_map(&bare, &mut t.strings);
+    let tables = emit(&objects, &mut t) + &compact_map(&bare, &mut t.strings) + &emit_map_parts(&map_parts);
     let text =
         tables + &t.strings.emit() + &emit_profiles(&profiles) + &format!("pub const MODEL_URN: &str = {spec:?};\n");
     std::fs::write(Path::new(&out).join("schema_tables.rs"), text).unwrap_or_else(|e| panic!("{e}"));

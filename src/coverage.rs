@@ -4,12 +4,41 @@
 //! there. Counts what the backends declare ([`Backend::parameters`]) plus what the engine
 //! computes itself for every table a backend serves (`…NumberOfEntries`, `Alias`).
 //!
-//! Needs the whole schema: built with the `full-schema` feature (`cwmpd-coverage`).
+//! Needs the whole schema: built with the `full-schema` feature (`cwmpd-coverage`). What the
+//! backends serve depends on the cargo features built in (the UCI backend's domain features
+//! compile their map fragments and code only when on): [`features_counted`] names them, so
+//! that a report says which set it counts (the router floor build: none of them; the
+//! OpenWrt package: `lan-extra`, `qos`, `services`).
 
 use crate::hal::Backend;
 use crate::schema::{self, ObjectSpec};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+
+/// The cargo features that change what the counted backends (agent, UCI, Linux, system,
+/// diagnostics) serve, with whether this build has each.
+pub const PLATFORM_FEATURES: [(&str, bool); 6] = [
+    ("lan-extra", cfg!(feature = "lan-extra")),
+    ("qos", cfg!(feature = "qos")),
+    ("services", cfg!(feature = "services")),
+    ("certificates", cfg!(feature = "certificates")),
+    ("diagnostics", cfg!(feature = "diagnostics")),
+    ("xmpp", cfg!(feature = "xmpp")),
+];
+
+/// One line naming the features of [`PLATFORM_FEATURES`] this build counts and those it
+/// does not.
+pub fn features_counted() -> String {
+    let names = |on: bool| {
+        let v: Vec<&str> = PLATFORM_FEATURES.iter().filter(|(_, f)| *f == on).map(|(n, _)| *n).collect();
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    format!("Cargo features counted: {}; not built in: {}.", names(true), names(false))
+}
 
 /// Implemented parameter names per schema object path.
 #[derive(Debug, Default)]
@@ -113,5 +142,20 @@ impl Coverage {
             }
         }
         (present, full, total, missing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_features_line_puts_each_feature_on_its_side() {
+        let line = features_counted();
+        let (counted, missing) = line.split_once("; not built in: ").unwrap_or((&line, ""));
+        for (name, on) in PLATFORM_FEATURES {
+            let side = if on { counted } else { missing };
+            assert!(side.split([' ', ',', '.', ':']).any(|w| w == name), "{name} on {on}: {line}");
+        }
     }
 }

@@ -59,15 +59,16 @@
 //! - [`backend`]: the platform backends: the agent's own ManagementServer/DeviceInfo
 //!   parameters (`agent`, with ManagementServer.InformParameter in `inform_parameter` and
 //!   the DHCP-learnt GatewayInfo/ManageableDevice in `dhcp`), the Linux host (`linux`:
-//!   sysfs, procfs, netlink (tc qdisc statistics in `linux::tc`, RA-learnt routes in
+//!   sysfs, procfs, netlink (tc qdisc statistics in `linux::tc`, feature `qos`; RA-learnt routes in
 //!   `linux::routeinfo`, ethtool link modes and pause frames), nl80211 for WiFi stations,
 //!   radios and scans), the system's accounts, firmware, CPUs, LEDs, USB, processors, the
 //!   vendor configuration file and certificates (`system`), the ACS's
 //!   DeviceInfo.Location rows (`location`), OpenWrt (`uci`, with installed mapping
 //!   files; runtime state from netifd and procd over the native ubus client `ubus`, from
 //!   sysfs, lease files and nl80211; bridge ports and VLAN ports, static routes beside the
-//!   kernel's, DHCP option rows, qos-scripts and sqm QoS, logd, mosquitto, uhttpd and umdns
-//!   in modules of their own), external
+//!   kernel's, DHCP option rows, qos-scripts and sqm QoS (feature `qos`), logd, mosquitto,
+//!   uhttpd and umdns (feature `services`) in modules of their own; the domain features'
+//!   map lines are fragments build.rs appends to the shipped mapping), external
 //!   backends (`external`: plugins over a Unix socket or a child's stdio),
 //!   `Device.SoftwareModules` (`software_modules`), the TR-143 diagnostics objects with their
 //!   socket runs, TR-471 IPLayerCapacityMetrics and the WiFi NeighboringWiFiDiagnostic
@@ -82,7 +83,11 @@
 //! budget), `xmpp` (Annex K XMPP connection requests: [`proto::xmpp`], `shell::xmpp`,
 //! `backend::xmpp`: 66 KB), `storage` (TR-140 StorageService, `backend::storage`: 60 KB),
 //! `lan-extra` (DHCP option rows and bridge VLAN ports of the UCI backend: 27 KB),
-//! `certificates` (Device.Security.Certificate with its X.509 reader: 26 KB),
+//! `certificates` (Device.Security.Certificate with its X.509 reader: 26 KB), `qos` and
+//! `services` (the QoS and services domains of optional OpenWrt packages, which the OpenWrt
+//! package enables: platform/openwrt/README.md "Domain features"), `gateway-extra`
+//! (miniupnpd's port mappings as NAT.PortMapping rows, LED blink cycles, the DDNS runtime
+//! status; the OpenWrt package enables it),
 //! `periodic-statistics` (Device.PeriodicStatistics on every platform: the rules in
 //! `proto::pstats`, `backend::pstats`, `shell::pstats`: 50 KB; the OpenWrt package enables it),
 //! `replay`, `full-schema`, and one per service model compiled for a plugin or a

@@ -6,6 +6,8 @@
 //! the NAT translation timeouts from the conntrack sysctls. Fixture:
 //! tests/fixtures/openwrt-24.10 (written from the qos-scripts, sqm-scripts and fw4
 //! documentation).
+// The domain is compiled with its cargo feature (the OpenWrt package enables it).
+#![cfg(feature = "qos")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 #[path = "netns_support/mod.rs"]

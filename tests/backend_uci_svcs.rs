@@ -5,6 +5,8 @@
 //! items, and `Device.DNS.SD.Service.{i}.` from umdns over ubus (a test double of ubusd).
 //! Every value is checked exactly and against its Device:2.19
 //! definition; the writable ones round-trip through the files with exact lines.
+// The domain is compiled with its cargo feature (the OpenWrt package enables it).
+#![cfg(feature = "services")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use cwmpd::backend::uci::UciBackend;

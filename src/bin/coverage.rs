@@ -2,7 +2,10 @@
 //! backends implement against the Device:2.19 schema, and the Baseline:4 profile coverage
 //! (Markdown, for the README). Built with the `full-schema` feature.
 //!
-//! Usage: `cwmpd-coverage [openwrt|linux]` (default: openwrt).
+//! Usage: `cwmpd-coverage [openwrt|linux]` (default: openwrt). The count is that of the
+//! cargo features it is built with (printed under the title): the router floor build with
+//! `--features full-schema`, the OpenWrt package with `--features
+//! full-schema,lan-extra,qos,services`, everything with `--all-features`.
 #![allow(clippy::print_stdout)]
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
@@ -45,6 +48,7 @@ fn main() {
     backends.insert(1, &pstats);
     let c = Coverage::of(&backends);
     println!("## Data-model coverage: {platform}\n");
+    println!("{}\n", cwmpd::coverage::features_counted());
     print!("{}", c.objects_table());
     let (present, full, total, missing) = c.profile("Baseline:4");
     let pct = |n: usize| if total == 0 { 0.0 } else { n as f64 * 100.0 / total as f64 };

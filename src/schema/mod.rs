@@ -249,6 +249,12 @@ pub(crate) fn uci_map_lines() -> &'static [u16] {
     tables::MAP_LINES
 }
 
+/// The files the shipped mapping was joined from (build.rs `shipped_map`: tr181-uci.map and
+/// the fragments of the domain features built in), each with the line before its first.
+pub(crate) fn uci_map_parts() -> &'static [(&'static str, u32)] {
+    tables::MAP_PARTS
+}
+
 /// The compiled object with this schema path.
 pub fn object(path: &str) -> Option<&'static ObjectSpec> {
     static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> = std::sync::OnceLock::new();

@@ -101,10 +101,8 @@ fn item(base: Base, f: &Facets, v: &str) -> Result<String, FaultCode> {
             Err(_) if crate::clock::is_unknown_time(v.trim()) => Ok(v.trim().to_string()),
             Err(_) => bad,
         },
-        Base::Decimal => match v.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(v.trim().to_string()),
-            _ => bad,
-        },
+        Base::Decimal if is_decimal(v.trim()) => Ok(v.trim().to_string()),
+        Base::Decimal => bad,
         Base::HexBinary => {
             let ok = v.len() % 2 == 0 && v.bytes().all(|b| b.is_ascii_hexdigit());
             if ok && len_ok(f.size, v.len() / 2, usize::MAX) {
@@ -119,6 +117,15 @@ fn item(base: Base, f: &Facets, v: &str) -> Result<String, FaultCode> {
         },
         Base::String => string(f, v),
     }
+}
+
+/// xsd:decimal (XML Schema Part 2 3.2.3, TR-106 3.2 `decimal`): an optional sign and
+/// decimal digits with an optional `.` fraction, at least one digit; no exponent, no
+/// INF/NaN. Checked by its syntax, not by a float parse (whose tables cost about 17 KB).
+fn is_decimal(v: &str) -> bool {
+    let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
+    let (int, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    !(int.is_empty() && fraction.is_empty()) && int.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
 }
 
 /// The decoded length of valid base64 text (RFC 4648 4, padded), `None` if it is not.
@@ -173,6 +180,16 @@ mod tests {
         let b = spec("Device.ManagementServer.", "PeriodicInformEnable");
         assert_eq!(canonical(&b, "1", Some(ValueType::Boolean)), Ok("true".into()));
         assert_eq!(canonical(&b, "yes", None), Err(FaultCode::INVALID_PARAMETER_VALUE));
+    }
+
+    #[test]
+    fn decimals_are_xsd_decimals() {
+        for ok in ["0", "-1.5", "+.5", "5.", "12.000001", "007"] {
+            assert!(is_decimal(ok), "{ok}");
+        }
+        for bad in ["", ".", "-", "1e5", "1.2.3", "inf", "NaN", "1,5", " 1", "0x10", "--1"] {
+            assert!(!is_decimal(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub mod routeinfo;
 pub mod rtnl;
 mod sensors;
 pub mod socket;
+#[cfg(feature = "qos")]
 pub mod tc;
 pub mod tz;
 pub mod watch;

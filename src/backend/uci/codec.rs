@@ -246,8 +246,11 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             (_, None) => None,
         },
         Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
-        Codec::Procd(_) => None,   // read by the backend from procd (procd.rs)
-        Codec::Qdisc(_) | Codec::Sysctl(_) => None, // read by the backend (qos.rs)
+        #[cfg(feature = "services")]
+        Codec::Procd(_) => None, // read by the backend from procd (procd.rs)
+        #[cfg(feature = "qos")]
+        Codec::Qdisc(_) => None, // read by the backend (qos.rs)
+        Codec::Sysctl(_) => None,  // read by the backend (sysctl.rs)
         Codec::Protocols => services::read_protocols(value),
         Codec::Ports => services::read_ports(value),
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
@@ -585,8 +588,11 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         // A daemon's runtime state (super::pidfile)
         (Codec::PidFile(_), Some(_)) => return Err(not_writable()),
         // Runtime state of procd (super::procd)
+        #[cfg(feature = "services")]
         (Codec::Procd(_), Some(_)) => return Err(not_writable()),
-        (Codec::Qdisc(_) | Codec::Sysctl(_), _) => return Err(not_writable()),
+        #[cfg(feature = "qos")]
+        (Codec::Qdisc(_), _) => return Err(not_writable()),
+        (Codec::Sysctl(_), _) => return Err(not_writable()),
         (Codec::Protocols, Some(o)) => services::write_protocols(o, value)?,
         (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,

@@ -144,13 +144,15 @@ pub enum Codec {
     /// start time; always read-only.
     PidFile(String),
     /// `service[:arg]`: whether procd runs an instance of the service (with that argument),
-    /// `Enabled`/`Disabled` (`super::procd`); always read-only.
+    /// `Enabled`/`Disabled` (`super::procd`); always read-only. Feature `services`.
+    #[cfg(feature = "services")]
     Procd(String),
     /// A counter of the root qdisc of the netdev the option names (`bytes`, `packets`,
-    /// `drops`, `qlen`: [`super::qos`], rtnetlink); always read-only.
+    /// `drops`, `qlen`: `super::qos`, rtnetlink); always read-only. Feature `qos`.
+    #[cfg(feature = "qos")]
     Qdisc(String),
     /// An integer of a file under `<root>/proc/sys/` (a kernel setting such as the conntrack
-    /// timeouts, [`super::qos`]); always read-only.
+    /// timeouts, `super::sysctl`); always read-only.
     Sysctl(String),
     /// fw4 `proto` words (absent: `tcp udp`) <-> a list of protocol numbers (`codec::services`).
     Protocols,
@@ -204,6 +206,26 @@ pub enum Codec {
     /// (misc4) A UCI list holding one row's key (dnsmasq `interface`) <-> a reference to
     /// that row of the table; none or several items read absent.
     ListRef(String),
+}
+
+impl Codec {
+    /// Whether the codec reads runtime state (never written): its parameter is read-only.
+    fn runtime(&self) -> bool {
+        match self {
+            Codec::Netdev(_) | Codec::PidFile(_) | Codec::Sysctl(_) => true,
+            Codec::Ddns(_)
+            | Codec::Forwarders
+            | Codec::HostName
+            | Codec::HostKind(_)
+            | Codec::Mtime(_)
+            | Codec::Url(_) => true,
+            #[cfg(feature = "services")]
+            Codec::Procd(_) => true,
+            #[cfg(feature = "qos")]
+            Codec::Qdisc(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// Where the rows or the object live.
@@ -273,8 +295,17 @@ pub struct MapError {
 
 impl fmt::Display for MapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tr181-uci.map line {}: {}", self.line, self.message)
+        let (file, line) = origin(self.line);
+        write!(f, "{file} line {line}: {}", self.message)
     }
+}
+
+/// The file and line a line of the shipped mapping comes from: `tr181-uci.map`, or the map
+/// fragment of a cargo feature (`tr181-uci-qos.map`), which build.rs numbers on from it.
+pub fn origin(line: usize) -> (&'static str, usize) {
+    let parts = crate::schema::uci_map_parts();
+    let part = parts.iter().rev().find(|(_, start)| (*start as usize) < line);
+    part.map_or(("tr181-uci.map", line), |(file, start)| (*file, line.saturating_sub(*start as usize)))
 }
 
 fn pairs(text: &str, sep: char) -> Option<Vec<(String, String)>> {
@@ -304,8 +335,10 @@ fn codec(text: &str) -> Option<Codec> {
             "lang-name" => Some(Codec::LangName(arg.to_string())).filter(|_| !arg.is_empty()),
             "providers" => Some(Codec::Providers(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
+            #[cfg(feature = "services")]
             "procd" => Some(Codec::Procd(arg.to_string())).filter(|_| !arg.is_empty()),
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
+            #[cfg(feature = "qos")]
             "qdisc" => Some(Codec::Qdisc(arg.to_string())).filter(|_| !arg.is_empty()),
             "sysctl" => Some(Codec::Sysctl(arg.to_string())).filter(|_| !arg.is_empty() && !arg.contains("..")),
             "row-of" => Some(Codec::RowOf(arg.to_string())).filter(|_| arg.starts_with("Device.")),
@@ -402,17 +435,7 @@ fn param(words: &[&str], line: usize) -> Result<Param, MapError> {
     };
     let codec = codec(codec_text).ok_or_else(|| bad(&format!("unknown codec '{codec_text}'")))?;
     let option = (*option != "-").then(|| option.to_string());
-    let read_only =
-        matches!(codec, Codec::Netdev(_) | Codec::PidFile(_) | Codec::Procd(_) | Codec::Qdisc(_) | Codec::Sysctl(_))
-            || matches!(
-                codec,
-                Codec::Ddns(_)
-                    | Codec::Forwarders
-                    | Codec::HostName
-                    | Codec::HostKind(_)
-                    | Codec::Mtime(_)
-                    | Codec::Url(_)
-            );
+    let read_only = codec.runtime();
     let mut p =
         Param { name: name.to_string(), option, codec, default: None, read_only, hidden: false, at: None, line };
     for f in flags {
@@ -486,6 +509,25 @@ mod tests {
         assert!(matches!(&pm.place, Place::Table { add: Some(a), .. } if a.len() == 5));
         let lease = map.iter().find(|e| e.object == "Device.DHCPv4.Server.Pool.{i}.StaticAddress.{i}.").unwrap();
         assert!(matches!(&lease.place, Place::Table { add: Some(a), within: Some(_), .. } if a.is_empty()));
+    }
+
+    /// A fragment's lines keep their own file and numbering in messages (build.rs numbers
+    /// them on from tr181-uci.map).
+    #[test]
+    fn fragment_lines_name_their_file() {
+        let map = shipped().unwrap();
+        let first = map.first().unwrap();
+        assert_eq!(origin(first.line), ("tr181-uci.map", first.line));
+        #[cfg(feature = "qos")]
+        {
+            let text = include_str!("../../../platform/openwrt/tr181-uci-qos.map");
+            let queue = map.iter().find(|e| e.object == "Device.QoS.Queue.{i}.").unwrap();
+            let (file, line) = origin(queue.line);
+            assert_eq!(file, "tr181-uci-qos.map");
+            assert!(text.lines().nth(line - 1).unwrap().starts_with("table  Device.QoS.Queue.{i}. sqm queue"));
+        }
+        #[cfg(not(feature = "services"))]
+        assert!(!map.iter().any(|e| e.object.starts_with("Device.Syslog.") || e.object.starts_with("Device.MQTT.")));
     }
 
     #[test]

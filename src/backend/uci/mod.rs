@@ -45,7 +45,9 @@ pub mod lag;
 mod lan3;
 pub mod leases;
 pub mod map;
+#[cfg(feature = "services")]
 pub mod mdns;
+#[cfg(feature = "services")]
 pub mod mqtt;
 pub mod netdev;
 pub mod odhcpd;
@@ -53,6 +55,7 @@ pub mod odhcpd;
 pub mod pool6opt;
 #[cfg(feature = "lan-extra")]
 pub mod poolopt;
+#[cfg(feature = "services")]
 pub mod procd;
 pub mod relay;
 pub mod renew;
@@ -60,7 +63,11 @@ pub mod routing;
 pub mod runtime;
 pub mod sentopts;
 pub mod sentopts6;
+#[cfg(feature = "services")]
+mod services;
 pub mod store;
+mod sysctl;
+#[cfg(feature = "services")]
 pub mod uhttpd;
 pub mod upnp;
 #[cfg(feature = "lan-extra")]
@@ -156,6 +163,7 @@ impl UciBackend {
             Vec::new()
         });
         let mut packages: Vec<String> = map.iter().map(|e| e.package.clone()).collect();
+        #[cfg(feature = "services")]
         packages.push(uhttpd::PACKAGE.to_string());
         packages.sort();
         packages.dedup();
@@ -344,17 +352,19 @@ impl UciBackend {
         if let Codec::Netdev(arg) = &p.codec {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
         }
+        #[cfg(feature = "services")]
         if let Codec::Procd(spec) = &p.codec {
             return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status_text(&l, spec))));
         }
         if let Codec::PidFile(arg) = &p.codec {
             return Ok(pidfile::read(&self.root, &key, arg).map(Value::Text));
         }
+        #[cfg(feature = "qos")]
         if let Codec::Qdisc(field) = &p.codec {
             return Ok(qos::read(&target, p.option.as_deref(), field).map(Value::Text));
         }
         if let Codec::Sysctl(file) = &p.codec {
-            return Ok(qos::sysctl(&self.root, file).map(Value::Text));
+            return Ok(sysctl::read(&self.root, file).map(Value::Text));
         }
         if let Codec::OdhcpdPrefixes(kind) = &p.codec {
             return self.odhcpd_prefixes(&target, kind);
@@ -450,6 +460,7 @@ impl UciBackend {
 
 mod dns_transaction;
 mod pidfile;
+#[cfg(feature = "qos")]
 mod qos;
 mod transaction;
 
@@ -459,6 +470,10 @@ impl hal::Backend for UciBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
+        #[cfg(feature = "services")]
+        if services::serves(object) {
+            return true;
+        }
         self.entry(object).is_some()
             || clients::serves(object)
             || object == dns::SERVER
@@ -467,9 +482,6 @@ impl hal::Backend for UciBackend {
             || object == delegate::IPV6_PREFIX
             || wifi_station_object(object)
             || object == relay::FORWARDING
-            || mqtt::serves(object)
-            || object == uhttpd::HTTP_ACCESS
-            || mdns::serves(object)
             || lan3::parameters(object).is_some()
     }
 
@@ -480,14 +492,9 @@ impl hal::Backend for UciBackend {
         if object == relay::FORWARDING {
             return relay::PARAMS.iter().map(|p| p.to_string()).collect();
         }
-        if mqtt::serves(object) {
-            return mqtt::parameters(object).iter().map(|p| p.to_string()).collect();
-        }
-        if object == uhttpd::HTTP_ACCESS {
-            return uhttpd::PARAMS.iter().map(|p| p.to_string()).collect();
-        }
-        if mdns::serves(object) {
-            return mdns::parameters(object).iter().map(|p| p.to_string()).collect();
+        #[cfg(feature = "services")]
+        if let Some(names) = services::parameters(object) {
+            return names.iter().map(|p| p.to_string()).collect();
         }
         if let Some(names) = lan3::parameters(object) {
             return names.iter().map(|p| p.to_string()).collect();
@@ -554,14 +561,9 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_rows();
         }
-        if mqtt::serves(at.object) {
-            return self.mqtt_rows(at);
-        }
-        if at.object == uhttpd::HTTP_ACCESS {
-            return self.http_access_rows();
-        }
-        if mdns::serves(at.object) {
-            return self.mdns_rows(at);
+        #[cfg(feature = "services")]
+        if let Some(rows) = self.services_instances(at) {
+            return rows;
         }
         if let Some(rows) = self.lan3_instances(at) {
             return rows;
@@ -624,14 +626,9 @@ impl hal::Backend for UciBackend {
         if at.object == relay::FORWARDING {
             return self.forwarding_get(at.key().unwrap_or(""), param);
         }
-        if mqtt::serves(at.object) {
-            return self.mqtt_get(at, param);
-        }
-        if at.object == uhttpd::HTTP_ACCESS {
-            return self.http_access_get(at, param);
-        }
-        if mdns::serves(at.object) {
-            return self.mdns_get(at, param);
+        #[cfg(feature = "services")]
+        if let Some(value) = self.services_get(at, param) {
+            return value;
         }
         if let Some(value) = self.lan3_get(at, param) {
             return value;

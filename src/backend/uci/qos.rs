@@ -7,27 +7,12 @@
 //! TR-181 types them unsignedInt, so they keep their low 32 bits (they wrap like a
 //! StatsCounter32).
 //!
-//! The `sysctl(file)` codec reads a kernel setting of `/proc/sys` (below the backend's
-//! root): the conntrack timeouts are the NAT translation timeouts of every zone.
-//!
 //! Absent when the device does not exist (sqm stopped, a name no netdev can have) or has
 //! no root qdisc of its own in the dump. Read-only; reads the running kernel of the
 //! agent's network namespace, whatever the backend's configuration root.
 
 use super::doc::Section;
 use crate::backend::linux::{socket, tc};
-use std::path::Path;
-
-/// The `sysctl(file)` value: the integer in `<root>/proc/sys/<file>` (NAT.InterfaceSetting
-/// TCPTranslationTimeout: `net/netfilter/nf_conntrack_tcp_timeout_established`); absent
-/// when the file is missing or holds no integer.
-pub fn sysctl(root: &Path, file: &str) -> Option<String> {
-    if file.split('/').any(|part| part.is_empty() || part == "..") {
-        return None;
-    }
-    let text = std::fs::read_to_string(root.join("proc/sys").join(file)).ok()?;
-    text.trim().parse::<i64>().ok().map(|n| n.to_string())
-}
 
 /// A netdev name the kernel could have (IFNAMSIZ, no `/`, not `.`/`..`).
 fn sane(name: &str) -> bool {

@@ -215,16 +215,37 @@ impl Value {
     }
 
     /// The value as text: strings as they are, integers in decimal, a bool (int8) as
-    /// `true`/`false`, doubles as Rust prints them; tables and arrays have none.
+    /// `true`/`false`, doubles in decimal ([`double_text`]); tables and arrays have none.
     pub fn text(&self) -> Option<String> {
         match self {
             Value::String(s) => Some(s.clone()),
             Value::Int8(n) => Some(if *n != 0 { "true" } else { "false" }.to_string()),
-            Value::Double(d) => Some(d.to_string()),
+            Value::Double(d) => double_text(*d),
             Value::Table(_) | Value::Array(_) => None,
             other => other.as_i64().map(|n| n.to_string()),
         }
     }
+}
+
+/// A double as decimal text, its integer part and up to six fraction digits without trailing
+/// zeros (`1.5`, `-0.25`, `3`), written with integer arithmetic rather than the float
+/// formatter, whose tables would cost about 7 KB of a router build for the rare double of a
+/// ubus answer; `None` when it is not finite or its magnitude reaches 2^63.
+pub fn double_text(d: f64) -> Option<String> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    let m = d.abs();
+    if !m.is_finite() || m >= LIMIT {
+        return None;
+    }
+    let int = m.trunc();
+    let micros = ((m - int) * 1e6).round() as u32;
+    let (int, micros) = if micros >= 1_000_000 { (int as u64 + 1, 0) } else { (int as u64, micros) };
+    let sign = if d < 0.0 && (int > 0 || micros > 0) { "-" } else { "" };
+    if micros == 0 {
+        return Some(format!("{sign}{int}"));
+    }
+    let fraction = format!("{micros:06}");
+    Some(format!("{sign}{int}.{}", fraction.trim_end_matches('0')))
 }
 
 #[cfg(test)]

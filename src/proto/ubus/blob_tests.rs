@@ -89,3 +89,15 @@ fn deep_nesting_is_refused_not_a_stack_overflow() {
     put_msg(&mut bytes, "", &v);
     assert!(decode_table(&bytes).is_err());
 }
+
+#[test]
+fn doubles_are_decimal_text() {
+    let cases = [(1.5, "1.5"), (-0.25, "-0.25"), (3.0, "3"), (0.1, "0.1"), (2.999_999_9, "3"), (-0.000_000_1, "0")];
+    for (d, text) in cases {
+        assert_eq!(Value::Double(d).text().as_deref(), Some(text), "{d}");
+    }
+    assert_eq!(double_text(1e6 + 0.000_25).as_deref(), Some("1000000.00025"));
+    assert_eq!(double_text(f64::NAN), None);
+    assert_eq!(double_text(f64::INFINITY), None);
+    assert_eq!(double_text(1e300), None);
+}
