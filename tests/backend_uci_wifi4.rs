@@ -18,9 +18,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
+#[cfg(feature = "hotspot")]
 const IW: &str = "Device.WiFi.AccessPoint.{i}.Interworking.";
+#[cfg(feature = "hotspot")]
 const ANQP: &str = "Device.WiFi.AccessPoint.{i}.ANQP.";
+#[cfg(feature = "hotspot")]
 const HS20: &str = "Device.WiFi.AccessPoint.{i}.Passpoint.";
+#[cfg(feature = "hotspot")]
 const OSU: &str = "Device.WiFi.AccessPoint.{i}.Passpoint.OSU.";
 const RADIO: &str = "Device.WiFi.Radio.{i}.";
 const STATIONS: &str = "Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.";
@@ -72,6 +76,7 @@ fn set(dir: &Path, object: &str, key: &str, param: &str, value: &str) -> Result<
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn interworking_reads_the_iw_options() {
     let b = UciBackend::new(root("iw"));
     let iw = |p: &str| get(&b, IW, "default_radio1", p);
@@ -96,6 +101,7 @@ fn interworking_reads_the_iw_options() {
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn anqp_and_passpoint_read_their_lists_and_switches() {
     let b = UciBackend::new(root("anqp"));
     assert_eq!(get(&b, ANQP, "default_radio1", "Enable").as_deref(), Some("true"));
@@ -115,6 +121,7 @@ fn anqp_and_passpoint_read_their_lists_and_switches() {
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn interworking_writes_round_trip_through_the_file() {
     let dir = root("iw-write");
     set(&dir, IW, "default_radio0", "Enable", "true").unwrap();
@@ -148,6 +155,7 @@ fn interworking_writes_round_trip_through_the_file() {
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn anqp_lists_round_trip_as_uci_lists() {
     let dir = root("anqp-write");
     set(&dir, ANQP, "default_radio0", "Domains", "hotspot.example,example.com").unwrap();
@@ -239,6 +247,7 @@ fn guard_interval_is_the_short_gi_option_of_the_width() {
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn dgaf_disable_defaults_to_hotspot_2_0() {
     let dir = root("dgaf");
     let b = UciBackend::new(dir.clone());
@@ -252,6 +261,7 @@ fn dgaf_disable_defaults_to_hotspot_2_0() {
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn network_auth_type_and_osu_ssid_in_hostapd_formats() {
     let dir = root("auth-osu");
     let b = UciBackend::new(dir.clone());
@@ -293,6 +303,7 @@ fn a_radio_with_a_station_interface_is_upstream() {
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn venue_and_operator_names_in_english_realms_read_only() {
     let dir = root("names");
     let b = UciBackend::new(dir.clone());
@@ -315,6 +326,7 @@ fn venue_and_operator_names_in_english_realms_read_only() {
 }
 
 #[test]
+#[cfg(feature = "hotspot")]
 fn osu_providers_are_the_sections_the_ap_lists() {
     let dir = root("osu");
     let b = UciBackend::new(dir.clone());

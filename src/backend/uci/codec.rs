@@ -13,10 +13,12 @@ use crate::hal::{ErrorKind, HalError, Reference, Result, Value};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+#[cfg(feature = "hotspot")]
 mod anqp;
 mod hosts;
 mod lists;
 mod matches;
+#[cfg(feature = "hotspot")]
 mod plmn;
 mod rowof;
 mod services;
@@ -255,13 +257,20 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
         Codec::Ports => services::read_ports(value),
         Codec::Prefixes => services::read_prefixes(&section.list(p.option.as_deref()?)),
         Codec::MatchSet(want) => return sets::read(view, value, want),
+        #[cfg(feature = "hotspot")]
         Codec::Plmn => plmn::read(&section.list(p.option.as_deref()?)),
         Codec::Guard => wifi4::guard_of(section, value?).map(str::to_string),
+        #[cfg(feature = "hotspot")]
         Codec::BoolOr(other) => wifi4::bool_or(section, p.option.as_deref()?, other).map(bool_text),
+        #[cfg(feature = "hotspot")]
         Codec::Quoted => wifi4::quoted_of(value?),
+        #[cfg(feature = "hotspot")]
         Codec::AuthType => value.map_or(Some(String::new()), wifi4::auth_type_of),
+        #[cfg(feature = "hotspot")]
         Codec::LangName(lang) => anqp::name_of(&section.list(p.option.as_deref()?), lang),
+        #[cfg(feature = "hotspot")]
         Codec::NaiRealms => anqp::realms_of(&section.list(p.option.as_deref()?)),
+        #[cfg(feature = "hotspot")]
         Codec::Providers(field) => {
             let doc = view.get("wireless")?;
             anqp::providers_of(doc, &section.list(p.option.as_deref()?), field)
@@ -449,6 +458,17 @@ pub fn write(view: &View, section: &Section, p: &Param, value: &Value) -> Result
     }
 }
 
+/// The `hotspot` codecs whose UCI value is kept when it already reads as the value written.
+#[cfg(feature = "hotspot")]
+fn hotspot_kept(codec: &Codec) -> bool {
+    matches!(codec, Codec::Plmn | Codec::BoolOr(_) | Codec::Quoted | Codec::AuthType | Codec::LangName(_))
+}
+
+#[cfg(not(feature = "hotspot"))]
+fn hotspot_kept(_: &Codec) -> bool {
+    false
+}
+
 fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<Vec<Edit>> {
     let not_writable = || HalError::new(ErrorKind::NotWritable, p.name.clone());
     let option = p.option.as_deref();
@@ -457,7 +477,7 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         |encoded: &str| option.is_some_and(|o| section.option(o).is_none()) && p.default.as_deref() == Some(encoded);
     // A UCI value that already reads as `value` is kept (`psk2+ccmp`, `ipv6 auto`, `on`).
     let same = || read(view, section, "", p) == Some(Value::Text(value.to_string()));
-    if matches!(
+    if (matches!(
         p.codec,
         Codec::Enum(_)
             | Codec::Bool
@@ -473,13 +493,9 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
             | Codec::Protocols
             | Codec::Ports
             | Codec::Prefixes
-            | Codec::Plmn
             | Codec::Guard
-            | Codec::BoolOr(_)
-            | Codec::Quoted
-            | Codec::AuthType
-            | Codec::LangName(_)
-    ) && option.is_some()
+    ) || hotspot_kept(&p.codec))
+        && option.is_some()
         && same()
     {
         return Ok(Vec::new());
@@ -597,12 +613,18 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         (Codec::Ports, Some(o)) => services::write_ports(o, value)?,
         (Codec::Prefixes, Some(o)) => services::write_prefixes(o, value)?,
         (Codec::MatchSet(_), Some(_)) => return Err(invalid(format!("{}: reference to a set expected", p.name))),
+        #[cfg(feature = "hotspot")]
         (Codec::Plmn, Some(o)) => plmn::write(o, value)?,
         (Codec::Guard, Some(o)) => wifi4::write_guard(section.option(o), value)?,
+        #[cfg(feature = "hotspot")]
         (Codec::BoolOr(_), Some(o)) => set(o, boolean(value)),
+        #[cfg(feature = "hotspot")]
         (Codec::Quoted, Some(o)) => wifi4::write_quoted(o, value)?,
+        #[cfg(feature = "hotspot")]
         (Codec::AuthType, Some(o)) => wifi4::write_auth_type(section.option(o), o, value)?,
+        #[cfg(feature = "hotspot")]
         (Codec::LangName(lang), Some(o)) => anqp::write_name(&section.list(o), o, lang, value)?,
+        #[cfg(feature = "hotspot")]
         (Codec::NaiRealms | Codec::Providers(_), _) => return Err(not_writable()),
         (Codec::OdhcpdPrefixes(_), _) => return Err(not_writable()),
         (Codec::RowOf(_), Some(_)) => return Err(invalid(format!("{}: reference expected", p.name))),

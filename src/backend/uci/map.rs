@@ -164,20 +164,27 @@ pub enum Codec {
     /// the argument (`src`, `dest`; `!` for the Exclude parameters: `codec::sets`).
     MatchSet(String),
     /// hostapd `MCC,MNC` list items (`244,91`) <-> a list of PLMN ids (`24491`).
+    #[cfg(feature = "hotspot")]
     Plmn,
     /// `short_gi_*` of the width of the `htmode` option <-> GuardInterval (`Auto`, `800nsec`).
     Guard,
     /// A boolean option; when absent, the boolean of the named option (false if absent too).
+    #[cfg(feature = "hotspot")]
     BoolOr(String),
     /// A hostapd string option (`"text"` or hex) <-> its text, at most 32 bytes (an SSID).
+    #[cfg(feature = "hotspot")]
     Quoted,
     /// hostapd `network_auth_type` (`00https://...`) <-> NetworkAuthTypes (`0`..`3`).
+    #[cfg(feature = "hotspot")]
     AuthType,
     /// `<lang>:<name>` list items <-> the name in the argument's language (`eng`).
+    #[cfg(feature = "hotspot")]
     LangName(String),
     /// hostapd `nai_realm` list items -> their realms, read-only.
+    #[cfg(feature = "hotspot")]
     NaiRealms,
     /// The named option of each `osu-provider` section the option's list names, read-only.
+    #[cfg(feature = "hotspot")]
     Providers(String),
     /// The IPv6Prefix rows of the section's interface odhcpd uses for `ra` (announced),
     /// `na` (IA_NA addresses) or `pd` (delegated), as nested references ([`super::announce`]);
@@ -331,8 +338,11 @@ fn codec(text: &str) -> Option<Codec> {
             "netmask" => Some(Codec::NetmaskOf(arg.to_string())).filter(|_| !arg.is_empty()),
             "netdev" => Some(Codec::Netdev(arg.to_string())).filter(|_| !arg.is_empty()),
             "wifi" => Some(Codec::Wifi(arg.to_string())).filter(|_| !arg.is_empty()),
+            #[cfg(feature = "hotspot")]
             "bool-or" => Some(Codec::BoolOr(arg.to_string())).filter(|_| !arg.is_empty()),
+            #[cfg(feature = "hotspot")]
             "lang-name" => Some(Codec::LangName(arg.to_string())).filter(|_| !arg.is_empty()),
+            #[cfg(feature = "hotspot")]
             "providers" => Some(Codec::Providers(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
             #[cfg(feature = "services")]
@@ -388,10 +398,14 @@ fn codec(text: &str) -> Option<Codec> {
         "match-addr" => Codec::MatchAddr,
         "match-mask" => Codec::MatchMask,
         "ipv6-items" => Codec::Ipv6Items,
+        #[cfg(feature = "hotspot")]
         "plmn" => Codec::Plmn,
         "guard" => Codec::Guard,
+        #[cfg(feature = "hotspot")]
         "quoted" => Codec::Quoted,
+        #[cfg(feature = "hotspot")]
         "auth-type" => Codec::AuthType,
+        #[cfg(feature = "hotspot")]
         "nai-realms" => Codec::NaiRealms,
         "forwarders" => Codec::Forwarders,
         "host-name" => Codec::HostName,

@@ -48,6 +48,7 @@ pub(super) fn write_guard(htmode: Option<&str>, value: &str) -> Result<Vec<Edit>
     }
 }
 
+#[cfg(feature = "hotspot")]
 /// A boolean option, else the value of the `fallback` option, else false.
 pub(super) fn bool_or(section: &Section, option: &str, fallback: &str) -> Option<bool> {
     match (section.option(option), section.option(fallback)) {
@@ -56,6 +57,7 @@ pub(super) fn bool_or(section: &Section, option: &str, fallback: &str) -> Option
     }
 }
 
+#[cfg(feature = "hotspot")]
 /// The text of a hostapd string value: `"text"`, or the bytes of an even-length hex string.
 pub(super) fn quoted_of(value: &str) -> Option<String> {
     if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
@@ -69,6 +71,7 @@ pub(super) fn quoted_of(value: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
+#[cfg(feature = "hotspot")]
 /// The hostapd string option for an SSID `value` (empty: the option removed).
 pub(super) fn write_quoted(option: &str, value: &str) -> Result<Vec<Edit>> {
     match value.len() {
@@ -78,12 +81,14 @@ pub(super) fn write_quoted(option: &str, value: &str) -> Result<Vec<Edit>> {
     }
 }
 
+#[cfg(feature = "hotspot")]
 /// The indicator of a `network_auth_type` value (`00https://...`): `0`..`3`.
 pub(super) fn auth_type_of(value: &str) -> Option<String> {
     let n = u8::from_str_radix(value.get(..2)?, 16).ok().filter(|n| *n <= 3)?;
     Some(n.to_string())
 }
 
+#[cfg(feature = "hotspot")]
 /// The `network_auth_type` for NetworkAuthTypes `value` (one indicator; empty: removed),
 /// keeping the redirect URL of `current`.
 pub(super) fn write_auth_type(current: Option<&str>, option: &str, value: &str) -> Result<Vec<Edit>> {
@@ -130,6 +135,7 @@ mod tests {
         assert!(write_guard(None, "Auto").is_err());
     }
 
+    #[cfg(feature = "hotspot")]
     #[test]
     fn a_boolean_falls_back_to_another_option() {
         let d = doc("\toption hs20 '1'\n");
@@ -141,6 +147,7 @@ mod tests {
         assert_eq!(bool_or(&d.section("radio0").unwrap(), "disable_dgaf", "hs20"), Some(false));
     }
 
+    #[cfg(feature = "hotspot")]
     #[test]
     fn hostapd_strings_and_auth_types() {
         assert_eq!(quoted_of("\"Hotspot OSU\"").as_deref(), Some("Hotspot OSU"));
