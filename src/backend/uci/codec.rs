@@ -248,7 +248,6 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             (_, None) => None,
         },
         Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
-        #[cfg(feature = "services")]
         Codec::Procd(_) => None, // read by the backend from procd (procd.rs)
         #[cfg(feature = "qos")]
         Codec::Qdisc(_) => None, // read by the backend (qos.rs)
@@ -604,7 +603,6 @@ fn write_text(view: &View, section: &Section, p: &Param, value: &str) -> Result<
         // A daemon's runtime state (super::pidfile)
         (Codec::PidFile(_), Some(_)) => return Err(not_writable()),
         // Runtime state of procd (super::procd)
-        #[cfg(feature = "services")]
         (Codec::Procd(_), Some(_)) => return Err(not_writable()),
         #[cfg(feature = "qos")]
         (Codec::Qdisc(_), _) => return Err(not_writable()),

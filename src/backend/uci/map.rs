@@ -144,8 +144,8 @@ pub enum Codec {
     /// start time; always read-only.
     PidFile(String),
     /// `service[:arg]`: whether procd runs an instance of the service (with that argument),
-    /// `Enabled`/`Disabled` (`super::procd`); always read-only. Feature `services`.
-    #[cfg(feature = "services")]
+    /// `Enabled`/`Disabled` (`super::procd`); always read-only. In every build: the services
+    /// feature's objects use it, and so does Time.Server.Status (sysntpd).
     Procd(String),
     /// A counter of the root qdisc of the netdev the option names (`bytes`, `packets`,
     /// `drops`, `qlen`: `super::qos`, rtnetlink); always read-only. Feature `qos`.
@@ -226,7 +226,6 @@ impl Codec {
             | Codec::HostKind(_)
             | Codec::Mtime(_)
             | Codec::Url(_) => true,
-            #[cfg(feature = "services")]
             Codec::Procd(_) => true,
             #[cfg(feature = "qos")]
             Codec::Qdisc(_) => true,
@@ -345,7 +344,6 @@ fn codec(text: &str) -> Option<Codec> {
             #[cfg(feature = "hotspot")]
             "providers" => Some(Codec::Providers(arg.to_string())).filter(|_| !arg.is_empty()),
             "pidfile" => Some(Codec::PidFile(arg.to_string())).filter(|_| arg.contains(':')),
-            #[cfg(feature = "services")]
             "procd" => Some(Codec::Procd(arg.to_string())).filter(|_| !arg.is_empty()),
             "matchset" => Some(Codec::MatchSet(arg.to_string())).filter(|_| !arg.is_empty()),
             #[cfg(feature = "qos")]

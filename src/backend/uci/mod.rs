@@ -55,7 +55,6 @@ pub mod odhcpd;
 pub mod pool6opt;
 #[cfg(feature = "lan-extra")]
 pub mod poolopt;
-#[cfg(feature = "services")]
 pub mod procd;
 pub mod relay;
 pub mod renew;
@@ -352,7 +351,6 @@ impl UciBackend {
         if let Codec::Netdev(arg) = &p.codec {
             return Ok(netdev::read(&self.root, &target, arg).map(Value::Text));
         }
-        #[cfg(feature = "services")]
         if let Codec::Procd(spec) = &p.codec {
             return Ok(self.netifd.call("service", "list").map(|l| Value::Text(procd::status_text(&l, spec))));
         }
