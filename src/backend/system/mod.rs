@@ -1,6 +1,6 @@
 //! The system backend (issue 16, TR-181 Device:2.19): what the running system's own files
 //! say about its accounts, firmware, USB devices and LEDs, read below a configurable root
-//! (`/` on a device, a canned tree in tests). Read-only.
+//! (`/` on a device, a canned tree in tests). Writes: accounts only (below).
 //!
 //! - `Users.User.{i}` / `Group.{i}` / `SupportedShell.{i}`: `/etc/passwd`, `/etc/shadow`
 //!   (Enable: the password is not locked), `/etc/group`, `/etc/shells` ([`users`]);
