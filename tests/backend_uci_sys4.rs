@@ -4,6 +4,9 @@
 //! `userdel -P`, `groupdel -P`) in a scratch root holding copies of the fixture's account
 //! files (tests/fixtures/system/etc). The tools' prefix and chroot options need root: the
 //! tests skip on a developer machine without it and fail under CI.
+//!
+//! Also `Ethernet.RMONStats`: the kernel accepts the STATS_GET request cwmpd builds, and a
+//! device whose driver keeps no RMON or MAC counters (loopback, like veth) gives no row.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use cwmpd::backend::agent::{AgentBackend, Identity};
@@ -223,4 +226,25 @@ fn static_rows_and_primary_groups_stay_and_a_cancelled_row_runs_nothing() {
     assert!(n2 > n);
     assert_eq!(gpv(&m, &format!("Device.Users.User.{n2}.Username")).as_deref(), Some("user1"));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_kernel_takes_the_rmon_request_and_loopback_has_no_counters() {
+    use cwmpd::backend::linux::{ethtool, ethtool_rmon, socket};
+    let Ok(families) = socket::generic(&ethtool::family_request) else {
+        skip_or_fail("no generic netlink socket");
+        return;
+    };
+    let Some(family) = families.iter().find_map(|p| ethtool::family_id(p)) else {
+        skip_or_fail("the kernel has no ethtool netlink family");
+        return;
+    };
+    // A malformed group bitset or header would be answered with EINVAL.
+    let replies = socket::generic_or_errno(&|seq| ethtool_rmon::rmon_request(family, seq, "lo").unwrap()).unwrap();
+    let replies = replies.unwrap_or_else(|errno| panic!("STATS_GET refused: errno {errno}"));
+    assert!(!replies.is_empty());
+    assert!(replies.iter().all(|p| ethtool_rmon::rmon_reply(p).is_none()), "lo keeps no RMON counters");
+    assert_eq!(ethtool_rmon::rmon("lo"), None);
+    let unknown = socket::generic_or_errno(&|seq| ethtool_rmon::rmon_request(family, seq, "nosuchdev0").unwrap());
+    assert!(matches!(unknown, Ok(Err(_))), "an unknown device is refused");
 }

@@ -36,6 +36,7 @@ pub mod etc;
 pub mod ethtool;
 pub mod ethtool_modes;
 pub mod ethtool_pause;
+pub mod ethtool_rmon;
 pub mod ethtool_state;
 mod genl;
 pub mod hosts;
