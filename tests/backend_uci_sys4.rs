@@ -248,3 +248,17 @@ fn the_kernel_takes_the_rmon_request_and_loopback_has_no_counters() {
     let unknown = socket::generic_or_errno(&|seq| ethtool_rmon::rmon_request(family, seq, "nosuchdev0").unwrap());
     assert!(matches!(unknown, Ok(Err(_))), "an unknown device is refused");
 }
+
+#[test]
+fn ppp_lists_the_control_protocols_openwrts_pppd_runs() {
+    use cwmpd::backend::uci::UciBackend;
+    use cwmpd::hal::{Backend, Location};
+    let fixture = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10"));
+    let b = UciBackend::new(fixture);
+    let at = Location { object: "Device.PPP.", keys: &[] };
+    let v = b.get(&at, "SupportedNCPs").unwrap().map(|v| v.to_string());
+    assert_eq!(v.as_deref(), Some("IPCP,IPv6CP"));
+    let spec = cwmpd::schema::object("Device.PPP.").unwrap().param("SupportedNCPs").unwrap();
+    assert!(cwmpd::schema::value::canonical(spec, "IPCP,IPv6CP", None).is_ok());
+    assert!(!b.writable(&at, "SupportedNCPs"));
+}
