@@ -262,3 +262,20 @@ fn ppp_lists_the_control_protocols_openwrts_pppd_runs() {
     assert!(cwmpd::schema::value::canonical(spec, "IPCP,IPv6CP", None).is_ok());
     assert!(!b.writable(&at, "SupportedNCPs"));
 }
+
+#[test]
+fn ipv6cp_identifiers_are_mapped_and_absent_without_netifd() {
+    use cwmpd::backend::uci::UciBackend;
+    use cwmpd::hal::{Backend, Location};
+    let fixture = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10"));
+    let b = UciBackend::new(fixture);
+    let object = "Device.PPP.Interface.{i}.IPv6CP.";
+    assert!(b.serves(object));
+    assert_eq!(b.parameters(object), ["LocalInterfaceIdentifier", "RemoteInterfaceIdentifier"]);
+    let rows = b.instances(&Location { object: "Device.PPP.Interface.{i}.", keys: &[] }).unwrap();
+    assert!(!rows.is_empty());
+    // No ubusd below the fixture: netifd's l3 device is unknown, so the identifiers are absent.
+    let at = Location { object, keys: &rows };
+    assert_eq!(b.get(&at, "LocalInterfaceIdentifier").unwrap(), None);
+    assert!(!b.writable(&at, "RemoteInterfaceIdentifier"));
+}
