@@ -279,3 +279,21 @@ fn ipv6cp_identifiers_are_mapped_and_absent_without_netifd() {
     assert_eq!(b.get(&at, "LocalInterfaceIdentifier").unwrap(), None);
     assert!(!b.writable(&at, "RemoteInterfaceIdentifier"));
 }
+
+#[test]
+fn the_kernel_takes_the_wol_request_and_no_interface_means_unsupported() {
+    use cwmpd::backend::linux::{ethtool, ethtool_caps, socket};
+    let Ok(families) = socket::generic(&ethtool::family_request) else {
+        skip_or_fail("no generic netlink socket");
+        return;
+    };
+    let Some(family) = families.iter().find_map(|p| ethtool::family_id(p)) else {
+        skip_or_fail("the kernel has no ethtool netlink family");
+        return;
+    };
+    // Loopback has no WoL operations: EOPNOTSUPP (95), not EINVAL (22) for a malformed request.
+    let lo = socket::generic_or_errno(&|seq| ethtool_caps::wol_request(family, seq, "lo").unwrap()).unwrap();
+    assert_eq!(lo.map(|_| ()), Err(95));
+    assert_eq!(ethtool_caps::supported(&[]), Some((false, false)));
+    assert_eq!(ethtool_caps::supported(&["lo".to_string()]), Some((false, false)));
+}

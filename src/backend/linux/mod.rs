@@ -34,6 +34,7 @@
 pub mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod ethtool_caps;
 pub mod ethtool_modes;
 pub mod ethtool_pause;
 pub mod ethtool_rmon;

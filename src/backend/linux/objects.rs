@@ -60,6 +60,7 @@ pub const ETH_INTERFACE_STATS: &str = "Device.Ethernet.Interface.{i}.Stats.";
 pub const ETH_LINK: &str = "Device.Ethernet.Link.{i}.";
 pub const ETH_LINK_STATS: &str = "Device.Ethernet.Link.{i}.Stats.";
 pub const ETH_RMON: &str = "Device.Ethernet.RMONStats.{i}.";
+pub const ETHERNET: &str = "Device.Ethernet.";
 pub const STACK: &str = "Device.InterfaceStack.{i}.";
 pub const IP: &str = "Device.IP.";
 pub const ACTIVE_PORT: &str = "Device.IP.ActivePort.{i}.";
@@ -168,6 +169,7 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (TIME, &["Enable", "Status", "CurrentLocalTime", "LocalTimeZone"]),
     (TIME_CLIENT, &["Enable", "Servers"]),
     (super::routeinfo::ROUTE_INFO, super::routeinfo::PARAMS),
+    (ETHERNET, &["WoLSupported", "FlowControlSupported"]),
     (
         ETH_RMON,
         &[
@@ -260,6 +262,15 @@ impl LinuxBackend {
             TIME_CLIENT => text(self.time_client(key, param)),
             super::routeinfo::ROUTE_INFO => self.route_info(at, param),
             ETH_RMON => self.rmon_value(at, param),
+            ETHERNET => {
+                let caps = super::ethtool_caps::supported(&self.netdevs(net::Kind::is_physical));
+                let on = caps.and_then(|(wol, pause)| match param {
+                    "WoLSupported" => Some(wol),
+                    "FlowControlSupported" => Some(pause),
+                    _ => None,
+                });
+                Ok(on.map(|b| Value::Text(b.to_string())))
+            }
             _ => Err(not_found(at)),
         }
     }

@@ -1,15 +1,17 @@
 //! AddObject/DeleteObject of TR-181 Device:2.19 `Users.User.{i}` and `Users.Group.{i}`, and
 //! the writes that only a row being created takes (Username, UserID, Shell; Groupname,
-//! GroupID), staged here as [`accounts::Op`]s that the system's tools run after the session.
+//! GroupID), staged here as [`super::accounts::Op`]s that the system's tools run after the
+//! session.
 //!
 //! Keys: a row's key is the account (group) name, as for the rows read from `/etc/passwd`
 //! (`/etc/group`). AddObject cannot carry a name, so it stages the creation under a name the
-//! CPE chooses, the first free `userN` (`groupN`); Username (Groupname) written in the same
-//! session, before the account exists, renames the creation, and the engine moves the row's
-//! instance number to the new key ([`crate::hal::Backend::rekeyed`]). Once the account
-//! exists its name, ID and shell are fixed (busybox has no usermod): 9008. A name that is not
-//! a portable account name ([`accounts::valid_name`]) or that an account, group or other new
-//! row already has gets 9007.
+//! CPE chooses, the first free `userN` (`groupN`), with the lowest free ID from 1000; Username
+//! (Groupname) written in the same session, before the account exists, renames the creation,
+//! and the engine moves the row's instance number to the new key
+//! ([`crate::hal::Backend::rekeyed`]). Once the account exists its name, ID and shell are
+//! fixed (busybox has no usermod): 9008. A name that is not a portable account name
+//! ([`super::accounts::valid_name`]) or that an account, group or other new row already has
+//! gets 9007.
 //!
 //! A new account is created locked, without a password (Enable false, TR-181's default);
 //! Enable true needs a Password in the same session or already set, or the commit is refused
