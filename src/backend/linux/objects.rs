@@ -262,6 +262,7 @@ impl LinuxBackend {
             TIME_CLIENT => text(self.time_client(key, param)),
             super::routeinfo::ROUTE_INFO => self.route_info(at, param),
             ETH_RMON => self.rmon_value(at, param),
+            ETHERNET if !self.netlink => Ok(None),
             ETHERNET => {
                 let caps = super::ethtool_caps::supported(&self.netdevs(net::Kind::is_physical));
                 let on = caps.and_then(|(wol, pause)| match param {
@@ -280,14 +281,17 @@ impl LinuxBackend {
     /// One RMONStats row per Ethernet.Interface whose driver keeps the counters (key: its
     /// name, as the Interface's).
     fn rmon_rows(&self) -> Vec<String> {
+        if !self.netlink {
+            return Vec::new();
+        }
         let names = self.netdevs(net::Kind::is_physical);
         names.into_iter().filter(|n| super::ethtool_rmon::rmon(n).is_some()).collect()
     }
 
     fn rmon_value(&self, at: &Location, param: &str) -> Result<Option<Value>> {
         let key = at.key().unwrap_or("");
-        let counters =
-            self.netdevs(net::Kind::is_physical).iter().any(|n| n == key).then(|| super::ethtool_rmon::rmon(key));
+        let known = self.netlink && self.netdevs(net::Kind::is_physical).iter().any(|n| n == key);
+        let counters = known.then(|| super::ethtool_rmon::rmon(key));
         let Some(Some(counters)) = counters else { return Err(not_found(at)) };
         Ok(match param {
             // The counters run whenever the driver has them; the row is the whole interface.
