@@ -99,6 +99,7 @@ fn row_of(m: &Model, table: &str, param: &str, value: &str) -> String {
 }
 
 #[test]
+#[cfg(feature = "sys-extra")]
 fn rows_added_in_a_session_are_named_there_and_created_after_it() {
     let Some((dir, tools)) = scratch("add") else { return };
     let mut state = ModelState::default();
@@ -186,6 +187,7 @@ fn rows_added_in_a_session_are_named_there_and_created_after_it() {
 }
 
 #[test]
+#[cfg(feature = "sys-extra")]
 fn static_rows_and_primary_groups_stay_and_a_cancelled_row_runs_nothing() {
     let Some((dir, tools)) = scratch("static") else { return };
     let mut state = ModelState::default();
@@ -229,6 +231,7 @@ fn static_rows_and_primary_groups_stay_and_a_cancelled_row_runs_nothing() {
 }
 
 #[test]
+#[cfg(feature = "sys-extra")]
 fn the_kernel_takes_the_rmon_request_and_loopback_has_no_counters() {
     use cwmpd::backend::linux::{ethtool, ethtool_rmon, socket};
     let Ok(families) = socket::generic(&ethtool::family_request) else {
@@ -281,6 +284,7 @@ fn ipv6cp_identifiers_are_mapped_and_absent_without_netifd() {
 }
 
 #[test]
+#[cfg(feature = "sys-extra")]
 fn the_kernel_takes_the_wol_request_and_no_interface_means_unsupported() {
     use cwmpd::backend::linux::{ethtool, ethtool_caps, socket};
     let Ok(families) = socket::generic(&ethtool::family_request) else {

@@ -215,7 +215,8 @@ impl LinuxBackend {
             DNS_SERVER => self.dns_servers(),
             TIME_CLIENT => self.time_clients(),
             super::routeinfo::ROUTE_INFO => self.route_info_keys()?,
-            ETH_RMON => self.rmon_rows(),
+            ETH_RMON if cfg!(feature = "sys-extra") => self.rmon_rows(),
+            ETH_RMON => Vec::new(),
             _ => return Err(not_found(at)),
         })
     }
@@ -261,8 +262,9 @@ impl LinuxBackend {
             TIME => Ok(self.time(param).map(Value::Text)),
             TIME_CLIENT => text(self.time_client(key, param)),
             super::routeinfo::ROUTE_INFO => self.route_info(at, param),
-            ETH_RMON => self.rmon_value(at, param),
-            ETHERNET if !self.netlink => Ok(None),
+            ETH_RMON if cfg!(feature = "sys-extra") => self.rmon_value(at, param),
+            ETH_RMON => Err(not_found(at)),
+            ETHERNET if !self.netlink || !cfg!(feature = "sys-extra") => Ok(None),
             ETHERNET => {
                 let caps = super::ethtool_caps::supported(&self.netdevs(net::Kind::is_physical));
                 let on = caps.and_then(|(wol, pause)| match param {

@@ -51,6 +51,10 @@ pub fn is_static(id: u32) -> bool {
     !(1000..60000).contains(&id)
 }
 
+/// Whether the `sys-extra` feature is in: without it no row is ever created or deleted, and
+/// the row code below is left out of the build.
+const EXTRA: bool = cfg!(feature = "sys-extra");
+
 fn invalid(m: String) -> HalError {
     HalError::new(ErrorKind::InvalidValue, m)
 }
@@ -66,6 +70,9 @@ impl Changes {
 
     /// The committed creation of account `name`, if it is one.
     pub fn new_user(&self, name: &str) -> Option<&NewUser> {
+        if !EXTRA {
+            return None;
+        }
         self.pending.iter().find_map(|o| match o {
             Op::AddUser(u) if u.name == name => Some(u),
             _ => None,
@@ -74,6 +81,9 @@ impl Changes {
 
     /// The committed creation of group `name`: its GID if set.
     pub fn new_group(&self, name: &str) -> Option<Option<u32>> {
+        if !EXTRA {
+            return None;
+        }
         self.pending.iter().find_map(|o| match o {
             Op::AddGroup(g, gid) if g == name => Some(*gid),
             _ => None,
@@ -92,6 +102,9 @@ impl Changes {
 
     /// The rows as `get` sees them: the file's names without those deleted, then the new ones.
     pub fn rows(&self, user: bool, names: Vec<String>) -> Vec<String> {
+        if !EXTRA {
+            return names;
+        }
         let deleted = |n: &String| {
             self.pending.iter().any(|o| matches!(o, Op::DelUser(d) if user && d == n))
                 || self.pending.iter().any(|o| matches!(o, Op::DelGroup(d) if !user && d == n))
@@ -224,6 +237,9 @@ impl Changes {
     /// The groups of `user` as `get` shows them: those of the files (`from_files`) with the
     /// committed membership changes and without the groups being deleted.
     pub fn participation(&self, user: &str, mut from_files: Vec<String>) -> Vec<String> {
+        if !EXTRA {
+            return from_files;
+        }
         for op in &self.pending {
             match op {
                 Op::Member(u, g, true) if u == user && !from_files.contains(g) => from_files.push(g.clone()),
@@ -245,6 +261,9 @@ impl Changes {
     /// reach the creations, a deleted creation is dropped with everything naming it.
     pub fn commit(&mut self, user_table: &str, group_table: &str) {
         self.pending.append(&mut self.staged);
+        if !EXTRA {
+            return;
+        }
         // Every edit of a transaction names the row by the key it had when it began:
         // options first, renames last.
         let mut edits = std::mem::take(&mut self.edits);

@@ -8,6 +8,9 @@ use super::accounts::{self, Op};
 use super::{users, SystemBackend, GROUP, SHELL, USER};
 use crate::hal::{ErrorKind, HalError, Location, Reference, Result, Value};
 
+/// Whether the `sys-extra` feature (rows added and deleted, names, IDs, memberships) is in.
+const EXTRA: bool = cfg!(feature = "sys-extra");
+
 fn invalid(m: String) -> HalError {
     HalError::new(ErrorKind::InvalidValue, m)
 }
@@ -31,11 +34,12 @@ impl SystemBackend {
     pub(super) fn account_writable(&self, at: &Location, param: &str) -> bool {
         let key = at.key().unwrap_or("");
         match at.object {
+            USER if !EXTRA => matches!(param, "Enable" | "Password"),
             USER => {
                 matches!(param, "Enable" | "Password" | "GroupParticipation")
                     || (matches!(param, "Username" | "UserID" | "Shell") && self.changes.is_new(true, key))
             }
-            GROUP => matches!(param, "Groupname" | "GroupID") && self.changes.is_new(false, key),
+            GROUP => EXTRA && matches!(param, "Groupname" | "GroupID") && self.changes.is_new(false, key),
             _ => false,
         }
     }
@@ -57,6 +61,8 @@ impl SystemBackend {
             }
             "Password" if accounts::acceptable_password(text) => self.stage(Op::Password(key, text.to_string())),
             "Password" => return Err(invalid(format!("{key}: empty password or control characters"))),
+            // Without the rows feature nothing else is writable (account_writable).
+            _ if !EXTRA => return Err(HalError::new(ErrorKind::NotWritable, format!("{}{param}", at.object))),
             "Username" | "Groupname" => self.changes.rename(user, &key, text, &accounts, &groups)?,
             "UserID" | "GroupID" => {
                 let id = text.parse().map_err(|_| invalid(format!("{key}: {param} '{text:.16}'")))?;

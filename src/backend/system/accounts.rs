@@ -185,6 +185,12 @@ fn run(template: &[String], names: (&str, &str), options: &[String], input: Opti
 fn run_op(tools: &UserTools, op: &Op) -> Result<()> {
     let none: &[String] = &[];
     match op {
+        // Rows are only added and deleted with the `sys-extra` feature.
+        Op::AddUser(_) | Op::DelUser(_) | Op::AddGroup(..) | Op::DelGroup(_) | Op::Member(..)
+            if !cfg!(feature = "sys-extra") =>
+        {
+            Err(failed("account rows are not built in"))
+        }
         Op::Lock(user, true) => run(&tools.lock, (user, ""), none, None),
         Op::Lock(user, false) => run(&tools.unlock, (user, ""), none, None),
         Op::Password(user, password) => {

@@ -518,7 +518,7 @@ impl Backend for SystemBackend {
     }
 
     fn creatable(&self, at: &Location) -> bool {
-        matches!(at.object, USER | GROUP)
+        cfg!(feature = "sys-extra") && matches!(at.object, USER | GROUP)
     }
 
     fn begin(&mut self) -> Result<()> {
