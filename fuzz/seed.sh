@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu,nl80211_scan,x509_cert,ddns_runtime,upnp_leases}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu,nl80211_scan,x509_cert,ddns_runtime,upnp_leases,ethtool_rmon,ipv6cp_proc}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -69,6 +69,9 @@ printf 'ipv4-address/0/address\x00\x00\x81\x00\x00\x30\x00\x0cipv4-address\x00\x
 printf '1733580000 02:aa:bb:cc:dd:01 192.168.1.23 laptop 01:02:aa:bb:cc:dd:01\n0 02:aa:bb:cc:dd:02 192.168.1.24 * *\nduid 00:01:00:01\n' > fuzz/corpus/dhcp_leases/dnsmasq
 printf '97:{"event":true,"type":"REGISTERING","class":"register","accountaor":"sip:bob@127.0.0.1:25070"},79:{"response":true,"ok":true,"data":"\\n--- User Agents (0) ---\\n\\n","token":"t1"},' > fuzz/corpus/baresip_ctrl/events
 printf '# c\n<sip:alice@h:5070;transport=tcp>;auth_user=a;auth_pass=p;outbound="sip:p:5060;transport=udp";regint=60\nnext 3\nnetwork 1 Enable true\nclient 1 Network Device.Services.VoiceService.1.SIP.Network.1\n' > fuzz/corpus/baresip_accounts/accounts
+printf 'fe800000000000000211223344556677 07 0a 20 80 pppoe-wan\nfe8000000000000002aabbfffecc0001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 pppoe-wan\n' > fuzz/corpus/ipv6cp_proc/ppp
+# ethtool STATS_GET reply: genl header, an rmon group (id 3) with undersize 3 and a 65-127 bucket of 71
+printf '\x21\x01\x00\x00\x3c\x00\x04\x80\x08\x00\x02\x00\x03\x00\x00\x00\x10\x00\x04\x80\x0c\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x20\x00\x05\x80\x08\x00\x07\x00\x41\x00\x00\x00\x08\x00\x08\x00\x7f\x00\x00\x00\x0c\x00\x09\x00\x47\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/ethtool_rmon/rmon
 printf '\x13\x01\x00\x00\x0a\x00\x06\x00\x02\x00\x00\x00\x00\x01\x00\x00\x14\x00\x15\x80\x05\x00\x07\x00\xcc\x00\x00\x00\x08\x00\x02\x00\x07\x00\x00\x00' > fuzz/corpus/nl80211_parse/station
 printf '\x33\x01\x00\x00\x18\x00\x54\x80\x08\x00\x01\x00\x3c\x14\x00\x00\x05\x00\x02\x00\xa1\x00\x00\x00\x04\x00\x03\x00' > fuzz/corpus/nl80211_parse/survey
 printf '\x03\x01\x00\x00\x08\x00\x01\x00\x00\x00\x00\x00\x20\x00\x16\x80\x1c\x00\x01\x80\x18\x00\x01\x80\x14\x00\x00\x80\x08\x00\x01\x00\x6c\x09\x00\x00\x08\x00\x01\x00\x85\x09\x00\x00' > fuzz/corpus/nl80211_parse/wiphy
@@ -92,7 +95,7 @@ printf '252,01:02:0a' > fuzz/corpus/dnsmasq_option/hex
 printf '\x06\xc0\xa8\x01\x01' > fuzz/corpus/dnsmasq_option/bytes
 printf '# exports\n/srv/nfs 192.168.1.0/24(rw,sync) \\\n  10.0.0.1(ro)\n"/mnt/usb/my files" *(ro)\n/mnt/a\\040b\n' > fuzz/corpus/exports/lines
 cp tests/fixtures/system/etc/uhttpd.crt tests/fixtures/system/etc/ssl/certs/ca-certificates.crt fuzz/corpus/x509_cert/
-for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu nl80211_scan x509_cert ddns_runtime upnp_leases; do
+for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu nl80211_scan x509_cert ddns_runtime upnp_leases ethtool_rmon ipv6cp_proc; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

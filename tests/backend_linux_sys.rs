@@ -147,7 +147,9 @@ fn every_served_value_is_valid_and_only_accounts_are_writable() {
             for param in *params {
                 let p = spec.param(param).unwrap_or_else(|| panic!("{object}{param} not in the schema"));
                 let at = Location { object, keys: &keys };
-                let writable = *object == system::USER && matches!(*param, "Enable" | "Password");
+                let writable = *object == system::USER
+                    && (matches!(*param, "Enable" | "Password")
+                        || (*param == "GroupParticipation" && cfg!(feature = "sys-extra")));
                 assert_eq!(b.writable(&at, param), writable, "{object}{param}");
                 assert!(!writable || p.writable, "{object}{param} is read-only in the schema");
                 match b.get(&at, param).unwrap() {
@@ -208,6 +210,7 @@ fn scratch(tag: &str) -> Option<(PathBuf, UserTools)> {
         password_input: PasswordInput::Colon,
         lock: ["usermod", "-P", &d, "-L", "{user}"].iter().map(|s| s.to_string()).collect(),
         unlock: ["usermod", "-P", &d, "-U", "{user}"].iter().map(|s| s.to_string()).collect(),
+        ..UserTools::shadow_utils()
     };
     Some((dir, tools))
 }

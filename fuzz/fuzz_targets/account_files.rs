@@ -12,6 +12,8 @@ fuzz_target!(|data: &[u8]| {
     for a in &accounts {
         assert!(!a.name.is_empty() && !a.name.contains(':'));
         let _ = users::shadow_locked(&text, &a.name);
+        // A hash the account has is one a lock can be lifted from.
+        assert!(!users::shadow_has_password(&text, &a.name) || users::shadow_locked(&text, &a.name).is_some());
         assert!(users::groups_of(a, &groups).len() <= groups.len());
     }
     assert!(users::parse_shells(&text).iter().all(|s| s.starts_with('/')));

@@ -5,7 +5,7 @@
 //! /proc/stat, /proc/meminfo, /proc/<pid>/stat). Never panic; parsed slices stay inside
 //! the input.
 #![no_main]
-use cwmpd::backend::linux::{etc, ethtool, ethtool_modes, ethtool_pause, ethtool_state, netlink, procfs, rtnl, socket, tz};
+use cwmpd::backend::linux::{etc, ethtool, ethtool_caps, ethtool_modes, ethtool_pause, ethtool_state, netlink, procfs, rtnl, socket, tz};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = ethtool_state::eee_reply(message.payload);
         let _ = ethtool_modes::reply(message.payload);
         let _ = ethtool_pause::pause_reply(message.payload);
+        let _ = (ethtool_caps::wol_reply(message.payload), ethtool_caps::pause_modes_reply(message.payload));
         let _ = ethtool_state::mdix_reply(message.payload);
         for attr in netlink::attributes(message.payload) {
             assert!(attr.data.len() <= message.payload.len());

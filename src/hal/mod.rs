@@ -326,6 +326,14 @@ pub trait Backend {
     fn apply(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// Rows of single-level tables whose key the last `commit` changed (a row staged for
+    /// creation and renamed before it exists, such as an account named by
+    /// `Users.User.{i}.Username`): (the table's path without its `{i}.`, old key, new key).
+    /// The engine moves the row's instance number to the new key. Default: none.
+    fn rekeyed(&mut self) -> Vec<(String, String, String)> {
+        Vec::new()
+    }
 }
 
 /// Replaces the `{i}` placeholders of a schema path with `numbers`, in order

@@ -124,6 +124,20 @@ impl Instances {
         self.dirty = true;
     }
 
+    /// Moves the number (and Alias) of row `old` of `table` to the key `new` (a backend
+    /// renamed a row before it existed on the platform); a stale row with key `new` goes.
+    pub fn rekey(&mut self, table: &str, old: &str, new: &str) {
+        let Some(t) = self.tables.get_mut(table) else { return };
+        if !t.rows.iter().any(|r| r.key == old) {
+            return;
+        }
+        t.rows.retain(|r| r.key != new);
+        for r in t.rows.iter_mut().filter(|r| r.key == old) {
+            r.key = new.to_string();
+        }
+        self.dirty = true;
+    }
+
     /// The Alias of a row: what the ACS set, else `cpe-<number>`.
     pub fn alias(&self, table: &str, number: u32) -> String {
         let set = self.tables.get(table).and_then(|t| t.rows.iter().find(|r| r.number == number));
@@ -187,6 +201,20 @@ mod tests {
         m.set_alias(t, 3, "web");
         assert_eq!(m.alias(t, 3), "web");
         assert!(!m.alias_taken(t, 7, "cpe-3"));
+    }
+
+    #[test]
+    fn a_renamed_row_keeps_its_number() {
+        let mut m = Instances::default();
+        let t = "Device.Users.User.";
+        assert_eq!(m.numbers(t, &keys(&["root", "user1", "bob"]), |_| None), vec![1, 2, 3]);
+        m.set_alias(t, 2, "acs");
+        m.remove(t, 3);
+        m.rekey(t, "user1", "bob");
+        m.rekey(t, "ghost", "carol");
+        assert_eq!(m.numbers(t, &keys(&["root", "bob"]), |_| None), vec![1, 2]);
+        assert_eq!((m.key(t, 2), m.alias(t, 2).as_str()), (Some("bob"), "acs"));
+        assert_eq!(m.number(t, "carol"), None);
     }
 
     #[test]

@@ -211,7 +211,12 @@ impl Model {
         let mut status = Applied::Now;
         for &b in touched {
             match self.backend_mut(b).map(|be| be.commit()) {
-                Some(Ok(a)) => status = status.max(a),
+                Some(Ok(a)) => {
+                    status = status.max(a);
+                    for (table, old, new) in self.backend_mut(b).map(|be| be.rekeyed()).unwrap_or_default() {
+                        self.instances.borrow_mut().rekey(&table, &old, &new);
+                    }
+                }
                 Some(Err(e)) => {
                     log::error!("commit failed after prepare: {e}");
                     return Err(hal_fault(&e));

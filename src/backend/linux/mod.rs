@@ -34,8 +34,10 @@
 pub mod cache;
 pub mod etc;
 pub mod ethtool;
+pub mod ethtool_caps;
 pub mod ethtool_modes;
 pub mod ethtool_pause;
+pub mod ethtool_rmon;
 pub mod ethtool_state;
 mod genl;
 pub mod host_refs;

@@ -59,6 +59,8 @@ pub const ETH_INTERFACE: &str = "Device.Ethernet.Interface.{i}.";
 pub const ETH_INTERFACE_STATS: &str = "Device.Ethernet.Interface.{i}.Stats.";
 pub const ETH_LINK: &str = "Device.Ethernet.Link.{i}.";
 pub const ETH_LINK_STATS: &str = "Device.Ethernet.Link.{i}.Stats.";
+pub const ETH_RMON: &str = "Device.Ethernet.RMONStats.{i}.";
+pub const ETHERNET: &str = "Device.Ethernet.";
 pub const STACK: &str = "Device.InterfaceStack.{i}.";
 pub const IP: &str = "Device.IP.";
 pub const ACTIVE_PORT: &str = "Device.IP.ActivePort.{i}.";
@@ -180,6 +182,26 @@ pub const OBJECTS: &[(&str, &[&str])] = &[
     (TIME, &["Enable", "Status", "CurrentLocalTime", "LocalTimeZone"]),
     (TIME_CLIENT, &["Enable", "Servers"]),
     (super::routeinfo::ROUTE_INFO, super::routeinfo::PARAMS),
+    (ETHERNET, &["WoLSupported", "FlowControlSupported"]),
+    (
+        ETH_RMON,
+        &[
+            "Enable",
+            "Status",
+            "Name",
+            "Interface",
+            "BroadcastPackets",
+            "MulticastPackets",
+            "UndersizePackets",
+            "OversizePackets",
+            "Packets64Bytes",
+            "Packets65to127Bytes",
+            "Packets128to255Bytes",
+            "Packets256to511Bytes",
+            "Packets512to1023Bytes",
+            "Packets1024to1518Bytes",
+        ],
+    ),
 ];
 
 impl LinuxBackend {
@@ -206,6 +228,8 @@ impl LinuxBackend {
             DNS_SERVER => self.dns_servers(),
             TIME_CLIENT => self.time_clients(),
             super::routeinfo::ROUTE_INFO => self.route_info_keys()?,
+            ETH_RMON if cfg!(feature = "sys-extra") => self.rmon_rows(),
+            ETH_RMON => Vec::new(),
             _ => return Err(not_found(at)),
         })
     }
@@ -251,8 +275,47 @@ impl LinuxBackend {
             TIME => Ok(self.time(param).map(Value::Text)),
             TIME_CLIENT => text(self.time_client(key, param)),
             super::routeinfo::ROUTE_INFO => self.route_info(at, param),
+            ETH_RMON if cfg!(feature = "sys-extra") => self.rmon_value(at, param),
+            ETH_RMON => Err(not_found(at)),
+            ETHERNET if !self.netlink || !cfg!(feature = "sys-extra") => Ok(None),
+            ETHERNET => {
+                let caps = super::ethtool_caps::supported(&self.netdevs(net::Kind::is_physical));
+                let on = caps.and_then(|(wol, pause)| match param {
+                    "WoLSupported" => Some(wol),
+                    "FlowControlSupported" => Some(pause),
+                    _ => None,
+                });
+                Ok(on.map(|b| Value::Text(b.to_string())))
+            }
             _ => Err(not_found(at)),
         }
+    }
+}
+
+impl LinuxBackend {
+    /// One RMONStats row per Ethernet.Interface whose driver keeps the counters (key: its
+    /// name, as the Interface's).
+    fn rmon_rows(&self) -> Vec<String> {
+        if !self.netlink {
+            return Vec::new();
+        }
+        let names = self.netdevs(net::Kind::is_physical);
+        names.into_iter().filter(|n| super::ethtool_rmon::rmon(n).is_some()).collect()
+    }
+
+    fn rmon_value(&self, at: &Location, param: &str) -> Result<Option<Value>> {
+        let key = at.key().unwrap_or("");
+        let known = self.netlink && self.netdevs(net::Kind::is_physical).iter().any(|n| n == key);
+        let counters = known.then(|| super::ethtool_rmon::rmon(key));
+        let Some(Some(counters)) = counters else { return Err(not_found(at)) };
+        Ok(match param {
+            // The counters run whenever the driver has them; the row is the whole interface.
+            "Enable" => Some(Value::from("true")),
+            "Status" => Some(Value::from("Enabled")),
+            "Name" => Some(Value::from(key)),
+            "Interface" => Some(super::reference(ETH_INTERFACE, key)),
+            _ => counters.value(param).map(Value::Text),
+        })
     }
 }
 

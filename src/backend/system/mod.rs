@@ -1,6 +1,6 @@
 //! The system backend (issue 16, TR-181 Device:2.19): what the running system's own files
 //! say about its accounts, firmware, USB devices and LEDs, read below a configurable root
-//! (`/` on a device, a canned tree in tests). Read-only.
+//! (`/` on a device, a canned tree in tests). Writes: accounts only (below).
 //!
 //! - `Users.User.{i}` / `Group.{i}` / `SupportedShell.{i}`: `/etc/passwd`, `/etc/shadow`
 //!   (Enable: the password is not locked), `/etc/group`, `/etc/shells` ([`users`]);
@@ -18,10 +18,15 @@
 //!
 //! What the files do not tell is absent, never guessed (module docs of [`users`], [`usb`]).
 //!
-//! Writable: `Users.User.{i}.Enable` and `.Password`, staged in the transaction and run
-//! through the system's account tools after the session ([`accounts`]: argvs, never a
-//! shell; what a failure leaves is in its module doc). Everything else is read-only.
+//! Writable: `Users.User.{i}.` Enable, Password and GroupParticipation, rows of
+//! `Users.User` and `Users.Group` added and deleted (with Username, UserID, Shell,
+//! Groupname, GroupID while the row is being created: [`account_rows`]), staged in the
+//! transaction and run through the system's account tools after the session ([`accounts`]:
+//! argvs, never a shell; what a failure leaves is in its module doc). Everything else is
+//! read-only.
 
+pub mod account_rows;
+mod account_writes;
 pub mod accounts;
 #[cfg(feature = "certificates")]
 pub mod certs;
@@ -51,8 +56,8 @@ pub const USB_INTERFACE: &str = "Device.USB.USBHosts.Host.{i}.Device.{i}.Configu
 
 /// Every served object with the parameters it can provide.
 pub const OBJECTS: &[(&str, &[&str])] = &[
-    (USER, &["Enable", "UserID", "Username", "Password", "GroupParticipation", "Shell"]),
-    (GROUP, &["GroupID", "Groupname"]),
+    (USER, &["Enable", "UserID", "Username", "Password", "GroupParticipation", "Shell", "StaticUser"]),
+    (GROUP, &["GroupID", "Groupname", "Enable", "StaticGroup"]),
     (SHELL, &["Enable", "Name"]),
     (SSH_KEY, &["User", "Key"]),
     (DEVICE_INFO, &["ActiveFirmwareImage", "BootFirmwareImage", "ModelNumber", "AdditionalSoftwareVersion"]),
@@ -114,10 +119,8 @@ const AUTHORIZED_KEYS: &str = "/etc/dropbear/authorized_keys";
 pub struct SystemBackend {
     root: PathBuf,
     tools: accounts::UserTools,
-    /// Changes of the open transaction.
-    staged: Vec<accounts::Op>,
-    /// Committed changes the next `apply` runs.
-    pending: Vec<accounts::Op>,
+    /// Account changes: of the open transaction, and committed ones the next `apply` runs.
+    changes: account_rows::Changes,
     /// Per CPU: the reading utilizations are measured from, and the last result.
     cpu: std::sync::Mutex<std::collections::HashMap<String, CpuMeter>>,
     #[cfg(feature = "certificates")]
@@ -136,6 +139,11 @@ fn not_found(at: &Location) -> HalError {
     HalError::new(ErrorKind::NotFound, format!("{} {:?}", at.object, at.keys))
 }
 
+/// A GroupParticipation value: references to rows of `Users.Group`.
+fn group_refs(names: Vec<String>) -> Value {
+    Value::Refs(names.into_iter().map(|g| Reference::Row { table: GROUP.to_string(), key: g, dot: false }).collect())
+}
+
 fn bool_text(b: bool) -> String {
     if b { "true" } else { "false" }.to_string()
 }
@@ -150,8 +158,7 @@ impl SystemBackend {
         SystemBackend {
             root,
             tools,
-            staged: Vec::new(),
-            pending: Vec::new(),
+            changes: Default::default(),
             cpu: Default::default(),
             #[cfg(feature = "certificates")]
             certs: Default::default(),
@@ -192,8 +199,8 @@ impl SystemBackend {
             (Op::Lock(u, _), Op::Lock(v, _)) | (Op::Password(u, _), Op::Password(v, _)) => u == v,
             _ => false,
         };
-        self.staged.retain(|o| !same(o, &op));
-        self.staged.push(op);
+        self.changes.staged.retain(|o| !same(o, &op));
+        self.changes.staged.push(op);
     }
 
     fn read(&self, abs: &str) -> Option<String> {
@@ -253,8 +260,8 @@ impl SystemBackend {
     fn rows(&self, at: &Location) -> Result<Vec<String>> {
         let k = |i: usize| at.keys.get(i).map(String::as_str).unwrap_or("");
         Ok(match at.object {
-            USER => self.accounts().into_iter().map(|a| a.name).collect(),
-            GROUP => self.groups().into_iter().map(|g| g.name).collect(),
+            USER => self.changes.rows(true, self.accounts().into_iter().map(|a| a.name).collect()),
+            GROUP => self.changes.rows(false, self.groups().into_iter().map(|g| g.name).collect()),
             SHELL => self.shells(),
             SSH_KEY => self.ssh_keys().into_iter().map(|(k, _)| k).collect(),
             FIRMWARE => self.firmware().map(|_| "active".to_string()).into_iter().collect(),
@@ -293,8 +300,17 @@ impl SystemBackend {
         let text = match at.object {
             USER => return self.user(key, param),
             GROUP => {
-                let g = self.groups().into_iter().find(|g| g.name == key)?;
-                Some(if param == "GroupID" { g.gid.to_string() } else { g.name })
+                let gid = match self.changes.new_group(key) {
+                    Some(gid) => gid,
+                    None => Some(self.groups().into_iter().find(|g| g.name == key)?.gid),
+                };
+                match param {
+                    "GroupID" => gid.map(|g| g.to_string()),
+                    // A group has no disabled state: its members always have it.
+                    "Enable" => Some(bool_text(true)),
+                    "StaticGroup" => Some(bool_text(gid.is_some_and(account_rows::is_static))),
+                    _ => Some(key.to_string()),
+                }
             }
             SHELL => Some(if param == "Enable" { "true".to_string() } else { key.to_string() }),
             SSH_KEY => match param {
@@ -392,6 +408,9 @@ impl SystemBackend {
     }
 
     fn user(&self, key: &str, param: &str) -> Option<Value> {
+        if let Some(new) = self.changes.new_user(key) {
+            return self.new_user(new, param);
+        }
         let a = self.accounts().into_iter().find(|a| a.name == key)?;
         let text = match param {
             "Enable" => bool_text(!users::shadow_locked(&self.read("/etc/shadow")?, key)?),
@@ -399,11 +418,8 @@ impl SystemBackend {
             "Username" => a.name,
             // Secured (TR-181): never read back.
             "Password" => String::new(),
-            "GroupParticipation" => {
-                let groups = self.groups();
-                let row = |g: &str| Reference::Row { table: GROUP.to_string(), key: g.to_string(), dot: false };
-                return Some(Value::Refs(users::groups_of(&a, &groups).into_iter().map(row).collect()));
-            }
+            "GroupParticipation" => return Some(group_refs(self.participation(&a))),
+            "StaticUser" => bool_text(account_rows::is_static(a.uid)),
             "Shell" => {
                 let known = self.shells().contains(&a.shell);
                 return Some(if known { Value::row(SHELL, &a.shell) } else { Value::Refs(Vec::new()) });
@@ -411,6 +427,33 @@ impl SystemBackend {
             _ => return None,
         };
         Some(Value::Text(text))
+    }
+
+    /// A row being created: what the ACS set, TR-181's defaults otherwise.
+    fn new_user(&self, new: &accounts::NewUser, param: &str) -> Option<Value> {
+        let mut locks = self.changes.pending.iter().rev().filter_map(|o| match o {
+            accounts::Op::Lock(u, lock) if *u == new.name => Some(*lock),
+            _ => None,
+        });
+        let text = match param {
+            "Enable" => bool_text(locks.next() == Some(false)),
+            "UserID" => new.uid?.to_string(),
+            "Username" => new.name.clone(),
+            "Password" => String::new(),
+            "GroupParticipation" => return Some(group_refs(self.changes.participation(&new.name, Vec::new()))),
+            // Empty until written: the tool's default shell.
+            "Shell" => return Some(new.shell.as_deref().map_or(Value::Refs(Vec::new()), |s| Value::row(SHELL, s))),
+            "StaticUser" => bool_text(false),
+            _ => return None,
+        };
+        Some(Value::Text(text))
+    }
+
+    /// The groups of an existing account as `get` shows them (primary first).
+    fn participation(&self, a: &users::Account) -> Vec<String> {
+        let groups = self.groups();
+        let files = users::groups_of(a, &groups).into_iter().map(str::to_string).collect();
+        self.changes.participation(&a.name, files)
     }
 
     fn led(&self, key: &str, param: &str) -> Option<String> {
@@ -505,11 +548,15 @@ impl Backend for SystemBackend {
     }
 
     fn writable(&self, at: &Location, param: &str) -> bool {
-        at.object == USER && matches!(param, "Enable" | "Password")
+        self.account_writable(at, param)
+    }
+
+    fn creatable(&self, at: &Location) -> bool {
+        cfg!(feature = "sys-extra") && matches!(at.object, USER | GROUP)
     }
 
     fn begin(&mut self) -> Result<()> {
-        self.staged.clear();
+        self.changes.abort();
         Ok(())
     }
 
@@ -520,38 +567,46 @@ impl Backend for SystemBackend {
         if !self.exists(at)? {
             return Err(not_found(at));
         }
-        let user = at.key().unwrap_or("").to_string();
-        let text = value.as_text().unwrap_or("");
-        let invalid = |m: &str| HalError::new(ErrorKind::InvalidValue, format!("{user}: {m}"));
-        let op = match (param, text) {
-            ("Enable", "true" | "1") => accounts::Op::Lock(user.clone(), false),
-            ("Enable", _) => accounts::Op::Lock(user.clone(), true),
-            (_, p) if accounts::acceptable_password(p) => accounts::Op::Password(user.clone(), p.to_string()),
-            _ => return Err(invalid("empty password or control characters")),
-        };
-        // An account without a line in the shadow file has no password to lock.
-        if matches!(op, accounts::Op::Lock(..)) && self.user(&user, "Enable").is_none() {
-            return Err(invalid("the account has no password to lock or unlock"));
+        self.set_account(at, param, value)
+    }
+
+    fn add(&mut self, at: &Location) -> Result<String> {
+        if !self.creatable(at) {
+            return Err(HalError::new(ErrorKind::Denied, format!("{} cannot grow", at.object)));
         }
-        self.stage(op);
-        Ok(())
+        self.changes.add(at.object == USER, &self.accounts(), &self.groups())
+    }
+
+    fn delete(&mut self, at: &Location) -> Result<()> {
+        if !self.creatable(at) {
+            return Err(HalError::new(ErrorKind::Denied, format!("{} cannot shrink", at.object)));
+        }
+        if !self.exists(at)? {
+            return Err(not_found(at));
+        }
+        let key = at.key().unwrap_or("").to_string();
+        self.changes.delete(at.object == USER, &key, &self.accounts(), &self.groups())
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        self.prepare_accounts()
     }
 
     fn commit(&mut self) -> Result<crate::hal::Applied> {
-        self.pending.append(&mut self.staged);
+        self.changes.commit(USER, GROUP);
         Ok(crate::hal::Applied::Now)
     }
 
     fn abort(&mut self) {
-        self.staged.clear();
+        self.changes.abort();
     }
 
     fn apply(&mut self) -> Result<()> {
-        let ops = std::mem::take(&mut self.pending);
-        if ops.is_empty() {
-            return Ok(());
-        }
-        accounts::apply(&self.tools, ops)
+        self.apply_accounts()
+    }
+
+    fn rekeyed(&mut self) -> Vec<(String, String, String)> {
+        self.changes.take_rekeyed()
     }
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {

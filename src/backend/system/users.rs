@@ -67,6 +67,15 @@ pub fn shadow_locked(text: &str, user: &str) -> Option<bool> {
     records(text, 2).find(|f| f.first() == Some(&user)).and_then(|f| f.get(1).map(|p| p.starts_with('!')))
 }
 
+/// Whether `user` has a password hash in an `/etc/shadow` text, locked or not (unlocking it
+/// does not leave an empty password): the field without its `!`s is neither empty nor `*`.
+pub fn shadow_has_password(text: &str, user: &str) -> bool {
+    records(text, 2)
+        .find(|f| f.first() == Some(&user))
+        .and_then(|f| f.get(1).map(|p| p.trim_start_matches('!')))
+        .is_some_and(|p| !p.is_empty() && !p.starts_with('*'))
+}
+
 /// The shells of an `/etc/shells` text (absolute paths), in order, without repeats.
 pub fn parse_shells(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -108,6 +117,9 @@ mod tests {
         assert_eq!(shadow_locked("root:$1$x:1:0:99999:7:::\nftp:!:1:0:99999:7:::\n", "ftp"), Some(true));
         assert_eq!(shadow_locked("root:$1$x:1:0:99999:7:::\n", "root"), Some(false));
         assert_eq!(shadow_locked("root:$1$x:1\n", "alice"), None);
+        let shadow = "a:!$1$x:1\nb:!:1\nc:*:1\nd::1\ne:$1$y:1\n";
+        let with: Vec<bool> = ["a", "b", "c", "d", "e", "f"].iter().map(|u| shadow_has_password(shadow, u)).collect();
+        assert_eq!(with, [true, false, false, false, true, false]);
         assert_eq!(parse_shells("# shells\n/bin/ash\n\n/bin/ash\nbash\n/bin/sh\n"), ["/bin/ash", "/bin/sh"]);
     }
 }

@@ -248,7 +248,7 @@ pub fn read(view: &View, section: &Section, key: &str, p: &Param) -> Option<Valu
             (_, None) => None,
         },
         Codec::Runtime(_) => None, // read by the backend from netifd (runtime.rs)
-        Codec::Procd(_) => None, // read by the backend from procd (procd.rs)
+        Codec::Procd(_) => None,   // read by the backend from procd (procd.rs)
         #[cfg(feature = "qos")]
         Codec::Qdisc(_) => None, // read by the backend (qos.rs)
         Codec::Sysctl(_) => None,  // read by the backend (sysctl.rs)

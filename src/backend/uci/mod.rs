@@ -41,6 +41,7 @@ pub mod dhcpopt;
 pub mod dns;
 pub mod doc;
 pub mod extra;
+pub mod ipv6cp;
 pub mod lag;
 mod lan3;
 pub mod leases;

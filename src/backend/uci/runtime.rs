@@ -33,6 +33,9 @@ pub enum Source {
     NetDev(String),
     /// The PPPoE session id of the interface's device in `/proc/net/pppoe`.
     PppoeSession,
+    /// IPv6CP's interface identifier of the local (false) or remote end
+    /// ([`super::ipv6cp`], map syntax `ipv6cp(local)` / `ipv6cp(remote)`).
+    Ipv6cp(bool),
 }
 
 /// Parses the codec `name(arg)` when it is a runtime one.
@@ -48,6 +51,11 @@ pub fn parse(name: &str, arg: &str) -> Option<Source> {
         }
         "netifd-dev" if !arg.contains("..") && !arg.starts_with('/') => Some(Source::NetDev(arg.to_string())),
         "pppoe-session" if arg.is_empty() => Some(Source::PppoeSession),
+        "ipv6cp" => match arg {
+            "local" => Some(Source::Ipv6cp(false)),
+            "remote" => Some(Source::Ipv6cp(true)),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -120,6 +128,13 @@ pub fn read(status: &Value, source: &Source, sysfs: impl Fn(&str, &str) -> Optio
         Source::PppoeSession => {
             let device = field(status, "device").into_iter().next()?;
             pppoe_session(&sysfs("", "/proc/net/pppoe")?, &device).map(|id| id.to_string())
+        }
+        // The identifiers are read with the `sys-extra` feature only (kept out of the floor build).
+        Source::Ipv6cp(_) if !cfg!(feature = "sys-extra") => None,
+        Source::Ipv6cp(remote) => {
+            let device = field(status, "l3_device").into_iter().next()?;
+            let routes = sysfs("", "/proc/net/ipv6_route");
+            super::ipv6cp::interface_identifier(&sysfs("", "/proc/net/if_inet6")?, routes.as_deref(), &device, *remote)
         }
     }
 }
@@ -241,5 +256,20 @@ mod tests {
         let proc = "Id       Address              Device\n000012ab 02:00:00:00:00:01 wan.7\nzz 1 eth9\n";
         assert_eq!(pppoe_session(proc, "wan.7"), Some(0x12ab));
         assert_eq!(pppoe_session(proc, "eth9"), None);
+        // IPv6CP: the files of the l3 device, pppoe-wan.
+        let files = |d: &str, f: &str| match (d, f) {
+            ("", "/proc/net/if_inet6") => Some("fe800000000000000211223344556677 07 0a 20 80 pppoe-wan".to_string()),
+            ("", "/proc/net/ipv6_route") => Some(format!(
+                "fe8000000000000002aabbfffecc0001 80 {0} 00 {0} 00000100 00000001 00000000 00000001 pppoe-wan",
+                "0".repeat(32)
+            )),
+            _ => None,
+        };
+        if cfg!(feature = "sys-extra") {
+            assert_eq!(read(&s, &parse("ipv6cp", "local").unwrap(), files).as_deref(), Some("::211:2233:4455:6677"));
+            assert_eq!(read(&s, &parse("ipv6cp", "remote").unwrap(), files).as_deref(), Some("::2aa:bbff:fecc:1"));
+        }
+        assert_eq!(read(&s, &parse("ipv6cp", "remote").unwrap(), none), None);
+        assert_eq!(parse("ipv6cp", "peer"), None);
     }
 }
