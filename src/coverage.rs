@@ -17,11 +17,14 @@ use std::fmt::Write as _;
 
 /// The cargo features that change what the counted backends (agent, UCI, Linux, system,
 /// diagnostics) serve, with whether this build has each.
-pub const PLATFORM_FEATURES: [(&str, bool); 7] = [
+pub const PLATFORM_FEATURES: [(&str, bool); 10] = [
     ("lan-extra", cfg!(feature = "lan-extra")),
     ("qos", cfg!(feature = "qos")),
     ("services", cfg!(feature = "services")),
     ("hotspot", cfg!(feature = "hotspot")),
+    ("sys-extra", cfg!(feature = "sys-extra")),
+    ("gateway-extra", cfg!(feature = "gateway-extra")),
+    ("periodic-statistics", cfg!(feature = "periodic-statistics")),
     ("certificates", cfg!(feature = "certificates")),
     ("diagnostics", cfg!(feature = "diagnostics")),
     ("xmpp", cfg!(feature = "xmpp")),
