@@ -12,45 +12,17 @@ use cwmpd::backend::uci::UciBackend;
 use cwmpd::hal::{Backend, Location, Value};
 use cwmpd::proto::ubus::blob::Value as Blob;
 use cwmpd::proto::ubus::{msg, Attr, Message};
-use cwmpd::schema;
 use std::fs;
 use std::io::Write;
 use std::os::unix::net::UnixListener;
-use std::path::{Path, PathBuf};
-use wan_support::{read_msg, root, s, t};
+use std::path::Path;
+use wan_support::{fixture, get_checked as get, keys, read_msg, s, t};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
 const TUNNEL: &str = "Device.GRE.Tunnel.{i}.";
 const TIF: &str = "Device.GRE.Tunnel.{i}.Interface.{i}.";
 const CLIENT: &str = "Device.DynamicDNS.Client.{i}.";
 const HOST: &str = "Device.DynamicDNS.Client.{i}.Hostname.{i}.";
 const SERVER: &str = "Device.DynamicDNS.Server.{i}.";
-
-/// A root with the named 24.10 fixture files.
-fn fixture(tag: &str, files: &[&str]) -> PathBuf {
-    let dir = root(tag);
-    for f in files {
-        fs::copy(Path::new(FIXTURES).join(f), dir.join("etc/config").join(f)).unwrap();
-    }
-    dir
-}
-
-fn keys(k: &[&str]) -> Vec<String> {
-    k.iter().map(|s| s.to_string()).collect()
-}
-
-/// The value, checked against the schema when there is one.
-fn get(b: &UciBackend, object: &str, k: &[&str], param: &str) -> Option<String> {
-    let ks = keys(k);
-    let v = b.get(&Location { object, keys: &ks }, param).unwrap()?;
-    let spec = schema::object(object).and_then(|o| o.param(param)).unwrap_or_else(|| panic!("{object}{param}"));
-    if let Value::Text(t) = &v {
-        let ok = schema::value::canonical(spec, t, None);
-        assert!(ok.is_ok(), "{object}{param} = {t:?}: {ok:?}");
-    }
-    assert!(b.parameters(object).iter().any(|p| p == param), "{object}{param} not declared");
-    Some(v.to_string())
-}
 
 fn set_commit(dir: &Path, object: &str, k: &[&str], param: &str, value: &str) -> UciBackend {
     let mut b = UciBackend::new(dir.to_path_buf());

@@ -11,36 +11,8 @@ use cwmpd::backend::uci::UciBackend;
 use cwmpd::hal::{Backend, Location, Value};
 use cwmpd::schema;
 use std::fs;
-use std::path::{Path, PathBuf};
-use wan_support::root;
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
-
-/// A root with the named 24.10 fixture files.
-fn fixture(tag: &str, files: &[&str]) -> PathBuf {
-    let dir = root(tag);
-    for f in files {
-        fs::copy(Path::new(FIXTURES).join(f), dir.join("etc/config").join(f)).unwrap();
-    }
-    dir
-}
-
-fn keys(k: &[&str]) -> Vec<String> {
-    k.iter().map(|s| s.to_string()).collect()
-}
-
-/// The value, checked against the schema.
-fn get(b: &UciBackend, object: &str, k: &[&str], param: &str) -> Option<String> {
-    let ks = keys(k);
-    let v = b.get(&Location { object, keys: &ks }, param).unwrap()?;
-    let spec = schema::object(object).and_then(|o| o.param(param)).unwrap_or_else(|| panic!("{object}{param}"));
-    if let Value::Text(t) = &v {
-        let ok = schema::value::canonical(spec, t, None);
-        assert!(ok.is_ok(), "{object}{param} = {t:?}: {ok:?}");
-    }
-    assert!(b.parameters(object).iter().any(|p| p == param), "{object}{param} not declared");
-    Some(v.to_string())
-}
+use std::path::Path;
+use wan_support::{fixture, get_checked as get, keys, root};
 
 fn file(dir: &Path, name: &str) -> String {
     fs::read_to_string(dir.join("etc/config").join(name)).unwrap()

@@ -292,3 +292,33 @@ pub fn commit(dir: &Path, object: &str, key: &str, param: &str, value: &str) -> 
     b.commit().unwrap();
     UciBackend::new(dir.to_path_buf())
 }
+
+/// The OpenWrt 24.10 fixture's configuration files.
+pub const FIXTURES_24: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openwrt-24.10/etc/config");
+
+/// A root (as [`root`]) with the named 24.10 fixture files.
+pub fn fixture(tag: &str, files: &[&str]) -> PathBuf {
+    let dir = root(tag);
+    for f in files {
+        std::fs::copy(Path::new(FIXTURES_24).join(f), dir.join("etc/config").join(f)).unwrap();
+    }
+    dir
+}
+
+pub fn keys(k: &[&str]) -> Vec<String> {
+    k.iter().map(|s| s.to_string()).collect()
+}
+
+/// The value of `param` of the row `k`, checked against its Device:2.19 definition and
+/// declared by the backend.
+pub fn get_checked(b: &UciBackend, object: &str, k: &[&str], param: &str) -> Option<String> {
+    let ks = keys(k);
+    let v = b.get(&Location { object, keys: &ks }, param).unwrap()?;
+    let spec = cwmpd::schema::object(object).and_then(|o| o.param(param)).unwrap_or_else(|| panic!("{object}{param}"));
+    if let Some(t) = v.as_text() {
+        let ok = cwmpd::schema::value::canonical(spec, t, None);
+        assert!(ok.is_ok(), "{object}{param} = {t:?}: {ok:?}");
+    }
+    assert!(b.parameters(object).iter().any(|p| p == param), "{object}{param} not declared");
+    Some(v.to_string())
+}
