@@ -32,13 +32,17 @@
 //!   server state machines, `proto::diag::udpst*`) of the diagnostics [`proto::diag`], the DHCP
 //!   options of ACS discovery and Annex F [`proto::dhcp`], the FTP client (`proto::ftp`,
 //!   feature `ftp`), the ubus socket protocol (blob/blobmsg messages, [`proto::ubus`]), the
-//!   transfer queue, the X.509 certificate reader (`proto::x509`, feature `certificates`).
+//!   transfer queue, the X.509 certificate reader (`proto::x509`, feature `certificates`),
+//!   the PeriodicStatistics sampling rules (`proto::pstats`: intervals, TimeReference,
+//!   calculation modes, thresholds, FetchSamples triggers; feature `periodic-statistics`).
 //!   The SOAP decoder lifts a plain GetParameterValues name array out of the text before
 //!   the XML parser sees the rest (`proto::soap::lift`); names are judged when the engine
 //!   asks ([`proto::name`]), so an ACS naming every leaf is resolved alongside the tree.
 //! - [`model`]: the Device:2 data-model engine over the backends: one walk and one owned
 //!   snapshot per answer, transactions across backends, instance numbers, instance
-//!   wildcards and alias-based addressing, notifications.
+//!   wildcards and alias-based addressing, notifications, references to rows of nested
+//!   tables and to parameters; a value a backend keeps is lent, not copied
+//!   (`hal::Value::Shared`, `model::text`).
 //! - [`schema`]: the TR-181 schema compiled into the binary (`build.rs`, `datamodel/`) as
 //!   compact records (one string blob, 8-byte parameter records, expanded once at the first
 //!   lookup: `schema::compact`) and value validation. [`hal`]: the backend trait, typed values and references, ErrorKind,
@@ -74,7 +78,8 @@
 //!   socket runs, TR-471 IPLayerCapacityMetrics and the WiFi NeighboringWiFiDiagnostic
 //!   (`diagnostics`), `Device.XMPP` (`xmpp`), TR-140
 //!   `Device.Services.StorageService` from block devices, mounts and the SMB/NFS
-//!   configuration (`storage`), and a replayed device dump (`replay`).
+//!   configuration (`storage`), Device.PeriodicStatistics (`pstats`), and a replayed device
+//!   dump (`replay`, its name index in `replay_index`).
 //! - [`config`]: the UCI-format configuration file (`/etc/config/cwmpd`), parsed and checked.
 //!
 //! Cargo features beside the default `tls`: `compression` (gzip/deflate to the ACS),
@@ -88,6 +93,9 @@
 //! package enables: platform/openwrt/README.md "Domain features"), `gateway-extra`
 //! (miniupnpd's port mappings as NAT.PortMapping rows, LED blink cycles, the DDNS runtime
 //! status; the OpenWrt package enables it),
+//! `hotspot` (WiFi interworking, ANQP and Hotspot 2.0 of the OpenWrt access points),
+//! `sys-extra` (Users rows added and deleted through the account tools, Ethernet RMONStats,
+//! WoL/flow-control support, PPP IPv6CP identifiers),
 //! `periodic-statistics` (Device.PeriodicStatistics on every platform: the rules in
 //! `proto::pstats`, `backend::pstats`, `shell::pstats`: 50 KB; the OpenWrt package enables it),
 //! `replay`, `full-schema`, and one per service model compiled for a plugin or a
