@@ -73,7 +73,7 @@ const UCI_MAP: &str = "platform/openwrt/tr181-uci.map";
 /// floor build: when one is on, its map fragment `platform/openwrt/tr181-uci-<name>.map` is
 /// appended to the shipped mapping and its `datamodel/build-objects-<name>.list` (objects
 /// served by code, not by map lines) to the selection; either file may be absent.
-const DOMAIN_FEATURES: &[&str] = &["qos", "services", "hotspot"];
+const DOMAIN_FEATURES: &[&str] = &["qos", "services", "hotspot", "sys-extra"];
 
 /// A domain feature's map fragment and object list.
 fn domain_files(feature: &str) -> [String; 2] {

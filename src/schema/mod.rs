@@ -290,7 +290,7 @@ mod tests {
     fn served_objects_are_compiled() {
         use crate::hal::Backend;
         let linux = crate::backend::linux::LinuxBackend::with_root("/nonexistent".into());
-        for (path, params) in crate::backend::linux::OBJECTS {
+        for (path, params) in crate::backend::linux::OBJECTS.iter().filter(|(p, _)| crate::backend::linux::served(p)) {
             let o = super::object(path).unwrap_or_else(|| panic!("{path} not compiled"));
             assert!(params.iter().all(|p| o.param(p).is_some()), "{path}");
             assert!(linux.serves(path));

@@ -66,7 +66,7 @@ pub mod wifi;
 pub mod wifi_ies;
 
 pub use net::status as net_status;
-pub use objects::OBJECTS;
+pub use objects::{served, OBJECTS};
 pub use ports::{parse as parse_proc_net_tcp, ActivePort};
 
 use crate::hal::{Backend, ErrorKind, HalError, Location, Result, Value};
@@ -249,11 +249,15 @@ impl Backend for LinuxBackend {
     }
 
     fn serves(&self, object: &str) -> bool {
-        OBJECTS.iter().any(|(o, _)| *o == object)
+        OBJECTS.iter().any(|(o, _)| *o == object) && objects::served(object)
     }
 
     fn parameters(&self, object: &str) -> Vec<String> {
-        OBJECTS.iter().find(|(o, _)| *o == object).map(|(_, p)| strings(p)).unwrap_or_default()
+        OBJECTS
+            .iter()
+            .find(|(o, _)| *o == object && objects::served(object))
+            .map(|(_, p)| strings(p))
+            .unwrap_or_default()
     }
 
     fn instances(&self, at: &Location) -> Result<Vec<String>> {

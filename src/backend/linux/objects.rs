@@ -81,6 +81,12 @@ pub const TIME: &str = "Device.Time.";
 pub const TIME_CLIENT: &str = "Device.Time.Client.{i}.";
 
 /// Every served object with the parameters it can provide.
+/// Whether this build serves `object` of [`OBJECTS`]: RMONStats only with the feature
+/// `sys-extra` (its schema object is compiled with it: datamodel/build-objects-sys-extra.list).
+pub fn served(object: &str) -> bool {
+    cfg!(feature = "sys-extra") || object != ETH_RMON
+}
+
 pub const OBJECTS: &[(&str, &[&str])] = &[
     (MEMORY, &["Total", "Free"]),
     (PROCESS_STATUS, &["CPUUsage"]),
