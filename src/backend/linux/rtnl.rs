@@ -166,15 +166,8 @@ pub fn neighbour(payload: &[u8]) -> Option<Neighbour> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
+    use super::super::genl::attr;
     use super::*;
-
-    fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut out = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
-        out.extend_from_slice(&kind.to_ne_bytes());
-        out.extend_from_slice(data);
-        out.resize((out.len() + 3) & !3, 0);
-        out
-    }
 
     #[test]
     fn address_prefers_local() {
