@@ -39,18 +39,17 @@ use super::replay_index::{NameIndex, WordHash};
 
 type FastHash = core::hash::BuildHasherDefault<WordHash>;
 
-/// The name of the last read, kept so the next read of the same object (a walk reads
-/// every parameter of an object in a row) only replaces the parameter's part.
+/// The concrete object name of the last read and its hash, kept so the next read of the
+/// same object (a walk reads every parameter of an object in a row) hashes only the
+/// parameter's name.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Scratch {
     /// Schema path and row keys the concrete prefix was built from.
     pub object: String,
     pub keys: Vec<String>,
-    /// `name[..prefix]` is the concrete object name.
-    pub prefix: usize,
-    /// The hash of `name[..prefix]`.
-    pub prefix_hash: WordHash,
+    /// The concrete object name (ending in `.`) and its hash.
     pub name: String,
+    pub prefix_hash: WordHash,
 }
 
 /// The tree, in the dump's order, with an index by name.

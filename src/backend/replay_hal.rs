@@ -61,11 +61,9 @@ impl ReplayTree {
             at.keys.clone_into(&mut s.keys);
             s.name.clear();
             concrete_into(&mut s.name, at);
-            s.prefix = s.name.len();
             s.prefix_hash = super::replay_index::WordHash::default().with(s.name.as_bytes());
         }
-        let prefix = s.name.get(..s.prefix)?;
-        self.position_in(s.prefix_hash, prefix, param).and_then(|i| self.entries_at(i))
+        self.position_in(s.prefix_hash, &s.name, param).and_then(|i| self.entries_at(i))
     }
 
     fn next_key(&self, table: &str) -> String {
