@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu,nl80211_scan,x509_cert,ddns_runtime,upnp_leases,ethtool_rmon,ipv6cp_proc}
+mkdir -p fuzz/corpus/{soap_decode,soap_lift,uci_parse,http_request_head,digest_header,state_file,testacs_script,replay_csv,control_request,name_path,schema_value,uci_doc,uci_codec,netlink_parse,transfer_record,cr_guards,apply_status,http_coding,stun_message,udp_conn_request,du_parse,icmp_echo,dns_answer,ftp_reply,ftp_url,xmpp_stream,udp_echo_plus,plugin_line,oci_parse,oci_image,dhcp_option,http_diag_response,vendor_schema,ubus_message,dhcp_leases,baresip_ctrl,baresip_accounts,uci_lan,proc_net_tcp,bridge_fdb,nl80211_parse,mountinfo,smbconf,exports,account_files,uci_services,tc_qdisc,oci_layer,dnsmasq_option,udpst_pdu,nl80211_scan,x509_cert,ddns_runtime,upnp_leases,ethtool_rmon,ipv6cp_proc,http1_response}
 printf 'Parameter,Object,Writable,Value,Value type\nDevice.A,false,true,"1,2",xsd:string\n' > fuzz/corpus/replay_csv/dump
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_decode/
 cp tests/fixtures/soap/*.xml fuzz/corpus/soap_lift/
@@ -36,6 +36,8 @@ printf '# keys\n0,legacy\t# comment\n0x03 , three\n' > fuzz/corpus/udpst_pdu/key
 printf '\x45\x00\x00\x1c\x00\x00\x00\x00\x40\x01\x00\x00\xc0\x00\x02\x01\xc0\x00\x02\x02\x00\x00\xf7\xfc\x00\x02\x00\x01' > fuzz/corpus/icmp_echo/reply
 printf '\x00\x07\x85\x80\x00\x01\x00\x01\x00\x00\x00\x00\x01a\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x07' > fuzz/corpus/dns_answer/a
 printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > fuzz/corpus/http_diag_response/head
+printf 'HTTP/1.0 302 Found\r\nConnection: keep-alive\r\nLocation: ../x?y\r\nSet-Cookie: s=1; Max-Age=0\r\nContent-Length: 0\r\n\r\n' > fuzz/corpus/http1_response/head
+printf 'https://[::1]:8443/acs?x#f\n/next' > fuzz/corpus/http1_response/url
 printf '\x0a5;x=y\r\nhello\r\n0\r\nT: v\r\n\r\n' > fuzz/corpus/http_diag_response/chunks
 printf 'gzip\0\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/http_coding/empty
 printf '\x01\x01\x00\x0c\x21\x12\xa4\x42abcdefghijkl\x00\x20\x00\x08\x00\x01\xa1\x47\xe1\x12\xa6\x43' > fuzz/corpus/stun_message/xor
@@ -95,7 +97,7 @@ printf '252,01:02:0a' > fuzz/corpus/dnsmasq_option/hex
 printf '\x06\xc0\xa8\x01\x01' > fuzz/corpus/dnsmasq_option/bytes
 printf '# exports\n/srv/nfs 192.168.1.0/24(rw,sync) \\\n  10.0.0.1(ro)\n"/mnt/usb/my files" *(ro)\n/mnt/a\\040b\n' > fuzz/corpus/exports/lines
 cp tests/fixtures/system/etc/uhttpd.crt tests/fixtures/system/etc/ssl/certs/ca-certificates.crt fuzz/corpus/x509_cert/
-for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu nl80211_scan x509_cert ddns_runtime upnp_leases ethtool_rmon ipv6cp_proc; do
+for t in soap_decode soap_lift uci_parse http_request_head digest_header state_file testacs_script replay_csv control_request name_path schema_value uci_doc uci_codec netlink_parse transfer_record cr_guards apply_status http_coding stun_message udp_conn_request du_parse icmp_echo dns_answer ftp_reply ftp_url xmpp_stream udp_echo_plus plugin_line oci_parse oci_image dhcp_option http_diag_response ubus_message dhcp_leases baresip_ctrl baresip_accounts nl80211_parse mountinfo smbconf exports account_files uci_services tc_qdisc oci_layer dnsmasq_option udpst_pdu nl80211_scan x509_cert ddns_runtime upnp_leases ethtool_rmon ipv6cp_proc http1_response; do
   echo "== fuzz $t for ${secs}s"
   (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 2>&1 | tail -3)
 done

@@ -31,6 +31,7 @@ pub mod event;
 pub mod fault;
 #[cfg(feature = "ftp")]
 pub mod ftp;
+pub mod http1;
 pub mod listing;
 pub mod name;
 pub mod path;
