@@ -1,14 +1,17 @@
 //! The CPE -> ACS HTTP client (TR-069 Amd 6 3.4: HTTP binding, 3.4.4 authentication,
-//! 3.4.5 redirects, 3.4.6 cookies; requirements section 3), over ureq 3 and rustls/ring.
+//! 3.4.5 redirects, 3.4.6 cookies, 3.4.7 compression; requirements section 3), over
+//! `crate::shell::http` (one persistent connection, rustls with ring for `https`).
 //!
-//! One [`AcsSession`] per CWMP session: its own ureq Agent with one pooled keep-alive
-//! connection (reconnecting transparently if the ACS closes it), its own cookie jar, the
+//! One [`AcsSession`] per CWMP session: its own client with one keep-alive connection
+//! (reconnecting transparently if the ACS closes it), its own cookie jar, the
 //! credentials learnt from the first challenge (sent pre-emptively afterwards), and the
 //! redirect target, which lives only as long as the session. Passwords and Authorization
 //! values are never logged.
 
 use crate::proto::cr::digest::{self, Challenge};
+use crate::proto::http1::{self, Url};
 use crate::shell::coding::{self, Coding, CodingError};
+use crate::shell::http::{self, Body, HttpClient, TlsOptions};
 use core::fmt;
 use std::io::Read;
 use std::path::PathBuf;
@@ -67,38 +70,32 @@ impl fmt::Display for HttpError {
     }
 }
 
-impl From<ureq::Error> for HttpError {
-    fn from(e: ureq::Error) -> Self {
+impl From<http::HttpError> for HttpError {
+    fn from(e: http::HttpError) -> Self {
         match e {
-            ureq::Error::Timeout(_) => HttpError::Timeout,
-            ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
-            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => HttpError::Connect(e.to_string()),
-            ureq::Error::BadUri(u) => HttpError::BadUrl(u),
-            ureq::Error::TooManyRedirects => HttpError::TooManyRedirects,
-            #[cfg(feature = "tls")]
-            ureq::Error::Rustls(r) => HttpError::Tls(r.to_string()),
-            ureq::Error::Tls(t) => HttpError::Tls(t.to_string()),
-            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => HttpError::Timeout,
-            other => HttpError::Io(other.to_string()),
+            http::HttpError::Connect(e) => HttpError::Connect(e),
+            http::HttpError::Timeout => HttpError::Timeout,
+            http::HttpError::Tls(e) => HttpError::Tls(e),
+            http::HttpError::TlsUnavailable => HttpError::TlsUnavailable,
+            http::HttpError::TooLarge => HttpError::TooLarge,
+            http::HttpError::Protocol(e) | http::HttpError::Io(e) => HttpError::Io(e),
         }
     }
 }
 
-/// Status, lower-cased headers and body of one HTTP exchange.
+/// Status, the fields the session uses (names lower-cased) and body of one HTTP exchange.
 type RawReply = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// Redirects followed in one session (TR-069 3.4.5 asks for at least 5).
 pub const MAX_REDIRECTS: u8 = 5;
-/// ureq's input and output buffers: each is zero-filled for every connection (about 6
-/// instructions a byte at opt-level z), and each bounds the head it holds (8 KiB, as common
-/// servers bound theirs); bodies stream through them in chunks.
-const BUFFER_SIZE: usize = 8 * 1024;
+/// The response fields the session reads (3.4.4, 3.4.5, 3.4.6, 3.4.7).
+const USED_FIELDS: [&str; 4] = ["www-authenticate", "location", "set-cookie", "content-encoding"];
 
 /// The HTTP side of one CWMP session.
-#[derive(Debug)]
 pub struct AcsSession {
-    agent: ureq::Agent,
+    client: HttpClient,
     url: String,
+    target: Url,
     username: String,
     password: String,
     max_response_bytes: usize,
@@ -118,22 +115,21 @@ impl AcsSession {
         if cfg.url.starts_with("https://") && !cfg!(feature = "tls") {
             return Err(HttpError::TlsUnavailable);
         }
-        let builder = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(Some(cfg.timeout))
-            .max_idle_connections(1)
-            .max_idle_connections_per_host(1)
-            .input_buffer_size(BUFFER_SIZE)
-            .output_buffer_size(BUFFER_SIZE)
-            .user_agent(concat!("cwmpd/", env!("CARGO_PKG_VERSION")));
-        // Trust roots are parsed only for an https ACS: the system bundle costs ~9 M
-        // instructions per session (callgrind), wasted on plain HTTP.
-        #[cfg(feature = "tls")]
-        let builder = if cfg.url.starts_with("https://") { builder.tls_config(tls::config(cfg)?) } else { builder };
+        let target = http1::parse_url(&cfg.url).map_err(|_| HttpError::BadUrl(cfg.url.clone()))?;
+        let tls = TlsOptions {
+            ca_file: cfg.ca_file.clone(),
+            client_cert: cfg.client_cert.clone().zip(cfg.client_key.clone()),
+            insecure: cfg.insecure_skip_verify,
+        };
+        if target.tls && cfg.insecure_skip_verify {
+            log::warn!("TLS certificate verification of the ACS is DISABLED by configuration");
+        }
         Ok(AcsSession {
-            agent: builder.build().into(),
+            // Trust roots are parsed on the first https connection only: the system bundle
+            // costs ~9 M instructions, wasted on plain HTTP.
+            client: HttpClient::new(cfg.timeout, tls),
             url: cfg.url.clone(),
+            target,
             username: cfg.username.clone(),
             password: cfg.password.clone(),
             max_response_bytes: cfg.max_response_bytes,
@@ -203,7 +199,9 @@ impl AcsSession {
             return Err(HttpError::TooManyRedirects);
         }
         self.redirects += 1;
-        self.url = resolve(&self.url, &location);
+        let url = http1::resolve(&self.url, &location);
+        self.target = http1::parse_url(&url).map_err(|_| HttpError::BadUrl(url.clone()))?;
+        self.url = url;
         // A new server: its challenge and cookies do not carry over.
         self.challenge = None;
         self.cookies.clear();
@@ -214,7 +212,7 @@ impl AcsSession {
     fn authorization(&mut self, body: &[u8]) -> Option<String> {
         let ch = self.challenge.as_ref()?;
         self.nc = self.nc.wrapping_add(1);
-        let path = request_path(&self.url);
+        let path = self.target.target.clone();
         let cnonce = format!("{:016x}", crate::shell::entropy::random_u64());
         Some(digest::authorization(ch, &self.username, &self.password, "POST", &path, body, self.nc, &cnonce))
     }
@@ -263,42 +261,48 @@ impl AcsSession {
             _ => b"",
         };
         let auth = self.authorization(hashed);
-        let mut req = self.agent.post(&self.url);
+        let cookie = (!self.cookies.is_empty())
+            .then(|| self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; "));
+        let mut fields: Vec<(&str, &[u8])> = Vec::with_capacity(6);
         if !matches!(body, Payload::Empty) {
-            req = req.header_raw("Content-Type", b"text/xml; charset=\"utf-8\"").header_raw("SOAPAction", b"");
+            fields.push(("Content-Type", b"text/xml; charset=\"utf-8\""));
+            fields.push(("SOAPAction", b""));
         }
         if let Some((c, _)) = &coded {
-            req = req.header_raw("Content-Encoding", c.token().as_bytes());
+            fields.push(("Content-Encoding", c.token().as_bytes()));
         }
         if self.compression.is_some() {
-            req = req.header_raw("Accept-Encoding", b"gzip, deflate");
+            fields.push(("Accept-Encoding", b"gzip, deflate"));
         }
         if let Some(a) = &auth {
-            req = req.header_raw("Authorization", a.as_bytes());
+            fields.push(("Authorization", a.as_bytes()));
         }
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
-            req = req.header_raw("Cookie", jar.join("; ").as_bytes());
+        if let Some(c) = &cookie {
+            fields.push(("Cookie", c.as_bytes()));
         }
-        let mut resp = match (coded, gathered, body) {
-            (Some((_, sent)), _, _) => req.send(&sent[..])?,
-            (None, Some(all), _) => req.send(&all[..])?,
-            (None, None, Payload::Bytes(b)) => req.send(*b)?,
-            (None, None, Payload::Empty) => req.send_empty()?,
+        let mut again;
+        let sent = match (&coded, &gathered, body) {
+            (Some((_, sent)), _, _) => Body::Bytes(sent),
+            (None, Some(all), _) => Body::Bytes(all),
+            (None, None, Payload::Bytes(b)) => Body::Bytes(b),
+            // The empty POST of 3.4.1: `Content-Length: 0`.
+            (None, None, Payload::Empty) => Body::Bytes(b""),
             (None, None, Payload::Stream(make)) => {
-                let mut reader = make();
-                req.send(ureq::SendBody::from_reader(&mut reader))?
+                again = || Ok(make());
+                Body::Chunked(&mut again)
             }
         };
-        let status = resp.status().as_u16();
+        let resp = self.client.send("POST", &self.target, &fields, sent)?;
+        let status = resp.status;
         let headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .fields()
+            .filter_map(|(n, v)| {
+                let n = n.to_ascii_lowercase();
+                USED_FIELDS.contains(&n.as_str()).then(|| (n, v.to_string()))
+            })
             .collect();
         // Read every body to the end so the connection can be reused (keep-alive).
-        let limit = u64::try_from(self.max_response_bytes).unwrap_or(u64::MAX);
-        let reply = resp.body_mut().with_config().limit(limit).read_to_vec()?;
+        let reply = resp.read_to_vec(self.max_response_bytes)?;
         // A compressed answer is accepted whatever was asked (RFC 9110 8.4).
         let reply = match headers.iter().find(|(n, _)| n == "content-encoding") {
             Some((_, v)) => coding::decode_header(v, reply, self.max_response_bytes).map_err(|e| match e {
@@ -338,91 +342,10 @@ enum Payload<'a, 'm> {
     Stream(&'a mut dyn FnMut() -> Box<dyn Read + 'm>),
 }
 
-/// The request-target of a URL (path and query), for the Digest `uri`.
-fn request_path(url: &str) -> String {
-    let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    match after_scheme.find('/') {
-        Some(i) => after_scheme.get(i..).unwrap_or("/").to_string(),
-        None => "/".to_string(),
-    }
-}
-
-/// Resolves a Location header against the current URL.
-fn resolve(base: &str, location: &str) -> String {
-    if location.contains("://") {
-        return location.to_string();
-    }
-    let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
-    let authority = rest.split('/').next().unwrap_or(rest);
-    if location.starts_with('/') {
-        format!("{scheme}://{authority}{location}")
-    } else {
-        let path = request_path(base);
-        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        format!("{scheme}://{authority}{dir}/{location}")
-    }
-}
-
-#[cfg(feature = "tls")]
-pub(crate) mod tls {
-    use super::{AcsClientConfig, HttpError};
-    use std::sync::Arc;
-    use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig, TlsProvider};
-
-    /// System CA bundles, first found wins (Debian, OpenWrt ca-bundle, Alpine/others).
-    const SYSTEM_BUNDLES: &[&str] =
-        &["/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem", "/etc/pki/tls/certs/ca-bundle.crt"];
-
-    fn read(path: &std::path::Path) -> Result<Vec<u8>, HttpError> {
-        std::fs::read(path).map_err(|e| HttpError::Tls(format!("{}: {e}", path.display())))
-    }
-
-    fn certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
-        ureq::tls::parse_pem(pem)
-            .filter_map(|item| match item {
-                Ok(PemItem::Certificate(c)) => Some(c),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The trust roots: `ca_file`, else the first system bundle found (empty if none).
-    pub(crate) fn trust_roots(ca_file: Option<&std::path::Path>) -> Result<Vec<Certificate<'static>>, HttpError> {
-        let bundle = match ca_file {
-            Some(p) => read(p)?,
-            None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()).unwrap_or_default(),
-        };
-        Ok(certificates(&bundle))
-    }
-
-    /// rustls with ring, these roots, an optional client certificate.
-    pub(crate) fn build(roots: &[Certificate<'static>], client_cert: Option<ClientCert>, insecure: bool) -> TlsConfig {
-        TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .root_certs(RootCerts::new_with_certs(roots))
-            .client_cert(client_cert)
-            .disable_verification(insecure)
-            .build()
-    }
-
-    pub(super) fn config(cfg: &AcsClientConfig) -> Result<TlsConfig, HttpError> {
-        let roots = trust_roots(cfg.ca_file.as_deref())?;
-        if roots.is_empty() && cfg.url.starts_with("https://") && !cfg.insecure_skip_verify {
-            return Err(HttpError::Tls("no CA certificates (set acs.ca_file or install a CA bundle)".into()));
-        }
-        if cfg.insecure_skip_verify {
-            log::warn!("TLS certificate verification of the ACS is DISABLED by configuration");
-        }
-        let client_cert = match (&cfg.client_cert, &cfg.client_key) {
-            (Some(c), Some(k)) => {
-                let chain = certificates(&read(c)?);
-                let key = PrivateKey::from_pem(&read(k)?).map_err(|e| HttpError::Tls(format!("client key: {e}")))?;
-                Some(ClientCert::new_with_certs(&chain, key))
-            }
-            _ => None,
-        };
-        Ok(build(&roots, client_cert, cfg.insecure_skip_verify))
+impl fmt::Debug for AcsSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the password or the challenge's Authorization.
+        f.debug_struct("AcsSession").field("url", &self.url).field("redirects", &self.redirects).finish()
     }
 }
 
@@ -431,11 +354,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls() {
-        assert_eq!(request_path("http://a:1/x/y?z=1"), "/x/y?z=1");
-        assert_eq!(request_path("http://a:1"), "/");
-        assert_eq!(resolve("http://a/x/y", "/z"), "http://a/z");
-        assert_eq!(resolve("http://a/x/y", "z"), "http://a/x/z");
-        assert_eq!(resolve("http://a/x/y", "https://b/c"), "https://b/c");
+    fn debug_output_never_shows_the_password() {
+        let cfg = AcsClientConfig {
+            url: "http://acs.invalid/cwmp".into(),
+            username: "cpe".into(),
+            password: "s3cret-pass".into(),
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+            insecure_skip_verify: false,
+            timeout: Duration::from_secs(1),
+            max_response_bytes: 1024,
+            compression: None,
+        };
+        let text = format!("{:?}", AcsSession::new(&cfg).map_err(|e| e.to_string()));
+        assert!(text.contains("acs.invalid") && !text.contains("s3cret"), "{text}");
+        assert!(matches!(
+            AcsSession::new(&AcsClientConfig { url: "ftp://a/".into(), ..cfg }),
+            Err(HttpError::BadUrl(_))
+        ));
     }
 }

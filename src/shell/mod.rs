@@ -20,6 +20,7 @@ mod dispatch;
 #[cfg_attr(not(feature = "software-modules"), allow(dead_code))]
 pub mod du;
 pub mod entropy;
+pub mod http;
 mod jobs;
 mod lifecycle;
 pub mod listener;
@@ -30,6 +31,8 @@ mod platform;
 #[cfg(feature = "periodic-statistics")]
 mod pstats;
 mod session;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod transfer;
 mod udp;
 mod worker;

@@ -150,22 +150,11 @@ impl Conn {
 }
 
 fn tls_config(ca_file: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, String> {
-    let certs = super::acs_client::tls::trust_roots(ca_file).map_err(|e| e.to_string())?;
-    let mut roots = rustls::RootCertStore::empty();
-    for c in &certs {
-        // A certificate of the bundle that does not parse is skipped, as for the ACS.
-        let _ = roots.add(rustls::pki_types::CertificateDer::from(c.der().to_vec()));
-    }
-    if roots.is_empty() {
-        return Err("no CA certificates (set xmpp.ca_file or acs.ca_file)".into());
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+    use crate::shell::tls::{client_config, TlsSettings, TlsSetupError};
+    client_config(&TlsSettings { ca_file, client_cert: None, insecure: false }).map_err(|e| match e {
+        TlsSetupError::NoRoots => "no CA certificates (set xmpp.ca_file or acs.ca_file)".to_string(),
+        other => other.to_string(),
+    })
 }
 
 fn connect(target: &Target) -> Result<TcpStream, String> {

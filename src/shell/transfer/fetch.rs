@@ -1,6 +1,7 @@
 //! HTTP(S) GET of a Download's file, streamed to storage (TR-069 Amd 6 A.3.2.8; 3.4.4
 //! authentication with the Username/Password of the RPC, Basic or Digest as challenged), and
-//! the HTTP client both directions share (ureq 3, rustls with ring, trust roots as for the
+//! the exchange both directions share (`crate::shell::http`: redirects followed up to 5
+//! times, one 401 challenge per URL answered; rustls with ring and trust roots as for the
 //! ACS: `acs.ca_file` or the system bundle; verification off only with `acs.insecure`).
 //!
 //! The body goes to `<part>` in fixed-size chunks (never the whole file in memory), is
@@ -13,7 +14,9 @@
 use super::queue::{fault, Transfer};
 use crate::proto::cr::digest;
 use crate::proto::fault::FaultCode;
+use crate::proto::http1;
 use crate::proto::rpc::FaultStruct;
+use crate::shell::http::{Body, HttpClient, HttpError, Response, TlsOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,28 +41,13 @@ pub struct Target {
     pub room: u64,
 }
 
-/// A ureq agent for `url`; TLS only for https.
-pub fn agent(settings: &HttpSettings, url: &str) -> Result<ureq::Agent, FaultStruct> {
-    let builder = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(5)
-        .timeout_global(Some(settings.timeout))
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .user_agent(concat!("cwmpd/", env!("CARGO_PKG_VERSION")));
-    let https = url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
-    #[cfg(feature = "tls")]
-    let builder = if https { builder.tls_config(tls::config(settings)?) } else { builder };
-    #[cfg(not(feature = "tls"))]
-    if https {
-        return Err(fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, "https needs a build with TLS"));
-    }
-    Ok(builder.build().into())
-}
+/// Redirects followed by one transfer (as the ACS session: TR-069 Amd 6 3.4.5).
+const MAX_REDIRECTS: usize = 5;
 
-/// The request-target of a URL (path and query), for the Digest `uri`.
-fn request_path(url: &str) -> String {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/").to_string()
+/// The client of one transfer.
+pub fn client(settings: &HttpSettings) -> HttpClient {
+    let tls = TlsOptions { ca_file: settings.ca_file.clone(), client_cert: None, insecure: settings.insecure };
+    HttpClient::new(settings.timeout, tls)
 }
 
 /// The Authorization answering the challenges of a 401 (Digest preferred), if any.
@@ -68,20 +56,66 @@ pub fn answer_challenge<'a>(
     user: &str,
     pass: &str,
     method: &str,
-    url: &str,
+    target: &str,
 ) -> Option<String> {
     let ch = www.flat_map(digest::parse_challenges).max_by_key(|c| c.is_digest())?;
     let cnonce = format!("{:016x}", crate::shell::entropy::random_u64());
-    Some(digest::authorization(&ch, user, pass, method, &request_path(url), b"", 1, &cnonce))
+    Some(digest::authorization(&ch, user, pass, method, target, b"", 1, &cnonce))
 }
 
-/// The `WWW-Authenticate` values of a response.
-pub fn challenges<B>(resp: &ureq::http::Response<B>) -> Vec<String> {
-    resp.headers()
-        .get_all("www-authenticate")
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect()
+/// What a transfer sends: nothing (GET) or a file of a known length (PUT).
+pub(super) enum Payload<'p> {
+    None,
+    File(&'p Path, u64),
+}
+
+/// Sends `method` for transfer `t`, following redirects and answering one challenge per URL
+/// with the RPC's credentials; `finish` reads the final response. A failure to reach the
+/// server is given to `contact`.
+pub(super) fn exchange<T>(
+    settings: &HttpSettings,
+    method: &str,
+    t: &Transfer,
+    payload: &Payload<'_>,
+    contact: impl Fn(HttpError) -> FaultStruct,
+    finish: impl FnOnce(Response<'_>) -> Result<T, FaultStruct>,
+) -> Result<T, FaultStruct> {
+    let mut client = client(settings);
+    let mut make = || match payload {
+        Payload::File(path, _) => std::fs::File::open(path).map(|f| Box::new(f) as Box<dyn Read>),
+        Payload::None => Ok(Box::new(std::io::empty()) as Box<dyn Read>),
+    };
+    let (mut url, mut auth, mut redirects) = (t.url.clone(), None::<String>, 0);
+    loop {
+        let target = http1::parse_url(&url)
+            .map_err(|_| fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, "not an http(s) URL"))?;
+        let fields: Vec<(&str, &[u8])> = auth.iter().map(|a| ("Authorization", a.as_bytes())).collect();
+        let body = match payload {
+            Payload::None => Body::None,
+            Payload::File(_, n) => Body::Sized(&mut make, *n),
+        };
+        let resp = client.send(method, &target, &fields, body).map_err(&contact)?;
+        let location = resp.field_values("location").next().map(|l| http1::resolve(&url, l));
+        match resp.status {
+            401 if auth.is_none() && !t.username.is_empty() => {
+                auth = answer_challenge(
+                    resp.field_values("www-authenticate"),
+                    &t.username,
+                    &t.password,
+                    method,
+                    &target.target,
+                );
+                if auth.is_none() {
+                    return finish(resp);
+                }
+            }
+            301 | 302 | 303 | 307 | 308 if location.is_some() && redirects < MAX_REDIRECTS => {
+                redirects += 1;
+                (url, auth) = (location.unwrap_or_default(), None);
+            }
+            _ => return finish(resp),
+        }
+    }
 }
 
 /// GETs the file of `t` into `target`. On error the partial file is gone.
@@ -97,23 +131,12 @@ pub fn download(settings: &HttpSettings, t: &Transfer, target: &Target) -> Resul
 }
 
 fn fetch_to(settings: &HttpSettings, t: &Transfer, target: &Target) -> Result<(), FaultStruct> {
-    let agent = agent(settings, &t.url)?;
-    let contact = |e: ureq::Error| fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, &format!("{e}"));
-    let mut resp = agent.get(&t.url).call().map_err(contact)?;
-    if resp.status().as_u16() == 401 && !t.username.is_empty() {
-        let www = challenges(&resp);
-        let auth = answer_challenge(www.iter().map(String::as_str), &t.username, &t.password, "GET", &t.url);
-        if let Some(auth) = auth {
-            resp = agent.get(&t.url).header("Authorization", auth).call().map_err(contact)?;
-        }
-    }
-    match resp.status().as_u16() {
-        200..=299 => {}
-        401 | 403 => return Err(fault(FaultCode::FILE_TRANSFER_SERVER_AUTHENTICATION_FAILURE, "")),
-        s => return Err(fault(FaultCode::FILE_TRANSFER_FAILURE_ACCESS, &format!("file server answered HTTP {s}"))),
-    }
-    let reader = resp.body_mut().with_config().limit(u64::MAX).reader();
-    stream(reader, t.file_size, target)?;
+    let contact = |e: HttpError| fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, &e.to_string());
+    exchange(settings, "GET", t, &Payload::None, contact, |resp| match resp.status {
+        200..=299 => stream(resp, t.file_size, target),
+        401 | 403 => Err(fault(FaultCode::FILE_TRANSFER_SERVER_AUTHENTICATION_FAILURE, "")),
+        s => Err(fault(FaultCode::FILE_TRANSFER_FAILURE_ACCESS, &format!("file server answered HTTP {s}"))),
+    })?;
     std::fs::rename(&target.part, &target.done).map_err(|e| store_fault(&e))
 }
 
@@ -163,24 +186,6 @@ pub(super) fn stream(mut body: impl Read, file_size: u32, target: &Target) -> Re
     file.sync_all().map_err(|e| store_fault(&e))
 }
 
-#[cfg(feature = "tls")]
-mod tls {
-    use super::{fault, FaultCode, FaultStruct, HttpSettings};
-    use crate::shell::acs_client::tls::{build, trust_roots};
-    use ureq::tls::TlsConfig;
-
-    /// The ACS client's TLS setup (same roots, rustls with ring), faults as TransferComplete
-    /// reports them.
-    pub(super) fn config(s: &HttpSettings) -> Result<TlsConfig, FaultStruct> {
-        let roots = trust_roots(s.ca_file.as_deref())
-            .map_err(|e| fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, &e.to_string()))?;
-        if roots.is_empty() && !s.insecure {
-            return Err(fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, "no CA certificates for https"));
-        }
-        Ok(build(&roots, None, s.insecure))
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -204,11 +209,9 @@ mod tests {
     }
 
     #[test]
-    fn digest_uri_is_the_request_target() {
-        assert_eq!(request_path("http://h:1/a/b?c=d"), "/a/b?c=d");
-        assert_eq!(request_path("http://h"), "/");
-        let auth = answer_challenge(["Basic realm=\"x\""].into_iter(), "u", "p", "GET", "http://h/f").unwrap();
+    fn challenges_are_answered_basic_or_digest() {
+        let auth = answer_challenge(["Basic realm=\"x\""].into_iter(), "u", "p", "GET", "/f").unwrap();
         assert_eq!(auth, "Basic dTpw");
-        assert!(answer_challenge([""].into_iter(), "u", "p", "GET", "http://h/f").is_none());
+        assert!(answer_challenge([""].into_iter(), "u", "p", "GET", "/f").is_none());
     }
 }

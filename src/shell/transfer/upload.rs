@@ -3,37 +3,27 @@
 //! challenged). Faults (A.5.1): no connection 9015, credentials refused 9012, anything else
 //! 9011. Passwords and Authorization values are never logged.
 
-use super::fetch::{agent, answer_challenge, challenges, HttpSettings};
+use super::fetch::{exchange, HttpSettings, Payload};
 use super::queue::{fault, Transfer};
 use crate::proto::fault::FaultCode;
 use crate::proto::rpc::FaultStruct;
+use crate::shell::http::HttpError;
 use std::path::Path;
-
-fn open(source: &Path) -> Result<std::fs::File, FaultStruct> {
-    std::fs::File::open(source)
-        .map_err(|e| fault(FaultCode::UPLOAD_FAILURE, &format!("cannot read {}: {e}", source.display())))
-}
 
 /// PUTs `source` to the URL of `t`.
 pub fn upload(settings: &HttpSettings, t: &Transfer, source: &Path) -> Result<(), FaultStruct> {
-    let agent = agent(settings, &t.url)?;
-    let contact = |e: ureq::Error| match e {
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound | ureq::Error::Io(_) | ureq::Error::Timeout(_) => {
-            fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, &format!("{e}"))
+    let length = std::fs::metadata(source)
+        .map_err(|e| fault(FaultCode::UPLOAD_FAILURE, &format!("cannot read {}: {e}", source.display())))?
+        .len();
+    let contact = |e: HttpError| match e {
+        HttpError::Connect(_) | HttpError::Io(_) | HttpError::Timeout => {
+            fault(FaultCode::FILE_TRANSFER_FAILURE_CONTACT, &e.to_string())
         }
-        other => fault(FaultCode::UPLOAD_FAILURE, &format!("{other}")),
+        other => fault(FaultCode::UPLOAD_FAILURE, &other.to_string()),
     };
-    let mut resp = agent.put(&t.url).send(open(source)?).map_err(contact)?;
-    if resp.status().as_u16() == 401 && !t.username.is_empty() {
-        let www = challenges(&resp);
-        let auth = answer_challenge(www.iter().map(String::as_str), &t.username, &t.password, "PUT", &t.url);
-        if let Some(auth) = auth {
-            resp = agent.put(&t.url).header("Authorization", auth).send(open(source)?).map_err(contact)?;
-        }
-    }
-    match resp.status().as_u16() {
+    exchange(settings, "PUT", t, &Payload::File(source, length), contact, |resp| match resp.status {
         200..=299 => Ok(()),
         401 | 403 => Err(fault(FaultCode::FILE_TRANSFER_SERVER_AUTHENTICATION_FAILURE, "")),
         s => Err(fault(FaultCode::UPLOAD_FAILURE, &format!("file server answered HTTP {s}"))),
-    }
+    })
 }
