@@ -337,3 +337,20 @@ fn transfers_follow_redirects_answer_challenges_and_read_every_framing() {
     );
     assert_eq!(seen[4].1.header("Content-Length"), Some("12"));
 }
+
+/// A head longer than the first receive buffer is read whole; one past 16 KiB is refused
+/// and the session's next request goes over a new connection.
+#[test]
+fn long_heads_are_read_and_oversized_ones_refused() {
+    let (url, seen) = server(Box::new(|n, _| match n {
+        0 => ok("<long/>", &format!("X-Pad: {}\r\n", "p".repeat(12 * 1024))),
+        1 => ok("<huge/>", &format!("X-Pad: {}\r\n", "p".repeat(20 * 1024))),
+        _ => ok("<after/>", ""),
+    }));
+    let mut s = AcsSession::new(&cfg(&url)).unwrap();
+    assert_eq!(s.post(Some(b"<a/>")).unwrap().body, b"<long/>");
+    assert!(matches!(s.post(Some(b"<b/>")), Err(HttpError::Io(_))));
+    assert_eq!(s.post(Some(b"<c/>")).unwrap().body, b"<after/>");
+    let conns: Vec<usize> = seen.lock().unwrap().iter().map(|s| s.0).collect();
+    assert_eq!(conns, [0, 0, 1]);
+}

@@ -40,24 +40,7 @@ fn auth_params(mut s: &str) -> Vec<(String, String)> {
         let key = s.get(..eq).unwrap_or("").trim().trim_start_matches(',').trim().to_ascii_lowercase();
         let rest = s.get(eq + 1..).unwrap_or("").trim_start();
         let (value, tail) = if let Some(q) = rest.strip_prefix('"') {
-            let mut v = String::new();
-            let mut chars = q.char_indices();
-            let mut end = q.len();
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' => {
-                        if let Some((_, n)) = chars.next() {
-                            v.push(n);
-                        }
-                    }
-                    '"' => {
-                        end = i + 1;
-                        break;
-                    }
-                    c => v.push(c),
-                }
-            }
-            (v, q.get(end..).unwrap_or(""))
+            quoted(q)
         } else {
             let end = rest.find(',').unwrap_or(rest.len());
             (rest.get(..end).unwrap_or("").trim().to_string(), rest.get(end..).unwrap_or(""))
@@ -69,6 +52,24 @@ fn auth_params(mut s: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The content of a quoted-string whose opening quote is gone (`\x` stands for `x`) and
+/// what follows its closing quote; runs without escapes are copied whole.
+fn quoted(mut q: &str) -> (String, &str) {
+    let mut v = String::with_capacity(q.len().min(256));
+    while let Some(i) = q.bytes().position(|b| b == b'"' || b == b'\\') {
+        v.push_str(q.get(..i).unwrap_or(""));
+        let after = q.get(i + 1..).unwrap_or("");
+        if q.as_bytes().get(i) == Some(&b'"') {
+            return (v, after);
+        }
+        let mut chars = after.chars();
+        v.extend(chars.next());
+        q = chars.as_str();
+    }
+    v.push_str(q);
+    (v, "")
 }
 
 /// Parses a `WWW-Authenticate` header value, which may hold several challenges.
@@ -390,6 +391,14 @@ impl DigestServer {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_strings_keep_commas_and_escapes() {
+        let p = auth_params(r#"a="x\"y, z", b=c, d="tail\\", e="open"#);
+        let want = [("a", "x\"y, z"), ("b", "c"), ("d", "tail\\"), ("e", "open")];
+        assert_eq!(p, want.map(|(k, v)| (k.to_string(), v.to_string())));
+        assert_eq!(quoted(r#"ab\"#), ("ab".to_string(), ""));
+    }
 
     #[test]
     fn rfc2617_example() {

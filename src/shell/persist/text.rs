@@ -12,17 +12,23 @@ use crate::proto::transfer::{record, TransferQueue};
 
 const MAGIC: &str = "cwmpd-state 1";
 
-/// Escapes `\`, tab, CR and LF so every field fits on one tab-separated line.
+/// Escapes `\`, tab, CR and LF so every field fits on one tab-separated line. Copies the
+/// runs between them whole: a push per character was most of what `to_text` cost a session
+/// (callgrind).
 fn esc(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
+    let mut rest = s;
+    while let Some(i) = rest.bytes().position(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        out.push_str(match rest.as_bytes().get(i) {
+            Some(b'\\') => "\\\\",
+            Some(b'\t') => "\\t",
+            Some(b'\n') => "\\n",
+            _ => "\\r",
+        });
+        // The byte found is ASCII: the next one starts a character.
+        rest = rest.get(i + 1..).unwrap_or("");
     }
+    out.push_str(rest);
 }
 
 fn unesc(s: &str, line: usize) -> Result<String, PersistError> {
@@ -56,7 +62,9 @@ fn record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
 
 /// The text of a state.
 pub fn to_text(s: &StateRef<'_>) -> String {
-    let mut out = format!("{MAGIC}\n");
+    let mut out = String::with_capacity(4096);
+    out.push_str(MAGIC);
+    out.push('\n');
     let (d, m) = (s.cpe, s.model);
     record(&mut out, &["parameter_key", &m.parameter_key]);
     if let Some(u) = &d.last_acs_url {
