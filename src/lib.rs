@@ -27,8 +27,10 @@
 //!   jobs. Also the session state machine, the SOAP codec [`proto::soap`], typed RPCs and
 //!   faults, parameter names, events, retry and schedules, connection-request decisions
 //!   [`proto::cr`] (HTTP and the Annex G UDP messages), the STUN codec [`proto::stun`], the
-//!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the ICMP, DNS, UDP Echo Plus and
-//!   HTTP codecs, the TR-143 measurement rules and the TR-471 UDP speed test (client and
+//!   Annex K XMPP client (`proto::xmpp`, feature `xmpp`), the HTTP/1.1 client messages
+//!   ([`proto::http1`]: URLs, request and response heads, chunked bodies, used by the ACS
+//!   session, transfers and the TR-143 tests), the ICMP, DNS, UDP Echo Plus and
+//!   HTTP test codecs, the TR-143 measurement rules and the TR-471 UDP speed test (client and
 //!   server state machines, `proto::diag::udpst*`) of the diagnostics [`proto::diag`], the DHCP
 //!   options of ACS discovery and Annex F [`proto::dhcp`], the FTP client (`proto::ftp`,
 //!   feature `ftp`), the ubus socket protocol (blob/blobmsg messages, [`proto::ubus`]), the
@@ -52,7 +54,9 @@
 //! IO:
 //! - [`shell`]: the daemon: one smol event loop around the brain (`shell::mod`), long-lived
 //!   worker threads for the session's POSTs, transfer jobs and diagnostics (`worker`); the
-//!   ACS client with HTTP compression (`acs_client`, `coding`), the connection-request
+//!   ACS client with HTTP compression (`acs_client`, `coding`) over cwmpd's own blocking
+//!   HTTP/1.1 client (`http`: one persistent connection, a deadline per exchange) and the
+//!   one rustls configuration of every TLS client (`tls`), the connection-request
 //!   listener (`listener`), the UDP connection-request/STUN port (`udp`), the control socket
 //!   (`control`, `local`), the state file (`persist`), the OS clock, randomness, the logger,
 //!   HTTP and FTP transfers and the apply supervisor (`transfer`), diagnostics runs
