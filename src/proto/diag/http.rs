@@ -1,9 +1,9 @@
 //! The HTTP/1.1 pieces of DownloadDiagnostics and UploadDiagnostics (TR-143 Issue 1 Amd 1
 //! sections 4.1 and 4.2; TR-181 Issue 2 Amd 19 `DownloadURL` / `UploadURL`: an HTTP URL,
 //! persistent connections, no pipelining, no authentication; RFC 9112 for the message
-//! syntax), sans-IO: the URL split into host, port and path, the GET and PUT request heads,
-//! and the response head parsed from the bytes received so far (status, Content-Length,
-//! chunked or not). Used by `crate::backend::diagnostics::http`.
+//! syntax), sans-IO: the URL split into host, port and path (`http` only), the GET and PUT
+//! request heads of a test. The response head and the chunk walker are the HTTP client's
+//! (`crate::proto::http1`), re-exported here. Used by `crate::backend::diagnostics::http`.
 
 use crate::proto::http1;
 pub use crate::proto::http1::{
