@@ -354,3 +354,44 @@ fn long_heads_are_read_and_oversized_ones_refused() {
     let conns: Vec<usize> = seen.lock().unwrap().iter().map(|s| s.0).collect();
     assert_eq!(conns, [0, 0, 1]);
 }
+
+/// The exchange's deadline covers the head and the body: an ACS that accepts and never
+/// answers, or sends a head and stalls inside the body, fails the POST with a timeout at
+/// about the configured time; a body whose chunk framing is broken fails it at once.
+#[test]
+fn a_silent_or_stalling_acs_times_out_and_bad_framing_fails() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/acs", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let replies: [&[u8]; 3] = [
+            b"",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ];
+        for (stream, reply) in listener.incoming().flatten().zip(replies) {
+            let mut r = BufReader::new(stream.try_clone().unwrap());
+            let _ = read_request(&mut r);
+            let mut w = stream;
+            w.write_all(reply).unwrap();
+            // Held open, silent, until the client gives up.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(4));
+                drop(w);
+            });
+        }
+    });
+    let mut c = cfg(&url);
+    c.timeout = Duration::from_millis(800);
+    for want_timeout in [true, true, false] {
+        let started = std::time::Instant::now();
+        let got = AcsSession::new(&c).unwrap().post(Some(b"<a/>"));
+        let took = started.elapsed();
+        if want_timeout {
+            assert!(matches!(got, Err(HttpError::Timeout)), "{got:?}");
+            assert!(took >= Duration::from_millis(700) && took < Duration::from_secs(3), "{took:?}");
+        } else {
+            assert!(matches!(got, Err(HttpError::Io(_))), "{got:?}");
+            assert!(took < Duration::from_millis(700), "{took:?}");
+        }
+    }
+}
