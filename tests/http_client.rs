@@ -72,6 +72,7 @@ fn cfg(url: &str) -> AcsClientConfig {
         timeout: Duration::from_secs(5),
         max_response_bytes: 64 * 1024,
         compression: None,
+        tls_cache: Default::default(),
     }
 }
 
@@ -210,7 +211,16 @@ fn https_verifies_the_acs_certificate() {
     mtls.client_cert = Some(dir.join("cli.pem"));
     mtls.client_key = Some(dir.join("cli.key"));
     let with = AcsSession::new(&mtls).unwrap().post(None);
+    // Sessions sharing the TLS cache (as the daemon's do) resume: no full handshake.
+    let resumed_before = tls_support::RESUMED.load(std::sync::atomic::Ordering::SeqCst);
+    let mut shared = cfg(&format!("https://127.0.0.1:{port}/"));
+    shared.ca_file = Some(dir.join("ca.pem"));
+    for _ in 0..3 {
+        AcsSession::new(&shared).unwrap().post(None).unwrap();
+    }
+    let resumed = tls_support::RESUMED.load(std::sync::atomic::Ordering::SeqCst) - resumed_before;
     let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(resumed, 2, "the second and third sessions resume the first's");
     assert!(with.is_ok(), "client certificate presented: {with:?}");
     assert!(without.is_err(), "no client certificate must fail: {without:?}");
     assert!(good.is_ok(), "right CA: {good:?}");

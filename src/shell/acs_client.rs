@@ -11,7 +11,7 @@
 use crate::proto::cr::digest::{self, Challenge};
 use crate::proto::http1::{self, Url};
 use crate::shell::coding::{self, Coding, CodingError};
-use crate::shell::http::{self, Body, HttpClient, TlsOptions};
+use crate::shell::http::{self, Body, HttpClient, TlsCache, TlsOptions};
 use core::fmt;
 use std::io::Read;
 use std::path::PathBuf;
@@ -31,6 +31,8 @@ pub struct AcsClientConfig {
     pub max_response_bytes: usize,
     /// The coding of what the CPE sends (ManagementServer.HTTPCompression); none: plain.
     pub compression: Option<Coding>,
+    /// The TLS configuration kept between sessions (roots parsed once, sessions resumed).
+    pub tls_cache: TlsCache,
 }
 
 /// An HTTP reply from the ACS.
@@ -120,6 +122,7 @@ impl AcsSession {
             ca_file: cfg.ca_file.clone(),
             client_cert: cfg.client_cert.clone().zip(cfg.client_key.clone()),
             insecure: cfg.insecure_skip_verify,
+            cache: cfg.tls_cache.clone(),
         };
         if target.tls && cfg.insecure_skip_verify {
             log::warn!("TLS certificate verification of the ACS is DISABLED by configuration");
@@ -366,6 +369,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             max_response_bytes: 1024,
             compression: None,
+            tls_cache: TlsCache::default(),
         };
         let text = format!("{:?}", AcsSession::new(&cfg).map_err(|e| e.to_string()));
         assert!(text.contains("acs.invalid") && !text.contains("s3cret"), "{text}");

@@ -172,6 +172,8 @@ pub struct Shell {
     dhcp: crate::backend::dhcp::DhcpStore,
     /// The DHCP options kept across restarts.
     dhcp_saved: dhcp::Saved,
+    /// The ACS's TLS configuration, kept from session to session (`http::TlsCache`).
+    acs_tls: http::TlsCache,
 }
 
 /// Runs the agent until SIGTERM. Errors are start-up failures (bad listener address,
@@ -314,6 +316,7 @@ impl Shell {
             pstats,
             dhcp,
             dhcp_saved,
+            acs_tls: http::TlsCache::default(),
         };
         shell.cpe.eu_started(boot);
         #[cfg(feature = "software-modules")]

@@ -67,6 +67,7 @@ impl Shell {
             timeout: std::time::Duration::from_secs(u64::from(acs.session_timeout.max(30))),
             max_response_bytes: MAX_RESPONSE_BYTES,
             compression: crate::shell::coding::Coding::from_parameter(&ms.http_compression),
+            tls_cache: self.acs_tls.clone(),
         }
     }
 

@@ -8,7 +8,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// Handshakes the servers of this process finished by resuming a session (RFC 8446 2.2).
+pub static RESUMED: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs `openssl ARGS` in `dir`; true when it succeeded.
 pub fn openssl(dir: &Path, args: &[&str]) -> bool {
@@ -84,6 +88,9 @@ pub fn server(dir: &Path, bind: &str, require_client_cert: bool, response: Vec<u
                         return;
                     }
                     head.push(byte[0]);
+                }
+                if tls.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed) {
+                    RESUMED.fetch_add(1, Ordering::SeqCst);
                 }
                 let _ = tls.write_all(&response);
                 let _ = tls.flush();

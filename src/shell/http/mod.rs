@@ -6,7 +6,8 @@
 //! same. A request that finds its reused connection closed by the server (nothing of the
 //! response received) goes once more over a new one. Every exchange has a deadline: connect,
 //! send, head and body together. TLS (rustls, `crate::shell::tls`) is set up on the first
-//! `https` connection only, so a plain-HTTP client never parses trust roots.
+//! `https` connection only, so a plain-HTTP client never parses trust roots; clients that
+//! share a [`TlsCache`] share the configuration, and with it TLS session resumption.
 
 mod conn;
 mod response;
@@ -53,6 +54,23 @@ pub struct TlsOptions {
     pub ca_file: Option<std::path::PathBuf>,
     pub client_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
     pub insecure: bool,
+    /// Where the configuration is kept; share one between clients to parse the roots once
+    /// and resume TLS sessions across them.
+    pub cache: TlsCache,
+}
+
+/// A TLS client configuration shared by the clients that clone it (`shell::tls::ConfigCache`;
+/// nothing in a build without TLS).
+#[derive(Clone, Default)]
+pub struct TlsCache {
+    #[cfg(feature = "tls")]
+    inner: std::sync::Arc<crate::shell::tls::ConfigCache>,
+}
+
+impl core::fmt::Debug for TlsCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("TlsCache")
+    }
 }
 
 /// A body made anew for every attempt (a request may go twice).
@@ -83,8 +101,6 @@ impl core::fmt::Debug for Body<'_, '_> {
 /// An HTTP/1.1 client with one persistent connection.
 pub struct HttpClient {
     tls: TlsOptions,
-    #[cfg(feature = "tls")]
-    tls_config: Option<std::sync::Arc<rustls::ClientConfig>>,
     timeout: Duration,
     conn: Option<Connection>,
 }
@@ -106,13 +122,7 @@ enum Failure {
 impl HttpClient {
     /// A client whose every exchange must end within `timeout`.
     pub fn new(timeout: Duration, tls: TlsOptions) -> HttpClient {
-        HttpClient {
-            tls,
-            #[cfg(feature = "tls")]
-            tls_config: None,
-            timeout,
-            conn: None,
-        }
+        HttpClient { tls, timeout, conn: None }
     }
 
     /// Sends one request and reads the response head (1xx interim responses skipped). The
@@ -161,20 +171,13 @@ impl HttpClient {
     #[cfg(feature = "tls")]
     fn tls_stream(&mut self, url: &Url, tcp: TcpStream) -> Result<Stream, HttpError> {
         use crate::shell::tls;
-        let config = match &self.tls_config {
-            Some(c) => c.clone(),
-            None => {
-                let o = &self.tls;
-                let settings = tls::TlsSettings {
-                    ca_file: o.ca_file.as_deref(),
-                    client_cert: o.client_cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
-                    insecure: o.insecure,
-                };
-                let config = tls::client_config(&settings).map_err(|e| HttpError::Tls(e.to_string()))?;
-                self.tls_config = Some(config.clone());
-                config
-            }
+        let o = &self.tls;
+        let settings = tls::TlsSettings {
+            ca_file: o.ca_file.as_deref(),
+            client_cert: o.client_cert.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+            insecure: o.insecure,
         };
+        let config = o.cache.inner.get(&settings).map_err(|e| HttpError::Tls(e.to_string()))?;
         let name = tls::server_name(&url.host).map_err(HttpError::Tls)?;
         let conn = rustls::ClientConnection::new(config, name).map_err(|e| HttpError::Tls(e.to_string()))?;
         Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))

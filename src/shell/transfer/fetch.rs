@@ -46,7 +46,12 @@ const MAX_REDIRECTS: usize = 5;
 
 /// The client of one transfer.
 pub fn client(settings: &HttpSettings) -> HttpClient {
-    let tls = TlsOptions { ca_file: settings.ca_file.clone(), client_cert: None, insecure: settings.insecure };
+    let tls = TlsOptions {
+        ca_file: settings.ca_file.clone(),
+        client_cert: None,
+        insecure: settings.insecure,
+        cache: Default::default(),
+    };
     HttpClient::new(settings.timeout, tls)
 }
 
