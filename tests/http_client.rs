@@ -405,3 +405,25 @@ fn a_silent_or_stalling_acs_times_out_and_bad_framing_fails() {
         }
     }
 }
+
+/// A server that accepts and never answers the TLS handshake: the POST times out at the
+/// exchange's deadline (the handshake's reads run inside the first write).
+#[cfg(feature = "tls")]
+#[test]
+fn a_silent_tls_handshake_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://127.0.0.1:{}/acs", listener.local_addr().unwrap().port());
+    std::thread::spawn(move || {
+        if let Some(Ok(stream)) = listener.incoming().next() {
+            std::thread::sleep(Duration::from_secs(4));
+            drop(stream);
+        }
+    });
+    let mut c = cfg(&url);
+    c.timeout = Duration::from_millis(800);
+    c.insecure_skip_verify = true;
+    let started = std::time::Instant::now();
+    let got = AcsSession::new(&c).unwrap().post(None);
+    assert!(matches!(got, Err(HttpError::Timeout)), "{got:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}

@@ -118,17 +118,18 @@ const FIRST_INPUT_BYTES: usize = INPUT_BYTES / 4;
 /// Bytes read from the socket at a time.
 pub(super) const READ_CHUNK: usize = 16 * 1024;
 
-/// Sets the socket's read or write timeout to what is left before `deadline`.
+/// Sets the socket's read timeout (and for a write, its write timeout) to what is left
+/// before `deadline`.
 pub(super) fn timed(tcp: &TcpStream, deadline: Instant, read: bool) -> io::Result<()> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
         return Err(io::ErrorKind::TimedOut.into());
     }
-    if read {
-        tcp.set_read_timeout(Some(left))
-    } else {
-        tcp.set_write_timeout(Some(left))
+    if !read {
+        // A TLS write may read too: the handshake runs inside the first one.
+        tcp.set_write_timeout(Some(left))?;
     }
+    tcp.set_read_timeout(Some(left))
 }
 
 /// The longest wait for one address to accept (the next address is tried after it).
