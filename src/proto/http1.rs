@@ -135,8 +135,21 @@ pub fn valid_value(v: &[u8]) -> bool {
 /// body's length field and the blank line. A field whose value [`valid_value`] refuses is
 /// left out.
 pub fn request_head(out: &mut Vec<u8>, method: &str, url: &Url, fields: &[(&str, &[u8])], body: BodyLength) {
-    for part in [method, " ", &url.target, " HTTP/1.1\r\nHost: ", &url.authority()] {
+    out.reserve(160 + fields.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>());
+    for part in [method, " ", &url.target, " HTTP/1.1\r\nHost: "] {
         out.extend_from_slice(part.as_bytes());
+    }
+    let v6 = url.host.contains(':');
+    if v6 {
+        out.push(b'[');
+    }
+    out.extend_from_slice(url.host.as_bytes());
+    if v6 {
+        out.push(b']');
+    }
+    if url.port != if url.tls { 443 } else { 80 } {
+        out.push(b':');
+        decimal(out, u64::from(url.port));
     }
     out.extend_from_slice(concat!("\r\nUser-Agent: cwmpd/", env!("CARGO_PKG_VERSION"), "\r\n").as_bytes());
     for (name, value) in fields.iter().filter(|(_, v)| valid_value(v)) {
@@ -146,10 +159,32 @@ pub fn request_head(out: &mut Vec<u8>, method: &str, url: &Url, fields: &[(&str,
     }
     match body {
         BodyLength::None => {}
-        BodyLength::Length(n) => out.extend_from_slice(format!("Content-Length: {n}\r\n").as_bytes()),
+        BodyLength::Length(n) => {
+            out.extend_from_slice(b"Content-Length: ");
+            decimal(out, n);
+            out.extend_from_slice(b"\r\n");
+        }
         BodyLength::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `n` in decimal.
+fn decimal(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
 /// How the body of a response is delimited (RFC 9112 6.3).
@@ -187,7 +222,7 @@ pub const MAX_HEAD: usize = 16 * 1024;
 /// Parses the response head at the start of `buf`: `Ok(None)` while the blank line ending
 /// it has not arrived. 1xx interim responses are the caller's to skip ([`Head::interim`]).
 pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, HeadError> {
-    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+    let Some(end) = head_end(buf) else {
         return if buf.len() > MAX_HEAD { Err(HeadError::TooLong) } else { Ok(None) };
     };
     if end > MAX_HEAD {
@@ -195,7 +230,11 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, HeadError> {
     }
     let text = std::str::from_utf8(buf.get(..end).unwrap_or(&[])).map_err(|_| HeadError::Malformed)?;
     let mut lines = text.split("\r\n");
-    let (minor, status) = status_line(lines.next().unwrap_or(""))?;
+    let first = lines.next().unwrap_or("");
+    if !valid_value(first.as_bytes()) {
+        return Err(HeadError::Malformed);
+    }
+    let (minor, status) = status_line(first)?;
     let (mut length, mut chunked) = (None::<u64>, false);
     let (mut close, mut keep_alive) = (false, false);
     for line in lines {
@@ -225,6 +264,22 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, HeadError> {
     };
     let close = close || (minor == 0 && !keep_alive) || framing == Framing::Close;
     Ok(Some(Head { status, framing, length: end + 4, close }))
+}
+
+/// Where the blank line ending a head starts (`\r\n\r\n`). A byte that is neither CR nor
+/// LF cannot be inside the four, so the search steps over four bytes at a time past one.
+fn head_end(buf: &[u8]) -> Option<usize> {
+    let mut last = 3;
+    while let Some(&b) = buf.get(last) {
+        if b != b'\n' && b != b'\r' {
+            last += 4;
+        } else if b == b'\n' && buf.get(last - 3..last) == Some(b"\r\n\r") {
+            return Some(last - 3);
+        } else {
+            last += 1;
+        }
+    }
+    None
 }
 
 fn has_token(list: &str, token: &str) -> bool {

@@ -50,6 +50,31 @@ fn request_heads() {
 }
 
 #[test]
+fn head_ends_are_found_wherever_they_fall() {
+    for pad in 0..9 {
+        let mut buf = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\nbody", "y".repeat(pad)).into_bytes();
+        let end = buf.len() - 8;
+        assert_eq!(parse_head(&buf).unwrap().unwrap().length, end + 4, "pad {pad}");
+        buf.truncate(end + 3);
+        assert_eq!(parse_head(&buf), Ok(None), "pad {pad}: no blank line yet");
+    }
+    assert_eq!(parse_head(b"\r\n\r\n"), Err(HeadError::Malformed));
+    assert_eq!(parse_head(b"HTTP/1.1 200 OK\n\r\n\r\n").map(|h| h.map(|h| h.length)), Err(HeadError::Malformed));
+}
+
+#[test]
+fn request_lengths_and_ports_in_decimal() {
+    let mut out = Vec::new();
+    let u = parse_url("http://h:65535/").unwrap();
+    request_head(&mut out, "PUT", &u, &[], BodyLength::Length(18_446_744_073_709_551_615));
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("Host: h:65535\r\n") && text.contains("Content-Length: 18446744073709551615\r\n"), "{text}");
+    let mut out = Vec::new();
+    request_head(&mut out, "POST", &parse_url("http://h/").unwrap(), &[], BodyLength::Length(0));
+    assert!(String::from_utf8(out).unwrap().contains("Content-Length: 0\r\n"));
+}
+
+#[test]
 fn heads() {
     let buf = b"HTTP/1.1 200 OK\r\nContent-Length: 42\r\nX: y\r\n\r\nbody";
     let h = parse_head(buf).unwrap().unwrap();
