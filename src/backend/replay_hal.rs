@@ -56,14 +56,22 @@ impl ReplayTree {
     /// The entry of `param` at `at`, built in the scratch buffer (no allocation).
     fn lookup(&self, at: &Location, param: &str) -> Option<&Entry> {
         let mut s = self.scratch.try_borrow_mut().ok()?;
-        if s.object != at.object || s.keys.as_slice() != at.keys {
+        let same_keys = s.keys.len() == at.keys.len()
+            && s.keys.iter().zip(at.keys).all(|(a, b)| super::replay_index::same(a.as_bytes(), b.as_bytes()));
+        if !(same_keys && super::replay_index::same(s.object.as_bytes(), at.object.as_bytes())) {
             at.object.clone_into(&mut s.object);
             at.keys.clone_into(&mut s.keys);
             s.name.clear();
             concrete_into(&mut s.name, at);
             s.prefix_hash = super::replay_index::WordHash::default().with(s.name.as_bytes());
         }
-        self.position_in(s.prefix_hash, &s.name, param).and_then(|i| self.entries_at(i))
+        let next = self.entries_at(s.next).filter(|e| super::replay_index::is(&e.name, &s.name, param));
+        let i = match next {
+            Some(_) => s.next,
+            None => self.position_in(s.prefix_hash, &s.name, param)?,
+        };
+        s.next = i.saturating_add(1);
+        self.entries_at(i)
     }
 
     fn next_key(&self, table: &str) -> String {
