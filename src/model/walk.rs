@@ -91,21 +91,45 @@ impl Model {
     }
 
     pub(super) fn child(&self, parent: &Place, child: usize, row: Option<(u32, String)>) -> Place {
+        let mut place = Place::default();
+        self.child_into(parent, child, row.as_ref().map(|(n, k)| (*n, k.as_str())), &mut place);
+        place
+    }
+
+    /// [`Model::child`] written into `out`, whose buffers are reused (a walk recycles the
+    /// places of the frames it leaves: no allocation per object once it is under way).
+    pub(super) fn child_into(&self, parent: &Place, child: usize, row: Option<(u32, &str)>, out: &mut Place) {
         let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
         let child_path = self.tree.object(child).map(|o| o.path.as_ref()).unwrap_or("");
         let leaf = leaf(child_path, parent_path);
-        // Sized once for the row number too; the parent's name is not cloned to be replaced.
-        let mut name = String::with_capacity(parent.name.len() + leaf.len() + 12);
-        name.push_str(&parent.name);
-        name.push_str(leaf);
-        let (mut keys, mut numbers) = (parent.keys.clone(), parent.numbers.clone());
-        if let Some((n, k)) = row {
-            push_number(&mut name, n);
-            name.push('.');
-            keys.push(k);
-            numbers.push(n);
+        out.obj = child;
+        // Sized once for the row number too.
+        out.name.clear();
+        out.name.reserve(parent.name.len() + leaf.len() + 12);
+        out.name.push_str(&parent.name);
+        out.name.push_str(leaf);
+        out.numbers.clone_from(&parent.numbers);
+        let keys = parent.keys.iter().map(String::as_str).chain(row.map(|(_, k)| k));
+        out.keys.truncate(parent.keys.len() + usize::from(row.is_some()));
+        for (i, k) in keys.enumerate() {
+            match out.keys.get_mut(i) {
+                Some(kept) => k.clone_into(kept),
+                None => out.keys.push(k.to_owned()),
+            }
         }
-        Place { obj: child, name, keys, numbers }
+        if let Some((n, _)) = row {
+            push_number(&mut out.name, n);
+            out.name.push('.');
+            out.numbers.push(n);
+        }
+    }
+
+    /// The place `other` copied into `out`, whose buffers are reused.
+    pub(super) fn copy_place(out: &mut Place, other: &Place) {
+        out.obj = other.obj;
+        out.name.clone_from(&other.name);
+        out.keys.clone_from(&other.keys);
+        out.numbers.clone_from(&other.numbers);
     }
 
     /// The value of `spec` at `place` and the backend it came from (`None`: computed by the
