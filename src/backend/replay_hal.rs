@@ -28,8 +28,11 @@ fn concrete(at: &Location) -> String {
 fn concrete_into(out: &mut String, at: &Location) {
     let mut keys = at.keys.iter();
     let mut rest = at.object;
-    // `{` only ever starts `{i}` in a schema path; a one-byte search is a memchr.
-    while let Some(pos) = rest.find('{').filter(|&p| rest.get(p..).is_some_and(|r| r.starts_with("{i}"))) {
+    // `{` only ever starts `{i}` in a schema path. A plain byte loop: paths are short, and
+    // a `str::find` sets up a searcher and calls memchr for each of them.
+    while let Some(pos) =
+        rest.bytes().position(|b| b == b'{').filter(|&p| rest.get(p..).is_some_and(|r| r.starts_with("{i}")))
+    {
         out.push_str(rest.get(..pos).unwrap_or(""));
         out.push_str(keys.next().map(String::as_str).unwrap_or("{i}"));
         rest = rest.get(pos + 3..).unwrap_or("");
@@ -57,8 +60,8 @@ impl ReplayTree {
     fn lookup(&self, at: &Location, param: &str) -> Option<&Entry> {
         let mut s = self.scratch.try_borrow_mut().ok()?;
         let same_keys = s.keys.len() == at.keys.len()
-            && s.keys.iter().zip(at.keys).all(|(a, b)| super::replay_index::same(a.as_bytes(), b.as_bytes()));
-        if !(same_keys && super::replay_index::same(s.object.as_bytes(), at.object.as_bytes())) {
+            && s.keys.iter().zip(at.keys).all(|(a, b)| crate::proto::path::same(a.as_bytes(), b.as_bytes()));
+        if !(same_keys && crate::proto::path::same(s.object.as_bytes(), at.object.as_bytes())) {
             at.object.clone_into(&mut s.object);
             at.keys.clone_into(&mut s.keys);
             s.name.clear();

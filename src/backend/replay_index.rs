@@ -63,6 +63,8 @@ pub fn hash_name(name: &str) -> u64 {
     hash(WordHash::default().with(prefix.as_bytes()), param)
 }
 
+use crate::proto::path::same;
+
 /// Whether `name` is `prefix` followed by `param`.
 pub fn is(name: &str, prefix: &str, param: &str) -> bool {
     let name = name.as_bytes();
@@ -70,23 +72,6 @@ pub fn is(name: &str, prefix: &str, param: &str) -> bool {
         && name
             .split_at_checked(prefix.len())
             .is_some_and(|(a, b)| same(a, prefix.as_bytes()) && same(b, param.as_bytes()))
-}
-
-/// Whether `a` and `b` are the same bytes: eight at a step, inline (names are short, and a
-/// call to `memcmp` costs more than comparing them).
-pub fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (p, q) in (&mut x).zip(&mut y) {
-        if let (Ok(p), Ok(q)) = (<&[u8; 8]>::try_from(p), <&[u8; 8]>::try_from(q)) {
-            if u64::from_ne_bytes(*p) != u64::from_ne_bytes(*q) {
-                return false;
-            }
-        }
-    }
-    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
 }
 
 const EMPTY: u32 = u32::MAX;

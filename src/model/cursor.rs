@@ -23,6 +23,9 @@ enum Frame {
     Params { place: Place, params: Vec<usize>, next: usize },
 }
 
+/// Places kept for reuse, at most: deeper than any tree.
+const SPARE: usize = 32;
+
 /// What the last step produced, referring to the top frame.
 enum Emit {
     Object,
@@ -125,8 +128,10 @@ impl<'m> Cursor<'m> {
                 | Frame::Param { place, .. }
                 | Frame::Params { place, .. }
                 | Frame::Rows { parent: place, .. },
-            ) => self.spare.push(place),
-            None => {}
+                // No more than a tree is deep: a walk of places named one by one (each its own
+                // frame, none entered) reuses none.
+            ) if self.spare.len() < SPARE => self.spare.push(place),
+            _ => {}
         }
         Emit::Nothing
     }

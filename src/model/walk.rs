@@ -46,6 +46,34 @@ pub(super) enum Target {
     Params(Place, Vec<usize>),
 }
 
+/// The places from a root down to the object of the last name resolved, the places left
+/// (kept for their buffers) and the table name being looked up (see [`Model::descend`]).
+#[derive(Debug, Default)]
+pub(super) struct Chain {
+    places: Vec<Place>,
+    /// For each place, the target (index in the request's list) that takes it when the
+    /// chain leaves it: a `Target::Params` holds an empty place until then.
+    owners: Vec<Option<usize>>,
+    spare: Vec<Place>,
+    table: String,
+}
+
+impl Chain {
+    /// Leaves the top place: to the target that named it, else kept for its buffers.
+    fn leave(&mut self, targets: &mut [Target]) {
+        let Some(place) = self.places.pop() else { return };
+        match self.owners.pop().flatten().and_then(|t| targets.get_mut(t)) {
+            Some(Target::Params(held, _)) => *held = place,
+            _ => self.spare.push(place),
+        }
+    }
+
+    fn enter(&mut self, place: Place) {
+        self.places.push(place);
+        self.owners.push(None);
+    }
+}
+
 /// The rows of each table listed while resolving one request, by concrete table name.
 pub(super) type RowCache = std::collections::HashMap<String, Vec<(u32, String)>>;
 
@@ -83,10 +111,17 @@ impl Model {
             }
         };
         let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
-        let table = format!("{}{}", parent.name, leaf(&spec.path, parent_path));
+        let leaf = leaf(&spec.path, parent_path);
+        // Built by hand: `format!` costs more than the rest of a small table.
+        let mut table = String::with_capacity(parent.name.len() + leaf.len());
+        table.push_str(&parent.name);
+        table.push_str(leaf);
         let numbers = self.instances.borrow_mut().numbers(&table, &keys, |k| k.parse().ok());
         let mut rows: Vec<(u32, String)> = numbers.into_iter().zip(keys).collect();
-        rows.sort_by_key(|r| r.0);
+        // Usually listed in order already (a dump's, a backend's own).
+        if !rows.is_sorted_by_key(|r| r.0) {
+            rows.sort_by_key(|r| r.0);
+        }
         rows
     }
 
@@ -257,7 +292,7 @@ impl Model {
         // The places from a root down to the object of the last parameter name: an ACS
         // naming every leaf names them in tree order, so the next object is below one of
         // them (the walk alongside the tree: no name parsed, no place looked up by name).
-        let mut chain: Vec<Place> = Vec::new();
+        let mut chain = Chain::default();
         let mut out = Vec::with_capacity(names.len());
         let mut hint = 0;
         for n in names {
@@ -265,7 +300,14 @@ impl Model {
             // The same object as the name before (the common case): its text equals a place
             // already resolved and the rest a parameter's schema name, so it is a valid
             // name without a parse, and needs no lookup at all.
-            if let (Some(Target::Params(at, list)), true) = (out.last_mut(), name.len() <= path::MAX_NAME) {
+            let last = out.len().checked_sub(1);
+            if let (Some(Target::Params(held, list)), true) = (out.last_mut(), name.len() <= path::MAX_NAME) {
+                // The target's place is still the chain's top (it takes it when the chain
+                // leaves it), or its own.
+                let at = match chain.owners.last() {
+                    Some(owner) if *owner == last => chain.places.last().unwrap_or(held),
+                    _ => held,
+                };
                 // A schema parameter name holds no dot: equal to one, the rest is one segment.
                 let param = name.strip_prefix(at.name.as_str());
                 if let Some(i) = param.and_then(|p| self.param_index(at, p, &mut hint)) {
@@ -275,20 +317,31 @@ impl Model {
             }
             // Tried first: a name it resolves has only schema names and instance numbers
             // (no `*`, no `[alias]`), so the others are asked about only when it fails.
-            let split = name.rfind('.').filter(|&i| i + 1 < name.len() && name.len() <= path::MAX_NAME);
+            // A byte search (`str::rfind` sets up a searcher for each name).
+            let split =
+                name.bytes().rposition(|b| b == b'.').filter(|&i| i + 1 < name.len() && name.len() <= path::MAX_NAME);
             let found = split.and_then(|i| {
                 let (object, param) = (name.get(..=i)?, name.get(i + 1..)?);
-                let place = self.descend(object, &mut chain, &mut rows)?;
-                Some((place, self.param_index(place, param, &mut hint)?))
+                let place = self.descend(object, &mut chain, &mut rows, &mut out)?;
+                Some((place.obj, self.param_index(place, param, &mut hint)?))
             });
             match found {
                 // Consecutive names of one object share its place (no copy per name).
-                Some((p, i)) => {
+                Some((obj, i)) => {
                     // Room for all of the object's parameters: a list that regrows costs more
                     // than the few bytes it would save.
-                    let mut list = Vec::with_capacity(self.tree.object(p.obj).map_or(16, |o| o.params.len()));
+                    let mut list = Vec::with_capacity(self.tree.object(obj).map_or(16, |o| o.params.len()));
                     list.push(i);
-                    out.push(Target::Params(p.clone(), list));
+                    // The place moves to the target when the chain leaves it (no copy),
+                    // unless an earlier target already takes it.
+                    let place = match chain.owners.last_mut() {
+                        Some(owner @ None) => {
+                            *owner = Some(out.len());
+                            Place::default()
+                        }
+                        _ => chain.places.last().cloned().unwrap_or_default(),
+                    };
+                    out.push(Target::Params(place, list));
                 }
                 None if n.is_addressed() => {
                     let parsed = n.path().map_err(|_| no_name())?;
@@ -299,6 +352,9 @@ impl Model {
                 None => out.push(self.resolve_parsed(name, n.path(), &mut rows)?),
             }
         }
+        while !chain.places.is_empty() {
+            chain.leave(&mut out);
+        }
         Ok(out)
     }
 
@@ -307,11 +363,18 @@ impl Model {
     /// afterwards. Each segment is matched against the schema's names and the table's
     /// instance numbers, so a text that resolves is a valid name. `None`: not plainly an
     /// object of the tree (the caller resolves the name in full for the exact fault).
-    fn descend<'c>(&self, object: &str, chain: &'c mut Vec<Place>, rows: &mut RowCache) -> Option<&'c Place> {
-        while chain.last().is_some_and(|top| !object.starts_with(top.name.as_str())) {
-            chain.pop();
+    /// Places left are kept in `chain` for their buffers.
+    fn descend<'c>(
+        &self,
+        object: &str,
+        chain: &'c mut Chain,
+        rows: &mut RowCache,
+        targets: &mut [Target],
+    ) -> Option<&'c Place> {
+        while chain.places.last().is_some_and(|top| !object.starts_with(top.name.as_str())) {
+            chain.leave(targets);
         }
-        if chain.is_empty() {
+        if chain.places.is_empty() {
             let root_path = object.get(..=object.find('.')?)?;
             let root = self
                 .tree
@@ -319,39 +382,41 @@ impl Model {
                 .iter()
                 .copied()
                 .find(|r| self.tree.object(*r).is_some_and(|o| o.path.as_ref() == root_path))?;
-            chain.push(Place { obj: root, name: root_path.to_string(), ..Place::default() });
+            chain.enter(Place { obj: root, name: root_path.to_string(), ..Place::default() });
         }
         loop {
-            let top = chain.last()?;
+            let Chain { places, spare, table, .. } = &mut *chain;
+            let top = places.last()?;
             let rest = object.get(top.name.len()..)?;
             if rest.is_empty() {
                 break;
             }
-            let (segment, after) = rest.split_once('.')?;
+            let (segment, after) = split_dot(rest)?;
             let child = self.child_named(top.obj, segment)?;
-            let next = if self.tree.object(child).is_some_and(|o| o.multi) {
-                let number = after.split_once('.').map(|(n, _)| n)?;
+            let mut next = spare.pop().unwrap_or_default();
+            if self.tree.object(child).is_some_and(|o| o.multi) {
+                let number = split_dot(after).map(|(n, _)| n)?;
                 let n = match path::parse_instance(number)? {
                     Segment::Instance(n) => n,
                     _ => return None,
                 };
-                // The table's name, built by hand: `format!` costs about 900 instructions.
-                let mut table = String::with_capacity(top.name.len() + segment.len() + 1);
+                // The table's name, built by hand in a kept buffer: `format!` costs about
+                // 900 instructions, and a table already listed needs no key of its own.
+                table.clear();
                 table.push_str(&top.name);
                 table.push_str(segment);
                 table.push('.');
-                let listed = match rows.entry(table) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => e.insert(self.rows(child, top)),
-                };
-                let found = listed.iter().find(|(m, _)| *m == n).cloned()?;
-                self.child(top, child, Some(found))
+                if !rows.contains_key(table.as_str()) {
+                    rows.insert(table.clone(), self.rows(child, top));
+                }
+                let (n, key) = rows.get(table.as_str())?.iter().find(|(m, _)| *m == n)?;
+                self.child_into(top, child, Some((*n, key)), &mut next);
             } else {
-                self.child(top, child, None)
-            };
-            chain.push(next);
+                self.child_into(top, child, None, &mut next);
+            }
+            chain.enter(next);
         }
-        chain.last()
+        chain.places.last()
     }
 
     /// The index of parameter `name` of the object at `place`. `hint` is where the last
@@ -453,6 +518,10 @@ impl Model {
         let mut single = None;
         for &c in self.tree.children(obj).iter().filter(|c| self.tree.is_present(**c)) {
             let rest = self.tree.object(c).and_then(|o| o.path.get(parent_len..)).unwrap_or("");
+            // Only `leaf.` and `leaf.{i}.` can match: most children fail on their length.
+            if rest.len() != leaf.len() + 1 && rest.len() != leaf.len() + 5 {
+                continue;
+            }
             match rest.strip_prefix(leaf) {
                 Some(".{i}.") => return Some(c),
                 Some(".") => single = Some(c),
@@ -470,6 +539,12 @@ impl Model {
             visit(item);
         }
     }
+}
+
+/// `text` split at its first dot (which neither part holds), by a byte search.
+fn split_dot(text: &str) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == b'.')?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 /// Appends `n` in decimal to `out` (no formatter, no temporary string).

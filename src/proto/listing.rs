@@ -93,6 +93,11 @@ impl Listing {
         self.entries.is_empty()
     }
 
+    /// Bytes of names and values held.
+    pub fn text_len(&self) -> usize {
+        self.chunks.iter().map(String::len).sum()
+    }
+
     /// Appends an entry whose name is `name[0]` followed by `name[1]` and whose value is
     /// `value` (empty for a name).
     fn push(&mut self, name: [&str; 2], value: &str, value_type: ValueType, writable: bool) -> Result<(), TooLarge> {

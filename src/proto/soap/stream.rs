@@ -165,8 +165,10 @@ impl<L: AsRef<Listing>> ListBody<L> {
             }
             1 => {
                 let listing = self.listing.as_ref();
-                // Sized once: a chunk and the slack for the entry that crosses its end.
-                self.fill.room(CHUNK + 4 * 1024);
+                // Sized once: a chunk and the slack for the entry that crosses its end, or
+                // what a small answer needs.
+                let small = listing.text_len().saturating_add(listing.len().saturating_mul(MARKUP));
+                self.fill.room(small.min(CHUNK + 4 * 1024));
                 while self.fill.len < CHUNK {
                     let Some(e) = listing.read(&mut self.at) else {
                         self.stage = 2;
