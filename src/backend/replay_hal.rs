@@ -28,10 +28,10 @@ fn concrete(at: &Location) -> String {
 fn concrete_into(out: &mut String, at: &Location) {
     let mut keys = at.keys.iter();
     let mut rest = at.object;
-    // `{` only ever starts `{i}` in a schema path. A plain byte loop: paths are short, and
-    // a `str::find` sets up a searcher and calls memchr for each of them.
-    while let Some(pos) =
-        rest.bytes().position(|b| b == b'{').filter(|&p| rest.get(p..).is_some_and(|r| r.starts_with("{i}")))
+    // `{` only ever starts `{i}` in a schema path. A word-at-a-time search: a `str::find`
+    // sets up a searcher and calls memchr for each of these short paths.
+    while let Some(pos) = crate::proto::path::find_byte(rest.as_bytes(), b'{')
+        .filter(|&p| rest.get(p..).is_some_and(|r| r.starts_with("{i}")))
     {
         out.push_str(rest.get(..pos).unwrap_or(""));
         out.push_str(keys.next().map(String::as_str).unwrap_or("{i}"));

@@ -309,7 +309,7 @@ impl Model {
                     _ => held,
                 };
                 // A schema parameter name holds no dot: equal to one, the rest is one segment.
-                let param = name.strip_prefix(at.name.as_str());
+                let param = path::strip(name, &at.name);
                 if let Some(i) = param.and_then(|p| self.param_index(at, p, &mut hint)) {
                     list.push(i);
                     continue;
@@ -371,7 +371,7 @@ impl Model {
         rows: &mut RowCache,
         targets: &mut [Target],
     ) -> Option<&'c Place> {
-        while chain.places.last().is_some_and(|top| !object.starts_with(top.name.as_str())) {
+        while chain.places.last().is_some_and(|top| path::strip(object, &top.name).is_none()) {
             chain.leave(targets);
         }
         if chain.places.is_empty() {
@@ -428,9 +428,9 @@ impl Model {
         let (tail, head) = (params.get(start..)?, params.get(..start)?);
         let found = tail
             .iter()
-            .position(|p| p.name.as_ref() == name)
+            .position(|p| path::same(p.name.as_bytes(), name.as_bytes()))
             .map(|i| i + start)
-            .or_else(|| head.iter().position(|p| p.name.as_ref() == name))?;
+            .or_else(|| head.iter().position(|p| path::same(p.name.as_bytes(), name.as_bytes())))?;
         *hint = found + 1;
         Some(found)
     }
@@ -543,7 +543,7 @@ impl Model {
 
 /// `text` split at its first dot (which neither part holds), by a byte search.
 fn split_dot(text: &str) -> Option<(&str, &str)> {
-    let at = text.bytes().position(|b| b == b'.')?;
+    let at = path::find_byte(text.as_bytes(), b'.')?;
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
