@@ -57,7 +57,20 @@ impl<'m> Cursor<'m> {
     }
 
     pub(super) fn over(model: &'m Model, targets: Vec<Target>, params_only: bool) -> Cursor<'m> {
-        // "" is every root, one after the other.
+        // "" is every root, one after the other; without one, the targets as they are (an
+        // ACS naming every leaf sends thousands).
+        if !targets.iter().any(|t| matches!(t, Target::Root)) {
+            return Cursor {
+                model,
+                targets: targets.into_iter(),
+                stack: Vec::new(),
+                params_only,
+                pending: None,
+                depth_limit: None,
+                missing: false,
+                spare: Vec::new(),
+            };
+        }
         let mut expanded = Vec::with_capacity(targets.len());
         for t in targets {
             match t {
