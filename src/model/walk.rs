@@ -23,7 +23,7 @@ pub(super) struct Place {
     pub name: String,
     /// Backend keys of the rows on the way, one per `{i}`.
     pub keys: Vec<String>,
-    pub numbers: Vec<u32>,
+    pub numbers: super::numbers::Numbers,
 }
 
 /// What a requested name designates.
@@ -56,6 +56,9 @@ pub(super) struct Chain {
     owners: Vec<Option<usize>>,
     spare: Vec<Place>,
     table: String,
+    /// The last child found by name: (object, segment, child). The rows of one table are
+    /// named one after the other, each reached from the table's parent by the same segment.
+    found: Option<(usize, String, usize)>,
 }
 
 impl Chain {
@@ -143,7 +146,7 @@ impl Model {
         out.name.reserve(parent.name.len() + leaf.len() + 12);
         out.name.push_str(&parent.name);
         out.name.push_str(leaf);
-        out.numbers.clone_from(&parent.numbers);
+        out.numbers.copy_from(&parent.numbers);
         let keys = parent.keys.iter().map(String::as_str).chain(row.map(|(_, k)| k));
         out.keys.truncate(parent.keys.len() + usize::from(row.is_some()));
         for (i, k) in keys.enumerate() {
@@ -164,7 +167,7 @@ impl Model {
         out.obj = other.obj;
         out.name.clone_from(&other.name);
         out.keys.clone_from(&other.keys);
-        out.numbers.clone_from(&other.numbers);
+        out.numbers.copy_from(&other.numbers);
     }
 
     /// The value of `spec` at `place` and the backend it came from (`None`: computed by the
@@ -385,14 +388,25 @@ impl Model {
             chain.enter(Place { obj: root, name: root_path.to_string(), ..Place::default() });
         }
         loop {
-            let Chain { places, spare, table, .. } = &mut *chain;
+            let Chain { places, spare, table, found, .. } = &mut *chain;
             let top = places.last()?;
             let rest = object.get(top.name.len()..)?;
             if rest.is_empty() {
                 break;
             }
             let (segment, after) = split_dot(rest)?;
-            let child = self.child_named(top.obj, segment)?;
+            let child = match found {
+                Some((obj, name, child)) if *obj == top.obj && path::same(name.as_bytes(), segment.as_bytes()) => {
+                    *child
+                }
+                _ => {
+                    let child = self.child_named(top.obj, segment)?;
+                    let mut name = found.take().map(|f| f.1).unwrap_or_default();
+                    segment.clone_into(&mut name);
+                    *found = Some((top.obj, name, child));
+                    child
+                }
+            };
             let mut next = spare.pop().unwrap_or_default();
             if self.tree.object(child).is_some_and(|o| o.multi) {
                 let number = split_dot(after).map(|(n, _)| n)?;
