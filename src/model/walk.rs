@@ -438,13 +438,15 @@ impl Model {
     /// search starts there and wraps around.
     fn param_index(&self, place: &Place, name: &str, hint: &mut usize) -> Option<usize> {
         let params = &self.tree.object(place.obj)?.params;
+        let is = |p: &ParamSpec| path::same(p.name.as_bytes(), name.as_bytes());
+        // The usual case first: the parameter after the last one found.
+        if params.get(*hint).is_some_and(is) {
+            *hint += 1;
+            return Some(*hint - 1);
+        }
         let start = (*hint).min(params.len());
         let (tail, head) = (params.get(start..)?, params.get(..start)?);
-        let found = tail
-            .iter()
-            .position(|p| path::same(p.name.as_bytes(), name.as_bytes()))
-            .map(|i| i + start)
-            .or_else(|| head.iter().position(|p| path::same(p.name.as_bytes(), name.as_bytes())))?;
+        let found = tail.iter().position(is).map(|i| i + start).or_else(|| head.iter().position(is))?;
         *hint = found + 1;
         Some(found)
     }
