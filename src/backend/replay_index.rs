@@ -162,7 +162,7 @@ mod tests {
             for j in 0..text.len() {
                 let (a, b) = (&text[..i], &text[j..]);
                 assert_eq!(same(a, b), a == b, "{i} {j}");
-                assert_eq!(same(&text[..i], &text[..i]), true);
+                assert!(same(&text[..i], &text[..i]));
             }
             let mut other = text.to_vec();
             other[i] ^= 1;
