@@ -59,33 +59,11 @@ impl<'m> Cursor<'m> {
     pub(super) fn over(model: &'m Model, targets: Vec<Target>, params_only: bool) -> Cursor<'m> {
         // "" is every root, one after the other; without one, the targets as they are (an
         // ACS naming every leaf sends thousands).
-        if !targets.iter().any(|t| matches!(t, Target::Root)) {
-            return Cursor {
-                model,
-                targets: targets.into_iter(),
-                stack: Vec::new(),
-                params_only,
-                pending: None,
-                depth_limit: None,
-                missing: false,
-                spare: Vec::new(),
-            };
-        }
-        let mut expanded = Vec::with_capacity(targets.len());
-        for t in targets {
-            match t {
-                Target::Root => {
-                    for &r in model.tree.roots() {
-                        let name = model.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
-                        expanded.push(Target::Object(Place { obj: r, name, ..Place::default() }));
-                    }
-                }
-                t => expanded.push(t),
-            }
-        }
+        let targets =
+            if targets.iter().any(|t| matches!(t, Target::Root)) { expand_roots(model, targets) } else { targets };
         Cursor {
             model,
-            targets: expanded.into_iter(),
+            targets: targets.into_iter(),
             stack: Vec::new(),
             params_only,
             pending: None,
@@ -267,4 +245,21 @@ impl<'m> Cursor<'m> {
             _ => return None,
         })
     }
+}
+
+/// `targets` with `Target::Root` replaced by every root object, one after the other.
+fn expand_roots(model: &Model, targets: Vec<Target>) -> Vec<Target> {
+    let mut expanded = Vec::with_capacity(targets.len());
+    for t in targets {
+        match t {
+            Target::Root => {
+                for &r in model.tree.roots() {
+                    let name = model.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
+                    expanded.push(Target::Object(Place { obj: r, name, ..Place::default() }));
+                }
+            }
+            t => expanded.push(t),
+        }
+    }
+    expanded
 }

@@ -147,7 +147,8 @@ impl Instances {
 
 /// Numbers for the live `keys` of table `t` (see [`Instances::numbers`]), and
 /// whether `t` changed.
-fn assign(t: &mut Table, keys: &[String], hint: &impl Fn(&str) -> Option<u32>) -> (Vec<u32>, bool) {
+/// One copy of the code for every caller's `hint` (a `dyn`: the router's flash).
+fn assign(t: &mut Table, keys: &[String], hint: &dyn Fn(&str) -> Option<u32>) -> (Vec<u32>, bool) {
     // A table seen for the first time takes every suggested number that is free.
     let fresh = t.rows.is_empty() && t.next == 0;
     let mut out = Vec::with_capacity(keys.len());

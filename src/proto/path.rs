@@ -340,7 +340,8 @@ pub fn word(s: &[u8], at: usize) -> u64 {
 }
 
 /// The position of the first `byte` in `hay`: eight bytes a step (a word with that byte has
-/// a zero byte after the XOR), then the exact byte.
+/// a zero byte after the XOR), then the exact byte. Out of line: one copy for its callers.
+#[inline(never)]
 pub fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
