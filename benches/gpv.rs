@@ -91,6 +91,42 @@ fn main() {
     let tree_bytes = LIVE.load(Ordering::Relaxed) - before_load;
     model.attach_replay(tree, &state);
     let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = args.iter().position(|a| a == "--write").and_then(|i| args.get(i + 1)) {
+        // The streamed envelopes, for a byte comparison between two builds.
+        let mut out = Vec::new();
+        let listings = [
+            model.parameter_values(&["Device.".into()]).unwrap(),
+            model.parameter_names(&"Device.".into(), false).unwrap(),
+            model.parameter_names(&"Device.".into(), true).unwrap(),
+        ];
+        for listing in &listings {
+            let env = Envelope {
+                namespace: Default::default(),
+                header: Header { id: Some("1".into()), ..Header::default() },
+                body: listing.empty_response(),
+            };
+            let mut reader = cwmpd::proto::soap::stream::listing_body(&env, listing).unwrap();
+            std::io::copy(&mut reader, &mut out).unwrap();
+            out.extend_from_slice(cwmpd::proto::soap::stream::encode_listing(&env, listing).unwrap().as_bytes());
+        }
+        return std::fs::write(path, out).unwrap();
+    }
+    if let Some(n) = args.iter().position(|a| a == "--loop").and_then(|i| args.get(i + 1)) {
+        // A profiler's run (`perf record`): the streamed full-tree answer, N times.
+        let names: Vec<cwmpd::proto::name::Name> = vec!["Device.".into()];
+        let mut bytes = 0;
+        for _ in 0..n.parse::<usize>().unwrap() {
+            let listing = model.parameter_values(std::hint::black_box(&names)).unwrap();
+            let env = Envelope {
+                namespace: Default::default(),
+                header: Header { id: Some("1".into()), ..Header::default() },
+                body: listing.empty_response(),
+            };
+            let mut reader = cwmpd::proto::soap::stream::listing_body(&env, &listing).unwrap();
+            bytes += std::io::copy(&mut reader, &mut std::io::sink()).unwrap();
+        }
+        return println!("{bytes} bytes");
+    }
     if let Some(mode) = args.iter().position(|a| a == "--callgrind").and_then(|i| args.get(i + 1)) {
         COUNTING.store(false, Ordering::Relaxed);
         callgrind(&model, mode, args.iter().any(|a| a == "--build-only"));

@@ -50,6 +50,9 @@ pub(super) struct Scratch {
     /// The concrete object name (ending in `.`) and its hash.
     pub name: String,
     pub prefix_hash: WordHash,
+    /// The entry after the last one found: a walk reads a dump's parameters mostly in its
+    /// own (sorted) order, so the next read is often that entry, checked before any hash.
+    pub next: usize,
 }
 
 /// The tree, in the dump's order, with an index by name.

@@ -28,8 +28,11 @@ fn concrete(at: &Location) -> String {
 fn concrete_into(out: &mut String, at: &Location) {
     let mut keys = at.keys.iter();
     let mut rest = at.object;
-    // `{` only ever starts `{i}` in a schema path; a one-byte search is a memchr.
-    while let Some(pos) = rest.find('{').filter(|&p| rest.get(p..).is_some_and(|r| r.starts_with("{i}"))) {
+    // `{` only ever starts `{i}` in a schema path. A word-at-a-time search: a `str::find`
+    // sets up a searcher and calls memchr for each of these short paths.
+    while let Some(pos) = crate::proto::path::find_byte(rest.as_bytes(), b'{')
+        .filter(|&p| rest.get(p..).is_some_and(|r| r.starts_with("{i}")))
+    {
         out.push_str(rest.get(..pos).unwrap_or(""));
         out.push_str(keys.next().map(String::as_str).unwrap_or("{i}"));
         rest = rest.get(pos + 3..).unwrap_or("");
@@ -56,14 +59,22 @@ impl ReplayTree {
     /// The entry of `param` at `at`, built in the scratch buffer (no allocation).
     fn lookup(&self, at: &Location, param: &str) -> Option<&Entry> {
         let mut s = self.scratch.try_borrow_mut().ok()?;
-        if s.object != at.object || s.keys.as_slice() != at.keys {
+        let same_keys = s.keys.len() == at.keys.len()
+            && s.keys.iter().zip(at.keys).all(|(a, b)| crate::proto::path::same(a.as_bytes(), b.as_bytes()));
+        if !(same_keys && crate::proto::path::same(s.object.as_bytes(), at.object.as_bytes())) {
             at.object.clone_into(&mut s.object);
             at.keys.clone_into(&mut s.keys);
             s.name.clear();
             concrete_into(&mut s.name, at);
             s.prefix_hash = super::replay_index::WordHash::default().with(s.name.as_bytes());
         }
-        self.position_in(s.prefix_hash, &s.name, param).and_then(|i| self.entries_at(i))
+        let next = self.entries_at(s.next).filter(|e| super::replay_index::is(&e.name, &s.name, param));
+        let i = match next {
+            Some(_) => s.next,
+            None => self.position_in(s.prefix_hash, &s.name, param)?,
+        };
+        s.next = i.saturating_add(1);
+        self.entries_at(i)
     }
 
     fn next_key(&self, table: &str) -> String {

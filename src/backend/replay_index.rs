@@ -63,9 +63,15 @@ pub fn hash_name(name: &str) -> u64 {
     hash(WordHash::default().with(prefix.as_bytes()), param)
 }
 
+use crate::proto::path::same;
+
 /// Whether `name` is `prefix` followed by `param`.
 pub fn is(name: &str, prefix: &str, param: &str) -> bool {
-    name.len() == prefix.len() + param.len() && name.starts_with(prefix) && name.ends_with(param)
+    let name = name.as_bytes();
+    name.len() == prefix.len() + param.len()
+        && name
+            .split_at_checked(prefix.len())
+            .is_some_and(|(a, b)| same(a, prefix.as_bytes()) && same(b, param.as_bytes()))
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -147,6 +153,26 @@ mod tests {
         assert_eq!(split("Device.WiFi.SSID.1.SSID"), ("Device.WiFi.SSID.1.", "SSID"));
         assert_eq!(split("Device.WiFi."), ("Device.WiFi.", ""));
         assert_eq!(split("Top"), ("", "Top"));
+    }
+
+    #[test]
+    fn same_bytes_and_split_names() {
+        let text = b"Device.WiFi.AccessPoint.12.Security.ModeEnabled";
+        for i in 0..text.len() {
+            for j in 0..text.len() {
+                let (a, b) = (&text[..i], &text[j..]);
+                assert_eq!(same(a, b), a == b, "{i} {j}");
+                assert!(same(&text[..i], &text[..i]));
+            }
+            let mut other = text.to_vec();
+            other[i] ^= 1;
+            assert!(!same(text, &other), "{i}");
+            let name = core::str::from_utf8(text).unwrap();
+            let (p, q) = name.split_at(i);
+            assert!(is(name, p, q));
+            assert!(!is(name, p, &q[..q.len().saturating_sub(1)]));
+            assert!(!is(core::str::from_utf8(&other).unwrap_or("x"), p, q));
+        }
     }
 
     #[test]

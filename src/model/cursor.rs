@@ -23,6 +23,9 @@ enum Frame {
     Params { place: Place, params: Vec<usize>, next: usize },
 }
 
+/// Places kept for reuse, at most: deeper than any tree.
+const SPARE: usize = 32;
+
 /// What the last step produced, referring to the top frame.
 enum Emit {
     Object,
@@ -44,6 +47,8 @@ pub struct Cursor<'m> {
     depth_limit: Option<usize>,
     /// A parameter of a `Target::Params` had no value.
     missing: bool,
+    /// Places of frames left, kept for their buffers.
+    spare: Vec<Place>,
 }
 
 impl<'m> Cursor<'m> {
@@ -52,27 +57,19 @@ impl<'m> Cursor<'m> {
     }
 
     pub(super) fn over(model: &'m Model, targets: Vec<Target>, params_only: bool) -> Cursor<'m> {
-        // "" is every root, one after the other.
-        let mut expanded = Vec::with_capacity(targets.len());
-        for t in targets {
-            match t {
-                Target::Root => {
-                    for &r in model.tree.roots() {
-                        let name = model.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
-                        expanded.push(Target::Object(Place { obj: r, name, ..Place::default() }));
-                    }
-                }
-                t => expanded.push(t),
-            }
-        }
+        // "" is every root, one after the other; without one, the targets as they are (an
+        // ACS naming every leaf sends thousands).
+        let targets =
+            if targets.iter().any(|t| matches!(t, Target::Root)) { expand_roots(model, targets) } else { targets };
         Cursor {
             model,
-            targets: expanded.into_iter(),
+            targets: targets.into_iter(),
             stack: Vec::new(),
             params_only,
             pending: None,
             depth_limit: None,
             missing: false,
+            spare: Vec::new(),
         }
     }
 
@@ -114,15 +111,32 @@ impl<'m> Cursor<'m> {
         }
     }
 
+    /// Pops the top frame, keeping its place's buffers for the next one.
+    fn pop(&mut self) -> Emit {
+        match self.stack.pop() {
+            Some(
+                Frame::Object { place, .. }
+                | Frame::Param { place, .. }
+                | Frame::Params { place, .. }
+                | Frame::Rows { parent: place, .. },
+                // No more than a tree is deep: a walk of places named one by one (each its own
+                // frame, none entered) reuses none.
+            ) if self.spare.len() < SPARE => self.spare.push(place),
+            _ => {}
+        }
+        Emit::Nothing
+    }
+
     /// Advances the top frame by one step.
     fn step(&mut self) -> Emit {
         let m = self.model;
+        // At the depth limit a child is announced but not entered.
+        let at_limit = self.depth_limit.is_some_and(|l| self.stack.len() >= l);
         let Some(top) = self.stack.last_mut() else { return Emit::Nothing };
         match top {
             Frame::Param { place, param, done } => {
                 if *done {
-                    self.stack.pop();
-                    return Emit::Nothing;
+                    return self.pop();
                 }
                 *done = true;
                 let spec = m.tree.object(place.obj).and_then(|o| o.params.get(*param));
@@ -133,8 +147,7 @@ impl<'m> Cursor<'m> {
             }
             Frame::Params { place, params, next } => {
                 let Some(&param) = params.get(*next) else {
-                    self.stack.pop();
-                    return Emit::Nothing;
+                    return self.pop();
                 };
                 *next += 1;
                 let spec = m.tree.object(place.obj).and_then(|o| o.params.get(param));
@@ -148,8 +161,7 @@ impl<'m> Cursor<'m> {
             }
             Frame::Object { place, param, child } => {
                 let Some(obj) = m.tree.object(place.obj) else {
-                    self.stack.pop();
-                    return Emit::Nothing;
+                    return self.pop();
                 };
                 if let Some(spec) = obj.params.get(*param) {
                     let i = *param;
@@ -160,35 +172,35 @@ impl<'m> Cursor<'m> {
                     };
                 }
                 let Some(&c) = m.tree.children(place.obj).get(*child) else {
-                    self.stack.pop();
-                    return Emit::Nothing;
+                    return self.pop();
                 };
                 *child += 1;
                 if !m.tree.is_present(c) {
                     return Emit::Nothing;
                 }
-                let place = place.clone();
-                // At the depth limit a child is announced but not entered.
-                let leaf = self.depth_limit.is_some_and(|l| self.stack.len() >= l);
+                let mut next = self.spare.pop().unwrap_or_default();
+                m.child_into(place, c, None, &mut next);
                 if m.tree.object(c).is_some_and(|o| o.multi) {
-                    let table = m.child(&place, c, None);
-                    let rows = if leaf { Vec::new() } else { m.rows(c, &place) };
-                    self.stack.push(Frame::Rows { parent: place, row: c, rows, next: 0, name: table.name });
+                    let rows = if at_limit { Vec::new() } else { m.rows(c, place) };
+                    let name = core::mem::take(&mut next.name);
+                    // `next` becomes the table's parent: a copy of this place.
+                    Model::copy_place(&mut next, place);
+                    self.stack.push(Frame::Rows { parent: next, row: c, rows, next: 0, name });
                     Emit::Table
                 } else {
-                    let end = if leaf { usize::MAX } else { 0 };
-                    self.stack.push(Frame::Object { place: m.child(&place, c, None), param: end, child: end });
+                    let end = if at_limit { usize::MAX } else { 0 };
+                    self.stack.push(Frame::Object { place: next, param: end, child: end });
                     Emit::Object
                 }
             }
             Frame::Rows { parent, row, rows, next, .. } => {
-                let Some(r) = rows.get(*next).cloned() else {
-                    self.stack.pop();
-                    return Emit::Nothing;
+                let Some((n, key)) = rows.get(*next) else {
+                    return self.pop();
                 };
                 *next += 1;
-                let place = m.child(parent, *row, Some(r));
-                let end = if self.depth_limit.is_some_and(|l| self.stack.len() >= l) { usize::MAX } else { 0 };
+                let mut place = self.spare.pop().unwrap_or_default();
+                m.child_into(parent, *row, Some((*n, key)), &mut place);
+                let end = if at_limit { usize::MAX } else { 0 };
                 self.stack.push(Frame::Object { place, param: end, child: end });
                 Emit::Object
             }
@@ -233,4 +245,21 @@ impl<'m> Cursor<'m> {
             _ => return None,
         })
     }
+}
+
+/// `targets` with `Target::Root` replaced by every root object, one after the other.
+fn expand_roots(model: &Model, targets: Vec<Target>) -> Vec<Target> {
+    let mut expanded = Vec::with_capacity(targets.len());
+    for t in targets {
+        match t {
+            Target::Root => {
+                for &r in model.tree.roots() {
+                    let name = model.tree.object(r).map(|o| o.path.to_string()).unwrap_or_default();
+                    expanded.push(Target::Object(Place { obj: r, name, ..Place::default() }));
+                }
+            }
+            t => expanded.push(t),
+        }
+    }
+    expanded
 }

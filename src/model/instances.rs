@@ -72,34 +72,16 @@ impl Instances {
     /// Numbers for the live `keys` of `table` (same order), assigning new ones as needed.
     /// `hint` suggests a number for a key (e.g. its number in a replayed dump).
     pub fn numbers(&mut self, table: &str, keys: &[String], hint: impl Fn(&str) -> Option<u32>) -> Vec<u32> {
-        if !self.tables.contains_key(table) {
-            self.tables.insert(table.to_string(), Table::default());
-        }
-        let Some(t) = self.tables.get_mut(table) else { return Vec::new() };
-        // A table seen for the first time takes every suggested number that is free.
-        let fresh = t.rows.is_empty() && t.next == 0;
-        let mut out = Vec::with_capacity(keys.len());
-        let mut changed = false;
-        for (j, k) in keys.iter().enumerate() {
-            // Listed in the same order as last time (the usual case): no search.
-            let same_place = t.rows.get(j).filter(|r| &r.key == k);
-            if let Some(r) = same_place.or_else(|| t.rows.iter().find(|r| &r.key == k)) {
-                out.push(r.number);
-                continue;
+        // One lookup for a table seen before (the usual case).
+        let (out, changed) = match self.tables.get_mut(table) {
+            Some(t) => assign(t, keys, &hint),
+            None => {
+                let mut t = Table::default();
+                let assigned = assign(&mut t, keys, &hint);
+                self.tables.insert(table.to_string(), t);
+                assigned
             }
-            let n = match hint(k).filter(|h| *h > 0 && !t.rows.iter().any(|r| r.number == *h)) {
-                Some(h) if fresh || h >= t.next => h,
-                _ => t.next.max(1),
-            };
-            t.next = t.next.max(n.saturating_add(1));
-            t.rows.push(Row { key: k.clone(), number: n, alias: String::new() });
-            out.push(n);
-            changed = true;
-        }
-        if t.rows.len() > keys.len() + STALE_SLACK {
-            t.rows.retain(|r| keys.contains(&r.key));
-            changed = true;
-        }
+        };
         self.dirty |= changed;
         out
     }
@@ -161,6 +143,37 @@ impl Instances {
             self.dirty = true;
         }
     }
+}
+
+/// Numbers for the live `keys` of table `t` (see [`Instances::numbers`]), and
+/// whether `t` changed.
+/// One copy of the code for every caller's `hint` (a `dyn`: the router's flash).
+fn assign(t: &mut Table, keys: &[String], hint: &dyn Fn(&str) -> Option<u32>) -> (Vec<u32>, bool) {
+    // A table seen for the first time takes every suggested number that is free.
+    let fresh = t.rows.is_empty() && t.next == 0;
+    let mut out = Vec::with_capacity(keys.len());
+    let mut changed = false;
+    for (j, k) in keys.iter().enumerate() {
+        // Listed in the same order as last time (the usual case): no search.
+        let same_place = t.rows.get(j).filter(|r| &r.key == k);
+        if let Some(r) = same_place.or_else(|| t.rows.iter().find(|r| &r.key == k)) {
+            out.push(r.number);
+            continue;
+        }
+        let n = match hint(k).filter(|h| *h > 0 && !t.rows.iter().any(|r| r.number == *h)) {
+            Some(h) if fresh || h >= t.next => h,
+            _ => t.next.max(1),
+        };
+        t.next = t.next.max(n.saturating_add(1));
+        t.rows.push(Row { key: k.clone(), number: n, alias: String::new() });
+        out.push(n);
+        changed = true;
+    }
+    if t.rows.len() > keys.len() + STALE_SLACK {
+        t.rows.retain(|r| keys.contains(&r.key));
+        changed = true;
+    }
+    (out, changed)
 }
 
 #[cfg(test)]

@@ -52,11 +52,15 @@ impl Model {
         let mut cursor = Cursor::over(self, targets, true);
         while let Some(item) = cursor.next() {
             if let Item::Param { place, spec, value, .. } = item {
-                full_name(&mut name, place, spec);
+                let (value, value_type) = (shown(spec, &value), spec.base.value_type());
                 if self.instance_alias_mode {
+                    full_name(&mut name, place, spec);
                     name = self.addressed_name(&name, &mut aliases);
+                    out.push_value(&name, value, value_type).map_err(too_large)?;
+                } else {
+                    // The name's two parts go straight into the listing.
+                    out.push_value_at(&place.name, &spec.name, value, value_type).map_err(too_large)?;
                 }
-                out.push_value(&name, shown(spec, &value), spec.base.value_type()).map_err(too_large)?;
             }
         }
         if cursor.missing() {

@@ -22,6 +22,7 @@ mod cursor;
 pub mod instances;
 pub mod listing;
 pub mod notify;
+mod numbers;
 pub use crate::proto::path;
 mod read;
 mod refs;

@@ -62,7 +62,7 @@ impl Model {
             obj: parent,
             name: crate::hal::instantiate(&parent_path, numbers),
             keys: at.keys.get(..outer)?.to_vec(),
-            numbers: numbers.to_vec(),
+            numbers: numbers.into(),
         };
         let number = self.rows(row, &root).into_iter().find(|(_, k)| k == key)?.0;
         Some(format!("{}{number}{dot}", root.name.clone() + super::tree::table_path(table).get(parent_path.len()..)?))
@@ -84,7 +84,7 @@ impl Model {
                 obj: parent,
                 name: crate::hal::instantiate(&parent_path, &numbers),
                 keys: keys.get(..numbers.len())?.to_vec(),
-                numbers: numbers.clone(),
+                numbers: numbers.as_slice().into(),
             };
             numbers.push(self.rows(row, &root).into_iter().find(|(_, k)| k == key)?.0);
         }

@@ -232,7 +232,7 @@ impl Model {
             // `A.B.1.Port.4.` -> the object holding the table, `A.B.1.`.
             name: row_table(row_table(&place.name)).to_string(),
             keys: place.keys.get(..place.keys.len().saturating_sub(1)).unwrap_or(&[]).to_vec(),
-            numbers: place.numbers.get(..place.numbers.len().saturating_sub(1)).unwrap_or(&[]).to_vec(),
+            numbers: place.numbers.get(..place.numbers.len().saturating_sub(1)).unwrap_or(&[]).into(),
         };
         let own = place.numbers.last().copied();
         self.rows(place.obj, &parent).into_iter().filter(|r| Some(r.0) != own).any(|r| {

@@ -23,7 +23,7 @@ pub(super) struct Place {
     pub name: String,
     /// Backend keys of the rows on the way, one per `{i}`.
     pub keys: Vec<String>,
-    pub numbers: Vec<u32>,
+    pub numbers: super::numbers::Numbers,
 }
 
 /// What a requested name designates.
@@ -44,6 +44,37 @@ pub(super) enum Target {
     ///
     /// [`Cursor::missing`]: super::cursor::Cursor::missing
     Params(Place, Vec<usize>),
+}
+
+/// The places from a root down to the object of the last name resolved, the places left
+/// (kept for their buffers) and the table name being looked up (see [`Model::descend`]).
+#[derive(Debug, Default)]
+pub(super) struct Chain {
+    places: Vec<Place>,
+    /// For each place, the target (index in the request's list) that takes it when the
+    /// chain leaves it: a `Target::Params` holds an empty place until then.
+    owners: Vec<Option<usize>>,
+    spare: Vec<Place>,
+    table: String,
+    /// The last child found by name: (object, segment, child). The rows of one table are
+    /// named one after the other, each reached from the table's parent by the same segment.
+    found: Option<(usize, String, usize)>,
+}
+
+impl Chain {
+    /// Leaves the top place: to the target that named it, else kept for its buffers.
+    fn leave(&mut self, targets: &mut [Target]) {
+        let Some(place) = self.places.pop() else { return };
+        match self.owners.pop().flatten().and_then(|t| targets.get_mut(t)) {
+            Some(Target::Params(held, _)) => *held = place,
+            _ => self.spare.push(place),
+        }
+    }
+
+    fn enter(&mut self, place: Place) {
+        self.places.push(place);
+        self.owners.push(None);
+    }
 }
 
 /// The rows of each table listed while resolving one request, by concrete table name.
@@ -83,29 +114,60 @@ impl Model {
             }
         };
         let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
-        let table = format!("{}{}", parent.name, leaf(&spec.path, parent_path));
+        let leaf = leaf(&spec.path, parent_path);
+        // Built by hand: `format!` costs more than the rest of a small table.
+        let mut table = String::with_capacity(parent.name.len() + leaf.len());
+        table.push_str(&parent.name);
+        table.push_str(leaf);
         let numbers = self.instances.borrow_mut().numbers(&table, &keys, |k| k.parse().ok());
         let mut rows: Vec<(u32, String)> = numbers.into_iter().zip(keys).collect();
-        rows.sort_by_key(|r| r.0);
+        // Usually listed in order already (a dump's, a backend's own).
+        if !rows.is_sorted_by_key(|r| r.0) {
+            rows.sort_by_key(|r| r.0);
+        }
         rows
     }
 
     pub(super) fn child(&self, parent: &Place, child: usize, row: Option<(u32, String)>) -> Place {
+        let mut place = Place::default();
+        self.child_into(parent, child, row.as_ref().map(|(n, k)| (*n, k.as_str())), &mut place);
+        place
+    }
+
+    /// [`Model::child`] written into `out`, whose buffers are reused (a walk recycles the
+    /// places of the frames it leaves: no allocation per object once it is under way).
+    pub(super) fn child_into(&self, parent: &Place, child: usize, row: Option<(u32, &str)>, out: &mut Place) {
         let parent_path = self.tree.object(parent.obj).map(|o| o.path.as_ref()).unwrap_or("");
         let child_path = self.tree.object(child).map(|o| o.path.as_ref()).unwrap_or("");
         let leaf = leaf(child_path, parent_path);
-        // Sized once for the row number too; the parent's name is not cloned to be replaced.
-        let mut name = String::with_capacity(parent.name.len() + leaf.len() + 12);
-        name.push_str(&parent.name);
-        name.push_str(leaf);
-        let (mut keys, mut numbers) = (parent.keys.clone(), parent.numbers.clone());
-        if let Some((n, k)) = row {
-            push_number(&mut name, n);
-            name.push('.');
-            keys.push(k);
-            numbers.push(n);
+        out.obj = child;
+        // Sized once for the row number too.
+        out.name.clear();
+        out.name.reserve(parent.name.len() + leaf.len() + 12);
+        out.name.push_str(&parent.name);
+        out.name.push_str(leaf);
+        out.numbers.copy_from(&parent.numbers);
+        let keys = parent.keys.iter().map(String::as_str).chain(row.map(|(_, k)| k));
+        out.keys.truncate(parent.keys.len() + usize::from(row.is_some()));
+        for (i, k) in keys.enumerate() {
+            match out.keys.get_mut(i) {
+                Some(kept) => k.clone_into(kept),
+                None => out.keys.push(k.to_owned()),
+            }
         }
-        Place { obj: child, name, keys, numbers }
+        if let Some((n, _)) = row {
+            push_number(&mut out.name, n);
+            out.name.push('.');
+            out.numbers.push(n);
+        }
+    }
+
+    /// The place `other` copied into `out`, whose buffers are reused.
+    pub(super) fn copy_place(out: &mut Place, other: &Place) {
+        out.obj = other.obj;
+        out.name.clone_from(&other.name);
+        out.keys.clone_from(&other.keys);
+        out.numbers.copy_from(&other.numbers);
     }
 
     /// The value of `spec` at `place` and the backend it came from (`None`: computed by the
@@ -233,7 +295,7 @@ impl Model {
         // The places from a root down to the object of the last parameter name: an ACS
         // naming every leaf names them in tree order, so the next object is below one of
         // them (the walk alongside the tree: no name parsed, no place looked up by name).
-        let mut chain: Vec<Place> = Vec::new();
+        let mut chain = Chain::default();
         let mut out = Vec::with_capacity(names.len());
         let mut hint = 0;
         for n in names {
@@ -241,9 +303,16 @@ impl Model {
             // The same object as the name before (the common case): its text equals a place
             // already resolved and the rest a parameter's schema name, so it is a valid
             // name without a parse, and needs no lookup at all.
-            if let (Some(Target::Params(at, list)), true) = (out.last_mut(), name.len() <= path::MAX_NAME) {
+            let last = out.len().checked_sub(1);
+            if let (Some(Target::Params(held, list)), true) = (out.last_mut(), name.len() <= path::MAX_NAME) {
+                // The target's place is still the chain's top (it takes it when the chain
+                // leaves it), or its own.
+                let at = match chain.owners.last() {
+                    Some(owner) if *owner == last => chain.places.last().unwrap_or(held),
+                    _ => held,
+                };
                 // A schema parameter name holds no dot: equal to one, the rest is one segment.
-                let param = name.strip_prefix(at.name.as_str());
+                let param = path::strip(name, &at.name);
                 if let Some(i) = param.and_then(|p| self.param_index(at, p, &mut hint)) {
                     list.push(i);
                     continue;
@@ -251,20 +320,31 @@ impl Model {
             }
             // Tried first: a name it resolves has only schema names and instance numbers
             // (no `*`, no `[alias]`), so the others are asked about only when it fails.
-            let split = name.rfind('.').filter(|&i| i + 1 < name.len() && name.len() <= path::MAX_NAME);
+            // A byte search (`str::rfind` sets up a searcher for each name).
+            let split =
+                name.bytes().rposition(|b| b == b'.').filter(|&i| i + 1 < name.len() && name.len() <= path::MAX_NAME);
             let found = split.and_then(|i| {
                 let (object, param) = (name.get(..=i)?, name.get(i + 1..)?);
-                let place = self.descend(object, &mut chain, &mut rows)?;
-                Some((place, self.param_index(place, param, &mut hint)?))
+                let place = self.descend(object, &mut chain, &mut rows, &mut out)?;
+                Some((place.obj, self.param_index(place, param, &mut hint)?))
             });
             match found {
                 // Consecutive names of one object share its place (no copy per name).
-                Some((p, i)) => {
+                Some((obj, i)) => {
                     // Room for all of the object's parameters: a list that regrows costs more
                     // than the few bytes it would save.
-                    let mut list = Vec::with_capacity(self.tree.object(p.obj).map_or(16, |o| o.params.len()));
+                    let mut list = Vec::with_capacity(self.tree.object(obj).map_or(16, |o| o.params.len()));
                     list.push(i);
-                    out.push(Target::Params(p.clone(), list));
+                    // The place moves to the target when the chain leaves it (no copy),
+                    // unless an earlier target already takes it.
+                    let place = match chain.owners.last_mut() {
+                        Some(owner @ None) => {
+                            *owner = Some(out.len());
+                            Place::default()
+                        }
+                        _ => chain.places.last().cloned().unwrap_or_default(),
+                    };
+                    out.push(Target::Params(place, list));
                 }
                 None if n.is_addressed() => {
                     let parsed = n.path().map_err(|_| no_name())?;
@@ -275,6 +355,9 @@ impl Model {
                 None => out.push(self.resolve_parsed(name, n.path(), &mut rows)?),
             }
         }
+        while !chain.places.is_empty() {
+            chain.leave(&mut out);
+        }
         Ok(out)
     }
 
@@ -283,11 +366,18 @@ impl Model {
     /// afterwards. Each segment is matched against the schema's names and the table's
     /// instance numbers, so a text that resolves is a valid name. `None`: not plainly an
     /// object of the tree (the caller resolves the name in full for the exact fault).
-    fn descend<'c>(&self, object: &str, chain: &'c mut Vec<Place>, rows: &mut RowCache) -> Option<&'c Place> {
-        while chain.last().is_some_and(|top| !object.starts_with(top.name.as_str())) {
-            chain.pop();
+    /// Places left are kept in `chain` for their buffers.
+    fn descend<'c>(
+        &self,
+        object: &str,
+        chain: &'c mut Chain,
+        rows: &mut RowCache,
+        targets: &mut [Target],
+    ) -> Option<&'c Place> {
+        while chain.places.last().is_some_and(|top| path::strip(object, &top.name).is_none()) {
+            chain.leave(targets);
         }
-        if chain.is_empty() {
+        if chain.places.is_empty() {
             let root_path = object.get(..=object.find('.')?)?;
             let root = self
                 .tree
@@ -295,39 +385,52 @@ impl Model {
                 .iter()
                 .copied()
                 .find(|r| self.tree.object(*r).is_some_and(|o| o.path.as_ref() == root_path))?;
-            chain.push(Place { obj: root, name: root_path.to_string(), ..Place::default() });
+            chain.enter(Place { obj: root, name: root_path.to_string(), ..Place::default() });
         }
         loop {
-            let top = chain.last()?;
+            let Chain { places, spare, table, found, .. } = &mut *chain;
+            let top = places.last()?;
             let rest = object.get(top.name.len()..)?;
             if rest.is_empty() {
                 break;
             }
-            let (segment, after) = rest.split_once('.')?;
-            let child = self.child_named(top.obj, segment)?;
-            let next = if self.tree.object(child).is_some_and(|o| o.multi) {
-                let number = after.split_once('.').map(|(n, _)| n)?;
+            let (segment, after) = split_dot(rest)?;
+            let child = match found {
+                Some((obj, name, child)) if *obj == top.obj && path::same(name.as_bytes(), segment.as_bytes()) => {
+                    *child
+                }
+                _ => {
+                    let child = self.child_named(top.obj, segment)?;
+                    let mut name = found.take().map(|f| f.1).unwrap_or_default();
+                    segment.clone_into(&mut name);
+                    *found = Some((top.obj, name, child));
+                    child
+                }
+            };
+            let mut next = spare.pop().unwrap_or_default();
+            if self.tree.object(child).is_some_and(|o| o.multi) {
+                let number = split_dot(after).map(|(n, _)| n)?;
                 let n = match path::parse_instance(number)? {
                     Segment::Instance(n) => n,
                     _ => return None,
                 };
-                // The table's name, built by hand: `format!` costs about 900 instructions.
-                let mut table = String::with_capacity(top.name.len() + segment.len() + 1);
+                // The table's name, built by hand in a kept buffer: `format!` costs about
+                // 900 instructions, and a table already listed needs no key of its own.
+                table.clear();
                 table.push_str(&top.name);
                 table.push_str(segment);
                 table.push('.');
-                let listed = match rows.entry(table) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => e.insert(self.rows(child, top)),
-                };
-                let found = listed.iter().find(|(m, _)| *m == n).cloned()?;
-                self.child(top, child, Some(found))
+                if !rows.contains_key(table.as_str()) {
+                    rows.insert(table.clone(), self.rows(child, top));
+                }
+                let (n, key) = rows.get(table.as_str())?.iter().find(|(m, _)| *m == n)?;
+                self.child_into(top, child, Some((*n, key)), &mut next);
             } else {
-                self.child(top, child, None)
-            };
-            chain.push(next);
+                self.child_into(top, child, None, &mut next);
+            }
+            chain.enter(next);
         }
-        chain.last()
+        chain.places.last()
     }
 
     /// The index of parameter `name` of the object at `place`. `hint` is where the last
@@ -335,13 +438,15 @@ impl Model {
     /// search starts there and wraps around.
     fn param_index(&self, place: &Place, name: &str, hint: &mut usize) -> Option<usize> {
         let params = &self.tree.object(place.obj)?.params;
+        let is = |p: &ParamSpec| path::same(p.name.as_bytes(), name.as_bytes());
+        // The usual case first: the parameter after the last one found.
+        if params.get(*hint).is_some_and(is) {
+            *hint += 1;
+            return Some(*hint - 1);
+        }
         let start = (*hint).min(params.len());
         let (tail, head) = (params.get(start..)?, params.get(..start)?);
-        let found = tail
-            .iter()
-            .position(|p| p.name.as_ref() == name)
-            .map(|i| i + start)
-            .or_else(|| head.iter().position(|p| p.name.as_ref() == name))?;
+        let found = tail.iter().position(is).map(|i| i + start).or_else(|| head.iter().position(is))?;
         *hint = found + 1;
         Some(found)
     }
@@ -429,6 +534,10 @@ impl Model {
         let mut single = None;
         for &c in self.tree.children(obj).iter().filter(|c| self.tree.is_present(**c)) {
             let rest = self.tree.object(c).and_then(|o| o.path.get(parent_len..)).unwrap_or("");
+            // Only `leaf.` and `leaf.{i}.` can match: most children fail on their length.
+            if rest.len() != leaf.len() + 1 && rest.len() != leaf.len() + 5 {
+                continue;
+            }
             match rest.strip_prefix(leaf) {
                 Some(".{i}.") => return Some(c),
                 Some(".") => single = Some(c),
@@ -446,6 +555,12 @@ impl Model {
             visit(item);
         }
     }
+}
+
+/// `text` split at its first dot (which neither part holds), by a byte search.
+fn split_dot(text: &str) -> Option<(&str, &str)> {
+    let at = path::find_byte(text.as_bytes(), b'.')?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 /// Appends `n` in decimal to `out` (no formatter, no temporary string).

@@ -47,6 +47,15 @@ pub struct EntryRef<'a> {
     pub writable: bool,
 }
 
+/// Where [`Listing::read`] is: the next entry, its chunk and where its text starts.
+/// `ReadAt::default()` is the first entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadAt {
+    next: usize,
+    chunk: usize,
+    start: u32,
+}
+
 /// One entry of 4 GiB or more: the answer is refused (9004) rather than cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooLarge;
@@ -84,9 +93,16 @@ impl Listing {
         self.entries.is_empty()
     }
 
-    /// Appends an entry whose name is `name` and value `value` (empty for a name).
-    fn push(&mut self, name: &str, value: &str, value_type: ValueType, writable: bool) -> Result<(), TooLarge> {
-        let need = name.len().saturating_add(value.len());
+    /// Bytes of names and values held.
+    pub fn text_len(&self) -> usize {
+        self.chunks.iter().map(String::len).sum()
+    }
+
+    /// Appends an entry whose name is `name[0]` followed by `name[1]` and whose value is
+    /// `value` (empty for a name).
+    fn push(&mut self, name: [&str; 2], value: &str, value_type: ValueType, writable: bool) -> Result<(), TooLarge> {
+        let [object, param] = name;
+        let need = object.len().saturating_add(param.len()).saturating_add(value.len());
         let fits = self.chunks.last().is_some_and(|c| c.len().saturating_add(need) <= c.capacity());
         if !fits {
             // Small answers stay small: 4 KiB first, doubling up to CHUNK.
@@ -95,7 +111,8 @@ impl Listing {
             self.chunk_starts.push(self.entries.len());
         }
         let chunk = self.chunks.last_mut().ok_or(TooLarge)?;
-        chunk.push_str(name);
+        chunk.push_str(object);
+        chunk.push_str(param);
         let name_end = u32::try_from(chunk.len()).map_err(|_| TooLarge)?;
         chunk.push_str(value);
         let value_end = u32::try_from(chunk.len()).map_err(|_| TooLarge)?;
@@ -105,12 +122,24 @@ impl Listing {
 
     /// Appends a GetParameterValues entry.
     pub fn push_value(&mut self, name: &str, value: &str, value_type: ValueType) -> Result<(), TooLarge> {
-        self.push(name, value, value_type, false)
+        self.push([name, ""], value, value_type, false)
+    }
+
+    /// Appends a GetParameterValues entry named `object` followed by `param` (an object's
+    /// name and a parameter's), without joining them first.
+    pub fn push_value_at(
+        &mut self,
+        object: &str,
+        param: &str,
+        value: &str,
+        value_type: ValueType,
+    ) -> Result<(), TooLarge> {
+        self.push([object, param], value, value_type, false)
     }
 
     /// Appends a GetParameterNames entry.
     pub fn push_name(&mut self, name: &str, writable: bool) -> Result<(), TooLarge> {
-        self.push(name, "", ValueType::String, writable)
+        self.push([name, ""], "", ValueType::String, writable)
     }
 
     /// Entry `i`, if there is one.
@@ -130,8 +159,31 @@ impl Listing {
             writable: e.writable,
         })
     }
+
+    /// The entry at `at` and `at` moved to the next one: reading in order finds each entry's
+    /// text without a search (what the streamed response does).
+    pub fn read(&self, at: &mut ReadAt) -> Option<EntryRef<'_>> {
+        let e = self.entries.get(at.next)?;
+        if self.chunk_starts.get(at.chunk.wrapping_add(1)) == Some(&at.next) {
+            at.chunk += 1;
+            at.start = 0;
+        }
+        let text = self.chunks.get(at.chunk)?;
+        let (start, name_end, value_end) = (at.start as usize, e.name_end as usize, e.value_end as usize);
+        let entry = EntryRef {
+            name: text.get(start..name_end)?,
+            value: text.get(name_end..value_end)?,
+            value_type: e.value_type,
+            writable: e.writable,
+        };
+        at.next += 1;
+        at.start = e.value_end;
+        Some(entry)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = EntryRef<'_>> + '_ {
-        (0..self.entries.len()).filter_map(|i| self.get(i))
+        let mut at = ReadAt::default();
+        core::iter::from_fn(move || self.read(&mut at))
     }
 
     /// The entries as typed `ParameterValueStruct`s (a values listing).

@@ -72,11 +72,13 @@ impl Name {
             .iter()
             .map(|p| {
                 let start = (p.as_ptr() as usize).wrapping_sub(base);
-                let range = start..start.wrapping_add(p.len());
-                match buf.get(range.clone()) {
-                    // Inside `text`'s bytes: a slice of it.
-                    Some(_) if start <= text.len() => Name { buf: buf.clone(), range },
-                    _ => Name::new(*p),
+                let end = start.wrapping_add(p.len());
+                // Inside `text`'s bytes: a slice of it. Bounds suffice: a `&str` lying inside
+                // another starts and ends on its character boundaries (it is UTF-8 itself).
+                if start <= end && end <= text.len() {
+                    Name { buf: buf.clone(), range: start..end }
+                } else {
+                    Name::new(*p)
                 }
             })
             .collect()
@@ -145,6 +147,16 @@ impl fmt::Display for Name {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_shares_slices_and_copies_the_rest() {
+        let text = "Device.\u{e9}t\u{e9}.A Device.B";
+        let other = String::from("Device.C");
+        let parts = [text.get(..12).unwrap(), text.get(15..).unwrap(), other.as_str(), text.get(3..3).unwrap()];
+        let names = Name::many(text, &parts);
+        let got: Vec<&str> = names.iter().map(Name::as_str).collect();
+        assert_eq!(got, parts);
+    }
 
     #[test]
     fn judged_when_asked() {

@@ -295,9 +295,96 @@ impl fmt::Display for Path<'_> {
     }
 }
 
+/// Whether `a` and `b` are the same bytes: eight at a step, inline (names are short, and a
+/// call to `memcmp` costs more than comparing them). The last word overlaps the one before.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        let mut i = 0;
+        while i < n {
+            if a.get(i) != b.get(i) {
+                return false;
+            }
+            i += 1;
+        }
+        return true;
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
+/// `text` without its prefix `prefix`, if it has it (compared by [`same`]).
+pub fn strip<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.as_bytes().get(..prefix.len())?;
+    if same(head, prefix.as_bytes()) {
+        text.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
+/// The eight bytes of `s` at `at` as a word (0 past the end: callers compare two slices of
+/// one length, so both are past it or neither).
+#[inline(always)]
+pub fn word(s: &[u8], at: usize) -> u64 {
+    s.get(at..).and_then(<[u8]>::first_chunk::<8>).map_or(0, |w| u64::from_ne_bytes(*w))
+}
+
+/// The position of the first `byte` in `hay`: eight bytes a step (a word with that byte has
+/// a zero byte after the XOR), then the exact byte. Out of line: one copy for its callers.
+#[inline(never)]
+pub fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(byte);
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let x = word(hay, i) ^ pattern;
+        if x.wrapping_sub(ONES) & !x & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    hay.get(i..)?.iter().position(|&b| b == byte).map(|p| p + i)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+
+    #[test]
+    fn same_strip_and_find_byte_match_the_plain_forms() {
+        let text = "Device.WiFi.AccessPoint.12.Security.ModeEnabled{i}.x";
+        let b = text.as_bytes();
+        for i in 0..=b.len() {
+            for j in 0..=b.len() {
+                let (x, y) = (b.get(..i).unwrap_or(&[]), b.get(j..).unwrap_or(&[]));
+                assert_eq!(same(x, y), x == y, "{i} {j}");
+            }
+            let mut other = b.to_vec();
+            if let Some(c) = other.get_mut(i) {
+                *c ^= 1;
+                assert!(!same(b, &other), "{i}");
+            }
+            let prefix = text.get(..i).unwrap_or("");
+            assert_eq!(strip(text, prefix), text.strip_prefix(prefix));
+            assert_eq!(strip(prefix, text), prefix.strip_prefix(text));
+            let hay = b.get(i..).unwrap_or(&[]);
+            for byte in [b'.', b'{', b'x', b'D', b'#'] {
+                assert_eq!(find_byte(hay, byte), hay.iter().position(|&c| c == byte), "{i} {byte}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -15,9 +15,15 @@
 use core::ops::Range;
 
 const OPEN: &str = "<ParameterNames";
-const CLOSE: &str = "</ParameterNames";
-const ITEM_OPEN: &str = "<string>";
-const ITEM_CLOSE: &str = "</string>";
+const CLOSE: &[u8; 16] = b"</ParameterNames";
+const ITEM_OPEN: &[u8; 8] = b"<string>";
+const ITEM_CLOSE: &[u8; 9] = b"</string>";
+
+/// Whether `t` holds `tag` at `at`: a compare of one array, which the compiler makes a
+/// word compare (a slice's `starts_with` calls `memcmp` at opt-level z, three times an item).
+fn tag_at<const N: usize>(t: &[u8], at: usize, tag: &[u8; N]) -> bool {
+    t.get(at..).and_then(<[u8]>::first_chunk::<N>) == Some(tag)
+}
 
 /// The content of a `ParameterNames` element, lifted out of an envelope's text.
 #[derive(Debug)]
@@ -82,8 +88,10 @@ fn tight_run(t: &[u8]) -> usize {
         let low = x.wrapping_sub(ONES * 0x21) & !x & HIGH;
         // 0x7f and above: the high bit set, or set by adding one to the low seven bits.
         let high = (x | (x & !HIGH).wrapping_add(ONES)) & HIGH;
-        let byte = |c: u8| zero(x ^ (ONES * u64::from(c)));
-        if low | high | byte(b'&') | byte(b'<') | byte(b'>') != 0 {
+        let amp = zero(x ^ (ONES * u64::from(b'&')));
+        // `<` (0x3C) and `>` (0x3E) differ in one bit: one test for both.
+        let angle = zero((x ^ (ONES * u64::from(b'<'))) & !(ONES * 0x02));
+        if low | high | amp | angle != 0 {
             break;
         }
         n += 8;
@@ -115,22 +123,23 @@ pub fn parameter_names(text: &str, max_len: usize) -> Option<Lifted<'_>> {
         return None;
     }
     let start = gt + 1;
-    let mut names = Vec::new();
+    // Room for the names of a typical item size (about 70 bytes of XML each): a list
+    // regrown from empty copies itself a dozen times for a whole tree.
+    let mut names = Vec::with_capacity(text.len().saturating_sub(start) / 64);
     let mut i = start;
     loop {
         i = skip_space(t, i);
-        let rest = text.get(i..)?;
-        if rest.starts_with(CLOSE) {
+        if tag_at(t, i, CLOSE) {
             return Some(Lifted { element_start, content: start..i, names });
         }
         let body = i + ITEM_OPEN.len();
-        if !rest.starts_with(ITEM_OPEN) {
+        if !tag_at(t, i, ITEM_OPEN) {
             return None;
         }
         // The common item, `<string>NAME</string>` with no white space, in one pass.
         let tight = tight_run(t.get(body..)?);
         t.get(body + tight)?;
-        let closed = text.get(body + tight..).is_some_and(|r| r.starts_with(ITEM_CLOSE));
+        let closed = tag_at(t, body + tight, ITEM_CLOSE);
         if closed && (1..=max_len).contains(&tight) {
             names.push(text.get(body..body + tight)?);
             i = body + tight + ITEM_CLOSE.len();
@@ -138,7 +147,7 @@ pub fn parameter_names(text: &str, max_len: usize) -> Option<Lifted<'_>> {
         }
         let len = t.get(body..)?.iter().position(|b| !plain(*b) && !xml_space(*b))?;
         let end = body + len;
-        if !text.get(end..)?.starts_with(ITEM_CLOSE) {
+        if !tag_at(t, end, ITEM_CLOSE) {
             return None;
         }
         let name = text.get(body..end)?.trim_matches(|c: char| c.is_ascii() && xml_space(c as u8));

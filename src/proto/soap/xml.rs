@@ -132,44 +132,110 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// references so they survive parsing; characters XML 1.0 forbids (other C0 controls,
 /// U+FFFE, U+FFFF) are dropped, as they cannot be represented at all.
 pub fn escape_into(out: &mut String, text: &str) {
-    // Runs of bytes that need nothing are copied at once; a table says which bytes start a
-    // replacement. Each is ASCII or the first byte of U+FFFE/U+FFFF (EF BF BE/BF), so a run
-    // always ends on a character boundary.
-    let bytes = text.as_bytes();
-    let mut run = 0;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if !special(b) {
-            i += 1;
-            continue;
-        }
-        let (skip, with): (usize, &str) = match b {
-            b'&' => (1, "&amp;"),
-            b'<' => (1, "&lt;"),
-            b'>' => (1, "&gt;"),
-            b'"' => (1, "&quot;"),
-            b'\'' => (1, "&apos;"),
-            b'\r' => (1, "&#13;"),
-            b'\t' => (1, "&#9;"),
-            b'\n' => (1, "&#10;"),
-            0..=0x1f => (1, ""),
-            _ if matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => (3, ""),
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.push_str(text.get(run..i).unwrap_or(""));
+    // Runs of bytes that need nothing are copied at once ([`clean_run`]). Each byte that
+    // starts a replacement is ASCII or the first byte of U+FFFE/U+FFFF (EF BF BE/BF), so a
+    // run always ends on a character boundary.
+    let mut rest = text;
+    loop {
+        let (run, tail) = rest.split_at_checked(clean_run(rest.as_bytes())).unwrap_or((rest, ""));
+        out.push_str(run);
+        let Some((skip, with)) = replacement(tail.as_bytes()) else { return };
         out.push_str(with);
-        i += skip;
-        run = i;
+        rest = tail.get(skip..).unwrap_or("");
     }
-    out.push_str(text.get(run..).unwrap_or(""));
+}
+
+/// The same bytes as [`escape_into`], written into `buf` from `*at` (advanced past them).
+/// The caller leaves room for [`MAX_ESCAPED`] bytes per byte of `text`; what would not fit
+/// is not written.
+pub(crate) fn escape_to(buf: &mut [u8], at: &mut usize, text: &[u8]) {
+    let mut rest = text;
+    loop {
+        let (run, tail) = rest.split_at_checked(clean_run(rest)).unwrap_or((rest, &[]));
+        put(buf, at, run);
+        let Some((skip, with)) = replacement(tail) else { return };
+        put(buf, at, with.as_bytes());
+        rest = tail.get(skip..).unwrap_or(&[]);
+    }
+}
+
+/// The most bytes [`escape_to`] writes for one byte of text (`"` -> `&quot;`).
+pub(crate) const MAX_ESCAPED: usize = 6;
+
+/// Copies `s` into `buf` at `*at` and advances `*at`; nothing when it would not fit (the
+/// callers size `buf` first). Always inlined (opt-level z would call it): with a
+/// constant `s` the copy is a few moves.
+#[inline(always)]
+pub(crate) fn put(buf: &mut [u8], at: &mut usize, s: &[u8]) {
+    let end = at.saturating_add(s.len());
+    if let Some(dst) = buf.get_mut(*at..end) {
+        dst.copy_from_slice(s);
+        *at = end;
+    }
+}
+
+/// What replaces the start of `tail`, which starts where [`clean_run`] stopped: how many
+/// bytes it replaces and the text written for them. `None` for an empty `tail`.
+fn replacement(tail: &[u8]) -> Option<(usize, &'static str)> {
+    let &b = tail.first()?;
+    Some(match b {
+        b'&' => (1, "&amp;"),
+        b'<' => (1, "&lt;"),
+        b'>' => (1, "&gt;"),
+        b'"' => (1, "&quot;"),
+        b'\'' => (1, "&apos;"),
+        b'\r' => (1, "&#13;"),
+        b'\t' => (1, "&#9;"),
+        b'\n' => (1, "&#10;"),
+        // Other C0 controls, and U+FFFE/U+FFFF (EF BF BE/BF: clean_run stops at no other
+        // non-ASCII byte).
+        0..=0x1f => (1, ""),
+        _ => (3, ""),
+    })
+}
+
+/// Whether `bytes` starts with U+FFFE or U+FFFF (EF BF BE, EF BF BF).
+fn non_character(bytes: &[u8]) -> bool {
+    matches!(bytes, [0xef, 0xbf, 0xbe | 0xbf, ..])
+}
+
+/// The length of the leading run of `bytes` that needs no replacement.
+fn clean_run(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    loop {
+        n = skip_plain(bytes, n);
+        // 0xEF starts U+FFFE/U+FFFF or another character, which is kept.
+        match bytes.get(n..) {
+            Some(rest @ [0xef, ..]) if !non_character(rest) => n += 1,
+            _ => return n,
+        }
+    }
+}
+
+/// The first position from `from` of a byte [`special`] says may need a replacement (or
+/// the length). Eight bytes a step, their eight table loads independent of each other
+/// (opt-level z unrolls nothing by itself), then byte by byte.
+fn skip_plain(bytes: &[u8], from: usize) -> usize {
+    let mut n = from;
+    let mut words = bytes.get(from..).unwrap_or(&[]).chunks_exact(8);
+    for w in &mut words {
+        if let Ok(&[a, b, c, d, e, f, g, h]) = <&[u8; 8]>::try_from(w) {
+            if special(a) | special(b) | special(c) | special(d) | special(e) | special(f) | special(g) | special(h) {
+                break;
+            }
+        }
+        n += 8;
+    }
+    while bytes.get(n).is_some_and(|&b| !special(b)) {
+        n += 1;
+    }
+    n
 }
 
 /// Whether byte `b` may need a replacement: one load, no bounds check (a `u8` always
 /// indexes a 256-entry table), no `Option` compared per byte of every value sent.
 #[allow(clippy::indexing_slicing)]
+#[inline]
 fn special(b: u8) -> bool {
     SPECIAL[usize::from(b)]
 }
@@ -298,7 +364,11 @@ mod tests {
             "\u{fffd}",
             "\u{effe}",
             "\u{1f600}",
+            "\u{f000}",
+            "\u{fff0}",
+            "\u{f8ff}",
             "xyz",
+            "Device.WiFi.SSID.1.",
         ];
         let mut seed = 7u32;
         for len in 0..200 {
@@ -310,6 +380,11 @@ mod tests {
             let mut got = String::from("prefix");
             escape_into(&mut got, &text);
             assert_eq!(got, format!("prefix{}", reference(&text)), "{text:?}");
+            let mut buf = vec![0u8; 6 + text.len() * MAX_ESCAPED];
+            let mut at = 0;
+            put(&mut buf, &mut at, b"prefix");
+            escape_to(&mut buf, &mut at, text.as_bytes());
+            assert_eq!(buf.get(..at), Some(got.as_bytes()), "{text:?}");
         }
     }
 
