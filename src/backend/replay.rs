@@ -37,7 +37,7 @@ impl fmt::Display for ReplayError {
 
 use super::replay_index::{NameIndex, WordHash};
 
-type FastHash = core::hash::BuildHasherDefault<WordHash>;
+use crate::proto::name_hash::FastHash;
 
 /// The concrete object name of the last read and its hash, kept so the next read of the
 /// same object (a walk reads every parameter of an object in a row) hashes only the

@@ -7,43 +7,7 @@
 //! the one entry the slot names. The table holds 4-byte entry numbers, not a second copy of
 //! every name. Names come from a dump file, not from the network: a fast unkeyed hash.
 
-/// A word-at-a-time multiplicative hash (the FxHash scheme), eight bytes a step.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WordHash(u64);
-
-const SEED: u64 = 0x517c_c1b7_2722_0a95;
-
-impl WordHash {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-
-    /// The state after `bytes` more (a whole part of a name: the tail word carries its length).
-    pub fn with(mut self, bytes: &[u8]) -> WordHash {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            // A reference to the chunk as an array: one load, no copy call (which opt-level
-            // z may leave out of line, doubling the cost of every lookup).
-            if let Ok(b) = <&[u8; 8]>::try_from(w) {
-                self.add(u64::from_le_bytes(*b));
-            }
-        }
-        let mut last = [0u8; 8];
-        let tail = words.remainder();
-        last.get_mut(..tail.len()).unwrap_or(&mut []).copy_from_slice(tail);
-        self.add(u64::from_le_bytes(last) ^ ((tail.len() as u64) << 59));
-        self
-    }
-}
-
-impl core::hash::Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        *self = self.with(bytes);
-    }
-}
+pub use crate::proto::name_hash::WordHash;
 
 /// A full name as object prefix (through the last dot) and parameter name (after it; empty
 /// for an object's own name, which ends in a dot).
@@ -54,7 +18,7 @@ pub fn split(name: &str) -> (&str, &str) {
 
 /// The hash of the name `prefix` + `param`, from the prefix's own hash.
 pub fn hash(prefix: WordHash, param: &str) -> u64 {
-    prefix.with(param.as_bytes()).0
+    core::hash::Hasher::finish(&prefix.with(param.as_bytes()))
 }
 
 /// The hash of a whole name.

@@ -77,8 +77,9 @@ impl Chain {
     }
 }
 
-/// The rows of each table listed while resolving one request, by concrete table name.
-pub(super) type RowCache = std::collections::HashMap<String, Vec<(u32, String)>>;
+/// The rows of each table listed while resolving one request, by concrete table name
+/// (hashed by `proto::name_hash`: only tables of the tree are keys).
+pub(super) type RowCache = std::collections::HashMap<String, Vec<(u32, String)>, crate::proto::name_hash::FastHash>;
 
 /// One step of a walk.
 #[derive(Debug)]
@@ -420,10 +421,15 @@ impl Model {
                 table.push_str(&top.name);
                 table.push_str(segment);
                 table.push('.');
-                if !rows.contains_key(table.as_str()) {
-                    rows.insert(table.clone(), self.rows(child, top));
-                }
-                let (n, key) = rows.get(table.as_str())?.iter().find(|(m, _)| *m == n)?;
+                // One lookup for a table listed already (most names), two the first time.
+                let listed = match rows.get(table.as_str()) {
+                    Some(listed) => listed,
+                    None => {
+                        rows.insert(table.clone(), self.rows(child, top));
+                        rows.get(table.as_str())?
+                    }
+                };
+                let (n, key) = listed.iter().find(|(m, _)| *m == n)?;
                 self.child_into(top, child, Some((*n, key)), &mut next);
             } else {
                 self.child_into(top, child, None, &mut next);

@@ -34,6 +34,7 @@ pub mod ftp;
 pub mod http1;
 pub mod listing;
 pub mod name;
+pub mod name_hash;
 pub mod path;
 #[cfg(feature = "periodic-statistics")]
 pub mod pstats;
