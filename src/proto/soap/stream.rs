@@ -217,22 +217,25 @@ mod tests {
         }
     }
 
+    /// Every value type a listing carries.
+    const ALL_TYPES: [ValueType; 10] = [
+        ValueType::String,
+        ValueType::Int,
+        ValueType::UnsignedInt,
+        ValueType::Long,
+        ValueType::UnsignedLong,
+        ValueType::Boolean,
+        ValueType::DateTime,
+        ValueType::Base64,
+        ValueType::HexBinary,
+        ValueType::Decimal,
+    ];
+
     #[test]
     fn streamed_and_whole_equal_the_typed_encoding() {
         let mut values = Listing::new(ListKind::Values);
         let mut names = Listing::new(ListKind::Names);
-        let types = [
-            ValueType::String,
-            ValueType::Int,
-            ValueType::UnsignedInt,
-            ValueType::Long,
-            ValueType::UnsignedLong,
-            ValueType::Boolean,
-            ValueType::DateTime,
-            ValueType::Base64,
-            ValueType::HexBinary,
-            ValueType::Decimal,
-        ];
+        let types = ALL_TYPES;
         // Every replacement, kept and dropped multi-byte characters, and entries larger
         // than a chunk and its slack (one of them escaping to six times its size).
         let odd = ["", "v<{i}>&", "a\"b'c\r\n\td\u{1}e\u{fffe}f\u{ffff}g\u{f000}h\u{fff0}", "plain text of 23 bytes."];
@@ -272,18 +275,7 @@ mod tests {
 
     #[test]
     fn value_markup_names_each_type() {
-        for t in [
-            ValueType::String,
-            ValueType::Int,
-            ValueType::UnsignedInt,
-            ValueType::Long,
-            ValueType::UnsignedLong,
-            ValueType::Boolean,
-            ValueType::DateTime,
-            ValueType::Base64,
-            ValueType::HexBinary,
-            ValueType::Decimal,
-        ] {
+        for t in ALL_TYPES {
             let want = format!("</Name><Value xsi:type=\"xsd:{}\">", t.xsd_name());
             assert_eq!(value_open(t), want.as_bytes());
             assert!(want.len() + "<ParameterValueStruct><Name></Value></ParameterValueStruct>".len() <= MARKUP);
