@@ -11,11 +11,9 @@ mod support;
 
 use cwmpd::proto::rpc::{Body, ParameterValueStruct, SetParameterAttributesStruct, ValueType};
 use cwmpd::testacs::script::Expect;
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use support::diag::digest_acs;
-use support::{Daemon, DaemonConfig, TempDir};
+use support::{local_get, Daemon, DaemonConfig, TempDir};
 
 const SET: &str = "Device.PeriodicStatistics.SampleSet.1.";
 const PARAM: &str = "Device.PeriodicStatistics.SampleSet.1.Parameter.1.";
@@ -23,21 +21,6 @@ const WAIT: Duration = Duration::from_secs(40);
 
 fn pv(name: String, value: &str, t: ValueType) -> ParameterValueStruct {
     ParameterValueStruct { name, value: value.into(), value_type: Some(t) }
-}
-
-/// `cwmpd get NAME` over the daemon's control socket: the value.
-fn local_get(config: &Path, name: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).args(["get", name]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    text.trim_end_matches('\n').rsplit('\t').next().unwrap_or_default().to_string()
-}
-
-fn wait_for(what: &str, d: &Daemon, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !f() {
-        assert!(Instant::now() < deadline, "{what}\n{}", d.log_text());
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn numbers(list: &str) -> Vec<u64> {
@@ -140,11 +123,13 @@ fn a_sample_set_collects_triggers_and_survives_a_restart() {
     // A restart keeps the configuration; collection starts afresh.
     d.terminate();
     let d = Daemon::start(dir.path(), &cfg);
-    wait_for("the control socket answers after the restart", &d, || local_get(&cfg, &format!("{SET}Name")) == "uptime");
+    d.wait_for("the control socket answers after the restart", WAIT, || {
+        local_get(&cfg, &format!("{SET}Name")) == "uptime"
+    });
     assert_eq!(local_get(&cfg, &format!("{SET}SampleInterval")), "5");
     assert_eq!(local_get(&cfg, &format!("{SET}Enable")), "true");
     assert_eq!(local_get(&cfg, &format!("{SET}ParameterNumberOfEntries")), "1");
     assert_eq!(local_get(&cfg, &format!("{PARAM}Reference")), "Device.DeviceInfo.UpTime");
     assert_eq!(local_get(&cfg, &format!("{PARAM}CalculationMode")), "Maximum");
-    wait_for("a sample after the restart", &d, || !local_get(&cfg, &format!("{PARAM}Values")).is_empty());
+    d.wait_for("a sample after the restart", WAIT, || !local_get(&cfg, &format!("{PARAM}Values")).is_empty());
 }

@@ -9,11 +9,9 @@ mod support;
 
 use cwmpd::proto::rpc::{Body, ParameterValueStruct, ValueType};
 use cwmpd::testacs::script::Expect;
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 use support::diag::{completed, digest_acs, request, WAIT};
-use support::{Daemon, DaemonConfig, TempDir};
+use support::{local_get, Daemon, DaemonConfig, TempDir};
 
 const CONFIG: &str = "Device.IP.Diagnostics.UDPEchoConfig.";
 const ECHO: &str = "Device.IP.Diagnostics.UDPEchoDiagnostics.";
@@ -22,21 +20,6 @@ const SIZE: u32 = 100;
 
 fn pv(name: String, value: &str, t: ValueType) -> ParameterValueStruct {
     ParameterValueStruct { name, value: value.into(), value_type: Some(t) }
-}
-
-/// `cwmpd get NAME` over the daemon's control socket: the value.
-fn local_get(config: &Path, name: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).args(["get", name]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    text.trim_end_matches('\n').rsplit('\t').next().unwrap_or_default().to_string()
-}
-
-fn wait_for(what: &str, d: &Daemon, mut f: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + WAIT;
-    while !f() {
-        assert!(std::time::Instant::now() < deadline, "{what}\n{}", d.log_text());
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -59,7 +42,7 @@ fn udpecho_between_two_daemons_counters_agree() {
     let cfg_a = DaemonConfig::new(&acs_a.url()).write(dir_a.path());
     let mut a = Daemon::start(dir_a.path(), &cfg_a);
     assert!(acs_a.wait_sessions(1, WAIT), "responder: no session\n{}", a.log_text());
-    wait_for("the responder listens", &a, || a.log_text().contains(&format!("answering UDP echo on port {port}")));
+    a.wait_for("the responder listens", WAIT, || a.log_text().contains(&format!("answering UDP echo on port {port}")));
 
     // The client: its ACS requests the test in one SetParameterValues.
     let dir_b = TempDir::new("udpecho-client");
@@ -110,11 +93,11 @@ fn udpecho_between_two_daemons_counters_agree() {
     // cleared (enabled from a disabled state).
     a.terminate();
     let a = Daemon::start(dir_a.path(), &cfg_a);
-    wait_for("the responder listens after a restart", &a, || {
+    a.wait_for("the responder listens after a restart", WAIT, || {
         a.log_text().matches(&format!("answering UDP echo on port {port}")).count() >= 2
     });
     // The UDP socket is open before the control socket answers: wait for the latter.
-    wait_for("the control socket answers after the restart", &a, || {
+    a.wait_for("the control socket answers after the restart", WAIT, || {
         local_get(&cfg_a, &format!("{CONFIG}Enable")) == "true"
     });
     assert_eq!(local_get(&cfg_a, &format!("{CONFIG}PacketsReceived")), "0");

@@ -117,6 +117,16 @@ impl Daemon {
         Daemon { child, log }
     }
 
+    /// Polls `done` every 50 ms until it holds; fails with `what` and the daemon's log after
+    /// `within`.
+    pub fn wait_for(&self, what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+        let deadline = std::time::Instant::now() + within;
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "{what}\n{}", self.log_text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -156,6 +166,13 @@ impl Drop for Daemon {
 }
 
 /// A free loopback port (bound then released).
+/// `cwmpd get NAME` over the control socket of the daemon configured by `config`: the value.
+pub fn local_get(config: &Path, name: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cwmpd")).arg("-c").arg(config).args(["get", name]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.trim_end_matches('\n').rsplit('\t').next().unwrap_or_default().to_string()
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
