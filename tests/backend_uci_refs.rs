@@ -152,14 +152,8 @@ fn odhcpd_prefixes_are_the_interface_prefix_rows_it_uses() {
         }
 
         // Through the engine: each item is the prefix row of the lan interface's instance.
-        let cfg = engine_support::config();
         let state = cwmpd::model::ModelState::default();
-        let agent = cwmpd::backend::agent::AgentBackend::new(
-            &cfg,
-            cwmpd::backend::agent::Identity::from_host(&cfg, Path::new("/nonexistent")),
-            "/".into(),
-        );
-        let mut m = cwmpd::model::Model::new(Box::new(agent), &state);
+        let mut m = engine_support::agent_model(&state);
         m.add_backend(Box::new(UciBackend::new(inside.clone())), &state);
         let all = m.get_parameter_values(&["Device.".into()]).unwrap();
         let value = |name: &str| all.iter().find(|p| p.name == name).map(|p| p.value.clone());
@@ -206,14 +200,8 @@ fn a_host_names_the_pool_client_row_of_its_lease() {
     write(&dir.join("tmp/dhcp.leases"), LEASES);
     let inside = dir.clone();
     netns_support::Pair::within(&ns.0, move || {
-        let cfg = engine_support::config();
         let state = cwmpd::model::ModelState::default();
-        let agent = cwmpd::backend::agent::AgentBackend::new(
-            &cfg,
-            cwmpd::backend::agent::Identity::from_host(&cfg, Path::new("/nonexistent")),
-            "/".into(),
-        );
-        let mut m = cwmpd::model::Model::new(Box::new(agent), &state);
+        let mut m = engine_support::agent_model(&state);
         m.add_backend(Box::new(UciBackend::new(inside.clone())), &state);
         let linux = cwmpd::backend::linux::LinuxBackend::with_root(inside.clone()).openwrt_interfaces(true);
         m.add_backend(Box::new(linux), &state);
@@ -356,14 +344,8 @@ fn address_source_round_trips_as_a_nested_row_through_uci() {
     let script = dir.join("reload.sh");
     write(&script, "#!/bin/sh\n");
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let cfg = engine_support::config();
     let mut state = cwmpd::model::ModelState::default();
-    let agent = cwmpd::backend::agent::AgentBackend::new(
-        &cfg,
-        cwmpd::backend::agent::Identity::from_host(&cfg, Path::new("/nonexistent")),
-        "/".into(),
-    );
-    let mut m = cwmpd::model::Model::new(Box::new(agent), &state);
+    let mut m = engine_support::agent_model(&state);
     let uci = UciBackend::new(dir.clone()).with_reload_command(vec![script.display().to_string()]);
     m.add_backend(Box::new(uci), &state);
     let value = |m: &cwmpd::model::Model, n: &str| m.get_parameter_values(&[n.into()]).map(|mut v| v.remove(0).value);

@@ -36,15 +36,19 @@ pub fn config() -> Config {
     Config::parse("config acs\n\toption url 'http://acs/'\nconfig cpe\n\toption manufacturer_oui '1C61B4'\n").unwrap()
 }
 
+/// A model with only the agent's own parameters (the test configuration, no host identity
+/// files), restarted from `state`: add the backends under test to it.
+pub fn agent_model(state: &ModelState) -> Model {
+    let cfg = config();
+    let identity = Identity::from_host(&cfg, std::path::Path::new("/nonexistent"));
+    Model::new(Box::new(AgentBackend::new(&cfg, identity, "/".into())), state)
+}
+
 /// A model over `dump`, restarted from `state`.
 #[cfg(feature = "replay")]
 pub fn model(dump: &std::path::Path, state: &ModelState) -> Model {
     use cwmpd::backend::replay::ReplayTree;
-    let cfg = config();
-    let mut m = Model::new(
-        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
-        state,
-    );
+    let mut m = agent_model(state);
     m.attach_replay(ReplayTree::load(dump).unwrap(), state);
     m
 }
@@ -170,11 +174,7 @@ impl Backend for MemBackend {
 
 /// A model with only the agent's parameters and `mem`.
 pub fn mem_model(mem: &MemBackend, state: &ModelState) -> Model {
-    let cfg = config();
-    let mut m = Model::new(
-        Box::new(AgentBackend::new(&cfg, Identity::from_host(&cfg, std::path::Path::new("/nonexistent")), "/".into())),
-        state,
-    );
+    let mut m = agent_model(state);
     m.add_backend(Box::new(mem.clone()), state);
     m
 }
