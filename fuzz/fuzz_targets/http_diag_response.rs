@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(t) = parse_url(text) {
-            assert!(!t.host.is_empty() && t.path.starts_with('/'));
+            assert!(!t.host.is_empty() && t.target.starts_with('/'));
         }
         let _ = net_dev_counters(data, text.get(..4).unwrap_or("lo"));
     }

@@ -10,15 +10,8 @@ pub use crate::proto::http1::{
     parse_head, write_chunk, ChunkError, Chunks, Fed, Framing, Head, HeadError, LAST_CHUNK, MAX_HEAD,
 };
 
-/// Where a test URL points.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// The host as written (a name, an IPv4 literal, or an IPv6 literal without brackets).
-    pub host: String,
-    pub port: u16,
-    /// The request target: the path and query, `/` when the URL has none.
-    pub path: String,
-}
+/// Where a test URL points: an `http` URL of the client's (`tls` always false).
+pub type Target = http1::Url;
 
 /// Why a URL cannot be used for an HTTP test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,47 +26,36 @@ pub enum UrlError {
 /// TR-181 forbids HTTP authentication in these tests).
 pub fn parse_url(url: &str) -> Result<Target, UrlError> {
     match http1::parse_url(url) {
-        Ok(u) if !u.tls => Ok(Target { host: u.host, port: u.port, path: u.target }),
+        Ok(u) if !u.tls => Ok(u),
         Ok(_) | Err(http1::UrlError::Scheme) => Err(UrlError::Scheme),
         Err(http1::UrlError::Syntax) => Err(UrlError::Syntax),
     }
 }
 
-/// The Host header value of `t` (the port only when it is not 80).
-fn host_header(t: &Target) -> String {
-    let host = if t.host.contains(':') { format!("[{}]", t.host) } else { t.host.clone() };
-    if t.port == 80 {
-        host
-    } else {
-        format!("{host}:{}", t.port)
-    }
+/// The request head of a test: `method`, `fields`, the body's length field (the client's
+/// writer: Host, User-Agent, no field value that could carry a line break).
+fn head(method: &str, t: &Target, fields: &[(&str, &[u8])], body: http1::BodyLength) -> Vec<u8> {
+    let mut out = Vec::with_capacity(192);
+    http1::request_head(&mut out, method, t, fields, body);
+    out
 }
 
 /// The GET request head of a download (persistent connection, no body).
 pub fn get_request(t: &Target) -> Vec<u8> {
-    format!("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: cwmpd\r\nAccept: */*\r\n\r\n", t.path, host_header(t))
-        .into_bytes()
+    head("GET", t, &[("Accept", b"*/*")], http1::BodyLength::None)
 }
+
+const OCTETS: (&str, &[u8]) = ("Content-Type", b"application/octet-stream");
 
 /// The PUT request head of an upload of `length` bytes (the body follows).
 pub fn put_request(t: &Target, length: u64) -> Vec<u8> {
-    format!(
-        "PUT {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: cwmpd\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\n\r\n",
-        t.path,
-        host_header(t)
-    )
-    .into_bytes()
+    head("PUT", t, &[OCTETS], http1::BodyLength::Length(length))
 }
 
 /// The PUT request head of a time-based upload: the length is not known in advance, so the
 /// body is chunked and ends with a last chunk when the test's time is up.
 pub fn put_chunked_request(t: &Target) -> Vec<u8> {
-    format!(
-        "PUT {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: cwmpd\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
-        t.path,
-        host_header(t)
-    )
-    .into_bytes()
+    head("PUT", t, &[OCTETS], http1::BodyLength::Chunked)
 }
 
 /// One chunk of `data` with its framing (RFC 9112 7.1), written again and again by a
@@ -92,11 +74,11 @@ mod tests {
     #[test]
     fn urls() {
         let t = parse_url("http://192.0.2.2:8080/file?size=10").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("192.0.2.2", 8080, "/file?size=10"));
+        assert_eq!((t.host.as_str(), t.port, t.target.as_str()), ("192.0.2.2", 8080, "/file?size=10"));
         let t = parse_url("HTTP://[2001:db8::2]/x#frag").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("2001:db8::2", 80, "/x"));
-        assert_eq!(parse_url("http://h").unwrap().path, "/");
-        assert_eq!(parse_url("http://h?q").unwrap().path, "/?q");
+        assert_eq!((t.host.as_str(), t.port, t.target.as_str()), ("2001:db8::2", 80, "/x"));
+        assert_eq!(parse_url("http://h").unwrap().target, "/");
+        assert_eq!(parse_url("http://h?q").unwrap().target, "/?q");
         assert_eq!(parse_url("ftp://h/f"), Err(UrlError::Scheme));
         assert_eq!(parse_url("https://h/f"), Err(UrlError::Scheme));
         for bad in ["http://", "http://u:p@h/", "http://h:0/", "http://h:99999/", "http://h/a b", "h/f", "http://[::1/"]
