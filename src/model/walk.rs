@@ -157,7 +157,7 @@ impl Model {
             }
         }
         if let Some((n, _)) = row {
-            push_number(&mut out.name, n);
+            out.name.push_str(path::decimal(n.into(), &mut [0; 20]));
             out.name.push('.');
             out.numbers.push(n);
         }
@@ -567,25 +567,6 @@ impl Model {
 fn split_dot(text: &str) -> Option<(&str, &str)> {
     let at = path::find_byte(text.as_bytes(), b'.')?;
     Some((text.get(..at)?, text.get(at + 1..)?))
-}
-
-/// Appends `n` in decimal to `out` (no formatter, no temporary string).
-fn push_number(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            // `rest % 10` is below 10: the cast keeps it.
-            *d = b'0' + (rest % 10) as u8;
-        }
-        rest /= 10;
-        if rest == 0 || at == 0 {
-            break;
-        }
-    }
-    out.push_str(core::str::from_utf8(digits.get(at..).unwrap_or(&[])).unwrap_or(""));
 }
 
 /// The table path of a row name: `Device.NAT.PortMapping.3.` -> `Device.NAT.PortMapping.`.

@@ -5,6 +5,7 @@
 //! 3.4), HTTP transfers (A.3.2.8 Download, A.4.1.5 Upload; `crate::shell::http` does the IO)
 //! and the TR-143 tests (`crate::proto::diag::http`) are built on it.
 
+use crate::proto::path::decimal;
 use core::ops::Range;
 
 /// Where a URL points.
@@ -85,11 +86,24 @@ fn split_authority(authority: &str, default: u16) -> Result<(&str, u16), UrlErro
 impl Url {
     /// The Host field's value (RFC 9110 7.2): the port only when it is not the scheme's.
     pub fn authority(&self) -> String {
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        if self.port == if self.tls { 443 } else { 80 } {
-            host
-        } else {
-            format!("{host}:{}", self.port)
+        let mut out = Vec::with_capacity(self.host.len() + 8);
+        self.push_authority(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Appends [`Url::authority`] to `out`.
+    pub fn push_authority(&self, out: &mut Vec<u8>) {
+        let v6 = self.host.contains(':');
+        if v6 {
+            out.push(b'[');
+        }
+        out.extend_from_slice(self.host.as_bytes());
+        if v6 {
+            out.push(b']');
+        }
+        if self.port != if self.tls { 443 } else { 80 } {
+            out.push(b':');
+            out.extend_from_slice(decimal(u64::from(self.port), &mut [0; 20]).as_bytes());
         }
     }
 
@@ -139,18 +153,7 @@ pub fn request_head(out: &mut Vec<u8>, method: &str, url: &Url, fields: &[(&str,
     for part in [method, " ", &url.target, " HTTP/1.1\r\nHost: "] {
         out.extend_from_slice(part.as_bytes());
     }
-    let v6 = url.host.contains(':');
-    if v6 {
-        out.push(b'[');
-    }
-    out.extend_from_slice(url.host.as_bytes());
-    if v6 {
-        out.push(b']');
-    }
-    if url.port != if url.tls { 443 } else { 80 } {
-        out.push(b':');
-        decimal(out, u64::from(url.port));
-    }
+    url.push_authority(out);
     out.extend_from_slice(concat!("\r\nUser-Agent: cwmpd/", env!("CARGO_PKG_VERSION"), "\r\n").as_bytes());
     for (name, value) in fields.iter().filter(|(_, v)| valid_value(v)) {
         for part in [name.as_bytes(), b": ", value, b"\r\n"] {
@@ -161,30 +164,12 @@ pub fn request_head(out: &mut Vec<u8>, method: &str, url: &Url, fields: &[(&str,
         BodyLength::None => {}
         BodyLength::Length(n) => {
             out.extend_from_slice(b"Content-Length: ");
-            decimal(out, n);
+            out.extend_from_slice(decimal(n, &mut [0; 20]).as_bytes());
             out.extend_from_slice(b"\r\n");
         }
         BodyLength::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
     }
     out.extend_from_slice(b"\r\n");
-}
-
-/// Appends `n` in decimal.
-fn decimal(out: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
 /// How the body of a response is delimited (RFC 9112 6.3).

@@ -332,6 +332,34 @@ pub fn strip<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     }
 }
 
+/// `n` in decimal, written into `buf` (no formatter, no allocation): instance numbers of
+/// names, lengths and ports of HTTP heads.
+pub fn decimal(n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    let mut rest = n;
+    // 64-bit division is a library call on 32-bit routers: only digits above u32 take it.
+    while rest > u64::from(u32::MAX) && at > 0 {
+        at -= 1;
+        if let Some(d) = buf.get_mut(at) {
+            // `rest % 10` is below 10: the cast keeps it.
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+    }
+    let mut small = u32::try_from(rest).unwrap_or(0);
+    loop {
+        at = at.saturating_sub(1);
+        if let Some(d) = buf.get_mut(at) {
+            *d = b'0' + (small % 10) as u8;
+        }
+        small /= 10;
+        if small == 0 || at == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(buf.get(at..).unwrap_or(&[])).unwrap_or("")
+}
+
 /// The eight bytes of `s` at `at` as a word (0 past the end: callers compare two slices of
 /// one length, so both are past it or neither).
 #[inline(always)]
@@ -386,6 +414,13 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn decimals_without_the_formatter() {
+        for n in [0, 7, 10, 4_294_967_295, 4_294_967_296, 42_949_672_960, u64::MAX] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+        }
+    }
 
     #[test]
     fn forms() {

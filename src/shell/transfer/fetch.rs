@@ -45,7 +45,7 @@ pub struct Target {
 const MAX_REDIRECTS: usize = 5;
 
 /// The client of one transfer.
-pub fn client(settings: &HttpSettings) -> HttpClient {
+fn client(settings: &HttpSettings) -> HttpClient {
     let tls = TlsOptions {
         ca_file: settings.ca_file.clone(),
         client_cert: None,
